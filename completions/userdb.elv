@@ -1,0 +1,239 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[userdb] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'userdb'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'userdb'= {
+            cand --db 'The SQLite database file [default: the platform data dir''s userdb.sqlite3]'
+            cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
+            cand --json 'Machine-readable output on stdout, errors as JSON on stderr'
+            cand --no-input 'Never prompt: fail (or use the documented non-interactive default) instead'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand migrate 'Apply pending schema migrations (every command also does on open)'
+            cand createuser 'Create a user (password from a prompt or a non-argv source)'
+            cand createsuperuser 'Create a superuser (staff, superuser, active)'
+            cand changepassword 'Change a user''s password'
+            cand authenticate 'Check a user''s password (from a prompt or a non-argv source)'
+            cand list-users 'List users (table, --json or --csv)'
+            cand show-user 'Show one user''s fields'
+            cand update-user 'Change a user''s names, flags or email'
+            cand delete-user 'Delete a user (and their tokens and codes)'
+            cand config 'Show the effective configuration and paths (secrets redacted)'
+            cand completions 'Print the completion script for a shell'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'userdb;migrate'= {
+            cand --db 'The SQLite database file [default: the platform data dir''s userdb.sqlite3]'
+            cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
+            cand --check 'Apply nothing; exit 1 if any migration is pending'
+            cand --json 'Machine-readable output on stdout, errors as JSON on stderr'
+            cand --no-input 'Never prompt: fail (or use the documented non-interactive default) instead'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'userdb;createuser'= {
+            cand --first-name 'first-name'
+            cand --last-name 'last-name'
+            cand --password-file 'Read the password from the first line of a file'
+            cand --password-env 'Read the password from the environment variable NAME'
+            cand --db 'The SQLite database file [default: the platform data dir''s userdb.sqlite3]'
+            cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
+            cand --staff 'Make the user staff (may use the admin)'
+            cand --inactive 'Create the user inactive (cannot authenticate)'
+            cand --password-stdin 'Read the password from the first line of standard input'
+            cand --generate-password 'Generate a strong random password and print it once'
+            cand --skip-validation 'Accept a password that fails the validators (length, similarity, common, numeric)'
+            cand --no-password 'Give the user an unusable password (they cannot log in with one)'
+            cand --if-not-exists 'Exit 0 without change if the user already exists'
+            cand --json 'Machine-readable output on stdout, errors as JSON on stderr'
+            cand --no-input 'Never prompt: fail (or use the documented non-interactive default) instead'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'userdb;createsuperuser'= {
+            cand --email 'The email address [env: USERDB_SUPERUSER_EMAIL when not prompting]'
+            cand --first-name 'first-name'
+            cand --last-name 'last-name'
+            cand --password-file 'Read the password from the first line of a file'
+            cand --password-env 'Read the password from the environment variable NAME'
+            cand --db 'The SQLite database file [default: the platform data dir''s userdb.sqlite3]'
+            cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
+            cand --password-stdin 'Read the password from the first line of standard input'
+            cand --generate-password 'Generate a strong random password and print it once'
+            cand --skip-validation 'Accept a password that fails the validators (length, similarity, common, numeric)'
+            cand --if-not-exists 'Exit 0 without change if the user already exists'
+            cand --update 'If the user exists, make it a superuser and set the password given (upsert)'
+            cand --json 'Machine-readable output on stdout, errors as JSON on stderr'
+            cand --no-input 'Never prompt: fail (or use the documented non-interactive default) instead'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'userdb;changepassword'= {
+            cand --password-file 'Read the password from the first line of a file'
+            cand --password-env 'Read the password from the environment variable NAME'
+            cand --db 'The SQLite database file [default: the platform data dir''s userdb.sqlite3]'
+            cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
+            cand --password-stdin 'Read the password from the first line of standard input'
+            cand --generate-password 'Generate a strong random password and print it once'
+            cand --skip-validation 'Accept a password that fails the validators (length, similarity, common, numeric)'
+            cand --json 'Machine-readable output on stdout, errors as JSON on stderr'
+            cand --no-input 'Never prompt: fail (or use the documented non-interactive default) instead'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'userdb;authenticate'= {
+            cand --password-file 'Read the password from the first line of a file'
+            cand --password-env 'Read the password from the environment variable NAME'
+            cand --db 'The SQLite database file [default: the platform data dir''s userdb.sqlite3]'
+            cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
+            cand --password-stdin 'Read the password from the first line of standard input'
+            cand --json 'Machine-readable output on stdout, errors as JSON on stderr'
+            cand --no-input 'Never prompt: fail (or use the documented non-interactive default) instead'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'userdb;list-users'= {
+            cand --search 'Only users whose email or name contains TEXT (any case)'
+            cand --limit 'At most N users'
+            cand --offset 'Skip the first N users'
+            cand --db 'The SQLite database file [default: the platform data dir''s userdb.sqlite3]'
+            cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
+            cand --staff 'Only staff users'
+            cand --superuser 'Only superusers'
+            cand --active 'Only active users'
+            cand --inactive 'Only inactive users'
+            cand --verified 'Only users whose email is verified'
+            cand --csv 'CSV with a header line instead of a table'
+            cand --json 'Machine-readable output on stdout, errors as JSON on stderr'
+            cand --no-input 'Never prompt: fail (or use the documented non-interactive default) instead'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'userdb;show-user'= {
+            cand --db 'The SQLite database file [default: the platform data dir''s userdb.sqlite3]'
+            cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
+            cand --json 'Machine-readable output on stdout, errors as JSON on stderr'
+            cand --no-input 'Never prompt: fail (or use the documented non-interactive default) instead'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'userdb;update-user'= {
+            cand --email 'A new email address'
+            cand --first-name 'first-name'
+            cand --last-name 'last-name'
+            cand --active 'Activate or deactivate (lock) the account'
+            cand --staff 'staff'
+            cand --superuser 'superuser'
+            cand --db 'The SQLite database file [default: the platform data dir''s userdb.sqlite3]'
+            cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
+            cand --json 'Machine-readable output on stdout, errors as JSON on stderr'
+            cand --no-input 'Never prompt: fail (or use the documented non-interactive default) instead'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'userdb;delete-user'= {
+            cand --db 'The SQLite database file [default: the platform data dir''s userdb.sqlite3]'
+            cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
+            cand -y 'Do not ask for confirmation'
+            cand --yes 'Do not ask for confirmation'
+            cand --json 'Machine-readable output on stdout, errors as JSON on stderr'
+            cand --no-input 'Never prompt: fail (or use the documented non-interactive default) instead'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'userdb;config'= {
+            cand --db 'The SQLite database file [default: the platform data dir''s userdb.sqlite3]'
+            cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
+            cand --json 'Machine-readable output on stdout, errors as JSON on stderr'
+            cand --no-input 'Never prompt: fail (or use the documented non-interactive default) instead'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'userdb;completions'= {
+            cand --db 'The SQLite database file [default: the platform data dir''s userdb.sqlite3]'
+            cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
+            cand --json 'Machine-readable output on stdout, errors as JSON on stderr'
+            cand --no-input 'Never prompt: fail (or use the documented non-interactive default) instead'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'userdb;help'= {
+            cand migrate 'Apply pending schema migrations (every command also does on open)'
+            cand createuser 'Create a user (password from a prompt or a non-argv source)'
+            cand createsuperuser 'Create a superuser (staff, superuser, active)'
+            cand changepassword 'Change a user''s password'
+            cand authenticate 'Check a user''s password (from a prompt or a non-argv source)'
+            cand list-users 'List users (table, --json or --csv)'
+            cand show-user 'Show one user''s fields'
+            cand update-user 'Change a user''s names, flags or email'
+            cand delete-user 'Delete a user (and their tokens and codes)'
+            cand config 'Show the effective configuration and paths (secrets redacted)'
+            cand completions 'Print the completion script for a shell'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'userdb;help;migrate'= {
+        }
+        &'userdb;help;createuser'= {
+        }
+        &'userdb;help;createsuperuser'= {
+        }
+        &'userdb;help;changepassword'= {
+        }
+        &'userdb;help;authenticate'= {
+        }
+        &'userdb;help;list-users'= {
+        }
+        &'userdb;help;show-user'= {
+        }
+        &'userdb;help;update-user'= {
+        }
+        &'userdb;help;delete-user'= {
+        }
+        &'userdb;help;config'= {
+        }
+        &'userdb;help;completions'= {
+        }
+        &'userdb;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

@@ -1,0 +1,171 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_userdb_global_optspecs
+    string join \n db= config= json no-input h/help V/version
+end
+
+function __fish_userdb_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_userdb_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_userdb_using_subcommand
+    set -l cmd (__fish_userdb_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c userdb -n "__fish_userdb_needs_command" -l db -d 'The SQLite database file [default: the platform data dir\'s userdb.sqlite3]' -r -F
+complete -c userdb -n "__fish_userdb_needs_command" -l config -d 'The TOML config file [default: the platform config dir\'s config.toml]' -r -F
+complete -c userdb -n "__fish_userdb_needs_command" -l json -d 'Machine-readable output on stdout, errors as JSON on stderr'
+complete -c userdb -n "__fish_userdb_needs_command" -l no-input -d 'Never prompt: fail (or use the documented non-interactive default) instead'
+complete -c userdb -n "__fish_userdb_needs_command" -s h -l help -d 'Print help'
+complete -c userdb -n "__fish_userdb_needs_command" -s V -l version -d 'Print version'
+complete -c userdb -n "__fish_userdb_needs_command" -f -a "migrate" -d 'Apply pending schema migrations (every command also does on open)'
+complete -c userdb -n "__fish_userdb_needs_command" -f -a "createuser" -d 'Create a user (password from a prompt or a non-argv source)'
+complete -c userdb -n "__fish_userdb_needs_command" -f -a "createsuperuser" -d 'Create a superuser (staff, superuser, active)'
+complete -c userdb -n "__fish_userdb_needs_command" -f -a "changepassword" -d 'Change a user\'s password'
+complete -c userdb -n "__fish_userdb_needs_command" -f -a "authenticate" -d 'Check a user\'s password (from a prompt or a non-argv source)'
+complete -c userdb -n "__fish_userdb_needs_command" -f -a "list-users" -d 'List users (table, --json or --csv)'
+complete -c userdb -n "__fish_userdb_needs_command" -f -a "show-user" -d 'Show one user\'s fields'
+complete -c userdb -n "__fish_userdb_needs_command" -f -a "update-user" -d 'Change a user\'s names, flags or email'
+complete -c userdb -n "__fish_userdb_needs_command" -f -a "delete-user" -d 'Delete a user (and their tokens and codes)'
+complete -c userdb -n "__fish_userdb_needs_command" -f -a "config" -d 'Show the effective configuration and paths (secrets redacted)'
+complete -c userdb -n "__fish_userdb_needs_command" -f -a "completions" -d 'Print the completion script for a shell'
+complete -c userdb -n "__fish_userdb_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c userdb -n "__fish_userdb_using_subcommand migrate" -l db -d 'The SQLite database file [default: the platform data dir\'s userdb.sqlite3]' -r -F
+complete -c userdb -n "__fish_userdb_using_subcommand migrate" -l config -d 'The TOML config file [default: the platform config dir\'s config.toml]' -r -F
+complete -c userdb -n "__fish_userdb_using_subcommand migrate" -l check -d 'Apply nothing; exit 1 if any migration is pending'
+complete -c userdb -n "__fish_userdb_using_subcommand migrate" -l json -d 'Machine-readable output on stdout, errors as JSON on stderr'
+complete -c userdb -n "__fish_userdb_using_subcommand migrate" -l no-input -d 'Never prompt: fail (or use the documented non-interactive default) instead'
+complete -c userdb -n "__fish_userdb_using_subcommand migrate" -s h -l help -d 'Print help'
+complete -c userdb -n "__fish_userdb_using_subcommand migrate" -s V -l version -d 'Print version'
+complete -c userdb -n "__fish_userdb_using_subcommand createuser" -l first-name -r
+complete -c userdb -n "__fish_userdb_using_subcommand createuser" -l last-name -r
+complete -c userdb -n "__fish_userdb_using_subcommand createuser" -l password-file -d 'Read the password from the first line of a file' -r -F
+complete -c userdb -n "__fish_userdb_using_subcommand createuser" -l password-env -d 'Read the password from the environment variable NAME' -r
+complete -c userdb -n "__fish_userdb_using_subcommand createuser" -l db -d 'The SQLite database file [default: the platform data dir\'s userdb.sqlite3]' -r -F
+complete -c userdb -n "__fish_userdb_using_subcommand createuser" -l config -d 'The TOML config file [default: the platform config dir\'s config.toml]' -r -F
+complete -c userdb -n "__fish_userdb_using_subcommand createuser" -l staff -d 'Make the user staff (may use the admin)'
+complete -c userdb -n "__fish_userdb_using_subcommand createuser" -l inactive -d 'Create the user inactive (cannot authenticate)'
+complete -c userdb -n "__fish_userdb_using_subcommand createuser" -l password-stdin -d 'Read the password from the first line of standard input'
+complete -c userdb -n "__fish_userdb_using_subcommand createuser" -l generate-password -d 'Generate a strong random password and print it once'
+complete -c userdb -n "__fish_userdb_using_subcommand createuser" -l skip-validation -d 'Accept a password that fails the validators (length, similarity, common, numeric)'
+complete -c userdb -n "__fish_userdb_using_subcommand createuser" -l no-password -d 'Give the user an unusable password (they cannot log in with one)'
+complete -c userdb -n "__fish_userdb_using_subcommand createuser" -l if-not-exists -d 'Exit 0 without change if the user already exists'
+complete -c userdb -n "__fish_userdb_using_subcommand createuser" -l json -d 'Machine-readable output on stdout, errors as JSON on stderr'
+complete -c userdb -n "__fish_userdb_using_subcommand createuser" -l no-input -d 'Never prompt: fail (or use the documented non-interactive default) instead'
+complete -c userdb -n "__fish_userdb_using_subcommand createuser" -s h -l help -d 'Print help'
+complete -c userdb -n "__fish_userdb_using_subcommand createuser" -s V -l version -d 'Print version'
+complete -c userdb -n "__fish_userdb_using_subcommand createsuperuser" -l email -d 'The email address [env: USERDB_SUPERUSER_EMAIL when not prompting]' -r
+complete -c userdb -n "__fish_userdb_using_subcommand createsuperuser" -l first-name -r
+complete -c userdb -n "__fish_userdb_using_subcommand createsuperuser" -l last-name -r
+complete -c userdb -n "__fish_userdb_using_subcommand createsuperuser" -l password-file -d 'Read the password from the first line of a file' -r -F
+complete -c userdb -n "__fish_userdb_using_subcommand createsuperuser" -l password-env -d 'Read the password from the environment variable NAME' -r
+complete -c userdb -n "__fish_userdb_using_subcommand createsuperuser" -l db -d 'The SQLite database file [default: the platform data dir\'s userdb.sqlite3]' -r -F
+complete -c userdb -n "__fish_userdb_using_subcommand createsuperuser" -l config -d 'The TOML config file [default: the platform config dir\'s config.toml]' -r -F
+complete -c userdb -n "__fish_userdb_using_subcommand createsuperuser" -l password-stdin -d 'Read the password from the first line of standard input'
+complete -c userdb -n "__fish_userdb_using_subcommand createsuperuser" -l generate-password -d 'Generate a strong random password and print it once'
+complete -c userdb -n "__fish_userdb_using_subcommand createsuperuser" -l skip-validation -d 'Accept a password that fails the validators (length, similarity, common, numeric)'
+complete -c userdb -n "__fish_userdb_using_subcommand createsuperuser" -l if-not-exists -d 'Exit 0 without change if the user already exists'
+complete -c userdb -n "__fish_userdb_using_subcommand createsuperuser" -l update -d 'If the user exists, make it a superuser and set the password given (upsert)'
+complete -c userdb -n "__fish_userdb_using_subcommand createsuperuser" -l json -d 'Machine-readable output on stdout, errors as JSON on stderr'
+complete -c userdb -n "__fish_userdb_using_subcommand createsuperuser" -l no-input -d 'Never prompt: fail (or use the documented non-interactive default) instead'
+complete -c userdb -n "__fish_userdb_using_subcommand createsuperuser" -s h -l help -d 'Print help'
+complete -c userdb -n "__fish_userdb_using_subcommand createsuperuser" -s V -l version -d 'Print version'
+complete -c userdb -n "__fish_userdb_using_subcommand changepassword" -l password-file -d 'Read the password from the first line of a file' -r -F
+complete -c userdb -n "__fish_userdb_using_subcommand changepassword" -l password-env -d 'Read the password from the environment variable NAME' -r
+complete -c userdb -n "__fish_userdb_using_subcommand changepassword" -l db -d 'The SQLite database file [default: the platform data dir\'s userdb.sqlite3]' -r -F
+complete -c userdb -n "__fish_userdb_using_subcommand changepassword" -l config -d 'The TOML config file [default: the platform config dir\'s config.toml]' -r -F
+complete -c userdb -n "__fish_userdb_using_subcommand changepassword" -l password-stdin -d 'Read the password from the first line of standard input'
+complete -c userdb -n "__fish_userdb_using_subcommand changepassword" -l generate-password -d 'Generate a strong random password and print it once'
+complete -c userdb -n "__fish_userdb_using_subcommand changepassword" -l skip-validation -d 'Accept a password that fails the validators (length, similarity, common, numeric)'
+complete -c userdb -n "__fish_userdb_using_subcommand changepassword" -l json -d 'Machine-readable output on stdout, errors as JSON on stderr'
+complete -c userdb -n "__fish_userdb_using_subcommand changepassword" -l no-input -d 'Never prompt: fail (or use the documented non-interactive default) instead'
+complete -c userdb -n "__fish_userdb_using_subcommand changepassword" -s h -l help -d 'Print help'
+complete -c userdb -n "__fish_userdb_using_subcommand changepassword" -s V -l version -d 'Print version'
+complete -c userdb -n "__fish_userdb_using_subcommand authenticate" -l password-file -d 'Read the password from the first line of a file' -r -F
+complete -c userdb -n "__fish_userdb_using_subcommand authenticate" -l password-env -d 'Read the password from the environment variable NAME' -r
+complete -c userdb -n "__fish_userdb_using_subcommand authenticate" -l db -d 'The SQLite database file [default: the platform data dir\'s userdb.sqlite3]' -r -F
+complete -c userdb -n "__fish_userdb_using_subcommand authenticate" -l config -d 'The TOML config file [default: the platform config dir\'s config.toml]' -r -F
+complete -c userdb -n "__fish_userdb_using_subcommand authenticate" -l password-stdin -d 'Read the password from the first line of standard input'
+complete -c userdb -n "__fish_userdb_using_subcommand authenticate" -l json -d 'Machine-readable output on stdout, errors as JSON on stderr'
+complete -c userdb -n "__fish_userdb_using_subcommand authenticate" -l no-input -d 'Never prompt: fail (or use the documented non-interactive default) instead'
+complete -c userdb -n "__fish_userdb_using_subcommand authenticate" -s h -l help -d 'Print help'
+complete -c userdb -n "__fish_userdb_using_subcommand authenticate" -s V -l version -d 'Print version'
+complete -c userdb -n "__fish_userdb_using_subcommand list-users" -l search -d 'Only users whose email or name contains TEXT (any case)' -r
+complete -c userdb -n "__fish_userdb_using_subcommand list-users" -l limit -d 'At most N users' -r
+complete -c userdb -n "__fish_userdb_using_subcommand list-users" -l offset -d 'Skip the first N users' -r
+complete -c userdb -n "__fish_userdb_using_subcommand list-users" -l db -d 'The SQLite database file [default: the platform data dir\'s userdb.sqlite3]' -r -F
+complete -c userdb -n "__fish_userdb_using_subcommand list-users" -l config -d 'The TOML config file [default: the platform config dir\'s config.toml]' -r -F
+complete -c userdb -n "__fish_userdb_using_subcommand list-users" -l staff -d 'Only staff users'
+complete -c userdb -n "__fish_userdb_using_subcommand list-users" -l superuser -d 'Only superusers'
+complete -c userdb -n "__fish_userdb_using_subcommand list-users" -l active -d 'Only active users'
+complete -c userdb -n "__fish_userdb_using_subcommand list-users" -l inactive -d 'Only inactive users'
+complete -c userdb -n "__fish_userdb_using_subcommand list-users" -l verified -d 'Only users whose email is verified'
+complete -c userdb -n "__fish_userdb_using_subcommand list-users" -l csv -d 'CSV with a header line instead of a table'
+complete -c userdb -n "__fish_userdb_using_subcommand list-users" -l json -d 'Machine-readable output on stdout, errors as JSON on stderr'
+complete -c userdb -n "__fish_userdb_using_subcommand list-users" -l no-input -d 'Never prompt: fail (or use the documented non-interactive default) instead'
+complete -c userdb -n "__fish_userdb_using_subcommand list-users" -s h -l help -d 'Print help'
+complete -c userdb -n "__fish_userdb_using_subcommand list-users" -s V -l version -d 'Print version'
+complete -c userdb -n "__fish_userdb_using_subcommand show-user" -l db -d 'The SQLite database file [default: the platform data dir\'s userdb.sqlite3]' -r -F
+complete -c userdb -n "__fish_userdb_using_subcommand show-user" -l config -d 'The TOML config file [default: the platform config dir\'s config.toml]' -r -F
+complete -c userdb -n "__fish_userdb_using_subcommand show-user" -l json -d 'Machine-readable output on stdout, errors as JSON on stderr'
+complete -c userdb -n "__fish_userdb_using_subcommand show-user" -l no-input -d 'Never prompt: fail (or use the documented non-interactive default) instead'
+complete -c userdb -n "__fish_userdb_using_subcommand show-user" -s h -l help -d 'Print help'
+complete -c userdb -n "__fish_userdb_using_subcommand show-user" -s V -l version -d 'Print version'
+complete -c userdb -n "__fish_userdb_using_subcommand update-user" -l email -d 'A new email address' -r
+complete -c userdb -n "__fish_userdb_using_subcommand update-user" -l first-name -r
+complete -c userdb -n "__fish_userdb_using_subcommand update-user" -l last-name -r
+complete -c userdb -n "__fish_userdb_using_subcommand update-user" -l active -d 'Activate or deactivate (lock) the account' -r -f -a "true\t''
+false\t''"
+complete -c userdb -n "__fish_userdb_using_subcommand update-user" -l staff -r -f -a "true\t''
+false\t''"
+complete -c userdb -n "__fish_userdb_using_subcommand update-user" -l superuser -r -f -a "true\t''
+false\t''"
+complete -c userdb -n "__fish_userdb_using_subcommand update-user" -l db -d 'The SQLite database file [default: the platform data dir\'s userdb.sqlite3]' -r -F
+complete -c userdb -n "__fish_userdb_using_subcommand update-user" -l config -d 'The TOML config file [default: the platform config dir\'s config.toml]' -r -F
+complete -c userdb -n "__fish_userdb_using_subcommand update-user" -l json -d 'Machine-readable output on stdout, errors as JSON on stderr'
+complete -c userdb -n "__fish_userdb_using_subcommand update-user" -l no-input -d 'Never prompt: fail (or use the documented non-interactive default) instead'
+complete -c userdb -n "__fish_userdb_using_subcommand update-user" -s h -l help -d 'Print help'
+complete -c userdb -n "__fish_userdb_using_subcommand update-user" -s V -l version -d 'Print version'
+complete -c userdb -n "__fish_userdb_using_subcommand delete-user" -l db -d 'The SQLite database file [default: the platform data dir\'s userdb.sqlite3]' -r -F
+complete -c userdb -n "__fish_userdb_using_subcommand delete-user" -l config -d 'The TOML config file [default: the platform config dir\'s config.toml]' -r -F
+complete -c userdb -n "__fish_userdb_using_subcommand delete-user" -s y -l yes -d 'Do not ask for confirmation'
+complete -c userdb -n "__fish_userdb_using_subcommand delete-user" -l json -d 'Machine-readable output on stdout, errors as JSON on stderr'
+complete -c userdb -n "__fish_userdb_using_subcommand delete-user" -l no-input -d 'Never prompt: fail (or use the documented non-interactive default) instead'
+complete -c userdb -n "__fish_userdb_using_subcommand delete-user" -s h -l help -d 'Print help'
+complete -c userdb -n "__fish_userdb_using_subcommand delete-user" -s V -l version -d 'Print version'
+complete -c userdb -n "__fish_userdb_using_subcommand config" -l db -d 'The SQLite database file [default: the platform data dir\'s userdb.sqlite3]' -r -F
+complete -c userdb -n "__fish_userdb_using_subcommand config" -l config -d 'The TOML config file [default: the platform config dir\'s config.toml]' -r -F
+complete -c userdb -n "__fish_userdb_using_subcommand config" -l json -d 'Machine-readable output on stdout, errors as JSON on stderr'
+complete -c userdb -n "__fish_userdb_using_subcommand config" -l no-input -d 'Never prompt: fail (or use the documented non-interactive default) instead'
+complete -c userdb -n "__fish_userdb_using_subcommand config" -s h -l help -d 'Print help'
+complete -c userdb -n "__fish_userdb_using_subcommand config" -s V -l version -d 'Print version'
+complete -c userdb -n "__fish_userdb_using_subcommand completions" -l db -d 'The SQLite database file [default: the platform data dir\'s userdb.sqlite3]' -r -F
+complete -c userdb -n "__fish_userdb_using_subcommand completions" -l config -d 'The TOML config file [default: the platform config dir\'s config.toml]' -r -F
+complete -c userdb -n "__fish_userdb_using_subcommand completions" -l json -d 'Machine-readable output on stdout, errors as JSON on stderr'
+complete -c userdb -n "__fish_userdb_using_subcommand completions" -l no-input -d 'Never prompt: fail (or use the documented non-interactive default) instead'
+complete -c userdb -n "__fish_userdb_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c userdb -n "__fish_userdb_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user config completions help" -f -a "migrate" -d 'Apply pending schema migrations (every command also does on open)'
+complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user config completions help" -f -a "createuser" -d 'Create a user (password from a prompt or a non-argv source)'
+complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user config completions help" -f -a "createsuperuser" -d 'Create a superuser (staff, superuser, active)'
+complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user config completions help" -f -a "changepassword" -d 'Change a user\'s password'
+complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user config completions help" -f -a "authenticate" -d 'Check a user\'s password (from a prompt or a non-argv source)'
+complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user config completions help" -f -a "list-users" -d 'List users (table, --json or --csv)'
+complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user config completions help" -f -a "show-user" -d 'Show one user\'s fields'
+complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user config completions help" -f -a "update-user" -d 'Change a user\'s names, flags or email'
+complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user config completions help" -f -a "delete-user" -d 'Delete a user (and their tokens and codes)'
+complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user config completions help" -f -a "config" -d 'Show the effective configuration and paths (secrets redacted)'
+complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user config completions help" -f -a "completions" -d 'Print the completion script for a shell'
+complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user config completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

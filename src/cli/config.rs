@@ -1,0 +1,74 @@
+//! `userdb config`: the effective configuration, where each value came from, and
+//! the paths in use. Secrets are redacted.
+
+use serde::Serialize;
+use userdb::config::KEYS;
+
+use super::context::Context;
+use super::exit::CliError;
+use super::output::{print, print_json};
+
+/// Show the effective configuration and paths (secrets redacted)
+#[derive(clap::Args, Debug)]
+pub struct Args {}
+
+#[derive(Serialize)]
+struct Setting {
+    key: String,
+    value: String,
+    source: String,
+    env: String,
+}
+
+#[derive(Serialize)]
+struct Report {
+    config_file: Option<String>,
+    config_file_found: bool,
+    database: String,
+    settings: Vec<Setting>,
+}
+
+pub fn run(ctx: &Context, _args: Args) -> Result<(), CliError> {
+    let loaded = &ctx.loaded;
+    let settings: Vec<Setting> = KEYS
+        .iter()
+        .map(|spec| Setting {
+            key: spec.name(),
+            value: if spec.secret {
+                "(redacted)".to_string()
+            } else {
+                loaded.settings.display_value(spec)
+            },
+            source: loaded
+                .sources
+                .get(&spec.name())
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+            env: spec.env_var(),
+        })
+        .collect();
+    let report = Report {
+        config_file: loaded.config_path.as_ref().map(|p| p.display().to_string()),
+        config_file_found: loaded.config_found,
+        database: ctx.db_path.display().to_string(),
+        settings,
+    };
+    if ctx.json {
+        return print_json(&report);
+    }
+    let file = match (&report.config_file, report.config_file_found) {
+        (Some(path), true) => path.clone(),
+        (Some(path), false) => format!("{path} (not found; defaults used)"),
+        (None, _) => "(none)".to_string(),
+    };
+    let mut table = comfy_table::Table::new();
+    table.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
+    table.set_header(["Key", "Value", "Source", "Environment variable"]);
+    for s in &report.settings {
+        table.add_row([&s.key, &s.value, &s.source, &s.env]);
+    }
+    print(&format!(
+        "Config file: {file}\nDatabase:    {}\n{table}\n",
+        report.database
+    ))
+}

@@ -1,0 +1,150 @@
+//! `userdb createsuperuser`: Django's flow. Interactive: asks the email, then the
+//! password twice with validation and the bypass question. Scripted: `--email` (or
+//! `USERDB_SUPERUSER_EMAIL`) and a password source (or `USERDB_SUPERUSER_PASSWORD`;
+//! with `--no-input` and none, an unusable password, as Django does).
+
+use userdb::email_address::parse_email;
+use userdb::{Error, ExposeSecret, NewUser, Upserted, Validation};
+
+use super::context::Context;
+use super::createuser::{report_created, report_existing};
+use super::exit::CliError;
+use super::output::{UserOutcome, print_json, status};
+use super::password_input::{
+    NewPasswordArgs, ask_new_password, attributes, env_value, new_password_from_args,
+};
+use super::prompt::Prompter;
+
+/// Create a superuser (staff, superuser, active)
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The email address [env: USERDB_SUPERUSER_EMAIL when not prompting]
+    #[arg(long)]
+    email: Option<String>,
+
+    #[arg(long, value_name = "NAME", default_value = "")]
+    first_name: String,
+
+    #[arg(long, value_name = "NAME", default_value = "")]
+    last_name: String,
+
+    #[command(flatten)]
+    password: NewPasswordArgs,
+
+    /// Exit 0 without change if the user already exists
+    #[arg(long, conflicts_with = "update")]
+    if_not_exists: bool,
+
+    /// If the user exists, make it a superuser and set the password given (upsert)
+    #[arg(long)]
+    update: bool,
+}
+
+const HINT: &str = "pass --email (or USERDB_SUPERUSER_EMAIL) and a password source \
+     (--password-stdin, --password-file, --password-env, --generate-password, \
+     USERDB_SUPERUSER_PASSWORD), or --no-input for an unusable password";
+
+pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
+    let mut manager = ctx.manager()?;
+    let interactive = ctx.interactive();
+    let mut prompter = ctx.prompter(HINT);
+
+    let email = match args.email.clone().or_else(|| {
+        (!interactive)
+            .then(|| env_value("USERDB_SUPERUSER_EMAIL"))
+            .flatten()
+    }) {
+        Some(email) => parse_email(&email).map_err(Error::from)?,
+        None => ask_email(prompter.as_mut(), &manager, args.if_not_exists || args.update)?,
+    };
+
+    let existing = manager.find_user(&email)?;
+    if let Some(user) = &existing {
+        if args.if_not_exists {
+            return report_existing(ctx, user);
+        }
+        if !args.update {
+            return Err(Error::UserExists(email).into());
+        }
+    }
+
+    let superuser_env = (!interactive).then_some("USERDB_SUPERUSER_PASSWORD");
+    let password = match new_password_from_args(&args.password, superuser_env)? {
+        Some(p) => Some(p),
+        // Django's --noinput: no password given means an unusable one.
+        None if ctx.no_input => None,
+        // Updating an existing user without a password source keeps its password.
+        None if existing.is_some() && !interactive => None,
+        None => {
+            let attrs = attributes(&email, &args.first_name, &args.last_name);
+            let problems = |p: &userdb::SecretString| manager.password_problems(p, &attrs);
+            Some(ask_new_password(prompter.as_mut(), &problems, true, None)?)
+        }
+    };
+    let (secret, validation) = match &password {
+        Some(p) => (Some(&p.secret), p.validation),
+        None => (None, Validation::Enforce),
+    };
+    let new = NewUser {
+        email: email.clone(),
+        first_name: args.first_name.clone(),
+        last_name: args.last_name.clone(),
+        ..NewUser::default()
+    };
+    let generated = password.as_ref().filter(|p| p.generated).map(|p| p.secret.expose_secret());
+    if args.update {
+        let (user, outcome) = manager.upsert_superuser(new, secret, validation)?;
+        if outcome == Upserted::Updated {
+            status(ctx.json, &format!("Superuser {} updated.", user.email));
+            if ctx.json {
+                return print_json(&UserOutcome {
+                    user: &user,
+                    created: false,
+                    password: generated,
+                });
+            }
+            if let Some(password) = generated {
+                status(false, "Generated password (shown once):");
+                super::output::print(&format!("{password}\n"))?;
+            }
+            return Ok(());
+        }
+        return report_created(ctx, &user, generated, "Superuser");
+    }
+    let user = match manager.create_superuser(new, secret, validation) {
+        Err(Error::UserExists(_)) if args.if_not_exists => {
+            let user = manager.get_user(&email)?;
+            return report_existing(ctx, &user);
+        }
+        other => other?,
+    };
+    report_created(ctx, &user, generated, "Superuser")
+}
+
+/// Django's email prompt: blank, invalid and taken addresses are explained and
+/// asked again (a taken one is fine when the command will not create it anew).
+fn ask_email(
+    prompter: &mut dyn Prompter,
+    manager: &userdb::UserManager<userdb::storage::SqliteStore>,
+    existing_ok: bool,
+) -> Result<String, CliError> {
+    loop {
+        let raw = prompter.input("Email address")?;
+        if raw.trim().is_empty() {
+            prompter.say("Error: This field cannot be blank.");
+            continue;
+        }
+        let email = match parse_email(&raw) {
+            Ok(email) => email,
+            Err(e) => {
+                prompter.say(&format!("Error: Enter a valid email address ({}).", e.reason));
+                continue;
+            }
+        };
+        if !existing_ok && manager.find_user(&email)?.is_some() {
+            prompter.say("Error: That email address is already taken.");
+            continue;
+        }
+        return Ok(email);
+    }
+}

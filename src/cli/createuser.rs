@@ -1,0 +1,130 @@
+//! `userdb createuser EMAIL`: Django's `create_user` from the command line.
+
+use userdb::{Error, ExposeSecret, NewUser};
+
+use super::context::Context;
+use super::exit::CliError;
+use super::output::{UserOutcome, print, print_json, status};
+use super::password_input::{
+    NewPasswordArgs, ObtainedPassword, ask_new_password, attributes, new_password_from_args,
+};
+
+const PASSWORD_HINT: &str = "use --password-stdin, --password-file, --password-env NAME, \
+     USERDB_PASSWORD, --generate-password or --no-password";
+
+/// Create a user (password from a prompt or a non-argv source)
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The email address: the login
+    email: String,
+
+    #[arg(long, value_name = "NAME", default_value = "")]
+    first_name: String,
+
+    #[arg(long, value_name = "NAME", default_value = "")]
+    last_name: String,
+
+    /// Make the user staff (may use the admin)
+    #[arg(long)]
+    staff: bool,
+
+    /// Create the user inactive (cannot authenticate)
+    #[arg(long)]
+    inactive: bool,
+
+    #[command(flatten)]
+    password: NewPasswordArgs,
+
+    /// Give the user an unusable password (they cannot log in with one)
+    #[arg(long, conflicts_with_all = ["password_stdin", "password_file", "password_env", "generate_password"])]
+    no_password: bool,
+
+    /// Exit 0 without change if the user already exists
+    #[arg(long)]
+    if_not_exists: bool,
+}
+
+pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
+    let mut manager = ctx.manager()?;
+    if args.if_not_exists {
+        if let Some(user) = manager.find_user(&args.email)? {
+            return report_existing(ctx, &user);
+        }
+    }
+    let new = NewUser {
+        email: args.email.clone(),
+        first_name: args.first_name.clone(),
+        last_name: args.last_name.clone(),
+        is_active: Some(!args.inactive),
+        is_staff: Some(args.staff),
+        is_superuser: Some(false),
+    };
+    let password = if args.no_password {
+        None
+    } else {
+        match new_password_from_args(&args.password, Some("USERDB_PASSWORD"))? {
+            Some(p) => Some(p),
+            None => {
+                // Ask only once the address is known to be acceptable and free.
+                let email = userdb::email_address::parse_email(&args.email).map_err(Error::from)?;
+                if manager.find_user(&email)?.is_some() {
+                    return Err(Error::UserExists(email).into());
+                }
+                let mut prompter = ctx.prompter(PASSWORD_HINT);
+                let attrs = attributes(&email, &args.first_name, &args.last_name);
+                let problems = |p: &userdb::SecretString| manager.password_problems(p, &attrs);
+                Some(ask_new_password(prompter.as_mut(), &problems, true, None)?)
+            }
+        }
+    };
+    let created = match &password {
+        Some(ObtainedPassword {
+            secret, validation, ..
+        }) => manager.create_user(new, Some(secret), *validation),
+        None => manager.create_user(new, None, userdb::Validation::Enforce),
+    };
+    let user = match created {
+        Err(Error::UserExists(_)) if args.if_not_exists => {
+            // Created by a concurrent command since we looked.
+            let user = manager.get_user(&args.email)?;
+            return report_existing(ctx, &user);
+        }
+        other => other?,
+    };
+    let generated = password.as_ref().filter(|p| p.generated).map(|p| p.secret.expose_secret());
+    report_created(ctx, &user, generated, "User")
+}
+
+pub fn report_existing(ctx: &Context, user: &userdb::User) -> Result<(), CliError> {
+    status(ctx.json, &format!("User {} already exists; nothing changed.", user.email));
+    if ctx.json {
+        print_json(&UserOutcome {
+            user,
+            created: false,
+            password: None,
+        })?;
+    }
+    Ok(())
+}
+
+/// Reports a new user; a generated password goes alone on stdout, once.
+pub fn report_created(
+    ctx: &Context,
+    user: &userdb::User,
+    generated: Option<&str>,
+    what: &str,
+) -> Result<(), CliError> {
+    if ctx.json {
+        return print_json(&UserOutcome {
+            user,
+            created: true,
+            password: generated,
+        });
+    }
+    status(false, &format!("{what} {} created successfully (id {}).", user.email, user.id));
+    if let Some(password) = generated {
+        status(false, "Generated password (shown once):");
+        print(&format!("{password}\n"))?;
+    }
+    Ok(())
+}

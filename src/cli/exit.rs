@@ -1,0 +1,126 @@
+//! Exit codes and the one place where errors become messages. The codes are stable
+//! and documented in the README.
+
+use std::io::Write;
+
+use userdb::{Error, ErrorKind};
+
+/// A check said no: wrong password, inactive user, pending migrations, declined.
+pub const REJECTED: u8 = 1;
+/// Usage: clap's own code, also used for invalid values and missing input.
+pub const USAGE: u8 = 2;
+pub const NOT_FOUND: u8 = 3;
+pub const ALREADY_EXISTS: u8 = 4;
+/// Rate-limited, locked, or refused by a safety rail.
+pub const REFUSED: u8 = 5;
+pub const CONFIG: u8 = 6;
+/// The database or the file system failed.
+pub const STORAGE: u8 = 7;
+/// Interrupted at a prompt (Ctrl-C), as shells report SIGINT.
+pub const INTERRUPTED: u8 = 130;
+
+/// Everything a command can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error(transparent)]
+    Lib(#[from] Error),
+    /// Input is needed and there is no terminal to ask on.
+    #[error("{what} but standard input is not a terminal (or --no-input was given)")]
+    NeedsInput { what: String, hint: String },
+    #[error("{0}")]
+    Usage(String, String),
+    /// The operator answered no, or gave up after the allowed tries.
+    #[error("{0}")]
+    Declined(String),
+    #[error("interrupted")]
+    Interrupted,
+    #[error("cannot write output: {0}")]
+    Output(std::io::Error),
+}
+
+impl CliError {
+    pub fn usage(message: impl Into<String>, hint: impl Into<String>) -> Self {
+        CliError::Usage(message.into(), hint.into())
+    }
+
+    pub fn needs_input(what: impl Into<String>, hint: impl Into<String>) -> Self {
+        CliError::NeedsInput {
+            what: what.into(),
+            hint: hint.into(),
+        }
+    }
+
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CliError::Lib(e) => match e.kind() {
+                ErrorKind::Rejected => REJECTED,
+                ErrorKind::InvalidInput => USAGE,
+                ErrorKind::NotFound => NOT_FOUND,
+                ErrorKind::AlreadyExists => ALREADY_EXISTS,
+                ErrorKind::Refused => REFUSED,
+                ErrorKind::Config => CONFIG,
+                ErrorKind::Storage => STORAGE,
+            },
+            CliError::NeedsInput { .. } | CliError::Usage(..) => USAGE,
+            CliError::Declined(_) => REJECTED,
+            CliError::Interrupted => INTERRUPTED,
+            CliError::Output(_) => STORAGE,
+        }
+    }
+
+    fn kind_name(&self) -> &'static str {
+        match self.exit_code() {
+            REJECTED => "rejected",
+            USAGE => "usage",
+            NOT_FOUND => "not_found",
+            ALREADY_EXISTS => "already_exists",
+            REFUSED => "refused",
+            CONFIG => "config",
+            INTERRUPTED => "interrupted",
+            _ => "storage",
+        }
+    }
+
+    /// What to do about it, when there is something to say.
+    fn hint(&self) -> Option<String> {
+        let hint = match self {
+            CliError::NeedsInput { hint, .. } | CliError::Usage(_, hint) => hint.clone(),
+            CliError::Lib(e) => match e {
+                Error::UserNotFound(_) => "check the address, or find it with `userdb list-users --search TEXT`".into(),
+                Error::UserExists(_) => "pass --if-not-exists to make this a no-op, or change the user with `userdb update-user`".into(),
+                Error::PasswordRejected(_) => "choose a stronger password, or pass --skip-validation to accept it anyway".into(),
+                Error::UnusablePassword(email) => format!("set one with `userdb changepassword {email}`"),
+                Error::InactiveUser(email) => format!("reactivate with `userdb update-user {email} --active true`"),
+                Error::PendingMigrations(_) => "apply them with `userdb migrate`".into(),
+                Error::InvalidEmail(_) => "give an address like name@example.com".into(),
+                Error::Config(_) => "see `userdb config` for the files and variables read".into(),
+                Error::Database { .. } => "check the --db path (or USERDB_DB) and its permissions".into(),
+                _ => return None,
+            },
+            _ => return None,
+        };
+        Some(hint).filter(|h| !h.is_empty())
+    }
+
+    /// Prints the error as one line on stderr (or one JSON object with `--json`).
+    pub fn report(&self, json: bool) {
+        let mut stderr = std::io::stderr().lock();
+        let message = self.to_string();
+        let hint = self.hint();
+        // Reporting is best effort: if stderr is gone there is no one to tell.
+        let _ = if json {
+            let body = serde_json::json!({ "error": {
+                "kind": self.kind_name(),
+                "message": message,
+                "hint": hint,
+                "exit_code": self.exit_code(),
+            }});
+            writeln!(stderr, "{body}")
+        } else {
+            match hint {
+                Some(hint) => writeln!(stderr, "error: {message}; {hint}"),
+                None => writeln!(stderr, "error: {message}"),
+            }
+        };
+    }
+}

@@ -1,0 +1,67 @@
+//! `userdb list-users`: a table, `--json` or `--csv`, with filters.
+
+use userdb::UserFilter;
+
+use super::context::Context;
+use super::exit::CliError;
+use super::output::{print, print_json, users_csv, users_table};
+
+/// List users (table, --json or --csv)
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Only staff users
+    #[arg(long)]
+    staff: bool,
+    /// Only superusers
+    #[arg(long)]
+    superuser: bool,
+    /// Only active users
+    #[arg(long, conflicts_with = "inactive")]
+    active: bool,
+    /// Only inactive users
+    #[arg(long)]
+    inactive: bool,
+    /// Only users whose email is verified
+    #[arg(long)]
+    verified: bool,
+    /// Only users whose email or name contains TEXT (any case)
+    #[arg(long, value_name = "TEXT")]
+    search: Option<String>,
+    /// At most N users
+    #[arg(long, value_name = "N")]
+    limit: Option<u64>,
+    /// Skip the first N users
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    offset: u64,
+    /// CSV with a header line instead of a table
+    #[arg(long, conflicts_with = "json")]
+    csv: bool,
+}
+
+pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
+    let manager = ctx.manager()?;
+    let filter = UserFilter {
+        is_staff: args.staff.then_some(true),
+        is_superuser: args.superuser.then_some(true),
+        is_active: match (args.active, args.inactive) {
+            (true, _) => Some(true),
+            (_, true) => Some(false),
+            _ => None,
+        },
+        verified: args.verified.then_some(true),
+        search: args.search,
+        limit: args.limit,
+        offset: args.offset,
+    };
+    let users = manager.list_users(&filter)?;
+    if ctx.json {
+        print_json(&users)
+    } else if args.csv {
+        print(&users_csv(&users)?)
+    } else if users.is_empty() {
+        super::output::status(false, "No users.");
+        Ok(())
+    } else {
+        print(&users_table(&users))
+    }
+}

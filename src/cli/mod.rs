@@ -1,0 +1,112 @@
+//! The command line: parse, build the context, dispatch to one file per command,
+//! and turn the outcome into an exit code. Nothing here decides a rule about users.
+
+mod authenticate;
+mod changepassword;
+mod completions;
+mod config;
+mod context;
+mod createsuperuser;
+mod createuser;
+mod delete_user;
+mod exit;
+mod list_users;
+mod migrate;
+mod output;
+mod password_input;
+mod prompt;
+mod show_user;
+mod update_user;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use context::Context;
+use exit::CliError;
+
+/// Manage a user database the way Django's auth commands do, over a local SQLite file.
+#[derive(Parser, Debug)]
+#[command(name = "userdb", version, about, propagate_version = true, max_term_width = 100)]
+pub struct Cli {
+    /// The SQLite database file [default: the platform data dir's userdb.sqlite3]
+    #[arg(long, global = true, env = "USERDB_DB", value_name = "PATH")]
+    db: Option<PathBuf>,
+
+    /// The TOML config file [default: the platform config dir's config.toml]
+    #[arg(long, global = true, env = "USERDB_CONFIG", value_name = "PATH")]
+    config: Option<PathBuf>,
+
+    /// Machine-readable output on stdout, errors as JSON on stderr
+    #[arg(long, global = true)]
+    json: bool,
+
+    /// Never prompt: fail (or use the documented non-interactive default) instead
+    #[arg(long, global = true)]
+    no_input: bool,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    Migrate(migrate::Args),
+    Createuser(createuser::Args),
+    Createsuperuser(createsuperuser::Args),
+    Changepassword(changepassword::Args),
+    Authenticate(authenticate::Args),
+    ListUsers(list_users::Args),
+    ShowUser(show_user::Args),
+    UpdateUser(update_user::Args),
+    DeleteUser(delete_user::Args),
+    Config(config::Args),
+    Completions(completions::Args),
+}
+
+/// The clap command, for completions.
+pub fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let json = cli.json;
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            err.report(json);
+            ExitCode::from(err.exit_code())
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), CliError> {
+    // Completions need no settings or database.
+    if let Command::Completions(args) = &cli.command {
+        return completions::run(args);
+    }
+    let ctx = Context::new(cli.db, cli.config, cli.json, cli.no_input)?;
+    match cli.command {
+        Command::Migrate(args) => migrate::run(&ctx, args),
+        Command::Createuser(args) => createuser::run(&ctx, args),
+        Command::Createsuperuser(args) => createsuperuser::run(&ctx, args),
+        Command::Changepassword(args) => changepassword::run(&ctx, args),
+        Command::Authenticate(args) => authenticate::run(&ctx, args),
+        Command::ListUsers(args) => list_users::run(&ctx, args),
+        Command::ShowUser(args) => show_user::run(&ctx, args),
+        Command::UpdateUser(args) => update_user::run(&ctx, args),
+        Command::DeleteUser(args) => delete_user::run(&ctx, args),
+        Command::Config(args) => config::run(&ctx, args),
+        Command::Completions(args) => completions::run(&args),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        super::command().debug_assert();
+    }
+}

@@ -1,0 +1,259 @@
+//! Where a password comes from. Never argv: a prompt, stdin, a file, a named
+//! environment variable, a default variable, or generated.
+
+use std::io::BufRead;
+use std::path::PathBuf;
+
+use clap::Args;
+use userdb::manager::Validation;
+use userdb::password::{UserAttributes, generate_password};
+use userdb::{ExposeSecret, SecretString};
+
+use super::exit::CliError;
+use super::prompt::Prompter;
+
+/// The non-interactive sources, shared by every command that takes a password.
+#[derive(Args, Debug, Default, Clone)]
+pub struct PasswordSource {
+    /// Read the password from the first line of standard input
+    #[arg(long, conflicts_with_all = ["password_file", "password_env"])]
+    pub password_stdin: bool,
+
+    /// Read the password from the first line of a file
+    #[arg(long, value_name = "PATH", conflicts_with = "password_env")]
+    pub password_file: Option<PathBuf>,
+
+    /// Read the password from the environment variable NAME
+    #[arg(long, value_name = "NAME")]
+    pub password_env: Option<String>,
+}
+
+/// Sources for a new password, and whether to validate it.
+#[derive(Args, Debug, Default, Clone)]
+pub struct NewPasswordArgs {
+    #[command(flatten)]
+    pub source: PasswordSource,
+
+    /// Generate a strong random password and print it once
+    #[arg(long, conflicts_with_all = ["password_stdin", "password_file", "password_env"])]
+    pub generate_password: bool,
+
+    /// Accept a password that fails the validators (length, similarity, common, numeric)
+    #[arg(long)]
+    pub skip_validation: bool,
+}
+
+impl NewPasswordArgs {
+    pub fn validation(&self) -> Validation {
+        if self.skip_validation {
+            Validation::Skip
+        } else {
+            Validation::Enforce
+        }
+    }
+}
+
+/// A password and how it was obtained.
+pub struct ObtainedPassword {
+    pub secret: SecretString,
+    /// Generated passwords are printed once; given ones never are.
+    pub generated: bool,
+    pub validation: Validation,
+}
+
+/// Reads an environment variable; empty counts as unset.
+pub fn env_value(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+impl PasswordSource {
+    /// The password from an explicit flag, else from `default_env` if set.
+    pub fn read(&self, default_env: Option<&str>) -> Result<Option<SecretString>, CliError> {
+        let password = if self.password_stdin {
+            let mut line = String::new();
+            std::io::stdin()
+                .lock()
+                .read_line(&mut line)
+                .map_err(|e| CliError::usage(format!("cannot read the password from standard input: {e}"), ""))?;
+            if line.is_empty() {
+                return Err(CliError::usage(
+                    "--password-stdin was given but standard input is empty",
+                    "pipe the password in, e.g. `printf '%s\\n' \"$PASS\" | userdb …`",
+                ));
+            }
+            first_line(line)
+        } else if let Some(path) = &self.password_file {
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                CliError::usage(
+                    format!("cannot read the password file {}: {e}", path.display()),
+                    "check the path given to --password-file",
+                )
+            })?;
+            first_line(text)
+        } else if let Some(name) = &self.password_env {
+            env_value(name).ok_or_else(|| {
+                CliError::usage(
+                    format!("environment variable {name} (named by --password-env) is not set or empty"),
+                    "export it first, or use another password source",
+                )
+            })?
+        } else if let Some(value) = default_env.and_then(env_value) {
+            value
+        } else {
+            return Ok(None);
+        };
+        Ok(Some(SecretString::from(password)))
+    }
+}
+
+/// The first line, without its line ending.
+fn first_line(mut text: String) -> String {
+    let end = text.find('\n').unwrap_or(text.len());
+    text.truncate(end);
+    if text.ends_with('\r') {
+        text.pop();
+    }
+    text
+}
+
+/// Django's interactive new-password loop: typed twice, blank refused, mismatch
+/// retried; validator complaints are shown and the operator may bypass them.
+/// `problems` runs the validators for the user being created or changed.
+pub fn ask_new_password(
+    prompter: &mut dyn Prompter,
+    problems: &dyn Fn(&SecretString) -> Vec<String>,
+    offer_bypass: bool,
+    max_tries: Option<usize>,
+) -> Result<ObtainedPassword, CliError> {
+    let mut tries = 0;
+    loop {
+        if let Some(max) = max_tries {
+            if tries >= max {
+                return Err(CliError::Declined(format!("password not changed after {max} attempts")));
+            }
+        }
+        tries += 1;
+        let first = prompter.password("Password")?;
+        let again = prompter.password("Password (again)")?;
+        if first.expose_secret() != again.expose_secret() {
+            prompter.say("Error: Your passwords didn't match.");
+            continue;
+        }
+        if first.expose_secret().is_empty() {
+            prompter.say("Error: Blank passwords aren't allowed.");
+            continue;
+        }
+        let found = problems(&first);
+        if found.is_empty() {
+            return Ok(ObtainedPassword {
+                secret: first,
+                generated: false,
+                validation: Validation::Enforce,
+            });
+        }
+        for problem in &found {
+            prompter.say(problem);
+        }
+        if offer_bypass && prompter.confirm("Bypass password validation and create user anyway?")? {
+            return Ok(ObtainedPassword {
+                secret: first,
+                generated: false,
+                validation: Validation::Skip,
+            });
+        }
+    }
+}
+
+/// Resolves a new password: a flag, then `default_env`, then generated, then the
+/// prompt. `Ok(None)` means no password was available without prompting.
+pub fn new_password_from_args(
+    args: &NewPasswordArgs,
+    default_env: Option<&str>,
+) -> Result<Option<ObtainedPassword>, CliError> {
+    if args.generate_password {
+        return Ok(Some(ObtainedPassword {
+            secret: SecretString::from(generate_password()),
+            generated: true,
+            validation: Validation::Skip,
+        }));
+    }
+    Ok(args.source.read(default_env)?.map(|secret| ObtainedPassword {
+        secret,
+        generated: false,
+        validation: args.validation(),
+    }))
+}
+
+/// Attributes for the similarity validator.
+pub fn attributes<'a>(email: &'a str, first_name: &'a str, last_name: &'a str) -> UserAttributes<'a> {
+    UserAttributes {
+        email,
+        first_name,
+        last_name,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::prompt::scripted::Scripted;
+
+    fn too_short(p: &SecretString) -> Vec<String> {
+        if p.expose_secret().len() < 8 {
+            vec!["This password is too short. It must contain at least 8 characters.".into()]
+        } else {
+            vec![]
+        }
+    }
+
+    #[test]
+    fn a_password_typed_twice_the_same_is_taken() {
+        let mut op = Scripted::new(&["long enough pw", "long enough pw"]);
+        let got = ask_new_password(&mut op, &too_short, true, None).unwrap();
+        assert_eq!(got.secret.expose_secret(), "long enough pw");
+        assert_eq!(got.validation, Validation::Enforce);
+        assert_eq!(op.asked, ["Password", "Password (again)"]);
+    }
+
+    #[test]
+    fn a_mismatch_or_a_blank_asks_again() {
+        let mut op = Scripted::new(&["aaaaaaaaa", "bbbbbbbbb", "", "", "ccccccccc", "ccccccccc"]);
+        let got = ask_new_password(&mut op, &too_short, true, None).unwrap();
+        assert_eq!(got.secret.expose_secret(), "ccccccccc");
+        assert_eq!(
+            op.said,
+            ["Error: Your passwords didn't match.", "Error: Blank passwords aren't allowed."]
+        );
+    }
+
+    #[test]
+    fn validator_complaints_are_shown_and_can_be_bypassed() {
+        let mut op = Scripted::new(&["short", "short", "y"]);
+        let got = ask_new_password(&mut op, &too_short, true, None).unwrap();
+        assert_eq!(got.validation, Validation::Skip);
+        assert_eq!(op.said, ["This password is too short. It must contain at least 8 characters."]);
+        assert_eq!(op.asked.last().unwrap(), "Bypass password validation and create user anyway?");
+    }
+
+    #[test]
+    fn declining_the_bypass_asks_for_another_password() {
+        let mut op = Scripted::new(&["short", "short", "n", "much longer", "much longer"]);
+        let got = ask_new_password(&mut op, &too_short, true, None).unwrap();
+        assert_eq!(got.secret.expose_secret(), "much longer");
+        assert_eq!(got.validation, Validation::Enforce);
+    }
+
+    #[test]
+    fn without_bypass_the_tries_run_out() {
+        let mut op = Scripted::new(&["short", "short", "a", "b", "x", "x"]);
+        let err = ask_new_password(&mut op, &too_short, false, Some(3)).err().unwrap();
+        assert_eq!(err.to_string(), "password not changed after 3 attempts");
+    }
+
+    #[test]
+    fn only_the_first_line_is_the_password() {
+        assert_eq!(first_line("s3cret\n".into()), "s3cret");
+        assert_eq!(first_line("s3cret\r\nmore".into()), "s3cret");
+        assert_eq!(first_line(" spaced \n".into()), " spaced ");
+    }
+}

@@ -1,0 +1,52 @@
+//! `userdb update-user EMAIL`: change names, flags or the email address.
+
+use clap::builder::BoolishValueParser;
+use userdb::UserChanges;
+
+use super::context::Context;
+use super::exit::CliError;
+use super::output::{print_json, status};
+
+/// Change a user's names, flags or email
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The user's current email address
+    email: String,
+    /// A new email address
+    #[arg(long = "email", value_name = "NEW")]
+    new_email: Option<String>,
+    #[arg(long, value_name = "NAME")]
+    first_name: Option<String>,
+    #[arg(long, value_name = "NAME")]
+    last_name: Option<String>,
+    /// Activate or deactivate (lock) the account
+    #[arg(long, value_name = "BOOL", value_parser = BoolishValueParser::new())]
+    active: Option<bool>,
+    #[arg(long, value_name = "BOOL", value_parser = BoolishValueParser::new())]
+    staff: Option<bool>,
+    #[arg(long, value_name = "BOOL", value_parser = BoolishValueParser::new())]
+    superuser: Option<bool>,
+}
+
+pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
+    let changes = UserChanges {
+        email: args.new_email,
+        first_name: args.first_name,
+        last_name: args.last_name,
+        is_active: args.active,
+        is_staff: args.staff,
+        is_superuser: args.superuser,
+    };
+    if changes.is_empty() {
+        return Err(CliError::usage(
+            "nothing to change",
+            "pass at least one of --email, --first-name, --last-name, --active, --staff, --superuser",
+        ));
+    }
+    let user = ctx.manager()?.update_user(&args.email, &changes)?;
+    if ctx.json {
+        return print_json(&user);
+    }
+    status(false, &format!("User {} updated.", user.email));
+    Ok(())
+}

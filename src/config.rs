@@ -1,0 +1,409 @@
+//! Settings: defaults, under a TOML file, under `USERDB_<SECTION>_<KEY>` environment
+//! variables (flags are laid on top by the command line). Every key is listed once
+//! in [`KEYS`], which drives loading, environment names and `userdb config`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::duration::{format_duration, parse_finite_duration};
+use crate::error::{Error, Result};
+use crate::password::{Argon2Params, PasswordPolicy};
+
+/// One configuration key: `[section] key`, also `USERDB_SECTION_KEY`.
+#[derive(Debug, Clone, Copy)]
+pub struct KeySpec {
+    pub section: &'static str,
+    pub key: &'static str,
+    /// Shown redacted by `userdb config`.
+    pub secret: bool,
+}
+
+impl KeySpec {
+    pub fn name(&self) -> String {
+        format!("{}.{}", self.section, self.key)
+    }
+
+    pub fn env_var(&self) -> String {
+        format!("USERDB_{}_{}", self.section, self.key).to_ascii_uppercase()
+    }
+}
+
+const fn key(section: &'static str, key: &'static str) -> KeySpec {
+    KeySpec {
+        section,
+        key,
+        secret: false,
+    }
+}
+
+pub const KEYS: &[KeySpec] = &[
+    key("database", "path"),
+    key("database", "busy_timeout"),
+    key("password", "memory_cost"),
+    key("password", "time_cost"),
+    key("password", "parallelism"),
+    key("password", "min_length"),
+    key("password", "max_similarity"),
+    key("password", "reject_common"),
+    key("password", "reject_numeric"),
+];
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DatabaseSettings {
+    /// `None`: the platform data directory's `userdb.sqlite3`.
+    pub path: Option<PathBuf>,
+    /// How long a command waits for another one's write lock before giving up.
+    pub busy_timeout: Duration,
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        DatabaseSettings {
+            path: None,
+            busy_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PasswordSettings {
+    pub argon2: Argon2Params,
+    pub policy: PasswordPolicy,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Settings {
+    pub database: DatabaseSettings,
+    pub password: PasswordSettings,
+}
+
+/// Where a setting's value came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    Default,
+    File,
+    Env(String),
+}
+
+impl std::fmt::Display for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Source::Default => f.write_str("default"),
+            Source::File => f.write_str("config file"),
+            Source::Env(var) => write!(f, "env {var}"),
+        }
+    }
+}
+
+/// Settings together with where they were read from.
+#[derive(Debug, Clone)]
+pub struct LoadedSettings {
+    pub settings: Settings,
+    /// The config file consulted (explicit, or the platform default).
+    pub config_path: Option<PathBuf>,
+    pub config_found: bool,
+    pub sources: BTreeMap<String, Source>,
+}
+
+/// A value on its way in, from the file or from the environment.
+enum Raw<'a> {
+    Toml(&'a toml::Value),
+    Env(&'a str),
+}
+
+impl Raw<'_> {
+    fn integer(&self) -> std::result::Result<i64, String> {
+        match self {
+            Raw::Toml(toml::Value::Integer(i)) => Ok(*i),
+            Raw::Toml(other) => Err(format!("expected a whole number, found {}", other.type_str())),
+            Raw::Env(text) => text
+                .trim()
+                .parse()
+                .map_err(|_| format!("expected a whole number, found {text:?}")),
+        }
+    }
+
+    fn in_range<T: TryFrom<i64>>(&self, min: i64, max: i64) -> std::result::Result<T, String> {
+        let value = self.integer()?;
+        if !(min..=max).contains(&value) {
+            return Err(format!("{value} is out of range ({min} to {max})"));
+        }
+        T::try_from(value).map_err(|_| format!("{value} is out of range"))
+    }
+
+    fn float(&self) -> std::result::Result<f64, String> {
+        match self {
+            Raw::Toml(toml::Value::Float(f)) => Ok(*f),
+            Raw::Toml(toml::Value::Integer(i)) => Ok(*i as f64),
+            Raw::Toml(other) => Err(format!("expected a number, found {}", other.type_str())),
+            Raw::Env(text) => text
+                .trim()
+                .parse()
+                .map_err(|_| format!("expected a number, found {text:?}")),
+        }
+    }
+
+    fn boolean(&self) -> std::result::Result<bool, String> {
+        match self {
+            Raw::Toml(toml::Value::Boolean(b)) => Ok(*b),
+            Raw::Toml(other) => Err(format!("expected true or false, found {}", other.type_str())),
+            Raw::Env(text) => match text.trim().to_ascii_lowercase().as_str() {
+                "true" | "yes" | "on" | "1" => Ok(true),
+                "false" | "no" | "off" | "0" => Ok(false),
+                _ => Err(format!("expected true or false, found {text:?}")),
+            },
+        }
+    }
+
+    fn string(&self) -> std::result::Result<String, String> {
+        match self {
+            Raw::Toml(toml::Value::String(s)) => Ok(s.clone()),
+            Raw::Toml(other) => Err(format!("expected a string, found {}", other.type_str())),
+            Raw::Env(text) => Ok(text.to_string()),
+        }
+    }
+
+    fn duration(&self) -> std::result::Result<Duration, String> {
+        match self {
+            Raw::Toml(toml::Value::Integer(i)) if *i >= 0 => Ok(Duration::from_secs(*i as u64)),
+            _ => parse_finite_duration(&self.string()?),
+        }
+    }
+}
+
+impl Settings {
+    fn set(&mut self, spec: &KeySpec, raw: &Raw) -> std::result::Result<(), String> {
+        let password = &mut self.password;
+        match (spec.section, spec.key) {
+            ("database", "path") => self.database.path = Some(PathBuf::from(raw.string()?)),
+            ("database", "busy_timeout") => self.database.busy_timeout = raw.duration()?,
+            ("password", "memory_cost") => {
+                password.argon2.memory_cost = raw.in_range(8, 4 * 1024 * 1024)?
+            }
+            ("password", "time_cost") => password.argon2.time_cost = raw.in_range(1, 100)?,
+            ("password", "parallelism") => password.argon2.parallelism = raw.in_range(1, 255)?,
+            ("password", "min_length") => password.policy.min_length = raw.in_range(0, 4096)?,
+            ("password", "max_similarity") => {
+                let value = raw.float()?;
+                if !(0.0..=1.0).contains(&value) {
+                    return Err(format!("{value} is out of range (0 to 1; 0 turns the check off)"));
+                }
+                password.policy.max_similarity = value;
+            }
+            ("password", "reject_common") => password.policy.reject_common = raw.boolean()?,
+            ("password", "reject_numeric") => password.policy.reject_numeric = raw.boolean()?,
+            _ => return Err("unknown key".to_string()),
+        }
+        Ok(())
+    }
+
+    /// The effective value of a key as text, for `userdb config`.
+    pub fn display_value(&self, spec: &KeySpec) -> String {
+        let password = &self.password;
+        match (spec.section, spec.key) {
+            ("database", "path") => match &self.database.path {
+                Some(path) => path.display().to_string(),
+                None => "(platform default)".to_string(),
+            },
+            ("database", "busy_timeout") => format_duration(self.database.busy_timeout),
+            ("password", "memory_cost") => password.argon2.memory_cost.to_string(),
+            ("password", "time_cost") => password.argon2.time_cost.to_string(),
+            ("password", "parallelism") => password.argon2.parallelism.to_string(),
+            ("password", "min_length") => password.policy.min_length.to_string(),
+            ("password", "max_similarity") => password.policy.max_similarity.to_string(),
+            ("password", "reject_common") => password.policy.reject_common.to_string(),
+            ("password", "reject_numeric") => password.policy.reject_numeric.to_string(),
+            _ => String::new(),
+        }
+    }
+
+    /// Loads the settings: defaults, then the config file, then the environment.
+    ///
+    /// `explicit` is a file the user named (it must exist); without it the platform
+    /// default is read if present. `env` looks a variable up; empty counts as unset.
+    pub fn load(
+        explicit: Option<&Path>,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<LoadedSettings> {
+        let mut settings = Settings::default();
+        let mut sources: BTreeMap<String, Source> =
+            KEYS.iter().map(|k| (k.name(), Source::Default)).collect();
+
+        let config_path = explicit.map(Path::to_path_buf).or_else(default_config_path);
+        let mut config_found = false;
+        if let Some(path) = &config_path {
+            match std::fs::read_to_string(path) {
+                Ok(text) => {
+                    config_found = true;
+                    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+                        Error::Config(format!(
+                            "config file {} is not valid TOML: {}",
+                            path.display(),
+                            e.message()
+                        ))
+                    })?;
+                    apply_file(&mut settings, &mut sources, &table, path)?;
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound && explicit.is_none() => {}
+                Err(e) => {
+                    return Err(Error::Config(format!(
+                        "cannot read config file {}: {e}",
+                        path.display()
+                    )));
+                }
+            }
+        }
+
+        for spec in KEYS {
+            let var = spec.env_var();
+            let Some(value) = env(&var).filter(|v| !v.is_empty()) else {
+                continue;
+            };
+            settings.set(spec, &Raw::Env(&value)).map_err(|reason| {
+                Error::Config(format!("environment variable {var}: {reason}"))
+            })?;
+            sources.insert(spec.name(), Source::Env(var));
+        }
+
+        crate::password::PasswordHasher::new(settings.password.argon2.clone())
+            .map_err(|e| Error::Config(format!("[password] argon2 parameters: {e}")))?;
+
+        Ok(LoadedSettings {
+            settings,
+            config_path,
+            config_found,
+            sources,
+        })
+    }
+}
+
+fn apply_file(
+    settings: &mut Settings,
+    sources: &mut BTreeMap<String, Source>,
+    table: &toml::Table,
+    path: &Path,
+) -> Result<()> {
+    let at = |what: String| Error::Config(format!("config file {}: {what}", path.display()));
+    for (section, body) in table {
+        let toml::Value::Table(body) = body else {
+            return Err(at(format!("`{section}` must be a [{section}] table")));
+        };
+        if !KEYS.iter().any(|k| k.section == section) {
+            return Err(at(format!("unknown section [{section}]")));
+        }
+        for (name, value) in body {
+            let spec = KEYS
+                .iter()
+                .find(|k| k.section == section && k.key == name)
+                .ok_or_else(|| at(format!("unknown key `{name}` in [{section}]")))?;
+            settings
+                .set(spec, &Raw::Toml(value))
+                .map_err(|reason| at(format!("{}: {reason}", spec.name())))?;
+            sources.insert(spec.name(), Source::File);
+        }
+    }
+    Ok(())
+}
+
+fn project_dirs() -> Option<directories::ProjectDirs> {
+    directories::ProjectDirs::from("", "", "userdb")
+}
+
+/// `config.toml` in the platform's config directory (`~/.config/userdb` on Linux).
+pub fn default_config_path() -> Option<PathBuf> {
+    project_dirs().map(|d| d.config_dir().join("config.toml"))
+}
+
+/// `userdb.sqlite3` in the platform's data directory (`~/.local/share/userdb` on Linux).
+pub fn default_database_path() -> Option<PathBuf> {
+    project_dirs().map(|d| d.data_dir().join("userdb.sqlite3"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env_of(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> =
+            vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        move |name| map.get(name).cloned()
+    }
+
+    fn write_config(text: &str) -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, text).unwrap();
+        (dir, path)
+    }
+
+    #[test]
+    fn defaults_are_owasp_argon2_and_djangos_validators() {
+        let (_dir, path) = write_config("");
+        let loaded = Settings::load(Some(&path), &env_of(&[])).unwrap();
+        let s = &loaded.settings;
+        assert_eq!(
+            (s.password.argon2.memory_cost, s.password.argon2.time_cost, s.password.argon2.parallelism),
+            (19456, 2, 1)
+        );
+        assert_eq!(s.password.policy.min_length, 8);
+        assert!(loaded.sources.values().all(|src| *src == Source::Default));
+    }
+
+    #[test]
+    fn the_environment_overrides_the_file_which_overrides_defaults() {
+        let (_dir, path) =
+            write_config("[password]\nmemory_cost = 65536\ntime_cost = 3\n[database]\nbusy_timeout = \"1m\"\n");
+        let loaded = Settings::load(
+            Some(&path),
+            &env_of(&[("USERDB_PASSWORD_TIME_COST", "4"), ("USERDB_PASSWORD_PARALLELISM", "")]),
+        )
+        .unwrap();
+        let argon2 = &loaded.settings.password.argon2;
+        assert_eq!((argon2.memory_cost, argon2.time_cost, argon2.parallelism), (65536, 4, 1));
+        assert_eq!(loaded.settings.database.busy_timeout, Duration::from_secs(60));
+        assert_eq!(loaded.sources["password.memory_cost"], Source::File);
+        assert_eq!(
+            loaded.sources["password.time_cost"],
+            Source::Env("USERDB_PASSWORD_TIME_COST".into())
+        );
+        assert_eq!(loaded.sources["password.parallelism"], Source::Default);
+    }
+
+    #[test]
+    fn mistakes_in_the_file_are_named_precisely() {
+        for (text, expected) in [
+            ("[password]\nmemroy_cost = 1\n", "unknown key `memroy_cost` in [password]"),
+            ("[pasword]\n", "unknown section [pasword]"),
+            ("[password]\nmemory_cost = \"lots\"\n", "password.memory_cost: expected a whole number, found string"),
+            ("[password]\ntime_cost = 0\n", "password.time_cost: 0 is out of range (1 to 100)"),
+            ("password = 3\n", "`password` must be a [password] table"),
+            ("[password\n", "is not valid TOML"),
+            ("[password]\nmax_similarity = 2.0\n", "out of range"),
+        ] {
+            let (_dir, path) = write_config(text);
+            let err = Settings::load(Some(&path), &env_of(&[])).unwrap_err();
+            assert_eq!(err.kind(), crate::ErrorKind::Config);
+            assert!(err.to_string().contains(expected), "{text:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn a_bad_environment_value_names_the_variable() {
+        let (_dir, path) = write_config("");
+        let err = Settings::load(Some(&path), &env_of(&[("USERDB_PASSWORD_REJECT_COMMON", "maybe")]))
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "environment variable USERDB_PASSWORD_REJECT_COMMON: expected true or false, found \"maybe\""
+        );
+    }
+
+    #[test]
+    fn an_explicit_config_file_must_exist() {
+        let err = Settings::load(Some(Path::new("/nonexistent/userdb.toml")), &env_of(&[]))
+            .unwrap_err();
+        assert!(err.to_string().starts_with("cannot read config file /nonexistent/userdb.toml"));
+    }
+}

@@ -1,0 +1,19 @@
+//! `userdb`: a user database managed the way Django's auth commands manage one, over
+//! a local SQLite file. The command line (`src/main.rs`, `src/cli/`) is a thin layer
+//! over this library, which a service can link to authenticate against the same file.
+
+pub mod clock;
+pub mod config;
+pub mod duration;
+pub mod email_address;
+pub mod error;
+pub mod manager;
+pub mod password;
+pub mod storage;
+pub mod user;
+
+pub use error::{Error, ErrorKind, Result};
+pub use manager::{Upserted, UserManager, Validation};
+pub use user::{NewUser, User, UserChanges, UserFilter};
+
+pub use secrecy::{ExposeSecret, SecretString};

@@ -1,0 +1,369 @@
+//! The user manager: Django's `BaseUserManager` and `ModelBackend` in one place.
+//! Every rule about users lives here; the command line only asks and prints.
+
+use std::sync::Arc;
+
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::clock::Clock;
+use crate::config::PasswordSettings;
+use crate::email_address::{email_key, parse_email};
+use crate::error::{Error, Result};
+use crate::password::{PasswordHasher, PasswordPolicy, UserAttributes, make_unusable_password};
+use crate::storage::{AuditEntry, UserRecord, UserStore, UserUpdate};
+use crate::user::{NewUser, User, UserChanges, UserFilter};
+
+/// How a new password is treated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Validation {
+    /// Run the configured validators (the default for every source).
+    Enforce,
+    /// The caller said so explicitly (`--skip-validation`, or the bypass question).
+    Skip,
+}
+
+/// The outcome of an upsert.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Upserted {
+    Created,
+    Updated,
+}
+
+pub struct UserManager<S: UserStore> {
+    store: S,
+    hasher: PasswordHasher,
+    policy: PasswordPolicy,
+    clock: Arc<dyn Clock>,
+    actor: String,
+}
+
+impl<S: UserStore> UserManager<S> {
+    /// `actor` is who is acting (the OS user of the command line), for the audit log.
+    pub fn new(
+        store: S,
+        settings: &PasswordSettings,
+        clock: Arc<dyn Clock>,
+        actor: impl Into<String>,
+    ) -> Result<Self> {
+        let hasher = PasswordHasher::new(settings.argon2.clone())
+            .map_err(|e| Error::Config(format!("[password] argon2 parameters: {e}")))?;
+        Ok(UserManager {
+            store,
+            hasher,
+            policy: settings.policy.clone(),
+            clock,
+            actor: actor.into(),
+        })
+    }
+
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    fn audit(&self, event: &'static str, detail: impl Into<String>) -> AuditEntry {
+        AuditEntry {
+            at: self.clock.now(),
+            actor: self.actor.clone(),
+            event,
+            detail: detail.into(),
+        }
+    }
+
+    /// The validators' complaints about a password for this user (empty: it is fine).
+    pub fn password_problems(&self, password: &SecretString, user: &UserAttributes) -> Vec<String> {
+        self.policy.validate(password.expose_secret(), user)
+    }
+
+    /// Hashes a password after the checks every source goes through.
+    fn hash_new_password(
+        &self,
+        password: &SecretString,
+        user: &UserAttributes,
+        validation: Validation,
+    ) -> Result<String> {
+        if password.expose_secret().is_empty() {
+            return Err(Error::BlankPassword);
+        }
+        if validation == Validation::Enforce {
+            let problems = self.password_problems(password, user);
+            if !problems.is_empty() {
+                return Err(Error::PasswordRejected(problems));
+            }
+        }
+        Ok(self.hasher.hash(password.expose_secret()))
+    }
+
+    /// Django's `create_user`: a normalised, validated, unique email; no password
+    /// means an unusable one. Flags default to active, not staff, not superuser.
+    pub fn create_user(
+        &mut self,
+        new: NewUser,
+        password: Option<&SecretString>,
+        validation: Validation,
+    ) -> Result<User> {
+        self.insert(new, password, validation, "user_created")
+    }
+
+    /// Django's `create_superuser`: staff, superuser and active unless said
+    /// otherwise, and saying otherwise for staff or superuser is an error.
+    pub fn create_superuser(
+        &mut self,
+        new: NewUser,
+        password: Option<&SecretString>,
+        validation: Validation,
+    ) -> Result<User> {
+        let new = superuser_defaults(new)?;
+        self.insert(new, password, validation, "superuser_created")
+    }
+
+    /// `createsuperuser --update`: creates the superuser, or makes the existing user
+    /// one (active, staff, superuser), setting the password when one is given.
+    pub fn upsert_superuser(
+        &mut self,
+        new: NewUser,
+        password: Option<&SecretString>,
+        validation: Validation,
+    ) -> Result<(User, Upserted)> {
+        let new = superuser_defaults(new)?;
+        let email = parse_email(&new.email)?;
+        let Some(existing) = self.store.user_by_email_key(&email_key(&email))? else {
+            return match self.insert(new.clone(), password, validation, "superuser_created") {
+                Ok(user) => Ok((user, Upserted::Created)),
+                // Created by a concurrent command since we looked: update it instead.
+                Err(Error::UserExists(_)) => self.upsert_superuser(new, password, validation),
+                Err(e) => Err(e),
+            };
+        };
+        let attrs = UserAttributes {
+            email: &existing.email,
+            first_name: non_empty_or(&new.first_name, &existing.first_name),
+            last_name: non_empty_or(&new.last_name, &existing.last_name),
+        };
+        let hash = password
+            .map(|p| self.hash_new_password(p, &attrs, validation))
+            .transpose()?;
+        let update = UserUpdate {
+            password: hash,
+            first_name: Some(new.first_name.clone()).filter(|n| !n.is_empty()),
+            last_name: Some(new.last_name.clone()).filter(|n| !n.is_empty()),
+            is_active: new.is_active,
+            is_staff: new.is_staff,
+            is_superuser: new.is_superuser,
+            ..UserUpdate::default()
+        };
+        let mut audit = vec![self.audit("superuser_updated", changed_fields(&update))];
+        if update.password.is_some() {
+            audit.push(self.audit("password_changed", "by createsuperuser --update"));
+        }
+        let user = self.store.update_user(existing.id, &update, &audit)?;
+        Ok((user, Upserted::Updated))
+    }
+
+    fn insert(
+        &mut self,
+        new: NewUser,
+        password: Option<&SecretString>,
+        validation: Validation,
+        event: &'static str,
+    ) -> Result<User> {
+        let email = parse_email(&new.email)?;
+        let key = email_key(&email);
+        // Fail before the (slow) hash when the answer is already known.
+        if self.store.user_by_email_key(&key)?.is_some() {
+            return Err(Error::UserExists(email));
+        }
+        let first_name = new.first_name.trim().to_string();
+        let last_name = new.last_name.trim().to_string();
+        let attrs = UserAttributes {
+            email: &email,
+            first_name: &first_name,
+            last_name: &last_name,
+        };
+        let hash = match password {
+            Some(p) => self.hash_new_password(p, &attrs, validation)?,
+            None => make_unusable_password(),
+        };
+        let record = UserRecord {
+            email,
+            email_key: key,
+            password: hash,
+            first_name,
+            last_name,
+            is_active: new.is_active.unwrap_or(true),
+            is_staff: new.is_staff.unwrap_or(false),
+            is_superuser: new.is_superuser.unwrap_or(false),
+            date_joined: self.clock.now(),
+        };
+        let flags = [
+            (record.is_staff, "staff"),
+            (record.is_superuser, "superuser"),
+            (!record.is_active, "inactive"),
+            (password.is_none(), "unusable password"),
+        ];
+        let detail: Vec<&str> = flags.iter().filter(|f| f.0).map(|f| f.1).collect();
+        let audit = [self.audit(event, detail.join(", "))];
+        self.store.insert_user(&record, &audit)
+    }
+
+    /// The user with this email (any case), if there is one.
+    pub fn find_user(&self, email: &str) -> Result<Option<User>> {
+        let email = parse_email(email)?;
+        self.store.user_by_email_key(&email_key(&email))
+    }
+
+    /// The user with this email, or [`Error::UserNotFound`].
+    pub fn get_user(&self, email: &str) -> Result<User> {
+        let normalized = crate::email_address::normalize_email(email);
+        self.find_user(email)?
+            .ok_or(Error::UserNotFound(normalized))
+    }
+
+    pub fn list_users(&self, filter: &UserFilter) -> Result<Vec<User>> {
+        self.store.list_users(filter)
+    }
+
+    /// Sets (or, with `None`, makes unusable) a user's password.
+    pub fn set_password(
+        &mut self,
+        email: &str,
+        password: Option<&SecretString>,
+        validation: Validation,
+    ) -> Result<User> {
+        let user = self.get_user(email)?;
+        let hash = match password {
+            Some(p) => self.hash_new_password(p, &attributes(&user), validation)?,
+            None => make_unusable_password(),
+        };
+        let detail = if password.is_some() { "" } else { "made unusable" };
+        let audit = [self.audit("password_changed", detail)];
+        let update = UserUpdate {
+            password: Some(hash),
+            ..UserUpdate::default()
+        };
+        self.store.update_user(user.id, &update, &audit)
+    }
+
+    /// Checks a password (Django's `authenticate`): on success records the login and
+    /// re-hashes a password stored with an older algorithm or parameters. Unknown
+    /// users cost the same hashing time as known ones.
+    pub fn authenticate(&mut self, email: &str, password: &SecretString) -> Result<User> {
+        let Some(user) = self.find_user(email)? else {
+            self.hasher.dummy_verify(password.expose_secret());
+            return Err(Error::UserNotFound(crate::email_address::normalize_email(email)));
+        };
+        let failed = |this: &mut Self, reason: &str, err: Error| -> Result<User> {
+            let audit = [this.audit("login_failed", reason)];
+            this.store.record(Some(user.id), Some(&user.email), &audit)?;
+            Err(err)
+        };
+        if !user.has_usable_password {
+            self.hasher.dummy_verify(password.expose_secret());
+            return failed(self, "no usable password", Error::UnusablePassword(user.email.clone()));
+        }
+        let verified = self
+            .hasher
+            .verify(password.expose_secret(), user.password_hash())
+            .map_err(|source| Error::StoredHash {
+                email: user.email.clone(),
+                source,
+            })?;
+        if !verified.matches {
+            return failed(self, "wrong password", Error::WrongPassword(user.email.clone()));
+        }
+        if !user.is_active {
+            return failed(self, "inactive user", Error::InactiveUser(user.email.clone()));
+        }
+        let mut update = UserUpdate {
+            last_login: Some(self.clock.now()),
+            ..UserUpdate::default()
+        };
+        let mut audit = vec![self.audit("login_succeeded", "")];
+        if verified.needs_upgrade {
+            update.password = Some(self.hasher.hash(password.expose_secret()));
+            audit.push(self.audit("password_upgraded", "re-hashed with the current parameters"));
+        }
+        self.store.update_user(user.id, &update, &audit)
+    }
+
+    /// Changes names, flags or the email of a user.
+    pub fn update_user(&mut self, email: &str, changes: &UserChanges) -> Result<User> {
+        let user = self.get_user(email)?;
+        let new_email = changes.email.as_deref().map(parse_email).transpose()?;
+        let update = UserUpdate {
+            email: new_email.map(|e| {
+                let key = email_key(&e);
+                (e, key)
+            }),
+            first_name: changes.first_name.as_ref().map(|n| n.trim().to_string()),
+            last_name: changes.last_name.as_ref().map(|n| n.trim().to_string()),
+            is_active: changes.is_active,
+            is_staff: changes.is_staff,
+            is_superuser: changes.is_superuser,
+            ..UserUpdate::default()
+        };
+        let audit = [self.audit("user_updated", changed_fields(&update))];
+        self.store.update_user(user.id, &update, &audit)
+    }
+
+    /// Deletes a user; returns what was deleted.
+    pub fn delete_user(&mut self, email: &str) -> Result<User> {
+        let user = self.get_user(email)?;
+        let audit = [self.audit("user_deleted", "")];
+        self.store.delete_user(user.id, &audit)?;
+        Ok(user)
+    }
+}
+
+fn superuser_defaults(mut new: NewUser) -> Result<NewUser> {
+    if new.is_staff == Some(false) {
+        return Err(Error::SuperuserFlag("is_staff"));
+    }
+    if new.is_superuser == Some(false) {
+        return Err(Error::SuperuserFlag("is_superuser"));
+    }
+    new.is_staff = Some(true);
+    new.is_superuser = Some(true);
+    new.is_active.get_or_insert(true);
+    Ok(new)
+}
+
+fn attributes(user: &User) -> UserAttributes<'_> {
+    UserAttributes {
+        email: &user.email,
+        first_name: &user.first_name,
+        last_name: &user.last_name,
+    }
+}
+
+fn non_empty_or<'a>(new: &'a str, old: &'a str) -> &'a str {
+    if new.is_empty() { old } else { new }
+}
+
+/// The audit detail of an update: which fields changed, never their secret values.
+fn changed_fields(update: &UserUpdate) -> String {
+    let mut fields = Vec::new();
+    if let Some((email, _)) = &update.email {
+        fields.push(format!("email={email}"));
+    }
+    for (name, value) in [
+        ("first_name", &update.first_name),
+        ("last_name", &update.last_name),
+    ] {
+        if value.is_some() {
+            fields.push(name.to_string());
+        }
+    }
+    for (name, value) in [
+        ("is_active", update.is_active),
+        ("is_staff", update.is_staff),
+        ("is_superuser", update.is_superuser),
+    ] {
+        if let Some(v) = value {
+            fields.push(format!("{name}={v}"));
+        }
+    }
+    if update.password.is_some() {
+        fields.push("password".to_string());
+    }
+    fields.join(", ")
+}

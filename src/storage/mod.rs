@@ -1,0 +1,66 @@
+//! Storage: the one narrow interface the manager talks to ([`UserStore`]), and its
+//! SQLite implementation. Another backend (PostgreSQL, for teams that outgrow one
+//! machine) implements the same trait.
+
+mod sqlite;
+
+pub use sqlite::{Migration, SqliteStore, MIGRATIONS};
+
+use jiff::Timestamp;
+
+use crate::error::Result;
+use crate::user::{User, UserFilter};
+
+/// A user as it is first written.
+#[derive(Debug, Clone)]
+pub struct UserRecord {
+    pub email: String,
+    pub email_key: String,
+    pub password: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub is_active: bool,
+    pub is_staff: bool,
+    pub is_superuser: bool,
+    pub date_joined: Timestamp,
+}
+
+/// Columns to change on a stored user; `None` leaves a column alone.
+#[derive(Debug, Clone, Default)]
+pub struct UserUpdate {
+    /// The new email and its key, changed together.
+    pub email: Option<(String, String)>,
+    pub password: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub is_active: Option<bool>,
+    pub is_staff: Option<bool>,
+    pub is_superuser: Option<bool>,
+    pub last_login: Option<Timestamp>,
+    pub email_verified_at: Option<Timestamp>,
+}
+
+/// One row of the audit log: what happened, never a secret. The store adds the
+/// user it concerns.
+#[derive(Debug, Clone)]
+pub struct AuditEntry {
+    pub at: Timestamp,
+    pub actor: String,
+    pub event: &'static str,
+    pub detail: String,
+}
+
+/// Everything the manager needs from storage. Each write is one transaction that
+/// also records its audit entries, so a change is never logged without happening
+/// or the other way round.
+pub trait UserStore {
+    /// Inserts a user; a clash of `email_key` is [`crate::Error::UserExists`].
+    fn insert_user(&mut self, user: &UserRecord, audit: &[AuditEntry]) -> Result<User>;
+    fn user_by_email_key(&self, email_key: &str) -> Result<Option<User>>;
+    /// Applies an update; a clash of the new `email_key` is `UserExists`.
+    fn update_user(&mut self, id: i64, update: &UserUpdate, audit: &[AuditEntry]) -> Result<User>;
+    fn delete_user(&mut self, id: i64, audit: &[AuditEntry]) -> Result<()>;
+    fn list_users(&self, filter: &UserFilter) -> Result<Vec<User>>;
+    /// Records events that change nothing else (a failed sign-in).
+    fn record(&mut self, user_id: Option<i64>, email: Option<&str>, audit: &[AuditEntry]) -> Result<()>;
+}

@@ -1,0 +1,440 @@
+//! [`UserStore`] over one SQLite file: WAL, a busy timeout so that parallel commands
+//! queue, `BEGIN IMMEDIATE` for every write, and numbered embedded migrations.
+
+use std::fs::{DirBuilder, OpenOptions};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use jiff::Timestamp;
+use rusqlite::types::{FromSql, FromSqlError, ValueRef};
+use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
+
+use super::{AuditEntry, UserRecord, UserStore, UserUpdate};
+use crate::clock::{format_timestamp, parse_timestamp};
+use crate::error::{Error, Result};
+use crate::user::{EncodedPassword, User, UserFilter};
+
+/// A schema change: applied once, in order, never edited after release.
+#[derive(Debug, Clone, Copy)]
+pub struct Migration {
+    pub version: i64,
+    pub name: &'static str,
+    sql: &'static str,
+}
+
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "0001_users",
+    sql: include_str!("migrations/0001_users.sql"),
+}];
+
+const USER_COLUMNS: &str = "id, email, password, first_name, last_name, is_active, is_staff, \
+     is_superuser, date_joined, last_login, email_verified_at";
+
+pub struct SqliteStore {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore").field("path", &self.path).finish()
+    }
+}
+
+/// A timestamp column, stored as fixed-width RFC 3339 text.
+struct DbTime(Timestamp);
+
+impl FromSql for DbTime {
+    fn column_result(value: ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+        let text = value.as_str()?;
+        parse_timestamp(text)
+            .map(DbTime)
+            .ok_or_else(|| FromSqlError::Other(format!("bad timestamp {text:?}").into()))
+    }
+}
+
+fn user_from_row(row: &Row) -> rusqlite::Result<User> {
+    let password: String = row.get(2)?;
+    Ok(User {
+        id: row.get(0)?,
+        email: row.get(1)?,
+        has_usable_password: crate::password::is_usable(&password),
+        password: EncodedPassword(password),
+        first_name: row.get(3)?,
+        last_name: row.get(4)?,
+        is_active: row.get(5)?,
+        is_staff: row.get(6)?,
+        is_superuser: row.get(7)?,
+        date_joined: row.get::<_, DbTime>(8)?.0,
+        last_login: row.get::<_, Option<DbTime>>(9)?.map(|t| t.0),
+        email_verified_at: row.get::<_, Option<DbTime>>(10)?.map(|t| t.0),
+    })
+}
+
+fn is_unique_violation(err: &rusqlite::Error) -> bool {
+    matches!(err, rusqlite::Error::SqliteFailure(e, _)
+        if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE)
+}
+
+impl SqliteStore {
+    /// Opens (creating it, mode 0600, if absent) the database and applies pending
+    /// migrations.
+    pub fn open(path: &Path, busy_timeout: Duration) -> Result<Self> {
+        let store = Self::open_unmigrated(path, busy_timeout)?;
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// Opens without migrating: for `migrate --check` and for listing.
+    pub fn open_unmigrated(path: &Path, busy_timeout: Duration) -> Result<Self> {
+        create_private_file(path)?;
+        let db_err = |source| Error::Database {
+            path: path.to_path_buf(),
+            source,
+        };
+        let conn = Connection::open(path).map_err(db_err)?;
+        conn.busy_timeout(busy_timeout).map_err(db_err)?;
+        conn.pragma_update(None, "foreign_keys", true).map_err(db_err)?;
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .map_err(db_err)?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            conn.pragma_update(None, "journal_mode", "WAL").map_err(db_err)?;
+        }
+        Ok(SqliteStore {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn db_err(&self, source: rusqlite::Error) -> Error {
+        Error::Database {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    /// The applied migrations, oldest first, with when they were applied.
+    pub fn applied_migrations(&self) -> Result<Vec<(i64, String, Timestamp)>> {
+        let exists: bool = self
+            .conn
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'userdb_migrations')",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.db_err(e))?;
+        if !exists {
+            return Ok(Vec::new());
+        }
+        let mut stmt = self
+            .conn
+            .prepare("SELECT version, name, applied_at FROM userdb_migrations ORDER BY version")
+            .map_err(|e| self.db_err(e))?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, DbTime>(2)?.0)))
+            .map_err(|e| self.db_err(e))?;
+        rows.collect::<rusqlite::Result<_>>().map_err(|e| self.db_err(e))
+    }
+
+    /// Migrations known to this build and not yet applied.
+    pub fn pending_migrations(&self) -> Result<Vec<Migration>> {
+        let applied = self.applied_migrations()?;
+        let newest = applied.last().map_or(0, |m| m.0);
+        let known = MIGRATIONS.last().map_or(0, |m| m.version);
+        if newest > known {
+            return Err(Error::SchemaTooNew {
+                path: self.path.clone(),
+                found: newest,
+                known,
+            });
+        }
+        Ok(MIGRATIONS
+            .iter()
+            .filter(|m| !applied.iter().any(|a| a.0 == m.version))
+            .copied()
+            .collect())
+    }
+
+    /// Applies pending migrations, each in its own transaction; returns those applied.
+    /// Safe against a concurrent `migrate`: each re-checks under the write lock.
+    pub fn migrate(&self) -> Result<Vec<Migration>> {
+        let pending = self.pending_migrations()?;
+        let mut applied = Vec::new();
+        for migration in pending {
+            let tx = rusqlite::Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)
+                .map_err(|e| self.db_err(e))?;
+            tx.execute_batch(
+                "CREATE TABLE IF NOT EXISTS userdb_migrations (
+                    version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL
+                ) STRICT",
+            )
+            .map_err(|e| self.db_err(e))?;
+            let done: bool = tx
+                .query_row(
+                    "SELECT EXISTS (SELECT 1 FROM userdb_migrations WHERE version = ?1)",
+                    [migration.version],
+                    |r| r.get(0),
+                )
+                .map_err(|e| self.db_err(e))?;
+            if !done {
+                tx.execute_batch(migration.sql).map_err(|e| self.db_err(e))?;
+                tx.execute(
+                    "INSERT INTO userdb_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
+                    params![migration.version, migration.name, format_timestamp(Timestamp::now())],
+                )
+                .map_err(|e| self.db_err(e))?;
+                applied.push(migration);
+            }
+            tx.commit().map_err(|e| self.db_err(e))?;
+        }
+        Ok(applied)
+    }
+
+    fn write<T>(&mut self, f: impl FnOnce(&rusqlite::Transaction) -> Result<T>) -> Result<T> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| Error::Database {
+                path: self.path.clone(),
+                source: e,
+            })?;
+        let value = f(&tx)?;
+        tx.commit().map_err(|e| Error::Database {
+            path: self.path.clone(),
+            source: e,
+        })?;
+        Ok(value)
+    }
+}
+
+/// Creates the file with mode 0600 before SQLite opens it (SQLite would use the
+/// umask); its parent directory, if missing, with 0700. SQLite gives the `-wal`
+/// and `-shm` files the database file's permissions.
+fn create_private_file(path: &Path) -> Result<()> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        if !parent.exists() {
+            DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(parent)
+                .map_err(|e| Error::io(format!("cannot create directory {}", parent.display()), e))?;
+        }
+    }
+    match OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(Error::io(format!("cannot create database {}", path.display()), e)),
+    }
+}
+
+fn insert_audit(
+    tx: &rusqlite::Transaction,
+    user_id: Option<i64>,
+    email: Option<&str>,
+    audit: &[AuditEntry],
+) -> rusqlite::Result<()> {
+    let mut stmt = tx.prepare_cached(
+        "INSERT INTO audit_log (at, event, user_id, email, detail, actor) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    for entry in audit {
+        stmt.execute(params![
+            format_timestamp(entry.at),
+            entry.event,
+            user_id,
+            email,
+            entry.detail,
+            entry.actor
+        ])?;
+    }
+    Ok(())
+}
+
+fn fetch_user(tx: &Connection, id: i64) -> rusqlite::Result<User> {
+    tx.query_row(
+        &format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1"),
+        [id],
+        user_from_row,
+    )
+}
+
+impl UserStore for SqliteStore {
+    fn insert_user(&mut self, user: &UserRecord, audit: &[AuditEntry]) -> Result<User> {
+        let path = self.path.clone();
+        self.write(|tx| {
+            let inserted = tx.execute(
+                "INSERT INTO users (email, email_key, password, first_name, last_name, is_active, \
+                 is_staff, is_superuser, date_joined) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                params![
+                    user.email,
+                    user.email_key,
+                    user.password,
+                    user.first_name,
+                    user.last_name,
+                    user.is_active,
+                    user.is_staff,
+                    user.is_superuser,
+                    format_timestamp(user.date_joined)
+                ],
+            );
+            let db_err = |source| Error::Database {
+                path: path.clone(),
+                source,
+            };
+            match inserted {
+                Err(e) if is_unique_violation(&e) => return Err(Error::UserExists(user.email.clone())),
+                other => other.map_err(db_err)?,
+            };
+            let id = tx.last_insert_rowid();
+            insert_audit(tx, Some(id), Some(&user.email), audit).map_err(db_err)?;
+            fetch_user(tx, id).map_err(db_err)
+        })
+    }
+
+    fn user_by_email_key(&self, email_key: &str) -> Result<Option<User>> {
+        self.conn
+            .prepare_cached(&format!("SELECT {USER_COLUMNS} FROM users WHERE email_key = ?1"))
+            .and_then(|mut stmt| stmt.query_row([email_key], user_from_row).optional())
+            .map_err(|e| self.db_err(e))
+    }
+
+    fn update_user(&mut self, id: i64, update: &UserUpdate, audit: &[AuditEntry]) -> Result<User> {
+        let path = self.path.clone();
+        self.write(|tx| {
+            let db_err = |source| Error::Database {
+                path: path.clone(),
+                source,
+            };
+            let mut sets: Vec<&str> = Vec::new();
+            let mut values: Vec<Box<dyn rusqlite::ToSql>> = Vec::new();
+            if let Some((email, key)) = &update.email {
+                sets.extend(["email", "email_key"]);
+                values.push(Box::new(email.clone()));
+                values.push(Box::new(key.clone()));
+            }
+            let mut text = |column, value: &Option<String>| {
+                if let Some(v) = value {
+                    sets.push(column);
+                    values.push(Box::new(v.clone()));
+                }
+            };
+            text("password", &update.password);
+            text("first_name", &update.first_name);
+            text("last_name", &update.last_name);
+            text("last_login", &update.last_login.map(format_timestamp));
+            text("email_verified_at", &update.email_verified_at.map(format_timestamp));
+            for (column, value) in [
+                ("is_active", update.is_active),
+                ("is_staff", update.is_staff),
+                ("is_superuser", update.is_superuser),
+            ] {
+                if let Some(v) = value {
+                    sets.push(column);
+                    values.push(Box::new(v));
+                }
+            }
+            if !sets.is_empty() {
+                let assignments: Vec<String> = sets
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| format!("{c} = ?{}", i + 2))
+                    .collect();
+                let sql = format!("UPDATE users SET {} WHERE id = ?1", assignments.join(", "));
+                let mut bound: Vec<&dyn rusqlite::ToSql> = vec![&id];
+                bound.extend(values.iter().map(|v| v.as_ref()));
+                match tx.execute(&sql, bound.as_slice()) {
+                    Err(e) if is_unique_violation(&e) => {
+                        let email = update.email.as_ref().map(|e| e.0.clone()).unwrap_or_default();
+                        return Err(Error::UserExists(email));
+                    }
+                    other => other.map_err(db_err)?,
+                };
+            }
+            let user = fetch_user(tx, id).map_err(db_err)?;
+            insert_audit(tx, Some(id), Some(&user.email), audit).map_err(db_err)?;
+            Ok(user)
+        })
+    }
+
+    fn delete_user(&mut self, id: i64, audit: &[AuditEntry]) -> Result<()> {
+        let path = self.path.clone();
+        self.write(|tx| {
+            let db_err = |source| Error::Database {
+                path: path.clone(),
+                source,
+            };
+            let email: String = tx
+                .query_row("SELECT email FROM users WHERE id = ?1", [id], |r| r.get(0))
+                .map_err(db_err)?;
+            tx.execute("DELETE FROM users WHERE id = ?1", [id]).map_err(db_err)?;
+            insert_audit(tx, Some(id), Some(&email), audit).map_err(db_err)
+        })
+    }
+
+    fn list_users(&self, filter: &UserFilter) -> Result<Vec<User>> {
+        let mut wheres: Vec<String> = Vec::new();
+        let mut values: Vec<Box<dyn rusqlite::ToSql>> = Vec::new();
+        for (column, value) in [
+            ("is_staff", filter.is_staff),
+            ("is_superuser", filter.is_superuser),
+            ("is_active", filter.is_active),
+        ] {
+            if let Some(v) = value {
+                values.push(Box::new(v));
+                wheres.push(format!("{column} = ?{}", values.len()));
+            }
+        }
+        match filter.verified {
+            Some(true) => wheres.push("email_verified_at IS NOT NULL".into()),
+            Some(false) => wheres.push("email_verified_at IS NULL".into()),
+            None => {}
+        }
+        if let Some(search) = filter.search.as_deref().filter(|s| !s.is_empty()) {
+            let escaped = search
+                .to_lowercase()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            values.push(Box::new(format!("%{escaped}%")));
+            let n = values.len();
+            wheres.push(format!(
+                "(email_key LIKE ?{n} ESCAPE '\\' OR lower(first_name) LIKE ?{n} ESCAPE '\\' \
+                 OR lower(last_name) LIKE ?{n} ESCAPE '\\')"
+            ));
+        }
+        let where_sql = if wheres.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", wheres.join(" AND "))
+        };
+        let limit = filter.limit.map_or(-1, |l| i64::try_from(l).unwrap_or(i64::MAX));
+        let offset = i64::try_from(filter.offset).unwrap_or(i64::MAX);
+        let sql = format!(
+            "SELECT {USER_COLUMNS} FROM users {where_sql} ORDER BY id LIMIT {limit} OFFSET {offset}"
+        );
+        let bound: Vec<&dyn rusqlite::ToSql> = values.iter().map(|v| v.as_ref()).collect();
+        let mut stmt = self.conn.prepare(&sql).map_err(|e| self.db_err(e))?;
+        let rows = stmt
+            .query_map(bound.as_slice(), user_from_row)
+            .map_err(|e| self.db_err(e))?;
+        rows.collect::<rusqlite::Result<_>>().map_err(|e| self.db_err(e))
+    }
+
+    fn record(&mut self, user_id: Option<i64>, email: Option<&str>, audit: &[AuditEntry]) -> Result<()> {
+        let path = self.path.clone();
+        self.write(|tx| {
+            insert_audit(tx, user_id, email, audit).map_err(|source| Error::Database { path, source })
+        })
+    }
+}

@@ -1,0 +1,97 @@
+//! The user model (Django's `AbstractUser` with the email address as the login) and
+//! the shapes used to create, change and filter users.
+
+use jiff::Timestamp;
+use serde::Serialize;
+
+use crate::clock::serde_timestamp;
+
+/// A stored user. The password hash is kept out of `Debug` and of every serialised
+/// form: output never carries it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct User {
+    pub id: i64,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub is_active: bool,
+    pub is_staff: bool,
+    pub is_superuser: bool,
+    #[serde(with = "serde_timestamp")]
+    pub date_joined: Timestamp,
+    #[serde(serialize_with = "serde_timestamp::option::serialize")]
+    pub last_login: Option<Timestamp>,
+    #[serde(serialize_with = "serde_timestamp::option::serialize")]
+    pub email_verified_at: Option<Timestamp>,
+    pub has_usable_password: bool,
+    #[serde(skip)]
+    pub(crate) password: EncodedPassword,
+}
+
+impl User {
+    /// The encoded hash, in Django's format (or `!…` when unusable).
+    pub fn password_hash(&self) -> &str {
+        &self.password.0
+    }
+}
+
+/// An encoded password hash: not a secret, but nothing to print either.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct EncodedPassword(pub(crate) String);
+
+impl std::fmt::Debug for EncodedPassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("EncodedPassword(..)")
+    }
+}
+
+/// What `create_user` and `create_superuser` are given. Flags left `None` take the
+/// defaults of the method called (Django's `extra_fields.setdefault`).
+#[derive(Debug, Clone, Default)]
+pub struct NewUser {
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub is_active: Option<bool>,
+    pub is_staff: Option<bool>,
+    pub is_superuser: Option<bool>,
+}
+
+impl NewUser {
+    pub fn new(email: impl Into<String>) -> Self {
+        NewUser {
+            email: email.into(),
+            ..NewUser::default()
+        }
+    }
+}
+
+/// A change to a user: `None` leaves the field as it is.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UserChanges {
+    pub email: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub is_active: Option<bool>,
+    pub is_staff: Option<bool>,
+    pub is_superuser: Option<bool>,
+}
+
+impl UserChanges {
+    pub fn is_empty(&self) -> bool {
+        *self == UserChanges::default()
+    }
+}
+
+/// Which users `list_users` returns; every `Some` narrows the list.
+#[derive(Debug, Clone, Default)]
+pub struct UserFilter {
+    pub is_staff: Option<bool>,
+    pub is_superuser: Option<bool>,
+    pub is_active: Option<bool>,
+    pub verified: Option<bool>,
+    /// Case-insensitive substring of the email or the names.
+    pub search: Option<String>,
+    pub limit: Option<u64>,
+    pub offset: u64,
+}

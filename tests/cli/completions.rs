@@ -1,0 +1,37 @@
+//! The scripts in `completions/` are generated; this keeps them current.
+//! `SNAPSHOTS=overwrite cargo test` rewrites them.
+
+use clap_complete::{Generator, Shell};
+
+use crate::support::TestEnv;
+
+#[test]
+fn the_shipped_completion_scripts_are_current() {
+    let env = TestEnv::new();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("completions");
+    let overwrite = std::env::var("SNAPSHOTS").is_ok_and(|v| v == "overwrite");
+    for shell in [Shell::Bash, Shell::Zsh, Shell::Fish, Shell::PowerShell, Shell::Elvish] {
+        let out = env.cmd(&["completions", &shell.to_string()]).assert().success().get_output().clone();
+        let path = dir.join(shell.file_name("userdb"));
+        if overwrite {
+            std::fs::write(&path, &out.stdout).unwrap();
+            continue;
+        }
+        let shipped = std::fs::read(&path).unwrap_or_default();
+        assert!(
+            shipped == out.stdout,
+            "{} is stale: run `SNAPSHOTS=overwrite cargo test --test cli completions`",
+            path.display()
+        );
+    }
+}
+
+#[test]
+fn completions_mention_every_command() {
+    let env = TestEnv::new();
+    let out = env.cmd(&["completions", "bash"]).assert().success().get_output().clone();
+    let script = String::from_utf8(out.stdout).unwrap();
+    for command in ["createsuperuser", "changepassword", "list-users", "delete-user", "migrate"] {
+        assert!(script.contains(command), "{command}");
+    }
+}

@@ -1,0 +1,215 @@
+//! The interactive flows, driven through a real pseudo-terminal.
+
+use nix::sys::wait::WaitStatus;
+use rexpect::session::{PtySession, spawn_command};
+
+use crate::support::{STRONG, TestEnv};
+
+const TIMEOUT_MS: u64 = 20_000;
+
+fn spawn(env: &TestEnv, args: &[&str]) -> PtySession {
+    spawn_command(env.std_cmd(args), Some(TIMEOUT_MS)).expect("spawn in a pty")
+}
+
+fn exit_code(session: &PtySession) -> i32 {
+    match session.process().wait().expect("wait") {
+        WaitStatus::Exited(_, code) => code,
+        other => panic!("not a normal exit: {other:?}"),
+    }
+}
+
+fn type_password_twice(p: &mut PtySession, first: &str, second: &str) {
+    p.exp_string("Password:").unwrap();
+    p.send_line(first).unwrap();
+    p.exp_string("Password (again):").unwrap();
+    p.send_line(second).unwrap();
+}
+
+#[test]
+fn createsuperuser_asks_for_the_email_and_the_password_twice() {
+    let env = TestEnv::new();
+    let mut p = spawn(&env, &["createsuperuser"]);
+    p.exp_string("Email address:").unwrap();
+    p.send_line("Admin@Example.COM").unwrap();
+    type_password_twice(&mut p, STRONG, STRONG);
+    p.exp_string("Superuser Admin@example.com created successfully").unwrap();
+    p.exp_eof().unwrap();
+    assert_eq!(exit_code(&p), 0);
+    env.cmd(&["authenticate", "admin@example.com", "--password-stdin"])
+        .write_stdin(STRONG)
+        .assert()
+        .success();
+    assert_eq!(env.user_json("admin@example.com")["is_superuser"], true);
+}
+
+#[test]
+fn createsuperuser_explains_bad_emails_and_asks_again() {
+    let env = TestEnv::new();
+    env.create_user("taken@example.com", &[]);
+    let mut p = spawn(&env, &["createsuperuser"]);
+    p.exp_string("Email address:").unwrap();
+    p.send_line("").unwrap();
+    p.exp_string("Error: This field cannot be blank.").unwrap();
+    p.exp_string("Email address:").unwrap();
+    p.send_line("not an address").unwrap();
+    p.exp_string("Error: Enter a valid email address").unwrap();
+    p.exp_string("Email address:").unwrap();
+    p.send_line("TAKEN@example.com").unwrap();
+    p.exp_string("Error: That email address is already taken.").unwrap();
+    p.exp_string("Email address:").unwrap();
+    p.send_line("admin@example.com").unwrap();
+    type_password_twice(&mut p, STRONG, STRONG);
+    p.exp_string("created successfully").unwrap();
+    p.exp_eof().unwrap();
+    assert_eq!(exit_code(&p), 0);
+}
+
+#[test]
+fn createsuperuser_handles_mismatch_blank_and_a_bypassed_weak_password() {
+    let env = TestEnv::new();
+    let mut p = spawn(&env, &["createsuperuser", "--email", "admin@example.com"]);
+    type_password_twice(&mut p, STRONG, "something else");
+    p.exp_string("Error: Your passwords didn't match.").unwrap();
+    type_password_twice(&mut p, "", "");
+    p.exp_string("Error: Blank passwords aren't allowed.").unwrap();
+    type_password_twice(&mut p, "admin", "admin");
+    p.exp_string("The password is too similar to the email address.").unwrap();
+    p.exp_string("This password is too short. It must contain at least 8 characters.").unwrap();
+    p.exp_string("This password is too common.").unwrap();
+    p.exp_string("Bypass password validation and create user anyway? [y/N]").unwrap();
+    p.send_line("n").unwrap();
+    type_password_twice(&mut p, "password", "password");
+    p.exp_string("This password is too common.").unwrap();
+    p.exp_string("Bypass password validation and create user anyway? [y/N]").unwrap();
+    p.send_line("y").unwrap();
+    p.exp_string("Superuser admin@example.com created successfully").unwrap();
+    p.exp_eof().unwrap();
+    assert_eq!(exit_code(&p), 0);
+    env.cmd(&["authenticate", "admin@example.com", "--password-stdin"])
+        .write_stdin("password")
+        .assert()
+        .success();
+}
+
+#[test]
+fn passwords_are_not_echoed() {
+    let env = TestEnv::new();
+    let mut p = spawn(&env, &["createsuperuser", "--email", "admin@example.com"]);
+    type_password_twice(&mut p, STRONG, STRONG);
+    let rest = p.exp_eof().unwrap();
+    assert!(!rest.contains(STRONG), "{rest}");
+}
+
+#[test]
+fn ctrl_c_at_the_password_prompt_exits_130_creates_nothing_and_restores_echo() {
+    let env = TestEnv::new();
+    let bin = env!("CARGO_BIN_EXE_userdb");
+    let mut cmd = std::process::Command::new("bash");
+    cmd.env_clear()
+        .envs(env.vars())
+        .args(["-c", &format!("stty echo; '{bin}' createsuperuser --email admin@example.com; echo \"exit=$?\"; stty -a")]);
+    let mut p = spawn_command(cmd, Some(TIMEOUT_MS)).unwrap();
+    p.exp_string("Password:").unwrap();
+    p.send("half a pass").unwrap();
+    p.send_control('c').unwrap();
+    p.exp_string("exit=130").unwrap();
+    let stty = p.exp_eof().unwrap();
+    assert!(stty.contains(" echo "), "terminal left without echo: {stty}");
+    assert_eq!(env.query_one("SELECT count(*) FROM users"), "0");
+}
+
+#[test]
+fn ctrl_c_at_the_email_prompt_exits_130() {
+    let env = TestEnv::new();
+    let mut p = spawn(&env, &["createsuperuser"]);
+    p.exp_string("Email address:").unwrap();
+    p.send("adm").unwrap();
+    p.send_control('c').unwrap();
+    p.exp_eof().unwrap();
+    assert_eq!(exit_code(&p), 130);
+}
+
+#[test]
+fn createuser_prompts_for_a_password_on_a_terminal() {
+    let env = TestEnv::new();
+    let mut p = spawn(&env, &["createuser", "ada@example.com"]);
+    type_password_twice(&mut p, STRONG, STRONG);
+    p.exp_string("User ada@example.com created successfully").unwrap();
+    p.exp_eof().unwrap();
+    assert_eq!(exit_code(&p), 0);
+}
+
+#[test]
+fn changepassword_gives_up_after_three_attempts() {
+    let env = TestEnv::new();
+    env.create_user("ada@example.com", &[]);
+    let mut p = spawn(&env, &["changepassword", "ada@example.com"]);
+    p.exp_string("Changing password for user 'ada@example.com'").unwrap();
+    type_password_twice(&mut p, "one long phrase", "another long phrase");
+    p.exp_string("Error: Your passwords didn't match.").unwrap();
+    type_password_twice(&mut p, "short", "short");
+    p.exp_string("This password is too short.").unwrap();
+    type_password_twice(&mut p, "x", "y");
+    p.exp_string("aborting password change for user 'ada@example.com' after 3 attempts").unwrap();
+    p.exp_eof().unwrap();
+    assert_eq!(exit_code(&p), 1);
+    env.cmd(&["authenticate", "ada@example.com", "--password-stdin"])
+        .write_stdin(STRONG)
+        .assert()
+        .success();
+}
+
+#[test]
+fn changepassword_changes_it_when_typed_twice() {
+    let env = TestEnv::new();
+    env.create_user("ada@example.com", &[]);
+    let mut p = spawn(&env, &["changepassword", "ada@example.com"]);
+    type_password_twice(&mut p, "a fresh passphrase", "a fresh passphrase");
+    p.exp_string("Password changed successfully for user 'ada@example.com'.").unwrap();
+    p.exp_eof().unwrap();
+    assert_eq!(exit_code(&p), 0);
+    env.cmd(&["authenticate", "ada@example.com", "--password-stdin"])
+        .write_stdin("a fresh passphrase")
+        .assert()
+        .success();
+}
+
+#[test]
+fn authenticate_prompts_once() {
+    let env = TestEnv::new();
+    env.create_user("ada@example.com", &[]);
+    let mut p = spawn(&env, &["authenticate", "ada@example.com"]);
+    p.exp_string("Password:").unwrap();
+    p.send_line(STRONG).unwrap();
+    p.exp_string("Authenticated ada@example.com.").unwrap();
+    p.exp_eof().unwrap();
+    assert_eq!(exit_code(&p), 0);
+}
+
+#[test]
+fn delete_user_asks_and_respects_no() {
+    let env = TestEnv::new();
+    env.create_user("ada@example.com", &[]);
+    let mut p = spawn(&env, &["delete-user", "ada@example.com"]);
+    p.exp_string("Delete user ada@example.com (id 1)? This cannot be undone. [y/N]").unwrap();
+    p.send_line("n").unwrap();
+    p.exp_string("not deleted: ada@example.com").unwrap();
+    p.exp_eof().unwrap();
+    assert_eq!(exit_code(&p), 1);
+    let mut p = spawn(&env, &["delete-user", "ada@example.com"]);
+    p.exp_string("[y/N]").unwrap();
+    p.send_line("y").unwrap();
+    p.exp_string("User ada@example.com deleted.").unwrap();
+    p.exp_eof().unwrap();
+    assert_eq!(exit_code(&p), 0);
+}
+
+#[test]
+fn no_input_never_prompts_even_on_a_terminal() {
+    let env = TestEnv::new();
+    let mut p = spawn(&env, &["createsuperuser", "--no-input", "--email", "admin@example.com"]);
+    p.exp_string("created successfully").unwrap();
+    p.exp_eof().unwrap();
+    assert_eq!(exit_code(&p), 0);
+    assert_eq!(env.user_json("admin@example.com")["has_usable_password"], false);
+}
