@@ -266,7 +266,7 @@ impl Settings {
             sources.insert(spec.name(), Source::Env(var));
         }
 
-        crate::password::PasswordHasher::new(settings.password.argon2.clone())
+        crate::password::PasswordHasher::new(settings.password.argon2)
             .map_err(|e| Error::Config(format!("[password] argon2 parameters: {e}")))?;
 
         Ok(LoadedSettings {

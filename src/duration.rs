@@ -39,7 +39,7 @@ pub fn parse_finite_duration(text: &str) -> Result<Duration, String> {
 pub fn format_duration(d: Duration) -> String {
     let secs = d.as_secs();
     for (unit, scale) in [("d", 86_400), ("h", 3600), ("m", 60)] {
-        if secs != 0 && secs % scale == 0 {
+        if secs != 0 && secs.is_multiple_of(scale) {
             return format!("{}{unit}", secs / scale);
         }
     }

@@ -45,12 +45,12 @@ impl<S: UserStore> UserManager<S> {
         clock: Arc<dyn Clock>,
         actor: impl Into<String>,
     ) -> Result<Self> {
-        let hasher = PasswordHasher::new(settings.argon2.clone())
+        let hasher = PasswordHasher::new(settings.argon2)
             .map_err(|e| Error::Config(format!("[password] argon2 parameters: {e}")))?;
         Ok(UserManager {
             store,
             hasher,
-            policy: settings.policy.clone(),
+            policy: settings.policy,
             clock,
             actor: actor.into(),
         })
@@ -366,4 +366,169 @@ fn changed_fields(update: &UserUpdate) -> String {
         fields.push("password".to_string());
     }
     fields.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::FixedClock;
+    use crate::password::{Argon2Params, PasswordPolicy};
+    use crate::storage::SqliteStore;
+    use proptest::prelude::*;
+
+    struct Fixture {
+        _dir: tempfile::TempDir,
+        manager: UserManager<SqliteStore>,
+    }
+
+    fn fixture() -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("db.sqlite3"), std::time::Duration::from_secs(5)).unwrap();
+        let settings = PasswordSettings {
+            argon2: Argon2Params {
+                memory_cost: 64,
+                time_cost: 1,
+                parallelism: 1,
+            },
+            policy: PasswordPolicy::default(),
+        };
+        let clock = Arc::new(FixedClock("2026-01-02T03:04:05Z".parse().unwrap()));
+        let manager = UserManager::new(store, &settings, clock, "tester").unwrap();
+        Fixture { _dir: dir, manager }
+    }
+
+    fn secret(s: &str) -> SecretString {
+        SecretString::from(s.to_string())
+    }
+
+    const STRONG: &str = "correct horse battery staple";
+
+    #[test]
+    fn create_user_normalises_the_email_and_defaults_the_flags() {
+        let mut f = fixture();
+        let user = f
+            .manager
+            .create_user(NewUser::new("  Ada@EXAMPLE.com "), Some(&secret(STRONG)), Validation::Enforce)
+            .unwrap();
+        assert_eq!(user.email, "Ada@example.com");
+        assert!(user.is_active && !user.is_staff && !user.is_superuser);
+        assert!(user.has_usable_password);
+        assert_eq!(user.last_login, None);
+        assert_eq!(f.manager.get_user("ada@example.com").unwrap().id, user.id);
+    }
+
+    #[test]
+    fn create_user_without_a_password_gives_an_unusable_one() {
+        let mut f = fixture();
+        let user = f.manager.create_user(NewUser::new("a@example.com"), None, Validation::Enforce).unwrap();
+        assert!(!user.has_usable_password);
+        assert!(user.password_hash().starts_with('!'));
+        assert!(matches!(
+            f.manager.authenticate("a@example.com", &secret("")),
+            Err(Error::UnusablePassword(_))
+        ));
+    }
+
+    #[test]
+    fn create_superuser_sets_djangos_defaults_and_refuses_contradictions() {
+        let mut f = fixture();
+        let admin = f.manager.create_superuser(NewUser::new("root@example.com"), None, Validation::Enforce).unwrap();
+        assert!(admin.is_active && admin.is_staff && admin.is_superuser);
+        let not_staff = NewUser {
+            is_staff: Some(false),
+            ..NewUser::new("x@example.com")
+        };
+        let err = f.manager.create_superuser(not_staff, None, Validation::Enforce).unwrap_err();
+        assert_eq!(err.to_string(), "Superuser must have is_staff=True.");
+        let not_super = NewUser {
+            is_superuser: Some(false),
+            ..NewUser::new("x@example.com")
+        };
+        let err = f.manager.create_superuser(not_super, None, Validation::Enforce).unwrap_err();
+        assert_eq!(err.to_string(), "Superuser must have is_superuser=True.");
+    }
+
+    #[test]
+    fn validators_run_unless_skipped_and_blank_is_never_allowed() {
+        let mut f = fixture();
+        let err = f
+            .manager
+            .create_user(NewUser::new("a@example.com"), Some(&secret("password")), Validation::Enforce)
+            .unwrap_err();
+        assert!(matches!(&err, Error::PasswordRejected(p) if p == &["This password is too common."]));
+        f.manager
+            .create_user(NewUser::new("a@example.com"), Some(&secret("password")), Validation::Skip)
+            .unwrap();
+        let err = f
+            .manager
+            .create_user(NewUser::new("b@example.com"), Some(&secret("")), Validation::Skip)
+            .unwrap_err();
+        assert!(matches!(err, Error::BlankPassword));
+    }
+
+    #[test]
+    fn authenticate_records_the_login_and_refuses_wrong_or_inactive() {
+        let mut f = fixture();
+        f.manager.create_user(NewUser::new("a@example.com"), Some(&secret(STRONG)), Validation::Enforce).unwrap();
+        assert!(matches!(f.manager.authenticate("a@example.com", &secret("nope")), Err(Error::WrongPassword(_))));
+        let user = f.manager.authenticate("A@EXAMPLE.COM", &secret(STRONG)).unwrap();
+        assert_eq!(user.last_login, Some("2026-01-02T03:04:05Z".parse().unwrap()));
+        f.manager
+            .update_user("a@example.com", &UserChanges { is_active: Some(false), ..UserChanges::default() })
+            .unwrap();
+        assert!(matches!(f.manager.authenticate("a@example.com", &secret(STRONG)), Err(Error::InactiveUser(_))));
+        assert!(matches!(f.manager.authenticate("b@example.com", &secret(STRONG)), Err(Error::UserNotFound(_))));
+    }
+
+    #[test]
+    fn upsert_superuser_creates_then_promotes() {
+        let mut f = fixture();
+        f.manager.create_user(NewUser::new("a@example.com"), None, Validation::Enforce).unwrap();
+        let (user, outcome) = f
+            .manager
+            .upsert_superuser(NewUser::new("A@example.com"), Some(&secret(STRONG)), Validation::Enforce)
+            .unwrap();
+        assert_eq!(outcome, Upserted::Updated);
+        assert!(user.is_superuser && user.is_staff && user.has_usable_password);
+        let (_, outcome) = f
+            .manager
+            .upsert_superuser(NewUser::new("new@example.com"), None, Validation::Enforce)
+            .unwrap();
+        assert_eq!(outcome, Upserted::Created);
+    }
+
+    #[test]
+    fn changing_the_email_keeps_it_unique() {
+        let mut f = fixture();
+        f.manager.create_user(NewUser::new("a@example.com"), None, Validation::Enforce).unwrap();
+        f.manager.create_user(NewUser::new("b@example.com"), None, Validation::Enforce).unwrap();
+        let to_b = UserChanges { email: Some("B@Example.com".into()), ..UserChanges::default() };
+        assert!(matches!(f.manager.update_user("a@example.com", &to_b), Err(Error::UserExists(_))));
+        let to_c = UserChanges { email: Some("C@Example.com".into()), ..UserChanges::default() };
+        assert_eq!(f.manager.update_user("a@example.com", &to_c).unwrap().email, "C@example.com");
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// Two spellings of an address that differ only in case can never both exist.
+        #[test]
+        fn case_variants_can_never_both_exist(
+            local in "[a-zA-Z][a-zA-Z0-9._+-]{0,15}",
+            domain in "[a-zA-Z]{1,10}\\.[a-zA-Z]{2,4}",
+            flips in proptest::collection::vec(any::<bool>(), 32),
+        ) {
+            prop_assume!(!local.contains("..") && !local.ends_with('.'));
+            let email = format!("{local}@{domain}");
+            let variant: String = email.chars().zip(flips.iter().cycle())
+                .map(|(c, &f)| if f { c.to_ascii_uppercase() } else { c.to_ascii_lowercase() })
+                .collect();
+            let mut f = fixture();
+            f.manager.create_user(NewUser::new(email.clone()), None, Validation::Enforce).unwrap();
+            let second = f.manager.create_user(NewUser::new(variant.clone()), None, Validation::Enforce);
+            prop_assert!(matches!(second, Err(Error::UserExists(_))));
+            prop_assert_eq!(f.manager.list_users(&UserFilter::default()).unwrap().len(), 1);
+            prop_assert_eq!(f.manager.get_user(&variant).unwrap().email, crate::email_address::normalize_email(&email));
+        }
+    }
 }

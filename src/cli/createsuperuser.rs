@@ -22,10 +22,12 @@ pub struct Args {
     #[arg(long)]
     email: Option<String>,
 
-    #[arg(long, value_name = "NAME", default_value = "")]
+    /// The user's first name
+    #[arg(long, value_name = "NAME", default_value = "", hide_default_value = true)]
     first_name: String,
 
-    #[arg(long, value_name = "NAME", default_value = "")]
+    /// The user's last name
+    #[arg(long, value_name = "NAME", default_value = "", hide_default_value = true)]
     last_name: String,
 
     #[command(flatten)]

@@ -18,10 +18,12 @@ pub struct Args {
     /// The email address: the login
     email: String,
 
-    #[arg(long, value_name = "NAME", default_value = "")]
+    /// The user's first name
+    #[arg(long, value_name = "NAME", default_value = "", hide_default_value = true)]
     first_name: String,
 
-    #[arg(long, value_name = "NAME", default_value = "")]
+    /// The user's last name
+    #[arg(long, value_name = "NAME", default_value = "", hide_default_value = true)]
     last_name: String,
 
     /// Make the user staff (may use the admin)

@@ -31,19 +31,19 @@ use exit::CliError;
 #[command(name = "userdb", version, about, propagate_version = true, max_term_width = 100)]
 pub struct Cli {
     /// The SQLite database file [default: the platform data dir's userdb.sqlite3]
-    #[arg(long, global = true, env = "USERDB_DB", value_name = "PATH")]
+    #[arg(long, global = true, env = "USERDB_DB", value_name = "PATH", help_heading = "Global options")]
     db: Option<PathBuf>,
 
     /// The TOML config file [default: the platform config dir's config.toml]
-    #[arg(long, global = true, env = "USERDB_CONFIG", value_name = "PATH")]
+    #[arg(long, global = true, env = "USERDB_CONFIG", value_name = "PATH", help_heading = "Global options")]
     config: Option<PathBuf>,
 
     /// Machine-readable output on stdout, errors as JSON on stderr
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = "Global options")]
     json: bool,
 
     /// Never prompt: fail (or use the documented non-interactive default) instead
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = "Global options")]
     no_input: bool,
 
     #[command(subcommand)]

@@ -15,15 +15,19 @@ pub struct Args {
     /// A new email address
     #[arg(long = "email", value_name = "NEW")]
     new_email: Option<String>,
+    /// A new first name
     #[arg(long, value_name = "NAME")]
     first_name: Option<String>,
+    /// A new last name
     #[arg(long, value_name = "NAME")]
     last_name: Option<String>,
     /// Activate or deactivate (lock) the account
     #[arg(long, value_name = "BOOL", value_parser = BoolishValueParser::new())]
     active: Option<bool>,
+    /// Grant or remove staff status
     #[arg(long, value_name = "BOOL", value_parser = BoolishValueParser::new())]
     staff: Option<bool>,
+    /// Grant or remove superuser status
     #[arg(long, value_name = "BOOL", value_parser = BoolishValueParser::new())]
     superuser: Option<bool>,
 }

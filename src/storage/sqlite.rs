@@ -218,14 +218,15 @@ impl SqliteStore {
 /// umask); its parent directory, if missing, with 0700. SQLite gives the `-wal`
 /// and `-shm` files the database file's permissions.
 fn create_private_file(path: &Path) -> Result<()> {
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        if !parent.exists() {
-            DirBuilder::new()
-                .recursive(true)
-                .mode(0o700)
-                .create(parent)
-                .map_err(|e| Error::io(format!("cannot create directory {}", parent.display()), e))?;
-        }
+    if let Some(parent) = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty() && !p.exists())
+    {
+        DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(parent)
+            .map_err(|e| Error::io(format!("cannot create directory {}", parent.display()), e))?;
     }
     match OpenOptions::new()
         .write(true)
