@@ -56,8 +56,8 @@ Register-ArgumentCompleter -Native -CommandName 'userdb' -ScriptBlock {
             break
         }
         'userdb;createuser' {
-            [CompletionResult]::new('--first-name', '--first-name', [CompletionResultType]::ParameterName, 'first-name')
-            [CompletionResult]::new('--last-name', '--last-name', [CompletionResultType]::ParameterName, 'last-name')
+            [CompletionResult]::new('--first-name', '--first-name', [CompletionResultType]::ParameterName, 'The user''s first name')
+            [CompletionResult]::new('--last-name', '--last-name', [CompletionResultType]::ParameterName, 'The user''s last name')
             [CompletionResult]::new('--password-file', '--password-file', [CompletionResultType]::ParameterName, 'Read the password from the first line of a file')
             [CompletionResult]::new('--password-env', '--password-env', [CompletionResultType]::ParameterName, 'Read the password from the environment variable NAME')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The SQLite database file [default: the platform data dir''s userdb.sqlite3]')
@@ -79,8 +79,8 @@ Register-ArgumentCompleter -Native -CommandName 'userdb' -ScriptBlock {
         }
         'userdb;createsuperuser' {
             [CompletionResult]::new('--email', '--email', [CompletionResultType]::ParameterName, 'The email address [env: USERDB_SUPERUSER_EMAIL when not prompting]')
-            [CompletionResult]::new('--first-name', '--first-name', [CompletionResultType]::ParameterName, 'first-name')
-            [CompletionResult]::new('--last-name', '--last-name', [CompletionResultType]::ParameterName, 'last-name')
+            [CompletionResult]::new('--first-name', '--first-name', [CompletionResultType]::ParameterName, 'The user''s first name')
+            [CompletionResult]::new('--last-name', '--last-name', [CompletionResultType]::ParameterName, 'The user''s last name')
             [CompletionResult]::new('--password-file', '--password-file', [CompletionResultType]::ParameterName, 'Read the password from the first line of a file')
             [CompletionResult]::new('--password-env', '--password-env', [CompletionResultType]::ParameterName, 'Read the password from the environment variable NAME')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The SQLite database file [default: the platform data dir''s userdb.sqlite3]')
@@ -161,11 +161,11 @@ Register-ArgumentCompleter -Native -CommandName 'userdb' -ScriptBlock {
         }
         'userdb;update-user' {
             [CompletionResult]::new('--email', '--email', [CompletionResultType]::ParameterName, 'A new email address')
-            [CompletionResult]::new('--first-name', '--first-name', [CompletionResultType]::ParameterName, 'first-name')
-            [CompletionResult]::new('--last-name', '--last-name', [CompletionResultType]::ParameterName, 'last-name')
+            [CompletionResult]::new('--first-name', '--first-name', [CompletionResultType]::ParameterName, 'A new first name')
+            [CompletionResult]::new('--last-name', '--last-name', [CompletionResultType]::ParameterName, 'A new last name')
             [CompletionResult]::new('--active', '--active', [CompletionResultType]::ParameterName, 'Activate or deactivate (lock) the account')
-            [CompletionResult]::new('--staff', '--staff', [CompletionResultType]::ParameterName, 'staff')
-            [CompletionResult]::new('--superuser', '--superuser', [CompletionResultType]::ParameterName, 'superuser')
+            [CompletionResult]::new('--staff', '--staff', [CompletionResultType]::ParameterName, 'Grant or remove staff status')
+            [CompletionResult]::new('--superuser', '--superuser', [CompletionResultType]::ParameterName, 'Grant or remove superuser status')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The SQLite database file [default: the platform data dir''s userdb.sqlite3]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The TOML config file [default: the platform config dir''s config.toml]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Machine-readable output on stdout, errors as JSON on stderr')

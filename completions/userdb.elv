@@ -51,8 +51,8 @@ set edit:completion:arg-completer[userdb] = {|@words|
             cand --version 'Print version'
         }
         &'userdb;createuser'= {
-            cand --first-name 'first-name'
-            cand --last-name 'last-name'
+            cand --first-name 'The user''s first name'
+            cand --last-name 'The user''s last name'
             cand --password-file 'Read the password from the first line of a file'
             cand --password-env 'Read the password from the environment variable NAME'
             cand --db 'The SQLite database file [default: the platform data dir''s userdb.sqlite3]'
@@ -73,8 +73,8 @@ set edit:completion:arg-completer[userdb] = {|@words|
         }
         &'userdb;createsuperuser'= {
             cand --email 'The email address [env: USERDB_SUPERUSER_EMAIL when not prompting]'
-            cand --first-name 'first-name'
-            cand --last-name 'last-name'
+            cand --first-name 'The user''s first name'
+            cand --last-name 'The user''s last name'
             cand --password-file 'Read the password from the first line of a file'
             cand --password-env 'Read the password from the environment variable NAME'
             cand --db 'The SQLite database file [default: the platform data dir''s userdb.sqlite3]'
@@ -150,11 +150,11 @@ set edit:completion:arg-completer[userdb] = {|@words|
         }
         &'userdb;update-user'= {
             cand --email 'A new email address'
-            cand --first-name 'first-name'
-            cand --last-name 'last-name'
+            cand --first-name 'A new first name'
+            cand --last-name 'A new last name'
             cand --active 'Activate or deactivate (lock) the account'
-            cand --staff 'staff'
-            cand --superuser 'superuser'
+            cand --staff 'Grant or remove staff status'
+            cand --superuser 'Grant or remove superuser status'
             cand --db 'The SQLite database file [default: the platform data dir''s userdb.sqlite3]'
             cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
             cand --json 'Machine-readable output on stdout, errors as JSON on stderr'

@@ -49,8 +49,8 @@ complete -c userdb -n "__fish_userdb_using_subcommand migrate" -l json -d 'Machi
 complete -c userdb -n "__fish_userdb_using_subcommand migrate" -l no-input -d 'Never prompt: fail (or use the documented non-interactive default) instead'
 complete -c userdb -n "__fish_userdb_using_subcommand migrate" -s h -l help -d 'Print help'
 complete -c userdb -n "__fish_userdb_using_subcommand migrate" -s V -l version -d 'Print version'
-complete -c userdb -n "__fish_userdb_using_subcommand createuser" -l first-name -r
-complete -c userdb -n "__fish_userdb_using_subcommand createuser" -l last-name -r
+complete -c userdb -n "__fish_userdb_using_subcommand createuser" -l first-name -d 'The user\'s first name' -r
+complete -c userdb -n "__fish_userdb_using_subcommand createuser" -l last-name -d 'The user\'s last name' -r
 complete -c userdb -n "__fish_userdb_using_subcommand createuser" -l password-file -d 'Read the password from the first line of a file' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand createuser" -l password-env -d 'Read the password from the environment variable NAME' -r
 complete -c userdb -n "__fish_userdb_using_subcommand createuser" -l db -d 'The SQLite database file [default: the platform data dir\'s userdb.sqlite3]' -r -F
@@ -67,8 +67,8 @@ complete -c userdb -n "__fish_userdb_using_subcommand createuser" -l no-input -d
 complete -c userdb -n "__fish_userdb_using_subcommand createuser" -s h -l help -d 'Print help'
 complete -c userdb -n "__fish_userdb_using_subcommand createuser" -s V -l version -d 'Print version'
 complete -c userdb -n "__fish_userdb_using_subcommand createsuperuser" -l email -d 'The email address [env: USERDB_SUPERUSER_EMAIL when not prompting]' -r
-complete -c userdb -n "__fish_userdb_using_subcommand createsuperuser" -l first-name -r
-complete -c userdb -n "__fish_userdb_using_subcommand createsuperuser" -l last-name -r
+complete -c userdb -n "__fish_userdb_using_subcommand createsuperuser" -l first-name -d 'The user\'s first name' -r
+complete -c userdb -n "__fish_userdb_using_subcommand createsuperuser" -l last-name -d 'The user\'s last name' -r
 complete -c userdb -n "__fish_userdb_using_subcommand createsuperuser" -l password-file -d 'Read the password from the first line of a file' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand createsuperuser" -l password-env -d 'Read the password from the environment variable NAME' -r
 complete -c userdb -n "__fish_userdb_using_subcommand createsuperuser" -l db -d 'The SQLite database file [default: the platform data dir\'s userdb.sqlite3]' -r -F
@@ -124,13 +124,13 @@ complete -c userdb -n "__fish_userdb_using_subcommand show-user" -l no-input -d 
 complete -c userdb -n "__fish_userdb_using_subcommand show-user" -s h -l help -d 'Print help'
 complete -c userdb -n "__fish_userdb_using_subcommand show-user" -s V -l version -d 'Print version'
 complete -c userdb -n "__fish_userdb_using_subcommand update-user" -l email -d 'A new email address' -r
-complete -c userdb -n "__fish_userdb_using_subcommand update-user" -l first-name -r
-complete -c userdb -n "__fish_userdb_using_subcommand update-user" -l last-name -r
+complete -c userdb -n "__fish_userdb_using_subcommand update-user" -l first-name -d 'A new first name' -r
+complete -c userdb -n "__fish_userdb_using_subcommand update-user" -l last-name -d 'A new last name' -r
 complete -c userdb -n "__fish_userdb_using_subcommand update-user" -l active -d 'Activate or deactivate (lock) the account' -r -f -a "true\t''
 false\t''"
-complete -c userdb -n "__fish_userdb_using_subcommand update-user" -l staff -r -f -a "true\t''
+complete -c userdb -n "__fish_userdb_using_subcommand update-user" -l staff -d 'Grant or remove staff status' -r -f -a "true\t''
 false\t''"
-complete -c userdb -n "__fish_userdb_using_subcommand update-user" -l superuser -r -f -a "true\t''
+complete -c userdb -n "__fish_userdb_using_subcommand update-user" -l superuser -d 'Grant or remove superuser status' -r -f -a "true\t''
 false\t''"
 complete -c userdb -n "__fish_userdb_using_subcommand update-user" -l db -d 'The SQLite database file [default: the platform data dir\'s userdb.sqlite3]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand update-user" -l config -d 'The TOML config file [default: the platform config dir\'s config.toml]' -r -F
