@@ -144,8 +144,8 @@ impl<S: UserStore> UserManager<S> {
             .transpose()?;
         let update = UserUpdate {
             password: hash,
-            first_name: Some(new.first_name.clone()).filter(|n| !n.is_empty()),
-            last_name: Some(new.last_name.clone()).filter(|n| !n.is_empty()),
+            first_name: Some(clean_name("first name", &new.first_name)?).filter(|n| !n.is_empty()),
+            last_name: Some(clean_name("last name", &new.last_name)?).filter(|n| !n.is_empty()),
             is_active: new.is_active,
             is_staff: new.is_staff,
             is_superuser: new.is_superuser,
@@ -172,8 +172,8 @@ impl<S: UserStore> UserManager<S> {
         if self.store.user_by_email_key(&key)?.is_some() {
             return Err(Error::UserExists(email));
         }
-        let first_name = new.first_name.trim().to_string();
-        let last_name = new.last_name.trim().to_string();
+        let first_name = clean_name("first name", &new.first_name)?;
+        let last_name = clean_name("last name", &new.last_name)?;
         let attrs = UserAttributes {
             email: &email,
             first_name: &first_name,
@@ -294,8 +294,16 @@ impl<S: UserStore> UserManager<S> {
                 let key = email_key(&e);
                 (e, key)
             }),
-            first_name: changes.first_name.as_ref().map(|n| n.trim().to_string()),
-            last_name: changes.last_name.as_ref().map(|n| n.trim().to_string()),
+            first_name: changes
+                .first_name
+                .as_deref()
+                .map(|n| clean_name("first name", n))
+                .transpose()?,
+            last_name: changes
+                .last_name
+                .as_deref()
+                .map(|n| clean_name("last name", n))
+                .transpose()?,
             is_active: changes.is_active,
             is_staff: changes.is_staff,
             is_superuser: changes.is_superuser,
@@ -312,6 +320,21 @@ impl<S: UserStore> UserManager<S> {
         self.store.delete_user(user.id, &audit)?;
         Ok(user)
     }
+}
+
+/// Django's `first_name` / `last_name`: at most 150 characters; we also refuse
+/// control characters, which would garble tables and logs.
+pub const MAX_NAME_LEN: usize = 150;
+
+fn clean_name(what: &str, name: &str) -> Result<String> {
+    let name = name.trim();
+    if name.chars().count() > MAX_NAME_LEN {
+        return Err(Error::invalid(what, format!("longer than {MAX_NAME_LEN} characters")));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(Error::invalid(what, "contains control characters"));
+    }
+    Ok(name.to_string())
 }
 
 fn superuser_defaults(mut new: NewUser) -> Result<NewUser> {
@@ -506,6 +529,19 @@ mod tests {
         assert!(matches!(f.manager.update_user("a@example.com", &to_b), Err(Error::UserExists(_))));
         let to_c = UserChanges { email: Some("C@Example.com".into()), ..UserChanges::default() };
         assert_eq!(f.manager.update_user("a@example.com", &to_c).unwrap().email, "C@example.com");
+    }
+
+    #[test]
+    fn names_are_trimmed_and_bounded() {
+        let mut f = fixture();
+        let new = NewUser { first_name: "  Ada ".into(), ..NewUser::new("a@example.com") };
+        assert_eq!(f.manager.create_user(new, None, Validation::Enforce).unwrap().first_name, "Ada");
+        let long = NewUser { last_name: "x".repeat(151), ..NewUser::new("b@example.com") };
+        let err = f.manager.create_user(long, None, Validation::Enforce).unwrap_err();
+        assert_eq!(err.to_string(), "invalid last name: longer than 150 characters");
+        let control = UserChanges { first_name: Some("A\nB".into()), ..UserChanges::default() };
+        let err = f.manager.update_user("a@example.com", &control).unwrap_err();
+        assert_eq!(err.to_string(), "invalid first name: contains control characters");
     }
 
     proptest! {

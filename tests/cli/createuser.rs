@@ -280,3 +280,18 @@ fn the_database_file_is_created_private() {
         }
     }
 }
+
+#[test]
+fn names_with_control_characters_or_too_long_are_refused() {
+    let env = TestEnv::new();
+    env.cmd(&["createuser", "ada@example.com", "--no-password", "--first-name", "Ada\u{1b}[31m"])
+        .assert()
+        .code(2)
+        .stderr("error: invalid first name: contains control characters\n");
+    let long = "x".repeat(151);
+    env.cmd(&["createuser", "ada@example.com", "--no-password", "--last-name", &long])
+        .assert()
+        .code(2)
+        .stderr("error: invalid last name: longer than 150 characters\n");
+    assert_eq!(env.query_one("SELECT count(*) FROM users"), "0");
+}
