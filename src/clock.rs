@@ -28,8 +28,12 @@ impl Clock for FixedClock {
 }
 
 fn truncate(ts: Timestamp) -> Timestamp {
-    ts.round(jiff::TimestampRound::new().smallest(Unit::Microsecond).mode(jiff::RoundMode::Trunc))
-        .unwrap_or(ts)
+    ts.round(
+        jiff::TimestampRound::new()
+            .smallest(Unit::Microsecond)
+            .mode(jiff::RoundMode::Trunc),
+    )
+    .unwrap_or(ts)
 }
 
 /// The one text form of a timestamp in the database and in output: RFC 3339, UTC,

@@ -116,7 +116,10 @@ impl Raw<'_> {
     fn integer(&self) -> std::result::Result<i64, String> {
         match self {
             Raw::Toml(toml::Value::Integer(i)) => Ok(*i),
-            Raw::Toml(other) => Err(format!("expected a whole number, found {}", other.type_str())),
+            Raw::Toml(other) => Err(format!(
+                "expected a whole number, found {}",
+                other.type_str()
+            )),
             Raw::Env(text) => text
                 .trim()
                 .parse()
@@ -147,7 +150,10 @@ impl Raw<'_> {
     fn boolean(&self) -> std::result::Result<bool, String> {
         match self {
             Raw::Toml(toml::Value::Boolean(b)) => Ok(*b),
-            Raw::Toml(other) => Err(format!("expected true or false, found {}", other.type_str())),
+            Raw::Toml(other) => Err(format!(
+                "expected true or false, found {}",
+                other.type_str()
+            )),
             Raw::Env(text) => match text.trim().to_ascii_lowercase().as_str() {
                 "true" | "yes" | "on" | "1" => Ok(true),
                 "false" | "no" | "off" | "0" => Ok(false),
@@ -187,7 +193,9 @@ impl Settings {
             ("password", "max_similarity") => {
                 let value = raw.float()?;
                 if !(0.0..=1.0).contains(&value) {
-                    return Err(format!("{value} is out of range (0 to 1; 0 turns the check off)"));
+                    return Err(format!(
+                        "{value} is out of range (0 to 1; 0 turns the check off)"
+                    ));
                 }
                 password.policy.max_similarity = value;
             }
@@ -260,9 +268,9 @@ impl Settings {
             let Some(value) = env(&var).filter(|v| !v.is_empty()) else {
                 continue;
             };
-            settings.set(spec, &Raw::Env(&value)).map_err(|reason| {
-                Error::Config(format!("environment variable {var}: {reason}"))
-            })?;
+            settings
+                .set(spec, &Raw::Env(&value))
+                .map_err(|reason| Error::Config(format!("environment variable {var}: {reason}")))?;
             sources.insert(spec.name(), Source::Env(var));
         }
 
@@ -326,8 +334,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn env_of(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> =
-            vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         move |name| map.get(name).cloned()
     }
 
@@ -344,7 +354,11 @@ mod tests {
         let loaded = Settings::load(Some(&path), &env_of(&[])).unwrap();
         let s = &loaded.settings;
         assert_eq!(
-            (s.password.argon2.memory_cost, s.password.argon2.time_cost, s.password.argon2.parallelism),
+            (
+                s.password.argon2.memory_cost,
+                s.password.argon2.time_cost,
+                s.password.argon2.parallelism
+            ),
             (19456, 2, 1)
         );
         assert_eq!(s.password.policy.min_length, 8);
@@ -353,16 +367,26 @@ mod tests {
 
     #[test]
     fn the_environment_overrides_the_file_which_overrides_defaults() {
-        let (_dir, path) =
-            write_config("[password]\nmemory_cost = 65536\ntime_cost = 3\n[database]\nbusy_timeout = \"1m\"\n");
+        let (_dir, path) = write_config(
+            "[password]\nmemory_cost = 65536\ntime_cost = 3\n[database]\nbusy_timeout = \"1m\"\n",
+        );
         let loaded = Settings::load(
             Some(&path),
-            &env_of(&[("USERDB_PASSWORD_TIME_COST", "4"), ("USERDB_PASSWORD_PARALLELISM", "")]),
+            &env_of(&[
+                ("USERDB_PASSWORD_TIME_COST", "4"),
+                ("USERDB_PASSWORD_PARALLELISM", ""),
+            ]),
         )
         .unwrap();
         let argon2 = &loaded.settings.password.argon2;
-        assert_eq!((argon2.memory_cost, argon2.time_cost, argon2.parallelism), (65536, 4, 1));
-        assert_eq!(loaded.settings.database.busy_timeout, Duration::from_secs(60));
+        assert_eq!(
+            (argon2.memory_cost, argon2.time_cost, argon2.parallelism),
+            (65536, 4, 1)
+        );
+        assert_eq!(
+            loaded.settings.database.busy_timeout,
+            Duration::from_secs(60)
+        );
         assert_eq!(loaded.sources["password.memory_cost"], Source::File);
         assert_eq!(
             loaded.sources["password.time_cost"],
@@ -374,10 +398,19 @@ mod tests {
     #[test]
     fn mistakes_in_the_file_are_named_precisely() {
         for (text, expected) in [
-            ("[password]\nmemroy_cost = 1\n", "unknown key `memroy_cost` in [password]"),
+            (
+                "[password]\nmemroy_cost = 1\n",
+                "unknown key `memroy_cost` in [password]",
+            ),
             ("[pasword]\n", "unknown section [pasword]"),
-            ("[password]\nmemory_cost = \"lots\"\n", "password.memory_cost: expected a whole number, found string"),
-            ("[password]\ntime_cost = 0\n", "password.time_cost: 0 is out of range (1 to 100)"),
+            (
+                "[password]\nmemory_cost = \"lots\"\n",
+                "password.memory_cost: expected a whole number, found string",
+            ),
+            (
+                "[password]\ntime_cost = 0\n",
+                "password.time_cost: 0 is out of range (1 to 100)",
+            ),
             ("password = 3\n", "`password` must be a [password] table"),
             ("[password\n", "is not valid TOML"),
             ("[password]\nmax_similarity = 2.0\n", "out of range"),
@@ -392,8 +425,11 @@ mod tests {
     #[test]
     fn a_bad_environment_value_names_the_variable() {
         let (_dir, path) = write_config("");
-        let err = Settings::load(Some(&path), &env_of(&[("USERDB_PASSWORD_REJECT_COMMON", "maybe")]))
-            .unwrap_err();
+        let err = Settings::load(
+            Some(&path),
+            &env_of(&[("USERDB_PASSWORD_REJECT_COMMON", "maybe")]),
+        )
+        .unwrap_err();
         assert_eq!(
             err.to_string(),
             "environment variable USERDB_PASSWORD_REJECT_COMMON: expected true or false, found \"maybe\""
@@ -402,8 +438,11 @@ mod tests {
 
     #[test]
     fn an_explicit_config_file_must_exist() {
-        let err = Settings::load(Some(Path::new("/nonexistent/userdb.toml")), &env_of(&[]))
-            .unwrap_err();
-        assert!(err.to_string().starts_with("cannot read config file /nonexistent/userdb.toml"));
+        let err =
+            Settings::load(Some(Path::new("/nonexistent/userdb.toml")), &env_of(&[])).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("cannot read config file /nonexistent/userdb.toml")
+        );
     }
 }

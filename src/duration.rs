@@ -18,7 +18,11 @@ pub fn parse_duration(text: &str) -> Result<Option<Duration>, String> {
         "m" => 60,
         "h" => 3600,
         "d" => 86_400,
-        _ => return Err(format!("{text:?} is not a duration (use e.g. 90s, 10m, 12h, 30d)")),
+        _ => {
+            return Err(format!(
+                "{text:?} is not a duration (use e.g. 90s, 10m, 12h, 30d)"
+            ));
+        }
     };
     let count: u64 = digits
         .parse()
@@ -55,14 +59,26 @@ mod tests {
         assert_eq!(parse_duration("90s"), Ok(Some(Duration::from_secs(90))));
         assert_eq!(parse_duration("10m"), Ok(Some(Duration::from_secs(600))));
         assert_eq!(parse_duration("12h"), Ok(Some(Duration::from_secs(43_200))));
-        assert_eq!(parse_duration("30d"), Ok(Some(Duration::from_secs(2_592_000))));
+        assert_eq!(
+            parse_duration("30d"),
+            Ok(Some(Duration::from_secs(2_592_000)))
+        );
         assert_eq!(parse_duration("45"), Ok(Some(Duration::from_secs(45))));
         assert_eq!(parse_duration("never"), Ok(None));
     }
 
     #[test]
     fn anything_else_is_an_error_that_shows_the_form() {
-        for bad in ["", "m", "1.5h", "-1s", "10 m", "10w", "99999999999999999999d", "5000000d"] {
+        for bad in [
+            "",
+            "m",
+            "1.5h",
+            "-1s",
+            "10 m",
+            "10w",
+            "99999999999999999999d",
+            "5000000d",
+        ] {
             assert!(parse_duration(bad).is_err(), "{bad:?}");
         }
         assert!(parse_finite_duration("never").is_err());

@@ -85,7 +85,9 @@ fn valid_local_part(local: &str) -> bool {
     {
         return valid_quoted(inner);
     }
-    local.split('.').all(|atom| !atom.is_empty() && atom.chars().all(is_atext))
+    local
+        .split('.')
+        .all(|atom| !atom.is_empty() && atom.chars().all(is_atext))
 }
 
 /// Django's quoted-string rule: printable ASCII except `"` and `\`, or a `\` escape.
@@ -159,10 +161,16 @@ mod tests {
 
     #[test]
     fn normalising_trims_and_lowercases_only_the_domain() {
-        assert_eq!(normalize_email("  Ada.Lovelace@Example.COM \n"), "Ada.Lovelace@example.com");
+        assert_eq!(
+            normalize_email("  Ada.Lovelace@Example.COM \n"),
+            "Ada.Lovelace@example.com"
+        );
         assert_eq!(normalize_email("no-at-sign"), "no-at-sign");
         // The last @ separates the domain, as Django's rsplit does.
-        assert_eq!(normalize_email("\"a@b\"@EXAMPLE.org"), "\"a@b\"@example.org");
+        assert_eq!(
+            normalize_email("\"a@b\"@EXAMPLE.org"),
+            "\"a@b\"@example.org"
+        );
     }
 
     #[test]
@@ -190,22 +198,59 @@ mod tests {
             ("ada", "it has no @"),
             ("@example.com", "the part before @ is empty"),
             ("ada@", "the domain after @ is empty"),
-            ("ada lovelace@example.com", "the part before @ has characters an address cannot have"),
-            ("a..b@example.com", "the part before @ has characters an address cannot have"),
-            (".a@example.com", "the part before @ has characters an address cannot have"),
+            (
+                "ada lovelace@example.com",
+                "the part before @ has characters an address cannot have",
+            ),
+            (
+                "a..b@example.com",
+                "the part before @ has characters an address cannot have",
+            ),
+            (
+                ".a@example.com",
+                "the part before @ has characters an address cannot have",
+            ),
             ("ada@example", "the domain after @ is not a valid host name"),
-            ("ada@example.com.", "the domain after @ is not a valid host name"),
-            ("ada@-example.com", "the domain after @ is not a valid host name"),
-            ("ada@example.c0m", "the domain after @ is not a valid host name"),
-            ("ada@exa_mple.com", "the domain after @ is not a valid host name"),
-            ("ada@[300.1.1.1]", "the domain after @ is not a valid host name"),
-            ("ada@example.com\0", "the domain after @ is not a valid host name"),
-            ("ada@exa\u{1F600}mple.com", "the domain after @ is not a valid host name"),
+            (
+                "ada@example.com.",
+                "the domain after @ is not a valid host name",
+            ),
+            (
+                "ada@-example.com",
+                "the domain after @ is not a valid host name",
+            ),
+            (
+                "ada@example.c0m",
+                "the domain after @ is not a valid host name",
+            ),
+            (
+                "ada@exa_mple.com",
+                "the domain after @ is not a valid host name",
+            ),
+            (
+                "ada@[300.1.1.1]",
+                "the domain after @ is not a valid host name",
+            ),
+            (
+                "ada@example.com\0",
+                "the domain after @ is not a valid host name",
+            ),
+            (
+                "ada@exa\u{1F600}mple.com",
+                "the domain after @ is not a valid host name",
+            ),
         ] {
-            assert_eq!(validate_email(bad).map_err(|e| e.reason), Err(reason), "{bad:?}");
+            assert_eq!(
+                validate_email(bad).map_err(|e| e.reason),
+                Err(reason),
+                "{bad:?}"
+            );
         }
         let long = format!("{}@example.com", "a".repeat(250));
-        assert_eq!(validate_email(&long).map_err(|e| e.reason), Err("it is longer than 254 characters"));
+        assert_eq!(
+            validate_email(&long).map_err(|e| e.reason),
+            Err("it is longer than 254 characters")
+        );
     }
 
     #[test]

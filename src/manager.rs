@@ -234,7 +234,11 @@ impl<S: UserStore> UserManager<S> {
             Some(p) => self.hash_new_password(p, &attributes(&user), validation)?,
             None => make_unusable_password(),
         };
-        let detail = if password.is_some() { "" } else { "made unusable" };
+        let detail = if password.is_some() {
+            ""
+        } else {
+            "made unusable"
+        };
         let audit = [self.audit("password_changed", detail)];
         let update = UserUpdate {
             password: Some(hash),
@@ -249,16 +253,23 @@ impl<S: UserStore> UserManager<S> {
     pub fn authenticate(&mut self, email: &str, password: &SecretString) -> Result<User> {
         let Some(user) = self.find_user(email)? else {
             self.hasher.dummy_verify(password.expose_secret());
-            return Err(Error::UserNotFound(crate::email_address::normalize_email(email)));
+            return Err(Error::UserNotFound(crate::email_address::normalize_email(
+                email,
+            )));
         };
         let failed = |this: &mut Self, reason: &str, err: Error| -> Result<User> {
             let audit = [this.audit("login_failed", reason)];
-            this.store.record(Some(user.id), Some(&user.email), &audit)?;
+            this.store
+                .record(Some(user.id), Some(&user.email), &audit)?;
             Err(err)
         };
         if !user.has_usable_password {
             self.hasher.dummy_verify(password.expose_secret());
-            return failed(self, "no usable password", Error::UnusablePassword(user.email.clone()));
+            return failed(
+                self,
+                "no usable password",
+                Error::UnusablePassword(user.email.clone()),
+            );
         }
         let verified = self
             .hasher
@@ -268,10 +279,18 @@ impl<S: UserStore> UserManager<S> {
                 source,
             })?;
         if !verified.matches {
-            return failed(self, "wrong password", Error::WrongPassword(user.email.clone()));
+            return failed(
+                self,
+                "wrong password",
+                Error::WrongPassword(user.email.clone()),
+            );
         }
         if !user.is_active {
-            return failed(self, "inactive user", Error::InactiveUser(user.email.clone()));
+            return failed(
+                self,
+                "inactive user",
+                Error::InactiveUser(user.email.clone()),
+            );
         }
         let mut update = UserUpdate {
             last_login: Some(self.clock.now()),
@@ -329,7 +348,10 @@ pub const MAX_NAME_LEN: usize = 150;
 fn clean_name(what: &str, name: &str) -> Result<String> {
     let name = name.trim();
     if name.chars().count() > MAX_NAME_LEN {
-        return Err(Error::invalid(what, format!("longer than {MAX_NAME_LEN} characters")));
+        return Err(Error::invalid(
+            what,
+            format!("longer than {MAX_NAME_LEN} characters"),
+        ));
     }
     if name.chars().any(char::is_control) {
         return Err(Error::invalid(what, "contains control characters"));
@@ -406,7 +428,11 @@ mod tests {
 
     fn fixture() -> Fixture {
         let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(&dir.path().join("db.sqlite3"), std::time::Duration::from_secs(5)).unwrap();
+        let store = SqliteStore::open(
+            &dir.path().join("db.sqlite3"),
+            std::time::Duration::from_secs(5),
+        )
+        .unwrap();
         let settings = PasswordSettings {
             argon2: Argon2Params {
                 memory_cost: 64,
@@ -431,7 +457,11 @@ mod tests {
         let mut f = fixture();
         let user = f
             .manager
-            .create_user(NewUser::new("  Ada@EXAMPLE.com "), Some(&secret(STRONG)), Validation::Enforce)
+            .create_user(
+                NewUser::new("  Ada@EXAMPLE.com "),
+                Some(&secret(STRONG)),
+                Validation::Enforce,
+            )
             .unwrap();
         assert_eq!(user.email, "Ada@example.com");
         assert!(user.is_active && !user.is_staff && !user.is_superuser);
@@ -443,7 +473,10 @@ mod tests {
     #[test]
     fn create_user_without_a_password_gives_an_unusable_one() {
         let mut f = fixture();
-        let user = f.manager.create_user(NewUser::new("a@example.com"), None, Validation::Enforce).unwrap();
+        let user = f
+            .manager
+            .create_user(NewUser::new("a@example.com"), None, Validation::Enforce)
+            .unwrap();
         assert!(!user.has_usable_password);
         assert!(user.password_hash().starts_with('!'));
         assert!(matches!(
@@ -455,19 +488,28 @@ mod tests {
     #[test]
     fn create_superuser_sets_djangos_defaults_and_refuses_contradictions() {
         let mut f = fixture();
-        let admin = f.manager.create_superuser(NewUser::new("root@example.com"), None, Validation::Enforce).unwrap();
+        let admin = f
+            .manager
+            .create_superuser(NewUser::new("root@example.com"), None, Validation::Enforce)
+            .unwrap();
         assert!(admin.is_active && admin.is_staff && admin.is_superuser);
         let not_staff = NewUser {
             is_staff: Some(false),
             ..NewUser::new("x@example.com")
         };
-        let err = f.manager.create_superuser(not_staff, None, Validation::Enforce).unwrap_err();
+        let err = f
+            .manager
+            .create_superuser(not_staff, None, Validation::Enforce)
+            .unwrap_err();
         assert_eq!(err.to_string(), "Superuser must have is_staff=True.");
         let not_super = NewUser {
             is_superuser: Some(false),
             ..NewUser::new("x@example.com")
         };
-        let err = f.manager.create_superuser(not_super, None, Validation::Enforce).unwrap_err();
+        let err = f
+            .manager
+            .create_superuser(not_super, None, Validation::Enforce)
+            .unwrap_err();
         assert_eq!(err.to_string(), "Superuser must have is_superuser=True.");
     }
 
@@ -476,15 +518,29 @@ mod tests {
         let mut f = fixture();
         let err = f
             .manager
-            .create_user(NewUser::new("a@example.com"), Some(&secret("password")), Validation::Enforce)
+            .create_user(
+                NewUser::new("a@example.com"),
+                Some(&secret("password")),
+                Validation::Enforce,
+            )
             .unwrap_err();
-        assert!(matches!(&err, Error::PasswordRejected(p) if p == &["This password is too common."]));
+        assert!(
+            matches!(&err, Error::PasswordRejected(p) if p == &["This password is too common."])
+        );
         f.manager
-            .create_user(NewUser::new("a@example.com"), Some(&secret("password")), Validation::Skip)
+            .create_user(
+                NewUser::new("a@example.com"),
+                Some(&secret("password")),
+                Validation::Skip,
+            )
             .unwrap();
         let err = f
             .manager
-            .create_user(NewUser::new("b@example.com"), Some(&secret("")), Validation::Skip)
+            .create_user(
+                NewUser::new("b@example.com"),
+                Some(&secret("")),
+                Validation::Skip,
+            )
             .unwrap_err();
         assert!(matches!(err, Error::BlankPassword));
     }
@@ -492,24 +548,57 @@ mod tests {
     #[test]
     fn authenticate_records_the_login_and_refuses_wrong_or_inactive() {
         let mut f = fixture();
-        f.manager.create_user(NewUser::new("a@example.com"), Some(&secret(STRONG)), Validation::Enforce).unwrap();
-        assert!(matches!(f.manager.authenticate("a@example.com", &secret("nope")), Err(Error::WrongPassword(_))));
-        let user = f.manager.authenticate("A@EXAMPLE.COM", &secret(STRONG)).unwrap();
-        assert_eq!(user.last_login, Some("2026-01-02T03:04:05Z".parse().unwrap()));
         f.manager
-            .update_user("a@example.com", &UserChanges { is_active: Some(false), ..UserChanges::default() })
+            .create_user(
+                NewUser::new("a@example.com"),
+                Some(&secret(STRONG)),
+                Validation::Enforce,
+            )
             .unwrap();
-        assert!(matches!(f.manager.authenticate("a@example.com", &secret(STRONG)), Err(Error::InactiveUser(_))));
-        assert!(matches!(f.manager.authenticate("b@example.com", &secret(STRONG)), Err(Error::UserNotFound(_))));
+        assert!(matches!(
+            f.manager.authenticate("a@example.com", &secret("nope")),
+            Err(Error::WrongPassword(_))
+        ));
+        let user = f
+            .manager
+            .authenticate("A@EXAMPLE.COM", &secret(STRONG))
+            .unwrap();
+        assert_eq!(
+            user.last_login,
+            Some("2026-01-02T03:04:05Z".parse().unwrap())
+        );
+        f.manager
+            .update_user(
+                "a@example.com",
+                &UserChanges {
+                    is_active: Some(false),
+                    ..UserChanges::default()
+                },
+            )
+            .unwrap();
+        assert!(matches!(
+            f.manager.authenticate("a@example.com", &secret(STRONG)),
+            Err(Error::InactiveUser(_))
+        ));
+        assert!(matches!(
+            f.manager.authenticate("b@example.com", &secret(STRONG)),
+            Err(Error::UserNotFound(_))
+        ));
     }
 
     #[test]
     fn upsert_superuser_creates_then_promotes() {
         let mut f = fixture();
-        f.manager.create_user(NewUser::new("a@example.com"), None, Validation::Enforce).unwrap();
+        f.manager
+            .create_user(NewUser::new("a@example.com"), None, Validation::Enforce)
+            .unwrap();
         let (user, outcome) = f
             .manager
-            .upsert_superuser(NewUser::new("A@example.com"), Some(&secret(STRONG)), Validation::Enforce)
+            .upsert_superuser(
+                NewUser::new("A@example.com"),
+                Some(&secret(STRONG)),
+                Validation::Enforce,
+            )
             .unwrap();
         assert_eq!(outcome, Upserted::Updated);
         assert!(user.is_superuser && user.is_staff && user.has_usable_password);
@@ -523,25 +612,68 @@ mod tests {
     #[test]
     fn changing_the_email_keeps_it_unique() {
         let mut f = fixture();
-        f.manager.create_user(NewUser::new("a@example.com"), None, Validation::Enforce).unwrap();
-        f.manager.create_user(NewUser::new("b@example.com"), None, Validation::Enforce).unwrap();
-        let to_b = UserChanges { email: Some("B@Example.com".into()), ..UserChanges::default() };
-        assert!(matches!(f.manager.update_user("a@example.com", &to_b), Err(Error::UserExists(_))));
-        let to_c = UserChanges { email: Some("C@Example.com".into()), ..UserChanges::default() };
-        assert_eq!(f.manager.update_user("a@example.com", &to_c).unwrap().email, "C@example.com");
+        f.manager
+            .create_user(NewUser::new("a@example.com"), None, Validation::Enforce)
+            .unwrap();
+        f.manager
+            .create_user(NewUser::new("b@example.com"), None, Validation::Enforce)
+            .unwrap();
+        let to_b = UserChanges {
+            email: Some("B@Example.com".into()),
+            ..UserChanges::default()
+        };
+        assert!(matches!(
+            f.manager.update_user("a@example.com", &to_b),
+            Err(Error::UserExists(_))
+        ));
+        let to_c = UserChanges {
+            email: Some("C@Example.com".into()),
+            ..UserChanges::default()
+        };
+        assert_eq!(
+            f.manager.update_user("a@example.com", &to_c).unwrap().email,
+            "C@example.com"
+        );
     }
 
     #[test]
     fn names_are_trimmed_and_bounded() {
         let mut f = fixture();
-        let new = NewUser { first_name: "  Ada ".into(), ..NewUser::new("a@example.com") };
-        assert_eq!(f.manager.create_user(new, None, Validation::Enforce).unwrap().first_name, "Ada");
-        let long = NewUser { last_name: "x".repeat(151), ..NewUser::new("b@example.com") };
-        let err = f.manager.create_user(long, None, Validation::Enforce).unwrap_err();
-        assert_eq!(err.to_string(), "invalid last name: longer than 150 characters");
-        let control = UserChanges { first_name: Some("A\nB".into()), ..UserChanges::default() };
-        let err = f.manager.update_user("a@example.com", &control).unwrap_err();
-        assert_eq!(err.to_string(), "invalid first name: contains control characters");
+        let new = NewUser {
+            first_name: "  Ada ".into(),
+            ..NewUser::new("a@example.com")
+        };
+        assert_eq!(
+            f.manager
+                .create_user(new, None, Validation::Enforce)
+                .unwrap()
+                .first_name,
+            "Ada"
+        );
+        let long = NewUser {
+            last_name: "x".repeat(151),
+            ..NewUser::new("b@example.com")
+        };
+        let err = f
+            .manager
+            .create_user(long, None, Validation::Enforce)
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid last name: longer than 150 characters"
+        );
+        let control = UserChanges {
+            first_name: Some("A\nB".into()),
+            ..UserChanges::default()
+        };
+        let err = f
+            .manager
+            .update_user("a@example.com", &control)
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid first name: contains control characters"
+        );
     }
 
     proptest! {

@@ -44,17 +44,25 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
     };
     let user = manager.set_password(&user.email, Some(&password.secret), password.validation)?;
     if ctx.json {
-        let generated = password.generated.then(|| userdb::ExposeSecret::expose_secret(&password.secret));
+        let generated = password
+            .generated
+            .then(|| userdb::ExposeSecret::expose_secret(&password.secret));
         return print_json(&super::output::UserOutcome {
             user: &user,
             created: false,
             password: generated,
         });
     }
-    status(false, &format!("Password changed successfully for user '{}'.", user.email));
+    status(
+        false,
+        &format!("Password changed successfully for user '{}'.", user.email),
+    );
     if password.generated {
         status(false, "Generated password (shown once):");
-        super::output::print(&format!("{}\n", userdb::ExposeSecret::expose_secret(&password.secret)))?;
+        super::output::print(&format!(
+            "{}\n",
+            userdb::ExposeSecret::expose_secret(&password.secret)
+        ))?;
     }
     Ok(())
 }

@@ -23,11 +23,21 @@ pub struct Args {
     email: Option<String>,
 
     /// The user's first name
-    #[arg(long, value_name = "NAME", default_value = "", hide_default_value = true)]
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "",
+        hide_default_value = true
+    )]
     first_name: String,
 
     /// The user's last name
-    #[arg(long, value_name = "NAME", default_value = "", hide_default_value = true)]
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "",
+        hide_default_value = true
+    )]
     last_name: String,
 
     #[command(flatten)]
@@ -57,7 +67,11 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
             .flatten()
     }) {
         Some(email) => parse_email(&email).map_err(Error::from)?,
-        None => ask_email(prompter.as_mut(), &manager, args.if_not_exists || args.update)?,
+        None => ask_email(
+            prompter.as_mut(),
+            &manager,
+            args.if_not_exists || args.update,
+        )?,
     };
 
     let existing = manager.find_user(&email)?;
@@ -93,7 +107,10 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
         last_name: args.last_name.clone(),
         ..NewUser::default()
     };
-    let generated = password.as_ref().filter(|p| p.generated).map(|p| p.secret.expose_secret());
+    let generated = password
+        .as_ref()
+        .filter(|p| p.generated)
+        .map(|p| p.secret.expose_secret());
     if args.update {
         let (user, outcome) = manager.upsert_superuser(new, secret, validation)?;
         if outcome == Upserted::Updated {
@@ -139,7 +156,10 @@ fn ask_email(
         let email = match parse_email(&raw) {
             Ok(email) => email,
             Err(e) => {
-                prompter.say(&format!("Error: Enter a valid email address ({}).", e.reason));
+                prompter.say(&format!(
+                    "Error: Enter a valid email address ({}).",
+                    e.reason
+                ));
                 continue;
             }
         };

@@ -19,11 +19,21 @@ pub struct Args {
     email: String,
 
     /// The user's first name
-    #[arg(long, value_name = "NAME", default_value = "", hide_default_value = true)]
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "",
+        hide_default_value = true
+    )]
     first_name: String,
 
     /// The user's last name
-    #[arg(long, value_name = "NAME", default_value = "", hide_default_value = true)]
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "",
+        hide_default_value = true
+    )]
     last_name: String,
 
     /// Make the user staff (may use the admin)
@@ -48,10 +58,10 @@ pub struct Args {
 
 pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
     let mut manager = ctx.manager()?;
-    if args.if_not_exists {
-        if let Some(user) = manager.find_user(&args.email)? {
-            return report_existing(ctx, &user);
-        }
+    if args.if_not_exists
+        && let Some(user) = manager.find_user(&args.email)?
+    {
+        return report_existing(ctx, &user);
     }
     let new = NewUser {
         email: args.email.clone(),
@@ -93,12 +103,18 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
         }
         other => other?,
     };
-    let generated = password.as_ref().filter(|p| p.generated).map(|p| p.secret.expose_secret());
+    let generated = password
+        .as_ref()
+        .filter(|p| p.generated)
+        .map(|p| p.secret.expose_secret());
     report_created(ctx, &user, generated, "User")
 }
 
 pub fn report_existing(ctx: &Context, user: &userdb::User) -> Result<(), CliError> {
-    status(ctx.json, &format!("User {} already exists; nothing changed.", user.email));
+    status(
+        ctx.json,
+        &format!("User {} already exists; nothing changed.", user.email),
+    );
     if ctx.json {
         print_json(&UserOutcome {
             user,
@@ -123,7 +139,13 @@ pub fn report_created(
             password: generated,
         });
     }
-    status(false, &format!("{what} {} created successfully (id {}).", user.email, user.id));
+    status(
+        false,
+        &format!(
+            "{what} {} created successfully (id {}).",
+            user.email, user.id
+        ),
+    );
     if let Some(password) = generated {
         status(false, "Generated password (shown once):");
         print(&format!("{password}\n"))?;

@@ -19,7 +19,10 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
     let user = manager.get_user(&args.email)?;
     if !args.yes {
         let mut prompter = ctx.prompter("pass --yes to delete without confirmation");
-        let question = format!("Delete user {} (id {})? This cannot be undone.", user.email, user.id);
+        let question = format!(
+            "Delete user {} (id {})? This cannot be undone.",
+            user.email, user.id
+        );
         if !prompter.confirm(&question)? {
             return Err(CliError::Declined(format!("not deleted: {}", user.email)));
         }

@@ -41,7 +41,11 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
         Some(SqliteStore::open_unmigrated(&ctx.db_path, busy)?)
     };
     let applied_now: Vec<String> = match &store {
-        Some(store) if !args.check => store.migrate()?.iter().map(|m| m.name.to_string()).collect(),
+        Some(store) if !args.check => store
+            .migrate()?
+            .iter()
+            .map(|m| m.name.to_string())
+            .collect(),
         _ => Vec::new(),
     };
     let applied = match &store {

@@ -28,14 +28,32 @@ use exit::CliError;
 
 /// Manage a user database the way Django's auth commands do, over a local SQLite file.
 #[derive(Parser, Debug)]
-#[command(name = "userdb", version, about, propagate_version = true, max_term_width = 100)]
+#[command(
+    name = "userdb",
+    version,
+    about,
+    propagate_version = true,
+    max_term_width = 100
+)]
 pub struct Cli {
     /// The SQLite database file [default: the platform data dir's userdb.sqlite3]
-    #[arg(long, global = true, env = "USERDB_DB", value_name = "PATH", help_heading = "Global options")]
+    #[arg(
+        long,
+        global = true,
+        env = "USERDB_DB",
+        value_name = "PATH",
+        help_heading = "Global options"
+    )]
     db: Option<PathBuf>,
 
     /// The TOML config file [default: the platform config dir's config.toml]
-    #[arg(long, global = true, env = "USERDB_CONFIG", value_name = "PATH", help_heading = "Global options")]
+    #[arg(
+        long,
+        global = true,
+        env = "USERDB_CONFIG",
+        value_name = "PATH",
+        help_heading = "Global options"
+    )]
     config: Option<PathBuf>,
 
     /// Machine-readable output on stdout, errors as JSON on stderr

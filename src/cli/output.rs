@@ -44,7 +44,9 @@ fn yes_no(b: bool) -> &'static str {
 }
 
 fn full_name(user: &User) -> String {
-    format!("{} {}", user.first_name, user.last_name).trim().to_string()
+    format!("{} {}", user.first_name, user.last_name)
+        .trim()
+        .to_string()
 }
 
 fn new_table() -> Table {
@@ -56,7 +58,15 @@ fn new_table() -> Table {
 pub fn users_table(users: &[User]) -> String {
     let mut table = new_table();
     table.set_header([
-        "ID", "Email", "Name", "Active", "Staff", "Superuser", "Verified", "Joined", "Last login",
+        "ID",
+        "Email",
+        "Name",
+        "Active",
+        "Staff",
+        "Superuser",
+        "Verified",
+        "Joined",
+        "Last login",
     ]);
     for user in users {
         table.add_row([

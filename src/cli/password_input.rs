@@ -71,10 +71,12 @@ impl PasswordSource {
     pub fn read(&self, default_env: Option<&str>) -> Result<Option<SecretString>, CliError> {
         let password = if self.password_stdin {
             let mut line = String::new();
-            std::io::stdin()
-                .lock()
-                .read_line(&mut line)
-                .map_err(|e| CliError::usage(format!("cannot read the password from standard input: {e}"), ""))?;
+            std::io::stdin().lock().read_line(&mut line).map_err(|e| {
+                CliError::usage(
+                    format!("cannot read the password from standard input: {e}"),
+                    "",
+                )
+            })?;
             if line.is_empty() {
                 return Err(CliError::usage(
                     "--password-stdin was given but standard input is empty",
@@ -93,7 +95,9 @@ impl PasswordSource {
         } else if let Some(name) = &self.password_env {
             env_value(name).ok_or_else(|| {
                 CliError::usage(
-                    format!("environment variable {name} (named by --password-env) is not set or empty"),
+                    format!(
+                        "environment variable {name} (named by --password-env) is not set or empty"
+                    ),
                     "export it first, or use another password source",
                 )
             })?
@@ -127,10 +131,12 @@ pub fn ask_new_password(
 ) -> Result<ObtainedPassword, CliError> {
     let mut tries = 0;
     loop {
-        if let Some(max) = max_tries {
-            if tries >= max {
-                return Err(CliError::Declined(format!("password not changed after {max} attempts")));
-            }
+        if let Some(max) = max_tries
+            && tries >= max
+        {
+            return Err(CliError::Declined(format!(
+                "password not changed after {max} attempts"
+            )));
         }
         tries += 1;
         let first = prompter.password("Password")?;
@@ -177,15 +183,22 @@ pub fn new_password_from_args(
             validation: Validation::Skip,
         }));
     }
-    Ok(args.source.read(default_env)?.map(|secret| ObtainedPassword {
-        secret,
-        generated: false,
-        validation: args.validation(),
-    }))
+    Ok(args
+        .source
+        .read(default_env)?
+        .map(|secret| ObtainedPassword {
+            secret,
+            generated: false,
+            validation: args.validation(),
+        }))
 }
 
 /// Attributes for the similarity validator.
-pub fn attributes<'a>(email: &'a str, first_name: &'a str, last_name: &'a str) -> UserAttributes<'a> {
+pub fn attributes<'a>(
+    email: &'a str,
+    first_name: &'a str,
+    last_name: &'a str,
+) -> UserAttributes<'a> {
     UserAttributes {
         email,
         first_name,
@@ -222,7 +235,10 @@ mod tests {
         assert_eq!(got.secret.expose_secret(), "ccccccccc");
         assert_eq!(
             op.said,
-            ["Error: Your passwords didn't match.", "Error: Blank passwords aren't allowed."]
+            [
+                "Error: Your passwords didn't match.",
+                "Error: Blank passwords aren't allowed."
+            ]
         );
     }
 
@@ -231,8 +247,14 @@ mod tests {
         let mut op = Scripted::new(&["short", "short", "y"]);
         let got = ask_new_password(&mut op, &too_short, true, None).unwrap();
         assert_eq!(got.validation, Validation::Skip);
-        assert_eq!(op.said, ["This password is too short. It must contain at least 8 characters."]);
-        assert_eq!(op.asked.last().unwrap(), "Bypass password validation and create user anyway?");
+        assert_eq!(
+            op.said,
+            ["This password is too short. It must contain at least 8 characters."]
+        );
+        assert_eq!(
+            op.asked.last().unwrap(),
+            "Bypass password validation and create user anyway?"
+        );
     }
 
     #[test]
@@ -246,7 +268,9 @@ mod tests {
     #[test]
     fn without_bypass_the_tries_run_out() {
         let mut op = Scripted::new(&["short", "short", "a", "b", "x", "x"]);
-        let err = ask_new_password(&mut op, &too_short, false, Some(3)).err().unwrap();
+        let err = ask_new_password(&mut op, &too_short, false, Some(3))
+            .err()
+            .unwrap();
         assert_eq!(err.to_string(), "password not changed after 3 attempts");
     }
 

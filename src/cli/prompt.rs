@@ -113,7 +113,10 @@ impl Prompter for NoPrompter {
     }
 
     fn password(&mut self, _prompt: &str) -> Result<SecretString, CliError> {
-        Err(CliError::needs_input("a password is needed", self.hint.clone()))
+        Err(CliError::needs_input(
+            "a password is needed",
+            self.hint.clone(),
+        ))
     }
 
     fn confirm(&mut self, prompt: &str) -> Result<bool, CliError> {

@@ -28,14 +28,7 @@ const SUPPORTED: &str = "argon2, pbkdf2_sha256, pbkdf2_sha1, bcrypt_sha256, bcry
 /// Django hashers that exist but are not supported here. Only these are named
 /// in errors: whatever precedes the first `$` of an arbitrary string could be
 /// a plaintext password stored by mistake.
-const KNOWN_UNSUPPORTED: &[&str] = &[
-    "md5",
-    "sha1",
-    "unsalted_md5",
-    "unsalted_sha1",
-    "crypt",
-    "pbkdf2",
-];
+const KNOWN_UNSUPPORTED: &[&str] = &["md5", "sha1", "unsalted_md5", "unsalted_sha1", "crypt"];
 
 /// Django's salt: 22 characters of [a-zA-Z0-9] (≈131 bits, over the 128 its
 /// `must_update` asks for).
@@ -477,12 +470,18 @@ impl<'a> Parsed<'a> {
             } => {
                 let mut out = Zeroizing::new(vec![0u8; hash.len()]);
                 match prf {
-                    Prf::Sha256 => {
-                        pbkdf2::pbkdf2_hmac::<Sha256>(password, salt.as_bytes(), *iterations, &mut out)
-                    }
-                    Prf::Sha1 => {
-                        pbkdf2::pbkdf2_hmac::<Sha1>(password, salt.as_bytes(), *iterations, &mut out)
-                    }
+                    Prf::Sha256 => pbkdf2::pbkdf2_hmac::<Sha256>(
+                        password,
+                        salt.as_bytes(),
+                        *iterations,
+                        &mut out,
+                    ),
+                    Prf::Sha1 => pbkdf2::pbkdf2_hmac::<Sha1>(
+                        password,
+                        salt.as_bytes(),
+                        *iterations,
+                        &mut out,
+                    ),
                 }
                 Ok(out.ct_eq(hash).into())
             }
@@ -588,9 +587,9 @@ fn decode(
 fn parse_argon2(rest: &str) -> Result<Argon2Hash, HashError> {
     const A: &str = "argon2";
     let fields: Vec<&str> = rest.split('$').collect();
-    let (variant, version, params, salt, hash) = match fields.as_slice() {
-        &[variant, version, params, salt, hash] => (variant, Some(version), params, salt, hash),
-        &[variant, params, salt, hash] if !params.starts_with("v=") => {
+    let (variant, version, params, salt, hash) = match *fields.as_slice() {
+        [variant, version, params, salt, hash] => (variant, Some(version), params, salt, hash),
+        [variant, params, salt, hash] if !params.starts_with("v=") => {
             (variant, None, params, salt, hash)
         }
         _ => {
@@ -609,10 +608,7 @@ fn parse_argon2(rest: &str) -> Result<Argon2Hash, HashError> {
         "argon2i" => argon2::Algorithm::Argon2i,
         "argon2d" => argon2::Algorithm::Argon2d,
         _ => {
-            return Err(malformed(
-                A,
-                "variant is not argon2id, argon2i or argon2d",
-            ));
+            return Err(malformed(A, "variant is not argon2id, argon2i or argon2d"));
         }
     };
     let version = match version {
@@ -625,10 +621,7 @@ fn parse_argon2(rest: &str) -> Result<Argon2Hash, HashError> {
                 16 => argon2::Version::V0x10,
                 19 => argon2::Version::V0x13,
                 other => {
-                    return Err(malformed(
-                        A,
-                        format!("version {other} is not 19 or 16"),
-                    ));
+                    return Err(malformed(A, format!("version {other} is not 19 or 16")));
                 }
             }
         }
@@ -636,14 +629,20 @@ fn parse_argon2(rest: &str) -> Result<Argon2Hash, HashError> {
 
     let costs: Vec<&str> = params.split(',').collect();
     let &[m, t, p] = costs.as_slice() else {
-        return Err(malformed(A, "parameters are not `m=<kib>,t=<passes>,p=<lanes>`"));
+        return Err(malformed(
+            A,
+            "parameters are not `m=<kib>,t=<passes>,p=<lanes>`",
+        ));
     };
     let (Some(m), Some(t), Some(p)) = (
         m.strip_prefix("m="),
         t.strip_prefix("t="),
         p.strip_prefix("p="),
     ) else {
-        return Err(malformed(A, "parameters are not `m=<kib>,t=<passes>,p=<lanes>`"));
+        return Err(malformed(
+            A,
+            "parameters are not `m=<kib>,t=<passes>,p=<lanes>`",
+        ));
     };
     // argon2 needs at least 8 KiB per lane, so the memory bound caps lanes.
     let p = decimal(
@@ -759,7 +758,10 @@ fn parse_bcrypt<'a>(
         ));
     }
     if &mcf[6..7] != "$" {
-        return Err(malformed(algorithm, "cost is not two digits followed by `$`"));
+        return Err(malformed(
+            algorithm,
+            "cost is not two digits followed by `$`",
+        ));
     }
     // bcrypt writes the cost as exactly two digits, so "04" is fine here.
     let cost = &mcf[4..6];
@@ -845,7 +847,866 @@ fn parse_scrypt(rest: &str) -> Result<Parsed<'_>, HashError> {
         return Err(malformed(A, "hash is empty"));
     }
     let log_n = u8::try_from(n.trailing_zeros()).unwrap_or(u8::MAX);
-    let params = scrypt::Params::new(log_n, to_u32(A, "block size r", r)?, to_u32(A, "parallelism p", p)?)
-        .map_err(|err| malformed(A, format!("parameters rejected: {err}")))?;
+    let params = scrypt::Params::new(
+        log_n,
+        to_u32(A, "block size r", r)?,
+        to_u32(A, "parallelism p", p)?,
+    )
+    .map_err(|err| malformed(A, format!("parameters rejected: {err}")))?;
     Ok(Parsed::Scrypt { params, salt, hash })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const VECTORS: &str = include_str!("../../tests/data/django-hash-vectors.jsonl");
+
+    /// Cheap params for tests that are not about the defaults.
+    const CHEAP: Argon2Params = Argon2Params {
+        memory_cost: 8,
+        time_cost: 1,
+        parallelism: 1,
+    };
+
+    fn cheap_hasher() -> PasswordHasher {
+        PasswordHasher::new(CHEAP).unwrap()
+    }
+
+    struct Vector {
+        hasher: String,
+        password: String,
+        encoded: String,
+    }
+
+    fn vectors() -> Vec<Vector> {
+        VECTORS
+            .lines()
+            .filter(|line| !line.trim().is_empty())
+            .map(|line| {
+                let value: serde_json::Value = serde_json::from_str(line).unwrap();
+                let field = |name: &str| value[name].as_str().unwrap().to_owned();
+                Vector {
+                    hasher: field("hasher"),
+                    password: field("password"),
+                    encoded: field("encoded"),
+                }
+            })
+            .collect()
+    }
+
+    fn wrong_password(password: &str) -> String {
+        if password.is_empty() {
+            "x".to_owned()
+        } else {
+            format!("{password}x")
+        }
+    }
+
+    /// Every Django vector of `hasher` verifies with its password (and is
+    /// flagged for upgrade to our argon2id), and not with a wrong one.
+    fn check_django_vectors(hasher: &str) {
+        let ours = cheap_hasher();
+        let vectors: Vec<Vector> = vectors()
+            .into_iter()
+            .filter(|v| v.hasher == hasher)
+            .collect();
+        assert_eq!(vectors.len(), 6, "vectors for {hasher}");
+        for v in vectors {
+            assert_eq!(algorithm_of(&v.encoded).unwrap(), hasher);
+            let right = ours.verify(&v.password, &v.encoded).unwrap();
+            assert_eq!(
+                right,
+                Verified {
+                    matches: true,
+                    needs_upgrade: true
+                },
+                "{:?} against {}",
+                v.password,
+                v.encoded
+            );
+            let wrong = ours
+                .verify(&wrong_password(&v.password), &v.encoded)
+                .unwrap();
+            assert_eq!(
+                wrong,
+                Verified::NO_MATCH,
+                "wrong password against {}",
+                v.encoded
+            );
+        }
+    }
+
+    #[test]
+    fn vector_file_covers_five_django_hashers_six_passwords_each() {
+        let vectors = vectors();
+        assert_eq!(vectors.len(), 30);
+        for hasher in [
+            "argon2",
+            "pbkdf2_sha256",
+            "pbkdf2_sha1",
+            "bcrypt_sha256",
+            "scrypt",
+        ] {
+            assert_eq!(vectors.iter().filter(|v| v.hasher == hasher).count(), 6);
+        }
+    }
+
+    #[test]
+    fn django_argon2_vectors_verify() {
+        check_django_vectors("argon2");
+    }
+
+    #[test]
+    fn django_pbkdf2_sha256_vectors_verify() {
+        check_django_vectors("pbkdf2_sha256");
+    }
+
+    #[test]
+    fn django_pbkdf2_sha1_vectors_verify() {
+        check_django_vectors("pbkdf2_sha1");
+    }
+
+    #[test]
+    fn django_bcrypt_sha256_vectors_verify() {
+        check_django_vectors("bcrypt_sha256");
+    }
+
+    #[test]
+    fn django_scrypt_vectors_verify() {
+        check_django_vectors("scrypt");
+    }
+
+    #[test]
+    fn django_argon2_hash_at_our_params_needs_no_upgrade() {
+        let django_params = Argon2Params {
+            memory_cost: 102_400,
+            time_cost: 2,
+            parallelism: 8,
+        };
+        let hasher = PasswordHasher::new(django_params).unwrap();
+        let v = vectors()
+            .into_iter()
+            .find(|v| v.hasher == "argon2")
+            .unwrap();
+        let verified = hasher.verify(&v.password, &v.encoded).unwrap();
+        assert_eq!(
+            verified,
+            Verified {
+                matches: true,
+                needs_upgrade: false
+            }
+        );
+    }
+
+    /// Checks every segment of `argon2$argon2id$v=19$m=..,t=..,p=..$salt$hash`.
+    fn assert_django_argon2_shape(encoded: &str, params: Argon2Params) {
+        let fields: Vec<&str> = encoded.split('$').collect();
+        assert_eq!(fields.len(), 6, "{encoded}");
+        assert_eq!(fields[0], "argon2");
+        assert_eq!(fields[1], "argon2id");
+        assert_eq!(fields[2], "v=19");
+        assert_eq!(
+            fields[3],
+            format!(
+                "m={},t={},p={}",
+                params.memory_cost, params.time_cost, params.parallelism
+            )
+        );
+        let is_b64 = |s: &str| {
+            s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/')
+        };
+        // 22 bytes and 32 bytes in unpadded base64.
+        assert_eq!(fields[4].len(), 30);
+        assert_eq!(fields[5].len(), 43);
+        assert!(is_b64(fields[4]) && is_b64(fields[5]), "{encoded}");
+        let salt = STANDARD_NO_PAD.decode(fields[4]).unwrap();
+        assert_eq!(salt.len(), 22);
+        assert!(salt.iter().all(u8::is_ascii_alphanumeric), "{salt:?}");
+        assert_eq!(STANDARD_NO_PAD.decode(fields[5]).unwrap().len(), 32);
+    }
+
+    #[test]
+    fn default_params_are_owasp() {
+        assert_eq!(
+            Argon2Params::default(),
+            Argon2Params {
+                memory_cost: 19_456,
+                time_cost: 2,
+                parallelism: 1
+            }
+        );
+        assert!(Argon2Params::default().validate().is_ok());
+    }
+
+    #[test]
+    fn new_hash_has_djangos_exact_shape_verifies_and_is_current() {
+        let hasher = PasswordHasher::new(Argon2Params::default()).unwrap();
+        let encoded = hasher.hash("correct horse battery staple");
+        assert!(encoded.starts_with("argon2$argon2id$v=19$m=19456,t=2,p=1$"));
+        assert_django_argon2_shape(&encoded, Argon2Params::default());
+        assert_eq!(
+            hasher
+                .verify("correct horse battery staple", &encoded)
+                .unwrap(),
+            Verified {
+                matches: true,
+                needs_upgrade: false
+            }
+        );
+        assert_eq!(
+            hasher
+                .verify("correct horse battery stapler", &encoded)
+                .unwrap(),
+            Verified::NO_MATCH
+        );
+        assert_eq!(algorithm_of(&encoded).unwrap(), "argon2");
+    }
+
+    #[test]
+    fn every_hash_gets_a_fresh_salt() {
+        let hasher = cheap_hasher();
+        let a = hasher.hash("same");
+        let b = hasher.hash("same");
+        assert_ne!(a, b);
+        assert_django_argon2_shape(&a, CHEAP);
+        assert!(hasher.verify("same", &a).unwrap().matches);
+        assert!(hasher.verify("same", &b).unwrap().matches);
+    }
+
+    #[test]
+    fn hash_with_memory_output_verifies_and_memory_is_reusable() {
+        let hasher = cheap_hasher();
+        let mut memory = HashMemory::for_params(&CHEAP);
+        for password in ["one", "two", "", "pässwörd✓"] {
+            let encoded = hasher.hash_with_memory(password, &mut memory);
+            assert_django_argon2_shape(&encoded, CHEAP);
+            let verified = hasher.verify(password, &encoded).unwrap();
+            assert!(verified.matches && !verified.needs_upgrade, "{password:?}");
+            assert!(!hasher.verify("other", &encoded).unwrap().matches);
+        }
+    }
+
+    #[test]
+    fn hash_memory_grows_when_sized_for_smaller_params() {
+        let bigger = Argon2Params {
+            memory_cost: 64,
+            time_cost: 1,
+            parallelism: 2,
+        };
+        let hasher = PasswordHasher::new(bigger).unwrap();
+        let mut memory = HashMemory::for_params(&CHEAP);
+        let encoded = hasher.hash_with_memory("pw", &mut memory);
+        assert!(hasher.verify("pw", &encoded).unwrap().matches);
+        let mut empty = HashMemory::default();
+        assert!(
+            hasher
+                .verify("pw", &hasher.hash_with_memory("pw", &mut empty))
+                .unwrap()
+                .matches
+        );
+    }
+
+    #[test]
+    fn hash_memory_for_invalid_params_is_empty_and_debug_is_short() {
+        let invalid = Argon2Params {
+            memory_cost: 0,
+            ..CHEAP
+        };
+        assert_eq!(
+            format!("{:?}", HashMemory::for_params(&invalid)),
+            "HashMemory { kib: 0 }"
+        );
+        assert_eq!(
+            format!("{:?}", HashMemory::for_params(&CHEAP)),
+            "HashMemory { kib: 8 }"
+        );
+    }
+
+    #[test]
+    fn hash_at_other_params_needs_upgrade_after_a_match() {
+        let old = cheap_hasher();
+        let new = PasswordHasher::new(Argon2Params {
+            memory_cost: 16,
+            ..CHEAP
+        })
+        .unwrap();
+        let encoded = old.hash("pw");
+        assert_eq!(
+            new.verify("pw", &encoded).unwrap(),
+            Verified {
+                matches: true,
+                needs_upgrade: true
+            }
+        );
+        // A mismatch never asks for an upgrade: there is no password to re-hash.
+        assert_eq!(new.verify("nope", &encoded).unwrap(), Verified::NO_MATCH);
+    }
+
+    /// An argon2 hash made directly with the argon2 crate, in Django's layout.
+    fn argon2_encoded(
+        variant: argon2::Algorithm,
+        version: Option<argon2::Version>,
+        salt: &[u8],
+        hash_len: usize,
+        password: &str,
+    ) -> String {
+        let params = Params::new(8, 1, 1, Some(hash_len)).unwrap();
+        let context = Argon2::new(variant, version.unwrap_or(argon2::Version::V0x10), params);
+        let mut out = vec![0u8; hash_len];
+        context
+            .hash_password_into(password.as_bytes(), salt, &mut out)
+            .unwrap();
+        let version = match version {
+            Some(argon2::Version::V0x13) => "v=19$",
+            Some(argon2::Version::V0x10) => "v=16$",
+            None => "",
+        };
+        format!(
+            "argon2${}${version}m=8,t=1,p=1${}${}",
+            variant.as_str(),
+            STANDARD_NO_PAD.encode(salt),
+            STANDARD_NO_PAD.encode(out)
+        )
+    }
+
+    #[test]
+    fn argon2i_argon2d_and_versionless_hashes_verify_and_need_upgrade() {
+        let hasher = cheap_hasher();
+        let salt = b"abcdefghijklmnopqrstuv";
+        let upgrade = Verified {
+            matches: true,
+            needs_upgrade: true,
+        };
+        for (variant, version) in [
+            (argon2::Algorithm::Argon2i, Some(argon2::Version::V0x13)),
+            (argon2::Algorithm::Argon2d, Some(argon2::Version::V0x13)),
+            (argon2::Algorithm::Argon2id, Some(argon2::Version::V0x10)),
+            // Django's oldest format: no `v=` segment means version 0x10.
+            (argon2::Algorithm::Argon2i, None),
+        ] {
+            let encoded = argon2_encoded(variant, version, salt, 32, "pw");
+            assert_eq!(hasher.verify("pw", &encoded).unwrap(), upgrade, "{encoded}");
+            assert!(!hasher.verify("pW", &encoded).unwrap().matches, "{encoded}");
+        }
+        // The versionless form really is 0x10: read as v=19 it does not match.
+        let legacy = argon2_encoded(argon2::Algorithm::Argon2i, None, salt, 32, "pw");
+        let as_v19 = legacy.replacen("argon2i$", "argon2i$v=19$", 1);
+        assert!(!hasher.verify("pw", &as_v19).unwrap().matches);
+    }
+
+    #[test]
+    fn argon2id_with_short_salt_or_other_hash_length_needs_upgrade() {
+        let hasher = cheap_hasher();
+        let v19 = Some(argon2::Version::V0x13);
+        let short_salt = argon2_encoded(
+            argon2::Algorithm::Argon2id,
+            v19,
+            b"abcdefghijklmnopqrstu",
+            32,
+            "pw",
+        );
+        let long_hash = argon2_encoded(
+            argon2::Algorithm::Argon2id,
+            v19,
+            b"abcdefghijklmnopqrstuv",
+            64,
+            "pw",
+        );
+        let current = argon2_encoded(
+            argon2::Algorithm::Argon2id,
+            v19,
+            b"abcdefghijklmnopqrstuv",
+            32,
+            "pw",
+        );
+        assert!(hasher.verify("pw", &short_salt).unwrap().needs_upgrade);
+        assert!(hasher.verify("pw", &long_hash).unwrap().needs_upgrade);
+        assert!(!hasher.verify("pw", &current).unwrap().needs_upgrade);
+    }
+
+    #[test]
+    fn cheap_pbkdf2_bcrypt_and_scrypt_hashes_verify_and_need_upgrade() {
+        let hasher = cheap_hasher();
+        let mut sha256 = [0u8; 32];
+        pbkdf2::pbkdf2_hmac::<Sha256>(b"pw", b"somesalt", 10, &mut sha256);
+        let mut sha1 = [0u8; 20];
+        pbkdf2::pbkdf2_hmac::<Sha1>(b"pw", b"somesalt", 10, &mut sha1);
+        let hex = sha256_hex(b"pw");
+        let mut scrypt_out = [0u8; 64];
+        let scrypt_params = scrypt::Params::new(4, 1, 1).unwrap();
+        scrypt::scrypt(b"pw", b"somesalt", &scrypt_params, &mut scrypt_out).unwrap();
+        let cases = [
+            (
+                "pbkdf2_sha256",
+                format!("pbkdf2_sha256$10$somesalt${}", STANDARD.encode(sha256)),
+            ),
+            (
+                "pbkdf2_sha1",
+                format!("pbkdf2_sha1$10$somesalt${}", STANDARD.encode(sha1)),
+            ),
+            (
+                "bcrypt_sha256",
+                format!("bcrypt_sha256${}", bcrypt::hash(hex.as_slice(), 4).unwrap()),
+            ),
+            (
+                "bcrypt",
+                format!("bcrypt${}", bcrypt::hash("pw", 4).unwrap()),
+            ),
+            (
+                "scrypt",
+                format!("scrypt$16$somesalt$1$1${}", STANDARD.encode(scrypt_out)),
+            ),
+        ];
+        for (algorithm, encoded) in cases {
+            assert_eq!(algorithm_of(&encoded).unwrap(), algorithm);
+            assert_eq!(
+                hasher.verify("pw", &encoded).unwrap(),
+                Verified {
+                    matches: true,
+                    needs_upgrade: true
+                },
+                "{encoded}"
+            );
+            assert_eq!(
+                hasher.verify("pwx", &encoded).unwrap(),
+                Verified::NO_MATCH,
+                "{encoded}"
+            );
+        }
+    }
+
+    #[test]
+    fn bcrypt_sha256_hashes_the_hex_digest_not_the_password() {
+        let hasher = cheap_hasher();
+        let raw = format!("bcrypt_sha256${}", bcrypt::hash("pw", 4).unwrap());
+        assert!(!hasher.verify("pw", &raw).unwrap().matches);
+        assert_eq!(
+            sha256_hex(b"abc").as_slice(),
+            b"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+
+    #[test]
+    fn plain_bcrypt_only_reads_the_first_72_bytes_as_bcrypt_always_did() {
+        let hasher = cheap_hasher();
+        let long = "a".repeat(72);
+        let encoded = format!("bcrypt${}", bcrypt::hash(format!("{long}tail"), 4).unwrap());
+        assert!(
+            hasher
+                .verify(&format!("{long}other"), &encoded)
+                .unwrap()
+                .matches
+        );
+    }
+
+    #[test]
+    fn unusable_password_is_django_shaped_and_never_matches() {
+        let hasher = cheap_hasher();
+        let marker = make_unusable_password();
+        assert_eq!(marker.len(), 41);
+        assert!(marker.starts_with('!'));
+        assert!(marker[1..].bytes().all(|b| b.is_ascii_alphanumeric()));
+        assert_ne!(marker, make_unusable_password());
+        assert!(!is_usable(&marker));
+        for encoded in [marker.as_str(), "!", "!argon2$whatever", ""] {
+            if encoded.starts_with('!') {
+                assert_eq!(hasher.verify("", encoded).unwrap(), Verified::NO_MATCH);
+                assert_eq!(hasher.verify(encoded, encoded).unwrap(), Verified::NO_MATCH);
+                assert!(matches!(algorithm_of(encoded), Err(HashError::Unusable)));
+            }
+        }
+        // Like Django, anything not starting with `!` counts as usable.
+        assert!(is_usable(""));
+        assert!(is_usable("garbage"));
+        assert!(is_usable(&cheap_hasher().hash("pw")));
+    }
+
+    #[test]
+    fn hasher_and_memory_can_be_shared_with_worker_threads() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<PasswordHasher>();
+        assert_send_sync::<HashMemory>();
+        assert_send_sync::<HashError>();
+    }
+
+    #[test]
+    fn generated_passwords_are_24_random_alphanumerics() {
+        let a = generate_password();
+        assert_eq!(a.len(), 24);
+        assert!(a.bytes().all(|b| b.is_ascii_alphanumeric()));
+        assert_ne!(a, generate_password());
+    }
+
+    #[test]
+    fn dummy_verify_does_a_hash_at_the_current_params() {
+        cheap_hasher().dummy_verify("anything");
+    }
+
+    #[test]
+    fn invalid_argon2_params_are_rejected() {
+        let cases = [
+            Argon2Params {
+                memory_cost: 7,
+                ..CHEAP
+            },
+            Argon2Params {
+                time_cost: 0,
+                ..CHEAP
+            },
+            Argon2Params {
+                parallelism: 0,
+                ..CHEAP
+            },
+            // Fewer than 8 KiB per lane.
+            Argon2Params {
+                memory_cost: 15,
+                parallelism: 2,
+                ..CHEAP
+            },
+            // Over what verify would accept back.
+            Argon2Params {
+                memory_cost: u32::MAX,
+                ..CHEAP
+            },
+            Argon2Params {
+                memory_cost: 1 << 20,
+                time_cost: 17,
+                parallelism: 1,
+            },
+        ];
+        for params in cases {
+            assert!(
+                matches!(params.validate(), Err(HashError::InvalidParams { .. })),
+                "{params:?}"
+            );
+            assert!(PasswordHasher::new(params).is_err(), "{params:?}");
+        }
+        let err = Argon2Params {
+            memory_cost: 7,
+            ..CHEAP
+        }
+        .validate()
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid argon2 parameters: memory cost is too small"
+        );
+    }
+
+    const SALT: &str = "c2FsdHNhbHQ"; // "saltsalt"
+    const HASH: &str = "aGFzaGhhc2g"; // "hashhash"
+    const PBKDF2_HASH: &str = "uQ1RWoLHiTEpao0ui7Wt1N2UQRo+sK6VFSCH7pXncMk=";
+    const SCRYPT_HASH: &str =
+        "dqNz7ALqy2Y1SjgX29y5bwqR2BcUnTc6esLji2bBtEZUdvsgLZE9WhlkMxxUzKZfBQ6r3cjNbrWC9f4NKQP4Lg==";
+    const BCRYPT_BODY: &str = "Fquc5ZqcBbk5rcayWeN98.hDEtnNbiDwxT7h6Tgx1/0RBMsJ0.4py";
+
+    fn argon2_with(params: &str) -> String {
+        format!("argon2$argon2id$v=19${params}${SALT}${HASH}")
+    }
+
+    /// Hostile or broken encoded hashes, each with a check on the error.
+    type ErrorCheck = fn(&HashError) -> bool;
+
+    fn hostile() -> Vec<(String, ErrorCheck)> {
+        fn unknown(e: &HashError) -> bool {
+            matches!(e, HashError::UnknownAlgorithm { name: None })
+        }
+        fn malformed(e: &HashError) -> bool {
+            matches!(e, HashError::Malformed { .. })
+        }
+        fn cost(e: &HashError) -> bool {
+            matches!(e, HashError::CostOutOfRange { .. })
+        }
+        let s = |x: &str| x.to_owned();
+        vec![
+            (s(""), unknown),
+            (s("$"), unknown),
+            (s("$$$"), unknown),
+            (s("hunter2"), unknown),
+            (s("pa$$word"), unknown),
+            (
+                s("ARGON2$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2g"),
+                unknown,
+            ),
+            (s("md5$salt$0123456789abcdef0123456789abcdef"), |e| {
+                matches!(e, HashError::UnknownAlgorithm { name: Some("md5") })
+            }),
+            (s("argon2"), unknown),
+            (s("argon2$"), malformed),
+            (s("argon2$$$$$"), malformed),
+            (
+                format!("argon2$argon2id$v=19$m=8,t=1,p=1${SALT}"),
+                malformed,
+            ),
+            (
+                format!("argon2$argon2id$v=19$m=8,t=1,p=1${SALT}${HASH}$"),
+                malformed,
+            ),
+            (
+                format!("argon2$argon2x$v=19$m=8,t=1,p=1${SALT}${HASH}"),
+                malformed,
+            ),
+            (
+                format!("argon2$argon2id$v=20$m=8,t=1,p=1${SALT}${HASH}"),
+                malformed,
+            ),
+            (
+                format!("argon2$argon2id$v19$m=8,t=1,p=1${SALT}${HASH}"),
+                malformed,
+            ),
+            (argon2_with("m=4294967295,t=1,p=1"), cost),
+            (argon2_with("m=4294967296,t=1,p=1"), cost),
+            (argon2_with("m=99999999999999999999999,t=1,p=1"), malformed),
+            (argon2_with("m=-8,t=1,p=1"), malformed),
+            (argon2_with("m=+8,t=1,p=1"), malformed),
+            (argon2_with("m=08,t=1,p=1"), malformed),
+            (argon2_with("m=,t=1,p=1"), malformed),
+            (argon2_with("m=8,t=0,p=1"), cost),
+            (argon2_with("m=8,t=4294967295,p=1"), cost),
+            (argon2_with("m=4194304,t=5,p=1"), cost),
+            (argon2_with("m=8,t=1,p=0"), cost),
+            (argon2_with("m=8,t=1,p=2"), cost),
+            (argon2_with("m=8,t=1,p=16777216"), cost),
+            (argon2_with("t=1,m=8,p=1"), malformed),
+            (argon2_with("m=8,t=1"), malformed),
+            (argon2_with("m=8,t=1,p=1,keyid=abc"), malformed),
+            (
+                format!("argon2$argon2id$v=19$m=8,t=1,p=1$!!!!${HASH}"),
+                malformed,
+            ),
+            (
+                format!("argon2$argon2id$v=19$m=8,t=1,p=1$c2FsdA${HASH}"),
+                malformed,
+            ),
+            (
+                format!("argon2$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ=${HASH}"),
+                malformed,
+            ),
+            (
+                format!("argon2$argon2id$v=19$m=8,t=1,p=1${SALT}$YQ"),
+                malformed,
+            ),
+            (
+                format!("argon2$argon2id$v=19$m=8,t=1,p=1${SALT}$"),
+                malformed,
+            ),
+            (
+                format!("argon2$argon2id$v=19$m=8,t=1,p=1${SALT}$aGFzaGhhc2h"),
+                malformed,
+            ),
+            (
+                s("argon2$\u{fffd}\u{0}$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2g"),
+                malformed,
+            ),
+            (s("pbkdf2_sha256$1500000$salt"), malformed),
+            (format!("pbkdf2_sha256$$salt${PBKDF2_HASH}"), malformed),
+            (format!("pbkdf2_sha256$0$salt${PBKDF2_HASH}"), cost),
+            (format!("pbkdf2_sha256$100000001$salt${PBKDF2_HASH}"), cost),
+            (
+                format!("pbkdf2_sha256$18446744073709551616$salt${PBKDF2_HASH}"),
+                malformed,
+            ),
+            (format!("pbkdf2_sha256$-1$salt${PBKDF2_HASH}"), malformed),
+            (format!("pbkdf2_sha256$١٢٣$salt${PBKDF2_HASH}"), malformed),
+            (format!("pbkdf2_sha256$1000$${PBKDF2_HASH}"), malformed),
+            (s("pbkdf2_sha256$1000$salt$not base64!"), malformed),
+            (
+                s("pbkdf2_sha256$1000$salt$uQ1RWoLHiTEpao0ui7Wt1N2UQRo+sK6VFSCH7pXncMk"),
+                malformed,
+            ),
+            (
+                s("pbkdf2_sha256$1000$salt$uQ1RWoLHiTEpao0ui7Wt1N2UQRo+sK6VFSCH7pXncMl="),
+                malformed,
+            ),
+            (
+                s("pbkdf2_sha256$1000$salt$AAAAAAAAAAAAAAAAAAAAAAAAAAA="),
+                malformed,
+            ),
+            (format!("pbkdf2_sha1$1000$salt${PBKDF2_HASH}"), malformed),
+            (format!("pbkdf2_sha256$1000$salt${PBKDF2_HASH}$"), malformed),
+            (
+                format!("pbkdf2_sha256$1000${}${PBKDF2_HASH}", "s".repeat(5000)),
+                malformed,
+            ),
+            (s("bcrypt_sha256$$2b$12$short"), malformed),
+            (format!("bcrypt_sha256$2b$12${BCRYPT_BODY}"), malformed),
+            (format!("bcrypt_sha256$$2b$31${BCRYPT_BODY}"), cost),
+            (format!("bcrypt_sha256$$2b$21${BCRYPT_BODY}"), cost),
+            (format!("bcrypt$$2b$03${BCRYPT_BODY}"), cost),
+            (format!("bcrypt$$2c$12${BCRYPT_BODY}"), malformed),
+            (format!("bcrypt$$2b$1a${BCRYPT_BODY}"), malformed),
+            (format!("bcrypt$$2b$+4${BCRYPT_BODY}"), malformed),
+            (format!("bcrypt$$2b$12x{BCRYPT_BODY}"), malformed),
+            (format!("bcrypt$$2b$12${}!", &BCRYPT_BODY[..52]), malformed),
+            (format!("bcrypt$$2b$12${}é", &BCRYPT_BODY[..51]), malformed),
+            (format!("bcrypt$$2b$12${}", "é".repeat(26)), malformed),
+            (format!("bcrypt$$2b$12${}x", &BCRYPT_BODY[..52]), malformed),
+            (s("scrypt$16384$salt$8$5"), malformed),
+            (format!("scrypt$16383$salt$8$5${SCRYPT_HASH}"), malformed),
+            (format!("scrypt$1$salt$8$5${SCRYPT_HASH}"), cost),
+            (format!("scrypt$0$salt$8$5${SCRYPT_HASH}"), cost),
+            (format!("scrypt$33554432$salt$8$5${SCRYPT_HASH}"), cost),
+            (format!("scrypt$16384$salt$0$5${SCRYPT_HASH}"), cost),
+            (format!("scrypt$16384$salt$8$0${SCRYPT_HASH}"), cost),
+            (format!("scrypt$2$salt$1073741824$1${SCRYPT_HASH}"), cost),
+            (format!("scrypt$16384$salt$4096$1${SCRYPT_HASH}"), cost),
+            (format!("scrypt$16384$salt$8$4097${SCRYPT_HASH}"), cost),
+            (
+                format!("scrypt$16384$salt$8$99999999999999999999${SCRYPT_HASH}"),
+                malformed,
+            ),
+            (format!("scrypt$16384$$8$5${SCRYPT_HASH}"), malformed),
+            (s("scrypt$16384$salt$8$5$"), malformed),
+            (s("scrypt$16384$salt$8$5$%%%"), malformed),
+        ]
+    }
+
+    #[test]
+    fn hostile_hashes_are_precise_errors_never_panics_or_matches() {
+        let hasher = cheap_hasher();
+        for (encoded, expected) in hostile() {
+            let err = algorithm_of(&encoded).unwrap_err();
+            assert!(expected(&err), "{encoded:?} gave {err:?}");
+            let verified = hasher.verify("password", &encoded);
+            assert!(verified.is_err(), "{encoded:?} gave {verified:?}");
+        }
+    }
+
+    #[test]
+    fn error_messages_are_lower_case_one_liners_without_secrets() {
+        for (encoded, _) in hostile() {
+            let message = algorithm_of(&encoded).unwrap_err().to_string();
+            assert!(!message.contains('\n'), "{message}");
+            assert!(message.starts_with(|c: char| c.is_lowercase()), "{message}");
+            for secret in [
+                SALT,
+                HASH,
+                PBKDF2_HASH,
+                BCRYPT_BODY,
+                "hunter",
+                "pa$",
+                "somesalt",
+            ] {
+                assert!(!message.contains(secret), "{message}");
+            }
+        }
+        assert_eq!(
+            algorithm_of("pa$$word").unwrap_err().to_string(),
+            "unknown password hash algorithm (supported: argon2, pbkdf2_sha256, pbkdf2_sha1, \
+             bcrypt_sha256, bcrypt, scrypt)"
+        );
+        assert_eq!(
+            algorithm_of("sha1$salt$abc").unwrap_err().to_string(),
+            "unknown password hash algorithm `sha1` (supported: argon2, pbkdf2_sha256, \
+             pbkdf2_sha1, bcrypt_sha256, bcrypt, scrypt)"
+        );
+        assert_eq!(
+            algorithm_of(&argon2_with("m=4294967295,t=1,p=1"))
+                .unwrap_err()
+                .to_string(),
+            "argon2 hash: memory cost (KiB) 4294967295 is out of range (8..=4194304)"
+        );
+        assert_eq!(
+            algorithm_of(&format!("scrypt$16383$salt$8$5${SCRYPT_HASH}"))
+                .unwrap_err()
+                .to_string(),
+            "malformed scrypt hash: work factor N is not a power of two"
+        );
+    }
+
+    #[test]
+    fn a_hash_at_the_cost_bounds_is_still_accepted() {
+        // Accepted by the parser; not run (it would take a while).
+        assert_eq!(
+            algorithm_of(&argon2_with("m=4194304,t=4,p=1")).unwrap(),
+            "argon2"
+        );
+        assert_eq!(
+            algorithm_of(&format!("pbkdf2_sha256$100000000$salt${PBKDF2_HASH}")).unwrap(),
+            "pbkdf2_sha256"
+        );
+        assert_eq!(
+            algorithm_of(&format!("bcrypt$$2b$20${BCRYPT_BODY}")).unwrap(),
+            "bcrypt"
+        );
+        assert_eq!(
+            algorithm_of(&format!("scrypt$16777216$salt$2$4${SCRYPT_HASH}")).unwrap(),
+            "scrypt"
+        );
+    }
+
+    /// Strings that look like each format but are cut short or garbled.
+    fn near_miss() -> impl Strategy<Value = String> {
+        let prefixes = prop::sample::select(vec![
+            "argon2$argon2id$v=19$",
+            "argon2$argon2i$m=8,t=1,p=1$",
+            "pbkdf2_sha256$",
+            "pbkdf2_sha1$1000$",
+            "bcrypt_sha256$$2b$",
+            "bcrypt$$2b$04$",
+            "scrypt$16$",
+            "",
+        ]);
+        (prefixes, "[0-9a-zA-Z$=,+/.!é_ -]{0,70}").prop_map(|(p, tail)| format!("{p}{tail}"))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn algorithm_of_never_panics(encoded in "\\PC{0,100}") {
+            let _ = algorithm_of(&encoded);
+        }
+
+        #[test]
+        fn algorithm_of_never_panics_on_near_misses(encoded in near_miss()) {
+            let _ = algorithm_of(&encoded);
+        }
+
+        /// verify runs only on hashes algorithm_of rejected, so no KDF ever
+        /// runs here; it must reject the same strings.
+        #[test]
+        fn verify_rejects_whatever_algorithm_of_rejects(
+            encoded in prop_oneof![near_miss(), "\\PC{0,100}"],
+        ) {
+            let rejected = algorithm_of(&encoded);
+            prop_assume!(rejected.is_err());
+            let verified = cheap_hasher().verify("pw", &encoded);
+            if is_usable(&encoded) {
+                prop_assert!(verified.is_err(), "{:?}", verified);
+            } else {
+                prop_assert_eq!(verified.ok(), Some(Verified::NO_MATCH));
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(32))]
+
+        /// Changing any one character of a valid cheap hash never panics and
+        /// never still matches.
+        #[test]
+        fn a_garbled_hash_never_matches(index in 0usize..200, replacement in "[0-9a-zA-Z$=,+/]") {
+            let hasher = cheap_hasher();
+            let encoded = hasher.hash("pw");
+            let index = index % encoded.len();
+            prop_assume!(encoded[index..=index] != replacement);
+            let garbled = format!("{}{replacement}{}", &encoded[..index], &encoded[index + 1..]);
+            if let Ok(verified) = hasher.verify("pw", &garbled) {
+                prop_assert!(!verified.matches, "{}", garbled);
+            }
+        }
+
+        #[test]
+        fn any_password_round_trips(password in "\\PC{0,40}") {
+            let hasher = cheap_hasher();
+            let encoded = hasher.hash(&password);
+            prop_assert!(hasher.verify(&password, &encoded).unwrap().matches);
+            let wrong = format!("{password}x");
+            prop_assert!(!hasher.verify(&wrong, &encoded).unwrap().matches);
+        }
+    }
 }

@@ -4,7 +4,7 @@
 
 mod sqlite;
 
-pub use sqlite::{Migration, SqliteStore, MIGRATIONS};
+pub use sqlite::{MIGRATIONS, Migration, SqliteStore};
 
 use jiff::Timestamp;
 
@@ -62,5 +62,10 @@ pub trait UserStore {
     fn delete_user(&mut self, id: i64, audit: &[AuditEntry]) -> Result<()>;
     fn list_users(&self, filter: &UserFilter) -> Result<Vec<User>>;
     /// Records events that change nothing else (a failed sign-in).
-    fn record(&mut self, user_id: Option<i64>, email: Option<&str>, audit: &[AuditEntry]) -> Result<()>;
+    fn record(
+        &mut self,
+        user_id: Option<i64>,
+        email: Option<&str>,
+        audit: &[AuditEntry],
+    ) -> Result<()>;
 }

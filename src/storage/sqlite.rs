@@ -39,7 +39,9 @@ pub struct SqliteStore {
 
 impl std::fmt::Debug for SqliteStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SqliteStore").field("path", &self.path).finish()
+        f.debug_struct("SqliteStore")
+            .field("path", &self.path)
+            .finish()
     }
 }
 
@@ -96,16 +98,21 @@ impl SqliteStore {
         };
         let conn = Connection::open(path).map_err(db_err)?;
         conn.busy_timeout(busy_timeout).map_err(db_err)?;
-        conn.pragma_update(None, "foreign_keys", true).map_err(db_err)?;
+        conn.pragma_update(None, "foreign_keys", true)
+            .map_err(db_err)?;
         // Each command is a short process: checkpointing the WAL at every exit would
         // cost three extra fsyncs. SQLite's auto-checkpoint keeps the WAL bounded.
-        conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)
-            .map_err(db_err)?;
+        conn.set_db_config(
+            rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+            true,
+        )
+        .map_err(db_err)?;
         let mode: String = conn
             .query_row("PRAGMA journal_mode", [], |r| r.get(0))
             .map_err(db_err)?;
         if !mode.eq_ignore_ascii_case("wal") {
-            conn.pragma_update(None, "journal_mode", "WAL").map_err(db_err)?;
+            conn.pragma_update(None, "journal_mode", "WAL")
+                .map_err(db_err)?;
         }
         Ok(SqliteStore {
             conn,
@@ -144,7 +151,8 @@ impl SqliteStore {
         let rows = stmt
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, DbTime>(2)?.0)))
             .map_err(|e| self.db_err(e))?;
-        rows.collect::<rusqlite::Result<_>>().map_err(|e| self.db_err(e))
+        rows.collect::<rusqlite::Result<_>>()
+            .map_err(|e| self.db_err(e))
     }
 
     /// Migrations known to this build and not yet applied.
@@ -172,8 +180,9 @@ impl SqliteStore {
         let pending = self.pending_migrations()?;
         let mut applied = Vec::new();
         for migration in pending {
-            let tx = rusqlite::Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)
-                .map_err(|e| self.db_err(e))?;
+            let tx =
+                rusqlite::Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)
+                    .map_err(|e| self.db_err(e))?;
             tx.execute_batch(
                 "CREATE TABLE IF NOT EXISTS userdb_migrations (
                     version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL
@@ -188,10 +197,15 @@ impl SqliteStore {
                 )
                 .map_err(|e| self.db_err(e))?;
             if !done {
-                tx.execute_batch(migration.sql).map_err(|e| self.db_err(e))?;
+                tx.execute_batch(migration.sql)
+                    .map_err(|e| self.db_err(e))?;
                 tx.execute(
                     "INSERT INTO userdb_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
-                    params![migration.version, migration.name, format_timestamp(Timestamp::now())],
+                    params![
+                        migration.version,
+                        migration.name,
+                        format_timestamp(Timestamp::now())
+                    ],
                 )
                 .map_err(|e| self.db_err(e))?;
                 applied.push(migration);
@@ -240,7 +254,10 @@ fn create_private_file(path: &Path) -> Result<()> {
     {
         Ok(_) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
-        Err(e) => Err(Error::io(format!("cannot create database {}", path.display()), e)),
+        Err(e) => Err(Error::io(
+            format!("cannot create database {}", path.display()),
+            e,
+        )),
     }
 }
 
@@ -298,7 +315,9 @@ impl UserStore for SqliteStore {
                 source,
             };
             match inserted {
-                Err(e) if is_unique_violation(&e) => return Err(Error::UserExists(user.email.clone())),
+                Err(e) if is_unique_violation(&e) => {
+                    return Err(Error::UserExists(user.email.clone()));
+                }
                 other => other.map_err(db_err)?,
             };
             let id = tx.last_insert_rowid();
@@ -309,7 +328,9 @@ impl UserStore for SqliteStore {
 
     fn user_by_email_key(&self, email_key: &str) -> Result<Option<User>> {
         self.conn
-            .prepare_cached(&format!("SELECT {USER_COLUMNS} FROM users WHERE email_key = ?1"))
+            .prepare_cached(&format!(
+                "SELECT {USER_COLUMNS} FROM users WHERE email_key = ?1"
+            ))
             .and_then(|mut stmt| stmt.query_row([email_key], user_from_row).optional())
             .map_err(|e| self.db_err(e))
     }
@@ -338,7 +359,10 @@ impl UserStore for SqliteStore {
             text("first_name", &update.first_name);
             text("last_name", &update.last_name);
             text("last_login", &update.last_login.map(format_timestamp));
-            text("email_verified_at", &update.email_verified_at.map(format_timestamp));
+            text(
+                "email_verified_at",
+                &update.email_verified_at.map(format_timestamp),
+            );
             for (column, value) in [
                 ("is_active", update.is_active),
                 ("is_staff", update.is_staff),
@@ -360,7 +384,11 @@ impl UserStore for SqliteStore {
                 bound.extend(values.iter().map(|v| v.as_ref()));
                 match tx.execute(&sql, bound.as_slice()) {
                     Err(e) if is_unique_violation(&e) => {
-                        let email = update.email.as_ref().map(|e| e.0.clone()).unwrap_or_default();
+                        let email = update
+                            .email
+                            .as_ref()
+                            .map(|e| e.0.clone())
+                            .unwrap_or_default();
                         return Err(Error::UserExists(email));
                     }
                     other => other.map_err(db_err)?,
@@ -382,7 +410,8 @@ impl UserStore for SqliteStore {
             let email: String = tx
                 .query_row("SELECT email FROM users WHERE id = ?1", [id], |r| r.get(0))
                 .map_err(db_err)?;
-            tx.execute("DELETE FROM users WHERE id = ?1", [id]).map_err(db_err)?;
+            tx.execute("DELETE FROM users WHERE id = ?1", [id])
+                .map_err(db_err)?;
             insert_audit(tx, Some(id), Some(&email), audit).map_err(db_err)
         })
     }
@@ -423,7 +452,9 @@ impl UserStore for SqliteStore {
         } else {
             format!("WHERE {}", wheres.join(" AND "))
         };
-        let limit = filter.limit.map_or(-1, |l| i64::try_from(l).unwrap_or(i64::MAX));
+        let limit = filter
+            .limit
+            .map_or(-1, |l| i64::try_from(l).unwrap_or(i64::MAX));
         let offset = i64::try_from(filter.offset).unwrap_or(i64::MAX);
         let sql = format!(
             "SELECT {USER_COLUMNS} FROM users {where_sql} ORDER BY id LIMIT {limit} OFFSET {offset}"
@@ -433,13 +464,20 @@ impl UserStore for SqliteStore {
         let rows = stmt
             .query_map(bound.as_slice(), user_from_row)
             .map_err(|e| self.db_err(e))?;
-        rows.collect::<rusqlite::Result<_>>().map_err(|e| self.db_err(e))
+        rows.collect::<rusqlite::Result<_>>()
+            .map_err(|e| self.db_err(e))
     }
 
-    fn record(&mut self, user_id: Option<i64>, email: Option<&str>, audit: &[AuditEntry]) -> Result<()> {
+    fn record(
+        &mut self,
+        user_id: Option<i64>,
+        email: Option<&str>,
+        audit: &[AuditEntry],
+    ) -> Result<()> {
         let path = self.path.clone();
         self.write(|tx| {
-            insert_audit(tx, user_id, email, audit).map_err(|source| Error::Database { path, source })
+            insert_audit(tx, user_id, email, audit)
+                .map_err(|source| Error::Database { path, source })
         })
     }
 }

@@ -10,8 +10,19 @@ fn the_shipped_completion_scripts_are_current() {
     let env = TestEnv::new();
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("completions");
     let overwrite = std::env::var("SNAPSHOTS").is_ok_and(|v| v == "overwrite");
-    for shell in [Shell::Bash, Shell::Zsh, Shell::Fish, Shell::PowerShell, Shell::Elvish] {
-        let out = env.cmd(&["completions", &shell.to_string()]).assert().success().get_output().clone();
+    for shell in [
+        Shell::Bash,
+        Shell::Zsh,
+        Shell::Fish,
+        Shell::PowerShell,
+        Shell::Elvish,
+    ] {
+        let out = env
+            .cmd(&["completions", &shell.to_string()])
+            .assert()
+            .success()
+            .get_output()
+            .clone();
         let path = dir.join(shell.file_name("userdb"));
         if overwrite {
             std::fs::write(&path, &out.stdout).unwrap();
@@ -29,9 +40,20 @@ fn the_shipped_completion_scripts_are_current() {
 #[test]
 fn completions_mention_every_command() {
     let env = TestEnv::new();
-    let out = env.cmd(&["completions", "bash"]).assert().success().get_output().clone();
+    let out = env
+        .cmd(&["completions", "bash"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
     let script = String::from_utf8(out.stdout).unwrap();
-    for command in ["createsuperuser", "changepassword", "list-users", "delete-user", "migrate"] {
+    for command in [
+        "createsuperuser",
+        "changepassword",
+        "list-users",
+        "delete-user",
+        "migrate",
+    ] {
         assert!(script.contains(command), "{command}");
     }
 }

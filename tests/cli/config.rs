@@ -27,10 +27,22 @@ fn config_shows_values_sources_and_paths() {
     assert_eq!(report["config_file_found"], true);
     assert_eq!(report["database"], env.db().to_str().unwrap());
     assert_eq!(setting(&report, "password.min_length")["value"], "12");
-    assert_eq!(setting(&report, "password.min_length")["source"], "config file");
-    assert_eq!(setting(&report, "password.memory_cost")["source"], "env USERDB_PASSWORD_MEMORY_COST");
-    assert_eq!(setting(&report, "password.max_similarity")["source"], "default");
-    assert_eq!(setting(&report, "password.time_cost")["env"], "USERDB_PASSWORD_TIME_COST");
+    assert_eq!(
+        setting(&report, "password.min_length")["source"],
+        "config file"
+    );
+    assert_eq!(
+        setting(&report, "password.memory_cost")["source"],
+        "env USERDB_PASSWORD_MEMORY_COST"
+    );
+    assert_eq!(
+        setting(&report, "password.max_similarity")["source"],
+        "default"
+    );
+    assert_eq!(
+        setting(&report, "password.time_cost")["env"],
+        "USERDB_PASSWORD_TIME_COST"
+    );
 }
 
 #[test]
@@ -54,18 +66,36 @@ fn the_default_config_file_is_in_the_platform_config_dir() {
 fn the_flag_beats_the_environment_for_the_database() {
     let env = TestEnv::new();
     let other = env.path().join("other.sqlite3");
-    env.cmd(&["--db", other.to_str().unwrap(), "createuser", "ada@example.com", "--no-password"])
-        .assert()
-        .success();
+    env.cmd(&[
+        "--db",
+        other.to_str().unwrap(),
+        "createuser",
+        "ada@example.com",
+        "--no-password",
+    ])
+    .assert()
+    .success();
     assert!(other.exists());
-    env.cmd(&["list-users", "--json"]).assert().success().stdout("[]\n");
+    env.cmd(&["list-users", "--json"])
+        .assert()
+        .success()
+        .stdout("[]\n");
     // [database] path applies when neither flag nor USERDB_DB is given.
     let file = env.path().join("db.toml");
-    std::fs::write(&file, format!("[database]\npath = \"{}\"\n", other.display())).unwrap();
-    env.cmd(&["--config", file.to_str().unwrap(), "show-user", "ada@example.com"])
-        .env_remove("USERDB_DB")
-        .assert()
-        .success();
+    std::fs::write(
+        &file,
+        format!("[database]\npath = \"{}\"\n", other.display()),
+    )
+    .unwrap();
+    env.cmd(&[
+        "--config",
+        file.to_str().unwrap(),
+        "show-user",
+        "ada@example.com",
+    ])
+    .env_remove("USERDB_DB")
+    .assert()
+    .success();
 }
 
 #[test]
@@ -76,7 +106,9 @@ fn a_broken_config_is_exit_6_naming_the_problem() {
     env.cmd(&["list-users", "--config", file.to_str().unwrap()])
         .assert()
         .code(6)
-        .stderr(predicate::str::contains("password.time_cost: expected a whole number, found string"));
+        .stderr(predicate::str::contains(
+            "password.time_cost: expected a whole number, found string",
+        ));
     env.cmd(&["list-users"])
         .env("USERDB_PASSWORD_MEMORY_COST", "lots")
         .assert()

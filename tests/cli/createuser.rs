@@ -5,12 +5,20 @@ use crate::support::{STRONG, TestEnv, stderr_text, stdout_json};
 #[test]
 fn a_user_is_created_with_the_password_from_stdin() {
     let env = TestEnv::new();
-    env.cmd(&["createuser", "Ada.Lovelace@Example.COM", "--password-stdin", "--first-name", "Ada"])
-        .write_stdin(format!("{STRONG}\n"))
-        .assert()
-        .success()
-        .stdout("")
-        .stderr(predicate::str::contains("User Ada.Lovelace@example.com created successfully"));
+    env.cmd(&[
+        "createuser",
+        "Ada.Lovelace@Example.COM",
+        "--password-stdin",
+        "--first-name",
+        "Ada",
+    ])
+    .write_stdin(format!("{STRONG}\n"))
+    .assert()
+    .success()
+    .stdout("")
+    .stderr(predicate::str::contains(
+        "User Ada.Lovelace@example.com created successfully",
+    ));
     let user = env.user_json("ada.lovelace@example.com");
     assert_eq!(user["email"], "Ada.Lovelace@example.com");
     assert_eq!(user["first_name"], "Ada");
@@ -20,10 +28,14 @@ fn a_user_is_created_with_the_password_from_stdin() {
     assert_eq!(user["date_joined"], "2026-01-02T03:04:05.000000Z");
     assert_eq!(user["last_login"], serde_json::Value::Null);
     // The trailing newline was not part of the password.
-    env.cmd(&["authenticate", "ada.lovelace@example.com", "--password-stdin"])
-        .write_stdin(STRONG)
-        .assert()
-        .success();
+    env.cmd(&[
+        "authenticate",
+        "ada.lovelace@example.com",
+        "--password-stdin",
+    ])
+    .write_stdin(STRONG)
+    .assert()
+    .success();
 }
 
 #[test]
@@ -40,10 +52,15 @@ fn the_stored_hash_is_djangos_argon2id_format() {
 #[test]
 fn there_is_no_password_option_on_the_command_line() {
     let env = TestEnv::new();
-    env.cmd(&["createuser", "ada@example.com", "--password", "hunter22hunter"])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("unexpected argument '--password'"));
+    env.cmd(&[
+        "createuser",
+        "ada@example.com",
+        "--password",
+        "hunter22hunter",
+    ])
+    .assert()
+    .code(2)
+    .stderr(predicate::str::contains("unexpected argument '--password'"));
     assert!(!env.db().exists());
 }
 
@@ -64,10 +81,17 @@ fn an_address_differing_only_in_case_already_exists() {
 fn if_not_exists_makes_a_rerun_a_no_op() {
     let env = TestEnv::new();
     env.create_user("ada@example.com", &["--first-name", "Ada"]);
-    env.cmd(&["createuser", "Ada@example.com", "--if-not-exists", "--first-name", "Other", "--no-password"])
-        .assert()
-        .success()
-        .stderr(predicate::str::contains("already exists; nothing changed"));
+    env.cmd(&[
+        "createuser",
+        "Ada@example.com",
+        "--if-not-exists",
+        "--first-name",
+        "Other",
+        "--no-password",
+    ])
+    .assert()
+    .success()
+    .stderr(predicate::str::contains("already exists; nothing changed"));
     let user = env.user_json("ada@example.com");
     assert_eq!(user["first_name"], "Ada");
     assert_eq!(user["has_usable_password"], true);
@@ -84,7 +108,10 @@ fn a_weak_password_is_refused_with_every_reason() {
         .get_output()
         .clone();
     let err = stderr_text(&out);
-    assert!(err.contains("This password is too short. It must contain at least 8 characters."), "{err}");
+    assert!(
+        err.contains("This password is too short. It must contain at least 8 characters."),
+        "{err}"
+    );
     assert!(err.contains("This password is too common."), "{err}");
     assert!(err.contains("This password is entirely numeric."), "{err}");
     assert!(err.contains("--skip-validation"), "{err}");
@@ -95,10 +122,15 @@ fn a_weak_password_is_refused_with_every_reason() {
 #[test]
 fn skip_validation_accepts_a_weak_password_from_a_script() {
     let env = TestEnv::new();
-    env.cmd(&["createuser", "ada@example.com", "--password-stdin", "--skip-validation"])
-        .write_stdin("password\n")
-        .assert()
-        .success();
+    env.cmd(&[
+        "createuser",
+        "ada@example.com",
+        "--password-stdin",
+        "--skip-validation",
+    ])
+    .write_stdin("password\n")
+    .assert()
+    .success();
     env.cmd(&["authenticate", "ada@example.com", "--password-stdin"])
         .write_stdin("password\n")
         .assert()
@@ -112,7 +144,9 @@ fn a_password_similar_to_the_email_is_refused() {
         .write_stdin("johnsmith1\n")
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("The password is too similar to the email address."));
+        .stderr(predicate::str::contains(
+            "The password is too similar to the email address.",
+        ));
 }
 
 #[test]
@@ -143,7 +177,9 @@ fn without_a_terminal_or_a_source_it_fails_at_once() {
         .timeout(std::time::Duration::from_secs(20))
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("a password is needed but standard input is not a terminal"))
+        .stderr(predicate::str::contains(
+            "a password is needed but standard input is not a terminal",
+        ))
         .stderr(predicate::str::contains("--password-stdin"));
     assert_eq!(env.query_one("SELECT count(*) FROM users"), "0");
 }
@@ -151,8 +187,13 @@ fn without_a_terminal_or_a_source_it_fails_at_once() {
 #[test]
 fn no_password_gives_an_unusable_one_that_never_authenticates() {
     let env = TestEnv::new();
-    env.cmd(&["createuser", "ada@example.com", "--no-password"]).assert().success();
-    assert_eq!(env.user_json("ada@example.com")["has_usable_password"], false);
+    env.cmd(&["createuser", "ada@example.com", "--no-password"])
+        .assert()
+        .success();
+    assert_eq!(
+        env.user_json("ada@example.com")["has_usable_password"],
+        false
+    );
     assert!(env.query_one("SELECT password FROM users").starts_with('!'));
     env.cmd(&["authenticate", "ada@example.com", "--password-stdin"])
         .write_stdin("!")
@@ -178,7 +219,10 @@ fn a_generated_password_is_printed_once_and_works() {
         .assert()
         .success();
     // Shown once: nothing else prints it.
-    let shown = env.cmd(&["--json", "show-user", "ada@example.com"]).assert().success();
+    let shown = env
+        .cmd(&["--json", "show-user", "ada@example.com"])
+        .assert()
+        .success();
     assert!(!String::from_utf8_lossy(&shown.get_output().stdout).contains(password));
 }
 
@@ -186,7 +230,12 @@ fn a_generated_password_is_printed_once_and_works() {
 fn json_output_carries_the_generated_password_and_no_hash() {
     let env = TestEnv::new();
     let out = env
-        .cmd(&["createuser", "ada@example.com", "--generate-password", "--json"])
+        .cmd(&[
+            "createuser",
+            "ada@example.com",
+            "--generate-password",
+            "--json",
+        ])
         .assert()
         .success()
         .get_output()
@@ -203,9 +252,14 @@ fn the_password_can_come_from_a_file_or_a_named_variable_or_userdb_password() {
     let env = TestEnv::new();
     let file = env.path().join("pw.txt");
     std::fs::write(&file, format!("{STRONG}\nignored second line\n")).unwrap();
-    env.cmd(&["createuser", "a@example.com", "--password-file", file.to_str().unwrap()])
-        .assert()
-        .success();
+    env.cmd(&[
+        "createuser",
+        "a@example.com",
+        "--password-file",
+        file.to_str().unwrap(),
+    ])
+    .assert()
+    .success();
     env.cmd(&["createuser", "b@example.com", "--password-env", "MY_SECRET"])
         .env("MY_SECRET", STRONG)
         .assert()
@@ -225,21 +279,35 @@ fn the_password_can_come_from_a_file_or_a_named_variable_or_userdb_password() {
 #[test]
 fn bad_password_sources_say_what_is_wrong() {
     let env = TestEnv::new();
-    env.cmd(&["createuser", "a@example.com", "--password-file", "/nonexistent/pw"])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("cannot read the password file /nonexistent/pw"));
+    env.cmd(&[
+        "createuser",
+        "a@example.com",
+        "--password-file",
+        "/nonexistent/pw",
+    ])
+    .assert()
+    .code(2)
+    .stderr(predicate::str::contains(
+        "cannot read the password file /nonexistent/pw",
+    ));
     env.cmd(&["createuser", "a@example.com", "--password-env", "UNSET_VAR"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("environment variable UNSET_VAR (named by --password-env) is not set or empty"));
+        .stderr(predicate::str::contains(
+            "environment variable UNSET_VAR (named by --password-env) is not set or empty",
+        ));
     env.cmd(&["createuser", "a@example.com", "--password-stdin"])
         .assert()
         .code(2)
         .stderr(predicate::str::contains("standard input is empty"));
-    env.cmd(&["createuser", "a@example.com", "--password-stdin", "--no-password"])
-        .assert()
-        .code(2);
+    env.cmd(&[
+        "createuser",
+        "a@example.com",
+        "--password-stdin",
+        "--no-password",
+    ])
+    .assert()
+    .code(2);
 }
 
 #[test]
@@ -284,14 +352,26 @@ fn the_database_file_is_created_private() {
 #[test]
 fn names_with_control_characters_or_too_long_are_refused() {
     let env = TestEnv::new();
-    env.cmd(&["createuser", "ada@example.com", "--no-password", "--first-name", "Ada\u{1b}[31m"])
-        .assert()
-        .code(2)
-        .stderr("error: invalid first name: contains control characters\n");
+    env.cmd(&[
+        "createuser",
+        "ada@example.com",
+        "--no-password",
+        "--first-name",
+        "Ada\u{1b}[31m",
+    ])
+    .assert()
+    .code(2)
+    .stderr("error: invalid first name: contains control characters\n");
     let long = "x".repeat(151);
-    env.cmd(&["createuser", "ada@example.com", "--no-password", "--last-name", &long])
-        .assert()
-        .code(2)
-        .stderr("error: invalid last name: longer than 150 characters\n");
+    env.cmd(&[
+        "createuser",
+        "ada@example.com",
+        "--no-password",
+        "--last-name",
+        &long,
+    ])
+    .assert()
+    .code(2)
+    .stderr("error: invalid last name: longer than 150 characters\n");
     assert_eq!(env.query_one("SELECT count(*) FROM users"), "0");
 }

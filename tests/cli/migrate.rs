@@ -24,7 +24,9 @@ fn check_exits_1_while_migrations_are_pending_and_creates_nothing() {
         .assert()
         .code(1)
         .stdout("[ ] 0001_users\n")
-        .stderr(predicate::str::contains("1 pending migration(s): 0001_users; apply them with `userdb migrate`"));
+        .stderr(predicate::str::contains(
+            "1 pending migration(s): 0001_users; apply them with `userdb migrate`",
+        ));
     assert!(!env.db().exists());
     env.cmd(&["migrate"]).assert().success();
     env.cmd(&["migrate", "--check"]).assert().success();
@@ -40,7 +42,12 @@ fn every_command_migrates_on_open() {
 #[test]
 fn migrate_json_lists_applied_and_pending() {
     let env = TestEnv::new();
-    let out = env.cmd(&["migrate", "--json"]).assert().success().get_output().clone();
+    let out = env
+        .cmd(&["migrate", "--json"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
     let report = stdout_json(&out);
     assert_eq!(report["applied_now"], serde_json::json!(["0001_users"]));
     assert_eq!(report["pending"], serde_json::json!([]));

@@ -10,7 +10,12 @@ fn vectors(hasher: &str) -> Vec<(String, String)> {
         .lines()
         .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap())
         .filter(|v| v["hasher"] == hasher)
-        .map(|v| (v["password"].as_str().unwrap().to_string(), v["encoded"].as_str().unwrap().to_string()))
+        .map(|v| {
+            (
+                v["password"].as_str().unwrap().to_string(),
+                v["encoded"].as_str().unwrap().to_string(),
+            )
+        })
         .collect()
 }
 
@@ -21,25 +26,38 @@ fn django_hashes_authenticate_and_upgrade(hasher: &str) {
     let env = TestEnv::new();
     for (i, (password, encoded)) in vectors(hasher).into_iter().take(2).enumerate() {
         let email = format!("user{i}@example.com");
-        env.cmd(&["createuser", &email, "--no-password"]).assert().success();
-        env.sql(&format!("UPDATE users SET password = '{encoded}' WHERE email = '{email}'"));
+        env.cmd(&["createuser", &email, "--no-password"])
+            .assert()
+            .success();
+        env.sql(&format!(
+            "UPDATE users SET password = '{encoded}' WHERE email = '{email}'"
+        ));
         env.cmd(&["authenticate", &email, "--password-stdin"])
             .write_stdin(format!("{password}x\n"))
             .assert()
             .code(1);
-        let stored = env.query_one(&format!("SELECT password FROM users WHERE email = '{email}'"));
+        let stored = env.query_one(&format!(
+            "SELECT password FROM users WHERE email = '{email}'"
+        ));
         assert_eq!(stored, encoded);
         env.cmd(&["authenticate", &email, "--password-stdin"])
             .write_stdin(format!("{password}\n"))
             .assert()
             .success();
-        let stored = env.query_one(&format!("SELECT password FROM users WHERE email = '{email}'"));
-        assert!(stored.starts_with("argon2$argon2id$v=19$m=64,t=1,p=1$"), "{hasher}: {stored}");
+        let stored = env.query_one(&format!(
+            "SELECT password FROM users WHERE email = '{email}'"
+        ));
+        assert!(
+            stored.starts_with("argon2$argon2id$v=19$m=64,t=1,p=1$"),
+            "{hasher}: {stored}"
+        );
         env.cmd(&["authenticate", &email, "--password-stdin"])
             .write_stdin(format!("{password}\n"))
             .assert()
             .success();
-        let again = env.query_one(&format!("SELECT password FROM users WHERE email = '{email}'"));
+        let again = env.query_one(&format!(
+            "SELECT password FROM users WHERE email = '{email}'"
+        ));
         assert_eq!(again, stored, "a current hash is not re-hashed");
     }
 }
@@ -72,11 +90,15 @@ fn django_scrypt_hashes_authenticate_and_upgrade() {
 #[test]
 fn a_corrupt_stored_hash_is_a_clear_error_not_a_panic() {
     let env = TestEnv::new();
-    env.cmd(&["createuser", "ada@example.com", "--no-password"]).assert().success();
+    env.cmd(&["createuser", "ada@example.com", "--no-password"])
+        .assert()
+        .success();
     env.sql("UPDATE users SET password = 'md5$$nonsense'");
     env.cmd(&["authenticate", "ada@example.com", "--password-stdin"])
         .write_stdin("whatever\n")
         .assert()
         .code(7)
-        .stderr(predicates::str::contains("the stored password hash of ada@example.com cannot be checked"));
+        .stderr(predicates::str::contains(
+            "the stored password hash of ada@example.com cannot be checked",
+        ));
 }

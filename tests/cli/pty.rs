@@ -32,7 +32,8 @@ fn createsuperuser_asks_for_the_email_and_the_password_twice() {
     p.exp_string("Email address:").unwrap();
     p.send_line("Admin@Example.COM").unwrap();
     type_password_twice(&mut p, STRONG, STRONG);
-    p.exp_string("Superuser Admin@example.com created successfully").unwrap();
+    p.exp_string("Superuser Admin@example.com created successfully")
+        .unwrap();
     p.exp_eof().unwrap();
     assert_eq!(exit_code(&p), 0);
     env.cmd(&["authenticate", "admin@example.com", "--password-stdin"])
@@ -55,7 +56,8 @@ fn createsuperuser_explains_bad_emails_and_asks_again() {
     p.exp_string("Error: Enter a valid email address").unwrap();
     p.exp_string("Email address:").unwrap();
     p.send_line("TAKEN@example.com").unwrap();
-    p.exp_string("Error: That email address is already taken.").unwrap();
+    p.exp_string("Error: That email address is already taken.")
+        .unwrap();
     p.exp_string("Email address:").unwrap();
     p.send_line("admin@example.com").unwrap();
     type_password_twice(&mut p, STRONG, STRONG);
@@ -71,18 +73,24 @@ fn createsuperuser_handles_mismatch_blank_and_a_bypassed_weak_password() {
     type_password_twice(&mut p, STRONG, "something else");
     p.exp_string("Error: Your passwords didn't match.").unwrap();
     type_password_twice(&mut p, "", "");
-    p.exp_string("Error: Blank passwords aren't allowed.").unwrap();
+    p.exp_string("Error: Blank passwords aren't allowed.")
+        .unwrap();
     type_password_twice(&mut p, "admin", "admin");
-    p.exp_string("The password is too similar to the email address.").unwrap();
-    p.exp_string("This password is too short. It must contain at least 8 characters.").unwrap();
+    p.exp_string("The password is too similar to the email address.")
+        .unwrap();
+    p.exp_string("This password is too short. It must contain at least 8 characters.")
+        .unwrap();
     p.exp_string("This password is too common.").unwrap();
-    p.exp_string("Bypass password validation and create user anyway? [y/N]").unwrap();
+    p.exp_string("Bypass password validation and create user anyway? [y/N]")
+        .unwrap();
     p.send_line("n").unwrap();
     type_password_twice(&mut p, "password", "password");
     p.exp_string("This password is too common.").unwrap();
-    p.exp_string("Bypass password validation and create user anyway? [y/N]").unwrap();
+    p.exp_string("Bypass password validation and create user anyway? [y/N]")
+        .unwrap();
     p.send_line("y").unwrap();
-    p.exp_string("Superuser admin@example.com created successfully").unwrap();
+    p.exp_string("Superuser admin@example.com created successfully")
+        .unwrap();
     p.exp_eof().unwrap();
     assert_eq!(exit_code(&p), 0);
     env.cmd(&["authenticate", "admin@example.com", "--password-stdin"])
@@ -114,7 +122,10 @@ fn ctrl_c_at_the_password_prompt_exits_130_creates_nothing_and_restores_echo() {
     p.send_control('c').unwrap();
     p.exp_string("exit=130").unwrap();
     let stty = p.exp_eof().unwrap();
-    assert!(stty.contains(" echo "), "terminal left without echo: {stty}");
+    assert!(
+        stty.contains(" echo "),
+        "terminal left without echo: {stty}"
+    );
     assert_eq!(env.query_one("SELECT count(*) FROM users"), "0");
 }
 
@@ -134,7 +145,8 @@ fn createuser_prompts_for_a_password_on_a_terminal() {
     let env = TestEnv::new();
     let mut p = spawn(&env, &["createuser", "ada@example.com"]);
     type_password_twice(&mut p, STRONG, STRONG);
-    p.exp_string("User ada@example.com created successfully").unwrap();
+    p.exp_string("User ada@example.com created successfully")
+        .unwrap();
     p.exp_eof().unwrap();
     assert_eq!(exit_code(&p), 0);
 }
@@ -144,13 +156,15 @@ fn changepassword_gives_up_after_three_attempts() {
     let env = TestEnv::new();
     env.create_user("ada@example.com", &[]);
     let mut p = spawn(&env, &["changepassword", "ada@example.com"]);
-    p.exp_string("Changing password for user 'ada@example.com'").unwrap();
+    p.exp_string("Changing password for user 'ada@example.com'")
+        .unwrap();
     type_password_twice(&mut p, "one long phrase", "another long phrase");
     p.exp_string("Error: Your passwords didn't match.").unwrap();
     type_password_twice(&mut p, "short", "short");
     p.exp_string("This password is too short.").unwrap();
     type_password_twice(&mut p, "x", "y");
-    p.exp_string("aborting password change for user 'ada@example.com' after 3 attempts").unwrap();
+    p.exp_string("aborting password change for user 'ada@example.com' after 3 attempts")
+        .unwrap();
     p.exp_eof().unwrap();
     assert_eq!(exit_code(&p), 1);
     env.cmd(&["authenticate", "ada@example.com", "--password-stdin"])
@@ -165,7 +179,8 @@ fn changepassword_changes_it_when_typed_twice() {
     env.create_user("ada@example.com", &[]);
     let mut p = spawn(&env, &["changepassword", "ada@example.com"]);
     type_password_twice(&mut p, "a fresh passphrase", "a fresh passphrase");
-    p.exp_string("Password changed successfully for user 'ada@example.com'.").unwrap();
+    p.exp_string("Password changed successfully for user 'ada@example.com'.")
+        .unwrap();
     p.exp_eof().unwrap();
     assert_eq!(exit_code(&p), 0);
     env.cmd(&["authenticate", "ada@example.com", "--password-stdin"])
@@ -191,7 +206,8 @@ fn delete_user_asks_and_respects_no() {
     let env = TestEnv::new();
     env.create_user("ada@example.com", &[]);
     let mut p = spawn(&env, &["delete-user", "ada@example.com"]);
-    p.exp_string("Delete user ada@example.com (id 1)? This cannot be undone. [y/N]").unwrap();
+    p.exp_string("Delete user ada@example.com (id 1)? This cannot be undone. [y/N]")
+        .unwrap();
     p.send_line("n").unwrap();
     p.exp_string("not deleted: ada@example.com").unwrap();
     p.exp_eof().unwrap();
@@ -207,9 +223,20 @@ fn delete_user_asks_and_respects_no() {
 #[test]
 fn no_input_never_prompts_even_on_a_terminal() {
     let env = TestEnv::new();
-    let mut p = spawn(&env, &["createsuperuser", "--no-input", "--email", "admin@example.com"]);
+    let mut p = spawn(
+        &env,
+        &[
+            "createsuperuser",
+            "--no-input",
+            "--email",
+            "admin@example.com",
+        ],
+    );
     p.exp_string("created successfully").unwrap();
     p.exp_eof().unwrap();
     assert_eq!(exit_code(&p), 0);
-    assert_eq!(env.user_json("admin@example.com")["has_usable_password"], false);
+    assert_eq!(
+        env.user_json("admin@example.com")["has_usable_password"],
+        false
+    );
 }

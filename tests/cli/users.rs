@@ -13,7 +13,10 @@ fn authenticate_says_yes_and_records_the_login() {
         .assert()
         .success()
         .stderr(predicate::str::contains("Authenticated ada@example.com."));
-    assert_eq!(env.user_json("ada@example.com")["last_login"], "2026-01-02T03:04:05.000000Z");
+    assert_eq!(
+        env.user_json("ada@example.com")["last_login"],
+        "2026-01-02T03:04:05.000000Z"
+    );
     let _ = NOW;
 }
 
@@ -26,13 +29,18 @@ fn authenticate_says_no_to_a_wrong_password_or_an_inactive_user() {
         .assert()
         .code(1)
         .stderr("error: wrong password for ada@example.com\n");
-    env.cmd(&["update-user", "ada@example.com", "--active", "false"]).assert().success();
+    env.cmd(&["update-user", "ada@example.com", "--active", "false"])
+        .assert()
+        .success();
     env.cmd(&["authenticate", "ada@example.com", "--password-stdin"])
         .write_stdin(STRONG)
         .assert()
         .code(1)
         .stderr(predicate::str::contains("user ada@example.com is inactive"));
-    assert_eq!(env.user_json("ada@example.com")["last_login"], serde_json::Value::Null);
+    assert_eq!(
+        env.user_json("ada@example.com")["last_login"],
+        serde_json::Value::Null
+    );
 }
 
 #[test]
@@ -42,7 +50,9 @@ fn authenticate_an_unknown_user_is_not_found() {
         .write_stdin(STRONG)
         .assert()
         .code(3)
-        .stderr(predicate::str::contains("no user with email nobody@example.com"));
+        .stderr(predicate::str::contains(
+            "no user with email nobody@example.com",
+        ));
 }
 
 #[test]
@@ -60,7 +70,12 @@ fn authenticate_json_prints_the_user() {
     let env = TestEnv::new();
     env.create_user("ada@example.com", &[]);
     let out = env
-        .cmd(&["authenticate", "ada@example.com", "--password-stdin", "--json"])
+        .cmd(&[
+            "authenticate",
+            "ada@example.com",
+            "--password-stdin",
+            "--json",
+        ])
         .write_stdin(STRONG)
         .assert()
         .success()
@@ -77,7 +92,9 @@ fn changepassword_from_stdin_replaces_the_password() {
         .write_stdin("a completely new phrase\n")
         .assert()
         .success()
-        .stderr(predicate::str::contains("Password changed successfully for user 'ada@example.com'."));
+        .stderr(predicate::str::contains(
+            "Password changed successfully for user 'ada@example.com'.",
+        ));
     env.cmd(&["authenticate", "ada@example.com", "--password-stdin"])
         .write_stdin(STRONG)
         .assert()
@@ -108,9 +125,19 @@ fn changepassword_validates_and_knows_unknown_users() {
 }
 
 fn seed(env: &TestEnv) {
-    env.create_user("ada@example.com", &["--first-name", "Ada", "--last-name", "Lovelace", "--staff"]);
+    env.create_user(
+        "ada@example.com",
+        &["--first-name", "Ada", "--last-name", "Lovelace", "--staff"],
+    );
     env.create_user("bob@example.org", &["--first-name", "Bob", "--inactive"]);
-    env.cmd(&["createsuperuser", "--no-input", "--email", "root@example.net"]).assert().success();
+    env.cmd(&[
+        "createsuperuser",
+        "--no-input",
+        "--email",
+        "root@example.net",
+    ])
+    .assert()
+    .success();
 }
 
 fn emails(env: &TestEnv, args: &[&str]) -> Vec<String> {
@@ -129,12 +156,25 @@ fn emails(env: &TestEnv, args: &[&str]) -> Vec<String> {
 fn list_users_json_has_the_documented_fields() {
     let env = TestEnv::new();
     seed(&env);
-    let out = env.cmd(&["list-users", "--json"]).assert().success().get_output().clone();
+    let out = env
+        .cmd(&["list-users", "--json"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
     let users = stdout_json(&out);
     let first = &users[0];
     for field in [
-        "id", "email", "first_name", "last_name", "is_active", "is_staff", "is_superuser",
-        "date_joined", "last_login", "email_verified_at",
+        "id",
+        "email",
+        "first_name",
+        "last_name",
+        "is_active",
+        "is_staff",
+        "is_superuser",
+        "date_joined",
+        "last_login",
+        "email_verified_at",
     ] {
         assert!(first.get(field).is_some(), "{field}");
     }
@@ -146,28 +186,50 @@ fn list_users_json_has_the_documented_fields() {
 fn list_users_filters_combine() {
     let env = TestEnv::new();
     seed(&env);
-    assert_eq!(emails(&env, &["--staff"]), ["ada@example.com", "root@example.net"]);
+    assert_eq!(
+        emails(&env, &["--staff"]),
+        ["ada@example.com", "root@example.net"]
+    );
     assert_eq!(emails(&env, &["--superuser"]), ["root@example.net"]);
     assert_eq!(emails(&env, &["--inactive"]), ["bob@example.org"]);
-    assert_eq!(emails(&env, &["--active", "--staff"]), ["ada@example.com", "root@example.net"]);
+    assert_eq!(
+        emails(&env, &["--active", "--staff"]),
+        ["ada@example.com", "root@example.net"]
+    );
     assert_eq!(emails(&env, &["--search", "LOVE"]), ["ada@example.com"]);
-    assert_eq!(emails(&env, &["--search", "example.o"]), ["bob@example.org"]);
+    assert_eq!(
+        emails(&env, &["--search", "example.o"]),
+        ["bob@example.org"]
+    );
     assert_eq!(emails(&env, &["--search", "%"]), Vec::<String>::new());
     assert_eq!(emails(&env, &["--verified"]), Vec::<String>::new());
-    assert_eq!(emails(&env, &["--limit", "1", "--offset", "1"]), ["bob@example.org"]);
+    assert_eq!(
+        emails(&env, &["--limit", "1", "--offset", "1"]),
+        ["bob@example.org"]
+    );
 }
 
 #[test]
 fn list_users_prints_a_table_and_csv() {
     let env = TestEnv::new();
     seed(&env);
-    let out = env.cmd(&["list-users"]).assert().success().get_output().clone();
+    let out = env
+        .cmd(&["list-users"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
     let table = String::from_utf8(out.stdout).unwrap();
     assert!(table.contains("Email"), "{table}");
     assert!(table.contains("ada@example.com"));
     assert!(table.contains("Ada Lovelace"));
     assert!(table.contains("2026-01-02 03:04:05 UTC"));
-    let out = env.cmd(&["list-users", "--csv"]).assert().success().get_output().clone();
+    let out = env
+        .cmd(&["list-users", "--csv"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
     let csv = String::from_utf8(out.stdout).unwrap();
     let mut lines = csv.lines();
     assert_eq!(
@@ -184,17 +246,34 @@ fn list_users_prints_a_table_and_csv() {
 #[test]
 fn an_empty_list_says_so_on_stderr_and_json_is_an_empty_array() {
     let env = TestEnv::new();
-    env.cmd(&["list-users"]).assert().success().stdout("").stderr("No users.\n");
-    env.cmd(&["list-users", "--json"]).assert().success().stdout("[]\n");
+    env.cmd(&["list-users"])
+        .assert()
+        .success()
+        .stdout("")
+        .stderr("No users.\n");
+    env.cmd(&["list-users", "--json"])
+        .assert()
+        .success()
+        .stdout("[]\n");
 }
 
 #[test]
 fn show_user_prints_every_field_or_not_found() {
     let env = TestEnv::new();
     seed(&env);
-    let out = env.cmd(&["show-user", "ADA@EXAMPLE.COM"]).assert().success().get_output().clone();
+    let out = env
+        .cmd(&["show-user", "ADA@EXAMPLE.COM"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
     let text = String::from_utf8(out.stdout).unwrap();
-    for expected in ["ada@example.com", "Lovelace", "usable password", "email verified"] {
+    for expected in [
+        "ada@example.com",
+        "Lovelace",
+        "usable password",
+        "email verified",
+    ] {
         assert!(text.contains(expected), "{expected}: {text}");
     }
     env.cmd(&["show-user", "nobody@example.com"])
@@ -208,8 +287,16 @@ fn update_user_changes_names_flags_and_email() {
     let env = TestEnv::new();
     seed(&env);
     env.cmd(&[
-        "update-user", "ada@example.com", "--email", "Ada@Analytical.Engine.org", "--first-name", "Augusta",
-        "--staff", "no", "--superuser", "yes",
+        "update-user",
+        "ada@example.com",
+        "--email",
+        "Ada@Analytical.Engine.org",
+        "--first-name",
+        "Augusta",
+        "--staff",
+        "no",
+        "--superuser",
+        "yes",
     ])
     .assert()
     .success()
@@ -221,19 +308,28 @@ fn update_user_changes_names_flags_and_email() {
     assert_eq!(user["is_superuser"], true);
     env.cmd(&["show-user", "ada@example.com"]).assert().code(3);
     // The password still works after the email changed.
-    env.cmd(&["authenticate", "ada@analytical.engine.org", "--password-stdin"])
-        .write_stdin(STRONG)
-        .assert()
-        .success();
+    env.cmd(&[
+        "authenticate",
+        "ada@analytical.engine.org",
+        "--password-stdin",
+    ])
+    .write_stdin(STRONG)
+    .assert()
+    .success();
 }
 
 #[test]
 fn update_user_refuses_a_taken_email_and_an_empty_change() {
     let env = TestEnv::new();
     seed(&env);
-    env.cmd(&["update-user", "ada@example.com", "--email", "BOB@example.org"])
-        .assert()
-        .code(4);
+    env.cmd(&[
+        "update-user",
+        "ada@example.com",
+        "--email",
+        "BOB@example.org",
+    ])
+    .assert()
+    .code(4);
     env.cmd(&["update-user", "ada@example.com"])
         .assert()
         .code(2)
@@ -251,25 +347,47 @@ fn update_user_refuses_a_taken_email_and_an_empty_change() {
 fn delete_user_needs_yes_without_a_terminal() {
     let env = TestEnv::new();
     seed(&env);
-    let out = env.cmd(&["delete-user", "ada@example.com"]).assert().code(2).get_output().clone();
-    assert!(stderr_text(&out).contains("pass --yes"), "{}", stderr_text(&out));
+    let out = env
+        .cmd(&["delete-user", "ada@example.com"])
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    assert!(
+        stderr_text(&out).contains("pass --yes"),
+        "{}",
+        stderr_text(&out)
+    );
     assert_eq!(env.user_json("ada@example.com")["email"], "ada@example.com");
     env.cmd(&["delete-user", "ADA@example.com", "--yes"])
         .assert()
         .success()
         .stderr("User ada@example.com deleted.\n");
     env.cmd(&["show-user", "ada@example.com"]).assert().code(3);
-    env.cmd(&["delete-user", "ada@example.com", "--yes"]).assert().code(3);
+    env.cmd(&["delete-user", "ada@example.com", "--yes"])
+        .assert()
+        .code(3);
 }
 
 #[test]
 fn every_change_is_in_the_audit_log_without_secrets() {
     let env = TestEnv::new();
     env.create_user("ada@example.com", &[]);
-    env.cmd(&["authenticate", "ada@example.com", "--password-stdin"]).write_stdin("nope nope nope").assert().code(1);
-    env.cmd(&["authenticate", "ada@example.com", "--password-stdin"]).write_stdin(STRONG).assert().success();
-    env.cmd(&["changepassword", "ada@example.com", "--password-stdin"]).write_stdin("another fine phrase").assert().success();
-    env.cmd(&["delete-user", "ada@example.com", "--yes"]).assert().success();
+    env.cmd(&["authenticate", "ada@example.com", "--password-stdin"])
+        .write_stdin("nope nope nope")
+        .assert()
+        .code(1);
+    env.cmd(&["authenticate", "ada@example.com", "--password-stdin"])
+        .write_stdin(STRONG)
+        .assert()
+        .success();
+    env.cmd(&["changepassword", "ada@example.com", "--password-stdin"])
+        .write_stdin("another fine phrase")
+        .assert()
+        .success();
+    env.cmd(&["delete-user", "ada@example.com", "--yes"])
+        .assert()
+        .success();
     let events = env.query_one("SELECT group_concat(event || ':' || actor, ' ') FROM (SELECT * FROM audit_log ORDER BY id)");
     assert_eq!(
         events,
