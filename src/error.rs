@@ -57,6 +57,9 @@ pub enum Error {
     #[error("the stored password hash of {email} cannot be checked: {source}")]
     StoredHash { email: String, source: HashError },
 
+    #[error("{0} is the last active superuser; refusing to leave the database without one")]
+    LastSuperuser(String),
+
     #[error("invalid {what}: {reason}")]
     InvalidValue { what: String, reason: String },
 
@@ -98,6 +101,7 @@ impl Error {
             | Error::InvalidValue { .. } => ErrorKind::InvalidInput,
             Error::UserNotFound(_) => ErrorKind::NotFound,
             Error::UserExists(_) => ErrorKind::AlreadyExists,
+            Error::LastSuperuser(_) => ErrorKind::Refused,
             Error::WrongPassword(_)
             | Error::InactiveUser(_)
             | Error::UnusablePassword(_)

@@ -304,8 +304,9 @@ impl<S: UserStore> UserManager<S> {
         self.store.update_user(user.id, &update, &audit)
     }
 
-    /// Changes names, flags or the email of a user.
-    pub fn update_user(&mut self, email: &str, changes: &UserChanges) -> Result<User> {
+    /// Changes names, flags or the email of a user. Deactivating or demoting the
+    /// last active superuser is refused unless `force`.
+    pub fn update_user(&mut self, email: &str, changes: &UserChanges, force: bool) -> Result<User> {
         let user = self.get_user(email)?;
         let new_email = changes.email.as_deref().map(parse_email).transpose()?;
         let update = UserUpdate {
@@ -326,17 +327,19 @@ impl<S: UserStore> UserManager<S> {
             is_active: changes.is_active,
             is_staff: changes.is_staff,
             is_superuser: changes.is_superuser,
+            protect_last_superuser: !force,
             ..UserUpdate::default()
         };
         let audit = [self.audit("user_updated", changed_fields(&update))];
         self.store.update_user(user.id, &update, &audit)
     }
 
-    /// Deletes a user; returns what was deleted.
-    pub fn delete_user(&mut self, email: &str) -> Result<User> {
+    /// Deletes a user; returns what was deleted. Deleting the last active
+    /// superuser is refused unless `force`.
+    pub fn delete_user(&mut self, email: &str, force: bool) -> Result<User> {
         let user = self.get_user(email)?;
         let audit = [self.audit("user_deleted", "")];
-        self.store.delete_user(user.id, &audit)?;
+        self.store.delete_user(user.id, !force, &audit)?;
         Ok(user)
     }
 }
@@ -623,7 +626,7 @@ mod tests {
             ..UserChanges::default()
         };
         assert!(matches!(
-            f.manager.update_user("a@example.com", &to_b),
+            f.manager.update_user("a@example.com", &to_b, false),
             Err(Error::UserExists(_))
         ));
         let to_c = UserChanges {
@@ -631,9 +634,56 @@ mod tests {
             ..UserChanges::default()
         };
         assert_eq!(
-            f.manager.update_user("a@example.com", &to_c).unwrap().email,
+            f.manager
+                .update_user("a@example.com", &to_c, false)
+                .unwrap()
+                .email,
             "C@example.com"
         );
+    }
+
+    #[test]
+    fn the_last_active_superuser_cannot_be_deleted_demoted_or_deactivated() {
+        let mut f = fixture();
+        f.manager
+            .create_superuser(NewUser::new("root@example.com"), None, Validation::Enforce)
+            .unwrap();
+        f.manager
+            .create_user(NewUser::new("a@example.com"), None, Validation::Enforce)
+            .unwrap();
+        let last =
+            |r: Result<User>| matches!(r, Err(Error::LastSuperuser(e)) if e == "root@example.com");
+        assert!(last(f.manager.delete_user("root@example.com", false)));
+        for change in [
+            UserChanges {
+                is_superuser: Some(false),
+                ..UserChanges::default()
+            },
+            UserChanges {
+                is_active: Some(false),
+                ..UserChanges::default()
+            },
+        ] {
+            assert!(last(f.manager.update_user(
+                "root@example.com",
+                &change,
+                false
+            )));
+        }
+        let root = f.manager.get_user("root@example.com").unwrap();
+        assert!(root.is_superuser && root.is_active);
+        // Ordinary users and non-last superusers are not protected.
+        f.manager.delete_user("a@example.com", false).unwrap();
+        f.manager
+            .create_superuser(
+                NewUser::new("second@example.com"),
+                None,
+                Validation::Enforce,
+            )
+            .unwrap();
+        f.manager.delete_user("root@example.com", false).unwrap();
+        // And --force overrides.
+        f.manager.delete_user("second@example.com", true).unwrap();
     }
 
     #[test]

@@ -12,6 +12,9 @@ pub struct Args {
     /// Do not ask for confirmation
     #[arg(long, short = 'y')]
     yes: bool,
+    /// Delete even the last active superuser
+    #[arg(long)]
+    force: bool,
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
@@ -27,7 +30,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
             return Err(CliError::Declined(format!("not deleted: {}", user.email)));
         }
     }
-    let deleted = manager.delete_user(&user.email)?;
+    let deleted = manager.delete_user(&user.email, args.force)?;
     if ctx.json {
         return print_json(&deleted);
     }

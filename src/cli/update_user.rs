@@ -30,6 +30,9 @@ pub struct Args {
     /// Grant or remove superuser status
     #[arg(long, value_name = "BOOL", value_parser = BoolishValueParser::new())]
     superuser: Option<bool>,
+    /// Allow deactivating or demoting the last active superuser
+    #[arg(long)]
+    force: bool,
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
@@ -47,7 +50,9 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
             "pass at least one of --email, --first-name, --last-name, --active, --staff, --superuser",
         ));
     }
-    let user = ctx.manager()?.update_user(&args.email, &changes)?;
+    let user = ctx
+        .manager()?
+        .update_user(&args.email, &changes, args.force)?;
     if ctx.json {
         return print_json(&user);
     }

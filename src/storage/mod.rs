@@ -38,6 +38,8 @@ pub struct UserUpdate {
     pub is_superuser: Option<bool>,
     pub last_login: Option<Timestamp>,
     pub email_verified_at: Option<Timestamp>,
+    /// Refuse (inside the transaction) a change that leaves no active superuser.
+    pub protect_last_superuser: bool,
 }
 
 /// One row of the audit log: what happened, never a secret. The store adds the
@@ -59,7 +61,15 @@ pub trait UserStore {
     fn user_by_email_key(&self, email_key: &str) -> Result<Option<User>>;
     /// Applies an update; a clash of the new `email_key` is `UserExists`.
     fn update_user(&mut self, id: i64, update: &UserUpdate, audit: &[AuditEntry]) -> Result<User>;
-    fn delete_user(&mut self, id: i64, audit: &[AuditEntry]) -> Result<()>;
+    /// Deletes a user; with `protect_last_superuser`, refuses to delete the last
+    /// active superuser (checked inside the transaction, so two concurrent
+    /// deletions cannot both pass).
+    fn delete_user(
+        &mut self,
+        id: i64,
+        protect_last_superuser: bool,
+        audit: &[AuditEntry],
+    ) -> Result<()>;
     fn list_users(&self, filter: &UserFilter) -> Result<Vec<User>>;
     /// Records events that change nothing else (a failed sign-in).
     fn record(

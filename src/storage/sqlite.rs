@@ -283,6 +283,24 @@ fn insert_audit(
     Ok(())
 }
 
+/// Fails, so that the transaction rolls back, when no active superuser is left.
+fn guard_last_superuser(tx: &rusqlite::Transaction, path: &Path, email: &str) -> Result<()> {
+    let left: i64 = tx
+        .query_row(
+            "SELECT count(*) FROM users WHERE is_superuser = 1 AND is_active = 1",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(|source| Error::Database {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    if left == 0 {
+        return Err(Error::LastSuperuser(email.to_string()));
+    }
+    Ok(())
+}
+
 fn fetch_user(tx: &Connection, id: i64) -> rusqlite::Result<User> {
     tx.query_row(
         &format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1"),
@@ -342,6 +360,13 @@ impl UserStore for SqliteStore {
                 path: path.clone(),
                 source,
             };
+            let was_active_superuser: bool = tx
+                .query_row(
+                    "SELECT is_superuser AND is_active FROM users WHERE id = ?1",
+                    [id],
+                    |r| r.get(0),
+                )
+                .map_err(db_err)?;
             let mut sets: Vec<&str> = Vec::new();
             let mut values: Vec<Box<dyn rusqlite::ToSql>> = Vec::new();
             if let Some((email, key)) = &update.email {
@@ -395,23 +420,39 @@ impl UserStore for SqliteStore {
                 };
             }
             let user = fetch_user(tx, id).map_err(db_err)?;
+            let demoted = update.is_superuser == Some(false) || update.is_active == Some(false);
+            if update.protect_last_superuser && demoted && was_active_superuser {
+                guard_last_superuser(tx, &path, &user.email)?;
+            }
             insert_audit(tx, Some(id), Some(&user.email), audit).map_err(db_err)?;
             Ok(user)
         })
     }
 
-    fn delete_user(&mut self, id: i64, audit: &[AuditEntry]) -> Result<()> {
+    fn delete_user(
+        &mut self,
+        id: i64,
+        protect_last_superuser: bool,
+        audit: &[AuditEntry],
+    ) -> Result<()> {
         let path = self.path.clone();
         self.write(|tx| {
             let db_err = |source| Error::Database {
                 path: path.clone(),
                 source,
             };
-            let email: String = tx
-                .query_row("SELECT email FROM users WHERE id = ?1", [id], |r| r.get(0))
+            let (email, was_active_superuser): (String, bool) = tx
+                .query_row(
+                    "SELECT email, is_superuser AND is_active FROM users WHERE id = ?1",
+                    [id],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
                 .map_err(db_err)?;
             tx.execute("DELETE FROM users WHERE id = ?1", [id])
                 .map_err(db_err)?;
+            if protect_last_superuser && was_active_superuser {
+                guard_last_superuser(tx, &path, &email)?;
+            }
             insert_audit(tx, Some(id), Some(&email), audit).map_err(db_err)
         })
     }

@@ -398,3 +398,43 @@ fn every_change_is_in_the_audit_log_without_secrets() {
         assert!(!everything.contains(secret));
     }
 }
+
+#[test]
+fn the_last_active_superuser_is_protected_unless_forced() {
+    let env = TestEnv::new();
+    env.cmd(&[
+        "createsuperuser",
+        "--no-input",
+        "--email",
+        "root@example.com",
+    ])
+    .assert()
+    .success();
+    for args in [
+        vec!["delete-user", "root@example.com", "--yes"],
+        vec!["update-user", "root@example.com", "--active", "false"],
+        vec!["update-user", "root@example.com", "--superuser", "false"],
+    ] {
+        env.cmd(&args)
+            .assert()
+            .code(5)
+            .stderr("error: root@example.com is the last active superuser; refusing to leave the database without one; create another superuser first, or pass --force\n");
+    }
+    let root = env.user_json("root@example.com");
+    assert_eq!(
+        (root["is_active"].clone(), root["is_superuser"].clone()),
+        (true.into(), true.into())
+    );
+    env.cmd(&[
+        "update-user",
+        "root@example.com",
+        "--active",
+        "false",
+        "--force",
+    ])
+    .assert()
+    .success();
+    env.cmd(&["delete-user", "root@example.com", "--yes"])
+        .assert()
+        .success();
+}
