@@ -43,6 +43,9 @@ _userdb() {
             userdb,list-users)
                 cmd="userdb__subcmd__list__subcmd__users"
                 ;;
+            userdb,log)
+                cmd="userdb__subcmd__log"
+                ;;
             userdb,migrate)
                 cmd="userdb__subcmd__migrate"
                 ;;
@@ -79,6 +82,9 @@ _userdb() {
             userdb__subcmd__help,list-users)
                 cmd="userdb__subcmd__help__subcmd__list__subcmd__users"
                 ;;
+            userdb__subcmd__help,log)
+                cmd="userdb__subcmd__help__subcmd__log"
+                ;;
             userdb__subcmd__help,migrate)
                 cmd="userdb__subcmd__help__subcmd__migrate"
                 ;;
@@ -95,7 +101,7 @@ _userdb() {
 
     case "${cmd}" in
         userdb)
-            opts="-h -V --db --config --json --no-input --help --version migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user config completions help"
+            opts="-h -V --db --config --json --no-input --help --version migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user log config completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -301,7 +307,7 @@ _userdb() {
             return 0
             ;;
         userdb__subcmd__delete__subcmd__user)
-            opts="-y -h -V --yes --db --config --json --no-input --help --version"
+            opts="-y -h -V --yes --force --db --config --json --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -323,7 +329,7 @@ _userdb() {
             return 0
             ;;
         userdb__subcmd__help)
-            opts="migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user config completions help"
+            opts="migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user log config completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -462,6 +468,20 @@ _userdb() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        userdb__subcmd__help__subcmd__log)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         userdb__subcmd__help__subcmd__migrate)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -538,6 +558,44 @@ _userdb() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        userdb__subcmd__log)
+            opts="-h -V --user --event --since --limit --db --config --json --no-input --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --event)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         userdb__subcmd__migrate)
             opts="-h -V --check --db --config --json --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -583,7 +641,7 @@ _userdb() {
             return 0
             ;;
         userdb__subcmd__update__subcmd__user)
-            opts="-h -V --email --first-name --last-name --active --staff --superuser --db --config --json --no-input --help --version"
+            opts="-h -V --email --first-name --last-name --active --staff --superuser --force --db --config --json --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -35,6 +35,7 @@ set edit:completion:arg-completer[userdb] = {|@words|
             cand show-user 'Show one user''s fields'
             cand update-user 'Change a user''s names, flags or email'
             cand delete-user 'Delete a user (and their tokens and codes)'
+            cand log 'Show the audit log (changes and security events)'
             cand config 'Show the effective configuration and paths (secrets redacted)'
             cand completions 'Print the completion script for a shell'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -157,6 +158,7 @@ set edit:completion:arg-completer[userdb] = {|@words|
             cand --superuser 'Grant or remove superuser status'
             cand --db 'The SQLite database file [default: the platform data dir''s userdb.sqlite3]'
             cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
+            cand --force 'Allow deactivating or demoting the last active superuser'
             cand --json 'Machine-readable output on stdout, errors as JSON on stderr'
             cand --no-input 'Never prompt: fail (or use the documented non-interactive default) instead'
             cand -h 'Print help'
@@ -169,6 +171,21 @@ set edit:completion:arg-completer[userdb] = {|@words|
             cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
             cand -y 'Do not ask for confirmation'
             cand --yes 'Do not ask for confirmation'
+            cand --force 'Delete even the last active superuser'
+            cand --json 'Machine-readable output on stdout, errors as JSON on stderr'
+            cand --no-input 'Never prompt: fail (or use the documented non-interactive default) instead'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'userdb;log'= {
+            cand --user 'Only rows about this user (also after it was deleted or renamed)'
+            cand --event 'Only this event, e.g. login_failed, user_created, password_changed'
+            cand --since 'Only rows newer than a duration ago (1h, 7d) or an RFC 3339 time'
+            cand --limit 'Only the newest N rows'
+            cand --db 'The SQLite database file [default: the platform data dir''s userdb.sqlite3]'
+            cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
             cand --json 'Machine-readable output on stdout, errors as JSON on stderr'
             cand --no-input 'Never prompt: fail (or use the documented non-interactive default) instead'
             cand -h 'Print help'
@@ -206,6 +223,7 @@ set edit:completion:arg-completer[userdb] = {|@words|
             cand show-user 'Show one user''s fields'
             cand update-user 'Change a user''s names, flags or email'
             cand delete-user 'Delete a user (and their tokens and codes)'
+            cand log 'Show the audit log (changes and security events)'
             cand config 'Show the effective configuration and paths (secrets redacted)'
             cand completions 'Print the completion script for a shell'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -227,6 +245,8 @@ set edit:completion:arg-completer[userdb] = {|@words|
         &'userdb;help;update-user'= {
         }
         &'userdb;help;delete-user'= {
+        }
+        &'userdb;help;log'= {
         }
         &'userdb;help;config'= {
         }

@@ -39,6 +39,7 @@ complete -c userdb -n "__fish_userdb_needs_command" -f -a "list-users" -d 'List 
 complete -c userdb -n "__fish_userdb_needs_command" -f -a "show-user" -d 'Show one user\'s fields'
 complete -c userdb -n "__fish_userdb_needs_command" -f -a "update-user" -d 'Change a user\'s names, flags or email'
 complete -c userdb -n "__fish_userdb_needs_command" -f -a "delete-user" -d 'Delete a user (and their tokens and codes)'
+complete -c userdb -n "__fish_userdb_needs_command" -f -a "log" -d 'Show the audit log (changes and security events)'
 complete -c userdb -n "__fish_userdb_needs_command" -f -a "config" -d 'Show the effective configuration and paths (secrets redacted)'
 complete -c userdb -n "__fish_userdb_needs_command" -f -a "completions" -d 'Print the completion script for a shell'
 complete -c userdb -n "__fish_userdb_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -134,6 +135,7 @@ complete -c userdb -n "__fish_userdb_using_subcommand update-user" -l superuser 
 false\t''"
 complete -c userdb -n "__fish_userdb_using_subcommand update-user" -l db -d 'The SQLite database file [default: the platform data dir\'s userdb.sqlite3]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand update-user" -l config -d 'The TOML config file [default: the platform config dir\'s config.toml]' -r -F
+complete -c userdb -n "__fish_userdb_using_subcommand update-user" -l force -d 'Allow deactivating or demoting the last active superuser'
 complete -c userdb -n "__fish_userdb_using_subcommand update-user" -l json -d 'Machine-readable output on stdout, errors as JSON on stderr'
 complete -c userdb -n "__fish_userdb_using_subcommand update-user" -l no-input -d 'Never prompt: fail (or use the documented non-interactive default) instead'
 complete -c userdb -n "__fish_userdb_using_subcommand update-user" -s h -l help -d 'Print help'
@@ -141,10 +143,21 @@ complete -c userdb -n "__fish_userdb_using_subcommand update-user" -s V -l versi
 complete -c userdb -n "__fish_userdb_using_subcommand delete-user" -l db -d 'The SQLite database file [default: the platform data dir\'s userdb.sqlite3]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand delete-user" -l config -d 'The TOML config file [default: the platform config dir\'s config.toml]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand delete-user" -s y -l yes -d 'Do not ask for confirmation'
+complete -c userdb -n "__fish_userdb_using_subcommand delete-user" -l force -d 'Delete even the last active superuser'
 complete -c userdb -n "__fish_userdb_using_subcommand delete-user" -l json -d 'Machine-readable output on stdout, errors as JSON on stderr'
 complete -c userdb -n "__fish_userdb_using_subcommand delete-user" -l no-input -d 'Never prompt: fail (or use the documented non-interactive default) instead'
 complete -c userdb -n "__fish_userdb_using_subcommand delete-user" -s h -l help -d 'Print help'
 complete -c userdb -n "__fish_userdb_using_subcommand delete-user" -s V -l version -d 'Print version'
+complete -c userdb -n "__fish_userdb_using_subcommand log" -l user -d 'Only rows about this user (also after it was deleted or renamed)' -r
+complete -c userdb -n "__fish_userdb_using_subcommand log" -l event -d 'Only this event, e.g. login_failed, user_created, password_changed' -r
+complete -c userdb -n "__fish_userdb_using_subcommand log" -l since -d 'Only rows newer than a duration ago (1h, 7d) or an RFC 3339 time' -r
+complete -c userdb -n "__fish_userdb_using_subcommand log" -l limit -d 'Only the newest N rows' -r
+complete -c userdb -n "__fish_userdb_using_subcommand log" -l db -d 'The SQLite database file [default: the platform data dir\'s userdb.sqlite3]' -r -F
+complete -c userdb -n "__fish_userdb_using_subcommand log" -l config -d 'The TOML config file [default: the platform config dir\'s config.toml]' -r -F
+complete -c userdb -n "__fish_userdb_using_subcommand log" -l json -d 'Machine-readable output on stdout, errors as JSON on stderr'
+complete -c userdb -n "__fish_userdb_using_subcommand log" -l no-input -d 'Never prompt: fail (or use the documented non-interactive default) instead'
+complete -c userdb -n "__fish_userdb_using_subcommand log" -s h -l help -d 'Print help'
+complete -c userdb -n "__fish_userdb_using_subcommand log" -s V -l version -d 'Print version'
 complete -c userdb -n "__fish_userdb_using_subcommand config" -l db -d 'The SQLite database file [default: the platform data dir\'s userdb.sqlite3]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand config" -l config -d 'The TOML config file [default: the platform config dir\'s config.toml]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand config" -l json -d 'Machine-readable output on stdout, errors as JSON on stderr'
@@ -157,15 +170,16 @@ complete -c userdb -n "__fish_userdb_using_subcommand completions" -l json -d 'M
 complete -c userdb -n "__fish_userdb_using_subcommand completions" -l no-input -d 'Never prompt: fail (or use the documented non-interactive default) instead'
 complete -c userdb -n "__fish_userdb_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c userdb -n "__fish_userdb_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user config completions help" -f -a "migrate" -d 'Apply pending schema migrations (every command also does on open)'
-complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user config completions help" -f -a "createuser" -d 'Create a user (password from a prompt or a non-argv source)'
-complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user config completions help" -f -a "createsuperuser" -d 'Create a superuser (staff, superuser, active)'
-complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user config completions help" -f -a "changepassword" -d 'Change a user\'s password'
-complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user config completions help" -f -a "authenticate" -d 'Check a user\'s password (from a prompt or a non-argv source)'
-complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user config completions help" -f -a "list-users" -d 'List users (table, --json or --csv)'
-complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user config completions help" -f -a "show-user" -d 'Show one user\'s fields'
-complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user config completions help" -f -a "update-user" -d 'Change a user\'s names, flags or email'
-complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user config completions help" -f -a "delete-user" -d 'Delete a user (and their tokens and codes)'
-complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user config completions help" -f -a "config" -d 'Show the effective configuration and paths (secrets redacted)'
-complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user config completions help" -f -a "completions" -d 'Print the completion script for a shell'
-complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user config completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user log config completions help" -f -a "migrate" -d 'Apply pending schema migrations (every command also does on open)'
+complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user log config completions help" -f -a "createuser" -d 'Create a user (password from a prompt or a non-argv source)'
+complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user log config completions help" -f -a "createsuperuser" -d 'Create a superuser (staff, superuser, active)'
+complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user log config completions help" -f -a "changepassword" -d 'Change a user\'s password'
+complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user log config completions help" -f -a "authenticate" -d 'Check a user\'s password (from a prompt or a non-argv source)'
+complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user log config completions help" -f -a "list-users" -d 'List users (table, --json or --csv)'
+complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user log config completions help" -f -a "show-user" -d 'Show one user\'s fields'
+complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user log config completions help" -f -a "update-user" -d 'Change a user\'s names, flags or email'
+complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user log config completions help" -f -a "delete-user" -d 'Delete a user (and their tokens and codes)'
+complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user log config completions help" -f -a "log" -d 'Show the audit log (changes and security events)'
+complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user log config completions help" -f -a "config" -d 'Show the effective configuration and paths (secrets redacted)'
+complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user log config completions help" -f -a "completions" -d 'Print the completion script for a shell'
+complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user log config completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

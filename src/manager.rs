@@ -334,6 +334,39 @@ impl<S: UserStore> UserManager<S> {
         self.store.update_user(user.id, &update, &audit)
     }
 
+    /// The audit log, oldest first. `user` may name a deleted user: rows keep the
+    /// email they were written with.
+    pub fn audit_log(
+        &self,
+        user: Option<&str>,
+        event: Option<&str>,
+        since: Option<jiff::Timestamp>,
+        limit: Option<u64>,
+    ) -> Result<Vec<crate::storage::AuditRecord>> {
+        let user = match user {
+            Some(email) => {
+                let email = parse_email(email)?;
+                let id = self
+                    .store
+                    .user_by_email_key(&email_key(&email))?
+                    .map(|u| u.id);
+                Some((id, email_key(&email)))
+            }
+            None => None,
+        };
+        self.store.audit_entries(&crate::storage::AuditFilter {
+            user,
+            event: event.map(str::to_string),
+            since,
+            limit,
+        })
+    }
+
+    /// The current time of the manager's clock.
+    pub fn now(&self) -> jiff::Timestamp {
+        self.clock.now()
+    }
+
     /// Deletes a user; returns what was deleted. Deleting the last active
     /// superuser is refused unless `force`.
     pub fn delete_user(&mut self, email: &str, force: bool) -> Result<User> {
@@ -577,6 +610,7 @@ mod tests {
                     is_active: Some(false),
                     ..UserChanges::default()
                 },
+                false,
             )
             .unwrap();
         assert!(matches!(
@@ -718,7 +752,7 @@ mod tests {
         };
         let err = f
             .manager
-            .update_user("a@example.com", &control)
+            .update_user("a@example.com", &control, false)
             .unwrap_err();
         assert_eq!(
             err.to_string(),

@@ -11,6 +11,7 @@ mod createuser;
 mod delete_user;
 mod exit;
 mod list_users;
+mod log;
 mod migrate;
 mod output;
 mod password_input;
@@ -79,6 +80,7 @@ enum Command {
     ShowUser(show_user::Args),
     UpdateUser(update_user::Args),
     DeleteUser(delete_user::Args),
+    Log(log::Args),
     Config(config::Args),
     Completions(completions::Args),
 }
@@ -116,6 +118,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::ShowUser(args) => show_user::run(&ctx, args),
         Command::UpdateUser(args) => update_user::run(&ctx, args),
         Command::DeleteUser(args) => delete_user::run(&ctx, args),
+        Command::Log(args) => log::run(&ctx, args),
         Command::Config(args) => config::run(&ctx, args),
         Command::Completions(args) => completions::run(&args),
     }

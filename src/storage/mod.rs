@@ -7,6 +7,7 @@ mod sqlite;
 pub use sqlite::{MIGRATIONS, Migration, SqliteStore};
 
 use jiff::Timestamp;
+use serde::Serialize;
 
 use crate::error::Result;
 use crate::user::{User, UserFilter};
@@ -52,6 +53,30 @@ pub struct AuditEntry {
     pub detail: String,
 }
 
+/// One row of the audit log as read back.
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditRecord {
+    pub id: i64,
+    #[serde(with = "crate::clock::serde_timestamp")]
+    pub at: Timestamp,
+    pub event: String,
+    pub user_id: Option<i64>,
+    pub email: Option<String>,
+    pub detail: String,
+    pub actor: String,
+}
+
+/// Which audit rows to read; every `Some` narrows.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    /// Rows about this user: its id, or (for deleted users) its email key.
+    pub user: Option<(Option<i64>, String)>,
+    pub event: Option<String>,
+    pub since: Option<Timestamp>,
+    /// Only the newest N rows (still printed oldest first).
+    pub limit: Option<u64>,
+}
+
 /// Everything the manager needs from storage. Each write is one transaction that
 /// also records its audit entries, so a change is never logged without happening
 /// or the other way round.
@@ -71,6 +96,8 @@ pub trait UserStore {
         audit: &[AuditEntry],
     ) -> Result<()>;
     fn list_users(&self, filter: &UserFilter) -> Result<Vec<User>>;
+    /// Audit rows, oldest first.
+    fn audit_entries(&self, filter: &AuditFilter) -> Result<Vec<AuditRecord>>;
     /// Records events that change nothing else (a failed sign-in).
     fn record(
         &mut self,

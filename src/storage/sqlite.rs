@@ -10,7 +10,7 @@ use jiff::Timestamp;
 use rusqlite::types::{FromSql, FromSqlError, ValueRef};
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 
-use super::{AuditEntry, UserRecord, UserStore, UserUpdate};
+use super::{AuditEntry, AuditFilter, AuditRecord, UserRecord, UserStore, UserUpdate};
 use crate::clock::{format_timestamp, parse_timestamp};
 use crate::error::{Error, Result};
 use crate::user::{EncodedPassword, User, UserFilter};
@@ -504,6 +504,57 @@ impl UserStore for SqliteStore {
         let mut stmt = self.conn.prepare(&sql).map_err(|e| self.db_err(e))?;
         let rows = stmt
             .query_map(bound.as_slice(), user_from_row)
+            .map_err(|e| self.db_err(e))?;
+        rows.collect::<rusqlite::Result<_>>()
+            .map_err(|e| self.db_err(e))
+    }
+
+    fn audit_entries(&self, filter: &AuditFilter) -> Result<Vec<AuditRecord>> {
+        let mut wheres: Vec<String> = Vec::new();
+        let mut values: Vec<Box<dyn rusqlite::ToSql>> = Vec::new();
+        if let Some((id, key)) = &filter.user {
+            values.push(Box::new(*id));
+            values.push(Box::new(key.clone()));
+            wheres.push(format!(
+                "(user_id = ?{} OR lower(email) = ?{})",
+                values.len() - 1,
+                values.len()
+            ));
+        }
+        if let Some(event) = &filter.event {
+            values.push(Box::new(event.clone()));
+            wheres.push(format!("event = ?{}", values.len()));
+        }
+        if let Some(since) = filter.since {
+            values.push(Box::new(format_timestamp(since)));
+            wheres.push(format!("at >= ?{}", values.len()));
+        }
+        let where_sql = if wheres.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", wheres.join(" AND "))
+        };
+        let limit = filter
+            .limit
+            .map_or(-1, |l| i64::try_from(l).unwrap_or(i64::MAX));
+        let sql = format!(
+            "SELECT * FROM (SELECT id, at, event, user_id, email, detail, actor FROM audit_log \
+             {where_sql} ORDER BY id DESC LIMIT {limit}) ORDER BY id"
+        );
+        let bound: Vec<&dyn rusqlite::ToSql> = values.iter().map(|v| v.as_ref()).collect();
+        let mut stmt = self.conn.prepare(&sql).map_err(|e| self.db_err(e))?;
+        let rows = stmt
+            .query_map(bound.as_slice(), |r| {
+                Ok(AuditRecord {
+                    id: r.get(0)?,
+                    at: r.get::<_, DbTime>(1)?.0,
+                    event: r.get(2)?,
+                    user_id: r.get(3)?,
+                    email: r.get(4)?,
+                    detail: r.get(5)?,
+                    actor: r.get(6)?,
+                })
+            })
             .map_err(|e| self.db_err(e))?;
         rows.collect::<rusqlite::Result<_>>()
             .map_err(|e| self.db_err(e))

@@ -1,7 +1,9 @@
 //! The `userdb` binary, end to end. One test binary for everything (linking is the
 //! cost on two cores); each module is one area of behaviour.
 
+mod audit;
 mod completions;
+mod concurrency;
 mod config;
 mod createsuperuser;
 mod createuser;

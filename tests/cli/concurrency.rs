@@ -1,0 +1,66 @@
+//! Many userdb processes on one database at once (parallel CI jobs) queue on the
+//! write lock instead of failing with "database is locked".
+
+use std::process::Stdio;
+
+use crate::support::{STRONG, TestEnv};
+
+#[test]
+fn twenty_four_writers_at_once_on_a_fresh_database_all_succeed() {
+    let env = TestEnv::new();
+    let children: Vec<_> = (0..24)
+        .map(|i| {
+            env.std_cmd(&[
+                "createuser",
+                &format!("user{i}@example.com"),
+                "--password-env",
+                "PW",
+            ])
+            .env("PW", STRONG)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn")
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().expect("wait");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert_eq!(env.query_one("SELECT count(*) FROM users"), "24");
+    assert_eq!(env.query_one("SELECT count(*) FROM userdb_migrations"), "1");
+    assert_eq!(env.query_one("PRAGMA integrity_check"), "ok");
+}
+
+#[test]
+fn concurrent_creations_of_one_address_make_exactly_one_user() {
+    let env = TestEnv::new();
+    env.cmd(&["migrate"]).assert().success();
+    let children: Vec<_> = (0..12)
+        .map(|i| {
+            env.std_cmd(&[
+                "createuser",
+                &format!("Same{}@Example.com", "e".repeat(i % 3)),
+                "--no-password",
+            ])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn")
+        })
+        .collect();
+    let codes: Vec<i32> = children
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap().status.code().unwrap())
+        .collect();
+    // Three distinct addresses (Same@, Samee@, Sameee@), each created once; the rest exist.
+    assert_eq!(codes.iter().filter(|&&c| c == 0).count(), 3, "{codes:?}");
+    assert!(codes.iter().all(|&c| c == 0 || c == 4), "{codes:?}");
+    assert_eq!(env.query_one("SELECT count(*) FROM users"), "3");
+}
