@@ -37,6 +37,9 @@ _userdb() {
             userdb,delete-user)
                 cmd="userdb__subcmd__delete__subcmd__user"
                 ;;
+            userdb,doctor)
+                cmd="userdb__subcmd__doctor"
+                ;;
             userdb,help)
                 cmd="userdb__subcmd__help"
                 ;;
@@ -76,6 +79,9 @@ _userdb() {
             userdb__subcmd__help,delete-user)
                 cmd="userdb__subcmd__help__subcmd__delete__subcmd__user"
                 ;;
+            userdb__subcmd__help,doctor)
+                cmd="userdb__subcmd__help__subcmd__doctor"
+                ;;
             userdb__subcmd__help,help)
                 cmd="userdb__subcmd__help__subcmd__help"
                 ;;
@@ -101,7 +107,7 @@ _userdb() {
 
     case "${cmd}" in
         userdb)
-            opts="-h -V --db --config --json --no-input --help --version migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user log config completions help"
+            opts="-h -V --db --config --json --no-input --help --version migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user log doctor config completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -328,8 +334,30 @@ _userdb() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        userdb__subcmd__doctor)
+            opts="-h -V --db --config --json --no-input --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         userdb__subcmd__help)
-            opts="migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user log config completions help"
+            opts="migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user log doctor config completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -427,6 +455,20 @@ _userdb() {
             return 0
             ;;
         userdb__subcmd__help__subcmd__delete__subcmd__user)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        userdb__subcmd__help__subcmd__doctor)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -36,6 +36,7 @@ set edit:completion:arg-completer[userdb] = {|@words|
             cand update-user 'Change a user''s names, flags or email'
             cand delete-user 'Delete a user (and their tokens and codes)'
             cand log 'Show the audit log (changes and security events)'
+            cand doctor 'Check the database: integrity, migrations, permissions, emails, hashes'
             cand config 'Show the effective configuration and paths (secrets redacted)'
             cand completions 'Print the completion script for a shell'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -193,6 +194,16 @@ set edit:completion:arg-completer[userdb] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'userdb;doctor'= {
+            cand --db 'The SQLite database file [default: the platform data dir''s userdb.sqlite3]'
+            cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
+            cand --json 'Machine-readable output on stdout, errors as JSON on stderr'
+            cand --no-input 'Never prompt: fail (or use the documented non-interactive default) instead'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'userdb;config'= {
             cand --db 'The SQLite database file [default: the platform data dir''s userdb.sqlite3]'
             cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
@@ -224,6 +235,7 @@ set edit:completion:arg-completer[userdb] = {|@words|
             cand update-user 'Change a user''s names, flags or email'
             cand delete-user 'Delete a user (and their tokens and codes)'
             cand log 'Show the audit log (changes and security events)'
+            cand doctor 'Check the database: integrity, migrations, permissions, emails, hashes'
             cand config 'Show the effective configuration and paths (secrets redacted)'
             cand completions 'Print the completion script for a shell'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -247,6 +259,8 @@ set edit:completion:arg-completer[userdb] = {|@words|
         &'userdb;help;delete-user'= {
         }
         &'userdb;help;log'= {
+        }
+        &'userdb;help;doctor'= {
         }
         &'userdb;help;config'= {
         }

@@ -4,6 +4,7 @@
 
 pub mod clock;
 pub mod config;
+pub mod doctor;
 pub mod duration;
 pub mod email_address;
 pub mod error;

@@ -9,6 +9,7 @@ mod context;
 mod createsuperuser;
 mod createuser;
 mod delete_user;
+mod doctor;
 mod exit;
 mod list_users;
 mod log;
@@ -81,6 +82,7 @@ enum Command {
     UpdateUser(update_user::Args),
     DeleteUser(delete_user::Args),
     Log(log::Args),
+    Doctor(doctor::Args),
     Config(config::Args),
     Completions(completions::Args),
 }
@@ -119,6 +121,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::UpdateUser(args) => update_user::run(&ctx, args),
         Command::DeleteUser(args) => delete_user::run(&ctx, args),
         Command::Log(args) => log::run(&ctx, args),
+        Command::Doctor(args) => doctor::run(&ctx, args),
         Command::Config(args) => config::run(&ctx, args),
         Command::Completions(args) => completions::run(&args),
     }

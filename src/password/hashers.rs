@@ -297,6 +297,16 @@ impl PasswordHasher {
         })
     }
 
+    /// Whether a stored hash would be replaced at the next successful check
+    /// (Django's `must_update`), without knowing the password. Unusable
+    /// passwords never need it.
+    pub fn needs_upgrade(&self, encoded: &str) -> Result<bool, HashError> {
+        if !is_usable(encoded) {
+            return Ok(false);
+        }
+        Ok(self.must_update(&Parsed::parse(encoded)?))
+    }
+
     /// Does the work of a verify at the current params and discards it, so
     /// that "no such user" takes as long as "wrong password".
     pub fn dummy_verify(&self, password: &str) {
@@ -1063,6 +1073,17 @@ mod tests {
             Verified::NO_MATCH
         );
         assert_eq!(algorithm_of(&encoded).unwrap(), "argon2");
+    }
+
+    #[test]
+    fn needs_upgrade_is_known_without_the_password() {
+        let hasher = cheap_hasher();
+        assert!(!hasher.needs_upgrade(&hasher.hash("pw")).unwrap());
+        assert!(!hasher.needs_upgrade(&make_unusable_password()).unwrap());
+        for v in vectors() {
+            assert!(hasher.needs_upgrade(&v.encoded).unwrap(), "{}", v.hasher);
+        }
+        assert!(hasher.needs_upgrade("nonsense$x").is_err());
     }
 
     #[test]

@@ -155,6 +155,20 @@ impl SqliteStore {
             .map_err(|e| self.db_err(e))
     }
 
+    /// SQLite's `PRAGMA integrity_check`: the problems found (empty when sound).
+    pub fn integrity_check(&self) -> Result<Vec<String>> {
+        let mut stmt = self
+            .conn
+            .prepare("PRAGMA integrity_check")
+            .map_err(|e| self.db_err(e))?;
+        let lines = stmt
+            .query_map([], |r| r.get::<_, String>(0))
+            .map_err(|e| self.db_err(e))?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| self.db_err(e))?;
+        Ok(lines.into_iter().filter(|l| l != "ok").collect())
+    }
+
     /// Migrations known to this build and not yet applied.
     pub fn pending_migrations(&self) -> Result<Vec<Migration>> {
         let applied = self.applied_migrations()?;

@@ -7,6 +7,7 @@ mod concurrency;
 mod config;
 mod createsuperuser;
 mod createuser;
+mod doctor;
 mod errors;
 mod migrate;
 mod passwords;

@@ -1,0 +1,55 @@
+//! `userdb doctor`: check the database and say how to fix what is wrong.
+
+use userdb::doctor::{Severity, diagnose};
+use userdb::password::PasswordHasher;
+use userdb::storage::SqliteStore;
+
+use super::context::Context;
+use super::exit::CliError;
+use super::output::{print, print_json};
+
+/// Check the database: integrity, migrations, permissions, emails, hashes
+#[derive(clap::Args, Debug)]
+pub struct Args {}
+
+pub fn run(ctx: &Context, _args: Args) -> Result<(), CliError> {
+    if !ctx.db_path.exists() {
+        return Err(CliError::usage(
+            format!("no database at {}", ctx.db_path.display()),
+            "check --db / USERDB_DB, or create it with `userdb migrate`",
+        ));
+    }
+    let store =
+        SqliteStore::open_unmigrated(&ctx.db_path, ctx.loaded.settings.database.busy_timeout)?;
+    let hasher = PasswordHasher::new(ctx.loaded.settings.password.argon2)
+        .map_err(|e| userdb::Error::Config(format!("[password] argon2 parameters: {e}")))?;
+    let findings = diagnose(&ctx.db_path, &store, &hasher)?;
+    let problems = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Problem)
+        .count();
+    if ctx.json {
+        print_json(&serde_json::json!({ "ok": problems == 0, "findings": findings }))?;
+    } else if findings.is_empty() {
+        print(&format!("{}: no problems found.\n", ctx.db_path.display()))?;
+    } else {
+        let mut text = String::new();
+        for f in &findings {
+            let label = match f.severity {
+                Severity::Problem => "problem",
+                Severity::Notice => "notice",
+            };
+            text.push_str(&format!(
+                "{label} [{}]: {}\n    fix: {}\n",
+                f.check, f.message, f.fix
+            ));
+        }
+        print(&text)?;
+    }
+    if problems > 0 {
+        return Err(CliError::Declined(format!(
+            "doctor found {problems} problem(s)"
+        )));
+    }
+    Ok(())
+}

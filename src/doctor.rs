@@ -1,0 +1,160 @@
+//! `userdb doctor`: checks a database for what an operator should fix, each finding
+//! with how to fix it. Reads only; changes nothing.
+
+use std::collections::BTreeMap;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::email_address::{email_key, normalize_email, validate_email};
+use crate::error::Result;
+use crate::password::{PasswordHasher, algorithm_of};
+use crate::storage::{SqliteStore, UserStore};
+use crate::user::UserFilter;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Worth knowing; nothing is wrong.
+    Notice,
+    /// Something to fix.
+    Problem,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    pub check: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    pub fix: String,
+}
+
+fn finding(check: &'static str, severity: Severity, message: String, fix: String) -> Finding {
+    Finding {
+        check,
+        severity,
+        message,
+        fix,
+    }
+}
+
+/// Runs every check on the database at `path`, opened (without migrating) as `store`.
+pub fn diagnose(path: &Path, store: &SqliteStore, hasher: &PasswordHasher) -> Result<Vec<Finding>> {
+    let mut findings = Vec::new();
+    check_permissions(path, &mut findings);
+    for line in store.integrity_check()? {
+        findings.push(finding(
+            "integrity",
+            Severity::Problem,
+            format!("integrity check: {line}"),
+            "restore from a backup, or `sqlite3 DB .recover` into a new file".into(),
+        ));
+    }
+    let pending = store.pending_migrations()?;
+    if !pending.is_empty() {
+        let names: Vec<&str> = pending.iter().map(|m| m.name).collect();
+        findings.push(finding(
+            "migrations",
+            Severity::Problem,
+            format!("{} pending migration(s): {}", names.len(), names.join(", ")),
+            "run `userdb migrate`".into(),
+        ));
+        // The user checks need the schema.
+        return Ok(findings);
+    }
+    check_users(store, hasher, &mut findings)?;
+    Ok(findings)
+}
+
+fn check_permissions(path: &Path, findings: &mut Vec<Finding>) {
+    let name = path.display().to_string();
+    for file in [name.clone(), format!("{name}-wal"), format!("{name}-shm")] {
+        let Ok(meta) = std::fs::metadata(&file) else {
+            continue;
+        };
+        let mode = meta.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            findings.push(finding(
+                "permissions",
+                Severity::Problem,
+                format!("{file} is readable or writable by others (mode {mode:o}); it holds password hashes"),
+                format!("chmod 600 {file}"),
+            ));
+        }
+    }
+}
+
+fn check_users(
+    store: &SqliteStore,
+    hasher: &PasswordHasher,
+    findings: &mut Vec<Finding>,
+) -> Result<()> {
+    let users = store.list_users(&UserFilter::default())?;
+    let mut by_key: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+    let mut upgrades: BTreeMap<&'static str, usize> = BTreeMap::new();
+    let mut active_superusers = 0;
+    for user in &users {
+        let email = &user.email;
+        if user.is_superuser && user.is_active {
+            active_superusers += 1;
+        }
+        if let Err(e) = validate_email(email) {
+            findings.push(finding(
+                "emails",
+                Severity::Problem,
+                format!("user {} has an invalid email: {e}", user.id),
+                format!("userdb update-user '{email}' --email NEW"),
+            ));
+        }
+        by_key
+            .entry(email_key(&normalize_email(email)))
+            .or_default()
+            .push(email);
+        let hash = user.password_hash();
+        match (algorithm_of(hash), hasher.needs_upgrade(hash)) {
+            (Ok(algorithm), Ok(true)) => *upgrades.entry(algorithm).or_default() += 1,
+            (Ok(_), Ok(false)) => {}
+            (Err(crate::password::HashError::Unusable), _) => {}
+            (Err(e), _) | (_, Err(e)) => findings.push(finding(
+                "hashes",
+                Severity::Problem,
+                format!("{email} has a password hash that cannot be checked: {e}"),
+                format!("userdb changepassword '{email}'"),
+            )),
+        }
+    }
+    for emails in by_key.values().filter(|e| e.len() > 1) {
+        findings.push(finding(
+            "emails",
+            Severity::Problem,
+            format!(
+                "these addresses are one login case-insensitively: {}",
+                emails.join(", ")
+            ),
+            "rename all but one with `userdb update-user OLD --email NEW`, or delete them".into(),
+        ));
+    }
+    if !upgrades.is_empty() {
+        let total: usize = upgrades.values().sum();
+        let detail: Vec<String> = upgrades.iter().map(|(a, n)| format!("{a}: {n}")).collect();
+        findings.push(finding(
+            "hashes",
+            Severity::Notice,
+            format!(
+                "{total} password hash(es) are not argon2id at the current parameters ({})",
+                detail.join(", ")
+            ),
+            "nothing to do: each is re-hashed at the user's next successful sign-in".into(),
+        ));
+    }
+    if active_superusers == 0 {
+        findings.push(finding(
+            "superusers",
+            Severity::Notice,
+            "there is no active superuser".into(),
+            "create one with `userdb createsuperuser`".into(),
+        ));
+    }
+    Ok(())
+}
