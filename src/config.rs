@@ -244,14 +244,7 @@ impl Settings {
             match std::fs::read_to_string(path) {
                 Ok(text) => {
                     config_found = true;
-                    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
-                        Error::Config(format!(
-                            "config file {} is not valid TOML: {}",
-                            path.display(),
-                            e.message()
-                        ))
-                    })?;
-                    apply_file(&mut settings, &mut sources, &table, path)?;
+                    apply_text(&mut settings, &mut sources, &text, path)?;
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound && explicit.is_none() => {}
                 Err(e) => {
@@ -283,6 +276,33 @@ impl Settings {
             config_found,
             sources,
         })
+    }
+}
+
+/// Lays a config file's text over `settings`.
+fn apply_text(
+    settings: &mut Settings,
+    sources: &mut BTreeMap<String, Source>,
+    text: &str,
+    path: &Path,
+) -> Result<()> {
+    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+        Error::Config(format!(
+            "config file {} is not valid TOML: {}",
+            path.display(),
+            e.message()
+        ))
+    })?;
+    apply_file(settings, sources, &table, path)
+}
+
+impl Settings {
+    /// The settings a config file's text gives over the defaults (no environment):
+    /// for tools and fuzzing. `name` is what errors call the file.
+    pub fn from_toml(text: &str, name: &str) -> Result<Settings> {
+        let mut settings = Settings::default();
+        apply_text(&mut settings, &mut BTreeMap::new(), text, Path::new(name))?;
+        Ok(settings)
     }
 }
 
