@@ -16,6 +16,8 @@ pub const REFUSED: u8 = 5;
 pub const CONFIG: u8 = 6;
 /// The database or the file system failed.
 pub const STORAGE: u8 = 7;
+/// An email was not delivered: connection refused, bad credentials, TLS, timeout.
+pub const DELIVERY: u8 = 8;
 /// Interrupted at a prompt (Ctrl-C), as shells report SIGINT.
 pub const INTERRUPTED: u8 = 130;
 
@@ -60,6 +62,7 @@ impl CliError {
                 ErrorKind::Refused => REFUSED,
                 ErrorKind::Config => CONFIG,
                 ErrorKind::Storage => STORAGE,
+                ErrorKind::Delivery => DELIVERY,
             },
             CliError::NeedsInput { .. } | CliError::Usage(..) => USAGE,
             CliError::Declined(_) => REJECTED,
@@ -76,6 +79,7 @@ impl CliError {
             ALREADY_EXISTS => "already_exists",
             REFUSED => "refused",
             CONFIG => "config",
+            DELIVERY => "delivery",
             INTERRUPTED => "interrupted",
             _ => "storage",
         }
@@ -94,6 +98,10 @@ impl CliError {
                 Error::PendingMigrations(_) => "apply them with `userdb migrate`".into(),
                 Error::InvalidEmail(_) => "give an address like name@example.com".into(),
                 Error::Config(_) => "see `userdb config` for the files and variables read".into(),
+                Error::OtpRejected { email, purpose, reason } if reason.needs_new_code() => {
+                    format!("send a new code with `userdb send-otp {email} --purpose {purpose}`")
+                }
+                Error::Delivery(_) => "check the [email] settings (`userdb config`) and try them with `userdb sendtestemail ADDRESS`".into(),
                 Error::Database { .. } => "check the --db path (or USERDB_DB) and its permissions".into(),
                 _ => return None,
             },
