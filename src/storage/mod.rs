@@ -113,6 +113,12 @@ pub struct OtpVerdict<R> {
     pub result: R,
 }
 
+/// A past send: its purpose and when.
+pub type OtpSendRecord = (String, Timestamp);
+
+/// The manager's rate-limit rule, run on the sends of the window.
+pub type OtpSendCheck<'a> = &'a dyn Fn(&[OtpSendRecord]) -> Result<()>;
+
 /// Storage for one-time codes and their send limits. Each method is one
 /// transaction; the rules stay in the manager, passed in as closures that run
 /// under the write lock, so parallel commands cannot both slip past a limit.
@@ -126,7 +132,7 @@ pub trait OtpStore {
         purpose: &str,
         at: Timestamp,
         since: Timestamp,
-        check: &dyn Fn(&[(String, Timestamp)]) -> Result<()>,
+        check: OtpSendCheck<'_>,
     ) -> Result<i64>;
 
     /// Forgets a send whose message was not accepted, and logs why.

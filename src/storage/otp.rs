@@ -5,7 +5,9 @@ use jiff::Timestamp;
 use rusqlite::{OptionalExtension, params};
 
 use super::sqlite::{DbTime, insert_audit};
-use super::{AuditEntry, NewOtpCode, OtpCode, OtpStore, OtpVerdict, OtpWrite, SqliteStore};
+use super::{
+    AuditEntry, NewOtpCode, OtpCode, OtpSendCheck, OtpStore, OtpVerdict, OtpWrite, SqliteStore,
+};
 use crate::clock::format_timestamp;
 use crate::error::{Error, Result};
 
@@ -16,7 +18,7 @@ impl OtpStore for SqliteStore {
         purpose: &str,
         at: Timestamp,
         since: Timestamp,
-        check: &dyn Fn(&[(String, Timestamp)]) -> Result<()>,
+        check: OtpSendCheck<'_>,
     ) -> Result<i64> {
         let path = self.path.clone();
         self.write(|tx| {
