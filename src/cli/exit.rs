@@ -101,7 +101,6 @@ impl CliError {
                 Error::OtpRejected { email, purpose, reason } if reason.needs_new_code() => {
                     format!("send a new code with `userdb send-otp {email} --purpose {purpose}`")
                 }
-                Error::Delivery(_) => "check the [email] settings (`userdb config`) and try them with `userdb sendtestemail ADDRESS`".into(),
                 Error::Database { .. } => "check the --db path (or USERDB_DB) and its permissions".into(),
                 _ => return None,
             },

@@ -145,13 +145,18 @@ impl SmtpBackend {
         }
         if let Some(code) = err.status() {
             let code = code.to_string();
-            if matches!(code.as_str(), "535" | "534" | "530" | "454") && err.is_permanent()
-                || code == "535"
-            {
-                let user = self.username.as_deref().unwrap_or("(none)");
-                return format!(
-                    "SMTP server {endpoint} rejected the credentials of {user} ({code}); check [email] username and the password"
-                );
+            match (code.as_str(), self.username.as_deref()) {
+                ("530" | "534" | "535", None) => {
+                    return format!(
+                        "SMTP server {endpoint} requires authentication ({code}); set [email] username and a password"
+                    );
+                }
+                ("530" | "534" | "535", Some(user)) => {
+                    return format!(
+                        "SMTP server {endpoint} rejected the credentials of {user} ({code}); check [email] username and the password"
+                    );
+                }
+                _ => {}
             }
             return format!("SMTP server {endpoint} refused the message: {code} {cause}");
         }
@@ -167,6 +172,9 @@ impl SmtpBackend {
             return format!(
                 "cannot connect to SMTP server {endpoint}: connection refused; check [email] host and port"
             );
+        }
+        if cause.contains("lookup address") {
+            return format!("cannot find SMTP server {endpoint}: {cause}; check [email] host");
         }
         format!("sending through SMTP server {endpoint} failed: {cause}")
     }
