@@ -209,3 +209,24 @@ fn plain_text_smtp_is_refused_towards_a_remote_host() {
         .code(6)
         .stderr(predicate::str::contains("only allowed towards localhost"));
 }
+
+#[test]
+fn implicit_tls_delivers_to_a_port_465_style_server() {
+    let env = TestEnv::new();
+    let server = SmtpServer::start_implicit_tls();
+    env.create_user("ada@example.com", &[]);
+    env.cmd(&["send-otp", "ada@example.com", "--purpose", "login"])
+        .env("USERDB_EMAIL_HOST", "127.0.0.1")
+        .env("USERDB_EMAIL_PORT", server.port.to_string())
+        .env("USERDB_EMAIL_SECURITY", "tls")
+        .env("USERDB_EMAIL_CA_FILE", server.ca_file.to_str().unwrap())
+        .assert()
+        .success();
+    let messages = server.messages();
+    assert_eq!(messages.len(), 1);
+    assert_eq!(messages[0].to, ["ada@example.com"]);
+    let code = messages[0].code();
+    env.cmd(&["verify-otp", "ada@example.com", &code, "--purpose", "login"])
+        .assert()
+        .success();
+}

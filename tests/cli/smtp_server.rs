@@ -75,21 +75,16 @@ impl Handler for Recorder {
     }
 }
 
-pub struct SmtpServer {
-    pub port: u16,
-    /// The PEM certificate of the CA that signed the server's certificate.
-    pub ca_file: PathBuf,
-    received: Arc<Mutex<Vec<Received>>>,
-    _dir: tempfile::TempDir,
+/// Certificates made for one test: a CA and a server certificate it signed for
+/// `localhost` and `127.0.0.1`, written as PEM files.
+struct TestPki {
+    dir: tempfile::TempDir,
+    cert_der: rustls::pki_types::CertificateDer<'static>,
+    key_der: Vec<u8>,
 }
 
-impl SmtpServer {
-    /// Starts a server on 127.0.0.1 (a free port) that runs until the test process
-    /// ends.
-    pub fn start() -> Self {
-        // rustls is linked with two providers here (ring for lettre, aws-lc-rs for
-        // mailin-embedded's default features): name the server's one.
-        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+impl TestPki {
+    fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
         ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
@@ -104,13 +99,45 @@ impl SmtpServer {
             .unwrap()
             .signed_by(&key, &ca)
             .unwrap();
-        let ca_file = dir.path().join("ca.pem");
-        let cert_file = dir.path().join("server.pem");
-        let key_file = dir.path().join("server.key");
-        std::fs::write(&ca_file, ca.pem()).unwrap();
-        std::fs::write(&cert_file, cert.pem()).unwrap();
-        std::fs::write(&key_file, key.serialize_pem()).unwrap();
+        std::fs::write(dir.path().join("ca.pem"), ca.pem()).unwrap();
+        std::fs::write(dir.path().join("server.pem"), cert.pem()).unwrap();
+        std::fs::write(dir.path().join("server.key"), key.serialize_pem()).unwrap();
+        TestPki {
+            cert_der: cert.der().clone(),
+            key_der: key.serialize_der(),
+            dir,
+        }
+    }
 
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+}
+
+pub struct SmtpServer {
+    pub port: u16,
+    /// The PEM certificate of the CA that signed the server's certificate.
+    pub ca_file: PathBuf,
+    received: Arc<Mutex<Vec<Received>>>,
+    _pki: TestPki,
+}
+
+/// The address between `<` and `>` of a MAIL FROM or RCPT TO line.
+fn angle(line: &str) -> String {
+    let start = line.find('<').map_or(0, |i| i + 1);
+    let end = line.rfind('>').unwrap_or(line.len());
+    line.get(start..end).unwrap_or_default().to_string()
+}
+
+impl SmtpServer {
+    /// Starts a server on 127.0.0.1 (a free port) that runs until the test process
+    /// ends.
+    pub fn start() -> Self {
+        // rustls is linked with two providers here (ring for lettre, aws-lc-rs for
+        // mailin-embedded's default features): name the server's one.
+        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+        let pki = TestPki::new();
+        let (cert_file, key_file) = (pki.path("server.pem"), pki.path("server.key"));
         let received = Arc::new(Mutex::new(Vec::new()));
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
@@ -135,9 +162,98 @@ impl SmtpServer {
         });
         SmtpServer {
             port,
-            ca_file,
+            ca_file: pki.path("ca.pem"),
             received,
-            _dir: dir,
+            _pki: pki,
+        }
+    }
+
+    /// A minimal SMTP server behind implicit TLS (port 465 style), which
+    /// mailin-embedded does not offer: TLS from the first byte, no AUTH. It answers
+    /// one session at a time and keeps each message it accepts.
+    pub fn start_implicit_tls() -> Self {
+        use std::io::{BufRead, BufReader, Write};
+        let pki = TestPki::new();
+        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(
+                vec![pki.cert_der.clone()],
+                rustls::pki_types::PrivateKeyDer::try_from(pki.key_der.clone()).unwrap(),
+            )
+            .unwrap();
+        let config = Arc::new(config);
+        let received = Arc::new(Mutex::new(Vec::new()));
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let sink = received.clone();
+        std::thread::spawn(move || {
+            for tcp in listener.incoming().flatten() {
+                let Ok(conn) = rustls::ServerConnection::new(config.clone()) else {
+                    continue;
+                };
+                let mut tls = BufReader::new(rustls::StreamOwned::new(conn, tcp));
+                let say = |tls: &mut BufReader<_>, line: &str| {
+                    let stream: &mut rustls::StreamOwned<_, _> = tls.get_mut();
+                    stream
+                        .write_all(line.as_bytes())
+                        .and_then(|_| stream.flush())
+                };
+                if say(&mut tls, "220 smtp.test ready\r\n").is_err() {
+                    continue;
+                }
+                let mut message = Received {
+                    from: String::new(),
+                    to: Vec::new(),
+                    data: String::new(),
+                };
+                let mut line = String::new();
+                loop {
+                    line.clear();
+                    if tls.read_line(&mut line).unwrap_or(0) == 0 {
+                        break;
+                    }
+                    let upper = line.to_ascii_uppercase();
+                    let reply = if upper.starts_with("EHLO") || upper.starts_with("HELO") {
+                        "250 smtp.test\r\n"
+                    } else if upper.starts_with("MAIL FROM:") {
+                        message.from = angle(&line);
+                        "250 OK\r\n"
+                    } else if upper.starts_with("RCPT TO:") {
+                        message.to.push(angle(&line));
+                        "250 OK\r\n"
+                    } else if upper.starts_with("DATA") {
+                        let _ = say(&mut tls, "354 go ahead\r\n");
+                        let mut data = String::new();
+                        loop {
+                            line.clear();
+                            if tls.read_line(&mut line).unwrap_or(0) == 0 || line == ".\r\n" {
+                                break;
+                            }
+                            data.push_str(&line);
+                        }
+                        message.data = data;
+                        sink.lock().unwrap().push(message.clone());
+                        "250 OK\r\n"
+                    } else if upper.starts_with("QUIT") {
+                        let _ = say(&mut tls, "221 bye\r\n");
+                        break;
+                    } else {
+                        "250 OK\r\n"
+                    };
+                    if say(&mut tls, reply).is_err() {
+                        break;
+                    }
+                }
+            }
+        });
+        SmtpServer {
+            port,
+            ca_file: pki.path("ca.pem"),
+            received,
+            _pki: pki,
         }
     }
 
