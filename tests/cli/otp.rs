@@ -427,3 +427,23 @@ fn config_redacts_the_smtp_password_and_guards_it_in_the_file() {
     assert_eq!(setting("email.port")["value"], "587");
     assert_eq!(setting("otp.ttl")["value"], "10m");
 }
+
+#[test]
+fn a_database_from_before_the_codes_gets_0003_despite_the_gap_in_numbers() {
+    let env = TestEnv::new();
+    env.create_user("ada@example.com", &[]);
+    // As a database made by a build that knew only 0001 would look.
+    env.sql(
+        "DROP TABLE otp_codes; DROP TABLE otp_sends; \
+         DELETE FROM userdb_migrations WHERE version = 3;",
+    );
+    env.cmd(&["migrate", "--check"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("0003_otp"));
+    env.cmd(&["migrate"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("Applied 0003_otp."));
+    send(&env, "ada@example.com", &[]);
+}
