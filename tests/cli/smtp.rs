@@ -141,7 +141,10 @@ fn an_untrusted_certificate_is_refused() {
     let err = stderr_text(&out);
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains("TLS with SMTP server 127.0.0.1:"), "{err}");
-    assert!(err.contains("UnknownIssuer"), "{err}");
+    assert!(
+        err.contains("failed: invalid peer certificate: UnknownIssuer"),
+        "{err}"
+    );
     assert!(err.contains("set [email] ca_file"), "{err}");
     assert!(server.messages().is_empty());
     assert_eq!(env.query_one("SELECT count(*) FROM otp_codes"), "0");
