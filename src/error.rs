@@ -94,6 +94,8 @@ pub enum Error {
     /// A code was asked for too soon or too often.
     #[error("{reason}; try again in {} (at {})", crate::otp::human_wait(*.retry_after), .retry_at.strftime("%Y-%m-%d %H:%M:%S UTC"))]
     OtpRateLimited {
+        /// The `[otp]` key of the limit: `resend_cooldown` or `max_sends_per_hour`.
+        limit: &'static str,
         reason: String,
         retry_after: std::time::Duration,
         retry_at: jiff::Timestamp,

@@ -116,12 +116,16 @@ impl CliError {
         let hint = self.hint();
         // Reporting is best effort: if stderr is gone there is no one to tell.
         let _ = if json {
-            let body = serde_json::json!({ "error": {
+            let mut body = serde_json::json!({ "error": {
                 "kind": self.kind_name(),
                 "message": message,
                 "hint": hint,
                 "exit_code": self.exit_code(),
             }});
+            // A rate-limited script learns when to retry without parsing the message.
+            if let CliError::Lib(Error::OtpRateLimited { retry_at, .. }) = self {
+                body["error"]["retry_at"] = userdb::clock::format_timestamp(*retry_at).into();
+            }
             writeln!(stderr, "{body}")
         } else {
             match hint {

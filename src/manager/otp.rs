@@ -62,6 +62,7 @@ fn check_send_limits(
             .unwrap_or(last);
         if ready > now {
             return Err(Error::OtpRateLimited {
+                limit: "resend_cooldown",
                 reason: format!(
                     "a {purpose} code was sent to {email} less than {} ago ([otp] resend_cooldown)",
                     crate::otp::human_wait(settings.resend_cooldown)
@@ -84,6 +85,7 @@ fn check_send_limits(
         let oldest = recent[recent.len() - cap];
         let ready = oldest.saturating_add(window).unwrap_or(oldest);
         return Err(Error::OtpRateLimited {
+            limit: "max_sends_per_hour",
             reason: format!(
                 "{} codes were sent to {email} in the last hour ([otp] max_sends_per_hour)",
                 recent.len()
@@ -131,14 +133,8 @@ impl<S: UserStore + OtpStore> UserManager<S> {
             .begin_otp_send(user.id, purpose.as_str(), now, since, &check)
         {
             Ok(id) => id,
-            Err(err @ Error::OtpRateLimited { .. }) => {
-                let reason = match &err {
-                    Error::OtpRateLimited { reason, .. } if reason.contains("cooldown") => {
-                        "resend cooldown"
-                    }
-                    _ => "hourly cap",
-                };
-                return refuse(self, format!("rate limited ({reason})"), err);
+            Err(err @ Error::OtpRateLimited { limit, .. }) => {
+                return refuse(self, format!("rate limited ({limit})"), err);
             }
             Err(err) => return Err(err),
         };
@@ -520,7 +516,9 @@ mod tests {
         f.advance(55 * 60);
         f.send(Purpose::Login).unwrap();
         let events = f.events().join("\n");
-        assert!(events.contains("otp_send_refused purpose=login, rate limited (hourly cap)"));
+        assert!(
+            events.contains("otp_send_refused purpose=login, rate limited (max_sends_per_hour)")
+        );
     }
 
     /// A backend that refuses everything, as an unreachable server would.

@@ -196,6 +196,22 @@ fn at_most_five_sends_per_hour_then_exit_5_until_the_oldest_ages_out() {
         .stderr(predicate::str::contains(
             "5 codes were sent to ada@example.com in the last hour ([otp] max_sends_per_hour); try again in 50m",
         ));
+    let out = env
+        .cmd(&[
+            "--json",
+            "send-otp",
+            "ada@example.com",
+            "--purpose",
+            "login",
+        ])
+        .env("USERDB_NOW", at(59, 59))
+        .assert()
+        .code(5)
+        .get_output()
+        .clone();
+    let err: serde_json::Value = serde_json::from_str(stderr_text(&out).trim()).unwrap();
+    assert_eq!(err["error"]["kind"], "refused");
+    assert_eq!(err["error"]["retry_at"], "2026-01-02T04:04:05.000000Z");
     env.cmd(&["send-otp", "ada@example.com", "--purpose", "login"])
         .env("USERDB_NOW", at(60, 0))
         .assert()
