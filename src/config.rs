@@ -602,6 +602,55 @@ mod tests {
     }
 
     #[test]
+    fn email_and_otp_keys_load_from_the_file_and_the_environment() {
+        use std::os::unix::fs::PermissionsExt;
+        let (_dir, path) = write_config(
+            "[email]\nhost = \"smtp.example.com\"\nsecurity = \"tls\"\npassword = \"pw\"\n\
+             [otp]\ndigits = 8\nttl = \"5m\"\nresend_cooldown = 30\n",
+        );
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let loaded = Settings::load(
+            Some(&path),
+            &env_of(&[
+                ("USERDB_EMAIL_PORT", "2465"),
+                ("USERDB_OTP_MAX_SENDS_PER_HOUR", "3"),
+            ]),
+        )
+        .unwrap();
+        let s = &loaded.settings;
+        assert_eq!(s.email.backend_kind(), crate::email::BackendKind::Smtp);
+        assert_eq!(s.email.security, crate::email::Security::Tls);
+        assert_eq!(s.email.port, Some(2465));
+        assert!(s.email.password.is_some());
+        assert_eq!(
+            (
+                s.otp.digits,
+                s.otp.ttl,
+                s.otp.resend_cooldown,
+                s.otp.max_sends_per_hour
+            ),
+            (8, Duration::from_secs(300), Duration::from_secs(30), 3)
+        );
+        assert!(
+            !format!("{s:?}").contains("\"pw\""),
+            "Debug never shows the password"
+        );
+        for (var, value, expected) in [
+            ("USERDB_EMAIL_SECURITY", "ssl", "is not a security mode"),
+            ("USERDB_EMAIL_BACKEND", "sendmail", "is not a backend"),
+            ("USERDB_EMAIL_FROM", "not an address", "is not an address"),
+            (
+                "USERDB_OTP_SUBJECT",
+                "{code}\nBcc: x@example.com",
+                "must be one line",
+            ),
+        ] {
+            let err = Settings::load(Some(&path), &env_of(&[(var, value)])).unwrap_err();
+            assert!(err.to_string().contains(expected), "{var}: {err}");
+        }
+    }
+
+    #[test]
     fn an_explicit_config_file_must_exist() {
         let err =
             Settings::load(Some(Path::new("/nonexistent/userdb.toml")), &env_of(&[])).unwrap_err();

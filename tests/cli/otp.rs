@@ -463,3 +463,28 @@ fn a_database_from_before_the_codes_gets_0003_despite_the_gap_in_numbers() {
         .stderr(predicate::str::contains("Applied 0003_otp."));
     send(&env, "ada@example.com", &[]);
 }
+
+#[test]
+fn parallel_sends_cannot_both_slip_past_the_cooldown() {
+    let env = TestEnv::new();
+    env.create_user("ada@example.com", &[]);
+    let outbox = env.path().join("outbox");
+    let children: Vec<_> = (0..4)
+        .map(|_| {
+            env.std_cmd(&["send-otp", "ada@example.com"])
+                .env("USERDB_EMAIL_BACKEND", "file")
+                .env("USERDB_EMAIL_FILE_PATH", &outbox)
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let mut codes: Vec<i32> = children
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap().status.code().unwrap())
+        .collect();
+    codes.sort();
+    assert_eq!(codes, [0, 5, 5, 5]);
+    assert_eq!(std::fs::read_dir(&outbox).unwrap().count(), 1);
+}
