@@ -35,6 +35,9 @@ set edit:completion:arg-completer[userdb] = {|@words|
             cand show-user 'Show one user''s fields'
             cand update-user 'Change a user''s names, flags or email'
             cand delete-user 'Delete a user (and their tokens and codes)'
+            cand send-otp 'Email a one-time code to a user through the configured backend'
+            cand verify-otp 'Check a one-time code (and use it up); verify-email marks the address verified'
+            cand sendtestemail 'Send a test email through the configured backend (as Django''s sendtestemail)'
             cand log 'Show the audit log (changes and security events)'
             cand doctor 'Check the database: integrity, migrations, permissions, emails, hashes'
             cand config 'Show the effective configuration and paths (secrets redacted)'
@@ -180,6 +183,39 @@ set edit:completion:arg-completer[userdb] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'userdb;send-otp'= {
+            cand --purpose 'What the code is for'
+            cand --db 'The SQLite database file [default: the platform data dir''s userdb.sqlite3]'
+            cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
+            cand --json 'Machine-readable output on stdout, errors as JSON on stderr'
+            cand --no-input 'Never prompt: fail (or use the documented non-interactive default) instead'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'userdb;verify-otp'= {
+            cand --purpose 'What the code is for'
+            cand --db 'The SQLite database file [default: the platform data dir''s userdb.sqlite3]'
+            cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
+            cand --code-stdin 'Read the code from the first line of standard input'
+            cand --json 'Machine-readable output on stdout, errors as JSON on stderr'
+            cand --no-input 'Never prompt: fail (or use the documented non-interactive default) instead'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'userdb;sendtestemail'= {
+            cand --db 'The SQLite database file [default: the platform data dir''s userdb.sqlite3]'
+            cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
+            cand --json 'Machine-readable output on stdout, errors as JSON on stderr'
+            cand --no-input 'Never prompt: fail (or use the documented non-interactive default) instead'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'userdb;log'= {
             cand --user 'Only rows about this user (also after it was deleted or renamed)'
             cand --event 'Only this event, e.g. login_failed, user_created, password_changed'
@@ -234,6 +270,9 @@ set edit:completion:arg-completer[userdb] = {|@words|
             cand show-user 'Show one user''s fields'
             cand update-user 'Change a user''s names, flags or email'
             cand delete-user 'Delete a user (and their tokens and codes)'
+            cand send-otp 'Email a one-time code to a user through the configured backend'
+            cand verify-otp 'Check a one-time code (and use it up); verify-email marks the address verified'
+            cand sendtestemail 'Send a test email through the configured backend (as Django''s sendtestemail)'
             cand log 'Show the audit log (changes and security events)'
             cand doctor 'Check the database: integrity, migrations, permissions, emails, hashes'
             cand config 'Show the effective configuration and paths (secrets redacted)'
@@ -257,6 +296,12 @@ set edit:completion:arg-completer[userdb] = {|@words|
         &'userdb;help;update-user'= {
         }
         &'userdb;help;delete-user'= {
+        }
+        &'userdb;help;send-otp'= {
+        }
+        &'userdb;help;verify-otp'= {
+        }
+        &'userdb;help;sendtestemail'= {
         }
         &'userdb;help;log'= {
         }

@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::duration::{format_duration, parse_finite_duration};
+use crate::email::{ConfigSecret, EmailSettings};
 use crate::error::{Error, Result};
+use crate::otp::{MAX_DIGITS, MIN_DIGITS, OtpSettings, check_template};
 use crate::password::{Argon2Params, PasswordPolicy};
 
 /// One configuration key: `[section] key`, also `USERDB_SECTION_KEY`.
@@ -47,6 +49,28 @@ pub const KEYS: &[KeySpec] = &[
     key("password", "max_similarity"),
     key("password", "reject_common"),
     key("password", "reject_numeric"),
+    key("email", "backend"),
+    key("email", "host"),
+    key("email", "port"),
+    key("email", "security"),
+    key("email", "username"),
+    KeySpec {
+        section: "email",
+        key: "password",
+        secret: true,
+    },
+    key("email", "password_file"),
+    key("email", "from"),
+    key("email", "ca_file"),
+    key("email", "timeout"),
+    key("email", "file_path"),
+    key("otp", "digits"),
+    key("otp", "ttl"),
+    key("otp", "max_attempts"),
+    key("otp", "resend_cooldown"),
+    key("otp", "max_sends_per_hour"),
+    key("otp", "subject"),
+    key("otp", "body"),
 ];
 
 #[derive(Debug, Clone, PartialEq)]
@@ -76,6 +100,8 @@ pub struct PasswordSettings {
 pub struct Settings {
     pub database: DatabaseSettings,
     pub password: PasswordSettings,
+    pub email: EmailSettings,
+    pub otp: OtpSettings,
 }
 
 /// Where a setting's value came from.
@@ -201,6 +227,8 @@ impl Settings {
             }
             ("password", "reject_common") => password.policy.reject_common = raw.boolean()?,
             ("password", "reject_numeric") => password.policy.reject_numeric = raw.boolean()?,
+            ("email", _) => self.email_set(spec.key, raw)?,
+            ("otp", _) => self.otp_set(spec.key, raw)?,
             _ => return Err("unknown key".to_string()),
         }
         Ok(())
@@ -222,6 +250,117 @@ impl Settings {
             ("password", "max_similarity") => password.policy.max_similarity.to_string(),
             ("password", "reject_common") => password.policy.reject_common.to_string(),
             ("password", "reject_numeric") => password.policy.reject_numeric.to_string(),
+            ("email", _) => self.email_display(spec.key),
+            ("otp", _) => self.otp_display(spec.key),
+            _ => String::new(),
+        }
+    }
+
+    fn email_set(&mut self, key: &str, raw: &Raw) -> std::result::Result<(), String> {
+        let email = &mut self.email;
+        let text = |raw: &Raw| {
+            raw.string()
+                .map(|s| Some(s).filter(|s| !s.trim().is_empty()))
+        };
+        match key {
+            "backend" => email.backend = Some(raw.string()?.parse()?),
+            "host" => email.host = text(raw)?.map(|h| h.trim().to_string()),
+            "port" => email.port = Some(raw.in_range(1, 65535)?),
+            "security" => email.security = raw.string()?.parse()?,
+            "username" => email.username = text(raw)?,
+            "password" => {
+                email.password = text(raw)?.map(|p| ConfigSecret(secrecy::SecretString::from(p)))
+            }
+            "password_file" => email.password_file = text(raw)?.map(PathBuf::from),
+            "from" => {
+                let from = raw.string()?;
+                from.parse::<lettre::message::Mailbox>()
+                    .map_err(|e| format!("{from:?} is not an address: {e}"))?;
+                email.from = from;
+            }
+            "ca_file" => email.ca_file = text(raw)?.map(PathBuf::from),
+            "timeout" => {
+                let timeout = raw.duration()?;
+                if timeout.is_zero() {
+                    return Err("must be longer than 0s".to_string());
+                }
+                email.timeout = timeout;
+            }
+            "file_path" => email.file_path = text(raw)?.map(PathBuf::from),
+            _ => return Err("unknown key".to_string()),
+        }
+        Ok(())
+    }
+
+    fn email_display(&self, key: &str) -> String {
+        let email = &self.email;
+        let path = |p: &Option<PathBuf>| p.as_ref().map(|p| p.display().to_string());
+        let shown = match key {
+            "backend" => Some(match email.backend {
+                Some(kind) => kind.as_str().to_string(),
+                None => format!("{} (automatic)", email.backend_kind().as_str()),
+            }),
+            "host" => email.host.clone(),
+            "port" => Some(
+                email
+                    .port
+                    .unwrap_or(email.security.default_port())
+                    .to_string(),
+            ),
+            "security" => Some(email.security.as_str().to_string()),
+            "username" => email.username.clone(),
+            "password" => email.password.as_ref().map(|_| "(set)".to_string()),
+            "password_file" => path(&email.password_file),
+            "from" => Some(email.from.clone()),
+            "ca_file" => path(&email.ca_file),
+            "timeout" => Some(format_duration(email.timeout)),
+            "file_path" => path(&email.file_path),
+            _ => None,
+        };
+        shown.unwrap_or_else(|| "(not set)".to_string())
+    }
+
+    fn otp_set(&mut self, key: &str, raw: &Raw) -> std::result::Result<(), String> {
+        let otp = &mut self.otp;
+        match key {
+            "digits" => otp.digits = raw.in_range(i64::from(MIN_DIGITS), i64::from(MAX_DIGITS))?,
+            "ttl" => {
+                otp.ttl = raw.duration()?;
+                if otp.ttl.is_zero() {
+                    return Err("must be longer than 0s".to_string());
+                }
+            }
+            "max_attempts" => otp.max_attempts = raw.in_range(1, 100)?,
+            "resend_cooldown" => otp.resend_cooldown = raw.duration()?,
+            "max_sends_per_hour" => otp.max_sends_per_hour = raw.in_range(1, 1000)?,
+            "subject" => {
+                let subject = raw.string()?;
+                check_template(&subject, false)?;
+                if subject.contains(['\r', '\n']) {
+                    return Err("must be one line".to_string());
+                }
+                otp.subject = subject;
+            }
+            "body" => {
+                let body = raw.string()?;
+                check_template(&body, true)?;
+                otp.body = body;
+            }
+            _ => return Err("unknown key".to_string()),
+        }
+        Ok(())
+    }
+
+    fn otp_display(&self, key: &str) -> String {
+        let otp = &self.otp;
+        match key {
+            "digits" => otp.digits.to_string(),
+            "ttl" => format_duration(otp.ttl),
+            "max_attempts" => otp.max_attempts.to_string(),
+            "resend_cooldown" => format_duration(otp.resend_cooldown),
+            "max_sends_per_hour" => otp.max_sends_per_hour.to_string(),
+            "subject" => otp.subject.clone(),
+            "body" => otp.body.escape_debug().to_string(),
             _ => String::new(),
         }
     }
@@ -325,11 +464,37 @@ fn apply_file(
                 .iter()
                 .find(|k| k.section == section && k.key == name)
                 .ok_or_else(|| at(format!("unknown key `{name}` in [{section}]")))?;
+            if spec.secret {
+                require_private_file(path, spec)?;
+            }
             settings
                 .set(spec, &Raw::Toml(value))
                 .map_err(|reason| at(format!("{}: {reason}", spec.name())))?;
             sources.insert(spec.name(), Source::File);
         }
+    }
+    Ok(())
+}
+
+/// A secret in the config file is read only when the file is private (mode 0600
+/// or stricter): putting it there and `chmod 600` is the explicit acknowledgement.
+/// Otherwise the secret belongs in the environment or a `*_file` key.
+fn require_private_file(path: &Path, spec: &KeySpec) -> Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let mode = std::fs::metadata(path)
+        .map(|m| m.mode() & 0o777)
+        .map_err(|e| Error::Config(format!("config file {}: {e}", path.display())))?;
+    if mode & 0o077 != 0 {
+        return Err(Error::Config(format!(
+            "config file {}: {} is a secret, but the file can be read by others (mode {mode:o}); \
+             run `chmod 600 {}`, or use {} or [{}] {}_file instead",
+            path.display(),
+            spec.name(),
+            path.display(),
+            spec.env_var(),
+            spec.section,
+            spec.key
+        )));
     }
     Ok(())
 }
@@ -454,6 +619,55 @@ mod tests {
             err.to_string(),
             "environment variable USERDB_PASSWORD_REJECT_COMMON: expected true or false, found \"maybe\""
         );
+    }
+
+    #[test]
+    fn email_and_otp_keys_load_from_the_file_and_the_environment() {
+        use std::os::unix::fs::PermissionsExt;
+        let (_dir, path) = write_config(
+            "[email]\nhost = \"smtp.example.com\"\nsecurity = \"tls\"\npassword = \"pw\"\n\
+             [otp]\ndigits = 8\nttl = \"5m\"\nresend_cooldown = 30\n",
+        );
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let loaded = Settings::load(
+            Some(&path),
+            &env_of(&[
+                ("USERDB_EMAIL_PORT", "2465"),
+                ("USERDB_OTP_MAX_SENDS_PER_HOUR", "3"),
+            ]),
+        )
+        .unwrap();
+        let s = &loaded.settings;
+        assert_eq!(s.email.backend_kind(), crate::email::BackendKind::Smtp);
+        assert_eq!(s.email.security, crate::email::Security::Tls);
+        assert_eq!(s.email.port, Some(2465));
+        assert!(s.email.password.is_some());
+        assert_eq!(
+            (
+                s.otp.digits,
+                s.otp.ttl,
+                s.otp.resend_cooldown,
+                s.otp.max_sends_per_hour
+            ),
+            (8, Duration::from_secs(300), Duration::from_secs(30), 3)
+        );
+        assert!(
+            !format!("{s:?}").contains("\"pw\""),
+            "Debug never shows the password"
+        );
+        for (var, value, expected) in [
+            ("USERDB_EMAIL_SECURITY", "ssl", "is not a security mode"),
+            ("USERDB_EMAIL_BACKEND", "sendmail", "is not a backend"),
+            ("USERDB_EMAIL_FROM", "not an address", "is not an address"),
+            (
+                "USERDB_OTP_SUBJECT",
+                "{code}\nBcc: x@example.com",
+                "must be one line",
+            ),
+        ] {
+            let err = Settings::load(Some(&path), &env_of(&[(var, value)])).unwrap_err();
+            assert!(err.to_string().contains(expected), "{var}: {err}");
+        }
     }
 
     #[test]

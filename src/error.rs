@@ -23,6 +23,8 @@ pub enum ErrorKind {
     Config,
     /// The database or the file system failed.
     Storage,
+    /// An email could not be delivered (SMTP refused, unreachable, TLS failed).
+    Delivery,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -84,6 +86,28 @@ pub enum Error {
         source: rusqlite::Error,
     },
 
+    /// A one-time code was not accepted; the reason is told apart.
+    #[error("{}", reason.describe(email, *purpose))]
+    OtpRejected {
+        email: String,
+        purpose: crate::otp::Purpose,
+        reason: crate::otp::OtpFailure,
+    },
+
+    /// A code was asked for too soon or too often.
+    #[error("{reason}; try again in {} (at {})", crate::otp::human_wait(*.retry_after), .retry_at.strftime("%Y-%m-%d %H:%M:%S UTC"))]
+    OtpRateLimited {
+        /// The `[otp]` key of the limit: `resend_cooldown` or `max_sends_per_hour`.
+        limit: &'static str,
+        reason: String,
+        retry_after: std::time::Duration,
+        retry_at: jiff::Timestamp,
+    },
+
+    /// An email was not delivered; the message says where it failed.
+    #[error("{0}")]
+    Delivery(String),
+
     #[error("{context}: {source}")]
     Io {
         context: String,
@@ -105,7 +129,10 @@ impl Error {
             Error::WrongPassword(_)
             | Error::InactiveUser(_)
             | Error::UnusablePassword(_)
-            | Error::PendingMigrations(_) => ErrorKind::Rejected,
+            | Error::PendingMigrations(_)
+            | Error::OtpRejected { .. } => ErrorKind::Rejected,
+            Error::OtpRateLimited { .. } => ErrorKind::Refused,
+            Error::Delivery(_) => ErrorKind::Delivery,
             Error::Config(_) => ErrorKind::Config,
             Error::StoredHash { .. }
             | Error::SchemaTooNew { .. }

@@ -6,15 +6,17 @@ pub mod clock;
 pub mod config;
 pub mod doctor;
 pub mod duration;
+pub mod email;
 pub mod email_address;
 pub mod error;
 pub mod manager;
+pub mod otp;
 pub mod password;
 pub mod storage;
 pub mod user;
 
 pub use error::{Error, ErrorKind, Result};
-pub use manager::{Upserted, UserManager, Validation};
+pub use manager::{OneTimeCodes, OtpSent, Upserted, UserManager, Validation};
 pub use user::{NewUser, User, UserChanges, UserFilter};
 
 pub use secrecy::{ExposeSecret, SecretString};

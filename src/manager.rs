@@ -1,6 +1,10 @@
 //! The user manager: Django's `BaseUserManager` and `ModelBackend` in one place.
 //! Every rule about users lives here; the command line only asks and prints.
 
+mod otp;
+
+pub use otp::{OneTimeCodes, OtpSent};
+
 use std::sync::Arc;
 
 use secrecy::{ExposeSecret, SecretString};

@@ -4,10 +4,12 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use userdb::UserManager;
 use userdb::clock::{Clock, FixedClock, SystemClock};
 use userdb::config::{LoadedSettings, Settings, default_database_path};
+use userdb::email::{ConsoleStream, Mailer};
+use userdb::otp::{SECRET_KEY_ENV, SecretKey, default_key_path};
 use userdb::storage::SqliteStore;
+use userdb::{OneTimeCodes, UserManager};
 
 use super::exit::CliError;
 use super::password_input::env_value;
@@ -77,6 +79,28 @@ impl Context {
             self.clock()?,
             os_user(),
         )?)
+    }
+
+    /// The configured email backend and sender. The console backend prints on
+    /// stdout, or on stderr when stdout carries `--json`.
+    pub fn mailer(&self) -> Result<Mailer, CliError> {
+        let stream = if self.json {
+            ConsoleStream::Stderr
+        } else {
+            ConsoleStream::Stdout
+        };
+        let email = &self.loaded.settings.email;
+        Ok(Mailer::new(email.backend(stream)?, email.from.clone()))
+    }
+
+    /// The `[otp]` settings and the secret key (`USERDB_SECRET_KEY`, or the key
+    /// file beside the default config file, created on first use).
+    pub fn one_time_codes(&self) -> Result<OneTimeCodes, CliError> {
+        let key = SecretKey::load(env_value(SECRET_KEY_ENV), default_key_path().as_deref())?;
+        Ok(OneTimeCodes {
+            settings: self.loaded.settings.otp.clone(),
+            key,
+        })
     }
 
     /// True when questions can be asked.

@@ -16,6 +16,8 @@ pub const REFUSED: u8 = 5;
 pub const CONFIG: u8 = 6;
 /// The database or the file system failed.
 pub const STORAGE: u8 = 7;
+/// An email was not delivered: connection refused, bad credentials, TLS, timeout.
+pub const DELIVERY: u8 = 8;
 /// Interrupted at a prompt (Ctrl-C), as shells report SIGINT.
 pub const INTERRUPTED: u8 = 130;
 
@@ -60,6 +62,7 @@ impl CliError {
                 ErrorKind::Refused => REFUSED,
                 ErrorKind::Config => CONFIG,
                 ErrorKind::Storage => STORAGE,
+                ErrorKind::Delivery => DELIVERY,
             },
             CliError::NeedsInput { .. } | CliError::Usage(..) => USAGE,
             CliError::Declined(_) => REJECTED,
@@ -76,6 +79,7 @@ impl CliError {
             ALREADY_EXISTS => "already_exists",
             REFUSED => "refused",
             CONFIG => "config",
+            DELIVERY => "delivery",
             INTERRUPTED => "interrupted",
             _ => "storage",
         }
@@ -95,6 +99,9 @@ impl CliError {
                 Error::PendingMigrations(_) => "apply them with `userdb migrate`".into(),
                 Error::InvalidEmail(_) => "give an address like name@example.com".into(),
                 Error::Config(_) => "see `userdb config` for the files and variables read".into(),
+                Error::OtpRejected { email, purpose, reason } if reason.needs_new_code() => {
+                    format!("send a new code with `userdb send-otp {email} --purpose {purpose}`")
+                }
                 Error::Database { .. } => "check the --db path (or USERDB_DB) and its permissions".into(),
                 _ => return None,
             },
@@ -110,12 +117,16 @@ impl CliError {
         let hint = self.hint();
         // Reporting is best effort: if stderr is gone there is no one to tell.
         let _ = if json {
-            let body = serde_json::json!({ "error": {
+            let mut body = serde_json::json!({ "error": {
                 "kind": self.kind_name(),
                 "message": message,
                 "hint": hint,
                 "exit_code": self.exit_code(),
             }});
+            // A rate-limited script learns when to retry without parsing the message.
+            if let CliError::Lib(Error::OtpRateLimited { retry_at, .. }) = self {
+                body["error"]["retry_at"] = userdb::clock::format_timestamp(*retry_at).into();
+            }
             writeln!(stderr, "{body}")
         } else {
             match hint {

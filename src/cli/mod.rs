@@ -17,8 +17,11 @@ mod migrate;
 mod output;
 mod password_input;
 mod prompt;
+mod send_otp;
+mod sendtestemail;
 mod show_user;
 mod update_user;
+mod verify_otp;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -81,6 +84,9 @@ enum Command {
     ShowUser(show_user::Args),
     UpdateUser(update_user::Args),
     DeleteUser(delete_user::Args),
+    SendOtp(send_otp::Args),
+    VerifyOtp(verify_otp::Args),
+    Sendtestemail(sendtestemail::Args),
     Log(log::Args),
     Doctor(doctor::Args),
     Config(config::Args),
@@ -120,6 +126,9 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::ShowUser(args) => show_user::run(&ctx, args),
         Command::UpdateUser(args) => update_user::run(&ctx, args),
         Command::DeleteUser(args) => delete_user::run(&ctx, args),
+        Command::SendOtp(args) => send_otp::run(&ctx, args),
+        Command::VerifyOtp(args) => verify_otp::run(&ctx, args),
+        Command::Sendtestemail(args) => sendtestemail::run(&ctx, args),
         Command::Log(args) => log::run(&ctx, args),
         Command::Doctor(args) => doctor::run(&ctx, args),
         Command::Config(args) => config::run(&ctx, args),

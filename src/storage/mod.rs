@@ -2,6 +2,7 @@
 //! SQLite implementation. Another backend (PostgreSQL, for teams that outgrow one
 //! machine) implements the same trait.
 
+mod otp;
 mod sqlite;
 
 pub use sqlite::{MIGRATIONS, Migration, SqliteStore};
@@ -105,4 +106,91 @@ pub trait UserStore {
         email: Option<&str>,
         audit: &[AuditEntry],
     ) -> Result<()>;
+}
+
+/// A stored one-time code (only its HMAC).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OtpCode {
+    pub id: i64,
+    pub code_mac: String,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+    pub attempts: u32,
+    pub used_at: Option<Timestamp>,
+}
+
+/// A code about to be stored, replacing the user's code of the same purpose.
+#[derive(Debug, Clone)]
+pub struct NewOtpCode<'a> {
+    pub user_id: i64,
+    pub purpose: &'a str,
+    pub code_mac: String,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+}
+
+/// What to write after looking at a code, decided by the manager.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OtpWrite {
+    /// Mark it used; with `Some`, also set the user's `email_verified_at`.
+    Consume {
+        used_at: Timestamp,
+        verified_at: Option<Timestamp>,
+    },
+    /// Count one wrong try.
+    CountFailure,
+    /// Change nothing (the audit entries are still written).
+    Nothing,
+}
+
+/// The manager's verdict on a code: what to write, what to log, what to return.
+pub struct OtpVerdict<R> {
+    pub write: OtpWrite,
+    pub audit: Vec<AuditEntry>,
+    pub result: R,
+}
+
+/// A past send: its purpose and when.
+pub type OtpSendRecord = (String, Timestamp);
+
+/// The manager's rate-limit rule, run on the sends of the window.
+pub type OtpSendCheck<'a> = &'a dyn Fn(&[OtpSendRecord]) -> Result<()>;
+
+/// Storage for one-time codes and their send limits. Each method is one
+/// transaction; the rules stay in the manager, passed in as closures that run
+/// under the write lock, so parallel commands cannot both slip past a limit.
+pub trait OtpStore {
+    /// Looks at the user's sends at or after `since` (purpose, time); if `check`
+    /// allows it, records a send of `purpose` at `at` and returns its id. Older
+    /// send rows are pruned.
+    fn begin_otp_send(
+        &mut self,
+        user_id: i64,
+        purpose: &str,
+        at: Timestamp,
+        since: Timestamp,
+        check: OtpSendCheck<'_>,
+    ) -> Result<i64>;
+
+    /// Forgets a send whose message was not accepted, and logs why.
+    fn cancel_otp_send(
+        &mut self,
+        send_id: i64,
+        user_id: i64,
+        email: &str,
+        audit: &[AuditEntry],
+    ) -> Result<()>;
+
+    /// Stores a code, replacing the user's code of the same purpose.
+    fn save_otp(&mut self, code: &NewOtpCode, email: &str, audit: &[AuditEntry]) -> Result<()>;
+
+    /// Reads the user's code of `purpose` and applies the verdict `judge` gives on
+    /// it, in one transaction.
+    fn judge_otp<R>(
+        &mut self,
+        user_id: i64,
+        email: &str,
+        purpose: &str,
+        judge: impl FnOnce(Option<&OtpCode>) -> OtpVerdict<R>,
+    ) -> Result<R>;
 }

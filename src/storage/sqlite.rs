@@ -23,18 +23,25 @@ pub struct Migration {
     sql: &'static str,
 }
 
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "0001_users",
-    sql: include_str!("migrations/0001_users.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "0001_users",
+        sql: include_str!("migrations/0001_users.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "0003_otp",
+        sql: include_str!("migrations/0003_otp.sql"),
+    },
+];
 
 const USER_COLUMNS: &str = "id, email, password, first_name, last_name, is_active, is_staff, \
      is_superuser, date_joined, last_login, email_verified_at";
 
 pub struct SqliteStore {
-    conn: Connection,
-    path: PathBuf,
+    pub(super) conn: Connection,
+    pub(super) path: PathBuf,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -46,7 +53,7 @@ impl std::fmt::Debug for SqliteStore {
 }
 
 /// A timestamp column, stored as fixed-width RFC 3339 text.
-struct DbTime(Timestamp);
+pub(super) struct DbTime(pub(super) Timestamp);
 
 impl FromSql for DbTime {
     fn column_result(value: ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
@@ -229,7 +236,10 @@ impl SqliteStore {
         Ok(applied)
     }
 
-    fn write<T>(&mut self, f: impl FnOnce(&rusqlite::Transaction) -> Result<T>) -> Result<T> {
+    pub(super) fn write<T>(
+        &mut self,
+        f: impl FnOnce(&rusqlite::Transaction) -> Result<T>,
+    ) -> Result<T> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -275,7 +285,7 @@ fn create_private_file(path: &Path) -> Result<()> {
     }
 }
 
-fn insert_audit(
+pub(super) fn insert_audit(
     tx: &rusqlite::Transaction,
     user_id: Option<i64>,
     email: Option<&str>,

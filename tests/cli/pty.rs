@@ -240,3 +240,29 @@ fn no_input_never_prompts_even_on_a_terminal() {
         false
     );
 }
+
+#[test]
+fn verify_otp_asks_for_the_code_without_echoing_it() {
+    let env = TestEnv::new();
+    env.create_user("ada@example.com", &[]);
+    let out = env
+        .cmd(&["send-otp", "ada@example.com"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let code = stdout
+        .lines()
+        .map(str::trim)
+        .find(|l| l.len() == 6 && l.bytes().all(|b| b.is_ascii_digit()))
+        .unwrap()
+        .to_string();
+    let mut p = spawn(&env, &["verify-otp", "ada@example.com"]);
+    p.exp_string("Code:").unwrap();
+    p.send_line(&code).unwrap();
+    let shown = p.exp_string("is right").unwrap();
+    assert!(!shown.contains(&code), "the code was echoed: {shown:?}");
+    p.exp_eof().unwrap();
+    assert_eq!(exit_code(&p), 0);
+}

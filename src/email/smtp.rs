@@ -1,0 +1,294 @@
+//! `smtp`: lettre over rustls. STARTTLS (required) by default, implicit TLS for
+//! port 465, and plain text only towards a loopback host. Every failure becomes
+//! one line that says what went wrong and where.
+
+use std::error::Error as StdError;
+use std::net::IpAddr;
+use std::time::Duration;
+
+use lettre::Transport;
+use lettre::transport::smtp::SmtpTransport;
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
+use secrecy::ExposeSecret;
+
+use super::{EmailBackend, EmailSettings, Message, Security};
+use crate::duration::format_duration;
+use crate::error::{Error, Result};
+
+pub struct SmtpBackend {
+    transport: SmtpTransport,
+    endpoint: String,
+    username: Option<String>,
+    timeout: Duration,
+    has_extra_ca: bool,
+}
+
+impl std::fmt::Debug for SmtpBackend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpBackend")
+            .field("endpoint", &self.endpoint)
+            .field("username", &self.username)
+            .finish()
+    }
+}
+
+fn config(message: impl Into<String>) -> Error {
+    Error::Config(message.into())
+}
+
+/// `localhost`, or an address in 127.0.0.0/8 or `::1`.
+pub fn is_loopback(host: &str) -> bool {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+impl SmtpBackend {
+    pub fn new(settings: &EmailSettings) -> Result<Self> {
+        let host = settings
+            .host
+            .clone()
+            .filter(|h| !h.trim().is_empty())
+            .ok_or_else(|| config("[email] backend = \"smtp\" needs [email] host"))?;
+        let security = settings.security;
+        let port = settings.port.unwrap_or(security.default_port());
+        if security == Security::None && !is_loopback(&host) {
+            return Err(config(format!(
+                "[email] security = \"none\" would send the password and codes in clear text to {host}; \
+                 it is only allowed towards localhost (use starttls or tls)"
+            )));
+        }
+        let mut tls = TlsParameters::builder(host.clone());
+        let has_extra_ca = settings.ca_file.is_some();
+        if let Some(path) = &settings.ca_file {
+            let pem = std::fs::read(path).map_err(|e| {
+                config(format!(
+                    "[email] ca_file {}: cannot read it: {e}",
+                    path.display()
+                ))
+            })?;
+            let looks_pem = String::from_utf8_lossy(&pem).contains("-----BEGIN CERTIFICATE-----");
+            let cert = Certificate::from_pem(&pem)
+                .ok()
+                .filter(|_| looks_pem)
+                .ok_or_else(|| {
+                    config(format!(
+                        "[email] ca_file {}: not PEM certificates",
+                        path.display()
+                    ))
+                })?;
+            tls = tls.add_root_certificate(cert);
+        }
+        let tls = tls
+            .build_rustls()
+            .map_err(|e| config(format!("[email] TLS settings: {e}")))?;
+        let tls = match security {
+            Security::StartTls => Tls::Required(tls),
+            Security::Tls => Tls::Wrapper(tls),
+            Security::None => Tls::None,
+        };
+        let mut builder = SmtpTransport::builder_dangerous(host.clone())
+            .port(port)
+            .tls(tls)
+            .timeout(Some(settings.timeout));
+        let password = match (&settings.password, &settings.password_file) {
+            (Some(p), _) => Some(p.0.clone()),
+            (None, Some(path)) => Some(read_password_file(path)?),
+            (None, None) => None,
+        };
+        match (&settings.username, password) {
+            (Some(user), Some(password)) => {
+                builder = builder.credentials(Credentials::new(
+                    user.clone(),
+                    password.expose_secret().to_string(),
+                ));
+            }
+            (Some(_), None) => {
+                return Err(config(
+                    "[email] username is set but no password: set USERDB_EMAIL_PASSWORD or [email] password_file",
+                ));
+            }
+            (None, Some(_)) => {
+                return Err(config(
+                    "[email] a password is set but no username: set [email] username",
+                ));
+            }
+            (None, None) => {}
+        }
+        let endpoint = if host.contains(':') && !host.starts_with('[') {
+            format!("[{host}]:{port}")
+        } else {
+            format!("{host}:{port}")
+        };
+        Ok(SmtpBackend {
+            transport: builder.build(),
+            endpoint,
+            username: settings.username.clone(),
+            timeout: settings.timeout,
+            has_extra_ca,
+        })
+    }
+
+    /// One line for a failed send: what, where, and what to check.
+    fn explain(&self, err: &lettre::transport::smtp::Error) -> String {
+        let endpoint = &self.endpoint;
+        let cause = root_cause(err);
+        if err.is_timeout()
+            || cause.contains("timed out")
+            || cause.contains("Resource temporarily unavailable")
+        {
+            return format!(
+                "SMTP server {endpoint} did not answer within {} ([email] timeout)",
+                format_duration(self.timeout)
+            );
+        }
+        if let Some(code) = err.status() {
+            let code = code.to_string();
+            match (code.as_str(), self.username.as_deref()) {
+                ("530" | "534" | "535", None) => {
+                    return format!(
+                        "SMTP server {endpoint} requires authentication ({code}); set [email] username and a password"
+                    );
+                }
+                ("530" | "534" | "535", Some(user)) => {
+                    return format!(
+                        "SMTP server {endpoint} rejected the credentials of {user} ({code}); check [email] username and the password"
+                    );
+                }
+                _ => {}
+            }
+            return format!("SMTP server {endpoint} refused the message: {code} {cause}");
+        }
+        if cause.contains("certificate") || cause.contains("Certificate") || err.is_tls() {
+            let advice = if self.has_extra_ca {
+                "check that [email] ca_file holds the CA that signed the server's certificate"
+            } else {
+                "if the server uses a private CA, set [email] ca_file to its PEM certificate"
+            };
+            return format!("TLS with SMTP server {endpoint} failed: {cause}; {advice}");
+        }
+        if cause.contains("Connection refused") {
+            return format!(
+                "cannot connect to SMTP server {endpoint}: connection refused; check [email] host and port"
+            );
+        }
+        if cause.contains("lookup address") {
+            return format!("cannot find SMTP server {endpoint}: {cause}; check [email] host");
+        }
+        format!("sending through SMTP server {endpoint} failed: {cause}")
+    }
+}
+
+/// The innermost error's text (the useful part of lettre's chain).
+fn root_cause(err: &dyn StdError) -> String {
+    let mut current: &dyn StdError = err;
+    while let Some(next) = current.source() {
+        current = next;
+    }
+    let text = current.to_string();
+    if text.is_empty() {
+        err.to_string()
+    } else {
+        text
+    }
+}
+
+fn read_password_file(path: &std::path::Path) -> Result<secrecy::SecretString> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        config(format!(
+            "[email] password_file {}: cannot read it: {e}",
+            path.display()
+        ))
+    })?;
+    let line = text.lines().next().unwrap_or("").to_string();
+    if line.is_empty() {
+        return Err(config(format!(
+            "[email] password_file {} is empty",
+            path.display()
+        )));
+    }
+    Ok(secrecy::SecretString::from(line))
+}
+
+impl EmailBackend for SmtpBackend {
+    fn send(&self, message: &Message) -> Result<()> {
+        let email = message.to_lettre()?;
+        self.transport
+            .send(&email)
+            .map(|_| ())
+            .map_err(|e| Error::Delivery(self.explain(&e)))
+    }
+
+    fn describe(&self) -> String {
+        format!("smtp://{}", self.endpoint)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(host: &str, security: Security) -> EmailSettings {
+        EmailSettings {
+            host: Some(host.into()),
+            security,
+            ..EmailSettings::default()
+        }
+    }
+
+    #[test]
+    fn plain_text_is_only_allowed_towards_loopback() {
+        for host in ["localhost", "127.0.0.1", "127.1.2.3", "::1", "[::1]"] {
+            assert!(
+                SmtpBackend::new(&settings(host, Security::None)).is_ok(),
+                "{host}"
+            );
+        }
+        let err = SmtpBackend::new(&settings("smtp.example.com", Security::None)).unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::Config);
+        assert!(
+            err.to_string().contains("only allowed towards localhost"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn ports_default_by_security() {
+        let b = SmtpBackend::new(&settings("smtp.example.com", Security::StartTls)).unwrap();
+        assert_eq!(b.describe(), "smtp://smtp.example.com:587");
+        let b = SmtpBackend::new(&settings("smtp.example.com", Security::Tls)).unwrap();
+        assert_eq!(b.describe(), "smtp://smtp.example.com:465");
+    }
+
+    #[test]
+    fn credentials_come_in_pairs() {
+        let mut s = settings("smtp.example.com", Security::StartTls);
+        s.username = Some("me".into());
+        let err = SmtpBackend::new(&s).unwrap_err();
+        assert!(err.to_string().contains("USERDB_EMAIL_PASSWORD"), "{err}");
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("pw");
+        std::fs::write(&file, "s3cret\n").unwrap();
+        s.password_file = Some(file);
+        assert!(SmtpBackend::new(&s).is_ok());
+        s.password_file = Some(dir.path().join("missing"));
+        assert!(
+            SmtpBackend::new(&s)
+                .unwrap_err()
+                .to_string()
+                .contains("password_file")
+        );
+    }
+
+    #[test]
+    fn a_ca_file_must_hold_pem_certificates() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("ca.pem");
+        std::fs::write(&file, "not a certificate").unwrap();
+        let mut s = settings("smtp.example.com", Security::StartTls);
+        s.ca_file = Some(file);
+        let err = SmtpBackend::new(&s).unwrap_err();
+        assert!(err.to_string().contains("ca_file"), "{err}");
+    }
+}

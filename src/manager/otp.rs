@@ -1,0 +1,597 @@
+//! One-time codes in the manager: who may get one, when, and whether a typed code
+//! is right. Storage keeps the codes (HMACs) and the send history; this decides.
+
+use std::time::Duration;
+
+use jiff::{SignedDuration, Timestamp};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Serialize;
+
+use super::UserManager;
+use crate::clock::serde_timestamp;
+use crate::email::Mailer;
+use crate::error::{Error, Result};
+use crate::otp::{
+    OtpFailure, OtpSettings, Purpose, SEND_WINDOW, SecretKey, TemplateValues, generate_code,
+    normalize_code, render,
+};
+use crate::storage::{AuditEntry, NewOtpCode, OtpCode, OtpStore, OtpVerdict, OtpWrite, UserStore};
+use crate::user::User;
+
+/// What the manager needs to issue and check codes: the limits and the key.
+pub struct OneTimeCodes {
+    pub settings: OtpSettings,
+    pub key: SecretKey,
+}
+
+/// A code that left: to whom, for what, until when (never the code).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct OtpSent {
+    pub email: String,
+    pub purpose: String,
+    #[serde(with = "serde_timestamp")]
+    pub expires_at: Timestamp,
+    pub message_id: String,
+}
+
+fn signed(d: Duration) -> SignedDuration {
+    SignedDuration::try_from(d).unwrap_or(SignedDuration::MAX)
+}
+
+/// Time left until `then`, as a std duration (zero if past).
+fn until(now: Timestamp, then: Timestamp) -> Duration {
+    Duration::try_from(then.duration_since(now)).unwrap_or(Duration::ZERO)
+}
+
+/// The rate limits: a send of `purpose` at `now`, given the sends of the last hour.
+fn check_send_limits(
+    settings: &OtpSettings,
+    email: &str,
+    purpose: Purpose,
+    now: Timestamp,
+    sends: &[(String, Timestamp)],
+) -> Result<()> {
+    let last_same = sends
+        .iter()
+        .filter(|(p, _)| p == purpose.as_str())
+        .map(|(_, at)| *at)
+        .max();
+    if let Some(last) = last_same {
+        let ready = last
+            .saturating_add(signed(settings.resend_cooldown))
+            .unwrap_or(last);
+        if ready > now {
+            return Err(Error::OtpRateLimited {
+                limit: "resend_cooldown",
+                reason: format!(
+                    "a {purpose} code was sent to {email} less than {} ago ([otp] resend_cooldown)",
+                    crate::otp::human_wait(settings.resend_cooldown)
+                ),
+                retry_after: until(now, ready),
+                retry_at: ready,
+            });
+        }
+    }
+    let window = signed(SEND_WINDOW);
+    let mut recent: Vec<Timestamp> = sends
+        .iter()
+        .map(|(_, at)| *at)
+        .filter(|at| at.saturating_add(window).is_ok_and(|end| end > now))
+        .collect();
+    let cap = settings.max_sends_per_hour as usize;
+    if recent.len() >= cap {
+        recent.sort();
+        // The send that must age out of the window before another is allowed.
+        let oldest = recent[recent.len() - cap];
+        let ready = oldest.saturating_add(window).unwrap_or(oldest);
+        return Err(Error::OtpRateLimited {
+            limit: "max_sends_per_hour",
+            reason: format!(
+                "{} codes were sent to {email} in the last hour ([otp] max_sends_per_hour)",
+                recent.len()
+            ),
+            retry_after: until(now, ready),
+            retry_at: ready,
+        });
+    }
+    Ok(())
+}
+
+impl<S: UserStore + OtpStore> UserManager<S> {
+    /// Sends a new code of `purpose` to an active user, within the limits. The code
+    /// is stored (as an HMAC, replacing the previous one of that purpose) only after
+    /// the backend accepted the message; a send that failed does not count.
+    pub fn send_otp(
+        &mut self,
+        email: &str,
+        purpose: Purpose,
+        codes: &OneTimeCodes,
+        mailer: &Mailer,
+    ) -> Result<OtpSent> {
+        let user = self.get_user(email)?;
+        let settings = &codes.settings;
+        let refuse = |this: &mut Self, reason: String, err: Error| -> Result<OtpSent> {
+            let audit = [this.audit("otp_send_refused", format!("purpose={purpose}, {reason}"))];
+            this.store
+                .record(Some(user.id), Some(&user.email), &audit)?;
+            Err(err)
+        };
+        if !user.is_active {
+            return refuse(
+                self,
+                "inactive user".into(),
+                Error::InactiveUser(user.email.clone()),
+            );
+        }
+        let now = self.clock.now();
+        let since = now.saturating_sub(signed(SEND_WINDOW)).unwrap_or(now);
+        let check = |sends: &[(String, Timestamp)]| {
+            check_send_limits(settings, &user.email, purpose, now, sends)
+        };
+        let send_id = match self
+            .store
+            .begin_otp_send(user.id, purpose.as_str(), now, since, &check)
+        {
+            Ok(id) => id,
+            Err(err @ Error::OtpRateLimited { limit, .. }) => {
+                return refuse(self, format!("rate limited ({limit})"), err);
+            }
+            Err(err) => return Err(err),
+        };
+
+        let code = generate_code(settings.digits);
+        let expires_at = now.saturating_add(signed(settings.ttl)).unwrap_or(now);
+        let values = TemplateValues {
+            code: code.expose_secret(),
+            ttl: settings.ttl,
+            purpose,
+            email: &user.email,
+        };
+        let subject = render(&settings.subject, &values);
+        let body = render(&settings.body, &values);
+        let message = match mailer.send(&user.email, &subject, &body, now) {
+            Ok(message) => message,
+            Err(err) => {
+                let audit = [self.audit(
+                    "otp_send_failed",
+                    format!(
+                        "purpose={purpose}, via {}: {err}",
+                        mailer.backend.describe()
+                    ),
+                )];
+                self.store
+                    .cancel_otp_send(send_id, user.id, &user.email, &audit)?;
+                return Err(err);
+            }
+        };
+        let record = NewOtpCode {
+            user_id: user.id,
+            purpose: purpose.as_str(),
+            code_mac: codes.key.code_mac(user.id, purpose, code.expose_secret()),
+            created_at: now,
+            expires_at,
+        };
+        let audit = [self.audit(
+            "otp_sent",
+            format!(
+                "purpose={purpose}, via {}, message {}",
+                mailer.backend.describe(),
+                message.message_id
+            ),
+        )];
+        self.store.save_otp(&record, &user.email, &audit)?;
+        Ok(OtpSent {
+            email: user.email,
+            purpose: purpose.as_str().to_string(),
+            expires_at,
+            message_id: message.message_id,
+        })
+    }
+
+    /// Checks and consumes a code. Right: the code is used up (and for
+    /// `verify-email` the address is marked verified). Otherwise
+    /// [`Error::OtpRejected`] says why: no code, wrong (a try is counted), expired,
+    /// used, or locked after too many wrong tries.
+    pub fn verify_otp(
+        &mut self,
+        email: &str,
+        purpose: Purpose,
+        code: &SecretString,
+        codes: &OneTimeCodes,
+    ) -> Result<User> {
+        let user = self.get_user(email)?;
+        if !user.is_active {
+            let audit = [self.audit(
+                "otp_failed",
+                format!("purpose={purpose}, reason=inactive_user"),
+            )];
+            self.store
+                .record(Some(user.id), Some(&user.email), &audit)?;
+            return Err(Error::InactiveUser(user.email.clone()));
+        }
+        let now = self.clock.now();
+        let typed = zeroize::Zeroizing::new(normalize_code(code.expose_secret()));
+        let max_attempts = codes.settings.max_attempts;
+        let actor = self.actor.clone();
+        let entry = |event: &'static str, detail: String| AuditEntry {
+            at: now,
+            actor: actor.clone(),
+            event,
+            detail,
+        };
+        let (user_id, user_email) = (user.id, user.email.clone());
+        let judge = |stored: Option<&OtpCode>| -> OtpVerdict<Result<()>> {
+            let fail = |write, reason: OtpFailure| OtpVerdict {
+                write,
+                audit: vec![entry(
+                    "otp_failed",
+                    format!("purpose={purpose}, reason={}", reason.as_str()),
+                )],
+                result: Err(Error::OtpRejected {
+                    email: user_email.clone(),
+                    purpose,
+                    reason,
+                }),
+            };
+            let Some(stored) = stored else {
+                return fail(OtpWrite::Nothing, OtpFailure::NoCode);
+            };
+            if stored.used_at.is_some() {
+                return fail(OtpWrite::Nothing, OtpFailure::Used);
+            }
+            if stored.attempts >= max_attempts {
+                return fail(OtpWrite::Nothing, OtpFailure::Locked);
+            }
+            if now >= stored.expires_at {
+                return fail(OtpWrite::Nothing, OtpFailure::Expired);
+            }
+            if !codes
+                .key
+                .code_matches(user_id, purpose, &typed, &stored.code_mac)
+            {
+                let tries_left = max_attempts.saturating_sub(stored.attempts + 1);
+                return fail(OtpWrite::CountFailure, OtpFailure::Wrong { tries_left });
+            }
+            OtpVerdict {
+                write: OtpWrite::Consume {
+                    used_at: now,
+                    verified_at: (purpose == Purpose::VerifyEmail).then_some(now),
+                },
+                audit: vec![entry("otp_verified", format!("purpose={purpose}"))],
+                result: Ok(()),
+            }
+        };
+        self.store
+            .judge_otp(user.id, &user.email, purpose.as_str(), judge)??;
+        self.get_user(&user.email)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+    use crate::clock::Clock;
+    use crate::config::PasswordSettings;
+    use crate::email::{EmailBackend, MemoryBackend, Message};
+    use crate::password::{Argon2Params, PasswordPolicy};
+    use crate::storage::SqliteStore;
+    use crate::user::NewUser;
+
+    /// A clock the test moves by hand.
+    struct MovableClock(Mutex<Timestamp>);
+
+    impl Clock for MovableClock {
+        fn now(&self) -> Timestamp {
+            *self.0.lock().unwrap()
+        }
+    }
+
+    struct Fixture {
+        _dir: tempfile::TempDir,
+        manager: UserManager<SqliteStore>,
+        clock: Arc<MovableClock>,
+        outbox: MemoryBackend,
+        mailer: Mailer,
+        codes: OneTimeCodes,
+    }
+
+    impl Fixture {
+        fn advance(&self, secs: i64) {
+            let mut now = self.clock.0.lock().unwrap();
+            *now = now.checked_add(SignedDuration::from_secs(secs)).unwrap();
+        }
+
+        fn send(&mut self, purpose: Purpose) -> Result<OtpSent> {
+            self.manager
+                .send_otp("ada@example.com", purpose, &self.codes, &self.mailer)
+        }
+
+        /// The code in the last message sent.
+        fn last_code(&self) -> String {
+            let messages = self.outbox.messages();
+            let body = &messages.last().expect("a message").body;
+            body.split_whitespace()
+                .find(|w| w.len() == 6 && w.bytes().all(|b| b.is_ascii_digit()))
+                .expect("a code in the body")
+                .to_string()
+        }
+
+        fn verify(&mut self, purpose: Purpose, code: &str) -> Result<User> {
+            self.manager.verify_otp(
+                "ada@example.com",
+                purpose,
+                &SecretString::from(code.to_string()),
+                &self.codes,
+            )
+        }
+
+        fn events(&self) -> Vec<String> {
+            let conn = rusqlite::Connection::open(self.manager.store().path()).unwrap();
+            let mut stmt = conn
+                .prepare("SELECT event || ' ' || detail FROM audit_log ORDER BY id")
+                .unwrap();
+            stmt.query_map([], |r| r.get(0))
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap()
+        }
+    }
+
+    fn fixture() -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(
+            &dir.path().join("db.sqlite3"),
+            std::time::Duration::from_secs(5),
+        )
+        .unwrap();
+        let settings = PasswordSettings {
+            argon2: Argon2Params {
+                memory_cost: 64,
+                time_cost: 1,
+                parallelism: 1,
+            },
+            policy: PasswordPolicy::default(),
+        };
+        let clock = Arc::new(MovableClock(Mutex::new(
+            "2026-01-02T03:04:05Z".parse().unwrap(),
+        )));
+        let mut manager = UserManager::new(store, &settings, clock.clone(), "tester").unwrap();
+        manager
+            .create_user(
+                NewUser::new("ada@example.com"),
+                None,
+                crate::Validation::Skip,
+            )
+            .unwrap();
+        let outbox = MemoryBackend::default();
+        let mailer = Mailer::new(Box::new(outbox.clone()), "noreply@example.com");
+        let codes = OneTimeCodes {
+            settings: OtpSettings::default(),
+            key: SecretKey::new("a test key that is at least 32 characters", "test").unwrap(),
+        };
+        Fixture {
+            _dir: dir,
+            manager,
+            clock,
+            outbox,
+            mailer,
+            codes,
+        }
+    }
+
+    fn failure(result: Result<User>) -> OtpFailure {
+        match result {
+            Err(Error::OtpRejected { reason, .. }) => reason,
+            other => panic!("expected a rejection, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_sent_code_verifies_once_and_marks_the_address_verified() {
+        let mut f = fixture();
+        let sent = f.send(Purpose::VerifyEmail).unwrap();
+        assert_eq!(sent.expires_at.to_string(), "2026-01-02T03:14:05Z");
+        let code = f.last_code();
+        let user = f.verify(Purpose::VerifyEmail, &code).unwrap();
+        assert_eq!(user.email_verified_at, Some(f.clock.now()));
+        assert_eq!(
+            failure(f.verify(Purpose::VerifyEmail, &code)),
+            OtpFailure::Used
+        );
+        let events = f.events().join("\n");
+        assert!(events.contains("otp_sent purpose=verify-email, via memory"));
+        assert!(events.contains("otp_verified purpose=verify-email"));
+        assert!(events.contains("otp_failed purpose=verify-email, reason=used"));
+        assert!(
+            !events.contains(&code),
+            "the audit log never holds the code"
+        );
+    }
+
+    #[test]
+    fn only_the_hmac_is_stored() {
+        let mut f = fixture();
+        f.send(Purpose::Login).unwrap();
+        let code = f.last_code();
+        let conn = rusqlite::Connection::open(f.manager.store().path()).unwrap();
+        let stored: String = conn
+            .query_row("SELECT code_mac FROM otp_codes", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(stored, f.codes.key.code_mac(1, Purpose::Login, &code));
+        assert!(!stored.contains(&code));
+    }
+
+    #[test]
+    fn a_code_proves_only_its_own_purpose_and_login_does_not_verify_the_address() {
+        let mut f = fixture();
+        f.send(Purpose::Login).unwrap();
+        let code = f.last_code();
+        assert_eq!(
+            failure(f.verify(Purpose::VerifyEmail, &code)),
+            OtpFailure::NoCode
+        );
+        let user = f.verify(Purpose::Login, &code).unwrap();
+        assert_eq!(user.email_verified_at, None);
+    }
+
+    #[test]
+    fn a_code_expires_after_its_lifetime() {
+        let mut f = fixture();
+        f.send(Purpose::VerifyEmail).unwrap();
+        let code = f.last_code();
+        f.advance(600);
+        assert_eq!(
+            failure(f.verify(Purpose::VerifyEmail, &code)),
+            OtpFailure::Expired
+        );
+    }
+
+    #[test]
+    fn five_wrong_tries_lock_the_code_even_against_the_right_one() {
+        let mut f = fixture();
+        f.send(Purpose::VerifyEmail).unwrap();
+        let code = f.last_code();
+        let wrong = if code == "000000" { "000001" } else { "000000" };
+        for left in (0..5).rev() {
+            assert_eq!(
+                failure(f.verify(Purpose::VerifyEmail, wrong)),
+                OtpFailure::Wrong { tries_left: left }
+            );
+        }
+        assert_eq!(
+            failure(f.verify(Purpose::VerifyEmail, &code)),
+            OtpFailure::Locked
+        );
+    }
+
+    #[test]
+    fn a_new_code_replaces_the_old_one_and_resets_the_tries() {
+        let mut f = fixture();
+        f.send(Purpose::VerifyEmail).unwrap();
+        let old = f.last_code();
+        f.advance(60);
+        f.send(Purpose::VerifyEmail).unwrap();
+        let new = f.last_code();
+        if old != new {
+            assert!(matches!(
+                failure(f.verify(Purpose::VerifyEmail, &old)),
+                OtpFailure::Wrong { tries_left: 4 }
+            ));
+        }
+        f.verify(Purpose::VerifyEmail, &new).unwrap();
+    }
+
+    #[test]
+    fn the_cooldown_is_per_purpose_and_says_when_to_retry() {
+        let mut f = fixture();
+        f.send(Purpose::VerifyEmail).unwrap();
+        f.advance(20);
+        match f.send(Purpose::VerifyEmail) {
+            Err(Error::OtpRateLimited { retry_after, .. }) => {
+                assert_eq!(retry_after, Duration::from_secs(40))
+            }
+            other => panic!("{other:?}"),
+        }
+        f.send(Purpose::Login).unwrap();
+        f.advance(40);
+        f.send(Purpose::VerifyEmail).unwrap();
+        assert_eq!(f.outbox.messages().len(), 3);
+    }
+
+    #[test]
+    fn at_most_five_sends_an_hour_per_user() {
+        let mut f = fixture();
+        for _ in 0..5 {
+            f.send(Purpose::VerifyEmail).unwrap();
+            f.advance(60);
+        }
+        // 03:09:05 now; the first send (03:04:05) leaves the window at 04:04:05.
+        let err = f.send(Purpose::Login).unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::Refused);
+        assert!(err.to_string().contains("5 codes were sent"), "{err}");
+        assert!(err.to_string().contains("try again in 55m"), "{err}");
+        assert_eq!(f.outbox.messages().len(), 5);
+        f.advance(55 * 60);
+        f.send(Purpose::Login).unwrap();
+        let events = f.events().join("\n");
+        assert!(
+            events.contains("otp_send_refused purpose=login, rate limited (max_sends_per_hour)")
+        );
+    }
+
+    /// A backend that refuses everything, as an unreachable server would.
+    struct Refusing;
+
+    impl EmailBackend for Refusing {
+        fn send(&self, _: &Message) -> Result<()> {
+            Err(Error::Delivery("connection refused".into()))
+        }
+        fn describe(&self) -> String {
+            "nowhere".into()
+        }
+    }
+
+    #[test]
+    fn a_code_that_never_left_is_not_live_and_does_not_count() {
+        let mut f = fixture();
+        let refusing = Mailer::new(Box::new(Refusing), "noreply@example.com");
+        for _ in 0..6 {
+            let err = f
+                .manager
+                .send_otp("ada@example.com", Purpose::VerifyEmail, &f.codes, &refusing)
+                .unwrap_err();
+            assert_eq!(err.kind(), crate::ErrorKind::Delivery);
+        }
+        assert_eq!(
+            failure(f.verify(Purpose::VerifyEmail, "123456")),
+            OtpFailure::NoCode
+        );
+        // No cooldown or cap was used up by the failures.
+        f.send(Purpose::VerifyEmail).unwrap();
+        assert!(
+            f.events()
+                .join("\n")
+                .contains("otp_send_failed purpose=verify-email, via nowhere: connection refused")
+        );
+    }
+
+    #[test]
+    fn inactive_and_unknown_users_get_no_email() {
+        let mut f = fixture();
+        let err = f
+            .manager
+            .send_otp("bob@example.com", Purpose::Login, &f.codes, &f.mailer)
+            .unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::NotFound);
+        f.manager
+            .update_user(
+                "ada@example.com",
+                &crate::UserChanges {
+                    is_active: Some(false),
+                    ..Default::default()
+                },
+                false,
+            )
+            .unwrap();
+        let err = f.send(Purpose::Login).unwrap_err();
+        assert!(matches!(err, Error::InactiveUser(_)));
+        assert!(f.outbox.messages().is_empty());
+    }
+
+    #[test]
+    fn codes_can_be_longer_and_typed_with_spaces() {
+        let mut f = fixture();
+        f.codes.settings.digits = 8;
+        f.send(Purpose::Login).unwrap();
+        let body = f.outbox.messages()[0].body.clone();
+        let code = body
+            .split_whitespace()
+            .find(|w| w.len() == 8 && w.bytes().all(|b| b.is_ascii_digit()))
+            .unwrap()
+            .to_string();
+        let typed = format!(" {} {}\n", &code[..4], &code[4..]);
+        f.verify(Purpose::Login, &typed).unwrap();
+    }
+}

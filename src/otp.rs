@@ -1,0 +1,520 @@
+//! One-time codes sent by email: what a code is (digits from a CSPRNG), how it is
+//! stored (HMAC-SHA256 under a key kept outside the database), its limits, and the
+//! message that carries it. The rules that use them live in the manager.
+
+use std::fs::{DirBuilder, OpenOptions};
+use std::io::Write;
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use hmac::{KeyInit, Mac};
+use rand::RngExt;
+use secrecy::{ExposeSecret, SecretString};
+use subtle::ConstantTimeEq;
+
+use crate::error::{Error, Result};
+
+type HmacSha256 = hmac::Hmac<sha2::Sha256>;
+
+/// What a code is for: a code of one purpose never proves another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Purpose {
+    VerifyEmail,
+    Login,
+    PasswordReset,
+}
+
+impl Purpose {
+    pub const ALL: [Purpose; 3] = [Purpose::VerifyEmail, Purpose::Login, Purpose::PasswordReset];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Purpose::VerifyEmail => "verify-email",
+            Purpose::Login => "login",
+            Purpose::PasswordReset => "password-reset",
+        }
+    }
+
+    /// What the code does, for the message ("verify your email address").
+    pub fn action(self) -> &'static str {
+        match self {
+            Purpose::VerifyEmail => "verify your email address",
+            Purpose::Login => "sign in",
+            Purpose::PasswordReset => "reset your password",
+        }
+    }
+}
+
+impl std::fmt::Display for Purpose {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Purpose {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
+        Purpose::ALL
+            .into_iter()
+            .find(|p| p.as_str() == s)
+            .ok_or_else(|| format!("{s:?} is not a purpose (verify-email, login, password-reset)"))
+    }
+}
+
+pub const MIN_DIGITS: u32 = 6;
+pub const MAX_DIGITS: u32 = 10;
+
+pub const DEFAULT_SUBJECT: &str = "Your one-time code";
+pub const DEFAULT_BODY: &str = "Your one-time code to {action} is:\n\n    {code}\n\n\
+It is valid for {minutes} minutes and works once.\n\
+If you did not ask for it, you can ignore this message.\n";
+
+/// `[otp]`: the shape of codes and every limit on them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OtpSettings {
+    /// Digits per code, 6 to 10.
+    pub digits: u32,
+    /// How long a code is valid.
+    pub ttl: Duration,
+    /// Wrong tries a code survives; the last one kills it.
+    pub max_attempts: u32,
+    /// The least time between two sends of the same purpose to a user.
+    pub resend_cooldown: Duration,
+    /// Sends to a user (any purpose) in any hour.
+    pub max_sends_per_hour: u32,
+    /// Templates: `{code}`, `{minutes}`, `{action}`, `{purpose}`, `{email}`.
+    pub subject: String,
+    pub body: String,
+}
+
+impl Default for OtpSettings {
+    fn default() -> Self {
+        OtpSettings {
+            digits: 6,
+            ttl: Duration::from_secs(600),
+            max_attempts: 5,
+            resend_cooldown: Duration::from_secs(60),
+            max_sends_per_hour: 5,
+            subject: DEFAULT_SUBJECT.to_string(),
+            body: DEFAULT_BODY.to_string(),
+        }
+    }
+}
+
+/// The window of [`OtpSettings::max_sends_per_hour`].
+pub const SEND_WINDOW: Duration = Duration::from_secs(3600);
+
+const PLACEHOLDERS: [&str; 5] = ["code", "minutes", "action", "purpose", "email"];
+
+/// Checks a message template: only known `{placeholders}`, and `{code}` where the
+/// code must appear.
+pub fn check_template(template: &str, needs_code: bool) -> std::result::Result<(), String> {
+    let mut rest = template;
+    while let Some(start) = rest.find('{') {
+        let after = &rest[start + 1..];
+        let Some(end) = after.find('}') else {
+            return Err("has a `{` without a closing `}`".to_string());
+        };
+        let name = &after[..end];
+        if !PLACEHOLDERS.contains(&name) {
+            return Err(format!(
+                "unknown placeholder {{{name}}} (use {})",
+                PLACEHOLDERS.map(|p| format!("{{{p}}}")).join(", ")
+            ));
+        }
+        rest = &after[end + 1..];
+    }
+    if needs_code && !template.contains("{code}") {
+        return Err("must contain {code}".to_string());
+    }
+    Ok(())
+}
+
+/// The values a template is filled with.
+pub struct TemplateValues<'a> {
+    pub code: &'a str,
+    pub ttl: Duration,
+    pub purpose: Purpose,
+    pub email: &'a str,
+}
+
+/// Fills a template checked by [`check_template`].
+pub fn render(template: &str, values: &TemplateValues) -> String {
+    let minutes = values.ttl.as_secs().div_ceil(60).to_string();
+    template
+        .replace("{minutes}", &minutes)
+        .replace("{action}", values.purpose.action())
+        .replace("{purpose}", values.purpose.as_str())
+        .replace("{email}", values.email)
+        .replace("{code}", values.code)
+}
+
+/// A fresh code: `digits` decimal digits, uniform over all 10^digits values (rand's
+/// range sampling rejects rather than taking a modulo), from the OS-seeded CSPRNG.
+pub fn generate_code(digits: u32) -> SecretString {
+    let digits = digits.clamp(MIN_DIGITS, MAX_DIGITS);
+    let value: u64 = rand::rng().random_range(0..10u64.pow(digits));
+    SecretString::from(format!("{value:0width$}", width = digits as usize))
+}
+
+/// A code as typed: surrounding blanks, and spaces or dashes between groups
+/// ("123 456", "123-456"), are ignored.
+pub fn normalize_code(typed: &str) -> String {
+    typed
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .collect()
+}
+
+/// Why a code was not accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OtpFailure {
+    /// No code of this purpose was ever sent (or it was replaced by nothing).
+    NoCode,
+    /// Not the code; `tries_left` more wrong tries are allowed (0: now locked).
+    Wrong {
+        tries_left: u32,
+    },
+    Expired,
+    Used,
+    /// Too many wrong tries: the code is dead.
+    Locked,
+}
+
+impl OtpFailure {
+    /// The short reason, for the audit log and `--json`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OtpFailure::NoCode => "no_code",
+            OtpFailure::Wrong { tries_left: 0 } => "wrong_now_locked",
+            OtpFailure::Wrong { .. } => "wrong",
+            OtpFailure::Expired => "expired",
+            OtpFailure::Used => "used",
+            OtpFailure::Locked => "locked",
+        }
+    }
+
+    /// One line for the operator.
+    pub fn describe(self, email: &str, purpose: Purpose) -> String {
+        match self {
+            OtpFailure::NoCode => format!("no {purpose} code was sent to {email}"),
+            OtpFailure::Wrong { tries_left: 0 } => {
+                format!("wrong {purpose} code for {email}; no tries left, the code is now locked")
+            }
+            OtpFailure::Wrong { tries_left: 1 } => {
+                format!("wrong {purpose} code for {email}; 1 try left")
+            }
+            OtpFailure::Wrong { tries_left } => {
+                format!("wrong {purpose} code for {email}; {tries_left} tries left")
+            }
+            OtpFailure::Expired => format!("the {purpose} code for {email} has expired"),
+            OtpFailure::Used => format!("the {purpose} code for {email} was already used"),
+            OtpFailure::Locked => {
+                format!("the {purpose} code for {email} is locked after too many wrong tries")
+            }
+        }
+    }
+
+    /// True when only a new code can help.
+    pub fn needs_new_code(self) -> bool {
+        !matches!(self, OtpFailure::Wrong { tries_left } if tries_left > 0)
+    }
+}
+
+/// A wait as people read it: `40s`, `12m`, `12m 5s`, `1h 2m`.
+pub fn human_wait(d: Duration) -> String {
+    let secs = d.as_secs() + u64::from(d.subsec_nanos() > 0);
+    let (h, m, s) = (secs / 3600, secs % 3600 / 60, secs % 60);
+    match (h, m, s) {
+        (0, 0, s) => format!("{s}s"),
+        (0, m, 0) => format!("{m}m"),
+        (0, m, s) => format!("{m}m {s}s"),
+        (h, 0, _) => format!("{h}h"),
+        (h, m, _) => format!("{h}h {m}m"),
+    }
+}
+
+/// The least length of a secret key, in characters.
+pub const MIN_KEY_LEN: usize = 32;
+pub const SECRET_KEY_ENV: &str = "USERDB_SECRET_KEY";
+pub const SECRET_KEY_FILE: &str = "secret.key";
+
+/// The key codes are stored under. Kept outside the database, so a copy of the
+/// database alone does not let anyone test guesses offline.
+pub struct SecretKey(SecretString);
+
+impl std::fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretKey(..)")
+    }
+}
+
+impl SecretKey {
+    /// A key from text (the environment, a file): at least [`MIN_KEY_LEN`] characters.
+    pub fn new(text: &str, origin: &str) -> Result<Self> {
+        let text = text.trim();
+        if text.chars().count() < MIN_KEY_LEN {
+            return Err(Error::Config(format!(
+                "the secret key in {origin} is too short: it needs at least {MIN_KEY_LEN} characters"
+            )));
+        }
+        Ok(SecretKey(SecretString::from(text.to_string())))
+    }
+
+    /// `USERDB_SECRET_KEY` when given, else the key file (created on first use).
+    pub fn load(env_value: Option<String>, file: Option<&Path>) -> Result<Self> {
+        if let Some(text) = env_value.filter(|v| !v.is_empty()) {
+            return SecretKey::new(&text, SECRET_KEY_ENV);
+        }
+        let file = file.ok_or_else(|| {
+            Error::Config(format!(
+                "no home directory for the secret key file; set {SECRET_KEY_ENV}"
+            ))
+        })?;
+        SecretKey::load_or_create_file(file)
+    }
+
+    /// Reads the key file, refusing one that others can read; creates it (mode 0600,
+    /// 32 random bytes as hex) when missing. Two processes creating it at once agree
+    /// on one key: the file appears whole, by a hard link, or not at all.
+    pub fn load_or_create_file(path: &Path) -> Result<Self> {
+        match std::fs::metadata(path) {
+            Ok(meta) => {
+                if meta.mode() & 0o077 != 0 {
+                    return Err(Error::Config(format!(
+                        "the secret key file {} can be read by others (mode {:o}); run `chmod 600 {}`",
+                        path.display(),
+                        meta.mode() & 0o777,
+                        path.display()
+                    )));
+                }
+                let text = std::fs::read_to_string(path).map_err(|e| {
+                    Error::io(
+                        format!("cannot read the secret key file {}", path.display()),
+                        e,
+                    )
+                })?;
+                SecretKey::new(&text, &path.display().to_string())
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                create_key_file(path)?;
+                SecretKey::load_or_create_file(path)
+            }
+            Err(e) => Err(Error::io(
+                format!("cannot read the secret key file {}", path.display()),
+                e,
+            )),
+        }
+    }
+
+    /// The stored form of a code: HMAC-SHA256 over the user, the purpose and the
+    /// code, as hex. Binding the user and purpose means a stored value cannot be
+    /// moved to another row.
+    pub fn code_mac(&self, user_id: i64, purpose: Purpose, code: &str) -> String {
+        let mut mac = HmacSha256::new_from_slice(self.0.expose_secret().as_bytes())
+            .expect("HMAC takes keys of any length");
+        mac.update(format!("userdb-otp:{user_id}:{}:{code}", purpose.as_str()).as_bytes());
+        hex(&mac.finalize().into_bytes())
+    }
+
+    /// True when `code` is the one whose MAC is `stored`, compared in constant time.
+    pub fn code_matches(&self, user_id: i64, purpose: Purpose, code: &str, stored: &str) -> bool {
+        let candidate = self.code_mac(user_id, purpose, code);
+        candidate.as_bytes().ct_eq(stored.as_bytes()).into()
+    }
+}
+
+/// Where the key file lives: beside the default config file.
+pub fn default_key_path() -> Option<PathBuf> {
+    crate::config::default_config_path()
+        .and_then(|p| p.parent().map(|dir| dir.join(SECRET_KEY_FILE)))
+}
+
+fn create_key_file(path: &Path) -> Result<()> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty());
+    if let Some(dir) = dir.filter(|d| !d.exists()) {
+        DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(|e| Error::io(format!("cannot create directory {}", dir.display()), e))?;
+    }
+    let mut bytes = [0u8; 32];
+    rand::rng().fill(&mut bytes[..]);
+    let text = zeroize::Zeroizing::new(format!("{}\n", hex(&bytes)));
+    let tmp = path.with_extension(format!("tmp.{}", std::process::id()));
+    let write = || -> std::io::Result<()> {
+        let mut file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&tmp)?;
+        file.write_all(text.as_bytes())?;
+        file.sync_all()
+    };
+    let result = write().and_then(|_| match std::fs::hard_link(&tmp, path) {
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        other => other,
+    });
+    let _ = std::fs::remove_file(&tmp);
+    result.map_err(|e| {
+        Error::io(
+            format!("cannot create the secret key file {}", path.display()),
+            e,
+        )
+    })
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    #[test]
+    fn codes_have_the_configured_number_of_digits() {
+        for digits in MIN_DIGITS..=MAX_DIGITS {
+            for _ in 0..50 {
+                let code = generate_code(digits);
+                let code = code.expose_secret();
+                assert_eq!(code.len(), digits as usize, "{code}");
+                assert!(code.bytes().all(|b| b.is_ascii_digit()), "{code}");
+            }
+        }
+    }
+
+    #[test]
+    fn every_digit_is_equally_likely_in_every_position() {
+        // 60,000 codes: each (position, digit) cell expects 6,000. A chi-square over
+        // the 60 cells with 54 degrees of freedom exceeds 110 with probability < 1e-5.
+        let mut counts: HashMap<(usize, u8), u32> = HashMap::new();
+        let n = 10_000;
+        for _ in 0..n {
+            let code = generate_code(6);
+            for (i, b) in code.expose_secret().bytes().enumerate() {
+                *counts.entry((i, b)).or_default() += 1;
+            }
+        }
+        assert_eq!(counts.len(), 60, "every digit appears in every position");
+        let expected = f64::from(n) / 10.0;
+        let chi2: f64 = counts
+            .values()
+            .map(|&c| (f64::from(c) - expected).powi(2) / expected)
+            .sum();
+        assert!(chi2 < 110.0, "chi-square {chi2}");
+    }
+
+    #[test]
+    fn leading_zeros_are_kept() {
+        let mut saw_leading_zero = false;
+        for _ in 0..2000 {
+            let code = generate_code(6);
+            assert_eq!(code.expose_secret().len(), 6);
+            saw_leading_zero |= code.expose_secret().starts_with('0');
+        }
+        assert!(saw_leading_zero, "about 200 of 2000 codes start with 0");
+    }
+
+    fn key() -> SecretKey {
+        SecretKey::new("0123456789abcdef0123456789abcdef", "test").unwrap()
+    }
+
+    #[test]
+    fn the_stored_form_is_an_hmac_bound_to_user_and_purpose() {
+        let key = key();
+        let mac = key.code_mac(1, Purpose::Login, "123456");
+        assert_eq!(mac.len(), 64);
+        assert!(!mac.contains("123456"));
+        assert!(key.code_matches(1, Purpose::Login, "123456", &mac));
+        assert!(!key.code_matches(1, Purpose::Login, "123457", &mac));
+        assert!(!key.code_matches(2, Purpose::Login, "123456", &mac));
+        assert!(!key.code_matches(1, Purpose::VerifyEmail, "123456", &mac));
+        let other = SecretKey::new("another key that is long enough to use", "test").unwrap();
+        assert!(!other.code_matches(1, Purpose::Login, "123456", &mac));
+        assert_ne!(format!("{key:?}"), "");
+        assert!(!format!("{key:?}").contains("0123"));
+    }
+
+    #[test]
+    fn a_short_key_is_refused_with_a_clear_message() {
+        let err = SecretKey::new("short", "USERDB_SECRET_KEY").unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::Config);
+        assert_eq!(
+            err.to_string(),
+            "the secret key in USERDB_SECRET_KEY is too short: it needs at least 32 characters"
+        );
+    }
+
+    #[test]
+    fn the_key_file_is_created_once_with_mode_0600_and_then_reused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/secret.key");
+        let first = SecretKey::load(None, Some(&path)).unwrap();
+        let meta = std::fs::metadata(&path).unwrap();
+        assert_eq!(meta.mode() & 0o777, 0o600);
+        let second = SecretKey::load(None, Some(&path)).unwrap();
+        let mac = first.code_mac(1, Purpose::Login, "000000");
+        assert!(second.code_matches(1, Purpose::Login, "000000", &mac));
+        // The environment wins over the file.
+        let env = SecretKey::load(Some("e".repeat(40)), Some(&path)).unwrap();
+        assert!(!env.code_matches(1, Purpose::Login, "000000", &mac));
+    }
+
+    #[test]
+    fn a_key_file_others_can_read_is_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("secret.key");
+        std::fs::write(&path, "k".repeat(64)).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let err = SecretKey::load(None, Some(&path)).unwrap_err();
+        assert!(err.to_string().contains("chmod 600"), "{err}");
+    }
+
+    #[test]
+    fn typed_codes_ignore_spaces_and_dashes() {
+        assert_eq!(normalize_code(" 123 456\n"), "123456");
+        assert_eq!(normalize_code("123-456"), "123456");
+    }
+
+    #[test]
+    fn templates_name_known_placeholders_only() {
+        assert!(check_template(DEFAULT_BODY, true).is_ok());
+        assert!(check_template(DEFAULT_SUBJECT, false).is_ok());
+        assert_eq!(
+            check_template("no code here", true).unwrap_err(),
+            "must contain {code}"
+        );
+        assert!(
+            check_template("{code} {cdoe}", true)
+                .unwrap_err()
+                .contains("unknown placeholder {cdoe}")
+        );
+        let text = render(
+            "{code} · {minutes} min · {action} · {purpose} · {email}",
+            &TemplateValues {
+                code: "042424",
+                ttl: Duration::from_secs(90),
+                purpose: Purpose::PasswordReset,
+                email: "zoë@example.com",
+            },
+        );
+        assert_eq!(
+            text,
+            "042424 · 2 min · reset your password · password-reset · zoë@example.com"
+        );
+    }
+
+    #[test]
+    fn purposes_parse_from_their_names() {
+        for p in Purpose::ALL {
+            assert_eq!(p.as_str().parse::<Purpose>(), Ok(p));
+        }
+        assert!("reset".parse::<Purpose>().is_err());
+    }
+}
