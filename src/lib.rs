@@ -9,6 +9,7 @@ pub mod email_address;
 pub mod error;
 pub mod manager;
 pub mod password;
+pub mod provisioning;
 pub mod storage;
 pub mod user;
 

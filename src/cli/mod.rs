@@ -10,6 +10,8 @@ mod createsuperuser;
 mod createuser;
 mod delete_user;
 mod exit;
+mod export;
+mod import;
 mod list_users;
 mod migrate;
 mod output;
@@ -79,6 +81,8 @@ enum Command {
     ShowUser(show_user::Args),
     UpdateUser(update_user::Args),
     DeleteUser(delete_user::Args),
+    Import(import::Args),
+    Export(export::Args),
     Config(config::Args),
     Completions(completions::Args),
 }
@@ -116,6 +120,8 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::ShowUser(args) => show_user::run(&ctx, args),
         Command::UpdateUser(args) => update_user::run(&ctx, args),
         Command::DeleteUser(args) => delete_user::run(&ctx, args),
+        Command::Import(args) => import::run(&ctx, args),
+        Command::Export(args) => export::run(&ctx, args),
         Command::Config(args) => config::run(&ctx, args),
         Command::Completions(args) => completions::run(&args),
     }

@@ -1,0 +1,155 @@
+//! [`BulkStore`] for [`SqliteStore`]: a whole import in one `BEGIN IMMEDIATE`
+//! transaction with statements prepared once, and streaming reads for export.
+
+use rusqlite::{OptionalExtension, params};
+
+use super::{SqliteStore, USER_COLUMNS, insert_audit, is_unique_violation, user_from_row};
+use crate::clock::format_timestamp;
+use crate::error::{Error, Result};
+use crate::storage::{
+    AuditEntry, BulkAudit, BulkCounts, BulkPassword, BulkStore, BulkUser, OnConflict,
+};
+use crate::user::User;
+
+const INSERT: &str = "INSERT INTO users (email, email_key, password, first_name, last_name, \
+     is_active, is_staff, is_superuser, date_joined, last_login, email_verified_at) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+
+/// Fields the row leaves out (NULL parameters) keep their stored value.
+const UPDATE: &str = "UPDATE users SET email = ?2, password = coalesce(?3, password), \
+     first_name = coalesce(?4, first_name), last_name = coalesce(?5, last_name), \
+     is_active = coalesce(?6, is_active), is_staff = coalesce(?7, is_staff), \
+     is_superuser = coalesce(?8, is_superuser), date_joined = coalesce(?9, date_joined), \
+     last_login = coalesce(?10, last_login), \
+     email_verified_at = coalesce(?11, email_verified_at) \
+     WHERE email_key = ?1 RETURNING id";
+
+impl BulkStore for SqliteStore {
+    fn for_each_email(&self, f: &mut dyn FnMut(&str, &str)) -> Result<()> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT email_key, email FROM users")
+            .map_err(|e| self.db_err(e))?;
+        let mut rows = stmt.query([]).map_err(|e| self.db_err(e))?;
+        while let Some(row) = rows.next().map_err(|e| self.db_err(e))? {
+            let key = row.get_ref(0).and_then(|v| Ok(v.as_str()?));
+            let email = row.get_ref(1).and_then(|v| Ok(v.as_str()?));
+            match (key, email) {
+                (Ok(key), Ok(email)) => f(key, email),
+                (Err(e), _) | (_, Err(e)) => return Err(self.db_err(e)),
+            }
+        }
+        Ok(())
+    }
+
+    fn for_each_user(&self, f: &mut dyn FnMut(&User) -> Result<()>) -> Result<()> {
+        let mut stmt = self
+            .conn
+            .prepare(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY id"))
+            .map_err(|e| self.db_err(e))?;
+        let mut rows = stmt.query([]).map_err(|e| self.db_err(e))?;
+        while let Some(row) = rows.next().map_err(|e| self.db_err(e))? {
+            let user = user_from_row(row).map_err(|e| self.db_err(e))?;
+            f(&user)?;
+        }
+        Ok(())
+    }
+
+    fn bulk_write(
+        &mut self,
+        rows: &mut dyn Iterator<Item = Result<BulkUser>>,
+        on_conflict: OnConflict,
+        audit: &BulkAudit,
+    ) -> Result<BulkCounts> {
+        let path = self.path.clone();
+        let now = format_timestamp(audit.at);
+        self.write(|tx| {
+            let db_err = |source| Error::Database {
+                path: path.clone(),
+                source,
+            };
+            let insert_sql = match on_conflict {
+                OnConflict::Skip => format!("{INSERT} ON CONFLICT (email_key) DO NOTHING"),
+                OnConflict::Fail | OnConflict::Update => INSERT.to_string(),
+            };
+            let mut insert = tx.prepare(&insert_sql).map_err(db_err)?;
+            let mut update = tx.prepare(UPDATE).map_err(db_err)?;
+            let mut counts = BulkCounts::default();
+            for row in rows {
+                let row = row?;
+                let time = |t: Option<jiff::Timestamp>| t.map(format_timestamp);
+                let given_password = match &row.password {
+                    BulkPassword::Set(hash) => Some(hash.as_str()),
+                    BulkPassword::Absent { .. } => None,
+                };
+                if on_conflict == OnConflict::Update {
+                    let id: Option<i64> = update
+                        .query_row(
+                            params![
+                                row.email_key,
+                                row.email,
+                                given_password,
+                                row.first_name,
+                                row.last_name,
+                                row.is_active,
+                                row.is_staff,
+                                row.is_superuser,
+                                time(row.date_joined),
+                                time(row.last_login),
+                                time(row.email_verified_at),
+                            ],
+                            |r| r.get(0),
+                        )
+                        .optional()
+                        .map_err(db_err)?;
+                    if let Some(id) = id {
+                        let entry = entry(audit, audit.updated_event);
+                        insert_audit(tx, Some(id), Some(&row.email), &[entry]).map_err(db_err)?;
+                        counts.updated += 1;
+                        continue;
+                    }
+                }
+                let password = match &row.password {
+                    BulkPassword::Set(hash) => hash,
+                    BulkPassword::Absent { unusable } => unusable,
+                };
+                let inserted = insert.execute(params![
+                    row.email,
+                    row.email_key,
+                    password,
+                    row.first_name.as_deref().unwrap_or(""),
+                    row.last_name.as_deref().unwrap_or(""),
+                    row.is_active.unwrap_or(true),
+                    row.is_staff.unwrap_or(false),
+                    row.is_superuser.unwrap_or(false),
+                    time(row.date_joined).unwrap_or_else(|| now.clone()),
+                    time(row.last_login),
+                    time(row.email_verified_at),
+                ]);
+                match inserted {
+                    Err(e) if is_unique_violation(&e) => {
+                        return Err(Error::UserExists(row.email.clone()));
+                    }
+                    Err(e) => return Err(db_err(e)),
+                    Ok(0) => counts.skipped += 1,
+                    Ok(_) => {
+                        let id = tx.last_insert_rowid();
+                        let entry = entry(audit, audit.created_event);
+                        insert_audit(tx, Some(id), Some(&row.email), &[entry]).map_err(db_err)?;
+                        counts.created += 1;
+                    }
+                }
+            }
+            Ok(counts)
+        })
+    }
+}
+
+fn entry(audit: &BulkAudit, event: &'static str) -> AuditEntry {
+    AuditEntry {
+        at: audit.at,
+        actor: audit.actor.clone(),
+        event,
+        detail: audit.detail.clone(),
+    }
+}
