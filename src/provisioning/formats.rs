@@ -303,12 +303,7 @@ pub(crate) fn records<'a>(format: Format, input: impl Read + Send + 'a) -> Recor
 }
 
 fn utf8(bytes: &[u8]) -> Result<&str, String> {
-    std::str::from_utf8(bytes).map_err(|e| {
-        format!(
-            "not valid UTF-8 (byte {} of the record); save the file as UTF-8",
-            e.valid_up_to() + 1
-        )
-    })
+    std::str::from_utf8(bytes).map_err(|_| "not valid UTF-8; save the file as UTF-8".to_string())
 }
 
 // ---------------------------------------------------------------------------
@@ -320,6 +315,33 @@ struct LineLimit<R> {
     inner: R,
     line: u64,
     run: usize,
+    /// Byte offsets of the newlines read and not yet passed by [`Self::line_at`].
+    newlines: std::collections::VecDeque<u64>,
+    offset: u64,
+    lines_before: u64,
+}
+
+impl<R> LineLimit<R> {
+    fn new(inner: R) -> Self {
+        LineLimit {
+            inner,
+            line: 0,
+            run: 0,
+            newlines: std::collections::VecDeque::new(),
+            offset: 0,
+            lines_before: 0,
+        }
+    }
+
+    /// The 1-based line of the byte at `offset`; offsets must not go backwards.
+    /// (The csv reader's own line count skips blank lines.)
+    fn line_at(&mut self, offset: u64) -> u64 {
+        while self.newlines.front().is_some_and(|&nl| nl < offset) {
+            self.newlines.pop_front();
+            self.lines_before += 1;
+        }
+        self.lines_before + 1
+    }
 }
 
 #[derive(Debug)]
@@ -341,10 +363,11 @@ impl std::error::Error for LineTooLong {}
 impl<R: Read> Read for LineLimit<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        for &b in &buf[..n] {
+        for (i, &b) in buf[..n].iter().enumerate() {
             if b == b'\n' {
                 self.line += 1;
                 self.run = 0;
+                self.newlines.push_back(self.offset + i as u64);
             } else {
                 self.run += 1;
                 if self.run > MAX_RECORD_BYTES {
@@ -355,6 +378,7 @@ impl<R: Read> Read for LineLimit<R> {
                 }
             }
         }
+        self.offset += n as u64;
         Ok(n)
     }
 }
@@ -371,11 +395,7 @@ impl<R: Read> CsvRecords<R> {
         let reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
-            .from_reader(LineLimit {
-                inner: input,
-                line: 0,
-                run: 0,
-            });
+            .from_reader(LineLimit::new(input));
         CsvRecords {
             reader,
             columns: None,
@@ -484,7 +504,16 @@ impl<R: Read> Iterator for CsvRecords<R> {
             let more = self.read();
             let result = match more {
                 Ok(true) => {
-                    let line = self.record.position().map_or(0, |p| p.line());
+                    // The line the record ends on, less the newlines inside its
+                    // quoted fields (csv's own line count skips blank lines).
+                    let end = self.reader.position().byte().saturating_sub(1);
+                    let inside = self
+                        .record
+                        .iter()
+                        .flatten()
+                        .filter(|&&b| b == b'\n')
+                        .count();
+                    let line = self.reader.get_mut().line_at(end) - inside as u64;
                     // A blank line (one empty field) is not a record.
                     let blank = self.record.len() == 1 && self.record[0].is_empty();
                     Ok(Some((line, (!blank).then(|| self.row(&columns)))))
@@ -740,6 +769,12 @@ impl<R: Read> DjangoRecords<R> {
                         }
                         return Ok(None);
                     }
+                    if next.is_none() {
+                        return Err(broken(
+                            self.bytes.line,
+                            "the file ends inside the fixture's array (no closing ])",
+                        ));
+                    }
                     if count > 0 {
                         if next != Some(b',') {
                             return Err(broken(
@@ -868,8 +903,11 @@ mod tests {
     use super::*;
     use secrecy::ExposeSecret;
 
-    fn all(format: Format, text: &str) -> Vec<Result<(u64, Result<ParsedRow, String>), String>> {
-        records(format, text.as_bytes())
+    fn all(
+        format: Format,
+        text: impl AsRef<[u8]>,
+    ) -> Vec<Result<(u64, Result<ParsedRow, String>), String>> {
+        records(format, text.as_ref())
             .map(|r| match r {
                 Ok(rec) => Ok((rec.line, rec.row)),
                 Err(ReadError::Broken { line, reason }) => Err(format!("{line}: {reason}")),
@@ -956,13 +994,15 @@ mod tests {
     #[test]
     fn jsonl_rows_are_typed_and_unknown_keys_refused() {
         let text = format!(
-            "{}\n\n{}\n{}\n\u{ff}\n{}\n{}\n",
+            "{}\n\n{}\n{}\nINVALID\n{}\n{}\n",
             r#"{"email": "a@example.com", "is_active": false, "last_login": null}"#,
             r#"{"email": "b@example.com", "is_staff": "yes"}"#,
             r#"{"email": "c@example.com", "pasword": "x"}"#,
             "x".repeat(MAX_RECORD_BYTES + 10),
             r#"[1]"#,
         );
+        let (before, after) = text.split_once("INVALID").unwrap();
+        let text = [before.as_bytes(), b"\xff", after.as_bytes()].concat();
         let rows = all(Format::Jsonl, &text);
         let reasons: Vec<(u64, String)> = rows
             .into_iter()

@@ -8,6 +8,7 @@ mod createuser;
 mod errors;
 mod migrate;
 mod passwords;
+mod provisioning;
 mod pty;
 mod support;
 mod users;
