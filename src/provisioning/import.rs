@@ -318,12 +318,22 @@ fn key_digest(key: &str) -> u128 {
     u128::from_le_bytes(bytes)
 }
 
-/// The rules every row goes through, the same as `createuser`'s. The password
-/// validators run when `policy` is given.
-fn validate(
-    row: ParsedRow,
-    policy: Option<&PasswordPolicy>,
-) -> std::result::Result<ValidRow, String> {
+/// How much of a row is checked.
+#[derive(Clone, Copy)]
+enum Checks<'a> {
+    /// The first pass: everything, the password validators when given.
+    All(Option<&'a PasswordPolicy>),
+    /// The second pass over the same bytes: what changes the row (normalisation),
+    /// not what only accepts or refuses it (the validators, the hash formats).
+    Normalise,
+}
+
+/// The rules every row goes through, the same as `createuser`'s.
+fn validate(row: ParsedRow, checks: Checks<'_>) -> std::result::Result<ValidRow, String> {
+    let policy = match checks {
+        Checks::All(policy) => policy,
+        Checks::Normalise => None,
+    };
     let Some(raw_email) = row.email else {
         return Err("no email (the one required field)".into());
     };
@@ -376,7 +386,9 @@ fn validate(
                 }
                 RowPassword::Encoded(hash)
             } else {
-                algorithm_of(&hash).map_err(|e| format!("password_hash: {e}"))?;
+                if let Checks::All(_) = checks {
+                    algorithm_of(&hash).map_err(|e| format!("password_hash: {e}"))?;
+                }
                 RowPassword::Encoded(hash)
             }
         }
@@ -451,7 +463,7 @@ fn check(
             .and_then(|e| parse_email(e).ok())
             .map(|e| key_digest(&email_key(&e)));
         let mut reasons = Vec::new();
-        match row.and_then(|row| validate(row, policy)) {
+        match row.and_then(|row| validate(row, Checks::All(policy))) {
             Err(reason) => reasons.push(reason),
             Ok(valid) => {
                 if let (Some(digest), RowPassword::Plain(_)) = (digest, &valid.password) {
@@ -559,7 +571,7 @@ fn read_batches(
     let mut rows = 0;
     for record in records(options.format, input) {
         let valid = match record {
-            Ok(Record { row, .. }) => row.and_then(|row| validate(row, None)),
+            Ok(Record { row, .. }) => row.and_then(|row| validate(row, Checks::Normalise)),
             Err(ReadError::Io(e)) => {
                 send(
                     items,
@@ -755,4 +767,170 @@ fn write(
         drop(rows);
         written.map(|counts| (counts, skipped))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::FixedClock;
+    use crate::config::PasswordSettings;
+    use crate::password::Argon2Params;
+    use crate::storage::SqliteStore;
+    use crate::user::UserFilter;
+
+    fn manager(dir: &tempfile::TempDir) -> UserManager<SqliteStore> {
+        let store = SqliteStore::open(
+            &dir.path().join("db.sqlite3"),
+            std::time::Duration::from_secs(5),
+        )
+        .unwrap();
+        let settings = PasswordSettings {
+            argon2: Argon2Params {
+                memory_cost: 64,
+                time_cost: 1,
+                parallelism: 1,
+            },
+            policy: PasswordPolicy::default(),
+        };
+        let clock = Arc::new(FixedClock("2026-01-02T03:04:05Z".parse().unwrap()));
+        UserManager::new(store, &settings, clock, "tester").unwrap()
+    }
+
+    fn options(format: Format, on_conflict: OnConflict) -> ImportOptions {
+        ImportOptions {
+            format,
+            on_conflict,
+            dry_run: false,
+            validation: Validation::Enforce,
+            jobs: 2,
+            source: "test".into(),
+        }
+    }
+
+    fn reader(text: &str) -> ImportInput {
+        ImportInput::Reader(Box::new(io::Cursor::new(text.as_bytes().to_vec())))
+    }
+
+    fn parsed(email: &str) -> ParsedRow {
+        ParsedRow {
+            email: Some(email.into()),
+            ..ParsedRow::default()
+        }
+    }
+
+    #[test]
+    fn rows_follow_the_rules_of_createuser() {
+        let policy = PasswordPolicy::default();
+        let ok = validate(parsed("  Ada@EXAMPLE.com "), Checks::All(Some(&policy))).unwrap();
+        assert_eq!(ok.user.email, "Ada@example.com");
+        assert_eq!(ok.user.email_key, "ada@example.com");
+        assert!(matches!(ok.password, RowPassword::Absent));
+        let err = |row| validate(row, Checks::All(Some(&policy))).err().unwrap();
+        assert_eq!(
+            err(ParsedRow::default()),
+            "no email (the one required field)"
+        );
+        let row = ParsedRow {
+            password: Some(SecretString::from("x".repeat(MAX_PASSWORD_LEN + 1))),
+            ..parsed("a@example.com")
+        };
+        assert_eq!(err(row), "password is longer than 4096 characters");
+        let row = ParsedRow {
+            password_hash: Some("!not\u{7}ok".into()),
+            ..parsed("a@example.com")
+        };
+        assert_eq!(
+            err(row),
+            "password_hash: malformed unusable-password marker"
+        );
+        let row = ParsedRow {
+            password_hash: Some("argon2$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHQ$notbase64!".into()),
+            ..parsed("a@example.com")
+        };
+        assert!(err(row).starts_with("password_hash: malformed argon2 hash"));
+        // Pre-hashed passwords are kept; validators do not see them.
+        let row = ParsedRow {
+            password: Some(SecretString::from("password")),
+            ..parsed("a@example.com")
+        };
+        assert!(validate(row, Checks::All(None)).is_ok());
+    }
+
+    #[test]
+    fn an_import_is_all_or_nothing_and_counts_what_it_did() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut m = manager(&dir);
+        let text = "email,password\na@example.com,correct horse battery staple\nb@example.com,\n";
+        let summary = m
+            .import_users(
+                reader(text),
+                &options(Format::Csv, OnConflict::Fail),
+                &mut NoProgress,
+            )
+            .unwrap();
+        assert_eq!(
+            summary,
+            ImportSummary {
+                rows: 2,
+                created: 2,
+                hashed: 1,
+                ..ImportSummary::default()
+            }
+        );
+        let text = "email\nc@example.com\nA@example.com\n";
+        let err = m
+            .import_users(
+                reader(text),
+                &options(Format::Csv, OnConflict::Fail),
+                &mut NoProgress,
+            )
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::ImportConflicts { emails, total: 1 } if emails == &["a@example.com"])
+        );
+        assert_eq!(m.list_users(&UserFilter::default()).unwrap().len(), 2);
+        let summary = m
+            .import_users(
+                reader(text),
+                &options(Format::Csv, OnConflict::Skip),
+                &mut NoProgress,
+            )
+            .unwrap();
+        assert_eq!((summary.created, summary.skipped), (1, 1));
+    }
+
+    /// Rewrites the file when the first pass ends, as an editor saving it would.
+    struct ChangeFileAfterCheck(PathBuf, bool);
+
+    impl Progress for ChangeFileAfterCheck {
+        fn start(&mut self, _: Stage, _: Option<u64>) {}
+        fn advance(&mut self, _: u64) {}
+        fn finish(&mut self) {
+            if !self.1 {
+                self.1 = true;
+                std::fs::write(&self.0, "email\na@example.com\nz@example.com\n").unwrap();
+            }
+        }
+    }
+
+    #[test]
+    fn a_file_changed_between_the_passes_imports_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut m = manager(&dir);
+        let path = dir.path().join("users.csv");
+        std::fs::write(&path, "email\na@example.com\nb@example.com\n").unwrap();
+        let mut progress = ChangeFileAfterCheck(path.clone(), false);
+        let err = m
+            .import_users(
+                ImportInput::File(path),
+                &options(Format::Csv, OnConflict::Fail),
+                &mut progress,
+            )
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("the input changed while it was being imported")
+        );
+        assert!(m.list_users(&UserFilter::default()).unwrap().is_empty());
+    }
 }

@@ -3,12 +3,10 @@
 
 use rusqlite::{OptionalExtension, params};
 
-use super::{SqliteStore, USER_COLUMNS, insert_audit, is_unique_violation, user_from_row};
+use super::{SqliteStore, USER_COLUMNS, is_unique_violation, user_from_row};
 use crate::clock::format_timestamp;
 use crate::error::{Error, Result};
-use crate::storage::{
-    AuditEntry, BulkAudit, BulkCounts, BulkPassword, BulkStore, BulkUser, OnConflict,
-};
+use crate::storage::{BulkAudit, BulkCounts, BulkPassword, BulkStore, BulkUser, OnConflict};
 use crate::user::User;
 
 const INSERT: &str = "INSERT INTO users (email, email_key, password, first_name, last_name, \
@@ -74,6 +72,17 @@ impl BulkStore for SqliteStore {
             };
             let mut insert = tx.prepare(&insert_sql).map_err(db_err)?;
             let mut update = tx.prepare(UPDATE).map_err(db_err)?;
+            let mut audit_row = tx
+                .prepare(
+                    "INSERT INTO audit_log (at, event, user_id, email, detail, actor) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )
+                .map_err(db_err)?;
+            let mut record = |event: &str, id: i64, email: &str| {
+                audit_row
+                    .execute(params![now, event, id, email, audit.detail, audit.actor])
+                    .map(drop)
+            };
             let mut counts = BulkCounts::default();
             for row in rows {
                 let row = row?;
@@ -103,8 +112,7 @@ impl BulkStore for SqliteStore {
                         .optional()
                         .map_err(db_err)?;
                     if let Some(id) = id {
-                        let entry = entry(audit, audit.updated_event);
-                        insert_audit(tx, Some(id), Some(&row.email), &[entry]).map_err(db_err)?;
+                        record(audit.updated_event, id, &row.email).map_err(db_err)?;
                         counts.updated += 1;
                         continue;
                     }
@@ -134,22 +142,12 @@ impl BulkStore for SqliteStore {
                     Ok(0) => counts.skipped += 1,
                     Ok(_) => {
                         let id = tx.last_insert_rowid();
-                        let entry = entry(audit, audit.created_event);
-                        insert_audit(tx, Some(id), Some(&row.email), &[entry]).map_err(db_err)?;
+                        record(audit.created_event, id, &row.email).map_err(db_err)?;
                         counts.created += 1;
                     }
                 }
             }
             Ok(counts)
         })
-    }
-}
-
-fn entry(audit: &BulkAudit, event: &'static str) -> AuditEntry {
-    AuditEntry {
-        at: audit.at,
-        actor: audit.actor.clone(),
-        event,
-        detail: audit.detail.clone(),
     }
 }
