@@ -39,6 +39,8 @@ complete -c userdb -n "__fish_userdb_needs_command" -f -a "list-users" -d 'List 
 complete -c userdb -n "__fish_userdb_needs_command" -f -a "show-user" -d 'Show one user\'s fields'
 complete -c userdb -n "__fish_userdb_needs_command" -f -a "update-user" -d 'Change a user\'s names, flags or email'
 complete -c userdb -n "__fish_userdb_needs_command" -f -a "delete-user" -d 'Delete a user (and their tokens and codes)'
+complete -c userdb -n "__fish_userdb_needs_command" -f -a "import" -d 'Import users from a file (CSV, JSON Lines or a Django fixture), all or nothing'
+complete -c userdb -n "__fish_userdb_needs_command" -f -a "export" -d 'Export every user (with password hashes) as CSV, JSON Lines or a Django fixture'
 complete -c userdb -n "__fish_userdb_needs_command" -f -a "config" -d 'Show the effective configuration and paths (secrets redacted)'
 complete -c userdb -n "__fish_userdb_needs_command" -f -a "completions" -d 'Print the completion script for a shell'
 complete -c userdb -n "__fish_userdb_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -145,6 +147,32 @@ complete -c userdb -n "__fish_userdb_using_subcommand delete-user" -l json -d 'M
 complete -c userdb -n "__fish_userdb_using_subcommand delete-user" -l no-input -d 'Never prompt: fail (or use the documented non-interactive default) instead'
 complete -c userdb -n "__fish_userdb_using_subcommand delete-user" -s h -l help -d 'Print help'
 complete -c userdb -n "__fish_userdb_using_subcommand delete-user" -s V -l version -d 'Print version'
+complete -c userdb -n "__fish_userdb_using_subcommand import" -l format -d 'The file\'s format [default: from its extension: .csv, .jsonl, .json]' -r -f -a "csv\t''
+jsonl\t''
+django\t''"
+complete -c userdb -n "__fish_userdb_using_subcommand import" -l on-conflict -d 'What to do with a row whose email is already taken' -r -f -a "fail\t'Import nothing and name the existing users (exit 4)'
+skip\t'Leave existing users as they are'
+update\t'Give existing users the file\'s values (fields the file leaves out are kept)'"
+complete -c userdb -n "__fish_userdb_using_subcommand import" -l jobs -d 'Hashing threads [default: one per core]' -r
+complete -c userdb -n "__fish_userdb_using_subcommand import" -l db -d 'The SQLite database file [default: the platform data dir\'s userdb.sqlite3]' -r -F
+complete -c userdb -n "__fish_userdb_using_subcommand import" -l config -d 'The TOML config file [default: the platform config dir\'s config.toml]' -r -F
+complete -c userdb -n "__fish_userdb_using_subcommand import" -l dry-run -d 'Check every row and report what would happen; write nothing'
+complete -c userdb -n "__fish_userdb_using_subcommand import" -l skip-validation -d 'Accept plain passwords that fail the validators (pre-hashed ones are never checked)'
+complete -c userdb -n "__fish_userdb_using_subcommand import" -l json -d 'Machine-readable output on stdout, errors as JSON on stderr'
+complete -c userdb -n "__fish_userdb_using_subcommand import" -l no-input -d 'Never prompt: fail (or use the documented non-interactive default) instead'
+complete -c userdb -n "__fish_userdb_using_subcommand import" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c userdb -n "__fish_userdb_using_subcommand import" -s V -l version -d 'Print version'
+complete -c userdb -n "__fish_userdb_using_subcommand export" -l format -d 'The format [default: from the --output extension: .csv, .jsonl, .json]' -r -f -a "csv\t''
+jsonl\t''
+django\t''"
+complete -c userdb -n "__fish_userdb_using_subcommand export" -s o -l output -d 'Write to FILE (created mode 0600, replaced when complete) instead of stdout' -r -F
+complete -c userdb -n "__fish_userdb_using_subcommand export" -l model -d 'The model label of a Django fixture' -r
+complete -c userdb -n "__fish_userdb_using_subcommand export" -l db -d 'The SQLite database file [default: the platform data dir\'s userdb.sqlite3]' -r -F
+complete -c userdb -n "__fish_userdb_using_subcommand export" -l config -d 'The TOML config file [default: the platform config dir\'s config.toml]' -r -F
+complete -c userdb -n "__fish_userdb_using_subcommand export" -l json -d 'Machine-readable output on stdout, errors as JSON on stderr'
+complete -c userdb -n "__fish_userdb_using_subcommand export" -l no-input -d 'Never prompt: fail (or use the documented non-interactive default) instead'
+complete -c userdb -n "__fish_userdb_using_subcommand export" -s h -l help -d 'Print help'
+complete -c userdb -n "__fish_userdb_using_subcommand export" -s V -l version -d 'Print version'
 complete -c userdb -n "__fish_userdb_using_subcommand config" -l db -d 'The SQLite database file [default: the platform data dir\'s userdb.sqlite3]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand config" -l config -d 'The TOML config file [default: the platform config dir\'s config.toml]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand config" -l json -d 'Machine-readable output on stdout, errors as JSON on stderr'
@@ -157,15 +185,17 @@ complete -c userdb -n "__fish_userdb_using_subcommand completions" -l json -d 'M
 complete -c userdb -n "__fish_userdb_using_subcommand completions" -l no-input -d 'Never prompt: fail (or use the documented non-interactive default) instead'
 complete -c userdb -n "__fish_userdb_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c userdb -n "__fish_userdb_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user config completions help" -f -a "migrate" -d 'Apply pending schema migrations (every command also does on open)'
-complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user config completions help" -f -a "createuser" -d 'Create a user (password from a prompt or a non-argv source)'
-complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user config completions help" -f -a "createsuperuser" -d 'Create a superuser (staff, superuser, active)'
-complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user config completions help" -f -a "changepassword" -d 'Change a user\'s password'
-complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user config completions help" -f -a "authenticate" -d 'Check a user\'s password (from a prompt or a non-argv source)'
-complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user config completions help" -f -a "list-users" -d 'List users (table, --json or --csv)'
-complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user config completions help" -f -a "show-user" -d 'Show one user\'s fields'
-complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user config completions help" -f -a "update-user" -d 'Change a user\'s names, flags or email'
-complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user config completions help" -f -a "delete-user" -d 'Delete a user (and their tokens and codes)'
-complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user config completions help" -f -a "config" -d 'Show the effective configuration and paths (secrets redacted)'
-complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user config completions help" -f -a "completions" -d 'Print the completion script for a shell'
-complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user config completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user import export config completions help" -f -a "migrate" -d 'Apply pending schema migrations (every command also does on open)'
+complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user import export config completions help" -f -a "createuser" -d 'Create a user (password from a prompt or a non-argv source)'
+complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user import export config completions help" -f -a "createsuperuser" -d 'Create a superuser (staff, superuser, active)'
+complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user import export config completions help" -f -a "changepassword" -d 'Change a user\'s password'
+complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user import export config completions help" -f -a "authenticate" -d 'Check a user\'s password (from a prompt or a non-argv source)'
+complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user import export config completions help" -f -a "list-users" -d 'List users (table, --json or --csv)'
+complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user import export config completions help" -f -a "show-user" -d 'Show one user\'s fields'
+complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user import export config completions help" -f -a "update-user" -d 'Change a user\'s names, flags or email'
+complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user import export config completions help" -f -a "delete-user" -d 'Delete a user (and their tokens and codes)'
+complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user import export config completions help" -f -a "import" -d 'Import users from a file (CSV, JSON Lines or a Django fixture), all or nothing'
+complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user import export config completions help" -f -a "export" -d 'Export every user (with password hashes) as CSV, JSON Lines or a Django fixture'
+complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user import export config completions help" -f -a "config" -d 'Show the effective configuration and paths (secrets redacted)'
+complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user import export config completions help" -f -a "completions" -d 'Print the completion script for a shell'
+complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user import export config completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

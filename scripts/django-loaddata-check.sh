@@ -19,6 +19,7 @@ py="$work/venv/bin/python"
 echo "Django $("$py" -c 'import django; print(django.get_version())')"
 
 # A throwaway project with the custom user model of the recipe.
+mkdir "$work/proj"
 "$work/venv/bin/django-admin" startproject proj "$work/proj"
 mkdir -p "$work/proj/accounts/migrations"
 touch "$work/proj/accounts/__init__.py" "$work/proj/accounts/migrations/__init__.py"

@@ -233,7 +233,7 @@ impl Source {
 
     fn second_pass(
         &mut self,
-    ) -> Result<(Digesting<Box<dyn Read + Send>>, Arc<Mutex<Option<u64>>>)> {
+    ) -> Result<Second> {
         let reader: Box<dyn Read + Send> = match (&self.path, self.spool.take()) {
             (Some(path), _) => Box::new(Self::open(path)?),
             (None, Some(mut spool)) => {
@@ -522,6 +522,8 @@ fn check(
 }
 
 /// A row on its way to the database.
+// Skips are rare and rows travel in batches: boxing every row would cost more.
+#[allow(clippy::large_enum_variant)]
 enum Pending {
     /// Left out (`--on-conflict skip` of a known conflict): counted, not written.
     Skip,
@@ -707,6 +709,7 @@ impl Iterator for InOrder<'_> {
     }
 }
 
+/// The input of the second pass and where its digest will be.
 type Second = (Digesting<Box<dyn Read + Send>>, Arc<Mutex<Option<u64>>>);
 
 #[allow(clippy::too_many_arguments)]

@@ -83,9 +83,7 @@ fn each_format_round_trips_users_and_password_hashes() {
             .write_stdin(exported)
             .assert()
             .success()
-            .stderr(format!(
-                "Imported stdin: 3 created, 0 updated, 0 skipped, 0 failed.\n"
-            ));
+            .stderr("Imported stdin: 3 created, 0 updated, 0 skipped, 0 failed.\n");
         let mut want = users_json(&source);
         if format == "django" {
             // Not a field of Django's user model: the fixture does not carry it.
