@@ -903,10 +903,9 @@ mod tests {
     use super::*;
     use secrecy::ExposeSecret;
 
-    fn all(
-        format: Format,
-        text: impl AsRef<[u8]>,
-    ) -> Vec<Result<(u64, Result<ParsedRow, String>), String>> {
+    type Outcome = Result<(u64, Result<ParsedRow, String>), String>;
+
+    fn all(format: Format, text: impl AsRef<[u8]>) -> Vec<Outcome> {
         records(format, text.as_ref())
             .map(|r| match r {
                 Ok(rec) => Ok((rec.line, rec.row)),

@@ -231,9 +231,7 @@ impl Source {
         Ok(Digesting::new(reader, self.first_digest.clone()))
     }
 
-    fn second_pass(
-        &mut self,
-    ) -> Result<Second> {
+    fn second_pass(&mut self) -> Result<Second> {
         let reader: Box<dyn Read + Send> = match (&self.path, self.spool.take()) {
             (Some(path), _) => Box::new(Self::open(path)?),
             (None, Some(mut spool)) => {
