@@ -223,15 +223,18 @@ impl Progress for Bar {
         let (bar, template) = match total {
             Some(len) => (
                 ProgressBar::new(len),
-                "{msg} [{bar:30}] {pos}/{len} users, {per_sec}, ETA {eta}",
+                "{msg} [{bar:30}] {pos}/{len} users, {rate}, ETA {eta}",
             ),
             None => (
                 ProgressBar::new_spinner(),
-                "{msg} {spinner} {pos} rows, {per_sec}",
+                "{msg} {spinner} {pos} rows, {rate}",
             ),
         };
         if let Ok(style) = ProgressStyle::with_template(template) {
-            bar.set_style(style.progress_chars("=> "));
+            let rate = |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = write!(w, "{:.0}/s", state.per_sec());
+            };
+            bar.set_style(style.progress_chars("=> ").with_key("rate", rate));
         }
         bar.set_draw_target(ProgressDrawTarget::stderr());
         bar.set_message(match stage {
