@@ -42,12 +42,20 @@ echo "== (2) import of 1,000 plain-text users (defaults, $cores hashing threads)
 hyperfine --runs 3 --prepare "rm -f $work/db.sqlite3*" --export-json "$work/plain.json" \
     "env -i PATH=$PATH HOME=$work USER=bench $bin --db $work/db.sqlite3 import $work/plain-1k.csv"
 plain_s=$(jq '.results[0].mean' "$work/plain.json")
+plain_min=$(jq '.results[0].min' "$work/plain.json")
+plain_cpu=$(jq '.results[0].user + .results[0].system' "$work/plain.json")
 
 echo
 echo "== (3) ratio of (2) to 1,000 x (1) / cores (goal <= 1.15)"
 awk -v t="$plain_s" -v h="$hash_ms" -v c="$cores" 'BEGIN {
     ideal = 1000 * h / 1000 / c
     printf "ideal %.3f s (1000 x %.2f ms / %d cores), measured %.3f s, ratio %.3f\n", ideal, h, c, t, t / ideal }'
+awk -v t="$plain_min" -v h="$hash_ms" -v c="$cores" 'BEGIN {
+    printf "best run %.3f s, ratio %.3f\n", t, t / (h / c) }'
+# On a shared machine wall time measures the neighbours too; CPU time does not:
+# the import's whole CPU time against 1,000 single-thread hashes.
+awk -v cpu="$plain_cpu" -v h="$hash_ms" 'BEGIN {
+    printf "CPU time (user + system) %.3f s against 1000 x %.2f ms = %.3f s: ratio %.3f\n", cpu, h, h, cpu / h }'
 awk -v t="$plain_s" -v r="$ceiling" 'BEGIN {
     printf "against the measured all-cores ceiling (%.1f hashes/s): ideal %.3f s, ratio %.3f\n", r, 1000 / r, t * r / 1000 }'
 
