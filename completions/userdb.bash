@@ -583,7 +583,7 @@ _userdb() {
             return 0
             ;;
         userdb__subcmd__import)
-            opts="-h -V --format --on-conflict --dry-run --skip-validation --jobs --db --config --json --no-input --help --version"
+            opts="-h -V --format --on-conflict --dry-run --skip-validation --force --jobs --db --config --json --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

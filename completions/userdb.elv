@@ -186,6 +186,7 @@ set edit:completion:arg-completer[userdb] = {|@words|
             cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
             cand --dry-run 'Check every row and report what would happen; write nothing'
             cand --skip-validation 'Accept plain passwords that fail the validators (pre-hashed ones are never checked)'
+            cand --force 'Allow --on-conflict update to deactivate or demote the last active superuser'
             cand --json 'Machine-readable output on stdout, errors as JSON on stderr'
             cand --no-input 'Never prompt: fail (or use the documented non-interactive default) instead'
             cand -h 'Print help (see more with ''--help'')'

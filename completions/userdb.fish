@@ -158,6 +158,7 @@ complete -c userdb -n "__fish_userdb_using_subcommand import" -l db -d 'The SQLi
 complete -c userdb -n "__fish_userdb_using_subcommand import" -l config -d 'The TOML config file [default: the platform config dir\'s config.toml]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand import" -l dry-run -d 'Check every row and report what would happen; write nothing'
 complete -c userdb -n "__fish_userdb_using_subcommand import" -l skip-validation -d 'Accept plain passwords that fail the validators (pre-hashed ones are never checked)'
+complete -c userdb -n "__fish_userdb_using_subcommand import" -l force -d 'Allow --on-conflict update to deactivate or demote the last active superuser'
 complete -c userdb -n "__fish_userdb_using_subcommand import" -l json -d 'Machine-readable output on stdout, errors as JSON on stderr'
 complete -c userdb -n "__fish_userdb_using_subcommand import" -l no-input -d 'Never prompt: fail (or use the documented non-interactive default) instead'
 complete -c userdb -n "__fish_userdb_using_subcommand import" -s h -l help -d 'Print help (see more with \'--help\')'

@@ -58,6 +58,9 @@ pub enum Error {
     #[error("the stored password hash of {email} cannot be checked: {source}")]
     StoredHash { email: String, source: HashError },
 
+    #[error("{0} is the last active superuser; refusing to leave the database without one")]
+    LastSuperuser(String),
+
     #[error("invalid {what}: {reason}")]
     InvalidValue { what: String, reason: String },
 
@@ -111,6 +114,7 @@ impl Error {
             | Error::InvalidRows { .. } => ErrorKind::InvalidInput,
             Error::UserNotFound(_) => ErrorKind::NotFound,
             Error::UserExists(_) | Error::ImportConflicts { .. } => ErrorKind::AlreadyExists,
+            Error::LastSuperuser(_) => ErrorKind::Refused,
             Error::WrongPassword(_)
             | Error::InactiveUser(_)
             | Error::UnusablePassword(_)

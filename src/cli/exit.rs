@@ -93,6 +93,7 @@ impl CliError {
                 Error::InactiveUser(email) => format!("reactivate with `userdb update-user {email} --active true`"),
                 Error::InvalidRows { .. } => "fix the rows listed and run the import again".into(),
                 Error::ImportConflicts { .. } => "pass --on-conflict skip to leave them as they are, or --on-conflict update to change them".into(),
+                Error::LastSuperuser(_) => "create another superuser first, or pass --force".into(),
                 Error::PendingMigrations(_) => "apply them with `userdb migrate`".into(),
                 Error::InvalidEmail(_) => "give an address like name@example.com".into(),
                 Error::Config(_) => "see `userdb config` for the files and variables read".into(),

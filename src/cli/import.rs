@@ -44,6 +44,10 @@ pub struct Args {
     #[arg(long)]
     skip_validation: bool,
 
+    /// Allow --on-conflict update to deactivate or demote the last active superuser
+    #[arg(long)]
+    force: bool,
+
     /// Hashing threads [default: one per core]
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     jobs: Option<u16>,
@@ -124,6 +128,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
         },
         jobs: args.jobs.map_or(0, usize::from),
         source: source.clone(),
+        protect_last_superuser: !args.force,
     };
     let input = if stdin {
         ImportInput::Reader(Box::new(std::io::stdin()))

@@ -58,6 +58,8 @@ pub struct ImportOptions {
     pub jobs: usize,
     /// What is imported, for the audit log (`users.csv`, `stdin`).
     pub source: String,
+    /// Refuse an import that would deactivate or demote the last active superuser.
+    pub protect_last_superuser: bool,
 }
 
 /// Where the rows come from. A reader (standard input) is spooled to a
@@ -760,7 +762,12 @@ fn write(
             skipped: 0,
             progress,
         };
-        let written = store.bulk_write(&mut rows, options.on_conflict, audit);
+        let written = store.bulk_write(
+            &mut rows,
+            options.on_conflict,
+            options.protect_last_superuser,
+            audit,
+        );
         let skipped = rows.skipped;
         rows.progress.finish();
         // Dropping the receiver stops the workers and then the reader, if the
@@ -805,6 +812,7 @@ mod tests {
             validation: Validation::Enforce,
             jobs: 2,
             source: "test".into(),
+            protect_last_superuser: true,
         }
     }
 

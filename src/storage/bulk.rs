@@ -57,6 +57,7 @@ impl BulkStore for SqliteStore {
         &mut self,
         rows: &mut dyn Iterator<Item = Result<BulkUser>>,
         on_conflict: OnConflict,
+        protect_last_superuser: bool,
         audit: &BulkAudit,
     ) -> Result<BulkCounts> {
         let path = self.path.clone();
@@ -83,6 +84,20 @@ impl BulkStore for SqliteStore {
                     .execute(params![now, event, id, email, audit.detail, audit.actor])
                     .map(drop)
             };
+            let active_superusers = |tx: &rusqlite::Transaction| -> rusqlite::Result<i64> {
+                tx.query_row(
+                    "SELECT count(*) FROM users WHERE is_superuser = 1 AND is_active = 1",
+                    [],
+                    |r| r.get(0),
+                )
+            };
+            let guard = protect_last_superuser && on_conflict == OnConflict::Update;
+            let superusers_before = if guard {
+                active_superusers(tx).map_err(db_err)?
+            } else {
+                0
+            };
+            let mut last_demoted: Option<String> = None;
             let mut counts = BulkCounts::default();
             for row in rows {
                 let row = row?;
@@ -112,6 +127,9 @@ impl BulkStore for SqliteStore {
                         .optional()
                         .map_err(db_err)?;
                     if let Some(id) = id {
+                        if row.is_superuser == Some(false) || row.is_active == Some(false) {
+                            last_demoted = Some(row.email.clone());
+                        }
                         record(audit.updated_event, id, &row.email).map_err(db_err)?;
                         counts.updated += 1;
                         continue;
@@ -146,6 +164,12 @@ impl BulkStore for SqliteStore {
                         counts.created += 1;
                     }
                 }
+            }
+            if superusers_before > 0
+                && let Some(email) = last_demoted
+                && active_superusers(tx).map_err(db_err)? == 0
+            {
+                return Err(Error::LastSuperuser(email));
             }
             Ok(counts)
         })

@@ -145,11 +145,14 @@ pub trait BulkStore {
     fn for_each_user(&self, f: &mut dyn FnMut(&User) -> Result<()>) -> Result<()>;
     /// Writes every row in one transaction with its audit rows: all of it or, at the
     /// first error (from `rows` or from the database), none. With
-    /// [`OnConflict::Fail`] a taken email is [`crate::Error::UserExists`].
+    /// [`OnConflict::Fail`] a taken email is [`crate::Error::UserExists`]. With
+    /// `protect_last_superuser`, a write that leaves no active superuser where
+    /// there was one is [`crate::Error::LastSuperuser`] (checked before commit).
     fn bulk_write(
         &mut self,
         rows: &mut dyn Iterator<Item = Result<BulkUser>>,
         on_conflict: OnConflict,
+        protect_last_superuser: bool,
         audit: &BulkAudit,
     ) -> Result<BulkCounts>;
 }

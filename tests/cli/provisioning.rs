@@ -657,3 +657,44 @@ fn no_progress_bar_when_stderr_is_not_a_terminal() {
             "Imported {path}: 1 created, 0 updated, 0 skipped, 0 failed.\n"
         ));
 }
+
+#[test]
+fn an_update_import_cannot_demote_the_last_active_superuser_without_force() {
+    let env = TestEnv::new();
+    env.cmd(&[
+        "createsuperuser",
+        "--no-input",
+        "--email",
+        "root@example.com",
+    ])
+    .assert()
+    .success();
+    env.create_user("ada@example.com", &[]);
+    let path = write(
+        &env,
+        "demote.csv",
+        "email,is_superuser,first_name\nada@example.com,,Ada\nroot@example.com,false,\n",
+    );
+    env.cmd(&["import", &path, "--on-conflict", "update"])
+        .assert()
+        .code(5)
+        .stderr(predicate::str::contains(
+            "root@example.com is the last active superuser; refusing to leave the database without one",
+        ));
+    assert_eq!(env.user_json("ada@example.com")["first_name"], "");
+    assert_eq!(env.user_json("root@example.com")["is_superuser"], true);
+    // Another superuser in the same file makes it fine; so does --force.
+    let path = write(
+        &env,
+        "swap.csv",
+        "email,is_superuser,is_staff\nada@example.com,true,true\nroot@example.com,false,\n",
+    );
+    env.cmd(&["import", &path, "--on-conflict", "update"])
+        .assert()
+        .success();
+    let path = write(&env, "lock.csv", "email,is_active\nada@example.com,false\n");
+    env.cmd(&["import", &path, "--on-conflict", "update", "--force"])
+        .assert()
+        .success();
+    assert_eq!(env.user_json("ada@example.com")["is_active"], false);
+}
