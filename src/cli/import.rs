@@ -244,6 +244,7 @@ impl Progress for Bar {
         bar.set_draw_target(ProgressDrawTarget::stderr());
         bar.set_message(match stage {
             Stage::Checking => "Checking",
+            Stage::Hashing => "Hashing",
             Stage::Writing => "Importing",
         });
         bar.enable_steady_tick(Duration::from_millis(200));

@@ -11,13 +11,16 @@
 //! 2. **write**: a reader thread parses the rows again into bounded batches, a
 //!    fixed pool of hashing threads (one per core, each reusing its own argon2
 //!    memory) hashes plain passwords, and this thread puts the batches back in
-//!    file order and writes them in one transaction. If the input changed
-//!    between the passes, the transaction is rolled back.
+//!    file order and writes them in one transaction. When there are passwords
+//!    to hash, the hashed rows are spooled to an unlinked 0600 file first and
+//!    written from there, so that the database's write lock is held for the
+//!    write alone, not for minutes of hashing. If the input changed between the
+//!    passes, nothing is written.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::File;
 use std::hash::Hasher as _;
-use std::io::{self, Read, Seek, Write};
+use std::io::{self, BufRead, Read, Seek, Write};
 use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
@@ -100,7 +103,10 @@ pub struct ImportSummary {
 pub enum Stage {
     /// The first pass: rows read so far (no total known).
     Checking,
-    /// The second pass: rows written out of `total`.
+    /// The second pass, when passwords need hashing: rows hashed out of `total`
+    /// (nothing is locked yet).
+    Hashing,
+    /// Rows written out of `total`, in the one transaction.
     Writing,
 }
 
@@ -709,6 +715,113 @@ impl Iterator for InOrder<'_> {
     }
 }
 
+/// A row as spooled between hashing and writing: one JSON line. The spool is an
+/// unlinked 0600 file and holds hashes, never a plain password.
+#[derive(Serialize, serde::Deserialize)]
+struct Spooled {
+    email: String,
+    email_key: String,
+    password: Option<String>,
+    unusable: Option<String>,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    is_active: Option<bool>,
+    is_staff: Option<bool>,
+    is_superuser: Option<bool>,
+    date_joined: Option<String>,
+    last_login: Option<String>,
+    email_verified_at: Option<String>,
+}
+
+fn spool_err(e: impl Into<io::Error>) -> Error {
+    Error::io("cannot spool the hashed rows to a temporary file", e.into())
+}
+
+/// Writes every row to an unlinked temporary file; returns it (rewound) and the count.
+fn spool_rows(rows: &mut dyn Iterator<Item = Result<BulkUser>>) -> Result<(File, u64)> {
+    let file = tempfile::tempfile().map_err(spool_err)?;
+    let mut out = io::BufWriter::new(file);
+    let mut count = 0;
+    let time = |t: Option<jiff::Timestamp>| t.map(crate::clock::format_timestamp);
+    for row in rows {
+        let user = row?;
+        let (password, unusable) = match user.password {
+            BulkPassword::Set(hash) => (Some(hash), None),
+            BulkPassword::Absent { unusable } => (None, Some(unusable)),
+        };
+        let spooled = Spooled {
+            email: user.email,
+            email_key: user.email_key,
+            password,
+            unusable,
+            first_name: user.first_name,
+            last_name: user.last_name,
+            is_active: user.is_active,
+            is_staff: user.is_staff,
+            is_superuser: user.is_superuser,
+            date_joined: time(user.date_joined),
+            last_login: time(user.last_login),
+            email_verified_at: time(user.email_verified_at),
+        };
+        serde_json::to_writer(&mut out, &spooled).map_err(spool_err)?;
+        out.write_all(b"\n").map_err(spool_err)?;
+        count += 1;
+    }
+    let mut file = out.into_inner().map_err(|e| spool_err(e.into_error()))?;
+    file.rewind().map_err(spool_err)?;
+    Ok((file, count))
+}
+
+/// The spooled rows, read back one at a time.
+struct Replay<'a> {
+    lines: io::Lines<io::BufReader<File>>,
+    progress: &'a mut dyn Progress,
+}
+
+impl Iterator for Replay<'_> {
+    type Item = Result<BulkUser>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let line = match self.lines.next()? {
+            Ok(line) => line,
+            Err(e) => return Some(Err(spool_err(e))),
+        };
+        self.progress.advance(1);
+        let spooled: Spooled = match serde_json::from_str(&line) {
+            Ok(s) => s,
+            Err(e) => return Some(Err(spool_err(e))),
+        };
+        let time = |t: Option<String>| -> Result<Option<jiff::Timestamp>> {
+            t.map(|t| {
+                crate::clock::parse_timestamp(&t)
+                    .ok_or_else(|| spool_err(io::Error::other("bad timestamp in the spool")))
+            })
+            .transpose()
+        };
+        let user = (|| {
+            Ok(BulkUser {
+                email: spooled.email,
+                email_key: spooled.email_key,
+                password: match (spooled.password, spooled.unusable) {
+                    (Some(hash), _) => BulkPassword::Set(hash),
+                    (None, unusable) => BulkPassword::Absent {
+                        unusable: unusable.unwrap_or_else(make_unusable_password),
+                    },
+                },
+                first_name: spooled.first_name,
+                last_name: spooled.last_name,
+                is_active: spooled.is_active,
+                is_staff: spooled.is_staff,
+                is_superuser: spooled.is_superuser,
+                date_joined: time(spooled.date_joined)?,
+                last_login: time(spooled.last_login)?,
+                email_verified_at: time(spooled.email_verified_at)?,
+            })
+        })();
+        Some(user)
+    }
+}
+
 /// The input of the second pass and where its digest will be.
 type Second = (Digesting<Box<dyn Read + Send>>, Arc<Mutex<Option<u64>>>);
 
@@ -752,7 +865,6 @@ fn write(
         // Only the workers hold these now: when they stop, the reader's sends fail.
         drop(job_rx);
         drop(done_tx);
-        progress.start(Stage::Writing, Some(total));
         let mut rows = InOrder {
             done: done_rx,
             next: 0,
@@ -762,17 +874,44 @@ fn write(
             skipped: 0,
             progress,
         };
+        if checked.plain == 0 {
+            // Nothing to hash: stream straight into the transaction.
+            rows.progress.start(Stage::Writing, Some(total));
+            let written = store.bulk_write(
+                &mut rows,
+                options.on_conflict,
+                options.protect_last_superuser,
+                audit,
+            );
+            let skipped = rows.skipped;
+            rows.progress.finish();
+            // Dropping the receiver stops the workers and then the reader, if the
+            // write ended early.
+            drop(rows);
+            return written.map(|counts| (counts, skipped));
+        }
+        // Hash first, into a spool, so that the write lock is held only for the
+        // write (seconds per 100,000 rows), not for the hashing (minutes): other
+        // commands queue behind the busy timeout meanwhile.
+        rows.progress.start(Stage::Hashing, Some(total));
+        let spooled = spool_rows(&mut rows);
+        let skipped = rows.skipped;
+        let progress = rows.progress;
+        progress.finish();
+        drop(rows.done);
+        let (spool, count) = spooled?;
+        progress.start(Stage::Writing, Some(count));
+        let mut replay = Replay {
+            lines: io::BufReader::new(spool).lines(),
+            progress: &mut *progress,
+        };
         let written = store.bulk_write(
-            &mut rows,
+            &mut replay,
             options.on_conflict,
             options.protect_last_superuser,
             audit,
         );
-        let skipped = rows.skipped;
-        rows.progress.finish();
-        // Dropping the receiver stops the workers and then the reader, if the
-        // write ended early.
-        drop(rows);
+        progress.finish();
         written.map(|counts| (counts, skipped))
     })
 }
