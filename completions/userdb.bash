@@ -40,8 +40,14 @@ _userdb() {
             userdb,doctor)
                 cmd="userdb__subcmd__doctor"
                 ;;
+            userdb,export)
+                cmd="userdb__subcmd__export"
+                ;;
             userdb,help)
                 cmd="userdb__subcmd__help"
+                ;;
+            userdb,import)
+                cmd="userdb__subcmd__import"
                 ;;
             userdb,list-users)
                 cmd="userdb__subcmd__list__subcmd__users"
@@ -91,8 +97,14 @@ _userdb() {
             userdb__subcmd__help,doctor)
                 cmd="userdb__subcmd__help__subcmd__doctor"
                 ;;
+            userdb__subcmd__help,export)
+                cmd="userdb__subcmd__help__subcmd__export"
+                ;;
             userdb__subcmd__help,help)
                 cmd="userdb__subcmd__help__subcmd__help"
+                ;;
+            userdb__subcmd__help,import)
+                cmd="userdb__subcmd__help__subcmd__import"
                 ;;
             userdb__subcmd__help,list-users)
                 cmd="userdb__subcmd__help__subcmd__list__subcmd__users"
@@ -125,7 +137,7 @@ _userdb() {
 
     case "${cmd}" in
         userdb)
-            opts="-h -V --db --config --json --no-input --help --version migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user send-otp verify-otp sendtestemail log doctor config completions help"
+            opts="-h -V --db --config --json --no-input --help --version migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user send-otp verify-otp sendtestemail log doctor import export config completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -374,8 +386,46 @@ _userdb() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        userdb__subcmd__export)
+            opts="-o -h -V --format --output --model --db --config --json --no-input --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "csv jsonl django" -- "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --model)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         userdb__subcmd__help)
-            opts="migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user send-otp verify-otp sendtestemail log doctor config completions help"
+            opts="migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user send-otp verify-otp sendtestemail log doctor import export config completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -500,7 +550,35 @@ _userdb() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        userdb__subcmd__help__subcmd__export)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         userdb__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        userdb__subcmd__help__subcmd__import)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -619,6 +697,40 @@ _userdb() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        userdb__subcmd__import)
+            opts="-h -V --format --on-conflict --dry-run --skip-validation --force --jobs --db --config --json --no-input --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "csv jsonl django" -- "${cur}"))
+                    return 0
+                    ;;
+                --on-conflict)
+                    COMPREPLY=($(compgen -W "fail skip update" -- "${cur}"))
+                    return 0
+                    ;;
+                --jobs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

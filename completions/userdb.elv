@@ -40,6 +40,8 @@ set edit:completion:arg-completer[userdb] = {|@words|
             cand sendtestemail 'Send a test email through the configured backend (as Django''s sendtestemail)'
             cand log 'Show the audit log (changes and security events)'
             cand doctor 'Check the database: integrity, migrations, permissions, emails, hashes'
+            cand import 'Import users from a file (CSV, JSON Lines or a Django fixture), all or nothing'
+            cand export 'Export every user (with password hashes) as CSV, JSON Lines or a Django fixture'
             cand config 'Show the effective configuration and paths (secrets redacted)'
             cand completions 'Print the completion script for a shell'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -240,6 +242,36 @@ set edit:completion:arg-completer[userdb] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'userdb;import'= {
+            cand --format 'The file''s format [default: from its extension: .csv, .jsonl, .json]'
+            cand --on-conflict 'What to do with a row whose email is already taken'
+            cand --jobs 'Hashing threads [default: one per core]'
+            cand --db 'The SQLite database file [default: the platform data dir''s userdb.sqlite3]'
+            cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
+            cand --dry-run 'Check every row and report what would happen; write nothing'
+            cand --skip-validation 'Accept plain passwords that fail the validators (pre-hashed ones are never checked)'
+            cand --force 'Allow --on-conflict update to deactivate or demote the last active superuser'
+            cand --json 'Machine-readable output on stdout, errors as JSON on stderr'
+            cand --no-input 'Never prompt: fail (or use the documented non-interactive default) instead'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'userdb;export'= {
+            cand --format 'The format [default: from the --output extension: .csv, .jsonl, .json]'
+            cand -o 'Write to FILE (created mode 0600, replaced when complete) instead of stdout'
+            cand --output 'Write to FILE (created mode 0600, replaced when complete) instead of stdout'
+            cand --model 'The model label of a Django fixture'
+            cand --db 'The SQLite database file [default: the platform data dir''s userdb.sqlite3]'
+            cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
+            cand --json 'Machine-readable output on stdout, errors as JSON on stderr'
+            cand --no-input 'Never prompt: fail (or use the documented non-interactive default) instead'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'userdb;config'= {
             cand --db 'The SQLite database file [default: the platform data dir''s userdb.sqlite3]'
             cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
@@ -275,6 +307,8 @@ set edit:completion:arg-completer[userdb] = {|@words|
             cand sendtestemail 'Send a test email through the configured backend (as Django''s sendtestemail)'
             cand log 'Show the audit log (changes and security events)'
             cand doctor 'Check the database: integrity, migrations, permissions, emails, hashes'
+            cand import 'Import users from a file (CSV, JSON Lines or a Django fixture), all or nothing'
+            cand export 'Export every user (with password hashes) as CSV, JSON Lines or a Django fixture'
             cand config 'Show the effective configuration and paths (secrets redacted)'
             cand completions 'Print the completion script for a shell'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -306,6 +340,10 @@ set edit:completion:arg-completer[userdb] = {|@words|
         &'userdb;help;log'= {
         }
         &'userdb;help;doctor'= {
+        }
+        &'userdb;help;import'= {
+        }
+        &'userdb;help;export'= {
         }
         &'userdb;help;config'= {
         }

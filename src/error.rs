@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use crate::email_address::EmailError;
 use crate::password::HashError;
+use crate::provisioning::RowProblem;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -107,6 +108,16 @@ pub enum Error {
     /// An email was not delivered; the message says where it failed.
     #[error("{0}")]
     Delivery(String),
+    /// Rows of an import that cannot be imported (the first ones, of `total`).
+    #[error("{total} invalid row(s), nothing was imported; first: {}", .problems.first().map(ToString::to_string).unwrap_or_default())]
+    InvalidRows {
+        problems: Vec<RowProblem>,
+        total: u64,
+    },
+
+    /// Users of an import that already exist (the first ones, of `total`).
+    #[error("{total} user(s) of the import already exist, nothing was imported: {}{}", .emails.iter().take(10).cloned().collect::<Vec<_>>().join(", "), if *.total > 10 { format!(" and {} more", .total - 10) } else { String::new() })]
+    ImportConflicts { emails: Vec<String>, total: u64 },
 
     #[error("{context}: {source}")]
     Io {
@@ -122,9 +133,10 @@ impl Error {
             | Error::SuperuserFlag(_)
             | Error::PasswordRejected(_)
             | Error::BlankPassword
-            | Error::InvalidValue { .. } => ErrorKind::InvalidInput,
+            | Error::InvalidValue { .. }
+            | Error::InvalidRows { .. } => ErrorKind::InvalidInput,
             Error::UserNotFound(_) => ErrorKind::NotFound,
-            Error::UserExists(_) => ErrorKind::AlreadyExists,
+            Error::UserExists(_) | Error::ImportConflicts { .. } => ErrorKind::AlreadyExists,
             Error::LastSuperuser(_) => ErrorKind::Refused,
             Error::WrongPassword(_)
             | Error::InactiveUser(_)

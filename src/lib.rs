@@ -12,6 +12,7 @@ pub mod error;
 pub mod manager;
 pub mod otp;
 pub mod password;
+pub mod provisioning;
 pub mod storage;
 pub mod user;
 

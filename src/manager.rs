@@ -64,6 +64,23 @@ impl<S: UserStore> UserManager<S> {
         &self.store
     }
 
+    // For the bulk import (src/provisioning/), which applies the same rules.
+    pub(crate) fn store_mut(&mut self) -> &mut S {
+        &mut self.store
+    }
+
+    pub(crate) fn hasher(&self) -> &PasswordHasher {
+        &self.hasher
+    }
+
+    pub(crate) fn policy(&self) -> &PasswordPolicy {
+        &self.policy
+    }
+
+    pub(crate) fn actor(&self) -> &str {
+        &self.actor
+    }
+
     fn audit(&self, event: &'static str, detail: impl Into<String>) -> AuditEntry {
         AuditEntry {
             at: self.clock.now(),
@@ -385,7 +402,7 @@ impl<S: UserStore> UserManager<S> {
 /// control characters, which would garble tables and logs.
 pub const MAX_NAME_LEN: usize = 150;
 
-fn clean_name(what: &str, name: &str) -> Result<String> {
+pub(crate) fn clean_name(what: &str, name: &str) -> Result<String> {
     let name = name.trim();
     if name.chars().count() > MAX_NAME_LEN {
         return Err(Error::invalid(

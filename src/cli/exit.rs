@@ -95,6 +95,8 @@ impl CliError {
                 Error::PasswordRejected(_) => "choose a stronger password, or pass --skip-validation to accept it anyway".into(),
                 Error::UnusablePassword(email) => format!("set one with `userdb changepassword {email}`"),
                 Error::InactiveUser(email) => format!("reactivate with `userdb update-user {email} --active true`"),
+                Error::InvalidRows { .. } => "fix the rows listed and run the import again".into(),
+                Error::ImportConflicts { .. } => "pass --on-conflict skip to leave them as they are, or --on-conflict update to change them".into(),
                 Error::LastSuperuser(_) => "create another superuser first, or pass --force".into(),
                 Error::PendingMigrations(_) => "apply them with `userdb migrate`".into(),
                 Error::InvalidEmail(_) => "give an address like name@example.com".into(),

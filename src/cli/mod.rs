@@ -11,6 +11,8 @@ mod createuser;
 mod delete_user;
 mod doctor;
 mod exit;
+mod export;
+mod import;
 mod list_users;
 mod log;
 mod migrate;
@@ -89,6 +91,8 @@ enum Command {
     Sendtestemail(sendtestemail::Args),
     Log(log::Args),
     Doctor(doctor::Args),
+    Import(import::Args),
+    Export(export::Args),
     Config(config::Args),
     Completions(completions::Args),
 }
@@ -131,6 +135,8 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Sendtestemail(args) => sendtestemail::run(&ctx, args),
         Command::Log(args) => log::run(&ctx, args),
         Command::Doctor(args) => doctor::run(&ctx, args),
+        Command::Import(args) => import::run(&ctx, args),
+        Command::Export(args) => export::run(&ctx, args),
         Command::Config(args) => config::run(&ctx, args),
         Command::Completions(args) => completions::run(&args),
     }

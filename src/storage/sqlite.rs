@@ -10,6 +10,10 @@ use jiff::Timestamp;
 use rusqlite::types::{FromSql, FromSqlError, ValueRef};
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 
+// The bulk import and export half of the store, in its own file.
+#[path = "bulk.rs"]
+mod bulk;
+
 use super::{AuditEntry, AuditFilter, AuditRecord, UserRecord, UserStore, UserUpdate};
 use crate::clock::{format_timestamp, parse_timestamp};
 use crate::error::{Error, Result};

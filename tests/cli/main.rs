@@ -12,6 +12,7 @@ mod errors;
 mod migrate;
 mod otp;
 mod passwords;
+mod provisioning;
 mod pty;
 mod smtp;
 mod smtp_server;

@@ -266,3 +266,24 @@ fn verify_otp_asks_for_the_code_without_echoing_it() {
     p.exp_eof().unwrap();
     assert_eq!(exit_code(&p), 0);
 }
+
+#[test]
+fn import_draws_a_progress_bar_on_a_terminal() {
+    let env = TestEnv::new();
+    let mut csv = String::from("email,password\n");
+    for i in 0..200 {
+        csv.push_str(&format!("u{i}@example.com,{STRONG}\n"));
+    }
+    let path = env.path().join("users.csv");
+    std::fs::write(&path, csv).unwrap();
+    let mut cmd = env.std_cmd(&["import", path.to_str().unwrap()]);
+    // indicatif (console) draws nothing without a TERM.
+    cmd.env("TERM", "xterm");
+    let mut p = spawn_command(cmd, Some(TIMEOUT_MS)).expect("spawn in a pty");
+    p.exp_string("Importing [").unwrap();
+    p.exp_regex(r"/200 users, \d+/s, ETA").unwrap();
+    p.exp_string("200 created, 0 updated, 0 skipped, 0 failed.")
+        .unwrap();
+    p.exp_eof().unwrap();
+    assert_eq!(exit_code(&p), 0);
+}

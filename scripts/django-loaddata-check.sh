@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Proof that userdb's Django fixtures work both ways with a real Django:
+#   1. users made by userdb -> `userdb export --format django` -> `manage.py loaddata`
+#      into a custom user model (AbstractUser without username, email unique); Django
+#      then checks their passwords (argon2 made by userdb, pbkdf2 imported from Django);
+#   2. a user made by Django -> `manage.py dumpdata` -> `userdb import --format django`
+#      -> `userdb authenticate`.
+# Needs python3 with venv and network access to PyPI (Django, argon2-cffi, bcrypt).
+#
+#   scripts/django-loaddata-check.sh [path/to/userdb]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=$(realpath "${1:-${CARGO_TARGET_DIR:-target}/release/userdb}")
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+python3 -m venv "$work/venv"
+"$work/venv/bin/pip" install -q django argon2-cffi bcrypt
+py="$work/venv/bin/python"
+echo "Django $("$py" -c 'import django; print(django.get_version())')"
+
+# A throwaway project with the custom user model of the recipe.
+mkdir "$work/proj"
+"$work/venv/bin/django-admin" startproject proj "$work/proj"
+mkdir -p "$work/proj/accounts/migrations"
+touch "$work/proj/accounts/__init__.py" "$work/proj/accounts/migrations/__init__.py"
+cat > "$work/proj/accounts/models.py" <<'PY'
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import models
+
+
+class CustomUserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def create_user(self, email, password=None, **extra_fields):
+        user = self.model(email=self.normalize_email(email), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+
+class CustomUser(AbstractUser):
+    username = None
+    email = models.EmailField(unique=True)
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS = []
+    objects = CustomUserManager()
+PY
+cat >> "$work/proj/proj/settings.py" <<'PY'
+INSTALLED_APPS += ["accounts"]
+AUTH_USER_MODEL = "accounts.CustomUser"
+USE_TZ = True
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+PY
+manage() { (cd "$work/proj" && "$py" manage.py "$@"); }
+manage makemigrations accounts -v 0
+manage migrate -v 0
+
+export USERDB_DB="$work/userdb.sqlite3" HOME="$work"
+pass="correct horse battery staple"
+printf '%s\n' "$pass" | "$bin" createuser ada@example.com --first-name Ada --staff --password-stdin
+printf '%s\n' "$pass" | "$bin" authenticate ada@example.com --password-stdin
+"$bin" createuser NoPass@Example.COM --no-password --inactive
+pbkdf2=$(grep '"pbkdf2_sha256"' tests/data/django-hash-vectors.jsonl | head -1 | "$py" -c 'import json,sys; print(json.load(sys.stdin)["encoded"])')
+printf 'email,is_superuser,is_staff,password_hash\nold@example.com,true,true,%s\n' "$pbkdf2" |
+    "$bin" import - --format csv
+"$bin" export --format django --output "$work/users.json"
+
+echo "== 1. loaddata of userdb's export"
+manage loaddata "$work/users.json"
+manage shell -c '
+from django.contrib.auth import get_user_model, authenticate
+User = get_user_model()
+users = {u.email: u for u in User.objects.all()}
+assert sorted(users) == ["NoPass@example.com", "ada@example.com", "old@example.com"], sorted(users)
+ada = users["ada@example.com"]
+assert ada.check_password("correct horse battery staple") and not ada.check_password("wrong")
+assert ada.is_staff and not ada.is_superuser and ada.first_name == "Ada" and ada.last_login is not None
+assert authenticate(email="old@example.com", password="correct horse battery staple").is_superuser
+assert not users["NoPass@example.com"].has_usable_password() and not users["NoPass@example.com"].is_active
+print("ok: Django loaded %d users and checked their passwords" % len(users))
+'
+
+echo "== 2. userdb import of Django's dumpdata"
+manage shell -c '
+from django.contrib.auth import get_user_model
+get_user_model().objects.create_user("django@example.com", "made by django 1", first_name="Dj")
+'
+manage dumpdata accounts.customuser --indent 2 > "$work/dump.json"
+rm -f "$work"/userdb.sqlite3*
+"$bin" import "$work/dump.json" --format django
+printf '%s\n' "made by django 1" | "$bin" authenticate django@example.com --password-stdin
+printf '%s\n' "$pass" | "$bin" authenticate ada@example.com --password-stdin
+echo "ok: userdb imported Django's fixture and its users authenticate"

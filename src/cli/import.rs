@@ -1,0 +1,265 @@
+//! `userdb import FILE`: bulk provisioning from CSV, JSON Lines or a Django fixture.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::ValueEnum;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde::Serialize;
+use userdb::provisioning::{
+    Format, ImportInput, ImportOptions, ImportSummary, OnConflict, Progress, RowProblem, Stage,
+};
+use userdb::{Error, Validation};
+
+use super::context::Context;
+use super::exit::CliError;
+use super::output::{print_json, status};
+
+/// Import users from a file (CSV, JSON Lines or a Django fixture), all or nothing
+#[derive(clap::Args, Debug)]
+#[command(
+    after_help = "Columns (CSV header / JSON Lines keys): email (required), first_name, \
+    last_name, is_active, is_staff, is_superuser, date_joined, last_login, email_verified_at, \
+    password (plain text, hashed on import) or password_hash (an encoded hash, kept as it is). \
+    A row with neither gets an unusable password."
+)]
+pub struct Args {
+    /// The file to import, or - for standard input
+    file: PathBuf,
+
+    /// The file's format [default: from its extension: .csv, .jsonl, .json]
+    #[arg(long, value_enum)]
+    format: Option<FormatArg>,
+
+    /// What to do with a row whose email is already taken
+    #[arg(long, value_enum, default_value_t = ConflictArg::Fail)]
+    on_conflict: ConflictArg,
+
+    /// Check every row and report what would happen; write nothing
+    #[arg(long)]
+    dry_run: bool,
+
+    /// Accept plain passwords that fail the validators (pre-hashed ones are never checked)
+    #[arg(long)]
+    skip_validation: bool,
+
+    /// Allow --on-conflict update to deactivate or demote the last active superuser
+    #[arg(long)]
+    force: bool,
+
+    /// Hashing threads [default: one per core]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    jobs: Option<u16>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum FormatArg {
+    Csv,
+    Jsonl,
+    Django,
+}
+
+impl From<FormatArg> for Format {
+    fn from(f: FormatArg) -> Self {
+        match f {
+            FormatArg::Csv => Format::Csv,
+            FormatArg::Jsonl => Format::Jsonl,
+            FormatArg::Django => Format::Django,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ConflictArg {
+    /// Import nothing and name the existing users (exit 4)
+    Fail,
+    /// Leave existing users as they are
+    Skip,
+    /// Give existing users the file's values (fields the file leaves out are kept)
+    Update,
+}
+
+/// The `--json` summary.
+#[derive(Serialize)]
+struct JsonSummary<'a> {
+    source: &'a str,
+    format: &'a str,
+    #[serde(flatten)]
+    summary: &'a ImportSummary,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    errors: Option<&'a [RowProblem]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    conflicts: Option<&'a [String]>,
+}
+
+pub fn format_of(flag: Option<FormatArg>, path: &std::path::Path) -> Result<Format, CliError> {
+    match flag {
+        Some(f) => Ok(f.into()),
+        None => Format::from_path(path).ok_or_else(|| {
+            CliError::usage(
+                format!("cannot tell the format of {}", path.display()),
+                "pass --format csv, jsonl or django",
+            )
+        }),
+    }
+}
+
+pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
+    let stdin = args.file.as_os_str() == "-";
+    let format = format_of(args.format, &args.file)?;
+    let source = if stdin {
+        "stdin".to_string()
+    } else {
+        args.file.display().to_string()
+    };
+    let options = ImportOptions {
+        format,
+        on_conflict: match args.on_conflict {
+            ConflictArg::Fail => OnConflict::Fail,
+            ConflictArg::Skip => OnConflict::Skip,
+            ConflictArg::Update => OnConflict::Update,
+        },
+        dry_run: args.dry_run,
+        validation: if args.skip_validation {
+            Validation::Skip
+        } else {
+            Validation::Enforce
+        },
+        jobs: args.jobs.map_or(0, usize::from),
+        source: source.clone(),
+        protect_last_superuser: !args.force,
+    };
+    let input = if stdin {
+        ImportInput::Reader(Box::new(std::io::stdin()))
+    } else {
+        ImportInput::File(args.file.clone())
+    };
+    let mut manager = ctx.manager()?;
+    let mut bar = Bar::new(!ctx.json && std::io::stderr().is_terminal());
+    let outcome = manager.import_users(input, &options, &mut bar);
+    let json = |summary: &ImportSummary, errors, conflicts| {
+        print_json(&JsonSummary {
+            source: &source,
+            format: format.name(),
+            summary,
+            errors,
+            conflicts,
+        })
+    };
+    match outcome {
+        Ok(summary) => {
+            if ctx.json {
+                json(&summary, None, None)?;
+            } else {
+                status(false, &summary_line(&source, &summary));
+            }
+            Ok(())
+        }
+        Err(Error::InvalidRows { problems, total }) => {
+            let summary = ImportSummary {
+                failed: total,
+                dry_run: args.dry_run,
+                ..ImportSummary::default()
+            };
+            if ctx.json {
+                json(&summary, Some(&problems), None)?;
+            } else {
+                for problem in &problems {
+                    status(false, &format!("{source}: {problem}"));
+                }
+                if total > problems.len() as u64 {
+                    status(
+                        false,
+                        &format!("… and {} more", total - problems.len() as u64),
+                    );
+                }
+            }
+            Err(Error::InvalidRows { problems, total }.into())
+        }
+        Err(Error::ImportConflicts { emails, total }) => {
+            if ctx.json {
+                let summary = ImportSummary {
+                    failed: total,
+                    dry_run: args.dry_run,
+                    ..ImportSummary::default()
+                };
+                json(&summary, None, Some(&emails))?;
+            } else if total > 10 {
+                for email in &emails {
+                    status(false, &format!("{source}: {email} already exists"));
+                }
+            }
+            Err(Error::ImportConflicts { emails, total }.into())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn summary_line(source: &str, s: &ImportSummary) -> String {
+    let counts = format!(
+        "{} created, {} updated, {} skipped, {} failed",
+        s.created, s.updated, s.skipped, s.failed
+    );
+    if s.dry_run {
+        format!("Dry run of {source}: would be {counts}; nothing was written.")
+    } else {
+        format!("Imported {source}: {counts}.")
+    }
+}
+
+/// indicatif on a terminal (stderr); nothing otherwise.
+struct Bar {
+    enabled: bool,
+    bar: Option<ProgressBar>,
+}
+
+impl Bar {
+    fn new(enabled: bool) -> Self {
+        Bar { enabled, bar: None }
+    }
+}
+
+impl Progress for Bar {
+    fn start(&mut self, stage: Stage, total: Option<u64>) {
+        if !self.enabled {
+            return;
+        }
+        let (bar, template) = match total {
+            Some(len) => (
+                ProgressBar::new(len),
+                "{msg} [{bar:30}] {pos}/{len} users, {rate}, ETA {eta}",
+            ),
+            None => (
+                ProgressBar::new_spinner(),
+                "{msg} {spinner} {pos} rows, {rate}",
+            ),
+        };
+        if let Ok(style) = ProgressStyle::with_template(template) {
+            let rate = |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = write!(w, "{:.0}/s", state.per_sec());
+            };
+            bar.set_style(style.progress_chars("=> ").with_key("rate", rate));
+        }
+        bar.set_draw_target(ProgressDrawTarget::stderr());
+        bar.set_message(match stage {
+            Stage::Checking => "Checking",
+            Stage::Hashing => "Hashing",
+            Stage::Writing => "Importing",
+        });
+        bar.enable_steady_tick(Duration::from_millis(200));
+        self.bar = Some(bar);
+    }
+
+    fn advance(&mut self, rows: u64) {
+        if let Some(bar) = &self.bar {
+            bar.inc(rows);
+        }
+    }
+
+    fn finish(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+    }
+}

@@ -1,0 +1,1102 @@
+//! The file formats of import and export: CSV with a header, JSON Lines, and
+//! Django's `dumpdata` fixture of the user model. Readers stream: one record at a
+//! time, each with the line it starts on, and a bound on the size of a record so
+//! that a hostile file cannot make the process grow.
+
+use std::fmt;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::Path;
+use std::str::FromStr;
+
+use jiff::Timestamp;
+use secrecy::SecretString;
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+/// The longest record accepted (a line of CSV or JSON Lines, an object of a
+/// fixture). A real one is under 10 KiB: email 254, names 150 characters each,
+/// password 4096.
+pub const MAX_RECORD_BYTES: usize = 64 * 1024;
+
+/// The format of an import or export file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Jsonl,
+    Django,
+}
+
+impl Format {
+    pub const NAMES: [&'static str; 3] = ["csv", "jsonl", "django"];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::Jsonl => "jsonl",
+            Format::Django => "django",
+        }
+    }
+
+    /// The format a file name suggests: `.csv`, `.jsonl` / `.ndjson`, `.json` (a fixture).
+    pub fn from_path(path: &Path) -> Option<Format> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "csv" => Some(Format::Csv),
+            "jsonl" | "ndjson" => Some(Format::Jsonl),
+            "json" => Some(Format::Django),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Format {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "csv" => Ok(Format::Csv),
+            "jsonl" => Ok(Format::Jsonl),
+            "django" => Ok(Format::Django),
+            _ => Err(format!("unknown format {s:?} (csv, jsonl or django)")),
+        }
+    }
+}
+
+/// The columns of CSV and the keys of JSON Lines, in the order export writes them.
+pub const COLUMNS: [&str; 11] = [
+    "email",
+    "first_name",
+    "last_name",
+    "is_active",
+    "is_staff",
+    "is_superuser",
+    "date_joined",
+    "last_login",
+    "email_verified_at",
+    "password",
+    "password_hash",
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Column {
+    Email,
+    FirstName,
+    LastName,
+    IsActive,
+    IsStaff,
+    IsSuperuser,
+    DateJoined,
+    LastLogin,
+    EmailVerifiedAt,
+    Password,
+    PasswordHash,
+}
+
+impl Column {
+    const ALL: [Column; 11] = [
+        Column::Email,
+        Column::FirstName,
+        Column::LastName,
+        Column::IsActive,
+        Column::IsStaff,
+        Column::IsSuperuser,
+        Column::DateJoined,
+        Column::LastLogin,
+        Column::EmailVerifiedAt,
+        Column::Password,
+        Column::PasswordHash,
+    ];
+
+    fn from_name(name: &str) -> Option<Column> {
+        COLUMNS
+            .iter()
+            .position(|c| *c == name)
+            .map(|i| Column::ALL[i])
+    }
+
+    fn name(self) -> &'static str {
+        COLUMNS[Column::ALL.iter().position(|c| *c == self).unwrap_or(0)]
+    }
+}
+
+/// A record as read, typed but not yet checked against the rules of users.
+/// `None`: the record does not give the field.
+#[derive(Debug, Default)]
+pub(crate) struct ParsedRow {
+    pub email: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub is_active: Option<bool>,
+    pub is_staff: Option<bool>,
+    pub is_superuser: Option<bool>,
+    pub date_joined: Option<Timestamp>,
+    pub last_login: Option<Timestamp>,
+    pub email_verified_at: Option<Timestamp>,
+    pub password: Option<SecretString>,
+    pub password_hash: Option<String>,
+}
+
+impl ParsedRow {
+    /// A CSV cell: empty means "not given", except for the names, where a column
+    /// that is there gives the (possibly empty) name.
+    fn set_text(&mut self, column: Column, cell: &str) -> Result<(), String> {
+        let given = (!cell.is_empty()).then(|| cell.to_string());
+        match column {
+            Column::Email => self.email = given,
+            Column::FirstName => self.first_name = Some(cell.to_string()),
+            Column::LastName => self.last_name = Some(cell.to_string()),
+            Column::IsActive => self.is_active = parse_flag(column, cell)?,
+            Column::IsStaff => self.is_staff = parse_flag(column, cell)?,
+            Column::IsSuperuser => self.is_superuser = parse_flag(column, cell)?,
+            Column::DateJoined => self.date_joined = parse_time(column, cell)?,
+            Column::LastLogin => self.last_login = parse_time(column, cell)?,
+            Column::EmailVerifiedAt => self.email_verified_at = parse_time(column, cell)?,
+            Column::Password => self.password = given.map(SecretString::from),
+            Column::PasswordHash => self.password_hash = given,
+        }
+        Ok(())
+    }
+
+    /// A JSON value: `null` means "not given".
+    fn set_json(&mut self, column: Column, value: &Value) -> Result<(), String> {
+        let text = || -> Result<Option<String>, String> {
+            match value {
+                Value::Null => Ok(None),
+                Value::String(s) => Ok(Some(s.clone())),
+                other => Err(format!(
+                    "{} must be a string, not {}",
+                    column.name(),
+                    json_type(other)
+                )),
+            }
+        };
+        let flag = || -> Result<Option<bool>, String> {
+            match value {
+                Value::Null => Ok(None),
+                Value::Bool(b) => Ok(Some(*b)),
+                other => Err(format!(
+                    "{} must be true or false, not {}",
+                    column.name(),
+                    json_type(other)
+                )),
+            }
+        };
+        let time = || -> Result<Option<Timestamp>, String> {
+            match text()? {
+                None => Ok(None),
+                Some(s) => parse_time(column, &s),
+            }
+        };
+        match column {
+            Column::Email => self.email = text()?,
+            Column::FirstName => self.first_name = text()?,
+            Column::LastName => self.last_name = text()?,
+            Column::IsActive => self.is_active = flag()?,
+            Column::IsStaff => self.is_staff = flag()?,
+            Column::IsSuperuser => self.is_superuser = flag()?,
+            Column::DateJoined => self.date_joined = time()?,
+            Column::LastLogin => self.last_login = time()?,
+            Column::EmailVerifiedAt => self.email_verified_at = time()?,
+            Column::Password => self.password = text()?.map(SecretString::from),
+            Column::PasswordHash => self.password_hash = text()?,
+        }
+        Ok(())
+    }
+}
+
+fn json_type(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// Booleans as Django's `BooleanField.to_python` and spreadsheets write them.
+fn parse_flag(column: Column, cell: &str) -> Result<Option<bool>, String> {
+    match cell.trim().to_ascii_lowercase().as_str() {
+        "" => Ok(None),
+        "true" | "t" | "1" | "yes" | "y" => Ok(Some(true)),
+        "false" | "f" | "0" | "no" | "n" => Ok(Some(false)),
+        _ => Err(format!(
+            "{} must be true or false, not {:?}",
+            column.name(),
+            shown(cell)
+        )),
+    }
+}
+
+fn parse_time(column: Column, text: &str) -> Result<Option<Timestamp>, String> {
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    parse_datetime(text).map(Some).map_err(|e| {
+        format!(
+            "{} {:?} is not a date and time ({e})",
+            column.name(),
+            shown(text)
+        )
+    })
+}
+
+/// A date and time as Django writes them: ISO 8601 with `Z` or an offset
+/// (`2026-01-02T03:04:05.123Z`, `…+00:00`), or naive (`2026-01-02T03:04:05`,
+/// `2026-01-02 03:04:05.123456`), which is taken as UTC (Django's `USE_TZ = False`
+/// with `TIME_ZONE = "UTC"`).
+pub fn parse_datetime(text: &str) -> Result<Timestamp, &'static str> {
+    let text = text.trim();
+    if let Ok(ts) = text.parse::<Timestamp>() {
+        return Ok(ts);
+    }
+    text.parse::<jiff::civil::DateTime>()
+        .ok()
+        .and_then(|dt| jiff::tz::TimeZone::UTC.to_timestamp(dt).ok())
+        .ok_or("expected ISO 8601, e.g. 2026-01-02T03:04:05Z")
+}
+
+/// At most 40 characters of a value, to echo it in a message.
+fn shown(text: &str) -> String {
+    let mut s: String = text.chars().take(40).collect();
+    if s.len() < text.len() {
+        s.push('…');
+    }
+    s
+}
+
+/// One record of an input file.
+pub(crate) struct Record {
+    /// The line it starts on (1-based).
+    pub line: u64,
+    pub row: Result<ParsedRow, String>,
+}
+
+/// A failure that ends the reading of a file.
+pub(crate) enum ReadError {
+    /// The file cannot be read at all.
+    Io(io::Error),
+    /// The file is broken at this line in a way that nothing after it can be read.
+    Broken { line: u64, reason: String },
+}
+
+pub(crate) type Records<'a> = Box<dyn Iterator<Item = Result<Record, ReadError>> + Send + 'a>;
+
+/// A reader of `format` over `input`.
+pub(crate) fn records<'a>(format: Format, input: impl Read + Send + 'a) -> Records<'a> {
+    match format {
+        Format::Csv => Box::new(CsvRecords::new(input)),
+        Format::Jsonl => Box::new(JsonlRecords {
+            input: BufReader::new(input),
+            line: 0,
+            buf: Vec::new(),
+        }),
+        Format::Django => Box::new(DjangoRecords::new(input)),
+    }
+}
+
+fn utf8(bytes: &[u8]) -> Result<&str, String> {
+    std::str::from_utf8(bytes).map_err(|_| "not valid UTF-8; save the file as UTF-8".to_string())
+}
+
+// ---------------------------------------------------------------------------
+// CSV
+
+/// Fails the read as soon as one physical line is longer than
+/// [`MAX_RECORD_BYTES`], so that the csv reader never buffers more.
+struct LineLimit<R> {
+    inner: R,
+    line: u64,
+    run: usize,
+    /// Byte offsets of the newlines read and not yet passed by [`Self::line_at`].
+    newlines: std::collections::VecDeque<u64>,
+    offset: u64,
+    lines_before: u64,
+}
+
+impl<R> LineLimit<R> {
+    fn new(inner: R) -> Self {
+        LineLimit {
+            inner,
+            line: 0,
+            run: 0,
+            newlines: std::collections::VecDeque::new(),
+            offset: 0,
+            lines_before: 0,
+        }
+    }
+
+    /// The 1-based line of the byte at `offset`; offsets must not go backwards.
+    /// (The csv reader's own line count skips blank lines.)
+    fn line_at(&mut self, offset: u64) -> u64 {
+        while self.newlines.front().is_some_and(|&nl| nl < offset) {
+            self.newlines.pop_front();
+            self.lines_before += 1;
+        }
+        self.lines_before + 1
+    }
+}
+
+#[derive(Debug)]
+struct LineTooLong(u64);
+
+impl fmt::Display for LineTooLong {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "line {} is longer than {} KiB",
+            self.0,
+            MAX_RECORD_BYTES / 1024
+        )
+    }
+}
+
+impl std::error::Error for LineTooLong {}
+
+impl<R: Read> Read for LineLimit<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        for (i, &b) in buf[..n].iter().enumerate() {
+            if b == b'\n' {
+                self.line += 1;
+                self.run = 0;
+                self.newlines.push_back(self.offset + i as u64);
+            } else {
+                self.run += 1;
+                if self.run > MAX_RECORD_BYTES {
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        LineTooLong(self.line + 1),
+                    ));
+                }
+            }
+        }
+        self.offset += n as u64;
+        Ok(n)
+    }
+}
+
+struct CsvRecords<R> {
+    reader: csv::Reader<LineLimit<R>>,
+    columns: Option<Vec<Column>>,
+    record: csv::ByteRecord,
+    done: bool,
+}
+
+impl<R: Read> CsvRecords<R> {
+    fn new(input: R) -> Self {
+        let reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(LineLimit::new(input));
+        CsvRecords {
+            reader,
+            columns: None,
+            record: csv::ByteRecord::new(),
+            done: false,
+        }
+    }
+
+    fn read(&mut self) -> Result<bool, ReadError> {
+        match self.reader.read_byte_record(&mut self.record) {
+            Ok(more) => Ok(more),
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line());
+                match e.into_kind() {
+                    csv::ErrorKind::Io(io) => {
+                        match io.get_ref().and_then(|e| e.downcast_ref::<LineTooLong>()) {
+                            Some(too_long) => Err(ReadError::Broken {
+                                line: too_long.0,
+                                reason: format!(
+                                    "longer than {} KiB; is this a CSV file of users?",
+                                    MAX_RECORD_BYTES / 1024
+                                ),
+                            }),
+                            None => Err(ReadError::Io(io)),
+                        }
+                    }
+                    other => Err(ReadError::Broken {
+                        line,
+                        reason: format!("malformed CSV: {other:?}"),
+                    }),
+                }
+            }
+        }
+    }
+
+    fn header(&mut self) -> Result<Vec<Column>, ReadError> {
+        let broken = |reason: String| ReadError::Broken { line: 1, reason };
+        if !self.read()? {
+            return Err(broken(
+                "the file is empty; a CSV import starts with a header line naming the columns"
+                    .into(),
+            ));
+        }
+        let mut columns = Vec::new();
+        for (i, field) in self.record.iter().enumerate() {
+            let field = if i == 0 {
+                field.strip_prefix(b"\xef\xbb\xbf").unwrap_or(field)
+            } else {
+                field
+            };
+            let name = std::str::from_utf8(field)
+                .map_err(|_| {
+                    broken("the header is not valid UTF-8; save the file as UTF-8".into())
+                })?
+                .trim();
+            let column = Column::from_name(name).ok_or_else(|| {
+                broken(format!(
+                    "unknown column {:?} in the header (columns: {})",
+                    shown(name),
+                    COLUMNS.join(", ")
+                ))
+            })?;
+            if columns.contains(&column) {
+                return Err(broken(format!(
+                    "column {name:?} appears twice in the header"
+                )));
+            }
+            columns.push(column);
+        }
+        if !columns.contains(&Column::Email) {
+            return Err(broken(
+                "the header has no email column (the one required column)".into(),
+            ));
+        }
+        Ok(columns)
+    }
+
+    fn row(&self, columns: &[Column]) -> Result<ParsedRow, String> {
+        if self.record.len() != columns.len() {
+            return Err(format!(
+                "has {} field(s) but the header has {}",
+                self.record.len(),
+                columns.len()
+            ));
+        }
+        let mut row = ParsedRow::default();
+        for (column, field) in columns.iter().zip(self.record.iter()) {
+            row.set_text(*column, utf8(field)?)?;
+        }
+        Ok(row)
+    }
+}
+
+impl<R: Read> Iterator for CsvRecords<R> {
+    type Item = Result<Record, ReadError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let step = (|| {
+            let columns = match self.columns.take() {
+                Some(c) => c,
+                None => self.header()?,
+            };
+            let more = self.read();
+            let result = match more {
+                Ok(true) => {
+                    // The line the record ends on, less the newlines inside its
+                    // quoted fields (csv's own line count skips blank lines).
+                    let end = self.reader.position().byte().saturating_sub(1);
+                    let inside = self
+                        .record
+                        .iter()
+                        .flatten()
+                        .filter(|&&b| b == b'\n')
+                        .count();
+                    let line = self.reader.get_mut().line_at(end) - inside as u64;
+                    // A blank line (one empty field) is not a record.
+                    let blank = self.record.len() == 1 && self.record[0].is_empty();
+                    Ok(Some((line, (!blank).then(|| self.row(&columns)))))
+                }
+                Ok(false) => Ok(None),
+                Err(e) => Err(e),
+            };
+            self.columns = Some(columns);
+            result
+        })();
+        match step {
+            Ok(Some((line, Some(row)))) => Some(Ok(Record { line, row })),
+            Ok(Some((_, None))) => self.next(),
+            Ok(None) => {
+                self.done = true;
+                None
+            }
+            Err(e) => {
+                self.done = true;
+                Some(Err(e))
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// JSON Lines
+
+struct JsonlRecords<R> {
+    input: BufReader<R>,
+    line: u64,
+    buf: Vec<u8>,
+}
+
+impl<R: Read> JsonlRecords<R> {
+    /// Reads one line of at most [`MAX_RECORD_BYTES`]; a longer one is skipped to
+    /// its end. `Ok(None)` at the end of the input.
+    fn read_line(&mut self) -> io::Result<Option<bool>> {
+        self.buf.clear();
+        let limit = MAX_RECORD_BYTES as u64 + 1;
+        let n = (&mut self.input)
+            .take(limit)
+            .read_until(b'\n', &mut self.buf)?;
+        if n == 0 {
+            return Ok(None);
+        }
+        self.line += 1;
+        if self.buf.last() == Some(&b'\n') || self.buf.len() <= MAX_RECORD_BYTES {
+            return Ok(Some(true));
+        }
+        // Too long: drop the rest of the line without keeping it.
+        loop {
+            let chunk = self.input.fill_buf()?;
+            if chunk.is_empty() {
+                break;
+            }
+            match chunk.iter().position(|&b| b == b'\n') {
+                Some(i) => {
+                    self.input.consume(i + 1);
+                    break;
+                }
+                None => {
+                    let len = chunk.len();
+                    self.input.consume(len);
+                }
+            }
+        }
+        Ok(Some(false))
+    }
+}
+
+impl<R: Read> Iterator for JsonlRecords<R> {
+    type Item = Result<Record, ReadError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let fits = match self.read_line() {
+                Ok(None) => return None,
+                Ok(Some(fits)) => fits,
+                Err(e) => return Some(Err(ReadError::Io(e))),
+            };
+            let line = self.line;
+            if !fits {
+                let reason = format!("longer than {} KiB", MAX_RECORD_BYTES / 1024);
+                return Some(Ok(Record {
+                    line,
+                    row: Err(reason),
+                }));
+            }
+            if self.buf.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            let row = utf8(&self.buf).and_then(|text| {
+                let map: Map<String, Value> = serde_json::from_str(text)
+                    .map_err(|e| format!("not a JSON object: {}", without_position(&e)))?;
+                row_from_map(&map)
+            });
+            return Some(Ok(Record { line, row }));
+        }
+    }
+}
+
+fn row_from_map(map: &Map<String, Value>) -> Result<ParsedRow, String> {
+    let mut row = ParsedRow::default();
+    for (key, value) in map {
+        let column = Column::from_name(key).ok_or_else(|| {
+            format!(
+                "unknown field {:?} (fields: {})",
+                shown(key),
+                COLUMNS.join(", ")
+            )
+        })?;
+        row.set_json(column, value)?;
+    }
+    Ok(row)
+}
+
+/// serde_json's message without its " at line L column C" (our lines are the file's).
+fn without_position(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    match text.rfind(" at line ") {
+        Some(i) => text[..i].to_string(),
+        None => text,
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Django fixtures
+
+/// Bytes of a fixture, one at a time with one byte of push-back, counting lines
+/// and refusing to hand out more than [`MAX_RECORD_BYTES`] per object.
+struct FixtureBytes<R> {
+    input: BufReader<R>,
+    line: u64,
+    pushed: Option<u8>,
+    budget: usize,
+}
+
+impl<R: Read> FixtureBytes<R> {
+    fn byte(&mut self) -> io::Result<Option<u8>> {
+        if let Some(b) = self.pushed.take() {
+            return Ok(Some(b));
+        }
+        let chunk = self.input.fill_buf()?;
+        let Some(&b) = chunk.first() else {
+            return Ok(None);
+        };
+        self.input.consume(1);
+        if b == b'\n' {
+            self.line += 1;
+        }
+        Ok(Some(b))
+    }
+
+    fn non_blank(&mut self) -> io::Result<Option<u8>> {
+        loop {
+            match self.byte()? {
+                Some(b) if b.is_ascii_whitespace() => continue,
+                other => return Ok(other),
+            }
+        }
+    }
+}
+
+impl<R: Read> Read for FixtureBytes<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        if self.budget == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                LineTooLong(self.line),
+            ));
+        }
+        match self.byte()? {
+            Some(b) => {
+                self.budget -= 1;
+                buf[0] = b;
+                Ok(1)
+            }
+            None => Ok(0),
+        }
+    }
+}
+
+enum FixtureState {
+    Start,
+    Array { count: u64 },
+    Done,
+}
+
+struct DjangoRecords<R> {
+    bytes: FixtureBytes<R>,
+    state: FixtureState,
+    model: Option<String>,
+}
+
+/// One object of a fixture: `{"model": "app.model", "pk": …, "fields": {…}}`.
+#[derive(Deserialize)]
+struct FixtureObject {
+    model: Value,
+    #[serde(default)]
+    fields: Value,
+}
+
+impl<R: Read> DjangoRecords<R> {
+    fn new(input: R) -> Self {
+        DjangoRecords {
+            bytes: FixtureBytes {
+                input: BufReader::new(input),
+                line: 1,
+                pushed: None,
+                budget: 0,
+            },
+            state: FixtureState::Start,
+            model: None,
+        }
+    }
+
+    fn step(&mut self) -> Result<Option<Record>, ReadError> {
+        let broken = |line, reason: &str| ReadError::Broken {
+            line,
+            reason: reason.to_string(),
+        };
+        loop {
+            match self.state {
+                FixtureState::Done => return Ok(None),
+                FixtureState::Start => match self.bytes.non_blank().map_err(ReadError::Io)? {
+                    Some(b'[') => self.state = FixtureState::Array { count: 0 },
+                    None => {
+                        return Err(broken(
+                            self.bytes.line,
+                            "the file is empty; a Django fixture is a JSON array",
+                        ));
+                    }
+                    Some(_) => {
+                        return Err(broken(
+                            self.bytes.line,
+                            "not a Django fixture: it must be a JSON array of objects ([{\"model\": …}, …])",
+                        ));
+                    }
+                },
+                FixtureState::Array { count } => {
+                    let mut next = self.bytes.non_blank().map_err(ReadError::Io)?;
+                    if next == Some(b']') {
+                        self.state = FixtureState::Done;
+                        if self.bytes.non_blank().map_err(ReadError::Io)?.is_some() {
+                            return Err(broken(
+                                self.bytes.line,
+                                "there is more after the closing ] of the fixture",
+                            ));
+                        }
+                        return Ok(None);
+                    }
+                    if next.is_none() {
+                        return Err(broken(
+                            self.bytes.line,
+                            "the file ends inside the fixture's array (no closing ])",
+                        ));
+                    }
+                    if count > 0 {
+                        if next != Some(b',') {
+                            return Err(broken(
+                                self.bytes.line,
+                                &format!("malformed JSON after object {count}: expected , or ]"),
+                            ));
+                        }
+                        next = self.bytes.non_blank().map_err(ReadError::Io)?;
+                    }
+                    let number = count + 1;
+                    match next {
+                        Some(b'{') => {}
+                        None => {
+                            return Err(broken(
+                                self.bytes.line,
+                                "the file ends inside the fixture's array (no closing ])",
+                            ));
+                        }
+                        Some(_) => {
+                            return Err(broken(
+                                self.bytes.line,
+                                &format!("object {number}: expected a JSON object"),
+                            ));
+                        }
+                    }
+                    self.bytes.pushed = Some(b'{');
+                    self.bytes.budget = MAX_RECORD_BYTES;
+                    let line = self.bytes.line;
+                    let mut de = serde_json::Deserializer::from_reader(&mut self.bytes);
+                    let object = FixtureObject::deserialize(&mut de).map_err(|e| {
+                        let reason = if e.is_io() {
+                            format!(
+                                "object {number}: longer than {} KiB",
+                                MAX_RECORD_BYTES / 1024
+                            )
+                        } else {
+                            format!("object {number}: malformed JSON: {}", without_position(&e))
+                        };
+                        ReadError::Broken { line, reason }
+                    })?;
+                    self.state = FixtureState::Array { count: number };
+                    let row = self
+                        .fixture_row(&object)
+                        .map_err(|reason| format!("object {number}: {reason}"));
+                    return Ok(Some(Record { line, row }));
+                }
+            }
+        }
+    }
+
+    fn fixture_row(&mut self, object: &FixtureObject) -> Result<ParsedRow, String> {
+        let Value::String(model) = &object.model else {
+            return Err("\"model\" must be a string like \"accounts.customuser\"".into());
+        };
+        validate_model_label(model)?;
+        match &self.model {
+            None => self.model = Some(model.clone()),
+            Some(first) if first != model => {
+                return Err(format!(
+                    "model {model:?} is not {first:?}, the model of the first object; \
+                     import a fixture of the user model only"
+                ));
+            }
+            Some(_) => {}
+        }
+        let Value::Object(fields) = &object.fields else {
+            return Err("\"fields\" must be an object".into());
+        };
+        let mut row = ParsedRow::default();
+        for (name, value) in fields {
+            // Django's own names; `password` is the encoded hash. Fields of the
+            // model that userdb does not keep (groups, user_permissions, username,
+            // custom fields) are ignored.
+            let column = match name.as_str() {
+                "password" => Column::PasswordHash,
+                "email" | "first_name" | "last_name" | "is_active" | "is_staff"
+                | "is_superuser" | "date_joined" | "last_login" => {
+                    Column::from_name(name).unwrap_or(Column::Email)
+                }
+                _ => continue,
+            };
+            row.set_json(column, value)?;
+        }
+        if row.password_hash.as_deref() == Some("") {
+            // Django counts "" as a password that never matches.
+            row.password_hash = Some("!".to_string());
+        }
+        Ok(row)
+    }
+}
+
+impl<R: Read> Iterator for DjangoRecords<R> {
+    type Item = Result<Record, ReadError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match self.step() {
+            Ok(record) => record.map(Ok),
+            Err(e) => {
+                self.state = FixtureState::Done;
+                Some(Err(e))
+            }
+        }
+    }
+}
+
+/// A Django model label, `app_label.model_name`: two Python identifiers.
+pub fn validate_model_label(label: &str) -> Result<(), String> {
+    let identifier = |s: &str| {
+        let mut chars = s.chars();
+        chars
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
+    match label.split_once('.') {
+        Some((app, model)) if identifier(app) && identifier(model) => Ok(()),
+        _ => Err(format!(
+            "model {:?} is not a Django model label like \"accounts.customuser\"",
+            shown(label)
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::ExposeSecret;
+
+    type Outcome = Result<(u64, Result<ParsedRow, String>), String>;
+
+    fn all(format: Format, text: impl AsRef<[u8]>) -> Vec<Outcome> {
+        records(format, text.as_ref())
+            .map(|r| match r {
+                Ok(rec) => Ok((rec.line, rec.row)),
+                Err(ReadError::Broken { line, reason }) => Err(format!("{line}: {reason}")),
+                Err(ReadError::Io(e)) => Err(e.to_string()),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn django_datetimes_parse_with_z_offset_or_naive() {
+        let want: Timestamp = "2026-01-02T03:04:05.123Z".parse().unwrap();
+        for text in [
+            "2026-01-02T03:04:05.123Z",
+            "2026-01-02T03:04:05.123+00:00",
+            "2026-01-02T04:04:05.123+01:00",
+            "2026-01-02T03:04:05.123",
+            "2026-01-02 03:04:05.123",
+        ] {
+            assert_eq!(parse_datetime(text), Ok(want), "{text}");
+        }
+        assert!(parse_datetime("yesterday").is_err());
+    }
+
+    #[test]
+    fn csv_rows_carry_their_line_and_empty_cells_are_not_given() {
+        let text = "email,first_name,is_staff,password\n\
+                    a@example.com,Ada,true,secret one\n\
+                    \n\
+                    \"b@example.com\",\"multi\nline\",,\n\
+                    c@example.com,,maybe,\n";
+        let rows = all(Format::Csv, text);
+        assert_eq!(rows.len(), 3);
+        let (line, row) = rows[0].as_ref().unwrap();
+        let row = row.as_ref().unwrap();
+        assert_eq!(*line, 2);
+        assert_eq!(row.email.as_deref(), Some("a@example.com"));
+        assert_eq!(row.is_staff, Some(true));
+        assert_eq!(row.password.as_ref().unwrap().expose_secret(), "secret one");
+        let (line, row) = rows[1].as_ref().unwrap();
+        let row = row.as_ref().unwrap();
+        assert_eq!(*line, 4);
+        assert_eq!(row.first_name.as_deref(), Some("multi\nline"));
+        assert_eq!(row.is_staff, None);
+        assert!(row.password.is_none());
+        let (line, row) = rows[2].as_ref().unwrap();
+        assert_eq!(*line, 6);
+        assert_eq!(
+            row.as_ref().unwrap_err(),
+            "is_staff must be true or false, not \"maybe\""
+        );
+    }
+
+    #[test]
+    fn csv_headers_are_checked() {
+        let rows = all(Format::Csv, "mail,password\n");
+        assert!(
+            matches!(&rows[..], [Err(e)] if e.starts_with("1: unknown column \"mail\" in the header (columns: email, "))
+        );
+        let rows = all(Format::Csv, "email,email\n");
+        assert!(matches!(&rows[..], [Err(e)] if e.contains("appears twice")));
+        let rows = all(Format::Csv, "first_name\nAda\n");
+        assert!(matches!(&rows[..], [Err(e)] if e.contains("no email column")));
+        let rows = all(Format::Csv, "");
+        assert!(matches!(&rows[..], [Err(e)] if e.contains("the file is empty")));
+        let rows = all(Format::Csv, "\u{feff}email\nx@example.com\n");
+        assert!(rows[0].is_ok());
+    }
+
+    #[test]
+    fn a_huge_csv_line_stops_the_read_with_its_line_number() {
+        let text = format!(
+            "email\na@example.com\n{}\n",
+            "x".repeat(MAX_RECORD_BYTES + 1)
+        );
+        let rows = all(Format::Csv, &text);
+        assert!(rows[0].is_ok());
+        assert!(
+            matches!(&rows[1], Err(e) if e.starts_with("3: longer than 64 KiB")),
+            "{:?}",
+            rows[1].as_ref().err()
+        );
+    }
+
+    #[test]
+    fn jsonl_rows_are_typed_and_unknown_keys_refused() {
+        let text = format!(
+            "{}\n\n{}\n{}\nINVALID\n{}\n{}\n",
+            r#"{"email": "a@example.com", "is_active": false, "last_login": null}"#,
+            r#"{"email": "b@example.com", "is_staff": "yes"}"#,
+            r#"{"email": "c@example.com", "pasword": "x"}"#,
+            "x".repeat(MAX_RECORD_BYTES + 10),
+            r#"[1]"#,
+        );
+        let (before, after) = text.split_once("INVALID").unwrap();
+        let text = [before.as_bytes(), b"\xff", after.as_bytes()].concat();
+        let rows = all(Format::Jsonl, &text);
+        let reasons: Vec<(u64, String)> = rows
+            .into_iter()
+            .map(|r| {
+                let (line, row) = r.unwrap();
+                (line, row.err().unwrap_or_default())
+            })
+            .collect();
+        assert_eq!(reasons[0], (1, String::new()));
+        assert_eq!(reasons[1].0, 3);
+        assert_eq!(reasons[1].1, "is_staff must be true or false, not a string");
+        assert!(reasons[2].1.starts_with("unknown field \"pasword\""));
+        assert_eq!(reasons[3].0, 5);
+        assert!(reasons[3].1.starts_with("not valid UTF-8"));
+        assert_eq!(reasons[4], (6, "longer than 64 KiB".to_string()));
+        assert_eq!(reasons[5].0, 7);
+        assert!(reasons[5].1.starts_with("not a JSON object"));
+    }
+
+    #[test]
+    fn django_fixtures_stream_object_by_object() {
+        let text = r#"[
+  {"model": "accounts.customuser", "pk": 1, "fields": {
+      "password": "pbkdf2_sha256$1$salt$hash", "email": "a@example.com",
+      "date_joined": "2026-01-02T03:04:05.123Z", "last_login": null,
+      "groups": [], "user_permissions": [], "username": "ignored"}},
+  {"model": "accounts.customuser", "pk": 2, "fields": {"email": "b@example.com", "is_staff": 1}},
+  {"model": "auth.group", "pk": 3, "fields": {"name": "x"}}
+]
+"#;
+        let rows = all(Format::Django, text);
+        assert_eq!(rows.len(), 3);
+        let (line, row) = rows[0].as_ref().unwrap();
+        assert_eq!(*line, 2);
+        let row = row.as_ref().unwrap();
+        assert_eq!(
+            row.password_hash.as_deref(),
+            Some("pbkdf2_sha256$1$salt$hash")
+        );
+        assert_eq!(row.email.as_deref(), Some("a@example.com"));
+        let (line, row) = rows[1].as_ref().unwrap();
+        assert_eq!(*line, 6);
+        assert_eq!(
+            row.as_ref().unwrap_err(),
+            "object 2: is_staff must be true or false, not a number"
+        );
+        let (line, row) = rows[2].as_ref().unwrap();
+        assert_eq!(*line, 7);
+        assert!(
+            row.as_ref()
+                .unwrap_err()
+                .contains("not \"accounts.customuser\"")
+        );
+        // One line, as `dumpdata` writes without --indent.
+        let rows = all(
+            Format::Django,
+            r#"[{"model":"a.b","fields":{"email":"x@example.com"}},{"model":"a.b","fields":{"email":"y@example.com"}}]"#,
+        );
+        assert_eq!(rows.len(), 2);
+        assert!(all(Format::Django, "[]").is_empty());
+    }
+
+    #[test]
+    fn broken_fixtures_stop_with_a_reason() {
+        for (text, want) in [
+            ("", "the file is empty"),
+            ("{}", "not a Django fixture"),
+            ("[{\"model\": \"a.b\", \"fields\": {}} {", "expected , or ]"),
+            ("[{\"model\": \"a.b\"", "malformed JSON"),
+            ("[{\"model\": \"a.b\", \"fields\": {}}", "no closing ]"),
+            ("[] []", "more after the closing ]"),
+            ("[1]", "expected a JSON object"),
+        ] {
+            let rows = all(Format::Django, text);
+            let last = rows.last().expect("something");
+            assert!(
+                matches!(last, Err(e) if e.contains(want)),
+                "{text:?}: {:?}",
+                last.as_ref().err()
+            );
+        }
+        let huge = format!(
+            "[{{\"model\": \"a.b\", \"fields\": {{\"email\": \"{}\"}}}}]",
+            "x".repeat(MAX_RECORD_BYTES)
+        );
+        let rows = all(Format::Django, &huge);
+        assert!(matches!(&rows[..], [Err(e)] if e.contains("longer than 64 KiB")));
+    }
+
+    #[test]
+    fn model_labels_are_two_identifiers() {
+        assert!(validate_model_label("accounts.customuser").is_ok());
+        assert!(validate_model_label("my_app.User2").is_ok());
+        for bad in ["accounts", "a.b.c", ".user", "1a.b", "a.b-c", ""] {
+            assert!(validate_model_label(bad).is_err(), "{bad}");
+        }
+    }
+}

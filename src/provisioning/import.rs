@@ -1,0 +1,1084 @@
+//! The import pipeline.
+//!
+//! Every row is checked before anything is written, and memory stays flat
+//! whatever the size of the file, so the input is read twice:
+//!
+//! 1. **check**: a streaming pass that validates every row and keeps only a
+//!    128-bit digest of each email key (for duplicates) and the first
+//!    [`MAX_REPORTED_PROBLEMS`] problems; then one scan of the stored emails
+//!    finds the rows that conflict with existing users. Standard input is
+//!    spooled to an unlinked 0600 temporary file during this pass.
+//! 2. **write**: a reader thread parses the rows again into bounded batches, a
+//!    fixed pool of hashing threads (one per core, each reusing its own argon2
+//!    memory) hashes plain passwords, and this thread puts the batches back in
+//!    file order and writes them in one transaction. When there are passwords
+//!    to hash, the hashed rows are spooled to an unlinked 0600 file first and
+//!    written from there, so that the database's write lock is held for the
+//!    write alone, not for minutes of hashing. If the input changed between the
+//!    passes, nothing is written.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fs::File;
+use std::hash::Hasher as _;
+use std::io::{self, BufRead, Read, Seek, Write};
+use std::path::PathBuf;
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::{Arc, Mutex};
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::formats::{Format, ParsedRow, ReadError, Record, records};
+use crate::email_address::{email_key, parse_email};
+use crate::error::{Error, Result};
+use crate::manager::{UserManager, Validation, clean_name};
+use crate::password::{
+    HashMemory, PasswordHasher, PasswordPolicy, UserAttributes, algorithm_of,
+    make_unusable_password,
+};
+use crate::storage::{BulkAudit, BulkPassword, BulkStore, BulkUser, OnConflict, UserStore};
+
+/// At most this many problems (or conflicting emails) are reported; the count is exact.
+pub const MAX_REPORTED_PROBLEMS: usize = 100;
+
+/// The longest plain password accepted (Django's old `MAXIMUM_PASSWORD_LENGTH`).
+pub const MAX_PASSWORD_LEN: usize = 4096;
+
+/// Rows per batch handed to the hashing threads when no password needs hashing.
+const BATCH_ROWS: usize = 256;
+
+/// What to import and how.
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    pub format: Format,
+    pub on_conflict: OnConflict,
+    /// Check everything, write nothing.
+    pub dry_run: bool,
+    /// Whether plain passwords go through the validators (pre-hashed ones cannot).
+    pub validation: Validation,
+    /// Hashing threads; 0 means one per core.
+    pub jobs: usize,
+    /// What is imported, for the audit log (`users.csv`, `stdin`).
+    pub source: String,
+    /// Refuse an import that would deactivate or demote the last active superuser.
+    pub protect_last_superuser: bool,
+}
+
+/// Where the rows come from. A reader (standard input) is spooled to a
+/// temporary file for the second pass.
+pub enum ImportInput {
+    File(PathBuf),
+    Reader(Box<dyn Read + Send>),
+}
+
+/// A row that cannot be imported.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RowProblem {
+    pub line: u64,
+    pub reason: String,
+}
+
+impl std::fmt::Display for RowProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "line {}: {}", self.line, self.reason)
+    }
+}
+
+/// What an import did (or, with `dry_run`, would do).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ImportSummary {
+    pub rows: u64,
+    pub created: u64,
+    pub updated: u64,
+    pub skipped: u64,
+    pub failed: u64,
+    /// Plain passwords hashed.
+    pub hashed: u64,
+    pub dry_run: bool,
+}
+
+/// The stages an import reports progress for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// The first pass: rows read so far (no total known).
+    Checking,
+    /// The second pass, when passwords need hashing: rows hashed out of `total`
+    /// (nothing is locked yet).
+    Hashing,
+    /// Rows written out of `total`, in the one transaction.
+    Writing,
+}
+
+/// Progress reporting, injected by the caller (the command line draws a bar).
+/// Called from the importing thread only.
+pub trait Progress {
+    fn start(&mut self, stage: Stage, total: Option<u64>);
+    fn advance(&mut self, rows: u64);
+    fn finish(&mut self);
+}
+
+/// No progress reporting.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NoProgress;
+
+impl Progress for NoProgress {
+    fn start(&mut self, _: Stage, _: Option<u64>) {}
+    fn advance(&mut self, _: u64) {}
+    fn finish(&mut self) {}
+}
+
+impl<S: UserStore + BulkStore> UserManager<S> {
+    /// Imports users: every row is checked first, then all of them are written in
+    /// one transaction, or none. Bad rows are [`Error::InvalidRows`]; with
+    /// [`OnConflict::Fail`], existing users are [`Error::ImportConflicts`].
+    pub fn import_users(
+        &mut self,
+        input: ImportInput,
+        options: &ImportOptions,
+        progress: &mut dyn Progress,
+    ) -> Result<ImportSummary> {
+        let policy = *self.policy();
+        let mut source = Source::new(input)?;
+        let checked = check(
+            source.first_pass()?,
+            options,
+            &policy,
+            &*self.store_mut(),
+            progress,
+        )?;
+        let mut summary = ImportSummary {
+            rows: checked.rows,
+            created: checked.rows - checked.conflicts.len() as u64,
+            updated: 0,
+            skipped: 0,
+            failed: 0,
+            hashed: checked.plain,
+            dry_run: options.dry_run,
+        };
+        match options.on_conflict {
+            OnConflict::Update => summary.updated = checked.conflicts.len() as u64,
+            OnConflict::Skip | OnConflict::Fail => summary.skipped = checked.conflicts.len() as u64,
+        }
+        if options.dry_run {
+            summary.hashed = 0;
+            return Ok(summary);
+        }
+        let hasher = self.hasher().clone();
+        let audit = BulkAudit {
+            at: self.now(),
+            actor: self.actor().to_string(),
+            created_event: "user_imported",
+            updated_event: "user_updated",
+            detail: format!("import of {} ({})", options.source, options.format),
+        };
+        let first_digest = source.first_digest.lock().ok().and_then(|d| *d);
+        let second = source.second_pass()?;
+        let (counts, skipped) = write(
+            second,
+            first_digest,
+            checked,
+            options,
+            &hasher,
+            self.store_mut(),
+            &audit,
+            progress,
+        )?;
+        summary.created = counts.created;
+        summary.updated = counts.updated;
+        summary.skipped = counts.skipped + skipped;
+        Ok(summary)
+    }
+}
+
+/// The input of both passes, with a digest of the bytes of each so that a file
+/// changed in between is noticed.
+struct Source {
+    input: Option<ImportInput>,
+    spool: Option<File>,
+    path: Option<PathBuf>,
+    first_digest: Arc<Mutex<Option<u64>>>,
+}
+
+impl Source {
+    fn new(input: ImportInput) -> Result<Self> {
+        let path = match &input {
+            ImportInput::File(p) => Some(p.clone()),
+            ImportInput::Reader(_) => None,
+        };
+        Ok(Source {
+            input: Some(input),
+            spool: None,
+            path,
+            first_digest: Arc::new(Mutex::new(None)),
+        })
+    }
+
+    fn open(path: &PathBuf) -> Result<File> {
+        File::open(path).map_err(|e| Error::io(format!("cannot read {}", path.display()), e))
+    }
+
+    fn first_pass(&mut self) -> Result<Digesting<Box<dyn Read + Send>>> {
+        let reader: Box<dyn Read + Send> = match self.input.take() {
+            Some(ImportInput::File(path)) => Box::new(Self::open(&path)?),
+            Some(ImportInput::Reader(reader)) => {
+                let spool = tempfile::tempfile().map_err(|e| {
+                    Error::io("cannot create a temporary file for standard input", e)
+                })?;
+                let copy = spool.try_clone().map_err(|e| {
+                    Error::io("cannot create a temporary file for standard input", e)
+                })?;
+                self.spool = Some(spool);
+                Box::new(Tee {
+                    inner: reader,
+                    copy,
+                })
+            }
+            None => return Err(Error::io("import input", io::Error::other("read twice"))),
+        };
+        Ok(Digesting::new(reader, self.first_digest.clone()))
+    }
+
+    fn second_pass(&mut self) -> Result<Second> {
+        let reader: Box<dyn Read + Send> = match (&self.path, self.spool.take()) {
+            (Some(path), _) => Box::new(Self::open(path)?),
+            (None, Some(mut spool)) => {
+                spool
+                    .flush()
+                    .and_then(|_| spool.rewind())
+                    .map_err(|e| Error::io("cannot read back the spooled standard input", e))?;
+                Box::new(io::BufReader::new(spool))
+            }
+            (None, None) => return Err(Error::io("import input", io::Error::other("no spool"))),
+        };
+        let digest = Arc::new(Mutex::new(None));
+        Ok((Digesting::new(reader, digest.clone()), digest))
+    }
+}
+
+/// Copies what is read to the spool file.
+struct Tee<R> {
+    inner: R,
+    copy: File,
+}
+
+impl<R: Read> Read for Tee<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.copy.write_all(&buf[..n])?;
+        Ok(n)
+    }
+}
+
+/// Hashes the bytes read (SipHash: it detects change, not tampering) and
+/// publishes the digest when the input ends.
+struct Digesting<R> {
+    inner: R,
+    hasher: std::hash::DefaultHasher,
+    out: Arc<Mutex<Option<u64>>>,
+}
+
+impl<R> Digesting<R> {
+    fn new(inner: R, out: Arc<Mutex<Option<u64>>>) -> Self {
+        Digesting {
+            inner,
+            hasher: std::hash::DefaultHasher::new(),
+            out,
+        }
+    }
+}
+
+impl<R: Read> Read for Digesting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n == 0 && !buf.is_empty() {
+            if let Ok(mut out) = self.out.lock() {
+                *out = Some(self.hasher.finish());
+            }
+        } else {
+            self.hasher.write(&buf[..n]);
+        }
+        Ok(n)
+    }
+}
+
+/// A plain password, an encoded hash to keep, or neither.
+enum RowPassword {
+    Plain(SecretString),
+    Encoded(String),
+    Absent,
+}
+
+/// A row that passed every check.
+struct ValidRow {
+    user: BulkUser,
+    password: RowPassword,
+}
+
+/// 128 bits of SHA-256 of an email key: a set of them is a fraction of the size
+/// of the keys themselves, and a collision is out of reach.
+fn key_digest(key: &str) -> u128 {
+    let hash = Sha256::digest(key.as_bytes());
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&hash[..16]);
+    u128::from_le_bytes(bytes)
+}
+
+/// How much of a row is checked.
+#[derive(Clone, Copy)]
+enum Checks<'a> {
+    /// The first pass: everything, the password validators when given.
+    All(Option<&'a PasswordPolicy>),
+    /// The second pass over the same bytes: what changes the row (normalisation),
+    /// not what only accepts or refuses it (the validators, the hash formats).
+    Normalise,
+}
+
+/// The rules every row goes through, the same as `createuser`'s.
+fn validate(row: ParsedRow, checks: Checks<'_>) -> std::result::Result<ValidRow, String> {
+    let policy = match checks {
+        Checks::All(policy) => policy,
+        Checks::Normalise => None,
+    };
+    let Some(raw_email) = row.email else {
+        return Err("no email (the one required field)".into());
+    };
+    let email = parse_email(&raw_email).map_err(|e| e.to_string())?;
+    let name = |what, value: Option<String>| {
+        value
+            .map(|n| clean_name(what, &n))
+            .transpose()
+            .map_err(|e| e.to_string())
+    };
+    let first_name = name("first_name", row.first_name)?;
+    let last_name = name("last_name", row.last_name)?;
+    let password = match (row.password, row.password_hash) {
+        (Some(_), Some(_)) => {
+            return Err("gives both password and password_hash; give one of them".into());
+        }
+        (Some(plain), None) => {
+            let text = plain.expose_secret();
+            if text.is_empty() {
+                return Err("blank passwords aren't allowed".into());
+            }
+            if text.chars().count() > MAX_PASSWORD_LEN {
+                return Err(format!(
+                    "password is longer than {MAX_PASSWORD_LEN} characters"
+                ));
+            }
+            if let Some(policy) = policy {
+                let attrs = UserAttributes {
+                    email: &email,
+                    first_name: first_name.as_deref().unwrap_or(""),
+                    last_name: last_name.as_deref().unwrap_or(""),
+                };
+                let problems = policy.validate(text, &attrs);
+                if !problems.is_empty() {
+                    return Err(format!(
+                        "password rejected: {} (or import with --skip-validation)",
+                        problems.join(" ")
+                    ));
+                }
+            }
+            RowPassword::Plain(plain)
+        }
+        (None, Some(hash)) => {
+            if hash.is_empty() {
+                RowPassword::Encoded(make_unusable_password())
+            } else if !crate::password::is_usable(&hash) {
+                // An unusable-password marker, as export writes them.
+                if hash.len() > 128 || hash.chars().any(char::is_control) {
+                    return Err("password_hash: malformed unusable-password marker".into());
+                }
+                RowPassword::Encoded(hash)
+            } else {
+                if let Checks::All(_) = checks {
+                    algorithm_of(&hash).map_err(|e| format!("password_hash: {e}"))?;
+                }
+                RowPassword::Encoded(hash)
+            }
+        }
+        (None, None) => RowPassword::Absent,
+    };
+    let user = BulkUser {
+        email_key: email_key(&email),
+        email,
+        password: BulkPassword::Absent {
+            unusable: String::new(),
+        },
+        first_name,
+        last_name,
+        is_active: row.is_active,
+        is_staff: row.is_staff,
+        is_superuser: row.is_superuser,
+        date_joined: row.date_joined,
+        last_login: row.last_login,
+        email_verified_at: row.email_verified_at,
+    };
+    Ok(ValidRow { user, password })
+}
+
+/// What the first pass learnt.
+struct Checked {
+    rows: u64,
+    /// Digests of the keys of rows whose email is already taken.
+    conflicts: HashSet<u128>,
+    /// Rows with a plain password that will be hashed.
+    plain: u64,
+}
+
+fn check(
+    input: impl Read + Send,
+    options: &ImportOptions,
+    policy: &PasswordPolicy,
+    store: &dyn BulkStore,
+    progress: &mut dyn Progress,
+) -> Result<Checked> {
+    let policy = (options.validation == Validation::Enforce).then_some(policy);
+    let mut seen: HashMap<u128, u64> = HashMap::new();
+    let mut plain: HashSet<u128> = HashSet::new();
+    let mut problems = Vec::new();
+    let mut failed: u64 = 0;
+    let mut rows: u64 = 0;
+    let mut problem = |line, reason| {
+        failed += 1;
+        if problems.len() < MAX_REPORTED_PROBLEMS {
+            problems.push(RowProblem { line, reason });
+        }
+    };
+    progress.start(Stage::Checking, None);
+    for record in records(options.format, input) {
+        let Record { line, row } = match record {
+            Ok(record) => record,
+            Err(ReadError::Io(e)) => {
+                progress.finish();
+                return Err(Error::io(format!("cannot read {}", options.source), e));
+            }
+            Err(ReadError::Broken { line, reason }) => {
+                problem(line, reason);
+                break;
+            }
+        };
+        rows += 1;
+        progress.advance(1);
+        // Duplicates are looked for even in rows that are wrong otherwise.
+        let digest = row
+            .as_ref()
+            .ok()
+            .and_then(|r| r.email.as_deref())
+            .and_then(|e| parse_email(e).ok())
+            .map(|e| key_digest(&email_key(&e)));
+        let mut reasons = Vec::new();
+        match row.and_then(|row| validate(row, Checks::All(policy))) {
+            Err(reason) => reasons.push(reason),
+            Ok(valid) => {
+                if let (Some(digest), RowPassword::Plain(_)) = (digest, &valid.password) {
+                    plain.insert(digest);
+                }
+            }
+        }
+        if let Some(digest) = digest {
+            match seen.get(&digest) {
+                Some(first) => reasons.push(format!(
+                    "the email is also on line {first} (emails are compared case-insensitively)"
+                )),
+                None => {
+                    seen.insert(digest, line);
+                }
+            }
+        }
+        if !reasons.is_empty() {
+            problem(line, reasons.join("; "));
+        }
+    }
+    progress.finish();
+    if failed > 0 {
+        return Err(Error::InvalidRows {
+            problems,
+            total: failed,
+        });
+    }
+    let mut conflicts = HashSet::new();
+    let mut taken = Vec::new();
+    store.for_each_email(&mut |key, email| {
+        let digest = key_digest(key);
+        if seen.contains_key(&digest) {
+            conflicts.insert(digest);
+            if taken.len() < MAX_REPORTED_PROBLEMS {
+                taken.push((seen[&digest], email.to_string()));
+            }
+        }
+    })?;
+    if options.on_conflict == OnConflict::Fail && !conflicts.is_empty() {
+        taken.sort();
+        return Err(Error::ImportConflicts {
+            emails: taken.into_iter().map(|(_, email)| email).collect(),
+            total: conflicts.len() as u64,
+        });
+    }
+    let plain = match options.on_conflict {
+        OnConflict::Skip => plain.difference(&conflicts).count(),
+        OnConflict::Fail | OnConflict::Update => plain.len(),
+    } as u64;
+    Ok(Checked {
+        rows,
+        conflicts,
+        plain,
+    })
+}
+
+/// A row on its way to the database.
+// Skips are rare and rows travel in batches: boxing every row would cost more.
+#[allow(clippy::large_enum_variant)]
+enum Pending {
+    /// Left out (`--on-conflict skip` of a known conflict): counted, not written.
+    Skip,
+    /// Hashed by a worker when `plain` is set.
+    Row {
+        user: BulkUser,
+        plain: Option<SecretString>,
+    },
+}
+
+struct Batch {
+    seq: u64,
+    items: Vec<Pending>,
+    /// The reader failed here: the import must not commit.
+    error: Option<Error>,
+    last: bool,
+}
+
+fn changed(options: &ImportOptions) -> Error {
+    Error::io(
+        format!("cannot import {}", options.source),
+        io::Error::other("the input changed while it was being imported; nothing was imported"),
+    )
+}
+
+/// The reader thread of the second pass.
+fn read_batches(
+    input: impl Read + Send,
+    first_digest: Option<u64>,
+    second_digest: &Mutex<Option<u64>>,
+    checked: &Checked,
+    options: &ImportOptions,
+    jobs: &SyncSender<Batch>,
+) {
+    let mut seq = 0;
+    let mut items = Vec::with_capacity(BATCH_ROWS);
+    let mut send = |items: Vec<Pending>, error: Option<Error>, last: bool| {
+        let batch = Batch {
+            seq,
+            items,
+            error,
+            last,
+        };
+        seq += 1;
+        jobs.send(batch).is_ok()
+    };
+    let mut rows = 0;
+    for record in records(options.format, input) {
+        let valid = match record {
+            Ok(Record { row, .. }) => row.and_then(|row| validate(row, Checks::Normalise)),
+            Err(ReadError::Io(e)) => {
+                send(
+                    items,
+                    Some(Error::io(format!("cannot read {}", options.source), e)),
+                    true,
+                );
+                return;
+            }
+            Err(ReadError::Broken { .. }) => Err(String::new()),
+        };
+        let Ok(ValidRow { mut user, password }) = valid else {
+            send(items, Some(changed(options)), true);
+            return;
+        };
+        rows += 1;
+        let conflict = checked.conflicts.contains(&key_digest(&user.email_key));
+        let mut needs_hash = false;
+        let pending = if conflict && options.on_conflict == OnConflict::Skip {
+            Pending::Skip
+        } else {
+            let plain = match password {
+                RowPassword::Plain(secret) => {
+                    needs_hash = true;
+                    Some(secret)
+                }
+                RowPassword::Encoded(hash) => {
+                    user.password = BulkPassword::Set(hash);
+                    None
+                }
+                RowPassword::Absent => {
+                    user.password = BulkPassword::Absent {
+                        unusable: make_unusable_password(),
+                    };
+                    None
+                }
+            };
+            Pending::Row { user, plain }
+        };
+        items.push(pending);
+        if needs_hash || items.len() >= BATCH_ROWS {
+            let full = std::mem::replace(&mut items, Vec::with_capacity(BATCH_ROWS));
+            if !send(full, None, false) {
+                return;
+            }
+        }
+    }
+    let same = rows == checked.rows
+        && first_digest.is_some()
+        && second_digest.lock().ok().and_then(|d| *d) == first_digest;
+    let error = (!same).then(|| changed(options));
+    send(items, error, true);
+}
+
+/// A hashing thread: hashes the plain passwords of each batch with its own memory.
+fn hash_batches(jobs: &Mutex<Receiver<Batch>>, done: &SyncSender<Batch>, hasher: &PasswordHasher) {
+    let mut memory = HashMemory::default();
+    loop {
+        let batch = match jobs.lock() {
+            Ok(rx) => rx.recv(),
+            Err(_) => return,
+        };
+        let Ok(mut batch) = batch else { return };
+        for item in &mut batch.items {
+            if let Pending::Row { user, plain } = item
+                && let Some(secret) = plain.take()
+            {
+                let hash = hasher.hash_with_memory(secret.expose_secret(), &mut memory);
+                user.password = BulkPassword::Set(hash);
+            }
+        }
+        if done.send(batch).is_err() {
+            return;
+        }
+    }
+}
+
+/// The batches back in file order, one row at a time, for the store.
+struct InOrder<'a> {
+    done: Receiver<Batch>,
+    next: u64,
+    waiting: BTreeMap<u64, Batch>,
+    current: std::vec::IntoIter<Pending>,
+    finished: bool,
+    skipped: u64,
+    progress: &'a mut dyn Progress,
+}
+
+impl Iterator for InOrder<'_> {
+    type Item = Result<BulkUser>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            match self.current.next() {
+                Some(Pending::Skip) => {
+                    self.skipped += 1;
+                    self.progress.advance(1);
+                    continue;
+                }
+                Some(Pending::Row { user, .. }) => {
+                    self.progress.advance(1);
+                    return Some(Ok(user));
+                }
+                None if self.finished => return None,
+                None => {}
+            }
+            let batch = loop {
+                if let Some(batch) = self.waiting.remove(&self.next) {
+                    break batch;
+                }
+                match self.done.recv() {
+                    Ok(batch) => {
+                        self.waiting.insert(batch.seq, batch);
+                    }
+                    Err(_) => {
+                        self.finished = true;
+                        return Some(Err(Error::io(
+                            "import",
+                            io::Error::other(
+                                "the import stopped before its end; nothing was imported",
+                            ),
+                        )));
+                    }
+                }
+            };
+            self.next += 1;
+            if let Some(error) = batch.error {
+                self.finished = true;
+                return Some(Err(error));
+            }
+            self.finished = batch.last;
+            self.current = batch.items.into_iter();
+        }
+    }
+}
+
+/// A row as spooled between hashing and writing: one JSON line. The spool is an
+/// unlinked 0600 file and holds hashes, never a plain password.
+#[derive(Serialize, serde::Deserialize)]
+struct Spooled {
+    email: String,
+    email_key: String,
+    password: Option<String>,
+    unusable: Option<String>,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    is_active: Option<bool>,
+    is_staff: Option<bool>,
+    is_superuser: Option<bool>,
+    date_joined: Option<String>,
+    last_login: Option<String>,
+    email_verified_at: Option<String>,
+}
+
+fn spool_err(e: impl Into<io::Error>) -> Error {
+    Error::io("cannot spool the hashed rows to a temporary file", e.into())
+}
+
+/// Writes every row to an unlinked temporary file; returns it (rewound) and the count.
+fn spool_rows(rows: &mut dyn Iterator<Item = Result<BulkUser>>) -> Result<(File, u64)> {
+    let file = tempfile::tempfile().map_err(spool_err)?;
+    let mut out = io::BufWriter::new(file);
+    let mut count = 0;
+    let time = |t: Option<jiff::Timestamp>| t.map(crate::clock::format_timestamp);
+    for row in rows {
+        let user = row?;
+        let (password, unusable) = match user.password {
+            BulkPassword::Set(hash) => (Some(hash), None),
+            BulkPassword::Absent { unusable } => (None, Some(unusable)),
+        };
+        let spooled = Spooled {
+            email: user.email,
+            email_key: user.email_key,
+            password,
+            unusable,
+            first_name: user.first_name,
+            last_name: user.last_name,
+            is_active: user.is_active,
+            is_staff: user.is_staff,
+            is_superuser: user.is_superuser,
+            date_joined: time(user.date_joined),
+            last_login: time(user.last_login),
+            email_verified_at: time(user.email_verified_at),
+        };
+        serde_json::to_writer(&mut out, &spooled).map_err(spool_err)?;
+        out.write_all(b"\n").map_err(spool_err)?;
+        count += 1;
+    }
+    let mut file = out.into_inner().map_err(|e| spool_err(e.into_error()))?;
+    file.rewind().map_err(spool_err)?;
+    Ok((file, count))
+}
+
+/// The spooled rows, read back one at a time.
+struct Replay<'a> {
+    lines: io::Lines<io::BufReader<File>>,
+    progress: &'a mut dyn Progress,
+}
+
+impl Iterator for Replay<'_> {
+    type Item = Result<BulkUser>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let line = match self.lines.next()? {
+            Ok(line) => line,
+            Err(e) => return Some(Err(spool_err(e))),
+        };
+        self.progress.advance(1);
+        let spooled: Spooled = match serde_json::from_str(&line) {
+            Ok(s) => s,
+            Err(e) => return Some(Err(spool_err(e))),
+        };
+        let time = |t: Option<String>| -> Result<Option<jiff::Timestamp>> {
+            t.map(|t| {
+                crate::clock::parse_timestamp(&t)
+                    .ok_or_else(|| spool_err(io::Error::other("bad timestamp in the spool")))
+            })
+            .transpose()
+        };
+        let user = (|| {
+            Ok(BulkUser {
+                email: spooled.email,
+                email_key: spooled.email_key,
+                password: match (spooled.password, spooled.unusable) {
+                    (Some(hash), _) => BulkPassword::Set(hash),
+                    (None, unusable) => BulkPassword::Absent {
+                        unusable: unusable.unwrap_or_else(make_unusable_password),
+                    },
+                },
+                first_name: spooled.first_name,
+                last_name: spooled.last_name,
+                is_active: spooled.is_active,
+                is_staff: spooled.is_staff,
+                is_superuser: spooled.is_superuser,
+                date_joined: time(spooled.date_joined)?,
+                last_login: time(spooled.last_login)?,
+                email_verified_at: time(spooled.email_verified_at)?,
+            })
+        })();
+        Some(user)
+    }
+}
+
+/// The input of the second pass and where its digest will be.
+type Second = (Digesting<Box<dyn Read + Send>>, Arc<Mutex<Option<u64>>>);
+
+#[allow(clippy::too_many_arguments)]
+fn write(
+    (input, second_digest): Second,
+    first_digest: Option<u64>,
+    checked: Checked,
+    options: &ImportOptions,
+    hasher: &PasswordHasher,
+    store: &mut dyn BulkStore,
+    audit: &BulkAudit,
+    progress: &mut dyn Progress,
+) -> Result<(crate::storage::BulkCounts, u64)> {
+    let workers = match options.jobs {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    };
+    let (job_tx, job_rx) = sync_channel::<Batch>(workers * 2);
+    let (done_tx, done_rx) = sync_channel::<Batch>(workers * 2);
+    let job_rx = Arc::new(Mutex::new(job_rx));
+    let total = checked.rows;
+    std::thread::scope(|scope| {
+        let checked = &checked;
+        let second_digest = &second_digest;
+        scope.spawn(move || {
+            read_batches(
+                input,
+                first_digest,
+                second_digest,
+                checked,
+                options,
+                &job_tx,
+            );
+        });
+        for _ in 0..workers {
+            let jobs = Arc::clone(&job_rx);
+            let done = done_tx.clone();
+            scope.spawn(move || hash_batches(&jobs, &done, hasher));
+        }
+        // Only the workers hold these now: when they stop, the reader's sends fail.
+        drop(job_rx);
+        drop(done_tx);
+        let mut rows = InOrder {
+            done: done_rx,
+            next: 0,
+            waiting: BTreeMap::new(),
+            current: Vec::new().into_iter(),
+            finished: false,
+            skipped: 0,
+            progress,
+        };
+        if checked.plain == 0 {
+            // Nothing to hash: stream straight into the transaction.
+            rows.progress.start(Stage::Writing, Some(total));
+            let written = store.bulk_write(
+                &mut rows,
+                options.on_conflict,
+                options.protect_last_superuser,
+                audit,
+            );
+            let skipped = rows.skipped;
+            rows.progress.finish();
+            // Dropping the receiver stops the workers and then the reader, if the
+            // write ended early.
+            drop(rows);
+            return written.map(|counts| (counts, skipped));
+        }
+        // Hash first, into a spool, so that the write lock is held only for the
+        // write (seconds per 100,000 rows), not for the hashing (minutes): other
+        // commands queue behind the busy timeout meanwhile.
+        rows.progress.start(Stage::Hashing, Some(total));
+        let spooled = spool_rows(&mut rows);
+        let skipped = rows.skipped;
+        let progress = rows.progress;
+        progress.finish();
+        drop(rows.done);
+        let (spool, count) = spooled?;
+        progress.start(Stage::Writing, Some(count));
+        let mut replay = Replay {
+            lines: io::BufReader::new(spool).lines(),
+            progress: &mut *progress,
+        };
+        let written = store.bulk_write(
+            &mut replay,
+            options.on_conflict,
+            options.protect_last_superuser,
+            audit,
+        );
+        progress.finish();
+        written.map(|counts| (counts, skipped))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::FixedClock;
+    use crate::config::PasswordSettings;
+    use crate::password::Argon2Params;
+    use crate::storage::SqliteStore;
+    use crate::user::UserFilter;
+
+    fn manager(dir: &tempfile::TempDir) -> UserManager<SqliteStore> {
+        let store = SqliteStore::open(
+            &dir.path().join("db.sqlite3"),
+            std::time::Duration::from_secs(5),
+        )
+        .unwrap();
+        let settings = PasswordSettings {
+            argon2: Argon2Params {
+                memory_cost: 64,
+                time_cost: 1,
+                parallelism: 1,
+            },
+            policy: PasswordPolicy::default(),
+        };
+        let clock = Arc::new(FixedClock("2026-01-02T03:04:05Z".parse().unwrap()));
+        UserManager::new(store, &settings, clock, "tester").unwrap()
+    }
+
+    fn options(format: Format, on_conflict: OnConflict) -> ImportOptions {
+        ImportOptions {
+            format,
+            on_conflict,
+            dry_run: false,
+            validation: Validation::Enforce,
+            jobs: 2,
+            source: "test".into(),
+            protect_last_superuser: true,
+        }
+    }
+
+    fn reader(text: &str) -> ImportInput {
+        ImportInput::Reader(Box::new(io::Cursor::new(text.as_bytes().to_vec())))
+    }
+
+    fn parsed(email: &str) -> ParsedRow {
+        ParsedRow {
+            email: Some(email.into()),
+            ..ParsedRow::default()
+        }
+    }
+
+    #[test]
+    fn rows_follow_the_rules_of_createuser() {
+        let policy = PasswordPolicy::default();
+        let ok = validate(parsed("  Ada@EXAMPLE.com "), Checks::All(Some(&policy))).unwrap();
+        assert_eq!(ok.user.email, "Ada@example.com");
+        assert_eq!(ok.user.email_key, "ada@example.com");
+        assert!(matches!(ok.password, RowPassword::Absent));
+        let err = |row| validate(row, Checks::All(Some(&policy))).err().unwrap();
+        assert_eq!(
+            err(ParsedRow::default()),
+            "no email (the one required field)"
+        );
+        let row = ParsedRow {
+            password: Some(SecretString::from("x".repeat(MAX_PASSWORD_LEN + 1))),
+            ..parsed("a@example.com")
+        };
+        assert_eq!(err(row), "password is longer than 4096 characters");
+        let row = ParsedRow {
+            password_hash: Some("!not\u{7}ok".into()),
+            ..parsed("a@example.com")
+        };
+        assert_eq!(
+            err(row),
+            "password_hash: malformed unusable-password marker"
+        );
+        let row = ParsedRow {
+            password_hash: Some("argon2$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHQ$notbase64!".into()),
+            ..parsed("a@example.com")
+        };
+        assert!(err(row).starts_with("password_hash: malformed argon2 hash"));
+        // Pre-hashed passwords are kept; validators do not see them.
+        let row = ParsedRow {
+            password: Some(SecretString::from("password")),
+            ..parsed("a@example.com")
+        };
+        assert!(validate(row, Checks::All(None)).is_ok());
+    }
+
+    #[test]
+    fn an_import_is_all_or_nothing_and_counts_what_it_did() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut m = manager(&dir);
+        let text = "email,password\na@example.com,correct horse battery staple\nb@example.com,\n";
+        let summary = m
+            .import_users(
+                reader(text),
+                &options(Format::Csv, OnConflict::Fail),
+                &mut NoProgress,
+            )
+            .unwrap();
+        assert_eq!(
+            summary,
+            ImportSummary {
+                rows: 2,
+                created: 2,
+                hashed: 1,
+                ..ImportSummary::default()
+            }
+        );
+        let text = "email\nc@example.com\nA@example.com\n";
+        let err = m
+            .import_users(
+                reader(text),
+                &options(Format::Csv, OnConflict::Fail),
+                &mut NoProgress,
+            )
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::ImportConflicts { emails, total: 1 } if emails == &["a@example.com"])
+        );
+        assert_eq!(m.list_users(&UserFilter::default()).unwrap().len(), 2);
+        let summary = m
+            .import_users(
+                reader(text),
+                &options(Format::Csv, OnConflict::Skip),
+                &mut NoProgress,
+            )
+            .unwrap();
+        assert_eq!((summary.created, summary.skipped), (1, 1));
+    }
+
+    /// Rewrites the file when the first pass ends, as an editor saving it would.
+    struct ChangeFileAfterCheck(PathBuf, bool);
+
+    impl Progress for ChangeFileAfterCheck {
+        fn start(&mut self, _: Stage, _: Option<u64>) {}
+        fn advance(&mut self, _: u64) {}
+        fn finish(&mut self) {
+            if !self.1 {
+                self.1 = true;
+                std::fs::write(&self.0, "email\na@example.com\nz@example.com\n").unwrap();
+            }
+        }
+    }
+
+    #[test]
+    fn a_file_changed_between_the_passes_imports_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut m = manager(&dir);
+        let path = dir.path().join("users.csv");
+        std::fs::write(&path, "email\na@example.com\nb@example.com\n").unwrap();
+        let mut progress = ChangeFileAfterCheck(path.clone(), false);
+        let err = m
+            .import_users(
+                ImportInput::File(path),
+                &options(Format::Csv, OnConflict::Fail),
+                &mut progress,
+            )
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("the input changed while it was being imported")
+        );
+        assert!(m.list_users(&UserFilter::default()).unwrap().is_empty());
+    }
+}

@@ -1,0 +1,15 @@
+//! Bulk provisioning: import users from, and export them to, CSV, JSON Lines and
+//! Django's `dumpdata` fixtures. Streaming both ways: memory does not grow with
+//! the number of users (beyond a 128-bit digest per imported email).
+
+mod export;
+mod formats;
+mod import;
+
+pub use crate::storage::OnConflict;
+pub use export::{EXPORT_COLUMNS, ExportOptions};
+pub use formats::{COLUMNS, Format, MAX_RECORD_BYTES, parse_datetime, validate_model_label};
+pub use import::{
+    ImportInput, ImportOptions, ImportSummary, MAX_PASSWORD_LEN, MAX_REPORTED_PROBLEMS, NoProgress,
+    Progress, RowProblem, Stage,
+};
