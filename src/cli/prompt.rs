@@ -53,12 +53,7 @@ impl Prompter for TerminalPrompter {
     }
 
     fn password(&mut self, prompt: &str) -> Result<SecretString, CliError> {
-        dialoguer::Password::new()
-            .with_prompt(prompt)
-            .allow_empty_password(true)
-            .interact()
-            .map(SecretString::from)
-            .map_err(from_dialoguer)
+        read_hidden(prompt)
     }
 
     fn confirm(&mut self, prompt: &str) -> Result<bool, CliError> {
@@ -72,6 +67,51 @@ impl Prompter for TerminalPrompter {
 
     fn say(&mut self, line: &str) {
         eprintln!("{line}");
+    }
+}
+
+/// Reads a line without echo. Unlike dialoguer's password prompt, echo is turned
+/// off *before* the prompt is shown and without flushing pending input
+/// (TCSANOW, not TCSAFLUSH): what is typed (or pasted) as soon as the prompt
+/// appears is never thrown away.
+fn read_hidden(prompt: &str) -> Result<SecretString, CliError> {
+    use std::io::{BufRead, Write};
+    use std::os::fd::AsRawFd;
+
+    let stdin = std::io::stdin();
+    let fd = stdin.as_raw_fd();
+    let tty_error =
+        |e: std::io::Error| CliError::usage(format!("cannot read from the terminal: {e}"), "");
+    let mut original = std::mem::MaybeUninit::<libc::termios>::uninit();
+    // SAFETY: tcgetattr fills the struct when it returns 0; we only use it then.
+    if unsafe { libc::tcgetattr(fd, original.as_mut_ptr()) } != 0 {
+        return Err(tty_error(std::io::Error::last_os_error()));
+    }
+    // SAFETY: initialised by the successful tcgetattr above.
+    let original = unsafe { original.assume_init() };
+    let mut hidden = original;
+    hidden.c_lflag &= !libc::ECHO;
+    hidden.c_lflag |= libc::ECHONL;
+    // SAFETY: setting attributes derived from the descriptor's own.
+    if unsafe { libc::tcsetattr(fd, libc::TCSANOW, &hidden) } != 0 {
+        return Err(tty_error(std::io::Error::last_os_error()));
+    }
+    let mut stderr = std::io::stderr();
+    let _ = write!(stderr, "{prompt}: ");
+    let _ = stderr.flush();
+    let mut line = String::new();
+    let read = stdin.lock().read_line(&mut line);
+    // SAFETY: restoring the attributes read above.
+    unsafe { libc::tcsetattr(fd, libc::TCSANOW, &original) };
+    match read {
+        Ok(0) => Err(CliError::Interrupted),
+        Ok(_) => {
+            let end = line.trim_end_matches(['\r', '\n']).len();
+            line.truncate(end);
+            Ok(SecretString::from(line))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => Err(CliError::Interrupted),
+        Err(e) => Err(tty_error(e)),
     }
 }
 
