@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::duration::{format_duration, parse_finite_duration};
+use crate::duration::{format_duration, parse_duration, parse_finite_duration};
 use crate::error::{Error, Result};
 use crate::password::{Argon2Params, PasswordPolicy};
 
@@ -47,6 +47,7 @@ pub const KEYS: &[KeySpec] = &[
     key("password", "max_similarity"),
     key("password", "reject_common"),
     key("password", "reject_numeric"),
+    key("token", "default_expiry"),
 ];
 
 #[derive(Debug, Clone, PartialEq)]
@@ -72,10 +73,29 @@ pub struct PasswordSettings {
     pub policy: PasswordPolicy,
 }
 
+#[derive(Debug, Clone, PartialEq)]
+pub struct TokenSettings {
+    /// How long a new token lives unless `--expires` says otherwise; `None` is
+    /// `never`, which has to be asked for explicitly.
+    pub default_expiry: Option<Duration>,
+}
+
+/// Tokens live 90 days unless configured otherwise.
+pub const DEFAULT_TOKEN_EXPIRY: Duration = Duration::from_secs(90 * 86_400);
+
+impl Default for TokenSettings {
+    fn default() -> Self {
+        TokenSettings {
+            default_expiry: Some(DEFAULT_TOKEN_EXPIRY),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Settings {
     pub database: DatabaseSettings,
     pub password: PasswordSettings,
+    pub token: TokenSettings,
 }
 
 /// Where a setting's value came from.
@@ -170,6 +190,16 @@ impl Raw<'_> {
         }
     }
 
+    /// A duration, or `never` (`None`).
+    fn duration_or_never(&self) -> std::result::Result<Option<Duration>, String> {
+        match self {
+            Raw::Toml(toml::Value::Integer(i)) if *i >= 0 => {
+                Ok(Some(Duration::from_secs(*i as u64)))
+            }
+            _ => parse_duration(&self.string()?),
+        }
+    }
+
     fn duration(&self) -> std::result::Result<Duration, String> {
         match self {
             Raw::Toml(toml::Value::Integer(i)) if *i >= 0 => Ok(Duration::from_secs(*i as u64)),
@@ -201,6 +231,13 @@ impl Settings {
             }
             ("password", "reject_common") => password.policy.reject_common = raw.boolean()?,
             ("password", "reject_numeric") => password.policy.reject_numeric = raw.boolean()?,
+            ("token", "default_expiry") => {
+                let expiry = raw.duration_or_never()?;
+                if expiry == Some(Duration::ZERO) {
+                    return Err("0s would issue tokens that are already expired".to_string());
+                }
+                self.token.default_expiry = expiry;
+            }
             _ => return Err("unknown key".to_string()),
         }
         Ok(())
@@ -222,6 +259,10 @@ impl Settings {
             ("password", "max_similarity") => password.policy.max_similarity.to_string(),
             ("password", "reject_common") => password.policy.reject_common.to_string(),
             ("password", "reject_numeric") => password.policy.reject_numeric.to_string(),
+            ("token", "default_expiry") => match self.token.default_expiry {
+                Some(d) => format_duration(d),
+                None => "never".to_string(),
+            },
             _ => String::new(),
         }
     }
@@ -434,6 +475,34 @@ mod tests {
             err.to_string(),
             "environment variable USERDB_PASSWORD_REJECT_COMMON: expected true or false, found \"maybe\""
         );
+    }
+
+    #[test]
+    fn token_expiry_defaults_to_90_days_and_takes_never_only_when_said() {
+        let (_dir, path) = write_config("");
+        let loaded = Settings::load(Some(&path), &env_of(&[])).unwrap();
+        assert_eq!(
+            loaded.settings.token.default_expiry,
+            Some(Duration::from_secs(90 * 86_400))
+        );
+        let (_dir, path) = write_config("[token]\ndefault_expiry = \"never\"\n");
+        let loaded = Settings::load(Some(&path), &env_of(&[])).unwrap();
+        assert_eq!(loaded.settings.token.default_expiry, None);
+        let loaded = Settings::load(
+            Some(&path),
+            &env_of(&[("USERDB_TOKEN_DEFAULT_EXPIRY", "12h")]),
+        )
+        .unwrap();
+        assert_eq!(
+            loaded.settings.token.default_expiry,
+            Some(Duration::from_secs(43_200))
+        );
+        let err = Settings::load(
+            Some(&path),
+            &env_of(&[("USERDB_TOKEN_DEFAULT_EXPIRY", "0")]),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("already expired"), "{err}");
     }
 
     #[test]

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use crate::email_address::EmailError;
 use crate::password::HashError;
+use crate::token::Rejection;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -57,6 +58,18 @@ pub enum Error {
     #[error("the stored password hash of {email} cannot be checked: {source}")]
     StoredHash { email: String, source: HashError },
 
+    #[error("token rejected: {0}")]
+    TokenRejected(Rejection),
+
+    #[error("no token with id {0}")]
+    TokenNotFound(i64),
+
+    #[error("{email} already has a token named {name:?}")]
+    TokenNameTaken { email: String, name: String },
+
+    #[error("user {0} is inactive: no token can be issued to it")]
+    InactiveUserToken(String),
+
     #[error("invalid {what}: {reason}")]
     InvalidValue { what: String, reason: String },
 
@@ -96,11 +109,13 @@ impl Error {
             | Error::PasswordRejected(_)
             | Error::BlankPassword
             | Error::InvalidValue { .. } => ErrorKind::InvalidInput,
-            Error::UserNotFound(_) => ErrorKind::NotFound,
-            Error::UserExists(_) => ErrorKind::AlreadyExists,
+            Error::UserNotFound(_) | Error::TokenNotFound(_) => ErrorKind::NotFound,
+            Error::UserExists(_) | Error::TokenNameTaken { .. } => ErrorKind::AlreadyExists,
             Error::WrongPassword(_)
             | Error::InactiveUser(_)
             | Error::UnusablePassword(_)
+            | Error::TokenRejected(_)
+            | Error::InactiveUserToken(_)
             | Error::PendingMigrations(_) => ErrorKind::Rejected,
             Error::Config(_) => ErrorKind::Config,
             Error::StoredHash { .. }

@@ -10,10 +10,12 @@ pub mod error;
 pub mod manager;
 pub mod password;
 pub mod storage;
+pub mod token;
 pub mod user;
 
 pub use error::{Error, ErrorKind, Result};
-pub use manager::{Upserted, UserManager, Validation};
+pub use manager::{IssuedToken, Revoked, Upserted, UserManager, Validation};
+pub use token::{Rejection, TokenInfo};
 pub use user::{NewUser, User, UserChanges, UserFilter};
 
 pub use secrecy::{ExposeSecret, SecretString};

@@ -9,6 +9,7 @@ pub use sqlite::{MIGRATIONS, Migration, SqliteStore};
 use jiff::Timestamp;
 
 use crate::error::Result;
+use crate::token::{TokenDigest, TokenInfo};
 use crate::user::{User, UserFilter};
 
 /// A user as it is first written.
@@ -38,6 +39,9 @@ pub struct UserUpdate {
     pub is_superuser: Option<bool>,
     pub last_login: Option<Timestamp>,
     pub email_verified_at: Option<Timestamp>,
+    /// Revoke every active token of the user at this time, in the same transaction
+    /// (`changepassword --revoke-tokens`).
+    pub revoke_tokens_at: Option<Timestamp>,
 }
 
 /// One row of the audit log: what happened, never a secret. The store adds the
@@ -68,4 +72,51 @@ pub trait UserStore {
         email: Option<&str>,
         audit: &[AuditEntry],
     ) -> Result<()>;
+}
+
+/// A token as it is first written: its digest, never the token.
+#[derive(Debug, Clone)]
+pub struct TokenRecord {
+    pub user_id: i64,
+    pub name: String,
+    pub digest: TokenDigest,
+    pub prefix: String,
+    pub created_at: Timestamp,
+    pub expires_at: Option<Timestamp>,
+}
+
+/// Token storage, next to [`UserStore`]; the same rules: each write is one
+/// transaction with its audit entries.
+pub trait TokenStore {
+    /// Inserts a token; a name the user already has on an active token is
+    /// [`crate::Error::TokenNameTaken`].
+    fn insert_token(&mut self, token: &TokenRecord, audit: &[AuditEntry]) -> Result<TokenInfo>;
+    /// The token with this digest (one probe of a unique index), its stored digest
+    /// and its owner.
+    fn token_by_digest(
+        &self,
+        digest: &TokenDigest,
+    ) -> Result<Option<(TokenInfo, TokenDigest, User)>>;
+    fn token_by_id(&self, id: i64) -> Result<Option<TokenInfo>>;
+    /// Every token of a user, or of everyone, by id.
+    fn list_tokens(&self, user_id: Option<i64>) -> Result<Vec<TokenInfo>>;
+    /// Tokens of the user neither revoked nor expired at `now`.
+    fn count_active_tokens(&self, user_id: i64, now: Timestamp) -> Result<u64>;
+    /// Records a successful use.
+    fn mark_token_used(
+        &mut self,
+        token: &TokenInfo,
+        at: Timestamp,
+        audit: &[AuditEntry],
+    ) -> Result<()>;
+    /// Revokes one token; `false` when it already was (nothing is written then).
+    fn revoke_token(&mut self, id: i64, at: Timestamp, audit: &[AuditEntry]) -> Result<bool>;
+    /// Revokes every active token of a user; `audit` is told which ones, inside
+    /// the transaction, and returns the entries to write.
+    fn revoke_user_tokens(
+        &mut self,
+        user_id: i64,
+        at: Timestamp,
+        audit: &dyn Fn(&[TokenInfo]) -> Vec<AuditEntry>,
+    ) -> Result<Vec<TokenInfo>>;
 }

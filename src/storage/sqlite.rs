@@ -15,6 +15,8 @@ use crate::clock::{format_timestamp, parse_timestamp};
 use crate::error::{Error, Result};
 use crate::user::{EncodedPassword, User, UserFilter};
 
+mod tokens;
+
 /// A schema change: applied once, in order, never edited after release.
 #[derive(Debug, Clone, Copy)]
 pub struct Migration {
@@ -23,11 +25,18 @@ pub struct Migration {
     sql: &'static str,
 }
 
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "0001_users",
-    sql: include_str!("migrations/0001_users.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "0001_users",
+        sql: include_str!("migrations/0001_users.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "0002_tokens",
+        sql: include_str!("migrations/0002_tokens.sql"),
+    },
+];
 
 const USER_COLUMNS: &str = "id, email, password, first_name, last_name, is_active, is_staff, \
      is_superuser, date_joined, last_login, email_verified_at";
@@ -393,6 +402,9 @@ impl UserStore for SqliteStore {
                     }
                     other => other.map_err(db_err)?,
                 };
+            }
+            if let Some(at) = update.revoke_tokens_at {
+                tokens::revoke_all(tx, id, at).map_err(db_err)?;
             }
             let user = fetch_user(tx, id).map_err(db_err)?;
             insert_audit(tx, Some(id), Some(&user.email), audit).map_err(db_err)?;

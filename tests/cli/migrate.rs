@@ -8,12 +8,12 @@ fn migrate_applies_then_has_nothing_to_do() {
     env.cmd(&["migrate"])
         .assert()
         .success()
-        .stdout("[X] 0001_users\n")
-        .stderr("Applied 0001_users.\n");
+        .stdout("[X] 0001_users\n[X] 0002_tokens\n")
+        .stderr("Applied 0001_users.\nApplied 0002_tokens.\n");
     env.cmd(&["migrate"])
         .assert()
         .success()
-        .stdout("[X] 0001_users\n")
+        .stdout("[X] 0001_users\n[X] 0002_tokens\n")
         .stderr("No migrations to apply.\n");
 }
 
@@ -23,9 +23,9 @@ fn check_exits_1_while_migrations_are_pending_and_creates_nothing() {
     env.cmd(&["migrate", "--check"])
         .assert()
         .code(1)
-        .stdout("[ ] 0001_users\n")
+        .stdout("[ ] 0001_users\n[ ] 0002_tokens\n")
         .stderr(predicate::str::contains(
-            "1 pending migration(s): 0001_users; apply them with `userdb migrate`",
+            "2 pending migration(s): 0001_users, 0002_tokens; apply them with `userdb migrate`",
         ));
     assert!(!env.db().exists());
     env.cmd(&["migrate"]).assert().success();
@@ -49,7 +49,10 @@ fn migrate_json_lists_applied_and_pending() {
         .get_output()
         .clone();
     let report = stdout_json(&out);
-    assert_eq!(report["applied_now"], serde_json::json!(["0001_users"]));
+    assert_eq!(
+        report["applied_now"],
+        serde_json::json!(["0001_users", "0002_tokens"])
+    );
     assert_eq!(report["pending"], serde_json::json!([]));
     assert_eq!(report["migrations"][0]["name"], "0001_users");
     assert!(report["migrations"][0]["applied_at"].is_string());
