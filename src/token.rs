@@ -193,13 +193,13 @@ pub enum Rejection {
     Malformed(FormatError),
     #[error("unknown token")]
     Unknown,
-    #[error("token {id} ({name}) expired at {}", crate::clock::format_timestamp(*at))]
+    #[error("token {id} ({name:?}) expired at {}", crate::clock::format_timestamp(*at))]
     Expired {
         id: i64,
         name: String,
         at: Timestamp,
     },
-    #[error("token {id} ({name}) was revoked at {}", crate::clock::format_timestamp(*at))]
+    #[error("token {id} ({name:?}) was revoked at {}", crate::clock::format_timestamp(*at))]
     Revoked {
         id: i64,
         name: String,

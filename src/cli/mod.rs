@@ -10,13 +10,17 @@ mod createsuperuser;
 mod createuser;
 mod delete_user;
 mod exit;
+mod issue_token;
+mod list_tokens;
 mod list_users;
 mod migrate;
 mod output;
 mod password_input;
 mod prompt;
+mod revoke_token;
 mod show_user;
 mod update_user;
+mod verify_token;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -79,6 +83,10 @@ enum Command {
     ShowUser(show_user::Args),
     UpdateUser(update_user::Args),
     DeleteUser(delete_user::Args),
+    IssueToken(issue_token::Args),
+    VerifyToken(verify_token::Args),
+    ListTokens(list_tokens::Args),
+    RevokeToken(revoke_token::Args),
     Config(config::Args),
     Completions(completions::Args),
 }
@@ -116,6 +124,10 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::ShowUser(args) => show_user::run(&ctx, args),
         Command::UpdateUser(args) => update_user::run(&ctx, args),
         Command::DeleteUser(args) => delete_user::run(&ctx, args),
+        Command::IssueToken(args) => issue_token::run(&ctx, args),
+        Command::VerifyToken(args) => verify_token::run(&ctx, args),
+        Command::ListTokens(args) => list_tokens::run(&ctx, args),
+        Command::RevokeToken(args) => revoke_token::run(&ctx, args),
         Command::Config(args) => config::run(&ctx, args),
         Command::Completions(args) => completions::run(&args),
     }
