@@ -39,6 +39,10 @@ complete -c userdb -n "__fish_userdb_needs_command" -f -a "list-users" -d 'List 
 complete -c userdb -n "__fish_userdb_needs_command" -f -a "show-user" -d 'Show one user\'s fields'
 complete -c userdb -n "__fish_userdb_needs_command" -f -a "update-user" -d 'Change a user\'s names, flags or email'
 complete -c userdb -n "__fish_userdb_needs_command" -f -a "delete-user" -d 'Delete a user (and their tokens and codes)'
+complete -c userdb -n "__fish_userdb_needs_command" -f -a "issue-token" -d 'Issue an API token to a user (printed once, alone on a line)'
+complete -c userdb -n "__fish_userdb_needs_command" -f -a "verify-token" -d 'Check an API token (from stdin or USERDB_TOKEN) and print its user'
+complete -c userdb -n "__fish_userdb_needs_command" -f -a "list-tokens" -d 'List API tokens (of one user, or of everyone)'
+complete -c userdb -n "__fish_userdb_needs_command" -f -a "revoke-token" -d 'Revoke an API token by id, or every token of a user'
 complete -c userdb -n "__fish_userdb_needs_command" -f -a "config" -d 'Show the effective configuration and paths (secrets redacted)'
 complete -c userdb -n "__fish_userdb_needs_command" -f -a "completions" -d 'Print the completion script for a shell'
 complete -c userdb -n "__fish_userdb_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -89,6 +93,7 @@ complete -c userdb -n "__fish_userdb_using_subcommand changepassword" -l config 
 complete -c userdb -n "__fish_userdb_using_subcommand changepassword" -l password-stdin -d 'Read the password from the first line of standard input'
 complete -c userdb -n "__fish_userdb_using_subcommand changepassword" -l generate-password -d 'Generate a strong random password and print it once'
 complete -c userdb -n "__fish_userdb_using_subcommand changepassword" -l skip-validation -d 'Accept a password that fails the validators (length, similarity, common, numeric)'
+complete -c userdb -n "__fish_userdb_using_subcommand changepassword" -l revoke-tokens -d 'Also revoke all of the user\'s API tokens (in the same transaction)'
 complete -c userdb -n "__fish_userdb_using_subcommand changepassword" -l json -d 'Machine-readable output on stdout, errors as JSON on stderr'
 complete -c userdb -n "__fish_userdb_using_subcommand changepassword" -l no-input -d 'Never prompt: fail (or use the documented non-interactive default) instead'
 complete -c userdb -n "__fish_userdb_using_subcommand changepassword" -s h -l help -d 'Print help'
@@ -145,6 +150,33 @@ complete -c userdb -n "__fish_userdb_using_subcommand delete-user" -l json -d 'M
 complete -c userdb -n "__fish_userdb_using_subcommand delete-user" -l no-input -d 'Never prompt: fail (or use the documented non-interactive default) instead'
 complete -c userdb -n "__fish_userdb_using_subcommand delete-user" -s h -l help -d 'Print help'
 complete -c userdb -n "__fish_userdb_using_subcommand delete-user" -s V -l version -d 'Print version'
+complete -c userdb -n "__fish_userdb_using_subcommand issue-token" -l name -d 'A name for the token, unique among the user\'s tokens [default: token-N]' -r
+complete -c userdb -n "__fish_userdb_using_subcommand issue-token" -l expires -d 'How long the token is valid: 30d, 12h, 90m, 3600 (seconds) or never [default: [token] default_expiry, 90d unless configured]' -r
+complete -c userdb -n "__fish_userdb_using_subcommand issue-token" -l db -d 'The SQLite database file [default: the platform data dir\'s userdb.sqlite3]' -r -F
+complete -c userdb -n "__fish_userdb_using_subcommand issue-token" -l config -d 'The TOML config file [default: the platform config dir\'s config.toml]' -r -F
+complete -c userdb -n "__fish_userdb_using_subcommand issue-token" -l json -d 'Machine-readable output on stdout, errors as JSON on stderr'
+complete -c userdb -n "__fish_userdb_using_subcommand issue-token" -l no-input -d 'Never prompt: fail (or use the documented non-interactive default) instead'
+complete -c userdb -n "__fish_userdb_using_subcommand issue-token" -s h -l help -d 'Print help'
+complete -c userdb -n "__fish_userdb_using_subcommand issue-token" -s V -l version -d 'Print version'
+complete -c userdb -n "__fish_userdb_using_subcommand verify-token" -l db -d 'The SQLite database file [default: the platform data dir\'s userdb.sqlite3]' -r -F
+complete -c userdb -n "__fish_userdb_using_subcommand verify-token" -l config -d 'The TOML config file [default: the platform config dir\'s config.toml]' -r -F
+complete -c userdb -n "__fish_userdb_using_subcommand verify-token" -l json -d 'Machine-readable output on stdout, errors as JSON on stderr'
+complete -c userdb -n "__fish_userdb_using_subcommand verify-token" -l no-input -d 'Never prompt: fail (or use the documented non-interactive default) instead'
+complete -c userdb -n "__fish_userdb_using_subcommand verify-token" -s h -l help -d 'Print help'
+complete -c userdb -n "__fish_userdb_using_subcommand verify-token" -s V -l version -d 'Print version'
+complete -c userdb -n "__fish_userdb_using_subcommand list-tokens" -l db -d 'The SQLite database file [default: the platform data dir\'s userdb.sqlite3]' -r -F
+complete -c userdb -n "__fish_userdb_using_subcommand list-tokens" -l config -d 'The TOML config file [default: the platform config dir\'s config.toml]' -r -F
+complete -c userdb -n "__fish_userdb_using_subcommand list-tokens" -l json -d 'Machine-readable output on stdout, errors as JSON on stderr'
+complete -c userdb -n "__fish_userdb_using_subcommand list-tokens" -l no-input -d 'Never prompt: fail (or use the documented non-interactive default) instead'
+complete -c userdb -n "__fish_userdb_using_subcommand list-tokens" -s h -l help -d 'Print help'
+complete -c userdb -n "__fish_userdb_using_subcommand list-tokens" -s V -l version -d 'Print version'
+complete -c userdb -n "__fish_userdb_using_subcommand revoke-token" -l all -d 'Revoke every token of this user instead' -r
+complete -c userdb -n "__fish_userdb_using_subcommand revoke-token" -l db -d 'The SQLite database file [default: the platform data dir\'s userdb.sqlite3]' -r -F
+complete -c userdb -n "__fish_userdb_using_subcommand revoke-token" -l config -d 'The TOML config file [default: the platform config dir\'s config.toml]' -r -F
+complete -c userdb -n "__fish_userdb_using_subcommand revoke-token" -l json -d 'Machine-readable output on stdout, errors as JSON on stderr'
+complete -c userdb -n "__fish_userdb_using_subcommand revoke-token" -l no-input -d 'Never prompt: fail (or use the documented non-interactive default) instead'
+complete -c userdb -n "__fish_userdb_using_subcommand revoke-token" -s h -l help -d 'Print help'
+complete -c userdb -n "__fish_userdb_using_subcommand revoke-token" -s V -l version -d 'Print version'
 complete -c userdb -n "__fish_userdb_using_subcommand config" -l db -d 'The SQLite database file [default: the platform data dir\'s userdb.sqlite3]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand config" -l config -d 'The TOML config file [default: the platform config dir\'s config.toml]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand config" -l json -d 'Machine-readable output on stdout, errors as JSON on stderr'
@@ -157,15 +189,19 @@ complete -c userdb -n "__fish_userdb_using_subcommand completions" -l json -d 'M
 complete -c userdb -n "__fish_userdb_using_subcommand completions" -l no-input -d 'Never prompt: fail (or use the documented non-interactive default) instead'
 complete -c userdb -n "__fish_userdb_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c userdb -n "__fish_userdb_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user config completions help" -f -a "migrate" -d 'Apply pending schema migrations (every command also does on open)'
-complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user config completions help" -f -a "createuser" -d 'Create a user (password from a prompt or a non-argv source)'
-complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user config completions help" -f -a "createsuperuser" -d 'Create a superuser (staff, superuser, active)'
-complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user config completions help" -f -a "changepassword" -d 'Change a user\'s password'
-complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user config completions help" -f -a "authenticate" -d 'Check a user\'s password (from a prompt or a non-argv source)'
-complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user config completions help" -f -a "list-users" -d 'List users (table, --json or --csv)'
-complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user config completions help" -f -a "show-user" -d 'Show one user\'s fields'
-complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user config completions help" -f -a "update-user" -d 'Change a user\'s names, flags or email'
-complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user config completions help" -f -a "delete-user" -d 'Delete a user (and their tokens and codes)'
-complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user config completions help" -f -a "config" -d 'Show the effective configuration and paths (secrets redacted)'
-complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user config completions help" -f -a "completions" -d 'Print the completion script for a shell'
-complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user config completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user issue-token verify-token list-tokens revoke-token config completions help" -f -a "migrate" -d 'Apply pending schema migrations (every command also does on open)'
+complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user issue-token verify-token list-tokens revoke-token config completions help" -f -a "createuser" -d 'Create a user (password from a prompt or a non-argv source)'
+complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user issue-token verify-token list-tokens revoke-token config completions help" -f -a "createsuperuser" -d 'Create a superuser (staff, superuser, active)'
+complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user issue-token verify-token list-tokens revoke-token config completions help" -f -a "changepassword" -d 'Change a user\'s password'
+complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user issue-token verify-token list-tokens revoke-token config completions help" -f -a "authenticate" -d 'Check a user\'s password (from a prompt or a non-argv source)'
+complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user issue-token verify-token list-tokens revoke-token config completions help" -f -a "list-users" -d 'List users (table, --json or --csv)'
+complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user issue-token verify-token list-tokens revoke-token config completions help" -f -a "show-user" -d 'Show one user\'s fields'
+complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user issue-token verify-token list-tokens revoke-token config completions help" -f -a "update-user" -d 'Change a user\'s names, flags or email'
+complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user issue-token verify-token list-tokens revoke-token config completions help" -f -a "delete-user" -d 'Delete a user (and their tokens and codes)'
+complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user issue-token verify-token list-tokens revoke-token config completions help" -f -a "issue-token" -d 'Issue an API token to a user (printed once, alone on a line)'
+complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user issue-token verify-token list-tokens revoke-token config completions help" -f -a "verify-token" -d 'Check an API token (from stdin or USERDB_TOKEN) and print its user'
+complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user issue-token verify-token list-tokens revoke-token config completions help" -f -a "list-tokens" -d 'List API tokens (of one user, or of everyone)'
+complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user issue-token verify-token list-tokens revoke-token config completions help" -f -a "revoke-token" -d 'Revoke an API token by id, or every token of a user'
+complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user issue-token verify-token list-tokens revoke-token config completions help" -f -a "config" -d 'Show the effective configuration and paths (secrets redacted)'
+complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user issue-token verify-token list-tokens revoke-token config completions help" -f -a "completions" -d 'Print the completion script for a shell'
+complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user issue-token verify-token list-tokens revoke-token config completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

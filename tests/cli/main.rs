@@ -10,4 +10,5 @@ mod migrate;
 mod passwords;
 mod pty;
 mod support;
+mod tokens;
 mod users;
