@@ -662,3 +662,21 @@ fn token_commands_are_in_the_audit_log_without_secrets() {
     assert!(!everything.contains(&token[4..]));
     let _ = NOW;
 }
+
+#[test]
+fn on_a_terminal_verify_token_asks_without_echo() {
+    use rexpect::session::spawn_command;
+    let env = TestEnv::new();
+    env.create_user("ada@example.com", &[]);
+    let token = issue(&env, "ada@example.com", &[]);
+    let mut p = spawn_command(env.std_cmd(&["verify-token"]), Some(20_000)).unwrap();
+    p.exp_string("Token:").unwrap();
+    p.send_line(&token).unwrap();
+    let before = p.exp_string("ada@example.com").unwrap();
+    assert!(!before.contains(&token[4..]), "the token was echoed");
+    p.exp_eof().unwrap();
+    // With --no-input a terminal is not asked.
+    let mut p = spawn_command(env.std_cmd(&["verify-token", "--no-input"]), Some(20_000)).unwrap();
+    p.exp_string("a token is needed").unwrap();
+    p.exp_eof().unwrap();
+}
