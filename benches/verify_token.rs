@@ -23,7 +23,7 @@ use rusqlite::params;
 use userdb::clock::{SystemClock, format_timestamp};
 use userdb::config::PasswordSettings;
 use userdb::password::{Argon2Params, PasswordHasher};
-use userdb::storage::SqliteStore;
+use userdb::storage::{AuditEntry, SqliteStore, TokenStore};
 use userdb::{ExposeSecret, SecretString, UserManager, token};
 
 const USERS: usize = 100_000;
@@ -140,6 +140,30 @@ fn bench_verify(c: &mut Criterion) {
             |t| token::parse(&t).map(|p| p.digest()).expect("well-formed"),
             BatchSize::SmallInput,
         )
+    });
+    group.finish();
+
+    // What the audit row costs: the same write transaction with and without it.
+    let mut store = SqliteStore::open(&path, Duration::from_secs(5)).expect("open");
+    let digest = token::digest(sample[1].expose_secret());
+    let (info, _, _) = store
+        .token_by_digest(&digest)
+        .expect("lookup")
+        .expect("issued");
+    let entry = AuditEntry {
+        at: jiff::Timestamp::now(),
+        actor: "bench".into(),
+        event: "token_used",
+        detail: format!("id={}", info.id),
+    };
+    let mut group = c.benchmark_group("the write of a successful verification");
+    group.bench_function("last_used_at alone", |b| {
+        b.iter(|| store.mark_token_used(&info, jiff::Timestamp::now(), &[]))
+    });
+    group.bench_function("last_used_at + token_used audit row", |b| {
+        b.iter(|| {
+            store.mark_token_used(&info, jiff::Timestamp::now(), std::slice::from_ref(&entry))
+        })
     });
     group.finish();
 }
