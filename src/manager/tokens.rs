@@ -57,10 +57,30 @@ impl<S: UserStore + TokenStore> UserManager<S> {
         }
         let now = self.clock.now();
         let expires_at = lifetime.map(|d| expiry(now, d)).transpose()?;
-        let name = match name {
-            Some(name) => clean_token_name(name)?,
-            None => self.default_token_name(user.id)?,
-        };
+        let name = name.map(clean_token_name).transpose()?;
+        // A default name can be taken by a concurrent issue: pick the next one.
+        let mut attempts = 0;
+        loop {
+            let chosen = match &name {
+                Some(name) => name.clone(),
+                None => self.default_token_name(user.id)?,
+            };
+            match self.insert_token(&user, chosen, now, expires_at) {
+                Err(Error::TokenNameTaken { .. }) if name.is_none() && attempts < 3 => {
+                    attempts += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    fn insert_token(
+        &mut self,
+        user: &User,
+        name: String,
+        now: Timestamp,
+        expires_at: Option<Timestamp>,
+    ) -> Result<IssuedToken> {
         let token = token::generate();
         let record = TokenRecord {
             user_id: user.id,
@@ -105,42 +125,32 @@ impl<S: UserStore + TokenStore> UserManager<S> {
         let parsed =
             token::parse(token).map_err(|e| Error::TokenRejected(Rejection::Malformed(e)))?;
         let digest = parsed.digest();
-        let Some((mut info, stored, user)) = self.store.token_by_digest(&digest)? else {
-            return Err(Error::TokenRejected(Rejection::Unknown));
-        };
-        // The index found it by equality already; this keeps the final word on a
-        // secret-derived value in constant time, as everywhere else.
-        if !bool::from(stored.ct_eq(&digest)) {
-            return Err(Error::TokenRejected(Rejection::Unknown));
-        }
-        let now = self.clock.now();
-        let rejection = match info.state(now) {
-            TokenState::Revoked => Some(Rejection::Revoked {
-                id: info.id,
-                name: info.name.clone(),
-                at: info.revoked_at.unwrap_or(now),
-            }),
-            TokenState::Expired => Some(Rejection::Expired {
-                id: info.id,
-                name: info.name.clone(),
-                at: info.expires_at.unwrap_or(now),
-            }),
-            TokenState::Active if !user.is_active => {
-                Some(Rejection::InactiveUser(user.email.clone()))
+        // Twice at most: the write re-checks the token, and if it changed since the
+        // lookup (revoked, its user deactivated) the second look says why.
+        for _ in 0..2 {
+            let Some((mut info, stored, user)) = self.store.token_by_digest(&digest)? else {
+                return Err(Error::TokenRejected(Rejection::Unknown));
+            };
+            // The index found it by equality already; this keeps the final word on a
+            // secret-derived value in constant time, as everywhere else.
+            if !bool::from(stored.ct_eq(&digest)) {
+                return Err(Error::TokenRejected(Rejection::Unknown));
             }
-            TokenState::Active => None,
-        };
-        if let Some(rejection) = rejection {
-            let detail = format!("id={}, reason={}", info.id, rejection.reason());
-            let audit = [self.audit("token_rejected", detail)];
-            self.store
-                .record(Some(user.id), Some(&user.email), &audit)?;
-            return Err(Error::TokenRejected(rejection));
+            let now = self.clock.now();
+            if let Some(rejection) = rejection(&info, &user, now) {
+                let detail = format!("id={}, reason={}", info.id, rejection.reason());
+                let audit = [self.audit("token_rejected", detail)];
+                self.store
+                    .record(Some(user.id), Some(&user.email), &audit)?;
+                return Err(Error::TokenRejected(rejection));
+            }
+            let audit = [self.audit("token_used", format!("id={}", info.id))];
+            if self.store.mark_token_used(&info, now, &audit)? {
+                info.last_used_at = Some(now);
+                return Ok((user, info));
+            }
         }
-        let audit = [self.audit("token_used", format!("id={}", info.id))];
-        self.store.mark_token_used(&info, now, &audit)?;
-        info.last_used_at = Some(now);
-        Ok((user, info))
+        Err(Error::TokenRejected(Rejection::Unknown))
     }
 
     /// The tokens of one user (by email), or of everyone; never a secret.
@@ -212,6 +222,24 @@ impl<S: UserStore + TokenStore> UserManager<S> {
             .count();
         let user = self.change_password(&user, password, validation, true)?;
         Ok((user, unrevoked))
+    }
+}
+
+/// Why a token found in the store is not accepted at `now`, if it is not.
+fn rejection(info: &TokenInfo, user: &User, now: Timestamp) -> Option<Rejection> {
+    match info.state(now) {
+        TokenState::Revoked => Some(Rejection::Revoked {
+            id: info.id,
+            name: info.name.clone(),
+            at: info.revoked_at.unwrap_or(now),
+        }),
+        TokenState::Expired => Some(Rejection::Expired {
+            id: info.id,
+            name: info.name.clone(),
+            at: info.expires_at.unwrap_or(now),
+        }),
+        TokenState::Active if !user.is_active => Some(Rejection::InactiveUser(user.email.clone())),
+        TokenState::Active => None,
     }
 }
 
@@ -485,6 +513,43 @@ mod tests {
             rejection(f.manager.verify_token(&c.token)),
             Rejection::Revoked { .. }
         ));
+    }
+
+    #[test]
+    fn a_revocation_or_deactivation_after_the_lookup_still_wins() {
+        let mut f = fixture();
+        let a = f
+            .manager
+            .issue_token("ada@example.com", None, None)
+            .unwrap();
+        let b = f
+            .manager
+            .issue_token("ada@example.com", None, None)
+            .unwrap();
+        let mut store =
+            SqliteStore::open(&f.dir.path().join("db.sqlite3"), Duration::from_secs(5)).unwrap();
+        let look = |t: &IssuedToken| {
+            store
+                .token_by_digest(&token::digest(t.token.expose_secret()))
+                .unwrap()
+                .unwrap()
+                .0
+        };
+        let (info_a, info_b) = (look(&a), look(&b));
+        let now: Timestamp = NOW.parse().unwrap();
+        assert!(store.mark_token_used(&info_a, now, &[]).unwrap());
+        f.manager.revoke_token(info_a.id).unwrap();
+        assert!(!store.mark_token_used(&info_a, now, &[]).unwrap());
+        f.manager
+            .update_user(
+                "ada@example.com",
+                &UserChanges {
+                    is_active: Some(false),
+                    ..UserChanges::default()
+                },
+            )
+            .unwrap();
+        assert!(!store.mark_token_used(&info_b, now, &[]).unwrap());
     }
 
     #[test]

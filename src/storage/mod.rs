@@ -102,13 +102,14 @@ pub trait TokenStore {
     fn list_tokens(&self, user_id: Option<i64>) -> Result<Vec<TokenInfo>>;
     /// Tokens of the user neither revoked nor expired at `now`.
     fn count_active_tokens(&self, user_id: i64, now: Timestamp) -> Result<u64>;
-    /// Records a successful use.
+    /// Records a successful use, if the token is still usable at `at` (not revoked,
+    /// not expired, its user active); `false` (nothing written) when it no longer is.
     fn mark_token_used(
         &mut self,
         token: &TokenInfo,
         at: Timestamp,
         audit: &[AuditEntry],
-    ) -> Result<()>;
+    ) -> Result<bool>;
     /// Revokes one token; `false` when it already was (nothing is written then).
     fn revoke_token(&mut self, id: i64, at: Timestamp, audit: &[AuditEntry]) -> Result<bool>;
     /// Revokes every active token of a user; `audit` is told which ones, inside

@@ -173,17 +173,28 @@ impl TokenStore for SqliteStore {
         token: &TokenInfo,
         at: Timestamp,
         audit: &[AuditEntry],
-    ) -> Result<()> {
+    ) -> Result<bool> {
         let path = self.path.clone();
         self.write(|tx| {
             let db_err = |source| Error::Database {
                 path: path.clone(),
                 source,
             };
-            tx.prepare_cached("UPDATE tokens SET last_used_at = ?2 WHERE id = ?1")
+            // Re-checked under the write lock: a revocation or deactivation that
+            // landed since the lookup wins.
+            let changed = tx
+                .prepare_cached(
+                    "UPDATE tokens SET last_used_at = ?2 WHERE id = ?1 AND revoked_at IS NULL \
+                     AND (expires_at IS NULL OR expires_at > ?2) \
+                     AND (SELECT is_active FROM users WHERE users.id = tokens.user_id)",
+                )
                 .and_then(|mut stmt| stmt.execute(params![token.id, format_timestamp(at)]))
                 .map_err(db_err)?;
-            insert_audit(tx, Some(token.user_id), Some(&token.user), audit).map_err(db_err)
+            if changed == 0 {
+                return Ok(false);
+            }
+            insert_audit(tx, Some(token.user_id), Some(&token.user), audit).map_err(db_err)?;
+            Ok(true)
         })
     }
 
