@@ -38,6 +38,9 @@ pub const MIGRATIONS: &[Migration] = &[
     },
 ];
 
+/// The WAL size past which a write checkpoints and truncates it ([`SqliteStore::bound_wal`]).
+const WAL_TRUNCATE_BYTES: u64 = 1024 * 1024;
+
 const USER_COLUMNS: &str = "id, email, password, first_name, last_name, is_active, is_staff, \
      is_superuser, date_joined, last_login, email_verified_at";
 
@@ -237,7 +240,37 @@ impl SqliteStore {
             path: self.path.clone(),
             source: e,
         })?;
+        self.bound_wal();
         Ok(value)
+    }
+
+    /// Keeps the WAL small across short-lived processes. Each command skips the
+    /// checkpoint at close, so the next process to open the database finds no WAL
+    /// index and rebuilds it by reading the whole WAL; and SQLite's auto-checkpoint
+    /// never restarts the log (that takes a later write in the same process, which a
+    /// one-write command never makes). Left alone, the WAL grows without bound and
+    /// every command reads all of it at start (measured: 19 MB after 800 token
+    /// verifications, 2.6 -> 8.7 ms per `verify-token`). So once it passes
+    /// [`WAL_TRUNCATE_BYTES`], the writer checkpoints and truncates it. Best effort and
+    /// never waiting: with a reader in the way it is simply tried at the next write.
+    fn bound_wal(&self) {
+        let mut wal = self.path.clone().into_os_string();
+        wal.push("-wal");
+        if !std::fs::metadata(&wal).is_ok_and(|m| m.len() > WAL_TRUNCATE_BYTES) {
+            return;
+        }
+        let Ok(timeout) = self
+            .conn
+            .query_row("PRAGMA busy_timeout", [], |r| r.get::<_, i64>(0))
+        else {
+            return;
+        };
+        if self.conn.pragma_update(None, "busy_timeout", 0).is_ok() {
+            let _ = self
+                .conn
+                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+        }
+        let _ = self.conn.pragma_update(None, "busy_timeout", timeout);
     }
 }
 
@@ -491,5 +524,42 @@ impl UserStore for SqliteStore {
             insert_audit(tx, user_id, email, audit)
                 .map_err(|source| Error::Database { path, source })
         })
+    }
+}
+
+#[cfg(test)]
+mod wal_tests {
+    use super::*;
+
+    /// One write per process, as the command line does: without `bound_wal` the WAL
+    /// only grows (each new process rebuilds the WAL index and never restarts the log).
+    #[test]
+    fn one_write_per_connection_keeps_the_wal_bounded() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.sqlite3");
+        let wal = dir.path().join("db.sqlite3-wal");
+        let entry = AuditEntry {
+            at: Timestamp::now(),
+            actor: "test".into(),
+            event: "test",
+            detail: "x".repeat(2000),
+        };
+        let mut largest = 0;
+        for _ in 0..300 {
+            let mut store = SqliteStore::open(&path, Duration::from_secs(5)).unwrap();
+            store
+                .record(None, None, std::slice::from_ref(&entry))
+                .unwrap();
+            drop(store);
+            largest = largest.max(std::fs::metadata(&wal).map_or(0, |m| m.len()));
+        }
+        assert!(
+            largest > WAL_TRUNCATE_BYTES / 2,
+            "the test wrote enough: {largest}"
+        );
+        assert!(
+            largest <= WAL_TRUNCATE_BYTES + 64 * 1024,
+            "the WAL grew to {largest} bytes"
+        );
     }
 }
