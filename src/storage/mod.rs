@@ -104,6 +104,8 @@ pub trait TokenStore {
     fn count_active_tokens(&self, user_id: i64, now: Timestamp) -> Result<u64>;
     /// Records a successful use, if the token is still usable at `at` (not revoked,
     /// not expired, its user active); `false` (nothing written) when it no longer is.
+    /// Bookkeeping: a backend may return before it is durable (SQLite does not wait
+    /// for the disk here), never before it is consistent.
     fn mark_token_used(
         &mut self,
         token: &TokenInfo,
