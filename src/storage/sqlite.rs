@@ -114,7 +114,7 @@ impl SqliteStore {
         conn.pragma_update(None, "foreign_keys", true)
             .map_err(db_err)?;
         // Each command is a short process: checkpointing the WAL at every exit would
-        // cost three extra fsyncs. SQLite's auto-checkpoint keeps the WAL bounded.
+        // cost three extra fsyncs. `bound_wal` (at close) keeps the WAL bounded.
         conn.set_db_config(
             rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
             true,
