@@ -49,6 +49,12 @@ _userdb() {
             userdb,import)
                 cmd="userdb__subcmd__import"
                 ;;
+            userdb,issue-token)
+                cmd="userdb__subcmd__issue__subcmd__token"
+                ;;
+            userdb,list-tokens)
+                cmd="userdb__subcmd__list__subcmd__tokens"
+                ;;
             userdb,list-users)
                 cmd="userdb__subcmd__list__subcmd__users"
                 ;;
@@ -57,6 +63,9 @@ _userdb() {
                 ;;
             userdb,migrate)
                 cmd="userdb__subcmd__migrate"
+                ;;
+            userdb,revoke-token)
+                cmd="userdb__subcmd__revoke__subcmd__token"
                 ;;
             userdb,send-otp)
                 cmd="userdb__subcmd__send__subcmd__otp"
@@ -72,6 +81,9 @@ _userdb() {
                 ;;
             userdb,verify-otp)
                 cmd="userdb__subcmd__verify__subcmd__otp"
+                ;;
+            userdb,verify-token)
+                cmd="userdb__subcmd__verify__subcmd__token"
                 ;;
             userdb__subcmd__help,authenticate)
                 cmd="userdb__subcmd__help__subcmd__authenticate"
@@ -106,6 +118,12 @@ _userdb() {
             userdb__subcmd__help,import)
                 cmd="userdb__subcmd__help__subcmd__import"
                 ;;
+            userdb__subcmd__help,issue-token)
+                cmd="userdb__subcmd__help__subcmd__issue__subcmd__token"
+                ;;
+            userdb__subcmd__help,list-tokens)
+                cmd="userdb__subcmd__help__subcmd__list__subcmd__tokens"
+                ;;
             userdb__subcmd__help,list-users)
                 cmd="userdb__subcmd__help__subcmd__list__subcmd__users"
                 ;;
@@ -114,6 +132,9 @@ _userdb() {
                 ;;
             userdb__subcmd__help,migrate)
                 cmd="userdb__subcmd__help__subcmd__migrate"
+                ;;
+            userdb__subcmd__help,revoke-token)
+                cmd="userdb__subcmd__help__subcmd__revoke__subcmd__token"
                 ;;
             userdb__subcmd__help,send-otp)
                 cmd="userdb__subcmd__help__subcmd__send__subcmd__otp"
@@ -130,6 +151,9 @@ _userdb() {
             userdb__subcmd__help,verify-otp)
                 cmd="userdb__subcmd__help__subcmd__verify__subcmd__otp"
                 ;;
+            userdb__subcmd__help,verify-token)
+                cmd="userdb__subcmd__help__subcmd__verify__subcmd__token"
+                ;;
             *)
                 ;;
         esac
@@ -137,7 +161,7 @@ _userdb() {
 
     case "${cmd}" in
         userdb)
-            opts="-h -V --db --config --json --no-input --help --version migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user send-otp verify-otp sendtestemail log doctor import export config completions help"
+            opts="-h -V --db --config --json --no-input --help --version migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user send-otp verify-otp sendtestemail log doctor import export issue-token verify-token list-tokens revoke-token config completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -189,7 +213,7 @@ _userdb() {
             return 0
             ;;
         userdb__subcmd__changepassword)
-            opts="-h -V --password-stdin --password-file --password-env --generate-password --skip-validation --db --config --json --no-input --help --version"
+            opts="-h -V --password-stdin --password-file --password-env --generate-password --skip-validation --revoke-tokens --db --config --json --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -425,7 +449,7 @@ _userdb() {
             return 0
             ;;
         userdb__subcmd__help)
-            opts="migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user send-otp verify-otp sendtestemail log doctor import export config completions help"
+            opts="migrate createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user send-otp verify-otp sendtestemail log doctor import export issue-token verify-token list-tokens revoke-token config completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -592,6 +616,34 @@ _userdb() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        userdb__subcmd__help__subcmd__issue__subcmd__token)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        userdb__subcmd__help__subcmd__list__subcmd__tokens)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         userdb__subcmd__help__subcmd__list__subcmd__users)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -621,6 +673,20 @@ _userdb() {
             return 0
             ;;
         userdb__subcmd__help__subcmd__migrate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        userdb__subcmd__help__subcmd__revoke__subcmd__token)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -704,6 +770,20 @@ _userdb() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        userdb__subcmd__help__subcmd__verify__subcmd__token)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         userdb__subcmd__import)
             opts="-h -V --format --on-conflict --dry-run --skip-validation --force --jobs --db --config --json --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -723,6 +803,58 @@ _userdb() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        userdb__subcmd__issue__subcmd__token)
+            opts="-h -V --name --expires --db --config --json --no-input --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --expires)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        userdb__subcmd__list__subcmd__tokens)
+            opts="-h -V --db --config --json --no-input --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --db)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -817,6 +949,32 @@ _userdb() {
                 return 0
             fi
             case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        userdb__subcmd__revoke__subcmd__token)
+            opts="-h -V --all --db --config --json --no-input --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --all)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --db)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -959,6 +1117,28 @@ _userdb() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        userdb__subcmd__verify__subcmd__token)
+            opts="-h -V --db --config --json --no-input --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --db)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

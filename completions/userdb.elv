@@ -42,6 +42,10 @@ set edit:completion:arg-completer[userdb] = {|@words|
             cand doctor 'Check the database: integrity, migrations, permissions, emails, hashes'
             cand import 'Import users from a file (CSV, JSON Lines or a Django fixture), all or nothing'
             cand export 'Export every user (with password hashes) as CSV, JSON Lines or a Django fixture'
+            cand issue-token 'Issue an API token to a user (printed once, alone on a line)'
+            cand verify-token 'Check an API token (from stdin or USERDB_TOKEN) and print its user'
+            cand list-tokens 'List API tokens (of one user, or of everyone)'
+            cand revoke-token 'Revoke an API token by id, or every token of a user'
             cand config 'Show the effective configuration and paths (secrets redacted)'
             cand completions 'Print the completion script for a shell'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -106,6 +110,7 @@ set edit:completion:arg-completer[userdb] = {|@words|
             cand --password-stdin 'Read the password from the first line of standard input'
             cand --generate-password 'Generate a strong random password and print it once'
             cand --skip-validation 'Accept a password that fails the validators (length, similarity, common, numeric)'
+            cand --revoke-tokens 'Also revoke all of the user''s API tokens (in the same transaction)'
             cand --json 'Machine-readable output on stdout, errors as JSON on stderr'
             cand --no-input 'Never prompt: fail (or use the documented non-interactive default) instead'
             cand -h 'Print help'
@@ -272,6 +277,49 @@ set edit:completion:arg-completer[userdb] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'userdb;issue-token'= {
+            cand --name 'A name for the token, unique among the user''s tokens [default: token-N]'
+            cand --expires 'How long the token is valid: 30d, 12h, 90m, 3600 (seconds) or never [default: [token] default_expiry, 90d unless configured]'
+            cand --db 'The SQLite database file [default: the platform data dir''s userdb.sqlite3]'
+            cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
+            cand --json 'Machine-readable output on stdout, errors as JSON on stderr'
+            cand --no-input 'Never prompt: fail (or use the documented non-interactive default) instead'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'userdb;verify-token'= {
+            cand --db 'The SQLite database file [default: the platform data dir''s userdb.sqlite3]'
+            cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
+            cand --json 'Machine-readable output on stdout, errors as JSON on stderr'
+            cand --no-input 'Never prompt: fail (or use the documented non-interactive default) instead'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'userdb;list-tokens'= {
+            cand --db 'The SQLite database file [default: the platform data dir''s userdb.sqlite3]'
+            cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
+            cand --json 'Machine-readable output on stdout, errors as JSON on stderr'
+            cand --no-input 'Never prompt: fail (or use the documented non-interactive default) instead'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'userdb;revoke-token'= {
+            cand --all 'Revoke every token of this user instead'
+            cand --db 'The SQLite database file [default: the platform data dir''s userdb.sqlite3]'
+            cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
+            cand --json 'Machine-readable output on stdout, errors as JSON on stderr'
+            cand --no-input 'Never prompt: fail (or use the documented non-interactive default) instead'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'userdb;config'= {
             cand --db 'The SQLite database file [default: the platform data dir''s userdb.sqlite3]'
             cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
@@ -309,6 +357,10 @@ set edit:completion:arg-completer[userdb] = {|@words|
             cand doctor 'Check the database: integrity, migrations, permissions, emails, hashes'
             cand import 'Import users from a file (CSV, JSON Lines or a Django fixture), all or nothing'
             cand export 'Export every user (with password hashes) as CSV, JSON Lines or a Django fixture'
+            cand issue-token 'Issue an API token to a user (printed once, alone on a line)'
+            cand verify-token 'Check an API token (from stdin or USERDB_TOKEN) and print its user'
+            cand list-tokens 'List API tokens (of one user, or of everyone)'
+            cand revoke-token 'Revoke an API token by id, or every token of a user'
             cand config 'Show the effective configuration and paths (secrets redacted)'
             cand completions 'Print the completion script for a shell'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -344,6 +396,14 @@ set edit:completion:arg-completer[userdb] = {|@words|
         &'userdb;help;import'= {
         }
         &'userdb;help;export'= {
+        }
+        &'userdb;help;issue-token'= {
+        }
+        &'userdb;help;verify-token'= {
+        }
+        &'userdb;help;list-tokens'= {
+        }
+        &'userdb;help;revoke-token'= {
         }
         &'userdb;help;config'= {
         }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::duration::{format_duration, parse_finite_duration};
+use crate::duration::{format_duration, parse_duration, parse_finite_duration};
 use crate::email::{ConfigSecret, EmailSettings};
 use crate::error::{Error, Result};
 use crate::otp::{MAX_DIGITS, MIN_DIGITS, OtpSettings, check_template};
@@ -71,6 +71,7 @@ pub const KEYS: &[KeySpec] = &[
     key("otp", "max_sends_per_hour"),
     key("otp", "subject"),
     key("otp", "body"),
+    key("token", "default_expiry"),
 ];
 
 #[derive(Debug, Clone, PartialEq)]
@@ -96,12 +97,31 @@ pub struct PasswordSettings {
     pub policy: PasswordPolicy,
 }
 
+#[derive(Debug, Clone, PartialEq)]
+pub struct TokenSettings {
+    /// How long a new token lives unless `--expires` says otherwise; `None` is
+    /// `never`, which has to be asked for explicitly.
+    pub default_expiry: Option<Duration>,
+}
+
+/// Tokens live 90 days unless configured otherwise.
+pub const DEFAULT_TOKEN_EXPIRY: Duration = Duration::from_secs(90 * 86_400);
+
+impl Default for TokenSettings {
+    fn default() -> Self {
+        TokenSettings {
+            default_expiry: Some(DEFAULT_TOKEN_EXPIRY),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Settings {
     pub database: DatabaseSettings,
     pub password: PasswordSettings,
     pub email: EmailSettings,
     pub otp: OtpSettings,
+    pub token: TokenSettings,
 }
 
 /// Where a setting's value came from.
@@ -196,6 +216,16 @@ impl Raw<'_> {
         }
     }
 
+    /// A duration, or `never` (`None`).
+    fn duration_or_never(&self) -> std::result::Result<Option<Duration>, String> {
+        match self {
+            Raw::Toml(toml::Value::Integer(i)) if *i >= 0 => {
+                Ok(Some(Duration::from_secs(*i as u64)))
+            }
+            _ => parse_duration(&self.string()?),
+        }
+    }
+
     fn duration(&self) -> std::result::Result<Duration, String> {
         match self {
             Raw::Toml(toml::Value::Integer(i)) if *i >= 0 => Ok(Duration::from_secs(*i as u64)),
@@ -229,6 +259,13 @@ impl Settings {
             ("password", "reject_numeric") => password.policy.reject_numeric = raw.boolean()?,
             ("email", _) => self.email_set(spec.key, raw)?,
             ("otp", _) => self.otp_set(spec.key, raw)?,
+            ("token", "default_expiry") => {
+                let expiry = raw.duration_or_never()?;
+                if expiry == Some(Duration::ZERO) {
+                    return Err("0s would issue tokens that are already expired".to_string());
+                }
+                self.token.default_expiry = expiry;
+            }
             _ => return Err("unknown key".to_string()),
         }
         Ok(())
@@ -250,6 +287,10 @@ impl Settings {
             ("password", "max_similarity") => password.policy.max_similarity.to_string(),
             ("password", "reject_common") => password.policy.reject_common.to_string(),
             ("password", "reject_numeric") => password.policy.reject_numeric.to_string(),
+            ("token", "default_expiry") => match self.token.default_expiry {
+                Some(d) => format_duration(d),
+                None => "never".to_string(),
+            },
             ("email", _) => self.email_display(spec.key),
             ("otp", _) => self.otp_display(spec.key),
             _ => String::new(),
@@ -668,6 +709,34 @@ mod tests {
             let err = Settings::load(Some(&path), &env_of(&[(var, value)])).unwrap_err();
             assert!(err.to_string().contains(expected), "{var}: {err}");
         }
+    }
+
+    #[test]
+    fn token_expiry_defaults_to_90_days_and_takes_never_only_when_said() {
+        let (_dir, path) = write_config("");
+        let loaded = Settings::load(Some(&path), &env_of(&[])).unwrap();
+        assert_eq!(
+            loaded.settings.token.default_expiry,
+            Some(Duration::from_secs(90 * 86_400))
+        );
+        let (_dir, path) = write_config("[token]\ndefault_expiry = \"never\"\n");
+        let loaded = Settings::load(Some(&path), &env_of(&[])).unwrap();
+        assert_eq!(loaded.settings.token.default_expiry, None);
+        let loaded = Settings::load(
+            Some(&path),
+            &env_of(&[("USERDB_TOKEN_DEFAULT_EXPIRY", "12h")]),
+        )
+        .unwrap();
+        assert_eq!(
+            loaded.settings.token.default_expiry,
+            Some(Duration::from_secs(43_200))
+        );
+        let err = Settings::load(
+            Some(&path),
+            &env_of(&[("USERDB_TOKEN_DEFAULT_EXPIRY", "0")]),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("already expired"), "{err}");
     }
 
     #[test]

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use crate::email_address::EmailError;
 use crate::password::HashError;
 use crate::provisioning::RowProblem;
+use crate::token::Rejection;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -62,6 +63,17 @@ pub enum Error {
 
     #[error("{0} is the last active superuser; refusing to leave the database without one")]
     LastSuperuser(String),
+    #[error("token rejected: {0}")]
+    TokenRejected(Rejection),
+
+    #[error("no token with id {0}")]
+    TokenNotFound(i64),
+
+    #[error("{email} already has a token named {name:?}")]
+    TokenNameTaken { email: String, name: String },
+
+    #[error("user {0} is inactive: no token can be issued to it")]
+    InactiveUserToken(String),
 
     #[error("invalid {what}: {reason}")]
     InvalidValue { what: String, reason: String },
@@ -135,12 +147,16 @@ impl Error {
             | Error::BlankPassword
             | Error::InvalidValue { .. }
             | Error::InvalidRows { .. } => ErrorKind::InvalidInput,
-            Error::UserNotFound(_) => ErrorKind::NotFound,
-            Error::UserExists(_) | Error::ImportConflicts { .. } => ErrorKind::AlreadyExists,
+            Error::UserNotFound(_) | Error::TokenNotFound(_) => ErrorKind::NotFound,
+            Error::UserExists(_) | Error::ImportConflicts { .. } | Error::TokenNameTaken { .. } => {
+                ErrorKind::AlreadyExists
+            }
             Error::LastSuperuser(_) => ErrorKind::Refused,
             Error::WrongPassword(_)
             | Error::InactiveUser(_)
             | Error::UnusablePassword(_)
+            | Error::TokenRejected(_)
+            | Error::InactiveUserToken(_)
             | Error::PendingMigrations(_)
             | Error::OtpRejected { .. } => ErrorKind::Rejected,
             Error::OtpRateLimited { .. } => ErrorKind::Refused,

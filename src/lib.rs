@@ -14,10 +14,12 @@ pub mod otp;
 pub mod password;
 pub mod provisioning;
 pub mod storage;
+pub mod token;
 pub mod user;
 
 pub use error::{Error, ErrorKind, Result};
-pub use manager::{OneTimeCodes, OtpSent, Upserted, UserManager, Validation};
+pub use manager::{IssuedToken, OneTimeCodes, OtpSent, Revoked, Upserted, UserManager, Validation};
+pub use token::{Rejection, TokenInfo};
 pub use user::{NewUser, User, UserChanges, UserFilter};
 
 pub use secrecy::{ExposeSecret, SecretString};

@@ -17,6 +17,9 @@ use crate::password::{PasswordHasher, PasswordPolicy, UserAttributes, make_unusa
 use crate::storage::{AuditEntry, UserRecord, UserStore, UserUpdate};
 use crate::user::{NewUser, User, UserChanges, UserFilter};
 
+mod tokens;
+pub use tokens::{IssuedToken, MAX_TOKEN_NAME_LEN, Revoked};
+
 /// How a new password is treated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Validation {
@@ -251,8 +254,20 @@ impl<S: UserStore> UserManager<S> {
         validation: Validation,
     ) -> Result<User> {
         let user = self.get_user(email)?;
+        self.change_password(&user, password, validation, false)
+    }
+
+    /// The password change itself; `revoke_tokens` revokes the user's API tokens in
+    /// the same transaction.
+    fn change_password(
+        &mut self,
+        user: &User,
+        password: Option<&SecretString>,
+        validation: Validation,
+        revoke_tokens: bool,
+    ) -> Result<User> {
         let hash = match password {
-            Some(p) => self.hash_new_password(p, &attributes(&user), validation)?,
+            Some(p) => self.hash_new_password(p, &attributes(user), validation)?,
             None => make_unusable_password(),
         };
         let detail = if password.is_some() {
@@ -260,11 +275,18 @@ impl<S: UserStore> UserManager<S> {
         } else {
             "made unusable"
         };
-        let audit = [self.audit("password_changed", detail)];
-        let update = UserUpdate {
+        let mut audit = vec![self.audit("password_changed", detail)];
+        let mut update = UserUpdate {
             password: Some(hash),
             ..UserUpdate::default()
         };
+        if revoke_tokens {
+            audit.push(self.audit(
+                "token_revoked",
+                "all of the user's tokens, with the password",
+            ));
+            update = tokens::revoking_tokens(update, self.clock.now());
+        }
         self.store.update_user(user.id, &update, &audit)
     }
 

@@ -18,6 +18,19 @@ pub struct Args {
 
     #[command(flatten)]
     password: NewPasswordArgs,
+
+    /// Also revoke all of the user's API tokens (in the same transaction)
+    #[arg(long)]
+    revoke_tokens: bool,
+}
+
+/// `--json`: the user, a generated password (once), and how many tokens went.
+#[derive(serde::Serialize)]
+struct Changed<'a> {
+    #[serde(flatten)]
+    outcome: super::output::UserOutcome<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    revoked_tokens: Option<usize>,
 }
 
 const HINT: &str = "use --password-stdin, --password-file, --password-env NAME, USERDB_PASSWORD \
@@ -42,21 +55,39 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
             })?
         }
     };
-    let user = manager.set_password(&user.email, Some(&password.secret), password.validation)?;
+    let (user, revoked) = if args.revoke_tokens {
+        let (user, n) = manager.set_password_revoking_tokens(
+            &user.email,
+            Some(&password.secret),
+            password.validation,
+        )?;
+        (user, Some(n))
+    } else {
+        let user =
+            manager.set_password(&user.email, Some(&password.secret), password.validation)?;
+        (user, None)
+    };
     if ctx.json {
         let generated = password
             .generated
             .then(|| userdb::ExposeSecret::expose_secret(&password.secret));
-        return print_json(&super::output::UserOutcome {
-            user: &user,
-            created: false,
-            password: generated,
+        return print_json(&Changed {
+            outcome: super::output::UserOutcome {
+                user: &user,
+                created: false,
+                password: generated,
+            },
+            revoked_tokens: revoked,
         });
     }
     status(
         false,
         &format!("Password changed successfully for user '{}'.", user.email),
     );
+    if let Some(n) = revoked {
+        let tokens = if n == 1 { "token" } else { "tokens" };
+        status(false, &format!("Revoked {n} {tokens} of {}.", user.email));
+    }
     if password.generated {
         status(false, "Generated password (shown once):");
         super::output::print(&format!(

@@ -98,6 +98,10 @@ impl CliError {
                 Error::InvalidRows { .. } => "fix the rows listed and run the import again".into(),
                 Error::ImportConflicts { .. } => "pass --on-conflict skip to leave them as they are, or --on-conflict update to change them".into(),
                 Error::LastSuperuser(_) => "create another superuser first, or pass --force".into(),
+                Error::TokenRejected(r) => token_hint(r),
+                Error::TokenNotFound(_) => "see the ids with `userdb list-tokens`".into(),
+                Error::TokenNameTaken { .. } => "choose another --name, or revoke the old token with `userdb revoke-token ID`".into(),
+                Error::InactiveUserToken(email) => format!("reactivate with `userdb update-user {email} --active true`"),
                 Error::PendingMigrations(_) => "apply them with `userdb migrate`".into(),
                 Error::InvalidEmail(_) => "give an address like name@example.com".into(),
                 Error::Config(_) => "see `userdb config` for the files and variables read".into(),
@@ -137,4 +141,24 @@ impl CliError {
             }
         };
     }
+}
+
+/// What to do about a rejected token.
+fn token_hint(rejection: &userdb::Rejection) -> String {
+    use userdb::Rejection;
+    match rejection {
+        Rejection::Malformed(_) => {
+            "a token is udb_ followed by 38 letters and digits; copy it again, whole"
+        }
+        Rejection::Unknown => {
+            "it was never issued from this database (check --db), or its user was deleted"
+        }
+        Rejection::Expired { .. } | Rejection::Revoked { .. } => {
+            "issue a new one with `userdb issue-token EMAIL`"
+        }
+        Rejection::InactiveUser(email) => {
+            return format!("reactivate with `userdb update-user {email} --active true`");
+        }
+    }
+    .to_string()
 }

@@ -13,17 +13,21 @@ mod doctor;
 mod exit;
 mod export;
 mod import;
+mod issue_token;
+mod list_tokens;
 mod list_users;
 mod log;
 mod migrate;
 mod output;
 mod password_input;
 mod prompt;
+mod revoke_token;
 mod send_otp;
 mod sendtestemail;
 mod show_user;
 mod update_user;
 mod verify_otp;
+mod verify_token;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -93,6 +97,10 @@ enum Command {
     Doctor(doctor::Args),
     Import(import::Args),
     Export(export::Args),
+    IssueToken(issue_token::Args),
+    VerifyToken(verify_token::Args),
+    ListTokens(list_tokens::Args),
+    RevokeToken(revoke_token::Args),
     Config(config::Args),
     Completions(completions::Args),
 }
@@ -137,6 +145,10 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Doctor(args) => doctor::run(&ctx, args),
         Command::Import(args) => import::run(&ctx, args),
         Command::Export(args) => export::run(&ctx, args),
+        Command::IssueToken(args) => issue_token::run(&ctx, args),
+        Command::VerifyToken(args) => verify_token::run(&ctx, args),
+        Command::ListTokens(args) => list_tokens::run(&ctx, args),
+        Command::RevokeToken(args) => revoke_token::run(&ctx, args),
         Command::Config(args) => config::run(&ctx, args),
         Command::Completions(args) => completions::run(&args),
     }

@@ -6,7 +6,8 @@ use std::io::Write;
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use jiff::Timestamp;
 use serde::Serialize;
-use userdb::User;
+use userdb::token::TokenState;
+use userdb::{TokenInfo, User};
 
 use super::exit::CliError;
 
@@ -84,7 +85,8 @@ pub fn users_table(users: &[User]) -> String {
     format!("{table}\n")
 }
 
-pub fn user_table(user: &User) -> String {
+/// The user's fields, then `extra` rows (e.g. the active tokens).
+pub fn user_table(user: &User, extra: &[(&str, String)]) -> String {
     let mut table = new_table();
     let rows = [
         ("id", user.id.to_string()),
@@ -99,8 +101,51 @@ pub fn user_table(user: &User) -> String {
         ("last login", human_time(user.last_login)),
         ("email verified", human_time(user.email_verified_at)),
     ];
-    for (field, value) in rows {
-        table.add_row([field.to_string(), value]);
+    for (field, value) in rows.iter().chain(extra) {
+        table.add_row([field.to_string(), value.clone()]);
+    }
+    format!("{table}\n")
+}
+
+/// A user as `show-user --json` prints it: the fields and the active tokens.
+#[derive(Serialize)]
+pub struct ShownUser<'a> {
+    #[serde(flatten)]
+    pub user: &'a User,
+    pub active_tokens: u64,
+}
+
+pub fn tokens_table(tokens: &[TokenInfo], now: Timestamp) -> String {
+    let mut table = new_table();
+    table.set_header([
+        "ID",
+        "User",
+        "Name",
+        "Prefix",
+        "Created",
+        "Expires",
+        "Last used",
+        "Status",
+    ]);
+    for token in tokens {
+        let state = match token.state(now) {
+            TokenState::Active => "active".to_string(),
+            TokenState::Expired => "expired".to_string(),
+            TokenState::Revoked => format!("revoked {}", human_time(token.revoked_at)),
+        };
+        table.add_row([
+            token.id.to_string(),
+            token.user.clone(),
+            token.name.clone(),
+            format!("{}…", token.prefix),
+            human_time(Some(token.created_at)),
+            match token.expires_at {
+                Some(_) => human_time(token.expires_at),
+                None => "never".to_string(),
+            },
+            human_time(token.last_used_at),
+            state,
+        ]);
     }
     format!("{table}\n")
 }

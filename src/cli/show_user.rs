@@ -2,7 +2,7 @@
 
 use super::context::Context;
 use super::exit::CliError;
-use super::output::{print, print_json, user_table};
+use super::output::{ShownUser, print, print_json, user_table};
 
 /// Show one user's fields
 #[derive(clap::Args, Debug)]
@@ -12,10 +12,16 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
-    let user = ctx.manager()?.get_user(&args.email)?;
+    let manager = ctx.manager()?;
+    let user = manager.get_user(&args.email)?;
+    let active_tokens = manager.active_token_count(&user)?;
     if ctx.json {
-        print_json(&user)
+        print_json(&ShownUser {
+            user: &user,
+            active_tokens,
+        })
     } else {
-        print(&user_table(&user))
+        let extra = [("active tokens", active_tokens.to_string())];
+        print(&user_table(&user, &extra))
     }
 }

@@ -11,6 +11,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 use crate::error::Result;
+use crate::token::{TokenDigest, TokenInfo};
 use crate::user::{User, UserFilter};
 
 /// A user as it is first written.
@@ -42,6 +43,9 @@ pub struct UserUpdate {
     pub email_verified_at: Option<Timestamp>,
     /// Refuse (inside the transaction) a change that leaves no active superuser.
     pub protect_last_superuser: bool,
+    /// Revoke every active token of the user at this time, in the same transaction
+    /// (`changepassword --revoke-tokens`).
+    pub revoke_tokens_at: Option<Timestamp>,
 }
 
 /// One row of the audit log: what happened, never a secret. The store adds the
@@ -280,4 +284,54 @@ pub trait BulkStore {
         protect_last_superuser: bool,
         audit: &BulkAudit,
     ) -> Result<BulkCounts>;
+}
+
+/// A token as it is first written: its digest, never the token.
+#[derive(Debug, Clone)]
+pub struct TokenRecord {
+    pub user_id: i64,
+    pub name: String,
+    pub digest: TokenDigest,
+    pub prefix: String,
+    pub created_at: Timestamp,
+    pub expires_at: Option<Timestamp>,
+}
+
+/// Token storage, next to [`UserStore`]; the same rules: each write is one
+/// transaction with its audit entries.
+pub trait TokenStore {
+    /// Inserts a token; a name the user already has on an active token is
+    /// [`crate::Error::TokenNameTaken`].
+    fn insert_token(&mut self, token: &TokenRecord, audit: &[AuditEntry]) -> Result<TokenInfo>;
+    /// The token with this digest (one probe of a unique index), its stored digest
+    /// and its owner.
+    fn token_by_digest(
+        &self,
+        digest: &TokenDigest,
+    ) -> Result<Option<(TokenInfo, TokenDigest, User)>>;
+    fn token_by_id(&self, id: i64) -> Result<Option<TokenInfo>>;
+    /// Every token of a user, or of everyone, by id.
+    fn list_tokens(&self, user_id: Option<i64>) -> Result<Vec<TokenInfo>>;
+    /// Tokens of the user neither revoked nor expired at `now`.
+    fn count_active_tokens(&self, user_id: i64, now: Timestamp) -> Result<u64>;
+    /// Records a successful use, if the token is still usable at `at` (not revoked,
+    /// not expired, its user active); `false` (nothing written) when it no longer is.
+    /// Bookkeeping: a backend may return before it is durable (SQLite does not wait
+    /// for the disk here), never before it is consistent.
+    fn mark_token_used(
+        &mut self,
+        token: &TokenInfo,
+        at: Timestamp,
+        audit: &[AuditEntry],
+    ) -> Result<bool>;
+    /// Revokes one token; `false` when it already was (nothing is written then).
+    fn revoke_token(&mut self, id: i64, at: Timestamp, audit: &[AuditEntry]) -> Result<bool>;
+    /// Revokes every active token of a user; `audit` is told which ones, inside
+    /// the transaction, and returns the entries to write.
+    fn revoke_user_tokens(
+        &mut self,
+        user_id: i64,
+        at: Timestamp,
+        audit: &dyn Fn(&[TokenInfo]) -> Vec<AuditEntry>,
+    ) -> Result<Vec<TokenInfo>>;
 }

@@ -19,6 +19,8 @@ use crate::clock::{format_timestamp, parse_timestamp};
 use crate::error::{Error, Result};
 use crate::user::{EncodedPassword, User, UserFilter};
 
+mod tokens;
+
 /// A schema change: applied once, in order, never edited after release.
 #[derive(Debug, Clone, Copy)]
 pub struct Migration {
@@ -34,11 +36,20 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("migrations/0001_users.sql"),
     },
     Migration {
+        version: 2,
+        name: "0002_tokens",
+        sql: include_str!("migrations/0002_tokens.sql"),
+    },
+    Migration {
         version: 3,
         name: "0003_otp",
         sql: include_str!("migrations/0003_otp.sql"),
     },
 ];
+
+/// The WAL size past which closing the store checkpoints and truncates it
+/// ([`SqliteStore::bound_wal`]).
+const WAL_TRUNCATE_BYTES: u64 = 1024 * 1024;
 
 const USER_COLUMNS: &str = "id, email, password, first_name, last_name, is_active, is_staff, \
      is_superuser, date_joined, last_login, email_verified_at";
@@ -112,7 +123,7 @@ impl SqliteStore {
         conn.pragma_update(None, "foreign_keys", true)
             .map_err(db_err)?;
         // Each command is a short process: checkpointing the WAL at every exit would
-        // cost three extra fsyncs. SQLite's auto-checkpoint keeps the WAL bounded.
+        // cost three extra fsyncs. `bound_wal` (at close) keeps the WAL bounded.
         conn.set_db_config(
             rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
             true,
@@ -257,6 +268,43 @@ impl SqliteStore {
             source: e,
         })?;
         Ok(value)
+    }
+
+    /// Keeps the WAL small across short-lived processes (called at close). Each
+    /// command skips the checkpoint at close, so the next process to open the database
+    /// finds no WAL index and rebuilds it by reading the whole WAL; and SQLite's
+    /// auto-checkpoint never restarts the log (that takes a later write in the same
+    /// process, which a one-write command never makes). Left alone, the WAL grows
+    /// without bound and every command reads all of it at start (measured: 19 MB
+    /// after 800 token verifications, 2.6 -> 8.7 ms per `verify-token`). So a store
+    /// that closes with the WAL past [`WAL_TRUNCATE_BYTES`] checkpoints and truncates
+    /// it. A long-lived store (a service) pays nothing while it runs: within one
+    /// connection SQLite's auto-checkpoint does restart the log. Best effort and never
+    /// waiting: with a reader in the way it is left to the next one to close.
+    fn bound_wal(&self) {
+        let mut wal = self.path.clone().into_os_string();
+        wal.push("-wal");
+        if !std::fs::metadata(&wal).is_ok_and(|m| m.len() > WAL_TRUNCATE_BYTES) {
+            return;
+        }
+        let Ok(timeout) = self
+            .conn
+            .query_row("PRAGMA busy_timeout", [], |r| r.get::<_, i64>(0))
+        else {
+            return;
+        };
+        if self.conn.pragma_update(None, "busy_timeout", 0).is_ok() {
+            let _ = self
+                .conn
+                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+        }
+        let _ = self.conn.pragma_update(None, "busy_timeout", timeout);
+    }
+}
+
+impl Drop for SqliteStore {
+    fn drop(&mut self) {
+        self.bound_wal();
     }
 }
 
@@ -447,6 +495,9 @@ impl UserStore for SqliteStore {
                     other => other.map_err(db_err)?,
                 };
             }
+            if let Some(at) = update.revoke_tokens_at {
+                tokens::revoke_all(tx, id, at).map_err(db_err)?;
+            }
             let user = fetch_user(tx, id).map_err(db_err)?;
             let demoted = update.is_superuser == Some(false) || update.is_active == Some(false);
             if update.protect_last_superuser && demoted && was_active_superuser {
@@ -599,5 +650,42 @@ impl UserStore for SqliteStore {
             insert_audit(tx, user_id, email, audit)
                 .map_err(|source| Error::Database { path, source })
         })
+    }
+}
+
+#[cfg(test)]
+mod wal_tests {
+    use super::*;
+
+    /// One write per process, as the command line does: without `bound_wal` the WAL
+    /// only grows (each new process rebuilds the WAL index and never restarts the log).
+    #[test]
+    fn one_write_per_connection_keeps_the_wal_bounded() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.sqlite3");
+        let wal = dir.path().join("db.sqlite3-wal");
+        let entry = AuditEntry {
+            at: Timestamp::now(),
+            actor: "test".into(),
+            event: "test",
+            detail: "x".repeat(2000),
+        };
+        let mut largest = 0;
+        for _ in 0..300 {
+            let mut store = SqliteStore::open(&path, Duration::from_secs(5)).unwrap();
+            store
+                .record(None, None, std::slice::from_ref(&entry))
+                .unwrap();
+            drop(store);
+            largest = largest.max(std::fs::metadata(&wal).map_or(0, |m| m.len()));
+        }
+        assert!(
+            largest > WAL_TRUNCATE_BYTES / 2,
+            "the test wrote enough: {largest}"
+        );
+        assert!(
+            largest <= WAL_TRUNCATE_BYTES + 64 * 1024,
+            "the WAL grew to {largest} bytes"
+        );
     }
 }

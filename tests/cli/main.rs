@@ -17,4 +17,5 @@ mod pty;
 mod smtp;
 mod smtp_server;
 mod support;
+mod tokens;
 mod users;
