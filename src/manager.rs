@@ -492,11 +492,33 @@ fn changed_fields(update: &UserUpdate) -> String {
     fields.join(", ")
 }
 
+/// A manager over a fresh database in `dir` with cheap argon2 parameters: the
+/// library's unit tests' fixture.
+#[cfg(test)]
+pub(crate) fn test_manager(
+    dir: &std::path::Path,
+    clock: Arc<dyn Clock>,
+) -> UserManager<crate::storage::SqliteStore> {
+    let store = crate::storage::SqliteStore::open(
+        &dir.join("db.sqlite3"),
+        std::time::Duration::from_secs(5),
+    )
+    .unwrap();
+    let settings = PasswordSettings {
+        argon2: crate::password::Argon2Params {
+            memory_cost: 64,
+            time_cost: 1,
+            parallelism: 1,
+        },
+        policy: PasswordPolicy::default(),
+    };
+    UserManager::new(store, &settings, clock, "tester").unwrap()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::clock::FixedClock;
-    use crate::password::{Argon2Params, PasswordPolicy};
     use crate::storage::SqliteStore;
     use proptest::prelude::*;
 
@@ -507,21 +529,8 @@ mod tests {
 
     fn fixture() -> Fixture {
         let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(
-            &dir.path().join("db.sqlite3"),
-            std::time::Duration::from_secs(5),
-        )
-        .unwrap();
-        let settings = PasswordSettings {
-            argon2: Argon2Params {
-                memory_cost: 64,
-                time_cost: 1,
-                parallelism: 1,
-            },
-            policy: PasswordPolicy::default(),
-        };
         let clock = Arc::new(FixedClock("2026-01-02T03:04:05Z".parse().unwrap()));
-        let manager = UserManager::new(store, &settings, clock, "tester").unwrap();
+        let manager = test_manager(dir.path(), clock);
         Fixture { _dir: dir, manager }
     }
 

@@ -273,9 +273,7 @@ mod tests {
 
     use super::*;
     use crate::clock::Clock;
-    use crate::config::PasswordSettings;
     use crate::email::{EmailBackend, MemoryBackend, Message};
-    use crate::password::{Argon2Params, PasswordPolicy};
     use crate::storage::SqliteStore;
     use crate::user::NewUser;
 
@@ -341,23 +339,10 @@ mod tests {
 
     fn fixture() -> Fixture {
         let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(
-            &dir.path().join("db.sqlite3"),
-            std::time::Duration::from_secs(5),
-        )
-        .unwrap();
-        let settings = PasswordSettings {
-            argon2: Argon2Params {
-                memory_cost: 64,
-                time_cost: 1,
-                parallelism: 1,
-            },
-            policy: PasswordPolicy::default(),
-        };
         let clock = Arc::new(MovableClock(Mutex::new(
             "2026-01-02T03:04:05Z".parse().unwrap(),
         )));
-        let mut manager = UserManager::new(store, &settings, clock.clone(), "tester").unwrap();
+        let mut manager = crate::manager::test_manager(dir.path(), clock.clone());
         manager
             .create_user(
                 NewUser::new("ada@example.com"),

@@ -284,8 +284,6 @@ pub(super) fn revoking_tokens(mut update: UserUpdate, at: Timestamp) -> UserUpda
 mod tests {
     use super::*;
     use crate::clock::FixedClock;
-    use crate::config::PasswordSettings;
-    use crate::password::{Argon2Params, PasswordPolicy};
     use crate::storage::SqliteStore;
     use crate::user::{NewUser, UserChanges};
     use std::sync::Arc;
@@ -298,18 +296,7 @@ mod tests {
     }
 
     fn manager_at(dir: &std::path::Path, now: &str) -> UserManager<SqliteStore> {
-        let store =
-            SqliteStore::open(&dir.join("db.sqlite3"), std::time::Duration::from_secs(5)).unwrap();
-        let settings = PasswordSettings {
-            argon2: Argon2Params {
-                memory_cost: 64,
-                time_cost: 1,
-                parallelism: 1,
-            },
-            policy: PasswordPolicy::default(),
-        };
-        let clock = Arc::new(FixedClock(now.parse().unwrap()));
-        UserManager::new(store, &settings, clock, "tester").unwrap()
+        crate::manager::test_manager(dir, Arc::new(FixedClock(now.parse().unwrap())))
     }
 
     fn fixture() -> Fixture {

@@ -920,27 +920,12 @@ fn write(
 mod tests {
     use super::*;
     use crate::clock::FixedClock;
-    use crate::config::PasswordSettings;
-    use crate::password::Argon2Params;
     use crate::storage::SqliteStore;
     use crate::user::UserFilter;
 
     fn manager(dir: &tempfile::TempDir) -> UserManager<SqliteStore> {
-        let store = SqliteStore::open(
-            &dir.path().join("db.sqlite3"),
-            std::time::Duration::from_secs(5),
-        )
-        .unwrap();
-        let settings = PasswordSettings {
-            argon2: Argon2Params {
-                memory_cost: 64,
-                time_cost: 1,
-                parallelism: 1,
-            },
-            policy: PasswordPolicy::default(),
-        };
         let clock = Arc::new(FixedClock("2026-01-02T03:04:05Z".parse().unwrap()));
-        UserManager::new(store, &settings, clock, "tester").unwrap()
+        crate::manager::test_manager(dir.path(), clock)
     }
 
     fn options(format: Format, on_conflict: OnConflict) -> ImportOptions {
