@@ -75,6 +75,16 @@ pub enum Error {
     #[error("user {0} is inactive: no token can be issued to it")]
     InactiveUserToken(String),
 
+    /// `[registration] verification = mandatory` and the address is not proved yet.
+    #[error(
+        "the email address of {0} is not verified, and [registration] verification is mandatory"
+    )]
+    EmailNotVerified(String),
+
+    /// `register` created the user but its verification code did not leave.
+    #[error("{email} is registered but not verified: the verification code was not sent: {source}")]
+    RegisteredCodeNotSent { email: String, source: Box<Error> },
+
     #[error("invalid {what}: {reason}")]
     InvalidValue { what: String, reason: String },
 
@@ -157,10 +167,12 @@ impl Error {
             | Error::UnusablePassword(_)
             | Error::TokenRejected(_)
             | Error::InactiveUserToken(_)
+            | Error::EmailNotVerified(_)
             | Error::PendingMigrations(_)
             | Error::OtpRejected { .. } => ErrorKind::Rejected,
             Error::OtpRateLimited { .. } => ErrorKind::Refused,
             Error::Delivery(_) => ErrorKind::Delivery,
+            Error::RegisteredCodeNotSent { source, .. } => source.kind(),
             Error::Config(_) => ErrorKind::Config,
             Error::StoredHash { .. }
             | Error::SchemaTooNew { .. }

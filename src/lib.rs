@@ -13,6 +13,7 @@ pub mod manager;
 pub mod otp;
 pub mod password;
 pub mod provisioning;
+pub mod registration;
 pub mod storage;
 pub mod token;
 pub mod user;
