@@ -199,3 +199,313 @@ impl<S: UserStore + OtpStore + TokenStore> UserManager<S> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use secrecy::ExposeSecret;
+
+    use super::*;
+    use crate::clock::FixedClock;
+    use crate::config::PasswordSettings;
+    use crate::email::{EmailBackend, MemoryBackend, Message};
+    use crate::otp::{OtpSettings, SecretKey};
+    use crate::password::{Argon2Params, PasswordPolicy};
+    use crate::storage::SqliteStore;
+    use crate::token::Rejection;
+
+    const STRONG: &str = "correct horse battery staple";
+
+    struct Fixture {
+        _dir: tempfile::TempDir,
+        manager: UserManager<SqliteStore>,
+        outbox: MemoryBackend,
+        mailer: Mailer,
+        codes: OneTimeCodes,
+    }
+
+    impl Fixture {
+        fn last_code(&self) -> SecretString {
+            let messages = self.outbox.messages();
+            let body = &messages.last().expect("a message").body;
+            let code = body
+                .split_whitespace()
+                .find(|w| w.len() == 6 && w.bytes().all(|b| b.is_ascii_digit()))
+                .expect("a code");
+            SecretString::from(code.to_string())
+        }
+
+        fn register(&mut self, email: &str) -> Result<Registered> {
+            self.manager.register(
+                NewUser::new(email),
+                Some(&SecretString::from(STRONG)),
+                Validation::Enforce,
+                &self.codes,
+                &self.mailer,
+            )
+        }
+
+        fn events(&self) -> Vec<String> {
+            let conn = rusqlite::Connection::open(self.manager.store().path()).unwrap();
+            let mut stmt = conn
+                .prepare("SELECT event FROM audit_log ORDER BY id")
+                .unwrap();
+            stmt.query_map([], |r| r.get(0))
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap()
+        }
+    }
+
+    fn fixture() -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(
+            &dir.path().join("db.sqlite3"),
+            std::time::Duration::from_secs(5),
+        )
+        .unwrap();
+        let settings = PasswordSettings {
+            argon2: Argon2Params {
+                memory_cost: 64,
+                time_cost: 1,
+                parallelism: 1,
+            },
+            policy: PasswordPolicy::default(),
+        };
+        let clock = Arc::new(FixedClock("2026-01-02T03:04:05Z".parse().unwrap()));
+        let manager = UserManager::new(store, &settings, clock, "tester").unwrap();
+        let outbox = MemoryBackend::default();
+        let mailer = Mailer::new(Box::new(outbox.clone()), "noreply@example.com");
+        let codes = OneTimeCodes {
+            settings: OtpSettings::default(),
+            key: SecretKey::new("a test key that is at least 32 characters", "test").unwrap(),
+        };
+        Fixture {
+            _dir: dir,
+            manager,
+            outbox,
+            mailer,
+            codes,
+        }
+    }
+
+    #[test]
+    fn register_then_the_code_gives_a_verified_user_and_a_token() {
+        let mut f = fixture();
+        let registered = f.register("ada@example.com").unwrap();
+        assert!(registered.created);
+        assert_eq!(registered.user.email_verified_at, None);
+        assert_eq!(registered.otp.unwrap().purpose, "verify-email");
+        let code = f.last_code();
+        let (user, issued) = f
+            .manager
+            .verify_otp_and_issue_token(
+                "ada@example.com",
+                Purpose::VerifyEmail,
+                &code,
+                &f.codes,
+                Some("laptop"),
+                None,
+            )
+            .unwrap();
+        assert!(user.email_verified_at.is_some());
+        assert_eq!(issued.info.name, "laptop");
+        let (owner, _) = f.manager.verify_token(&issued.token).unwrap();
+        assert_eq!(owner.id, user.id);
+        assert_eq!(
+            f.events(),
+            [
+                "user_registered",
+                "otp_sent",
+                "otp_verified",
+                "token_issued",
+                "token_used"
+            ]
+        );
+    }
+
+    #[test]
+    fn registering_a_verified_address_again_is_an_error_and_sends_nothing() {
+        let mut f = fixture();
+        f.register("ada@example.com").unwrap();
+        let code = f.last_code();
+        f.manager
+            .verify_otp("ada@example.com", Purpose::VerifyEmail, &code, &f.codes)
+            .unwrap();
+        let err = f.register("Ada@EXAMPLE.com").unwrap_err();
+        assert!(matches!(err, Error::UserExists(_)), "{err:?}");
+        assert_eq!(f.outbox.messages().len(), 1);
+    }
+
+    #[test]
+    fn registering_an_unverified_address_again_is_held_to_the_cooldown() {
+        let mut f = fixture();
+        f.register("ada@example.com").unwrap();
+        let err = f.register("ada@example.com").unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::Refused);
+    }
+
+    #[test]
+    fn with_verification_none_no_code_is_sent() {
+        let mut f = fixture();
+        f.manager.set_email_verification(EmailVerification::None);
+        let registered = f.register("ada@example.com").unwrap();
+        assert!(registered.otp.is_none());
+        assert!(f.outbox.messages().is_empty());
+        assert!(matches!(
+            f.register("ada@example.com"),
+            Err(Error::UserExists(_))
+        ));
+    }
+
+    struct Refusing;
+
+    impl EmailBackend for Refusing {
+        fn send(&self, _: &Message) -> Result<()> {
+            Err(Error::Delivery("connection refused".into()))
+        }
+        fn describe(&self) -> String {
+            "nowhere".into()
+        }
+    }
+
+    #[test]
+    fn a_code_that_did_not_leave_leaves_the_user_unverified_with_an_error_of_its_kind() {
+        let mut f = fixture();
+        let refusing = Mailer::new(Box::new(Refusing), "noreply@example.com");
+        let err = f
+            .manager
+            .register(
+                NewUser::new("ada@example.com"),
+                None,
+                Validation::Enforce,
+                &f.codes,
+                &refusing,
+            )
+            .unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::Delivery);
+        assert!(matches!(err, Error::RegisteredCodeNotSent { .. }));
+        // Registering again resends (the failed send did not count).
+        let registered = f.register("ada@example.com").unwrap();
+        assert!(!registered.created);
+        assert_eq!(f.outbox.messages().len(), 1);
+    }
+
+    #[test]
+    fn mandatory_verification_refuses_sign_in_tokens_and_their_use() {
+        let mut f = fixture();
+        f.register("ada@example.com").unwrap();
+        let before = f
+            .manager
+            .issue_token("ada@example.com", None, None)
+            .unwrap();
+        f.manager
+            .set_email_verification(EmailVerification::Mandatory);
+        let password = SecretString::from(STRONG);
+        assert!(matches!(
+            f.manager.authenticate("ada@example.com", &password),
+            Err(Error::EmailNotVerified(_))
+        ));
+        assert!(matches!(
+            f.manager.issue_token("ada@example.com", None, None),
+            Err(Error::EmailNotVerified(_))
+        ));
+        assert!(matches!(
+            f.manager.verify_token(&before.token),
+            Err(Error::TokenRejected(Rejection::EmailNotVerified(_)))
+        ));
+        assert!(matches!(
+            f.manager
+                .authenticate_and_issue_token("ada@example.com", &password, None, None),
+            Err(Error::EmailNotVerified(_))
+        ));
+        let code = f.last_code();
+        f.manager
+            .verify_otp("ada@example.com", Purpose::VerifyEmail, &code, &f.codes)
+            .unwrap();
+        f.manager.verify_token(&before.token).unwrap();
+        let (_, issued) = f
+            .manager
+            .authenticate_and_issue_token("ada@example.com", &password, None, None)
+            .unwrap();
+        assert!(issued.token.expose_secret().starts_with("udb_"));
+    }
+
+    #[test]
+    fn a_reset_sets_the_password_verifies_and_revokes_in_one_step() {
+        let mut f = fixture();
+        f.register("ada@example.com").unwrap();
+        let old = f
+            .manager
+            .issue_token("ada@example.com", None, None)
+            .unwrap();
+        f.manager
+            .send_otp(
+                "ada@example.com",
+                Purpose::PasswordReset,
+                &f.codes,
+                &f.mailer,
+            )
+            .unwrap();
+        let code = f.last_code();
+        let weak = SecretString::from("123");
+        let err = f
+            .manager
+            .reset_password_with_code(
+                "ada@example.com",
+                &code,
+                &f.codes,
+                &weak,
+                Validation::Enforce,
+                true,
+            )
+            .unwrap_err();
+        assert!(matches!(err, Error::PasswordRejected(_)));
+        let new = SecretString::from("a brand new passphrase 42");
+        let (user, revoked) = f
+            .manager
+            .reset_password_with_code(
+                "ada@example.com",
+                &code,
+                &f.codes,
+                &new,
+                Validation::Enforce,
+                true,
+            )
+            .unwrap();
+        assert_eq!(revoked, 1);
+        assert!(user.email_verified_at.is_some());
+        assert!(matches!(
+            f.manager.verify_token(&old.token),
+            Err(Error::TokenRejected(Rejection::Revoked { .. }))
+        ));
+        f.manager.authenticate("ada@example.com", &new).unwrap();
+        assert!(f.events().contains(&"password_reset".to_string()));
+    }
+
+    #[test]
+    fn a_taken_token_name_is_refused_before_the_code_is_used() {
+        let mut f = fixture();
+        f.register("ada@example.com").unwrap();
+        f.manager
+            .issue_token("ada@example.com", Some("ci"), None)
+            .unwrap();
+        let code = f.last_code();
+        let verify = |f: &mut Fixture, name| {
+            f.manager.verify_otp_and_issue_token(
+                "ada@example.com",
+                Purpose::VerifyEmail,
+                &code,
+                &f.codes,
+                Some(name),
+                None,
+            )
+        };
+        assert!(matches!(
+            verify(&mut f, "ci"),
+            Err(Error::TokenNameTaken { .. })
+        ));
+        verify(&mut f, "laptop").unwrap();
+    }
+}
