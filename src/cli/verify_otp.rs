@@ -13,7 +13,7 @@ use super::context::Context;
 use super::exit::CliError;
 use super::issue_token::{self, Lifetime};
 use super::output::{print_json, status};
-use super::password_input::{PasswordSource, ask_new_password};
+use super::password_input::PasswordSource;
 use super::send_otp::parse_purpose;
 use super::token_request::TokenRequest;
 
@@ -41,8 +41,8 @@ pub struct Args {
     new_password: NewPasswordSource,
 }
 
-/// Where the new password of a reset comes from (never argv); asked for twice on
-/// a terminal when none is given.
+/// Where the new password of a reset comes from (never argv). Without one, a
+/// password-reset code is only checked (the application decides what follows).
 #[derive(clap::Args, Debug, Default)]
 struct NewPasswordSource {
     /// With --purpose password-reset: read the new password from the first line of
@@ -67,11 +67,11 @@ struct NewPasswordSource {
 }
 
 impl NewPasswordSource {
+    /// A source was named: the code resets the password.
     fn given(&self) -> bool {
         self.new_password_stdin
             || self.new_password_file.is_some()
             || self.new_password_env.is_some()
-            || self.skip_validation
     }
 
     /// The same readers as every other password source.
@@ -104,14 +104,21 @@ fn read_stdin_code() -> Result<SecretString, CliError> {
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
-    let reset = args.purpose == Purpose::PasswordReset;
-    if !reset && args.new_password.given() {
+    // Without a new password a password-reset code is only checked, as before.
+    let reset = args.purpose == Purpose::PasswordReset && args.new_password.given();
+    if args.purpose != Purpose::PasswordReset && args.new_password.given() {
         return Err(CliError::usage(
             "a new password is only taken with --purpose password-reset",
             "add --purpose password-reset, or drop the --new-password option",
         ));
     }
-    if reset && args.token.issue_token {
+    if args.new_password.skip_validation && !args.new_password.given() {
+        return Err(CliError::usage(
+            "--skip-validation applies to a new password, and none was given",
+            NEW_PASSWORD_HINT,
+        ));
+    }
+    if args.purpose == Purpose::PasswordReset && args.token.issue_token {
         return Err(CliError::usage(
             "--issue-token does not go with --purpose password-reset",
             "reset the password first, then `userdb authenticate EMAIL --issue-token`",
@@ -127,15 +134,11 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
         (None, false) => ctx.prompter(HINT).password("Code")?,
     };
     if reset {
-        let (password, validation) = match args.new_password.read()? {
-            Some(p) => (p, validation(args.new_password.skip_validation)),
-            None => {
-                let mut prompter = ctx.prompter(NEW_PASSWORD_HINT);
-                let problems = |p: &SecretString| manager.password_problems(p, &attrs(&user));
-                let got = ask_new_password(prompter.as_mut(), &problems, false, Some(3))?;
-                (got.secret, got.validation)
-            }
-        };
+        let password = args
+            .new_password
+            .read()?
+            .ok_or_else(|| CliError::usage("no new password was read", NEW_PASSWORD_HINT))?;
+        let validation = validation(args.new_password.skip_validation);
         let revoke = ctx.loaded.settings.registration.reset_revokes_tokens;
         let (user, revoked) = manager.reset_password_with_code(
             &user.email,
@@ -203,8 +206,4 @@ fn validation(skip: bool) -> userdb::Validation {
     } else {
         userdb::Validation::Enforce
     }
-}
-
-fn attrs(user: &userdb::User) -> userdb::password::UserAttributes<'_> {
-    super::password_input::attributes(&user.email, &user.first_name, &user.last_name)
 }
