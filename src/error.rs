@@ -81,6 +81,10 @@ pub enum Error {
     )]
     EmailNotVerified(String),
 
+    /// `register` for an address that needs no (more) verification.
+    #[error("a user with email {0} already exists")]
+    AlreadyRegistered(String),
+
     /// `register` created the user but its verification code did not leave.
     #[error("{email} is registered but not verified: the verification code was not sent: {source}")]
     RegisteredCodeNotSent { email: String, source: Box<Error> },
@@ -158,9 +162,10 @@ impl Error {
             | Error::InvalidValue { .. }
             | Error::InvalidRows { .. } => ErrorKind::InvalidInput,
             Error::UserNotFound(_) | Error::TokenNotFound(_) => ErrorKind::NotFound,
-            Error::UserExists(_) | Error::ImportConflicts { .. } | Error::TokenNameTaken { .. } => {
-                ErrorKind::AlreadyExists
-            }
+            Error::UserExists(_)
+            | Error::AlreadyRegistered(_)
+            | Error::ImportConflicts { .. }
+            | Error::TokenNameTaken { .. } => ErrorKind::AlreadyExists,
             Error::LastSuperuser(_) => ErrorKind::Refused,
             Error::WrongPassword(_)
             | Error::InactiveUser(_)

@@ -103,6 +103,7 @@ impl CliError {
                 Error::TokenNameTaken { .. } => "choose another --name, or revoke the old token with `userdb revoke-token ID`".into(),
                 Error::InactiveUserToken(email) => format!("reactivate with `userdb update-user {email} --active true`"),
                 Error::EmailNotVerified(email) => verify_hint(email),
+                Error::AlreadyRegistered(email) => format!("sign in with `userdb authenticate {email}`, or with a code: `userdb send-otp {email} --purpose login`"),
                 Error::RegisteredCodeNotSent { email, .. } => format!("fix the email settings (try `userdb sendtestemail`), then resend with `userdb register {email}` or `userdb send-otp {email}`"),
                 Error::PendingMigrations(_) => "apply them with `userdb migrate`".into(),
                 Error::InvalidEmail(_) => "give an address like name@example.com".into(),

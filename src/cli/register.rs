@@ -84,7 +84,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
             None => {
                 // Ask only once the address is known to be free.
                 if let Some(user) = manager.find_user(&email)? {
-                    return Err(Error::UserExists(user.email).into());
+                    return Err(Error::AlreadyRegistered(user.email).into());
                 }
                 let mut prompter = ctx.prompter(PASSWORD_HINT);
                 let attrs = attributes(&email, &args.first_name, &args.last_name);

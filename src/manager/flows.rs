@@ -42,7 +42,8 @@ impl<S: UserStore + OtpStore + TokenStore> UserManager<S> {
     /// code (not with `verification = none`). For an address that is registered
     /// but not verified it sends the code again (the cooldown and the hourly cap
     /// hold; the password and names given are not applied); a verified address,
-    /// or any existing one with `verification = none`, is [`Error::UserExists`].
+    /// or any existing one with `verification = none`, is
+    /// [`Error::AlreadyRegistered`] (of kind `AlreadyExists`).
     ///
     /// When the code cannot be sent the user stays registered and unverified, as
     /// a failed `send_otp` leaves no live code: the error
@@ -59,7 +60,7 @@ impl<S: UserStore + OtpStore + TokenStore> UserManager<S> {
         let sends = self.verification != EmailVerification::None;
         if let Some(existing) = self.find_user(&email)? {
             if existing.email_verified_at.is_some() || !sends {
-                return Err(Error::UserExists(existing.email));
+                return Err(Error::AlreadyRegistered(existing.email));
             }
             let otp = self.send_otp(&existing.email, Purpose::VerifyEmail, codes, mailer)?;
             let user = self.get_user(&existing.email)?;
@@ -334,7 +335,7 @@ mod tests {
             .verify_otp("ada@example.com", Purpose::VerifyEmail, &code, &f.codes)
             .unwrap();
         let err = f.register("Ada@EXAMPLE.com").unwrap_err();
-        assert!(matches!(err, Error::UserExists(_)), "{err:?}");
+        assert!(matches!(err, Error::AlreadyRegistered(_)), "{err:?}");
         assert_eq!(f.outbox.messages().len(), 1);
     }
 
@@ -355,7 +356,7 @@ mod tests {
         assert!(f.outbox.messages().is_empty());
         assert!(matches!(
             f.register("ada@example.com"),
-            Err(Error::UserExists(_))
+            Err(Error::AlreadyRegistered(_))
         ));
     }
 

@@ -469,7 +469,8 @@ fn registering_again_resends_the_code_within_the_limits_and_a_verified_address_e
         .assert()
         .code(4)
         .stderr(predicate::str::contains(
-            "a user with email ada@example.com already exists",
+            "error: a user with email ada@example.com already exists; sign in with \
+             `userdb authenticate ada@example.com`",
         ));
     assert_eq!(env.query_one("SELECT count(*) FROM users"), "1");
 }
@@ -634,4 +635,38 @@ fn the_registration_keys_load_and_reject_bad_values() {
         .stderr(predicate::str::contains(
             "not one of mandatory, optional, none",
         ));
+}
+
+#[test]
+fn with_reset_revokes_tokens_false_a_reset_keeps_the_tokens() {
+    let env = TestEnv::new();
+    env.create_user("ada@example.com", &[]);
+    let out = env
+        .cmd(&["issue-token", "ada@example.com"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let token = stdout_line(&out);
+    let out = env
+        .cmd(&["send-otp", "ada@example.com", "--purpose", "password-reset"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let code = console_code(&out);
+    env.cmd(&[
+        "verify-otp",
+        "ada@example.com",
+        &code,
+        "--purpose",
+        "password-reset",
+        "--new-password-stdin",
+    ])
+    .env("USERDB_REGISTRATION_RESET_REVOKES_TOKENS", "false")
+    .write_stdin(format!("{NEW_PASSWORD}\n"))
+    .assert()
+    .success()
+    .stderr("Password of ada@example.com reset; the email address is verified.\n");
+    verify_token(&env, &token).success();
 }
