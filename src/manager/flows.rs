@@ -131,9 +131,9 @@ impl<S: UserStore + OtpStore + TokenStore> UserManager<S> {
         token_name: Option<&str>,
         lifetime: Option<Duration>,
     ) -> Result<(User, IssuedToken)> {
-        if let Some(user) = self.find_user(email)? {
-            self.check_token_request(&user, token_name, lifetime)?;
-        }
+        // The name and lifetime are checked first; whether the name is taken only
+        // after the password (a login is not used up by a refused token).
+        self.check_token_args(token_name, lifetime)?;
         let user = self.authenticate(email, password)?;
         let issued = self.issue_token(&user.email, token_name, lifetime)?;
         Ok((user, issued))
@@ -174,16 +174,23 @@ impl<S: UserStore + OtpStore + TokenStore> UserManager<S> {
         Ok((user, unrevoked))
     }
 
-    /// What would refuse a token, checked before a code or a login is used up.
+    /// A token's name and lifetime are acceptable.
+    fn check_token_args(&self, token_name: Option<&str>, lifetime: Option<Duration>) -> Result<()> {
+        if let Some(d) = lifetime {
+            expiry(self.clock.now(), d)?;
+        }
+        token_name.map(clean_token_name).transpose()?;
+        Ok(())
+    }
+
+    /// What would refuse a token, checked before a code is used up.
     fn check_token_request(
         &self,
         user: &User,
         token_name: Option<&str>,
         lifetime: Option<Duration>,
     ) -> Result<()> {
-        if let Some(d) = lifetime {
-            expiry(self.clock.now(), d)?;
-        }
+        self.check_token_args(token_name, lifetime)?;
         if let Some(name) = token_name.map(clean_token_name).transpose()? {
             let taken = self
                 .store
