@@ -27,6 +27,7 @@ set edit:completion:arg-completer[userdb] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand migrate 'Apply pending schema migrations (every command also does on open)'
+            cand register 'Register a user (address unverified) and email the verify-email code'
             cand createuser 'Create a user (password from a prompt or a non-argv source)'
             cand createsuperuser 'Create a superuser (staff, superuser, active)'
             cand changepassword 'Change a user''s password'
@@ -54,6 +55,24 @@ set edit:completion:arg-completer[userdb] = {|@words|
             cand --db 'The SQLite database file [default: the platform data dir''s userdb.sqlite3]'
             cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
             cand --check 'Apply nothing; exit 1 if any migration is pending'
+            cand --json 'Machine-readable output on stdout, errors as JSON on stderr'
+            cand --no-input 'Never prompt: fail (or use the documented non-interactive default) instead'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'userdb;register'= {
+            cand --first-name 'The user''s first name'
+            cand --last-name 'The user''s last name'
+            cand --password-file 'Read the password from the first line of a file'
+            cand --password-env 'Read the password from the environment variable NAME'
+            cand --db 'The SQLite database file [default: the platform data dir''s userdb.sqlite3]'
+            cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
+            cand --password-stdin 'Read the password from the first line of standard input'
+            cand --generate-password 'Generate a strong random password and print it once'
+            cand --skip-validation 'Accept a password that fails the validators (length, similarity, common, numeric)'
+            cand --no-password 'Give the user an unusable password (password-less sign-in with codes only)'
             cand --json 'Machine-readable output on stdout, errors as JSON on stderr'
             cand --no-input 'Never prompt: fail (or use the documented non-interactive default) instead'
             cand -h 'Print help'
@@ -121,9 +140,12 @@ set edit:completion:arg-completer[userdb] = {|@words|
         &'userdb;authenticate'= {
             cand --password-file 'Read the password from the first line of a file'
             cand --password-env 'Read the password from the environment variable NAME'
+            cand --token-name 'With --issue-token: a name for the token [default: token-N]'
+            cand --expires 'With --issue-token: how long the token is valid (30d, 12h, never) [default: [token] default_expiry]'
             cand --db 'The SQLite database file [default: the platform data dir''s userdb.sqlite3]'
             cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
             cand --password-stdin 'Read the password from the first line of standard input'
+            cand --issue-token 'On success, also issue an API token and print it (once, alone on a line)'
             cand --json 'Machine-readable output on stdout, errors as JSON on stderr'
             cand --no-input 'Never prompt: fail (or use the documented non-interactive default) instead'
             cand -h 'Print help'
@@ -203,9 +225,16 @@ set edit:completion:arg-completer[userdb] = {|@words|
         }
         &'userdb;verify-otp'= {
             cand --purpose 'What the code is for'
+            cand --token-name 'With --issue-token: a name for the token [default: token-N]'
+            cand --expires 'With --issue-token: how long the token is valid (30d, 12h, never) [default: [token] default_expiry]'
+            cand --new-password-file 'With --purpose password-reset: read the new password from the first line of a file'
+            cand --new-password-env 'With --purpose password-reset: read the new password from the environment variable NAME'
             cand --db 'The SQLite database file [default: the platform data dir''s userdb.sqlite3]'
             cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
             cand --code-stdin 'Read the code from the first line of standard input'
+            cand --issue-token 'On success, also issue an API token and print it (once, alone on a line)'
+            cand --new-password-stdin 'With --purpose password-reset: read the new password from the first line of standard input'
+            cand --skip-validation 'With --purpose password-reset: accept a new password that fails the validators'
             cand --json 'Machine-readable output on stdout, errors as JSON on stderr'
             cand --no-input 'Never prompt: fail (or use the documented non-interactive default) instead'
             cand -h 'Print help'
@@ -342,6 +371,7 @@ set edit:completion:arg-completer[userdb] = {|@words|
         }
         &'userdb;help'= {
             cand migrate 'Apply pending schema migrations (every command also does on open)'
+            cand register 'Register a user (address unverified) and email the verify-email code'
             cand createuser 'Create a user (password from a prompt or a non-argv source)'
             cand createsuperuser 'Create a superuser (staff, superuser, active)'
             cand changepassword 'Change a user''s password'
@@ -366,6 +396,8 @@ set edit:completion:arg-completer[userdb] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'userdb;help;migrate'= {
+        }
+        &'userdb;help;register'= {
         }
         &'userdb;help;createuser'= {
         }

@@ -11,6 +11,7 @@ use crate::email::{ConfigSecret, EmailSettings};
 use crate::error::{Error, Result};
 use crate::otp::{MAX_DIGITS, MIN_DIGITS, OtpSettings, check_template};
 use crate::password::{Argon2Params, PasswordPolicy};
+use crate::registration::RegistrationSettings;
 
 /// One configuration key: `[section] key`, also `USERDB_SECTION_KEY`.
 #[derive(Debug, Clone, Copy)]
@@ -72,6 +73,8 @@ pub const KEYS: &[KeySpec] = &[
     key("otp", "subject"),
     key("otp", "body"),
     key("token", "default_expiry"),
+    key("registration", "verification"),
+    key("registration", "reset_revokes_tokens"),
 ];
 
 #[derive(Debug, Clone, PartialEq)]
@@ -122,6 +125,7 @@ pub struct Settings {
     pub email: EmailSettings,
     pub otp: OtpSettings,
     pub token: TokenSettings,
+    pub registration: RegistrationSettings,
 }
 
 /// Where a setting's value came from.
@@ -266,6 +270,12 @@ impl Settings {
                 }
                 self.token.default_expiry = expiry;
             }
+            ("registration", "verification") => {
+                self.registration.verification = raw.string()?.parse()?
+            }
+            ("registration", "reset_revokes_tokens") => {
+                self.registration.reset_revokes_tokens = raw.boolean()?
+            }
             _ => return Err("unknown key".to_string()),
         }
         Ok(())
@@ -293,6 +303,10 @@ impl Settings {
             },
             ("email", _) => self.email_display(spec.key),
             ("otp", _) => self.otp_display(spec.key),
+            ("registration", "verification") => self.registration.verification.to_string(),
+            ("registration", "reset_revokes_tokens") => {
+                self.registration.reset_revokes_tokens.to_string()
+            }
             _ => String::new(),
         }
     }

@@ -75,6 +75,20 @@ pub enum Error {
     #[error("user {0} is inactive: no token can be issued to it")]
     InactiveUserToken(String),
 
+    /// `[registration] verification = mandatory` and the address is not proved yet.
+    #[error(
+        "the email address of {0} is not verified, and [registration] verification is mandatory"
+    )]
+    EmailNotVerified(String),
+
+    /// `register` for an address that needs no (more) verification.
+    #[error("a user with email {0} already exists")]
+    AlreadyRegistered(String),
+
+    /// `register` created the user but its verification code did not leave.
+    #[error("{email} is registered but not verified: the verification code was not sent: {source}")]
+    RegisteredCodeNotSent { email: String, source: Box<Error> },
+
     #[error("invalid {what}: {reason}")]
     InvalidValue { what: String, reason: String },
 
@@ -148,19 +162,22 @@ impl Error {
             | Error::InvalidValue { .. }
             | Error::InvalidRows { .. } => ErrorKind::InvalidInput,
             Error::UserNotFound(_) | Error::TokenNotFound(_) => ErrorKind::NotFound,
-            Error::UserExists(_) | Error::ImportConflicts { .. } | Error::TokenNameTaken { .. } => {
-                ErrorKind::AlreadyExists
-            }
+            Error::UserExists(_)
+            | Error::AlreadyRegistered(_)
+            | Error::ImportConflicts { .. }
+            | Error::TokenNameTaken { .. } => ErrorKind::AlreadyExists,
             Error::LastSuperuser(_) => ErrorKind::Refused,
             Error::WrongPassword(_)
             | Error::InactiveUser(_)
             | Error::UnusablePassword(_)
             | Error::TokenRejected(_)
             | Error::InactiveUserToken(_)
+            | Error::EmailNotVerified(_)
             | Error::PendingMigrations(_)
             | Error::OtpRejected { .. } => ErrorKind::Rejected,
             Error::OtpRateLimited { .. } => ErrorKind::Refused,
             Error::Delivery(_) => ErrorKind::Delivery,
+            Error::RegisteredCodeNotSent { source, .. } => source.kind(),
             Error::Config(_) => ErrorKind::Config,
             Error::StoredHash { .. }
             | Error::SchemaTooNew { .. }

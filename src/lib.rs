@@ -13,12 +13,15 @@ pub mod manager;
 pub mod otp;
 pub mod password;
 pub mod provisioning;
+pub mod registration;
 pub mod storage;
 pub mod token;
 pub mod user;
 
 pub use error::{Error, ErrorKind, Result};
-pub use manager::{IssuedToken, OneTimeCodes, OtpSent, Revoked, Upserted, UserManager, Validation};
+pub use manager::{
+    IssuedToken, OneTimeCodes, OtpSent, Registered, Revoked, Upserted, UserManager, Validation,
+};
 pub use token::{Rejection, TokenInfo};
 pub use user::{NewUser, User, UserChanges, UserFilter};
 

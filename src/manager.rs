@@ -14,11 +14,15 @@ use crate::config::PasswordSettings;
 use crate::email_address::{email_key, parse_email};
 use crate::error::{Error, Result};
 use crate::password::{PasswordHasher, PasswordPolicy, UserAttributes, make_unusable_password};
+use crate::registration::EmailVerification;
 use crate::storage::{AuditEntry, UserRecord, UserStore, UserUpdate};
 use crate::user::{NewUser, User, UserChanges, UserFilter};
 
 mod tokens;
 pub use tokens::{IssuedToken, MAX_TOKEN_NAME_LEN, Revoked};
+
+mod flows;
+pub use flows::Registered;
 
 /// How a new password is treated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,6 +46,7 @@ pub struct UserManager<S: UserStore> {
     policy: PasswordPolicy,
     clock: Arc<dyn Clock>,
     actor: String,
+    verification: EmailVerification,
 }
 
 impl<S: UserStore> UserManager<S> {
@@ -60,7 +65,23 @@ impl<S: UserStore> UserManager<S> {
             policy: settings.policy,
             clock,
             actor: actor.into(),
+            verification: EmailVerification::default(),
         })
+    }
+
+    /// `[registration] verification`: with `Mandatory`, an unverified user cannot
+    /// authenticate, be issued a token, or use one.
+    pub fn set_email_verification(&mut self, verification: EmailVerification) {
+        self.verification = verification;
+    }
+
+    pub fn email_verification(&self) -> EmailVerification {
+        self.verification
+    }
+
+    /// True when the policy keeps this user out until the address is proved.
+    fn blocked_unverified(&self, user: &User) -> bool {
+        self.verification == EmailVerification::Mandatory && user.email_verified_at.is_none()
     }
 
     pub fn store(&self) -> &S {
@@ -183,7 +204,7 @@ impl<S: UserStore> UserManager<S> {
         Ok((user, Upserted::Updated))
     }
 
-    fn insert(
+    pub(crate) fn insert(
         &mut self,
         new: NewUser,
         password: Option<&SecretString>,
@@ -333,6 +354,13 @@ impl<S: UserStore> UserManager<S> {
                 self,
                 "inactive user",
                 Error::InactiveUser(user.email.clone()),
+            );
+        }
+        if self.blocked_unverified(&user) {
+            return failed(
+                self,
+                "email not verified",
+                Error::EmailNotVerified(user.email.clone()),
             );
         }
         let mut update = UserUpdate {

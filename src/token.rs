@@ -207,6 +207,10 @@ pub enum Rejection {
     },
     #[error("user {0} is inactive")]
     InactiveUser(String),
+    #[error(
+        "the email address of {0} is not verified, and [registration] verification is mandatory"
+    )]
+    EmailNotVerified(String),
 }
 
 impl Rejection {
@@ -218,6 +222,7 @@ impl Rejection {
             Rejection::Expired { .. } => "expired",
             Rejection::Revoked { .. } => "revoked",
             Rejection::InactiveUser(_) => "inactive user",
+            Rejection::EmailNotVerified(_) => "email not verified",
         }
     }
 }

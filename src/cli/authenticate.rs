@@ -1,10 +1,15 @@
-//! `userdb authenticate EMAIL`: check a password. Exit 0 when right; 1 when wrong,
-//! unusable or the user is inactive. Records the login and upgrades old hashes.
+//! `userdb authenticate EMAIL [--issue-token]`: check a password. Exit 0 when
+//! right; 1 when wrong, unusable, the user is inactive, or (with `[registration]
+//! verification = mandatory`) the address is not verified. Records the login and
+//! upgrades old hashes; `--issue-token` then prints a new token (DRF's
+//! `obtain_auth_token`).
 
 use super::context::Context;
 use super::exit::CliError;
+use super::issue_token::{self, Lifetime};
 use super::output::{print_json, status};
 use super::password_input::PasswordSource;
+use super::token_request::TokenRequest;
 
 /// Check a user's password (from a prompt or a non-argv source)
 #[derive(clap::Args, Debug)]
@@ -14,6 +19,9 @@ pub struct Args {
 
     #[command(flatten)]
     password: PasswordSource,
+
+    #[command(flatten)]
+    token: TokenRequest,
 }
 
 const HINT: &str = "use --password-stdin, --password-file, --password-env NAME or USERDB_PASSWORD";
@@ -28,6 +36,17 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
             ctx.prompter(HINT).password("Password")?
         }
     };
+    if args.token.issue_token {
+        let lifetime = Lifetime::or_default(args.token.expires, ctx);
+        let (user, issued) = manager.authenticate_and_issue_token(
+            &args.email,
+            &password,
+            args.token.token_name.as_deref(),
+            lifetime,
+        )?;
+        status(ctx.json, &format!("Authenticated {}.", user.email));
+        return issue_token::report(ctx, &issued, lifetime);
+    }
     let user = manager.authenticate(&args.email, &password)?;
     if ctx.json {
         return print_json(&user);

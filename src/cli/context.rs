@@ -73,12 +73,14 @@ impl Context {
     /// The manager over the (migrated) database.
     pub fn manager(&self) -> Result<UserManager<SqliteStore>, CliError> {
         let store = self.open_store()?;
-        Ok(UserManager::new(
+        let mut manager = UserManager::new(
             store,
             &self.loaded.settings.password,
             self.clock()?,
             os_user(),
-        )?)
+        )?;
+        manager.set_email_verification(self.loaded.settings.registration.verification);
+        Ok(manager)
     }
 
     /// The configured email backend and sender. The console backend prints on

@@ -102,6 +102,9 @@ impl CliError {
                 Error::TokenNotFound(_) => "see the ids with `userdb list-tokens`".into(),
                 Error::TokenNameTaken { .. } => "choose another --name, or revoke the old token with `userdb revoke-token ID`".into(),
                 Error::InactiveUserToken(email) => format!("reactivate with `userdb update-user {email} --active true`"),
+                Error::EmailNotVerified(email) => verify_hint(email),
+                Error::AlreadyRegistered(email) => format!("sign in with `userdb authenticate {email}`, or with a code: `userdb send-otp {email} --purpose login`"),
+                Error::RegisteredCodeNotSent { email, .. } => format!("fix the email settings (try `userdb sendtestemail`), then resend with `userdb register {email}` or `userdb send-otp {email}`"),
                 Error::PendingMigrations(_) => "apply them with `userdb migrate`".into(),
                 Error::InvalidEmail(_) => "give an address like name@example.com".into(),
                 Error::Config(_) => "see `userdb config` for the files and variables read".into(),
@@ -143,6 +146,13 @@ impl CliError {
     }
 }
 
+/// How an unverified user proves the address.
+fn verify_hint(email: &str) -> String {
+    format!(
+        "verify it first: `userdb send-otp {email}`, then `userdb verify-otp {email} CODE` with the code from the email"
+    )
+}
+
 /// What to do about a rejected token.
 fn token_hint(rejection: &userdb::Rejection) -> String {
     use userdb::Rejection;
@@ -159,6 +169,7 @@ fn token_hint(rejection: &userdb::Rejection) -> String {
         Rejection::InactiveUser(email) => {
             return format!("reactivate with `userdb update-user {email} --active true`");
         }
+        Rejection::EmailNotVerified(email) => return verify_hint(email),
     }
     .to_string()
 }

@@ -26,9 +26,19 @@ pub struct Args {
 
 /// A parsed `--expires`: `None` is `never`.
 #[derive(Debug, Clone, Copy)]
-pub struct Lifetime(Option<Duration>);
+pub struct Lifetime(pub Option<Duration>);
 
-fn parse_lifetime(text: &str) -> Result<Lifetime, String> {
+impl Lifetime {
+    /// The lifetime asked for, else `[token] default_expiry`.
+    pub fn or_default(lifetime: Option<Lifetime>, ctx: &Context) -> Option<Duration> {
+        match lifetime {
+            Some(Lifetime(lifetime)) => lifetime,
+            None => ctx.loaded.settings.token.default_expiry,
+        }
+    }
+}
+
+pub fn parse_lifetime(text: &str) -> Result<Lifetime, String> {
     parse_duration(text).map(Lifetime)
 }
 
@@ -41,12 +51,19 @@ struct Issued<'a> {
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
-    let lifetime = match args.expires {
-        Some(Lifetime(lifetime)) => lifetime,
-        None => ctx.loaded.settings.token.default_expiry,
-    };
+    let lifetime = Lifetime::or_default(args.expires, ctx);
     let mut manager = ctx.manager()?;
     let issued = manager.issue_token(&args.email, args.name.as_deref(), lifetime)?;
+    report(ctx, &issued, lifetime)
+}
+
+/// Shows a new token once: alone on a line on stdout (or the `--json` object),
+/// with a status line on stderr. Shared by the commands that issue tokens.
+pub fn report(
+    ctx: &Context,
+    issued: &userdb::IssuedToken,
+    lifetime: Option<Duration>,
+) -> Result<(), CliError> {
     let token = issued.token.expose_secret();
     if ctx.json {
         return print_json(&Issued {

@@ -21,10 +21,12 @@ mod migrate;
 mod output;
 mod password_input;
 mod prompt;
+mod register;
 mod revoke_token;
 mod send_otp;
 mod sendtestemail;
 mod show_user;
+mod token_request;
 mod update_user;
 mod verify_otp;
 mod verify_token;
@@ -82,6 +84,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     Migrate(migrate::Args),
+    Register(register::Args),
     Createuser(createuser::Args),
     Createsuperuser(createsuperuser::Args),
     Changepassword(changepassword::Args),
@@ -134,6 +137,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Createsuperuser(args) => createsuperuser::run(&ctx, args),
         Command::Changepassword(args) => changepassword::run(&ctx, args),
         Command::Authenticate(args) => authenticate::run(&ctx, args),
+        Command::Register(args) => register::run(&ctx, args),
         Command::ListUsers(args) => list_users::run(&ctx, args),
         Command::ShowUser(args) => show_user::run(&ctx, args),
         Command::UpdateUser(args) => update_user::run(&ctx, args),

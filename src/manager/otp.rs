@@ -199,6 +199,20 @@ impl<S: UserStore + OtpStore> UserManager<S> {
         code: &SecretString,
         codes: &OneTimeCodes,
     ) -> Result<User> {
+        self.check_code(email, purpose, code, codes, None)
+    }
+
+    /// [`Self::verify_otp`], and with `reset` (a new password hash, and whether
+    /// to revoke the tokens) a password reset written in the same transaction as
+    /// the code's use.
+    pub(super) fn check_code(
+        &mut self,
+        email: &str,
+        purpose: Purpose,
+        code: &SecretString,
+        codes: &OneTimeCodes,
+        reset: Option<(String, bool)>,
+    ) -> Result<User> {
         let user = self.get_user(email)?;
         if !user.is_active {
             let audit = [self.audit(
@@ -252,12 +266,30 @@ impl<S: UserStore + OtpStore> UserManager<S> {
                 let tries_left = max_attempts.saturating_sub(stored.attempts + 1);
                 return fail(OtpWrite::CountFailure, OtpFailure::Wrong { tries_left });
             }
+            let mut audit = vec![entry("otp_verified", format!("purpose={purpose}"))];
+            let (new_password, revoke_tokens) = match reset {
+                Some((hash, revoke)) => {
+                    audit.push(entry("password_reset", "with an emailed code".to_string()));
+                    if revoke {
+                        audit.push(entry(
+                            "token_revoked",
+                            "all of the user's tokens, with the password reset".to_string(),
+                        ));
+                    }
+                    (Some(hash), revoke)
+                }
+                None => (None, false),
+            };
+            // A code proves the address for verify-email; a reset proves it too.
+            let proves_address = purpose == Purpose::VerifyEmail || new_password.is_some();
             OtpVerdict {
                 write: OtpWrite::Consume {
                     used_at: now,
-                    verified_at: (purpose == Purpose::VerifyEmail).then_some(now),
+                    verified_at: proves_address.then_some(now),
+                    new_password,
+                    revoke_tokens,
                 },
-                audit: vec![entry("otp_verified", format!("purpose={purpose}"))],
+                audit,
                 result: Ok(()),
             }
         };

@@ -55,6 +55,12 @@ impl<S: UserStore + TokenStore> UserManager<S> {
         if !user.is_active {
             return Err(Error::InactiveUserToken(user.email));
         }
+        if self.blocked_unverified(&user) {
+            let audit = [self.audit("token_refused", "email not verified")];
+            self.store
+                .record(Some(user.id), Some(&user.email), &audit)?;
+            return Err(Error::EmailNotVerified(user.email));
+        }
         let now = self.clock.now();
         let expires_at = lifetime.map(|d| expiry(now, d)).transpose()?;
         let name = name.map(clean_token_name).transpose()?;
@@ -137,7 +143,11 @@ impl<S: UserStore + TokenStore> UserManager<S> {
                 return Err(Error::TokenRejected(Rejection::Unknown));
             }
             let now = self.clock.now();
-            if let Some(rejection) = rejection(&info, &user, now) {
+            let rejection = rejection(&info, &user, now).or_else(|| {
+                self.blocked_unverified(&user)
+                    .then(|| Rejection::EmailNotVerified(user.email.clone()))
+            });
+            if let Some(rejection) = rejection {
                 let detail = format!("id={}, reason={}", info.id, rejection.reason());
                 let audit = [self.audit("token_rejected", detail)];
                 self.store
@@ -244,7 +254,7 @@ fn rejection(info: &TokenInfo, user: &User, now: Timestamp) -> Option<Rejection>
 }
 
 /// Tokens' names: trimmed, not empty, bounded, printable.
-fn clean_token_name(name: &str) -> Result<String> {
+pub(super) fn clean_token_name(name: &str) -> Result<String> {
     let name = name.trim();
     if name.is_empty() {
         return Err(Error::invalid("token name", "it is empty"));
@@ -261,7 +271,7 @@ fn clean_token_name(name: &str) -> Result<String> {
     Ok(name.to_string())
 }
 
-fn expiry(now: Timestamp, lifetime: Duration) -> Result<Timestamp> {
+pub(super) fn expiry(now: Timestamp, lifetime: Duration) -> Result<Timestamp> {
     if lifetime.is_zero() {
         return Err(Error::invalid(
             "expiry",

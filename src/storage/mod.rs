@@ -140,6 +140,10 @@ pub enum OtpWrite {
     Consume {
         used_at: Timestamp,
         verified_at: Option<Timestamp>,
+        /// A password reset: the new hash, set in the same transaction.
+        new_password: Option<String>,
+        /// Also revoke every active token of the user (at `used_at`).
+        revoke_tokens: bool,
     },
     /// Count one wrong try.
     CountFailure,

@@ -131,6 +131,8 @@ impl OtpStore for SqliteStore {
                     OtpWrite::Consume {
                         used_at,
                         verified_at,
+                        new_password,
+                        revoke_tokens,
                     },
                     Some(code),
                 ) => {
@@ -139,6 +141,16 @@ impl OtpStore for SqliteStore {
                         params![code.id, format_timestamp(*used_at)],
                     )
                     .map_err(db_err)?;
+                    if let Some(hash) = new_password {
+                        tx.execute(
+                            "UPDATE users SET password = ?2 WHERE id = ?1",
+                            params![user_id, hash],
+                        )
+                        .map_err(db_err)?;
+                    }
+                    if *revoke_tokens {
+                        super::sqlite::tokens::revoke_all(tx, user_id, *used_at).map_err(db_err)?;
+                    }
                     if let Some(at) = verified_at {
                         tx.execute(
                             "UPDATE users SET email_verified_at = ?2 WHERE id = ?1",

@@ -19,7 +19,7 @@ use crate::clock::{format_timestamp, parse_timestamp};
 use crate::error::{Error, Result};
 use crate::user::{EncodedPassword, User, UserFilter};
 
-mod tokens;
+pub(super) mod tokens;
 
 /// A schema change: applied once, in order, never edited after release.
 #[derive(Debug, Clone, Copy)]

@@ -38,7 +38,7 @@ fn fetch_token(conn: &rusqlite::Connection, id: i64) -> rusqlite::Result<Option<
 
 /// Revokes the user's active tokens; returns them as they are now. Also used by
 /// `update_user` for `changepassword --revoke-tokens`.
-pub(super) fn revoke_all(
+pub(in crate::storage) fn revoke_all(
     tx: &Transaction,
     user_id: i64,
     at: Timestamp,

@@ -1,0 +1,150 @@
+//! `userdb register EMAIL`: create a user with the address unverified and email
+//! the `verify-email` code, in one step. Run again for an address that is
+//! registered but not verified, it sends the code again (exit 5 inside the
+//! cooldown or over the hourly cap); for a verified address it is exit 4.
+
+use serde::Serialize;
+use userdb::otp::human_wait;
+use userdb::registration::EmailVerification;
+use userdb::{Error, ExposeSecret, NewUser};
+
+use super::context::Context;
+use super::exit::CliError;
+use super::output::{human_time, print, print_json, status};
+use super::password_input::{
+    NewPasswordArgs, ObtainedPassword, ask_new_password, attributes, new_password_from_args,
+};
+
+const PASSWORD_HINT: &str = "use --password-stdin, --password-file, --password-env NAME, \
+     USERDB_PASSWORD, --generate-password or --no-password";
+
+/// Register a user (address unverified) and email the verify-email code
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The email address: the login
+    email: String,
+
+    /// The user's first name
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "",
+        hide_default_value = true
+    )]
+    first_name: String,
+
+    /// The user's last name
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "",
+        hide_default_value = true
+    )]
+    last_name: String,
+
+    #[command(flatten)]
+    password: NewPasswordArgs,
+
+    /// Give the user an unusable password (password-less sign-in with codes only)
+    #[arg(long, conflicts_with_all = ["password_stdin", "password_file", "password_env", "generate_password"])]
+    no_password: bool,
+}
+
+/// `--json`: what was registered, the code that left (never the code), and a
+/// generated password, once.
+#[derive(Serialize)]
+struct Outcome<'a> {
+    #[serde(flatten)]
+    registered: &'a userdb::Registered,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    password: Option<&'a str>,
+}
+
+pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
+    let mut manager = ctx.manager()?;
+    let mailer = ctx.mailer()?;
+    let codes = ctx.one_time_codes()?;
+    let email = userdb::email_address::parse_email(&args.email).map_err(Error::from)?;
+    let resend = manager.email_verification() != EmailVerification::None
+        && manager
+            .find_user(&email)?
+            .is_some_and(|u| u.email_verified_at.is_none());
+    let new = NewUser {
+        email: email.clone(),
+        first_name: args.first_name.clone(),
+        last_name: args.last_name.clone(),
+        ..NewUser::default()
+    };
+    // A resend applies no password: none is read.
+    let password = if args.no_password || resend {
+        None
+    } else {
+        match new_password_from_args(&args.password, Some("USERDB_PASSWORD"))? {
+            Some(p) => Some(p),
+            None => {
+                // Ask only once the address is known to be free.
+                if let Some(user) = manager.find_user(&email)? {
+                    return Err(Error::AlreadyRegistered(user.email).into());
+                }
+                let mut prompter = ctx.prompter(PASSWORD_HINT);
+                let attrs = attributes(&email, &args.first_name, &args.last_name);
+                let problems = |p: &userdb::SecretString| manager.password_problems(p, &attrs);
+                Some(ask_new_password(prompter.as_mut(), &problems, true, None)?)
+            }
+        }
+    };
+    let registered = match &password {
+        Some(ObtainedPassword {
+            secret, validation, ..
+        }) => manager.register(new, Some(secret), *validation, &codes, &mailer)?,
+        None => manager.register(new, None, userdb::Validation::Enforce, &codes, &mailer)?,
+    };
+    let generated = password
+        .as_ref()
+        .filter(|p| p.generated)
+        .map(|p| p.secret.expose_secret());
+    if ctx.json {
+        return print_json(&Outcome {
+            registered: &registered,
+            password: generated,
+        });
+    }
+    let user = &registered.user;
+    if registered.created {
+        status(
+            false,
+            &format!(
+                "User {} registered (id {}); the address is not verified yet.",
+                user.email, user.id
+            ),
+        );
+    } else {
+        status(
+            false,
+            &format!(
+                "User {} is registered but not verified; sending the code again.",
+                user.email
+            ),
+        );
+    }
+    if let Some(sent) = &registered.otp {
+        status(
+            false,
+            &format!(
+                "Sent a {} code to {} via {}; it is valid for {} (until {}). \
+                 Next: `userdb verify-otp {} CODE` (add --issue-token for a token).",
+                sent.purpose,
+                sent.email,
+                mailer.backend.describe(),
+                human_wait(codes.settings.ttl),
+                human_time(Some(sent.expires_at)),
+                sent.email,
+            ),
+        );
+    }
+    if let Some(password) = generated {
+        status(false, "Generated password (shown once):");
+        print(&format!("{password}\n"))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,519 @@
+//! The registration and sign-in flows, each one call: register (user + emailed
+//! code), a code or a password exchanged for a token, a password reset with a
+//! code. They are built from the single steps ([`UserManager::send_otp`],
+//! [`UserManager::verify_otp`], [`UserManager::authenticate`],
+//! [`UserManager::issue_token`]) and add only the order and the checks made
+//! before anything is used up.
+//!
+//! Transactions: a token is issued strictly after the committed check (the code's
+//! use, or the recorded login), in its own transaction; everything that could make
+//! the issue fail (the name, the lifetime, the name already taken, the
+//! verification policy) is checked before the code is used up. A password reset
+//! (code used, password set, address verified, tokens revoked) is one transaction.
+
+use std::time::Duration;
+
+use secrecy::SecretString;
+use serde::Serialize;
+
+use super::tokens::{IssuedToken, clean_token_name, expiry};
+use super::{OneTimeCodes, OtpSent, UserManager, Validation, attributes};
+use crate::email::Mailer;
+use crate::email_address::parse_email;
+use crate::error::{Error, Result};
+use crate::otp::Purpose;
+use crate::registration::EmailVerification;
+use crate::storage::{OtpStore, TokenStore, UserStore};
+use crate::user::{NewUser, User};
+
+/// The outcome of [`UserManager::register`].
+#[derive(Debug, Clone, Serialize)]
+pub struct Registered {
+    pub user: User,
+    /// False when the address was registered already (not verified): the code
+    /// was sent again.
+    pub created: bool,
+    /// The verification code that left; `None` with `verification = none`.
+    pub otp: Option<OtpSent>,
+}
+
+impl<S: UserStore + OtpStore + TokenStore> UserManager<S> {
+    /// Registers a user with the address unverified and emails the `verify-email`
+    /// code (not with `verification = none`). For an address that is registered
+    /// but not verified it sends the code again (the cooldown and the hourly cap
+    /// hold; the password and names given are not applied); a verified address,
+    /// or any existing one with `verification = none`, is
+    /// [`Error::AlreadyRegistered`] (of kind `AlreadyExists`).
+    ///
+    /// When the code cannot be sent the user stays registered and unverified, as
+    /// a failed `send_otp` leaves no live code: the error
+    /// ([`Error::RegisteredCodeNotSent`], of the send error's kind) says to resend.
+    pub fn register(
+        &mut self,
+        new: NewUser,
+        password: Option<&SecretString>,
+        validation: Validation,
+        codes: &OneTimeCodes,
+        mailer: &Mailer,
+    ) -> Result<Registered> {
+        let email = parse_email(&new.email)?;
+        let sends = self.verification != EmailVerification::None;
+        if let Some(existing) = self.find_user(&email)? {
+            if existing.email_verified_at.is_some() || !sends {
+                return Err(Error::AlreadyRegistered(existing.email));
+            }
+            let otp = self.send_otp(&existing.email, Purpose::VerifyEmail, codes, mailer)?;
+            let user = self.get_user(&existing.email)?;
+            return Ok(Registered {
+                user,
+                created: false,
+                otp: Some(otp),
+            });
+        }
+        let new = NewUser { email, ..new };
+        let user = self.insert(new, password, validation, "user_registered")?;
+        if !sends {
+            return Ok(Registered {
+                user,
+                created: true,
+                otp: None,
+            });
+        }
+        match self.send_otp(&user.email, Purpose::VerifyEmail, codes, mailer) {
+            Ok(otp) => Ok(Registered {
+                user,
+                created: true,
+                otp: Some(otp),
+            }),
+            Err(source) => Err(Error::RegisteredCodeNotSent {
+                email: user.email,
+                source: Box::new(source),
+            }),
+        }
+    }
+
+    /// Checks a code and, when it is right, issues a token (password-less sign-in
+    /// with [`Purpose::Login`], or the end of a registration with
+    /// [`Purpose::VerifyEmail`]). The token is issued after the code's use is
+    /// committed; what could refuse the token is checked before the code is used.
+    pub fn verify_otp_and_issue_token(
+        &mut self,
+        email: &str,
+        purpose: Purpose,
+        code: &SecretString,
+        codes: &OneTimeCodes,
+        token_name: Option<&str>,
+        lifetime: Option<Duration>,
+    ) -> Result<(User, IssuedToken)> {
+        if purpose == Purpose::PasswordReset {
+            return Err(Error::invalid(
+                "purpose",
+                "a password-reset code resets the password; sign in afterwards to get a token",
+            ));
+        }
+        let user = self.get_user(email)?;
+        self.check_token_request(&user, token_name, lifetime)?;
+        // A verify-email code proves the address itself; any other needs it proved.
+        if purpose != Purpose::VerifyEmail && self.blocked_unverified(&user) {
+            return Err(Error::EmailNotVerified(user.email));
+        }
+        let user = self.verify_otp(&user.email, purpose, code, codes)?;
+        let issued = self.issue_token(&user.email, token_name, lifetime)?;
+        Ok((user, issued))
+    }
+
+    /// A password sign-in that returns a token (DRF's `obtain_auth_token`): the
+    /// login is recorded first, then the token is issued.
+    pub fn authenticate_and_issue_token(
+        &mut self,
+        email: &str,
+        password: &SecretString,
+        token_name: Option<&str>,
+        lifetime: Option<Duration>,
+    ) -> Result<(User, IssuedToken)> {
+        // The name and lifetime are checked first; whether the name is taken only
+        // after the password (a login is not used up by a refused token).
+        self.check_token_args(token_name, lifetime)?;
+        let user = self.authenticate(email, password)?;
+        let issued = self.issue_token(&user.email, token_name, lifetime)?;
+        Ok((user, issued))
+    }
+
+    /// Resets a password with a `password-reset` code: the new password is
+    /// validated and hashed first, then in one transaction the code is used up,
+    /// the password set, the address marked verified (the user proved it) and,
+    /// with `revoke_tokens`, every token of the user revoked. Returns the user and
+    /// how many tokens were active before.
+    pub fn reset_password_with_code(
+        &mut self,
+        email: &str,
+        code: &SecretString,
+        codes: &OneTimeCodes,
+        new_password: &SecretString,
+        validation: Validation,
+        revoke_tokens: bool,
+    ) -> Result<(User, usize)> {
+        let user = self.get_user(email)?;
+        let hash = self.hash_new_password(new_password, &attributes(&user), validation)?;
+        let unrevoked = if revoke_tokens {
+            self.store
+                .list_tokens(Some(user.id))?
+                .iter()
+                .filter(|t| t.revoked_at.is_none())
+                .count()
+        } else {
+            0
+        };
+        let user = self.check_code(
+            &user.email,
+            Purpose::PasswordReset,
+            code,
+            codes,
+            Some((hash, revoke_tokens)),
+        )?;
+        Ok((user, unrevoked))
+    }
+
+    /// A token's name and lifetime are acceptable.
+    fn check_token_args(&self, token_name: Option<&str>, lifetime: Option<Duration>) -> Result<()> {
+        if let Some(d) = lifetime {
+            expiry(self.clock.now(), d)?;
+        }
+        token_name.map(clean_token_name).transpose()?;
+        Ok(())
+    }
+
+    /// What would refuse a token, checked before a code is used up.
+    fn check_token_request(
+        &self,
+        user: &User,
+        token_name: Option<&str>,
+        lifetime: Option<Duration>,
+    ) -> Result<()> {
+        self.check_token_args(token_name, lifetime)?;
+        if let Some(name) = token_name.map(clean_token_name).transpose()? {
+            let taken = self
+                .store
+                .list_tokens(Some(user.id))?
+                .iter()
+                .any(|t| t.revoked_at.is_none() && t.name == name);
+            if taken {
+                return Err(Error::TokenNameTaken {
+                    email: user.email.clone(),
+                    name,
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use secrecy::ExposeSecret;
+
+    use super::*;
+    use crate::clock::FixedClock;
+    use crate::config::PasswordSettings;
+    use crate::email::{EmailBackend, MemoryBackend, Message};
+    use crate::otp::{OtpSettings, SecretKey};
+    use crate::password::{Argon2Params, PasswordPolicy};
+    use crate::storage::SqliteStore;
+    use crate::token::Rejection;
+
+    const STRONG: &str = "correct horse battery staple";
+
+    struct Fixture {
+        _dir: tempfile::TempDir,
+        manager: UserManager<SqliteStore>,
+        outbox: MemoryBackend,
+        mailer: Mailer,
+        codes: OneTimeCodes,
+    }
+
+    impl Fixture {
+        fn last_code(&self) -> SecretString {
+            let messages = self.outbox.messages();
+            let body = &messages.last().expect("a message").body;
+            let code = body
+                .split_whitespace()
+                .find(|w| w.len() == 6 && w.bytes().all(|b| b.is_ascii_digit()))
+                .expect("a code");
+            SecretString::from(code.to_string())
+        }
+
+        fn register(&mut self, email: &str) -> Result<Registered> {
+            self.manager.register(
+                NewUser::new(email),
+                Some(&SecretString::from(STRONG)),
+                Validation::Enforce,
+                &self.codes,
+                &self.mailer,
+            )
+        }
+
+        fn events(&self) -> Vec<String> {
+            let conn = rusqlite::Connection::open(self.manager.store().path()).unwrap();
+            let mut stmt = conn
+                .prepare("SELECT event FROM audit_log ORDER BY id")
+                .unwrap();
+            stmt.query_map([], |r| r.get(0))
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap()
+        }
+    }
+
+    fn fixture() -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(
+            &dir.path().join("db.sqlite3"),
+            std::time::Duration::from_secs(5),
+        )
+        .unwrap();
+        let settings = PasswordSettings {
+            argon2: Argon2Params {
+                memory_cost: 64,
+                time_cost: 1,
+                parallelism: 1,
+            },
+            policy: PasswordPolicy::default(),
+        };
+        let clock = Arc::new(FixedClock("2026-01-02T03:04:05Z".parse().unwrap()));
+        let manager = UserManager::new(store, &settings, clock, "tester").unwrap();
+        let outbox = MemoryBackend::default();
+        let mailer = Mailer::new(Box::new(outbox.clone()), "noreply@example.com");
+        let codes = OneTimeCodes {
+            settings: OtpSettings::default(),
+            key: SecretKey::new("a test key that is at least 32 characters", "test").unwrap(),
+        };
+        Fixture {
+            _dir: dir,
+            manager,
+            outbox,
+            mailer,
+            codes,
+        }
+    }
+
+    #[test]
+    fn register_then_the_code_gives_a_verified_user_and_a_token() {
+        let mut f = fixture();
+        let registered = f.register("ada@example.com").unwrap();
+        assert!(registered.created);
+        assert_eq!(registered.user.email_verified_at, None);
+        assert_eq!(registered.otp.unwrap().purpose, "verify-email");
+        let code = f.last_code();
+        let (user, issued) = f
+            .manager
+            .verify_otp_and_issue_token(
+                "ada@example.com",
+                Purpose::VerifyEmail,
+                &code,
+                &f.codes,
+                Some("laptop"),
+                None,
+            )
+            .unwrap();
+        assert!(user.email_verified_at.is_some());
+        assert_eq!(issued.info.name, "laptop");
+        let (owner, _) = f.manager.verify_token(&issued.token).unwrap();
+        assert_eq!(owner.id, user.id);
+        assert_eq!(
+            f.events(),
+            [
+                "user_registered",
+                "otp_sent",
+                "otp_verified",
+                "token_issued",
+                "token_used"
+            ]
+        );
+    }
+
+    #[test]
+    fn registering_a_verified_address_again_is_an_error_and_sends_nothing() {
+        let mut f = fixture();
+        f.register("ada@example.com").unwrap();
+        let code = f.last_code();
+        f.manager
+            .verify_otp("ada@example.com", Purpose::VerifyEmail, &code, &f.codes)
+            .unwrap();
+        let err = f.register("Ada@EXAMPLE.com").unwrap_err();
+        assert!(matches!(err, Error::AlreadyRegistered(_)), "{err:?}");
+        assert_eq!(f.outbox.messages().len(), 1);
+    }
+
+    #[test]
+    fn registering_an_unverified_address_again_is_held_to_the_cooldown() {
+        let mut f = fixture();
+        f.register("ada@example.com").unwrap();
+        let err = f.register("ada@example.com").unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::Refused);
+    }
+
+    #[test]
+    fn with_verification_none_no_code_is_sent() {
+        let mut f = fixture();
+        f.manager.set_email_verification(EmailVerification::None);
+        let registered = f.register("ada@example.com").unwrap();
+        assert!(registered.otp.is_none());
+        assert!(f.outbox.messages().is_empty());
+        assert!(matches!(
+            f.register("ada@example.com"),
+            Err(Error::AlreadyRegistered(_))
+        ));
+    }
+
+    struct Refusing;
+
+    impl EmailBackend for Refusing {
+        fn send(&self, _: &Message) -> Result<()> {
+            Err(Error::Delivery("connection refused".into()))
+        }
+        fn describe(&self) -> String {
+            "nowhere".into()
+        }
+    }
+
+    #[test]
+    fn a_code_that_did_not_leave_leaves_the_user_unverified_with_an_error_of_its_kind() {
+        let mut f = fixture();
+        let refusing = Mailer::new(Box::new(Refusing), "noreply@example.com");
+        let err = f
+            .manager
+            .register(
+                NewUser::new("ada@example.com"),
+                None,
+                Validation::Enforce,
+                &f.codes,
+                &refusing,
+            )
+            .unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::Delivery);
+        assert!(matches!(err, Error::RegisteredCodeNotSent { .. }));
+        // Registering again resends (the failed send did not count).
+        let registered = f.register("ada@example.com").unwrap();
+        assert!(!registered.created);
+        assert_eq!(f.outbox.messages().len(), 1);
+    }
+
+    #[test]
+    fn mandatory_verification_refuses_sign_in_tokens_and_their_use() {
+        let mut f = fixture();
+        f.register("ada@example.com").unwrap();
+        let before = f
+            .manager
+            .issue_token("ada@example.com", None, None)
+            .unwrap();
+        f.manager
+            .set_email_verification(EmailVerification::Mandatory);
+        let password = SecretString::from(STRONG);
+        assert!(matches!(
+            f.manager.authenticate("ada@example.com", &password),
+            Err(Error::EmailNotVerified(_))
+        ));
+        assert!(matches!(
+            f.manager.issue_token("ada@example.com", None, None),
+            Err(Error::EmailNotVerified(_))
+        ));
+        assert!(matches!(
+            f.manager.verify_token(&before.token),
+            Err(Error::TokenRejected(Rejection::EmailNotVerified(_)))
+        ));
+        assert!(matches!(
+            f.manager
+                .authenticate_and_issue_token("ada@example.com", &password, None, None),
+            Err(Error::EmailNotVerified(_))
+        ));
+        let code = f.last_code();
+        f.manager
+            .verify_otp("ada@example.com", Purpose::VerifyEmail, &code, &f.codes)
+            .unwrap();
+        f.manager.verify_token(&before.token).unwrap();
+        let (_, issued) = f
+            .manager
+            .authenticate_and_issue_token("ada@example.com", &password, None, None)
+            .unwrap();
+        assert!(issued.token.expose_secret().starts_with("udb_"));
+    }
+
+    #[test]
+    fn a_reset_sets_the_password_verifies_and_revokes_in_one_step() {
+        let mut f = fixture();
+        f.register("ada@example.com").unwrap();
+        let old = f
+            .manager
+            .issue_token("ada@example.com", None, None)
+            .unwrap();
+        f.manager
+            .send_otp(
+                "ada@example.com",
+                Purpose::PasswordReset,
+                &f.codes,
+                &f.mailer,
+            )
+            .unwrap();
+        let code = f.last_code();
+        let weak = SecretString::from("123");
+        let err = f
+            .manager
+            .reset_password_with_code(
+                "ada@example.com",
+                &code,
+                &f.codes,
+                &weak,
+                Validation::Enforce,
+                true,
+            )
+            .unwrap_err();
+        assert!(matches!(err, Error::PasswordRejected(_)));
+        let new = SecretString::from("a brand new passphrase 42");
+        let (user, revoked) = f
+            .manager
+            .reset_password_with_code(
+                "ada@example.com",
+                &code,
+                &f.codes,
+                &new,
+                Validation::Enforce,
+                true,
+            )
+            .unwrap();
+        assert_eq!(revoked, 1);
+        assert!(user.email_verified_at.is_some());
+        assert!(matches!(
+            f.manager.verify_token(&old.token),
+            Err(Error::TokenRejected(Rejection::Revoked { .. }))
+        ));
+        f.manager.authenticate("ada@example.com", &new).unwrap();
+        assert!(f.events().contains(&"password_reset".to_string()));
+    }
+
+    #[test]
+    fn a_taken_token_name_is_refused_before_the_code_is_used() {
+        let mut f = fixture();
+        f.register("ada@example.com").unwrap();
+        f.manager
+            .issue_token("ada@example.com", Some("ci"), None)
+            .unwrap();
+        let code = f.last_code();
+        let verify = |f: &mut Fixture, name| {
+            f.manager.verify_otp_and_issue_token(
+                "ada@example.com",
+                Purpose::VerifyEmail,
+                &code,
+                &f.codes,
+                Some(name),
+                None,
+            )
+        };
+        assert!(matches!(
+            verify(&mut f, "ci"),
+            Err(Error::TokenNameTaken { .. })
+        ));
+        verify(&mut f, "laptop").unwrap();
+    }
+}

@@ -1,0 +1,84 @@
+//! Registration settings: whether a new address must be proved before the user
+//! may sign in (Django-allauth's `ACCOUNT_EMAIL_VERIFICATION`), and what a
+//! password reset does to the user's tokens. The flows themselves are methods of
+//! the manager (`src/manager/flows.rs`).
+
+use std::fmt;
+use std::str::FromStr;
+
+/// `[registration] verification`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum EmailVerification {
+    /// An unverified user cannot authenticate, be issued a token, or use one.
+    Mandatory,
+    /// `register` sends a code, but an unverified user may sign in (the default).
+    #[default]
+    Optional,
+    /// `register` sends no code.
+    None,
+}
+
+impl EmailVerification {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EmailVerification::Mandatory => "mandatory",
+            EmailVerification::Optional => "optional",
+            EmailVerification::None => "none",
+        }
+    }
+}
+
+impl fmt::Display for EmailVerification {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for EmailVerification {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "mandatory" => Ok(EmailVerification::Mandatory),
+            "optional" => Ok(EmailVerification::Optional),
+            "none" => Ok(EmailVerification::None),
+            _ => Err(format!("{text:?} is not one of mandatory, optional, none")),
+        }
+    }
+}
+
+/// The `[registration]` section.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RegistrationSettings {
+    pub verification: EmailVerification,
+    /// A password reset with a code revokes every token of the user (default true).
+    pub reset_revokes_tokens: bool,
+}
+
+impl Default for RegistrationSettings {
+    fn default() -> Self {
+        RegistrationSettings {
+            verification: EmailVerification::Optional,
+            reset_revokes_tokens: true,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_three_policies_parse_and_print_back() {
+        for policy in [
+            EmailVerification::Mandatory,
+            EmailVerification::Optional,
+            EmailVerification::None,
+        ] {
+            assert_eq!(policy.as_str().parse::<EmailVerification>(), Ok(policy));
+        }
+        assert_eq!(" Mandatory ".parse(), Ok(EmailVerification::Mandatory));
+        assert!("required".parse::<EmailVerification>().is_err());
+        assert_eq!(EmailVerification::default(), EmailVerification::Optional);
+    }
+}
