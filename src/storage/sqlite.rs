@@ -133,8 +133,7 @@ impl SqliteStore {
             .query_row("PRAGMA journal_mode", [], |r| r.get(0))
             .map_err(db_err)?;
         if !mode.eq_ignore_ascii_case("wal") {
-            conn.pragma_update(None, "journal_mode", "WAL")
-                .map_err(db_err)?;
+            switch_to_wal(&conn, busy_timeout).map_err(db_err)?;
         }
         Ok(SqliteStore {
             conn,
@@ -305,6 +304,25 @@ impl SqliteStore {
 impl Drop for SqliteStore {
     fn drop(&mut self) {
         self.bound_wal();
+    }
+}
+
+/// Switches a new database to WAL. The switch needs an exclusive lock, and SQLite
+/// reports a clash with another process opening the same new file as "database
+/// is locked" without waiting on the busy handler: wait for it here, up to the
+/// busy timeout, as every other lock wait does.
+fn switch_to_wal(conn: &Connection, busy_timeout: Duration) -> rusqlite::Result<()> {
+    let deadline = std::time::Instant::now() + busy_timeout;
+    loop {
+        match conn.pragma_update(None, "journal_mode", "WAL") {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            other => return other,
+        }
     }
 }
 
