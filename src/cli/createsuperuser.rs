@@ -11,7 +11,7 @@ use super::createuser::{report_created, report_existing};
 use super::exit::CliError;
 use super::output::{UserOutcome, print_json, status};
 use super::password_input::{
-    NewPasswordArgs, ask_new_password, attributes, env_value, new_password_from_args,
+    NameArgs, NewPasswordArgs, ask_new_password, attributes, env_value, new_password_from_args,
 };
 use super::prompt::Prompter;
 
@@ -22,23 +22,8 @@ pub struct Args {
     #[arg(long)]
     email: Option<String>,
 
-    /// The user's first name
-    #[arg(
-        long,
-        value_name = "NAME",
-        default_value = "",
-        hide_default_value = true
-    )]
-    first_name: String,
-
-    /// The user's last name
-    #[arg(
-        long,
-        value_name = "NAME",
-        default_value = "",
-        hide_default_value = true
-    )]
-    last_name: String,
+    #[command(flatten)]
+    names: NameArgs,
 
     #[command(flatten)]
     password: NewPasswordArgs,
@@ -92,7 +77,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
         // Updating an existing user without a password source keeps its password.
         None if existing.is_some() && !interactive => None,
         None => {
-            let attrs = attributes(&email, &args.first_name, &args.last_name);
+            let attrs = attributes(&email, &args.names.first_name, &args.names.last_name);
             let problems = |p: &userdb::SecretString| manager.password_problems(p, &attrs);
             Some(ask_new_password(prompter.as_mut(), &problems, true, None)?)
         }
@@ -103,8 +88,8 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
     };
     let new = NewUser {
         email: email.clone(),
-        first_name: args.first_name.clone(),
-        last_name: args.last_name.clone(),
+        first_name: args.names.first_name.clone(),
+        last_name: args.names.last_name.clone(),
         ..NewUser::default()
     };
     let generated = password

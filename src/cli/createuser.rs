@@ -6,11 +6,9 @@ use super::context::Context;
 use super::exit::CliError;
 use super::output::{UserOutcome, print, print_json, status};
 use super::password_input::{
-    NewPasswordArgs, ObtainedPassword, ask_new_password, attributes, new_password_from_args,
+    NEW_PASSWORD_HINT, NameArgs, NewPasswordArgs, ObtainedPassword, ask_new_password, attributes,
+    new_password_from_args,
 };
-
-const PASSWORD_HINT: &str = "use --password-stdin, --password-file, --password-env NAME, \
-     USERDB_PASSWORD, --generate-password or --no-password";
 
 /// Create a user (password from a prompt or a non-argv source)
 #[derive(clap::Args, Debug)]
@@ -18,23 +16,8 @@ pub struct Args {
     /// The email address: the login
     email: String,
 
-    /// The user's first name
-    #[arg(
-        long,
-        value_name = "NAME",
-        default_value = "",
-        hide_default_value = true
-    )]
-    first_name: String,
-
-    /// The user's last name
-    #[arg(
-        long,
-        value_name = "NAME",
-        default_value = "",
-        hide_default_value = true
-    )]
-    last_name: String,
+    #[command(flatten)]
+    names: NameArgs,
 
     /// Make the user staff (may use the admin)
     #[arg(long)]
@@ -65,8 +48,8 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
     }
     let new = NewUser {
         email: args.email.clone(),
-        first_name: args.first_name.clone(),
-        last_name: args.last_name.clone(),
+        first_name: args.names.first_name.clone(),
+        last_name: args.names.last_name.clone(),
         is_active: Some(!args.inactive),
         is_staff: Some(args.staff),
         is_superuser: Some(false),
@@ -82,8 +65,8 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
                 if manager.find_user(&email)?.is_some() {
                     return Err(Error::UserExists(email).into());
                 }
-                let mut prompter = ctx.prompter(PASSWORD_HINT);
-                let attrs = attributes(&email, &args.first_name, &args.last_name);
+                let mut prompter = ctx.prompter(NEW_PASSWORD_HINT);
+                let attrs = attributes(&email, &args.names.first_name, &args.names.last_name);
                 let problems = |p: &userdb::SecretString| manager.password_problems(p, &attrs);
                 Some(ask_new_password(prompter.as_mut(), &problems, true, None)?)
             }

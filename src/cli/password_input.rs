@@ -53,6 +53,32 @@ impl NewPasswordArgs {
     }
 }
 
+/// What to use instead of the prompt when a new password is needed without a terminal.
+pub const NEW_PASSWORD_HINT: &str = "use --password-stdin, --password-file, --password-env NAME, \
+     USERDB_PASSWORD, --generate-password or --no-password";
+
+/// The first and last name of a user being created.
+#[derive(Args, Debug, Default, Clone)]
+pub struct NameArgs {
+    /// The user's first name
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "",
+        hide_default_value = true
+    )]
+    pub first_name: String,
+
+    /// The user's last name
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "",
+        hide_default_value = true
+    )]
+    pub last_name: String,
+}
+
 /// A password and how it was obtained.
 pub struct ObtainedPassword {
     pub secret: SecretString,

@@ -12,11 +12,9 @@ use super::context::Context;
 use super::exit::CliError;
 use super::output::{human_time, print, print_json, status};
 use super::password_input::{
-    NewPasswordArgs, ObtainedPassword, ask_new_password, attributes, new_password_from_args,
+    NEW_PASSWORD_HINT, NameArgs, NewPasswordArgs, ObtainedPassword, ask_new_password, attributes,
+    new_password_from_args,
 };
-
-const PASSWORD_HINT: &str = "use --password-stdin, --password-file, --password-env NAME, \
-     USERDB_PASSWORD, --generate-password or --no-password";
 
 /// Register a user (address unverified) and email the verify-email code
 #[derive(clap::Args, Debug)]
@@ -24,23 +22,8 @@ pub struct Args {
     /// The email address: the login
     email: String,
 
-    /// The user's first name
-    #[arg(
-        long,
-        value_name = "NAME",
-        default_value = "",
-        hide_default_value = true
-    )]
-    first_name: String,
-
-    /// The user's last name
-    #[arg(
-        long,
-        value_name = "NAME",
-        default_value = "",
-        hide_default_value = true
-    )]
-    last_name: String,
+    #[command(flatten)]
+    names: NameArgs,
 
     #[command(flatten)]
     password: NewPasswordArgs,
@@ -71,8 +54,8 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
             .is_some_and(|u| u.email_verified_at.is_none());
     let new = NewUser {
         email: email.clone(),
-        first_name: args.first_name.clone(),
-        last_name: args.last_name.clone(),
+        first_name: args.names.first_name.clone(),
+        last_name: args.names.last_name.clone(),
         ..NewUser::default()
     };
     // A resend applies no password: none is read.
@@ -86,8 +69,8 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
                 if let Some(user) = manager.find_user(&email)? {
                     return Err(Error::AlreadyRegistered(user.email).into());
                 }
-                let mut prompter = ctx.prompter(PASSWORD_HINT);
-                let attrs = attributes(&email, &args.first_name, &args.last_name);
+                let mut prompter = ctx.prompter(NEW_PASSWORD_HINT);
+                let attrs = attributes(&email, &args.names.first_name, &args.names.last_name);
                 let problems = |p: &userdb::SecretString| manager.password_problems(p, &attrs);
                 Some(ask_new_password(prompter.as_mut(), &problems, true, None)?)
             }

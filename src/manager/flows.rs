@@ -216,10 +216,8 @@ mod tests {
 
     use super::*;
     use crate::clock::FixedClock;
-    use crate::config::PasswordSettings;
     use crate::email::{EmailBackend, MemoryBackend, Message};
     use crate::otp::{OtpSettings, SecretKey};
-    use crate::password::{Argon2Params, PasswordPolicy};
     use crate::storage::SqliteStore;
     use crate::token::Rejection;
 
@@ -268,21 +266,8 @@ mod tests {
 
     fn fixture() -> Fixture {
         let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(
-            &dir.path().join("db.sqlite3"),
-            std::time::Duration::from_secs(5),
-        )
-        .unwrap();
-        let settings = PasswordSettings {
-            argon2: Argon2Params {
-                memory_cost: 64,
-                time_cost: 1,
-                parallelism: 1,
-            },
-            policy: PasswordPolicy::default(),
-        };
         let clock = Arc::new(FixedClock("2026-01-02T03:04:05Z".parse().unwrap()));
-        let manager = UserManager::new(store, &settings, clock, "tester").unwrap();
+        let manager = crate::manager::test_manager(dir.path(), clock);
         let outbox = MemoryBackend::default();
         let mailer = Mailer::new(Box::new(outbox.clone()), "noreply@example.com");
         let codes = OneTimeCodes {
