@@ -543,6 +543,20 @@ pub(crate) fn test_manager(
     UserManager::new(store, &settings, clock, "tester").unwrap()
 }
 
+/// The audit log of a test database, oldest first: `expr` over each row
+/// (e.g. `event`, or `event || ' ' || detail`).
+#[cfg(test)]
+pub(crate) fn test_audit(store: &crate::storage::SqliteStore, expr: &str) -> Vec<String> {
+    let conn = rusqlite::Connection::open(store.path()).unwrap();
+    let mut stmt = conn
+        .prepare(&format!("SELECT {expr} FROM audit_log ORDER BY id"))
+        .unwrap();
+    stmt.query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

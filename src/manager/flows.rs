@@ -253,14 +253,7 @@ mod tests {
         }
 
         fn events(&self) -> Vec<String> {
-            let conn = rusqlite::Connection::open(self.manager.store().path()).unwrap();
-            let mut stmt = conn
-                .prepare("SELECT event FROM audit_log ORDER BY id")
-                .unwrap();
-            stmt.query_map([], |r| r.get(0))
-                .unwrap()
-                .collect::<rusqlite::Result<_>>()
-                .unwrap()
+            crate::manager::test_audit(self.manager.store(), "event")
         }
     }
 

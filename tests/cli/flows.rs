@@ -5,16 +5,10 @@
 
 use predicates::prelude::*;
 
-use crate::smtp_server::SmtpServer;
-use crate::support::{NOW, STRONG, TestEnv, stderr_text, stdout_json};
+use crate::smtp_server::{SmtpServer, with_server};
+use crate::support::{STRONG, TestEnv, code_in, now_plus, stderr_text, stdout_json};
 
 const NEW_PASSWORD: &str = "a brand new passphrase 42";
-
-fn with_server(env: &TestEnv, server: &SmtpServer, args: &[&str]) -> assert_cmd::Command {
-    let mut cmd = env.cmd(args);
-    cmd.envs(server.env());
-    cmd
-}
 
 fn stdout_line(output: &std::process::Output) -> String {
     let text = String::from_utf8_lossy(&output.stdout).into_owned();
@@ -24,12 +18,7 @@ fn stdout_line(output: &std::process::Output) -> String {
 
 /// The code in console output (the body line that is only digits).
 fn console_code(output: &std::process::Output) -> String {
-    String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .map(str::trim)
-        .find(|l| l.len() >= 6 && l.bytes().all(|b| b.is_ascii_digit()))
-        .unwrap_or_else(|| panic!("no code in {output:?}"))
-        .to_string()
+    code_in(&String::from_utf8_lossy(&output.stdout))
 }
 
 /// `verify-token` with the token on stdin; the assert for the caller to finish.
@@ -56,10 +45,7 @@ fn events(env: &TestEnv, email: &str) -> Vec<String> {
 }
 
 fn later(minutes: i64) -> String {
-    let now: jiff::Timestamp = NOW.parse().unwrap();
-    now.checked_add(jiff::SignedDuration::from_secs(minutes * 60))
-        .unwrap()
-        .to_string()
+    now_plus(minutes * 60)
 }
 
 #[test]

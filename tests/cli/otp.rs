@@ -6,16 +6,7 @@ use std::os::unix::fs::MetadataExt;
 
 use predicates::prelude::*;
 
-use crate::support::{NOW, TestEnv, stderr_text, stdout_json};
-
-/// The code in console output (the body line that is only digits).
-fn code_in(text: &str) -> String {
-    text.lines()
-        .map(str::trim)
-        .find(|l| l.len() >= 6 && l.bytes().all(|b| b.is_ascii_digit()))
-        .unwrap_or_else(|| panic!("no code in\n{text}"))
-        .to_string()
-}
+use crate::support::{TestEnv, code_in, now_plus, stderr_text, stdout_json};
 
 fn send(env: &TestEnv, email: &str, extra: &[&str]) -> String {
     let mut args = vec!["send-otp", email];
@@ -25,10 +16,7 @@ fn send(env: &TestEnv, email: &str, extra: &[&str]) -> String {
 }
 
 fn at(minutes: i64, seconds: i64) -> String {
-    let now: jiff::Timestamp = NOW.parse().unwrap();
-    now.checked_add(jiff::SignedDuration::from_secs(minutes * 60 + seconds))
-        .unwrap()
-        .to_string()
+    now_plus(minutes * 60 + seconds)
 }
 
 #[test]

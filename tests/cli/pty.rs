@@ -251,13 +251,7 @@ fn verify_otp_asks_for_the_code_without_echoing_it() {
         .success()
         .get_output()
         .clone();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let code = stdout
-        .lines()
-        .map(str::trim)
-        .find(|l| l.len() == 6 && l.bytes().all(|b| b.is_ascii_digit()))
-        .unwrap()
-        .to_string();
+    let code = crate::support::code_in(&String::from_utf8_lossy(&out.stdout));
     let mut p = spawn(&env, &["verify-otp", "ada@example.com"]);
     p.exp_string("Code:").unwrap();
     p.send_line(&code).unwrap();

@@ -4,14 +4,8 @@
 
 use predicates::prelude::*;
 
-use crate::smtp_server::SmtpServer;
+use crate::smtp_server::{SmtpServer, with_server};
 use crate::support::{TestEnv, stderr_text, stdout_json};
-
-fn with_server(env: &TestEnv, server: &SmtpServer, args: &[&str]) -> assert_cmd::Command {
-    let mut cmd = env.cmd(args);
-    cmd.envs(server.env());
-    cmd
-}
 
 #[test]
 fn a_code_sent_over_starttls_with_auth_verifies_the_address() {

@@ -23,13 +23,19 @@ pub struct Received {
 impl Received {
     /// The one-time code: the line of the body that is only digits.
     pub fn code(&self) -> String {
-        self.data
-            .lines()
-            .map(str::trim)
-            .find(|l| l.len() >= 6 && l.bytes().all(|b| b.is_ascii_digit()))
-            .unwrap_or_else(|| panic!("no code in\n{}", self.data))
-            .to_string()
+        crate::support::code_in(&self.data)
     }
+}
+
+/// `userdb ARGS…` in `env`, configured to send through `server`.
+pub fn with_server(
+    env: &crate::support::TestEnv,
+    server: &SmtpServer,
+    args: &[&str],
+) -> assert_cmd::Command {
+    let mut cmd = env.cmd(args);
+    cmd.envs(server.env());
+    cmd
 }
 
 #[derive(Clone)]

@@ -97,6 +97,23 @@ impl TestEnv {
     }
 }
 
+/// The one-time code in a message or console output: the line that is only digits.
+pub fn code_in(text: &str) -> String {
+    text.lines()
+        .map(str::trim)
+        .find(|l| l.len() >= 6 && l.bytes().all(|b| b.is_ascii_digit()))
+        .unwrap_or_else(|| panic!("no code in\n{text}"))
+        .to_string()
+}
+
+/// The fixed clock moved forward by `seconds`, as a `USERDB_NOW` value.
+pub fn now_plus(seconds: i64) -> String {
+    let now: jiff::Timestamp = NOW.parse().unwrap();
+    now.checked_add(jiff::SignedDuration::from_secs(seconds))
+        .unwrap()
+        .to_string()
+}
+
 pub fn stdout_json(output: &std::process::Output) -> Value {
     serde_json::from_slice(&output.stdout).expect("stdout is JSON")
 }
