@@ -9,6 +9,7 @@ use std::time::Duration;
 use crate::duration::{format_duration, parse_duration, parse_finite_duration};
 use crate::email::{ConfigSecret, EmailSettings};
 use crate::error::{Error, Result};
+use crate::fields::FieldSet;
 use crate::otp::{MAX_DIGITS, MIN_DIGITS, OtpSettings, check_template};
 use crate::password::{Argon2Params, PasswordPolicy};
 use crate::registration::RegistrationSettings;
@@ -126,6 +127,8 @@ pub struct Settings {
     pub otp: OtpSettings,
     pub token: TokenSettings,
     pub registration: RegistrationSettings,
+    /// `[fields.NAME]`: the custom user fields, declared in the file only.
+    pub fields: FieldSet,
 }
 
 /// Where a setting's value came from.
@@ -511,6 +514,10 @@ fn apply_file(
         let toml::Value::Table(body) = body else {
             return Err(at(format!("`{section}` must be a [{section}] table")));
         };
+        if section == "fields" {
+            settings.fields = FieldSet::from_toml(body).map_err(at)?;
+            continue;
+        }
         if !KEYS.iter().any(|k| k.section == section) {
             return Err(at(format!("unknown section [{section}]")));
         }
@@ -751,6 +758,31 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.to_string().contains("already expired"), "{err}");
+    }
+
+    #[test]
+    fn custom_fields_are_read_from_fields_tables() {
+        let (_dir, path) = write_config(
+            "[fields.department]\ntype = \"choice\"\nchoices = [\"Sales\", \"Ops\"]\nrequired = true\n\
+             help = \"Where they work\"\n[fields.employee_no]\ntype = \"integer\"\nunique = true\n",
+        );
+        let loaded = Settings::load(Some(&path), &env_of(&[])).unwrap();
+        let fields = &loaded.settings.fields;
+        assert_eq!(fields.names(), ["department", "employee_no"]);
+        let department = fields.get("department").unwrap();
+        assert!(department.required && !department.unique);
+        assert_eq!(department.help.as_deref(), Some("Where they work"));
+        assert!(fields.get("employee_no").unwrap().unique);
+
+        let (_dir, path) = write_config("[fields.last_name]\ntype = \"text\"\n");
+        let err = Settings::load(Some(&path), &env_of(&[])).unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::Config);
+        assert!(
+            err.to_string().ends_with(
+                "[fields.last_name]: `last_name` clashes with the built-in field of that name; choose another name"
+            ),
+            "{err}"
+        );
     }
 
     #[test]

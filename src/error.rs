@@ -92,6 +92,22 @@ pub enum Error {
     #[error("invalid {what}: {reason}")]
     InvalidValue { what: String, reason: String },
 
+    /// A value given for a custom field that the config does not declare.
+    #[error("no custom field named `{name}` is declared{}", if .declared.is_empty() { " (there are none)".to_string() } else { format!(" (declared: {})", .declared) })]
+    UnknownField { name: String, declared: String },
+
+    /// A required custom field without a value (and without a default).
+    #[error("field `{field}` is required{}", .help.as_ref().map(|h| format!(" ({h})")).unwrap_or_default())]
+    MissingField { field: String, help: Option<String> },
+
+    /// A unique custom field's value that another user already has.
+    #[error("another user already has {field} = {value:?}")]
+    FieldValueTaken { field: String, value: String },
+
+    /// A field declared unique whose stored values are not.
+    #[error("field `{0}` is declared unique, but some users share a value of it")]
+    FieldNotUnique(String),
+
     #[error("{0}")]
     Config(String),
 
@@ -160,11 +176,14 @@ impl Error {
             | Error::PasswordRejected(_)
             | Error::BlankPassword
             | Error::InvalidValue { .. }
+            | Error::UnknownField { .. }
+            | Error::MissingField { .. }
             | Error::InvalidRows { .. } => ErrorKind::InvalidInput,
             Error::UserNotFound(_) | Error::TokenNotFound(_) => ErrorKind::NotFound,
             Error::UserExists(_)
             | Error::AlreadyRegistered(_)
             | Error::ImportConflicts { .. }
+            | Error::FieldValueTaken { .. }
             | Error::TokenNameTaken { .. } => ErrorKind::AlreadyExists,
             Error::LastSuperuser(_) => ErrorKind::Refused,
             Error::WrongPassword(_)
@@ -178,7 +197,7 @@ impl Error {
             Error::OtpRateLimited { .. } => ErrorKind::Refused,
             Error::Delivery(_) => ErrorKind::Delivery,
             Error::RegisteredCodeNotSent { source, .. } => source.kind(),
-            Error::Config(_) => ErrorKind::Config,
+            Error::Config(_) | Error::FieldNotUnique(_) => ErrorKind::Config,
             Error::StoredHash { .. }
             | Error::SchemaTooNew { .. }
             | Error::Database { .. }

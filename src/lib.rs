@@ -9,6 +9,7 @@ pub mod duration;
 pub mod email;
 pub mod email_address;
 pub mod error;
+pub mod fields;
 pub mod manager;
 pub mod otp;
 pub mod password;

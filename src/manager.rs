@@ -13,6 +13,7 @@ use crate::clock::Clock;
 use crate::config::PasswordSettings;
 use crate::email_address::{email_key, parse_email};
 use crate::error::{Error, Result};
+use crate::fields::FieldSet;
 use crate::password::{PasswordHasher, PasswordPolicy, UserAttributes, make_unusable_password};
 use crate::registration::EmailVerification;
 use crate::storage::{AuditEntry, UserRecord, UserStore, UserUpdate};
@@ -23,6 +24,8 @@ pub use tokens::{IssuedToken, MAX_TOKEN_NAME_LEN, Revoked};
 
 mod flows;
 pub use flows::Registered;
+
+mod fields;
 
 /// How a new password is treated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,6 +50,7 @@ pub struct UserManager<S: UserStore> {
     clock: Arc<dyn Clock>,
     actor: String,
     verification: EmailVerification,
+    fields: FieldSet,
 }
 
 impl<S: UserStore> UserManager<S> {
@@ -66,6 +70,7 @@ impl<S: UserStore> UserManager<S> {
             clock,
             actor: actor.into(),
             verification: EmailVerification::default(),
+            fields: FieldSet::default(),
         })
     }
 
@@ -184,10 +189,12 @@ impl<S: UserStore> UserManager<S> {
             first_name: non_empty_or(&new.first_name, &existing.first_name),
             last_name: non_empty_or(&new.last_name, &existing.last_name),
         };
+        let fields = self.fields_for_change(existing.id, &new.fields)?;
         let hash = password
             .map(|p| self.hash_new_password(p, &attrs, validation))
             .transpose()?;
         let update = UserUpdate {
+            fields,
             password: hash,
             first_name: Some(clean_name("first name", &new.first_name)?).filter(|n| !n.is_empty()),
             last_name: Some(clean_name("last name", &new.last_name)?).filter(|n| !n.is_empty()),
@@ -219,6 +226,7 @@ impl<S: UserStore> UserManager<S> {
         }
         let first_name = clean_name("first name", &new.first_name)?;
         let last_name = clean_name("last name", &new.last_name)?;
+        let fields = self.fields_for_new_user(&new.fields)?;
         let attrs = UserAttributes {
             email: &email,
             first_name: &first_name,
@@ -238,6 +246,7 @@ impl<S: UserStore> UserManager<S> {
             is_staff: new.is_staff.unwrap_or(false),
             is_superuser: new.is_superuser.unwrap_or(false),
             date_joined: self.clock.now(),
+            fields,
         };
         let flags = [
             (record.is_staff, "staff"),
@@ -398,6 +407,7 @@ impl<S: UserStore> UserManager<S> {
             is_active: changes.is_active,
             is_staff: changes.is_staff,
             is_superuser: changes.is_superuser,
+            fields: self.fields_for_change(user.id, &changes.fields)?,
             protect_last_superuser: !force,
             ..UserUpdate::default()
         };
@@ -517,6 +527,8 @@ fn changed_fields(update: &UserUpdate) -> String {
     if update.password.is_some() {
         fields.push("password".to_string());
     }
+    // Custom fields by name only: their values may be personal data.
+    fields.extend(update.fields.iter().map(|f| f.name.clone()));
     fields.join(", ")
 }
 

@@ -1,6 +1,8 @@
 //! The user model (Django's `AbstractUser` with the email address as the login) and
 //! the shapes used to create, change and filter users.
 
+use std::collections::BTreeMap;
+
 use jiff::Timestamp;
 use serde::Serialize;
 
@@ -24,6 +26,11 @@ pub struct User {
     #[serde(serialize_with = "serde_timestamp::option::serialize")]
     pub email_verified_at: Option<Timestamp>,
     pub has_usable_password: bool,
+    /// Stored custom field values as canonical text, by field name, including
+    /// those of fields the config no longer declares. Typed and shown through
+    /// [`crate::fields::FieldSet::values`].
+    #[serde(skip)]
+    pub fields: BTreeMap<String, String>,
     #[serde(skip)]
     pub(crate) password: EncodedPassword,
 }
@@ -55,6 +62,9 @@ pub struct NewUser {
     pub is_active: Option<bool>,
     pub is_staff: Option<bool>,
     pub is_superuser: Option<bool>,
+    /// Custom field values as typed (`--set NAME=VALUE`), checked by the manager
+    /// against the declared fields; declared fields left out take their default.
+    pub fields: Vec<(String, String)>,
 }
 
 impl NewUser {
@@ -75,6 +85,8 @@ pub struct UserChanges {
     pub is_active: Option<bool>,
     pub is_staff: Option<bool>,
     pub is_superuser: Option<bool>,
+    /// Custom field values as typed; an empty value removes the field's value.
+    pub fields: Vec<(String, String)>,
 }
 
 impl UserChanges {
@@ -92,6 +104,8 @@ pub struct UserFilter {
     pub verified: Option<bool>,
     /// Case-insensitive substring of the email or the names.
     pub search: Option<String>,
+    /// Custom fields that must hold exactly this canonical value (`None`: no value).
+    pub fields: Vec<(String, Option<String>)>,
     pub limit: Option<u64>,
     pub offset: u64,
 }

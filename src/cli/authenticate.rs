@@ -49,7 +49,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
     }
     let user = manager.authenticate(&args.email, &password)?;
     if ctx.json {
-        return print_json(&user);
+        return print_json(&ctx.user_json(&user));
     }
     status(false, &format!("Authenticated {}.", user.email));
     Ok(())

@@ -73,7 +73,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
             .then(|| userdb::ExposeSecret::expose_secret(&password.secret));
         return print_json(&Changed {
             outcome: super::output::UserOutcome {
-                user: &user,
+                user: ctx.user_json(&user),
                 created: false,
                 password: generated,
             },

@@ -26,6 +26,39 @@ struct Report {
     config_file_found: bool,
     database: String,
     settings: Vec<Setting>,
+    /// The custom fields declared as `[fields.NAME]`, in order.
+    fields: Vec<FieldReport>,
+}
+
+#[derive(Serialize)]
+struct FieldReport {
+    name: String,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    choices: Option<Vec<String>>,
+    required: bool,
+    unique: bool,
+    default: Option<userdb::fields::FieldValue>,
+    help: Option<String>,
+}
+
+fn field_reports(fields: &userdb::fields::FieldSet) -> Vec<FieldReport> {
+    fields
+        .iter()
+        .map(|f| FieldReport {
+            name: f.name.clone(),
+            kind: f.kind.name(),
+            choices: match &f.kind {
+                userdb::fields::FieldType::Choice(choices) => Some(choices.clone()),
+                _ => None,
+            },
+            required: f.required,
+            unique: f.unique,
+            default: f.default.clone(),
+            help: f.help.clone(),
+        })
+        .collect()
 }
 
 pub fn run(ctx: &Context, _args: Args) -> Result<(), CliError> {
@@ -52,6 +85,7 @@ pub fn run(ctx: &Context, _args: Args) -> Result<(), CliError> {
         config_file_found: loaded.config_found,
         database: ctx.db_path.display().to_string(),
         settings,
+        fields: field_reports(&loaded.settings.fields),
     };
     if ctx.json {
         return print_json(&report);
@@ -67,8 +101,35 @@ pub fn run(ctx: &Context, _args: Args) -> Result<(), CliError> {
     for s in &report.settings {
         table.add_row([&s.key, &s.value, &s.source, &s.env]);
     }
-    print(&format!(
+    let mut text = format!(
         "Config file: {file}\nDatabase:    {}\n{table}\n",
         report.database
-    ))
+    );
+    if !report.fields.is_empty() {
+        let mut fields = comfy_table::Table::new();
+        fields.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
+        fields.set_header([
+            "Custom field",
+            "Type",
+            "Required",
+            "Unique",
+            "Default",
+            "Help",
+        ]);
+        for (f, spec) in report.fields.iter().zip(loaded.settings.fields.iter()) {
+            let yes = |b: bool| if b { "yes" } else { "no" };
+            fields.add_row([
+                f.name.clone(),
+                spec.kind.describe(),
+                yes(f.required).to_string(),
+                yes(f.unique).to_string(),
+                f.default
+                    .as_ref()
+                    .map_or("-".to_string(), ToString::to_string),
+                f.help.clone().unwrap_or_default(),
+            ]);
+        }
+        text.push_str(&format!("{fields}\n"));
+    }
+    print(&text)
 }

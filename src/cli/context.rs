@@ -80,7 +80,13 @@ impl Context {
             os_user(),
         )?;
         manager.set_email_verification(self.loaded.settings.registration.verification);
+        manager.set_fields(self.loaded.settings.fields.clone());
         Ok(manager)
+    }
+
+    /// A user as `--json` prints it, with the declared custom fields.
+    pub fn user_json<'a>(&'a self, user: &'a userdb::User) -> super::output::UserJson<'a> {
+        super::output::UserJson::new(user, &self.loaded.settings.fields)
     }
 
     /// The configured email backend and sender. The console backend prints on

@@ -9,6 +9,7 @@ use userdb::{Error, ExposeSecret, NewUser, Upserted, Validation};
 use super::context::Context;
 use super::createuser::{report_created, report_existing};
 use super::exit::CliError;
+use super::field_input::{FieldArgs, add_superuser_env_values, ask_required_fields};
 use super::output::{UserOutcome, print_json, status};
 use super::password_input::{
     NameArgs, NewPasswordArgs, ask_new_password, attributes, env_value, new_password_from_args,
@@ -24,6 +25,11 @@ pub struct Args {
 
     #[command(flatten)]
     names: NameArgs,
+
+    /// Set a custom field; required ones not given are asked for, or read from
+    /// USERDB_SUPERUSER_<NAME> when not prompting
+    #[command(flatten)]
+    fields: FieldArgs,
 
     #[command(flatten)]
     password: NewPasswordArgs,
@@ -69,6 +75,18 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
         }
     }
 
+    // Django's order: the login, then REQUIRED_FIELDS, then the password.
+    let mut fields = args.fields.set.clone();
+    manager.check_field_values(&fields, existing.as_ref().map(|u| u.id))?;
+    if !interactive {
+        add_superuser_env_values(manager.fields(), &mut fields);
+    } else if existing.is_none() {
+        let taken = |name: &str, value: &str| -> Result<bool, CliError> {
+            Ok(manager.field_value_taken(name, value)?)
+        };
+        ask_required_fields(prompter.as_mut(), manager.fields(), &mut fields, &taken)?;
+    }
+
     let superuser_env = (!interactive).then_some("USERDB_SUPERUSER_PASSWORD");
     let password = match new_password_from_args(&args.password, superuser_env)? {
         Some(p) => Some(p),
@@ -90,6 +108,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
         email: email.clone(),
         first_name: args.names.first_name.clone(),
         last_name: args.names.last_name.clone(),
+        fields,
         ..NewUser::default()
     };
     let generated = password
@@ -102,7 +121,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
             status(ctx.json, &format!("Superuser {} updated.", user.email));
             if ctx.json {
                 return print_json(&UserOutcome {
-                    user: &user,
+                    user: ctx.user_json(&user),
                     created: false,
                     password: generated,
                 });

@@ -4,6 +4,7 @@ use userdb::{Error, ExposeSecret, NewUser};
 
 use super::context::Context;
 use super::exit::CliError;
+use super::field_input::FieldArgs;
 use super::output::{UserOutcome, print, print_json, status};
 use super::password_input::{
     NEW_PASSWORD_HINT, NameArgs, NewPasswordArgs, ObtainedPassword, ask_new_password, attributes,
@@ -26,6 +27,9 @@ pub struct Args {
     /// Create the user inactive (cannot authenticate)
     #[arg(long)]
     inactive: bool,
+
+    #[command(flatten)]
+    fields: FieldArgs,
 
     #[command(flatten)]
     password: NewPasswordArgs,
@@ -53,6 +57,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
         is_active: Some(!args.inactive),
         is_staff: Some(args.staff),
         is_superuser: Some(false),
+        fields: args.fields.set.clone(),
     };
     let password = if args.no_password {
         None
@@ -65,6 +70,8 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
                 if manager.find_user(&email)?.is_some() {
                     return Err(Error::UserExists(email).into());
                 }
+                // Custom fields are demanded, not asked: fail before the prompt.
+                manager.check_new_user_fields(&new.fields)?;
                 let mut prompter = ctx.prompter(NEW_PASSWORD_HINT);
                 let attrs = attributes(&email, &args.names.first_name, &args.names.last_name);
                 let problems = |p: &userdb::SecretString| manager.password_problems(p, &attrs);
@@ -100,7 +107,7 @@ pub fn report_existing(ctx: &Context, user: &userdb::User) -> Result<(), CliErro
     );
     if ctx.json {
         print_json(&UserOutcome {
-            user,
+            user: ctx.user_json(user),
             created: false,
             password: None,
         })?;
@@ -117,7 +124,7 @@ pub fn report_created(
 ) -> Result<(), CliError> {
     if ctx.json {
         return print_json(&UserOutcome {
-            user,
+            user: ctx.user_json(user),
             created: true,
             password: generated,
         });

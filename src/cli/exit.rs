@@ -105,6 +105,10 @@ impl CliError {
                 Error::EmailNotVerified(email) => verify_hint(email),
                 Error::AlreadyRegistered(email) => format!("sign in with `userdb authenticate {email}`, or with a code: `userdb send-otp {email} --purpose login`"),
                 Error::RegisteredCodeNotSent { email, .. } => format!("fix the email settings (try `userdb sendtestemail`), then resend with `userdb register {email}` or `userdb send-otp {email}`"),
+                Error::UnknownField { name, .. } => format!("declare it as [fields.{name}] in the config file (`userdb config` shows which file), or check the spelling"),
+                Error::MissingField { field, .. } => format!("pass --set {field}=VALUE (createsuperuser --no-input also reads {})", field_env(field)),
+                Error::FieldValueTaken { field, .. } => format!("`{field}` is unique: choose another value (`userdb list-users --where {field}=VALUE` shows who has one)"),
+                Error::FieldNotUnique(field) => format!("`userdb doctor` lists the users sharing a value; give them distinct ones with `userdb update-user EMAIL --set {field}=VALUE`, or drop `unique` from [fields.{field}]"),
                 Error::PendingMigrations(_) => "apply them with `userdb migrate`".into(),
                 Error::InvalidEmail(_) => "give an address like name@example.com".into(),
                 Error::Config(_) => "see `userdb config` for the files and variables read".into(),
@@ -144,6 +148,11 @@ impl CliError {
             }
         };
     }
+}
+
+/// The variable `createsuperuser --no-input` reads a custom field from.
+fn field_env(field: &str) -> String {
+    format!("USERDB_SUPERUSER_{}", field.to_ascii_uppercase())
 }
 
 /// How an unverified user proves the address.

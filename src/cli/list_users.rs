@@ -33,6 +33,9 @@ pub struct Args {
     /// Skip the first N users
     #[arg(long, value_name = "N", default_value_t = 0)]
     offset: u64,
+    /// Only users whose custom field NAME holds VALUE (NAME= for none; repeatable)
+    #[arg(long = "where", value_name = "NAME=VALUE", value_parser = super::field_input::parse_assignment)]
+    conditions: Vec<(String, String)>,
     /// CSV with a header line instead of a table
     #[arg(long, conflicts_with = "json")]
     csv: bool,
@@ -40,7 +43,13 @@ pub struct Args {
 
 pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
     let manager = ctx.manager()?;
+    let fields = args
+        .conditions
+        .iter()
+        .map(|(name, value)| manager.field_condition(name, value))
+        .collect::<Result<Vec<_>, _>>()?;
     let filter = UserFilter {
+        fields,
         is_staff: args.staff.then_some(true),
         is_superuser: args.superuser.then_some(true),
         is_active: match (args.active, args.inactive) {
@@ -55,13 +64,14 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
     };
     let users = manager.list_users(&filter)?;
     if ctx.json {
-        print_json(&users)
+        let shown: Vec<_> = users.iter().map(|u| ctx.user_json(u)).collect();
+        print_json(&shown)
     } else if args.csv {
-        print(&users_csv(&users)?)
+        print(&users_csv(&users, &ctx.loaded.settings.fields)?)
     } else if users.is_empty() {
         super::output::status(false, "No users.");
         Ok(())
     } else {
-        print(&users_table(&users))
+        print(&users_table(&users, &ctx.loaded.settings.fields))
     }
 }

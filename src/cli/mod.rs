@@ -12,6 +12,7 @@ mod delete_user;
 mod doctor;
 mod exit;
 mod export;
+mod field_input;
 mod import;
 mod issue_token;
 mod list_tokens;

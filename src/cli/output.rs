@@ -6,6 +6,7 @@ use std::io::Write;
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use jiff::Timestamp;
 use serde::Serialize;
+use userdb::fields::{FieldSet, FieldValue};
 use userdb::token::TokenState;
 use userdb::{TokenInfo, User};
 
@@ -56,9 +57,19 @@ fn new_table() -> Table {
     table
 }
 
-pub fn users_table(users: &[User]) -> String {
+/// A custom field's value in a table: booleans as yes/no, like the built-in flags.
+fn shown_value(value: Option<FieldValue>) -> String {
+    match value {
+        Some(FieldValue::Boolean(b)) => yes_no(b).to_string(),
+        Some(value) => value.to_string(),
+        None => "-".to_string(),
+    }
+}
+
+/// The users, with a column per declared custom field after the built-in ones.
+pub fn users_table(users: &[User], fields: &FieldSet) -> String {
     let mut table = new_table();
-    table.set_header([
+    let mut header: Vec<String> = [
         "ID",
         "Email",
         "Name",
@@ -68,9 +79,13 @@ pub fn users_table(users: &[User]) -> String {
         "Verified",
         "Joined",
         "Last login",
-    ]);
+    ]
+    .map(String::from)
+    .into();
+    header.extend(fields.iter().map(|f| f.name.clone()));
+    table.set_header(header);
     for user in users {
-        table.add_row([
+        let mut row = vec![
             user.id.to_string(),
             user.email.clone(),
             full_name(user),
@@ -80,15 +95,22 @@ pub fn users_table(users: &[User]) -> String {
             yes_no(user.email_verified_at.is_some()).into(),
             human_time(Some(user.date_joined)),
             human_time(user.last_login),
-        ]);
+        ];
+        row.extend(
+            fields
+                .values(&user.fields)
+                .into_iter()
+                .map(|(_, v)| shown_value(v)),
+        );
+        table.add_row(row);
     }
     format!("{table}\n")
 }
 
-/// The user's fields, then `extra` rows (e.g. the active tokens).
-pub fn user_table(user: &User, extra: &[(&str, String)]) -> String {
+/// The user's fields, its custom fields, then `extra` rows (e.g. the active tokens).
+pub fn user_table(user: &User, fields: &FieldSet, extra: &[(&str, String)]) -> String {
     let mut table = new_table();
-    let rows = [
+    let built_in = [
         ("id", user.id.to_string()),
         ("email", user.email.clone()),
         ("first name", user.first_name.clone()),
@@ -101,17 +123,62 @@ pub fn user_table(user: &User, extra: &[(&str, String)]) -> String {
         ("last login", human_time(user.last_login)),
         ("email verified", human_time(user.email_verified_at)),
     ];
-    for (field, value) in rows.iter().chain(extra) {
-        table.add_row([field.to_string(), value.clone()]);
+    let custom = fields
+        .values(&user.fields)
+        .into_iter()
+        .map(|(name, value)| (name, shown_value(value)));
+    for (field, value) in built_in
+        .into_iter()
+        .chain(custom)
+        .chain(extra.iter().cloned())
+    {
+        table.add_row([field.to_string(), value]);
     }
     format!("{table}\n")
+}
+
+/// A user as `--json` prints it: the built-in fields, then each declared custom
+/// field with its natural JSON type (`null` when the user has no value).
+#[derive(Serialize)]
+pub struct UserJson<'a> {
+    #[serde(flatten)]
+    pub user: &'a User,
+    #[serde(flatten)]
+    pub fields: CustomValues<'a>,
+}
+
+impl<'a> UserJson<'a> {
+    pub fn new(user: &'a User, fields: &'a FieldSet) -> Self {
+        UserJson {
+            user,
+            fields: CustomValues { user, fields },
+        }
+    }
+}
+
+/// The declared custom fields of a user, serialised as a map.
+pub struct CustomValues<'a> {
+    user: &'a User,
+    fields: &'a FieldSet,
+}
+
+impl Serialize for CustomValues<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let values = self.fields.values(&self.user.fields);
+        let mut map = s.serialize_map(Some(values.len()))?;
+        for (name, value) in &values {
+            map.serialize_entry(name, value)?;
+        }
+        map.end()
+    }
 }
 
 /// A user as `show-user --json` prints it: the fields and the active tokens.
 #[derive(Serialize)]
 pub struct ShownUser<'a> {
     #[serde(flatten)]
-    pub user: &'a User,
+    pub user: UserJson<'a>,
     pub active_tokens: u64,
 }
 
@@ -150,17 +217,35 @@ pub fn tokens_table(tokens: &[TokenInfo], now: Timestamp) -> String {
     format!("{table}\n")
 }
 
-pub fn users_csv(users: &[User]) -> Result<String, CliError> {
+/// `list-users --csv`: the built-in columns, then one per declared custom field.
+pub fn users_csv(users: &[User], fields: &FieldSet) -> Result<String, CliError> {
+    let csv_err = |e: csv::Error| CliError::Output(std::io::Error::other(e));
     let mut writer = csv::Writer::from_writer(Vec::new());
+    let mut header: Vec<&str> = CSV_HEADER.to_vec();
+    header.extend(fields.names());
+    writer.write_record(&header).map_err(csv_err)?;
+    let time = |t: Option<Timestamp>| t.map(userdb::clock::format_timestamp).unwrap_or_default();
     for user in users {
-        writer
-            .serialize(user)
-            .map_err(|e| CliError::Output(std::io::Error::other(e)))?;
-    }
-    if users.is_empty() {
-        writer
-            .write_record(CSV_HEADER)
-            .map_err(|e| CliError::Output(std::io::Error::other(e)))?;
+        let mut record = vec![
+            user.id.to_string(),
+            user.email.clone(),
+            user.first_name.clone(),
+            user.last_name.clone(),
+            user.is_active.to_string(),
+            user.is_staff.to_string(),
+            user.is_superuser.to_string(),
+            time(Some(user.date_joined)),
+            time(user.last_login),
+            time(user.email_verified_at),
+            user.has_usable_password.to_string(),
+        ];
+        record.extend(
+            fields
+                .values(&user.fields)
+                .into_iter()
+                .map(|(_, v)| v.map(|v| v.canonical()).unwrap_or_default()),
+        );
+        writer.write_record(&record).map_err(csv_err)?;
     }
     let bytes = writer
         .into_inner()
@@ -168,7 +253,7 @@ pub fn users_csv(users: &[User]) -> Result<String, CliError> {
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
-/// The header serde writes for [`User`], for an empty list.
+/// The built-in columns of `list-users --csv`, in [`User`]'s order.
 const CSV_HEADER: [&str; 11] = [
     "id",
     "email",
@@ -187,7 +272,7 @@ const CSV_HEADER: [&str; 11] = [
 #[derive(Serialize)]
 pub struct UserOutcome<'a> {
     #[serde(flatten)]
-    pub user: &'a User,
+    pub user: UserJson<'a>,
     pub created: bool,
     /// Only a generated password is ever printed, once.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -10,6 +10,7 @@ use userdb::{Error, ExposeSecret, NewUser};
 
 use super::context::Context;
 use super::exit::CliError;
+use super::field_input::FieldArgs;
 use super::output::{human_time, print, print_json, status};
 use super::password_input::{
     NEW_PASSWORD_HINT, NameArgs, NewPasswordArgs, ObtainedPassword, ask_new_password, attributes,
@@ -26,6 +27,9 @@ pub struct Args {
     names: NameArgs,
 
     #[command(flatten)]
+    fields: FieldArgs,
+
+    #[command(flatten)]
     password: NewPasswordArgs,
 
     /// Give the user an unusable password (password-less sign-in with codes only)
@@ -37,8 +41,9 @@ pub struct Args {
 /// generated password, once.
 #[derive(Serialize)]
 struct Outcome<'a> {
-    #[serde(flatten)]
-    registered: &'a userdb::Registered,
+    user: super::output::UserJson<'a>,
+    created: bool,
+    otp: &'a Option<userdb::OtpSent>,
     #[serde(skip_serializing_if = "Option::is_none")]
     password: Option<&'a str>,
 }
@@ -56,8 +61,10 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
         email: email.clone(),
         first_name: args.names.first_name.clone(),
         last_name: args.names.last_name.clone(),
+        fields: args.fields.set.clone(),
         ..NewUser::default()
     };
+
     // A resend applies no password: none is read.
     let password = if args.no_password || resend {
         None
@@ -69,6 +76,8 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
                 if let Some(user) = manager.find_user(&email)? {
                     return Err(Error::AlreadyRegistered(user.email).into());
                 }
+                // Custom fields are demanded, not asked: fail before the prompt.
+                manager.check_new_user_fields(&new.fields)?;
                 let mut prompter = ctx.prompter(NEW_PASSWORD_HINT);
                 let attrs = attributes(&email, &args.names.first_name, &args.names.last_name);
                 let problems = |p: &userdb::SecretString| manager.password_problems(p, &attrs);
@@ -88,7 +97,9 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
         .map(|p| p.secret.expose_secret());
     if ctx.json {
         return print_json(&Outcome {
-            registered: &registered,
+            user: ctx.user_json(&registered.user),
+            created: registered.created,
+            otp: &registered.otp,
             password: generated,
         });
     }

@@ -17,11 +17,11 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
     let active_tokens = manager.active_token_count(&user)?;
     if ctx.json {
         print_json(&ShownUser {
-            user: &user,
+            user: ctx.user_json(&user),
             active_tokens,
         })
     } else {
         let extra = [("active tokens", active_tokens.to_string())];
-        print(&user_table(&user, &extra))
+        print(&user_table(&user, &ctx.loaded.settings.fields, &extra))
     }
 }

@@ -5,6 +5,7 @@ use userdb::UserChanges;
 
 use super::context::Context;
 use super::exit::CliError;
+use super::field_input::FieldArgs;
 use super::output::{print_json, status};
 
 /// Change a user's names, flags or email
@@ -30,6 +31,8 @@ pub struct Args {
     /// Grant or remove superuser status
     #[arg(long, value_name = "BOOL", value_parser = BoolishValueParser::new())]
     superuser: Option<bool>,
+    #[command(flatten)]
+    fields: FieldArgs,
     /// Allow deactivating or demoting the last active superuser
     #[arg(long)]
     force: bool,
@@ -43,18 +46,19 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
         is_active: args.active,
         is_staff: args.staff,
         is_superuser: args.superuser,
+        fields: args.fields.set,
     };
     if changes.is_empty() {
         return Err(CliError::usage(
             "nothing to change",
-            "pass at least one of --email, --first-name, --last-name, --active, --staff, --superuser",
+            "pass at least one of --email, --first-name, --last-name, --active, --staff, --superuser, --set NAME=VALUE",
         ));
     }
     let user = ctx
         .manager()?
         .update_user(&args.email, &changes, args.force)?;
     if ctx.json {
-        return print_json(&user);
+        return print_json(&ctx.user_json(&user));
     }
     status(false, &format!("User {} updated.", user.email));
     Ok(())

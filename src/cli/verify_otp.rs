@@ -149,7 +149,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
             revoke,
         )?;
         if ctx.json {
-            return print_json(&user);
+            return print_json(&ctx.user_json(&user));
         }
         let tokens = if revoke {
             format!("; {revoked} token(s) revoked")
@@ -183,7 +183,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
     }
     let user = manager.verify_otp(&user.email, args.purpose, &code, &codes)?;
     if ctx.json {
-        return print_json(&user);
+        return print_json(&ctx.user_json(&user));
     }
     let extra = if args.purpose == Purpose::VerifyEmail {
         "; the email address is verified"

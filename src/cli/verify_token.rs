@@ -57,7 +57,7 @@ pub fn run(ctx: &Context, _args: Args) -> Result<(), CliError> {
         let active_tokens = manager.active_token_count(&user)?;
         return print_json(&Verified {
             user: ShownUser {
-                user: &user,
+                user: ctx.user_json(&user),
                 active_tokens,
             },
             token: summary(&info),

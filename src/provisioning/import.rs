@@ -414,6 +414,7 @@ fn validate(row: ParsedRow, checks: Checks<'_>) -> std::result::Result<ValidRow,
         date_joined: row.date_joined,
         last_login: row.last_login,
         email_verified_at: row.email_verified_at,
+        fields: Vec::new(),
     };
     Ok(ValidRow { user, password })
 }
@@ -816,6 +817,7 @@ impl Iterator for Replay<'_> {
                 date_joined: time(spooled.date_joined)?,
                 last_login: time(spooled.last_login)?,
                 email_verified_at: time(spooled.email_verified_at)?,
+                fields: Vec::new(),
             })
         })();
         Some(user)

@@ -26,6 +26,18 @@ pub struct UserRecord {
     pub is_staff: bool,
     pub is_superuser: bool,
     pub date_joined: Timestamp,
+    /// Custom field values to store with the user.
+    pub fields: Vec<FieldWrite>,
+}
+
+/// One custom field value to write, as canonical text; `None` removes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldWrite {
+    pub name: String,
+    pub value: Option<String>,
+    /// The config declares the field unique: the store enforces it (and, when the
+    /// config no longer does, stops enforcing it).
+    pub unique: bool,
 }
 
 /// Columns to change on a stored user; `None` leaves a column alone.
@@ -46,6 +58,8 @@ pub struct UserUpdate {
     /// Revoke every active token of the user at this time, in the same transaction
     /// (`changepassword --revoke-tokens`).
     pub revoke_tokens_at: Option<Timestamp>,
+    /// Custom field values to set or remove.
+    pub fields: Vec<FieldWrite>,
 }
 
 /// One row of the audit log: what happened, never a secret. The store adds the
@@ -89,6 +103,8 @@ pub trait UserStore {
     /// Inserts a user; a clash of `email_key` is [`crate::Error::UserExists`].
     fn insert_user(&mut self, user: &UserRecord, audit: &[AuditEntry]) -> Result<User>;
     fn user_by_email_key(&self, email_key: &str) -> Result<Option<User>>;
+    /// The id of a user whose custom field `name` holds `value` (canonical text).
+    fn field_value_owner(&self, name: &str, value: &str) -> Result<Option<i64>>;
     /// Applies an update; a clash of the new `email_key` is `UserExists`.
     fn update_user(&mut self, id: i64, update: &UserUpdate, audit: &[AuditEntry]) -> Result<User>;
     /// Deletes a user; with `protect_last_superuser`, refuses to delete the last
@@ -249,6 +265,8 @@ pub struct BulkUser {
     pub date_joined: Option<Timestamp>,
     pub last_login: Option<Timestamp>,
     pub email_verified_at: Option<Timestamp>,
+    /// Custom field values: set on creation and update; fields left out are kept.
+    pub fields: Vec<FieldWrite>,
 }
 
 /// How a bulk write is recorded: one audit row per created or updated user.

@@ -19,6 +19,8 @@ use crate::clock::{format_timestamp, parse_timestamp};
 use crate::error::{Error, Result};
 use crate::user::{EncodedPassword, User, UserFilter};
 
+#[path = "sqlite/fields.rs"]
+mod fields;
 pub(super) mod tokens;
 
 /// A schema change: applied once, in order, never edited after release.
@@ -45,14 +47,22 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0003_otp",
         sql: include_str!("migrations/0003_otp.sql"),
     },
+    Migration {
+        version: 4,
+        name: "0004_user_fields",
+        sql: include_str!("migrations/0004_user_fields.sql"),
+    },
 ];
 
 /// The WAL size past which closing the store checkpoints and truncates it
 /// ([`SqliteStore::bound_wal`]).
 const WAL_TRUNCATE_BYTES: u64 = 1024 * 1024;
 
+/// The user's columns, and its custom field values as one JSON object (one probe
+/// of the field values' primary key).
 const USER_COLUMNS: &str = "id, email, password, first_name, last_name, is_active, is_staff, \
-     is_superuser, date_joined, last_login, email_verified_at";
+     is_superuser, date_joined, last_login, email_verified_at, \
+     (SELECT json_group_object(name, value) FROM user_field_values WHERE user_id = users.id)";
 
 pub struct SqliteStore {
     pub(super) conn: Connection,
@@ -94,7 +104,22 @@ fn user_from_row(row: &Row) -> rusqlite::Result<User> {
         date_joined: row.get::<_, DbTime>(8)?.0,
         last_login: row.get::<_, Option<DbTime>>(9)?.map(|t| t.0),
         email_verified_at: row.get::<_, Option<DbTime>>(10)?.map(|t| t.0),
+        fields: field_values(row, 11)?,
     })
+}
+
+/// A user's field values from the JSON object [`USER_COLUMNS`] ends with.
+fn field_values(
+    row: &Row,
+    index: usize,
+) -> rusqlite::Result<std::collections::BTreeMap<String, String>> {
+    let json: Option<String> = row.get(index)?;
+    match json {
+        None => Ok(Default::default()),
+        Some(json) => serde_json::from_str(&json).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, e.into())
+        }),
+    }
 }
 
 fn is_unique_violation(err: &rusqlite::Error) -> bool {
@@ -433,6 +458,7 @@ impl UserStore for SqliteStore {
                 other => other.map_err(db_err)?,
             };
             let id = tx.last_insert_rowid();
+            fields::write_fields(tx, id, &user.fields, &db_err)?;
             insert_audit(tx, Some(id), Some(&user.email), audit).map_err(db_err)?;
             fetch_user(tx, id).map_err(db_err)
         })
@@ -445,6 +471,10 @@ impl UserStore for SqliteStore {
             ))
             .and_then(|mut stmt| stmt.query_row([email_key], user_from_row).optional())
             .map_err(|e| self.db_err(e))
+    }
+
+    fn field_value_owner(&self, name: &str, value: &str) -> Result<Option<i64>> {
+        fields::value_owner(&self.conn, name, value).map_err(|e| self.db_err(e))
     }
 
     fn update_user(&mut self, id: i64, update: &UserUpdate, audit: &[AuditEntry]) -> Result<User> {
@@ -516,6 +546,7 @@ impl UserStore for SqliteStore {
             if let Some(at) = update.revoke_tokens_at {
                 tokens::revoke_all(tx, id, at).map_err(db_err)?;
             }
+            fields::write_fields(tx, id, &update.fields, &db_err)?;
             let user = fetch_user(tx, id).map_err(db_err)?;
             let demoted = update.is_superuser == Some(false) || update.is_active == Some(false);
             if update.protect_last_superuser && demoted && was_active_superuser {
@@ -584,6 +615,22 @@ impl UserStore for SqliteStore {
                 "(email_key LIKE ?{n} ESCAPE '\\' OR lower(first_name) LIKE ?{n} ESCAPE '\\' \
                  OR lower(last_name) LIKE ?{n} ESCAPE '\\')"
             ));
+        }
+        for (name, value) in &filter.fields {
+            values.push(Box::new(name.clone()));
+            let n = values.len();
+            match value {
+                Some(value) => {
+                    values.push(Box::new(value.clone()));
+                    wheres.push(format!(
+                        "id IN (SELECT user_id FROM user_field_values WHERE name = ?{n} AND value = ?{})",
+                        n + 1
+                    ));
+                }
+                None => wheres.push(format!(
+                    "id NOT IN (SELECT user_id FROM user_field_values WHERE name = ?{n})"
+                )),
+            }
         }
         let where_sql = if wheres.is_empty() {
             String::new()

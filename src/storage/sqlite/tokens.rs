@@ -302,6 +302,7 @@ mod tests {
                     is_staff: false,
                     is_superuser: false,
                     date_joined: now,
+                    fields: Vec::new(),
                 },
                 &[],
             )
