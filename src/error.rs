@@ -104,10 +104,6 @@ pub enum Error {
     #[error("another user already has {field} = {value:?}")]
     FieldValueTaken { field: String, value: String },
 
-    /// A field declared unique whose stored values are not.
-    #[error("field `{0}` is declared unique, but some users share a value of it")]
-    FieldNotUnique(String),
-
     #[error("{0}")]
     Config(String),
 
@@ -197,7 +193,7 @@ impl Error {
             Error::OtpRateLimited { .. } => ErrorKind::Refused,
             Error::Delivery(_) => ErrorKind::Delivery,
             Error::RegisteredCodeNotSent { source, .. } => source.kind(),
-            Error::Config(_) | Error::FieldNotUnique(_) => ErrorKind::Config,
+            Error::Config(_) => ErrorKind::Config,
             Error::StoredHash { .. }
             | Error::SchemaTooNew { .. }
             | Error::Database { .. }

@@ -103,8 +103,14 @@ pub trait UserStore {
     /// Inserts a user; a clash of `email_key` is [`crate::Error::UserExists`].
     fn insert_user(&mut self, user: &UserRecord, audit: &[AuditEntry]) -> Result<User>;
     fn user_by_email_key(&self, email_key: &str) -> Result<Option<User>>;
-    /// The id of a user whose custom field `name` holds `value` (canonical text).
-    fn field_value_owner(&self, name: &str, value: &str) -> Result<Option<i64>>;
+    /// The id of a user other than `other_than` whose custom field `name` holds
+    /// `value` (canonical text).
+    fn field_value_holder(
+        &self,
+        name: &str,
+        value: &str,
+        other_than: Option<i64>,
+    ) -> Result<Option<i64>>;
     /// Applies an update; a clash of the new `email_key` is `UserExists`.
     fn update_user(&mut self, id: i64, update: &UserUpdate, audit: &[AuditEntry]) -> Result<User>;
     /// Deletes a user; with `protect_last_superuser`, refuses to delete the last

@@ -473,8 +473,13 @@ impl UserStore for SqliteStore {
             .map_err(|e| self.db_err(e))
     }
 
-    fn field_value_owner(&self, name: &str, value: &str) -> Result<Option<i64>> {
-        fields::value_owner(&self.conn, name, value).map_err(|e| self.db_err(e))
+    fn field_value_holder(
+        &self,
+        name: &str,
+        value: &str,
+        other_than: Option<i64>,
+    ) -> Result<Option<i64>> {
+        fields::value_holder(&self.conn, name, value, other_than).map_err(|e| self.db_err(e))
     }
 
     fn update_user(&mut self, id: i64, update: &UserUpdate, audit: &[AuditEntry]) -> Result<User> {

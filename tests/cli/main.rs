@@ -9,6 +9,7 @@ mod createsuperuser;
 mod createuser;
 mod doctor;
 mod errors;
+mod fields;
 mod flows;
 mod migrate;
 mod otp;

@@ -281,3 +281,65 @@ fn import_draws_a_progress_bar_on_a_terminal() {
     p.exp_eof().unwrap();
     assert_eq!(exit_code(&p), 0);
 }
+
+#[test]
+fn createsuperuser_asks_required_custom_fields_with_their_help_until_valid() {
+    let env = TestEnv::new();
+    env.write_config(
+        "[fields.department]\ntype = \"choice\"\nchoices = [\"Sales\", \"Ops\"]\nrequired = true\n\
+         help = \"Where they work\"\n\
+         [fields.employee_no]\ntype = \"integer\"\nrequired = true\nunique = true\n\
+         [fields.level]\ntype = \"integer\"\nrequired = true\ndefault = 1\n\
+         [fields.nickname]\ntype = \"text\"\n",
+    );
+    env.create_user(
+        "bob@example.com",
+        &["--set", "department=Ops", "--set", "employee_no=7"],
+    );
+    let mut p = spawn(&env, &["createsuperuser"]);
+    p.exp_string("Email address:").unwrap();
+    p.send_line("admin@example.com").unwrap();
+    p.exp_string("Department (Where they work; one of: Sales, Ops):")
+        .unwrap();
+    p.send_line("").unwrap();
+    p.exp_string("Error: This field cannot be blank.").unwrap();
+    p.exp_string("Department").unwrap();
+    p.send_line("Marketing").unwrap();
+    p.exp_string("Error: expected one of Sales, Ops, found \"Marketing\".")
+        .unwrap();
+    p.exp_string("Department").unwrap();
+    p.send_line("sales").unwrap();
+    p.exp_string("Employee no (a whole number):").unwrap();
+    p.send_line("seven").unwrap();
+    p.exp_string("Error: expected a whole number, found \"seven\".")
+        .unwrap();
+    p.exp_string("Employee no").unwrap();
+    p.send_line("7").unwrap();
+    p.exp_string("Error: That employee no is already taken.")
+        .unwrap();
+    p.exp_string("Employee no").unwrap();
+    p.send_line("8").unwrap();
+    // A default is offered and taken on a blank answer; optional fields are not asked.
+    p.exp_string("Level (a whole number) [1]:").unwrap();
+    p.send_line("").unwrap();
+    type_password_twice(&mut p, STRONG, STRONG);
+    p.exp_string("Superuser admin@example.com created successfully")
+        .unwrap();
+    p.exp_eof().unwrap();
+    assert_eq!(exit_code(&p), 0);
+    let admin = env.user_json("admin@example.com");
+    assert_eq!(
+        (
+            admin["department"].clone(),
+            admin["employee_no"].clone(),
+            admin["level"].clone(),
+            admin["nickname"].clone()
+        ),
+        (
+            serde_json::json!("Sales"),
+            serde_json::json!(8),
+            serde_json::json!(1),
+            serde_json::Value::Null
+        )
+    );
+}

@@ -48,6 +48,14 @@ impl TestEnv {
         ]
     }
 
+    /// Writes the default config file (`$XDG_CONFIG_HOME/userdb/config.toml`), which
+    /// every later command reads: how a test declares custom fields.
+    pub fn write_config(&self, text: &str) {
+        let dir = self.path().join("config/userdb");
+        std::fs::create_dir_all(&dir).expect("config dir");
+        std::fs::write(dir.join("config.toml"), text).expect("config file");
+    }
+
     /// `userdb ARGS…` in this environment, stdin empty unless given.
     pub fn cmd(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_userdb"));

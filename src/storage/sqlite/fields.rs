@@ -14,8 +14,11 @@ fn unique_index(name: &str) -> String {
 
 /// Makes the database agree with the config on whether `name` is unique: creates
 /// its unique index, or drops one left from an earlier declaration. Cheap when
-/// nothing changes (`IF [NOT] EXISTS` reads the schema only).
-fn sync_unique_index(tx: &Transaction, name: &str, unique: bool) -> Result<(), rusqlite::Error> {
+/// nothing changes (`IF [NOT] EXISTS` reads the schema only). Values shared from
+/// before the field was declared unique leave the index out (`doctor` reports
+/// them); [`write_fields`] still refuses new clashes, and the first write after
+/// they are told apart creates it.
+fn sync_unique_index(tx: &Transaction, name: &str, unique: bool) -> rusqlite::Result<()> {
     debug_assert!(crate::fields::check_name(name).is_ok());
     let index = unique_index(name);
     let sql = if unique {
@@ -26,12 +29,15 @@ fn sync_unique_index(tx: &Transaction, name: &str, unique: bool) -> Result<(), r
     } else {
         format!("DROP INDEX IF EXISTS {index}")
     };
-    tx.execute_batch(&sql)
+    match tx.execute_batch(&sql) {
+        Err(e) if unique && super::is_unique_violation(&e) => Ok(()),
+        other => other,
+    }
 }
 
 /// Writes (or, for `None`, removes) a user's field values, in the caller's
 /// transaction. A value another user has on a unique field is
-/// [`Error::FieldValueTaken`].
+/// [`Error::FieldValueTaken`]: checked here, under the write lock, and by the index.
 pub(crate) fn write_fields(
     tx: &Transaction,
     user_id: i64,
@@ -39,13 +45,22 @@ pub(crate) fn write_fields(
     db_err: &dyn Fn(rusqlite::Error) -> Error,
 ) -> Result<()> {
     for write in writes {
-        sync_unique_index(tx, &write.name, write.unique).map_err(|e| {
-            if super::is_unique_violation(&e) {
-                Error::FieldNotUnique(write.name.clone())
-            } else {
-                db_err(e)
+        let taken = || Error::FieldValueTaken {
+            field: write.name.clone(),
+            value: write.value.clone().unwrap_or_default(),
+        };
+        if !write.unique {
+            // Before the write: an index from an earlier declaration would refuse it.
+            sync_unique_index(tx, &write.name, false).map_err(db_err)?;
+        }
+        if let (true, Some(value)) = (write.unique, &write.value) {
+            if value_holder(tx, &write.name, value, Some(user_id))
+                .map_err(db_err)?
+                .is_some()
+            {
+                return Err(taken());
             }
-        })?;
+        }
         let written = match &write.value {
             // An upsert on the primary key only: `INSERT OR REPLACE` would settle a
             // clash on the unique index by deleting the other user's value.
@@ -60,27 +75,29 @@ pub(crate) fn write_fields(
                 .and_then(|mut s| s.execute(params![user_id, write.name])),
         };
         match written {
-            Err(e) if super::is_unique_violation(&e) => {
-                return Err(Error::FieldValueTaken {
-                    field: write.name.clone(),
-                    value: write.value.clone().unwrap_or_default(),
-                });
-            }
+            Err(e) if super::is_unique_violation(&e) => return Err(taken()),
             other => other.map_err(db_err)?,
         };
+        if write.unique {
+            // After the write, which may just have told shared values apart.
+            sync_unique_index(tx, &write.name, true).map_err(db_err)?;
+        }
     }
     Ok(())
 }
 
-/// The id of a user holding `value` in field `name` (one index probe).
-pub(crate) fn value_owner(
+/// The id of a user, other than `other_than`, holding `value` in field `name` (one
+/// index probe).
+pub(crate) fn value_holder(
     conn: &rusqlite::Connection,
     name: &str,
     value: &str,
+    other_than: Option<i64>,
 ) -> rusqlite::Result<Option<i64>> {
     conn.prepare_cached(
-        "SELECT user_id FROM user_field_values WHERE name = ?1 AND value = ?2 LIMIT 1",
+        "SELECT user_id FROM user_field_values WHERE name = ?1 AND value = ?2 \
+         AND user_id IS NOT ?3 LIMIT 1",
     )?
-    .query_row(params![name, value], |r| r.get(0))
+    .query_row(params![name, value, other_than], |r| r.get(0))
     .optional()
 }
