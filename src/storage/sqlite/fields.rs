@@ -53,13 +53,12 @@ pub(crate) fn write_fields(
             // Before the write: an index from an earlier declaration would refuse it.
             sync_unique_index(tx, &write.name, false).map_err(db_err)?;
         }
-        if let (true, Some(value)) = (write.unique, &write.value) {
-            if value_holder(tx, &write.name, value, Some(user_id))
+        if let (true, Some(value)) = (write.unique, &write.value)
+            && value_holder(tx, &write.name, value, Some(user_id))
                 .map_err(db_err)?
                 .is_some()
-            {
-                return Err(taken());
-            }
+        {
+            return Err(taken());
         }
         let written = match &write.value {
             // An upsert on the primary key only: `INSERT OR REPLACE` would settle a
