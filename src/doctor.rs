@@ -9,9 +9,10 @@ use serde::Serialize;
 
 use crate::email_address::{email_key, normalize_email, validate_email};
 use crate::error::Result;
+use crate::fields::FieldSet;
 use crate::password::{PasswordHasher, algorithm_of};
 use crate::storage::{SqliteStore, UserStore};
-use crate::user::UserFilter;
+use crate::user::{User, UserFilter};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -39,8 +40,14 @@ fn finding(check: &'static str, severity: Severity, message: String, fix: String
     }
 }
 
-/// Runs every check on the database at `path`, opened (without migrating) as `store`.
-pub fn diagnose(path: &Path, store: &SqliteStore, hasher: &PasswordHasher) -> Result<Vec<Finding>> {
+/// Runs every check on the database at `path`, opened (without migrating) as `store`,
+/// against the custom fields the config declares.
+pub fn diagnose(
+    path: &Path,
+    store: &SqliteStore,
+    hasher: &PasswordHasher,
+    fields: &FieldSet,
+) -> Result<Vec<Finding>> {
     let mut findings = Vec::new();
     check_permissions(path, &mut findings);
     for line in store.integrity_check()? {
@@ -63,7 +70,9 @@ pub fn diagnose(path: &Path, store: &SqliteStore, hasher: &PasswordHasher) -> Re
         // The user checks need the schema.
         return Ok(findings);
     }
-    check_users(store, hasher, &mut findings)?;
+    let users = store.list_users(&UserFilter::default())?;
+    check_users(&users, hasher, &mut findings);
+    check_fields(&users, fields, &mut findings);
     Ok(findings)
 }
 
@@ -85,16 +94,11 @@ fn check_permissions(path: &Path, findings: &mut Vec<Finding>) {
     }
 }
 
-fn check_users(
-    store: &SqliteStore,
-    hasher: &PasswordHasher,
-    findings: &mut Vec<Finding>,
-) -> Result<()> {
-    let users = store.list_users(&UserFilter::default())?;
+fn check_users(users: &[User], hasher: &PasswordHasher, findings: &mut Vec<Finding>) {
     let mut by_key: BTreeMap<String, Vec<&str>> = BTreeMap::new();
     let mut upgrades: BTreeMap<&'static str, usize> = BTreeMap::new();
     let mut active_superusers = 0;
-    for user in &users {
+    for user in users {
         let email = &user.email;
         if user.is_superuser && user.is_active {
             active_superusers += 1;
@@ -156,5 +160,100 @@ fn check_users(
             "create one with `userdb createsuperuser`".into(),
         ));
     }
-    Ok(())
+}
+
+/// How many users a finding names before "and N more".
+const NAMED: usize = 5;
+
+fn some_of(emails: &[&str]) -> String {
+    let mut text = emails
+        .iter()
+        .take(NAMED)
+        .copied()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if emails.len() > NAMED {
+        text.push_str(&format!(" and {} more", emails.len() - NAMED));
+    }
+    text
+}
+
+/// Custom field values against today's declarations: values the type no longer
+/// accepts, required fields without a value, shared values of a unique field, and
+/// values kept for fields no longer declared.
+fn check_fields(users: &[User], fields: &FieldSet, findings: &mut Vec<Finding>) {
+    let mut undeclared: BTreeMap<&str, usize> = BTreeMap::new();
+    for user in users {
+        for name in user.fields.keys().filter(|n| fields.get(n).is_none()) {
+            *undeclared.entry(name).or_default() += 1;
+        }
+    }
+    for spec in fields.iter() {
+        let name = &spec.name;
+        let mut mistyped: Vec<&str> = Vec::new();
+        let mut missing: Vec<&str> = Vec::new();
+        let mut holders: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for user in users {
+            match user.fields.get(name) {
+                Some(value) if !spec.accepts_stored(value) => mistyped.push(&user.email),
+                Some(value) => holders.entry(value).or_default().push(&user.email),
+                None if spec.required => missing.push(&user.email),
+                None => {}
+            }
+        }
+        if !mistyped.is_empty() {
+            findings.push(finding(
+                "fields",
+                Severity::Problem,
+                format!(
+                    "{} user(s) hold a `{name}` value that is not {} (written under an earlier declaration): {}",
+                    mistyped.len(),
+                    spec.kind.describe(),
+                    some_of(&mistyped)
+                ),
+                format!("userdb update-user EMAIL --set {name}=VALUE for each"),
+            ));
+        }
+        if !missing.is_empty() {
+            findings.push(finding(
+                "fields",
+                Severity::Notice,
+                format!(
+                    "{} user(s) have no value for the required field `{name}` (created before it was required): {}",
+                    missing.len(),
+                    some_of(&missing)
+                ),
+                format!("userdb update-user EMAIL --set {name}=VALUE when known"),
+            ));
+        }
+        if spec.unique {
+            for (value, emails) in holders.iter().filter(|(_, e)| e.len() > 1) {
+                findings.push(finding(
+                    "fields",
+                    Severity::Problem,
+                    format!(
+                        "`{name}` is declared unique, but {} users share {value:?}: {}",
+                        emails.len(),
+                        some_of(emails)
+                    ),
+                    format!("give all but one another value: userdb update-user EMAIL --set {name}=VALUE"),
+                ));
+            }
+        }
+    }
+    if !undeclared.is_empty() {
+        let detail: Vec<String> = undeclared
+            .iter()
+            .map(|(n, c)| format!("{n} ({c})"))
+            .collect();
+        findings.push(finding(
+            "fields",
+            Severity::Notice,
+            format!(
+                "values are kept for fields the config no longer declares: {}",
+                detail.join(", ")
+            ),
+            "nothing to do: declare [fields.NAME] again and they are back".into(),
+        ));
+    }
 }

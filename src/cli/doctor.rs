@@ -8,7 +8,7 @@ use super::context::Context;
 use super::exit::CliError;
 use super::output::{print, print_json};
 
-/// Check the database: integrity, migrations, permissions, emails, hashes
+/// Check the database: integrity, migrations, permissions, emails, hashes, custom fields
 #[derive(clap::Args, Debug)]
 pub struct Args {}
 
@@ -23,7 +23,7 @@ pub fn run(ctx: &Context, _args: Args) -> Result<(), CliError> {
         SqliteStore::open_unmigrated(&ctx.db_path, ctx.loaded.settings.database.busy_timeout)?;
     let hasher = PasswordHasher::new(ctx.loaded.settings.password.argon2)
         .map_err(|e| userdb::Error::Config(format!("[password] argon2 parameters: {e}")))?;
-    let findings = diagnose(&ctx.db_path, &store, &hasher)?;
+    let findings = diagnose(&ctx.db_path, &store, &hasher, &ctx.loaded.settings.fields)?;
     let problems = findings
         .iter()
         .filter(|f| f.severity == Severity::Problem)

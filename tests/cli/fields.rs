@@ -662,3 +662,56 @@ fn config_lists_the_declared_fields() {
         .stdout(predicate::str::contains("Custom field"))
         .stdout(predicate::str::contains("one of: Sales, Ops, R&D"));
 }
+
+#[test]
+fn doctor_reports_values_that_no_longer_fit_their_declaration() {
+    let env = env_with("[fields.badge]\ntype = \"text\"\n[fields.born]\ntype = \"date\"\n");
+    env.create_user(
+        "ada@example.com",
+        &["--set", "badge=A1", "--set", "born=1815-12-10"],
+    );
+    env.create_user("bob@example.com", &["--set", "badge=A1"]);
+    env.create_user("cy@example.com", &["--set", "badge=7"]);
+    env.cmd(&["doctor"]).assert().success();
+    // Redeclared: an integer, unique and required; `born` is gone.
+    env.write_config("[fields.badge]\ntype = \"integer\"\nunique = true\nrequired = true\n");
+    env.create_user("dee@example.com", &["--set", "badge=8"]);
+    env.sql("DELETE FROM user_field_values WHERE user_id = 3");
+    let out = env.cmd(&["--json", "doctor"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let report = stdout_json(&out);
+    let messages: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["check"] == "fields")
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            "2 user(s) hold a `badge` value that is not a whole number (written under an earlier declaration): ada@example.com, bob@example.com",
+            "1 user(s) have no value for the required field `badge` (created before it was required): cy@example.com",
+            "values are kept for fields the config no longer declares: born (1)",
+        ]
+    );
+    // Shown as what it is: text, under the integer declaration.
+    assert_eq!(env.user_json("ada@example.com")["badge"], "A1");
+    env.cmd(&["update-user", "ada@example.com", "--set", "badge=1"])
+        .assert()
+        .success();
+    env.cmd(&["update-user", "bob@example.com", "--set", "badge=2"])
+        .assert()
+        .success();
+    env.write_config("[fields.badge]\ntype = \"text\"\nunique = false\n");
+    env.cmd(&["update-user", "cy@example.com", "--set", "badge=2"])
+        .assert()
+        .success();
+    env.write_config("[fields.badge]\ntype = \"text\"\nunique = true\n");
+    env.cmd(&["doctor"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "`badge` is declared unique, but 2 users share \"2\": bob@example.com, cy@example.com",
+        ));
+}
