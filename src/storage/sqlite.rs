@@ -428,6 +428,62 @@ fn fetch_user(tx: &Connection, id: i64) -> rusqlite::Result<User> {
     )
 }
 
+/// The `WHERE` clause of a [`UserFilter`] over `users`, and its parameters.
+fn user_where(filter: &UserFilter) -> (String, Vec<Box<dyn rusqlite::ToSql>>) {
+    let mut wheres: Vec<String> = Vec::new();
+    let mut values: Vec<Box<dyn rusqlite::ToSql>> = Vec::new();
+    for (column, value) in [
+        ("is_staff", filter.is_staff),
+        ("is_superuser", filter.is_superuser),
+        ("is_active", filter.is_active),
+    ] {
+        if let Some(v) = value {
+            values.push(Box::new(v));
+            wheres.push(format!("{column} = ?{}", values.len()));
+        }
+    }
+    match filter.verified {
+        Some(true) => wheres.push("email_verified_at IS NOT NULL".into()),
+        Some(false) => wheres.push("email_verified_at IS NULL".into()),
+        None => {}
+    }
+    if let Some(search) = filter.search.as_deref().filter(|s| !s.is_empty()) {
+        let escaped = search
+            .to_lowercase()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        values.push(Box::new(format!("%{escaped}%")));
+        let n = values.len();
+        wheres.push(format!(
+            "(email_key LIKE ?{n} ESCAPE '\\' OR lower(first_name) LIKE ?{n} ESCAPE '\\' \
+             OR lower(last_name) LIKE ?{n} ESCAPE '\\')"
+        ));
+    }
+    for (name, value) in &filter.fields {
+        values.push(Box::new(name.clone()));
+        let n = values.len();
+        match value {
+            Some(value) => {
+                values.push(Box::new(value.clone()));
+                wheres.push(format!(
+                    "id IN (SELECT user_id FROM user_field_values WHERE name = ?{n} AND value = ?{})",
+                    n + 1
+                ));
+            }
+            None => wheres.push(format!(
+                "id NOT IN (SELECT user_id FROM user_field_values WHERE name = ?{n})"
+            )),
+        }
+    }
+    let where_sql = if wheres.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", wheres.join(" AND "))
+    };
+    (where_sql, values)
+}
+
 impl UserStore for SqliteStore {
     fn insert_user(&mut self, user: &UserRecord, audit: &[AuditEntry]) -> Result<User> {
         let path = self.path.clone();
@@ -591,57 +647,7 @@ impl UserStore for SqliteStore {
     }
 
     fn list_users(&self, filter: &UserFilter) -> Result<Vec<User>> {
-        let mut wheres: Vec<String> = Vec::new();
-        let mut values: Vec<Box<dyn rusqlite::ToSql>> = Vec::new();
-        for (column, value) in [
-            ("is_staff", filter.is_staff),
-            ("is_superuser", filter.is_superuser),
-            ("is_active", filter.is_active),
-        ] {
-            if let Some(v) = value {
-                values.push(Box::new(v));
-                wheres.push(format!("{column} = ?{}", values.len()));
-            }
-        }
-        match filter.verified {
-            Some(true) => wheres.push("email_verified_at IS NOT NULL".into()),
-            Some(false) => wheres.push("email_verified_at IS NULL".into()),
-            None => {}
-        }
-        if let Some(search) = filter.search.as_deref().filter(|s| !s.is_empty()) {
-            let escaped = search
-                .to_lowercase()
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_");
-            values.push(Box::new(format!("%{escaped}%")));
-            let n = values.len();
-            wheres.push(format!(
-                "(email_key LIKE ?{n} ESCAPE '\\' OR lower(first_name) LIKE ?{n} ESCAPE '\\' \
-                 OR lower(last_name) LIKE ?{n} ESCAPE '\\')"
-            ));
-        }
-        for (name, value) in &filter.fields {
-            values.push(Box::new(name.clone()));
-            let n = values.len();
-            match value {
-                Some(value) => {
-                    values.push(Box::new(value.clone()));
-                    wheres.push(format!(
-                        "id IN (SELECT user_id FROM user_field_values WHERE name = ?{n} AND value = ?{})",
-                        n + 1
-                    ));
-                }
-                None => wheres.push(format!(
-                    "id NOT IN (SELECT user_id FROM user_field_values WHERE name = ?{n})"
-                )),
-            }
-        }
-        let where_sql = if wheres.is_empty() {
-            String::new()
-        } else {
-            format!("WHERE {}", wheres.join(" AND "))
-        };
+        let (where_sql, values) = user_where(filter);
         let limit = filter
             .limit
             .map_or(-1, |l| i64::try_from(l).unwrap_or(i64::MAX));
@@ -720,6 +726,43 @@ impl UserStore for SqliteStore {
             insert_audit(tx, user_id, email, audit)
                 .map_err(|source| Error::Database { path, source })
         })
+    }
+}
+
+#[cfg(test)]
+mod field_query_tests {
+    use super::*;
+
+    /// `--where NAME=VALUE` must stay an index lookup as users grow.
+    #[test]
+    fn a_field_condition_is_an_index_lookup_not_a_scan() {
+        let dir = tempfile::tempdir().unwrap();
+        let store =
+            SqliteStore::open(&dir.path().join("db.sqlite3"), Duration::from_secs(5)).unwrap();
+        let filter = UserFilter {
+            fields: vec![("team".into(), Some("Ops".into()))],
+            ..UserFilter::default()
+        };
+        let (where_sql, values) = user_where(&filter);
+        let bound: Vec<&dyn rusqlite::ToSql> = values.iter().map(|v| v.as_ref()).collect();
+        let mut stmt = store
+            .conn
+            .prepare(&format!(
+                "EXPLAIN QUERY PLAN SELECT id FROM users {where_sql}"
+            ))
+            .unwrap();
+        let plan: Vec<String> = stmt
+            .query_map(bound.as_slice(), |r| r.get::<_, String>(3))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        let plan = plan.join("\n");
+        assert!(
+            plan.contains("USING COVERING INDEX user_field_values_lookup"),
+            "{plan}"
+        );
+        assert!(plan.contains("USING INTEGER PRIMARY KEY"), "{plan}");
+        assert!(!plan.contains("SCAN users"), "{plan}");
     }
 }
 
