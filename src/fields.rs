@@ -678,6 +678,23 @@ mod tests {
         assert_eq!(defaults, ["3", "true", "2026-01-31", "Sales"]);
     }
 
+    proptest::proptest! {
+        /// Any input either fails with a reason or gives a value whose canonical
+        /// form parses back to itself: what is stored is what is compared.
+        #[test]
+        fn parsing_never_panics_and_canonical_forms_are_fixed_points(text in "\\PC{0,30}|[-+ 0-9]{1,25}|[0-9]{4}-[0-9]{2}-[0-9]{2}") {
+            let table: toml::Table = "[t]\ntype = \"text\"\n[i]\ntype = \"integer\"\n[b]\ntype = \"boolean\"\n\
+                [d]\ntype = \"date\"\n[c]\ntype = \"choice\"\nchoices = [\"Ops\", \"R&D\"]\n".parse().unwrap();
+            for spec in FieldSet::from_toml(&table).unwrap().iter() {
+                if let Ok(value) = spec.parse(&text) {
+                    let canonical = value.canonical();
+                    proptest::prop_assert_eq!(spec.parse(&canonical), Ok(value));
+                    proptest::prop_assert!(spec.accepts_stored(&canonical));
+                }
+            }
+        }
+    }
+
     #[test]
     fn a_value_stored_under_another_type_reads_back_as_text() {
         let int = spec("[code]\ntype = \"integer\"");

@@ -715,3 +715,29 @@ fn doctor_reports_values_that_no_longer_fit_their_declaration() {
             "`badge` is declared unique, but 2 users share \"2\": bob@example.com, cy@example.com",
         ));
 }
+
+#[test]
+fn register_demands_required_fields_like_createuser() {
+    let env = env_with(FIELDS);
+    env.cmd(&["register", "ada@example.com", "--no-password"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("field `department` is required"));
+    assert_eq!(env.query_one("SELECT count(*) FROM users"), "0");
+    let out = env
+        .cmd(&[
+            "--json",
+            "register",
+            "ada@example.com",
+            "--no-password",
+            "--set",
+            "department=Ops",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_text(&out));
+    let registered = stdout_json(&out);
+    assert_eq!(registered["created"], true);
+    assert_eq!(registered["user"]["department"], "Ops");
+    assert_eq!(registered["user"]["vip"], false);
+}
