@@ -40,6 +40,8 @@ pub const RESERVED_NAMES: &[&str] = &[
     "has_usable_password",
     "active_tokens",
     "created",
+    "revoked_tokens",
+    "token",
     "username",
     "groups",
     "user_permissions",

@@ -86,6 +86,10 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
         };
         ask_required_fields(prompter.as_mut(), manager.fields(), &mut fields, &taken)?;
     }
+    if existing.is_none() {
+        // A missing required field is reported before a password is asked for.
+        manager.check_new_user_fields(&fields)?;
+    }
 
     let superuser_env = (!interactive).then_some("USERDB_SUPERUSER_PASSWORD");
     let password = match new_password_from_args(&args.password, superuser_env)? {

@@ -741,3 +741,12 @@ fn register_demands_required_fields_like_createuser() {
     assert_eq!(registered["user"]["department"], "Ops");
     assert_eq!(registered["user"]["vip"], false);
 }
+
+#[test]
+fn createsuperuser_without_a_terminal_names_a_missing_field_before_the_password() {
+    let env = env_with(FIELDS);
+    env.cmd(&["createsuperuser", "--email", "root@example.com"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("field `department` is required"));
+}
