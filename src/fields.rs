@@ -20,24 +20,14 @@ pub const DEFAULT_MAX_LENGTH: usize = 255;
 /// The largest `max_length` a text field may declare.
 pub const MAX_MAX_LENGTH: usize = 10_000;
 
-/// Names a custom field cannot take: the built-in fields, the other keys of a user
-/// in `--json` output and in import files, and Django's own `AbstractUser` fields.
+/// Names a custom field cannot take besides the built-in fields
+/// ([`crate::user::FIELD_NAMES`]): the other keys of a user in `--json` output and
+/// in import files, and Django's own `AbstractUser` fields.
 pub const RESERVED_NAMES: &[&str] = &[
-    "id",
     "pk",
-    "email",
     "email_key",
     "password",
     "password_hash",
-    "first_name",
-    "last_name",
-    "is_active",
-    "is_staff",
-    "is_superuser",
-    "date_joined",
-    "last_login",
-    "email_verified_at",
-    "has_usable_password",
     "active_tokens",
     "created",
     "revoked_tokens",
@@ -332,7 +322,7 @@ impl FieldSet {
 /// column, a SQLite index name and an environment variable suffix) that does not
 /// clash with a built-in field.
 pub fn check_name(name: &str) -> Result<(), String> {
-    if RESERVED_NAMES.contains(&name) {
+    if crate::user::FIELD_NAMES.contains(&name) || RESERVED_NAMES.contains(&name) {
         return Err(format!(
             "`{name}` clashes with the built-in field of that name; choose another name"
         ));

@@ -8,6 +8,22 @@ use serde::Serialize;
 
 use crate::clock::serde_timestamp;
 
+/// The built-in fields of a user as `--json` output and `list-users --csv` name
+/// them, in order.
+pub const FIELD_NAMES: [&str; 11] = [
+    "id",
+    "email",
+    "first_name",
+    "last_name",
+    "is_active",
+    "is_staff",
+    "is_superuser",
+    "date_joined",
+    "last_login",
+    "email_verified_at",
+    "has_usable_password",
+];
+
 /// A stored user. The password hash is kept out of `Debug` and of every serialised
 /// form: output never carries it.
 #[derive(Debug, Clone, Serialize, PartialEq)]

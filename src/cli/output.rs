@@ -221,7 +221,7 @@ pub fn tokens_table(tokens: &[TokenInfo], now: Timestamp) -> String {
 pub fn users_csv(users: &[User], fields: &FieldSet) -> Result<String, CliError> {
     let csv_err = |e: csv::Error| CliError::Output(std::io::Error::other(e));
     let mut writer = csv::Writer::from_writer(Vec::new());
-    let mut header: Vec<&str> = CSV_HEADER.to_vec();
+    let mut header: Vec<&str> = userdb::user::FIELD_NAMES.to_vec();
     header.extend(fields.names());
     writer.write_record(&header).map_err(csv_err)?;
     let time = |t: Option<Timestamp>| t.map(userdb::clock::format_timestamp).unwrap_or_default();
@@ -252,21 +252,6 @@ pub fn users_csv(users: &[User], fields: &FieldSet) -> Result<String, CliError> 
         .map_err(|e| CliError::Output(std::io::Error::other(e.to_string())))?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
-
-/// The built-in columns of `list-users --csv`, in [`User`]'s order.
-const CSV_HEADER: [&str; 11] = [
-    "id",
-    "email",
-    "first_name",
-    "last_name",
-    "is_active",
-    "is_staff",
-    "is_superuser",
-    "date_joined",
-    "last_login",
-    "email_verified_at",
-    "has_usable_password",
-];
 
 /// A user in `--json` output of a command that may create it.
 #[derive(Serialize)]
