@@ -276,6 +276,12 @@ impl FieldSet {
 
     /// The declared field called `name`, or an error that lists the declared ones.
     pub fn lookup(&self, name: &str) -> crate::Result<&FieldSpec> {
+        if crate::user::FIELD_NAMES.contains(&name) {
+            return Err(crate::Error::invalid(
+                format!("field `{name}`"),
+                "it is a built-in field, not a custom one: it has an option of its own",
+            ));
+        }
         self.get(name).ok_or_else(|| crate::Error::UnknownField {
             name: shorten(name),
             declared: self.names().join(", "),

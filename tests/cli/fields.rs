@@ -492,6 +492,12 @@ fn list_users_filters_with_where_on_typed_values() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("expected a whole number"));
+    env.cmd(&["list-users", "--where", "is_staff=true"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "invalid field `is_staff`: it is a built-in field, not a custom one",
+        ));
     env.cmd(&["list-users", "--where", "team=x"])
         .assert()
         .code(2)
