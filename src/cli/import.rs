@@ -22,7 +22,8 @@ use super::output::{print_json, status};
     after_help = "Columns (CSV header / JSON Lines keys): email (required), first_name, \
     last_name, is_active, is_staff, is_superuser, date_joined, last_login, email_verified_at, \
     password (plain text, hashed on import) or password_hash (an encoded hash, kept as it is). \
-    A row with neither gets an unusable password."
+    A row with neither gets an unusable password. Fields declared as [fields.NAME] in the \
+    config are columns too (keys of `fields` in a Django fixture)."
 )]
 pub struct Args {
     /// The file to import, or - for standard input
