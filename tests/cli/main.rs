@@ -9,6 +9,7 @@ mod createsuperuser;
 mod createuser;
 mod doctor;
 mod errors;
+mod fields_io;
 mod flows;
 mod migrate;
 mod otp;
