@@ -320,6 +320,22 @@ fn a_unique_value_another_user_holds_fails_the_import_and_writes_nothing() {
         .code(4)
         .stderr(predicate::str::contains(expected));
     assert_eq!(users(&env), 2);
+    // A row skipped as a conflict writes nothing, so holds nothing; updated, it clashes.
+    let csv = "email,department,employee_no\nbob@example.com,Ops,17\n";
+    let path = write(&env, "bob.csv", csv);
+    env.cmd(&["import", &path, "--on-conflict", "skip"])
+        .assert()
+        .success();
+    env.cmd(&["import", &path, "--on-conflict", "update"])
+        .assert()
+        .code(4)
+        .stderr(predicate::str::contains(
+            "line 2: employee_no = 17 (ada@example.com has it)",
+        ));
+    assert_eq!(
+        stored(&env, "bob@example.com"),
+        ["department=Sales", "vip=false"]
+    );
     // A user's own value is no clash when the row updates that user.
     let csv = "email,department,employee_no\nada@example.com,Sales,17\n";
     let path = write(&env, "own.csv", csv);
