@@ -17,6 +17,7 @@
 //!    write alone, not for minutes of hashing. If the input changed between the
 //!    passes, nothing is written.
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::File;
 use std::hash::Hasher as _;
@@ -584,14 +585,14 @@ fn check(
                         continue;
                     }
                     let canonical = value.canonical();
-                    match unique_values.get(&value_digest(&spec.name, &canonical)) {
-                        Some((first, _)) => reasons.push(format!(
-                            "{}: {canonical} is also on line {first} (the field is unique)",
-                            spec.name
+                    match unique_values.entry(value_digest(&spec.name, &canonical)) {
+                        Entry::Occupied(first) => reasons.push(format!(
+                            "{}: {canonical} is also on line {} (the field is unique)",
+                            spec.name,
+                            first.get().0
                         )),
-                        None => {
-                            unique_values
-                                .insert(value_digest(&spec.name, &canonical), (line, digest));
+                        Entry::Vacant(slot) => {
+                            slot.insert((line, digest));
                         }
                     }
                 }
