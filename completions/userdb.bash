@@ -301,7 +301,7 @@ _userdb() {
             return 0
             ;;
         userdb__subcmd__createsuperuser)
-            opts="-h -V --email --first-name --last-name --password-stdin --password-file --password-env --generate-password --skip-validation --if-not-exists --update --db --config --json --no-input --help --version"
+            opts="-h -V --email --first-name --last-name --set --password-stdin --password-file --password-env --generate-password --skip-validation --if-not-exists --update --db --config --json --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -316,6 +316,10 @@ _userdb() {
                     return 0
                     ;;
                 --last-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --set)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -343,7 +347,7 @@ _userdb() {
             return 0
             ;;
         userdb__subcmd__createuser)
-            opts="-h -V --first-name --last-name --staff --inactive --password-stdin --password-file --password-env --generate-password --skip-validation --no-password --if-not-exists --db --config --json --no-input --help --version"
+            opts="-h -V --first-name --last-name --staff --inactive --set --password-stdin --password-file --password-env --generate-password --skip-validation --no-password --if-not-exists --db --config --json --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -354,6 +358,10 @@ _userdb() {
                     return 0
                     ;;
                 --last-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --set)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -899,7 +907,7 @@ _userdb() {
             return 0
             ;;
         userdb__subcmd__list__subcmd__users)
-            opts="-h -V --staff --superuser --active --inactive --verified --search --limit --offset --csv --db --config --json --no-input --help --version"
+            opts="-h -V --staff --superuser --active --inactive --verified --search --limit --offset --where --csv --db --config --json --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -914,6 +922,10 @@ _userdb() {
                     return 0
                     ;;
                 --offset)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --where)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -993,7 +1005,7 @@ _userdb() {
             return 0
             ;;
         userdb__subcmd__register)
-            opts="-h -V --first-name --last-name --password-stdin --password-file --password-env --generate-password --skip-validation --no-password --db --config --json --no-input --help --version"
+            opts="-h -V --first-name --last-name --set --password-stdin --password-file --password-env --generate-password --skip-validation --no-password --db --config --json --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1004,6 +1016,10 @@ _userdb() {
                     return 0
                     ;;
                 --last-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --set)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1127,7 +1143,7 @@ _userdb() {
             return 0
             ;;
         userdb__subcmd__update__subcmd__user)
-            opts="-h -V --email --first-name --last-name --active --staff --superuser --force --db --config --json --no-input --help --version"
+            opts="-h -V --email --first-name --last-name --active --staff --superuser --set --force --db --config --json --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1155,6 +1171,10 @@ _userdb() {
                     ;;
                 --superuser)
                     COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --set)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --db)

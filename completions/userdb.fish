@@ -63,6 +63,7 @@ complete -c userdb -n "__fish_userdb_using_subcommand migrate" -s h -l help -d '
 complete -c userdb -n "__fish_userdb_using_subcommand migrate" -s V -l version -d 'Print version'
 complete -c userdb -n "__fish_userdb_using_subcommand register" -l first-name -d 'The user\'s first name' -r
 complete -c userdb -n "__fish_userdb_using_subcommand register" -l last-name -d 'The user\'s last name' -r
+complete -c userdb -n "__fish_userdb_using_subcommand register" -l set -d 'Set a custom field declared in the config as [fields.NAME] (repeatable; NAME= leaves it empty)' -r
 complete -c userdb -n "__fish_userdb_using_subcommand register" -l password-file -d 'Read the password from the first line of a file' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand register" -l password-env -d 'Read the password from the environment variable NAME' -r
 complete -c userdb -n "__fish_userdb_using_subcommand register" -l db -d 'The SQLite database file [default: the platform data dir\'s userdb.sqlite3]' -r -F
@@ -77,6 +78,7 @@ complete -c userdb -n "__fish_userdb_using_subcommand register" -s h -l help -d 
 complete -c userdb -n "__fish_userdb_using_subcommand register" -s V -l version -d 'Print version'
 complete -c userdb -n "__fish_userdb_using_subcommand createuser" -l first-name -d 'The user\'s first name' -r
 complete -c userdb -n "__fish_userdb_using_subcommand createuser" -l last-name -d 'The user\'s last name' -r
+complete -c userdb -n "__fish_userdb_using_subcommand createuser" -l set -d 'Set a custom field declared in the config as [fields.NAME] (repeatable; NAME= leaves it empty)' -r
 complete -c userdb -n "__fish_userdb_using_subcommand createuser" -l password-file -d 'Read the password from the first line of a file' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand createuser" -l password-env -d 'Read the password from the environment variable NAME' -r
 complete -c userdb -n "__fish_userdb_using_subcommand createuser" -l db -d 'The SQLite database file [default: the platform data dir\'s userdb.sqlite3]' -r -F
@@ -95,6 +97,7 @@ complete -c userdb -n "__fish_userdb_using_subcommand createuser" -s V -l versio
 complete -c userdb -n "__fish_userdb_using_subcommand createsuperuser" -l email -d 'The email address [env: USERDB_SUPERUSER_EMAIL when not prompting]' -r
 complete -c userdb -n "__fish_userdb_using_subcommand createsuperuser" -l first-name -d 'The user\'s first name' -r
 complete -c userdb -n "__fish_userdb_using_subcommand createsuperuser" -l last-name -d 'The user\'s last name' -r
+complete -c userdb -n "__fish_userdb_using_subcommand createsuperuser" -l set -d 'Set a custom field declared in the config as [fields.NAME] (repeatable; NAME= leaves it empty)' -r
 complete -c userdb -n "__fish_userdb_using_subcommand createsuperuser" -l password-file -d 'Read the password from the first line of a file' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand createsuperuser" -l password-env -d 'Read the password from the environment variable NAME' -r
 complete -c userdb -n "__fish_userdb_using_subcommand createsuperuser" -l db -d 'The SQLite database file [default: the platform data dir\'s userdb.sqlite3]' -r -F
@@ -135,6 +138,7 @@ complete -c userdb -n "__fish_userdb_using_subcommand authenticate" -s V -l vers
 complete -c userdb -n "__fish_userdb_using_subcommand list-users" -l search -d 'Only users whose email or name contains TEXT (any case)' -r
 complete -c userdb -n "__fish_userdb_using_subcommand list-users" -l limit -d 'At most N users' -r
 complete -c userdb -n "__fish_userdb_using_subcommand list-users" -l offset -d 'Skip the first N users' -r
+complete -c userdb -n "__fish_userdb_using_subcommand list-users" -l where -d 'Only users whose custom field NAME holds VALUE (NAME= for none; repeatable)' -r
 complete -c userdb -n "__fish_userdb_using_subcommand list-users" -l db -d 'The SQLite database file [default: the platform data dir\'s userdb.sqlite3]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand list-users" -l config -d 'The TOML config file [default: the platform config dir\'s config.toml]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand list-users" -l staff -d 'Only staff users'
@@ -162,6 +166,7 @@ complete -c userdb -n "__fish_userdb_using_subcommand update-user" -l staff -d '
 false\t''"
 complete -c userdb -n "__fish_userdb_using_subcommand update-user" -l superuser -d 'Grant or remove superuser status' -r -f -a "true\t''
 false\t''"
+complete -c userdb -n "__fish_userdb_using_subcommand update-user" -l set -d 'Set a custom field declared in the config as [fields.NAME] (repeatable; NAME= leaves it empty)' -r
 complete -c userdb -n "__fish_userdb_using_subcommand update-user" -l db -d 'The SQLite database file [default: the platform data dir\'s userdb.sqlite3]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand update-user" -l config -d 'The TOML config file [default: the platform config dir\'s config.toml]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand update-user" -l force -d 'Allow deactivating or demoting the last active superuser'
