@@ -319,6 +319,13 @@ fn a_unique_value_another_user_holds_fails_the_import_and_writes_nothing() {
         .assert()
         .code(4)
         .stderr(predicate::str::contains(expected));
+    let out = env.cmd(&["--json", "import", &path]).assert().code(4);
+    let summary = stdout_json(out.get_output());
+    assert_eq!(summary["failed"], 1);
+    assert_eq!(
+        summary["taken"],
+        json!(["line 3: employee_no = 17 (ada@example.com has it)"])
+    );
     assert_eq!(users(&env), 2);
     // A row skipped as a conflict writes nothing, so holds nothing; updated, it clashes.
     let csv = "email,department,employee_no\nbob@example.com,Ops,17\n";
