@@ -416,3 +416,37 @@ fn a_django_fixture_gives_custom_fields_and_ignores_undeclared_ones() {
         ]
     );
 }
+
+#[test]
+fn fields_travel_with_rows_whose_passwords_are_hashed_first() {
+    // Plain passwords send the rows through the hashing spool before the write.
+    let env = env_with(FIELDS);
+    let csv = "email,password,department,employee_no,nickname\n\
+               a@example.com,correct horse battery staple,Ops,1,Al\n\
+               b@example.com,,Sales,,\n";
+    let path = write(&env, "users.csv", csv);
+    env.cmd(&["import", &path]).assert().success();
+    assert_eq!(
+        stored(&env, "a@example.com"),
+        [
+            "department=Ops",
+            "employee_no=1",
+            "nickname=Al",
+            "vip=false"
+        ]
+    );
+    assert_eq!(
+        stored(&env, "b@example.com"),
+        ["department=Sales", "vip=false"]
+    );
+    // An update through the spool removes an emptied value and keeps the rest.
+    let csv = "email,password,nickname\na@example.com,another long passphrase,\n";
+    let path = write(&env, "update.csv", csv);
+    env.cmd(&["import", &path, "--on-conflict", "update"])
+        .assert()
+        .success();
+    assert_eq!(
+        stored(&env, "a@example.com"),
+        ["department=Ops", "employee_no=1", "vip=false"]
+    );
+}
