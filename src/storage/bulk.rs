@@ -3,13 +3,11 @@
 
 use rusqlite::{OptionalExtension, params};
 
-use super::fields::{DELETE_VALUE, UPSERT_VALUE, sync_index, written};
+use super::fields::write_fields;
 use super::{SqliteStore, USER_COLUMNS, is_unique_violation, user_from_row};
 use crate::clock::format_timestamp;
 use crate::error::{Error, Result};
-use crate::storage::{
-    BulkAudit, BulkCounts, BulkPassword, BulkStore, BulkUser, FieldWrite, OnConflict,
-};
+use crate::storage::{BulkAudit, BulkCounts, BulkPassword, BulkStore, BulkUser, OnConflict};
 use crate::user::User;
 
 const INSERT: &str = "INSERT INTO users (email, email_key, password, first_name, last_name, \
@@ -106,26 +104,6 @@ impl BulkStore for SqliteStore {
                     .execute(params![now, event, id, email, audit.detail, audit.actor])
                     .map(drop)
             };
-            // Custom field values, as `write_fields` writes them, with the
-            // statements prepared once and each field's unique index made to agree
-            // with the config once.
-            let mut upsert = tx.prepare(UPSERT_VALUE).map_err(db_err)?;
-            let mut remove = tx.prepare(DELETE_VALUE).map_err(db_err)?;
-            let mut synced: Vec<String> = Vec::new();
-            let mut write_fields = |id: i64, writes: &[FieldWrite]| -> Result<()> {
-                for write in writes {
-                    if !synced.contains(&write.name) {
-                        sync_index(tx, write, &db_err)?;
-                        synced.push(write.name.clone());
-                    }
-                    let outcome = match &write.value {
-                        Some(value) => upsert.execute(params![id, write.name, value]),
-                        None => remove.execute(params![id, write.name]),
-                    };
-                    written(outcome, write, &db_err)?;
-                }
-                Ok(())
-            };
             let active_superusers = |tx: &rusqlite::Transaction| -> rusqlite::Result<i64> {
                 tx.query_row(
                     "SELECT count(*) FROM users WHERE is_superuser = 1 AND is_active = 1",
@@ -172,7 +150,8 @@ impl BulkStore for SqliteStore {
                         if row.is_superuser == Some(false) || row.is_active == Some(false) {
                             last_demoted = Some(row.email.clone());
                         }
-                        write_fields(id, &row.fields)?;
+                        // Custom field values: the same rules as every other write.
+                        write_fields(tx, id, &row.fields, &db_err)?;
                         record(audit.updated_event, id, &row.email).map_err(db_err)?;
                         counts.updated += 1;
                         continue;
@@ -203,7 +182,7 @@ impl BulkStore for SqliteStore {
                     Ok(0) => counts.skipped += 1,
                     Ok(_) => {
                         let id = tx.last_insert_rowid();
-                        write_fields(id, &row.fields)?;
+                        write_fields(tx, id, &row.fields, &db_err)?;
                         record(audit.created_event, id, &row.email).map_err(db_err)?;
                         counts.created += 1;
                     }

@@ -29,48 +29,6 @@ fn sync_unique_index(tx: &Transaction, name: &str, unique: bool) -> Result<(), r
     tx.execute_batch(&sql)
 }
 
-/// Sets a user's value of a field. An upsert on the primary key only: `INSERT OR
-/// REPLACE` would settle a clash on the unique index by deleting the other user's
-/// value.
-pub(crate) const UPSERT_VALUE: &str = "INSERT INTO user_field_values (user_id, name, value) VALUES (?1, ?2, ?3) \
-     ON CONFLICT (user_id, name) DO UPDATE SET value = excluded.value";
-
-/// Removes a user's value of a field.
-pub(crate) const DELETE_VALUE: &str =
-    "DELETE FROM user_field_values WHERE user_id = ?1 AND name = ?2";
-
-/// [`sync_unique_index`] with its errors: stored values that are not unique are
-/// [`Error::FieldNotUnique`].
-pub(crate) fn sync_index(
-    tx: &Transaction,
-    write: &FieldWrite,
-    db_err: &dyn Fn(rusqlite::Error) -> Error,
-) -> Result<()> {
-    sync_unique_index(tx, &write.name, write.unique).map_err(|e| {
-        if super::is_unique_violation(&e) {
-            Error::FieldNotUnique(write.name.clone())
-        } else {
-            db_err(e)
-        }
-    })
-}
-
-/// The outcome of [`UPSERT_VALUE`] or [`DELETE_VALUE`]: a clash on the unique
-/// index is [`Error::FieldValueTaken`].
-pub(crate) fn written(
-    outcome: rusqlite::Result<usize>,
-    write: &FieldWrite,
-    db_err: &dyn Fn(rusqlite::Error) -> Error,
-) -> Result<()> {
-    match outcome {
-        Err(e) if super::is_unique_violation(&e) => Err(Error::FieldValueTaken {
-            field: write.name.clone(),
-            value: write.value.clone().unwrap_or_default(),
-        }),
-        other => other.map(drop).map_err(db_err),
-    }
-}
-
 /// Writes (or, for `None`, removes) a user's field values, in the caller's
 /// transaction. A value another user has on a unique field is
 /// [`Error::FieldValueTaken`].
@@ -81,16 +39,35 @@ pub(crate) fn write_fields(
     db_err: &dyn Fn(rusqlite::Error) -> Error,
 ) -> Result<()> {
     for write in writes {
-        sync_index(tx, write, db_err)?;
-        let outcome = match &write.value {
+        sync_unique_index(tx, &write.name, write.unique).map_err(|e| {
+            if super::is_unique_violation(&e) {
+                Error::FieldNotUnique(write.name.clone())
+            } else {
+                db_err(e)
+            }
+        })?;
+        let written = match &write.value {
+            // An upsert on the primary key only: `INSERT OR REPLACE` would settle a
+            // clash on the unique index by deleting the other user's value.
             Some(value) => tx
-                .prepare_cached(UPSERT_VALUE)
+                .prepare_cached(
+                    "INSERT INTO user_field_values (user_id, name, value) VALUES (?1, ?2, ?3) \
+                     ON CONFLICT (user_id, name) DO UPDATE SET value = excluded.value",
+                )
                 .and_then(|mut s| s.execute(params![user_id, write.name, value])),
             None => tx
-                .prepare_cached(DELETE_VALUE)
+                .prepare_cached("DELETE FROM user_field_values WHERE user_id = ?1 AND name = ?2")
                 .and_then(|mut s| s.execute(params![user_id, write.name])),
         };
-        written(outcome, write, db_err)?;
+        match written {
+            Err(e) if super::is_unique_violation(&e) => {
+                return Err(Error::FieldValueTaken {
+                    field: write.name.clone(),
+                    value: write.value.clone().unwrap_or_default(),
+                });
+            }
+            other => other.map_err(db_err)?,
+        };
     }
     Ok(())
 }
