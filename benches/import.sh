@@ -8,6 +8,7 @@
 #   (2) `import` of 1,000 users with plain passwords at the defaults: wall time
 #   (3) (2) / (1,000 x (1) / cores): how close the import is to the hashing ceiling
 #   (4) `import` of 100,000 users with pre-hashed passwords: users per second
+#   (4b) the same with five custom fields (one of each type, one unique) in the file
 #   (5) peak RSS (/usr/bin/time -v) of (4) against the same import of 10,000
 # Needs hyperfine, jq and GNU time.
 set -euo pipefail
@@ -27,7 +28,26 @@ run() { env -i PATH="$PATH" HOME="$work" USER=bench "$@"; }
 hash=$(head -1 tests/data/django-hash-vectors.jsonl | jq -r .encoded)
 gen_plain() { awk -v n="$1" 'BEGIN { print "email,first_name,password"; for (i = 0; i < n; i++) printf "user%d@example.com,User %d,correct horse battery staple %d\n", i, i, i }'; }
 gen_hashed() { awk -v n="$1" -v h="$hash" 'BEGIN { print "email,first_name,last_name,is_staff,date_joined,password_hash"; for (i = 0; i < n; i++) printf "user%d@example.com,User,%d,false,2025-01-02T03:04:05Z,\"%s\"\n", i, i, h }'; }
+# (4b): the fields of README's example, every one given.
+gen_fields() { awk -v n="$1" -v h="$hash" 'BEGIN { print "email,first_name,last_name,is_staff,date_joined,password_hash,department,employee_no,born,vip,nickname"; for (i = 0; i < n; i++) printf "user%d@example.com,User,%d,false,2025-01-02T03:04:05Z,\"%s\",%s,%d,19%02d-0%d-1%d,%s,Nick %d\n", i, i, h, (i % 2 ? "Sales" : "Ops"), i, i % 100, i % 9 + 1, i % 10, (i % 3 ? "false" : "true"), i }'; }
+cat > "$work/fields.toml" <<'TOML'
+[fields.department]
+type = "choice"
+choices = ["Sales", "Ops"]
+required = true
+[fields.employee_no]
+type = "integer"
+unique = true
+[fields.born]
+type = "date"
+[fields.vip]
+type = "boolean"
+default = false
+[fields.nickname]
+type = "text"
+TOML
 gen_plain 1000 > "$work/plain-1k.csv"
+gen_fields 100000 > "$work/fields-100k.csv"
 gen_hashed 10000 > "$work/hashed-10k.csv"
 gen_hashed 100000 > "$work/hashed-100k.csv"
 cores=$(nproc)
@@ -65,6 +85,13 @@ hyperfine --runs 5 --prepare "rm -f $work/db.sqlite3*" --export-json "$work/hash
     "env -i PATH=$PATH HOME=$work USER=bench $bin --db $work/db.sqlite3 import $work/hashed-100k.csv"
 hashed_s=$(jq '.results[0].mean' "$work/hashed.json")
 awk -v t="$hashed_s" 'BEGIN { printf "%.0f users/s (mean %.3f s)\n", 100000 / t, t }'
+
+echo
+echo "== (4b) the same with five custom fields per user (one unique)"
+hyperfine --runs 5 --prepare "rm -f $work/db.sqlite3*" --export-json "$work/fields.json" \
+    "env -i PATH=$PATH HOME=$work USER=bench USERDB_CONFIG=$work/fields.toml $bin --db $work/db.sqlite3 import $work/fields-100k.csv"
+fields_s=$(jq '.results[0].mean' "$work/fields.json")
+awk -v t="$fields_s" 'BEGIN { printf "%.0f users/s (mean %.3f s)\n", 100000 / t, t }'
 
 echo
 echo "== (5) peak memory: 10,000 vs 100,000 pre-hashed users (goal: flat)"

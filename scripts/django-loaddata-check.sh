@@ -2,9 +2,10 @@
 # Proof that userdb's Django fixtures work both ways with a real Django:
 #   1. users made by userdb -> `userdb export --format django` -> `manage.py loaddata`
 #      into a custom user model (AbstractUser without username, email unique); Django
-#      then checks their passwords (argon2 made by userdb, pbkdf2 imported from Django);
+#      then checks their passwords (argon2 made by userdb, pbkdf2 imported from Django)
+#      and their custom fields (integer, date, boolean, text);
 #   2. a user made by Django -> `manage.py dumpdata` -> `userdb import --format django`
-#      -> `userdb authenticate`.
+#      -> `userdb authenticate`, custom fields included.
 # Needs python3 with venv and network access to PyPI (Django, argon2-cffi, bcrypt).
 #
 #   scripts/django-loaddata-check.sh [path/to/userdb]
@@ -44,6 +45,11 @@ class CustomUser(AbstractUser):
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = []
     objects = CustomUserManager()
+    # The custom fields of userdb's config below (null: userdb writes null when unset).
+    employee_no = models.IntegerField(null=True, blank=True, unique=True)
+    born = models.DateField(null=True, blank=True)
+    vip = models.BooleanField(default=False)
+    nickname = models.CharField(max_length=255, null=True, blank=True)
 PY
 cat >> "$work/proj/proj/settings.py" <<'PY'
 INSTALLED_APPS += ["accounts"]
@@ -60,9 +66,22 @@ manage() { (cd "$work/proj" && "$py" manage.py "$@"); }
 manage makemigrations accounts -v 0
 manage migrate -v 0
 
-export USERDB_DB="$work/userdb.sqlite3" HOME="$work"
+export USERDB_DB="$work/userdb.sqlite3" HOME="$work" USERDB_CONFIG="$work/userdb.toml"
+cat > "$USERDB_CONFIG" <<'TOML'
+[fields.employee_no]
+type = "integer"
+unique = true
+[fields.born]
+type = "date"
+[fields.vip]
+type = "boolean"
+default = false
+[fields.nickname]
+type = "text"
+TOML
 pass="correct horse battery staple"
-printf '%s\n' "$pass" | "$bin" createuser ada@example.com --first-name Ada --staff --password-stdin
+printf '%s\n' "$pass" | "$bin" createuser ada@example.com --first-name Ada --staff --password-stdin \
+    --set employee_no=7 --set born=1815-12-10 --set vip=yes --set nickname=Countess
 printf '%s\n' "$pass" | "$bin" authenticate ada@example.com --password-stdin
 "$bin" createuser NoPass@Example.COM --no-password --inactive
 pbkdf2=$(grep '"pbkdf2_sha256"' tests/data/django-hash-vectors.jsonl | head -1 | "$py" -c 'import json,sys; print(json.load(sys.stdin)["encoded"])')
@@ -80,6 +99,10 @@ assert sorted(users) == ["NoPass@example.com", "ada@example.com", "old@example.c
 ada = users["ada@example.com"]
 assert ada.check_password("correct horse battery staple") and not ada.check_password("wrong")
 assert ada.is_staff and not ada.is_superuser and ada.first_name == "Ada" and ada.last_login is not None
+import datetime
+assert (ada.employee_no, ada.born, ada.vip, ada.nickname) == (7, datetime.date(1815, 12, 10), True, "Countess")
+old = users["old@example.com"]
+assert (old.employee_no, old.born, old.vip, old.nickname) == (None, None, False, None)
 assert authenticate(email="old@example.com", password="correct horse battery staple").is_superuser
 assert not users["NoPass@example.com"].has_usable_password() and not users["NoPass@example.com"].is_active
 print("ok: Django loaded %d users and checked their passwords" % len(users))
@@ -88,11 +111,19 @@ print("ok: Django loaded %d users and checked their passwords" % len(users))
 echo "== 2. userdb import of Django's dumpdata"
 manage shell -c '
 from django.contrib.auth import get_user_model
-get_user_model().objects.create_user("django@example.com", "made by django 1", first_name="Dj")
+import datetime
+get_user_model().objects.create_user("django@example.com", "made by django 1", first_name="Dj",
+    employee_no=42, born=datetime.date(2000, 1, 31), vip=True, nickname="Dj")
 '
 manage dumpdata accounts.customuser --indent 2 > "$work/dump.json"
 rm -f "$work"/userdb.sqlite3*
 "$bin" import "$work/dump.json" --format django
 printf '%s\n' "made by django 1" | "$bin" authenticate django@example.com --password-stdin
 printf '%s\n' "$pass" | "$bin" authenticate ada@example.com --password-stdin
-echo "ok: userdb imported Django's fixture and its users authenticate"
+"$bin" export --format jsonl | "$py" -c '
+import json, sys
+row = next(r for r in map(json.loads, sys.stdin) if r["email"] == "django@example.com")
+got = [row[k] for k in ("employee_no", "born", "vip", "nickname")]
+assert got == [42, "2000-01-31", True, "Dj"], got
+'
+echo "ok: userdb imported Django's fixture, custom fields included, and its users authenticate"

@@ -157,6 +157,11 @@ pub enum Error {
     #[error("{total} user(s) of the import already exist, nothing was imported: {}{}", .emails.iter().take(10).cloned().collect::<Vec<_>>().join(", "), if *.total > 10 { format!(" and {} more", .total - 10) } else { String::new() })]
     ImportConflicts { emails: Vec<String>, total: u64 },
 
+    /// Values of unique custom fields in an import that other stored users hold
+    /// (the first ones, as `line N: FIELD = VALUE (EMAIL has it)`, of `total`).
+    #[error("{total} value(s) of unique fields in the import belong to other users, nothing was imported: {}{}", .clashes.iter().take(10).cloned().collect::<Vec<_>>().join("; "), if *.total > 10 { format!(" and {} more", .total - 10) } else { String::new() })]
+    ImportValuesTaken { clashes: Vec<String>, total: u64 },
+
     #[error("{context}: {source}")]
     Io {
         context: String,
@@ -179,6 +184,7 @@ impl Error {
             Error::UserExists(_)
             | Error::AlreadyRegistered(_)
             | Error::ImportConflicts { .. }
+            | Error::ImportValuesTaken { .. }
             | Error::FieldValueTaken { .. }
             | Error::TokenNameTaken { .. } => ErrorKind::AlreadyExists,
             Error::LastSuperuser(_) => ErrorKind::Refused,

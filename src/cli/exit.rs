@@ -97,6 +97,7 @@ impl CliError {
                 Error::InactiveUser(email) => format!("reactivate with `userdb update-user {email} --active true`"),
                 Error::InvalidRows { .. } => "fix the rows listed and run the import again".into(),
                 Error::ImportConflicts { .. } => "pass --on-conflict skip to leave them as they are, or --on-conflict update to change them".into(),
+                Error::ImportValuesTaken { .. } => "a unique field takes one value per user: change or empty those values in the file (`userdb list-users --where FIELD=VALUE` shows who has one)".into(),
                 Error::LastSuperuser(_) => "create another superuser first, or pass --force".into(),
                 Error::TokenRejected(r) => token_hint(r),
                 Error::TokenNotFound(_) => "see the ids with `userdb list-tokens`".into(),

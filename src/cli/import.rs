@@ -22,7 +22,8 @@ use super::output::{print_json, status};
     after_help = "Columns (CSV header / JSON Lines keys): email (required), first_name, \
     last_name, is_active, is_staff, is_superuser, date_joined, last_login, email_verified_at, \
     password (plain text, hashed on import) or password_hash (an encoded hash, kept as it is). \
-    A row with neither gets an unusable password."
+    A row with neither gets an unusable password. Fields declared as [fields.NAME] in the \
+    config are columns too (keys of `fields` in a Django fixture)."
 )]
 pub struct Args {
     /// The file to import, or - for standard input
@@ -91,6 +92,9 @@ struct JsonSummary<'a> {
     errors: Option<&'a [RowProblem]>,
     #[serde(skip_serializing_if = "Option::is_none")]
     conflicts: Option<&'a [String]>,
+    /// Values of unique custom fields that other users hold.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    taken: Option<&'a [String]>,
 }
 
 pub fn format_of(flag: Option<FormatArg>, path: &std::path::Path) -> Result<Format, CliError> {
@@ -138,19 +142,20 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
     let mut manager = ctx.manager()?;
     let mut bar = Bar::new(!ctx.json && std::io::stderr().is_terminal());
     let outcome = manager.import_users(input, &options, &mut bar);
-    let json = |summary: &ImportSummary, errors, conflicts| {
+    let json = |summary: &ImportSummary, errors, conflicts, taken| {
         print_json(&JsonSummary {
             source: &source,
             format: format.name(),
             summary,
             errors,
             conflicts,
+            taken,
         })
     };
     match outcome {
         Ok(summary) => {
             if ctx.json {
-                json(&summary, None, None)?;
+                json(&summary, None, None, None)?;
             } else {
                 status(false, &summary_line(&source, &summary));
             }
@@ -163,7 +168,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
                 ..ImportSummary::default()
             };
             if ctx.json {
-                json(&summary, Some(&problems), None)?;
+                json(&summary, Some(&problems), None, None)?;
             } else {
                 for problem in &problems {
                     status(false, &format!("{source}: {problem}"));
@@ -184,13 +189,28 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
                     dry_run: args.dry_run,
                     ..ImportSummary::default()
                 };
-                json(&summary, None, Some(&emails))?;
+                json(&summary, None, Some(&emails), None)?;
             } else if total > 10 {
                 for email in &emails {
                     status(false, &format!("{source}: {email} already exists"));
                 }
             }
             Err(Error::ImportConflicts { emails, total }.into())
+        }
+        Err(Error::ImportValuesTaken { clashes, total }) => {
+            if ctx.json {
+                let summary = ImportSummary {
+                    failed: total,
+                    dry_run: args.dry_run,
+                    ..ImportSummary::default()
+                };
+                json(&summary, None, None, Some(&clashes))?;
+            } else if total > 10 {
+                for clash in &clashes {
+                    status(false, &format!("{source}: {clash}"));
+                }
+            }
+            Err(Error::ImportValuesTaken { clashes, total }.into())
         }
         Err(e) => Err(e.into()),
     }

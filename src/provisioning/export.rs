@@ -4,11 +4,13 @@
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
-use serde::Serialize;
+use serde::ser::SerializeMap;
+use serde::{Serialize, Serializer};
 
 use super::formats::{Format, validate_model_label};
 use crate::clock::format_timestamp;
 use crate::error::{Error, Result};
+use crate::fields::{FieldSet, FieldValue};
 use crate::manager::UserManager;
 use crate::storage::{BulkStore, UserStore};
 use crate::user::User;
@@ -34,7 +36,7 @@ impl ExportOptions {
 }
 
 /// The columns export writes: the import columns with `password_hash` and
-/// never `password`.
+/// never `password`, then one per declared custom field.
 pub const EXPORT_COLUMNS: [&str; 10] = [
     "email",
     "first_name",
@@ -60,10 +62,33 @@ struct Row<'a> {
     last_login: Option<String>,
     email_verified_at: Option<String>,
     password_hash: &'a str,
+    #[serde(flatten)]
+    fields: Fields<'a>,
+}
+
+/// A user's values of the declared fields, in declared order: typed JSON
+/// (numbers, booleans, dates as "YYYY-MM-DD", text), `null` when unset. Values
+/// of fields no longer declared are left out.
+struct Fields<'a>(Vec<(&'a str, Option<FieldValue>)>);
+
+impl<'a> Fields<'a> {
+    fn of(fields: &'a FieldSet, user: &User) -> Self {
+        Fields(fields.values(&user.fields))
+    }
+}
+
+impl Serialize for Fields<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for (name, value) in &self.0 {
+            map.serialize_entry(name, value)?;
+        }
+        map.end()
+    }
 }
 
 impl<'a> Row<'a> {
-    fn of(user: &'a User) -> Self {
+    fn of(user: &'a User, fields: &'a FieldSet) -> Self {
         Row {
             email: &user.email,
             first_name: &user.first_name,
@@ -75,7 +100,34 @@ impl<'a> Row<'a> {
             last_login: user.last_login.map(format_timestamp),
             email_verified_at: user.email_verified_at.map(format_timestamp),
             password_hash: user.password_hash(),
+            fields: Fields::of(fields, user),
         }
+    }
+
+    /// The CSV cells, in the order of the header: custom fields as canonical
+    /// text, empty when unset.
+    fn write_csv<W: Write>(&self, writer: &mut csv::Writer<W>) -> csv::Result<()> {
+        let flag = |b: bool| if b { "true" } else { "false" };
+        let time = |t: &Option<String>| t.clone().unwrap_or_default();
+        writer.write_field(self.email)?;
+        writer.write_field(self.first_name)?;
+        writer.write_field(self.last_name)?;
+        writer.write_field(flag(self.is_active))?;
+        writer.write_field(flag(self.is_staff))?;
+        writer.write_field(flag(self.is_superuser))?;
+        writer.write_field(&self.date_joined)?;
+        writer.write_field(time(&self.last_login))?;
+        writer.write_field(time(&self.email_verified_at))?;
+        writer.write_field(self.password_hash)?;
+        for (_, value) in &self.fields.0 {
+            writer.write_field(
+                value
+                    .as_ref()
+                    .map(FieldValue::canonical)
+                    .unwrap_or_default(),
+            )?;
+        }
+        writer.write_record(None::<&[u8]>)
     }
 }
 
@@ -102,6 +154,8 @@ struct FixtureFields<'a> {
     email: &'a str,
     groups: [i64; 0],
     user_permissions: [i64; 0],
+    #[serde(flatten)]
+    custom: Fields<'a>,
 }
 
 fn write_err(e: io::Error) -> Error {
@@ -126,6 +180,7 @@ impl<S: UserStore + BulkStore> UserManager<S> {
             validate_model_label(&options.model)
                 .map_err(|reason| Error::invalid("--model", reason))?;
         }
+        let fields = self.fields();
         let mut out = BufWriter::with_capacity(64 * 1024, out);
         let mut count = 0u64;
         match options.format {
@@ -133,17 +188,20 @@ impl<S: UserStore + BulkStore> UserManager<S> {
                 let mut writer = csv::WriterBuilder::new()
                     .has_headers(false)
                     .from_writer(&mut out);
-                writer.write_record(EXPORT_COLUMNS).map_err(csv_err)?;
+                let header = EXPORT_COLUMNS.iter().copied().chain(fields.names());
+                writer.write_record(header).map_err(csv_err)?;
                 self.store().for_each_user(&mut |user| {
                     count += 1;
-                    writer.serialize(Row::of(user)).map_err(csv_err)
+                    Row::of(user, fields)
+                        .write_csv(&mut writer)
+                        .map_err(csv_err)
                 })?;
                 writer.flush().map_err(write_err)?;
             }
             Format::Jsonl => {
                 self.store().for_each_user(&mut |user| {
                     count += 1;
-                    serde_json::to_writer(&mut out, &Row::of(user)).map_err(json_err)?;
+                    serde_json::to_writer(&mut out, &Row::of(user, fields)).map_err(json_err)?;
                     out.write_all(b"\n").map_err(write_err)
                 })?;
             }
@@ -168,6 +226,7 @@ impl<S: UserStore + BulkStore> UserManager<S> {
                             email: &user.email,
                             groups: [],
                             user_permissions: [],
+                            custom: Fields::of(fields, user),
                         },
                     };
                     serde_json::to_writer(&mut out, &object).map_err(json_err)

@@ -13,6 +13,8 @@ use secrecy::SecretString;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use crate::fields::{FieldSet, FieldValue};
+
 /// The longest record accepted (a line of CSV or JSON Lines, an object of a
 /// fixture). A real one is under 10 KiB: email 254, names 150 characters each,
 /// password 4096.
@@ -140,6 +142,9 @@ pub(crate) struct ParsedRow {
     pub email_verified_at: Option<Timestamp>,
     pub password: Option<SecretString>,
     pub password_hash: Option<String>,
+    /// Custom fields the record gives, by index in the [`FieldSet`]: `None` for
+    /// an empty cell or `null` (given, without a value).
+    pub fields: Vec<(usize, Option<FieldValue>)>,
 }
 
 impl ParsedRow {
@@ -272,6 +277,17 @@ fn shown(text: &str) -> String {
     s
 }
 
+/// The known columns, and the declared custom fields if any, for a message
+/// about an unknown one.
+fn known_columns(fields: &FieldSet) -> String {
+    let mut text = COLUMNS.join(", ");
+    if !fields.is_empty() {
+        text.push_str("; custom fields: ");
+        text.push_str(&fields.names().join(", "));
+    }
+    text
+}
+
 /// One record of an input file.
 pub(crate) struct Record {
     /// The line it starts on (1-based).
@@ -290,15 +306,21 @@ pub(crate) enum ReadError {
 pub(crate) type Records<'a> = Box<dyn Iterator<Item = Result<Record, ReadError>> + Send + 'a>;
 
 /// A reader of `format` over `input`.
-pub(crate) fn records<'a>(format: Format, input: impl Read + Send + 'a) -> Records<'a> {
+/// Columns and keys named after a field of `fields` give its value.
+pub(crate) fn records<'a>(
+    format: Format,
+    input: impl Read + Send + 'a,
+    fields: &'a FieldSet,
+) -> Records<'a> {
     match format {
-        Format::Csv => Box::new(CsvRecords::new(input)),
+        Format::Csv => Box::new(CsvRecords::new(input, fields)),
         Format::Jsonl => Box::new(JsonlRecords {
             input: BufReader::new(input),
             line: 0,
             buf: Vec::new(),
+            fields,
         }),
-        Format::Django => Box::new(DjangoRecords::new(input)),
+        Format::Django => Box::new(DjangoRecords::new(input, fields)),
     }
 }
 
@@ -383,15 +405,24 @@ impl<R: Read> Read for LineLimit<R> {
     }
 }
 
-struct CsvRecords<R> {
-    reader: csv::Reader<LineLimit<R>>,
-    columns: Option<Vec<Column>>,
-    record: csv::ByteRecord,
-    done: bool,
+/// A column of a CSV header: a built-in one or a custom field (its index in the
+/// [`FieldSet`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Slot {
+    Column(Column),
+    Field(usize),
 }
 
-impl<R: Read> CsvRecords<R> {
-    fn new(input: R) -> Self {
+struct CsvRecords<'a, R> {
+    reader: csv::Reader<LineLimit<R>>,
+    columns: Option<Vec<Slot>>,
+    record: csv::ByteRecord,
+    done: bool,
+    fields: &'a FieldSet,
+}
+
+impl<'a, R: Read> CsvRecords<'a, R> {
+    fn new(input: R, fields: &'a FieldSet) -> Self {
         let reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
@@ -401,6 +432,7 @@ impl<R: Read> CsvRecords<R> {
             columns: None,
             record: csv::ByteRecord::new(),
             done: false,
+            fields,
         }
     }
 
@@ -431,7 +463,7 @@ impl<R: Read> CsvRecords<R> {
         }
     }
 
-    fn header(&mut self) -> Result<Vec<Column>, ReadError> {
+    fn header(&mut self) -> Result<Vec<Slot>, ReadError> {
         let broken = |reason: String| ReadError::Broken { line: 1, reason };
         if !self.read()? {
             return Err(broken(
@@ -451,13 +483,21 @@ impl<R: Read> CsvRecords<R> {
                     broken("the header is not valid UTF-8; save the file as UTF-8".into())
                 })?
                 .trim();
-            let column = Column::from_name(name).ok_or_else(|| {
-                broken(format!(
-                    "unknown column {:?} in the header (columns: {})",
-                    shown(name),
-                    COLUMNS.join(", ")
-                ))
-            })?;
+            let column = Column::from_name(name)
+                .map(Slot::Column)
+                .or_else(|| {
+                    self.fields
+                        .iter()
+                        .position(|f| f.name == name)
+                        .map(Slot::Field)
+                })
+                .ok_or_else(|| {
+                    broken(format!(
+                        "unknown column {:?} in the header (columns: {})",
+                        shown(name),
+                        known_columns(self.fields)
+                    ))
+                })?;
             if columns.contains(&column) {
                 return Err(broken(format!(
                     "column {name:?} appears twice in the header"
@@ -465,7 +505,7 @@ impl<R: Read> CsvRecords<R> {
             }
             columns.push(column);
         }
-        if !columns.contains(&Column::Email) {
+        if !columns.contains(&Slot::Column(Column::Email)) {
             return Err(broken(
                 "the header has no email column (the one required column)".into(),
             ));
@@ -473,7 +513,7 @@ impl<R: Read> CsvRecords<R> {
         Ok(columns)
     }
 
-    fn row(&self, columns: &[Column]) -> Result<ParsedRow, String> {
+    fn row(&self, columns: &[Slot]) -> Result<ParsedRow, String> {
         if self.record.len() != columns.len() {
             return Err(format!(
                 "has {} field(s) but the header has {}",
@@ -482,14 +522,25 @@ impl<R: Read> CsvRecords<R> {
             ));
         }
         let mut row = ParsedRow::default();
-        for (column, field) in columns.iter().zip(self.record.iter()) {
-            row.set_text(*column, utf8(field)?)?;
+        for (slot, field) in columns.iter().zip(self.record.iter()) {
+            let cell = utf8(field)?;
+            match *slot {
+                Slot::Column(column) => row.set_text(column, cell)?,
+                Slot::Field(index) => {
+                    if let Some(spec) = self.fields.iter().nth(index) {
+                        let value = spec
+                            .parse_optional(cell)
+                            .map_err(|reason| format!("{}: {reason}", spec.name))?;
+                        row.fields.push((index, value));
+                    }
+                }
+            }
         }
         Ok(row)
     }
 }
 
-impl<R: Read> Iterator for CsvRecords<R> {
+impl<R: Read> Iterator for CsvRecords<'_, R> {
     type Item = Result<Record, ReadError>;
 
     fn next(&mut self) -> Option<Self::Item> {
@@ -542,13 +593,14 @@ impl<R: Read> Iterator for CsvRecords<R> {
 // ---------------------------------------------------------------------------
 // JSON Lines
 
-struct JsonlRecords<R> {
+struct JsonlRecords<'a, R> {
     input: BufReader<R>,
     line: u64,
     buf: Vec<u8>,
+    fields: &'a FieldSet,
 }
 
-impl<R: Read> JsonlRecords<R> {
+impl<R: Read> JsonlRecords<'_, R> {
     /// Reads one line of at most [`MAX_RECORD_BYTES`]; a longer one is skipped to
     /// its end. `Ok(None)` at the end of the input.
     fn read_line(&mut self) -> io::Result<Option<bool>> {
@@ -585,7 +637,7 @@ impl<R: Read> JsonlRecords<R> {
     }
 }
 
-impl<R: Read> Iterator for JsonlRecords<R> {
+impl<R: Read> Iterator for JsonlRecords<'_, R> {
     type Item = Result<Record, ReadError>;
 
     fn next(&mut self) -> Option<Self::Item> {
@@ -609,26 +661,45 @@ impl<R: Read> Iterator for JsonlRecords<R> {
             let row = utf8(&self.buf).and_then(|text| {
                 let map: Map<String, Value> = serde_json::from_str(text)
                     .map_err(|e| format!("not a JSON object: {}", without_position(&e)))?;
-                row_from_map(&map)
+                row_from_map(&map, self.fields)
             });
             return Some(Ok(Record { line, row }));
         }
     }
 }
 
-fn row_from_map(map: &Map<String, Value>) -> Result<ParsedRow, String> {
+fn row_from_map(map: &Map<String, Value>, fields: &FieldSet) -> Result<ParsedRow, String> {
     let mut row = ParsedRow::default();
     for (key, value) in map {
-        let column = Column::from_name(key).ok_or_else(|| {
-            format!(
+        if let Some(column) = Column::from_name(key) {
+            row.set_json(column, value)?;
+        } else if !set_json_field(&mut row, fields, key, value)? {
+            return Err(format!(
                 "unknown field {:?} (fields: {})",
                 shown(key),
-                COLUMNS.join(", ")
-            )
-        })?;
-        row.set_json(column, value)?;
+                known_columns(fields)
+            ));
+        }
     }
     Ok(row)
+}
+
+/// Sets the custom field `name` from a JSON value; false when no such field is
+/// declared.
+fn set_json_field(
+    row: &mut ParsedRow,
+    fields: &FieldSet,
+    name: &str,
+    value: &Value,
+) -> Result<bool, String> {
+    let Some((index, spec)) = fields.iter().enumerate().find(|(_, f)| f.name == name) else {
+        return Ok(false);
+    };
+    let value = spec
+        .from_json(value)
+        .map_err(|reason| format!("{name}: {reason}"))?;
+    row.fields.push((index, value));
+    Ok(true)
 }
 
 /// serde_json's message without its " at line L column C" (our lines are the file's).
@@ -706,10 +777,11 @@ enum FixtureState {
     Done,
 }
 
-struct DjangoRecords<R> {
+struct DjangoRecords<'a, R> {
     bytes: FixtureBytes<R>,
     state: FixtureState,
     model: Option<String>,
+    fields: &'a FieldSet,
 }
 
 /// One object of a fixture: `{"model": "app.model", "pk": …, "fields": {…}}`.
@@ -720,8 +792,8 @@ struct FixtureObject {
     fields: Value,
 }
 
-impl<R: Read> DjangoRecords<R> {
-    fn new(input: R) -> Self {
+impl<'a, R: Read> DjangoRecords<'a, R> {
+    fn new(input: R, fields: &'a FieldSet) -> Self {
         DjangoRecords {
             bytes: FixtureBytes {
                 input: BufReader::new(input),
@@ -731,6 +803,7 @@ impl<R: Read> DjangoRecords<R> {
             },
             state: FixtureState::Start,
             model: None,
+            fields,
         }
     }
 
@@ -845,16 +918,19 @@ impl<R: Read> DjangoRecords<R> {
         };
         let mut row = ParsedRow::default();
         for (name, value) in fields {
-            // Django's own names; `password` is the encoded hash. Fields of the
-            // model that userdb does not keep (groups, user_permissions, username,
-            // custom fields) are ignored.
+            // Django's own names; `password` is the encoded hash. Declared custom
+            // fields are read; fields of the model that userdb does not keep
+            // (groups, user_permissions, username, undeclared fields) are ignored.
             let column = match name.as_str() {
                 "password" => Column::PasswordHash,
                 "email" | "first_name" | "last_name" | "is_active" | "is_staff"
                 | "is_superuser" | "date_joined" | "last_login" => {
                     Column::from_name(name).unwrap_or(Column::Email)
                 }
-                _ => continue,
+                _ => {
+                    set_json_field(&mut row, self.fields, name, value)?;
+                    continue;
+                }
             };
             row.set_json(column, value)?;
         }
@@ -866,7 +942,7 @@ impl<R: Read> DjangoRecords<R> {
     }
 }
 
-impl<R: Read> Iterator for DjangoRecords<R> {
+impl<R: Read> Iterator for DjangoRecords<'_, R> {
     type Item = Result<Record, ReadError>;
 
     fn next(&mut self) -> Option<Self::Item> {
@@ -906,7 +982,7 @@ mod tests {
     type Outcome = Result<(u64, Result<ParsedRow, String>), String>;
 
     fn all(format: Format, text: impl AsRef<[u8]>) -> Vec<Outcome> {
-        records(format, text.as_ref())
+        records(format, text.as_ref(), &FieldSet::default())
             .map(|r| match r {
                 Ok(rec) => Ok((rec.line, rec.row)),
                 Err(ReadError::Broken { line, reason }) => Err(format!("{line}: {reason}")),
@@ -1089,6 +1165,104 @@ mod tests {
         );
         let rows = all(Format::Django, &huge);
         assert!(matches!(&rows[..], [Err(e)] if e.contains("longer than 64 KiB")));
+    }
+
+    fn declared() -> FieldSet {
+        let table: toml::Table = "[team]\ntype = \"choice\"\nchoices = [\"Sales\", \"Ops\"]\n\
+                                  [no]\ntype = \"integer\"\n[vip]\ntype = \"boolean\"\n"
+            .parse()
+            .unwrap();
+        FieldSet::from_toml(&table).unwrap()
+    }
+
+    /// The custom fields a row gives, by index: canonical value or empty.
+    type Given = Vec<(usize, Option<String>)>;
+
+    fn fields_of(format: Format, text: &str) -> Vec<Result<Given, String>> {
+        let fields = declared();
+        records(format, text.as_bytes(), &fields)
+            .map(|r| match r {
+                Ok(rec) => rec.row.map(|row| {
+                    let mut given: Vec<_> = row
+                        .fields
+                        .into_iter()
+                        .map(|(i, v)| (i, v.map(|v| v.canonical())))
+                        .collect();
+                    given.sort();
+                    given
+                }),
+                Err(ReadError::Broken { line, reason }) => Err(format!("{line}: {reason}")),
+                Err(ReadError::Io(e)) => Err(e.to_string()),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn declared_fields_are_csv_columns_parsed_per_type() {
+        let rows = fields_of(
+            Format::Csv,
+            "email,vip,team,no
+a@example.com,yes,ops,
+b@example.com,x,Ops,1
+",
+        );
+        assert_eq!(
+            rows[0],
+            Ok(vec![
+                (0, Some("Ops".into())),
+                (1, None),
+                (2, Some("true".into()))
+            ])
+        );
+        assert_eq!(
+            rows[1],
+            Err("vip: expected true or false, found \"x\"".into())
+        );
+        let rows = fields_of(
+            Format::Csv,
+            "email,tema
+",
+        );
+        assert!(
+            matches!(&rows[..], [Err(e)] if e.ends_with("password_hash; custom fields: team, no, vip)")),
+            "{rows:?}"
+        );
+        let rows = fields_of(
+            Format::Csv,
+            "email,no,no
+",
+        );
+        assert!(matches!(&rows[..], [Err(e)] if e.contains("appears twice")));
+    }
+
+    #[test]
+    fn declared_fields_are_json_keys_typed_or_text() {
+        let rows = fields_of(
+            Format::Jsonl,
+            "{\"email\": \"a@example.com\", \"no\": 3, \"vip\": null, \"team\": \"Sales\"}\n\
+             {\"email\": \"b@example.com\", \"no\": \"4\"}\n\
+             {\"email\": \"c@example.com\", \"no\": true}\n\
+             {\"email\": \"d@example.com\", \"size\": 1}\n",
+        );
+        assert_eq!(
+            rows[0],
+            Ok(vec![
+                (0, Some("Sales".into())),
+                (1, Some("3".into())),
+                (2, None)
+            ])
+        );
+        assert_eq!(rows[1], Ok(vec![(1, Some("4".into()))]));
+        assert_eq!(
+            rows[2],
+            Err("no: expected a whole number, found a boolean".into())
+        );
+        assert!(matches!(&rows[3], Err(e) if e.ends_with("; custom fields: team, no, vip)")));
+        let rows = fields_of(
+            Format::Django,
+            r#"[{"model": "a.b", "fields": {"email": "a@example.com", "no": 5, "size": 1}}]"#,
+        );
+        assert_eq!(rows[0], Ok(vec![(1, Some("5".into()))]));
     }
 
     #[test]

@@ -17,6 +17,7 @@
 //!    write alone, not for minutes of hashing. If the input changed between the
 //!    passes, nothing is written.
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::File;
 use std::hash::Hasher as _;
@@ -32,12 +33,15 @@ use sha2::{Digest, Sha256};
 use super::formats::{Format, ParsedRow, ReadError, Record, records};
 use crate::email_address::{email_key, parse_email};
 use crate::error::{Error, Result};
+use crate::fields::{FieldSet, FieldValue};
 use crate::manager::{UserManager, Validation, clean_name};
 use crate::password::{
     HashMemory, PasswordHasher, PasswordPolicy, UserAttributes, algorithm_of,
     make_unusable_password,
 };
-use crate::storage::{BulkAudit, BulkPassword, BulkStore, BulkUser, OnConflict, UserStore};
+use crate::storage::{
+    BulkAudit, BulkPassword, BulkStore, BulkUser, FieldWrite, OnConflict, UserStore,
+};
 
 /// At most this many problems (or conflicting emails) are reported; the count is exact.
 pub const MAX_REPORTED_PROBLEMS: usize = 100;
@@ -139,11 +143,13 @@ impl<S: UserStore + BulkStore> UserManager<S> {
         progress: &mut dyn Progress,
     ) -> Result<ImportSummary> {
         let policy = *self.policy();
+        let fields = self.fields().clone();
         let mut source = Source::new(input)?;
         let checked = check(
             source.first_pass()?,
             options,
             &policy,
+            &fields,
             &*self.store_mut(),
             progress,
         )?;
@@ -179,6 +185,7 @@ impl<S: UserStore + BulkStore> UserManager<S> {
             first_digest,
             checked,
             options,
+            &fields,
             &hasher,
             self.store_mut(),
             &audit,
@@ -313,6 +320,10 @@ enum RowPassword {
 struct ValidRow {
     user: BulkUser,
     password: RowPassword,
+    /// The custom fields the row gives (index in the [`FieldSet`], value or
+    /// empty); turned into [`BulkUser::fields`] once it is known whether the row
+    /// creates a user or updates one.
+    given: Vec<(usize, Option<FieldValue>)>,
 }
 
 /// 128 bits of SHA-256 of an email key: a set of them is a fraction of the size
@@ -416,7 +427,89 @@ fn validate(row: ParsedRow, checks: Checks<'_>) -> std::result::Result<ValidRow,
         email_verified_at: row.email_verified_at,
         fields: Vec::new(),
     };
-    Ok(ValidRow { user, password })
+    Ok(ValidRow {
+        user,
+        password,
+        given: row.fields,
+    })
+}
+
+/// A digest of a value of a unique field, for duplicates within the file and
+/// clashes with stored users.
+fn value_digest(field: &str, canonical: &str) -> u128 {
+    key_digest(&format!("{field}\0{canonical}"))
+}
+
+/// The custom field values a row writes. A new user gets the values given, else
+/// the defaults; an updated one gets the values given (an empty one removes the
+/// stored value) and keeps the others.
+fn field_writes(
+    fields: &FieldSet,
+    given: &[(usize, Option<FieldValue>)],
+    new_user: bool,
+) -> Vec<FieldWrite> {
+    let write = |spec: &crate::fields::FieldSpec, value: Option<&FieldValue>| FieldWrite {
+        name: spec.name.clone(),
+        value: value.map(FieldValue::canonical),
+        unique: spec.unique,
+    };
+    if new_user {
+        fields
+            .iter()
+            .enumerate()
+            .filter_map(|(index, spec)| {
+                let value = given
+                    .iter()
+                    .find(|(i, _)| *i == index)
+                    .and_then(|(_, v)| v.as_ref())
+                    .or(spec.default.as_ref())?;
+                Some(write(spec, Some(value)))
+            })
+            .collect()
+    } else {
+        given
+            .iter()
+            .filter_map(|(index, value)| {
+                let spec = fields.iter().nth(*index)?;
+                Some(write(spec, value.as_ref()))
+            })
+            .collect()
+    }
+}
+
+/// A row lacking a required field, which is a problem or not depending on
+/// whether the row creates a user or updates one (known after the first pass).
+struct RequiredGap {
+    line: u64,
+    /// As a new user: a required field without value or default.
+    if_new: Option<usize>,
+    /// As an update: a required field given empty (which would remove its value).
+    if_update: Option<usize>,
+}
+
+/// The first gap of each kind in a valid row's required fields.
+fn required_gap(
+    fields: &FieldSet,
+    given: &[(usize, Option<FieldValue>)],
+    line: u64,
+) -> Option<RequiredGap> {
+    let mut gap = RequiredGap {
+        line,
+        if_new: None,
+        if_update: None,
+    };
+    for (index, spec) in fields.iter().enumerate().filter(|(_, f)| f.required) {
+        let value = given.iter().find(|(i, _)| *i == index).map(|(_, v)| v);
+        let emptied = matches!(value, Some(None));
+        let has_value = matches!(value, Some(Some(_)));
+        if emptied && gap.if_update.is_none() {
+            gap.if_update = Some(index);
+        }
+        if !has_value && spec.default.is_none() && gap.if_new.is_none() {
+            gap.if_new = Some(index);
+        }
+    }
+    (gap.if_new.is_some() || gap.if_update.is_some()).then_some(gap)
 }
 
 /// What the first pass learnt.
@@ -432,11 +525,16 @@ fn check(
     input: impl Read + Send,
     options: &ImportOptions,
     policy: &PasswordPolicy,
+    fields: &FieldSet,
     store: &dyn BulkStore,
     progress: &mut dyn Progress,
 ) -> Result<Checked> {
     let policy = (options.validation == Validation::Enforce).then_some(policy);
     let mut seen: HashMap<u128, u64> = HashMap::new();
+    // Values of unique fields: digest -> (line, digest of the row's email key).
+    let mut unique_values: HashMap<u128, (u64, u128)> = HashMap::new();
+    // Rows lacking a required field, by the digest of their email key.
+    let mut gaps: HashMap<u128, RequiredGap> = HashMap::new();
     let mut plain: HashSet<u128> = HashSet::new();
     let mut problems = Vec::new();
     let mut failed: u64 = 0;
@@ -448,7 +546,7 @@ fn check(
         }
     };
     progress.start(Stage::Checking, None);
-    for record in records(options.format, input) {
+    for record in records(options.format, input, fields) {
         let Record { line, row } = match record {
             Ok(record) => record,
             Err(ReadError::Io(e)) => {
@@ -470,12 +568,35 @@ fn check(
             .and_then(|e| parse_email(e).ok())
             .map(|e| key_digest(&email_key(&e)));
         let mut reasons = Vec::new();
+        let mut gap = None;
         match row.and_then(|row| validate(row, Checks::All(policy))) {
             Err(reason) => reasons.push(reason),
             Ok(valid) => {
                 if let (Some(digest), RowPassword::Plain(_)) = (digest, &valid.password) {
                     plain.insert(digest);
                 }
+                for (index, value) in &valid.given {
+                    let (Some(spec), Some(value), Some(digest)) =
+                        (fields.iter().nth(*index), value, digest)
+                    else {
+                        continue;
+                    };
+                    if !spec.unique {
+                        continue;
+                    }
+                    let canonical = value.canonical();
+                    match unique_values.entry(value_digest(&spec.name, &canonical)) {
+                        Entry::Occupied(first) => reasons.push(format!(
+                            "{}: {canonical} is also on line {} (the field is unique)",
+                            spec.name,
+                            first.get().0
+                        )),
+                        Entry::Vacant(slot) => {
+                            slot.insert((line, digest));
+                        }
+                    }
+                }
+                gap = required_gap(fields, &valid.given, line);
             }
         }
         if let Some(digest) = digest {
@@ -490,10 +611,12 @@ fn check(
         }
         if !reasons.is_empty() {
             problem(line, reasons.join("; "));
+        } else if let (Some(gap), Some(digest)) = (gap, digest) {
+            gaps.insert(digest, gap);
         }
     }
     progress.finish();
-    if failed > 0 {
+    if failed > 0 && gaps.is_empty() {
         return Err(Error::InvalidRows {
             problems,
             total: failed,
@@ -510,6 +633,38 @@ fn check(
             }
         }
     })?;
+    // Whether a missing or emptied required field is a problem depends on the
+    // row creating a user or updating one.
+    let mut lacking: Vec<(u64, usize, bool)> = gaps
+        .iter()
+        .filter_map(|(digest, gap)| match conflicts.contains(digest) {
+            false => gap.if_new.map(|i| (gap.line, i, true)),
+            true if options.on_conflict == OnConflict::Update => {
+                gap.if_update.map(|i| (gap.line, i, false))
+            }
+            true => None,
+        })
+        .collect();
+    drop(gaps);
+    if failed > 0 || !lacking.is_empty() {
+        failed += lacking.len() as u64;
+        lacking.sort_unstable();
+        for (line, index, new_user) in lacking.into_iter().take(MAX_REPORTED_PROBLEMS) {
+            let name = fields.iter().nth(index).map_or("", |f| f.name.as_str());
+            let reason = if new_user {
+                format!("{name} is required")
+            } else {
+                format!("{name} is required, so an empty value cannot remove it")
+            };
+            problems.push(RowProblem { line, reason });
+        }
+        problems.sort_by_key(|p| p.line);
+        problems.truncate(MAX_REPORTED_PROBLEMS);
+        return Err(Error::InvalidRows {
+            problems,
+            total: failed,
+        });
+    }
     if options.on_conflict == OnConflict::Fail && !conflicts.is_empty() {
         taken.sort();
         return Err(Error::ImportConflicts {
@@ -517,6 +672,7 @@ fn check(
             total: conflicts.len() as u64,
         });
     }
+    check_unique_values(fields, &unique_values, &conflicts, options, store)?;
     let plain = match options.on_conflict {
         OnConflict::Skip => plain.difference(&conflicts).count(),
         OnConflict::Fail | OnConflict::Update => plain.len(),
@@ -525,6 +681,50 @@ fn check(
         rows,
         conflicts,
         plain,
+    })
+}
+
+/// Fails when a value of a unique field in the file is held by a stored user
+/// other than the row's own (rows skipped as conflicts write nothing).
+fn check_unique_values(
+    fields: &FieldSet,
+    unique_values: &HashMap<u128, (u64, u128)>,
+    conflicts: &HashSet<u128>,
+    options: &ImportOptions,
+    store: &dyn BulkStore,
+) -> Result<()> {
+    if unique_values.is_empty() {
+        return Ok(());
+    }
+    let mut clashes: Vec<(u64, String)> = Vec::new();
+    let mut total = 0u64;
+    for spec in fields.iter().filter(|f| f.unique) {
+        store.for_each_field_value(&spec.name, &mut |value, key, email| {
+            let Some(&(line, row)) = unique_values.get(&value_digest(&spec.name, value)) else {
+                return;
+            };
+            let skipped = options.on_conflict == OnConflict::Skip && conflicts.contains(&row);
+            if skipped || key_digest(key) == row {
+                return;
+            }
+            total += 1;
+            clashes.push((
+                line,
+                format!("line {line}: {} = {value} ({email} has it)", spec.name),
+            ));
+            if clashes.len() > MAX_REPORTED_PROBLEMS {
+                clashes.sort();
+                clashes.truncate(MAX_REPORTED_PROBLEMS);
+            }
+        })?;
+    }
+    if total == 0 {
+        return Ok(());
+    }
+    clashes.sort();
+    Err(Error::ImportValuesTaken {
+        clashes: clashes.into_iter().map(|(_, c)| c).collect(),
+        total,
     })
 }
 
@@ -557,12 +757,14 @@ fn changed(options: &ImportOptions) -> Error {
 }
 
 /// The reader thread of the second pass.
+#[allow(clippy::too_many_arguments)]
 fn read_batches(
     input: impl Read + Send,
     first_digest: Option<u64>,
     second_digest: &Mutex<Option<u64>>,
     checked: &Checked,
     options: &ImportOptions,
+    fields: &FieldSet,
     jobs: &SyncSender<Batch>,
 ) {
     let mut seq = 0;
@@ -578,7 +780,7 @@ fn read_batches(
         jobs.send(batch).is_ok()
     };
     let mut rows = 0;
-    for record in records(options.format, input) {
+    for record in records(options.format, input, fields) {
         let valid = match record {
             Ok(Record { row, .. }) => row.and_then(|row| validate(row, Checks::Normalise)),
             Err(ReadError::Io(e)) => {
@@ -591,7 +793,12 @@ fn read_batches(
             }
             Err(ReadError::Broken { .. }) => Err(String::new()),
         };
-        let Ok(ValidRow { mut user, password }) = valid else {
+        let Ok(ValidRow {
+            mut user,
+            password,
+            given,
+        }) = valid
+        else {
             send(items, Some(changed(options)), true);
             return;
         };
@@ -601,6 +808,7 @@ fn read_batches(
         let pending = if conflict && options.on_conflict == OnConflict::Skip {
             Pending::Skip
         } else {
+            user.fields = field_writes(fields, &given, !conflict);
             let plain = match password {
                 RowPassword::Plain(secret) => {
                     needs_hash = true;
@@ -732,6 +940,9 @@ struct Spooled {
     date_joined: Option<String>,
     last_login: Option<String>,
     email_verified_at: Option<String>,
+    /// Custom field writes: (name, value or none to remove, unique).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    fields: Vec<(String, Option<String>, bool)>,
 }
 
 fn spool_err(e: impl Into<io::Error>) -> Error {
@@ -763,6 +974,11 @@ fn spool_rows(rows: &mut dyn Iterator<Item = Result<BulkUser>>) -> Result<(File,
             date_joined: time(user.date_joined),
             last_login: time(user.last_login),
             email_verified_at: time(user.email_verified_at),
+            fields: user
+                .fields
+                .into_iter()
+                .map(|f| (f.name, f.value, f.unique))
+                .collect(),
         };
         serde_json::to_writer(&mut out, &spooled).map_err(spool_err)?;
         out.write_all(b"\n").map_err(spool_err)?;
@@ -817,7 +1033,15 @@ impl Iterator for Replay<'_> {
                 date_joined: time(spooled.date_joined)?,
                 last_login: time(spooled.last_login)?,
                 email_verified_at: time(spooled.email_verified_at)?,
-                fields: Vec::new(),
+                fields: spooled
+                    .fields
+                    .into_iter()
+                    .map(|(name, value, unique)| FieldWrite {
+                        name,
+                        value,
+                        unique,
+                    })
+                    .collect(),
             })
         })();
         Some(user)
@@ -833,6 +1057,7 @@ fn write(
     first_digest: Option<u64>,
     checked: Checked,
     options: &ImportOptions,
+    fields: &FieldSet,
     hasher: &PasswordHasher,
     store: &mut dyn BulkStore,
     audit: &BulkAudit,
@@ -856,6 +1081,7 @@ fn write(
                 second_digest,
                 checked,
                 options,
+                fields,
                 &job_tx,
             );
         });
@@ -1032,6 +1258,37 @@ mod tests {
             )
             .unwrap();
         assert_eq!((summary.created, summary.skipped), (1, 1));
+    }
+
+    #[test]
+    fn new_users_get_defaults_and_updates_only_what_the_row_gives() {
+        let table: toml::Table = "[team]\ntype = \"text\"\nrequired = true\n\
+                                  [vip]\ntype = \"boolean\"\ndefault = false\n\
+                                  [no]\ntype = \"integer\"\nunique = true\n"
+            .parse()
+            .unwrap();
+        let fields = FieldSet::from_toml(&table).unwrap();
+        let shown = |writes: Vec<FieldWrite>| -> Vec<String> {
+            writes
+                .into_iter()
+                .map(|w| format!("{}={:?},{}", w.name, w.value, w.unique))
+                .collect()
+        };
+        let given = vec![(0, Some(FieldValue::Text("Ops".into()))), (2, None)];
+        assert_eq!(
+            shown(field_writes(&fields, &given, true)),
+            ["team=Some(\"Ops\"),false", "vip=Some(\"false\"),false"]
+        );
+        assert_eq!(
+            shown(field_writes(&fields, &given, false)),
+            ["team=Some(\"Ops\"),false", "no=None,true"]
+        );
+        // Required: missing matters for a new user, emptied for an update.
+        assert!(required_gap(&fields, &given, 2).is_none());
+        let gap = required_gap(&fields, &[], 3).unwrap();
+        assert_eq!((gap.line, gap.if_new, gap.if_update), (3, Some(0), None));
+        let gap = required_gap(&fields, &[(0, None)], 4).unwrap();
+        assert_eq!((gap.if_new, gap.if_update), (Some(0), Some(0)));
     }
 
     /// Rewrites the file when the first pass ends, as an editor saving it would.

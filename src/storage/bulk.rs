@@ -3,6 +3,7 @@
 
 use rusqlite::{OptionalExtension, params};
 
+use super::fields::write_fields;
 use super::{SqliteStore, USER_COLUMNS, is_unique_violation, user_from_row};
 use crate::clock::format_timestamp;
 use crate::error::{Error, Result};
@@ -35,6 +36,25 @@ impl BulkStore for SqliteStore {
             match (key, email) {
                 (Ok(key), Ok(email)) => f(key, email),
                 (Err(e), _) | (_, Err(e)) => return Err(self.db_err(e)),
+            }
+        }
+        Ok(())
+    }
+
+    fn for_each_field_value(&self, name: &str, f: &mut dyn FnMut(&str, &str, &str)) -> Result<()> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT v.value, u.email_key, u.email FROM user_field_values v \
+                 JOIN users u ON u.id = v.user_id WHERE v.name = ?1",
+            )
+            .map_err(|e| self.db_err(e))?;
+        let mut rows = stmt.query([name]).map_err(|e| self.db_err(e))?;
+        while let Some(row) = rows.next().map_err(|e| self.db_err(e))? {
+            let text = |i| row.get_ref(i).and_then(|v| Ok(v.as_str()?));
+            match (text(0), text(1), text(2)) {
+                (Ok(value), Ok(key), Ok(email)) => f(value, key, email),
+                (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return Err(self.db_err(e)),
             }
         }
         Ok(())
@@ -130,6 +150,8 @@ impl BulkStore for SqliteStore {
                         if row.is_superuser == Some(false) || row.is_active == Some(false) {
                             last_demoted = Some(row.email.clone());
                         }
+                        // Custom field values: the same rules as every other write.
+                        write_fields(tx, id, &row.fields, &db_err)?;
                         record(audit.updated_event, id, &row.email).map_err(db_err)?;
                         counts.updated += 1;
                         continue;
@@ -160,6 +182,7 @@ impl BulkStore for SqliteStore {
                     Ok(0) => counts.skipped += 1,
                     Ok(_) => {
                         let id = tx.last_insert_rowid();
+                        write_fields(tx, id, &row.fields, &db_err)?;
                         record(audit.created_event, id, &row.email).map_err(db_err)?;
                         counts.created += 1;
                     }

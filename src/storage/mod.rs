@@ -298,11 +298,15 @@ pub struct BulkCounts {
 pub trait BulkStore {
     /// Calls `f(email_key, email)` for every stored user.
     fn for_each_email(&self, f: &mut dyn FnMut(&str, &str)) -> Result<()>;
+    /// Calls `f(value, email_key, email)` for every stored value of the custom
+    /// field `name`, with the user holding it.
+    fn for_each_field_value(&self, name: &str, f: &mut dyn FnMut(&str, &str, &str)) -> Result<()>;
     /// Calls `f` for every stored user in id order, stopping at its first error.
     fn for_each_user(&self, f: &mut dyn FnMut(&User) -> Result<()>) -> Result<()>;
     /// Writes every row in one transaction with its audit rows: all of it or, at the
     /// first error (from `rows` or from the database), none. With
-    /// [`OnConflict::Fail`] a taken email is [`crate::Error::UserExists`]. With
+    /// [`OnConflict::Fail`] a taken email is [`crate::Error::UserExists`]; a
+    /// unique field value another user holds is [`crate::Error::FieldValueTaken`]. With
     /// `protect_last_superuser`, a write that leaves no active superuser where
     /// there was one is [`crate::Error::LastSuperuser`] (checked before commit).
     fn bulk_write(

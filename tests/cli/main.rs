@@ -10,6 +10,7 @@ mod createuser;
 mod doctor;
 mod errors;
 mod fields;
+mod fields_io;
 mod flows;
 mod migrate;
 mod otp;
