@@ -31,12 +31,6 @@ type = "text"
 max_length = 12
 "#;
 
-fn env_with(fields: &str) -> TestEnv {
-    let env = TestEnv::new();
-    env.write_config(fields);
-    env
-}
-
 fn create(env: &TestEnv, email: &str, sets: &[&str]) -> std::process::Output {
     let mut args = vec!["createuser", email, "--no-password"];
     for set in sets {
@@ -57,7 +51,7 @@ fn custom(user: &Value) -> Value {
 
 #[test]
 fn values_of_every_type_are_stored_and_shown_with_their_json_types() {
-    let env = env_with(FIELDS);
+    let env = TestEnv::with_config(FIELDS);
     let out = create(
         &env,
         "ada@example.com",
@@ -84,7 +78,7 @@ fn values_of_every_type_are_stored_and_shown_with_their_json_types() {
 
 #[test]
 fn each_type_rejects_a_wrong_value_with_exit_2_naming_field_and_value() {
-    let env = env_with(FIELDS);
+    let env = TestEnv::with_config(FIELDS);
     for (set, expected) in [
         (
             "employee_no=12a",
@@ -143,7 +137,7 @@ fn each_type_rejects_a_wrong_value_with_exit_2_naming_field_and_value() {
 
 #[test]
 fn createuser_demands_required_fields_and_applies_defaults() {
-    let env = env_with(FIELDS);
+    let env = TestEnv::with_config(FIELDS);
     let out = create(&env, "ada@example.com", &[]);
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
@@ -172,7 +166,7 @@ fn createuser_demands_required_fields_and_applies_defaults() {
 
 #[test]
 fn a_missing_required_field_is_reported_before_the_password_is_asked_for() {
-    let env = env_with(FIELDS);
+    let env = TestEnv::with_config(FIELDS);
     // No terminal: had it got to the password, it would say a password is needed.
     env.cmd(&["createuser", "ada@example.com"])
         .assert()
@@ -182,7 +176,7 @@ fn a_missing_required_field_is_reported_before_the_password_is_asked_for() {
 
 #[test]
 fn createsuperuser_no_input_reads_fields_from_userdb_superuser_variables() {
-    let env = env_with(FIELDS);
+    let env = TestEnv::with_config(FIELDS);
     env.cmd(&[
         "createsuperuser",
         "--no-input",
@@ -240,7 +234,7 @@ fn createsuperuser_no_input_reads_fields_from_userdb_superuser_variables() {
 
 #[test]
 fn createsuperuser_update_sets_fields_of_the_existing_user() {
-    let env = env_with(FIELDS);
+    let env = TestEnv::with_config(FIELDS);
     assert!(
         create(&env, "ada@example.com", &["department=Sales"])
             .status
@@ -265,7 +259,7 @@ fn createsuperuser_update_sets_fields_of_the_existing_user() {
 
 #[test]
 fn unique_values_are_refused_with_exit_4_and_nothing_changes() {
-    let env = env_with(FIELDS);
+    let env = TestEnv::with_config(FIELDS);
     assert!(
         create(
             &env,
@@ -336,7 +330,7 @@ fn unique_values_are_refused_with_exit_4_and_nothing_changes() {
 
 #[test]
 fn a_field_made_unique_over_shared_values_refuses_new_clashes_until_they_differ() {
-    let env = env_with("[fields.badge]\ntype = \"text\"\n");
+    let env = TestEnv::with_config("[fields.badge]\ntype = \"text\"\n");
     env.create_user("ada@example.com", &["--set", "badge=B1"]);
     env.create_user("bob@example.com", &["--set", "badge=B1"]);
     env.write_config("[fields.badge]\ntype = \"text\"\nunique = true\n");
@@ -372,7 +366,7 @@ fn a_field_made_unique_over_shared_values_refuses_new_clashes_until_they_differ(
 
 #[test]
 fn update_user_sets_and_clears_values_but_not_a_required_one() {
-    let env = env_with(FIELDS);
+    let env = TestEnv::with_config(FIELDS);
     assert!(
         create(
             &env,
@@ -422,7 +416,7 @@ fn update_user_sets_and_clears_values_but_not_a_required_one() {
 
 #[test]
 fn the_audit_log_names_changed_fields_but_not_their_values() {
-    let env = env_with(FIELDS);
+    let env = TestEnv::with_config(FIELDS);
     assert!(
         create(&env, "ada@example.com", &["department=Sales"])
             .status
@@ -448,7 +442,7 @@ fn the_audit_log_names_changed_fields_but_not_their_values() {
 
 #[test]
 fn list_users_filters_with_where_on_typed_values() {
-    let env = env_with(FIELDS);
+    let env = TestEnv::with_config(FIELDS);
     for (email, sets) in [
         (
             "ada@example.com",
@@ -506,7 +500,7 @@ fn list_users_filters_with_where_on_typed_values() {
 
 #[test]
 fn list_users_shows_fields_as_columns_in_the_table_and_the_csv() {
-    let env = env_with(FIELDS);
+    let env = TestEnv::with_config(FIELDS);
     assert!(
         create(
             &env,
@@ -562,7 +556,7 @@ fn a_field_added_after_users_exist_is_empty_for_them_until_set() {
 
 #[test]
 fn a_field_removed_from_the_config_and_declared_again_has_its_values_back() {
-    let env = env_with(FIELDS);
+    let env = TestEnv::with_config(FIELDS);
     assert!(
         create(
             &env,
@@ -601,7 +595,7 @@ fn a_field_removed_from_the_config_and_declared_again_has_its_values_back() {
 
 #[test]
 fn deleting_a_user_deletes_its_field_values() {
-    let env = env_with(FIELDS);
+    let env = TestEnv::with_config(FIELDS);
     assert!(
         create(
             &env,
@@ -629,7 +623,7 @@ fn deleting_a_user_deletes_its_field_values() {
 
 #[test]
 fn a_field_named_like_a_built_in_one_is_a_config_error_for_every_command() {
-    let env = env_with("[fields.is_staff]\ntype = \"boolean\"\n");
+    let env = TestEnv::with_config("[fields.is_staff]\ntype = \"boolean\"\n");
     for args in [
         vec!["list-users"],
         vec!["createuser", "ada@example.com", "--no-password"],
@@ -653,7 +647,7 @@ fn a_field_named_like_a_built_in_one_is_a_config_error_for_every_command() {
 
 #[test]
 fn config_lists_the_declared_fields() {
-    let env = env_with(FIELDS);
+    let env = TestEnv::with_config(FIELDS);
     let out = env.cmd(&["--json", "config"]).output().unwrap();
     let fields = stdout_json(&out)["fields"].clone();
     assert_eq!(fields[0]["name"], "department");
@@ -671,7 +665,8 @@ fn config_lists_the_declared_fields() {
 
 #[test]
 fn doctor_reports_values_that_no_longer_fit_their_declaration() {
-    let env = env_with("[fields.badge]\ntype = \"text\"\n[fields.born]\ntype = \"date\"\n");
+    let env =
+        TestEnv::with_config("[fields.badge]\ntype = \"text\"\n[fields.born]\ntype = \"date\"\n");
     env.create_user(
         "ada@example.com",
         &["--set", "badge=A1", "--set", "born=1815-12-10"],
@@ -724,7 +719,7 @@ fn doctor_reports_values_that_no_longer_fit_their_declaration() {
 
 #[test]
 fn register_demands_required_fields_like_createuser() {
-    let env = env_with(FIELDS);
+    let env = TestEnv::with_config(FIELDS);
     env.cmd(&["register", "ada@example.com", "--no-password"])
         .assert()
         .code(2)
@@ -750,7 +745,7 @@ fn register_demands_required_fields_like_createuser() {
 
 #[test]
 fn createsuperuser_without_a_terminal_names_a_missing_field_before_the_password() {
-    let env = env_with(FIELDS);
+    let env = TestEnv::with_config(FIELDS);
     env.cmd(&["createsuperuser", "--email", "root@example.com"])
         .assert()
         .code(2)

@@ -24,21 +24,6 @@ default = false
 type = "text"
 "#;
 
-/// A test environment whose default config file declares `fields`.
-fn env_with(fields: &str) -> TestEnv {
-    let env = TestEnv::new();
-    let dir = env.path().join("config/userdb");
-    std::fs::create_dir_all(&dir).expect("config dir");
-    std::fs::write(dir.join("config.toml"), fields).expect("config");
-    env
-}
-
-fn write(env: &TestEnv, name: &str, text: &str) -> String {
-    let path = env.path().join(name);
-    std::fs::write(&path, text).expect("write");
-    path.display().to_string()
-}
-
 /// A user's stored values, `name=value` in name order.
 fn stored(env: &TestEnv, email: &str) -> Vec<String> {
     let conn = rusqlite::Connection::open(env.db()).expect("open");
@@ -67,11 +52,11 @@ fn export(env: &TestEnv, format: &str) -> String {
 
 /// Two users: one with every field set, one with the required field only.
 fn populated() -> TestEnv {
-    let env = env_with(FIELDS);
+    let env = TestEnv::with_config(FIELDS);
     let csv = "email,department,employee_no,born,vip,nickname\n\
                ada@example.com,Ops,17,1815-12-10,yes,\"Countess, of code\"\n\
                bob@example.com,sales,,,,\n";
-    let path = write(&env, "users.csv", csv);
+    let path = env.write_file("users.csv", csv);
     env.cmd(&["import", &path]).assert().success();
     env
 }
@@ -101,8 +86,8 @@ fn each_format_round_trips_every_type_of_field() {
     let source = populated();
     for format in ["csv", "jsonl", "django"] {
         let exported = export(&source, format);
-        let target = env_with(FIELDS);
-        let path = write(&target, &format!("users.{format}"), &exported);
+        let target = TestEnv::with_config(FIELDS);
+        let path = target.write_file(&format!("users.{format}"), &exported);
         target
             .cmd(&["import", &path, "--format", format])
             .assert()
@@ -182,7 +167,7 @@ fn values_of_fields_no_longer_declared_are_not_exported() {
 
 #[test]
 fn a_bad_value_of_each_type_is_reported_with_its_line() {
-    let env = env_with(FIELDS);
+    let env = TestEnv::with_config(FIELDS);
     let csv = "email,department,employee_no,born,vip,nickname\n\
                a@example.com,Ops,,,,\n\
                b@example.com,Marketing,,,,\n\
@@ -190,7 +175,7 @@ fn a_bad_value_of_each_type_is_reported_with_its_line() {
                d@example.com,Ops,,1990-02-30,,\n\
                e@example.com,Ops,,,maybe,\n\
                f@example.com,Ops,,,,bell\u{7}\n";
-    let path = write(&env, "bad.csv", csv);
+    let path = env.write_file("bad.csv", csv);
     let out = env.cmd(&["import", &path]).assert().code(2);
     let stderr = stderr_text(out.get_output());
     let lines: Vec<&str> = stderr.lines().collect();
@@ -215,7 +200,7 @@ fn a_bad_value_of_each_type_is_reported_with_its_line() {
         r#"{"email": "e@example.com", "department": "Ops", "nickname": 7}"#,
     ]
     .join("\n");
-    let path = write(&env, "bad.jsonl", &jsonl);
+    let path = env.write_file("bad.jsonl", &jsonl);
     let out = env.cmd(&["--json", "import", &path]).assert().code(2);
     let summary = stdout_json(out.get_output());
     assert_eq!(
@@ -232,9 +217,8 @@ fn a_bad_value_of_each_type_is_reported_with_its_line() {
 
 #[test]
 fn an_undeclared_column_is_refused_naming_the_declared_fields() {
-    let env = env_with(FIELDS);
-    let path = write(
-        &env,
+    let env = TestEnv::with_config(FIELDS);
+    let path = env.write_file(
         "x.csv",
         "email,department,shoe_size\na@example.com,Ops,44\n",
     );
@@ -247,11 +231,7 @@ fn an_undeclared_column_is_refused_naming_the_declared_fields() {
         .stderr(predicate::str::contains(
             "; custom fields: department, employee_no, born, vip, nickname)",
         ));
-    let path = write(
-        &env,
-        "x.jsonl",
-        r#"{"email": "a@example.com", "shoe_size": 44}"#,
-    );
+    let path = env.write_file("x.jsonl", r#"{"email": "a@example.com", "shoe_size": 44}"#);
     env.cmd(&["import", &path])
         .assert()
         .code(2)
@@ -262,12 +242,12 @@ fn an_undeclared_column_is_refused_naming_the_declared_fields() {
 
 #[test]
 fn a_required_field_without_value_or_default_is_a_row_problem() {
-    let env = env_with(FIELDS);
+    let env = TestEnv::with_config(FIELDS);
     let csv = "email,department,employee_no\n\
                a@example.com,Ops,1\n\
                b@example.com,,2\n\
                not-an-email,,3\n";
-    let path = write(&env, "users.csv", csv);
+    let path = env.write_file("users.csv", csv);
     let out = env.cmd(&["import", &path, "--dry-run"]).assert().code(2);
     let stderr = stderr_text(out.get_output());
     assert!(stderr.starts_with(&format!(
@@ -275,7 +255,7 @@ fn a_required_field_without_value_or_default_is_a_row_problem() {
     )));
     assert!(stderr.contains("error: 2 invalid row(s)"));
     // Without the column at all, the same.
-    let path = write(&env, "users.jsonl", r#"{"email": "c@example.com"}"#);
+    let path = env.write_file("users.jsonl", r#"{"email": "c@example.com"}"#);
     env.cmd(&["import", &path])
         .assert()
         .code(2)
@@ -285,13 +265,13 @@ fn a_required_field_without_value_or_default_is_a_row_problem() {
 
 #[test]
 fn a_unique_value_twice_in_the_file_is_a_row_problem() {
-    let env = env_with(FIELDS);
+    let env = TestEnv::with_config(FIELDS);
     let jsonl = [
         r#"{"email": "a@example.com", "department": "Ops", "employee_no": 7}"#,
         r#"{"email": "b@example.com", "department": "Ops", "employee_no": "7"}"#,
     ]
     .join("\n");
-    let path = write(&env, "users.jsonl", &jsonl);
+    let path = env.write_file("users.jsonl", &jsonl);
     env.cmd(&["import", &path, "--dry-run"])
         .assert()
         .code(2)
@@ -308,7 +288,7 @@ fn a_unique_value_another_user_holds_fails_the_import_and_writes_nothing() {
     let csv = "email,department,employee_no\n\
                new@example.com,Ops,5\n\
                carol@example.com,Ops,17\n";
-    let path = write(&env, "more.csv", csv);
+    let path = env.write_file("more.csv", csv);
     let expected = "error: 1 value(s) of unique fields in the import belong to other users, \
                     nothing was imported: line 3: employee_no = 17 (ada@example.com has it)";
     env.cmd(&["import", &path, "--dry-run"])
@@ -329,7 +309,7 @@ fn a_unique_value_another_user_holds_fails_the_import_and_writes_nothing() {
     assert_eq!(users(&env), 2);
     // A row skipped as a conflict writes nothing, so holds nothing; updated, it clashes.
     let csv = "email,department,employee_no\nbob@example.com,Ops,17\n";
-    let path = write(&env, "bob.csv", csv);
+    let path = env.write_file("bob.csv", csv);
     env.cmd(&["import", &path, "--on-conflict", "skip"])
         .assert()
         .success();
@@ -345,7 +325,7 @@ fn a_unique_value_another_user_holds_fails_the_import_and_writes_nothing() {
     );
     // A user's own value is no clash when the row updates that user.
     let csv = "email,department,employee_no\nada@example.com,Sales,17\n";
-    let path = write(&env, "own.csv", csv);
+    let path = env.write_file("own.csv", csv);
     env.cmd(&["import", &path, "--on-conflict", "update"])
         .assert()
         .success();
@@ -356,7 +336,7 @@ fn a_unique_value_another_user_holds_fails_the_import_and_writes_nothing() {
 fn an_update_keeps_the_fields_the_row_leaves_out_and_removes_emptied_ones() {
     let env = populated();
     let csv = "email,nickname,born\nada@example.com,Ada,\n";
-    let path = write(&env, "update.csv", csv);
+    let path = env.write_file("update.csv", csv);
     env.cmd(&["import", &path, "--on-conflict", "update"])
         .assert()
         .success()
@@ -372,7 +352,7 @@ fn an_update_keeps_the_fields_the_row_leaves_out_and_removes_emptied_ones() {
     );
     // Emptying a required field is refused; skipped rows are not checked.
     let csv = "email,department\nada@example.com,\n";
-    let path = write(&env, "empty.csv", csv);
+    let path = env.write_file("empty.csv", csv);
     env.cmd(&["import", &path, "--on-conflict", "update"])
         .assert()
         .code(2)
@@ -388,7 +368,7 @@ fn an_update_keeps_the_fields_the_row_leaves_out_and_removes_emptied_ones() {
 
 #[test]
 fn a_django_fixture_gives_custom_fields_and_ignores_undeclared_ones() {
-    let env = env_with(FIELDS);
+    let env = TestEnv::with_config(FIELDS);
     let fixture = r#"[
   {"model": "accounts.customuser", "pk": 1, "fields": {
       "email": "a@example.com", "department": "Ops", "employee_no": 12,
@@ -397,14 +377,14 @@ fn a_django_fixture_gives_custom_fields_and_ignores_undeclared_ones() {
       "email": "b@example.com", "department": "Ops", "vip": "nope"}}
 ]
 "#;
-    let path = write(&env, "users.json", fixture);
+    let path = env.write_file("users.json", fixture);
     env.cmd(&["import", &path])
         .assert()
         .code(2)
         .stderr(predicate::str::contains(
             "line 5: object 2: vip: expected true or false, found \"nope\"",
         ));
-    let path = write(&env, "users.json", &fixture.replace("\"nope\"", "false"));
+    let path = env.write_file("users.json", &fixture.replace("\"nope\"", "false"));
     env.cmd(&["import", &path]).assert().success();
     assert_eq!(
         stored(&env, "a@example.com"),
@@ -420,11 +400,11 @@ fn a_django_fixture_gives_custom_fields_and_ignores_undeclared_ones() {
 #[test]
 fn fields_travel_with_rows_whose_passwords_are_hashed_first() {
     // Plain passwords send the rows through the hashing spool before the write.
-    let env = env_with(FIELDS);
+    let env = TestEnv::with_config(FIELDS);
     let csv = "email,password,department,employee_no,nickname\n\
                a@example.com,correct horse battery staple,Ops,1,Al\n\
                b@example.com,,Sales,,\n";
-    let path = write(&env, "users.csv", csv);
+    let path = env.write_file("users.csv", csv);
     env.cmd(&["import", &path]).assert().success();
     assert_eq!(
         stored(&env, "a@example.com"),
@@ -441,7 +421,7 @@ fn fields_travel_with_rows_whose_passwords_are_hashed_first() {
     );
     // An update through the spool removes an emptied value and keeps the rest.
     let csv = "email,password,nickname\na@example.com,another long passphrase,\n";
-    let path = write(&env, "update.csv", csv);
+    let path = env.write_file("update.csv", csv);
     env.cmd(&["import", &path, "--on-conflict", "update"])
         .assert()
         .success();

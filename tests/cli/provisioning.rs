@@ -27,12 +27,6 @@ fn hashes(env: &TestEnv) -> Vec<String> {
         .expect("rows")
 }
 
-fn write(env: &TestEnv, name: &str, text: &str) -> String {
-    let path = env.path().join(name);
-    std::fs::write(&path, text).expect("write");
-    path.display().to_string()
-}
-
 /// Three users with different flags, a login and a verified email.
 fn populated() -> TestEnv {
     let env = TestEnv::new();
@@ -204,8 +198,7 @@ fn a_django_fixture_with_djangos_hashes_imports_and_its_users_authenticate() {
         }));
         logins.push(email);
     }
-    let path = write(
-        &env,
+    let path = env.write_file(
         "users.json",
         &serde_json::to_string_pretty(&objects).unwrap(),
     );
@@ -244,7 +237,7 @@ fn every_bad_row_is_reported_with_its_line_and_nothing_is_written() {
                date@example.com,,,,,yesterday\n\
                GOOD@EXAMPLE.COM,,,,,\n\
                short,row\n";
-    let path = write(&env, "bad.csv", csv);
+    let path = env.write_file("bad.csv", csv);
     let out = env.cmd(&["import", &path]).assert().code(2);
     let stderr = stderr_text(out.get_output());
     let lines: Vec<&str> = stderr.lines().collect();
@@ -291,7 +284,7 @@ fn the_list_of_bad_rows_is_capped_but_the_count_is_exact() {
     for i in 0..250 {
         jsonl.push_str(&format!("{{\"email\": \"user{i}\"}}\n"));
     }
-    let path = write(&env, "bad.jsonl", &jsonl);
+    let path = env.write_file("bad.jsonl", &jsonl);
     let out = env.cmd(&["import", &path]).assert().code(2);
     let stderr = stderr_text(out.get_output());
     assert_eq!(stderr.lines().count(), 102);
@@ -304,7 +297,7 @@ fn plain_passwords_are_validated_unless_told_not_to_and_neither_gives_an_unusabl
     let env = TestEnv::new();
     let jsonl = "{\"email\": \"a@example.com\", \"password\": \"12345678\"}\n\
                  {\"email\": \"b@example.com\"}\n";
-    let path = write(&env, "users.jsonl", jsonl);
+    let path = env.write_file("users.jsonl", jsonl);
     env.cmd(&["import", &path])
         .assert()
         .code(2)
@@ -317,8 +310,7 @@ fn plain_passwords_are_validated_unless_told_not_to_and_neither_gives_an_unusabl
         .assert()
         .success();
     assert_eq!(env.user_json("b@example.com")["has_usable_password"], false);
-    let blank = write(
-        &env,
+    let blank = env.write_file(
         "blank.jsonl",
         "{\"email\": \"c@example.com\", \"password\": \"\"}\n",
     );
@@ -335,7 +327,7 @@ fn a_dry_run_checks_everything_and_writes_nothing() {
     let env = TestEnv::new();
     env.create_user("old@example.com", &[]);
     let csv = format!("email,password\nnew@example.com,{STRONG}\nOLD@example.com,{STRONG}\n");
-    let path = write(&env, "users.csv", &csv);
+    let path = env.write_file("users.csv", &csv);
     let before = hashes(&env);
     env.cmd(&["import", &path, "--dry-run", "--on-conflict", "update"])
         .assert()
@@ -383,7 +375,7 @@ fn conflicts_fail_by_default_and_can_be_skipped_or_updated() {
                new@example.com,New,,another long passphrase\n\
                ADA@example.com,Augusta,true,another long passphrase\n\
                bob@example.com,,,\n";
-    let path = write(&env, "users.csv", csv);
+    let path = env.write_file("users.csv", csv);
     env.cmd(&["import", &path])
         .assert()
         .code(4)
@@ -490,7 +482,7 @@ fn many_plain_passwords_are_hashed_in_file_order() {
             csv.push_str(&format!("u{i}@example.com,\n"));
         }
     }
-    let path = write(&env, "many.csv", &csv);
+    let path = env.write_file("many.csv", &csv);
     let out = env
         .cmd(&["--json", "import", &path, "--jobs", "3"])
         .assert()
@@ -536,7 +528,7 @@ fn binary_non_utf8_and_huge_input_get_a_clear_error_and_no_panic() {
         "email,first_name\nh@example.com,{}\n",
         "x".repeat(2_000_000)
     );
-    let huge_path = write(&env, "huge.csv", &huge);
+    let huge_path = env.write_file("huge.csv", &huge);
     env.cmd(&["import", &huge_path])
         .assert()
         .code(2)
@@ -545,7 +537,7 @@ fn binary_non_utf8_and_huge_input_get_a_clear_error_and_no_panic() {
         "{{\"email\": \"n@example.com\", \"first_name\": \"{}\"}}\n",
         "y".repeat(151)
     );
-    let long_path = write(&env, "long.jsonl", &long_name);
+    let long_path = env.write_file("long.jsonl", &long_name);
     env.cmd(&["import", &long_path])
         .assert()
         .code(2)
@@ -608,7 +600,7 @@ fn a_killed_import_leaves_the_database_as_it_was_and_a_rerun_completes_it() {
     for i in 0..60_000 {
         csv.push_str(&format!("u{i}@example.com,User {i},{hash}\n"));
     }
-    let path = write(&env, "users.csv", &csv);
+    let path = env.write_file("users.csv", &csv);
     let mut child = env
         .std_cmd(&["import", &path])
         .stderr(std::process::Stdio::null())
@@ -644,8 +636,7 @@ fn a_killed_import_leaves_the_database_as_it_was_and_a_rerun_completes_it() {
 #[test]
 fn no_progress_bar_when_stderr_is_not_a_terminal() {
     let env = TestEnv::new();
-    let path = write(
-        &env,
+    let path = env.write_file(
         "users.csv",
         &format!("email,password\na@example.com,{STRONG}\n"),
     );
@@ -670,8 +661,7 @@ fn an_update_import_cannot_demote_the_last_active_superuser_without_force() {
     .assert()
     .success();
     env.create_user("ada@example.com", &[]);
-    let path = write(
-        &env,
+    let path = env.write_file(
         "demote.csv",
         "email,is_superuser,first_name\nada@example.com,,Ada\nroot@example.com,false,\n",
     );
@@ -684,15 +674,14 @@ fn an_update_import_cannot_demote_the_last_active_superuser_without_force() {
     assert_eq!(env.user_json("ada@example.com")["first_name"], "");
     assert_eq!(env.user_json("root@example.com")["is_superuser"], true);
     // Another superuser in the same file makes it fine; so does --force.
-    let path = write(
-        &env,
+    let path = env.write_file(
         "swap.csv",
         "email,is_superuser,is_staff\nada@example.com,true,true\nroot@example.com,false,\n",
     );
     env.cmd(&["import", &path, "--on-conflict", "update"])
         .assert()
         .success();
-    let path = write(&env, "lock.csv", "email,is_active\nada@example.com,false\n");
+    let path = env.write_file("lock.csv", "email,is_active\nada@example.com,false\n");
     env.cmd(&["import", &path, "--on-conflict", "update", "--force"])
         .assert()
         .success();

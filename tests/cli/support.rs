@@ -24,8 +24,22 @@ impl TestEnv {
         TestEnv { dir }
     }
 
+    /// A new environment whose default config file is `config` (see [`Self::write_config`]).
+    pub fn with_config(config: &str) -> Self {
+        let env = TestEnv::new();
+        env.write_config(config);
+        env
+    }
+
     pub fn path(&self) -> &Path {
         self.dir.path()
+    }
+
+    /// Writes `text` to the file `name` in the test's directory; its path.
+    pub fn write_file(&self, name: &str, text: &str) -> String {
+        let path = self.path().join(name);
+        std::fs::write(&path, text).expect("write");
+        path.display().to_string()
     }
 
     pub fn db(&self) -> PathBuf {
