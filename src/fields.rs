@@ -288,11 +288,13 @@ impl FieldSet {
         })
     }
 
-    /// Parses a value for the field `name`.
-    pub fn parse(&self, name: &str, text: &str) -> crate::Result<FieldValue> {
+    /// The declared field `name` and the value `text` gives it (blank: none).
+    pub fn parse(&self, name: &str, text: &str) -> crate::Result<(&FieldSpec, Option<FieldValue>)> {
         let spec = self.lookup(name)?;
-        spec.parse(text)
-            .map_err(|reason| crate::Error::invalid(format!("value for field `{name}`"), reason))
+        let value = spec
+            .parse_optional(text)
+            .map_err(|reason| crate::Error::invalid(format!("value for field `{name}`"), reason))?;
+        Ok((spec, value))
     }
 
     /// The declared fields' values in `stored` (a user's raw values), in declared

@@ -26,16 +26,13 @@ impl<S: UserStore> UserManager<S> {
     ) -> Result<Vec<(&'a FieldSpec, Option<String>)>> {
         let mut parsed: Vec<(&FieldSpec, Option<String>)> = Vec::new();
         for (name, text) in given {
-            let spec = self.fields.lookup(name)?;
-            if parsed.iter().any(|(s, _)| s.name == spec.name) {
+            if parsed.iter().any(|(s, _)| s.name == *name) {
                 return Err(Error::invalid(
                     format!("value for field `{name}`"),
                     "given more than once",
                 ));
             }
-            let value = spec
-                .parse_optional(text)
-                .map_err(|reason| Error::invalid(format!("value for field `{name}`"), reason))?;
+            let (spec, value) = self.fields.parse(name, text)?;
             parsed.push((spec, value.map(|v| v.canonical())));
         }
         Ok(parsed)
@@ -121,10 +118,7 @@ impl<S: UserStore> UserManager<S> {
     /// A `list-users --where NAME=VALUE` condition: the field and the canonical
     /// value to match (`None`: users without a value, for `NAME=`).
     pub fn field_condition(&self, name: &str, text: &str) -> Result<(String, Option<String>)> {
-        let spec = self.fields.lookup(name)?;
-        let value = spec
-            .parse_optional(text)
-            .map_err(|reason| Error::invalid(format!("value for field `{name}`"), reason))?;
+        let (spec, value) = self.fields.parse(name, text)?;
         Ok((spec.name.clone(), value.map(|v| v.canonical())))
     }
 }

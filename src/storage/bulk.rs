@@ -3,7 +3,7 @@
 
 use rusqlite::{OptionalExtension, params};
 
-use super::fields::write_fields;
+use super::fields::FieldWriter;
 use super::{SqliteStore, USER_COLUMNS, is_unique_violation, user_from_row};
 use crate::clock::format_timestamp;
 use crate::error::{Error, Result};
@@ -119,6 +119,7 @@ impl BulkStore for SqliteStore {
             };
             let mut last_demoted: Option<String> = None;
             let mut counts = BulkCounts::default();
+            let mut fields = FieldWriter::default();
             for row in rows {
                 let row = row?;
                 let time = |t: Option<jiff::Timestamp>| t.map(format_timestamp);
@@ -151,7 +152,7 @@ impl BulkStore for SqliteStore {
                             last_demoted = Some(row.email.clone());
                         }
                         // Custom field values: the same rules as every other write.
-                        write_fields(tx, id, &row.fields, &db_err)?;
+                        fields.write(tx, id, &row.fields, &db_err)?;
                         record(audit.updated_event, id, &row.email).map_err(db_err)?;
                         counts.updated += 1;
                         continue;
@@ -182,12 +183,13 @@ impl BulkStore for SqliteStore {
                     Ok(0) => counts.skipped += 1,
                     Ok(_) => {
                         let id = tx.last_insert_rowid();
-                        write_fields(tx, id, &row.fields, &db_err)?;
+                        fields.write(tx, id, &row.fields, &db_err)?;
                         record(audit.created_event, id, &row.email).map_err(db_err)?;
                         counts.created += 1;
                     }
                 }
             }
+            fields.finish(tx, &db_err)?;
             if superusers_before > 0
                 && let Some(email) = last_demoted
                 && active_superusers(tx).map_err(db_err)? == 0

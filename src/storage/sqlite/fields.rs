@@ -1,6 +1,8 @@
 //! Custom field values in SQLite: one row per user and field, and a partial unique
 //! index per field declared `unique`.
 
+use std::collections::{BTreeSet, HashSet};
+
 use rusqlite::{OptionalExtension, Transaction, params};
 
 use crate::error::{Error, Result};
@@ -16,7 +18,7 @@ fn unique_index(name: &str) -> String {
 /// its unique index, or drops one left from an earlier declaration. Cheap when
 /// nothing changes (`IF [NOT] EXISTS` reads the schema only). Values shared from
 /// before the field was declared unique leave the index out (`doctor` reports
-/// them); [`write_fields`] still refuses new clashes, and the first write after
+/// them); [`FieldWriter`] still refuses new clashes, and the first write after
 /// they are told apart creates it.
 fn sync_unique_index(tx: &Transaction, name: &str, unique: bool) -> rusqlite::Result<()> {
     debug_assert!(crate::fields::check_name(name).is_ok());
@@ -35,54 +37,93 @@ fn sync_unique_index(tx: &Transaction, name: &str, unique: bool) -> rusqlite::Re
     }
 }
 
-/// Writes (or, for `None`, removes) a user's field values, in the caller's
-/// transaction. A value another user has on a unique field is
-/// [`Error::FieldValueTaken`]: checked here, under the write lock, and by the index.
+/// Writes field values within one transaction and keeps each field's unique
+/// index in line with its declaration once per transaction, not once a row: a
+/// bulk import brings an index up to date (or fails to, over shared values) once.
+#[derive(Default)]
+pub(crate) struct FieldWriter {
+    /// Non-unique fields whose stale unique index has been dropped already.
+    dropped: HashSet<String>,
+    /// Unique fields whose index is made when the writing is done.
+    unique: BTreeSet<String>,
+}
+
+impl FieldWriter {
+    /// Writes (or, for `None`, removes) a user's field values. A value another
+    /// user has on a unique field is [`Error::FieldValueTaken`]: checked here,
+    /// under the write lock, and by the index.
+    pub(crate) fn write(
+        &mut self,
+        tx: &Transaction,
+        user_id: i64,
+        writes: &[FieldWrite],
+        db_err: &dyn Fn(rusqlite::Error) -> Error,
+    ) -> Result<()> {
+        for write in writes {
+            let taken = || Error::FieldValueTaken {
+                field: write.name.clone(),
+                value: write.value.clone().unwrap_or_default(),
+            };
+            if write.unique {
+                self.unique.insert(write.name.clone());
+            } else if self.dropped.insert(write.name.clone()) {
+                // Before the write: an index from an earlier declaration would refuse it.
+                sync_unique_index(tx, &write.name, false).map_err(db_err)?;
+            }
+            if let (true, Some(value)) = (write.unique, &write.value)
+                && value_holder(tx, &write.name, value, Some(user_id))
+                    .map_err(db_err)?
+                    .is_some()
+            {
+                return Err(taken());
+            }
+            let written = match &write.value {
+                // An upsert on the primary key only: `INSERT OR REPLACE` would settle a
+                // clash on the unique index by deleting the other user's value.
+                Some(value) => tx
+                    .prepare_cached(
+                        "INSERT INTO user_field_values (user_id, name, value) VALUES (?1, ?2, ?3) \
+                         ON CONFLICT (user_id, name) DO UPDATE SET value = excluded.value",
+                    )
+                    .and_then(|mut s| s.execute(params![user_id, write.name, value])),
+                None => tx
+                    .prepare_cached(
+                        "DELETE FROM user_field_values WHERE user_id = ?1 AND name = ?2",
+                    )
+                    .and_then(|mut s| s.execute(params![user_id, write.name])),
+            };
+            match written {
+                Err(e) if super::is_unique_violation(&e) => return Err(taken()),
+                other => other.map_err(db_err)?,
+            };
+        }
+        Ok(())
+    }
+
+    /// Makes the unique indexes of the unique fields written, after the writes,
+    /// which may just have told shared values apart.
+    pub(crate) fn finish(
+        self,
+        tx: &Transaction,
+        db_err: &dyn Fn(rusqlite::Error) -> Error,
+    ) -> Result<()> {
+        for name in &self.unique {
+            sync_unique_index(tx, name, true).map_err(db_err)?;
+        }
+        Ok(())
+    }
+}
+
+/// One user's field values, in the caller's transaction ([`FieldWriter`] for one row).
 pub(crate) fn write_fields(
     tx: &Transaction,
     user_id: i64,
     writes: &[FieldWrite],
     db_err: &dyn Fn(rusqlite::Error) -> Error,
 ) -> Result<()> {
-    for write in writes {
-        let taken = || Error::FieldValueTaken {
-            field: write.name.clone(),
-            value: write.value.clone().unwrap_or_default(),
-        };
-        if !write.unique {
-            // Before the write: an index from an earlier declaration would refuse it.
-            sync_unique_index(tx, &write.name, false).map_err(db_err)?;
-        }
-        if let (true, Some(value)) = (write.unique, &write.value)
-            && value_holder(tx, &write.name, value, Some(user_id))
-                .map_err(db_err)?
-                .is_some()
-        {
-            return Err(taken());
-        }
-        let written = match &write.value {
-            // An upsert on the primary key only: `INSERT OR REPLACE` would settle a
-            // clash on the unique index by deleting the other user's value.
-            Some(value) => tx
-                .prepare_cached(
-                    "INSERT INTO user_field_values (user_id, name, value) VALUES (?1, ?2, ?3) \
-                     ON CONFLICT (user_id, name) DO UPDATE SET value = excluded.value",
-                )
-                .and_then(|mut s| s.execute(params![user_id, write.name, value])),
-            None => tx
-                .prepare_cached("DELETE FROM user_field_values WHERE user_id = ?1 AND name = ?2")
-                .and_then(|mut s| s.execute(params![user_id, write.name])),
-        };
-        match written {
-            Err(e) if super::is_unique_violation(&e) => return Err(taken()),
-            other => other.map_err(db_err)?,
-        };
-        if write.unique {
-            // After the write, which may just have told shared values apart.
-            sync_unique_index(tx, &write.name, true).map_err(db_err)?;
-        }
-    }
-    Ok(())
+    let mut writer = FieldWriter::default();
+    writer.write(tx, user_id, writes, db_err)?;
+    writer.finish(tx, db_err)
 }
 
 /// The id of a user, other than `other_than`, holding `value` in field `name` (one
