@@ -2,8 +2,16 @@
 //!
 //! The address is the login. It is stored as typed (after normalisation) and compared
 //! through [`email_key`], its full lower-case form, which the database keeps unique.
+//!
+//! Look-alikes are one login: an address is NFKC-normalised before anything else
+//! (`ｅxample.com` in fullwidth letters is `example.com`), and characters that
+//! render as nothing or reorder text (zero-width, bidi controls, other controls)
+//! are refused outright rather than stripped, so what an operator sees is what
+//! is stored.
 
 use std::net::{Ipv4Addr, Ipv6Addr};
+
+use unicode_normalization::UnicodeNormalization;
 
 /// The longest address accepted, in characters (RFC 5321's path limit).
 pub const MAX_EMAIL_LEN: usize = 254;
@@ -23,14 +31,30 @@ impl EmailError {
     }
 }
 
-/// Django's `normalize_email`: trim, and lower-case the domain part only (the
-/// local part keeps its case for display).
+/// Django's `normalize_email` after NFKC: trim, and lower-case the domain part
+/// only (the local part keeps its case for display).
 pub fn normalize_email(raw: &str) -> String {
-    let email = raw.trim();
-    match email.rsplit_once('@') {
+    let compatible: String = raw.nfkc().collect();
+    let email = compatible.trim();
+    let lowered = match email.rsplit_once('@') {
         Some((local, domain)) => format!("{local}@{}", domain.to_lowercase()),
         None => email.to_string(),
-    }
+    };
+    // Lower-casing can leave a string that is not in NFKC form (a rare few
+    // letters decompose); one more pass keeps normalising idempotent.
+    lowered.nfkc().collect()
+}
+
+/// A character that shows as nothing or changes how the text around it is laid
+/// out: controls (C0, C1), zero-width and other format characters (Unicode's
+/// `Cf`, which holds the bidi controls U+202A..U+202E, U+2066..U+2069, U+200E,
+/// U+200F, U+061C and the zero-width U+200B..U+200D, U+2060, U+FEFF, U+00AD).
+pub fn is_invisible_or_control(c: char) -> bool {
+    c.is_control()
+        || matches!(c as u32,
+            0x00AD | 0x034F | 0x061C | 0x115F | 0x1160 | 0x17B4 | 0x17B5 | 0x180B..=0x180F
+            | 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x206F | 0x3164 | 0xFE00..=0xFE0F
+            | 0xFEFF | 0xFFA0 | 0xFFF0..=0xFFFB | 0x1D173..=0x1D17A | 0xE0000..=0xE0FFF)
 }
 
 /// The form two addresses are compared in: equal keys are the same login.
@@ -52,6 +76,9 @@ pub fn validate_email(email: &str) -> Result<(), EmailError> {
     let fail = |reason| Err(EmailError::new(email, reason));
     if email.is_empty() {
         return fail("it is empty");
+    }
+    if email.chars().any(is_invisible_or_control) {
+        return fail("it contains an invisible, control or text-direction character");
     }
     if email.chars().count() > MAX_EMAIL_LEN {
         return fail("it is longer than 254 characters");
@@ -90,10 +117,13 @@ fn valid_local_part(local: &str) -> bool {
         .all(|atom| !atom.is_empty() && atom.chars().all(is_atext))
 }
 
-/// Django's quoted-string rule: printable ASCII except `"` and `\`, or a `\` escape.
+/// Django's quoted-string rule narrowed to what a terminal shows safely: printable
+/// ASCII except `"` and `\`, or a `\` escape of printable ASCII. Django also
+/// allows control characters here; they would carry escape sequences to every
+/// terminal that lists users, so they are refused.
 fn valid_quoted(inner: &str) -> bool {
-    let plain = |c: char| matches!(c as u32, 1..=8 | 11 | 12 | 14..=31 | 33 | 35..=91 | 93..=127);
-    let escaped = |c: char| matches!(c as u32, 1..=9 | 11 | 12 | 14..=127);
+    let plain = |c: char| matches!(c as u32, 33 | 35..=91 | 93..=126);
+    let escaped = |c: char| matches!(c as u32, 32..=126);
     let mut chars = inner.chars();
     while let Some(c) = chars.next() {
         if c == '\\' {
@@ -233,7 +263,7 @@ mod tests {
             ),
             (
                 "ada@example.com\0",
-                "the domain after @ is not a valid host name",
+                "it contains an invisible, control or text-direction character",
             ),
             (
                 "ada@exa\u{1F600}mple.com",
@@ -251,6 +281,48 @@ mod tests {
             validate_email(&long).map_err(|e| e.reason),
             Err("it is longer than 254 characters")
         );
+    }
+
+    #[test]
+    fn look_alike_addresses_normalise_to_one_key() {
+        let plain = email_key(&parse_email("user@example.com").unwrap());
+        // Fullwidth letters, a fullwidth at sign, a ligature: NFKC folds them.
+        for look_alike in [
+            "user@\u{ff45}xample.com",
+            "user\u{ff20}example.com",
+            "\u{ff55}ser@EXAMPLE.com",
+        ] {
+            assert_eq!(
+                email_key(&parse_email(look_alike).unwrap()),
+                plain,
+                "{look_alike:?}"
+            );
+        }
+        assert_eq!(
+            parse_email("\u{fb01}le@example.com").unwrap(),
+            "file@example.com"
+        );
+    }
+
+    #[test]
+    fn invisible_bidi_and_control_characters_are_refused() {
+        for hostile in [
+            "us\u{200b}er@example.com",
+            "user@exa\u{200d}mple.com",
+            "\u{202e}moc.elpmaxe@resu",
+            "user\u{2066}@example.com",
+            "\u{feff}user@example.com",
+            "us\u{ad}er@example.com",
+            "\"a\u{1b}[31m\"@example.com",
+            "\"a\u{7}\"@example.com",
+            "\"a\\\u{1b}\"@example.com",
+        ] {
+            assert_eq!(
+                parse_email(hostile).map_err(|e| e.reason),
+                Err("it contains an invisible, control or text-direction character"),
+                "{hostile:?}"
+            );
+        }
     }
 
     #[test]
@@ -279,6 +351,13 @@ mod tests {
                 if f { c.to_ascii_uppercase() } else { c.to_ascii_lowercase() }
             }).collect();
             prop_assert_eq!(email_key(&normalize_email(&email)), email_key(&normalize_email(&flipped)));
+        }
+
+        #[test]
+        fn an_accepted_address_has_no_invisible_or_control_character(raw in "\\PC{0,40}|[\u{0}-\u{7f}\u{200b}\u{202e}]{0,40}") {
+            if let Ok(email) = parse_email(&raw) {
+                prop_assert!(!email.chars().any(is_invisible_or_control), "{:?}", email);
+            }
         }
 
         #[test]

@@ -11,6 +11,7 @@ use std::fmt;
 
 use jiff::civil::Date;
 use serde::{Serialize, Serializer};
+use unicode_normalization::UnicodeNormalization;
 
 /// The longest field name: a SQLite index is named after it, and a Django field too.
 pub const MAX_NAME_LEN: usize = 63;
@@ -139,11 +140,14 @@ impl FieldSpec {
                 if trimmed.chars().any(char::is_control) {
                     return Err("contains control characters".to_string());
                 }
-                let length = trimmed.chars().count();
+                // NFC: the same text typed precomposed or decomposed is one value,
+                // so a unique field cannot hold two look-alike copies.
+                let composed: String = trimmed.nfc().collect();
+                let length = composed.chars().count();
                 if length > *max_length {
                     return Err(format!("longer than {max_length} characters ({length})"));
                 }
-                Ok(FieldValue::Text(trimmed.to_string()))
+                Ok(FieldValue::Text(composed))
             }
             FieldType::Integer => trimmed
                 .parse()

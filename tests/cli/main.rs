@@ -12,6 +12,7 @@ mod errors;
 mod fields;
 mod fields_io;
 mod flows;
+mod hostile_text;
 mod migrate;
 mod otp;
 mod passwords;
