@@ -13,6 +13,8 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use unicode_normalization::UnicodeNormalization;
 
+use crate::terminal_text::is_invisible_or_control;
+
 /// The longest address accepted, in characters (RFC 5321's path limit).
 pub const MAX_EMAIL_LEN: usize = 254;
 
@@ -43,18 +45,6 @@ pub fn normalize_email(raw: &str) -> String {
     // Lower-casing can leave a string that is not in NFKC form (a rare few
     // letters decompose); one more pass keeps normalising idempotent.
     lowered.nfkc().collect()
-}
-
-/// A character that shows as nothing or changes how the text around it is laid
-/// out: controls (C0, C1), zero-width and other format characters (Unicode's
-/// `Cf`, which holds the bidi controls U+202A..U+202E, U+2066..U+2069, U+200E,
-/// U+200F, U+061C and the zero-width U+200B..U+200D, U+2060, U+FEFF, U+00AD).
-pub fn is_invisible_or_control(c: char) -> bool {
-    c.is_control()
-        || matches!(c as u32,
-            0x00AD | 0x034F | 0x061C | 0x115F | 0x1160 | 0x17B4 | 0x17B5 | 0x180B..=0x180F
-            | 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x206F | 0x3164 | 0xFE00..=0xFE0F
-            | 0xFEFF | 0xFFA0 | 0xFFF0..=0xFFFB | 0x1D173..=0x1D17A | 0xE0000..=0xE0FFF)
 }
 
 /// The form two addresses are compared in: equal keys are the same login.

@@ -3,10 +3,11 @@
 
 use serde::Serialize;
 use userdb::config::KEYS;
+use userdb::terminal_text::escape;
 
 use super::context::Context;
 use super::exit::CliError;
-use super::output::{print, print_json};
+use super::output::{add_row, new_table, print, print_json};
 
 /// Show the effective configuration and paths (secrets redacted)
 #[derive(clap::Args, Debug)]
@@ -95,19 +96,18 @@ pub fn run(ctx: &Context, _args: Args) -> Result<(), CliError> {
         (Some(path), false) => format!("{path} (not found; defaults used)"),
         (None, _) => "(none)".to_string(),
     };
-    let mut table = comfy_table::Table::new();
-    table.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
+    let mut table = new_table();
     table.set_header(["Key", "Value", "Source", "Environment variable"]);
     for s in &report.settings {
-        table.add_row([&s.key, &s.value, &s.source, &s.env]);
+        add_row(&mut table, [&s.key, &s.value, &s.source, &s.env]);
     }
     let mut text = format!(
-        "Config file: {file}\nDatabase:    {}\n{table}\n",
-        report.database
+        "Config file: {}\nDatabase:    {}\n{table}\n",
+        escape(&file),
+        escape(&report.database)
     );
     if !report.fields.is_empty() {
-        let mut fields = comfy_table::Table::new();
-        fields.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
+        let mut fields = new_table();
         fields.set_header([
             "Custom field",
             "Type",
@@ -118,16 +118,19 @@ pub fn run(ctx: &Context, _args: Args) -> Result<(), CliError> {
         ]);
         for (f, spec) in report.fields.iter().zip(loaded.settings.fields.iter()) {
             let yes = |b: bool| if b { "yes" } else { "no" };
-            fields.add_row([
-                f.name.clone(),
-                spec.kind.describe(),
-                yes(f.required).to_string(),
-                yes(f.unique).to_string(),
-                f.default
-                    .as_ref()
-                    .map_or("-".to_string(), ToString::to_string),
-                f.help.clone().unwrap_or_default(),
-            ]);
+            add_row(
+                &mut fields,
+                [
+                    f.name.clone(),
+                    spec.kind.describe(),
+                    yes(f.required).to_string(),
+                    yes(f.unique).to_string(),
+                    f.default
+                        .as_ref()
+                        .map_or("-".to_string(), ToString::to_string),
+                    f.help.clone().unwrap_or_default(),
+                ],
+            );
         }
         text.push_str(&format!("{fields}\n"));
     }

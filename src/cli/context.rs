@@ -128,9 +128,50 @@ impl Context {
     }
 }
 
-/// Who ran the command, for the audit log.
+/// Who ran the command, for the audit log: the account of the real uid (not
+/// `$USER`, which anyone can set to anything), and the invoking user that sudo
+/// records beside it. sudo sets `SUDO_USER` itself, but a caller can too, so it
+/// is shown as a claim and only when it looks like a user name.
 fn os_user() -> String {
-    env_value("USER")
-        .or_else(|| env_value("LOGNAME"))
-        .unwrap_or_else(|| "unknown".to_string())
+    let account = account_name(unsafe { libc::getuid() });
+    match env_value("SUDO_USER") {
+        Some(sudo) if is_user_name(&sudo) => format!("{account} (sudo: {sudo})"),
+        Some(_) => format!("{account} (sudo: ?)"),
+        None => account,
+    }
+}
+
+/// The passwd entry's name of `uid`, or `uid N` when it has none.
+fn account_name(uid: libc::uid_t) -> String {
+    let mut buffer = vec![0 as libc::c_char; 4096];
+    // SAFETY: getpwuid_r writes the entry into `entry` and its strings into
+    // `buffer`, both ours and large enough by the length we pass; `found` is
+    // null when there is no entry.
+    unsafe {
+        let mut entry: libc::passwd = std::mem::zeroed();
+        let mut found: *mut libc::passwd = std::ptr::null_mut();
+        let rc = libc::getpwuid_r(
+            uid,
+            &mut entry,
+            buffer.as_mut_ptr(),
+            buffer.len(),
+            &mut found,
+        );
+        if rc == 0 && !found.is_null() && !entry.pw_name.is_null() {
+            let name = std::ffi::CStr::from_ptr(entry.pw_name).to_string_lossy();
+            if is_user_name(&name) {
+                return name.into_owned();
+            }
+        }
+    }
+    format!("uid {uid}")
+}
+
+/// POSIX's portable user names, as useradd accepts them.
+fn is_user_name(name: &str) -> bool {
+    (1..=32).contains(&name.len())
+        && !name.starts_with('-')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '$'))
 }

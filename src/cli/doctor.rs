@@ -3,6 +3,7 @@
 use userdb::doctor::{Severity, diagnose};
 use userdb::password::PasswordHasher;
 use userdb::storage::SqliteStore;
+use userdb::terminal_text::escape_lines;
 
 use super::context::Context;
 use super::exit::CliError;
@@ -44,7 +45,8 @@ pub fn run(ctx: &Context, _args: Args) -> Result<(), CliError> {
                 f.check, f.message, f.fix
             ));
         }
-        print(&text)?;
+        // Findings quote stored addresses and values.
+        print(&escape_lines(&text))?;
     }
     if problems > 0 {
         return Err(CliError::Declined(format!(

@@ -3,6 +3,7 @@
 
 use std::io::Write;
 
+use userdb::terminal_text::escape;
 use userdb::{Error, ErrorKind};
 
 /// A check said no: wrong password, inactive user, pending migrations, declined.
@@ -142,8 +143,10 @@ impl CliError {
             }
             writeln!(stderr, "{body}")
         } else {
+            // Messages quote what was typed or stored: escaped, and one line.
+            let message = escape(&message);
             match hint {
-                Some(hint) => writeln!(stderr, "error: {message}; {hint}"),
+                Some(hint) => writeln!(stderr, "error: {message}; {}", escape(&hint)),
                 None => writeln!(stderr, "error: {message}"),
             }
         };

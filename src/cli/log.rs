@@ -5,7 +5,7 @@ use userdb::duration::parse_finite_duration;
 
 use super::context::Context;
 use super::exit::CliError;
-use super::output::{human_time, print, print_json, status};
+use super::output::{add_row, human_time, new_table, print, print_json, status};
 
 /// Show the audit log (changes and security events)
 #[derive(clap::Args, Debug)]
@@ -44,17 +44,19 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
         status(false, "No audit entries.");
         return Ok(());
     }
-    let mut table = comfy_table::Table::new();
-    table.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
+    let mut table = new_table();
     table.set_header(["Time", "Event", "User", "Detail", "By"]);
     for row in &rows {
-        table.add_row([
-            human_time(Some(row.at)),
-            row.event.clone(),
-            row.email.clone().unwrap_or_default(),
-            row.detail.clone(),
-            row.actor.clone(),
-        ]);
+        add_row(
+            &mut table,
+            [
+                human_time(Some(row.at)),
+                row.event.clone(),
+                row.email.clone().unwrap_or_default(),
+                row.detail.clone(),
+                row.actor.clone(),
+            ],
+        );
     }
     print(&format!("{table}\n"))
 }

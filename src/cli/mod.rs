@@ -115,6 +115,7 @@ pub fn command() -> clap::Command {
 }
 
 pub fn main() -> ExitCode {
+    harden_process();
     let cli = Cli::parse();
     let json = cli.json;
     match run(cli) {
@@ -123,6 +124,22 @@ pub fn main() -> ExitCode {
             err.report(json);
             ExitCode::from(err.exit_code())
         }
+    }
+}
+
+/// Passwords, tokens and keys pass through this process's memory: a core file
+/// would keep them on disk, and another process of the same user could read
+/// them through ptrace. Make the process non-dumpable and its core size zero.
+fn harden_process() {
+    // SAFETY: plain system calls on this process with constant arguments.
+    unsafe {
+        #[cfg(target_os = "linux")]
+        libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0);
+        let none = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        libc::setrlimit(libc::RLIMIT_CORE, &none);
     }
 }
 

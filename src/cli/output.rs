@@ -3,10 +3,11 @@
 
 use std::io::Write;
 
-use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
+use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 use jiff::Timestamp;
 use serde::Serialize;
 use userdb::fields::{FieldSet, FieldValue};
+use userdb::terminal_text::{escape, escape_lines};
 use userdb::token::TokenState;
 use userdb::{TokenInfo, User};
 
@@ -27,10 +28,12 @@ pub fn print_json<T: Serialize + ?Sized>(value: &T) -> Result<(), CliError> {
     print(&format!("{text}\n"))
 }
 
-/// A status line for the operator, on stderr (silent with `--json`).
+/// A status line for the operator, on stderr (silent with `--json`). Stored or
+/// typed text in it is escaped, and a closed stderr is no reason to fail a
+/// command that has already done its work.
 pub fn status(json: bool, line: &str) {
     if !json {
-        eprintln!("{line}");
+        let _ = writeln!(std::io::stderr().lock(), "{}", escape_lines(line));
     }
 }
 
@@ -51,10 +54,36 @@ fn full_name(user: &User) -> String {
         .to_string()
 }
 
-fn new_table() -> Table {
+/// A table for a person: on a terminal (or with `COLUMNS` set) it fits the
+/// width, wrapping inside cells; piped, cells keep their full length.
+pub fn new_table() -> Table {
     let mut table = Table::new();
     table.load_style(UTF8_FULL_CONDENSED);
+    if let Some(width) = terminal_width() {
+        table
+            .set_content_arrangement(ContentArrangement::Dynamic)
+            .set_width(width);
+    }
     table
+}
+
+/// Adds a row of stored or typed text, escaped: a cell is one line, and no
+/// escape sequence in a name reaches the terminal.
+pub fn add_row<S: AsRef<str>>(table: &mut Table, cells: impl IntoIterator<Item = S>) {
+    table.add_row(cells.into_iter().map(|c| escape(c.as_ref()).into_owned()));
+}
+
+/// `COLUMNS` when set (as `ls` and clap honour it), else the size of the
+/// terminal on stdout (read with TIOCGWINSZ, so no terminal crate is needed).
+fn terminal_width() -> Option<u16> {
+    if let Some(columns) = std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()) {
+        return Some(columns).filter(|&c| c > 0);
+    }
+    // SAFETY: TIOCGWINSZ writes one `winsize` into the struct we own; on failure
+    // (stdout not a terminal) it is left zeroed.
+    let mut size: libc::winsize = unsafe { std::mem::zeroed() };
+    let ok = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut size) } == 0;
+    Some(size.ws_col).filter(|&c| ok && c > 0)
 }
 
 /// A custom field's value in a table: booleans as yes/no, like the built-in flags.
@@ -102,7 +131,7 @@ pub fn users_table(users: &[User], fields: &FieldSet) -> String {
                 .into_iter()
                 .map(|(_, v)| shown_value(v)),
         );
-        table.add_row(row);
+        add_row(&mut table, row);
     }
     format!("{table}\n")
 }
@@ -132,7 +161,7 @@ pub fn user_table(user: &User, fields: &FieldSet, extra: &[(&str, String)]) -> S
         .chain(custom)
         .chain(extra.iter().cloned())
     {
-        table.add_row([field.to_string(), value]);
+        add_row(&mut table, [field.to_string(), value]);
     }
     format!("{table}\n")
 }
@@ -200,19 +229,22 @@ pub fn tokens_table(tokens: &[TokenInfo], now: Timestamp) -> String {
             TokenState::Expired => "expired".to_string(),
             TokenState::Revoked => format!("revoked {}", human_time(token.revoked_at)),
         };
-        table.add_row([
-            token.id.to_string(),
-            token.user.clone(),
-            token.name.clone(),
-            format!("{}…", token.prefix),
-            human_time(Some(token.created_at)),
-            match token.expires_at {
-                Some(_) => human_time(token.expires_at),
-                None => "never".to_string(),
-            },
-            human_time(token.last_used_at),
-            state,
-        ]);
+        add_row(
+            &mut table,
+            [
+                token.id.to_string(),
+                token.user.clone(),
+                token.name.clone(),
+                format!("{}…", token.prefix),
+                human_time(Some(token.created_at)),
+                match token.expires_at {
+                    Some(_) => human_time(token.expires_at),
+                    None => "never".to_string(),
+                },
+                human_time(token.last_used_at),
+                state,
+            ],
+        );
     }
     format!("{table}\n")
 }

@@ -5,8 +5,10 @@
 use std::io::IsTerminal;
 
 use userdb::SecretString;
+use userdb::terminal_text::escape;
 
 use super::exit::CliError;
+use super::output::status;
 
 pub trait Prompter {
     /// Asks for a line of text.
@@ -37,6 +39,10 @@ impl TerminalPrompter {
 fn from_dialoguer(err: dialoguer::Error) -> CliError {
     let dialoguer::Error::IO(io) = err;
     if io.kind() == std::io::ErrorKind::Interrupted {
+        // Ctrl-C in dialoguer's raw mode is a key, not a signal: dialoguer
+        // returns with the cursor still hidden and the line open.
+        use std::io::Write;
+        let _ = std::io::stderr().write_all(SHOW_CURSOR_NEWLINE);
         CliError::Interrupted
     } else {
         CliError::usage(format!("cannot read from the terminal: {io}"), "")
@@ -46,7 +52,7 @@ fn from_dialoguer(err: dialoguer::Error) -> CliError {
 impl Prompter for TerminalPrompter {
     fn input(&mut self, prompt: &str) -> Result<String, CliError> {
         dialoguer::Input::<String>::new()
-            .with_prompt(prompt)
+            .with_prompt(escape(prompt))
             .allow_empty(true)
             .interact_text()
             .map_err(from_dialoguer)
@@ -58,7 +64,7 @@ impl Prompter for TerminalPrompter {
 
     fn confirm(&mut self, prompt: &str) -> Result<bool, CliError> {
         dialoguer::Confirm::new()
-            .with_prompt(prompt)
+            .with_prompt(escape(prompt))
             .default(false)
             .wait_for_newline(true)
             .interact()
@@ -66,7 +72,7 @@ impl Prompter for TerminalPrompter {
     }
 
     fn say(&mut self, line: &str) {
-        eprintln!("{line}");
+        status(false, line);
     }
 }
 
@@ -97,7 +103,7 @@ fn read_hidden(prompt: &str) -> Result<SecretString, CliError> {
         return Err(tty_error(std::io::Error::last_os_error()));
     }
     let mut stderr = std::io::stderr();
-    let _ = write!(stderr, "{prompt}: ");
+    let _ = write!(stderr, "{}: ", escape(prompt));
     let _ = stderr.flush();
     let mut line = String::new();
     let read = stdin.lock().read_line(&mut line);
@@ -115,9 +121,11 @@ fn read_hidden(prompt: &str) -> Result<SecretString, CliError> {
     }
 }
 
-/// A password prompt turns echo off and Ctrl-C then kills the process by SIGINT,
-/// which would leave the operator's terminal without echo. Catch SIGINT, put the
-/// terminal back as it was when we started, and exit as the signal would have.
+/// A password prompt turns echo off, and a confirmation hides the cursor; a
+/// signal (Ctrl-C, a `kill`, a closed terminal, Ctrl-\\) would leave the
+/// operator's terminal that way. Catch them, put the terminal back as it was
+/// when we started, show the cursor, end the prompt's line, and exit as the
+/// signal would have (130 for SIGINT, 128 + the signal otherwise).
 fn restore_terminal_on_interrupt() {
     use std::os::fd::AsRawFd;
     let fd = std::io::stdin().as_raw_fd();
@@ -127,16 +135,46 @@ fn restore_terminal_on_interrupt() {
         return;
     }
     // SAFETY: initialised by the successful tcgetattr above.
-    let saved = unsafe { saved.assume_init() };
-    // Only the first handler can be set; a second call is harmless to ignore.
-    let _ = ctrlc::set_handler(move || {
-        // SAFETY: restoring attributes read from the same descriptor.
-        unsafe { libc::tcsetattr(fd, libc::TCSANOW, &saved) };
-        eprintln!();
-        // This is the one place that exits directly: the main thread is blocked in
-        // a terminal read that a signal will not end.
-        std::process::exit(i32::from(super::exit::INTERRUPTED));
-    });
+    if SAVED_TERMINAL.set(unsafe { saved.assume_init() }).is_err() {
+        return; // already installed
+    }
+    for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT] {
+        // SAFETY: a zeroed sigaction with a plain handler and an empty mask is
+        // valid; the handler only makes async-signal-safe calls.
+        unsafe {
+            let mut action: libc::sigaction = std::mem::zeroed();
+            action.sa_sigaction = on_terminating_signal as *const () as libc::sighandler_t;
+            libc::sigemptyset(&mut action.sa_mask);
+            libc::sigaction(signal, &action, std::ptr::null_mut());
+        }
+    }
+}
+
+static SAVED_TERMINAL: std::sync::OnceLock<libc::termios> = std::sync::OnceLock::new();
+
+/// Shows the cursor again (a confirmation hides it) and ends the prompt's line.
+const SHOW_CURSOR_NEWLINE: &[u8] = b"\x1b[?25h\n";
+
+extern "C" fn on_terminating_signal(signal: libc::c_int) {
+    // SAFETY: tcsetattr, write and _exit are async-signal-safe; SAVED_TERMINAL
+    // was set before the handler was installed and is never changed.
+    unsafe {
+        if let Some(saved) = SAVED_TERMINAL.get() {
+            libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, saved);
+        }
+        libc::write(
+            libc::STDERR_FILENO,
+            SHOW_CURSOR_NEWLINE.as_ptr().cast(),
+            SHOW_CURSOR_NEWLINE.len(),
+        );
+        // This is the one place that exits directly: the main thread is blocked
+        // in a terminal read that the signal does not end.
+        libc::_exit(if signal == libc::SIGINT {
+            i32::from(super::exit::INTERRUPTED)
+        } else {
+            128 + signal
+        });
+    }
 }
 
 /// No one to ask: every question is an error that says which flag to use instead.
@@ -167,7 +205,7 @@ impl Prompter for NoPrompter {
     }
 
     fn say(&mut self, line: &str) {
-        eprintln!("{line}");
+        status(false, line);
     }
 }
 

@@ -5,6 +5,7 @@
 use std::io::{BufRead, IsTerminal, Read};
 
 use serde::Serialize;
+use userdb::terminal_text::escape;
 use userdb::{SecretString, TokenInfo};
 use zeroize::Zeroizing;
 
@@ -70,7 +71,7 @@ pub fn run(ctx: &Context, _args: Args) -> Result<(), CliError> {
             info.id, info.name, user.email
         ),
     );
-    print(&format!("{}\n", user.email))
+    print(&format!("{}\n", escape(&user.email)))
 }
 
 fn summary(info: &TokenInfo) -> TokenSummary<'_> {

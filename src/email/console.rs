@@ -4,6 +4,7 @@ use std::io::Write;
 
 use super::{EmailBackend, Message};
 use crate::error::{Error, Result};
+use crate::terminal_text::escape_lines;
 
 /// Where the console backend prints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,7 +27,12 @@ impl ConsoleBackend {
 
 impl EmailBackend for ConsoleBackend {
     fn send(&self, message: &Message) -> Result<()> {
-        let mut text = message.formatted()?;
+        // The wire format ends lines with CRLF; a terminal or a pipe wants LF
+        // (`grep '^ *[0-9]*$'` finds the code line), and nothing in the message
+        // may steer the terminal.
+        let wire = message.formatted()?;
+        let lines = String::from_utf8_lossy(&wire).replace("\r\n", "\n");
+        let mut text = escape_lines(&lines).into_owned().into_bytes();
         text.extend_from_slice(b"\n");
         text.extend_from_slice("-".repeat(79).as_bytes());
         text.extend_from_slice(b"\n");

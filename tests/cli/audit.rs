@@ -1,6 +1,6 @@
 //! `userdb log`: the audit log through the binary.
 
-use crate::support::{STRONG, TestEnv, stdout_json};
+use crate::support::{STRONG, TestEnv, os_user, stdout_json};
 
 fn events(env: &TestEnv, args: &[&str]) -> Vec<String> {
     let mut all = vec!["--json", "log"];
@@ -97,13 +97,40 @@ fn log_rows_carry_the_os_user_and_no_secret() {
         .clone();
     let text = String::from_utf8_lossy(&out.stdout).to_string();
     assert!(!text.contains(STRONG));
-    assert_eq!(stdout_json(&out)[0]["actor"], "tester");
+    // The real uid's account, not $USER (which the test environment sets to "tester").
+    let me = os_user();
+    assert_eq!(stdout_json(&out)[0]["actor"], me.as_str());
     let table = env.cmd(&["log"]).assert().success().get_output().clone();
     let table = String::from_utf8(table.stdout).unwrap();
     assert!(
         table.contains("user_created")
-            && table.contains("tester")
+            && table.contains(&me)
             && table.contains("2026-01-02 03:04:05 UTC"),
         "{table}"
+    );
+}
+
+#[test]
+fn the_actor_is_the_real_account_and_sudo_user_stands_beside_it() {
+    let env = TestEnv::new();
+    env.cmd(&["createuser", "a@example.com", "--no-password"])
+        .env("USER", "mallory")
+        .env("LOGNAME", "mallory")
+        .assert()
+        .success();
+    env.cmd(&["createuser", "b@example.com", "--no-password"])
+        .env("SUDO_USER", "alice")
+        .assert()
+        .success();
+    env.cmd(&["createuser", "c@example.com", "--no-password"])
+        .env("SUDO_USER", "x\u{1b}[2J")
+        .assert()
+        .success();
+    let me = os_user();
+    assert_eq!(
+        env.query_one(
+            "SELECT group_concat(actor, '|') FROM (SELECT actor FROM audit_log ORDER BY id)"
+        ),
+        format!("{me}|{me} (sudo: alice)|{me} (sudo: ?)")
     );
 }

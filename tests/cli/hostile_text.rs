@@ -78,3 +78,126 @@ fn a_unique_text_field_holds_one_value_however_it_is_composed() {
         .unwrap();
     assert_eq!(out.status.code(), Some(4), "{}", stderr_text(&out));
 }
+
+/// What a terminal would obey: ESC (every escape sequence), BEL, CSI in C1,
+/// and the right-to-left override that makes one address read as another.
+fn obeyable(text: &str) -> bool {
+    text.contains(['\u{1b}', '\u{7}', '\u{9b}', '\u{202e}'])
+}
+
+#[test]
+fn stored_escape_sequences_are_shown_escaped_in_every_table_and_message() {
+    let env = TestEnv::new();
+    env.create_user("ada@example.com", &[]);
+    env.cmd(&["issue-token", "ada@example.com", "--name", "ci"])
+        .assert()
+        .success();
+    // A database written by someone else (an old import, another tool): the
+    // names carry a screen-clearing sequence, a bell and a bidi override.
+    env.sql(
+        "UPDATE users SET first_name = char(27) || '[2J' || char(7), \
+         last_name = 'evil' || char(8238) || 'moc'; \
+         UPDATE tokens SET name = char(27) || ']0;pwned' || char(7);",
+    );
+    for args in [
+        &["list-users"][..],
+        &["show-user", "ada@example.com"],
+        &["list-tokens"],
+        &["log"],
+    ] {
+        let out = env.cmd(args).output().unwrap();
+        assert!(out.status.success(), "{args:?}: {}", stderr_text(&out));
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(!obeyable(&stdout), "{args:?} printed raw: {stdout:?}");
+        assert!(!obeyable(&stderr_text(&out)), "{args:?}");
+    }
+    let table = env.cmd(&["show-user", "ada@example.com"]).output().unwrap();
+    let table = String::from_utf8_lossy(&table.stdout);
+    assert!(table.contains("\\u{1b}[2J\\u{7}"), "{table}");
+    assert!(table.contains("evil\\u{202e}moc"), "{table}");
+    // --json keeps the exact value (JSON escapes the controls itself).
+    let user = env.user_json("ada@example.com");
+    assert_eq!(user["first_name"], "\u{1b}[2J\u{7}");
+    assert_eq!(user["last_name"], "evil\u{202e}moc");
+}
+
+#[test]
+fn an_error_quoting_hostile_input_is_one_escaped_line() {
+    let env = TestEnv::new();
+    let out = env
+        .cmd(&["show-user", "a@example.com\u{1b}[2J\n\u{1b}]0;x\u{7}"])
+        .output()
+        .unwrap();
+    assert_ne!(out.status.code(), Some(0));
+    let err = stderr_text(&out);
+    assert!(!obeyable(&err), "{err:?}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err:?}");
+}
+
+#[test]
+fn the_audit_log_escapes_a_hostile_sudo_user() {
+    let env = TestEnv::new();
+    env.cmd(&["createuser", "ada@example.com", "--no-password"])
+        .env("SUDO_USER", "root\u{1b}[2J")
+        .assert()
+        .success();
+    let out = env.cmd(&["log"]).output().unwrap();
+    assert!(!obeyable(&String::from_utf8_lossy(&out.stdout)));
+}
+
+#[test]
+fn tables_fit_the_terminal_width() {
+    let env = TestEnv::new();
+    env.create_user(
+        "a.very.long.address.for.a.table.cell@departments.example.com",
+        &[
+            "--first-name",
+            "Bartholomew Aloysius",
+            "--last-name",
+            "Featherstonehaugh-Cholmondeley",
+        ],
+    );
+    for args in [&["config"][..], &["list-users"], &["log"]] {
+        let out = env.cmd(args).env("COLUMNS", "80").output().unwrap();
+        assert!(out.status.success(), "{args:?}");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        // The table lines (the paths above `config`'s table are what they are).
+        for line in stdout
+            .lines()
+            .filter(|l| l.starts_with(['┌', '│', '├', '╞', '└']))
+        {
+            assert!(
+                line.chars().count() <= 80,
+                "{args:?}: {} columns: {line}",
+                line.chars().count()
+            );
+        }
+    }
+    // Piped without COLUMNS, cells keep their full length.
+    let out = env.cmd(&["list-users"]).output().unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains("a.very.long.address.for.a.table.cell@departments.example.com")
+    );
+}
+
+#[test]
+fn a_closed_stderr_does_not_fail_a_command_that_did_its_work() {
+    let env = TestEnv::new();
+    let bin = env!("CARGO_BIN_EXE_userdb");
+    for script in [
+        format!(
+            "printf 'correct horse battery staple\\n' | '{bin}' createuser ada@example.com --password-stdin 2>&-"
+        ),
+        format!("'{bin}' send-otp ada@example.com >/dev/null 2>&-"),
+    ] {
+        let out = std::process::Command::new("sh")
+            .env_clear()
+            .envs(env.vars())
+            .args(["-c", &script])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{script}");
+    }
+    assert_eq!(env.user_json("ada@example.com")["email"], "ada@example.com");
+}

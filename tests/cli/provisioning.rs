@@ -460,7 +460,8 @@ fn stdin_is_imported_with_one_audit_row_per_user() {
     );
     assert_eq!(
         env.query_one("SELECT group_concat(event || ' ' || email || ' ' || detail || ' ' || actor, '|') FROM audit_log WHERE event = 'user_imported'"),
-        "user_imported a@example.com import of stdin (jsonl) tester|user_imported b@example.com import of stdin (jsonl) tester"
+        "user_imported a@example.com import of stdin (jsonl) ME|user_imported b@example.com import of stdin (jsonl) ME"
+            .replace("ME", &crate::support::os_user())
     );
     // stdin needs --format.
     env.cmd(&["import", "-"])

@@ -343,3 +343,76 @@ fn createsuperuser_asks_required_custom_fields_with_their_help_until_valid() {
         )
     );
 }
+
+/// Runs `userdb ARGS` in the background of a shell on a terminal, reading the
+/// terminal, and prints its pid, its exit status and then `stty -a`.
+fn spawn_in_shell(env: &TestEnv, args: &str) -> (PtySession, i32) {
+    let bin = env!("CARGO_BIN_EXE_userdb");
+    let mut cmd = std::process::Command::new("bash");
+    cmd.env_clear().envs(env.vars()).args([
+        "-c",
+        &format!("stty echo; '{bin}' {args} </dev/tty & pid=$!; echo \"pid=$pid.\"; wait $pid; echo \"exit=$?.\"; stty -a"),
+    ]);
+    let mut p = spawn_command(cmd, Some(TIMEOUT_MS)).unwrap();
+    let (_, pid) = p.exp_regex("pid=[0-9]+").unwrap();
+    let pid = pid[4..].parse().unwrap();
+    (p, pid)
+}
+
+#[test]
+fn a_kill_hangup_or_quit_at_the_password_prompt_restores_echo() {
+    use nix::sys::signal::{Signal, kill};
+    use nix::unistd::Pid;
+    for (signal, status) in [
+        (Signal::SIGTERM, 143),
+        (Signal::SIGHUP, 129),
+        (Signal::SIGQUIT, 131),
+    ] {
+        let env = TestEnv::new();
+        let (mut p, pid) = spawn_in_shell(&env, "createsuperuser --email admin@example.com");
+        p.exp_string("Password:").unwrap();
+        kill(Pid::from_raw(pid), signal).unwrap();
+        p.exp_string(&format!("exit={status}.")).unwrap();
+        let stty = p.exp_eof().unwrap();
+        assert!(
+            stty.contains(" echo "),
+            "{signal}: terminal left without echo: {stty}"
+        );
+        assert_eq!(env.query_one("SELECT count(*) FROM users"), "0");
+    }
+}
+
+#[test]
+fn the_process_can_leave_no_core_file() {
+    let env = TestEnv::new();
+    let (mut p, pid) = spawn_in_shell(&env, "createsuperuser --email admin@example.com");
+    p.exp_string("Password:").unwrap();
+    let limits = std::fs::read_to_string(format!("/proc/{pid}/limits")).unwrap();
+    let core = limits
+        .lines()
+        .find(|l| l.starts_with("Max core file size"))
+        .unwrap();
+    let fields: Vec<&str> = core.split_whitespace().collect();
+    assert_eq!(&fields[4..6], ["0", "0"], "{core}");
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    p.exp_string("exit=143.").unwrap();
+}
+
+#[test]
+fn ctrl_c_at_a_yes_no_question_shows_the_cursor_and_ends_the_line() {
+    let env = TestEnv::new();
+    env.create_user("ada@example.com", &[]);
+    let mut p = spawn(&env, &["delete-user", "ada@example.com"]);
+    p.exp_string("[y/N]").unwrap();
+    p.send_control('c').unwrap();
+    let rest = p.exp_eof().unwrap();
+    assert!(rest.contains("\u{1b}[?25h"), "cursor left hidden: {rest:?}");
+    let before_error = rest.split("error: interrupted").next().unwrap();
+    assert!(before_error.contains('\n'), "{rest:?}");
+    assert_eq!(exit_code(&p), 130);
+    assert_eq!(env.query_one("SELECT count(*) FROM users"), "1");
+}

@@ -136,6 +136,15 @@ pub fn now_plus(seconds: i64) -> String {
         .to_string()
 }
 
+/// The account name of the user running the tests: the audit log's actor.
+pub fn os_user() -> String {
+    let out = StdCommand::new("id").arg("-un").output().expect("id -un");
+    String::from_utf8(out.stdout)
+        .expect("utf-8")
+        .trim()
+        .to_string()
+}
+
 pub fn stdout_json(output: &std::process::Output) -> Value {
     serde_json::from_slice(&output.stdout).expect("stdout is JSON")
 }

@@ -391,7 +391,8 @@ fn every_change_is_in_the_audit_log_without_secrets() {
     let events = env.query_one("SELECT group_concat(event || ':' || actor, ' ') FROM (SELECT * FROM audit_log ORDER BY id)");
     assert_eq!(
         events,
-        "user_created:tester login_failed:tester login_succeeded:tester password_changed:tester user_deleted:tester"
+        "user_created:ME login_failed:ME login_succeeded:ME password_changed:ME user_deleted:ME"
+            .replace("ME", &crate::support::os_user())
     );
     let everything = env.query_one("SELECT group_concat(detail, ' ') FROM audit_log");
     for secret in [STRONG, "nope nope nope", "another fine phrase"] {
