@@ -29,6 +29,7 @@ mod sendtestemail;
 mod show_user;
 mod token_request;
 mod update_user;
+mod usage_error;
 mod verify_otp;
 mod verify_token;
 
@@ -116,7 +117,28 @@ pub fn command() -> clap::Command {
 
 pub fn main() -> ExitCode {
     harden_process();
-    let cli = Cli::parse();
+    let raw: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    // A lossy copy to look at when parsing fails; clap gets the real ones (a
+    // --db path need not be UTF-8).
+    let args: Vec<String> = raw
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let cli = match Cli::try_parse_from(raw) {
+        Ok(cli) => cli,
+        Err(err) => {
+            return match usage_error::classify(err, &args) {
+                usage_error::ParseFailure::Display(err) => {
+                    let _ = err.print();
+                    ExitCode::from(u8::try_from(err.exit_code()).unwrap_or(exit::USAGE))
+                }
+                usage_error::ParseFailure::Usage(err) => {
+                    err.report(usage_error::wants_json(&args));
+                    ExitCode::from(err.exit_code())
+                }
+            };
+        }
+    };
     let json = cli.json;
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,

@@ -201,3 +201,55 @@ fn a_closed_stderr_does_not_fail_a_command_that_did_its_work() {
     }
     assert_eq!(env.user_json("ada@example.com")["email"], "ada@example.com");
 }
+
+#[test]
+fn a_usage_error_never_repeats_a_value_that_may_be_a_secret() {
+    let env = TestEnv::new();
+    for (args, secret) in [
+        (
+            &["authenticate", "ada@example.com", "MyPassw0rd"][..],
+            "MyPassw0rd",
+        ),
+        (
+            &["verify-token", "udb_6n2Xb9Qd0kLr4TzWmC8yHa1sEvPj3uFo5gNi7B"],
+            "udb_6n2X",
+        ),
+        (&["udb_6n2Xb9Qd0kLr4TzWmC8yHa1sEvPj3uFo5gNi7B"], "udb_6n2X"),
+        (
+            &["createuser", "ada@example.com", "--password=hunter2hunter2"],
+            "hunter2",
+        ),
+    ] {
+        let out = env.cmd(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = stderr_text(&out);
+        assert!(!err.contains(secret), "{args:?}: {err}");
+        assert!(
+            err.starts_with("error: ") && err.lines().count() == 1,
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn with_json_a_usage_error_is_the_json_error_object() {
+    let env = TestEnv::new();
+    for args in [
+        &["--json", "createuser"][..],
+        &["createuser", "--json"],
+        &["list-users", "--bogus", "--json"],
+    ] {
+        let out = env.cmd(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err: serde_json::Value = serde_json::from_slice(&out.stderr)
+            .unwrap_or_else(|e| panic!("{args:?}: {e}: {}", stderr_text(&out)));
+        assert_eq!(err["error"]["kind"], "usage");
+        assert_eq!(err["error"]["exit_code"], 2);
+        assert!(err["error"]["message"].as_str().unwrap().len() > 10);
+    }
+    // Help is still help.
+    env.cmd(&["--json", "createuser", "--help"])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("Usage: userdb createuser"));
+}
