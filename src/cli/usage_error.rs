@@ -58,10 +58,10 @@ fn redact_values(err: &clap::Error, mut message: String) -> String {
         Some(ContextValue::String(value)) => Some(format!("'{value}'")),
         _ => None,
     };
-    if let Some(arg) = quoted(ContextKind::InvalidArg) {
-        if !arg.starts_with("'-") {
-            message = message.replace(&arg, "(not repeated here: it may be a secret)");
-        }
+    if let Some(arg) = quoted(ContextKind::InvalidArg)
+        && !arg.starts_with("'-")
+    {
+        message = message.replace(&arg, "(not repeated here: it may be a secret)");
     }
     if let Some(word) = quoted(ContextKind::InvalidSubcommand) {
         message = message.replace(&word, "(not repeated here: it may be a secret)");
@@ -71,10 +71,10 @@ fn redact_values(err: &clap::Error, mut message: String) -> String {
         message = message.replace(&value, "(the value)");
     }
     // An unknown option given as `--opt=value` carries its value in the name.
-    if let Some(ContextValue::String(arg)) = err.get(ContextKind::InvalidArg) {
-        if let Some((name, _)) = arg.split_once('=') {
-            message = message.replace(arg.as_str(), name);
-        }
+    if let Some(ContextValue::String(arg)) = err.get(ContextKind::InvalidArg)
+        && let Some((name, _)) = arg.split_once('=')
+    {
+        message = message.replace(arg.as_str(), name);
     }
     message
 }
