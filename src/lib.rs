@@ -13,6 +13,7 @@ pub mod fields;
 pub mod manager;
 pub mod otp;
 pub mod password;
+pub mod private_file;
 pub mod provisioning;
 pub mod registration;
 pub mod storage;

@@ -4,7 +4,7 @@
 
 use std::fs::{DirBuilder, OpenOptions};
 use std::io::Write;
-use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -281,15 +281,8 @@ impl SecretKey {
     /// on one key: the file appears whole, by a hard link, or not at all.
     pub fn load_or_create_file(path: &Path) -> Result<Self> {
         match std::fs::metadata(path) {
-            Ok(meta) => {
-                if meta.mode() & 0o077 != 0 {
-                    return Err(Error::Config(format!(
-                        "the secret key file {} can be read by others (mode {:o}); run `chmod 600 {}`",
-                        path.display(),
-                        meta.mode() & 0o777,
-                        path.display()
-                    )));
-                }
+            Ok(_) => {
+                crate::private_file::ensure_private(path, "the secret key file")?;
                 let text = std::fs::read_to_string(path).map_err(|e| {
                     Error::io(
                         format!("cannot read the secret key file {}", path.display()),
@@ -375,6 +368,7 @@ fn hex(bytes: &[u8]) -> String {
 mod tests {
     use super::*;
     use std::collections::HashMap;
+    use std::os::unix::fs::MetadataExt;
 
     #[test]
     fn codes_have_the_configured_number_of_digits() {

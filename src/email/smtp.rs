@@ -195,6 +195,7 @@ fn root_cause(err: &dyn StdError) -> String {
 }
 
 fn read_password_file(path: &std::path::Path) -> Result<secrecy::SecretString> {
+    crate::private_file::ensure_private(path, "[email] password_file")?;
     let text = std::fs::read_to_string(path).map_err(|e| {
         config(format!(
             "[email] password_file {}: cannot read it: {e}",
@@ -270,6 +271,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("pw");
         std::fs::write(&file, "s3cret\n").unwrap();
+        std::fs::set_permissions(&file, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+            .unwrap();
         s.password_file = Some(file);
         assert!(SmtpBackend::new(&s).is_ok());
         s.password_file = Some(dir.path().join("missing"));

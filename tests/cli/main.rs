@@ -18,6 +18,7 @@ mod otp;
 mod passwords;
 mod provisioning;
 mod pty;
+mod secret_files;
 mod smtp;
 mod smtp_server;
 mod support;
