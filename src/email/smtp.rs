@@ -130,6 +130,15 @@ impl SmtpBackend {
         })
     }
 
+    /// The deadline passed, whether a read timed out or the whole send did.
+    fn deadline_passed(&self) -> String {
+        format!(
+            "SMTP server {} did not finish the send within {} ([email] timeout)",
+            self.endpoint,
+            format_duration(self.timeout)
+        )
+    }
+
     /// One line for a failed send: what, where, and what to check.
     fn explain(&self, err: &lettre::transport::smtp::Error) -> String {
         let endpoint = &self.endpoint;
@@ -138,10 +147,7 @@ impl SmtpBackend {
             || cause.contains("timed out")
             || cause.contains("Resource temporarily unavailable")
         {
-            return format!(
-                "SMTP server {endpoint} did not answer within {} ([email] timeout)",
-                format_duration(self.timeout)
-            );
+            return self.deadline_passed();
         }
         if let Some(code) = err.status() {
             let code = code.to_string();
@@ -213,12 +219,34 @@ fn read_password_file(path: &std::path::Path) -> Result<secrecy::SecretString> {
 }
 
 impl EmailBackend for SmtpBackend {
+    /// One deadline, `[email] timeout`, covers the whole send from connect to
+    /// QUIT. lettre's timeout applies to each read, so a server that trickles a
+    /// line every few seconds would hold the caller (and the user's pending
+    /// code) for ever; the send runs on its own thread and is abandoned when the
+    /// deadline passes. An abandoned send may still finish later, but the code
+    /// it carries has been withdrawn by then (a failed send leaves none live).
     fn send(&self, message: &Message) -> Result<()> {
         let email = message.to_lettre()?;
-        self.transport
-            .send(&email)
-            .map(|_| ())
-            .map_err(|e| Error::Delivery(self.explain(&e)))
+        let transport = self.transport.clone();
+        let (done, outcome) = std::sync::mpsc::channel();
+        std::thread::Builder::new()
+            .name("smtp-send".into())
+            .spawn(move || {
+                let _ = done.send(transport.send(&email));
+            })
+            .map_err(|e| Error::Delivery(format!("cannot start the SMTP send: {e}")))?;
+        match outcome.recv_timeout(self.timeout) {
+            Ok(sent) => sent
+                .map(|_| ())
+                .map_err(|e| Error::Delivery(self.explain(&e))),
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                Err(Error::Delivery(self.deadline_passed()))
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => Err(Error::Delivery(format!(
+                "sending through SMTP server {} stopped unexpectedly",
+                self.endpoint
+            ))),
+        }
     }
 
     fn describe(&self) -> String {

@@ -191,7 +191,7 @@ fn a_silent_server_times_out() {
     assert_eq!(err["error"]["kind"], "delivery");
     assert_eq!(
         err["error"]["message"],
-        format!("SMTP server 127.0.0.1:{port} did not answer within 1s ([email] timeout)")
+        format!("SMTP server 127.0.0.1:{port} did not finish the send within 1s ([email] timeout)")
     );
     drop(listener);
 }
@@ -226,4 +226,60 @@ fn implicit_tls_delivers_to_a_port_465_style_server() {
     env.cmd(&["verify-otp", "ada@example.com", &code, "--purpose", "login"])
         .assert()
         .success();
+}
+
+/// A server that never finishes its greeting: a continuation line of the
+/// banner every 300 ms, each well inside any per-read timeout.
+fn start_trickling_server() -> u16 {
+    use std::io::Write;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            std::thread::spawn(move || {
+                while stream.write_all(b"220-still warming up\r\n").is_ok() {
+                    std::thread::sleep(std::time::Duration::from_millis(300));
+                }
+            });
+        }
+    });
+    port
+}
+
+#[test]
+fn a_server_that_trickles_cannot_hold_a_send_past_the_timeout() {
+    let env = TestEnv::new();
+    env.create_user("ada@example.com", &[]);
+    let port = start_trickling_server();
+    let mut child = env
+        .std_cmd(&["send-otp", "ada@example.com"])
+        .env("USERDB_EMAIL_HOST", "127.0.0.1")
+        .env("USERDB_EMAIL_PORT", port.to_string())
+        .env("USERDB_EMAIL_SECURITY", "none")
+        .env("USERDB_EMAIL_TIMEOUT", "2s")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // A guard against the old behaviour (held for ever), not a measurement.
+    let started = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > std::time::Duration::from_secs(60) {
+            child.kill().unwrap();
+            panic!("send-otp still held by a trickling server after 60 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(8), "{}", stderr_text(&out));
+    assert!(
+        stderr_text(&out).contains("did not finish the send within 2s ([email] timeout)"),
+        "{}",
+        stderr_text(&out)
+    );
+    // No code is left live, and the failed send does not count as a send.
+    assert_eq!(env.query_one("SELECT count(*) FROM otp_codes"), "0");
+    assert_eq!(env.query_one("SELECT count(*) FROM otp_sends"), "0");
 }
