@@ -301,7 +301,7 @@ _userdb() {
             return 0
             ;;
         userdb__subcmd__createsuperuser)
-            opts="-h -V --email --first-name --last-name --set --password-stdin --password-file --password-env --generate-password --skip-validation --if-not-exists --update --db --config --json --no-input --help --version"
+            opts="-h -V --email --first-name --last-name --set --password-stdin --password-file --password-env --generate-password --skip-validation --if-not-exists --update --require-password --db --config --json --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -117,6 +117,7 @@ set edit:completion:arg-completer[userdb] = {|@words|
             cand --skip-validation 'Accept a password that fails the validators (length, similarity, common, numeric)'
             cand --if-not-exists 'Exit 0 without change if the user already exists'
             cand --update 'If the user exists, make it a superuser and set the password given (upsert)'
+            cand --require-password 'With --no-input, fail (exit 2) instead of giving the new superuser an unusable password when no password is given (an unset CI secret)'
             cand --json 'Machine-readable output on stdout, errors as JSON on stderr'
             cand --no-input 'Never prompt: fail (or use the documented non-interactive default) instead'
             cand -h 'Print help'

@@ -107,6 +107,7 @@ complete -c userdb -n "__fish_userdb_using_subcommand createsuperuser" -l genera
 complete -c userdb -n "__fish_userdb_using_subcommand createsuperuser" -l skip-validation -d 'Accept a password that fails the validators (length, similarity, common, numeric)'
 complete -c userdb -n "__fish_userdb_using_subcommand createsuperuser" -l if-not-exists -d 'Exit 0 without change if the user already exists'
 complete -c userdb -n "__fish_userdb_using_subcommand createsuperuser" -l update -d 'If the user exists, make it a superuser and set the password given (upsert)'
+complete -c userdb -n "__fish_userdb_using_subcommand createsuperuser" -l require-password -d 'With --no-input, fail (exit 2) instead of giving the new superuser an unusable password when no password is given (an unset CI secret)'
 complete -c userdb -n "__fish_userdb_using_subcommand createsuperuser" -l json -d 'Machine-readable output on stdout, errors as JSON on stderr'
 complete -c userdb -n "__fish_userdb_using_subcommand createsuperuser" -l no-input -d 'Never prompt: fail (or use the documented non-interactive default) instead'
 complete -c userdb -n "__fish_userdb_using_subcommand createsuperuser" -s h -l help -d 'Print help'

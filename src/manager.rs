@@ -448,6 +448,22 @@ impl<S: UserStore> UserManager<S> {
         self.clock.now()
     }
 
+    /// True when `user` is the only active superuser: deleting or demoting it
+    /// would be refused. A check to ask before asking the operator anything;
+    /// the write itself checks again inside its transaction.
+    pub fn is_last_active_superuser(&self, user: &User) -> Result<bool> {
+        if !(user.is_superuser && user.is_active) {
+            return Ok(false);
+        }
+        let others = self.store.list_users(&UserFilter {
+            is_superuser: Some(true),
+            is_active: Some(true),
+            limit: Some(2),
+            ..UserFilter::default()
+        })?;
+        Ok(others.iter().all(|u| u.id == user.id))
+    }
+
     /// Deletes a user; returns what was deleted. Deleting the last active
     /// superuser is refused unless `force`.
     pub fn delete_user(&mut self, email: &str, force: bool) -> Result<User> {

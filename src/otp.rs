@@ -168,6 +168,21 @@ pub fn normalize_code(typed: &str) -> String {
         .collect()
 }
 
+/// A code as typed, normalised, or why it cannot be a code at all: 6 to 10
+/// digits. Such input (an empty variable in a script, a pasted word) is a
+/// usage error and costs no try; a well-formed wrong code does.
+pub fn parse_code(typed: &str) -> std::result::Result<String, &'static str> {
+    let code = normalize_code(typed);
+    if code.is_empty() {
+        return Err("it is empty");
+    }
+    let digits = MIN_DIGITS as usize..=MAX_DIGITS as usize;
+    if !code.bytes().all(|b| b.is_ascii_digit()) || !digits.contains(&code.len()) {
+        return Err("a code is 6 to 10 digits (spaces and dashes between them are ignored)");
+    }
+    Ok(code)
+}
+
 /// Why a code was not accepted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OtpFailure {
@@ -474,6 +489,19 @@ mod tests {
     fn typed_codes_ignore_spaces_and_dashes() {
         assert_eq!(normalize_code(" 123 456\n"), "123456");
         assert_eq!(normalize_code("123-456"), "123456");
+        assert_eq!(parse_code(" 123-456\n"), Ok("123456".into()));
+        assert_eq!(parse_code("1234567890"), Ok("1234567890".into()));
+        for bad in [
+            "",
+            "  ",
+            "abc",
+            "12345",
+            "12345678901",
+            "12a456",
+            "１２３４５６",
+        ] {
+            assert!(parse_code(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

@@ -41,6 +41,11 @@ pub struct Args {
     /// If the user exists, make it a superuser and set the password given (upsert)
     #[arg(long)]
     update: bool,
+
+    /// With --no-input, fail (exit 2) instead of giving the new superuser an
+    /// unusable password when no password is given (an unset CI secret)
+    #[arg(long)]
+    require_password: bool,
 }
 
 const HINT: &str = "pass --email (or USERDB_SUPERUSER_EMAIL) and a password source \
@@ -68,6 +73,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
     let existing = manager.find_user(&email)?;
     if let Some(user) = &existing {
         if args.if_not_exists {
+            args.password.source.discard();
             return report_existing(ctx, user);
         }
         if !args.update {
@@ -94,6 +100,12 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
     let superuser_env = (!interactive).then_some("USERDB_SUPERUSER_PASSWORD");
     let password = match new_password_from_args(&args.password, superuser_env)? {
         Some(p) => Some(p),
+        None if ctx.no_input && args.require_password && existing.is_none() => {
+            return Err(CliError::usage(
+                "no password for the new superuser: USERDB_SUPERUSER_PASSWORD is empty or unset (--require-password)",
+                "set USERDB_SUPERUSER_PASSWORD, or pass --password-stdin, --password-file or --password-env",
+            ));
+        }
         // Django's --noinput: no password given means an unusable one.
         None if ctx.no_input => None,
         // Updating an existing user without a password source keeps its password.
@@ -145,7 +157,20 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
         }
         other => other?,
     };
-    report_created(ctx, &user, generated, "Superuser")
+    report_created(ctx, &user, generated, "Superuser")?;
+    if !user.has_usable_password {
+        // Django stays silent here; an unset CI secret then leaves a superuser
+        // nobody can sign in as, and the pipeline green.
+        status(
+            ctx.json,
+            &format!(
+                "warning: {} has no usable password: USERDB_SUPERUSER_PASSWORD is empty or unset; \
+                 set one with `userdb changepassword {}`",
+                user.email, user.email
+            ),
+        );
+    }
+    Ok(())
 }
 
 /// Django's email prompt: blank, invalid and taken addresses are explained and

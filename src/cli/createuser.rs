@@ -48,6 +48,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
     if args.if_not_exists
         && let Some(user) = manager.find_user(&args.email)?
     {
+        args.password.source.discard();
         return report_existing(ctx, &user);
     }
     let new = NewUser {

@@ -20,6 +20,10 @@ pub struct Args {
 pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
     let mut manager = ctx.manager()?;
     let user = manager.get_user(&args.email)?;
+    // The rail first: no point asking "are you sure?" to then refuse.
+    if !args.force && manager.is_last_active_superuser(&user)? {
+        return Err(userdb::Error::LastSuperuser(user.email).into());
+    }
     if !args.yes {
         let mut prompter = ctx.prompter("pass --yes to delete without confirmation");
         let question = format!(

@@ -1,7 +1,7 @@
 //! Where a password comes from. Never argv: a prompt, stdin, a file, a named
 //! environment variable, a default variable, or generated.
 
-use std::io::BufRead;
+use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
 
 use clap::Args;
@@ -93,6 +93,16 @@ pub fn env_value(name: &str) -> Option<String> {
 }
 
 impl PasswordSource {
+    /// Reads and drops what `--password-stdin` was given, for a command that
+    /// returns without needing it (`--if-not-exists` on an existing user): a
+    /// writer such as `printf … |` that finds the pipe closed before it wrote
+    /// dies of SIGPIPE, and `set -o pipefail` then fails the whole script.
+    pub fn discard(&self) {
+        if self.password_stdin && !std::io::stdin().is_terminal() {
+            let _ = std::io::copy(&mut std::io::stdin().lock(), &mut std::io::sink());
+        }
+    }
+
     /// The password from an explicit flag, else from `default_env` if set.
     pub fn read(&self, default_env: Option<&str>) -> Result<Option<SecretString>, CliError> {
         let password = if self.password_stdin {

@@ -190,9 +190,10 @@ impl Prompter for NoPrompter {
         ))
     }
 
-    fn password(&mut self, _prompt: &str) -> Result<SecretString, CliError> {
+    /// Names what the hidden prompt was for: "a password is needed", "a code …".
+    fn password(&mut self, prompt: &str) -> Result<SecretString, CliError> {
         Err(CliError::needs_input(
-            "a password is needed",
+            format!("a {} is needed", prompt.to_lowercase()),
             self.hint.clone(),
         ))
     }

@@ -13,7 +13,7 @@ use crate::email::Mailer;
 use crate::error::{Error, Result};
 use crate::otp::{
     OtpFailure, OtpSettings, Purpose, SEND_WINDOW, SecretKey, TemplateValues, generate_code,
-    normalize_code, render,
+    parse_code, render,
 };
 use crate::storage::{AuditEntry, NewOtpCode, OtpCode, OtpStore, OtpVerdict, OtpWrite, UserStore};
 use crate::user::User;
@@ -224,7 +224,10 @@ impl<S: UserStore + OtpStore> UserManager<S> {
             return Err(Error::InactiveUser(user.email.clone()));
         }
         let now = self.clock.now();
-        let typed = zeroize::Zeroizing::new(normalize_code(code.expose_secret()));
+        let typed = zeroize::Zeroizing::new(
+            parse_code(code.expose_secret())
+                .map_err(|reason| Error::invalid("one-time code", reason))?,
+        );
         let max_attempts = codes.settings.max_attempts;
         let actor = self.actor.clone();
         let entry = |event: &'static str, detail: String| AuditEntry {

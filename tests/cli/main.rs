@@ -15,6 +15,7 @@ mod flows;
 mod hostile_text;
 mod migrate;
 mod otp;
+mod papercuts;
 mod passwords;
 mod provisioning;
 mod pty;
