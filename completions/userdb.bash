@@ -956,7 +956,7 @@ _userdb() {
                     return 0
                     ;;
                 --event)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "user_created superuser_created user_registered user_imported user_updated superuser_updated user_deleted password_changed password_reset password_upgraded login_succeeded login_failed otp_sent otp_send_failed otp_send_refused otp_verified otp_failed token_issued token_used token_refused token_rejected token_revoked" -- "${cur}"))
                     return 0
                     ;;
                 --since)
@@ -1162,15 +1162,15 @@ _userdb() {
                     return 0
                     ;;
                 --active)
-                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --staff)
-                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --superuser)
-                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --set)

@@ -260,15 +260,15 @@ set edit:completion:arg-completer[userdb] = {|@words|
         }
         &'userdb;log'= {
             cand --user 'Only rows about this user (also after it was deleted or renamed)'
-            cand --event 'Only this event, e.g. login_failed, user_created, password_changed'
+            cand --event 'Only this event'
             cand --since 'Only rows newer than a duration ago (1h, 7d) or an RFC 3339 time'
             cand --limit 'Only the newest N rows'
             cand --db 'The SQLite database file [default: the platform data dir''s userdb.sqlite3]'
             cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
             cand --json 'Machine-readable output on stdout, errors as JSON on stderr'
             cand --no-input 'Never prompt: fail (or use the documented non-interactive default) instead'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }

@@ -161,12 +161,9 @@ complete -c userdb -n "__fish_userdb_using_subcommand show-user" -s V -l version
 complete -c userdb -n "__fish_userdb_using_subcommand update-user" -l email -d 'A new email address' -r
 complete -c userdb -n "__fish_userdb_using_subcommand update-user" -l first-name -d 'A new first name' -r
 complete -c userdb -n "__fish_userdb_using_subcommand update-user" -l last-name -d 'A new last name' -r
-complete -c userdb -n "__fish_userdb_using_subcommand update-user" -l active -d 'Activate or deactivate (lock) the account' -r -f -a "true\t''
-false\t''"
-complete -c userdb -n "__fish_userdb_using_subcommand update-user" -l staff -d 'Grant or remove staff status' -r -f -a "true\t''
-false\t''"
-complete -c userdb -n "__fish_userdb_using_subcommand update-user" -l superuser -d 'Grant or remove superuser status' -r -f -a "true\t''
-false\t''"
+complete -c userdb -n "__fish_userdb_using_subcommand update-user" -l active -d 'Activate or deactivate (lock) the account' -r
+complete -c userdb -n "__fish_userdb_using_subcommand update-user" -l staff -d 'Grant or remove staff status' -r
+complete -c userdb -n "__fish_userdb_using_subcommand update-user" -l superuser -d 'Grant or remove superuser status' -r
 complete -c userdb -n "__fish_userdb_using_subcommand update-user" -l set -d 'Set a custom field declared in the config as [fields.NAME] (repeatable; NAME= leaves it empty)' -r
 complete -c userdb -n "__fish_userdb_using_subcommand update-user" -l db -d 'The SQLite database file [default: the platform data dir\'s userdb.sqlite3]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand update-user" -l config -d 'The TOML config file [default: the platform config dir\'s config.toml]' -r -F
@@ -212,14 +209,35 @@ complete -c userdb -n "__fish_userdb_using_subcommand sendtestemail" -l no-input
 complete -c userdb -n "__fish_userdb_using_subcommand sendtestemail" -s h -l help -d 'Print help'
 complete -c userdb -n "__fish_userdb_using_subcommand sendtestemail" -s V -l version -d 'Print version'
 complete -c userdb -n "__fish_userdb_using_subcommand log" -l user -d 'Only rows about this user (also after it was deleted or renamed)' -r
-complete -c userdb -n "__fish_userdb_using_subcommand log" -l event -d 'Only this event, e.g. login_failed, user_created, password_changed' -r
+complete -c userdb -n "__fish_userdb_using_subcommand log" -l event -d 'Only this event' -r -f -a "user_created\t'a user was created'
+superuser_created\t'a superuser was created'
+user_registered\t'a user registered (register)'
+user_imported\t'a user was created by an import'
+user_updated\t'a user\'s fields were changed'
+superuser_updated\t'createsuperuser --update changed a user'
+user_deleted\t'a user was deleted'
+password_changed\t'a password was set'
+password_reset\t'a password was reset with an emailed code'
+password_upgraded\t'a hash was re-made with today\'s parameters'
+login_succeeded\t'a sign-in succeeded'
+login_failed\t'a sign-in failed'
+otp_sent\t'a one-time code was sent'
+otp_send_failed\t'a one-time code could not be delivered'
+otp_send_refused\t'a send was refused (cooldown, hourly cap)'
+otp_verified\t'a one-time code was right'
+otp_failed\t'a one-time code was not accepted'
+token_issued\t'an API token was issued'
+token_used\t'an API token was verified'
+token_refused\t'a token was not issued'
+token_rejected\t'a token was presented and not valid'
+token_revoked\t'a token was revoked'"
 complete -c userdb -n "__fish_userdb_using_subcommand log" -l since -d 'Only rows newer than a duration ago (1h, 7d) or an RFC 3339 time' -r
 complete -c userdb -n "__fish_userdb_using_subcommand log" -l limit -d 'Only the newest N rows' -r
 complete -c userdb -n "__fish_userdb_using_subcommand log" -l db -d 'The SQLite database file [default: the platform data dir\'s userdb.sqlite3]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand log" -l config -d 'The TOML config file [default: the platform config dir\'s config.toml]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand log" -l json -d 'Machine-readable output on stdout, errors as JSON on stderr'
 complete -c userdb -n "__fish_userdb_using_subcommand log" -l no-input -d 'Never prompt: fail (or use the documented non-interactive default) instead'
-complete -c userdb -n "__fish_userdb_using_subcommand log" -s h -l help -d 'Print help'
+complete -c userdb -n "__fish_userdb_using_subcommand log" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c userdb -n "__fish_userdb_using_subcommand log" -s V -l version -d 'Print version'
 complete -c userdb -n "__fish_userdb_using_subcommand doctor" -l db -d 'The SQLite database file [default: the platform data dir\'s userdb.sqlite3]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand doctor" -l config -d 'The TOML config file [default: the platform config dir\'s config.toml]' -r -F

@@ -2,7 +2,7 @@
 //! the paths in use. Secrets are redacted.
 
 use serde::Serialize;
-use userdb::config::KEYS;
+use userdb::config::{KEYS, Source};
 use userdb::terminal_text::escape;
 
 use super::context::Context;
@@ -68,8 +68,15 @@ pub fn run(ctx: &Context, _args: Args) -> Result<(), CliError> {
         .iter()
         .map(|spec| Setting {
             key: spec.name(),
-            value: if spec.secret {
+            // A secret's value is never shown; whether one is set is.
+            value: if spec.secret
+                && !matches!(
+                    loaded.sources.get(&spec.name()),
+                    None | Some(Source::Default)
+                ) {
                 "(redacted)".to_string()
+            } else if spec.secret {
+                "(not set)".to_string()
             } else {
                 loaded.settings.display_value(spec)
             },

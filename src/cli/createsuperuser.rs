@@ -51,11 +51,13 @@ pub struct Args {
 const HINT: &str = "pass --email (or USERDB_SUPERUSER_EMAIL) and a password source \
      (--password-stdin, --password-file, --password-env, --generate-password, \
      USERDB_SUPERUSER_PASSWORD), or --no-input for an unusable password";
+/// The same when --no-input was given: suggesting it again would not help.
+const NO_INPUT_HINT: &str = "pass --email (or set USERDB_SUPERUSER_EMAIL)";
 
 pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
     let mut manager = ctx.manager()?;
     let interactive = ctx.interactive();
-    let mut prompter = ctx.prompter(HINT);
+    let mut prompter = ctx.prompter(if ctx.no_input { NO_INPUT_HINT } else { HINT });
 
     let email = match args.email.clone().or_else(|| {
         (!interactive)

@@ -145,6 +145,8 @@ impl CliError {
         } else {
             // Messages quote what was typed or stored: escaped, and one line.
             let message = escape(&message);
+            // "This password is too common." + "; choose …": no ".;".
+            let message = message.strip_suffix('.').unwrap_or(&message);
             match hint {
                 Some(hint) => writeln!(stderr, "error: {message}; {}", escape(&hint)),
                 None => writeln!(stderr, "error: {message}"),

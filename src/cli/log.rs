@@ -13,8 +13,10 @@ pub struct Args {
     /// Only rows about this user (also after it was deleted or renamed)
     #[arg(long, value_name = "EMAIL")]
     user: Option<String>,
-    /// Only this event, e.g. login_failed, user_created, password_changed
-    #[arg(long, value_name = "EVENT")]
+    /// Only this event
+    #[arg(long, value_name = "EVENT", value_parser = clap::builder::PossibleValuesParser::new(
+        userdb::audit::EVENTS.iter().map(|(name, help)| clap::builder::PossibleValue::new(*name).help(*help))
+    ))]
     event: Option<String>,
     /// Only rows newer than a duration ago (1h, 7d) or an RFC 3339 time
     #[arg(long, value_name = "WHEN")]

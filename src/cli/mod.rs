@@ -30,6 +30,7 @@ mod show_user;
 mod token_request;
 mod update_user;
 mod usage_error;
+mod values;
 mod verify_otp;
 mod verify_token;
 

@@ -12,7 +12,7 @@ use super::output::{human_time, print_json, status};
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// The token's id, as `userdb list-tokens` shows it
-    #[arg(required_unless_present = "all", conflicts_with = "all")]
+    #[arg(required_unless_present = "all", conflicts_with = "all", value_parser = super::values::token_id)]
     id: Option<i64>,
     /// Revoke every token of this user instead
     #[arg(long, value_name = "EMAIL")]

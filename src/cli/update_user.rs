@@ -1,6 +1,5 @@
 //! `userdb update-user EMAIL`: change names, flags or the email address.
 
-use clap::builder::BoolishValueParser;
 use userdb::UserChanges;
 
 use super::context::Context;
@@ -23,13 +22,13 @@ pub struct Args {
     #[arg(long, value_name = "NAME")]
     last_name: Option<String>,
     /// Activate or deactivate (lock) the account
-    #[arg(long, value_name = "BOOL", value_parser = BoolishValueParser::new())]
+    #[arg(long, value_name = "BOOL", value_parser = super::values::boolean)]
     active: Option<bool>,
     /// Grant or remove staff status
-    #[arg(long, value_name = "BOOL", value_parser = BoolishValueParser::new())]
+    #[arg(long, value_name = "BOOL", value_parser = super::values::boolean)]
     staff: Option<bool>,
     /// Grant or remove superuser status
-    #[arg(long, value_name = "BOOL", value_parser = BoolishValueParser::new())]
+    #[arg(long, value_name = "BOOL", value_parser = super::values::boolean)]
     superuser: Option<bool>,
     #[command(flatten)]
     fields: FieldArgs,

@@ -58,7 +58,10 @@ fn redact_values(err: &clap::Error, mut message: String) -> String {
         Some(ContextValue::String(value)) => Some(format!("'{value}'")),
         _ => None,
     };
-    if let Some(arg) = quoted(ContextKind::InvalidArg)
+    // For an unknown argument, InvalidArg is the word typed; for a bad value
+    // it is the argument's name (`<ID>`), which stays.
+    if err.kind() == ErrorKind::UnknownArgument
+        && let Some(arg) = quoted(ContextKind::InvalidArg)
         && !arg.starts_with("'-")
     {
         message = message.replace(&arg, "(not repeated here: it may be a secret)");
@@ -157,6 +160,10 @@ mod tests {
         assert_eq!(
             failure(&["userdb", "send-otp"]),
             "the following required arguments were not provided: <EMAIL>; see `userdb send-otp --help`"
+        );
+        assert_eq!(
+            failure(&["userdb", "revoke-token", "ada@example.com"]),
+            "invalid value for '[ID]': a token id is a number; to revoke every token of a user, use --all EMAIL; see `userdb revoke-token --help`"
         );
         assert_eq!(failure(&["userdb", "--help"]), "display");
     }

@@ -145,3 +145,91 @@ fn an_empty_or_malformed_code_is_a_usage_error_that_costs_no_try() {
         .assert()
         .success();
 }
+
+#[test]
+fn typos_are_usage_errors_that_name_what_is_accepted() {
+    let env = TestEnv::new();
+    env.create_user("ada@example.com", &[]);
+    let out = env.cmd(&["log", "--event", "bogus"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr_text(&out).contains("possible values: user_created"),
+        "{}",
+        stderr_text(&out)
+    );
+    env.cmd(&["log", "--help"])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("login_failed"));
+    let out = env
+        .cmd(&["revoke-token", "ada@example.com"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr_text(&out).contains("use --all EMAIL"),
+        "{}",
+        stderr_text(&out)
+    );
+    let out = env
+        .cmd(&["update-user", "ada@example.com", "--staff", "maybe"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr_text(&out).contains("expected true or false"),
+        "{}",
+        stderr_text(&out)
+    );
+}
+
+#[test]
+fn messages_say_what_is_meant() {
+    let env = TestEnv::new();
+    // No doubled ".;" between a validator's sentence and the hint.
+    let out = env
+        .cmd(&["createuser", "ada@example.com", "--password-stdin"])
+        .write_stdin("password\n")
+        .output()
+        .unwrap();
+    assert!(
+        stderr_text(&out).contains("This password is too common; choose"),
+        "{}",
+        stderr_text(&out)
+    );
+    // With --no-input given, the hint does not suggest --no-input.
+    let out = env
+        .cmd(&["--no-input", "createsuperuser"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let hint = stderr_text(&out);
+    assert!(
+        hint.contains("pass --email") && !hint.contains("or --no-input for"),
+        "{hint}"
+    );
+    // USERDB_DB is set in every test: usage errors do not show `--db <PATH>` as if required.
+    let out = env.cmd(&["revoke-token"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        !stderr_text(&out).contains("--db <PATH>"),
+        "{}",
+        stderr_text(&out)
+    );
+    // An unset secret is "not set"; a set one is redacted.
+    let config = env.cmd(&["config"]).output().unwrap();
+    let line = |out: &std::process::Output| {
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .find(|l| l.contains("email.password "))
+            .unwrap()
+            .to_string()
+    };
+    assert!(line(&config).contains("(not set)"), "{}", line(&config));
+    let config = env
+        .cmd(&["config"])
+        .env("USERDB_EMAIL_PASSWORD", "hunter2hunter2")
+        .output()
+        .unwrap();
+    assert!(line(&config).contains("(redacted)") && !line(&config).contains("hunter2"));
+}

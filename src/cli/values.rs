@@ -1,0 +1,53 @@
+//! Value parsers whose errors say what is accepted, for flags where clap's own
+//! ("value was not a boolean", "invalid digit found in string") leaves an
+//! operator guessing.
+
+/// `--active`, `--staff`, `--superuser`: the spellings clap's boolish parser takes.
+pub fn boolean(text: &str) -> Result<bool, String> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "true" | "yes" | "y" | "on" | "1" | "t" => Ok(true),
+        "false" | "no" | "n" | "off" | "0" | "f" => Ok(false),
+        _ => Err("expected true or false (also yes/no, on/off, 1/0)".into()),
+    }
+}
+
+/// A token id as `list-tokens` shows it; an address here meant `--all EMAIL`.
+pub fn token_id(text: &str) -> Result<i64, String> {
+    text.trim().parse().map_err(|_| {
+        if text.contains('@') {
+            "a token id is a number; to revoke every token of a user, use --all EMAIL".into()
+        } else {
+            "a token id is a number, as `userdb list-tokens` shows it".into()
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn booleans_name_what_is_accepted() {
+        for (text, value) in [
+            ("true", true),
+            ("Yes", true),
+            ("1", true),
+            ("off", false),
+            ("no", false),
+        ] {
+            assert_eq!(boolean(text), Ok(value), "{text}");
+        }
+        assert!(boolean("maybe").unwrap_err().contains("true or false"));
+    }
+
+    #[test]
+    fn an_address_for_a_token_id_points_at_all() {
+        assert_eq!(token_id("42"), Ok(42));
+        assert!(
+            token_id("ada@example.com")
+                .unwrap_err()
+                .contains("--all EMAIL")
+        );
+        assert!(token_id("x").unwrap_err().contains("list-tokens"));
+    }
+}
