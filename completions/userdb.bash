@@ -1080,7 +1080,7 @@ _userdb() {
             fi
             case "${prev}" in
                 --purpose)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "verify-email login password-reset" -- "${cur}"))
                     return 0
                     ;;
                 --db)
@@ -1200,7 +1200,7 @@ _userdb() {
             fi
             case "${prev}" in
                 --purpose)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "verify-email login password-reset" -- "${cur}"))
                     return 0
                     ;;
                 --token-name)

@@ -180,14 +180,18 @@ complete -c userdb -n "__fish_userdb_using_subcommand delete-user" -l json -d 'M
 complete -c userdb -n "__fish_userdb_using_subcommand delete-user" -l no-input -d 'Never prompt: fail (or use the documented non-interactive default) instead'
 complete -c userdb -n "__fish_userdb_using_subcommand delete-user" -s h -l help -d 'Print help'
 complete -c userdb -n "__fish_userdb_using_subcommand delete-user" -s V -l version -d 'Print version'
-complete -c userdb -n "__fish_userdb_using_subcommand send-otp" -l purpose -d 'What the code is for' -r
+complete -c userdb -n "__fish_userdb_using_subcommand send-otp" -l purpose -d 'What the code is for' -r -f -a "verify-email\t''
+login\t''
+password-reset\t''"
 complete -c userdb -n "__fish_userdb_using_subcommand send-otp" -l db -d 'The SQLite database file [default: the platform data dir\'s userdb.sqlite3]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand send-otp" -l config -d 'The TOML config file [default: the platform config dir\'s config.toml]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand send-otp" -l json -d 'Machine-readable output on stdout, errors as JSON on stderr'
 complete -c userdb -n "__fish_userdb_using_subcommand send-otp" -l no-input -d 'Never prompt: fail (or use the documented non-interactive default) instead'
 complete -c userdb -n "__fish_userdb_using_subcommand send-otp" -s h -l help -d 'Print help'
 complete -c userdb -n "__fish_userdb_using_subcommand send-otp" -s V -l version -d 'Print version'
-complete -c userdb -n "__fish_userdb_using_subcommand verify-otp" -l purpose -d 'What the code is for' -r
+complete -c userdb -n "__fish_userdb_using_subcommand verify-otp" -l purpose -d 'What the code is for' -r -f -a "verify-email\t''
+login\t''
+password-reset\t''"
 complete -c userdb -n "__fish_userdb_using_subcommand verify-otp" -l token-name -d 'With --issue-token: a name for the token [default: token-N]' -r
 complete -c userdb -n "__fish_userdb_using_subcommand verify-otp" -l expires -d 'With --issue-token: how long the token is valid (30d, 12h, never) [default: [token] default_expiry]' -r
 complete -c userdb -n "__fish_userdb_using_subcommand verify-otp" -l new-password-file -d 'With --purpose password-reset: read the new password from the first line of a file' -r -F

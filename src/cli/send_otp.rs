@@ -14,12 +14,8 @@ pub struct Args {
     email: String,
 
     /// What the code is for
-    #[arg(long, default_value = "verify-email", value_parser = parse_purpose)]
+    #[arg(long, default_value = "verify-email", value_parser = super::values::purpose())]
     purpose: Purpose,
-}
-
-pub fn parse_purpose(text: &str) -> Result<Purpose, String> {
-    text.parse()
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {

@@ -22,6 +22,13 @@ pub fn token_id(text: &str) -> Result<i64, String> {
     })
 }
 
+/// `--purpose`: a closed set, so help lists it and completion offers it.
+pub fn purpose() -> impl clap::builder::TypedValueParser<Value = userdb::otp::Purpose> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(userdb::otp::Purpose::ALL.map(|p| p.as_str()))
+        .try_map(|name| name.parse::<userdb::otp::Purpose>())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

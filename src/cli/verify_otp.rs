@@ -14,7 +14,6 @@ use super::exit::CliError;
 use super::issue_token::{self, Lifetime};
 use super::output::{print_json, status};
 use super::password_input::PasswordSource;
-use super::send_otp::parse_purpose;
 use super::token_request::TokenRequest;
 
 /// Check a one-time code (and use it up); verify-email marks the address verified
@@ -31,7 +30,7 @@ pub struct Args {
     code_stdin: bool,
 
     /// What the code is for
-    #[arg(long, default_value = "verify-email", value_parser = parse_purpose)]
+    #[arg(long, default_value = "verify-email", value_parser = super::values::purpose())]
     purpose: Purpose,
 
     #[command(flatten)]

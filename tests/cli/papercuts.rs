@@ -233,3 +233,24 @@ fn messages_say_what_is_meant() {
         .unwrap();
     assert!(line(&config).contains("(redacted)") && !line(&config).contains("hunter2"));
 }
+
+#[test]
+fn completion_offers_the_purposes_and_other_closed_sets() {
+    let env = TestEnv::new();
+    let out = env.cmd(&["completions", "bash"]).output().unwrap();
+    let script = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        script.contains("verify-email login password-reset"),
+        "purposes"
+    );
+    assert!(
+        script.contains("user_created superuser_created"),
+        "audit events"
+    );
+    let out = env
+        .cmd(&["send-otp", "ada@example.com", "--purpose", "reset"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr_text(&out).contains("possible values: verify-email, login, password-reset"));
+}
