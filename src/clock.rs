@@ -42,6 +42,12 @@ pub fn format_timestamp(ts: Timestamp) -> String {
     ts.strftime("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
 }
 
+/// The one form of a timestamp for people (tables, status lines, audit
+/// details): `2026-01-02 03:04:05 UTC`. Machines get [`format_timestamp`].
+pub fn human_timestamp(ts: Timestamp) -> String {
+    ts.strftime("%Y-%m-%d %H:%M:%S UTC").to_string()
+}
+
 pub fn parse_timestamp(text: &str) -> Option<Timestamp> {
     text.parse().ok()
 }

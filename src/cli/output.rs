@@ -39,7 +39,7 @@ pub fn status(json: bool, line: &str) {
 
 pub fn human_time(ts: Option<Timestamp>) -> String {
     match ts {
-        Some(ts) => ts.strftime("%Y-%m-%d %H:%M:%S UTC").to_string(),
+        Some(ts) => userdb::clock::human_timestamp(ts),
         None => "-".to_string(),
     }
 }

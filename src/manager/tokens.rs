@@ -8,7 +8,7 @@ use secrecy::{ExposeSecret, SecretString};
 use subtle::ConstantTimeEq;
 
 use super::{UserManager, Validation};
-use crate::clock::format_timestamp;
+use crate::clock::human_timestamp;
 use crate::error::{Error, Result};
 use crate::storage::{AuditEntry, TokenRecord, TokenStore, UserStore, UserUpdate};
 use crate::token::{self, Rejection, TokenInfo, TokenState};
@@ -99,7 +99,7 @@ impl<S: UserStore + TokenStore> UserManager<S> {
         let detail = format!(
             "name={}, expires={}",
             record.name,
-            expires_at.map_or("never".to_string(), format_timestamp)
+            expires_at.map_or("never".to_string(), human_timestamp)
         );
         let audit = [self.audit("token_issued", detail)];
         let info = self.store.insert_token(&record, &audit)?;
