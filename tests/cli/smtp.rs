@@ -283,3 +283,56 @@ fn a_server_that_trickles_cannot_hold_a_send_past_the_timeout() {
     assert_eq!(env.query_one("SELECT count(*) FROM otp_codes"), "0");
     assert_eq!(env.query_one("SELECT count(*) FROM otp_sends"), "0");
 }
+
+#[test]
+fn a_self_signed_relay_certificate_named_in_ca_file_is_trusted_as_that_server() {
+    let env = TestEnv::new();
+    // The `openssl req -x509` recipe: self-signed, CA:TRUE, the server's own.
+    let server = SmtpServer::start_self_signed(&["localhost", "127.0.0.1"]);
+    env.create_user("ada@example.com", &[]);
+    with_server(&env, &server, &["send-otp", "ada@example.com"])
+        .assert()
+        .success();
+    let messages = server.messages();
+    assert_eq!(messages.len(), 1, "delivered, after STARTTLS and AUTH");
+    with_server(
+        &env,
+        &server,
+        &["verify-otp", "ada@example.com", &messages[0].code()],
+    )
+    .assert()
+    .success();
+}
+
+#[test]
+fn another_self_signed_certificate_or_another_host_name_is_still_refused() {
+    let env = TestEnv::new();
+    env.create_user("ada@example.com", &[]);
+    // ca_file names a different self-signed certificate than the server shows.
+    let server = SmtpServer::start_self_signed(&["localhost", "127.0.0.1"]);
+    let impostor = SmtpServer::start_self_signed(&["localhost", "127.0.0.1"]);
+    let out = with_server(&env, &server, &["send-otp", "ada@example.com"])
+        .env("USERDB_EMAIL_CA_FILE", &impostor.ca_file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(8), "{}", stderr_text(&out));
+    assert!(
+        stderr_text(&out).contains("TLS with SMTP server"),
+        "{}",
+        stderr_text(&out)
+    );
+    assert!(server.messages().is_empty());
+    // The pinned certificate, but made for another name than the host dialled.
+    let elsewhere = SmtpServer::start_self_signed(&["mail.internal.example"]);
+    let out = with_server(&env, &elsewhere, &["send-otp", "ada@example.com"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(8), "{}", stderr_text(&out));
+    assert!(
+        stderr_text(&out).contains("does not name this host"),
+        "{}",
+        stderr_text(&out)
+    );
+    assert!(elsewhere.messages().is_empty());
+    assert_eq!(env.query_one("SELECT count(*) FROM otp_codes"), "0");
+}

@@ -115,6 +115,30 @@ impl TestPki {
         }
     }
 
+    /// What `openssl req -x509 -newkey … -addext subjectAltName=…` makes for an
+    /// internal relay: one self-signed certificate with CA:TRUE, which the server
+    /// presents as its own. `ca.pem` is that same certificate.
+    fn self_signed(names: &[&str]) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let mut params =
+            rcgen::CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>())
+                .unwrap();
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, names[0]);
+        let key = rcgen::KeyPair::generate().unwrap();
+        let cert = params.self_signed(&key).unwrap();
+        std::fs::write(dir.path().join("ca.pem"), cert.pem()).unwrap();
+        std::fs::write(dir.path().join("server.pem"), cert.pem()).unwrap();
+        std::fs::write(dir.path().join("server.key"), key.serialize_pem()).unwrap();
+        TestPki {
+            cert_der: cert.der().clone(),
+            key_der: key.serialize_der(),
+            dir,
+        }
+    }
+
     fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
@@ -139,10 +163,19 @@ impl SmtpServer {
     /// Starts a server on 127.0.0.1 (a free port) that runs until the test process
     /// ends.
     pub fn start() -> Self {
+        Self::start_with(TestPki::new())
+    }
+
+    /// The same server presenting a self-signed CA:TRUE certificate for `names`;
+    /// its `ca_file` is that certificate.
+    pub fn start_self_signed(names: &[&str]) -> Self {
+        Self::start_with(TestPki::self_signed(names))
+    }
+
+    fn start_with(pki: TestPki) -> Self {
         // rustls is linked with two providers here (ring for lettre, aws-lc-rs for
         // mailin-embedded's default features): name the server's one.
         let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-        let pki = TestPki::new();
         let (cert_file, key_file) = (pki.path("server.pem"), pki.path("server.key"));
         let received = Arc::new(Mutex::new(Vec::new()));
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
