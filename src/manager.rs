@@ -62,7 +62,8 @@ impl<S: UserStore> UserManager<S> {
         actor: impl Into<String>,
     ) -> Result<Self> {
         let hasher = PasswordHasher::new(settings.argon2)
-            .map_err(|e| Error::Config(format!("[password] argon2 parameters: {e}")))?;
+            .map_err(|e| Error::Config(format!("[password] argon2 parameters: {e}")))?
+            .with_limits(settings.limits);
         Ok(UserManager {
             store,
             hasher,
@@ -551,6 +552,7 @@ pub(crate) fn test_manager(
             parallelism: 1,
         },
         policy: PasswordPolicy::default(),
+        limits: crate::password::HashLimits::default(),
     };
     UserManager::new(store, &settings, clock, "tester").unwrap()
 }

@@ -6,7 +6,7 @@ mod hashers;
 mod validation;
 
 pub use hashers::{
-    Argon2Params, HashError, HashMemory, PasswordHasher, Verified, algorithm_of, generate_password,
-    is_usable, make_unusable_password,
+    Argon2Params, HashError, HashLimits, HashMemory, PasswordHasher, Verified, algorithm_of,
+    generate_password, is_usable, make_unusable_password,
 };
 pub use validation::{PasswordPolicy, UserAttributes};

@@ -36,8 +36,7 @@ use crate::error::{Error, Result};
 use crate::fields::{FieldSet, FieldValue};
 use crate::manager::{UserManager, Validation, clean_name};
 use crate::password::{
-    HashMemory, PasswordHasher, PasswordPolicy, UserAttributes, algorithm_of,
-    make_unusable_password,
+    HashMemory, PasswordHasher, PasswordPolicy, UserAttributes, make_unusable_password,
 };
 use crate::storage::{
     BulkAudit, BulkPassword, BulkStore, BulkUser, FieldWrite, OnConflict, UserStore,
@@ -149,6 +148,7 @@ impl<S: UserStore + BulkStore> UserManager<S> {
             source.first_pass()?,
             options,
             &policy,
+            &self.hasher().clone(),
             &fields,
             &*self.store_mut(),
             progress,
@@ -338,8 +338,9 @@ fn key_digest(key: &str) -> u128 {
 /// How much of a row is checked.
 #[derive(Clone, Copy)]
 enum Checks<'a> {
-    /// The first pass: everything, the password validators when given.
-    All(Option<&'a PasswordPolicy>),
+    /// The first pass: everything, the password validators when given, and
+    /// stored hashes against the hasher's cost ceiling.
+    All(Option<&'a PasswordPolicy>, &'a PasswordHasher),
     /// The second pass over the same bytes: what changes the row (normalisation),
     /// not what only accepts or refuses it (the validators, the hash formats).
     Normalise,
@@ -348,7 +349,7 @@ enum Checks<'a> {
 /// The rules every row goes through, the same as `createuser`'s.
 fn validate(row: ParsedRow, checks: Checks<'_>) -> std::result::Result<ValidRow, String> {
     let policy = match checks {
-        Checks::All(policy) => policy,
+        Checks::All(policy, _) => policy,
         Checks::Normalise => None,
     };
     let Some(raw_email) = row.email else {
@@ -403,8 +404,10 @@ fn validate(row: ParsedRow, checks: Checks<'_>) -> std::result::Result<ValidRow,
                 }
                 RowPassword::Encoded(hash)
             } else {
-                if let Checks::All(_) = checks {
-                    algorithm_of(&hash).map_err(|e| format!("password_hash: {e}"))?;
+                if let Checks::All(_, hasher) = checks {
+                    hasher
+                        .check_stored(&hash)
+                        .map_err(|e| format!("password_hash: {e}"))?;
                 }
                 RowPassword::Encoded(hash)
             }
@@ -525,6 +528,7 @@ fn check(
     input: impl Read + Send,
     options: &ImportOptions,
     policy: &PasswordPolicy,
+    hasher: &PasswordHasher,
     fields: &FieldSet,
     store: &dyn BulkStore,
     progress: &mut dyn Progress,
@@ -569,7 +573,7 @@ fn check(
             .map(|e| key_digest(&email_key(&e)));
         let mut reasons = Vec::new();
         let mut gap = None;
-        match row.and_then(|row| validate(row, Checks::All(policy))) {
+        match row.and_then(|row| validate(row, Checks::All(policy, hasher))) {
             Err(reason) => reasons.push(reason),
             Ok(valid) => {
                 if let (Some(digest), RowPassword::Plain(_)) = (digest, &valid.password) {
@@ -1182,11 +1186,20 @@ mod tests {
     #[test]
     fn rows_follow_the_rules_of_createuser() {
         let policy = PasswordPolicy::default();
-        let ok = validate(parsed("  Ada@EXAMPLE.com "), Checks::All(Some(&policy))).unwrap();
+        let hasher = PasswordHasher::new(crate::password::Argon2Params::default()).unwrap();
+        let ok = validate(
+            parsed("  Ada@EXAMPLE.com "),
+            Checks::All(Some(&policy), &hasher),
+        )
+        .unwrap();
         assert_eq!(ok.user.email, "Ada@example.com");
         assert_eq!(ok.user.email_key, "ada@example.com");
         assert!(matches!(ok.password, RowPassword::Absent));
-        let err = |row| validate(row, Checks::All(Some(&policy))).err().unwrap();
+        let err = |row| {
+            validate(row, Checks::All(Some(&policy), &hasher))
+                .err()
+                .unwrap()
+        };
         assert_eq!(
             err(ParsedRow::default()),
             "no email (the one required field)"
@@ -1214,7 +1227,7 @@ mod tests {
             password: Some(SecretString::from("password")),
             ..parsed("a@example.com")
         };
-        assert!(validate(row, Checks::All(None)).is_ok());
+        assert!(validate(row, Checks::All(None, &hasher)).is_ok());
     }
 
     #[test]

@@ -12,6 +12,7 @@ mod errors;
 mod fields;
 mod fields_io;
 mod flows;
+mod import_limits;
 mod migrate;
 mod otp;
 mod passwords;

@@ -1,0 +1,177 @@
+//! What import (and the logins after it) accept from a file: hash costs,
+//! record and password sizes, timestamps, and what an error may quote.
+
+use crate::support::{STRONG, TestEnv, stderr_text};
+
+const SALT: &str = "c2FsdHNhbHQ";
+const HASH: &str = "aGFzaGhhc2g";
+const PBKDF2_HASH: &str = "uQ1RWoLHiTEpao0ui7Wt1N2UQRo+sK6VFSCH7pXncMk=";
+const SCRYPT_HASH: &str =
+    "dqNz7ALqy2Y1SjgX29y5bwqR2BcUnTc6esLji2bBtEZUdvsgLZE9WhlkMxxUzKZfBQ6r3cjNbrWC9f4NKQP4Lg==";
+const BCRYPT_BODY: &str = "Fquc5ZqcBbk5rcayWeN98.hDEtnNbiDwxT7h6Tgx1/0RBMsJ0.4py";
+
+fn argon2(params: &str) -> String {
+    format!("argon2$argon2id$v=19${params}${SALT}${HASH}")
+}
+
+fn bcrypt(cost: u32) -> String {
+    format!("bcrypt$$2b${cost:02}${BCRYPT_BODY}")
+}
+
+/// A CSV of `email,password_hash` rows.
+fn hashes_csv(hashes: &[String]) -> String {
+    let mut csv = String::from("email,password_hash\n");
+    for (i, hash) in hashes.iter().enumerate() {
+        csv.push_str(&format!("user{i}@example.com,\"{hash}\"\n"));
+    }
+    csv
+}
+
+#[test]
+fn hashes_costing_more_than_a_second_or_256_mib_are_refused_at_import_by_line() {
+    let env = TestEnv::new();
+    // The four: 4 GiB of argon2, scrypt N=2^24, bcrypt 20, pbkdf2 at
+    // 100,000,000 iterations.
+    let hostile = [
+        argon2("m=4194304,t=1,p=1"),
+        format!("scrypt$16777216$salt$1$1${SCRYPT_HASH}"),
+        bcrypt(20),
+        format!("pbkdf2_sha256$100000000$salt${PBKDF2_HASH}"),
+    ];
+    let path = env.write_file("costly.csv", &hashes_csv(&hostile));
+    let out = env.cmd(&["import", &path]).assert().code(2);
+    let stderr = stderr_text(out.get_output());
+    for (line, over) in [
+        (
+            2,
+            "argon2 hash: checking it would need 4096 MiB of memory, over the ceiling of 256 MiB ([password] max_hash_memory)",
+        ),
+        (
+            3,
+            "scrypt hash: checking it would need 2049 MiB of memory, over the ceiling of 256 MiB ([password] max_hash_memory)",
+        ),
+        (4, "bcrypt hash: checking it would take about"),
+        (5, "pbkdf2_sha256 hash: checking it would take about"),
+    ] {
+        let expected = format!("{path}: line {line}: password_hash: {over}");
+        assert!(stderr.contains(&expected), "{expected}\n{stderr}");
+    }
+    assert!(stderr.contains("over the ceiling of 1s ([password] max_hash_time)"));
+    for secret in [SALT, HASH, SCRYPT_HASH, BCRYPT_BODY, PBKDF2_HASH] {
+        assert!(!stderr.contains(secret), "{stderr}");
+    }
+    assert_eq!(env.query_one("SELECT count(*) FROM users"), "0");
+}
+
+#[test]
+fn djangos_default_hash_costs_are_imported() {
+    let env = TestEnv::new();
+    let django = [
+        argon2("m=102400,t=2,p=8"),
+        format!("pbkdf2_sha256$1200000$salt${PBKDF2_HASH}"),
+        bcrypt(12),
+        format!("bcrypt_sha256$$2b$12${BCRYPT_BODY}"),
+        format!("scrypt$16384$salt$8$1${SCRYPT_HASH}"),
+    ];
+    let path = env.write_file("django.csv", &hashes_csv(&django));
+    env.cmd(&["import", &path]).assert().success();
+    assert_eq!(env.query_one("SELECT count(*) FROM users"), "5");
+}
+
+#[test]
+fn the_ceiling_is_raised_in_the_config_file() {
+    let env = TestEnv::with_config("[password]\nmax_hash_time = \"30s\"\n");
+    let path = env.write_file("slow.csv", &hashes_csv(&[bcrypt(16)]));
+    env.cmd(&["import", &path]).assert().success();
+    env.cmd(&["config"])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("password.max_hash_time"));
+    let refused = TestEnv::new();
+    let path = refused.write_file("slow.csv", &hashes_csv(&[bcrypt(16)]));
+    refused.cmd(&["import", &path]).assert().code(2);
+}
+
+#[test]
+fn a_ceiling_below_the_hashing_parameters_is_a_config_error() {
+    // New hashes at 512 MiB could never be checked again under 256 MiB.
+    let env = TestEnv::new();
+    env.cmd(&["list-users"])
+        .env("USERDB_PASSWORD_MEMORY_COST", "524288")
+        .assert()
+        .code(6)
+        .stderr(predicates::str::contains("[password] max_hash_memory"));
+}
+
+#[test]
+fn a_stored_hash_over_the_ceiling_fails_authentication_without_being_run() {
+    let env = TestEnv::new();
+    env.create_user("ada@example.com", &[]);
+    // Planted behind userdb's back (or imported under a raised ceiling):
+    // bcrypt at cost 20 would take about a minute for each attempt.
+    env.sql(&format!(
+        "UPDATE users SET password = '{}' WHERE email = 'ada@example.com'",
+        bcrypt(20)
+    ));
+    let out = env
+        .cmd(&["authenticate", "ada@example.com", "--password-stdin"])
+        .write_stdin(format!("{STRONG}\n"))
+        .assert()
+        .code(7);
+    let stderr = stderr_text(out.get_output());
+    assert!(
+        stderr.contains("the stored password hash of ada@example.com cannot be checked: bcrypt hash: checking it would take about"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("raise [password] max_hash_time"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(BCRYPT_BODY), "{stderr}");
+}
+
+/// `userdb ARGS` with its address space capped at `kib`, as a container or a
+/// ulimit would.
+fn with_memory_limit(env: &TestEnv, kib: u64, args: &[&str]) -> assert_cmd::Command {
+    let mut sh_args = vec![
+        "-c".to_string(),
+        format!("ulimit -v {kib} && exec \"$0\" \"$@\""),
+        env!("CARGO_BIN_EXE_userdb").to_string(),
+    ];
+    sh_args.extend(args.iter().map(|a| a.to_string()));
+    let mut cmd = assert_cmd::Command::new("sh");
+    cmd.env_clear().envs(env.vars()).args(sh_args);
+    cmd
+}
+
+#[test]
+fn a_hash_whose_memory_cannot_be_allocated_is_an_error_not_an_abort() {
+    // 1 GiB hashes, let in by a raised ceiling, checked under a 512 MiB limit.
+    let env = TestEnv::with_config("[password]\nmax_hash_memory = 4096\nmax_hash_time = \"2m\"\n");
+    let big = [
+        format!("scrypt$1048576$salt$8$1${SCRYPT_HASH}"),
+        argon2("m=1048576,t=1,p=1"),
+    ];
+    let path = env.write_file("big.csv", &hashes_csv(&big));
+    env.cmd(&["import", &path]).assert().success();
+    for (email, algorithm) in [
+        ("user0@example.com", "scrypt"),
+        ("user1@example.com", "argon2"),
+    ] {
+        let out = with_memory_limit(
+            &env,
+            512 * 1024,
+            &["authenticate", email, "--password-stdin"],
+        )
+        .write_stdin(format!("{STRONG}\n"))
+        .assert()
+        .code(7);
+        let stderr = stderr_text(out.get_output());
+        assert!(
+            stderr.contains(&format!(
+                "the stored password hash of {email} cannot be checked: could not compute {algorithm} hash"
+            )),
+            "{stderr}"
+        );
+    }
+}
