@@ -259,13 +259,21 @@ fn parse_time(column: Column, text: &str) -> Result<Option<Timestamp>, String> {
 /// with `TIME_ZONE = "UTC"`).
 pub fn parse_datetime(text: &str) -> Result<Timestamp, &'static str> {
     let text = text.trim();
-    if let Ok(ts) = text.parse::<Timestamp>() {
-        return Ok(ts);
+    let ts = match text.parse::<Timestamp>() {
+        Ok(ts) => ts,
+        Err(_) => text
+            .parse::<jiff::civil::DateTime>()
+            .ok()
+            .and_then(|dt| jiff::tz::TimeZone::UTC.to_timestamp(dt).ok())
+            .ok_or("expected ISO 8601, e.g. 2026-01-02T03:04:05Z")?,
+    };
+    // jiff goes down to year -9999; a time Django's datetime cannot hold
+    // would break every later read and export of the user.
+    let year = jiff::tz::TimeZone::UTC.to_datetime(ts).year();
+    if !(1..=9999).contains(&year) {
+        return Err("outside Django's range, years 1 to 9999 in UTC");
     }
-    text.parse::<jiff::civil::DateTime>()
-        .ok()
-        .and_then(|dt| jiff::tz::TimeZone::UTC.to_timestamp(dt).ok())
-        .ok_or("expected ISO 8601, e.g. 2026-01-02T03:04:05Z")
+    Ok(ts)
 }
 
 /// At most 40 characters of a value, to echo it in a message.
@@ -1004,6 +1012,21 @@ mod tests {
             assert_eq!(parse_datetime(text), Ok(want), "{text}");
         }
         assert!(parse_datetime("yesterday").is_err());
+        for outside in [
+            "-000001-01-01T00:00:00Z",
+            "0000-12-31T23:59:59Z",
+            "0001-01-01T00:30:00+01:00",
+        ] {
+            assert_eq!(
+                parse_datetime(outside),
+                Err("outside Django's range, years 1 to 9999 in UTC"),
+                "{outside}"
+            );
+        }
+        assert!(parse_datetime("0001-01-01T00:00:00Z").is_ok());
+        assert!(parse_datetime("9999-12-30T00:00:00Z").is_ok());
+        // Beyond jiff's range: not a time at all.
+        assert!(parse_datetime("+010000-01-01T00:00:00Z").is_err());
     }
 
     #[test]

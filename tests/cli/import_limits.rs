@@ -175,3 +175,30 @@ fn a_hash_whose_memory_cannot_be_allocated_is_an_error_not_an_abort() {
         );
     }
 }
+
+#[test]
+fn a_time_outside_years_1_to_9999_is_refused_and_every_read_still_works() {
+    let env = TestEnv::new();
+    env.create_user("ada@example.com", &[]);
+    let jsonl = "{\"email\": \"old@example.com\", \"last_login\": \"-000001-06-01T00:00:00Z\"}\n\
+                 {\"email\": \"zero@example.com\", \"date_joined\": \"0000-12-31T23:00:00Z\"}\n";
+    let path = env.write_file("old.jsonl", jsonl);
+    let out = env.cmd(&["import", &path]).assert().code(2);
+    let stderr = stderr_text(out.get_output());
+    assert!(
+        stderr.contains(&format!(
+            "{path}: line 1: last_login \"-000001-06-01T00:00:00Z\" is not a date and time (outside Django's range, years 1 to 9999 in UTC)"
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("{path}: line 2: date_joined")),
+        "{stderr}"
+    );
+    env.cmd(&["list-users"]).assert().success();
+    env.cmd(&["export", "--format", "jsonl"]).assert().success();
+    env.cmd(&["show-user", "ada@example.com"])
+        .assert()
+        .success();
+    env.cmd(&["show-user", "old@example.com"]).assert().code(3);
+}
