@@ -339,12 +339,16 @@ fn utf8(bytes: &[u8]) -> Result<&str, String> {
 // ---------------------------------------------------------------------------
 // CSV
 
-/// Fails the read as soon as one physical line is longer than
-/// [`MAX_RECORD_BYTES`], so that the csv reader never buffers more.
+/// How much the csv reader reads ahead of the record it is parsing.
+const CSV_BUFFER: usize = 8 * 1024;
+
+/// Fails the read as soon as one record (not one physical line: a quoted field
+/// can span many) has taken more than [`MAX_RECORD_BYTES`] and the reader's
+/// buffer, so that the csv reader never holds more.
 struct LineLimit<R> {
     inner: R,
-    line: u64,
-    run: usize,
+    /// Where the record being parsed starts (set after each record).
+    record_start: u64,
     /// Byte offsets of the newlines read and not yet passed by [`Self::line_at`].
     newlines: std::collections::VecDeque<u64>,
     offset: u64,
@@ -355,8 +359,7 @@ impl<R> LineLimit<R> {
     fn new(inner: R) -> Self {
         LineLimit {
             inner,
-            line: 0,
-            run: 0,
+            record_start: 0,
             newlines: std::collections::VecDeque::new(),
             offset: 0,
             lines_before: 0,
@@ -381,7 +384,7 @@ impl fmt::Display for LineTooLong {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "line {} is longer than {} KiB",
+            "the record from line {} is longer than {} KiB",
             self.0,
             MAX_RECORD_BYTES / 1024
         )
@@ -395,21 +398,30 @@ impl<R: Read> Read for LineLimit<R> {
         let n = self.inner.read(buf)?;
         for (i, &b) in buf[..n].iter().enumerate() {
             if b == b'\n' {
-                self.line += 1;
-                self.run = 0;
                 self.newlines.push_back(self.offset + i as u64);
-            } else {
-                self.run += 1;
-                if self.run > MAX_RECORD_BYTES {
-                    return Err(io::Error::new(
-                        io::ErrorKind::InvalidData,
-                        LineTooLong(self.line + 1),
-                    ));
-                }
             }
         }
         self.offset += n as u64;
+        if self.offset - self.record_start > (MAX_RECORD_BYTES + CSV_BUFFER) as u64 {
+            let line = self.line_at(self.record_start);
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                LineTooLong(line),
+            ));
+        }
         Ok(n)
+    }
+}
+
+/// A CSV record over the cap, from its first line.
+fn too_long(line: u64) -> ReadError {
+    ReadError::Broken {
+        line,
+        reason: format!(
+            "longer than {} KiB (a record, counting every line of its quoted fields; \
+             a quote left open?); is this a CSV file of users?",
+            MAX_RECORD_BYTES / 1024
+        ),
     }
 }
 
@@ -434,6 +446,7 @@ impl<'a, R: Read> CsvRecords<'a, R> {
         let reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
+            .buffer_capacity(CSV_BUFFER)
             .from_reader(LineLimit::new(input));
         CsvRecords {
             reader,
@@ -446,19 +459,24 @@ impl<'a, R: Read> CsvRecords<'a, R> {
 
     fn read(&mut self) -> Result<bool, ReadError> {
         match self.reader.read_byte_record(&mut self.record) {
-            Ok(more) => Ok(more),
+            Ok(more) => {
+                // The reader stops within a buffer of the cap; this makes
+                // the cap exact.
+                let end = self.reader.position().byte();
+                let limit = self.reader.get_mut();
+                let start = limit.record_start;
+                limit.record_start = end;
+                if end - start > MAX_RECORD_BYTES as u64 {
+                    return Err(too_long(limit.line_at(start)));
+                }
+                Ok(more)
+            }
             Err(e) => {
                 let line = e.position().map_or(0, |p| p.line());
                 match e.into_kind() {
                     csv::ErrorKind::Io(io) => {
                         match io.get_ref().and_then(|e| e.downcast_ref::<LineTooLong>()) {
-                            Some(too_long) => Err(ReadError::Broken {
-                                line: too_long.0,
-                                reason: format!(
-                                    "longer than {} KiB; is this a CSV file of users?",
-                                    MAX_RECORD_BYTES / 1024
-                                ),
-                            }),
+                            Some(long) => Err(too_long(long.0)),
                             None => Err(ReadError::Io(io)),
                         }
                     }
@@ -1087,6 +1105,26 @@ mod tests {
             "{:?}",
             rows[1].as_ref().err()
         );
+    }
+
+    #[test]
+    fn a_quoted_field_over_many_short_lines_is_capped_as_one_record() {
+        let text = format!(
+            "email,first_name\na@example.com,\"{}\"\nb@example.com,B\n",
+            "x\n".repeat(MAX_RECORD_BYTES)
+        );
+        let rows = all(Format::Csv, &text);
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        assert!(
+            matches!(&rows[0], Err(e) if e.starts_with("2: longer than 64 KiB (a record")),
+            "{rows:?}"
+        );
+        // Just under the cap, the same record is read whole.
+        let fits = format!(
+            "email,first_name\na@example.com,\"{}\"\n",
+            "x\n".repeat(MAX_RECORD_BYTES / 2 - 20)
+        );
+        assert!(all(Format::Csv, &fits)[0].is_ok());
     }
 
     #[test]

@@ -202,3 +202,23 @@ fn a_time_outside_years_1_to_9999_is_refused_and_every_read_still_works() {
         .success();
     env.cmd(&["show-user", "old@example.com"]).assert().code(3);
 }
+
+#[test]
+fn a_csv_record_is_capped_by_bytes_even_when_its_quoted_field_spans_many_lines() {
+    let env = TestEnv::new();
+    // An unclosed quote: every later line belongs to one field of row 2
+    // (a million short lines, 2 MB, each under any per-line cap).
+    let mut csv = String::from("email,first_name\nada@example.com,\"Ada\n");
+    for _ in 0..1_000_000 {
+        csv.push_str("x\n");
+    }
+    let path = env.write_file("open-quote.csv", &csv);
+    let out = env.cmd(&["import", &path, "--dry-run"]).assert().code(2);
+    let stderr = stderr_text(out.get_output());
+    assert!(
+        stderr.contains(&format!(
+            "{path}: line 2: longer than 64 KiB (a record, counting every line of its quoted fields; a quote left open?)"
+        )),
+        "{stderr}"
+    );
+}
