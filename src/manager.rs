@@ -135,6 +135,7 @@ impl<S: UserStore> UserManager<S> {
         if password.expose_secret().is_empty() {
             return Err(Error::BlankPassword);
         }
+        crate::password::check_password_length(password.expose_secret())?;
         if validation == Validation::Enforce {
             let problems = self.password_problems(password, user);
             if !problems.is_empty() {
@@ -325,6 +326,8 @@ impl<S: UserStore> UserManager<S> {
     /// re-hashes a password stored with an older algorithm or parameters. Unknown
     /// users cost the same hashing time as known ones.
     pub fn authenticate(&mut self, email: &str, password: &SecretString) -> Result<User> {
+        // No password that long can have been set: refuse it before any hashing.
+        crate::password::check_password_length(password.expose_secret())?;
         let Some(user) = self.find_user(email)? else {
             self.hasher.dummy_verify(password.expose_secret());
             return Err(Error::UserNotFound(crate::email_address::normalize_email(

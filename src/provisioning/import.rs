@@ -45,8 +45,8 @@ use crate::storage::{
 /// At most this many problems (or conflicting emails) are reported; the count is exact.
 pub const MAX_REPORTED_PROBLEMS: usize = 100;
 
-/// The longest plain password accepted (Django's old `MAXIMUM_PASSWORD_LENGTH`).
-pub const MAX_PASSWORD_LEN: usize = 4096;
+/// The longest plain password accepted, as from every other source.
+pub const MAX_PASSWORD_LEN: usize = crate::password::MAX_PASSWORD_CHARS;
 
 /// Rows per batch handed to the hashing threads when no password needs hashing.
 const BATCH_ROWS: usize = 256;

@@ -222,3 +222,60 @@ fn a_csv_record_is_capped_by_bytes_even_when_its_quoted_field_spans_many_lines()
         "{stderr}"
     );
 }
+
+/// A password of `chars` characters, "é" each (two bytes in UTF-8).
+fn long_password(chars: usize) -> String {
+    "é".repeat(chars)
+}
+
+#[test]
+fn every_password_source_takes_at_most_4096_characters() {
+    let env = TestEnv::new();
+    let too_long = "the password is longer than 4096 characters";
+    // stdin: a megabyte with no newline is refused after the bound, not read whole.
+    env.cmd(&["createuser", "a@example.com", "--password-stdin"])
+        .write_stdin("x".repeat(1 << 20))
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(too_long));
+    let file = env.write_file("pw.txt", &format!("{}\n", long_password(4097)));
+    env.cmd(&["createuser", "b@example.com", "--password-file", &file])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(too_long));
+    env.cmd(&["createuser", "c@example.com", "--password-env", "PW"])
+        .env("PW", long_password(4097))
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(too_long));
+    env.cmd(&["createuser", "d@example.com"])
+        .env("USERDB_PASSWORD", long_password(4097))
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(too_long));
+    let csv = format!("email,password\ne@example.com,{}\n", long_password(4097));
+    let path = env.write_file("long.csv", &csv);
+    env.cmd(&["import", &path])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "line 2: password is longer than 4096 characters",
+        ));
+    assert_eq!(env.query_one("SELECT count(*) FROM users"), "0");
+
+    // 4096 characters (8192 bytes) are fine, and sign in.
+    let longest = long_password(4096);
+    env.cmd(&["createuser", "f@example.com", "--password-stdin"])
+        .write_stdin(format!("{longest}\r\n"))
+        .assert()
+        .success();
+    env.cmd(&["authenticate", "f@example.com", "--password-stdin"])
+        .write_stdin(format!("{longest}\n"))
+        .assert()
+        .success();
+    env.cmd(&["authenticate", "f@example.com", "--password-stdin"])
+        .write_stdin(format!("{longest}é\n"))
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(too_long));
+}
