@@ -13,6 +13,7 @@ use secrecy::SecretString;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use super::spreadsheet::unescape_cell;
 use crate::fields::{FieldSet, FieldValue};
 
 /// The longest record accepted (a line of CSV or JSON Lines, an object of a
@@ -51,6 +52,22 @@ impl Format {
     }
 }
 
+impl Format {
+    /// The format the start of a file suggests, for input with no name to go
+    /// by (stdin) or an unknown extension: a fixture is a JSON array (`[`),
+    /// JSON Lines start with an object (`{`), anything else is CSV (whose first
+    /// line is a header of column names). `None` while `head` holds nothing but
+    /// white space (and a UTF-8 byte order mark).
+    pub fn guess(head: &[u8]) -> Option<Format> {
+        let head = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
+        match head.iter().find(|b| !b.is_ascii_whitespace())? {
+            b'[' => Some(Format::Django),
+            b'{' => Some(Format::Jsonl),
+            _ => Some(Format::Csv),
+        }
+    }
+}
+
 impl fmt::Display for Format {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
@@ -84,6 +101,10 @@ pub const COLUMNS: [&str; 11] = [
     "password",
     "password_hash",
 ];
+
+/// Columns `list-users --csv` writes that a user cannot set: a CSV header may
+/// name them (so that its output imports), and their cells are ignored.
+pub const READ_ONLY_COLUMNS: [&str; 2] = ["id", "has_usable_password"];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Column {
@@ -431,6 +452,8 @@ fn too_long(line: u64) -> ReadError {
 enum Slot {
     Column(Column),
     Field(usize),
+    /// One of [`READ_ONLY_COLUMNS`].
+    ReadOnly(&'static str),
 }
 
 struct CsvRecords<'a, R> {
@@ -517,6 +540,12 @@ impl<'a, R: Read> CsvRecords<'a, R> {
                         .position(|f| f.name == name)
                         .map(Slot::Field)
                 })
+                .or_else(|| {
+                    READ_ONLY_COLUMNS
+                        .iter()
+                        .find(|c| **c == name)
+                        .map(|c| Slot::ReadOnly(c))
+                })
                 .ok_or_else(|| {
                     broken(format!(
                         "unknown column {:?} in the header (columns: {})",
@@ -551,11 +580,17 @@ impl<'a, R: Read> CsvRecords<'a, R> {
         for (slot, field) in columns.iter().zip(self.record.iter()) {
             let cell = utf8(field)?;
             match *slot {
-                Slot::Column(column) => row.set_text(column, cell)?,
+                // Passwords and hashes are taken as they are: export never
+                // escapes a hash, and a password starting with ' is a password.
+                Slot::Column(column @ (Column::Password | Column::PasswordHash)) => {
+                    row.set_text(column, cell)?
+                }
+                Slot::Column(column) => row.set_text(column, unescape_cell(cell))?,
+                Slot::ReadOnly(_) => {}
                 Slot::Field(index) => {
                     if let Some(spec) = self.fields.iter().nth(index) {
                         let value = spec
-                            .parse_optional(cell)
+                            .parse_optional(unescape_cell(cell))
                             .map_err(|reason| format!("{}: {reason}", spec.name))?;
                         row.fields.push((index, value));
                     }
@@ -1090,6 +1125,59 @@ mod tests {
         assert!(matches!(&rows[..], [Err(e)] if e.contains("the file is empty")));
         let rows = all(Format::Csv, "\u{feff}email\nx@example.com\n");
         assert!(rows[0].is_ok());
+    }
+
+    #[test]
+    fn the_format_is_guessed_from_the_first_byte_that_is_not_white_space() {
+        for (head, format) in [
+            (
+                &b"[\n  {\"model\": \"accounts.customuser\""[..],
+                Some(Format::Django),
+            ),
+            (b"\n\n {\"email\": \"a@example.com\"}", Some(Format::Jsonl)),
+            (b"email,password\n", Some(Format::Csv)),
+            (b"\xef\xbb\xbfemail\n", Some(Format::Csv)),
+            (b"\xef\xbb\xbf[]", Some(Format::Django)),
+            (b" \r\n\t", None),
+            (b"", None),
+        ] {
+            assert_eq!(Format::guess(head), format, "{head:?}");
+        }
+    }
+
+    #[test]
+    fn the_read_only_columns_of_list_users_are_accepted_and_ignored() {
+        let extra: Vec<&str> = crate::user::FIELD_NAMES
+            .into_iter()
+            .filter(|c| !COLUMNS.contains(c))
+            .collect();
+        assert_eq!(extra, READ_ONLY_COLUMNS);
+        let rows = all(
+            Format::Csv,
+            "id,email,has_usable_password\n7,ada@example.com,false\n",
+        );
+        let [Ok((2, Ok(row)))] = &rows[..] else {
+            panic!("{rows:?}")
+        };
+        assert_eq!(row.email.as_deref(), Some("ada@example.com"));
+        assert!(row.password.is_none() && row.password_hash.is_none());
+    }
+
+    #[test]
+    fn csv_text_cells_lose_the_formula_prefix_and_passwords_keep_theirs() {
+        let rows = all(
+            Format::Csv,
+            "email,first_name,password\n'-ada@example.com,'=1+2,'=secret\n",
+        );
+        let [Ok((2, Ok(row)))] = &rows[..] else {
+            panic!("{rows:?}")
+        };
+        assert_eq!(row.email.as_deref(), Some("-ada@example.com"));
+        assert_eq!(row.first_name.as_deref(), Some("=1+2"));
+        assert_eq!(
+            row.password.as_ref().map(|p| p.expose_secret()),
+            Some("'=secret")
+        );
     }
 
     #[test]

@@ -18,6 +18,7 @@ mod otp;
 mod passwords;
 mod provisioning;
 mod pty;
+mod round_trips;
 mod smtp;
 mod smtp_server;
 mod support;
