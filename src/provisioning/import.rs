@@ -26,6 +26,8 @@ use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
 
+use salsa20::XSalsa20;
+use salsa20::cipher::{KeyIvInit, StreamCipher};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -202,7 +204,7 @@ impl<S: UserStore + BulkStore> UserManager<S> {
 /// changed in between is noticed.
 struct Source {
     input: Option<ImportInput>,
-    spool: Option<File>,
+    spool: Option<(File, SpoolKey)>,
     path: Option<PathBuf>,
     first_digest: Arc<Mutex<Option<u64>>>,
 }
@@ -235,10 +237,14 @@ impl Source {
                 let copy = spool.try_clone().map_err(|e| {
                     Error::io("cannot create a temporary file for standard input", e)
                 })?;
-                self.spool = Some(spool);
+                let key = SpoolKey::random();
+                let cipher = key.cipher();
+                self.spool = Some((spool, key));
                 Box::new(Tee {
                     inner: reader,
                     copy,
+                    cipher,
+                    buf: Vec::new(),
                 })
             }
             None => return Err(Error::io("import input", io::Error::other("read twice"))),
@@ -249,12 +255,15 @@ impl Source {
     fn second_pass(&mut self) -> Result<Second> {
         let reader: Box<dyn Read + Send> = match (&self.path, self.spool.take()) {
             (Some(path), _) => Box::new(Self::open(path)?),
-            (None, Some(mut spool)) => {
+            (None, Some((mut spool, key))) => {
                 spool
                     .flush()
                     .and_then(|_| spool.rewind())
                     .map_err(|e| Error::io("cannot read back the spooled standard input", e))?;
-                Box::new(io::BufReader::new(spool))
+                Box::new(Decrypting {
+                    inner: io::BufReader::new(spool),
+                    cipher: key.cipher(),
+                })
             }
             (None, None) => return Err(Error::io("import input", io::Error::other("no spool"))),
         };
@@ -263,16 +272,60 @@ impl Source {
     }
 }
 
-/// Copies what is read to the spool file.
+/// The key of one spool: random, held only in memory, gone with the process.
+/// Standard input can hold plain passwords, and the spool is on disk (unlinked,
+/// 0600, but a disk keeps what it is given), so it holds only ciphertext.
+struct SpoolKey {
+    key: zeroize::Zeroizing<[u8; 32]>,
+    nonce: [u8; 24],
+}
+
+impl SpoolKey {
+    fn random() -> Self {
+        use rand::RngExt as _;
+        let mut rng = rand::rng();
+        let mut key = zeroize::Zeroizing::new([0u8; 32]);
+        rng.fill(&mut key[..]);
+        let mut nonce = [0u8; 24];
+        rng.fill(&mut nonce[..]);
+        SpoolKey { key, nonce }
+    }
+
+    /// A keystream from the start of the spool.
+    fn cipher(&self) -> XSalsa20 {
+        XSalsa20::new(&(*self.key).into(), &self.nonce.into())
+    }
+}
+
+/// Copies what is read, encrypted, to the spool file.
 struct Tee<R> {
     inner: R,
     copy: File,
+    cipher: XSalsa20,
+    buf: Vec<u8>,
 }
 
 impl<R: Read> Read for Tee<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.copy.write_all(&buf[..n])?;
+        self.buf.clear();
+        self.buf.extend_from_slice(&buf[..n]);
+        self.cipher.apply_keystream(&mut self.buf);
+        self.copy.write_all(&self.buf)?;
+        Ok(n)
+    }
+}
+
+/// Reads the spool back in the clear.
+struct Decrypting<R> {
+    inner: R,
+    cipher: XSalsa20,
+}
+
+impl<R: Read> Read for Decrypting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.cipher.apply_keystream(&mut buf[..n]);
         Ok(n)
     }
 }

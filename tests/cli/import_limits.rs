@@ -279,3 +279,65 @@ fn every_password_source_takes_at_most_4096_characters() {
         .code(2)
         .stderr(predicates::str::contains(too_long));
 }
+
+/// The contents of the files `pid` has open under `dir` (unlinked ones too).
+fn open_files_under(pid: u32, dir: &std::path::Path) -> Vec<Vec<u8>> {
+    let Ok(entries) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter(|fd| std::fs::read_link(fd.path()).is_ok_and(|target| target.starts_with(dir)))
+        .filter_map(|fd| std::fs::read(fd.path()).ok())
+        .collect()
+}
+
+#[test]
+fn import_from_stdin_spools_no_plain_password_to_disk() {
+    use std::io::Write;
+    use std::process::Stdio;
+
+    let env = TestEnv::new();
+    let tmp = env.path().join("tmp");
+    std::fs::create_dir(&tmp).expect("tmp");
+    let secret = "Plain-Text-Marker-Passw0rd";
+    let csv = format!("email,password\nada@example.com,{secret}\n");
+    let mut child = env
+        .std_cmd(&["import", "-", "--format", "csv"])
+        .env("TMPDIR", &tmp)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin.write_all(csv.as_bytes()).expect("write");
+    stdin.flush().expect("flush");
+    // stdin stays open: the import has spooled what it read and waits for more.
+    let spool = loop {
+        let files = open_files_under(child.id(), &tmp);
+        if let Some(full) = files.into_iter().find(|f| f.len() == csv.len()) {
+            break full;
+        }
+        assert!(
+            child.try_wait().expect("wait").is_none(),
+            "the import ended too soon"
+        );
+        std::thread::yield_now();
+    };
+    assert!(
+        !spool.windows(secret.len()).any(|w| w == secret.as_bytes()),
+        "the spool holds the plain password"
+    );
+    assert!(
+        !spool.windows(7).any(|w| w == b"ada@exa"),
+        "the spool is not encrypted"
+    );
+    drop(stdin);
+    assert!(child.wait().expect("wait").success());
+    // Read back whole: the user signs in with that password.
+    env.cmd(&["authenticate", "ada@example.com", "--password-stdin"])
+        .write_stdin(format!("{secret}\n"))
+        .assert()
+        .success();
+}
