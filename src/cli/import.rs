@@ -131,33 +131,39 @@ fn head(input: &mut dyn Read) -> std::io::Result<Vec<u8>> {
 const GUESS_BYTES: usize = 64 * 1024;
 
 /// The format: --format, else the extension, else the first character that
-/// is not white space (stdin, or a file named otherwise).
+/// is not white space (stdin, or a file named otherwise); and the input.
 fn input_format(
     flag: Option<FormatArg>,
     path: &std::path::Path,
     stdin: bool,
 ) -> Result<(Format, ImportInput), CliError> {
     let read_err = |e| Error::io(format!("cannot read {}", path.display()), e);
-    if let Some(format) = flag.map(Format::from).or_else(|| Format::from_path(path)) {
-        let input = if stdin {
-            ImportInput::Reader(Box::new(std::io::stdin()))
-        } else {
-            ImportInput::File(path.to_path_buf())
+    let named = flag.map(Format::from).or_else(|| Format::from_path(path));
+    // A pipe or a device (`import <(ssh host userdb export)`) can be read only
+    // once: it is read as stdin is, not opened again for the second pass.
+    let regular = !stdin && std::fs::metadata(path).map_or(true, |m| m.is_file());
+    if regular {
+        let format = match named {
+            Some(format) => format,
+            None => std::fs::File::open(path)
+                .and_then(|mut file| head(&mut file))
+                .map(|head| Format::guess(&head).unwrap_or(Format::Csv))
+                .map_err(read_err)?,
         };
-        return Ok((format, input));
+        return Ok((format, ImportInput::File(path.to_path_buf())));
     }
-    if stdin {
-        let mut stdin = std::io::stdin();
-        let head = head(&mut stdin).map_err(read_err)?;
-        let format = Format::guess(&head).unwrap_or(Format::Csv);
-        let input = std::io::Cursor::new(head).chain(stdin);
-        return Ok((format, ImportInput::Reader(Box::new(input))));
+    let mut reader: Box<dyn Read + Send> = if stdin {
+        Box::new(std::io::stdin())
+    } else {
+        Box::new(std::fs::File::open(path).map_err(read_err)?)
+    };
+    if let Some(format) = named {
+        return Ok((format, ImportInput::Reader(reader)));
     }
-    let head = std::fs::File::open(path)
-        .and_then(|mut file| head(&mut file))
-        .map_err(read_err)?;
+    let head = head(&mut reader).map_err(read_err)?;
     let format = Format::guess(&head).unwrap_or(Format::Csv);
-    Ok((format, ImportInput::File(path.to_path_buf())))
+    let input = std::io::Cursor::new(head).chain(reader);
+    Ok((format, ImportInput::Reader(Box::new(input))))
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {

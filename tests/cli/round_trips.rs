@@ -149,3 +149,28 @@ fn csv_cells_that_start_a_formula_are_written_as_text_and_imported_back() {
         );
     }
 }
+
+#[test]
+fn a_named_pipe_is_read_once_like_standard_input() {
+    let from = TestEnv::new();
+    seed(&from);
+    let exported = stdout_of(&mut from.cmd(&["export"]));
+    let to = TestEnv::new();
+    // What `userdb import <(ssh host userdb export)` hands over: a FIFO with no
+    // extension, which cannot be opened a second time for the second pass.
+    let fifo = to.path().join("63");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    assert!(made.unwrap().success());
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::write(fifo, exported))
+    };
+    to.cmd(&["import", fifo.to_str().unwrap()])
+        // A guard only: reading a pipe twice would block for ever.
+        .timeout(std::time::Duration::from_secs(120))
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("3 created"));
+    writer.join().unwrap().unwrap();
+    assert_eq!(users(&to), users(&from));
+}
