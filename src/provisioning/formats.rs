@@ -322,6 +322,9 @@ pub(crate) struct Record {
     /// The line it starts on (1-based).
     pub line: u64,
     pub row: Result<ParsedRow, String>,
+    /// The record has a plain `password` column or key: any cell of it could
+    /// be a password (a misaligned column), so its problems quote no value.
+    pub plain: bool,
 }
 
 /// A failure that ends the reading of a file.
@@ -628,7 +631,8 @@ impl<R: Read> Iterator for CsvRecords<'_, R> {
                     let line = self.reader.get_mut().line_at(end) - inside as u64;
                     // A blank line (one empty field) is not a record.
                     let blank = self.record.len() == 1 && self.record[0].is_empty();
-                    Ok(Some((line, (!blank).then(|| self.row(&columns)))))
+                    let plain = columns.contains(&Slot::Column(Column::Password));
+                    Ok(Some((line, (!blank).then(|| (self.row(&columns), plain)))))
                 }
                 Ok(false) => Ok(None),
                 Err(e) => Err(e),
@@ -637,7 +641,7 @@ impl<R: Read> Iterator for CsvRecords<'_, R> {
             result
         })();
         match step {
-            Ok(Some((line, Some(row)))) => Some(Ok(Record { line, row })),
+            Ok(Some((line, Some((row, plain))))) => Some(Ok(Record { line, row, plain })),
             Ok(Some((_, None))) => self.next(),
             Ok(None) => {
                 self.done = true;
@@ -714,17 +718,20 @@ impl<R: Read> Iterator for JsonlRecords<'_, R> {
                 return Some(Ok(Record {
                     line,
                     row: Err(reason),
+                    plain: false,
                 }));
             }
             if self.buf.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
+            let mut plain = false;
             let row = utf8(&self.buf).and_then(|text| {
                 let map: Map<String, Value> = serde_json::from_str(text)
                     .map_err(|e| format!("not a JSON object: {}", without_position(&e)))?;
+                plain = map.contains_key(Column::Password.name());
                 row_from_map(&map, self.fields)
             });
-            return Some(Ok(Record { line, row }));
+            return Some(Ok(Record { line, row, plain }));
         }
     }
 }
@@ -953,7 +960,12 @@ impl<'a, R: Read> DjangoRecords<'a, R> {
                     let row = self
                         .fixture_row(&object)
                         .map_err(|reason| format!("object {number}: {reason}"));
-                    return Ok(Some(Record { line, row }));
+                    // A fixture's `password` is the encoded hash.
+                    return Ok(Some(Record {
+                        line,
+                        row,
+                        plain: false,
+                    }));
                 }
             }
         }

@@ -379,6 +379,71 @@ struct ValidRow {
     given: Vec<(usize, Option<FieldValue>)>,
 }
 
+/// The longest quoted value a row problem shows, in characters.
+const MAX_QUOTED_CHARS: usize = 40;
+
+/// A row problem with each quoted value (`"…"`, as `{:?}` writes them)
+/// shortened to [`MAX_QUOTED_CHARS`] and an ellipsis, or, in a row with a plain
+/// password, replaced by `(value not shown)`: a cell of a misaligned column
+/// could be the password.
+fn quote_safely(reason: &str, plain: bool) -> String {
+    let mut out = String::with_capacity(reason.len());
+    let mut chars = reason.chars();
+    while let Some(c) = chars.next() {
+        if c != '"' {
+            out.push(c);
+            continue;
+        }
+        // One unit per character or escape sequence, up to the closing quote.
+        let mut units: Vec<String> = Vec::new();
+        let mut closed = false;
+        while let Some(c) = chars.next() {
+            match c {
+                '"' => {
+                    closed = true;
+                    break;
+                }
+                '\\' => {
+                    let mut unit = String::from('\\');
+                    match chars.next() {
+                        Some('u') => {
+                            unit.push('u');
+                            for c in chars.by_ref() {
+                                unit.push(c);
+                                if c == '}' {
+                                    break;
+                                }
+                            }
+                        }
+                        Some(c) => unit.push(c),
+                        None => {}
+                    }
+                    units.push(unit);
+                }
+                c => units.push(c.to_string()),
+            }
+        }
+        if !closed {
+            // Not a quoted value after all: a stray quote in the text.
+            out.push('"');
+            units.iter().for_each(|u| out.push_str(u));
+        } else if plain {
+            out.push_str("(value not shown)");
+        } else {
+            out.push('"');
+            units
+                .iter()
+                .take(MAX_QUOTED_CHARS)
+                .for_each(|u| out.push_str(u));
+            if units.len() > MAX_QUOTED_CHARS {
+                out.push('…');
+            }
+            out.push('"');
+        }
+    }
+    out
+}
+
 /// 128 bits of SHA-256 of an email key: a set of them is a fraction of the size
 /// of the keys themselves, and a collision is out of reach.
 fn key_digest(key: &str) -> u128 {
@@ -604,14 +669,18 @@ fn check(
     };
     progress.start(Stage::Checking, None);
     for record in records(options.format, input, fields) {
-        let Record { line, row } = match record {
+        let Record {
+            line,
+            row,
+            plain: plain_row,
+        } = match record {
             Ok(record) => record,
             Err(ReadError::Io(e)) => {
                 progress.finish();
                 return Err(Error::io(format!("cannot read {}", options.source), e));
             }
             Err(ReadError::Broken { line, reason }) => {
-                problem(line, reason);
+                problem(line, quote_safely(&reason, false));
                 break;
             }
         };
@@ -644,7 +713,7 @@ fn check(
                     let canonical = value.canonical();
                     match unique_values.entry(value_digest(&spec.name, &canonical)) {
                         Entry::Occupied(first) => reasons.push(format!(
-                            "{}: {canonical} is also on line {} (the field is unique)",
+                            "{}: {canonical:?} is also on line {} (the field is unique)",
                             spec.name,
                             first.get().0
                         )),
@@ -667,7 +736,7 @@ fn check(
             }
         }
         if !reasons.is_empty() {
-            problem(line, reasons.join("; "));
+            problem(line, quote_safely(&reasons.join("; "), plain_row));
         } else if let (Some(gap), Some(digest)) = (gap, digest) {
             gaps.insert(digest, gap);
         }
@@ -1234,6 +1303,28 @@ mod tests {
             email: Some(email.into()),
             ..ParsedRow::default()
         }
+    }
+
+    #[test]
+    fn quoted_values_are_shortened_or_in_a_row_with_a_password_not_shown() {
+        let long = "x".repeat(100);
+        let reason = format!("is_staff must be true or false, not {long:?}; email \"a\\\"b\"");
+        assert_eq!(
+            quote_safely(&reason, false),
+            format!(
+                "is_staff must be true or false, not \"{}…\"; email \"a\\\"b\"",
+                "x".repeat(40)
+            )
+        );
+        assert_eq!(
+            quote_safely(&reason, true),
+            "is_staff must be true or false, not (value not shown); email (value not shown)"
+        );
+        // Escapes count as one character and are never cut in two.
+        let escaped = format!("{:?}", "\u{1b}".repeat(50));
+        let shown = quote_safely(&escaped, false);
+        assert_eq!(shown, format!("\"{}…\"", "\\u{1b}".repeat(40)));
+        assert_eq!(quote_safely("a stray \" quote", true), "a stray \" quote");
     }
 
     #[test]

@@ -341,3 +341,56 @@ fn import_from_stdin_spools_no_plain_password_to_disk() {
         .assert()
         .success();
 }
+
+#[test]
+fn an_import_error_never_quotes_a_cell_of_a_row_with_a_plain_password() {
+    let env = TestEnv::new();
+    // The password slipped one column to the right, into is_staff.
+    let secret = "MyPassw0rd-Slipped";
+    let csv = format!("email,password,is_staff\nada@example.com,,{secret}\nnot-an-email,x,\n");
+    let path = env.write_file("slipped.csv", &csv);
+    let out = env.cmd(&["import", &path]).assert().code(2);
+    let stderr = stderr_text(out.get_output());
+    assert!(!stderr.contains(secret), "{stderr}");
+    assert!(!stderr.contains("not-an-email"), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "{path}: line 2: is_staff must be true or false, not (value not shown)"
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!(
+            "{path}: line 3: invalid email address (value not shown)"
+        )),
+        "{stderr}"
+    );
+    // The same in JSON Lines, and in the --json summary.
+    let jsonl = format!(
+        "{{\"email\": \"ada@example.com\", \"password\": \"\", \"last_login\": \"{secret}\"}}\n"
+    );
+    let path = env.write_file("slipped.jsonl", &jsonl);
+    let out = env.cmd(&["--json", "import", &path]).assert().code(2);
+    let output = out.get_output();
+    for text in [&output.stdout, &output.stderr] {
+        assert!(!String::from_utf8_lossy(text).contains(secret));
+    }
+}
+
+#[test]
+fn other_quoted_values_are_cut_to_40_characters() {
+    let env = TestEnv::new();
+    let long = format!("{}@example.com", "a".repeat(200));
+    let csv = format!("email,is_staff\n{long},{}\n", "y".repeat(100));
+    let path = env.write_file("long.csv", &csv);
+    let out = env.cmd(&["import", &path]).assert().code(2);
+    let stderr = stderr_text(out.get_output());
+    assert!(
+        stderr.contains(&format!(
+            "{path}: line 2: is_staff must be true or false, not \"{}…\"",
+            "y".repeat(40)
+        )),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(&"a".repeat(41)), "{stderr}");
+}

@@ -244,7 +244,9 @@ fn every_bad_row_is_reported_with_its_line_and_nothing_is_written() {
     assert_eq!(
         lines[..8],
         [
-            format!("{path}: line 3: invalid email address \"not-an-email\": it has no @"),
+            // The file has a password column: a misaligned cell could be a
+            // password, so no cell is quoted.
+            format!("{path}: line 3: invalid email address (value not shown): it has no @"),
             format!(
                 "{path}: line 4: password rejected: This password is too common. (or import with --skip-validation)"
             ),
@@ -252,9 +254,9 @@ fn every_bad_row_is_reported_with_its_line_and_nothing_is_written() {
             format!(
                 "{path}: line 6: password_hash: unknown password hash algorithm `md5` (supported: argon2, pbkdf2_sha256, pbkdf2_sha1, bcrypt_sha256, bcrypt, scrypt)"
             ),
-            format!("{path}: line 7: is_staff must be true or false, not \"perhaps\""),
+            format!("{path}: line 7: is_staff must be true or false, not (value not shown)"),
             format!(
-                "{path}: line 8: date_joined \"yesterday\" is not a date and time (expected ISO 8601, e.g. 2026-01-02T03:04:05Z)"
+                "{path}: line 8: date_joined (value not shown) is not a date and time (expected ISO 8601, e.g. 2026-01-02T03:04:05Z)"
             ),
             format!(
                 "{path}: line 9: the email is also on line 2 (emails are compared case-insensitively)"
@@ -272,7 +274,7 @@ fn every_bad_row_is_reported_with_its_line_and_nothing_is_written() {
     assert_eq!(summary["created"], 0);
     assert_eq!(
         summary["errors"][0],
-        json!({"line": 3, "reason": "invalid email address \"not-an-email\": it has no @"})
+        json!({"line": 3, "reason": "invalid email address (value not shown): it has no @"})
     );
     assert_eq!(summary["errors"].as_array().unwrap().len(), 8);
 }
