@@ -302,7 +302,7 @@ Register-ArgumentCompleter -Native -CommandName 'userdb' -ScriptBlock {
             break
         }
         'userdb;import' {
-            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'The file''s format [default: from its extension: .csv, .jsonl, .json]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'The file''s format [default: from its extension (.csv, .jsonl, .json), else from its first character]')
             [CompletionResult]::new('--on-conflict', '--on-conflict', [CompletionResultType]::ParameterName, 'What to do with a row whose email is already taken')
             [CompletionResult]::new('--jobs', '--jobs', [CompletionResultType]::ParameterName, 'Hashing threads [default: one per core]')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The SQLite database file [default: the platform data dir''s userdb.sqlite3]')
@@ -319,7 +319,7 @@ Register-ArgumentCompleter -Native -CommandName 'userdb' -ScriptBlock {
             break
         }
         'userdb;export' {
-            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'The format [default: from the --output extension: .csv, .jsonl, .json]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'The format [default: from the --output extension (.csv, .jsonl, .json); on stdout, jsonl]')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write to FILE (created mode 0600, replaced when complete) instead of stdout')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write to FILE (created mode 0600, replaced when complete) instead of stdout')
             [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'The model label of a Django fixture')

@@ -283,7 +283,7 @@ set edit:completion:arg-completer[userdb] = {|@words|
             cand --version 'Print version'
         }
         &'userdb;import'= {
-            cand --format 'The file''s format [default: from its extension: .csv, .jsonl, .json]'
+            cand --format 'The file''s format [default: from its extension (.csv, .jsonl, .json), else from its first character]'
             cand --on-conflict 'What to do with a row whose email is already taken'
             cand --jobs 'Hashing threads [default: one per core]'
             cand --db 'The SQLite database file [default: the platform data dir''s userdb.sqlite3]'
@@ -299,7 +299,7 @@ set edit:completion:arg-completer[userdb] = {|@words|
             cand --version 'Print version'
         }
         &'userdb;export'= {
-            cand --format 'The format [default: from the --output extension: .csv, .jsonl, .json]'
+            cand --format 'The format [default: from the --output extension (.csv, .jsonl, .json); on stdout, jsonl]'
             cand -o 'Write to FILE (created mode 0600, replaced when complete) instead of stdout'
             cand --output 'Write to FILE (created mode 0600, replaced when complete) instead of stdout'
             cand --model 'The model label of a Django fixture'

@@ -249,7 +249,7 @@ complete -c userdb -n "__fish_userdb_using_subcommand doctor" -l json -d 'Machin
 complete -c userdb -n "__fish_userdb_using_subcommand doctor" -l no-input -d 'Never prompt: fail (or use the documented non-interactive default) instead'
 complete -c userdb -n "__fish_userdb_using_subcommand doctor" -s h -l help -d 'Print help'
 complete -c userdb -n "__fish_userdb_using_subcommand doctor" -s V -l version -d 'Print version'
-complete -c userdb -n "__fish_userdb_using_subcommand import" -l format -d 'The file\'s format [default: from its extension: .csv, .jsonl, .json]' -r -f -a "csv\t''
+complete -c userdb -n "__fish_userdb_using_subcommand import" -l format -d 'The file\'s format [default: from its extension (.csv, .jsonl, .json), else from its first character]' -r -f -a "csv\t''
 jsonl\t''
 django\t''"
 complete -c userdb -n "__fish_userdb_using_subcommand import" -l on-conflict -d 'What to do with a row whose email is already taken' -r -f -a "fail\t'Import nothing and name the existing users (exit 4)'
@@ -265,7 +265,7 @@ complete -c userdb -n "__fish_userdb_using_subcommand import" -l json -d 'Machin
 complete -c userdb -n "__fish_userdb_using_subcommand import" -l no-input -d 'Never prompt: fail (or use the documented non-interactive default) instead'
 complete -c userdb -n "__fish_userdb_using_subcommand import" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c userdb -n "__fish_userdb_using_subcommand import" -s V -l version -d 'Print version'
-complete -c userdb -n "__fish_userdb_using_subcommand export" -l format -d 'The format [default: from the --output extension: .csv, .jsonl, .json]' -r -f -a "csv\t''
+complete -c userdb -n "__fish_userdb_using_subcommand export" -l format -d 'The format [default: from the --output extension (.csv, .jsonl, .json); on stdout, jsonl]' -r -f -a "csv\t''
 jsonl\t''
 django\t''"
 complete -c userdb -n "__fish_userdb_using_subcommand export" -s o -l output -d 'Write to FILE (created mode 0600, replaced when complete) instead of stdout' -r -F

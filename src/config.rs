@@ -11,7 +11,7 @@ use crate::email::{ConfigSecret, EmailSettings};
 use crate::error::{Error, Result};
 use crate::fields::FieldSet;
 use crate::otp::{MAX_DIGITS, MIN_DIGITS, OtpSettings, check_template};
-use crate::password::{Argon2Params, PasswordPolicy};
+use crate::password::{Argon2Params, HashLimits, PasswordPolicy};
 use crate::registration::RegistrationSettings;
 
 /// One configuration key: `[section] key`, also `USERDB_SECTION_KEY`.
@@ -47,6 +47,8 @@ pub const KEYS: &[KeySpec] = &[
     key("password", "memory_cost"),
     key("password", "time_cost"),
     key("password", "parallelism"),
+    key("password", "max_hash_memory"),
+    key("password", "max_hash_time"),
     key("password", "min_length"),
     key("password", "max_similarity"),
     key("password", "reject_common"),
@@ -99,6 +101,8 @@ impl Default for DatabaseSettings {
 pub struct PasswordSettings {
     pub argon2: Argon2Params,
     pub policy: PasswordPolicy,
+    /// The ceiling on what checking one stored hash may cost.
+    pub limits: HashLimits,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -252,6 +256,21 @@ impl Settings {
             }
             ("password", "time_cost") => password.argon2.time_cost = raw.in_range(1, 100)?,
             ("password", "parallelism") => password.argon2.parallelism = raw.in_range(1, 255)?,
+            // Up to the bounds the hash parser itself keeps (4 GiB, about a
+            // minute), so raising the ceiling never lets a hash hang a login.
+            ("password", "max_hash_memory") => {
+                password.limits.max_memory_mib = raw.in_range(1, 4096)?
+            }
+            ("password", "max_hash_time") => {
+                let time = raw.duration()?;
+                if !(1..=120).contains(&time.as_secs()) {
+                    return Err(format!(
+                        "{} is out of range (1s to 2m)",
+                        format_duration(time)
+                    ));
+                }
+                password.limits.max_time = time;
+            }
             ("password", "min_length") => password.policy.min_length = raw.in_range(0, 4096)?,
             ("password", "max_similarity") => {
                 let value = raw.float()?;
@@ -296,6 +315,8 @@ impl Settings {
             ("password", "memory_cost") => password.argon2.memory_cost.to_string(),
             ("password", "time_cost") => password.argon2.time_cost.to_string(),
             ("password", "parallelism") => password.argon2.parallelism.to_string(),
+            ("password", "max_hash_memory") => password.limits.max_memory_mib.to_string(),
+            ("password", "max_hash_time") => format_duration(password.limits.max_time),
             ("password", "min_length") => password.policy.min_length.to_string(),
             ("password", "max_similarity") => password.policy.max_similarity.to_string(),
             ("password", "reject_common") => password.policy.reject_common.to_string(),
@@ -466,6 +487,15 @@ impl Settings {
 
         crate::password::PasswordHasher::new(settings.password.argon2)
             .map_err(|e| Error::Config(format!("[password] argon2 parameters: {e}")))?;
+        settings
+            .password
+            .limits
+            .admit_params(&settings.password.argon2)
+            .map_err(|e| {
+                Error::Config(format!(
+                    "[password] memory_cost/time_cost make new hashes that could not be checked: {e}"
+                ))
+            })?;
 
         Ok(LoadedSettings {
             settings,

@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::email_address::{email_key, normalize_email, validate_email};
 use crate::error::Result;
 use crate::fields::FieldSet;
-use crate::password::{PasswordHasher, algorithm_of};
+use crate::password::PasswordHasher;
 use crate::storage::{SqliteStore, UserStore};
 use crate::user::{User, UserFilter};
 
@@ -116,7 +116,7 @@ fn check_users(users: &[User], hasher: &PasswordHasher, findings: &mut Vec<Findi
             .or_default()
             .push(email);
         let hash = user.password_hash();
-        match (algorithm_of(hash), hasher.needs_upgrade(hash)) {
+        match (hasher.check_stored(hash), hasher.needs_upgrade(hash)) {
             (Ok(algorithm), Ok(true)) => *upgrades.entry(algorithm).or_default() += 1,
             (Ok(_), Ok(false)) => {}
             (Err(crate::password::HashError::Unusable), _) => {}

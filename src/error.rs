@@ -49,6 +49,12 @@ pub enum Error {
     #[error("blank passwords aren't allowed")]
     BlankPassword,
 
+    #[error(
+        "the password is longer than {} characters",
+        crate::password::MAX_PASSWORD_CHARS
+    )]
+    PasswordTooLong,
+
     #[error("wrong password for {0}")]
     WrongPassword(String),
 
@@ -176,6 +182,7 @@ impl Error {
             | Error::SuperuserFlag(_)
             | Error::PasswordRejected(_)
             | Error::BlankPassword
+            | Error::PasswordTooLong
             | Error::InvalidValue { .. }
             | Error::UnknownField { .. }
             | Error::MissingField { .. }

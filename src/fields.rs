@@ -164,7 +164,11 @@ impl FieldSpec {
                         4 | 7 => b == b'-',
                         _ => b.is_ascii_digit(),
                     });
-                let date = shape_ok.then(|| trimmed.parse::<Date>().ok()).flatten();
+                // Year 0 fits the shape but not Django's date (years 1 to 9999).
+                let date = shape_ok
+                    .then(|| trimmed.parse::<Date>().ok())
+                    .flatten()
+                    .filter(|d| d.year() >= 1);
                 date.map(FieldValue::Date)
                     .ok_or_else(|| format!("expected a date as YYYY-MM-DD, {}", found()))
             }

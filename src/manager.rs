@@ -62,7 +62,8 @@ impl<S: UserStore> UserManager<S> {
         actor: impl Into<String>,
     ) -> Result<Self> {
         let hasher = PasswordHasher::new(settings.argon2)
-            .map_err(|e| Error::Config(format!("[password] argon2 parameters: {e}")))?;
+            .map_err(|e| Error::Config(format!("[password] argon2 parameters: {e}")))?
+            .with_limits(settings.limits);
         Ok(UserManager {
             store,
             hasher,
@@ -134,6 +135,7 @@ impl<S: UserStore> UserManager<S> {
         if password.expose_secret().is_empty() {
             return Err(Error::BlankPassword);
         }
+        crate::password::check_password_length(password.expose_secret())?;
         if validation == Validation::Enforce {
             let problems = self.password_problems(password, user);
             if !problems.is_empty() {
@@ -324,6 +326,8 @@ impl<S: UserStore> UserManager<S> {
     /// re-hashes a password stored with an older algorithm or parameters. Unknown
     /// users cost the same hashing time as known ones.
     pub fn authenticate(&mut self, email: &str, password: &SecretString) -> Result<User> {
+        // No password that long can have been set: refuse it before any hashing.
+        crate::password::check_password_length(password.expose_secret())?;
         let Some(user) = self.find_user(email)? else {
             self.hasher.dummy_verify(password.expose_secret());
             return Err(Error::UserNotFound(crate::email_address::normalize_email(
@@ -567,6 +571,7 @@ pub(crate) fn test_manager(
             parallelism: 1,
         },
         policy: PasswordPolicy::default(),
+        limits: crate::password::HashLimits::default(),
     };
     UserManager::new(store, &settings, clock, "tester").unwrap()
 }

@@ -22,8 +22,10 @@ pub fn run(ctx: &Context, _args: Args) -> Result<(), CliError> {
     }
     let store =
         SqliteStore::open_unmigrated(&ctx.db_path, ctx.loaded.settings.database.busy_timeout)?;
-    let hasher = PasswordHasher::new(ctx.loaded.settings.password.argon2)
-        .map_err(|e| userdb::Error::Config(format!("[password] argon2 parameters: {e}")))?;
+    let password = &ctx.loaded.settings.password;
+    let hasher = PasswordHasher::new(password.argon2)
+        .map_err(|e| userdb::Error::Config(format!("[password] argon2 parameters: {e}")))?
+        .with_limits(password.limits);
     let findings = diagnose(&ctx.db_path, &store, &hasher, &ctx.loaded.settings.fields)?;
     let problems = findings
         .iter()

@@ -110,6 +110,7 @@ impl CliError {
                 Error::UnknownField { name, .. } => format!("declare it as [fields.{name}] in the config file (`userdb config` shows which file), or check the spelling"),
                 Error::MissingField { field, .. } => format!("pass --set {field}=VALUE (createsuperuser --no-input also reads {})", field_env(field)),
                 Error::FieldValueTaken { field, .. } => format!("`{field}` is unique: choose another value (`userdb list-users --where {field}=VALUE` shows who has one)"),
+                Error::StoredHash { email, source: userdb::password::HashError::OverCeiling { .. } } => format!("if the hash is genuine, raise [password] max_hash_time / max_hash_memory; otherwise set a new password with `userdb changepassword {email}`"),
                 Error::PendingMigrations(_) => "apply them with `userdb migrate`".into(),
                 Error::InvalidEmail(_) => "give an address like name@example.com".into(),
                 Error::Config(_) => "see `userdb config` for the files and variables read".into(),

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use userdb::Error;
-use userdb::provisioning::ExportOptions;
+use userdb::provisioning::{ExportOptions, Format};
 
 use super::context::Context;
 use super::exit::CliError;
@@ -13,7 +13,7 @@ use super::output::status;
 /// Export every user (with password hashes) as CSV, JSON Lines or a Django fixture
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// The format [default: from the --output extension: .csv, .jsonl, .json]
+    /// The format [default: from the --output extension (.csv, .jsonl, .json); on stdout, jsonl]
     #[arg(long, value_enum)]
     format: Option<FormatArg>,
 
@@ -28,12 +28,9 @@ pub struct Args {
 
 pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
     let format = match (&args.format, &args.output) {
-        (None, None) => {
-            return Err(CliError::usage(
-                "export needs a format",
-                "pass --format csv, jsonl or django",
-            ));
-        }
+        // As Django's dumpdata defaults to JSON: one object a line, which
+        // `import -` reads back without --format.
+        (None, None) => Format::Jsonl,
         (flag, output) => format_of(*flag, output.as_deref().unwrap_or("-".as_ref()))?,
     };
     let options = ExportOptions {

@@ -1,6 +1,6 @@
 //! `userdb import FILE`: bulk provisioning from CSV, JSON Lines or a Django fixture.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -29,7 +29,7 @@ pub struct Args {
     /// The file to import, or - for standard input
     file: PathBuf,
 
-    /// The file's format [default: from its extension: .csv, .jsonl, .json]
+    /// The file's format [default: from its extension (.csv, .jsonl, .json), else from its first character]
     #[arg(long, value_enum)]
     format: Option<FormatArg>,
 
@@ -109,9 +109,66 @@ pub fn format_of(flag: Option<FormatArg>, path: &std::path::Path) -> Result<Form
     }
 }
 
+/// The start of `input`, up to its first byte that is not white space (or
+/// [`GUESS_BYTES`]), for [`Format::guess`]; the bytes read come back so that
+/// nothing is lost.
+fn head(input: &mut dyn Read) -> std::io::Result<Vec<u8>> {
+    let mut head = Vec::new();
+    let mut buf = [0u8; 512];
+    while head.len() < GUESS_BYTES && Format::guess(&head).is_none() {
+        let n = match input.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        head.extend_from_slice(&buf[..n]);
+    }
+    Ok(head)
+}
+
+/// White space read before giving up the guess (and taking CSV).
+const GUESS_BYTES: usize = 64 * 1024;
+
+/// The format: --format, else the extension, else the first character that
+/// is not white space (stdin, or a file named otherwise); and the input.
+fn input_format(
+    flag: Option<FormatArg>,
+    path: &std::path::Path,
+    stdin: bool,
+) -> Result<(Format, ImportInput), CliError> {
+    let read_err = |e| Error::io(format!("cannot read {}", path.display()), e);
+    let named = flag.map(Format::from).or_else(|| Format::from_path(path));
+    // A pipe or a device (`import <(ssh host userdb export)`) can be read only
+    // once: it is read as stdin is, not opened again for the second pass.
+    let regular = !stdin && std::fs::metadata(path).map_or(true, |m| m.is_file());
+    if regular {
+        let format = match named {
+            Some(format) => format,
+            None => std::fs::File::open(path)
+                .and_then(|mut file| head(&mut file))
+                .map(|head| Format::guess(&head).unwrap_or(Format::Csv))
+                .map_err(read_err)?,
+        };
+        return Ok((format, ImportInput::File(path.to_path_buf())));
+    }
+    let mut reader: Box<dyn Read + Send> = if stdin {
+        Box::new(std::io::stdin())
+    } else {
+        Box::new(std::fs::File::open(path).map_err(read_err)?)
+    };
+    if let Some(format) = named {
+        return Ok((format, ImportInput::Reader(reader)));
+    }
+    let head = head(&mut reader).map_err(read_err)?;
+    let format = Format::guess(&head).unwrap_or(Format::Csv);
+    let input = std::io::Cursor::new(head).chain(reader);
+    Ok((format, ImportInput::Reader(Box::new(input))))
+}
+
 pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
     let stdin = args.file.as_os_str() == "-";
-    let format = format_of(args.format, &args.file)?;
+    let (format, input) = input_format(args.format, &args.file, stdin)?;
     let source = if stdin {
         "stdin".to_string()
     } else {
@@ -133,11 +190,6 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
         jobs: args.jobs.map_or(0, usize::from),
         source: source.clone(),
         protect_last_superuser: !args.force,
-    };
-    let input = if stdin {
-        ImportInput::Reader(Box::new(std::io::stdin()))
-    } else {
-        ImportInput::File(args.file.clone())
     };
     let mut manager = ctx.manager()?;
     let mut bar = Bar::new(!ctx.json && std::io::stderr().is_terminal());

@@ -8,6 +8,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 use userdb::fields::{FieldSet, FieldValue};
 use userdb::terminal_text::{escape, escape_lines};
+use userdb::provisioning::escape_cell;
 use userdb::token::TokenState;
 use userdb::{TokenInfo, User};
 
@@ -258,11 +259,13 @@ pub fn users_csv(users: &[User], fields: &FieldSet) -> Result<String, CliError> 
     writer.write_record(&header).map_err(csv_err)?;
     let time = |t: Option<Timestamp>| t.map(userdb::clock::format_timestamp).unwrap_or_default();
     for user in users {
+        // Spreadsheets must not run a name as a formula (import reverses this).
+        let text = |s: &str| escape_cell(s).into_owned();
         let mut record = vec![
             user.id.to_string(),
-            user.email.clone(),
-            user.first_name.clone(),
-            user.last_name.clone(),
+            text(&user.email),
+            text(&user.first_name),
+            text(&user.last_name),
             user.is_active.to_string(),
             user.is_staff.to_string(),
             user.is_superuser.to_string(),
@@ -275,7 +278,7 @@ pub fn users_csv(users: &[User], fields: &FieldSet) -> Result<String, CliError> 
             fields
                 .values(&user.fields)
                 .into_iter()
-                .map(|(_, v)| v.map(|v| v.canonical()).unwrap_or_default()),
+                .map(|(_, v)| text(&v.map(|v| v.canonical()).unwrap_or_default())),
         );
         writer.write_record(&record).map_err(csv_err)?;
     }

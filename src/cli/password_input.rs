@@ -6,7 +6,9 @@ use std::path::PathBuf;
 
 use clap::Args;
 use userdb::manager::Validation;
-use userdb::password::{UserAttributes, generate_password};
+use userdb::password::{
+    MAX_PASSWORD_BYTES, UserAttributes, check_password_length, generate_password,
+};
 use userdb::{ExposeSecret, SecretString};
 
 use super::exit::CliError;
@@ -106,28 +108,36 @@ impl PasswordSource {
     /// The password from an explicit flag, else from `default_env` if set.
     pub fn read(&self, default_env: Option<&str>) -> Result<Option<SecretString>, CliError> {
         let password = if self.password_stdin {
-            let mut line = String::new();
-            std::io::stdin().lock().read_line(&mut line).map_err(|e| {
-                CliError::usage(
+            let line = read_password_line(std::io::stdin().lock()).map_err(|e| match e {
+                LineError::TooLong => CliError::Lib(userdb::Error::PasswordTooLong),
+                LineError::Io(e) => CliError::usage(
                     format!("cannot read the password from standard input: {e}"),
                     "",
-                )
+                ),
             })?;
-            if line.is_empty() {
-                return Err(CliError::usage(
-                    "--password-stdin was given but standard input is empty",
-                    "pipe the password in, e.g. `printf '%s\\n' \"$PASS\" | userdb …`",
-                ));
+            match line {
+                Some(line) => line,
+                None => {
+                    return Err(CliError::usage(
+                        "--password-stdin was given but standard input is empty",
+                        "pipe the password in, e.g. `printf '%s\\n' \"$PASS\" | userdb …`",
+                    ));
+                }
             }
-            first_line(line)
         } else if let Some(path) = &self.password_file {
-            let text = std::fs::read_to_string(path).map_err(|e| {
+            let cannot = |e: std::io::Error| {
                 CliError::usage(
                     format!("cannot read the password file {}: {e}", path.display()),
                     "check the path given to --password-file",
                 )
-            })?;
-            first_line(text)
+            };
+            let file = std::fs::File::open(path).map_err(cannot)?;
+            read_password_line(std::io::BufReader::new(file))
+                .map_err(|e| match e {
+                    LineError::TooLong => CliError::Lib(userdb::Error::PasswordTooLong),
+                    LineError::Io(e) => cannot(e),
+                })?
+                .unwrap_or_default()
         } else if let Some(name) = &self.password_env {
             env_value(name).ok_or_else(|| {
                 CliError::usage(
@@ -142,18 +152,46 @@ impl PasswordSource {
         } else {
             return Ok(None);
         };
+        check_password_length(&password)?;
         Ok(Some(SecretString::from(password)))
     }
 }
 
-/// The first line, without its line ending.
-fn first_line(mut text: String) -> String {
-    let end = text.find('\n').unwrap_or(text.len());
-    text.truncate(end);
-    if text.ends_with('\r') {
-        text.pop();
+/// Why [`read_password_line`] gave up.
+pub enum LineError {
+    /// The line goes on past what a password can be.
+    TooLong,
+    Io(std::io::Error),
+}
+
+/// The first line of `input` without its line ending (`None` if the input is
+/// empty), reading at most [`MAX_PASSWORD_BYTES`] and a newline: a 200 MB
+/// stdin is refused after 16 KiB, never held in memory.
+pub fn read_password_line(input: impl BufRead) -> Result<Option<String>, LineError> {
+    let mut line = Vec::new();
+    input
+        .take(MAX_PASSWORD_BYTES as u64 + 1)
+        .read_until(b'\n', &mut line)
+        .map_err(LineError::Io)?;
+    if line.is_empty() {
+        return Ok(None);
     }
-    text
+    if line.last() == Some(&b'\n') {
+        line.pop();
+    } else if line.len() > MAX_PASSWORD_BYTES {
+        return Err(LineError::TooLong);
+    }
+    if line.last() == Some(&b'\r') {
+        line.pop();
+    }
+    let line = String::from_utf8(line).map_err(|_| {
+        LineError::Io(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "stream did not contain valid UTF-8",
+        ))
+    })?;
+    check_password_length(&line).map_err(|_| LineError::TooLong)?;
+    Ok(Some(line))
 }
 
 /// Django's interactive new-password loop: typed twice, blank refused, mismatch
@@ -310,10 +348,32 @@ mod tests {
         assert_eq!(err.to_string(), "password not changed after 3 attempts");
     }
 
+    fn first_line(input: &str) -> Option<String> {
+        read_password_line(input.as_bytes()).ok().flatten()
+    }
+
     #[test]
     fn only_the_first_line_is_the_password() {
-        assert_eq!(first_line("s3cret\n".into()), "s3cret");
-        assert_eq!(first_line("s3cret\r\nmore".into()), "s3cret");
-        assert_eq!(first_line(" spaced \n".into()), " spaced ");
+        assert_eq!(first_line("s3cret\n").unwrap(), "s3cret");
+        assert_eq!(first_line("s3cret\r\nmore").unwrap(), "s3cret");
+        assert_eq!(first_line(" spaced \n").unwrap(), " spaced ");
+        assert_eq!(first_line("no newline").unwrap(), "no newline");
+        assert_eq!(first_line(""), None);
+    }
+
+    #[test]
+    fn a_line_is_read_only_as_far_as_a_password_can_go() {
+        let fits = format!("{}\nrest", "é".repeat(4096));
+        assert_eq!(first_line(&fits).unwrap().chars().count(), 4096);
+        for over in [
+            "é".repeat(4097),
+            format!("{}\n", "é".repeat(4097)),
+            "x".repeat(10 << 20),
+        ] {
+            assert!(matches!(
+                read_password_line(over.as_bytes()),
+                Err(LineError::TooLong)
+            ));
+        }
     }
 }

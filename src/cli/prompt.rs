@@ -81,7 +81,7 @@ impl Prompter for TerminalPrompter {
 /// (TCSANOW, not TCSAFLUSH): what is typed (or pasted) as soon as the prompt
 /// appears is never thrown away.
 fn read_hidden(prompt: &str) -> Result<SecretString, CliError> {
-    use std::io::{BufRead, Write};
+    use std::io::Write;
     use std::os::fd::AsRawFd;
 
     let stdin = std::io::stdin();
@@ -105,19 +105,18 @@ fn read_hidden(prompt: &str) -> Result<SecretString, CliError> {
     let mut stderr = std::io::stderr();
     let _ = write!(stderr, "{}: ", escape(prompt));
     let _ = stderr.flush();
-    let mut line = String::new();
-    let read = stdin.lock().read_line(&mut line);
+    let read = super::password_input::read_password_line(stdin.lock());
     // SAFETY: restoring the attributes read above.
     unsafe { libc::tcsetattr(fd, libc::TCSANOW, &original) };
+    use super::password_input::LineError;
     match read {
-        Ok(0) => Err(CliError::Interrupted),
-        Ok(_) => {
-            let end = line.trim_end_matches(['\r', '\n']).len();
-            line.truncate(end);
-            Ok(SecretString::from(line))
+        Ok(None) => Err(CliError::Interrupted),
+        Ok(Some(line)) => Ok(SecretString::from(line)),
+        Err(LineError::TooLong) => Err(CliError::Lib(userdb::Error::PasswordTooLong)),
+        Err(LineError::Io(e)) if e.kind() == std::io::ErrorKind::Interrupted => {
+            Err(CliError::Interrupted)
         }
-        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => Err(CliError::Interrupted),
-        Err(e) => Err(tty_error(e)),
+        Err(LineError::Io(e)) => Err(tty_error(e)),
     }
 }
 

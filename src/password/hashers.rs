@@ -10,6 +10,7 @@
 //! cannot hang or exhaust the process.
 
 use std::fmt;
+use std::time::Duration;
 
 use argon2::{Argon2, Block, Params};
 use base64::Engine as _;
@@ -57,6 +58,21 @@ const MAX_SCRYPT_MEMORY: u64 = 4 << 30;
 /// scrypt work, 128·N·r·p bytes mixed (16 GiB).
 const MAX_SCRYPT_WORK: u64 = 16 << 30;
 
+// What one check costs on the reference machine (2 cores, release build, one
+// thread: `cargo bench --bench hash_cost` measures these). The ceiling on
+// stored hashes is compared with an estimate from these figures, since a hash
+// has to be refused before it is run.
+/// argon2: KiB of blocks filled per second (memory × passes; lanes run in turn).
+const ARGON2_KIB_PER_SEC: f64 = 1_100_000.0;
+/// pbkdf2_sha256 iterations per second.
+const PBKDF2_SHA256_PER_SEC: f64 = 5_700_000.0;
+/// pbkdf2_sha1 iterations per second.
+const PBKDF2_SHA1_PER_SEC: f64 = 5_700_000.0;
+/// bcrypt: seconds for cost 0 (each step of the cost doubles it).
+const BCRYPT_COST0_SEC: f64 = 6.0e-5;
+/// scrypt: N·r·p units per second.
+const SCRYPT_NRP_PER_SEC: f64 = 3_000_000.0;
+
 /// bcrypt's own base64 (the one the `bcrypt` crate decodes with).
 const BCRYPT_BASE64: GeneralPurpose = GeneralPurpose::new(&alphabet::BCRYPT, NO_PAD);
 
@@ -95,6 +111,16 @@ pub enum HashError {
     /// The string is Django's unusable-password marker (`!...`), not a hash.
     #[error("an unusable password marker is not a password hash")]
     Unusable,
+    /// The hash is well formed but checking it would cost more than the
+    /// configured ceiling ([`HashLimits`]).
+    #[error("{algorithm} hash: checking it would {cost}, over the ceiling of {ceiling}")]
+    OverCeiling {
+        algorithm: &'static str,
+        /// e.g. `take about 24.1 s` or `need 4096 MiB of memory`.
+        cost: String,
+        /// e.g. `1 s ([password] max_hash_time)`.
+        ceiling: String,
+    },
     /// The key derivation itself failed (e.g. memory could not be allocated).
     #[error("could not compute {algorithm} hash: {reason}")]
     Failed {
@@ -169,6 +195,68 @@ impl Argon2Params {
     }
 }
 
+/// The most one check of a stored hash may cost: hashes beyond it are refused
+/// at import and not run at login, so a planted hash cannot make each wrong
+/// attempt burn seconds of CPU or gigabytes of memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HashLimits {
+    /// Memory for one check, in MiB (`[password] max_hash_memory`).
+    pub max_memory_mib: u64,
+    /// Estimated time of one check on the reference machine
+    /// (`[password] max_hash_time`).
+    pub max_time: Duration,
+}
+
+impl Default for HashLimits {
+    /// 256 MiB and 1 s: Django's defaults (argon2 m=100 MiB t=2, pbkdf2_sha256
+    /// at 1,200,000 iterations, bcrypt 12, scrypt N=2^14 r=8) are well inside.
+    fn default() -> Self {
+        Self {
+            max_memory_mib: 256,
+            max_time: Duration::from_secs(1),
+        }
+    }
+}
+
+/// What checking one parsed hash costs: memory in bytes, and seconds estimated
+/// for the reference machine.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Cost {
+    memory: u64,
+    seconds: f64,
+}
+
+impl HashLimits {
+    /// Whether hashes made at `params` could be checked again under this
+    /// ceiling: new hashes must never be ones that logins would refuse.
+    pub fn admit_params(&self, params: &Argon2Params) -> Result<(), HashError> {
+        let params = params.to_argon2()?;
+        self.check("argon2", argon2_cost(&params))
+    }
+
+    fn check(&self, algorithm: &'static str, cost: Cost) -> Result<(), HashError> {
+        let memory_mib = cost.memory.div_ceil(1 << 20);
+        if memory_mib > self.max_memory_mib {
+            return Err(HashError::OverCeiling {
+                algorithm,
+                cost: format!("need {memory_mib} MiB of memory"),
+                ceiling: format!("{} MiB ([password] max_hash_memory)", self.max_memory_mib),
+            });
+        }
+        if cost.seconds > self.max_time.as_secs_f64() {
+            return Err(HashError::OverCeiling {
+                algorithm,
+                cost: format!("take about {:.1} s", cost.seconds),
+                ceiling: format!(
+                    "{} ([password] max_hash_time)",
+                    crate::duration::format_duration(self.max_time)
+                ),
+            });
+        }
+        Ok(())
+    }
+}
+
 /// Reusable argon2 working memory, for callers hashing many passwords in a row
 /// (e.g. bulk import workers) who want to avoid one large allocation per hash.
 #[derive(Clone, Default)]
@@ -217,6 +305,7 @@ impl Verified {
 pub struct PasswordHasher {
     params: Argon2Params,
     argon2: Argon2<'static>,
+    limits: HashLimits,
 }
 
 impl PasswordHasher {
@@ -230,7 +319,29 @@ impl PasswordHasher {
                 argon2::Version::V0x13,
                 argon2_params,
             ),
+            limits: HashLimits::default(),
         })
+    }
+
+    /// The same hasher with another ceiling on the cost of stored hashes.
+    pub fn with_limits(self, limits: HashLimits) -> Self {
+        Self { limits, ..self }
+    }
+
+    /// The ceiling on the cost of stored hashes.
+    pub fn limits(&self) -> HashLimits {
+        self.limits
+    }
+
+    /// Like [`algorithm_of`], and also refuses a hash whose check would cost
+    /// more than [`limits`](Self::limits): what import accepts.
+    pub fn check_stored(&self, encoded: &str) -> Result<&'static str, HashError> {
+        if !is_usable(encoded) {
+            return Err(HashError::Unusable);
+        }
+        let parsed = Parsed::parse(encoded)?;
+        self.limits.check(parsed.algorithm(), parsed.cost())?;
+        Ok(parsed.algorithm())
     }
 
     /// The parameters new hashes are made with.
@@ -284,12 +395,14 @@ impl PasswordHasher {
     ///
     /// An unusable-password marker (anything starting with `!`) never
     /// matches. A malformed or unsupported hash is an error, as is one whose
-    /// costs are beyond the bounds this module will run.
+    /// costs are beyond the bounds this module will run or over the ceiling
+    /// of [`limits`](Self::limits) (then nothing is computed).
     pub fn verify(&self, password: &str, encoded: &str) -> Result<Verified, HashError> {
         if !is_usable(encoded) {
             return Ok(Verified::NO_MATCH);
         }
         let parsed = Parsed::parse(encoded)?;
+        self.limits.check(parsed.algorithm(), parsed.cost())?;
         let matches = parsed.matches(password.as_bytes())?;
         Ok(Verified {
             matches,
@@ -458,6 +571,38 @@ impl<'a> Parsed<'a> {
         }
     }
 
+    /// Memory and estimated time of one check (see the `*_PER_SEC` figures).
+    fn cost(&self) -> Cost {
+        match self {
+            Parsed::Argon2(argon) => argon2_cost(&argon.params),
+            Parsed::Pbkdf2 {
+                prf, iterations, ..
+            } => Cost {
+                memory: 0,
+                seconds: f64::from(*iterations)
+                    / match prf {
+                        Prf::Sha256 => PBKDF2_SHA256_PER_SEC,
+                        Prf::Sha1 => PBKDF2_SHA1_PER_SEC,
+                    },
+            },
+            Parsed::Bcrypt { mcf, .. } => {
+                // Validated at parsing: two digits, 4..=MAX_BCRYPT_COST.
+                let cost: i32 = mcf[4..6].parse().unwrap_or(i32::MAX);
+                Cost {
+                    memory: 0,
+                    seconds: BCRYPT_COST0_SEC * 2f64.powi(cost),
+                }
+            }
+            Parsed::Scrypt { params, .. } => {
+                let (n, r, p) = scrypt_nrp(params);
+                Cost {
+                    memory: scrypt_memory(params),
+                    seconds: (n * r * p) as f64 / SCRYPT_NRP_PER_SEC,
+                }
+            }
+        }
+    }
+
     fn matches(&self, password: &[u8]) -> Result<bool, HashError> {
         let failed = |reason: String| HashError::Failed {
             algorithm: self.algorithm(),
@@ -508,6 +653,13 @@ impl<'a> Parsed<'a> {
                 bcrypt::verify(password, mcf).map_err(|err| failed(err.to_string()))
             }
             Parsed::Scrypt { params, salt, hash } => {
+                // The scrypt crate allocates with `vec!`, which aborts the
+                // process when memory is short (a ulimit, a container):
+                // try the same amount first, and fail cleanly if it is not there.
+                let memory = usize::try_from(scrypt_memory(params)).unwrap_or(usize::MAX);
+                Vec::<u8>::new()
+                    .try_reserve_exact(memory)
+                    .map_err(|_| failed(format!("cannot allocate {} MiB", memory >> 20)))?;
                 let mut out = Zeroizing::new(vec![0u8; hash.len()]);
                 scrypt::scrypt(password, salt.as_bytes(), params, &mut out)
                     .map_err(|err| failed(err.to_string()))?;
@@ -515,6 +667,30 @@ impl<'a> Parsed<'a> {
             }
         }
     }
+}
+
+fn argon2_cost(params: &Params) -> Cost {
+    let kib = u64::from(params.m_cost());
+    Cost {
+        memory: kib * 1024,
+        seconds: (kib * u64::from(params.t_cost())) as f64 / ARGON2_KIB_PER_SEC,
+    }
+}
+
+/// scrypt's N, r and p.
+fn scrypt_nrp(params: &scrypt::Params) -> (u64, u64, u64) {
+    (
+        1u64 << params.log_n(),
+        u64::from(params.r()),
+        u64::from(params.p()),
+    )
+}
+
+/// Bytes the scrypt crate allocates for one check: V (128·N·r), B (128·r·p)
+/// and a block (128·r).
+fn scrypt_memory(params: &scrypt::Params) -> u64 {
+    let (n, r, p) = scrypt_nrp(params);
+    128 * r * (n + p + 1)
 }
 
 /// Lower-case hex of SHA-256(password), as `bcrypt_sha256` feeds to bcrypt.
@@ -1657,6 +1833,90 @@ mod tests {
             algorithm_of(&format!("scrypt$16777216$salt$2$4${SCRYPT_HASH}")).unwrap(),
             "scrypt"
         );
+    }
+
+    /// Django's current default parameters (Django 6: pbkdf2_sha256 at
+    /// 1,200,000 iterations; argon2 m=102400 t=2 p=8; bcrypt 12; scrypt
+    /// N=2^14 r=8 p=1), each with a hash of the right shape.
+    fn django_defaults() -> [String; 5] {
+        [
+            argon2_with("m=102400,t=2,p=8"),
+            format!("pbkdf2_sha256$1200000$salt${PBKDF2_HASH}"),
+            format!("bcrypt$$2b$12${BCRYPT_BODY}"),
+            format!("bcrypt_sha256$$2b$12${BCRYPT_BODY}"),
+            format!("scrypt$16384$salt$8$1${SCRYPT_HASH}"),
+        ]
+    }
+
+    #[test]
+    fn djangos_default_costs_are_well_inside_the_default_ceiling() {
+        let half = HashLimits {
+            max_memory_mib: 128,
+            max_time: Duration::from_millis(500),
+        };
+        let hasher = cheap_hasher().with_limits(half);
+        for encoded in django_defaults() {
+            assert!(hasher.check_stored(&encoded).is_ok(), "{encoded}");
+        }
+    }
+
+    #[test]
+    fn hashes_over_the_ceiling_are_refused_without_being_run() {
+        let hasher = cheap_hasher();
+        for (encoded, over) in [
+            (argon2_with("m=4194304,t=1,p=1"), "need 4096 MiB of memory"),
+            (argon2_with("m=262144,t=8,p=1"), "take about"),
+            (
+                format!("pbkdf2_sha256$100000000$salt${PBKDF2_HASH}"),
+                "take about",
+            ),
+            (format!("bcrypt$$2b$20${BCRYPT_BODY}"), "take about"),
+            (
+                format!("scrypt$16777216$salt$1$1${SCRYPT_HASH}"),
+                "need 2049 MiB of memory",
+            ),
+            (
+                format!("scrypt$131072$salt$8$64${SCRYPT_HASH}"),
+                "take about",
+            ),
+        ] {
+            let err = hasher.check_stored(&encoded).unwrap_err();
+            assert!(
+                matches!(err, HashError::OverCeiling { .. }),
+                "{encoded}: {err:?}"
+            );
+            let message = err.to_string();
+            assert!(message.contains(over), "{message}");
+            assert!(message.contains("[password] max_hash_"), "{message}");
+            for secret in [SALT, HASH, PBKDF2_HASH, BCRYPT_BODY, SCRYPT_HASH] {
+                assert!(!message.contains(secret), "{message}");
+            }
+            // Refused before any key derivation: these would take seconds to
+            // minutes (or gigabytes) if they ran.
+            assert!(matches!(
+                hasher.verify("pw", &encoded),
+                Err(HashError::OverCeiling { .. })
+            ));
+        }
+    }
+
+    #[test]
+    fn a_raised_ceiling_accepts_what_the_default_refuses() {
+        let encoded = format!("bcrypt$$2b$16${BCRYPT_BODY}");
+        assert!(cheap_hasher().check_stored(&encoded).is_err());
+        let raised = cheap_hasher().with_limits(HashLimits {
+            max_memory_mib: 256,
+            max_time: Duration::from_secs(10),
+        });
+        assert_eq!(raised.check_stored(&encoded).unwrap(), "bcrypt");
+    }
+
+    #[test]
+    fn the_ceiling_is_inclusive() {
+        let exact = argon2_with("m=262144,t=1,p=1");
+        assert!(cheap_hasher().check_stored(&exact).is_ok());
+        let over = argon2_with("m=262145,t=1,p=1");
+        assert!(cheap_hasher().check_stored(&over).is_err());
     }
 
     /// Strings that look like each format but are cut short or garbled.

@@ -8,6 +8,7 @@ use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
 use super::formats::{Format, validate_model_label};
+use super::spreadsheet::escape_cell;
 use crate::clock::format_timestamp;
 use crate::error::{Error, Result};
 use crate::fields::{FieldSet, FieldValue};
@@ -109,9 +110,11 @@ impl<'a> Row<'a> {
     fn write_csv<W: Write>(&self, writer: &mut csv::Writer<W>) -> csv::Result<()> {
         let flag = |b: bool| if b { "true" } else { "false" };
         let time = |t: &Option<String>| t.clone().unwrap_or_default();
-        writer.write_field(self.email)?;
-        writer.write_field(self.first_name)?;
-        writer.write_field(self.last_name)?;
+        // Text a person typed goes through escape_cell (import reverses it); the
+        // other cells (flags, times, hashes) never start like a formula.
+        writer.write_field(escape_cell(self.email).as_bytes())?;
+        writer.write_field(escape_cell(self.first_name).as_bytes())?;
+        writer.write_field(escape_cell(self.last_name).as_bytes())?;
         writer.write_field(flag(self.is_active))?;
         writer.write_field(flag(self.is_staff))?;
         writer.write_field(flag(self.is_superuser))?;
@@ -120,12 +123,11 @@ impl<'a> Row<'a> {
         writer.write_field(time(&self.email_verified_at))?;
         writer.write_field(self.password_hash)?;
         for (_, value) in &self.fields.0 {
-            writer.write_field(
-                value
-                    .as_ref()
-                    .map(FieldValue::canonical)
-                    .unwrap_or_default(),
-            )?;
+            let text = value
+                .as_ref()
+                .map(FieldValue::canonical)
+                .unwrap_or_default();
+            writer.write_field(escape_cell(&text).as_bytes())?;
         }
         writer.write_record(None::<&[u8]>)
     }

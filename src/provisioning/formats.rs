@@ -13,6 +13,7 @@ use secrecy::SecretString;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use super::spreadsheet::unescape_cell;
 use crate::fields::{FieldSet, FieldValue};
 
 /// The longest record accepted (a line of CSV or JSON Lines, an object of a
@@ -51,6 +52,22 @@ impl Format {
     }
 }
 
+impl Format {
+    /// The format the start of a file suggests, for input with no name to go
+    /// by (stdin) or an unknown extension: a fixture is a JSON array (`[`),
+    /// JSON Lines start with an object (`{`), anything else is CSV (whose first
+    /// line is a header of column names). `None` while `head` holds nothing but
+    /// white space (and a UTF-8 byte order mark).
+    pub fn guess(head: &[u8]) -> Option<Format> {
+        let head = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
+        match head.iter().find(|b| !b.is_ascii_whitespace())? {
+            b'[' => Some(Format::Django),
+            b'{' => Some(Format::Jsonl),
+            _ => Some(Format::Csv),
+        }
+    }
+}
+
 impl fmt::Display for Format {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
@@ -84,6 +101,10 @@ pub const COLUMNS: [&str; 11] = [
     "password",
     "password_hash",
 ];
+
+/// Columns `list-users --csv` writes that a user cannot set: a CSV header may
+/// name them (so that its output imports), and their cells are ignored.
+pub const READ_ONLY_COLUMNS: [&str; 2] = ["id", "has_usable_password"];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Column {
@@ -259,13 +280,21 @@ fn parse_time(column: Column, text: &str) -> Result<Option<Timestamp>, String> {
 /// with `TIME_ZONE = "UTC"`).
 pub fn parse_datetime(text: &str) -> Result<Timestamp, &'static str> {
     let text = text.trim();
-    if let Ok(ts) = text.parse::<Timestamp>() {
-        return Ok(ts);
+    let ts = match text.parse::<Timestamp>() {
+        Ok(ts) => ts,
+        Err(_) => text
+            .parse::<jiff::civil::DateTime>()
+            .ok()
+            .and_then(|dt| jiff::tz::TimeZone::UTC.to_timestamp(dt).ok())
+            .ok_or("expected ISO 8601, e.g. 2026-01-02T03:04:05Z")?,
+    };
+    // jiff goes down to year -9999; a time Django's datetime cannot hold
+    // would break every later read and export of the user.
+    let year = jiff::tz::TimeZone::UTC.to_datetime(ts).year();
+    if !(1..=9999).contains(&year) {
+        return Err("outside Django's range, years 1 to 9999 in UTC");
     }
-    text.parse::<jiff::civil::DateTime>()
-        .ok()
-        .and_then(|dt| jiff::tz::TimeZone::UTC.to_timestamp(dt).ok())
-        .ok_or("expected ISO 8601, e.g. 2026-01-02T03:04:05Z")
+    Ok(ts)
 }
 
 /// At most 40 characters of a value, to echo it in a message.
@@ -293,6 +322,9 @@ pub(crate) struct Record {
     /// The line it starts on (1-based).
     pub line: u64,
     pub row: Result<ParsedRow, String>,
+    /// The record has a plain `password` column or key: any cell of it could
+    /// be a password (a misaligned column), so its problems quote no value.
+    pub plain: bool,
 }
 
 /// A failure that ends the reading of a file.
@@ -331,12 +363,16 @@ fn utf8(bytes: &[u8]) -> Result<&str, String> {
 // ---------------------------------------------------------------------------
 // CSV
 
-/// Fails the read as soon as one physical line is longer than
-/// [`MAX_RECORD_BYTES`], so that the csv reader never buffers more.
+/// How much the csv reader reads ahead of the record it is parsing.
+const CSV_BUFFER: usize = 8 * 1024;
+
+/// Fails the read as soon as one record (not one physical line: a quoted field
+/// can span many) has taken more than [`MAX_RECORD_BYTES`] and the reader's
+/// buffer, so that the csv reader never holds more.
 struct LineLimit<R> {
     inner: R,
-    line: u64,
-    run: usize,
+    /// Where the record being parsed starts (set after each record).
+    record_start: u64,
     /// Byte offsets of the newlines read and not yet passed by [`Self::line_at`].
     newlines: std::collections::VecDeque<u64>,
     offset: u64,
@@ -347,8 +383,7 @@ impl<R> LineLimit<R> {
     fn new(inner: R) -> Self {
         LineLimit {
             inner,
-            line: 0,
-            run: 0,
+            record_start: 0,
             newlines: std::collections::VecDeque::new(),
             offset: 0,
             lines_before: 0,
@@ -373,7 +408,7 @@ impl fmt::Display for LineTooLong {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "line {} is longer than {} KiB",
+            "the record from line {} is longer than {} KiB",
             self.0,
             MAX_RECORD_BYTES / 1024
         )
@@ -387,21 +422,30 @@ impl<R: Read> Read for LineLimit<R> {
         let n = self.inner.read(buf)?;
         for (i, &b) in buf[..n].iter().enumerate() {
             if b == b'\n' {
-                self.line += 1;
-                self.run = 0;
                 self.newlines.push_back(self.offset + i as u64);
-            } else {
-                self.run += 1;
-                if self.run > MAX_RECORD_BYTES {
-                    return Err(io::Error::new(
-                        io::ErrorKind::InvalidData,
-                        LineTooLong(self.line + 1),
-                    ));
-                }
             }
         }
         self.offset += n as u64;
+        if self.offset - self.record_start > (MAX_RECORD_BYTES + CSV_BUFFER) as u64 {
+            let line = self.line_at(self.record_start);
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                LineTooLong(line),
+            ));
+        }
         Ok(n)
+    }
+}
+
+/// A CSV record over the cap, from its first line.
+fn too_long(line: u64) -> ReadError {
+    ReadError::Broken {
+        line,
+        reason: format!(
+            "longer than {} KiB (a record, counting every line of its quoted fields; \
+             a quote left open?); is this a CSV file of users?",
+            MAX_RECORD_BYTES / 1024
+        ),
     }
 }
 
@@ -411,6 +455,8 @@ impl<R: Read> Read for LineLimit<R> {
 enum Slot {
     Column(Column),
     Field(usize),
+    /// One of [`READ_ONLY_COLUMNS`].
+    ReadOnly(&'static str),
 }
 
 struct CsvRecords<'a, R> {
@@ -426,6 +472,7 @@ impl<'a, R: Read> CsvRecords<'a, R> {
         let reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
+            .buffer_capacity(CSV_BUFFER)
             .from_reader(LineLimit::new(input));
         CsvRecords {
             reader,
@@ -438,19 +485,24 @@ impl<'a, R: Read> CsvRecords<'a, R> {
 
     fn read(&mut self) -> Result<bool, ReadError> {
         match self.reader.read_byte_record(&mut self.record) {
-            Ok(more) => Ok(more),
+            Ok(more) => {
+                // The reader stops within a buffer of the cap; this makes
+                // the cap exact.
+                let end = self.reader.position().byte();
+                let limit = self.reader.get_mut();
+                let start = limit.record_start;
+                limit.record_start = end;
+                if end - start > MAX_RECORD_BYTES as u64 {
+                    return Err(too_long(limit.line_at(start)));
+                }
+                Ok(more)
+            }
             Err(e) => {
                 let line = e.position().map_or(0, |p| p.line());
                 match e.into_kind() {
                     csv::ErrorKind::Io(io) => {
                         match io.get_ref().and_then(|e| e.downcast_ref::<LineTooLong>()) {
-                            Some(too_long) => Err(ReadError::Broken {
-                                line: too_long.0,
-                                reason: format!(
-                                    "longer than {} KiB; is this a CSV file of users?",
-                                    MAX_RECORD_BYTES / 1024
-                                ),
-                            }),
+                            Some(long) => Err(too_long(long.0)),
                             None => Err(ReadError::Io(io)),
                         }
                     }
@@ -491,6 +543,12 @@ impl<'a, R: Read> CsvRecords<'a, R> {
                         .position(|f| f.name == name)
                         .map(Slot::Field)
                 })
+                .or_else(|| {
+                    READ_ONLY_COLUMNS
+                        .iter()
+                        .find(|c| **c == name)
+                        .map(|c| Slot::ReadOnly(c))
+                })
                 .ok_or_else(|| {
                     broken(format!(
                         "unknown column {:?} in the header (columns: {})",
@@ -525,11 +583,17 @@ impl<'a, R: Read> CsvRecords<'a, R> {
         for (slot, field) in columns.iter().zip(self.record.iter()) {
             let cell = utf8(field)?;
             match *slot {
-                Slot::Column(column) => row.set_text(column, cell)?,
+                // Passwords and hashes are taken as they are: export never
+                // escapes a hash, and a password starting with ' is a password.
+                Slot::Column(column @ (Column::Password | Column::PasswordHash)) => {
+                    row.set_text(column, cell)?
+                }
+                Slot::Column(column) => row.set_text(column, unescape_cell(cell))?,
+                Slot::ReadOnly(_) => {}
                 Slot::Field(index) => {
                     if let Some(spec) = self.fields.iter().nth(index) {
                         let value = spec
-                            .parse_optional(cell)
+                            .parse_optional(unescape_cell(cell))
                             .map_err(|reason| format!("{}: {reason}", spec.name))?;
                         row.fields.push((index, value));
                     }
@@ -567,7 +631,8 @@ impl<R: Read> Iterator for CsvRecords<'_, R> {
                     let line = self.reader.get_mut().line_at(end) - inside as u64;
                     // A blank line (one empty field) is not a record.
                     let blank = self.record.len() == 1 && self.record[0].is_empty();
-                    Ok(Some((line, (!blank).then(|| self.row(&columns)))))
+                    let plain = columns.contains(&Slot::Column(Column::Password));
+                    Ok(Some((line, (!blank).then(|| (self.row(&columns), plain)))))
                 }
                 Ok(false) => Ok(None),
                 Err(e) => Err(e),
@@ -576,7 +641,7 @@ impl<R: Read> Iterator for CsvRecords<'_, R> {
             result
         })();
         match step {
-            Ok(Some((line, Some(row)))) => Some(Ok(Record { line, row })),
+            Ok(Some((line, Some((row, plain))))) => Some(Ok(Record { line, row, plain })),
             Ok(Some((_, None))) => self.next(),
             Ok(None) => {
                 self.done = true;
@@ -653,17 +718,20 @@ impl<R: Read> Iterator for JsonlRecords<'_, R> {
                 return Some(Ok(Record {
                     line,
                     row: Err(reason),
+                    plain: false,
                 }));
             }
             if self.buf.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
+            let mut plain = false;
             let row = utf8(&self.buf).and_then(|text| {
                 let map: Map<String, Value> = serde_json::from_str(text)
                     .map_err(|e| format!("not a JSON object: {}", without_position(&e)))?;
+                plain = map.contains_key(Column::Password.name());
                 row_from_map(&map, self.fields)
             });
-            return Some(Ok(Record { line, row }));
+            return Some(Ok(Record { line, row, plain }));
         }
     }
 }
@@ -892,7 +960,12 @@ impl<'a, R: Read> DjangoRecords<'a, R> {
                     let row = self
                         .fixture_row(&object)
                         .map_err(|reason| format!("object {number}: {reason}"));
-                    return Ok(Some(Record { line, row }));
+                    // A fixture's `password` is the encoded hash.
+                    return Ok(Some(Record {
+                        line,
+                        row,
+                        plain: false,
+                    }));
                 }
             }
         }
@@ -1004,6 +1077,21 @@ mod tests {
             assert_eq!(parse_datetime(text), Ok(want), "{text}");
         }
         assert!(parse_datetime("yesterday").is_err());
+        for outside in [
+            "-000001-01-01T00:00:00Z",
+            "0000-12-31T23:59:59Z",
+            "0001-01-01T00:30:00+01:00",
+        ] {
+            assert_eq!(
+                parse_datetime(outside),
+                Err("outside Django's range, years 1 to 9999 in UTC"),
+                "{outside}"
+            );
+        }
+        assert!(parse_datetime("0001-01-01T00:00:00Z").is_ok());
+        assert!(parse_datetime("9999-12-30T00:00:00Z").is_ok());
+        // Beyond jiff's range: not a time at all.
+        assert!(parse_datetime("+010000-01-01T00:00:00Z").is_err());
     }
 
     #[test]
@@ -1052,6 +1140,59 @@ mod tests {
     }
 
     #[test]
+    fn the_format_is_guessed_from_the_first_byte_that_is_not_white_space() {
+        for (head, format) in [
+            (
+                &b"[\n  {\"model\": \"accounts.customuser\""[..],
+                Some(Format::Django),
+            ),
+            (b"\n\n {\"email\": \"a@example.com\"}", Some(Format::Jsonl)),
+            (b"email,password\n", Some(Format::Csv)),
+            (b"\xef\xbb\xbfemail\n", Some(Format::Csv)),
+            (b"\xef\xbb\xbf[]", Some(Format::Django)),
+            (b" \r\n\t", None),
+            (b"", None),
+        ] {
+            assert_eq!(Format::guess(head), format, "{head:?}");
+        }
+    }
+
+    #[test]
+    fn the_read_only_columns_of_list_users_are_accepted_and_ignored() {
+        let extra: Vec<&str> = crate::user::FIELD_NAMES
+            .into_iter()
+            .filter(|c| !COLUMNS.contains(c))
+            .collect();
+        assert_eq!(extra, READ_ONLY_COLUMNS);
+        let rows = all(
+            Format::Csv,
+            "id,email,has_usable_password\n7,ada@example.com,false\n",
+        );
+        let [Ok((2, Ok(row)))] = &rows[..] else {
+            panic!("{rows:?}")
+        };
+        assert_eq!(row.email.as_deref(), Some("ada@example.com"));
+        assert!(row.password.is_none() && row.password_hash.is_none());
+    }
+
+    #[test]
+    fn csv_text_cells_lose_the_formula_prefix_and_passwords_keep_theirs() {
+        let rows = all(
+            Format::Csv,
+            "email,first_name,password\n'-ada@example.com,'=1+2,'=secret\n",
+        );
+        let [Ok((2, Ok(row)))] = &rows[..] else {
+            panic!("{rows:?}")
+        };
+        assert_eq!(row.email.as_deref(), Some("-ada@example.com"));
+        assert_eq!(row.first_name.as_deref(), Some("=1+2"));
+        assert_eq!(
+            row.password.as_ref().map(|p| p.expose_secret()),
+            Some("'=secret")
+        );
+    }
+
+    #[test]
     fn a_huge_csv_line_stops_the_read_with_its_line_number() {
         let text = format!(
             "email\na@example.com\n{}\n",
@@ -1064,6 +1205,26 @@ mod tests {
             "{:?}",
             rows[1].as_ref().err()
         );
+    }
+
+    #[test]
+    fn a_quoted_field_over_many_short_lines_is_capped_as_one_record() {
+        let text = format!(
+            "email,first_name\na@example.com,\"{}\"\nb@example.com,B\n",
+            "x\n".repeat(MAX_RECORD_BYTES)
+        );
+        let rows = all(Format::Csv, &text);
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        assert!(
+            matches!(&rows[0], Err(e) if e.starts_with("2: longer than 64 KiB (a record")),
+            "{rows:?}"
+        );
+        // Just under the cap, the same record is read whole.
+        let fits = format!(
+            "email,first_name\na@example.com,\"{}\"\n",
+            "x\n".repeat(MAX_RECORD_BYTES / 2 - 20)
+        );
+        assert!(all(Format::Csv, &fits)[0].is_ok());
     }
 
     #[test]

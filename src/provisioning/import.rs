@@ -26,6 +26,8 @@ use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
 
+use salsa20::XSalsa20;
+use salsa20::cipher::{KeyIvInit, StreamCipher};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -36,8 +38,7 @@ use crate::error::{Error, Result};
 use crate::fields::{FieldSet, FieldValue};
 use crate::manager::{UserManager, Validation, clean_name};
 use crate::password::{
-    HashMemory, PasswordHasher, PasswordPolicy, UserAttributes, algorithm_of,
-    make_unusable_password,
+    HashMemory, PasswordHasher, PasswordPolicy, UserAttributes, make_unusable_password,
 };
 use crate::storage::{
     BulkAudit, BulkPassword, BulkStore, BulkUser, FieldWrite, OnConflict, UserStore,
@@ -46,8 +47,8 @@ use crate::storage::{
 /// At most this many problems (or conflicting emails) are reported; the count is exact.
 pub const MAX_REPORTED_PROBLEMS: usize = 100;
 
-/// The longest plain password accepted (Django's old `MAXIMUM_PASSWORD_LENGTH`).
-pub const MAX_PASSWORD_LEN: usize = 4096;
+/// The longest plain password accepted, as from every other source.
+pub const MAX_PASSWORD_LEN: usize = crate::password::MAX_PASSWORD_CHARS;
 
 /// Rows per batch handed to the hashing threads when no password needs hashing.
 const BATCH_ROWS: usize = 256;
@@ -149,6 +150,7 @@ impl<S: UserStore + BulkStore> UserManager<S> {
             source.first_pass()?,
             options,
             &policy,
+            &self.hasher().clone(),
             &fields,
             &*self.store_mut(),
             progress,
@@ -202,7 +204,7 @@ impl<S: UserStore + BulkStore> UserManager<S> {
 /// changed in between is noticed.
 struct Source {
     input: Option<ImportInput>,
-    spool: Option<File>,
+    spool: Option<(File, SpoolKey)>,
     path: Option<PathBuf>,
     first_digest: Arc<Mutex<Option<u64>>>,
 }
@@ -235,10 +237,14 @@ impl Source {
                 let copy = spool.try_clone().map_err(|e| {
                     Error::io("cannot create a temporary file for standard input", e)
                 })?;
-                self.spool = Some(spool);
+                let key = SpoolKey::random();
+                let cipher = key.cipher();
+                self.spool = Some((spool, key));
                 Box::new(Tee {
                     inner: reader,
                     copy,
+                    cipher,
+                    buf: Vec::new(),
                 })
             }
             None => return Err(Error::io("import input", io::Error::other("read twice"))),
@@ -249,12 +255,15 @@ impl Source {
     fn second_pass(&mut self) -> Result<Second> {
         let reader: Box<dyn Read + Send> = match (&self.path, self.spool.take()) {
             (Some(path), _) => Box::new(Self::open(path)?),
-            (None, Some(mut spool)) => {
+            (None, Some((mut spool, key))) => {
                 spool
                     .flush()
                     .and_then(|_| spool.rewind())
                     .map_err(|e| Error::io("cannot read back the spooled standard input", e))?;
-                Box::new(io::BufReader::new(spool))
+                Box::new(Decrypting {
+                    inner: io::BufReader::new(spool),
+                    cipher: key.cipher(),
+                })
             }
             (None, None) => return Err(Error::io("import input", io::Error::other("no spool"))),
         };
@@ -263,16 +272,60 @@ impl Source {
     }
 }
 
-/// Copies what is read to the spool file.
+/// The key of one spool: random, held only in memory, gone with the process.
+/// Standard input can hold plain passwords, and the spool is on disk (unlinked,
+/// 0600, but a disk keeps what it is given), so it holds only ciphertext.
+struct SpoolKey {
+    key: zeroize::Zeroizing<[u8; 32]>,
+    nonce: [u8; 24],
+}
+
+impl SpoolKey {
+    fn random() -> Self {
+        use rand::RngExt as _;
+        let mut rng = rand::rng();
+        let mut key = zeroize::Zeroizing::new([0u8; 32]);
+        rng.fill(&mut key[..]);
+        let mut nonce = [0u8; 24];
+        rng.fill(&mut nonce[..]);
+        SpoolKey { key, nonce }
+    }
+
+    /// A keystream from the start of the spool.
+    fn cipher(&self) -> XSalsa20 {
+        XSalsa20::new(&(*self.key).into(), &self.nonce.into())
+    }
+}
+
+/// Copies what is read, encrypted, to the spool file.
 struct Tee<R> {
     inner: R,
     copy: File,
+    cipher: XSalsa20,
+    buf: Vec<u8>,
 }
 
 impl<R: Read> Read for Tee<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.copy.write_all(&buf[..n])?;
+        self.buf.clear();
+        self.buf.extend_from_slice(&buf[..n]);
+        self.cipher.apply_keystream(&mut self.buf);
+        self.copy.write_all(&self.buf)?;
+        Ok(n)
+    }
+}
+
+/// Reads the spool back in the clear.
+struct Decrypting<R> {
+    inner: R,
+    cipher: XSalsa20,
+}
+
+impl<R: Read> Read for Decrypting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.cipher.apply_keystream(&mut buf[..n]);
         Ok(n)
     }
 }
@@ -326,6 +379,71 @@ struct ValidRow {
     given: Vec<(usize, Option<FieldValue>)>,
 }
 
+/// The longest quoted value a row problem shows, in characters.
+const MAX_QUOTED_CHARS: usize = 40;
+
+/// A row problem with each quoted value (`"…"`, as `{:?}` writes them)
+/// shortened to [`MAX_QUOTED_CHARS`] and an ellipsis, or, in a row with a plain
+/// password, replaced by `(value not shown)`: a cell of a misaligned column
+/// could be the password.
+fn quote_safely(reason: &str, plain: bool) -> String {
+    let mut out = String::with_capacity(reason.len());
+    let mut chars = reason.chars();
+    while let Some(c) = chars.next() {
+        if c != '"' {
+            out.push(c);
+            continue;
+        }
+        // One unit per character or escape sequence, up to the closing quote.
+        let mut units: Vec<String> = Vec::new();
+        let mut closed = false;
+        while let Some(c) = chars.next() {
+            match c {
+                '"' => {
+                    closed = true;
+                    break;
+                }
+                '\\' => {
+                    let mut unit = String::from('\\');
+                    match chars.next() {
+                        Some('u') => {
+                            unit.push('u');
+                            for c in chars.by_ref() {
+                                unit.push(c);
+                                if c == '}' {
+                                    break;
+                                }
+                            }
+                        }
+                        Some(c) => unit.push(c),
+                        None => {}
+                    }
+                    units.push(unit);
+                }
+                c => units.push(c.to_string()),
+            }
+        }
+        if !closed {
+            // Not a quoted value after all: a stray quote in the text.
+            out.push('"');
+            units.iter().for_each(|u| out.push_str(u));
+        } else if plain {
+            out.push_str("(value not shown)");
+        } else {
+            out.push('"');
+            units
+                .iter()
+                .take(MAX_QUOTED_CHARS)
+                .for_each(|u| out.push_str(u));
+            if units.len() > MAX_QUOTED_CHARS {
+                out.push('…');
+            }
+            out.push('"');
+        }
+    }
+    out
+}
+
 /// 128 bits of SHA-256 of an email key: a set of them is a fraction of the size
 /// of the keys themselves, and a collision is out of reach.
 fn key_digest(key: &str) -> u128 {
@@ -338,8 +456,9 @@ fn key_digest(key: &str) -> u128 {
 /// How much of a row is checked.
 #[derive(Clone, Copy)]
 enum Checks<'a> {
-    /// The first pass: everything, the password validators when given.
-    All(Option<&'a PasswordPolicy>),
+    /// The first pass: everything, the password validators when given, and
+    /// stored hashes against the hasher's cost ceiling.
+    All(Option<&'a PasswordPolicy>, &'a PasswordHasher),
     /// The second pass over the same bytes: what changes the row (normalisation),
     /// not what only accepts or refuses it (the validators, the hash formats).
     Normalise,
@@ -348,7 +467,7 @@ enum Checks<'a> {
 /// The rules every row goes through, the same as `createuser`'s.
 fn validate(row: ParsedRow, checks: Checks<'_>) -> std::result::Result<ValidRow, String> {
     let policy = match checks {
-        Checks::All(policy) => policy,
+        Checks::All(policy, _) => policy,
         Checks::Normalise => None,
     };
     let Some(raw_email) = row.email else {
@@ -403,8 +522,10 @@ fn validate(row: ParsedRow, checks: Checks<'_>) -> std::result::Result<ValidRow,
                 }
                 RowPassword::Encoded(hash)
             } else {
-                if let Checks::All(_) = checks {
-                    algorithm_of(&hash).map_err(|e| format!("password_hash: {e}"))?;
+                if let Checks::All(_, hasher) = checks {
+                    hasher
+                        .check_stored(&hash)
+                        .map_err(|e| format!("password_hash: {e}"))?;
                 }
                 RowPassword::Encoded(hash)
             }
@@ -525,6 +646,7 @@ fn check(
     input: impl Read + Send,
     options: &ImportOptions,
     policy: &PasswordPolicy,
+    hasher: &PasswordHasher,
     fields: &FieldSet,
     store: &dyn BulkStore,
     progress: &mut dyn Progress,
@@ -547,14 +669,18 @@ fn check(
     };
     progress.start(Stage::Checking, None);
     for record in records(options.format, input, fields) {
-        let Record { line, row } = match record {
+        let Record {
+            line,
+            row,
+            plain: plain_row,
+        } = match record {
             Ok(record) => record,
             Err(ReadError::Io(e)) => {
                 progress.finish();
                 return Err(Error::io(format!("cannot read {}", options.source), e));
             }
             Err(ReadError::Broken { line, reason }) => {
-                problem(line, reason);
+                problem(line, quote_safely(&reason, false));
                 break;
             }
         };
@@ -569,7 +695,7 @@ fn check(
             .map(|e| key_digest(&email_key(&e)));
         let mut reasons = Vec::new();
         let mut gap = None;
-        match row.and_then(|row| validate(row, Checks::All(policy))) {
+        match row.and_then(|row| validate(row, Checks::All(policy, hasher))) {
             Err(reason) => reasons.push(reason),
             Ok(valid) => {
                 if let (Some(digest), RowPassword::Plain(_)) = (digest, &valid.password) {
@@ -587,7 +713,7 @@ fn check(
                     let canonical = value.canonical();
                     match unique_values.entry(value_digest(&spec.name, &canonical)) {
                         Entry::Occupied(first) => reasons.push(format!(
-                            "{}: {canonical} is also on line {} (the field is unique)",
+                            "{}: {canonical:?} is also on line {} (the field is unique)",
                             spec.name,
                             first.get().0
                         )),
@@ -610,7 +736,7 @@ fn check(
             }
         }
         if !reasons.is_empty() {
-            problem(line, reasons.join("; "));
+            problem(line, quote_safely(&reasons.join("; "), plain_row));
         } else if let (Some(gap), Some(digest)) = (gap, digest) {
             gaps.insert(digest, gap);
         }
@@ -1180,13 +1306,44 @@ mod tests {
     }
 
     #[test]
+    fn quoted_values_are_shortened_or_in_a_row_with_a_password_not_shown() {
+        let long = "x".repeat(100);
+        let reason = format!("is_staff must be true or false, not {long:?}; email \"a\\\"b\"");
+        assert_eq!(
+            quote_safely(&reason, false),
+            format!(
+                "is_staff must be true or false, not \"{}…\"; email \"a\\\"b\"",
+                "x".repeat(40)
+            )
+        );
+        assert_eq!(
+            quote_safely(&reason, true),
+            "is_staff must be true or false, not (value not shown); email (value not shown)"
+        );
+        // Escapes count as one character and are never cut in two.
+        let escaped = format!("{:?}", "\u{1b}".repeat(50));
+        let shown = quote_safely(&escaped, false);
+        assert_eq!(shown, format!("\"{}…\"", "\\u{1b}".repeat(40)));
+        assert_eq!(quote_safely("a stray \" quote", true), "a stray \" quote");
+    }
+
+    #[test]
     fn rows_follow_the_rules_of_createuser() {
         let policy = PasswordPolicy::default();
-        let ok = validate(parsed("  Ada@EXAMPLE.com "), Checks::All(Some(&policy))).unwrap();
+        let hasher = PasswordHasher::new(crate::password::Argon2Params::default()).unwrap();
+        let ok = validate(
+            parsed("  Ada@EXAMPLE.com "),
+            Checks::All(Some(&policy), &hasher),
+        )
+        .unwrap();
         assert_eq!(ok.user.email, "Ada@example.com");
         assert_eq!(ok.user.email_key, "ada@example.com");
         assert!(matches!(ok.password, RowPassword::Absent));
-        let err = |row| validate(row, Checks::All(Some(&policy))).err().unwrap();
+        let err = |row| {
+            validate(row, Checks::All(Some(&policy), &hasher))
+                .err()
+                .unwrap()
+        };
         assert_eq!(
             err(ParsedRow::default()),
             "no email (the one required field)"
@@ -1214,7 +1371,7 @@ mod tests {
             password: Some(SecretString::from("password")),
             ..parsed("a@example.com")
         };
-        assert!(validate(row, Checks::All(None)).is_ok());
+        assert!(validate(row, Checks::All(None, &hasher)).is_ok());
     }
 
     #[test]

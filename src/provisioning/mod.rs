@@ -5,6 +5,7 @@
 mod export;
 mod formats;
 mod import;
+mod spreadsheet;
 
 pub use crate::storage::OnConflict;
 pub use export::{EXPORT_COLUMNS, ExportOptions};
@@ -13,3 +14,4 @@ pub use import::{
     ImportInput, ImportOptions, ImportSummary, MAX_PASSWORD_LEN, MAX_REPORTED_PROBLEMS, NoProgress,
     Progress, RowProblem, Stage,
 };
+pub use spreadsheet::{escape_cell, unescape_cell};

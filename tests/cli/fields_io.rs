@@ -276,7 +276,7 @@ fn a_unique_value_twice_in_the_file_is_a_row_problem() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains(
-            "line 2: employee_no: 7 is also on line 1 (the field is unique)",
+            "line 2: employee_no: \"7\" is also on line 1 (the field is unique)",
         ));
     env.cmd(&["import", &path]).assert().code(2);
     assert_eq!(users(&env), 0);
