@@ -12,6 +12,7 @@ pub mod error;
 pub mod fields;
 pub mod manager;
 pub mod otp;
+pub mod output_file;
 pub mod password;
 pub mod provisioning;
 pub mod registration;

@@ -263,3 +263,10 @@ pub struct UserOutcome<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub password: Option<&'a str>,
 }
+
+/// A warning for the operator on stderr (also with `--json`: it is about safety).
+/// Never panics: a closed stderr loses the warning, not the command.
+pub fn warn(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "warning: {line}");
+}

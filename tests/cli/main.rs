@@ -11,6 +11,7 @@ mod doctor;
 mod errors;
 mod fields;
 mod fields_io;
+mod files;
 mod flows;
 mod migrate;
 mod otp;
