@@ -13,6 +13,7 @@ mod fields;
 mod fields_io;
 mod files;
 mod flows;
+mod hostile;
 mod migrate;
 mod otp;
 mod passwords;
