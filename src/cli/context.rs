@@ -152,7 +152,7 @@ fn warn_if_shared(path: &std::path::Path) {
         let mode = meta.permissions().mode() & 0o777;
         if mode & 0o077 != 0 {
             super::output::warn(&format!(
-                "the database {} can be read by others (mode {mode:o}); run `chmod 600 {}`",
+                "the database {} is open to other users (mode {mode:o}); run `chmod 600 {}`",
                 path.display(),
                 path.display()
             ));
