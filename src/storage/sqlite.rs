@@ -150,6 +150,13 @@ impl SqliteStore {
         Self::open(path, busy_timeout)
     }
 
+    /// Checks that `path` can name a database file: a URL cannot (see
+    /// [`Error::UnsupportedDatabase`]). Every open checks it; this is for callers
+    /// that decide not to open.
+    pub fn check_path(path: &Path) -> Result<()> {
+        check_plain_path(path)
+    }
+
     /// Opens without migrating: for `migrate --check` and for listing.
     pub fn open_unmigrated(path: &Path, busy_timeout: Duration) -> Result<Self> {
         check_plain_path(path)?;

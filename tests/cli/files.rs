@@ -287,6 +287,11 @@ fn a_postgres_url_is_refused_without_echoing_it_and_creates_nothing() {
         let err = stderr_text(&out);
         assert!(err.contains("PostgreSQL is not supported yet"), "{err}");
         assert!(!err.contains("s3cret"), "{err}");
+        env.cmd(&["--db", url, "migrate", "--check"])
+            .current_dir(env.path())
+            .assert()
+            .code(7)
+            .stderr(predicates::str::contains("PostgreSQL is not supported yet"));
     }
     assert!(!env.path().join("postgres:").exists());
     assert!(!env.path().join("postgresql:").exists());
