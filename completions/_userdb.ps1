@@ -46,6 +46,7 @@ Register-ArgumentCompleter -Native -CommandName 'userdb' -ScriptBlock {
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check the database: integrity, migrations, permissions, emails, hashes, custom fields')
             [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Import users from a file (CSV, JSON Lines or a Django fixture), all or nothing')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Export every user (with password hashes) as CSV, JSON Lines or a Django fixture')
+            [CompletionResult]::new('backup', 'backup', [CompletionResultType]::ParameterValue, 'Copy the whole database (WAL included) into one file, mode 0600, while other commands keep running')
             [CompletionResult]::new('issue-token', 'issue-token', [CompletionResultType]::ParameterValue, 'Issue an API token to a user (printed once, alone on a line)')
             [CompletionResult]::new('verify-token', 'verify-token', [CompletionResultType]::ParameterValue, 'Check an API token (from stdin or USERDB_TOKEN) and print its user')
             [CompletionResult]::new('list-tokens', 'list-tokens', [CompletionResultType]::ParameterValue, 'List API tokens (of one user, or of everyone)')
@@ -320,11 +321,23 @@ Register-ArgumentCompleter -Native -CommandName 'userdb' -ScriptBlock {
         }
         'userdb;export' {
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'The format [default: from the --output extension (.csv, .jsonl, .json); on stdout, jsonl]')
-            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write to FILE (created mode 0600, replaced when complete) instead of stdout')
-            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write to FILE (created mode 0600, replaced when complete) instead of stdout')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write to FILE (mode 0600, put in place when complete; never the database, a link or a device) instead of stdout')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write to FILE (mode 0600, put in place when complete; never the database, a link or a device) instead of stdout')
             [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'The model label of a Django fixture')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The SQLite database file [default: the platform data dir''s userdb.sqlite3]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The TOML config file [default: the platform config dir''s config.toml]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Machine-readable output on stdout, errors as JSON on stderr')
+            [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt: fail (or use the documented non-interactive default) instead')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'userdb;backup' {
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The SQLite database file [default: the platform data dir''s userdb.sqlite3]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The TOML config file [default: the platform config dir''s config.toml]')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Replace FILE if it exists (a regular file of yours; never the database itself)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Machine-readable output on stdout, errors as JSON on stderr')
             [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt: fail (or use the documented non-interactive default) instead')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -420,6 +433,7 @@ Register-ArgumentCompleter -Native -CommandName 'userdb' -ScriptBlock {
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check the database: integrity, migrations, permissions, emails, hashes, custom fields')
             [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Import users from a file (CSV, JSON Lines or a Django fixture), all or nothing')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Export every user (with password hashes) as CSV, JSON Lines or a Django fixture')
+            [CompletionResult]::new('backup', 'backup', [CompletionResultType]::ParameterValue, 'Copy the whole database (WAL included) into one file, mode 0600, while other commands keep running')
             [CompletionResult]::new('issue-token', 'issue-token', [CompletionResultType]::ParameterValue, 'Issue an API token to a user (printed once, alone on a line)')
             [CompletionResult]::new('verify-token', 'verify-token', [CompletionResultType]::ParameterValue, 'Check an API token (from stdin or USERDB_TOKEN) and print its user')
             [CompletionResult]::new('list-tokens', 'list-tokens', [CompletionResultType]::ParameterValue, 'List API tokens (of one user, or of everyone)')
@@ -478,6 +492,9 @@ Register-ArgumentCompleter -Native -CommandName 'userdb' -ScriptBlock {
             break
         }
         'userdb;help;export' {
+            break
+        }
+        'userdb;help;backup' {
             break
         }
         'userdb;help;issue-token' {

@@ -19,6 +19,9 @@ _userdb() {
             userdb,authenticate)
                 cmd="userdb__subcmd__authenticate"
                 ;;
+            userdb,backup)
+                cmd="userdb__subcmd__backup"
+                ;;
             userdb,changepassword)
                 cmd="userdb__subcmd__changepassword"
                 ;;
@@ -90,6 +93,9 @@ _userdb() {
                 ;;
             userdb__subcmd__help,authenticate)
                 cmd="userdb__subcmd__help__subcmd__authenticate"
+                ;;
+            userdb__subcmd__help,backup)
+                cmd="userdb__subcmd__help__subcmd__backup"
                 ;;
             userdb__subcmd__help,changepassword)
                 cmd="userdb__subcmd__help__subcmd__changepassword"
@@ -167,7 +173,7 @@ _userdb() {
 
     case "${cmd}" in
         userdb)
-            opts="-h -V --db --config --json --no-input --help --version migrate register createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user send-otp verify-otp sendtestemail log doctor import export issue-token verify-token list-tokens revoke-token config completions help"
+            opts="-h -V --db --config --json --no-input --help --version migrate register createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user send-otp verify-otp sendtestemail log doctor import export backup issue-token verify-token list-tokens revoke-token config completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -211,6 +217,28 @@ _userdb() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        userdb__subcmd__backup)
+            opts="-h -V --force --db --config --json --no-input --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --db)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -471,7 +499,7 @@ _userdb() {
             return 0
             ;;
         userdb__subcmd__help)
-            opts="migrate register createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user send-otp verify-otp sendtestemail log doctor import export issue-token verify-token list-tokens revoke-token config completions help"
+            opts="migrate register createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user send-otp verify-otp sendtestemail log doctor import export backup issue-token verify-token list-tokens revoke-token config completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -485,6 +513,20 @@ _userdb() {
             return 0
             ;;
         userdb__subcmd__help__subcmd__authenticate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        userdb__subcmd__help__subcmd__backup)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -43,6 +43,7 @@ set edit:completion:arg-completer[userdb] = {|@words|
             cand doctor 'Check the database: integrity, migrations, permissions, emails, hashes, custom fields'
             cand import 'Import users from a file (CSV, JSON Lines or a Django fixture), all or nothing'
             cand export 'Export every user (with password hashes) as CSV, JSON Lines or a Django fixture'
+            cand backup 'Copy the whole database (WAL included) into one file, mode 0600, while other commands keep running'
             cand issue-token 'Issue an API token to a user (printed once, alone on a line)'
             cand verify-token 'Check an API token (from stdin or USERDB_TOKEN) and print its user'
             cand list-tokens 'List API tokens (of one user, or of everyone)'
@@ -300,11 +301,22 @@ set edit:completion:arg-completer[userdb] = {|@words|
         }
         &'userdb;export'= {
             cand --format 'The format [default: from the --output extension (.csv, .jsonl, .json); on stdout, jsonl]'
-            cand -o 'Write to FILE (created mode 0600, replaced when complete) instead of stdout'
-            cand --output 'Write to FILE (created mode 0600, replaced when complete) instead of stdout'
+            cand -o 'Write to FILE (mode 0600, put in place when complete; never the database, a link or a device) instead of stdout'
+            cand --output 'Write to FILE (mode 0600, put in place when complete; never the database, a link or a device) instead of stdout'
             cand --model 'The model label of a Django fixture'
             cand --db 'The SQLite database file [default: the platform data dir''s userdb.sqlite3]'
             cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
+            cand --json 'Machine-readable output on stdout, errors as JSON on stderr'
+            cand --no-input 'Never prompt: fail (or use the documented non-interactive default) instead'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'userdb;backup'= {
+            cand --db 'The SQLite database file [default: the platform data dir''s userdb.sqlite3]'
+            cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
+            cand --force 'Replace FILE if it exists (a regular file of yours; never the database itself)'
             cand --json 'Machine-readable output on stdout, errors as JSON on stderr'
             cand --no-input 'Never prompt: fail (or use the documented non-interactive default) instead'
             cand -h 'Print help'
@@ -393,6 +405,7 @@ set edit:completion:arg-completer[userdb] = {|@words|
             cand doctor 'Check the database: integrity, migrations, permissions, emails, hashes, custom fields'
             cand import 'Import users from a file (CSV, JSON Lines or a Django fixture), all or nothing'
             cand export 'Export every user (with password hashes) as CSV, JSON Lines or a Django fixture'
+            cand backup 'Copy the whole database (WAL included) into one file, mode 0600, while other commands keep running'
             cand issue-token 'Issue an API token to a user (printed once, alone on a line)'
             cand verify-token 'Check an API token (from stdin or USERDB_TOKEN) and print its user'
             cand list-tokens 'List API tokens (of one user, or of everyone)'
@@ -434,6 +447,8 @@ set edit:completion:arg-completer[userdb] = {|@words|
         &'userdb;help;import'= {
         }
         &'userdb;help;export'= {
+        }
+        &'userdb;help;backup'= {
         }
         &'userdb;help;issue-token'= {
         }

@@ -243,14 +243,46 @@ impl Raw<'_> {
             _ => parse_finite_duration(&self.string()?),
         }
     }
+
+    /// A duration within `min..=max`: every duration key has a range, checked when
+    /// the config loads, so that no value reaches a place that cannot hold it
+    /// (SQLite's busy timeout is an `int` of milliseconds, about 24 days).
+    fn duration_in(&self, min: Duration, max: Duration) -> std::result::Result<Duration, String> {
+        let value = self.duration()?;
+        check_duration_range(Some(value), min, max)?;
+        Ok(value)
+    }
 }
+
+fn check_duration_range(
+    value: Option<Duration>,
+    min: Duration,
+    max: Duration,
+) -> std::result::Result<(), String> {
+    match value {
+        Some(value) if value < min || value > max => Err(format!(
+            "{} is out of range ({} to {})",
+            format_duration(value),
+            format_duration(min),
+            format_duration(max)
+        )),
+        _ => Ok(()),
+    }
+}
+
+const SECOND: Duration = Duration::from_secs(1);
+const MINUTE: Duration = Duration::from_secs(60);
+const HOUR: Duration = Duration::from_secs(3600);
+const DAY: Duration = Duration::from_secs(86_400);
 
 impl Settings {
     fn set(&mut self, spec: &KeySpec, raw: &Raw) -> std::result::Result<(), String> {
         let password = &mut self.password;
         match (spec.section, spec.key) {
             ("database", "path") => self.database.path = Some(PathBuf::from(raw.string()?)),
-            ("database", "busy_timeout") => self.database.busy_timeout = raw.duration()?,
+            ("database", "busy_timeout") => {
+                self.database.busy_timeout = raw.duration_in(Duration::ZERO, HOUR)?
+            }
             ("password", "memory_cost") => {
                 password.argon2.memory_cost = raw.in_range(8, 4 * 1024 * 1024)?
             }
@@ -290,6 +322,7 @@ impl Settings {
                 if expiry == Some(Duration::ZERO) {
                     return Err("0s would issue tokens that are already expired".to_string());
                 }
+                check_duration_range(expiry, SECOND, 36_500 * DAY)?;
                 self.token.default_expiry = expiry;
             }
             ("registration", "verification") => {
@@ -359,11 +392,7 @@ impl Settings {
             }
             "ca_file" => email.ca_file = text(raw)?.map(PathBuf::from),
             "timeout" => {
-                let timeout = raw.duration()?;
-                if timeout.is_zero() {
-                    return Err("must be longer than 0s".to_string());
-                }
-                email.timeout = timeout;
+                email.timeout = raw.duration_in(SECOND, 10 * MINUTE)?;
             }
             "file_path" => email.file_path = text(raw)?.map(PathBuf::from),
             _ => return Err("unknown key".to_string()),
@@ -404,13 +433,10 @@ impl Settings {
         match key {
             "digits" => otp.digits = raw.in_range(i64::from(MIN_DIGITS), i64::from(MAX_DIGITS))?,
             "ttl" => {
-                otp.ttl = raw.duration()?;
-                if otp.ttl.is_zero() {
-                    return Err("must be longer than 0s".to_string());
-                }
+                otp.ttl = raw.duration_in(SECOND, 7 * DAY)?;
             }
             "max_attempts" => otp.max_attempts = raw.in_range(1, 100)?,
-            "resend_cooldown" => otp.resend_cooldown = raw.duration()?,
+            "resend_cooldown" => otp.resend_cooldown = raw.duration_in(Duration::ZERO, DAY)?,
             "max_sends_per_hour" => otp.max_sends_per_hour = raw.in_range(1, 1000)?,
             "subject" => {
                 let subject = raw.string()?;

@@ -168,6 +168,22 @@ pub enum Error {
     #[error("{total} value(s) of unique fields in the import belong to other users, nothing was imported: {}{}", .clashes.iter().take(10).cloned().collect::<Vec<_>>().join("; "), if *.total > 10 { format!(" and {} more", .total - 10) } else { String::new() })]
     ImportValuesTaken { clashes: Vec<String>, total: u64 },
 
+    /// A file userdb was asked to write that it will not replace or write into.
+    #[error("refusing to write {}: {reason}", .path.display())]
+    UnsafeOutput { path: PathBuf, reason: String },
+
+    /// A file to write that exists, where replacing it was not asked for.
+    #[error("{} already exists", .0.display())]
+    OutputExists(PathBuf),
+
+    /// A command that only reads, given a database path where there is none.
+    #[error("no database at {}", .0.display())]
+    NoDatabase(PathBuf),
+
+    /// `--db` given a URL (e.g. `postgres://…`): never echoed, it may hold a password.
+    #[error("{0}")]
+    UnsupportedDatabase(String),
+
     #[error("{context}: {source}")]
     Io {
         context: String,
@@ -194,7 +210,8 @@ impl Error {
             | Error::ImportValuesTaken { .. }
             | Error::FieldValueTaken { .. }
             | Error::TokenNameTaken { .. } => ErrorKind::AlreadyExists,
-            Error::LastSuperuser(_) => ErrorKind::Refused,
+            Error::LastSuperuser(_) | Error::UnsafeOutput { .. } => ErrorKind::Refused,
+            Error::OutputExists(_) => ErrorKind::AlreadyExists,
             Error::WrongPassword(_)
             | Error::InactiveUser(_)
             | Error::UnusablePassword(_)
@@ -210,6 +227,8 @@ impl Error {
             Error::StoredHash { .. }
             | Error::SchemaTooNew { .. }
             | Error::Database { .. }
+            | Error::NoDatabase(_)
+            | Error::UnsupportedDatabase(_)
             | Error::Io { .. } => ErrorKind::Storage,
         }
     }

@@ -13,6 +13,7 @@ pub mod error;
 pub mod fields;
 pub mod manager;
 pub mod otp;
+pub mod output_file;
 pub mod password;
 pub mod private_file;
 pub mod provisioning;

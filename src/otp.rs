@@ -2,9 +2,9 @@
 //! stored (HMAC-SHA256 under a key kept outside the database), its limits, and the
 //! message that carries it. The rules that use them live in the manager.
 
-use std::fs::{DirBuilder, OpenOptions};
+use std::fs::DirBuilder;
 use std::io::Write;
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -14,6 +14,7 @@ use secrecy::{ExposeSecret, SecretString};
 use subtle::ConstantTimeEq;
 
 use crate::error::{Error, Result};
+use crate::output_file::{Existing, OutputFile};
 
 type HmacSha256 = hmac::Hmac<sha2::Sha256>;
 
@@ -352,27 +353,23 @@ fn create_key_file(path: &Path) -> Result<()> {
     let mut bytes = [0u8; 32];
     rand::rng().fill(&mut bytes[..]);
     let text = zeroize::Zeroizing::new(format!("{}\n", hex(&bytes)));
-    let tmp = path.with_extension(format!("tmp.{}", std::process::id()));
-    let write = || -> std::io::Result<()> {
-        let mut file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&tmp)?;
-        file.write_all(text.as_bytes())?;
-        file.sync_all()
+    // Through the shared helper: never over an existing file or through a link,
+    // and no temporary copy of the key left by a signal. A key another process
+    // created meanwhile wins (it is loaded next).
+    let mut out = match OutputFile::create(path, Existing::Refuse, &[]) {
+        Err(Error::OutputExists(_)) => return Ok(()),
+        other => other?,
     };
-    let result = write().and_then(|_| match std::fs::hard_link(&tmp, path) {
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
-        other => other,
-    });
-    let _ = std::fs::remove_file(&tmp);
-    result.map_err(|e| {
+    out.file_mut().write_all(text.as_bytes()).map_err(|e| {
         Error::io(
             format!("cannot create the secret key file {}", path.display()),
             e,
         )
-    })
+    })?;
+    match out.commit() {
+        Err(Error::OutputExists(_)) => Ok(()),
+        other => other,
+    }
 }
 
 fn hex(bytes: &[u8]) -> String {

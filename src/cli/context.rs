@@ -63,16 +63,32 @@ impl Context {
         }
     }
 
+    /// The database, created if missing (commands that write).
     pub fn open_store(&self) -> Result<SqliteStore, CliError> {
-        Ok(SqliteStore::open(
-            &self.db_path,
-            self.loaded.settings.database.busy_timeout,
-        )?)
+        let store = SqliteStore::open(&self.db_path, self.loaded.settings.database.busy_timeout)?;
+        warn_if_shared(&self.db_path);
+        Ok(store)
     }
 
-    /// The manager over the (migrated) database.
+    /// The existing database (commands that only read): never creates one.
+    pub fn open_existing_store(&self) -> Result<SqliteStore, CliError> {
+        let store =
+            SqliteStore::open_existing(&self.db_path, self.loaded.settings.database.busy_timeout)?;
+        warn_if_shared(&self.db_path);
+        Ok(store)
+    }
+
+    /// The manager over the (migrated) database, created if missing.
     pub fn manager(&self) -> Result<UserManager<SqliteStore>, CliError> {
-        let store = self.open_store()?;
+        self.manager_over(self.open_store()?)
+    }
+
+    /// The manager over the existing database, for commands that only read.
+    pub fn reader(&self) -> Result<UserManager<SqliteStore>, CliError> {
+        self.manager_over(self.open_existing_store()?)
+    }
+
+    fn manager_over(&self, store: SqliteStore) -> Result<UserManager<SqliteStore>, CliError> {
         let mut manager = UserManager::new(
             store,
             &self.loaded.settings.password,
@@ -124,6 +140,22 @@ impl Context {
             Box::new(NoPrompter {
                 hint: hint.to_string(),
             })
+        }
+    }
+}
+
+/// A warning on stderr when others may read the database (password hashes):
+/// `doctor` reports it too.
+fn warn_if_shared(path: &std::path::Path) {
+    use std::os::unix::fs::PermissionsExt;
+    if let Ok(meta) = std::fs::metadata(path) {
+        let mode = meta.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            super::output::warn(&format!(
+                "the database {} is open to other users (mode {mode:o}); run `chmod 600 {}`",
+                path.display(),
+                path.display()
+            ));
         }
     }
 }

@@ -15,10 +15,7 @@ pub struct Args {}
 
 pub fn run(ctx: &Context, _args: Args) -> Result<(), CliError> {
     if !ctx.db_path.exists() {
-        return Err(CliError::usage(
-            format!("no database at {}", ctx.db_path.display()),
-            "check --db / USERDB_DB, or create it with `userdb migrate`",
-        ));
+        return Err(userdb::Error::NoDatabase(ctx.db_path.clone()).into());
     }
     let store =
         SqliteStore::open_unmigrated(&ctx.db_path, ctx.loaded.settings.database.busy_timeout)?;

@@ -17,7 +17,7 @@ pub struct Args {
     #[arg(long, value_enum)]
     format: Option<FormatArg>,
 
-    /// Write to FILE (created mode 0600, replaced when complete) instead of stdout
+    /// Write to FILE (mode 0600, put in place when complete; never the database, a link or a device) instead of stdout
     #[arg(long, short, value_name = "FILE")]
     output: Option<PathBuf>,
 
@@ -37,7 +37,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
         format,
         model: args.model,
     };
-    let manager = ctx.manager()?;
+    let manager = ctx.reader()?;
     let count = match &args.output {
         Some(path) => manager.export_to_path(&options, path)?,
         None => match manager.export_users(&options, &mut std::io::stdout().lock()) {

@@ -12,7 +12,7 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
-    let manager = ctx.manager()?;
+    let manager = ctx.reader()?;
     let tokens = manager.list_tokens(args.email.as_deref())?;
     if ctx.json {
         print_json(&tokens)

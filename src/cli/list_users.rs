@@ -42,7 +42,7 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
-    let manager = ctx.manager()?;
+    let manager = ctx.reader()?;
     let fields = args
         .conditions
         .iter()

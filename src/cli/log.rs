@@ -27,7 +27,7 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
-    let manager = ctx.manager()?;
+    let manager = ctx.reader()?;
     let since = args
         .since
         .as_deref()

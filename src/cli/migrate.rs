@@ -36,6 +36,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
     let busy = ctx.loaded.settings.database.busy_timeout;
     // `--check` on a database that does not exist yet must not create it.
     let store = if args.check && !ctx.db_path.exists() {
+        SqliteStore::check_path(&ctx.db_path)?;
         None
     } else {
         Some(SqliteStore::open_unmigrated(&ctx.db_path, busy)?)

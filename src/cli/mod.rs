@@ -2,6 +2,7 @@
 //! and turn the outcome into an exit code. Nothing here decides a rule about users.
 
 mod authenticate;
+mod backup;
 mod changepassword;
 mod completions;
 mod config;
@@ -103,6 +104,7 @@ enum Command {
     Doctor(doctor::Args),
     Import(import::Args),
     Export(export::Args),
+    Backup(backup::Args),
     IssueToken(issue_token::Args),
     VerifyToken(verify_token::Args),
     ListTokens(list_tokens::Args),
@@ -190,6 +192,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Doctor(args) => doctor::run(&ctx, args),
         Command::Import(args) => import::run(&ctx, args),
         Command::Export(args) => export::run(&ctx, args),
+        Command::Backup(args) => backup::run(&ctx, args),
         Command::IssueToken(args) => issue_token::run(&ctx, args),
         Command::VerifyToken(args) => verify_token::run(&ctx, args),
         Command::ListTokens(args) => list_tokens::run(&ctx, args),

@@ -7,8 +7,8 @@ use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 use jiff::Timestamp;
 use serde::Serialize;
 use userdb::fields::{FieldSet, FieldValue};
-use userdb::terminal_text::{escape, escape_lines};
 use userdb::provisioning::escape_cell;
+use userdb::terminal_text::{escape, escape_lines};
 use userdb::token::TokenState;
 use userdb::{TokenInfo, User};
 
@@ -297,4 +297,11 @@ pub struct UserOutcome<'a> {
     /// Only a generated password is ever printed, once.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub password: Option<&'a str>,
+}
+
+/// A warning for the operator on stderr (also with `--json`: it is about safety).
+/// Never panics: a closed stderr loses the warning, not the command.
+pub fn warn(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "warning: {line}");
 }

@@ -12,7 +12,7 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
-    let manager = ctx.manager()?;
+    let manager = ctx.reader()?;
     let user = manager.get_user(&args.email)?;
     let active_tokens = manager.active_token_count(&user)?;
     if ctx.json {

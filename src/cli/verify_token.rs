@@ -52,7 +52,7 @@ pub fn run(ctx: &Context, _args: Args) -> Result<(), CliError> {
     if let Err(e) = userdb::token::parse(&token) {
         return Err(userdb::Error::TokenRejected(userdb::Rejection::Malformed(e)).into());
     }
-    let mut manager = ctx.manager()?;
+    let mut manager = ctx.reader()?;
     let (user, info) = manager.verify_token(&token)?;
     if ctx.json {
         let active_tokens = manager.active_token_count(&user)?;

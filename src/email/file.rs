@@ -1,15 +1,16 @@
 //! `file`: writes each message as an `.eml` file into a folder (Django's
 //! filebased backend). Files are private (0600): they hold one-time codes.
 
-use std::fs::{DirBuilder, OpenOptions};
+use std::fs::DirBuilder;
 use std::io::Write;
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::os::unix::fs::DirBuilderExt;
 use std::path::PathBuf;
 
 use rand::RngExt;
 
 use super::{EmailBackend, Message};
 use crate::error::{Error, Result};
+use crate::output_file::{Existing, OutputFile};
 
 #[derive(Debug, Clone)]
 pub struct FileBackend {
@@ -43,13 +44,12 @@ impl EmailBackend for FileBackend {
             "{}-{suffix:08x}.eml",
             message.date.strftime("%Y%m%d-%H%M%S")
         );
-        let mut file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(self.dir.join(name))
-            .map_err(failed)?;
-        file.write_all(&text).map_err(failed)
+        // Through the shared helper: a name that appeared meanwhile is never replaced.
+        let target = self.dir.join(name);
+        let io_failed = |e: Error| Error::Delivery(format!("cannot write the message: {e}"));
+        let mut out = OutputFile::create(&target, Existing::Refuse, &[]).map_err(io_failed)?;
+        out.file_mut().write_all(&text).map_err(failed)?;
+        out.commit().map_err(io_failed)
     }
 
     fn describe(&self) -> String {

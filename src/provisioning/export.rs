@@ -13,6 +13,7 @@ use crate::clock::format_timestamp;
 use crate::error::{Error, Result};
 use crate::fields::{FieldSet, FieldValue};
 use crate::manager::UserManager;
+use crate::output_file::{Existing, OutputFile};
 use crate::storage::{BulkStore, UserStore};
 use crate::user::User;
 
@@ -242,23 +243,13 @@ impl<S: UserStore + BulkStore> UserManager<S> {
     }
 
     /// Writes every user to the file at `path`, created mode 0600 (it carries
-    /// password hashes) and replaced only once the export is complete.
+    /// password hashes) and put in place only once the export is complete, through
+    /// [`OutputFile`]: never over the database's own files, a link or a device; a
+    /// FIFO is written through; an existing regular file of the user's is replaced.
     pub fn export_to_path(&self, options: &ExportOptions, path: &Path) -> Result<u64> {
-        let dir = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => Path::new("."),
-        };
-        let context = || format!("cannot write {}", path.display());
-        let mut file = tempfile::Builder::new()
-            .prefix(".userdb-export")
-            .tempfile_in(dir)
-            .map_err(|e| Error::io(context(), e))?;
-        let count = self.export_users(options, file.as_file_mut())?;
-        file.as_file()
-            .sync_all()
-            .map_err(|e| Error::io(context(), e))?;
-        file.persist(path)
-            .map_err(|e| Error::io(context(), e.error))?;
+        let mut out = OutputFile::create(path, Existing::Replace, &self.store().own_files())?;
+        let count = self.export_users(options, out.file_mut())?;
+        out.commit()?;
         Ok(count)
     }
 }

@@ -24,6 +24,10 @@ const UPDATE: &str = "UPDATE users SET email = ?2, password = coalesce(?3, passw
      WHERE email_key = ?1 RETURNING id";
 
 impl BulkStore for SqliteStore {
+    fn own_files(&self) -> Vec<std::path::PathBuf> {
+        crate::output_file::database_files(&self.path)
+    }
+
     fn for_each_email(&self, f: &mut dyn FnMut(&str, &str)) -> Result<()> {
         let mut stmt = self
             .conn

@@ -296,6 +296,9 @@ pub struct BulkCounts {
 /// Bulk provisioning: one transaction for a whole import, and streaming reads, so
 /// that memory does not grow with the number of users.
 pub trait BulkStore {
+    /// The files the store keeps its data in: an export or a backup must never
+    /// write over them.
+    fn own_files(&self) -> Vec<std::path::PathBuf>;
     /// Calls `f(email_key, email)` for every stored user.
     fn for_each_email(&self, f: &mut dyn FnMut(&str, &str)) -> Result<()>;
     /// Calls `f(value, email_key, email)` for every stored value of the custom

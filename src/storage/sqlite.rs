@@ -67,6 +67,9 @@ const USER_COLUMNS: &str = "id, email, password, first_name, last_name, is_activ
 pub struct SqliteStore {
     pub(super) conn: Connection,
     pub(super) path: PathBuf,
+    /// Set by a deletion: secure_delete zeroes the row in the new page, but the
+    /// WAL still holds earlier copies of it until it is checkpointed and reset.
+    scrub_wal: bool,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -136,16 +139,50 @@ impl SqliteStore {
         Ok(store)
     }
 
+    /// Opens an existing database (never creating one) and applies pending
+    /// migrations: for commands that only read, so that a mistyped path is an error
+    /// ([`Error::NoDatabase`]) rather than a new, empty database.
+    pub fn open_existing(path: &Path, busy_timeout: Duration) -> Result<Self> {
+        check_plain_path(path)?;
+        if std::fs::metadata(path).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound) {
+            return Err(Error::NoDatabase(path.to_path_buf()));
+        }
+        Self::open(path, busy_timeout)
+    }
+
+    /// Checks that `path` can name a database file: a URL cannot (see
+    /// [`Error::UnsupportedDatabase`]). Every open checks it; this is for callers
+    /// that decide not to open.
+    pub fn check_path(path: &Path) -> Result<()> {
+        check_plain_path(path)
+    }
+
     /// Opens without migrating: for `migrate --check` and for listing.
     pub fn open_unmigrated(path: &Path, busy_timeout: Duration) -> Result<Self> {
+        check_plain_path(path)?;
         create_private_file(path)?;
         let db_err = |source| Error::Database {
             path: path.to_path_buf(),
             source,
         };
-        let conn = Connection::open(path).map_err(db_err)?;
+        // The path is a file name, never a URI: no SQLITE_OPEN_URI, and a relative
+        // path gets "./" so that SQLite cannot read "file:…?mode=memory" as one even
+        // where URIs are enabled globally.
+        let literal = if path.is_relative() {
+            Path::new(".").join(path)
+        } else {
+            path.to_path_buf()
+        };
+        let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE
+            | rusqlite::OpenFlags::SQLITE_OPEN_CREATE
+            | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(&literal, flags).map_err(db_err)?;
         conn.busy_timeout(busy_timeout).map_err(db_err)?;
         conn.pragma_update(None, "foreign_keys", true)
+            .map_err(db_err)?;
+        // A deleted user's hash (or a revoked token's) is overwritten with zeros,
+        // not left in a free page of the file or the WAL.
+        conn.pragma_update(None, "secure_delete", true)
             .map_err(db_err)?;
         // Each command is a short process: checkpointing the WAL at every exit would
         // cost three extra fsyncs. `bound_wal` (at close) keeps the WAL bounded.
@@ -163,11 +200,40 @@ impl SqliteStore {
         Ok(SqliteStore {
             conn,
             path: path.to_path_buf(),
+            scrub_wal: false,
         })
     }
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Writes a complete, consistent copy of the database (what the WAL holds
+    /// too) to `target` as one file, mode 0600, while other connections keep
+    /// reading and writing: SQLite's `VACUUM INTO` reads one snapshot. Written
+    /// through [`OutputFile`](crate::output_file::OutputFile): never over the
+    /// database's own files, a link, a pipe or a device, and put in place only
+    /// when complete.
+    pub fn backup_to(&self, target: &Path, existing: crate::output_file::Existing) -> Result<()> {
+        use std::os::unix::fs::FileTypeExt;
+        let not_a_pipe = || Error::UnsafeOutput {
+            path: target.to_path_buf(),
+            reason: "a backup is a database file, written to a regular file only".into(),
+        };
+        if std::fs::metadata(target).is_ok_and(|m| m.file_type().is_fifo()) {
+            return Err(not_a_pipe());
+        }
+        let protected = crate::output_file::database_files(&self.path);
+        let out = crate::output_file::OutputFile::create(target, existing, &protected)?;
+        let temp = out.temp_path().ok_or_else(not_a_pipe)?;
+        let temp = temp.to_str().ok_or_else(|| Error::UnsafeOutput {
+            path: target.to_path_buf(),
+            reason: "its folder's path is not UTF-8".into(),
+        })?;
+        self.conn
+            .execute("VACUUM INTO ?1", [temp])
+            .map_err(|e| self.db_err(e))?;
+        out.commit()
     }
 
     fn db_err(&self, source: rusqlite::Error) -> Error {
@@ -328,7 +394,17 @@ impl SqliteStore {
 
 impl Drop for SqliteStore {
     fn drop(&mut self) {
-        self.bound_wal();
+        if self.scrub_wal {
+            // After a deletion, copy the zeroed pages into the database and empty
+            // the WAL, so that no earlier copy of the deleted row (its password
+            // hash) stays in either file. Waits for readers up to the busy timeout;
+            // with one still in the way, the WAL is overwritten when it restarts.
+            let _ = self
+                .conn
+                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+        } else {
+            self.bound_wal();
+        }
     }
 }
 
@@ -351,10 +427,42 @@ fn switch_to_wal(conn: &Connection, busy_timeout: Duration) -> rusqlite::Result<
     }
 }
 
+/// Refuses a URL given as a database path: it would be created as a local tree of
+/// folders named like it. The URL is not echoed (it may hold a password).
+fn check_plain_path(path: &Path) -> Result<()> {
+    let text = path.to_string_lossy();
+    let scheme = text.split_once("://").map(|(s, _)| s.to_ascii_lowercase());
+    match scheme.as_deref() {
+        Some("postgres" | "postgresql") => Err(Error::UnsupportedDatabase(
+            "PostgreSQL is not supported yet: --db takes the path of a SQLite file".into(),
+        )),
+        Some(s)
+            if !s.is_empty()
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c)) =>
+        {
+            Err(Error::UnsupportedDatabase(format!(
+                "a {s}:// URL is not a database userdb can open: --db takes the path of a SQLite file"
+            )))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Creates the file with mode 0600 before SQLite opens it (SQLite would use the
 /// umask); its parent directory, if missing, with 0700. SQLite gives the `-wal`
-/// and `-shm` files the database file's permissions.
+/// and `-shm` files the database file's permissions. A new database is never
+/// created through a symbolic link (whose target could be anyone's file or place).
 fn create_private_file(path: &Path) -> Result<()> {
+    if let Ok(meta) = std::fs::symlink_metadata(path) {
+        if meta.file_type().is_symlink() && std::fs::metadata(path).is_err() {
+            return Err(Error::UnsafeOutput {
+                path: path.to_path_buf(),
+                reason: "it is a symbolic link to nothing, and a new database is never created through a link; give the real path".into(),
+            });
+        }
+        return Ok(());
+    }
     if let Some(parent) = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty() && !p.exists())
@@ -369,6 +477,7 @@ fn create_private_file(path: &Path) -> Result<()> {
         .write(true)
         .create_new(true)
         .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW)
         .open(path)
     {
         Ok(_) => Ok(()),
@@ -643,7 +752,9 @@ impl UserStore for SqliteStore {
                 guard_last_superuser(tx, &path, &email)?;
             }
             insert_audit(tx, Some(id), Some(&email), audit).map_err(db_err)
-        })
+        })?;
+        self.scrub_wal = true;
+        Ok(())
     }
 
     fn list_users(&self, filter: &UserFilter) -> Result<Vec<User>> {

@@ -76,6 +76,7 @@ fn the_flag_beats_the_environment_for_the_database() {
     .assert()
     .success();
     assert!(other.exists());
+    env.cmd(&["migrate"]).assert().success();
     env.cmd(&["list-users", "--json"])
         .assert()
         .success()

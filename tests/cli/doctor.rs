@@ -113,7 +113,7 @@ fn doctor_without_a_database_says_so() {
     let env = TestEnv::new();
     env.cmd(&["doctor"])
         .assert()
-        .code(2)
+        .code(7)
         .stderr(predicates::str::contains("no database at"));
     assert!(!env.db().exists());
 }

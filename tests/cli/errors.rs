@@ -5,6 +5,7 @@ use crate::support::{TestEnv, stderr_text};
 #[test]
 fn json_errors_are_one_object_on_stderr_with_the_exit_code() {
     let env = TestEnv::new();
+    env.cmd(&["migrate"]).assert().success();
     let out = env
         .cmd(&["show-user", "nobody@example.com", "--json"])
         .assert()
@@ -30,6 +31,7 @@ fn json_errors_are_one_object_on_stderr_with_the_exit_code() {
 #[test]
 fn json_is_accepted_before_or_after_the_subcommand() {
     let env = TestEnv::new();
+    env.cmd(&["migrate"]).assert().success();
     env.cmd(&["--json", "list-users"])
         .assert()
         .success()
@@ -51,7 +53,7 @@ fn usage_errors_are_claps_exit_2() {
 #[test]
 fn an_unwritable_database_path_is_a_storage_error() {
     let env = TestEnv::new();
-    env.cmd(&["list-users"])
+    env.cmd(&["migrate"])
         .env("USERDB_DB", "/proc/userdb/nope.sqlite3")
         .assert()
         .code(7)

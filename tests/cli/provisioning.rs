@@ -574,6 +574,7 @@ fn export_to_a_file_is_private_and_the_format_follows_the_extension() {
         .stdout(predicate::str::starts_with("{\"email\":"));
     // An empty database exports a header, nothing, and an empty fixture.
     let empty = TestEnv::new();
+    empty.cmd(&["migrate"]).assert().success();
     empty.cmd(&["export", "--format", "csv"]).assert().success().stdout(
         "email,first_name,last_name,is_active,is_staff,is_superuser,date_joined,last_login,email_verified_at,password_hash\n",
     );

@@ -421,6 +421,7 @@ fn list_tokens_shows_everything_but_the_secret() {
 #[test]
 fn list_tokens_marks_expired_ones_and_says_when_there_are_none() {
     let env = TestEnv::new();
+    env.cmd(&["migrate"]).assert().success();
     env.cmd(&["list-tokens"])
         .assert()
         .success()

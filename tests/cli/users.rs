@@ -246,6 +246,7 @@ fn list_users_prints_a_table_and_csv() {
 #[test]
 fn an_empty_list_says_so_on_stderr_and_json_is_an_empty_array() {
     let env = TestEnv::new();
+    env.cmd(&["migrate"]).assert().success();
     env.cmd(&["list-users"])
         .assert()
         .success()
