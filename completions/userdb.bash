@@ -1193,7 +1193,7 @@ _userdb() {
             return 0
             ;;
         userdb__subcmd__verify__subcmd__otp)
-            opts="-h -V --code-stdin --purpose --issue-token --token-name --expires --new-password-stdin --new-password-file --new-password-env --skip-validation --db --config --json --no-input --help --version"
+            opts="-h -V --code-stdin --purpose --issue-token --token-name --expires --password-stdin --password-file --password-env --new-password-stdin --new-password-file --new-password-env --skip-validation --db --config --json --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1208,6 +1208,14 @@ _userdb() {
                     return 0
                     ;;
                 --expires)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --password-env)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

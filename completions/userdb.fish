@@ -192,14 +192,17 @@ complete -c userdb -n "__fish_userdb_using_subcommand send-otp" -s V -l version 
 complete -c userdb -n "__fish_userdb_using_subcommand verify-otp" -l purpose -d 'What the code is for' -r
 complete -c userdb -n "__fish_userdb_using_subcommand verify-otp" -l token-name -d 'With --issue-token: a name for the token [default: token-N]' -r
 complete -c userdb -n "__fish_userdb_using_subcommand verify-otp" -l expires -d 'With --issue-token: how long the token is valid (30d, 12h, never) [default: [token] default_expiry]' -r
+complete -c userdb -n "__fish_userdb_using_subcommand verify-otp" -l password-file -d 'Read the password from the first line of a file' -r -F
+complete -c userdb -n "__fish_userdb_using_subcommand verify-otp" -l password-env -d 'Read the password from the environment variable NAME' -r
 complete -c userdb -n "__fish_userdb_using_subcommand verify-otp" -l new-password-file -d 'With --purpose password-reset: read the new password from the first line of a file' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand verify-otp" -l new-password-env -d 'With --purpose password-reset: read the new password from the environment variable NAME' -r
 complete -c userdb -n "__fish_userdb_using_subcommand verify-otp" -l db -d 'The SQLite database file [default: the platform data dir\'s userdb.sqlite3]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand verify-otp" -l config -d 'The TOML config file [default: the platform config dir\'s config.toml]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand verify-otp" -l code-stdin -d 'Read the code from the first line of standard input'
 complete -c userdb -n "__fish_userdb_using_subcommand verify-otp" -l issue-token -d 'On success, also issue an API token and print it (once, alone on a line)'
+complete -c userdb -n "__fish_userdb_using_subcommand verify-otp" -l password-stdin -d 'Read the password from the first line of standard input'
 complete -c userdb -n "__fish_userdb_using_subcommand verify-otp" -l new-password-stdin -d 'With --purpose password-reset: read the new password from the first line of standard input'
-complete -c userdb -n "__fish_userdb_using_subcommand verify-otp" -l skip-validation -d 'With --purpose password-reset: accept a new password that fails the validators'
+complete -c userdb -n "__fish_userdb_using_subcommand verify-otp" -l skip-validation -d 'Accept a password (the new one of a reset, or the one given at an address\'s first verification) that fails the validators'
 complete -c userdb -n "__fish_userdb_using_subcommand verify-otp" -l json -d 'Machine-readable output on stdout, errors as JSON on stderr'
 complete -c userdb -n "__fish_userdb_using_subcommand verify-otp" -l no-input -d 'Never prompt: fail (or use the documented non-interactive default) instead'
 complete -c userdb -n "__fish_userdb_using_subcommand verify-otp" -s h -l help -d 'Print help'

@@ -155,6 +155,19 @@ pub struct NewOtpCode<'a> {
     pub expires_at: Timestamp,
 }
 
+/// The state of a code's user that its verdict depends on, read in the
+/// verdict's transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CodeOwner {
+    /// The address is verified (`email_verified_at` is set).
+    pub verified: bool,
+    pub usable_password: bool,
+    /// Tokens not revoked (expired ones included).
+    pub live_tokens: u32,
+    /// Codes of other purposes, not used yet.
+    pub other_codes: u32,
+}
+
 /// What to write after looking at a code, decided by the manager.
 #[derive(Debug, Clone, PartialEq)]
 pub enum OtpWrite {
@@ -166,6 +179,11 @@ pub enum OtpWrite {
         new_password: Option<String>,
         /// Also revoke every active token of the user (at `used_at`).
         revoke_tokens: bool,
+        /// Also delete the user's other codes (the first proof of an address:
+        /// codes sent before it was proven go).
+        discard_other_codes: bool,
+        /// A sign-in with the code: the user's `last_login`.
+        last_login: Option<Timestamp>,
     },
     /// Count one wrong try.
     CountFailure,
@@ -214,14 +232,15 @@ pub trait OtpStore {
     /// Stores a code, replacing the user's code of the same purpose.
     fn save_otp(&mut self, code: &NewOtpCode, email: &str, audit: &[AuditEntry]) -> Result<()>;
 
-    /// Reads the user's code of `purpose` and applies the verdict `judge` gives on
-    /// it, in one transaction.
+    /// Reads the user's code of `purpose`, and whether the user's address is
+    /// verified, and applies the verdict `judge` gives on them, in one transaction
+    /// (so two verifications cannot both be the first).
     fn judge_otp<R>(
         &mut self,
         user_id: i64,
         email: &str,
         purpose: &str,
-        judge: impl FnOnce(Option<&OtpCode>) -> OtpVerdict<R>,
+        judge: impl FnOnce(Option<&OtpCode>, &CodeOwner) -> OtpVerdict<R>,
     ) -> Result<R>;
 }
 

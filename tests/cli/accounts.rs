@@ -1,0 +1,320 @@
+//! Account takeover (issue 12): pre-registration hijack, email changes, login
+//! throttling, oracles, and sign-in by code, through the binary.
+
+use nix::sys::wait::WaitStatus;
+use predicates::prelude::*;
+use rexpect::session::spawn_command;
+
+use crate::support::{STRONG, TestEnv, code_in, now_plus, stderr_text, stdout_json};
+
+/// Someone else's password: set by whoever registered the address first.
+const SQUATTER: &str = "a squatter's own passphrase";
+/// The password of the address's owner.
+const OWNER: &str = "the owner's own passphrase";
+
+/// `authenticate EMAIL --password-stdin` with `password`; the assert to finish.
+fn authenticate(env: &TestEnv, password: &str) -> assert_cmd::assert::Assert {
+    env.cmd(&["authenticate", "ada@example.com", "--password-stdin"])
+        .write_stdin(format!("{password}\n"))
+        .assert()
+}
+
+/// `register ada@example.com` with `password` (the console backend prints the
+/// email on stdout); the code sent.
+fn register(env: &TestEnv, vars: &[(&str, &str)], password: &str) -> (String, String) {
+    let out = env
+        .cmd(&["register", "ada@example.com", "--password-stdin"])
+        .envs(vars.iter().copied())
+        .write_stdin(format!("{password}\n"))
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    (
+        code_in(&String::from_utf8_lossy(&out.stdout)),
+        stderr_text(&out),
+    )
+}
+
+fn events(env: &TestEnv) -> Vec<String> {
+    let out = env
+        .cmd(&["--json", "log", "--user", "ada@example.com"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    stdout_json(&out)
+        .as_array()
+        .expect("an array")
+        .iter()
+        .map(|row| {
+            format!(
+                "{} {}",
+                row["event"].as_str().unwrap(),
+                row["detail"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+fn has_event(log: &[String], prefix: &str) -> bool {
+    log.iter().any(|e| e.starts_with(prefix))
+}
+
+#[test]
+fn an_owner_registering_after_a_squatter_ends_with_their_own_password_and_no_squatter_token() {
+    let env = TestEnv::new();
+    // The squatter registers the victim's address and signs in (optional verification).
+    register(&env, &[], SQUATTER);
+    let out = env
+        .cmd(&[
+            "authenticate",
+            "ada@example.com",
+            "--password-stdin",
+            "--issue-token",
+        ])
+        .write_stdin(format!("{SQUATTER}\n"))
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let squatters_token = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    // The owner registers later (a minute on: the resend cooldown) with their own
+    // password: told plainly that it is set at verification, not now.
+    let later = now_plus(61);
+    let (code, said) = register(&env, &[("USERDB_NOW", &later)], OWNER);
+    assert!(
+        said.contains("the password is set when the address is verified"),
+        "{said}"
+    );
+    authenticate(&env, OWNER).code(1);
+    // The owner verifies the newest code, giving their password.
+    env.cmd(&["verify-otp", "ada@example.com", &code, "--password-stdin"])
+        .env("USERDB_NOW", &later)
+        .write_stdin(format!("{OWNER}\n"))
+        .assert()
+        .success();
+    authenticate(&env, OWNER).success();
+    authenticate(&env, SQUATTER).code(1);
+    env.cmd(&["verify-token"])
+        .write_stdin(format!("{squatters_token}\n"))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("was revoked"));
+    let log = events(&env);
+    assert!(
+        has_event(
+            &log,
+            "password_changed set by the verifier at the first verification"
+        ),
+        "{log:?}"
+    );
+    assert!(
+        has_event(
+            &log,
+            "token_revoked 1 token(s) of the user, issued before the address was proven"
+        ),
+        "{log:?}"
+    );
+}
+
+#[test]
+fn an_owner_registering_first_keeps_their_password_when_a_squatter_registers_again() {
+    let env = TestEnv::new();
+    let mandatory = [("USERDB_REGISTRATION_VERIFICATION", "mandatory")];
+    register(&env, &mandatory, OWNER);
+    let later = now_plus(61);
+    let (code, _) = register(
+        &env,
+        &[mandatory[0], ("USERDB_NOW", later.as_str())],
+        SQUATTER,
+    );
+    env.cmd(&[
+        "verify-otp",
+        "ada@example.com",
+        &code,
+        "--password-env",
+        "PW",
+    ])
+    .envs(mandatory)
+    .env("PW", OWNER)
+    .assert()
+    .success();
+    env.cmd(&["authenticate", "ada@example.com", "--password-stdin"])
+        .envs(mandatory)
+        .write_stdin(format!("{OWNER}\n"))
+        .assert()
+        .success();
+    env.cmd(&["authenticate", "ada@example.com", "--password-stdin"])
+        .envs(mandatory)
+        .write_stdin(format!("{SQUATTER}\n"))
+        .assert()
+        .code(1);
+}
+
+#[test]
+fn a_first_verification_without_a_password_leaves_no_usable_password_and_says_so() {
+    let env = TestEnv::new();
+    let mandatory = [("USERDB_REGISTRATION_VERIFICATION", "mandatory")];
+    let (code, _) = register(&env, &mandatory, SQUATTER);
+    env.cmd(&["send-otp", "ada@example.com", "--purpose", "login"])
+        .assert()
+        .success();
+    env.cmd(&["verify-otp", "ada@example.com", &code])
+        .envs(mandatory)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "warning: ada@example.com has no usable password now: the one set at registration \
+             was discarded",
+        ));
+    assert_eq!(
+        env.user_json("ada@example.com")["has_usable_password"],
+        false
+    );
+    authenticate(&env, SQUATTER).code(1);
+    let log = events(&env);
+    assert!(has_event(&log, "password_changed made unusable"), "{log:?}");
+    assert!(
+        has_event(
+            &log,
+            "otp_revoked 1 other code(s) of the user, sent before the address was proven"
+        ),
+        "{log:?}"
+    );
+    assert_eq!(env.query_one("SELECT count(*) FROM otp_codes"), "1");
+}
+
+#[test]
+fn a_password_is_taken_by_verify_email_only_and_only_at_the_first_verification() {
+    let env = TestEnv::new();
+    let (code, _) = register(&env, &[], STRONG);
+    env.cmd(&[
+        "verify-otp",
+        "ada@example.com",
+        &code,
+        "--purpose",
+        "login",
+        "--password-env",
+        "PW",
+    ])
+    .env("PW", OWNER)
+    .assert()
+    .code(2)
+    .stderr(predicate::str::contains(
+        "only taken with --purpose verify-email",
+    ));
+    env.cmd(&[
+        "verify-otp",
+        "ada@example.com",
+        &code,
+        "--password-env",
+        "PW",
+    ])
+    .env("PW", "short")
+    .assert()
+    .code(2)
+    .stderr(predicate::str::contains("password rejected"));
+    env.cmd(&[
+        "verify-otp",
+        "ada@example.com",
+        &code,
+        "--password-env",
+        "PW",
+    ])
+    .env("PW", OWNER)
+    .assert()
+    .success();
+    let later = now_plus(61);
+    let out = env
+        .cmd(&["send-otp", "ada@example.com"])
+        .env("USERDB_NOW", &later)
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let again = code_in(&String::from_utf8_lossy(&out.stdout));
+    env.cmd(&[
+        "verify-otp",
+        "ada@example.com",
+        &again,
+        "--password-env",
+        "PW",
+    ])
+    .env("USERDB_NOW", &later)
+    .env("PW", SQUATTER)
+    .assert()
+    .code(2)
+    .stderr(predicate::str::contains("is verified already"));
+    // The refusal did not use the code up, and a re-verification changes no password.
+    env.cmd(&["verify-otp", "ada@example.com", &again])
+        .env("USERDB_NOW", &later)
+        .assert()
+        .success();
+    authenticate(&env, OWNER).success();
+}
+
+#[test]
+fn verify_otp_on_a_terminal_asks_for_the_code_then_the_password_twice() {
+    let env = TestEnv::new();
+    let (code, _) = register(&env, &[], SQUATTER);
+    let mut p = spawn_command(
+        env.std_cmd(&["verify-otp", "ada@example.com"]),
+        Some(20_000),
+    )
+    .expect("spawn in a pty");
+    p.exp_string("Code:").unwrap();
+    p.send_line(&code).unwrap();
+    p.exp_string("sets its password").unwrap();
+    p.exp_string("Password:").unwrap();
+    p.send_line(OWNER).unwrap();
+    p.exp_string("Password (again):").unwrap();
+    p.send_line(OWNER).unwrap();
+    let shown = p.exp_string("the email address is verified").unwrap();
+    assert!(!shown.contains(OWNER), "the password was echoed: {shown:?}");
+    p.exp_eof().unwrap();
+    match p.process().wait().expect("wait") {
+        WaitStatus::Exited(_, code) => assert_eq!(code, 0),
+        other => panic!("not a normal exit: {other:?}"),
+    }
+    authenticate(&env, OWNER).success();
+    authenticate(&env, SQUATTER).code(1);
+}
+
+#[test]
+fn sign_in_by_code_records_the_login_as_a_password_sign_in_does() {
+    let env = TestEnv::new();
+    env.cmd(&["createuser", "ada@example.com", "--no-password"])
+        .assert()
+        .success();
+    let out = env
+        .cmd(&["send-otp", "ada@example.com", "--purpose", "login"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let code = code_in(&String::from_utf8_lossy(&out.stdout));
+    assert_eq!(
+        env.user_json("ada@example.com")["last_login"],
+        serde_json::Value::Null
+    );
+    env.cmd(&[
+        "verify-otp",
+        "ada@example.com",
+        &code,
+        "--purpose",
+        "login",
+        "--issue-token",
+    ])
+    .assert()
+    .success();
+    assert_eq!(
+        env.user_json("ada@example.com")["last_login"],
+        "2026-01-02T03:04:05.000000Z"
+    );
+    assert!(
+        has_event(&events(&env), "login_succeeded with an emailed login code"),
+        "{:?}",
+        events(&env)
+    );
+}
