@@ -389,6 +389,11 @@ impl<S: UserStore> UserManager<S> {
     pub fn update_user(&mut self, email: &str, changes: &UserChanges, force: bool) -> Result<User> {
         let user = self.get_user(email)?;
         let new_email = changes.email.as_deref().map(parse_email).transpose()?;
+        // Another address (not another spelling of this one) is not proven, and the
+        // codes sent to the old one must not prove it.
+        let moved = new_email
+            .as_deref()
+            .is_some_and(|e| email_key(e) != email_key(&user.email));
         let update = UserUpdate {
             email: new_email.map(|e| {
                 let key = email_key(&e);
@@ -409,6 +414,7 @@ impl<S: UserStore> UserManager<S> {
             is_superuser: changes.is_superuser,
             fields: self.fields_for_change(user.id, &changes.fields)?,
             protect_last_superuser: !force,
+            forget_address_proof: moved,
             ..UserUpdate::default()
         };
         let audit = [self.audit("user_updated", changed_fields(&update))];
@@ -529,6 +535,9 @@ fn changed_fields(update: &UserUpdate) -> String {
     }
     // Custom fields by name only: their values may be personal data.
     fields.extend(update.fields.iter().map(|f| f.name.clone()));
+    if update.forget_address_proof {
+        fields.push("address not verified, codes sent to the old one discarded".to_string());
+    }
     fields.join(", ")
 }
 

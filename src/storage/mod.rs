@@ -60,6 +60,9 @@ pub struct UserUpdate {
     pub revoke_tokens_at: Option<Timestamp>,
     /// Custom field values to set or remove.
     pub fields: Vec<FieldWrite>,
+    /// The address changed: clear `email_verified_at` and delete every code
+    /// (all were sent to the old address), in the same transaction.
+    pub forget_address_proof: bool,
 }
 
 /// One row of the audit log: what happened, never a secret. The store adds the

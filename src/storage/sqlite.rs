@@ -604,6 +604,15 @@ impl UserStore for SqliteStore {
                     other => other.map_err(db_err)?,
                 };
             }
+            if update.forget_address_proof {
+                tx.execute(
+                    "UPDATE users SET email_verified_at = NULL WHERE id = ?1",
+                    [id],
+                )
+                .map_err(db_err)?;
+                tx.execute("DELETE FROM otp_codes WHERE user_id = ?1", [id])
+                    .map_err(db_err)?;
+            }
             if let Some(at) = update.revoke_tokens_at {
                 tokens::revoke_all(tx, id, at).map_err(db_err)?;
             }

@@ -318,3 +318,57 @@ fn sign_in_by_code_records_the_login_as_a_password_sign_in_does() {
         events(&env)
     );
 }
+
+#[test]
+fn an_email_change_unverifies_the_address_and_kills_the_codes_sent_to_the_old_one() {
+    let env = TestEnv::new();
+    env.create_user("ada@example.com", &[]);
+    env.sql("UPDATE users SET email_verified_at = '2026-01-01T00:00:00.000000Z'");
+    let out = env
+        .cmd(&["send-otp", "ada@example.com"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let old_code = code_in(&String::from_utf8_lossy(&out.stdout));
+    env.cmd(&[
+        "update-user",
+        "ada@example.com",
+        "--email",
+        "ada@elsewhere.org",
+    ])
+    .assert()
+    .success();
+    assert_eq!(
+        env.user_json("ada@elsewhere.org")["email_verified_at"],
+        serde_json::Value::Null
+    );
+    env.cmd(&["verify-otp", "ada@elsewhere.org", &old_code])
+        .assert()
+        .code(1);
+    assert_eq!(
+        env.user_json("ada@elsewhere.org")["email_verified_at"],
+        serde_json::Value::Null
+    );
+    // Under mandatory verification the unproven address does not sign in.
+    env.cmd(&["authenticate", "ada@elsewhere.org", "--password-stdin"])
+        .env("USERDB_REGISTRATION_VERIFICATION", "mandatory")
+        .write_stdin(format!("{STRONG}\n"))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("is not verified"));
+    // Another spelling of the same address is no change of address.
+    env.sql("UPDATE users SET email_verified_at = '2026-01-01T00:00:00.000000Z'");
+    env.cmd(&[
+        "update-user",
+        "ada@elsewhere.org",
+        "--email",
+        "Ada@ELSEWHERE.org",
+    ])
+    .assert()
+    .success();
+    assert_eq!(
+        env.user_json("ada@elsewhere.org")["email_verified_at"],
+        "2026-01-01T00:00:00.000000Z"
+    );
+}
