@@ -208,6 +208,7 @@ Register-ArgumentCompleter -Native -CommandName 'userdb' -ScriptBlock {
             [CompletionResult]::new('--set', '--set', [CompletionResultType]::ParameterName, 'Set a custom field declared in the config as [fields.NAME] (repeatable; NAME= leaves it empty)')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The SQLite database file [default: the platform data dir''s userdb.sqlite3]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The TOML config file [default: the platform config dir''s config.toml]')
+            [CompletionResult]::new('--unlock', '--unlock', [CompletionResultType]::ParameterName, 'Lift a sign-in lock ([login]): forget the failed sign-ins')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Allow deactivating or demoting the last active superuser')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Machine-readable output on stdout, errors as JSON on stderr')
             [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt: fail (or use the documented non-interactive default) instead')

@@ -1143,7 +1143,7 @@ _userdb() {
             return 0
             ;;
         userdb__subcmd__update__subcmd__user)
-            opts="-h -V --email --first-name --last-name --active --staff --superuser --set --force --db --config --json --no-input --help --version"
+            opts="-h -V --email --first-name --last-name --active --staff --superuser --set --unlock --force --db --config --json --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -196,6 +196,7 @@ set edit:completion:arg-completer[userdb] = {|@words|
             cand --set 'Set a custom field declared in the config as [fields.NAME] (repeatable; NAME= leaves it empty)'
             cand --db 'The SQLite database file [default: the platform data dir''s userdb.sqlite3]'
             cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
+            cand --unlock 'Lift a sign-in lock ([login]): forget the failed sign-ins'
             cand --force 'Allow deactivating or demoting the last active superuser'
             cand --json 'Machine-readable output on stdout, errors as JSON on stderr'
             cand --no-input 'Never prompt: fail (or use the documented non-interactive default) instead'

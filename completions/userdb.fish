@@ -169,6 +169,7 @@ false\t''"
 complete -c userdb -n "__fish_userdb_using_subcommand update-user" -l set -d 'Set a custom field declared in the config as [fields.NAME] (repeatable; NAME= leaves it empty)' -r
 complete -c userdb -n "__fish_userdb_using_subcommand update-user" -l db -d 'The SQLite database file [default: the platform data dir\'s userdb.sqlite3]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand update-user" -l config -d 'The TOML config file [default: the platform config dir\'s config.toml]' -r -F
+complete -c userdb -n "__fish_userdb_using_subcommand update-user" -l unlock -d 'Lift a sign-in lock ([login]): forget the failed sign-ins'
 complete -c userdb -n "__fish_userdb_using_subcommand update-user" -l force -d 'Allow deactivating or demoting the last active superuser'
 complete -c userdb -n "__fish_userdb_using_subcommand update-user" -l json -d 'Machine-readable output on stdout, errors as JSON on stderr'
 complete -c userdb -n "__fish_userdb_using_subcommand update-user" -l no-input -d 'Never prompt: fail (or use the documented non-interactive default) instead'

@@ -13,6 +13,7 @@ use crate::fields::FieldSet;
 use crate::otp::{MAX_DIGITS, MIN_DIGITS, OtpSettings, check_template};
 use crate::password::{Argon2Params, PasswordPolicy};
 use crate::registration::RegistrationSettings;
+use crate::throttle::LoginSettings;
 
 /// One configuration key: `[section] key`, also `USERDB_SECTION_KEY`.
 #[derive(Debug, Clone, Copy)]
@@ -76,6 +77,9 @@ pub const KEYS: &[KeySpec] = &[
     key("token", "default_expiry"),
     key("registration", "verification"),
     key("registration", "reset_revokes_tokens"),
+    key("login", "max_failures"),
+    key("login", "lockout"),
+    key("login", "max_lockout"),
 ];
 
 #[derive(Debug, Clone, PartialEq)]
@@ -127,6 +131,7 @@ pub struct Settings {
     pub otp: OtpSettings,
     pub token: TokenSettings,
     pub registration: RegistrationSettings,
+    pub login: LoginSettings,
     /// `[fields.NAME]`: the custom user fields, declared in the file only.
     pub fields: FieldSet,
 }
@@ -241,6 +246,18 @@ impl Raw<'_> {
     }
 }
 
+/// A `[login]` lock: 1 second to 30 days.
+fn lock_duration(raw: &Raw) -> std::result::Result<Duration, String> {
+    let lock = raw.duration()?;
+    if lock.is_zero() || lock > Duration::from_secs(30 * 86_400) {
+        return Err(format!(
+            "{} is out of range (1s to 30d)",
+            format_duration(lock)
+        ));
+    }
+    Ok(lock)
+}
+
 impl Settings {
     fn set(&mut self, spec: &KeySpec, raw: &Raw) -> std::result::Result<(), String> {
         let password = &mut self.password;
@@ -279,6 +296,9 @@ impl Settings {
             ("registration", "reset_revokes_tokens") => {
                 self.registration.reset_revokes_tokens = raw.boolean()?
             }
+            ("login", "max_failures") => self.login.max_failures = raw.in_range(1, 1000)?,
+            ("login", "lockout") => self.login.lockout = lock_duration(raw)?,
+            ("login", "max_lockout") => self.login.max_lockout = lock_duration(raw)?,
             _ => return Err("unknown key".to_string()),
         }
         Ok(())
@@ -310,6 +330,9 @@ impl Settings {
             ("registration", "reset_revokes_tokens") => {
                 self.registration.reset_revokes_tokens.to_string()
             }
+            ("login", "max_failures") => self.login.max_failures.to_string(),
+            ("login", "lockout") => format_duration(self.login.lockout),
+            ("login", "max_lockout") => format_duration(self.login.max_lockout),
             _ => String::new(),
         }
     }

@@ -16,6 +16,7 @@ pub mod password;
 pub mod provisioning;
 pub mod registration;
 pub mod storage;
+pub mod throttle;
 pub mod token;
 pub mod user;
 

@@ -110,6 +110,7 @@ impl CliError {
                 Error::MissingField { field, .. } => format!("pass --set {field}=VALUE (createsuperuser --no-input also reads {})", field_env(field)),
                 Error::FieldValueTaken { field, .. } => format!("`{field}` is unique: choose another value (`userdb list-users --where {field}=VALUE` shows who has one)"),
                 Error::PendingMigrations(_) => "apply them with `userdb migrate`".into(),
+                Error::LoginLocked { email, .. } => format!("wait, or lift the lock with `userdb update-user {email} --unlock`"),
                 Error::InvalidEmail(_) => "give an address like name@example.com".into(),
                 Error::Config(_) => "see `userdb config` for the files and variables read".into(),
                 Error::OtpRejected { email, purpose, reason } if reason.needs_new_code() => {
@@ -137,7 +138,10 @@ impl CliError {
                 "exit_code": self.exit_code(),
             }});
             // A rate-limited script learns when to retry without parsing the message.
-            if let CliError::Lib(Error::OtpRateLimited { retry_at, .. }) = self {
+            if let CliError::Lib(
+                Error::OtpRateLimited { retry_at, .. } | Error::LoginLocked { retry_at, .. },
+            ) = self
+            {
                 body["error"]["retry_at"] = userdb::clock::format_timestamp(*retry_at).into();
             }
             writeln!(stderr, "{body}")

@@ -60,6 +60,8 @@ pub struct UserUpdate {
     pub revoke_tokens_at: Option<Timestamp>,
     /// Custom field values to set or remove.
     pub fields: Vec<FieldWrite>,
+    /// A success: forget the user's failed sign-ins (its address's row).
+    pub clear_login_failures: bool,
     /// The address changed: clear `email_verified_at` and delete every code
     /// (all were sent to the old address), in the same transaction.
     pub forget_address_proof: bool,
@@ -128,6 +130,27 @@ pub trait UserStore {
     fn list_users(&self, filter: &UserFilter) -> Result<Vec<User>>;
     /// Audit rows, oldest first.
     fn audit_entries(&self, filter: &AuditFilter) -> Result<Vec<AuditRecord>>;
+    /// Throttling, in one transaction: forgets failure rows last touched before
+    /// `forget_before`; then refuses when the address is locked at `now`, or else
+    /// counts one more failure in advance (the password check is slow, and a
+    /// parallel guess must see it), with the lock `locked_until` gives for the new
+    /// count. A success or an unlock deletes the row
+    /// ([`UserUpdate::clear_login_failures`], [`UserStore::clear_login_failures`]).
+    fn reserve_login_attempt(
+        &mut self,
+        email_key: &str,
+        now: Timestamp,
+        forget_before: Timestamp,
+        locked_until: &dyn Fn(u32) -> Option<Timestamp>,
+    ) -> Result<LoginReservation>;
+    /// Deletes the failure row of an address, with `audit` (an operator's unlock);
+    /// whether there was one.
+    fn clear_login_failures(
+        &mut self,
+        email_key: &str,
+        user: (i64, &str),
+        audit: &[AuditEntry],
+    ) -> Result<bool>;
     /// Records events that change nothing else (a failed sign-in).
     fn record(
         &mut self,
@@ -135,6 +158,19 @@ pub trait UserStore {
         email: Option<&str>,
         audit: &[AuditEntry],
     ) -> Result<()>;
+}
+
+/// The answer of [`UserStore::reserve_login_attempt`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginReservation {
+    /// Locked: the attempt is refused, nothing counted.
+    Locked { until: Timestamp },
+    /// The attempt may go on; it is counted as the `failures`-th failure in a row
+    /// until it succeeds, and the address is locked until `locked_until` if it fails.
+    Counted {
+        failures: u32,
+        locked_until: Option<Timestamp>,
+    },
 }
 
 /// A stored one-time code (only its HMAC).

@@ -372,3 +372,185 @@ fn an_email_change_unverifies_the_address_and_kills_the_codes_sent_to_the_old_on
         "2026-01-01T00:00:00.000000Z"
     );
 }
+
+#[test]
+fn ten_failed_sign_ins_lock_the_account_for_a_minute_without_checking_the_password() {
+    let env = TestEnv::new();
+    env.create_user("ada@example.com", &[]);
+    for _ in 0..10 {
+        authenticate(&env, "a wrong guess").code(1);
+    }
+    let locked = "error: too many failed sign-ins to ada@example.com: locked until \
+                  2026-01-02 03:05:05 UTC (try again in 1m); wait, or lift the lock with \
+                  `userdb update-user ada@example.com --unlock`\n";
+    // The right password is not even checked while locked.
+    authenticate(&env, STRONG).code(5).stderr(locked);
+    env.cmd(&[
+        "authenticate",
+        "ada@example.com",
+        "--password-stdin",
+        "--issue-token",
+    ])
+    .write_stdin(format!("{STRONG}\n"))
+    .assert()
+    .code(5)
+    .stdout("");
+    let out = env
+        .cmd(&[
+            "--json",
+            "authenticate",
+            "ada@example.com",
+            "--password-stdin",
+        ])
+        .write_stdin(format!("{STRONG}\n"))
+        .assert()
+        .code(5)
+        .get_output()
+        .clone();
+    let err: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap();
+    assert_eq!(err["error"]["kind"], "refused");
+    assert_eq!(err["error"]["retry_at"], "2026-01-02T03:05:05.000000Z");
+    let log = events(&env);
+    assert!(
+        has_event(
+            &log,
+            "login_locked after 10 failed sign-ins in a row, until 2026-01-02T03:05:05"
+        ),
+        "{log:?}"
+    );
+    assert!(has_event(&log, "login_failed locked until"), "{log:?}");
+    // The lock ends by itself; one more failure then locks for twice as long.
+    let later = now_plus(60);
+    env.cmd(&["authenticate", "ada@example.com", "--password-stdin"])
+        .env("USERDB_NOW", &later)
+        .write_stdin("another guess\n")
+        .assert()
+        .code(1);
+    env.cmd(&["authenticate", "ada@example.com", "--password-stdin"])
+        .env("USERDB_NOW", &later)
+        .write_stdin(format!("{STRONG}\n"))
+        .assert()
+        .code(5)
+        .stderr(predicate::str::contains(
+            "locked until 2026-01-02 03:07:05 UTC",
+        ));
+    // An operator lifts it; a success then starts the count again.
+    env.cmd(&["update-user", "ada@example.com", "--unlock"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "Sign-in to ada@example.com unlocked",
+        ));
+    assert!(has_event(&events(&env), "login_unlocked by an operator"));
+    authenticate(&env, STRONG).success();
+    for _ in 0..9 {
+        authenticate(&env, "a wrong guess").code(1);
+    }
+    authenticate(&env, STRONG).success();
+    assert_eq!(env.query_one("SELECT count(*) FROM login_failures"), "0");
+}
+
+#[test]
+fn parallel_guesses_get_no_more_password_checks_than_the_limit() {
+    let env = TestEnv::new();
+    env.create_user("ada@example.com", &[]);
+    let children: Vec<_> = (0..30)
+        .map(|_| {
+            let mut cmd = env.std_cmd(&["authenticate", "ada@example.com", "--password-env", "PW"]);
+            cmd.env("PW", "a wrong guess")
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null());
+            cmd.spawn().expect("spawn")
+        })
+        .collect();
+    let mut codes: Vec<i32> = children
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap().status.code().unwrap())
+        .collect();
+    codes.sort();
+    assert_eq!(codes, [vec![1; 10], vec![5; 20]].concat());
+    assert_eq!(
+        env.query_one("SELECT count(*) FROM audit_log WHERE detail = 'wrong password'"),
+        "10"
+    );
+}
+
+#[test]
+fn failed_sign_ins_to_an_unknown_address_are_audited_and_throttled_alike() {
+    let env = TestEnv::new();
+    for _ in 0..10 {
+        env.cmd(&["authenticate", "nobody@example.com", "--password-stdin"])
+            .write_stdin("a guess\n")
+            .assert()
+            .code(3);
+    }
+    // Locked as a real account would be: a lock does not tell that one exists.
+    env.cmd(&["authenticate", "nobody@example.com", "--password-stdin"])
+        .write_stdin("a guess\n")
+        .assert()
+        .code(5)
+        .stderr(predicate::str::contains(
+            "too many failed sign-ins to nobody@example.com: locked until",
+        ));
+    let out = env
+        .cmd(&[
+            "--json",
+            "log",
+            "--user",
+            "nobody@example.com",
+            "--event",
+            "login_failed",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let rows = stdout_json(&out);
+    assert_eq!(rows.as_array().unwrap().len(), 11);
+    assert_eq!(rows[0]["detail"], "unknown address");
+}
+
+#[test]
+fn the_login_keys_load_from_the_file_and_the_environment_and_bad_values_are_config_errors() {
+    let env = TestEnv::with_config("[login]\nmax_failures = 3\nlockout = \"5m\"\n");
+    let out = env
+        .cmd(&["--json", "config"])
+        .env("USERDB_LOGIN_MAX_LOCKOUT", "2h")
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let text = String::from_utf8_lossy(&out.stdout);
+    for (key, value) in [
+        ("login.max_failures", "3"),
+        ("login.lockout", "5m"),
+        ("login.max_lockout", "2h"),
+    ] {
+        assert!(
+            text.contains(&format!("\"{key}\"")) && text.contains(&format!("\"{value}\"")),
+            "{key}={value} in {text}"
+        );
+    }
+    env.create_user("ada@example.com", &[]);
+    for _ in 0..3 {
+        authenticate(&env, "a wrong guess").code(1);
+    }
+    authenticate(&env, STRONG)
+        .code(5)
+        .stderr(predicate::str::contains(
+            "locked until 2026-01-02 03:09:05 UTC",
+        ));
+    for (var, value) in [
+        ("USERDB_LOGIN_MAX_FAILURES", "0"),
+        ("USERDB_LOGIN_LOCKOUT", "0s"),
+        ("USERDB_LOGIN_MAX_LOCKOUT", "31d"),
+    ] {
+        env.cmd(&["config"])
+            .env(var, value)
+            .assert()
+            .code(6)
+            .stderr(
+                predicate::str::contains(var.to_string()).or(predicate::str::contains("login.")),
+            );
+    }
+}
