@@ -158,6 +158,11 @@ pub enum Error {
     #[error("invalid email or password")]
     InvalidCredentials,
 
+    /// The uniform outcome of a code that does not sign in, for services (see
+    /// [`Error::InvalidCredentials`]).
+    #[error("the code is not valid (wrong, expired, used up or locked); ask for a new one")]
+    InvalidCode,
+
     /// An email was not delivered; the message says where it failed.
     #[error("{0}")]
     Delivery(String),
@@ -210,6 +215,7 @@ impl Error {
             | Error::InactiveUserToken(_)
             | Error::EmailNotVerified(_)
             | Error::InvalidCredentials
+            | Error::InvalidCode
             | Error::PendingMigrations(_)
             | Error::OtpRejected { .. } => ErrorKind::Rejected,
             Error::OtpRateLimited { .. } | Error::LoginLocked { .. } => ErrorKind::Refused,

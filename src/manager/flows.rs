@@ -111,7 +111,8 @@ impl<S: UserStore + OtpStore + TokenStore> UserManager<S> {
         lifetime: Option<Duration>,
     ) -> Result<(User, IssuedToken)> {
         let token = (token_name, lifetime);
-        self.code_sign_in(email, purpose, code, codes, None, token)
+        let signed_in = self.code_sign_in(email, purpose, code, codes, None, token);
+        self.uniform_code_failure(signed_in)
     }
 
     /// [`Self::verify_email`] and then a token, as
@@ -126,7 +127,9 @@ impl<S: UserStore + OtpStore + TokenStore> UserManager<S> {
         lifetime: Option<Duration>,
     ) -> Result<(User, IssuedToken)> {
         let token = (token_name, lifetime);
-        self.code_sign_in(email, Purpose::VerifyEmail, code, codes, password, token)
+        let signed_in =
+            self.code_sign_in(email, Purpose::VerifyEmail, code, codes, password, token);
+        self.uniform_code_failure(signed_in)
     }
 
     fn code_sign_in(
@@ -595,6 +598,7 @@ mod tests {
             f.manager.verify_token(&squatter.token),
             Err(Error::TokenRejected(Rejection::Revoked { .. }))
         ));
+        f.manager.reveal_reasons(true);
         let err = f
             .manager
             .verify_otp("ada@example.com", Purpose::Login, &login_code, &f.codes)
@@ -603,6 +607,48 @@ mod tests {
             matches!(&err, Error::OtpRejected { reason, .. } if reason.as_str() == "no_code"),
             "{err:?}"
         );
+    }
+
+    /// A service learns nothing from a code that does not sign in: not whether
+    /// the address has an account, nor whether it is active or has a code.
+    #[test]
+    fn a_service_gets_one_answer_for_every_code_that_does_not_sign_in() {
+        let mut f = fixture();
+        f.register("ada@example.com").unwrap();
+        f.manager
+            .create_user(NewUser::new("off@example.com"), None, Validation::Enforce)
+            .unwrap();
+        f.manager
+            .update_user(
+                "off@example.com",
+                &crate::UserChanges {
+                    is_active: Some(false),
+                    ..Default::default()
+                },
+                false,
+            )
+            .unwrap();
+        let wrong = SecretString::from("000000");
+        for email in ["nobody@example.com", "off@example.com", "ada@example.com"] {
+            for purpose in [Purpose::Login, Purpose::VerifyEmail] {
+                let err = f
+                    .manager
+                    .verify_otp_and_issue_token(email, purpose, &wrong, &f.codes, None, None)
+                    .unwrap_err();
+                assert!(
+                    matches!(err, Error::InvalidCode),
+                    "{email} {purpose}: {err:?}"
+                );
+                let err = f
+                    .manager
+                    .verify_otp(email, purpose, &wrong, &f.codes)
+                    .unwrap_err();
+                assert!(
+                    matches!(err, Error::InvalidCode),
+                    "{email} {purpose}: {err:?}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -209,7 +209,8 @@ impl<S: UserStore + OtpStore> UserManager<S> {
         code: &SecretString,
         codes: &OneTimeCodes,
     ) -> Result<User> {
-        self.check_code(email, purpose, code, codes, CodeUse::default())
+        let checked = self.check_code(email, purpose, code, codes, CodeUse::default());
+        self.uniform_code_failure(checked)
     }
 
     /// A `verify-email` code with the verifier's password: on the first proof of
@@ -224,8 +225,8 @@ impl<S: UserStore + OtpStore> UserManager<S> {
         codes: &OneTimeCodes,
         password: Option<(&SecretString, Validation)>,
     ) -> Result<User> {
-        let proof_password = self.proof_password(email, password)?;
-        self.check_code(
+        let proof_password = self.uniform_code_failure(self.proof_password(email, password))?;
+        let checked = self.check_code(
             email,
             Purpose::VerifyEmail,
             code,
@@ -234,7 +235,23 @@ impl<S: UserStore + OtpStore> UserManager<S> {
                 proof_password,
                 ..CodeUse::default()
             },
-        )
+        );
+        self.uniform_code_failure(checked)
+    }
+
+    /// A service's one answer to a code that does not sign in, whether the
+    /// address is unknown, its user inactive, or the code wrong, expired, used or
+    /// locked ([`Self::reveal_reasons`] tells them apart).
+    pub(super) fn uniform_code_failure<T>(&self, result: Result<T>) -> Result<T> {
+        match result {
+            Err(
+                Error::UserNotFound(_)
+                | Error::InactiveUser(_)
+                | Error::EmailNotVerified(_)
+                | Error::OtpRejected { .. },
+            ) if !self.reveal_reasons => Err(Error::InvalidCode),
+            other => other,
+        }
     }
 
     /// The hash of a password given with a `verify-email` code, made before the
@@ -265,7 +282,15 @@ impl<S: UserStore + OtpStore> UserManager<S> {
         codes: &OneTimeCodes,
         usage: CodeUse,
     ) -> Result<User> {
-        let user = self.get_user(email)?;
+        let user = match self.get_user(email) {
+            Ok(user) => user,
+            Err(err) => {
+                // The work of a check, for an address nobody has.
+                let typed = zeroize::Zeroizing::new(normalize_code(code.expose_secret()));
+                std::hint::black_box(codes.key.code_mac(0, purpose, &typed));
+                return Err(err);
+            }
+        };
         if !user.is_active {
             let audit = [self.audit(
                 "otp_failed",
@@ -504,6 +529,8 @@ mod tests {
             "2026-01-02T03:04:05Z".parse().unwrap(),
         )));
         let mut manager = crate::manager::test_manager(dir.path(), clock.clone());
+        // These tests are about the reasons a code fails: tell them apart.
+        manager.reveal_reasons(true);
         manager
             .create_user(
                 NewUser::new("ada@example.com"),
