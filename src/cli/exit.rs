@@ -162,7 +162,7 @@ fn field_env(field: &str) -> String {
 /// How an unverified user proves the address.
 fn verify_hint(email: &str) -> String {
     format!(
-        "verify it first: `userdb send-otp {email}`, then `userdb verify-otp {email} CODE` with the code from the email"
+        "verify it first: `userdb send-otp {email}`, then `userdb verify-otp {email} CODE --password-stdin` with the code from the email and the password to keep (the first verification sets it)"
     )
 }
 

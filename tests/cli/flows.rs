@@ -337,7 +337,7 @@ fn mandatory_verification_blocks_an_unverified_user_everywhere_until_verified() 
     };
     let why = "the email address of ada@example.com is not verified, and [registration] \
                verification is mandatory; verify it first: `userdb send-otp ada@example.com`, \
-               then `userdb verify-otp ada@example.com CODE`";
+               then `userdb verify-otp ada@example.com CODE --password-stdin`";
 
     mandatory(&["authenticate", "ada@example.com", "--password-stdin"])
         .write_stdin(format!("{STRONG}\n"))
