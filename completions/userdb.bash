@@ -998,7 +998,7 @@ _userdb() {
                     return 0
                     ;;
                 --event)
-                    COMPREPLY=($(compgen -W "user_created superuser_created user_registered user_imported user_updated superuser_updated user_deleted password_changed password_reset password_upgraded login_succeeded login_failed otp_sent otp_send_failed otp_send_refused otp_verified otp_failed token_issued token_used token_refused token_rejected token_revoked" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "user_created superuser_created user_registered user_imported user_updated superuser_updated user_deleted password_changed password_reset password_upgraded login_succeeded login_failed login_locked login_unlocked otp_sent otp_send_failed otp_send_refused otp_verified otp_failed otp_revoked token_issued token_used token_refused token_rejected token_revoked" -- "${cur}"))
                     return 0
                     ;;
                 --since)
@@ -1185,7 +1185,7 @@ _userdb() {
             return 0
             ;;
         userdb__subcmd__update__subcmd__user)
-            opts="-h -V --email --first-name --last-name --active --staff --superuser --set --force --db --config --json --no-input --help --version"
+            opts="-h -V --email --first-name --last-name --active --staff --superuser --set --unlock --force --db --config --json --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1235,7 +1235,7 @@ _userdb() {
             return 0
             ;;
         userdb__subcmd__verify__subcmd__otp)
-            opts="-h -V --code-stdin --purpose --issue-token --token-name --expires --new-password-stdin --new-password-file --new-password-env --skip-validation --db --config --json --no-input --help --version"
+            opts="-h -V --code-stdin --purpose --issue-token --token-name --expires --password-stdin --password-file --password-env --new-password-stdin --new-password-file --new-password-env --skip-validation --db --config --json --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1250,6 +1250,14 @@ _userdb() {
                     return 0
                     ;;
                 --expires)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --password-env)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

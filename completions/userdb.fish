@@ -168,6 +168,7 @@ complete -c userdb -n "__fish_userdb_using_subcommand update-user" -l superuser 
 complete -c userdb -n "__fish_userdb_using_subcommand update-user" -l set -d 'Set a custom field declared in the config as [fields.NAME] (repeatable; NAME= leaves it empty)' -r
 complete -c userdb -n "__fish_userdb_using_subcommand update-user" -l db -d 'The SQLite database file [default: the platform data dir\'s userdb.sqlite3]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand update-user" -l config -d 'The TOML config file [default: the platform config dir\'s config.toml]' -r -F
+complete -c userdb -n "__fish_userdb_using_subcommand update-user" -l unlock -d 'Lift a sign-in lock ([login]): forget the failed sign-ins'
 complete -c userdb -n "__fish_userdb_using_subcommand update-user" -l force -d 'Allow deactivating or demoting the last active superuser'
 complete -c userdb -n "__fish_userdb_using_subcommand update-user" -l json -d 'Machine-readable output on stdout, errors as JSON on stderr'
 complete -c userdb -n "__fish_userdb_using_subcommand update-user" -l no-input -d 'Never prompt: fail (or use the documented non-interactive default) instead'
@@ -195,14 +196,17 @@ login\t''
 password-reset\t''"
 complete -c userdb -n "__fish_userdb_using_subcommand verify-otp" -l token-name -d 'With --issue-token: a name for the token [default: token-N]' -r
 complete -c userdb -n "__fish_userdb_using_subcommand verify-otp" -l expires -d 'With --issue-token: how long the token is valid (30d, 12h, never) [default: [token] default_expiry]' -r
+complete -c userdb -n "__fish_userdb_using_subcommand verify-otp" -l password-file -d 'Read the password from the first line of a file' -r -F
+complete -c userdb -n "__fish_userdb_using_subcommand verify-otp" -l password-env -d 'Read the password from the environment variable NAME' -r
 complete -c userdb -n "__fish_userdb_using_subcommand verify-otp" -l new-password-file -d 'With --purpose password-reset: read the new password from the first line of a file' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand verify-otp" -l new-password-env -d 'With --purpose password-reset: read the new password from the environment variable NAME' -r
 complete -c userdb -n "__fish_userdb_using_subcommand verify-otp" -l db -d 'The SQLite database file [default: the platform data dir\'s userdb.sqlite3]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand verify-otp" -l config -d 'The TOML config file [default: the platform config dir\'s config.toml]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand verify-otp" -l code-stdin -d 'Read the code from the first line of standard input'
 complete -c userdb -n "__fish_userdb_using_subcommand verify-otp" -l issue-token -d 'On success, also issue an API token and print it (once, alone on a line)'
+complete -c userdb -n "__fish_userdb_using_subcommand verify-otp" -l password-stdin -d 'Read the password from the first line of standard input'
 complete -c userdb -n "__fish_userdb_using_subcommand verify-otp" -l new-password-stdin -d 'With --purpose password-reset: read the new password from the first line of standard input'
-complete -c userdb -n "__fish_userdb_using_subcommand verify-otp" -l skip-validation -d 'With --purpose password-reset: accept a new password that fails the validators'
+complete -c userdb -n "__fish_userdb_using_subcommand verify-otp" -l skip-validation -d 'Accept a password (the new one of a reset, or the one given at an address\'s first verification) that fails the validators'
 complete -c userdb -n "__fish_userdb_using_subcommand verify-otp" -l json -d 'Machine-readable output on stdout, errors as JSON on stderr'
 complete -c userdb -n "__fish_userdb_using_subcommand verify-otp" -l no-input -d 'Never prompt: fail (or use the documented non-interactive default) instead'
 complete -c userdb -n "__fish_userdb_using_subcommand verify-otp" -s h -l help -d 'Print help'
@@ -226,11 +230,14 @@ password_reset\t'a password was reset with an emailed code'
 password_upgraded\t'a hash was re-made with today\'s parameters'
 login_succeeded\t'a sign-in succeeded'
 login_failed\t'a sign-in failed'
+login_locked\t'failed sign-ins locked an address'
+login_unlocked\t'an operator lifted a lock (update-user --unlock)'
 otp_sent\t'a one-time code was sent'
 otp_send_failed\t'a one-time code could not be delivered'
 otp_send_refused\t'a send was refused (cooldown, hourly cap)'
 otp_verified\t'a one-time code was right'
 otp_failed\t'a one-time code was not accepted'
+otp_revoked\t'codes sent before an address was proven or changed were deleted'
 token_issued\t'an API token was issued'
 token_used\t'an API token was verified'
 token_refused\t'a token was not issued'

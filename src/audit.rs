@@ -24,6 +24,11 @@ pub const EVENTS: &[(&str, &str)] = &[
     ),
     ("login_succeeded", "a sign-in succeeded"),
     ("login_failed", "a sign-in failed"),
+    ("login_locked", "failed sign-ins locked an address"),
+    (
+        "login_unlocked",
+        "an operator lifted a lock (update-user --unlock)",
+    ),
     ("otp_sent", "a one-time code was sent"),
     ("otp_send_failed", "a one-time code could not be delivered"),
     (
@@ -32,6 +37,10 @@ pub const EVENTS: &[(&str, &str)] = &[
     ),
     ("otp_verified", "a one-time code was right"),
     ("otp_failed", "a one-time code was not accepted"),
+    (
+        "otp_revoked",
+        "codes sent before an address was proven or changed were deleted",
+    ),
     ("token_issued", "an API token was issued"),
     ("token_used", "an API token was verified"),
     ("token_refused", "a token was not issued"),

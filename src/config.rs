@@ -13,6 +13,7 @@ use crate::fields::FieldSet;
 use crate::otp::{MAX_DIGITS, MIN_DIGITS, OtpSettings, check_template};
 use crate::password::{Argon2Params, HashLimits, PasswordPolicy};
 use crate::registration::RegistrationSettings;
+use crate::throttle::LoginSettings;
 
 /// One configuration key: `[section] key`, also `USERDB_SECTION_KEY`.
 #[derive(Debug, Clone, Copy)]
@@ -78,6 +79,9 @@ pub const KEYS: &[KeySpec] = &[
     key("token", "default_expiry"),
     key("registration", "verification"),
     key("registration", "reset_revokes_tokens"),
+    key("login", "max_failures"),
+    key("login", "lockout"),
+    key("login", "max_lockout"),
 ];
 
 #[derive(Debug, Clone, PartialEq)]
@@ -131,6 +135,7 @@ pub struct Settings {
     pub otp: OtpSettings,
     pub token: TokenSettings,
     pub registration: RegistrationSettings,
+    pub login: LoginSettings,
     /// `[fields.NAME]`: the custom user fields, declared in the file only.
     pub fields: FieldSet,
 }
@@ -275,6 +280,11 @@ const MINUTE: Duration = Duration::from_secs(60);
 const HOUR: Duration = Duration::from_secs(3600);
 const DAY: Duration = Duration::from_secs(86_400);
 
+/// A `[login]` lock: 1 second to 30 days.
+fn lock_duration(raw: &Raw) -> std::result::Result<Duration, String> {
+    raw.duration_in(SECOND, 30 * DAY)
+}
+
 impl Settings {
     fn set(&mut self, spec: &KeySpec, raw: &Raw) -> std::result::Result<(), String> {
         let password = &mut self.password;
@@ -331,6 +341,9 @@ impl Settings {
             ("registration", "reset_revokes_tokens") => {
                 self.registration.reset_revokes_tokens = raw.boolean()?
             }
+            ("login", "max_failures") => self.login.max_failures = raw.in_range(1, 1000)?,
+            ("login", "lockout") => self.login.lockout = lock_duration(raw)?,
+            ("login", "max_lockout") => self.login.max_lockout = lock_duration(raw)?,
             _ => return Err("unknown key".to_string()),
         }
         Ok(())
@@ -364,6 +377,9 @@ impl Settings {
             ("registration", "reset_revokes_tokens") => {
                 self.registration.reset_revokes_tokens.to_string()
             }
+            ("login", "max_failures") => self.login.max_failures.to_string(),
+            ("login", "lockout") => format_duration(self.login.lockout),
+            ("login", "max_lockout") => format_duration(self.login.max_lockout),
             _ => String::new(),
         }
     }

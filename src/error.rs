@@ -149,6 +149,26 @@ pub enum Error {
         retry_at: jiff::Timestamp,
     },
 
+    /// Too many failed sign-ins to an address in a row: refused without checking
+    /// the password until `retry_at` (`[login]`).
+    #[error("too many failed sign-ins to {email}: locked until {} (try again in {})", .retry_at.strftime("%Y-%m-%d %H:%M:%S UTC"), crate::otp::human_wait(*.retry_after))]
+    LoginLocked {
+        email: String,
+        retry_after: std::time::Duration,
+        retry_at: jiff::Timestamp,
+    },
+
+    /// The uniform outcome of a failed sign-in for services (the library's
+    /// default): an unknown address, a wrong or unusable password, an inactive or
+    /// unverified user all read the same ([`crate::UserManager::reveal_reasons`]).
+    #[error("invalid email or password")]
+    InvalidCredentials,
+
+    /// The uniform outcome of a code that does not sign in, for services (see
+    /// [`Error::InvalidCredentials`]).
+    #[error("the code is not valid (wrong, expired, used up or locked); ask for a new one")]
+    InvalidCode,
+
     /// An email was not delivered; the message says where it failed.
     #[error("{0}")]
     Delivery(String),
@@ -218,9 +238,11 @@ impl Error {
             | Error::TokenRejected(_)
             | Error::InactiveUserToken(_)
             | Error::EmailNotVerified(_)
+            | Error::InvalidCredentials
+            | Error::InvalidCode
             | Error::PendingMigrations(_)
             | Error::OtpRejected { .. } => ErrorKind::Rejected,
-            Error::OtpRateLimited { .. } => ErrorKind::Refused,
+            Error::OtpRateLimited { .. } | Error::LoginLocked { .. } => ErrorKind::Refused,
             Error::Delivery(_) => ErrorKind::Delivery,
             Error::RegisteredCodeNotSent { source, .. } => source.kind(),
             Error::Config(_) => ErrorKind::Config,

@@ -20,6 +20,7 @@ pub mod provisioning;
 pub mod registration;
 pub mod storage;
 pub mod terminal_text;
+pub mod throttle;
 pub mod token;
 pub mod user;
 

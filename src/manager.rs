@@ -6,6 +6,7 @@ mod otp;
 pub use otp::{OneTimeCodes, OtpSent};
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 
@@ -16,7 +17,8 @@ use crate::error::{Error, Result};
 use crate::fields::FieldSet;
 use crate::password::{PasswordHasher, PasswordPolicy, UserAttributes, make_unusable_password};
 use crate::registration::EmailVerification;
-use crate::storage::{AuditEntry, UserRecord, UserStore, UserUpdate};
+use crate::storage::{AuditEntry, LoginReservation, UserRecord, UserStore, UserUpdate};
+use crate::throttle::LoginSettings;
 use crate::user::{NewUser, User, UserChanges, UserFilter};
 
 mod tokens;
@@ -51,6 +53,8 @@ pub struct UserManager<S: UserStore> {
     actor: String,
     verification: EmailVerification,
     fields: FieldSet,
+    login: LoginSettings,
+    reveal_reasons: bool,
 }
 
 impl<S: UserStore> UserManager<S> {
@@ -72,6 +76,8 @@ impl<S: UserStore> UserManager<S> {
             actor: actor.into(),
             verification: EmailVerification::default(),
             fields: FieldSet::default(),
+            login: LoginSettings::default(),
+            reveal_reasons: false,
         })
     }
 
@@ -322,23 +328,104 @@ impl<S: UserStore> UserManager<S> {
         self.store.update_user(user.id, &update, &audit)
     }
 
-    /// Checks a password (Django's `authenticate`): on success records the login and
-    /// re-hashes a password stored with an older algorithm or parameters. Unknown
-    /// users cost the same hashing time as known ones.
+    /// Checks a password (Django's `authenticate`): on success records the login,
+    /// forgets earlier failures and re-hashes a password stored with an older
+    /// algorithm or parameters.
+    ///
+    /// Throttled per address (`[login]`, [`Self::set_login_throttle`]): while an
+    /// address is locked the password is not checked, and the answer is
+    /// [`Error::LoginLocked`] with the time it opens. Every failure is audited
+    /// (`login_failed`, also for an address nobody has; `login_locked` when it
+    /// locks). An unknown address costs the same work as a known one (a hash
+    /// check, a counted failure).
+    ///
+    /// Every other failure is [`Error::InvalidCredentials`], the same for an
+    /// unknown address, a wrong or unusable password, an inactive user and (with
+    /// `verification = mandatory`) an unverified one, so that a service cannot be
+    /// used to learn which addresses have accounts or which passwords are right;
+    /// [`Self::reveal_reasons`] (the operator's command line) tells them apart.
     pub fn authenticate(&mut self, email: &str, password: &SecretString) -> Result<User> {
-        // No password that long can have been set: refuse it before any hashing.
+        match self.check_password(email, password) {
+            Err(
+                Error::UserNotFound(_)
+                | Error::WrongPassword(_)
+                | Error::UnusablePassword(_)
+                | Error::InactiveUser(_)
+                | Error::EmailNotVerified(_),
+            ) if !self.reveal_reasons => Err(Error::InvalidCredentials),
+            other => other,
+        }
+    }
+
+    /// Whether failed sign-ins say why (`true`: unknown address, wrong password,
+    /// inactive user, ... as separate errors). Off by default: a service's users
+    /// get one "not valid" answer. The command line turns it on: its operator can
+    /// read the database anyway.
+    pub fn reveal_reasons(&mut self, reveal: bool) {
+        self.reveal_reasons = reveal;
+    }
+
+    /// `[login]`: when failed sign-ins lock an address, and for how long.
+    pub fn set_login_throttle(&mut self, settings: LoginSettings) {
+        self.login = settings;
+    }
+
+    fn check_password(&mut self, email: &str, password: &SecretString) -> Result<User> {
+        // No password that long can have been set: refuse it before any hashing
+        // or counting (it is input to fix, not a guess).
         crate::password::check_password_length(password.expose_secret())?;
-        let Some(user) = self.find_user(email)? else {
-            self.hasher.dummy_verify(password.expose_secret());
-            return Err(Error::UserNotFound(crate::email_address::normalize_email(
-                email,
-            )));
+        let email = parse_email(email)?;
+        let key = email_key(&email);
+        let user = self.store.user_by_email_key(&key)?;
+        let now = self.clock.now();
+        let login = self.login.clone();
+        let reservation =
+            self.store
+                .reserve_login_attempt(&key, now, login.forget_before(now), &|failures| {
+                    login.locked_until(failures, now)
+                })?;
+        let (user_id, shown) = match &user {
+            Some(u) => (Some(u.id), u.email.clone()),
+            None => (None, email.clone()),
+        };
+        let locked_until = match reservation {
+            LoginReservation::Locked { until } => {
+                let audit = [self.audit(
+                    "login_failed",
+                    format!(
+                        "locked until {}: password not checked",
+                        crate::clock::human_timestamp(until)
+                    ),
+                )];
+                self.store.record(user_id, Some(&shown), &audit)?;
+                return Err(Error::LoginLocked {
+                    email: shown,
+                    retry_after: Duration::try_from(until.duration_since(now))
+                        .unwrap_or(Duration::ZERO),
+                    retry_at: until,
+                });
+            }
+            LoginReservation::Counted { locked_until, .. } => locked_until,
         };
         let failed = |this: &mut Self, reason: &str, err: Error| -> Result<User> {
-            let audit = [this.audit("login_failed", reason)];
-            this.store
-                .record(Some(user.id), Some(&user.email), &audit)?;
+            let mut audit = vec![this.audit("login_failed", reason)];
+            if let (LoginReservation::Counted { failures, .. }, Some(until)) =
+                (reservation, locked_until)
+            {
+                audit.push(this.audit(
+                    "login_locked",
+                    format!(
+                        "after {failures} failed sign-ins in a row, until {}",
+                        crate::clock::human_timestamp(until)
+                    ),
+                ));
+            }
+            this.store.record(user_id, Some(&shown), &audit)?;
             Err(err)
+        };
+        let Some(user) = user else {
+            self.hasher.dummy_verify(password.expose_secret());
+            return failed(self, "unknown address", Error::UserNotFound(email));
         };
         if !user.has_usable_password {
             self.hasher.dummy_verify(password.expose_secret());
@@ -362,6 +449,8 @@ impl<S: UserStore> UserManager<S> {
                 Error::WrongPassword(user.email.clone()),
             );
         }
+        // A right password that does not sign in counts as a failure: a guesser
+        // learns nothing from an inactive or unverified account.
         if !user.is_active {
             return failed(
                 self,
@@ -377,7 +466,8 @@ impl<S: UserStore> UserManager<S> {
             );
         }
         let mut update = UserUpdate {
-            last_login: Some(self.clock.now()),
+            last_login: Some(now),
+            clear_login_failures: true,
             ..UserUpdate::default()
         };
         let mut audit = vec![self.audit("login_succeeded", "")];
@@ -388,11 +478,28 @@ impl<S: UserStore> UserManager<S> {
         self.store.update_user(user.id, &update, &audit)
     }
 
+    /// Lifts a sign-in lock (`update-user --unlock`): the address's failed
+    /// sign-ins are forgotten. Whether it had any.
+    pub fn unlock(&mut self, email: &str) -> Result<bool> {
+        let user = self.get_user(email)?;
+        let audit = [self.audit(
+            "login_unlocked",
+            "by an operator; failed sign-ins forgotten",
+        )];
+        self.store
+            .clear_login_failures(&email_key(&user.email), (user.id, &user.email), &audit)
+    }
+
     /// Changes names, flags or the email of a user. Deactivating or demoting the
     /// last active superuser is refused unless `force`.
     pub fn update_user(&mut self, email: &str, changes: &UserChanges, force: bool) -> Result<User> {
         let user = self.get_user(email)?;
         let new_email = changes.email.as_deref().map(parse_email).transpose()?;
+        // Another address (not another spelling of this one) is not proven, and the
+        // codes sent to the old one must not prove it.
+        let moved = new_email
+            .as_deref()
+            .is_some_and(|e| email_key(e) != email_key(&user.email));
         let update = UserUpdate {
             email: new_email.map(|e| {
                 let key = email_key(&e);
@@ -413,6 +520,7 @@ impl<S: UserStore> UserManager<S> {
             is_superuser: changes.is_superuser,
             fields: self.fields_for_change(user.id, &changes.fields)?,
             protect_last_superuser: !force,
+            forget_address_proof: moved,
             ..UserUpdate::default()
         };
         let audit = [self.audit("user_updated", changed_fields(&update))];
@@ -549,6 +657,9 @@ fn changed_fields(update: &UserUpdate) -> String {
     }
     // Custom fields by name only: their values may be personal data.
     fields.extend(update.fields.iter().map(|f| f.name.clone()));
+    if update.forget_address_proof {
+        fields.push("address not verified, codes sent to the old one discarded".to_string());
+    }
     fields.join(", ")
 }
 
@@ -636,6 +747,7 @@ mod tests {
     #[test]
     fn create_user_without_a_password_gives_an_unusable_one() {
         let mut f = fixture();
+        f.manager.reveal_reasons(true);
         let user = f
             .manager
             .create_user(NewUser::new("a@example.com"), None, Validation::Enforce)
@@ -711,6 +823,7 @@ mod tests {
     #[test]
     fn authenticate_records_the_login_and_refuses_wrong_or_inactive() {
         let mut f = fixture();
+        f.manager.reveal_reasons(true);
         f.manager
             .create_user(
                 NewUser::new("a@example.com"),
@@ -748,6 +861,85 @@ mod tests {
             f.manager.authenticate("b@example.com", &secret(STRONG)),
             Err(Error::UserNotFound(_))
         ));
+    }
+
+    /// A service learns nothing from a failed sign-in: which addresses have
+    /// accounts, or which password of an inactive account is right.
+    #[test]
+    fn a_service_gets_one_answer_for_every_failed_sign_in() {
+        let mut f = fixture();
+        for (email, active) in [("a@example.com", true), ("off@example.com", false)] {
+            let new = NewUser {
+                is_active: Some(active),
+                ..NewUser::new(email)
+            };
+            f.manager
+                .create_user(new, Some(&secret(STRONG)), Validation::Enforce)
+                .unwrap();
+        }
+        f.manager
+            .create_user(NewUser::new("none@example.com"), None, Validation::Enforce)
+            .unwrap();
+        let answers: Vec<String> = [
+            ("nobody@example.com", STRONG),
+            ("a@example.com", "wrong password"),
+            ("off@example.com", STRONG),
+            ("none@example.com", STRONG),
+        ]
+        .iter()
+        .map(|(email, password)| {
+            let err = f
+                .manager
+                .authenticate(email, &secret(password))
+                .unwrap_err();
+            assert!(matches!(err, Error::InvalidCredentials), "{err:?}");
+            assert_eq!(err.kind(), crate::ErrorKind::Rejected);
+            err.to_string()
+        })
+        .collect();
+        assert!(answers.iter().all(|a| a == "invalid email or password"));
+        // Each was audited, the unknown address too.
+        let failed = test_audit(f.manager.store(), "event || ' ' || detail");
+        assert!(failed.contains(&"login_failed unknown address".to_string()));
+        assert!(failed.contains(&"login_failed inactive user".to_string()));
+    }
+
+    /// Ten failures in a row lock the address (a known one or not) for a minute
+    /// without checking the password; a success before that resets the count.
+    #[test]
+    fn failed_sign_ins_lock_the_address_and_a_success_resets_them() {
+        let mut f = fixture();
+        f.manager
+            .create_user(
+                NewUser::new("a@example.com"),
+                Some(&secret(STRONG)),
+                Validation::Enforce,
+            )
+            .unwrap();
+        for _ in 0..9 {
+            f.manager
+                .authenticate("a@example.com", &secret("guess"))
+                .unwrap_err();
+        }
+        f.manager
+            .authenticate("a@example.com", &secret(STRONG))
+            .unwrap();
+        for email in ["a@example.com", "nobody@example.com"] {
+            for _ in 0..10 {
+                let err = f.manager.authenticate(email, &secret("guess")).unwrap_err();
+                assert!(matches!(err, Error::InvalidCredentials), "{err:?}");
+            }
+            let err = f.manager.authenticate(email, &secret(STRONG)).unwrap_err();
+            assert!(
+                matches!(&err, Error::LoginLocked { retry_at, .. }
+                    if *retry_at == "2026-01-02T03:05:05Z".parse::<jiff::Timestamp>().unwrap()),
+                "{err:?}"
+            );
+        }
+        assert!(f.manager.unlock("a@example.com").unwrap());
+        f.manager
+            .authenticate("a@example.com", &secret(STRONG))
+            .unwrap();
     }
 
     #[test]

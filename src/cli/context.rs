@@ -97,6 +97,9 @@ impl Context {
         )?;
         manager.set_email_verification(self.loaded.settings.registration.verification);
         manager.set_fields(self.loaded.settings.fields.clone());
+        manager.set_login_throttle(self.loaded.settings.login.clone());
+        // The operator may read the database: plain reasons help more than they reveal.
+        manager.reveal_reasons(true);
         Ok(manager)
     }
 

@@ -112,6 +112,7 @@ impl CliError {
                 Error::FieldValueTaken { field, .. } => format!("`{field}` is unique: choose another value (`userdb list-users --where {field}=VALUE` shows who has one)"),
                 Error::StoredHash { email, source: userdb::password::HashError::OverCeiling { .. } } => format!("if the hash is genuine, raise [password] max_hash_time / max_hash_memory; otherwise set a new password with `userdb changepassword {email}`"),
                 Error::PendingMigrations(_) => "apply them with `userdb migrate`".into(),
+                Error::LoginLocked { email, .. } => format!("wait, or lift the lock with `userdb update-user {email} --unlock`"),
                 Error::InvalidEmail(_) => "give an address like name@example.com".into(),
                 Error::Config(_) => "see `userdb config` for the files and variables read".into(),
                 Error::OtpRejected { email, purpose, reason } if reason.needs_new_code() => {
@@ -143,7 +144,10 @@ impl CliError {
                 "exit_code": self.exit_code(),
             }});
             // A rate-limited script learns when to retry without parsing the message.
-            if let CliError::Lib(Error::OtpRateLimited { retry_at, .. }) = self {
+            if let CliError::Lib(
+                Error::OtpRateLimited { retry_at, .. } | Error::LoginLocked { retry_at, .. },
+            ) = self
+            {
                 body["error"]["retry_at"] = userdb::clock::format_timestamp(*retry_at).into();
             }
             writeln!(stderr, "{body}")
@@ -168,7 +172,7 @@ fn field_env(field: &str) -> String {
 /// How an unverified user proves the address.
 fn verify_hint(email: &str) -> String {
     format!(
-        "verify it first: `userdb send-otp {email}`, then `userdb verify-otp {email} CODE` with the code from the email"
+        "verify it first: `userdb send-otp {email}`, then `userdb verify-otp {email} CODE --password-stdin` with the code from the email and the password to keep (the first verification sets it)"
     )
 }
 

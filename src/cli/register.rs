@@ -116,8 +116,11 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
         status(
             false,
             &format!(
-                "User {} is registered but not verified; sending the code again.",
-                user.email
+                "User {email} is registered but not verified; sending the code again. Nothing \
+                 given here was stored: the password is set when the address is verified \
+                 (`userdb verify-otp {email} CODE --password-stdin`), and no password set \
+                 before that survives it.",
+                email = user.email
             ),
         );
     }
@@ -126,7 +129,9 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
             false,
             &format!(
                 "Sent a {} code to {} via {}; it is valid for {} (until {}). \
-                 Next: `userdb verify-otp {} CODE` (add --issue-token for a token).",
+                 Next: `userdb verify-otp {} CODE` with the password again (--password-stdin, \
+                 or typed at the prompt): the first verification sets it (add --issue-token \
+                 for a token).",
                 sent.purpose,
                 sent.email,
                 mailer.backend.describe(),

@@ -32,6 +32,9 @@ pub struct Args {
     superuser: Option<bool>,
     #[command(flatten)]
     fields: FieldArgs,
+    /// Lift a sign-in lock ([login]): forget the failed sign-ins
+    #[arg(long)]
+    unlock: bool,
     /// Allow deactivating or demoting the last active superuser
     #[arg(long)]
     force: bool,
@@ -47,15 +50,27 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
         is_superuser: args.superuser,
         fields: args.fields.set,
     };
-    if changes.is_empty() {
+    if changes.is_empty() && !args.unlock {
         return Err(CliError::usage(
             "nothing to change",
-            "pass at least one of --email, --first-name, --last-name, --active, --staff, --superuser, --set NAME=VALUE",
+            "pass at least one of --email, --first-name, --last-name, --active, --staff, --superuser, --set NAME=VALUE, --unlock",
         ));
     }
-    let user = ctx
-        .manager()?
-        .update_user(&args.email, &changes, args.force)?;
+    let mut manager = ctx.manager()?;
+    let mut email = args.email;
+    if !changes.is_empty() {
+        email = manager.update_user(&email, &changes, args.force)?.email;
+    }
+    if args.unlock {
+        let had = manager.unlock(&email)?;
+        let what = if had {
+            "failed sign-ins forgotten, no lock left"
+        } else {
+            "it had no failed sign-ins"
+        };
+        status(ctx.json, &format!("Sign-in to {email} unlocked: {what}."));
+    }
+    let user = manager.get_user(&email)?;
     if ctx.json {
         return print_json(&ctx.user_json(&user));
     }

@@ -6,14 +6,14 @@
 use std::io::BufRead;
 use std::path::PathBuf;
 
-use userdb::SecretString;
 use userdb::otp::Purpose;
+use userdb::{SecretString, User};
 
 use super::context::Context;
 use super::exit::CliError;
 use super::issue_token::{self, Lifetime};
 use super::output::{print_json, status};
-use super::password_input::PasswordSource;
+use super::password_input::{ObtainedPassword, PasswordSource, ask_new_password, attributes};
 use super::token_request::TokenRequest;
 
 /// Check a one-time code (and use it up); verify-email marks the address verified
@@ -26,7 +26,7 @@ pub struct Args {
     code: Option<String>,
 
     /// Read the code from the first line of standard input
-    #[arg(long, conflicts_with = "code")]
+    #[arg(long, conflicts_with_all = ["code", "password_stdin"])]
     code_stdin: bool,
 
     /// What the code is for
@@ -35,6 +35,13 @@ pub struct Args {
 
     #[command(flatten)]
     token: TokenRequest,
+
+    /// With --purpose verify-email: the registrant's password (asked for, hidden,
+    /// on a terminal). The first verification of an address sets it and discards
+    /// every earlier password, token and code; without one the account is left
+    /// with no usable password
+    #[command(flatten)]
+    password: PasswordSource,
 
     #[command(flatten)]
     new_password: NewPasswordSource,
@@ -46,7 +53,7 @@ pub struct Args {
 struct NewPasswordSource {
     /// With --purpose password-reset: read the new password from the first line of
     /// standard input
-    #[arg(long, conflicts_with_all = ["code_stdin", "new_password_file", "new_password_env"])]
+    #[arg(long, conflicts_with_all = ["code_stdin", "password_stdin", "new_password_file", "new_password_env"])]
     new_password_stdin: bool,
 
     /// With --purpose password-reset: read the new password from the first line of
@@ -59,8 +66,8 @@ struct NewPasswordSource {
     #[arg(long, value_name = "NAME")]
     new_password_env: Option<String>,
 
-    /// With --purpose password-reset: accept a new password that fails the
-    /// validators
+    /// Accept a password (the new one of a reset, or the one given at an address's
+    /// first verification) that fails the validators
     #[arg(long)]
     skip_validation: bool,
 }
@@ -85,6 +92,7 @@ impl NewPasswordSource {
 }
 
 const HINT: &str = "give the code as an argument or pipe it with --code-stdin";
+const PASSWORD_HINT: &str = "use --password-stdin, --password-file PATH or --password-env NAME";
 const NEW_PASSWORD_HINT: &str =
     "use --new-password-stdin, --new-password-file PATH or --new-password-env NAME";
 
@@ -111,9 +119,19 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
             "add --purpose password-reset, or drop the --new-password option",
         ));
     }
-    if args.new_password.skip_validation && !args.new_password.given() {
+    let password_given = args.password.password_stdin
+        || args.password.password_file.is_some()
+        || args.password.password_env.is_some();
+    if args.purpose != Purpose::VerifyEmail && password_given {
         return Err(CliError::usage(
-            "--skip-validation applies to a new password, and none was given",
+            "a password is only taken with --purpose verify-email (it becomes the account's \
+             password at the address's first verification)",
+            "drop the --password option; a reset takes --new-password-stdin, --new-password-file or --new-password-env",
+        ));
+    }
+    if args.new_password.skip_validation && !args.new_password.given() && !password_given {
+        return Err(CliError::usage(
+            "--skip-validation applies to a password given, and none was",
             NEW_PASSWORD_HINT,
         ));
     }
@@ -132,6 +150,35 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
         (None, true) => read_stdin_code()?,
         (None, false) => ctx.prompter(HINT).password("Code")?,
     };
+    let first_proof = args.purpose == Purpose::VerifyEmail && user.email_verified_at.is_none();
+    let skip = validation(args.new_password.skip_validation);
+    // The registrant's password, for the address's first verification: given, or
+    // asked for on a terminal when someone set one at registration (it is
+    // discarded either way; only the password given here survives).
+    let password = match args.password.read(None)? {
+        Some(p) => Some(ObtainedPassword {
+            secret: p,
+            generated: false,
+            validation: skip,
+        }),
+        None if first_proof && user.has_usable_password && ctx.interactive() => {
+            let mut prompter = ctx.prompter(PASSWORD_HINT);
+            prompter.say(
+                "The first verification of this address sets its password: type the password \
+                 to sign in with (the one given at registration, or a new one).",
+            );
+            let attrs = attributes(&user.email, &user.first_name, &user.last_name);
+            let problems = |p: &SecretString| manager.password_problems(p, &attrs);
+            Some(ask_new_password(
+                prompter.as_mut(),
+                &problems,
+                true,
+                Some(3),
+            )?)
+        }
+        None => None,
+    };
+    let password = password.as_ref().map(|p| (&p.secret, p.validation));
     if reset {
         let password = args
             .new_password
@@ -166,21 +213,39 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
     }
     if args.token.issue_token {
         let lifetime = Lifetime::or_default(args.token.expires, ctx);
-        let (user, issued) = manager.verify_otp_and_issue_token(
-            &user.email,
-            args.purpose,
-            &code,
-            &codes,
-            args.token.token_name.as_deref(),
-            lifetime,
-        )?;
+        let (verified, issued) = if args.purpose == Purpose::VerifyEmail {
+            manager.verify_email_and_issue_token(
+                &user.email,
+                &code,
+                &codes,
+                password,
+                args.token.token_name.as_deref(),
+                lifetime,
+            )?
+        } else {
+            manager.verify_otp_and_issue_token(
+                &user.email,
+                args.purpose,
+                &code,
+                &codes,
+                args.token.token_name.as_deref(),
+                lifetime,
+            )?
+        };
         status(
             ctx.json,
-            &format!("The {} code for {} is right.", args.purpose, user.email),
+            &format!("The {} code for {} is right.", args.purpose, verified.email),
         );
+        warn_unusable(ctx, first_proof, &user, &verified);
         return issue_token::report(ctx, &issued, lifetime);
     }
-    let user = manager.verify_otp(&user.email, args.purpose, &code, &codes)?;
+    let verified = if args.purpose == Purpose::VerifyEmail {
+        manager.verify_email(&user.email, &code, &codes, password)?
+    } else {
+        manager.verify_otp(&user.email, args.purpose, &code, &codes)?
+    };
+    warn_unusable(ctx, first_proof, &user, &verified);
+    let user = verified;
     if ctx.json {
         return print_json(&ctx.user_json(&user));
     }
@@ -197,6 +262,22 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
         ),
     );
     Ok(())
+}
+
+/// Says so when a first verification without a password dropped the password
+/// someone set at registration.
+fn warn_unusable(ctx: &Context, first_proof: bool, before: &User, after: &User) {
+    if first_proof && before.has_usable_password && !after.has_usable_password {
+        status(
+            ctx.json,
+            &format!(
+                "warning: {email} has no usable password now: the one set at registration was \
+                 discarded, as no password was given to this first verification; set one with \
+                 `userdb changepassword {email}` or a password-reset code",
+                email = after.email
+            ),
+        );
+    }
 }
 
 fn validation(skip: bool) -> userdb::Validation {

@@ -16,6 +16,7 @@ use std::time::Duration;
 use secrecy::SecretString;
 use serde::Serialize;
 
+use super::otp::CodeUse;
 use super::tokens::{IssuedToken, clean_token_name, expiry};
 use super::{OneTimeCodes, OtpSent, UserManager, Validation, attributes};
 use crate::email::Mailer;
@@ -96,6 +97,10 @@ impl<S: UserStore + OtpStore + TokenStore> UserManager<S> {
     /// with [`Purpose::Login`], or the end of a registration with
     /// [`Purpose::VerifyEmail`]). The token is issued after the code's use is
     /// committed; what could refuse the token is checked before the code is used.
+    /// The sign-in is recorded (`last_login`, `login_succeeded`) with the code's
+    /// use. A first verification of the address without a password leaves the
+    /// account without a usable one (see [`Self::verify_otp`]);
+    /// [`Self::verify_email_and_issue_token`] takes the verifier's password.
     pub fn verify_otp_and_issue_token(
         &mut self,
         email: &str,
@@ -104,6 +109,37 @@ impl<S: UserStore + OtpStore + TokenStore> UserManager<S> {
         codes: &OneTimeCodes,
         token_name: Option<&str>,
         lifetime: Option<Duration>,
+    ) -> Result<(User, IssuedToken)> {
+        let token = (token_name, lifetime);
+        let signed_in = self.code_sign_in(email, purpose, code, codes, None, token);
+        self.uniform_code_failure(signed_in)
+    }
+
+    /// [`Self::verify_email`] and then a token, as
+    /// [`Self::verify_otp_and_issue_token`] issues it.
+    pub fn verify_email_and_issue_token(
+        &mut self,
+        email: &str,
+        code: &SecretString,
+        codes: &OneTimeCodes,
+        password: Option<(&SecretString, Validation)>,
+        token_name: Option<&str>,
+        lifetime: Option<Duration>,
+    ) -> Result<(User, IssuedToken)> {
+        let token = (token_name, lifetime);
+        let signed_in =
+            self.code_sign_in(email, Purpose::VerifyEmail, code, codes, password, token);
+        self.uniform_code_failure(signed_in)
+    }
+
+    fn code_sign_in(
+        &mut self,
+        email: &str,
+        purpose: Purpose,
+        code: &SecretString,
+        codes: &OneTimeCodes,
+        password: Option<(&SecretString, Validation)>,
+        (token_name, lifetime): (Option<&str>, Option<Duration>),
     ) -> Result<(User, IssuedToken)> {
         if purpose == Purpose::PasswordReset {
             return Err(Error::invalid(
@@ -117,7 +153,13 @@ impl<S: UserStore + OtpStore + TokenStore> UserManager<S> {
         if purpose != Purpose::VerifyEmail && self.blocked_unverified(&user) {
             return Err(Error::EmailNotVerified(user.email));
         }
-        let user = self.verify_otp(&user.email, purpose, code, codes)?;
+        let proof_password = self.proof_password(&user.email, password)?;
+        let usage = CodeUse {
+            proof_password,
+            sign_in: true,
+            ..CodeUse::default()
+        };
+        let user = self.check_code(&user.email, purpose, code, codes, usage)?;
         let issued = self.issue_token(&user.email, token_name, lifetime)?;
         Ok((user, issued))
     }
@@ -169,7 +211,10 @@ impl<S: UserStore + OtpStore + TokenStore> UserManager<S> {
             Purpose::PasswordReset,
             code,
             codes,
-            Some((hash, revoke_tokens)),
+            CodeUse {
+                reset: Some((hash, revoke_tokens)),
+                ..CodeUse::default()
+            },
         )?;
         Ok((user, unrevoked))
     }
@@ -284,18 +329,23 @@ mod tests {
         assert_eq!(registered.user.email_verified_at, None);
         assert_eq!(registered.otp.unwrap().purpose, "verify-email");
         let code = f.last_code();
+        let password = SecretString::from(STRONG);
         let (user, issued) = f
             .manager
-            .verify_otp_and_issue_token(
+            .verify_email_and_issue_token(
                 "ada@example.com",
-                Purpose::VerifyEmail,
                 &code,
                 &f.codes,
+                Some((&password, Validation::Enforce)),
                 Some("laptop"),
                 None,
             )
             .unwrap();
         assert!(user.email_verified_at.is_some());
+        assert_eq!(user.last_login, Some(f.manager.now()));
+        f.manager
+            .authenticate("ada@example.com", &password)
+            .unwrap();
         assert_eq!(issued.info.name, "laptop");
         let (owner, _) = f.manager.verify_token(&issued.token).unwrap();
         assert_eq!(owner.id, user.id);
@@ -305,8 +355,11 @@ mod tests {
                 "user_registered",
                 "otp_sent",
                 "otp_verified",
+                "password_changed",
+                "login_succeeded",
                 "token_issued",
-                "token_used"
+                "login_succeeded",
+                "token_used",
             ]
         );
     }
@@ -391,7 +444,7 @@ mod tests {
         let password = SecretString::from(STRONG);
         assert!(matches!(
             f.manager.authenticate("ada@example.com", &password),
-            Err(Error::EmailNotVerified(_))
+            Err(Error::InvalidCredentials)
         ));
         assert!(matches!(
             f.manager.issue_token("ada@example.com", None, None),
@@ -404,13 +457,22 @@ mod tests {
         assert!(matches!(
             f.manager
                 .authenticate_and_issue_token("ada@example.com", &password, None, None),
-            Err(Error::EmailNotVerified(_))
+            Err(Error::InvalidCredentials)
         ));
         let code = f.last_code();
         f.manager
-            .verify_otp("ada@example.com", Purpose::VerifyEmail, &code, &f.codes)
+            .verify_email(
+                "ada@example.com",
+                &code,
+                &f.codes,
+                Some((&password, Validation::Enforce)),
+            )
             .unwrap();
-        f.manager.verify_token(&before.token).unwrap();
+        // A token issued before the address was proven does not survive its proof.
+        assert!(matches!(
+            f.manager.verify_token(&before.token),
+            Err(Error::TokenRejected(Rejection::Revoked { .. }))
+        ));
         let (_, issued) = f
             .manager
             .authenticate_and_issue_token("ada@example.com", &password, None, None)
@@ -493,5 +555,150 @@ mod tests {
             Err(Error::TokenNameTaken { .. })
         ));
         verify(&mut f, "laptop").unwrap();
+    }
+
+    #[test]
+    fn the_first_verification_discards_every_credential_set_before_it() {
+        let mut f = fixture();
+        // Someone registers the address with a password of their own, signs in and
+        // gets a token (verification = optional allows it), and asks for a login code.
+        f.register("ada@example.com").unwrap();
+        let squatter = f
+            .manager
+            .authenticate_and_issue_token(
+                "ada@example.com",
+                &SecretString::from(STRONG),
+                None,
+                None,
+            )
+            .unwrap()
+            .1;
+        let verify_code = f.last_code();
+        f.manager
+            .send_otp("ada@example.com", Purpose::Login, &f.codes, &f.mailer)
+            .unwrap();
+        let login_code = f.last_code();
+        // The owner reads the mailbox and verifies with a password of their own.
+        let owners = SecretString::from("the owner's own passphrase");
+        f.manager
+            .verify_email(
+                "ada@example.com",
+                &verify_code,
+                &f.codes,
+                Some((&owners, Validation::Enforce)),
+            )
+            .unwrap();
+        assert!(matches!(
+            f.manager
+                .authenticate("ada@example.com", &SecretString::from(STRONG)),
+            Err(Error::InvalidCredentials)
+        ));
+        f.manager.authenticate("ada@example.com", &owners).unwrap();
+        assert!(matches!(
+            f.manager.verify_token(&squatter.token),
+            Err(Error::TokenRejected(Rejection::Revoked { .. }))
+        ));
+        f.manager.reveal_reasons(true);
+        let err = f
+            .manager
+            .verify_otp("ada@example.com", Purpose::Login, &login_code, &f.codes)
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::OtpRejected { reason, .. } if reason.as_str() == "no_code"),
+            "{err:?}"
+        );
+    }
+
+    /// A service learns nothing from a code that does not sign in: not whether
+    /// the address has an account, nor whether it is active or has a code.
+    #[test]
+    fn a_service_gets_one_answer_for_every_code_that_does_not_sign_in() {
+        let mut f = fixture();
+        f.register("ada@example.com").unwrap();
+        f.manager
+            .create_user(NewUser::new("off@example.com"), None, Validation::Enforce)
+            .unwrap();
+        f.manager
+            .update_user(
+                "off@example.com",
+                &crate::UserChanges {
+                    is_active: Some(false),
+                    ..Default::default()
+                },
+                false,
+            )
+            .unwrap();
+        let wrong = SecretString::from("000000");
+        for email in ["nobody@example.com", "off@example.com", "ada@example.com"] {
+            for purpose in [Purpose::Login, Purpose::VerifyEmail] {
+                let err = f
+                    .manager
+                    .verify_otp_and_issue_token(email, purpose, &wrong, &f.codes, None, None)
+                    .unwrap_err();
+                assert!(
+                    matches!(err, Error::InvalidCode),
+                    "{email} {purpose}: {err:?}"
+                );
+                let err = f
+                    .manager
+                    .verify_otp(email, purpose, &wrong, &f.codes)
+                    .unwrap_err();
+                assert!(
+                    matches!(err, Error::InvalidCode),
+                    "{email} {purpose}: {err:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_first_verification_without_a_password_leaves_none_usable() {
+        let mut f = fixture();
+        f.register("ada@example.com").unwrap();
+        let code = f.last_code();
+        let user = f
+            .manager
+            .verify_otp("ada@example.com", Purpose::VerifyEmail, &code, &f.codes)
+            .unwrap();
+        assert!(user.email_verified_at.is_some());
+        assert!(!user.has_usable_password);
+        assert!(f.events().contains(&"password_changed".to_string()));
+    }
+
+    #[test]
+    fn a_password_for_a_verified_address_is_refused_and_the_code_kept() {
+        let mut f = fixture();
+        f.register("ada@example.com").unwrap();
+        let password = SecretString::from(STRONG);
+        let code = f.last_code();
+        let with_password = Some((&password, Validation::Enforce));
+        f.manager
+            .verify_email("ada@example.com", &code, &f.codes, with_password)
+            .unwrap();
+        f.codes.settings.resend_cooldown = Duration::ZERO;
+        f.manager
+            .send_otp("ada@example.com", Purpose::VerifyEmail, &f.codes, &f.mailer)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let again = f.last_code();
+        let other = SecretString::from("another passphrase entirely");
+        let err = f
+            .manager
+            .verify_email(
+                "ada@example.com",
+                &again,
+                &f.codes,
+                Some((&other, Validation::Enforce)),
+            )
+            .unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::InvalidInput);
+        // A re-verification changes no credential.
+        let user = f
+            .manager
+            .verify_otp("ada@example.com", Purpose::VerifyEmail, &again, &f.codes)
+            .unwrap();
+        assert!(user.has_usable_password);
+        f.manager
+            .authenticate("ada@example.com", &password)
+            .unwrap();
     }
 }

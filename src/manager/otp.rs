@@ -7,7 +7,7 @@ use jiff::{SignedDuration, Timestamp};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 
-use super::UserManager;
+use super::{UserManager, Validation};
 use crate::clock::serde_timestamp;
 use crate::email::Mailer;
 use crate::error::{Error, Result};
@@ -15,7 +15,10 @@ use crate::otp::{
     OtpFailure, OtpSettings, Purpose, SEND_WINDOW, SecretKey, TemplateValues, generate_code,
     parse_code, render,
 };
-use crate::storage::{AuditEntry, NewOtpCode, OtpCode, OtpStore, OtpVerdict, OtpWrite, UserStore};
+use crate::password::make_unusable_password;
+use crate::storage::{
+    AuditEntry, CodeOwner, NewOtpCode, OtpCode, OtpStore, OtpVerdict, OtpWrite, UserStore,
+};
 use crate::user::User;
 
 /// What the manager needs to issue and check codes: the limits and the key.
@@ -192,6 +195,13 @@ impl<S: UserStore + OtpStore> UserManager<S> {
     /// `verify-email` the address is marked verified). Otherwise
     /// [`Error::OtpRejected`] says why: no code, wrong (a try is counted), expired,
     /// used, or locked after too many wrong tries.
+    ///
+    /// The first proof of an address (a `verify-email` code, or a password reset,
+    /// for an address not verified yet) discards every credential set before it:
+    /// whoever registered the address may not be its owner. Here no password is
+    /// given, so the account is left with an unusable password, every token
+    /// revoked and every other code deleted; [`Self::verify_email`] takes the
+    /// verifier's password.
     pub fn verify_otp(
         &mut self,
         email: &str,
@@ -199,21 +209,93 @@ impl<S: UserStore + OtpStore> UserManager<S> {
         code: &SecretString,
         codes: &OneTimeCodes,
     ) -> Result<User> {
-        self.check_code(email, purpose, code, codes, None)
+        let checked = self.check_code(email, purpose, code, codes, CodeUse::default());
+        self.uniform_code_failure(checked)
     }
 
-    /// [`Self::verify_otp`], and with `reset` (a new password hash, and whether
-    /// to revoke the tokens) a password reset written in the same transaction as
-    /// the code's use.
+    /// A `verify-email` code with the verifier's password: on the first proof of
+    /// the address that password becomes the account's (validated unless
+    /// `Skip`), and every password, token and code set before is gone. For an
+    /// address verified already a password is refused (it would change nothing
+    /// the verifier could not change otherwise), before the code is used.
+    pub fn verify_email(
+        &mut self,
+        email: &str,
+        code: &SecretString,
+        codes: &OneTimeCodes,
+        password: Option<(&SecretString, Validation)>,
+    ) -> Result<User> {
+        let proof_password = self.uniform_code_failure(self.proof_password(email, password))?;
+        let checked = self.check_code(
+            email,
+            Purpose::VerifyEmail,
+            code,
+            codes,
+            CodeUse {
+                proof_password,
+                ..CodeUse::default()
+            },
+        );
+        self.uniform_code_failure(checked)
+    }
+
+    /// A service's one answer to a code that does not sign in, whether the
+    /// address is unknown, its user inactive, or the code wrong, expired, used or
+    /// locked ([`Self::reveal_reasons`] tells them apart).
+    pub(super) fn uniform_code_failure<T>(&self, result: Result<T>) -> Result<T> {
+        match result {
+            Err(
+                Error::UserNotFound(_)
+                | Error::InactiveUser(_)
+                | Error::EmailNotVerified(_)
+                | Error::OtpRejected { .. },
+            ) if !self.reveal_reasons => Err(Error::InvalidCode),
+            other => other,
+        }
+    }
+
+    /// The hash of a password given with a `verify-email` code, made before the
+    /// code's transaction (hashing is slow). Refused for a verified address.
+    pub(super) fn proof_password(
+        &self,
+        email: &str,
+        password: Option<(&SecretString, Validation)>,
+    ) -> Result<Option<String>> {
+        let Some((password, validation)) = password else {
+            return Ok(None);
+        };
+        let user = self.get_user(email)?;
+        if user.email_verified_at.is_some() {
+            return Err(already_verified(&user.email));
+        }
+        self.hash_new_password(password, &super::attributes(&user), validation)
+            .map(Some)
+    }
+
+    /// Checks a code and applies `usage` when it is right, in one transaction
+    /// with the code's use.
     pub(super) fn check_code(
         &mut self,
         email: &str,
         purpose: Purpose,
         code: &SecretString,
         codes: &OneTimeCodes,
-        reset: Option<(String, bool)>,
+        usage: CodeUse,
     ) -> Result<User> {
-        let user = self.get_user(email)?;
+        // What cannot be a code is a usage error before anything is looked up
+        // or counted: it costs no try.
+        let typed = zeroize::Zeroizing::new(
+            parse_code(code.expose_secret())
+                .map_err(|reason| Error::invalid("one-time code", reason))?,
+        );
+        let user = match self.get_user(email) {
+            Ok(user) => user,
+            Err(err) => {
+                // The work of a check, for an address nobody has.
+                std::hint::black_box(codes.key.code_mac(0, purpose, &typed));
+                return Err(err);
+            }
+        };
         if !user.is_active {
             let audit = [self.audit(
                 "otp_failed",
@@ -224,10 +306,6 @@ impl<S: UserStore + OtpStore> UserManager<S> {
             return Err(Error::InactiveUser(user.email.clone()));
         }
         let now = self.clock.now();
-        let typed = zeroize::Zeroizing::new(
-            parse_code(code.expose_secret())
-                .map_err(|reason| Error::invalid("one-time code", reason))?,
-        );
         let max_attempts = codes.settings.max_attempts;
         let actor = self.actor.clone();
         let entry = |event: &'static str, detail: String| AuditEntry {
@@ -237,7 +315,7 @@ impl<S: UserStore + OtpStore> UserManager<S> {
             detail,
         };
         let (user_id, user_email) = (user.id, user.email.clone());
-        let judge = |stored: Option<&OtpCode>| -> OtpVerdict<Result<()>> {
+        let judge = |stored: Option<&OtpCode>, owner: &CodeOwner| -> OtpVerdict<Result<()>> {
             let fail = |write, reason: OtpFailure| OtpVerdict {
                 write,
                 audit: vec![entry(
@@ -269,8 +347,16 @@ impl<S: UserStore + OtpStore> UserManager<S> {
                 let tries_left = max_attempts.saturating_sub(stored.attempts + 1);
                 return fail(OtpWrite::CountFailure, OtpFailure::Wrong { tries_left });
             }
+            // Verified by a concurrent command since the password was hashed.
+            if owner.verified && usage.proof_password.is_some() {
+                return OtpVerdict {
+                    write: OtpWrite::Nothing,
+                    audit: Vec::new(),
+                    result: Err(already_verified(&user_email)),
+                };
+            }
             let mut audit = vec![entry("otp_verified", format!("purpose={purpose}"))];
-            let (new_password, revoke_tokens) = match reset {
+            let (mut new_password, mut revoke_tokens) = match usage.reset {
                 Some((hash, revoke)) => {
                     audit.push(entry("password_reset", "with an emailed code".to_string()));
                     if revoke {
@@ -285,12 +371,66 @@ impl<S: UserStore + OtpStore> UserManager<S> {
             };
             // A code proves the address for verify-email; a reset proves it too.
             let proves_address = purpose == Purpose::VerifyEmail || new_password.is_some();
+            // The first proof: whoever set a credential before it may not own the
+            // address, so none survives (Sudhodanan & Paverd's pre-hijacking).
+            let first_proof = proves_address && !owner.verified;
+            if first_proof {
+                if new_password.is_none() {
+                    let (hash, detail) = match usage.proof_password {
+                        Some(hash) => (
+                            hash,
+                            Some(
+                                "set by the verifier at the first verification of the address; \
+                                 any earlier password discarded",
+                            ),
+                        ),
+                        None => (
+                            make_unusable_password(),
+                            owner.usable_password.then_some(
+                                "made unusable: it was set before the address was proven, and \
+                                 its first verification gave no password",
+                            ),
+                        ),
+                    };
+                    if let Some(detail) = detail {
+                        audit.push(entry("password_changed", detail.to_string()));
+                    }
+                    new_password = Some(hash);
+                }
+                if !revoke_tokens && owner.live_tokens > 0 {
+                    audit.push(entry(
+                        "token_revoked",
+                        format!(
+                            "{} token(s) of the user, issued before the address was proven",
+                            owner.live_tokens
+                        ),
+                    ));
+                }
+                revoke_tokens = true;
+                if owner.other_codes > 0 {
+                    audit.push(entry(
+                        "otp_revoked",
+                        format!(
+                            "{} other code(s) of the user, sent before the address was proven",
+                            owner.other_codes
+                        ),
+                    ));
+                }
+            }
+            if usage.sign_in {
+                audit.push(entry(
+                    "login_succeeded",
+                    format!("with an emailed {purpose} code"),
+                ));
+            }
             OtpVerdict {
                 write: OtpWrite::Consume {
                     used_at: now,
                     verified_at: proves_address.then_some(now),
                     new_password,
                     revoke_tokens,
+                    discard_other_codes: first_proof,
+                    last_login: usage.sign_in.then_some(now),
                 },
                 audit,
                 result: Ok(()),
@@ -300,6 +440,28 @@ impl<S: UserStore + OtpStore> UserManager<S> {
             .judge_otp(user.id, &user.email, purpose.as_str(), judge)??;
         self.get_user(&user.email)
     }
+}
+
+/// What a right code does besides being used up.
+#[derive(Default)]
+pub(super) struct CodeUse {
+    /// A password reset: the new hash, and whether to revoke the tokens.
+    pub reset: Option<(String, bool)>,
+    /// The hash of the password the verifier of an address gave
+    /// ([`UserManager::verify_email`]); used on the address's first proof only.
+    pub proof_password: Option<String>,
+    /// A sign-in (a token follows): record `last_login` and `login_succeeded`.
+    pub sign_in: bool,
+}
+
+fn already_verified(email: &str) -> Error {
+    Error::invalid(
+        "password",
+        format!(
+            "the address of {email} is verified already: a password is only taken at its \
+             first verification (change it with changepassword or a password-reset code)"
+        ),
+    )
 }
 
 #[cfg(test)]
@@ -371,6 +533,8 @@ mod tests {
             "2026-01-02T03:04:05Z".parse().unwrap(),
         )));
         let mut manager = crate::manager::test_manager(dir.path(), clock.clone());
+        // These tests are about the reasons a code fails: tell them apart.
+        manager.reveal_reasons(true);
         manager
             .create_user(
                 NewUser::new("ada@example.com"),

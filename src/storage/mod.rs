@@ -60,6 +60,11 @@ pub struct UserUpdate {
     pub revoke_tokens_at: Option<Timestamp>,
     /// Custom field values to set or remove.
     pub fields: Vec<FieldWrite>,
+    /// A success: forget the user's failed sign-ins (its address's row).
+    pub clear_login_failures: bool,
+    /// The address changed: clear `email_verified_at` and delete every code
+    /// (all were sent to the old address), in the same transaction.
+    pub forget_address_proof: bool,
 }
 
 /// One row of the audit log: what happened, never a secret. The store adds the
@@ -125,6 +130,27 @@ pub trait UserStore {
     fn list_users(&self, filter: &UserFilter) -> Result<Vec<User>>;
     /// Audit rows, oldest first.
     fn audit_entries(&self, filter: &AuditFilter) -> Result<Vec<AuditRecord>>;
+    /// Throttling, in one transaction: forgets failure rows last touched before
+    /// `forget_before`; then refuses when the address is locked at `now`, or else
+    /// counts one more failure in advance (the password check is slow, and a
+    /// parallel guess must see it), with the lock `locked_until` gives for the new
+    /// count. A success or an unlock deletes the row
+    /// ([`UserUpdate::clear_login_failures`], [`UserStore::clear_login_failures`]).
+    fn reserve_login_attempt(
+        &mut self,
+        email_key: &str,
+        now: Timestamp,
+        forget_before: Timestamp,
+        locked_until: &dyn Fn(u32) -> Option<Timestamp>,
+    ) -> Result<LoginReservation>;
+    /// Deletes the failure row of an address, with `audit` (an operator's unlock);
+    /// whether there was one.
+    fn clear_login_failures(
+        &mut self,
+        email_key: &str,
+        user: (i64, &str),
+        audit: &[AuditEntry],
+    ) -> Result<bool>;
     /// Records events that change nothing else (a failed sign-in).
     fn record(
         &mut self,
@@ -132,6 +158,19 @@ pub trait UserStore {
         email: Option<&str>,
         audit: &[AuditEntry],
     ) -> Result<()>;
+}
+
+/// The answer of [`UserStore::reserve_login_attempt`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginReservation {
+    /// Locked: the attempt is refused, nothing counted.
+    Locked { until: Timestamp },
+    /// The attempt may go on; it is counted as the `failures`-th failure in a row
+    /// until it succeeds, and the address is locked until `locked_until` if it fails.
+    Counted {
+        failures: u32,
+        locked_until: Option<Timestamp>,
+    },
 }
 
 /// A stored one-time code (only its HMAC).
@@ -155,6 +194,19 @@ pub struct NewOtpCode<'a> {
     pub expires_at: Timestamp,
 }
 
+/// The state of a code's user that its verdict depends on, read in the
+/// verdict's transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CodeOwner {
+    /// The address is verified (`email_verified_at` is set).
+    pub verified: bool,
+    pub usable_password: bool,
+    /// Tokens not revoked (expired ones included).
+    pub live_tokens: u32,
+    /// Codes of other purposes, not used yet.
+    pub other_codes: u32,
+}
+
 /// What to write after looking at a code, decided by the manager.
 #[derive(Debug, Clone, PartialEq)]
 pub enum OtpWrite {
@@ -166,6 +218,11 @@ pub enum OtpWrite {
         new_password: Option<String>,
         /// Also revoke every active token of the user (at `used_at`).
         revoke_tokens: bool,
+        /// Also delete the user's other codes (the first proof of an address:
+        /// codes sent before it was proven go).
+        discard_other_codes: bool,
+        /// A sign-in with the code: the user's `last_login`.
+        last_login: Option<Timestamp>,
     },
     /// Count one wrong try.
     CountFailure,
@@ -214,14 +271,15 @@ pub trait OtpStore {
     /// Stores a code, replacing the user's code of the same purpose.
     fn save_otp(&mut self, code: &NewOtpCode, email: &str, audit: &[AuditEntry]) -> Result<()>;
 
-    /// Reads the user's code of `purpose` and applies the verdict `judge` gives on
-    /// it, in one transaction.
+    /// Reads the user's code of `purpose`, and whether the user's address is
+    /// verified, and applies the verdict `judge` gives on them, in one transaction
+    /// (so two verifications cannot both be the first).
     fn judge_otp<R>(
         &mut self,
         user_id: i64,
         email: &str,
         purpose: &str,
-        judge: impl FnOnce(Option<&OtpCode>) -> OtpVerdict<R>,
+        judge: impl FnOnce(Option<&OtpCode>, &CodeOwner) -> OtpVerdict<R>,
     ) -> Result<R>;
 }
 

@@ -6,7 +6,8 @@ use rusqlite::{OptionalExtension, params};
 
 use super::sqlite::{DbTime, insert_audit};
 use super::{
-    AuditEntry, NewOtpCode, OtpCode, OtpSendCheck, OtpStore, OtpVerdict, OtpWrite, SqliteStore,
+    AuditEntry, CodeOwner, NewOtpCode, OtpCode, OtpSendCheck, OtpStore, OtpVerdict, OtpWrite,
+    SqliteStore,
 };
 use crate::clock::format_timestamp;
 use crate::error::{Error, Result};
@@ -99,7 +100,7 @@ impl OtpStore for SqliteStore {
         user_id: i64,
         email: &str,
         purpose: &str,
-        judge: impl FnOnce(Option<&OtpCode>) -> OtpVerdict<R>,
+        judge: impl FnOnce(Option<&OtpCode>, &CodeOwner) -> OtpVerdict<R>,
     ) -> Result<R> {
         let path = self.path.clone();
         self.write(|tx| {
@@ -125,7 +126,25 @@ impl OtpStore for SqliteStore {
                 )
                 .optional()
                 .map_err(db_err)?;
-            let verdict = judge(code.as_ref());
+            let owner = tx
+                .query_row(
+                    "SELECT email_verified_at IS NOT NULL, substr(password, 1, 1) <> '!', \
+                     (SELECT count(*) FROM tokens WHERE user_id = ?1 AND revoked_at IS NULL), \
+                     (SELECT count(*) FROM otp_codes WHERE user_id = ?1 AND purpose <> ?2 \
+                      AND used_at IS NULL) \
+                     FROM users WHERE id = ?1",
+                    params![user_id, purpose],
+                    |r| {
+                        Ok(CodeOwner {
+                            verified: r.get(0)?,
+                            usable_password: r.get(1)?,
+                            live_tokens: r.get(2)?,
+                            other_codes: r.get(3)?,
+                        })
+                    },
+                )
+                .map_err(db_err)?;
+            let verdict = judge(code.as_ref(), &owner);
             match (&verdict.write, &code) {
                 (
                     OtpWrite::Consume {
@@ -133,6 +152,8 @@ impl OtpStore for SqliteStore {
                         verified_at,
                         new_password,
                         revoke_tokens,
+                        discard_other_codes,
+                        last_login,
                     },
                     Some(code),
                 ) => {
@@ -151,9 +172,23 @@ impl OtpStore for SqliteStore {
                     if *revoke_tokens {
                         super::sqlite::tokens::revoke_all(tx, user_id, *used_at).map_err(db_err)?;
                     }
+                    if *discard_other_codes {
+                        tx.execute(
+                            "DELETE FROM otp_codes WHERE user_id = ?1 AND id <> ?2",
+                            params![user_id, code.id],
+                        )
+                        .map_err(db_err)?;
+                    }
                     if let Some(at) = verified_at {
                         tx.execute(
                             "UPDATE users SET email_verified_at = ?2 WHERE id = ?1",
+                            params![user_id, format_timestamp(*at)],
+                        )
+                        .map_err(db_err)?;
+                    }
+                    if let Some(at) = last_login {
+                        tx.execute(
+                            "UPDATE users SET last_login = ?2 WHERE id = ?1",
                             params![user_id, format_timestamp(*at)],
                         )
                         .map_err(db_err)?;

@@ -14,7 +14,9 @@ use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 #[path = "bulk.rs"]
 mod bulk;
 
-use super::{AuditEntry, AuditFilter, AuditRecord, UserRecord, UserStore, UserUpdate};
+use super::{
+    AuditEntry, AuditFilter, AuditRecord, LoginReservation, UserRecord, UserStore, UserUpdate,
+};
 use crate::clock::{format_timestamp, parse_timestamp};
 use crate::error::{Error, Result};
 use crate::user::{EncodedPassword, User, UserFilter};
@@ -51,6 +53,11 @@ pub const MIGRATIONS: &[Migration] = &[
         version: 4,
         name: "0004_user_fields",
         sql: include_str!("migrations/0004_user_fields.sql"),
+    },
+    Migration {
+        version: 5,
+        name: "0005_login_failures",
+        sql: include_str!("migrations/0005_login_failures.sql"),
     },
 ];
 
@@ -713,6 +720,23 @@ impl UserStore for SqliteStore {
                     other => other.map_err(db_err)?,
                 };
             }
+            if update.clear_login_failures {
+                tx.execute(
+                    "DELETE FROM login_failures \
+                     WHERE email_key = (SELECT email_key FROM users WHERE id = ?1)",
+                    [id],
+                )
+                .map_err(db_err)?;
+            }
+            if update.forget_address_proof {
+                tx.execute(
+                    "UPDATE users SET email_verified_at = NULL WHERE id = ?1",
+                    [id],
+                )
+                .map_err(db_err)?;
+                tx.execute("DELETE FROM otp_codes WHERE user_id = ?1", [id])
+                    .map_err(db_err)?;
+            }
             if let Some(at) = update.revoke_tokens_at {
                 tokens::revoke_all(tx, id, at).map_err(db_err)?;
             }
@@ -824,6 +848,81 @@ impl UserStore for SqliteStore {
             .map_err(|e| self.db_err(e))?;
         rows.collect::<rusqlite::Result<_>>()
             .map_err(|e| self.db_err(e))
+    }
+
+    fn reserve_login_attempt(
+        &mut self,
+        email_key: &str,
+        now: Timestamp,
+        forget_before: Timestamp,
+        locked_until: &dyn Fn(u32) -> Option<Timestamp>,
+    ) -> Result<LoginReservation> {
+        let path = self.path.clone();
+        self.write(|tx| {
+            let db_err = |source| Error::Database {
+                path: path.clone(),
+                source,
+            };
+            tx.execute(
+                "DELETE FROM login_failures WHERE last_failure < ?1",
+                [format_timestamp(forget_before)],
+            )
+            .map_err(db_err)?;
+            let row: Option<(u32, Option<DbTime>)> = tx
+                .query_row(
+                    "SELECT failures, locked_until FROM login_failures WHERE email_key = ?1",
+                    [email_key],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()
+                .map_err(db_err)?;
+            let (failures, until) = row.map_or((0, None), |(f, u)| (f, u.map(|t| t.0)));
+            if let Some(until) = until.filter(|u| *u > now) {
+                return Ok(LoginReservation::Locked { until });
+            }
+            let failures = failures.saturating_add(1);
+            let locked_until = locked_until(failures);
+            tx.execute(
+                "INSERT INTO login_failures (email_key, failures, last_failure, locked_until) \
+                 VALUES (?1, ?2, ?3, ?4) ON CONFLICT (email_key) DO UPDATE SET \
+                 failures = excluded.failures, last_failure = excluded.last_failure, \
+                 locked_until = excluded.locked_until",
+                params![
+                    email_key,
+                    failures,
+                    format_timestamp(now),
+                    locked_until.map(format_timestamp)
+                ],
+            )
+            .map_err(db_err)?;
+            Ok(LoginReservation::Counted {
+                failures,
+                locked_until,
+            })
+        })
+    }
+
+    fn clear_login_failures(
+        &mut self,
+        email_key: &str,
+        user: (i64, &str),
+        audit: &[AuditEntry],
+    ) -> Result<bool> {
+        let path = self.path.clone();
+        self.write(|tx| {
+            let db_err = |source| Error::Database {
+                path: path.clone(),
+                source,
+            };
+            let deleted = tx
+                .execute(
+                    "DELETE FROM login_failures WHERE email_key = ?1",
+                    [email_key],
+                )
+                .map_err(db_err)?;
+            insert_audit(tx, Some(user.0), Some(user.1), audit).map_err(db_err)?;
+            Ok(deleted > 0)
+        })
     }
 
     fn record(

@@ -79,6 +79,7 @@ fn register_then_the_emailed_code_gives_a_token_that_verifies() {
     assert_eq!(messages[0].to, ["ada@example.com"]);
     let code = messages[0].code();
 
+    // The first verification sets the password given to it (here the same one).
     let out = with_server(
         &env,
         &server,
@@ -86,11 +87,13 @@ fn register_then_the_emailed_code_gives_a_token_that_verifies() {
             "verify-otp",
             "ada@example.com",
             &code,
+            "--password-stdin",
             "--issue-token",
             "--token-name",
             "laptop",
         ],
     )
+    .write_stdin(format!("{STRONG}\n"))
     .assert()
     .success()
     .stderr(predicate::str::contains(
@@ -113,6 +116,8 @@ fn register_then_the_emailed_code_gives_a_token_that_verifies() {
             "user_registered",
             "otp_sent",
             "otp_verified",
+            "password_changed",
+            "login_succeeded",
             "token_issued",
             "token_used"
         ]
@@ -180,6 +185,7 @@ fn password_less_sign_in_with_a_login_code() {
             "otp_verified",
             "otp_sent",
             "otp_verified",
+            "login_succeeded",
             "token_issued",
             "token_used"
         ]
@@ -331,7 +337,7 @@ fn mandatory_verification_blocks_an_unverified_user_everywhere_until_verified() 
     };
     let why = "the email address of ada@example.com is not verified, and [registration] \
                verification is mandatory; verify it first: `userdb send-otp ada@example.com`, \
-               then `userdb verify-otp ada@example.com CODE`";
+               then `userdb verify-otp ada@example.com CODE --password-stdin`";
 
     mandatory(&["authenticate", "ada@example.com", "--password-stdin"])
         .write_stdin(format!("{STRONG}\n"))
@@ -390,17 +396,26 @@ fn mandatory_verification_blocks_an_unverified_user_everywhere_until_verified() 
         .get_output()
         .clone();
     let code = console_code(&out);
-    mandatory(&["verify-otp", "ada@example.com", &code])
-        .assert()
-        .success();
+    mandatory(&[
+        "verify-otp",
+        "ada@example.com",
+        &code,
+        "--password-env",
+        "PW",
+    ])
+    .env("PW", STRONG)
+    .assert()
+    .success();
     mandatory(&["authenticate", "ada@example.com", "--password-stdin"])
         .write_stdin(format!("{STRONG}\n"))
         .assert()
         .success();
+    // What was issued or sent before the address was proven did not survive it.
     mandatory(&["verify-token"])
         .write_stdin(format!("{before}\n"))
         .assert()
-        .success();
+        .code(1)
+        .stderr(predicate::str::contains("was revoked"));
     mandatory(&[
         "verify-otp",
         "ada@example.com",
@@ -410,7 +425,7 @@ fn mandatory_verification_blocks_an_unverified_user_everywhere_until_verified() 
         "--issue-token",
     ])
     .assert()
-    .success();
+    .code(1);
     let log = events(&env, "ada@example.com");
     for event in ["login_failed", "token_refused", "token_rejected"] {
         assert!(log.iter().any(|e| e == event), "{event} in {log:?}");
@@ -627,6 +642,8 @@ fn the_registration_keys_load_and_reject_bad_values() {
 fn with_reset_revokes_tokens_false_a_reset_keeps_the_tokens() {
     let env = TestEnv::new();
     env.create_user("ada@example.com", &[]);
+    // A proven address: the reset is not its first proof (which revokes them all).
+    env.sql("UPDATE users SET email_verified_at = '2026-01-01T00:00:00.000000Z'");
     let out = env
         .cmd(&["issue-token", "ada@example.com"])
         .assert()

@@ -1,6 +1,7 @@
 //! The `userdb` binary, end to end. One test binary for everything (linking is the
 //! cost on two cores); each module is one area of behaviour.
 
+mod accounts;
 mod audit;
 mod completions;
 mod concurrency;

@@ -244,7 +244,10 @@ fn no_input_never_prompts_even_on_a_terminal() {
 #[test]
 fn verify_otp_asks_for_the_code_without_echoing_it() {
     let env = TestEnv::new();
-    env.create_user("ada@example.com", &[]);
+    // No password: the first verification has none to ask for (see accounts.rs).
+    env.cmd(&["createuser", "ada@example.com", "--no-password"])
+        .assert()
+        .success();
     let out = env
         .cmd(&["send-otp", "ada@example.com"])
         .assert()
