@@ -177,6 +177,8 @@ pub enum Error {
     InvalidRows {
         problems: Vec<RowProblem>,
         total: u64,
+        /// The rows read, valid or not (a `--json` summary reports them).
+        rows: u64,
     },
 
     /// Users of an import that already exist (the first ones, of `total`).

@@ -213,8 +213,13 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
             }
             Ok(())
         }
-        Err(Error::InvalidRows { problems, total }) => {
+        Err(Error::InvalidRows {
+            problems,
+            total,
+            rows,
+        }) => {
             let summary = ImportSummary {
+                rows,
                 failed: total,
                 dry_run: args.dry_run,
                 ..ImportSummary::default()
@@ -232,7 +237,12 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
                     );
                 }
             }
-            Err(Error::InvalidRows { problems, total }.into())
+            Err(Error::InvalidRows {
+                problems,
+                total,
+                rows,
+            }
+            .into())
         }
         Err(Error::ImportConflicts { emails, total }) => {
             if ctx.json {

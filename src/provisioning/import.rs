@@ -746,6 +746,7 @@ fn check(
         return Err(Error::InvalidRows {
             problems,
             total: failed,
+            rows,
         });
     }
     let mut conflicts = HashSet::new();
@@ -789,6 +790,7 @@ fn check(
         return Err(Error::InvalidRows {
             problems,
             total: failed,
+            rows,
         });
     }
     if options.on_conflict == OnConflict::Fail && !conflicts.is_empty() {

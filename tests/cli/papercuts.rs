@@ -254,3 +254,17 @@ fn completion_offers_the_purposes_and_other_closed_sets() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr_text(&out).contains("possible values: verify-email, login, password-reset"));
 }
+
+#[test]
+fn a_json_import_of_a_bad_file_counts_the_rows_it_read() {
+    let env = TestEnv::new();
+    let file = env.write_file(
+        "users.csv",
+        "email,first_name\nada@example.com,Ada\nnot an address,X\nbob@example.com,Bob\n",
+    );
+    let out = env.cmd(&["--json", "import", &file]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(summary["rows"], 3, "{summary}");
+    assert_eq!(summary["failed"], 1, "{summary}");
+}
