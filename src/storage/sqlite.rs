@@ -74,8 +74,9 @@ const USER_COLUMNS: &str = "id, email, password, first_name, last_name, is_activ
 pub struct SqliteStore {
     pub(super) conn: Connection,
     pub(super) path: PathBuf,
-    /// Set by a deletion: secure_delete zeroes the row in the new page, but the
-    /// WAL still holds earlier copies of it until it is checkpointed and reset.
+    /// Set by a deletion or a password change: secure_delete zeroes the old
+    /// value in the new page, but the WAL still holds earlier copies of it until
+    /// it is checkpointed and reset.
     scrub_wal: bool,
 }
 
@@ -656,7 +657,7 @@ impl UserStore for SqliteStore {
 
     fn update_user(&mut self, id: i64, update: &UserUpdate, audit: &[AuditEntry]) -> Result<User> {
         let path = self.path.clone();
-        self.write(|tx| {
+        let user = self.write(|tx| {
             let db_err = |source| Error::Database {
                 path: path.clone(),
                 source,
@@ -748,7 +749,12 @@ impl UserStore for SqliteStore {
             }
             insert_audit(tx, Some(id), Some(&user.email), audit).map_err(db_err)?;
             Ok(user)
-        })
+        })?;
+        if update.password.is_some() {
+            // The replaced hash is still in the WAL's earlier copy of the page.
+            self.scrub_wal = true;
+        }
+        Ok(user)
     }
 
     fn delete_user(

@@ -459,12 +459,28 @@ fn a_deleted_users_hash_is_not_left_in_the_database_files() {
     env.cmd(&["delete-user", "gone@example.com", "--yes"])
         .assert()
         .success();
+    assert_not_on_disk(&env, &hash_part);
+}
+
+/// Fails when `needle` is in the bytes of the database or its WAL.
+fn assert_not_on_disk(env: &TestEnv, needle: &str) {
     for suffix in ["", "-wal"] {
         let path = format!("{}{suffix}", env.db().display());
         let bytes = std::fs::read(&path).unwrap_or_default();
-        let found = bytes
-            .windows(hash_part.len())
-            .any(|w| w == hash_part.as_bytes());
-        assert!(!found, "the deleted hash is still in {path}");
+        let found = bytes.windows(needle.len()).any(|w| w == needle.as_bytes());
+        assert!(!found, "{needle} is still in {path}");
     }
+}
+
+#[test]
+fn a_replaced_password_hash_is_not_left_in_the_database_files() {
+    let env = TestEnv::new();
+    env.create_user("ada@example.com", &[]);
+    let hash = env.query_one("SELECT password FROM users WHERE email = 'ada@example.com'");
+    let hash_part = hash.rsplit('$').next().unwrap().to_string();
+    env.cmd(&["changepassword", "ada@example.com", "--password-stdin"])
+        .write_stdin("a brand new passphrase\n")
+        .assert()
+        .success();
+    assert_not_on_disk(&env, &hash_part);
 }
