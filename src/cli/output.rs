@@ -303,5 +303,5 @@ pub struct UserOutcome<'a> {
 /// Never panics: a closed stderr loses the warning, not the command.
 pub fn warn(line: &str) {
     use std::io::Write;
-    let _ = writeln!(std::io::stderr(), "warning: {line}");
+    let _ = writeln!(std::io::stderr(), "warning: {}", escape_lines(line));
 }
