@@ -100,8 +100,13 @@ impl PasswordSource {
     /// writer such as `printf … |` that finds the pipe closed before it wrote
     /// dies of SIGPIPE, and `set -o pipefail` then fails the whole script.
     pub fn discard(&self) {
-        if self.password_stdin && !std::io::stdin().is_terminal() {
-            let _ = std::io::copy(&mut std::io::stdin().lock(), &mut std::io::sink());
+        // The same bounded line `read` would take, so an endless stdin cannot
+        // hold the command; zeroized as it is dropped.
+        if self.password_stdin
+            && !std::io::stdin().is_terminal()
+            && let Ok(Some(line)) = read_password_line(std::io::stdin().lock())
+        {
+            drop(SecretString::from(line));
         }
     }
 
