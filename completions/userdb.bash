@@ -998,7 +998,7 @@ _userdb() {
                     return 0
                     ;;
                 --event)
-                    COMPREPLY=($(compgen -W "user_created superuser_created user_registered user_imported user_updated superuser_updated user_deleted password_changed password_reset password_upgraded login_succeeded login_failed login_locked login_unlocked otp_sent otp_send_failed otp_send_refused otp_verified otp_failed otp_revoked token_issued token_used token_refused token_rejected token_revoked" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "user_created superuser_created user_registered user_imported user_updated superuser_updated user_deleted password_changed password_reset password_upgraded login_succeeded login_failed login_locked login_unlocked otp_sent otp_notice_sent otp_send_failed otp_send_refused otp_verified otp_failed otp_revoked token_issued token_used token_refused token_rejected token_revoked" -- "${cur}"))
                     return 0
                     ;;
                 --since)

@@ -30,6 +30,10 @@ pub const EVENTS: &[(&str, &str)] = &[
         "an operator lifted a lock (update-user --unlock)",
     ),
     ("otp_sent", "a one-time code was sent"),
+    (
+        "otp_notice_sent",
+        "a notice went out instead of a code (no account, inactive, registered already)",
+    ),
     ("otp_send_failed", "a one-time code could not be delivered"),
     (
         "otp_send_refused",

@@ -79,6 +79,7 @@ pub const KEYS: &[KeySpec] = &[
     key("token", "default_expiry"),
     key("registration", "verification"),
     key("registration", "reset_revokes_tokens"),
+    key("registration", "conceal_accounts"),
     key("login", "max_failures"),
     key("login", "lockout"),
     key("login", "max_lockout"),
@@ -341,6 +342,9 @@ impl Settings {
             ("registration", "reset_revokes_tokens") => {
                 self.registration.reset_revokes_tokens = raw.boolean()?
             }
+            ("registration", "conceal_accounts") => {
+                self.registration.conceal_accounts = raw.boolean()?
+            }
             ("login", "max_failures") => self.login.max_failures = raw.in_range(1, 1000)?,
             ("login", "lockout") => self.login.lockout = lock_duration(raw)?,
             ("login", "max_lockout") => self.login.max_lockout = lock_duration(raw)?,
@@ -377,6 +381,7 @@ impl Settings {
             ("registration", "reset_revokes_tokens") => {
                 self.registration.reset_revokes_tokens.to_string()
             }
+            ("registration", "conceal_accounts") => self.registration.conceal_accounts.to_string(),
             ("login", "max_failures") => self.login.max_failures.to_string(),
             ("login", "lockout") => format_duration(self.login.lockout),
             ("login", "max_lockout") => format_duration(self.login.max_lockout),

@@ -12,6 +12,7 @@ pub mod email_address;
 pub mod error;
 pub mod fields;
 pub mod manager;
+pub mod notice;
 pub mod otp;
 pub mod output_file;
 pub mod password;

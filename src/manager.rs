@@ -227,11 +227,32 @@ impl<S: UserStore> UserManager<S> {
         event: &'static str,
     ) -> Result<User> {
         let email = parse_email(&new.email)?;
-        let key = email_key(&email);
         // Fail before the (slow) hash when the answer is already known.
-        if self.store.user_by_email_key(&key)?.is_some() {
+        if self.store.user_by_email_key(&email_key(&email))?.is_some() {
             return Err(Error::UserExists(email));
         }
+        let record = self.new_user_record(new, password, validation)?;
+        let flags = [
+            (record.is_staff, "staff"),
+            (record.is_superuser, "superuser"),
+            (!record.is_active, "inactive"),
+            (password.is_none(), "unusable password"),
+        ];
+        let detail: Vec<&str> = flags.iter().filter(|f| f.0).map(|f| f.1).collect();
+        let audit = [self.audit(event, detail.join(", "))];
+        self.store.insert_user(&record, &audit)
+    }
+
+    /// A new user's row: names, fields and password validated, the password
+    /// hashed (the slow part).
+    pub(crate) fn new_user_record(
+        &self,
+        new: NewUser,
+        password: Option<&SecretString>,
+        validation: Validation,
+    ) -> Result<UserRecord> {
+        let email = parse_email(&new.email)?;
+        let key = email_key(&email);
         let first_name = clean_name("first name", &new.first_name)?;
         let last_name = clean_name("last name", &new.last_name)?;
         let fields = self.fields_for_new_user(&new.fields)?;
@@ -244,7 +265,7 @@ impl<S: UserStore> UserManager<S> {
             Some(p) => self.hash_new_password(p, &attrs, validation)?,
             None => make_unusable_password(),
         };
-        let record = UserRecord {
+        Ok(UserRecord {
             email,
             email_key: key,
             password: hash,
@@ -255,16 +276,7 @@ impl<S: UserStore> UserManager<S> {
             is_superuser: new.is_superuser.unwrap_or(false),
             date_joined: self.clock.now(),
             fields,
-        };
-        let flags = [
-            (record.is_staff, "staff"),
-            (record.is_superuser, "superuser"),
-            (!record.is_active, "inactive"),
-            (password.is_none(), "unusable password"),
-        ];
-        let detail: Vec<&str> = flags.iter().filter(|f| f.0).map(|f| f.1).collect();
-        let audit = [self.audit(event, detail.join(", "))];
-        self.store.insert_user(&record, &audit)
+        })
     }
 
     /// The user with this email (any case), if there is one.

@@ -53,6 +53,10 @@ pub struct RegistrationSettings {
     pub verification: EmailVerification,
     /// A password reset with a code revokes every token of the user (default true).
     pub reset_revokes_tokens: bool,
+    /// Answer as a service must: never say whether an address has an account
+    /// (`UserManager::reveal_reasons(false)`, `sign_up`). Default false: the
+    /// operator is told the plain reason.
+    pub conceal_accounts: bool,
 }
 
 impl Default for RegistrationSettings {
@@ -60,6 +64,7 @@ impl Default for RegistrationSettings {
         RegistrationSettings {
             verification: EmailVerification::Optional,
             reset_revokes_tokens: true,
+            conceal_accounts: false,
         }
     }
 }

@@ -31,8 +31,11 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
     let password = match args.password.read(Some("USERDB_PASSWORD"))? {
         Some(p) => p,
         None => {
-            // Fail on an unknown address before asking for anything.
-            manager.get_user(&args.email)?;
+            // Fail on an unknown address before asking for anything (unless
+            // the answer must not say so).
+            if !ctx.conceals_accounts() {
+                manager.get_user(&args.email)?;
+            }
             ctx.prompter(HINT).password("Password")?
         }
     };

@@ -98,9 +98,15 @@ impl Context {
         manager.set_email_verification(self.loaded.settings.registration.verification);
         manager.set_fields(self.loaded.settings.fields.clone());
         manager.set_login_throttle(self.loaded.settings.login.clone());
-        // The operator may read the database: plain reasons help more than they reveal.
-        manager.reveal_reasons(true);
+        // The operator may read the database: plain reasons help more than they
+        // reveal, unless the answers are passed on to the public.
+        manager.reveal_reasons(!self.loaded.settings.registration.conceal_accounts);
         Ok(manager)
+    }
+
+    /// `[registration] conceal_accounts`: answers are passed on to the public.
+    pub fn conceals_accounts(&self) -> bool {
+        self.loaded.settings.registration.conceal_accounts
     }
 
     /// A user as `--json` prints it, with the declared custom fields.

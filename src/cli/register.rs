@@ -48,7 +48,20 @@ struct Outcome<'a> {
     password: Option<&'a str>,
 }
 
+/// `--json` with `[registration] conceal_accounts`: the same shape whether or
+/// not the address had an account.
+#[derive(Serialize)]
+struct ConcealedOutcome<'a> {
+    email: &'a str,
+    otp: &'a Option<userdb::OtpSent>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    password: Option<&'a str>,
+}
+
 pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
+    if ctx.conceals_accounts() {
+        return run_concealed(ctx, args);
+    }
     let mut manager = ctx.manager()?;
     let mailer = ctx.mailer()?;
     let codes = ctx.one_time_codes()?;
@@ -140,6 +153,74 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
                 sent.email,
             ),
         );
+    }
+    if let Some(password) = generated {
+        status(false, "Generated password (shown once):");
+        print(&format!("{password}\n"))?;
+    }
+    Ok(())
+}
+
+/// Registration whose answer never says whether the address had an account
+/// (`sign_up`): the password is read, validated and hashed in every case, and
+/// the one line printed is the same.
+fn run_concealed(ctx: &Context, args: Args) -> Result<(), CliError> {
+    let mut manager = ctx.manager()?;
+    let mailer = ctx.mailer()?;
+    let codes = ctx.one_time_codes()?;
+    let email = userdb::email_address::parse_email(&args.email).map_err(Error::from)?;
+    let new = NewUser {
+        email: email.clone(),
+        first_name: args.names.first_name.clone(),
+        last_name: args.names.last_name.clone(),
+        fields: args.fields.set.clone(),
+        ..NewUser::default()
+    };
+    let password = if args.no_password {
+        None
+    } else {
+        match new_password_from_args(&args.password, Some("USERDB_PASSWORD"))? {
+            Some(p) => Some(p),
+            None => {
+                manager.check_new_user_fields(&new.fields)?;
+                let mut prompter = ctx.prompter(NEW_PASSWORD_HINT);
+                let attrs = attributes(&email, &args.names.first_name, &args.names.last_name);
+                let problems = |p: &userdb::SecretString| manager.password_problems(p, &attrs);
+                Some(ask_new_password(prompter.as_mut(), &problems, true, None)?)
+            }
+        }
+    };
+    let otp = match &password {
+        Some(ObtainedPassword {
+            secret, validation, ..
+        }) => manager.sign_up(new, Some(secret), *validation, &codes, &mailer)?,
+        None => manager.sign_up(new, None, userdb::Validation::Enforce, &codes, &mailer)?,
+    };
+    let generated = password
+        .as_ref()
+        .filter(|p| p.generated)
+        .map(|p| p.secret.expose_secret());
+    if ctx.json {
+        return print_json(&ConcealedOutcome {
+            email: &email,
+            otp: &otp,
+            password: generated,
+        });
+    }
+    match &otp {
+        Some(sent) => status(
+            false,
+            &format!(
+                "Sent a {} message to {} via {}. If the address could be registered, it holds a                  code valid for {} (until {}): `userdb verify-otp {} CODE` with the password                  again sets the password.",
+                sent.purpose,
+                sent.email,
+                mailer.backend.describe(),
+                human_wait(codes.settings.ttl),
+                human_time(Some(sent.expires_at)),
+                sent.email,
+            ),
+        ),
+        None => status(false, &format!("User {email} registered.")),
     }
     if let Some(password) = generated {
         status(false, "Generated password (shown once):");

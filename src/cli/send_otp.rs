@@ -26,6 +26,22 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
     if ctx.json {
         return print_json(&sent);
     }
+    if ctx.conceals_accounts() {
+        // The same line whether a code or a notice left.
+        status(
+            false,
+            &format!(
+                "Sent a {} message to {} via {}. If the address has an active account, it holds \
+                 a code valid for {} (until {}).",
+                sent.purpose,
+                sent.email,
+                mailer.backend.describe(),
+                human_wait(codes.settings.ttl),
+                human_time(Some(sent.expires_at)),
+            ),
+        );
+        return Ok(());
+    }
     status(
         false,
         &format!(

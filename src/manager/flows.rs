@@ -93,6 +93,59 @@ impl<S: UserStore + OtpStore + TokenStore> UserManager<S> {
         }
     }
 
+    /// Registration as a service offers it to the public: the answer never says
+    /// whether the address had an account. A new address is registered as by
+    /// [`Self::register`]; a registered, unverified one gets its code again (the
+    /// password and names given are not applied); a verified one gets a
+    /// [`Notice`](crate::notice::Notice) that it has an account already, and an
+    /// inactive one a notice that it is inactive. Each answers with the message
+    /// that left, after the same work (the password is validated and hashed in
+    /// every case) and within the same per-address limits.
+    ///
+    /// With `verification = none` there is no private channel to the owner, so
+    /// a taken address is [`Error::AlreadyRegistered`] as in [`Self::register`],
+    /// and a new one answers `None`. A custom field that must be unique can still
+    /// tell that another account holds a value.
+    pub fn sign_up(
+        &mut self,
+        new: NewUser,
+        password: Option<&SecretString>,
+        validation: Validation,
+        codes: &OneTimeCodes,
+        mailer: &Mailer,
+    ) -> Result<Option<OtpSent>> {
+        let email = parse_email(&new.email)?;
+        let existing = self.find_user(&email)?;
+        let Some(existing) = existing.filter(|_| self.verification != EmailVerification::None)
+        else {
+            return self
+                .register(new, password, validation, codes, mailer)
+                .map(|registered| registered.otp);
+        };
+        // The checks and the hash a new registration makes, kept from nobody.
+        std::hint::black_box(self.new_user_record(
+            NewUser { email, ..new },
+            password,
+            validation,
+        )?);
+        if existing.email_verified_at.is_none() || !existing.is_active {
+            // An inactive user gets the inactive notice from send_otp.
+            let reveal = std::mem::replace(&mut self.reveal_reasons, false);
+            let sent = self.send_otp(&existing.email, Purpose::VerifyEmail, codes, mailer);
+            self.reveal_reasons = reveal;
+            return sent.map(Some);
+        }
+        self.send_notice(
+            &existing.email,
+            Some(existing.id),
+            crate::notice::Notice::AlreadyRegistered,
+            Purpose::VerifyEmail,
+            codes,
+            mailer,
+        )
+        .map(Some)
+    }
+
     /// Checks a code and, when it is right, issues a token (password-less sign-in
     /// with [`Purpose::Login`], or the end of a registration with
     /// [`Purpose::VerifyEmail`]). The token is issued after the code's use is
@@ -700,5 +753,115 @@ mod tests {
         f.manager
             .authenticate("ada@example.com", &password)
             .unwrap();
+    }
+
+    /// What a caller of the concealing flows sees, with the address blanked.
+    fn answer(sent: &Result<Option<OtpSent>>, email: &str) -> String {
+        format!("{sent:?}")
+            .replace(email, "ADDRESS")
+            .split("message_id")
+            .next()
+            .unwrap()
+            .to_string()
+    }
+
+    #[test]
+    fn sign_up_answers_alike_for_a_new_a_verified_and_an_inactive_address_and_mails_why() {
+        let mut f = fixture();
+        // The owner registered long before (the clock stands still here).
+        f.codes.settings.resend_cooldown = Duration::ZERO;
+        f.register("taken@example.com").unwrap();
+        let code = f.last_code();
+        let owner = SecretString::from("the owner's own passphrase");
+        f.manager
+            .verify_email(
+                "taken@example.com",
+                &code,
+                &f.codes,
+                Some((&owner, Validation::Enforce)),
+            )
+            .unwrap();
+        f.manager
+            .create_user(
+                NewUser {
+                    is_active: Some(false),
+                    ..NewUser::new("off@example.com")
+                },
+                None,
+                Validation::Enforce,
+            )
+            .unwrap();
+        let mut answers = Vec::new();
+        let mut bodies = Vec::new();
+        for email in ["new@example.com", "taken@example.com", "off@example.com"] {
+            let sent = f.manager.sign_up(
+                NewUser::new(email),
+                Some(&SecretString::from(STRONG)),
+                Validation::Enforce,
+                &f.codes,
+                &f.mailer,
+            );
+            answers.push(answer(&sent, email));
+            bodies.push(f.outbox.messages().last().unwrap().body.clone());
+        }
+        assert_eq!(answers[0], answers[1]);
+        assert_eq!(answers[0], answers[2]);
+        assert!(answers[0].starts_with("Ok(Some(OtpSent"), "{}", answers[0]);
+        assert!(bodies[1].contains("already has one"), "{}", bodies[1]);
+        assert!(bodies[2].contains("inactive"), "{}", bodies[2]);
+        // The owner's password survives a stranger's sign-up of the address.
+        f.manager.authenticate("taken@example.com", &owner).unwrap();
+        // A weak password is refused alike, whether the address is free or not.
+        let weak = |f: &mut Fixture, email: &str| {
+            let err = f
+                .manager
+                .sign_up(
+                    NewUser::new(email),
+                    Some(&SecretString::from("123")),
+                    Validation::Enforce,
+                    &f.codes,
+                    &f.mailer,
+                )
+                .unwrap_err();
+            err.to_string().replace(email, "ADDRESS")
+        };
+        assert_eq!(
+            weak(&mut f, "free@example.com"),
+            weak(&mut f, "taken@example.com")
+        );
+    }
+
+    #[test]
+    fn concealed_send_otp_mails_a_notice_to_an_unknown_address_within_the_same_limits() {
+        let mut f = fixture();
+        f.manager
+            .create_user(NewUser::new("ada@example.com"), None, Validation::Enforce)
+            .unwrap();
+        let mut answers = Vec::new();
+        for email in ["ada@example.com", "nobody@example.com"] {
+            let first = f
+                .manager
+                .send_otp(email, Purpose::Login, &f.codes, &f.mailer);
+            answers.push(answer(&first.map(Some), email));
+            // Inside the cooldown: refused alike.
+            let again = f
+                .manager
+                .send_otp(email, Purpose::Login, &f.codes, &f.mailer);
+            answers.push(answer(&again.map(Some), email));
+        }
+        assert_eq!(answers[0], answers[2]);
+        assert_eq!(answers[1], answers[3]);
+        assert!(answers[1].contains("OtpRateLimited"), "{}", answers[1]);
+        let last = f.outbox.messages().last().unwrap().clone();
+        assert_eq!(last.to, "nobody@example.com");
+        assert!(last.body.contains("no account uses it"), "{}", last.body);
+        assert!(f.events().contains(&"otp_notice_sent".to_string()));
+        // The operator's switch tells them apart.
+        f.manager.reveal_reasons(true);
+        let err = f
+            .manager
+            .send_otp("other@example.com", Purpose::Login, &f.codes, &f.mailer)
+            .unwrap_err();
+        assert!(matches!(err, Error::UserNotFound(_)), "{err:?}");
     }
 }

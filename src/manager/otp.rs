@@ -10,7 +10,9 @@ use serde::Serialize;
 use super::{UserManager, Validation};
 use crate::clock::serde_timestamp;
 use crate::email::Mailer;
+use crate::email_address::email_key;
 use crate::error::{Error, Result};
+use crate::notice::Notice;
 use crate::otp::{
     OtpFailure, OtpSettings, Purpose, SEND_WINDOW, SecretKey, TemplateValues, generate_code,
     parse_code, render,
@@ -27,7 +29,20 @@ pub struct OneTimeCodes {
     pub key: SecretKey,
 }
 
-/// A code that left: to whom, for what, until when (never the code).
+/// One message within the send limits: a code or a [`Notice`].
+struct Letter<'a> {
+    email: &'a str,
+    user_id: Option<i64>,
+    purpose: Purpose,
+    subject: String,
+    body: String,
+    /// What the audit log says of it before the outcome ("no account, ").
+    detail: String,
+}
+
+/// A message that left: to whom, for what, until when a code in it would
+/// expire, its id (never the code). A [`Notice`] sent instead of a code
+/// answers with the same.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct OtpSent {
     pub email: String,
@@ -104,6 +119,13 @@ impl<S: UserStore + OtpStore> UserManager<S> {
     /// Sends a new code of `purpose` to an active user, within the limits. The code
     /// is stored (as an HMAC, replacing the previous one of that purpose) only after
     /// the backend accepted the message; a send that failed does not count.
+    ///
+    /// The limits count every message to the address. With
+    /// [`Self::reveal_reasons`] off (a service's default), an address nobody has,
+    /// or an inactive user's, gets a [`Notice`] instead of a code, within the same
+    /// limits, and the answer is the same [`OtpSent`] a code gets: the caller
+    /// cannot tell whether an account exists. With it on, they are
+    /// [`Error::UserNotFound`] and [`Error::InactiveUser`].
     pub fn send_otp(
         &mut self,
         email: &str,
@@ -111,84 +133,162 @@ impl<S: UserStore + OtpStore> UserManager<S> {
         codes: &OneTimeCodes,
         mailer: &Mailer,
     ) -> Result<OtpSent> {
-        let user = self.get_user(email)?;
-        let settings = &codes.settings;
-        let refuse = |this: &mut Self, reason: String, err: Error| -> Result<OtpSent> {
-            let audit = [this.audit("otp_send_refused", format!("purpose={purpose}, {reason}"))];
-            this.store
-                .record(Some(user.id), Some(&user.email), &audit)?;
-            Err(err)
-        };
-        if !user.is_active {
-            return refuse(
-                self,
-                "inactive user".into(),
-                Error::InactiveUser(user.email.clone()),
-            );
-        }
-        let now = self.clock.now();
-        let since = now.saturating_sub(signed(SEND_WINDOW)).unwrap_or(now);
-        let check = |sends: &[(String, Timestamp)]| {
-            check_send_limits(settings, &user.email, purpose, now, sends)
-        };
-        let send_id = match self
-            .store
-            .begin_otp_send(user.id, purpose.as_str(), now, since, &check)
-        {
-            Ok(id) => id,
-            Err(err @ Error::OtpRateLimited { limit, .. }) => {
-                return refuse(self, format!("rate limited ({limit})"), err);
+        let user = match self.get_user(email) {
+            Ok(user) if user.is_active => user,
+            Ok(user) if !self.reveal_reasons => {
+                return self.send_notice(
+                    &user.email,
+                    Some(user.id),
+                    Notice::Inactive,
+                    purpose,
+                    codes,
+                    mailer,
+                );
+            }
+            Ok(user) => {
+                let audit = [self.audit(
+                    "otp_send_refused",
+                    format!("purpose={purpose}, inactive user"),
+                )];
+                self.store
+                    .record(Some(user.id), Some(&user.email), &audit)?;
+                return Err(Error::InactiveUser(user.email));
+            }
+            Err(Error::UserNotFound(email)) if !self.reveal_reasons => {
+                // The work of a code for an address nobody has.
+                std::hint::black_box(generate_code(codes.settings.digits));
+                return self.send_notice(&email, None, Notice::NoAccount, purpose, codes, mailer);
             }
             Err(err) => return Err(err),
         };
-
-        let code = generate_code(settings.digits);
-        let expires_at = now.saturating_add(signed(settings.ttl)).unwrap_or(now);
+        let code = generate_code(codes.settings.digits);
         let values = TemplateValues {
             code: code.expose_secret(),
-            ttl: settings.ttl,
+            ttl: codes.settings.ttl,
             purpose,
             email: &user.email,
         };
-        let subject = render(&settings.subject, &values);
-        let body = render(&settings.body, &values);
-        let message = match mailer.send(&user.email, &subject, &body, now) {
-            Ok(message) => message,
-            Err(err) => {
-                let audit = [self.audit(
-                    "otp_send_failed",
-                    format!(
-                        "purpose={purpose}, via {}: {err}",
-                        mailer.backend.describe()
-                    ),
-                )];
-                self.store
-                    .cancel_otp_send(send_id, user.id, &user.email, &audit)?;
-                return Err(err);
-            }
+        let letter = Letter {
+            email: &user.email,
+            user_id: Some(user.id),
+            purpose,
+            subject: render(&codes.settings.subject, &values),
+            body: render(&codes.settings.body, &values),
+            detail: String::new(),
         };
+        let (sent, now) = self.deliver(letter, codes, mailer)?;
         let record = NewOtpCode {
             user_id: user.id,
             purpose: purpose.as_str(),
             code_mac: codes.key.code_mac(user.id, purpose, code.expose_secret()),
             created_at: now,
-            expires_at,
+            expires_at: sent.expires_at,
         };
         let audit = [self.audit(
             "otp_sent",
             format!(
                 "purpose={purpose}, via {}, message {}",
                 mailer.backend.describe(),
-                message.message_id
+                sent.message_id
             ),
         )];
         self.store.save_otp(&record, &user.email, &audit)?;
-        Ok(OtpSent {
-            email: user.email,
+        Ok(sent)
+    }
+
+    /// Mails a [`Notice`] in place of a code, within the code's limits, and
+    /// answers as a code's send does.
+    pub(super) fn send_notice(
+        &mut self,
+        email: &str,
+        user_id: Option<i64>,
+        notice: Notice,
+        purpose: Purpose,
+        codes: &OneTimeCodes,
+        mailer: &Mailer,
+    ) -> Result<OtpSent> {
+        let (subject, body) = notice.message(purpose);
+        let letter = Letter {
+            email,
+            user_id,
+            purpose,
+            subject: subject.to_string(),
+            body,
+            detail: format!("{}, ", notice.as_str()),
+        };
+        let (sent, _) = self.deliver(letter, codes, mailer)?;
+        let audit = [self.audit(
+            "otp_notice_sent",
+            format!(
+                "purpose={purpose}, {}, via {}, message {}",
+                notice.as_str(),
+                mailer.backend.describe(),
+                sent.message_id
+            ),
+        )];
+        self.store.record(user_id, Some(email), &audit)?;
+        Ok(sent)
+    }
+
+    /// One message to an address within the send limits: the send is counted
+    /// before the message leaves (so parallel sends cannot both pass) and
+    /// forgotten if the backend refused it. Returns what left, and when.
+    fn deliver(
+        &mut self,
+        letter: Letter<'_>,
+        codes: &OneTimeCodes,
+        mailer: &Mailer,
+    ) -> Result<(OtpSent, Timestamp)> {
+        let Letter {
+            email,
+            user_id,
+            purpose,
+            ..
+        } = letter;
+        let settings = &codes.settings;
+        let now = self.clock.now();
+        let since = now.saturating_sub(signed(SEND_WINDOW)).unwrap_or(now);
+        let check =
+            |sends: &[(String, Timestamp)]| check_send_limits(settings, email, purpose, now, sends);
+        let send_id =
+            match self
+                .store
+                .begin_otp_send(&email_key(email), purpose.as_str(), now, since, &check)
+            {
+                Ok(id) => id,
+                Err(err @ Error::OtpRateLimited { limit, .. }) => {
+                    let audit = [self.audit(
+                        "otp_send_refused",
+                        format!("purpose={purpose}, {}rate limited ({limit})", letter.detail),
+                    )];
+                    self.store.record(user_id, Some(email), &audit)?;
+                    return Err(err);
+                }
+                Err(err) => return Err(err),
+            };
+        let message = match mailer.send(email, &letter.subject, &letter.body, now) {
+            Ok(message) => message,
+            Err(err) => {
+                let audit = [self.audit(
+                    "otp_send_failed",
+                    format!(
+                        "purpose={purpose}, {}via {}: {err}",
+                        letter.detail,
+                        mailer.backend.describe()
+                    ),
+                )];
+                self.store
+                    .cancel_otp_send(send_id, user_id, email, &audit)?;
+                return Err(err);
+            }
+        };
+        let sent = OtpSent {
+            email: email.to_string(),
             purpose: purpose.as_str().to_string(),
-            expires_at,
+            expires_at: now.saturating_add(signed(settings.ttl)).unwrap_or(now),
             message_id: message.message_id,
-        })
+        };
+        Ok((sent, now))
     }
 
     /// Checks and consumes a code. Right: the code is used up (and for

@@ -247,23 +247,25 @@ pub type OtpSendCheck<'a> = &'a dyn Fn(&[OtpSendRecord]) -> Result<()>;
 /// transaction; the rules stay in the manager, passed in as closures that run
 /// under the write lock, so parallel commands cannot both slip past a limit.
 pub trait OtpStore {
-    /// Looks at the user's sends at or after `since` (purpose, time); if `check`
-    /// allows it, records a send of `purpose` at `at` and returns its id. Older
-    /// send rows are pruned.
+    /// Looks at the sends to the address (`email_key`) at or after `since`
+    /// (purpose, time), codes and notices alike; if `check` allows it, records a
+    /// send of `purpose` at `at` and returns its id. The address's older send rows
+    /// are pruned.
     fn begin_otp_send(
         &mut self,
-        user_id: i64,
+        email_key: &str,
         purpose: &str,
         at: Timestamp,
         since: Timestamp,
         check: OtpSendCheck<'_>,
     ) -> Result<i64>;
 
-    /// Forgets a send whose message was not accepted, and logs why.
+    /// Forgets a send whose message was not accepted, and logs why (with the
+    /// user, if the address has one).
     fn cancel_otp_send(
         &mut self,
         send_id: i64,
-        user_id: i64,
+        user_id: Option<i64>,
         email: &str,
         audit: &[AuditEntry],
     ) -> Result<()>;

@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 impl OtpStore for SqliteStore {
     fn begin_otp_send(
         &mut self,
-        user_id: i64,
+        email_key: &str,
         purpose: &str,
         at: Timestamp,
         since: Timestamp,
@@ -28,22 +28,24 @@ impl OtpStore for SqliteStore {
                 source,
             };
             tx.execute(
-                "DELETE FROM otp_sends WHERE user_id = ?1 AND at < ?2",
-                params![user_id, format_timestamp(since)],
+                "DELETE FROM otp_sends WHERE email_key = ?1 AND at < ?2",
+                params![email_key, format_timestamp(since)],
             )
             .map_err(db_err)?;
             let mut stmt = tx
-                .prepare_cached("SELECT purpose, at FROM otp_sends WHERE user_id = ?1 ORDER BY at")
+                .prepare_cached(
+                    "SELECT purpose, at FROM otp_sends WHERE email_key = ?1 ORDER BY at",
+                )
                 .map_err(db_err)?;
             let sends = stmt
-                .query_map([user_id], |r| Ok((r.get(0)?, r.get::<_, DbTime>(1)?.0)))
+                .query_map([email_key], |r| Ok((r.get(0)?, r.get::<_, DbTime>(1)?.0)))
                 .map_err(db_err)?
                 .collect::<rusqlite::Result<Vec<(String, Timestamp)>>>()
                 .map_err(db_err)?;
             check(&sends)?;
             tx.execute(
-                "INSERT INTO otp_sends (user_id, purpose, at) VALUES (?1, ?2, ?3)",
-                params![user_id, purpose, format_timestamp(at)],
+                "INSERT INTO otp_sends (email_key, purpose, at) VALUES (?1, ?2, ?3)",
+                params![email_key, purpose, format_timestamp(at)],
             )
             .map_err(db_err)?;
             Ok(tx.last_insert_rowid())
@@ -53,7 +55,7 @@ impl OtpStore for SqliteStore {
     fn cancel_otp_send(
         &mut self,
         send_id: i64,
-        user_id: i64,
+        user_id: Option<i64>,
         email: &str,
         audit: &[AuditEntry],
     ) -> Result<()> {
@@ -65,7 +67,7 @@ impl OtpStore for SqliteStore {
             };
             tx.execute("DELETE FROM otp_sends WHERE id = ?1", [send_id])
                 .map_err(db_err)?;
-            insert_audit(tx, Some(user_id), Some(email), audit).map_err(db_err)
+            insert_audit(tx, user_id, Some(email), audit).map_err(db_err)
         })
     }
 

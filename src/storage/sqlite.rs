@@ -59,6 +59,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0005_login_failures",
         sql: include_str!("migrations/0005_login_failures.sql"),
     },
+    Migration {
+        version: 6,
+        name: "0006_sends_by_address",
+        sql: include_str!("migrations/0006_sends_by_address.sql"),
+    },
 ];
 
 /// The WAL size past which closing the store checkpoints and truncates it

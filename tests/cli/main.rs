@@ -4,6 +4,7 @@
 mod accounts;
 mod audit;
 mod completions;
+mod concealment;
 mod concurrency;
 mod config;
 mod createsuperuser;
