@@ -125,10 +125,12 @@ pub enum Error {
         known: i64,
     },
 
-    #[error("database {path}: {source}")]
+    /// The database engine failed. `target` names the database (a file's path,
+    /// or a server's address without its password); the store fills it in.
+    #[error("database {target}: {source}")]
     Database {
-        path: PathBuf,
-        source: rusqlite::Error,
+        target: String,
+        source: Box<dyn std::error::Error + Send + Sync>,
     },
 
     /// A one-time code was not accepted; the reason is told apart.
@@ -261,6 +263,26 @@ impl Error {
         Error::InvalidValue {
             what: what.into(),
             reason: reason.into(),
+        }
+    }
+
+    /// A backend's engine error, for `?` inside a store; the store names its
+    /// database on the way out ([`Self::on_target`]).
+    pub fn database(source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Error::Database {
+            target: String::new(),
+            source: Box::new(source),
+        }
+    }
+
+    /// Names the database in a [`Error::Database`] that does not name one yet.
+    pub fn on_target(self, target: &str) -> Self {
+        match self {
+            Error::Database { target: t, source } if t.is_empty() => Error::Database {
+                target: target.to_string(),
+                source,
+            },
+            other => other,
         }
     }
 

@@ -2,7 +2,6 @@
 //! SQLite implementation. Another backend (PostgreSQL, for teams that outgrow one
 //! machine) implements the same trait.
 
-mod otp;
 mod sqlite;
 
 pub use sqlite::{MIGRATIONS, Migration, SqliteStore};

@@ -57,7 +57,6 @@ impl FieldWriter {
         tx: &Transaction,
         user_id: i64,
         writes: &[FieldWrite],
-        db_err: &dyn Fn(rusqlite::Error) -> Error,
     ) -> Result<()> {
         for write in writes {
             let taken = || Error::FieldValueTaken {
@@ -68,12 +67,10 @@ impl FieldWriter {
                 self.unique.insert(write.name.clone());
             } else if self.dropped.insert(write.name.clone()) {
                 // Before the write: an index from an earlier declaration would refuse it.
-                sync_unique_index(tx, &write.name, false).map_err(db_err)?;
+                sync_unique_index(tx, &write.name, false)?;
             }
             if let (true, Some(value)) = (write.unique, &write.value)
-                && value_holder(tx, &write.name, value, Some(user_id))
-                    .map_err(db_err)?
-                    .is_some()
+                && value_holder(tx, &write.name, value, Some(user_id))?.is_some()
             {
                 return Err(taken());
             }
@@ -94,7 +91,7 @@ impl FieldWriter {
             };
             match written {
                 Err(e) if super::is_unique_violation(&e) => return Err(taken()),
-                other => other.map_err(db_err)?,
+                other => other?,
             };
         }
         Ok(())
@@ -102,28 +99,19 @@ impl FieldWriter {
 
     /// Makes the unique indexes of the unique fields written, after the writes,
     /// which may just have told shared values apart.
-    pub(crate) fn finish(
-        self,
-        tx: &Transaction,
-        db_err: &dyn Fn(rusqlite::Error) -> Error,
-    ) -> Result<()> {
+    pub(crate) fn finish(self, tx: &Transaction) -> Result<()> {
         for name in &self.unique {
-            sync_unique_index(tx, name, true).map_err(db_err)?;
+            sync_unique_index(tx, name, true)?;
         }
         Ok(())
     }
 }
 
 /// One user's field values, in the caller's transaction ([`FieldWriter`] for one row).
-pub(crate) fn write_fields(
-    tx: &Transaction,
-    user_id: i64,
-    writes: &[FieldWrite],
-    db_err: &dyn Fn(rusqlite::Error) -> Error,
-) -> Result<()> {
+pub(crate) fn write_fields(tx: &Transaction, user_id: i64, writes: &[FieldWrite]) -> Result<()> {
     let mut writer = FieldWriter::default();
-    writer.write(tx, user_id, writes, db_err)?;
-    writer.finish(tx, db_err)
+    writer.write(tx, user_id, writes)?;
+    writer.finish(tx)
 }
 
 /// The id of a user, other than `other_than`, holding `value` in field `name` (one

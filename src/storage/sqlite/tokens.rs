@@ -60,12 +60,7 @@ pub(in crate::storage) fn revoke_all(
 
 impl TokenStore for SqliteStore {
     fn insert_token(&mut self, token: &TokenRecord, audit: &[AuditEntry]) -> Result<TokenInfo> {
-        let path = self.path.clone();
         self.write(|tx| {
-            let db_err = |source| Error::Database {
-                path: path.clone(),
-                source,
-            };
             let inserted = tx.execute(
                 "INSERT INTO tokens (user_id, name, digest, prefix, created_at, expires_at) \
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -78,13 +73,11 @@ impl TokenStore for SqliteStore {
                     token.expires_at.map(format_timestamp),
                 ],
             );
-            let email: String = tx
-                .query_row(
-                    "SELECT email FROM users WHERE id = ?1",
-                    [token.user_id],
-                    |r| r.get(0),
-                )
-                .map_err(db_err)?;
+            let email: String = tx.query_row(
+                "SELECT email FROM users WHERE id = ?1",
+                [token.user_id],
+                |r| r.get(0),
+            )?;
             match inserted {
                 // The digest is random (2^-190 to collide): a clash is the name.
                 Err(e) if is_unique_violation(&e) => {
@@ -93,13 +86,11 @@ impl TokenStore for SqliteStore {
                         name: token.name.clone(),
                     });
                 }
-                other => other.map_err(db_err)?,
+                other => other?,
             };
             let id = tx.last_insert_rowid();
-            insert_audit(tx, Some(token.user_id), Some(&email), audit).map_err(db_err)?;
-            fetch_token(tx, id)
-                .map_err(db_err)?
-                .ok_or(Error::TokenNotFound(id))
+            insert_audit(tx, Some(token.user_id), Some(&email), audit)?;
+            fetch_token(tx, id)?.ok_or(Error::TokenNotFound(id))
         })
     }
 
@@ -107,65 +98,69 @@ impl TokenStore for SqliteStore {
         &self,
         digest: &TokenDigest,
     ) -> Result<Option<(TokenInfo, TokenDigest, User)>> {
-        let found = self
-            .conn
-            .prepare_cached(&format!(
-                "SELECT {TOKEN_COLUMNS}, t.digest {FROM} WHERE t.digest = ?1"
-            ))
-            .and_then(|mut stmt| {
-                stmt.query_row([digest.as_slice()], |row| {
-                    let stored: Vec<u8> = row.get(9)?;
-                    Ok((token_from_row(row)?, stored))
-                })
-                .optional()
-            })
-            .map_err(|e| self.db_err(e))?;
-        let Some((info, stored)) = found else {
-            return Ok(None);
-        };
-        let stored: TokenDigest = stored
-            .try_into()
-            .map_err(|_| self.db_err(rusqlite::Error::InvalidQuery))?;
-        let user = self
-            .conn
-            .prepare_cached(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1"))
-            .and_then(|mut stmt| stmt.query_row([info.user_id], user_from_row))
-            .map_err(|e| self.db_err(e))?;
-        Ok(Some((info, stored, user)))
+        self.read(|| {
+            let found = self
+                .conn
+                .prepare_cached(&format!(
+                    "SELECT {TOKEN_COLUMNS}, t.digest {FROM} WHERE t.digest = ?1"
+                ))
+                .and_then(|mut stmt| {
+                    stmt.query_row([digest.as_slice()], |row| {
+                        let stored: Vec<u8> = row.get(9)?;
+                        Ok((token_from_row(row)?, stored))
+                    })
+                    .optional()
+                })?;
+            let Some((info, stored)) = found else {
+                return Ok(None);
+            };
+            let stored: TokenDigest = stored
+                .try_into()
+                .map_err(|_| Error::database(rusqlite::Error::InvalidQuery))?;
+            let user = self
+                .conn
+                .prepare_cached(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1"))
+                .and_then(|mut stmt| stmt.query_row([info.user_id], user_from_row))?;
+            Ok(Some((info, stored, user)))
+        })
     }
 
     fn token_by_id(&self, id: i64) -> Result<Option<TokenInfo>> {
-        fetch_token(&self.conn, id).map_err(|e| self.db_err(e))
+        self.read(|| fetch_token(&self.conn, id).map_err(Error::from))
     }
 
     fn list_tokens(&self, user_id: Option<i64>) -> Result<Vec<TokenInfo>> {
-        let sql = match user_id {
-            Some(_) => format!("SELECT {TOKEN_COLUMNS} {FROM} WHERE t.user_id = ?1 ORDER BY t.id"),
-            None => format!("SELECT {TOKEN_COLUMNS} {FROM} ORDER BY t.id"),
-        };
-        let mut stmt = self.conn.prepare(&sql).map_err(|e| self.db_err(e))?;
-        let rows = match user_id {
-            Some(id) => stmt.query_map([id], token_from_row),
-            None => stmt.query_map([], token_from_row),
-        }
-        .map_err(|e| self.db_err(e))?;
-        rows.collect::<rusqlite::Result<_>>()
-            .map_err(|e| self.db_err(e))
+        self.read(|| {
+            let sql = match user_id {
+                Some(_) => {
+                    format!("SELECT {TOKEN_COLUMNS} {FROM} WHERE t.user_id = ?1 ORDER BY t.id")
+                }
+                None => format!("SELECT {TOKEN_COLUMNS} {FROM} ORDER BY t.id"),
+            };
+            let mut stmt = self.conn.prepare(&sql)?;
+            let rows = match user_id {
+                Some(id) => stmt.query_map([id], token_from_row),
+                None => stmt.query_map([], token_from_row),
+            }?;
+            rows.collect::<rusqlite::Result<_>>().map_err(Error::from)
+        })
     }
 
     fn count_active_tokens(&self, user_id: i64, now: Timestamp) -> Result<u64> {
-        self.conn
-            .prepare_cached(
-                "SELECT count(*) FROM tokens WHERE user_id = ?1 AND revoked_at IS NULL \
+        self.read(|| {
+            self.conn
+                .prepare_cached(
+                    "SELECT count(*) FROM tokens WHERE user_id = ?1 AND revoked_at IS NULL \
                  AND (expires_at IS NULL OR expires_at > ?2)",
-            )
-            .and_then(|mut stmt| {
-                stmt.query_row(params![user_id, format_timestamp(now)], |r| {
-                    r.get::<_, i64>(0)
+                )
+                .and_then(|mut stmt| {
+                    stmt.query_row(params![user_id, format_timestamp(now)], |r| {
+                        r.get::<_, i64>(0)
+                    })
                 })
-            })
-            .map(|n| n.unsigned_abs())
-            .map_err(|e| self.db_err(e))
+                .map(|n| n.unsigned_abs())
+                .map_err(Error::from)
+        })
     }
 
     fn mark_token_used(
@@ -181,38 +176,26 @@ impl TokenStore for SqliteStore {
         // the rest of `verify-token`.
         let previous: i64 = self
             .conn
-            .query_row("PRAGMA synchronous", [], |r| r.get(0))
-            .map_err(|e| self.db_err(e))?;
-        self.conn
-            .pragma_update(None, "synchronous", 1)
-            .map_err(|e| self.db_err(e))?;
+            .query_row("PRAGMA synchronous", [], |r| r.get(0))?;
+        self.conn.pragma_update(None, "synchronous", 1)?;
         let used = self.record_use(token, at, audit);
         let restored = self.conn.pragma_update(None, "synchronous", previous);
         let used = used?;
-        restored.map_err(|e| self.db_err(e))?;
+        restored?;
         Ok(used)
     }
 
     fn revoke_token(&mut self, id: i64, at: Timestamp, audit: &[AuditEntry]) -> Result<bool> {
-        let path = self.path.clone();
         self.write(|tx| {
-            let db_err = |source| Error::Database {
-                path: path.clone(),
-                source,
-            };
-            let changed = tx
-                .execute(
-                    "UPDATE tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
-                    params![id, format_timestamp(at)],
-                )
-                .map_err(db_err)?;
+            let changed = tx.execute(
+                "UPDATE tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
+                params![id, format_timestamp(at)],
+            )?;
             if changed == 0 {
                 return Ok(false);
             }
-            let token = fetch_token(tx, id)
-                .map_err(db_err)?
-                .ok_or(Error::TokenNotFound(id))?;
-            insert_audit(tx, Some(token.user_id), Some(&token.user), audit).map_err(db_err)?;
+            let token = fetch_token(tx, id)?.ok_or(Error::TokenNotFound(id))?;
+            insert_audit(tx, Some(token.user_id), Some(&token.user), audit)?;
             Ok(true)
         })
     }
@@ -223,16 +206,10 @@ impl TokenStore for SqliteStore {
         at: Timestamp,
         audit: &dyn Fn(&[TokenInfo]) -> Vec<AuditEntry>,
     ) -> Result<Vec<TokenInfo>> {
-        let path = self.path.clone();
         self.write(|tx| {
-            let db_err = |source| Error::Database {
-                path: path.clone(),
-                source,
-            };
-            let revoked = revoke_all(tx, user_id, at).map_err(db_err)?;
+            let revoked = revoke_all(tx, user_id, at)?;
             if let Some(first) = revoked.first() {
-                insert_audit(tx, Some(user_id), Some(&first.user), &audit(&revoked))
-                    .map_err(db_err)?;
+                insert_audit(tx, Some(user_id), Some(&first.user), &audit(&revoked))?;
             }
             Ok(revoked)
         })
@@ -247,12 +224,7 @@ impl SqliteStore {
         at: Timestamp,
         audit: &[AuditEntry],
     ) -> Result<bool> {
-        let path = self.path.clone();
         self.write(|tx| {
-            let db_err = |source| Error::Database {
-                path: path.clone(),
-                source,
-            };
             // Re-checked under the write lock: a revocation or deactivation that
             // landed since the lookup wins.
             let changed = tx
@@ -261,12 +233,11 @@ impl SqliteStore {
                      AND (expires_at IS NULL OR expires_at > ?2) \
                      AND (SELECT is_active FROM users WHERE users.id = tokens.user_id)",
                 )
-                .and_then(|mut stmt| stmt.execute(params![token.id, format_timestamp(at)]))
-                .map_err(db_err)?;
+                .and_then(|mut stmt| stmt.execute(params![token.id, format_timestamp(at)]))?;
             if changed == 0 {
                 return Ok(false);
             }
-            insert_audit(tx, Some(token.user_id), Some(&token.user), audit).map_err(db_err)?;
+            insert_audit(tx, Some(token.user_id), Some(&token.user), audit)?;
             Ok(true)
         })
     }

@@ -11,7 +11,6 @@ use rusqlite::types::{FromSql, FromSqlError, ValueRef};
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 
 // The bulk import and export half of the store, in its own file.
-#[path = "bulk.rs"]
 mod bulk;
 
 use super::{
@@ -21,8 +20,8 @@ use crate::clock::{format_timestamp, parse_timestamp};
 use crate::error::{Error, Result};
 use crate::user::{EncodedPassword, User, UserFilter};
 
-#[path = "sqlite/fields.rs"]
 mod fields;
+mod otp;
 pub(super) mod tokens;
 
 /// A schema change: applied once, in order, never edited after release.
@@ -138,6 +137,14 @@ fn field_values(
     }
 }
 
+/// rusqlite's errors become the crate's with `?`; the store names the file on the
+/// way out ([`SqliteStore::write`], [`SqliteStore::read`]).
+impl From<rusqlite::Error> for Error {
+    fn from(source: rusqlite::Error) -> Self {
+        Error::database(source)
+    }
+}
+
 fn is_unique_violation(err: &rusqlite::Error) -> bool {
     matches!(err, rusqlite::Error::SqliteFailure(e, _)
         if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE)
@@ -174,42 +181,8 @@ impl SqliteStore {
     pub fn open_unmigrated(path: &Path, busy_timeout: Duration) -> Result<Self> {
         check_plain_path(path)?;
         create_private_file(path)?;
-        let db_err = |source| Error::Database {
-            path: path.to_path_buf(),
-            source,
-        };
-        // The path is a file name, never a URI: no SQLITE_OPEN_URI, and a relative
-        // path gets "./" so that SQLite cannot read "file:…?mode=memory" as one even
-        // where URIs are enabled globally.
-        let literal = if path.is_relative() {
-            Path::new(".").join(path)
-        } else {
-            path.to_path_buf()
-        };
-        let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE
-            | rusqlite::OpenFlags::SQLITE_OPEN_CREATE
-            | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = Connection::open_with_flags(&literal, flags).map_err(db_err)?;
-        conn.busy_timeout(busy_timeout).map_err(db_err)?;
-        conn.pragma_update(None, "foreign_keys", true)
-            .map_err(db_err)?;
-        // A deleted user's hash (or a revoked token's) is overwritten with zeros,
-        // not left in a free page of the file or the WAL.
-        conn.pragma_update(None, "secure_delete", true)
-            .map_err(db_err)?;
-        // Each command is a short process: checkpointing the WAL at every exit would
-        // cost three extra fsyncs. `bound_wal` (at close) keeps the WAL bounded.
-        conn.set_db_config(
-            rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
-            true,
-        )
-        .map_err(db_err)?;
-        let mode: String = conn
-            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
-            .map_err(db_err)?;
-        if !mode.eq_ignore_ascii_case("wal") {
-            switch_to_wal(&conn, busy_timeout).map_err(db_err)?;
-        }
+        let conn = connect(path, busy_timeout)
+            .map_err(|e| Error::database(e).on_target(&path.display().to_string()))?;
         Ok(SqliteStore {
             conn,
             path: path.to_path_buf(),
@@ -243,55 +216,42 @@ impl SqliteStore {
             path: target.to_path_buf(),
             reason: "its folder's path is not UTF-8".into(),
         })?;
-        self.conn
-            .execute("VACUUM INTO ?1", [temp])
-            .map_err(|e| self.db_err(e))?;
+        self.read(|| Ok(self.conn.execute("VACUUM INTO ?1", [temp])?))?;
         out.commit()
-    }
-
-    fn db_err(&self, source: rusqlite::Error) -> Error {
-        Error::Database {
-            path: self.path.clone(),
-            source,
-        }
     }
 
     /// The applied migrations, oldest first, with when they were applied.
     pub fn applied_migrations(&self) -> Result<Vec<(i64, String, Timestamp)>> {
+        self.read(|| {
         let exists: bool = self
             .conn
             .query_row(
                 "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'userdb_migrations')",
                 [],
                 |r| r.get(0),
-            )
-            .map_err(|e| self.db_err(e))?;
+            )?;
         if !exists {
             return Ok(Vec::new());
         }
         let mut stmt = self
             .conn
-            .prepare("SELECT version, name, applied_at FROM userdb_migrations ORDER BY version")
-            .map_err(|e| self.db_err(e))?;
+            .prepare("SELECT version, name, applied_at FROM userdb_migrations ORDER BY version")?;
         let rows = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, DbTime>(2)?.0)))
-            .map_err(|e| self.db_err(e))?;
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, DbTime>(2)?.0)))?;
         rows.collect::<rusqlite::Result<_>>()
-            .map_err(|e| self.db_err(e))
+            .map_err(Error::from)
+            })
     }
 
     /// SQLite's `PRAGMA integrity_check`: the problems found (empty when sound).
     pub fn integrity_check(&self) -> Result<Vec<String>> {
-        let mut stmt = self
-            .conn
-            .prepare("PRAGMA integrity_check")
-            .map_err(|e| self.db_err(e))?;
-        let lines = stmt
-            .query_map([], |r| r.get::<_, String>(0))
-            .map_err(|e| self.db_err(e))?
-            .collect::<rusqlite::Result<Vec<_>>>()
-            .map_err(|e| self.db_err(e))?;
-        Ok(lines.into_iter().filter(|l| l != "ok").collect())
+        self.read(|| {
+            let mut stmt = self.conn.prepare("PRAGMA integrity_check")?;
+            let lines = stmt
+                .query_map([], |r| r.get::<_, String>(0))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(lines.into_iter().filter(|l| l != "ok").collect())
+        })
     }
 
     /// Migrations known to this build and not yet applied.
@@ -316,61 +276,67 @@ impl SqliteStore {
     /// Applies pending migrations, each in its own transaction; returns those applied.
     /// Safe against a concurrent `migrate`: each re-checks under the write lock.
     pub fn migrate(&self) -> Result<Vec<Migration>> {
-        let pending = self.pending_migrations()?;
-        let mut applied = Vec::new();
-        for migration in pending {
-            let tx =
-                rusqlite::Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)
-                    .map_err(|e| self.db_err(e))?;
-            tx.execute_batch(
-                "CREATE TABLE IF NOT EXISTS userdb_migrations (
+        self.read(|| {
+            let pending = self.pending_migrations()?;
+            let mut applied = Vec::new();
+            for migration in pending {
+                let tx = rusqlite::Transaction::new_unchecked(
+                    &self.conn,
+                    TransactionBehavior::Immediate,
+                )?;
+                tx.execute_batch(
+                    "CREATE TABLE IF NOT EXISTS userdb_migrations (
                     version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL
                 ) STRICT",
-            )
-            .map_err(|e| self.db_err(e))?;
-            let done: bool = tx
-                .query_row(
+                )?;
+                let done: bool = tx.query_row(
                     "SELECT EXISTS (SELECT 1 FROM userdb_migrations WHERE version = ?1)",
                     [migration.version],
                     |r| r.get(0),
-                )
-                .map_err(|e| self.db_err(e))?;
-            if !done {
-                tx.execute_batch(migration.sql)
-                    .map_err(|e| self.db_err(e))?;
-                tx.execute(
+                )?;
+                if !done {
+                    tx.execute_batch(migration.sql)?;
+                    tx.execute(
                     "INSERT INTO userdb_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
                     params![
                         migration.version,
                         migration.name,
                         format_timestamp(Timestamp::now())
                     ],
-                )
-                .map_err(|e| self.db_err(e))?;
-                applied.push(migration);
+                )?;
+                    applied.push(migration);
+                }
+                tx.commit()?;
             }
-            tx.commit().map_err(|e| self.db_err(e))?;
-        }
-        Ok(applied)
+            Ok(applied)
+        })
     }
 
+    /// Runs `f` in one `BEGIN IMMEDIATE` transaction: committed when it returns
+    /// `Ok`, rolled back otherwise.
     pub(super) fn write<T>(
         &mut self,
         f: impl FnOnce(&rusqlite::Transaction) -> Result<T>,
     ) -> Result<T> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|e| Error::Database {
-                path: self.path.clone(),
-                source: e,
-            })?;
-        let value = f(&tx)?;
-        tx.commit().map_err(|e| Error::Database {
-            path: self.path.clone(),
-            source: e,
-        })?;
-        Ok(value)
+        let run = || {
+            let tx = self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let value = f(&tx)?;
+            tx.commit()?;
+            Ok(value)
+        };
+        run().map_err(|e| self.named(e))
+    }
+
+    /// Runs a read (a closure over `self`), naming the file in its error.
+    fn read<T>(&self, f: impl FnOnce() -> Result<T>) -> Result<T> {
+        f().map_err(|e| self.named(e))
+    }
+
+    /// An error as it leaves the store: a database error names the file.
+    fn named(&self, err: Error) -> Error {
+        err.on_target(&self.path.display().to_string())
     }
 
     /// Keeps the WAL small across short-lived processes (called at close). Each
@@ -419,6 +385,38 @@ impl Drop for SqliteStore {
             self.bound_wal();
         }
     }
+}
+
+/// A connection to the file at `path`, set up as every command needs it.
+fn connect(path: &Path, busy_timeout: Duration) -> rusqlite::Result<Connection> {
+    // The path is a file name, never a URI: no SQLITE_OPEN_URI, and a relative
+    // path gets "./" so that SQLite cannot read "file:…?mode=memory" as one even
+    // where URIs are enabled globally.
+    let literal = if path.is_relative() {
+        Path::new(".").join(path)
+    } else {
+        path.to_path_buf()
+    };
+    let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE
+        | rusqlite::OpenFlags::SQLITE_OPEN_CREATE
+        | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(&literal, flags)?;
+    conn.busy_timeout(busy_timeout)?;
+    conn.pragma_update(None, "foreign_keys", true)?;
+    // A deleted user's hash (or a revoked token's) is overwritten with zeros,
+    // not left in a free page of the file or the WAL.
+    conn.pragma_update(None, "secure_delete", true)?;
+    // Each command is a short process: checkpointing the WAL at every exit would
+    // cost three extra fsyncs. `bound_wal` (at close) keeps the WAL bounded.
+    conn.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+        true,
+    )?;
+    let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        switch_to_wal(&conn, busy_timeout)?;
+    }
+    Ok(conn)
 }
 
 /// Switches a new database to WAL. The switch needs an exclusive lock, and SQLite
@@ -507,7 +505,7 @@ pub(super) fn insert_audit(
     user_id: Option<i64>,
     email: Option<&str>,
     audit: &[AuditEntry],
-) -> rusqlite::Result<()> {
+) -> Result<()> {
     let mut stmt = tx.prepare_cached(
         "INSERT INTO audit_log (at, event, user_id, email, detail, actor) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?;
@@ -525,17 +523,12 @@ pub(super) fn insert_audit(
 }
 
 /// Fails, so that the transaction rolls back, when no active superuser is left.
-fn guard_last_superuser(tx: &rusqlite::Transaction, path: &Path, email: &str) -> Result<()> {
-    let left: i64 = tx
-        .query_row(
-            "SELECT count(*) FROM users WHERE is_superuser = 1 AND is_active = 1",
-            [],
-            |r| r.get(0),
-        )
-        .map_err(|source| Error::Database {
-            path: path.to_path_buf(),
-            source,
-        })?;
+fn guard_last_superuser(tx: &rusqlite::Transaction, email: &str) -> Result<()> {
+    let left: i64 = tx.query_row(
+        "SELECT count(*) FROM users WHERE is_superuser = 1 AND is_active = 1",
+        [],
+        |r| r.get(0),
+    )?;
     if left == 0 {
         return Err(Error::LastSuperuser(email.to_string()));
     }
@@ -608,7 +601,6 @@ fn user_where(filter: &UserFilter) -> (String, Vec<Box<dyn rusqlite::ToSql>>) {
 
 impl UserStore for SqliteStore {
     fn insert_user(&mut self, user: &UserRecord, audit: &[AuditEntry]) -> Result<User> {
-        let path = self.path.clone();
         self.write(|tx| {
             let inserted = tx.execute(
                 "INSERT INTO users (email, email_key, password, first_name, last_name, is_active, \
@@ -625,30 +617,28 @@ impl UserStore for SqliteStore {
                     format_timestamp(user.date_joined)
                 ],
             );
-            let db_err = |source| Error::Database {
-                path: path.clone(),
-                source,
-            };
             match inserted {
                 Err(e) if is_unique_violation(&e) => {
                     return Err(Error::UserExists(user.email.clone()));
                 }
-                other => other.map_err(db_err)?,
+                other => other?,
             };
             let id = tx.last_insert_rowid();
-            fields::write_fields(tx, id, &user.fields, &db_err)?;
-            insert_audit(tx, Some(id), Some(&user.email), audit).map_err(db_err)?;
-            fetch_user(tx, id).map_err(db_err)
+            fields::write_fields(tx, id, &user.fields)?;
+            insert_audit(tx, Some(id), Some(&user.email), audit)?;
+            Ok(fetch_user(tx, id)?)
         })
     }
 
     fn user_by_email_key(&self, email_key: &str) -> Result<Option<User>> {
-        self.conn
-            .prepare_cached(&format!(
-                "SELECT {USER_COLUMNS} FROM users WHERE email_key = ?1"
-            ))
-            .and_then(|mut stmt| stmt.query_row([email_key], user_from_row).optional())
-            .map_err(|e| self.db_err(e))
+        self.read(|| {
+            self.conn
+                .prepare_cached(&format!(
+                    "SELECT {USER_COLUMNS} FROM users WHERE email_key = ?1"
+                ))
+                .and_then(|mut stmt| stmt.query_row([email_key], user_from_row).optional())
+                .map_err(Error::from)
+        })
     }
 
     fn field_value_holder(
@@ -657,23 +647,16 @@ impl UserStore for SqliteStore {
         value: &str,
         other_than: Option<i64>,
     ) -> Result<Option<i64>> {
-        fields::value_holder(&self.conn, name, value, other_than).map_err(|e| self.db_err(e))
+        self.read(|| fields::value_holder(&self.conn, name, value, other_than).map_err(Error::from))
     }
 
     fn update_user(&mut self, id: i64, update: &UserUpdate, audit: &[AuditEntry]) -> Result<User> {
-        let path = self.path.clone();
         let user = self.write(|tx| {
-            let db_err = |source| Error::Database {
-                path: path.clone(),
-                source,
-            };
-            let was_active_superuser: bool = tx
-                .query_row(
-                    "SELECT is_superuser AND is_active FROM users WHERE id = ?1",
-                    [id],
-                    |r| r.get(0),
-                )
-                .map_err(db_err)?;
+            let was_active_superuser: bool = tx.query_row(
+                "SELECT is_superuser AND is_active FROM users WHERE id = ?1",
+                [id],
+                |r| r.get(0),
+            )?;
             let mut sets: Vec<&str> = Vec::new();
             let mut values: Vec<Box<dyn rusqlite::ToSql>> = Vec::new();
             if let Some((email, key)) = &update.email {
@@ -723,7 +706,7 @@ impl UserStore for SqliteStore {
                             .unwrap_or_default();
                         return Err(Error::UserExists(email));
                     }
-                    other => other.map_err(db_err)?,
+                    other => other?,
                 };
             }
             if update.clear_login_failures {
@@ -731,28 +714,25 @@ impl UserStore for SqliteStore {
                     "DELETE FROM login_failures \
                      WHERE email_key = (SELECT email_key FROM users WHERE id = ?1)",
                     [id],
-                )
-                .map_err(db_err)?;
+                )?;
             }
             if update.forget_address_proof {
                 tx.execute(
                     "UPDATE users SET email_verified_at = NULL WHERE id = ?1",
                     [id],
-                )
-                .map_err(db_err)?;
-                tx.execute("DELETE FROM otp_codes WHERE user_id = ?1", [id])
-                    .map_err(db_err)?;
+                )?;
+                tx.execute("DELETE FROM otp_codes WHERE user_id = ?1", [id])?;
             }
             if let Some(at) = update.revoke_tokens_at {
-                tokens::revoke_all(tx, id, at).map_err(db_err)?;
+                tokens::revoke_all(tx, id, at)?;
             }
-            fields::write_fields(tx, id, &update.fields, &db_err)?;
-            let user = fetch_user(tx, id).map_err(db_err)?;
+            fields::write_fields(tx, id, &update.fields)?;
+            let user = fetch_user(tx, id)?;
             let demoted = update.is_superuser == Some(false) || update.is_active == Some(false);
             if update.protect_last_superuser && demoted && was_active_superuser {
-                guard_last_superuser(tx, &path, &user.email)?;
+                guard_last_superuser(tx, &user.email)?;
             }
-            insert_audit(tx, Some(id), Some(&user.email), audit).map_err(db_err)?;
+            insert_audit(tx, Some(id), Some(&user.email), audit)?;
             Ok(user)
         })?;
         if update.password.is_some() {
@@ -768,84 +748,77 @@ impl UserStore for SqliteStore {
         protect_last_superuser: bool,
         audit: &[AuditEntry],
     ) -> Result<()> {
-        let path = self.path.clone();
         self.write(|tx| {
-            let db_err = |source| Error::Database {
-                path: path.clone(),
-                source,
-            };
-            let (email, was_active_superuser): (String, bool) = tx
-                .query_row(
-                    "SELECT email, is_superuser AND is_active FROM users WHERE id = ?1",
-                    [id],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                .map_err(db_err)?;
-            tx.execute("DELETE FROM users WHERE id = ?1", [id])
-                .map_err(db_err)?;
+            let (email, was_active_superuser): (String, bool) = tx.query_row(
+                "SELECT email, is_superuser AND is_active FROM users WHERE id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            tx.execute("DELETE FROM users WHERE id = ?1", [id])?;
             if protect_last_superuser && was_active_superuser {
-                guard_last_superuser(tx, &path, &email)?;
+                guard_last_superuser(tx, &email)?;
             }
-            insert_audit(tx, Some(id), Some(&email), audit).map_err(db_err)
+            insert_audit(tx, Some(id), Some(&email), audit)
         })?;
         self.scrub_wal = true;
         Ok(())
     }
 
     fn list_users(&self, filter: &UserFilter) -> Result<Vec<User>> {
-        let (where_sql, values) = user_where(filter);
-        let limit = filter
-            .limit
-            .map_or(-1, |l| i64::try_from(l).unwrap_or(i64::MAX));
-        let offset = i64::try_from(filter.offset).unwrap_or(i64::MAX);
-        let sql = format!(
-            "SELECT {USER_COLUMNS} FROM users {where_sql} ORDER BY id LIMIT {limit} OFFSET {offset}"
-        );
-        let bound: Vec<&dyn rusqlite::ToSql> = values.iter().map(|v| v.as_ref()).collect();
-        let mut stmt = self.conn.prepare(&sql).map_err(|e| self.db_err(e))?;
-        let rows = stmt
-            .query_map(bound.as_slice(), user_from_row)
-            .map_err(|e| self.db_err(e))?;
-        rows.collect::<rusqlite::Result<_>>()
-            .map_err(|e| self.db_err(e))
+        self.read(|| {
+            let (where_sql, values) = user_where(filter);
+            let limit = filter
+                .limit
+                .map_or(-1, |l| i64::try_from(l).unwrap_or(i64::MAX));
+            let offset = i64::try_from(filter.offset).unwrap_or(i64::MAX);
+            let sql = format!(
+                "SELECT {USER_COLUMNS} FROM users {where_sql} ORDER BY id LIMIT {limit} OFFSET {offset}"
+            );
+            let bound: Vec<&dyn rusqlite::ToSql> = values.iter().map(|v| v.as_ref()).collect();
+            let mut stmt = self.conn.prepare(&sql)?;
+            let rows = stmt
+                .query_map(bound.as_slice(), user_from_row)?;
+            rows.collect::<rusqlite::Result<_>>()
+                .map_err(Error::from)
+        })
     }
 
     fn audit_entries(&self, filter: &AuditFilter) -> Result<Vec<AuditRecord>> {
-        let mut wheres: Vec<String> = Vec::new();
-        let mut values: Vec<Box<dyn rusqlite::ToSql>> = Vec::new();
-        if let Some((id, key)) = &filter.user {
-            values.push(Box::new(*id));
-            values.push(Box::new(key.clone()));
-            wheres.push(format!(
-                "(user_id = ?{} OR lower(email) = ?{})",
-                values.len() - 1,
-                values.len()
-            ));
-        }
-        if let Some(event) = &filter.event {
-            values.push(Box::new(event.clone()));
-            wheres.push(format!("event = ?{}", values.len()));
-        }
-        if let Some(since) = filter.since {
-            values.push(Box::new(format_timestamp(since)));
-            wheres.push(format!("at >= ?{}", values.len()));
-        }
-        let where_sql = if wheres.is_empty() {
-            String::new()
-        } else {
-            format!("WHERE {}", wheres.join(" AND "))
-        };
-        let limit = filter
-            .limit
-            .map_or(-1, |l| i64::try_from(l).unwrap_or(i64::MAX));
-        let sql = format!(
-            "SELECT * FROM (SELECT id, at, event, user_id, email, detail, actor FROM audit_log \
+        self.read(|| {
+            let mut wheres: Vec<String> = Vec::new();
+            let mut values: Vec<Box<dyn rusqlite::ToSql>> = Vec::new();
+            if let Some((id, key)) = &filter.user {
+                values.push(Box::new(*id));
+                values.push(Box::new(key.clone()));
+                wheres.push(format!(
+                    "(user_id = ?{} OR lower(email) = ?{})",
+                    values.len() - 1,
+                    values.len()
+                ));
+            }
+            if let Some(event) = &filter.event {
+                values.push(Box::new(event.clone()));
+                wheres.push(format!("event = ?{}", values.len()));
+            }
+            if let Some(since) = filter.since {
+                values.push(Box::new(format_timestamp(since)));
+                wheres.push(format!("at >= ?{}", values.len()));
+            }
+            let where_sql = if wheres.is_empty() {
+                String::new()
+            } else {
+                format!("WHERE {}", wheres.join(" AND "))
+            };
+            let limit = filter
+                .limit
+                .map_or(-1, |l| i64::try_from(l).unwrap_or(i64::MAX));
+            let sql = format!(
+                "SELECT * FROM (SELECT id, at, event, user_id, email, detail, actor FROM audit_log \
              {where_sql} ORDER BY id DESC LIMIT {limit}) ORDER BY id"
-        );
-        let bound: Vec<&dyn rusqlite::ToSql> = values.iter().map(|v| v.as_ref()).collect();
-        let mut stmt = self.conn.prepare(&sql).map_err(|e| self.db_err(e))?;
-        let rows = stmt
-            .query_map(bound.as_slice(), |r| {
+            );
+            let bound: Vec<&dyn rusqlite::ToSql> = values.iter().map(|v| v.as_ref()).collect();
+            let mut stmt = self.conn.prepare(&sql)?;
+            let rows = stmt.query_map(bound.as_slice(), |r| {
                 Ok(AuditRecord {
                     id: r.get(0)?,
                     at: r.get::<_, DbTime>(1)?.0,
@@ -855,10 +828,9 @@ impl UserStore for SqliteStore {
                     detail: r.get(5)?,
                     actor: r.get(6)?,
                 })
-            })
-            .map_err(|e| self.db_err(e))?;
-        rows.collect::<rusqlite::Result<_>>()
-            .map_err(|e| self.db_err(e))
+            })?;
+            rows.collect::<rusqlite::Result<_>>().map_err(Error::from)
+        })
     }
 
     fn reserve_login_attempt(
@@ -868,25 +840,18 @@ impl UserStore for SqliteStore {
         forget_before: Timestamp,
         locked_until: &dyn Fn(u32) -> Option<Timestamp>,
     ) -> Result<LoginReservation> {
-        let path = self.path.clone();
         self.write(|tx| {
-            let db_err = |source| Error::Database {
-                path: path.clone(),
-                source,
-            };
             tx.execute(
                 "DELETE FROM login_failures WHERE last_failure < ?1",
                 [format_timestamp(forget_before)],
-            )
-            .map_err(db_err)?;
+            )?;
             let row: Option<(u32, Option<DbTime>)> = tx
                 .query_row(
                     "SELECT failures, locked_until FROM login_failures WHERE email_key = ?1",
                     [email_key],
                     |r| Ok((r.get(0)?, r.get(1)?)),
                 )
-                .optional()
-                .map_err(db_err)?;
+                .optional()?;
             let (failures, until) = row.map_or((0, None), |(f, u)| (f, u.map(|t| t.0)));
             if let Some(until) = until.filter(|u| *u > now) {
                 return Ok(LoginReservation::Locked { until });
@@ -904,8 +869,7 @@ impl UserStore for SqliteStore {
                     format_timestamp(now),
                     locked_until.map(format_timestamp)
                 ],
-            )
-            .map_err(db_err)?;
+            )?;
             Ok(LoginReservation::Counted {
                 failures,
                 locked_until,
@@ -919,19 +883,12 @@ impl UserStore for SqliteStore {
         user: (i64, &str),
         audit: &[AuditEntry],
     ) -> Result<bool> {
-        let path = self.path.clone();
         self.write(|tx| {
-            let db_err = |source| Error::Database {
-                path: path.clone(),
-                source,
-            };
-            let deleted = tx
-                .execute(
-                    "DELETE FROM login_failures WHERE email_key = ?1",
-                    [email_key],
-                )
-                .map_err(db_err)?;
-            insert_audit(tx, Some(user.0), Some(user.1), audit).map_err(db_err)?;
+            let deleted = tx.execute(
+                "DELETE FROM login_failures WHERE email_key = ?1",
+                [email_key],
+            )?;
+            insert_audit(tx, Some(user.0), Some(user.1), audit)?;
             Ok(deleted > 0)
         })
     }
@@ -942,11 +899,7 @@ impl UserStore for SqliteStore {
         email: Option<&str>,
         audit: &[AuditEntry],
     ) -> Result<()> {
-        let path = self.path.clone();
-        self.write(|tx| {
-            insert_audit(tx, user_id, email, audit)
-                .map_err(|source| Error::Database { path, source })
-        })
+        self.write(|tx| insert_audit(tx, user_id, email, audit))
     }
 }
 
@@ -1021,5 +974,35 @@ mod wal_tests {
             largest <= WAL_TRUNCATE_BYTES + 64 * 1024,
             "the WAL grew to {largest} bytes"
         );
+    }
+}
+
+#[cfg(test)]
+mod error_tests {
+    use super::*;
+    use crate::storage::UserStore;
+
+    /// Every engine error leaves the store naming the file, however deep the `?`
+    /// that raised it: at open, in a read, in a write.
+    #[test]
+    fn engine_errors_name_the_database_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.sqlite3");
+        std::fs::write(&path, vec![b'x'; 4096]).unwrap();
+        let err = SqliteStore::open(&path, Duration::from_secs(1)).unwrap_err();
+        let prefix = format!("database {}: ", path.display());
+        assert!(err.to_string().starts_with(&prefix), "{err}");
+
+        std::fs::remove_file(&path).unwrap();
+        let mut store = SqliteStore::open(&path, Duration::from_secs(1)).unwrap();
+        store.conn.execute_batch("DROP TABLE audit_log").unwrap();
+        let err = store.record(None, None, &[]).unwrap_err();
+        assert!(err.to_string().starts_with(&prefix), "{err}");
+        store
+            .conn
+            .execute_batch("DROP TABLE tokens; DROP TABLE users")
+            .unwrap();
+        let err = store.user_by_email_key("a@example.com").unwrap_err();
+        assert!(err.to_string().starts_with(&prefix), "{err}");
     }
 }

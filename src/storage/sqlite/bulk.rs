@@ -29,52 +29,51 @@ impl BulkStore for SqliteStore {
     }
 
     fn for_each_email(&self, f: &mut dyn FnMut(&str, &str)) -> Result<()> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT email_key, email FROM users")
-            .map_err(|e| self.db_err(e))?;
-        let mut rows = stmt.query([]).map_err(|e| self.db_err(e))?;
-        while let Some(row) = rows.next().map_err(|e| self.db_err(e))? {
-            let key = row.get_ref(0).and_then(|v| Ok(v.as_str()?));
-            let email = row.get_ref(1).and_then(|v| Ok(v.as_str()?));
-            match (key, email) {
-                (Ok(key), Ok(email)) => f(key, email),
-                (Err(e), _) | (_, Err(e)) => return Err(self.db_err(e)),
+        self.read(|| {
+            let mut stmt = self.conn.prepare("SELECT email_key, email FROM users")?;
+            let mut rows = stmt.query([])?;
+            while let Some(row) = rows.next()? {
+                let key = row.get_ref(0).and_then(|v| Ok(v.as_str()?));
+                let email = row.get_ref(1).and_then(|v| Ok(v.as_str()?));
+                match (key, email) {
+                    (Ok(key), Ok(email)) => f(key, email),
+                    (Err(e), _) | (_, Err(e)) => return Err(e.into()),
+                }
             }
-        }
-        Ok(())
+            Ok(())
+        })
     }
 
     fn for_each_field_value(&self, name: &str, f: &mut dyn FnMut(&str, &str, &str)) -> Result<()> {
-        let mut stmt = self
-            .conn
-            .prepare(
+        self.read(|| {
+            let mut stmt = self.conn.prepare(
                 "SELECT v.value, u.email_key, u.email FROM user_field_values v \
                  JOIN users u ON u.id = v.user_id WHERE v.name = ?1",
-            )
-            .map_err(|e| self.db_err(e))?;
-        let mut rows = stmt.query([name]).map_err(|e| self.db_err(e))?;
-        while let Some(row) = rows.next().map_err(|e| self.db_err(e))? {
-            let text = |i| row.get_ref(i).and_then(|v| Ok(v.as_str()?));
-            match (text(0), text(1), text(2)) {
-                (Ok(value), Ok(key), Ok(email)) => f(value, key, email),
-                (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return Err(self.db_err(e)),
+            )?;
+            let mut rows = stmt.query([name])?;
+            while let Some(row) = rows.next()? {
+                let text = |i| row.get_ref(i).and_then(|v| Ok(v.as_str()?));
+                match (text(0), text(1), text(2)) {
+                    (Ok(value), Ok(key), Ok(email)) => f(value, key, email),
+                    (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return Err(e.into()),
+                }
             }
-        }
-        Ok(())
+            Ok(())
+        })
     }
 
     fn for_each_user(&self, f: &mut dyn FnMut(&User) -> Result<()>) -> Result<()> {
-        let mut stmt = self
-            .conn
-            .prepare(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY id"))
-            .map_err(|e| self.db_err(e))?;
-        let mut rows = stmt.query([]).map_err(|e| self.db_err(e))?;
-        while let Some(row) = rows.next().map_err(|e| self.db_err(e))? {
-            let user = user_from_row(row).map_err(|e| self.db_err(e))?;
-            f(&user)?;
-        }
-        Ok(())
+        self.read(|| {
+            let mut stmt = self
+                .conn
+                .prepare(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY id"))?;
+            let mut rows = stmt.query([])?;
+            while let Some(row) = rows.next()? {
+                let user = user_from_row(row)?;
+                f(&user)?;
+            }
+            Ok(())
+        })
     }
 
     fn bulk_write(
@@ -84,25 +83,18 @@ impl BulkStore for SqliteStore {
         protect_last_superuser: bool,
         audit: &BulkAudit,
     ) -> Result<BulkCounts> {
-        let path = self.path.clone();
         let now = format_timestamp(audit.at);
         self.write(|tx| {
-            let db_err = |source| Error::Database {
-                path: path.clone(),
-                source,
-            };
             let insert_sql = match on_conflict {
                 OnConflict::Skip => format!("{INSERT} ON CONFLICT (email_key) DO NOTHING"),
                 OnConflict::Fail | OnConflict::Update => INSERT.to_string(),
             };
-            let mut insert = tx.prepare(&insert_sql).map_err(db_err)?;
-            let mut update = tx.prepare(UPDATE).map_err(db_err)?;
-            let mut audit_row = tx
-                .prepare(
-                    "INSERT INTO audit_log (at, event, user_id, email, detail, actor) \
+            let mut insert = tx.prepare(&insert_sql)?;
+            let mut update = tx.prepare(UPDATE)?;
+            let mut audit_row = tx.prepare(
+                "INSERT INTO audit_log (at, event, user_id, email, detail, actor) \
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                )
-                .map_err(db_err)?;
+            )?;
             let mut record = |event: &str, id: i64, email: &str| {
                 audit_row
                     .execute(params![now, event, id, email, audit.detail, audit.actor])
@@ -116,11 +108,7 @@ impl BulkStore for SqliteStore {
                 )
             };
             let guard = protect_last_superuser && on_conflict == OnConflict::Update;
-            let superusers_before = if guard {
-                active_superusers(tx).map_err(db_err)?
-            } else {
-                0
-            };
+            let superusers_before = if guard { active_superusers(tx)? } else { 0 };
             let mut last_demoted: Option<String> = None;
             let mut counts = BulkCounts::default();
             let mut fields = FieldWriter::default();
@@ -149,15 +137,14 @@ impl BulkStore for SqliteStore {
                             ],
                             |r| r.get(0),
                         )
-                        .optional()
-                        .map_err(db_err)?;
+                        .optional()?;
                     if let Some(id) = id {
                         if row.is_superuser == Some(false) || row.is_active == Some(false) {
                             last_demoted = Some(row.email.clone());
                         }
                         // Custom field values: the same rules as every other write.
-                        fields.write(tx, id, &row.fields, &db_err)?;
-                        record(audit.updated_event, id, &row.email).map_err(db_err)?;
+                        fields.write(tx, id, &row.fields)?;
+                        record(audit.updated_event, id, &row.email)?;
                         counts.updated += 1;
                         continue;
                     }
@@ -183,20 +170,20 @@ impl BulkStore for SqliteStore {
                     Err(e) if is_unique_violation(&e) => {
                         return Err(Error::UserExists(row.email.clone()));
                     }
-                    Err(e) => return Err(db_err(e)),
+                    Err(e) => return Err(e.into()),
                     Ok(0) => counts.skipped += 1,
                     Ok(_) => {
                         let id = tx.last_insert_rowid();
-                        fields.write(tx, id, &row.fields, &db_err)?;
-                        record(audit.created_event, id, &row.email).map_err(db_err)?;
+                        fields.write(tx, id, &row.fields)?;
+                        record(audit.created_event, id, &row.email)?;
                         counts.created += 1;
                     }
                 }
             }
-            fields.finish(tx, &db_err)?;
+            fields.finish(tx)?;
             if superusers_before > 0
                 && let Some(email) = last_demoted
-                && active_superusers(tx).map_err(db_err)? == 0
+                && active_superusers(tx)? == 0
             {
                 return Err(Error::LastSuperuser(email));
             }
