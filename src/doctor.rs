@@ -11,7 +11,7 @@ use crate::email_address::{email_key, normalize_email, validate_email};
 use crate::error::Result;
 use crate::fields::FieldSet;
 use crate::password::PasswordHasher;
-use crate::storage::{SqliteStore, UserStore};
+use crate::storage::{SchemaStore, UserStore};
 use crate::user::{User, UserFilter};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -40,22 +40,27 @@ fn finding(check: &'static str, severity: Severity, message: String, fix: String
     }
 }
 
-/// Runs every check on the database at `path`, opened (without migrating) as `store`,
-/// against the custom fields the config declares.
+/// Runs every check on a database opened (without migrating) as `store`, against
+/// the custom fields the config declares.
 pub fn diagnose(
-    path: &Path,
-    store: &SqliteStore,
+    store: &(impl SchemaStore + UserStore),
     hasher: &PasswordHasher,
     fields: &FieldSet,
 ) -> Result<Vec<Finding>> {
     let mut findings = Vec::new();
-    check_permissions(path, &mut findings);
+    if let Some(path) = store.file_path() {
+        check_permissions(path, &mut findings);
+    }
+    let recover = match store.file_path() {
+        Some(_) => "restore from a backup, or `sqlite3 DB .recover` into a new file",
+        None => "restore from a backup",
+    };
     for line in store.integrity_check()? {
         findings.push(finding(
             "integrity",
             Severity::Problem,
             format!("integrity check: {line}"),
-            "restore from a backup, or `sqlite3 DB .recover` into a new file".into(),
+            recover.into(),
         ));
     }
     let pending = store.pending_migrations()?;

@@ -117,10 +117,10 @@ pub enum Error {
     PendingMigrations(Vec<String>),
 
     #[error(
-        "database {path} has schema version {found}, newer than this userdb knows ({known}); upgrade userdb"
+        "database {target} has schema version {found}, newer than this userdb knows ({known}); upgrade userdb"
     )]
     SchemaTooNew {
-        path: PathBuf,
+        target: String,
         found: i64,
         known: i64,
     },

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use userdb::output_file::Existing;
+use userdb::storage::{Open, SchemaStore};
 
 use super::context::Context;
 use super::exit::CliError;
@@ -21,7 +22,7 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
-    let store = ctx.open_existing_store()?;
+    let store = ctx.open(Open::Existing)?;
     let existing = if args.force {
         Existing::Replace
     } else {
@@ -30,17 +31,13 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
     store.backup_to(&args.file, existing)?;
     if ctx.json {
         print_json(&serde_json::json!({
-            "database": ctx.db_path.display().to_string(),
+            "database": ctx.db_name(),
             "backup": args.file.display().to_string(),
         }))?;
     } else {
         status(
             false,
-            &format!(
-                "Backed up {} to {}.",
-                ctx.db_path.display(),
-                args.file.display()
-            ),
+            &format!("Backed up {} to {}.", ctx.db_name(), args.file.display()),
         );
     }
     Ok(())

@@ -91,7 +91,7 @@ pub fn run(ctx: &Context, _args: Args) -> Result<(), CliError> {
     let report = Report {
         config_file: loaded.config_path.as_ref().map(|p| p.display().to_string()),
         config_file_found: loaded.config_found,
-        database: ctx.db_path.display().to_string(),
+        database: ctx.db_name(),
         settings,
         fields: field_reports(&loaded.settings.fields),
     };

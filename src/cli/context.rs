@@ -8,7 +8,7 @@ use userdb::clock::{Clock, FixedClock, SystemClock};
 use userdb::config::{LoadedSettings, Settings, default_database_path};
 use userdb::email::{ConsoleStream, Mailer};
 use userdb::otp::{SECRET_KEY_ENV, SecretKey, default_key_path};
-use userdb::storage::SqliteStore;
+use userdb::storage::{Open, SchemaStore, Store, Target};
 use userdb::{OneTimeCodes, UserManager};
 
 use super::exit::CliError;
@@ -63,32 +63,45 @@ impl Context {
         }
     }
 
-    /// The database, created if missing (commands that write).
-    pub fn open_store(&self) -> Result<SqliteStore, CliError> {
-        let store = SqliteStore::open(&self.db_path, self.loaded.settings.database.busy_timeout)?;
-        warn_if_shared(&self.db_path);
-        Ok(store)
+    /// The database named (`--db`, `USERDB_DB`, `[database] path`).
+    pub fn target(&self) -> Result<Target, CliError> {
+        Ok(Target::parse(&self.db_path)?)
     }
 
-    /// The existing database (commands that only read): never creates one.
-    pub fn open_existing_store(&self) -> Result<SqliteStore, CliError> {
-        let store =
-            SqliteStore::open_existing(&self.db_path, self.loaded.settings.database.busy_timeout)?;
-        warn_if_shared(&self.db_path);
+    /// The database as messages name it: never a password written in a URL.
+    pub fn db_name(&self) -> String {
+        Target::parse(&self.db_path).map_or_else(
+            |_| "(a URL userdb cannot open)".to_string(),
+            |t| t.describe(),
+        )
+    }
+
+    /// The database, whichever backend it is on (see [`Open`]).
+    pub fn open(&self, open: Open) -> Result<Store, CliError> {
+        let store = Store::open(
+            &self.target()?,
+            open,
+            self.loaded.settings.database.busy_timeout,
+        )?;
+        if open != Open::Unmigrated
+            && let Some(path) = store.file_path()
+        {
+            warn_if_shared(path);
+        }
         Ok(store)
     }
 
     /// The manager over the (migrated) database, created if missing.
-    pub fn manager(&self) -> Result<UserManager<SqliteStore>, CliError> {
-        self.manager_over(self.open_store()?)
+    pub fn manager(&self) -> Result<UserManager<Store>, CliError> {
+        self.manager_over(self.open(Open::Migrated)?)
     }
 
     /// The manager over the existing database, for commands that only read.
-    pub fn reader(&self) -> Result<UserManager<SqliteStore>, CliError> {
-        self.manager_over(self.open_existing_store()?)
+    pub fn reader(&self) -> Result<UserManager<Store>, CliError> {
+        self.manager_over(self.open(Open::Existing)?)
     }
 
-    fn manager_over(&self, store: SqliteStore) -> Result<UserManager<SqliteStore>, CliError> {
+    fn manager_over(&self, store: Store) -> Result<UserManager<Store>, CliError> {
         let mut manager = UserManager::new(
             store,
             &self.loaded.settings.password,

@@ -179,7 +179,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
 /// asked again (a taken one is fine when the command will not create it anew).
 fn ask_email(
     prompter: &mut dyn Prompter,
-    manager: &userdb::UserManager<userdb::storage::SqliteStore>,
+    manager: &userdb::UserManager<userdb::storage::Store>,
     existing_ok: bool,
 ) -> Result<String, CliError> {
     loop {

@@ -2,7 +2,7 @@
 
 use userdb::doctor::{Severity, diagnose};
 use userdb::password::PasswordHasher;
-use userdb::storage::SqliteStore;
+use userdb::storage::{Open, Target};
 use userdb::terminal_text::escape_lines;
 
 use super::context::Context;
@@ -14,16 +14,17 @@ use super::output::{print, print_json};
 pub struct Args {}
 
 pub fn run(ctx: &Context, _args: Args) -> Result<(), CliError> {
-    if !ctx.db_path.exists() {
-        return Err(userdb::Error::NoDatabase(ctx.db_path.clone()).into());
+    if let Target::File(path) = ctx.target()?
+        && !path.exists()
+    {
+        return Err(userdb::Error::NoDatabase(path).into());
     }
-    let store =
-        SqliteStore::open_unmigrated(&ctx.db_path, ctx.loaded.settings.database.busy_timeout)?;
+    let store = ctx.open(Open::Unmigrated)?;
     let password = &ctx.loaded.settings.password;
     let hasher = PasswordHasher::new(password.argon2)
         .map_err(|e| userdb::Error::Config(format!("[password] argon2 parameters: {e}")))?
         .with_limits(password.limits);
-    let findings = diagnose(&ctx.db_path, &store, &hasher, &ctx.loaded.settings.fields)?;
+    let findings = diagnose(&store, &hasher, &ctx.loaded.settings.fields)?;
     let problems = findings
         .iter()
         .filter(|f| f.severity == Severity::Problem)
@@ -31,7 +32,7 @@ pub fn run(ctx: &Context, _args: Args) -> Result<(), CliError> {
     if ctx.json {
         print_json(&serde_json::json!({ "ok": problems == 0, "findings": findings }))?;
     } else if findings.is_empty() {
-        print(&format!("{}: no problems found.\n", ctx.db_path.display()))?;
+        print(&format!("{}: no problems found.\n", ctx.db_name()))?;
     } else {
         let mut text = String::new();
         for f in &findings {

@@ -3,7 +3,7 @@
 use serde::Serialize;
 use userdb::Error;
 use userdb::clock::format_timestamp;
-use userdb::storage::{MIGRATIONS, SqliteStore};
+use userdb::storage::{Open, SchemaStore, SqliteStore, Target};
 
 use super::context::Context;
 use super::exit::CliError;
@@ -33,15 +33,12 @@ struct Report {
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
-    let busy = ctx.loaded.settings.database.busy_timeout;
     // `--check` on a database that does not exist yet must not create it.
-    let store = if args.check && !ctx.db_path.exists() {
-        SqliteStore::check_path(&ctx.db_path)?;
-        None
-    } else {
-        Some(SqliteStore::open_unmigrated(&ctx.db_path, busy)?)
+    let mut store = match ctx.target()? {
+        Target::File(path) if args.check && !path.exists() => None,
+        _ => Some(ctx.open(Open::Unmigrated)?),
     };
-    let applied_now: Vec<String> = match &store {
+    let applied_now: Vec<String> = match &mut store {
         Some(store) if !args.check => store
             .migrate()?
             .iter()
@@ -53,15 +50,19 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
         Some(store) => store.applied_migrations()?,
         None => Vec::new(),
     };
-    let migrations: Vec<MigrationRow> = MIGRATIONS
+    let known = match &store {
+        Some(store) => store.migrations(),
+        None => SqliteStore::MIGRATIONS,
+    };
+    let migrations: Vec<MigrationRow> = known
         .iter()
         .map(|m| MigrationRow {
             version: m.version,
             name: m.name.to_string(),
             applied_at: applied
                 .iter()
-                .find(|a| a.0 == m.version)
-                .map(|a| format_timestamp(a.2)),
+                .find(|a| a.version == m.version)
+                .map(|a| format_timestamp(a.applied_at)),
         })
         .collect();
     let pending: Vec<String> = migrations
@@ -70,7 +71,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
         .map(|m| m.name.clone())
         .collect();
     let report = Report {
-        database: ctx.db_path.display().to_string(),
+        database: ctx.db_name(),
         applied_now,
         pending,
         migrations,

@@ -3,8 +3,12 @@
 //! machine) implements the same trait.
 
 mod sqlite;
+mod store;
+mod target;
 
-pub use sqlite::{MIGRATIONS, Migration, SqliteStore};
+pub use sqlite::SqliteStore;
+pub use store::{Open, Store};
+pub use target::Target;
 
 use jiff::Timestamp;
 use serde::Serialize;
@@ -12,6 +16,71 @@ use serde::Serialize;
 use crate::error::Result;
 use crate::token::{TokenDigest, TokenInfo};
 use crate::user::{User, UserFilter};
+
+/// A schema change: applied once, in order, never edited after release. Every
+/// backend has the same versions and names, each with its own SQL.
+#[derive(Debug, Clone, Copy)]
+pub struct Migration {
+    pub version: i64,
+    pub name: &'static str,
+    pub(crate) sql: &'static str,
+}
+
+/// A migration a database records as applied.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AppliedMigration {
+    pub version: i64,
+    pub name: String,
+    pub applied_at: Timestamp,
+}
+
+/// The database itself, whatever the backend: what it is, its schema, its
+/// soundness and a copy of it.
+pub trait SchemaStore {
+    /// The database as messages name it: a file's path, or a server's address
+    /// (never with a password).
+    fn describe(&self) -> String;
+    /// The file that holds the data, for a backend that keeps one (its mode is
+    /// checked).
+    fn file_path(&self) -> Option<&std::path::Path>;
+    /// The migrations this build knows for the backend, oldest first.
+    fn migrations(&self) -> &'static [Migration];
+    /// The migrations applied, oldest first, with when.
+    fn applied_migrations(&self) -> Result<Vec<AppliedMigration>>;
+    /// Applies pending migrations, each in its own transaction and recorded;
+    /// returns those applied. Two processes migrating at once apply each once.
+    fn migrate(&mut self) -> Result<Vec<Migration>>;
+    /// The engine's own consistency check: the problems found (empty when sound).
+    fn integrity_check(&self) -> Result<Vec<String>>;
+    /// A complete, consistent copy in one new file, mode 0600, made while other
+    /// commands keep running.
+    fn backup_to(
+        &self,
+        target: &std::path::Path,
+        existing: crate::output_file::Existing,
+    ) -> Result<()>;
+
+    /// Migrations known to this build and not applied; a database migrated by a
+    /// newer build is [`crate::Error::SchemaTooNew`].
+    fn pending_migrations(&self) -> Result<Vec<Migration>> {
+        let applied = self.applied_migrations()?;
+        let newest = applied.last().map_or(0, |m| m.version);
+        let known = self.migrations().last().map_or(0, |m| m.version);
+        if newest > known {
+            return Err(crate::Error::SchemaTooNew {
+                target: self.describe(),
+                found: newest,
+                known,
+            });
+        }
+        Ok(self
+            .migrations()
+            .iter()
+            .filter(|m| !applied.iter().any(|a| a.version == m.version))
+            .copied()
+            .collect())
+    }
+}
 
 /// A user as it is first written.
 #[derive(Debug, Clone)]

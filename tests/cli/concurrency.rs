@@ -35,7 +35,7 @@ fn twenty_four_writers_at_once_on_a_fresh_database_all_succeed() {
     assert_eq!(env.query_one("SELECT count(*) FROM users"), "24");
     assert_eq!(
         env.query_one("SELECT count(*) FROM userdb_migrations"),
-        userdb::storage::MIGRATIONS.len().to_string()
+        userdb::storage::SqliteStore::MIGRATIONS.len().to_string()
     );
     assert_eq!(env.query_one("PRAGMA integrity_check"), "ok");
 }

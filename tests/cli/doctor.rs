@@ -98,7 +98,10 @@ fn doctor_reports_pending_migrations_without_applying_them() {
     let env = TestEnv::new();
     env.cmd(&["migrate"]).assert().success();
     env.sql("DELETE FROM userdb_migrations");
-    let names: Vec<&str> = userdb::storage::MIGRATIONS.iter().map(|m| m.name).collect();
+    let names: Vec<&str> = userdb::storage::SqliteStore::MIGRATIONS
+        .iter()
+        .map(|m| m.name)
+        .collect();
     let pending = format!("{} pending migration(s): {}", names.len(), names.join(", "));
     env.cmd(&["doctor"])
         .assert()

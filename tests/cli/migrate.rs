@@ -4,7 +4,10 @@ use crate::support::{TestEnv, stdout_json};
 
 /// Every migration this build knows, by name, oldest first.
 fn names() -> Vec<&'static str> {
-    userdb::storage::MIGRATIONS.iter().map(|m| m.name).collect()
+    userdb::storage::SqliteStore::MIGRATIONS
+        .iter()
+        .map(|m| m.name)
+        .collect()
 }
 
 /// `migrate`'s listing: one `[X] name` (or `[ ] name`) line per migration.

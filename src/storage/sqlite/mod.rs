@@ -14,7 +14,8 @@ use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 mod bulk;
 
 use super::{
-    AuditEntry, AuditFilter, AuditRecord, LoginReservation, UserRecord, UserStore, UserUpdate,
+    AppliedMigration, AuditEntry, AuditFilter, AuditRecord, LoginReservation, Migration,
+    SchemaStore, UserRecord, UserStore, UserUpdate,
 };
 use crate::clock::{format_timestamp, parse_timestamp};
 use crate::error::{Error, Result};
@@ -24,15 +25,8 @@ mod fields;
 mod otp;
 pub(super) mod tokens;
 
-/// A schema change: applied once, in order, never edited after release.
-#[derive(Debug, Clone, Copy)]
-pub struct Migration {
-    pub version: i64,
-    pub name: &'static str,
-    sql: &'static str,
-}
-
-pub const MIGRATIONS: &[Migration] = &[
+/// SQLite's migrations: the same versions and names as every backend's.
+const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 1,
         name: "0001_users",
@@ -155,6 +149,7 @@ impl SqliteStore {
     /// migrations.
     pub fn open(path: &Path, busy_timeout: Duration) -> Result<Self> {
         let store = Self::open_unmigrated(path, busy_timeout)?;
+        let mut store = store;
         store.migrate()?;
         Ok(store)
     }
@@ -170,13 +165,6 @@ impl SqliteStore {
         Self::open(path, busy_timeout)
     }
 
-    /// Checks that `path` can name a database file: a URL cannot (see
-    /// [`Error::UnsupportedDatabase`]). Every open checks it; this is for callers
-    /// that decide not to open.
-    pub fn check_path(path: &Path) -> Result<()> {
-        check_plain_path(path)
-    }
-
     /// Opens without migrating: for `migrate --check` and for listing.
     pub fn open_unmigrated(path: &Path, busy_timeout: Duration) -> Result<Self> {
         check_plain_path(path)?;
@@ -190,126 +178,11 @@ impl SqliteStore {
         })
     }
 
+    /// The migrations of SQLite's schema.
+    pub const MIGRATIONS: &'static [Migration] = MIGRATIONS;
+
     pub fn path(&self) -> &Path {
         &self.path
-    }
-
-    /// Writes a complete, consistent copy of the database (what the WAL holds
-    /// too) to `target` as one file, mode 0600, while other connections keep
-    /// reading and writing: SQLite's `VACUUM INTO` reads one snapshot. Written
-    /// through [`OutputFile`](crate::output_file::OutputFile): never over the
-    /// database's own files, a link, a pipe or a device, and put in place only
-    /// when complete.
-    pub fn backup_to(&self, target: &Path, existing: crate::output_file::Existing) -> Result<()> {
-        use std::os::unix::fs::FileTypeExt;
-        let not_a_pipe = || Error::UnsafeOutput {
-            path: target.to_path_buf(),
-            reason: "a backup is a database file, written to a regular file only".into(),
-        };
-        if std::fs::metadata(target).is_ok_and(|m| m.file_type().is_fifo()) {
-            return Err(not_a_pipe());
-        }
-        let protected = crate::output_file::database_files(&self.path);
-        let out = crate::output_file::OutputFile::create(target, existing, &protected)?;
-        let temp = out.temp_path().ok_or_else(not_a_pipe)?;
-        let temp = temp.to_str().ok_or_else(|| Error::UnsafeOutput {
-            path: target.to_path_buf(),
-            reason: "its folder's path is not UTF-8".into(),
-        })?;
-        self.read(|| Ok(self.conn.execute("VACUUM INTO ?1", [temp])?))?;
-        out.commit()
-    }
-
-    /// The applied migrations, oldest first, with when they were applied.
-    pub fn applied_migrations(&self) -> Result<Vec<(i64, String, Timestamp)>> {
-        self.read(|| {
-        let exists: bool = self
-            .conn
-            .query_row(
-                "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'userdb_migrations')",
-                [],
-                |r| r.get(0),
-            )?;
-        if !exists {
-            return Ok(Vec::new());
-        }
-        let mut stmt = self
-            .conn
-            .prepare("SELECT version, name, applied_at FROM userdb_migrations ORDER BY version")?;
-        let rows = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, DbTime>(2)?.0)))?;
-        rows.collect::<rusqlite::Result<_>>()
-            .map_err(Error::from)
-            })
-    }
-
-    /// SQLite's `PRAGMA integrity_check`: the problems found (empty when sound).
-    pub fn integrity_check(&self) -> Result<Vec<String>> {
-        self.read(|| {
-            let mut stmt = self.conn.prepare("PRAGMA integrity_check")?;
-            let lines = stmt
-                .query_map([], |r| r.get::<_, String>(0))?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok(lines.into_iter().filter(|l| l != "ok").collect())
-        })
-    }
-
-    /// Migrations known to this build and not yet applied.
-    pub fn pending_migrations(&self) -> Result<Vec<Migration>> {
-        let applied = self.applied_migrations()?;
-        let newest = applied.last().map_or(0, |m| m.0);
-        let known = MIGRATIONS.last().map_or(0, |m| m.version);
-        if newest > known {
-            return Err(Error::SchemaTooNew {
-                path: self.path.clone(),
-                found: newest,
-                known,
-            });
-        }
-        Ok(MIGRATIONS
-            .iter()
-            .filter(|m| !applied.iter().any(|a| a.0 == m.version))
-            .copied()
-            .collect())
-    }
-
-    /// Applies pending migrations, each in its own transaction; returns those applied.
-    /// Safe against a concurrent `migrate`: each re-checks under the write lock.
-    pub fn migrate(&self) -> Result<Vec<Migration>> {
-        self.read(|| {
-            let pending = self.pending_migrations()?;
-            let mut applied = Vec::new();
-            for migration in pending {
-                let tx = rusqlite::Transaction::new_unchecked(
-                    &self.conn,
-                    TransactionBehavior::Immediate,
-                )?;
-                tx.execute_batch(
-                    "CREATE TABLE IF NOT EXISTS userdb_migrations (
-                    version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL
-                ) STRICT",
-                )?;
-                let done: bool = tx.query_row(
-                    "SELECT EXISTS (SELECT 1 FROM userdb_migrations WHERE version = ?1)",
-                    [migration.version],
-                    |r| r.get(0),
-                )?;
-                if !done {
-                    tx.execute_batch(migration.sql)?;
-                    tx.execute(
-                    "INSERT INTO userdb_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
-                    params![
-                        migration.version,
-                        migration.name,
-                        format_timestamp(Timestamp::now())
-                    ],
-                )?;
-                    applied.push(migration);
-                }
-                tx.commit()?;
-            }
-            Ok(applied)
-        })
     }
 
     /// Runs `f` in one `BEGIN IMMEDIATE` transaction: committed when it returns
@@ -368,6 +241,124 @@ impl SqliteStore {
                 .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
         }
         let _ = self.conn.pragma_update(None, "busy_timeout", timeout);
+    }
+}
+
+impl SchemaStore for SqliteStore {
+    fn describe(&self) -> String {
+        self.path.display().to_string()
+    }
+
+    fn file_path(&self) -> Option<&Path> {
+        Some(&self.path)
+    }
+
+    fn migrations(&self) -> &'static [Migration] {
+        MIGRATIONS
+    }
+
+    fn applied_migrations(&self) -> Result<Vec<AppliedMigration>> {
+        self.read(|| {
+        let exists: bool = self
+            .conn
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'userdb_migrations')",
+                [],
+                |r| r.get(0),
+            )?;
+        if !exists {
+            return Ok(Vec::new());
+        }
+        let mut stmt = self
+            .conn
+            .prepare("SELECT version, name, applied_at FROM userdb_migrations ORDER BY version")?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(AppliedMigration {
+                    version: r.get(0)?,
+                    name: r.get(1)?,
+                    applied_at: r.get::<_, DbTime>(2)?.0,
+                })
+            })?;
+        rows.collect::<rusqlite::Result<_>>()
+            .map_err(Error::from)
+            })
+    }
+
+    /// SQLite's `PRAGMA integrity_check`.
+    fn integrity_check(&self) -> Result<Vec<String>> {
+        self.read(|| {
+            let mut stmt = self.conn.prepare("PRAGMA integrity_check")?;
+            let lines = stmt
+                .query_map([], |r| r.get::<_, String>(0))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(lines.into_iter().filter(|l| l != "ok").collect())
+        })
+    }
+
+    /// Each migration re-checks under the write lock (`BEGIN IMMEDIATE`), so a
+    /// concurrent `migrate` applies nothing twice.
+    fn migrate(&mut self) -> Result<Vec<Migration>> {
+        self.read(|| {
+            let pending = self.pending_migrations()?;
+            let mut applied = Vec::new();
+            for migration in pending {
+                let tx = rusqlite::Transaction::new_unchecked(
+                    &self.conn,
+                    TransactionBehavior::Immediate,
+                )?;
+                tx.execute_batch(
+                    "CREATE TABLE IF NOT EXISTS userdb_migrations (
+                    version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL
+                ) STRICT",
+                )?;
+                let done: bool = tx.query_row(
+                    "SELECT EXISTS (SELECT 1 FROM userdb_migrations WHERE version = ?1)",
+                    [migration.version],
+                    |r| r.get(0),
+                )?;
+                if !done {
+                    tx.execute_batch(migration.sql)?;
+                    tx.execute(
+                    "INSERT INTO userdb_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
+                    params![
+                        migration.version,
+                        migration.name,
+                        format_timestamp(Timestamp::now())
+                    ],
+                )?;
+                    applied.push(migration);
+                }
+                tx.commit()?;
+            }
+            Ok(applied)
+        })
+    }
+
+    /// Writes a complete, consistent copy of the database (what the WAL holds
+    /// too) to `target` as one file, mode 0600, while other connections keep
+    /// reading and writing: SQLite's `VACUUM INTO` reads one snapshot. Written
+    /// through [`OutputFile`](crate::output_file::OutputFile): never over the
+    /// database's own files, a link, a pipe or a device, and put in place only
+    /// when complete.
+    fn backup_to(&self, target: &Path, existing: crate::output_file::Existing) -> Result<()> {
+        use std::os::unix::fs::FileTypeExt;
+        let not_a_pipe = || Error::UnsafeOutput {
+            path: target.to_path_buf(),
+            reason: "a backup is a database file, written to a regular file only".into(),
+        };
+        if std::fs::metadata(target).is_ok_and(|m| m.file_type().is_fifo()) {
+            return Err(not_a_pipe());
+        }
+        let protected = crate::output_file::database_files(&self.path);
+        let out = crate::output_file::OutputFile::create(target, existing, &protected)?;
+        let temp = out.temp_path().ok_or_else(not_a_pipe)?;
+        let temp = temp.to_str().ok_or_else(|| Error::UnsafeOutput {
+            path: target.to_path_buf(),
+            reason: "its folder's path is not UTF-8".into(),
+        })?;
+        self.read(|| Ok(self.conn.execute("VACUUM INTO ?1", [temp])?))?;
+        out.commit()
     }
 }
 
@@ -441,22 +432,11 @@ fn switch_to_wal(conn: &Connection, busy_timeout: Duration) -> rusqlite::Result<
 /// Refuses a URL given as a database path: it would be created as a local tree of
 /// folders named like it. The URL is not echoed (it may hold a password).
 fn check_plain_path(path: &Path) -> Result<()> {
-    let text = path.to_string_lossy();
-    let scheme = text.split_once("://").map(|(s, _)| s.to_ascii_lowercase());
-    match scheme.as_deref() {
-        Some("postgres" | "postgresql") => Err(Error::UnsupportedDatabase(
-            "PostgreSQL is not supported yet: --db takes the path of a SQLite file".into(),
+    match super::Target::parse(path)? {
+        super::Target::File(_) => Ok(()),
+        super::Target::Postgres(_) => Err(Error::UnsupportedDatabase(
+            "a SQLite store opens files: a postgres:// URL needs the PostgreSQL backend".into(),
         )),
-        Some(s)
-            if !s.is_empty()
-                && s.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c)) =>
-        {
-            Err(Error::UnsupportedDatabase(format!(
-                "a {s}:// URL is not a database userdb can open: --db takes the path of a SQLite file"
-            )))
-        }
-        _ => Ok(()),
     }
 }
 

@@ -1,0 +1,246 @@
+//! [`Store`]: the store of whichever backend a [`Target`] names, opened with one
+//! call. The manager and the command line hold a `Store` and never learn which
+//! backend is behind it; each method passes straight to the backend's.
+
+use std::path::Path;
+use std::time::Duration;
+
+use jiff::Timestamp;
+
+use super::{
+    AppliedMigration, AuditEntry, AuditFilter, AuditRecord, BulkAudit, BulkCounts, BulkStore,
+    BulkUser, CodeOwner, LoginReservation, Migration, NewOtpCode, OnConflict, OtpCode,
+    OtpSendCheck, OtpStore, OtpVerdict, SchemaStore, SqliteStore, Target, TokenRecord, TokenStore,
+    UserRecord, UserStore, UserUpdate,
+};
+use crate::error::{Error, Result};
+use crate::token::{TokenDigest, TokenInfo};
+use crate::user::{User, UserFilter};
+
+/// An open store of one of the backends.
+pub enum Store {
+    Sqlite(SqliteStore),
+}
+
+/// Whether opening may create the database, and whether it migrates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Open {
+    /// Create the database if missing, and apply pending migrations (commands
+    /// that write).
+    Migrated,
+    /// Never create one (a mistyped path is [`Error::NoDatabase`], not a new
+    /// empty database); apply pending migrations (commands that read).
+    Existing,
+    /// Create if missing, migrate nothing (`migrate`, `doctor`).
+    Unmigrated,
+}
+
+impl Store {
+    /// Opens the database `target` names. `busy_timeout` is how long a write
+    /// waits for another's lock.
+    pub fn open(target: &Target, open: Open, busy_timeout: Duration) -> Result<Store> {
+        match target {
+            Target::File(path) => {
+                let store = match open {
+                    Open::Migrated => SqliteStore::open(path, busy_timeout)?,
+                    Open::Existing => SqliteStore::open_existing(path, busy_timeout)?,
+                    Open::Unmigrated => SqliteStore::open_unmigrated(path, busy_timeout)?,
+                };
+                Ok(Store::Sqlite(store))
+            }
+            Target::Postgres(_) => Err(Error::UnsupportedDatabase(
+                "PostgreSQL is not supported yet: --db takes the path of a SQLite file".into(),
+            )),
+        }
+    }
+}
+
+/// The same call on whichever store is open.
+macro_rules! each {
+    ($self:expr, $store:ident => $call:expr) => {
+        match $self {
+            Store::Sqlite($store) => $call,
+        }
+    };
+}
+
+impl SchemaStore for Store {
+    fn describe(&self) -> String {
+        each!(self, s => s.describe())
+    }
+    fn file_path(&self) -> Option<&Path> {
+        each!(self, s => s.file_path())
+    }
+    fn migrations(&self) -> &'static [Migration] {
+        each!(self, s => s.migrations())
+    }
+    fn applied_migrations(&self) -> Result<Vec<AppliedMigration>> {
+        each!(self, s => s.applied_migrations())
+    }
+    fn migrate(&mut self) -> Result<Vec<Migration>> {
+        each!(self, s => s.migrate())
+    }
+    fn integrity_check(&self) -> Result<Vec<String>> {
+        each!(self, s => s.integrity_check())
+    }
+    fn backup_to(&self, target: &Path, existing: crate::output_file::Existing) -> Result<()> {
+        each!(self, s => s.backup_to(target, existing))
+    }
+}
+
+impl UserStore for Store {
+    fn insert_user(&mut self, user: &UserRecord, audit: &[AuditEntry]) -> Result<User> {
+        each!(self, s => s.insert_user(user, audit))
+    }
+    fn user_by_email_key(&self, email_key: &str) -> Result<Option<User>> {
+        each!(self, s => s.user_by_email_key(email_key))
+    }
+    fn field_value_holder(
+        &self,
+        name: &str,
+        value: &str,
+        other_than: Option<i64>,
+    ) -> Result<Option<i64>> {
+        each!(self, s => s.field_value_holder(name, value, other_than))
+    }
+    fn update_user(&mut self, id: i64, update: &UserUpdate, audit: &[AuditEntry]) -> Result<User> {
+        each!(self, s => s.update_user(id, update, audit))
+    }
+    fn delete_user(
+        &mut self,
+        id: i64,
+        protect_last_superuser: bool,
+        audit: &[AuditEntry],
+    ) -> Result<()> {
+        each!(self, s => s.delete_user(id, protect_last_superuser, audit))
+    }
+    fn list_users(&self, filter: &UserFilter) -> Result<Vec<User>> {
+        each!(self, s => s.list_users(filter))
+    }
+    fn audit_entries(&self, filter: &AuditFilter) -> Result<Vec<AuditRecord>> {
+        each!(self, s => s.audit_entries(filter))
+    }
+    fn reserve_login_attempt(
+        &mut self,
+        email_key: &str,
+        now: Timestamp,
+        forget_before: Timestamp,
+        locked_until: &dyn Fn(u32) -> Option<Timestamp>,
+    ) -> Result<LoginReservation> {
+        each!(self, s => s.reserve_login_attempt(email_key, now, forget_before, locked_until))
+    }
+    fn clear_login_failures(
+        &mut self,
+        email_key: &str,
+        user: (i64, &str),
+        audit: &[AuditEntry],
+    ) -> Result<bool> {
+        each!(self, s => s.clear_login_failures(email_key, user, audit))
+    }
+    fn record(
+        &mut self,
+        user_id: Option<i64>,
+        email: Option<&str>,
+        audit: &[AuditEntry],
+    ) -> Result<()> {
+        each!(self, s => s.record(user_id, email, audit))
+    }
+}
+
+impl OtpStore for Store {
+    fn begin_otp_send(
+        &mut self,
+        email_key: &str,
+        purpose: &str,
+        at: Timestamp,
+        since: Timestamp,
+        check: OtpSendCheck<'_>,
+    ) -> Result<i64> {
+        each!(self, s => s.begin_otp_send(email_key, purpose, at, since, check))
+    }
+    fn cancel_otp_send(
+        &mut self,
+        send_id: i64,
+        user_id: Option<i64>,
+        email: &str,
+        audit: &[AuditEntry],
+    ) -> Result<()> {
+        each!(self, s => s.cancel_otp_send(send_id, user_id, email, audit))
+    }
+    fn save_otp(&mut self, code: &NewOtpCode, email: &str, audit: &[AuditEntry]) -> Result<()> {
+        each!(self, s => s.save_otp(code, email, audit))
+    }
+    fn judge_otp<R>(
+        &mut self,
+        user_id: i64,
+        email: &str,
+        purpose: &str,
+        judge: impl FnOnce(Option<&OtpCode>, &CodeOwner) -> OtpVerdict<R>,
+    ) -> Result<R> {
+        each!(self, s => s.judge_otp(user_id, email, purpose, judge))
+    }
+}
+
+impl BulkStore for Store {
+    fn own_files(&self) -> Vec<std::path::PathBuf> {
+        each!(self, s => s.own_files())
+    }
+    fn for_each_email(&self, f: &mut dyn FnMut(&str, &str)) -> Result<()> {
+        each!(self, s => s.for_each_email(f))
+    }
+    fn for_each_field_value(&self, name: &str, f: &mut dyn FnMut(&str, &str, &str)) -> Result<()> {
+        each!(self, s => s.for_each_field_value(name, f))
+    }
+    fn for_each_user(&self, f: &mut dyn FnMut(&User) -> Result<()>) -> Result<()> {
+        each!(self, s => s.for_each_user(f))
+    }
+    fn bulk_write(
+        &mut self,
+        rows: &mut dyn Iterator<Item = Result<BulkUser>>,
+        on_conflict: OnConflict,
+        protect_last_superuser: bool,
+        audit: &BulkAudit,
+    ) -> Result<BulkCounts> {
+        each!(self, s => s.bulk_write(rows, on_conflict, protect_last_superuser, audit))
+    }
+}
+
+impl TokenStore for Store {
+    fn insert_token(&mut self, token: &TokenRecord, audit: &[AuditEntry]) -> Result<TokenInfo> {
+        each!(self, s => s.insert_token(token, audit))
+    }
+    fn token_by_digest(
+        &self,
+        digest: &TokenDigest,
+    ) -> Result<Option<(TokenInfo, TokenDigest, User)>> {
+        each!(self, s => s.token_by_digest(digest))
+    }
+    fn token_by_id(&self, id: i64) -> Result<Option<TokenInfo>> {
+        each!(self, s => s.token_by_id(id))
+    }
+    fn list_tokens(&self, user_id: Option<i64>) -> Result<Vec<TokenInfo>> {
+        each!(self, s => s.list_tokens(user_id))
+    }
+    fn count_active_tokens(&self, user_id: i64, now: Timestamp) -> Result<u64> {
+        each!(self, s => s.count_active_tokens(user_id, now))
+    }
+    fn mark_token_used(
+        &mut self,
+        token: &TokenInfo,
+        at: Timestamp,
+        audit: &[AuditEntry],
+    ) -> Result<bool> {
+        each!(self, s => s.mark_token_used(token, at, audit))
+    }
+    fn revoke_token(&mut self, id: i64, at: Timestamp, audit: &[AuditEntry]) -> Result<bool> {
+        each!(self, s => s.revoke_token(id, at, audit))
+    }
+    fn revoke_user_tokens(
+        &mut self,
+        user_id: i64,
+        at: Timestamp,
+        audit: &dyn Fn(&[TokenInfo]) -> Vec<AuditEntry>,
+    ) -> Result<Vec<TokenInfo>> {
+        each!(self, s => s.revoke_user_tokens(user_id, at, audit))
+    }
+}
