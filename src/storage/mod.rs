@@ -1,6 +1,22 @@
-//! Storage: the one narrow interface the manager talks to ([`UserStore`]), and its
-//! SQLite implementation. Another backend (PostgreSQL, for teams that outgrow one
-//! machine) implements the same trait.
+//! Storage: the narrow interface the manager talks to, and its backends. The
+//! traits ([`SchemaStore`], [`UserStore`], [`OtpStore`], [`TokenStore`],
+//! [`BulkStore`]) are backend-neutral; `sqlite/` implements them over one file,
+//! and [`Store`] holds whichever backend a [`Target`] names.
+//!
+//! # Concurrency contract
+//!
+//! Every `&mut self` method is one transaction that runs as if it were alone:
+//! between its first read and its commit no other writer, in any process or on
+//! any machine, commits. The rules the manager passes in as closures (a send
+//! limit's `check`, a code's `judge`, the throttle's `locked_until`, the audit
+//! of revoked tokens) and the rules a store keeps itself (the last active
+//! superuser, unique emails and field values) run under that exclusion, so two
+//! writers can never both pass a limit that only one may pass. SQLite gets it
+//! from `BEGIN IMMEDIATE` (the database's one write lock, taken first); a server
+//! backend must take an equivalent lock as the transaction's first statement,
+//! at an isolation level whose reads see every commit made before the lock was
+//! granted. An engine error anywhere rolls the whole transaction back. `&self`
+//! methods read committed data and take no lock.
 
 mod sqlite;
 mod store;

@@ -4,7 +4,10 @@
 use rusqlite::{OptionalExtension, params};
 
 use super::fields::FieldWriter;
-use super::{SqliteStore, USER_COLUMNS, is_unique_violation, user_from_row};
+use super::{
+    SqliteStore, USER_COLUMNS, active_superusers, guard_last_superuser, is_unique_violation,
+    user_from_row,
+};
 use crate::clock::format_timestamp;
 use crate::error::{Error, Result};
 use crate::storage::{BulkAudit, BulkCounts, BulkPassword, BulkStore, BulkUser, OnConflict};
@@ -100,13 +103,6 @@ impl BulkStore for SqliteStore {
                     .execute(params![now, event, id, email, audit.detail, audit.actor])
                     .map(drop)
             };
-            let active_superusers = |tx: &rusqlite::Transaction| -> rusqlite::Result<i64> {
-                tx.query_row(
-                    "SELECT count(*) FROM users WHERE is_superuser = 1 AND is_active = 1",
-                    [],
-                    |r| r.get(0),
-                )
-            };
             let guard = protect_last_superuser && on_conflict == OnConflict::Update;
             let superusers_before = if guard { active_superusers(tx)? } else { 0 };
             let mut last_demoted: Option<String> = None;
@@ -183,9 +179,8 @@ impl BulkStore for SqliteStore {
             fields.finish(tx)?;
             if superusers_before > 0
                 && let Some(email) = last_demoted
-                && active_superusers(tx)? == 0
             {
-                return Err(Error::LastSuperuser(email));
+                guard_last_superuser(tx, &email)?;
             }
             Ok(counts)
         })

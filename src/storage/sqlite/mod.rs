@@ -503,16 +503,21 @@ pub(super) fn insert_audit(
 }
 
 /// Fails, so that the transaction rolls back, when no active superuser is left.
+/// The one home of the last-superuser rule for this backend: single writes and
+/// bulk writes both call it, inside their transaction.
 fn guard_last_superuser(tx: &rusqlite::Transaction, email: &str) -> Result<()> {
-    let left: i64 = tx.query_row(
-        "SELECT count(*) FROM users WHERE is_superuser = 1 AND is_active = 1",
-        [],
-        |r| r.get(0),
-    )?;
-    if left == 0 {
+    if active_superusers(tx)? == 0 {
         return Err(Error::LastSuperuser(email.to_string()));
     }
     Ok(())
+}
+
+fn active_superusers(tx: &rusqlite::Transaction) -> Result<i64> {
+    Ok(tx.query_row(
+        "SELECT count(*) FROM users WHERE is_superuser = 1 AND is_active = 1",
+        [],
+        |r| r.get(0),
+    )?)
 }
 
 fn fetch_user(tx: &Connection, id: i64) -> rusqlite::Result<User> {
