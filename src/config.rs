@@ -45,6 +45,7 @@ const fn key(section: &'static str, key: &'static str) -> KeySpec {
 pub const KEYS: &[KeySpec] = &[
     key("database", "path"),
     key("database", "busy_timeout"),
+    key("database", "password_file"),
     key("password", "memory_cost"),
     key("password", "time_cost"),
     key("password", "parallelism"),
@@ -91,6 +92,8 @@ pub struct DatabaseSettings {
     pub path: Option<PathBuf>,
     /// How long a command waits for another one's write lock before giving up.
     pub busy_timeout: Duration,
+    /// The PostgreSQL password, from a file (never in the config itself).
+    pub password_file: Option<PathBuf>,
 }
 
 impl Default for DatabaseSettings {
@@ -98,6 +101,7 @@ impl Default for DatabaseSettings {
         DatabaseSettings {
             path: None,
             busy_timeout: Duration::from_secs(30),
+            password_file: None,
         }
     }
 }
@@ -294,6 +298,9 @@ impl Settings {
             ("database", "busy_timeout") => {
                 self.database.busy_timeout = raw.duration_in(Duration::ZERO, HOUR)?
             }
+            ("database", "password_file") => {
+                self.database.password_file = Some(PathBuf::from(raw.string()?))
+            }
             ("password", "memory_cost") => {
                 password.argon2.memory_cost = raw.in_range(8, 4 * 1024 * 1024)?
             }
@@ -357,11 +364,17 @@ impl Settings {
     pub fn display_value(&self, spec: &KeySpec) -> String {
         let password = &self.password;
         match (spec.section, spec.key) {
+            // A URL's password is never shown.
             ("database", "path") => match &self.database.path {
-                Some(path) => path.display().to_string(),
+                Some(path) => crate::storage::Target::parse(path)
+                    .map_or_else(|_| path.display().to_string(), |t| t.describe()),
                 None => "(platform default)".to_string(),
             },
             ("database", "busy_timeout") => format_duration(self.database.busy_timeout),
+            ("database", "password_file") => match &self.database.password_file {
+                Some(path) => path.display().to_string(),
+                None => "(none)".to_string(),
+            },
             ("password", "memory_cost") => password.argon2.memory_cost.to_string(),
             ("password", "time_cost") => password.argon2.time_cost.to_string(),
             ("password", "parallelism") => password.argon2.parallelism.to_string(),

@@ -204,6 +204,10 @@ pub enum Error {
     #[error("no database at {}", .0.display())]
     NoDatabase(PathBuf),
 
+    /// An operation the backend in use does not offer.
+    #[error("{what} (not on this backend)")]
+    NotOnThisBackend { what: String, hint: String },
+
     /// `--db` given a URL (e.g. `postgres://…`): never echoed, it may hold a password.
     #[error("{0}")]
     UnsupportedDatabase(String),
@@ -255,6 +259,7 @@ impl Error {
             | Error::Database { .. }
             | Error::NoDatabase(_)
             | Error::UnsupportedDatabase(_)
+            | Error::NotOnThisBackend { .. }
             | Error::Io { .. } => ErrorKind::Storage,
         }
     }

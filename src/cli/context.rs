@@ -8,7 +8,7 @@ use userdb::clock::{Clock, FixedClock, SystemClock};
 use userdb::config::{LoadedSettings, Settings, default_database_path};
 use userdb::email::{ConsoleStream, Mailer};
 use userdb::otp::{SECRET_KEY_ENV, SecretKey, default_key_path};
-use userdb::storage::{Open, SchemaStore, Store, Target};
+use userdb::storage::{Open, OpenOptions, SchemaStore, Store, Target};
 use userdb::{OneTimeCodes, UserManager};
 
 use super::exit::CliError;
@@ -78,11 +78,12 @@ impl Context {
 
     /// The database, whichever backend it is on (see [`Open`]).
     pub fn open(&self, open: Open) -> Result<Store, CliError> {
-        let store = Store::open(
-            &self.target()?,
-            open,
-            self.loaded.settings.database.busy_timeout,
-        )?;
+        let database = &self.loaded.settings.database;
+        let options = OpenOptions {
+            busy_timeout: database.busy_timeout,
+            password_file: database.password_file.clone(),
+        };
+        let store = Store::open(&self.target()?, open, &options)?;
         if open != Open::Unmigrated
             && let Some(path) = store.file_path()
         {

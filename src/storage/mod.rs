@@ -18,12 +18,14 @@
 //! granted. An engine error anywhere rolls the whole transaction back. `&self`
 //! methods read committed data and take no lock.
 
+mod postgres;
 mod sqlite;
 mod store;
 mod target;
 
+pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
-pub use store::{Open, Store};
+pub use store::{Open, OpenOptions, Store};
 pub use target::Target;
 
 use jiff::Timestamp;

@@ -2,24 +2,44 @@
 //! call. The manager and the command line hold a `Store` and never learn which
 //! backend is behind it; each method passes straight to the backend's.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use jiff::Timestamp;
 
+use super::postgres::connect::ConnectOptions;
 use super::{
     AppliedMigration, AuditEntry, AuditFilter, AuditRecord, BulkAudit, BulkCounts, BulkStore,
     BulkUser, CodeOwner, LoginReservation, Migration, NewOtpCode, OnConflict, OtpCode,
-    OtpSendCheck, OtpStore, OtpVerdict, SchemaStore, SqliteStore, Target, TokenRecord, TokenStore,
-    UserRecord, UserStore, UserUpdate,
+    OtpSendCheck, OtpStore, OtpVerdict, PgStore, SchemaStore, SqliteStore, Target, TokenRecord,
+    TokenStore, UserRecord, UserStore, UserUpdate,
 };
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::token::{TokenDigest, TokenInfo};
 use crate::user::{User, UserFilter};
 
 /// An open store of one of the backends.
 pub enum Store {
     Sqlite(SqliteStore),
+    Postgres(PgStore),
+}
+
+/// How to open a store, whatever the backend.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenOptions {
+    /// How long a write waits for another's lock.
+    pub busy_timeout: Duration,
+    /// A file holding the PostgreSQL password (`[database] password_file`).
+    pub password_file: Option<PathBuf>,
+}
+
+impl Default for OpenOptions {
+    fn default() -> Self {
+        OpenOptions {
+            busy_timeout: Duration::from_secs(30),
+            password_file: None,
+        }
+    }
 }
 
 /// Whether opening may create the database, and whether it migrates.
@@ -36,21 +56,32 @@ pub enum Open {
 }
 
 impl Store {
-    /// Opens the database `target` names. `busy_timeout` is how long a write
-    /// waits for another's lock.
-    pub fn open(target: &Target, open: Open, busy_timeout: Duration) -> Result<Store> {
+    /// Opens the database `target` names: one call for either backend, so a
+    /// service verifies tokens against a shared server as against a file.
+    pub fn open(target: &Target, open: Open, options: &OpenOptions) -> Result<Store> {
+        let busy = options.busy_timeout;
         match target {
             Target::File(path) => {
                 let store = match open {
-                    Open::Migrated => SqliteStore::open(path, busy_timeout)?,
-                    Open::Existing => SqliteStore::open_existing(path, busy_timeout)?,
-                    Open::Unmigrated => SqliteStore::open_unmigrated(path, busy_timeout)?,
+                    Open::Migrated => SqliteStore::open(path, busy)?,
+                    Open::Existing => SqliteStore::open_existing(path, busy)?,
+                    Open::Unmigrated => SqliteStore::open_unmigrated(path, busy)?,
                 };
                 Ok(Store::Sqlite(store))
             }
-            Target::Postgres(_) => Err(Error::UnsupportedDatabase(
-                "PostgreSQL is not supported yet: --db takes the path of a SQLite file".into(),
-            )),
+            Target::Postgres(url) => {
+                let connect = ConnectOptions {
+                    password_file: options.password_file.as_deref(),
+                    connect_timeout: busy,
+                };
+                // The database itself always exists (a DBA made it): `Existing`
+                // and `Migrated` differ only for files.
+                let mut store = PgStore::open(url, &connect, busy)?;
+                if open != Open::Unmigrated {
+                    store.migrate()?;
+                }
+                Ok(Store::Postgres(store))
+            }
         }
     }
 }
@@ -60,6 +91,7 @@ macro_rules! each {
     ($self:expr, $store:ident => $call:expr) => {
         match $self {
             Store::Sqlite($store) => $call,
+            Store::Postgres($store) => $call,
         }
     };
 }

@@ -1,0 +1,408 @@
+//! The stores over a PostgreSQL server: the same traits, rules and transactions as
+//! SQLite's, in PostgreSQL's dialect.
+//!
+//! Concurrency (the contract in [`crate::storage`]): every write transaction runs
+//! at READ COMMITTED and starts with `SET LOCAL lock_timeout` (the busy timeout)
+//! and `pg_advisory_xact_lock` on one key per schema, which serialises writers
+//! exactly as SQLite's `BEGIN IMMEDIATE` does: each statement after the lock sees
+//! every commit made before it was granted, so the rules run under the lock
+//! (limits, the last superuser, unique values) cannot be slipped past by a
+//! parallel writer on any machine. Finer locks would allow more parallel writes;
+//! one command writes once, so the simple exclusion costs little.
+//!
+//! Time: rate-limit windows and expiries use the caller's clock (as on SQLite,
+//! so tests can move it); machines sharing a server should keep their clocks in
+//! sync (NTP).
+
+mod bulk;
+pub(crate) mod connect;
+mod fields;
+mod otp;
+mod tokens;
+mod users;
+
+use std::cell::RefCell;
+use std::error::Error as StdError;
+use std::path::Path;
+use std::time::Duration;
+
+use jiff::Timestamp;
+use postgres::types::{FromSql, IsNull, ToSql, Type, to_sql_checked};
+use postgres::{Client, Row, Transaction};
+
+use super::{AppliedMigration, AuditEntry, Migration, SchemaStore, Target};
+use crate::error::{Error, Result};
+use crate::user::{EncodedPassword, User};
+
+/// PostgreSQL's migrations: the same versions and names as SQLite's.
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "0001_users",
+        sql: include_str!("migrations/0001_users.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "0002_tokens",
+        sql: include_str!("migrations/0002_tokens.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "0003_otp",
+        sql: include_str!("migrations/0003_otp.sql"),
+    },
+    Migration {
+        version: 4,
+        name: "0004_user_fields",
+        sql: include_str!("migrations/0004_user_fields.sql"),
+    },
+    Migration {
+        version: 5,
+        name: "0005_login_failures",
+        sql: include_str!("migrations/0005_login_failures.sql"),
+    },
+    Migration {
+        version: 6,
+        name: "0006_sends_by_address",
+        sql: include_str!("migrations/0006_sends_by_address.sql"),
+    },
+];
+
+/// The advisory lock's first key ("user" in ASCII); the second is the hash of
+/// the schema the tables live in, so two userdb schemas in one database do not
+/// wait for each other.
+const LOCK_CLASS: i32 = 0x7573_6572;
+
+/// The user's columns, and its custom field values as one JSON object.
+pub(super) const USER_COLUMNS: &str = "id, email, password, first_name, last_name, is_active, \
+     is_staff, is_superuser, date_joined, last_login, email_verified_at, \
+     (SELECT json_object_agg(name, value)::text FROM user_field_values \
+      WHERE user_id = users.id)";
+
+pub struct PgStore {
+    /// `RefCell`: the client needs `&mut` even to read, and the traits' reads
+    /// take `&self`. A store is used by one thread at a time.
+    client: RefCell<Client>,
+    /// The URL as messages show it (no password).
+    described: String,
+    busy_timeout: Duration,
+}
+
+impl std::fmt::Debug for PgStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgStore")
+            .field("target", &self.described)
+            .finish()
+    }
+}
+
+/// The client's errors become the crate's with `?`; the store names the server
+/// on the way out.
+impl From<postgres::Error> for Error {
+    fn from(source: postgres::Error) -> Self {
+        Error::database(source)
+    }
+}
+
+pub(super) fn is_unique_violation(err: &postgres::Error) -> bool {
+    err.code() == Some(&postgres::error::SqlState::UNIQUE_VIOLATION)
+}
+
+/// A `timestamptz` column (microseconds, as SQLite's text keeps them).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct PgTime(pub(super) Timestamp);
+
+/// 2000-01-01T00:00:00Z, PostgreSQL's epoch, in Unix microseconds.
+const PG_EPOCH_MICROS: i64 = 946_684_800_000_000;
+
+impl ToSql for PgTime {
+    fn to_sql(
+        &self,
+        _: &Type,
+        out: &mut postgres::types::private::BytesMut,
+    ) -> std::result::Result<IsNull, Box<dyn StdError + Sync + Send>> {
+        let micros = self.0.as_microsecond() - PG_EPOCH_MICROS;
+        micros.to_sql(&Type::INT8, out)
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        *ty == Type::TIMESTAMPTZ
+    }
+
+    to_sql_checked!();
+}
+
+impl<'a> FromSql<'a> for PgTime {
+    fn from_sql(
+        _: &Type,
+        raw: &'a [u8],
+    ) -> std::result::Result<Self, Box<dyn StdError + Sync + Send>> {
+        let micros = i64::from_sql(&Type::INT8, raw)?;
+        let ts = Timestamp::from_microsecond(micros.saturating_add(PG_EPOCH_MICROS))?;
+        Ok(PgTime(ts))
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        *ty == Type::TIMESTAMPTZ
+    }
+}
+
+pub(super) fn time(ts: Timestamp) -> PgTime {
+    PgTime(ts)
+}
+
+pub(super) fn opt_time(ts: Option<Timestamp>) -> Option<PgTime> {
+    ts.map(PgTime)
+}
+
+pub(super) fn user_from_row(row: &Row) -> Result<User> {
+    let password: String = row.try_get(2)?;
+    let fields: Option<String> = row.try_get(11)?;
+    let fields = match fields {
+        None => Default::default(),
+        Some(json) => {
+            serde_json::from_str(&json).map_err(|e| Error::database(std::io::Error::other(e)))?
+        }
+    };
+    Ok(User {
+        id: row.try_get(0)?,
+        email: row.try_get(1)?,
+        has_usable_password: crate::password::is_usable(&password),
+        password: EncodedPassword(password),
+        first_name: row.try_get(3)?,
+        last_name: row.try_get(4)?,
+        is_active: row.try_get(5)?,
+        is_staff: row.try_get(6)?,
+        is_superuser: row.try_get(7)?,
+        date_joined: row.try_get::<_, PgTime>(8)?.0,
+        last_login: row.try_get::<_, Option<PgTime>>(9)?.map(|t| t.0),
+        email_verified_at: row.try_get::<_, Option<PgTime>>(10)?.map(|t| t.0),
+        fields,
+    })
+}
+
+pub(super) fn fetch_user(tx: &mut Transaction, id: i64) -> Result<User> {
+    let row = tx.query_one(
+        &format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"),
+        &[&id],
+    )?;
+    user_from_row(&row)
+}
+
+pub(super) fn insert_audit(
+    tx: &mut Transaction,
+    user_id: Option<i64>,
+    email: Option<&str>,
+    audit: &[AuditEntry],
+) -> Result<()> {
+    if audit.is_empty() {
+        return Ok(());
+    }
+    let stmt = tx.prepare(
+        "INSERT INTO audit_log (at, event, user_id, email, detail, actor) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )?;
+    for entry in audit {
+        tx.execute(
+            &stmt,
+            &[
+                &time(entry.at),
+                &entry.event,
+                &user_id,
+                &email,
+                &entry.detail,
+                &entry.actor,
+            ],
+        )?;
+    }
+    Ok(())
+}
+
+/// The one home of the last-superuser rule for this backend (single and bulk
+/// writes): fails, so that the transaction rolls back, when no active superuser
+/// is left.
+pub(super) fn guard_last_superuser(tx: &mut Transaction, email: &str) -> Result<()> {
+    if active_superusers(tx)? == 0 {
+        return Err(Error::LastSuperuser(email.to_string()));
+    }
+    Ok(())
+}
+
+pub(super) fn active_superusers(tx: &mut Transaction) -> Result<i64> {
+    Ok(tx
+        .query_one(
+            "SELECT count(*) FROM users WHERE is_superuser AND is_active",
+            &[],
+        )?
+        .try_get(0)?)
+}
+
+/// Takes the writers' lock: the first statements of every write transaction.
+fn lock_writers(tx: &mut Transaction, busy_timeout: Duration) -> Result<()> {
+    // SET does not take parameters; the number is ours.
+    tx.batch_execute(&format!(
+        "SET LOCAL lock_timeout = '{}ms'",
+        busy_timeout.as_millis().max(1)
+    ))?;
+    tx.execute(
+        "SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))",
+        &[&LOCK_CLASS],
+    )?;
+    Ok(())
+}
+
+impl PgStore {
+    /// Connects to the server the URL names (see [`connect::connect`]).
+    pub(crate) fn open(
+        url: &str,
+        options: &connect::ConnectOptions<'_>,
+        busy_timeout: Duration,
+    ) -> Result<Self> {
+        let client = connect::connect(url, options)?;
+        Ok(PgStore {
+            client: RefCell::new(client),
+            described: Target::Postgres(url.to_string()).describe(),
+            busy_timeout,
+        })
+    }
+
+    /// Runs `f` in one transaction holding the writers' lock: committed when it
+    /// returns `Ok`, rolled back otherwise.
+    pub(super) fn write<T>(&mut self, f: impl FnOnce(&mut Transaction) -> Result<T>) -> Result<T> {
+        let busy_timeout = self.busy_timeout;
+        let run = || {
+            let mut client = self.client.borrow_mut();
+            let mut tx = client.transaction()?;
+            lock_writers(&mut tx, busy_timeout)?;
+            let value = f(&mut tx)?;
+            tx.commit()?;
+            Ok(value)
+        };
+        run().map_err(|e| self.named(e))
+    }
+
+    /// Runs a read on the client, naming the server in its error.
+    pub(super) fn read<T>(&self, f: impl FnOnce(&mut Client) -> Result<T>) -> Result<T> {
+        let result = f(&mut self.client.borrow_mut());
+        result.map_err(|e| self.named(e))
+    }
+
+    fn named(&self, err: Error) -> Error {
+        err.on_target(&self.described)
+    }
+}
+
+impl SchemaStore for PgStore {
+    fn describe(&self) -> String {
+        self.described.clone()
+    }
+
+    fn file_path(&self) -> Option<&Path> {
+        None
+    }
+
+    fn migrations(&self) -> &'static [Migration] {
+        MIGRATIONS
+    }
+
+    fn applied_migrations(&self) -> Result<Vec<AppliedMigration>> {
+        self.read(|client| {
+            let exists: bool = client
+                .query_one("SELECT to_regclass('userdb_migrations') IS NOT NULL", &[])?
+                .try_get(0)?;
+            if !exists {
+                return Ok(Vec::new());
+            }
+            client
+                .query(
+                    "SELECT version, name, applied_at FROM userdb_migrations ORDER BY version",
+                    &[],
+                )?
+                .iter()
+                .map(|r| {
+                    Ok(AppliedMigration {
+                        version: r.try_get(0)?,
+                        name: r.try_get(1)?,
+                        applied_at: r.try_get::<_, PgTime>(2)?.0,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    /// Each migration in its own transaction under the writers' lock, re-checked
+    /// there: a second process migrating at once waits, then applies nothing twice.
+    fn migrate(&mut self) -> Result<Vec<Migration>> {
+        let pending = self.pending_migrations()?;
+        let mut applied = Vec::new();
+        for migration in pending {
+            let done = self.write(|tx| {
+                tx.batch_execute(
+                    "CREATE TABLE IF NOT EXISTS userdb_migrations (
+                        version BIGINT PRIMARY KEY, name TEXT NOT NULL,
+                        applied_at TIMESTAMPTZ NOT NULL)",
+                )?;
+                let done: bool = tx
+                    .query_one(
+                        "SELECT EXISTS (SELECT 1 FROM userdb_migrations WHERE version = $1)",
+                        &[&migration.version],
+                    )?
+                    .try_get(0)?;
+                if !done {
+                    tx.batch_execute(migration.sql)?;
+                    tx.execute(
+                        "INSERT INTO userdb_migrations (version, name, applied_at) \
+                         VALUES ($1, $2, $3)",
+                        &[&migration.version, &migration.name, &time(Timestamp::now())],
+                    )?;
+                }
+                Ok(done)
+            })?;
+            if !done {
+                applied.push(migration);
+            }
+        }
+        Ok(applied)
+    }
+
+    /// The constraints the rules rely on are in place.
+    fn integrity_check(&self) -> Result<Vec<String>> {
+        const EXPECTED: &[(&str, &str)] = &[
+            ("users_email_key_key", "addresses are unique"),
+            ("tokens_digest_key", "token digests are unique"),
+            ("tokens_user_id_fkey", "a user's tokens go with the user"),
+            ("otp_codes_user_id_fkey", "a user's codes go with the user"),
+            (
+                "user_field_values_user_id_fkey",
+                "a user's field values go with the user",
+            ),
+        ];
+        if self.applied_migrations()?.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.read(|client| {
+            let mut problems = Vec::new();
+            for (name, rule) in EXPECTED {
+                let present: bool = client
+                    .query_one(
+                        "SELECT EXISTS (SELECT 1 FROM pg_constraint c \
+                         JOIN pg_namespace n ON n.oid = c.connamespace \
+                         WHERE c.conname = $1 AND n.nspname = current_schema())",
+                        &[name],
+                    )?
+                    .try_get(0)?;
+                if !present {
+                    problems.push(format!("constraint {name} is missing ({rule})"));
+                }
+            }
+            Ok(problems)
+        })
+    }
+
+    fn backup_to(&self, _: &Path, _: crate::output_file::Existing) -> Result<()> {
+        Err(Error::NotOnThisBackend {
+            what: "`userdb backup` copies a SQLite file".into(),
+            hint: "back up a PostgreSQL database with pg_dump (see the README)".into(),
+        })
+    }
+}
