@@ -1,6 +1,14 @@
 //! The `userdb` binary, end to end. One test binary for everything (linking is the
 //! cost on two cores); each module is one area of behaviour.
 
+/// This binary runs every command against a SQLite file (`cli_postgres` runs the
+/// backend-neutral modules again against PostgreSQL).
+pub const ON_POSTGRES: bool = false;
+
+#[path = "../support/pg_server.rs"]
+#[allow(dead_code)]
+mod pg_server;
+
 mod accounts;
 mod audit;
 mod completions;

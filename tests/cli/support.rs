@@ -13,6 +13,9 @@ pub const STRONG: &str = "correct horse battery staple";
 
 pub struct TestEnv {
     dir: tempfile::TempDir,
+    /// In the PostgreSQL suite: this test's own database (a fresh schema on the
+    /// suite's server), as its URL.
+    pg_url: Option<String>,
 }
 
 impl TestEnv {
@@ -21,7 +24,8 @@ impl TestEnv {
         for sub in ["home", "config", "data"] {
             std::fs::create_dir(dir.path().join(sub)).expect("dir");
         }
-        TestEnv { dir }
+        let pg_url = crate::ON_POSTGRES.then(|| crate::pg_server::server().fresh_database());
+        TestEnv { dir, pg_url }
     }
 
     /// A new environment whose default config file is `config` (see [`Self::write_config`]).
@@ -53,13 +57,39 @@ impl TestEnv {
             ("HOME".into(), p("home")),
             ("XDG_CONFIG_HOME".into(), p("config")),
             ("XDG_DATA_HOME".into(), p("data")),
-            ("USERDB_DB".into(), self.db().display().to_string()),
+            ("USERDB_DB".into(), self.database()),
             ("USERDB_NOW".into(), NOW.into()),
             ("USERDB_PASSWORD_MEMORY_COST".into(), "64".into()),
             ("USERDB_PASSWORD_TIME_COST".into(), "1".into()),
             ("USER".into(), "tester".into()),
             ("PATH".into(), std::env::var("PATH").unwrap_or_default()),
+            // Only the PostgreSQL suite's server asks for it.
+            (
+                "PGPASSWORD".into(),
+                if crate::ON_POSTGRES {
+                    crate::pg_server::server().password().to_string()
+                } else {
+                    String::new()
+                },
+            ),
         ]
+    }
+
+    /// What `USERDB_DB` names: the SQLite file, or the PostgreSQL URL.
+    pub fn database(&self) -> String {
+        match &self.pg_url {
+            Some(url) => url.clone(),
+            None => self.db().display().to_string(),
+        }
+    }
+
+    /// A client of the PostgreSQL suite's database for this test.
+    fn pg_client(&self, url: &str) -> postgres::Client {
+        let mut config: postgres::Config = url.parse().expect("test URL");
+        config.password(crate::pg_server::server().password());
+        config
+            .connect(postgres::NoTls)
+            .expect("connect to the test server")
     }
 
     /// Writes the default config file (`$XDG_CONFIG_HOME/userdb/config.toml`), which
@@ -100,13 +130,39 @@ impl TestEnv {
         serde_json::from_slice(&out.get_output().stdout).expect("json")
     }
 
-    /// Runs SQL against the test database directly (to plant data).
+    /// Runs SQL against the test database directly (to plant data), on either
+    /// backend: the statements must be SQL both understand.
     pub fn sql(&self, sql: &str) {
+        if let Some(url) = &self.pg_url {
+            self.pg_client(url).batch_execute(sql).expect("sql");
+            return;
+        }
         let conn = rusqlite::Connection::open(self.db()).expect("open");
         conn.execute_batch(sql).expect("sql");
     }
 
+    /// The first column of the first row, as text (a count, a value, `NULL`),
+    /// on either backend.
     pub fn query_one(&self, sql: &str) -> String {
+        if let Some(url) = &self.pg_url {
+            let row = self.pg_client(url).query_one(sql, &[]).expect("query");
+            let column = |r: &postgres::Row| -> Option<String> {
+                if let Ok(v) = r.try_get::<_, Option<String>>(0) {
+                    return v;
+                }
+                if let Ok(v) = r.try_get::<_, Option<i64>>(0) {
+                    return v.map(|v| v.to_string());
+                }
+                if let Ok(v) = r.try_get::<_, Option<i32>>(0) {
+                    return v.map(|v| v.to_string());
+                }
+                if let Ok(v) = r.try_get::<_, Option<bool>>(0) {
+                    return v.map(|v| i32::from(v).to_string());
+                }
+                panic!("query_one: unsupported column type in {sql}")
+            };
+            return column(&row).unwrap_or_else(|| "NULL".into());
+        }
         let conn = rusqlite::Connection::open(self.db()).expect("open");
         conn.query_row(sql, [], |r| r.get::<_, rusqlite::types::Value>(0))
             .map(|v| match v {

@@ -406,3 +406,50 @@ impl SchemaStore for PgStore {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Both backends know the same migrations, by version and name: a database
+    /// moved from one to the other (`userdb copy`) is at the same schema version.
+    #[test]
+    fn both_backends_have_the_same_migrations() {
+        let names = |list: &[Migration]| -> Vec<(i64, &str)> {
+            list.iter().map(|m| (m.version, m.name)).collect()
+        };
+        assert_eq!(
+            names(MIGRATIONS),
+            names(super::super::SqliteStore::MIGRATIONS)
+        );
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/storage");
+        for backend in ["sqlite", "postgres"] {
+            let mut files: Vec<String> = std::fs::read_dir(format!("{dir}/{backend}/migrations"))
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            files.sort();
+            let listed: Vec<String> = MIGRATIONS
+                .iter()
+                .map(|m| format!("{}.sql", m.name))
+                .collect();
+            assert_eq!(files, listed, "{backend}/migrations");
+        }
+    }
+
+    #[test]
+    fn timestamps_round_trip_through_the_wire_format_to_the_microsecond() {
+        for text in [
+            "2026-01-02T03:04:05.123456Z",
+            "0001-01-01T00:00:00Z",
+            "9999-12-30T00:00:00.999999Z",
+            "1999-12-31T23:59:59Z",
+        ] {
+            let ts: Timestamp = text.parse().unwrap();
+            let mut buf = postgres::types::private::BytesMut::new();
+            PgTime(ts).to_sql(&Type::TIMESTAMPTZ, &mut buf).unwrap();
+            let back = PgTime::from_sql(&Type::TIMESTAMPTZ, &buf).unwrap();
+            assert_eq!(back.0, ts, "{text}");
+        }
+    }
+}

@@ -1,0 +1,82 @@
+//! The command-line suite again, with every command against a real PostgreSQL
+//! server that the suite starts itself (`tests/support/pg_server.rs`): each test
+//! gets a fresh schema, and the same test files as the SQLite run. Left out are
+//! the modules about SQLite's own files (modes, backups, hostile database files,
+//! migrations of a file, doctor's file checks) and those that do not touch a
+//! database (completions, config).
+
+pub const ON_POSTGRES: bool = true;
+
+#[path = "../support/pg_server.rs"]
+mod pg_server;
+
+#[path = "../cli/support.rs"]
+#[allow(dead_code)]
+mod support;
+
+#[path = "../cli/smtp_server.rs"]
+#[allow(dead_code)]
+mod smtp_server;
+
+#[path = "../cli/accounts.rs"]
+mod accounts;
+
+#[path = "../cli/audit.rs"]
+mod audit;
+
+#[path = "../cli/concealment.rs"]
+mod concealment;
+
+#[path = "../cli/concurrency.rs"]
+mod concurrency;
+
+#[path = "../cli/createsuperuser.rs"]
+mod createsuperuser;
+
+#[path = "../cli/createuser.rs"]
+mod createuser;
+
+#[path = "../cli/errors.rs"]
+mod errors;
+
+#[path = "../cli/fields.rs"]
+mod fields;
+
+#[path = "../cli/fields_io.rs"]
+mod fields_io;
+
+#[path = "../cli/flows.rs"]
+mod flows;
+
+#[path = "../cli/import_limits.rs"]
+mod import_limits;
+
+#[path = "../cli/otp.rs"]
+mod otp;
+
+#[path = "../cli/papercuts.rs"]
+mod papercuts;
+
+#[path = "../cli/passwords.rs"]
+mod passwords;
+
+#[path = "../cli/provisioning.rs"]
+mod provisioning;
+
+#[path = "../cli/pty.rs"]
+mod pty;
+
+#[path = "../cli/round_trips.rs"]
+mod round_trips;
+
+#[path = "../cli/smtp.rs"]
+mod smtp;
+
+#[path = "../cli/tokens.rs"]
+mod tokens;
+
+#[path = "../cli/users.rs"]
+mod users;
+
+#[path = "../cli/hostile_text.rs"]
+mod hostile_text;
