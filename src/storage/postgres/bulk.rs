@@ -3,9 +3,13 @@
 
 use postgres::fallible_iterator::FallibleIterator;
 
+use std::collections::HashSet;
+
+use postgres::Transaction;
+
 use super::{
-    PgStore, USER_COLUMNS, active_superusers, fields, guard_last_superuser, is_unique_violation,
-    opt_time, time, user_from_row,
+    PgStore, PgTime, USER_COLUMNS, active_superusers, fields, guard_last_superuser,
+    is_unique_violation, opt_time, time, user_from_row,
 };
 use crate::error::{Error, Result};
 use crate::storage::{BulkAudit, BulkCounts, BulkPassword, BulkStore, BulkUser, OnConflict};
@@ -94,8 +98,23 @@ impl BulkStore for PgStore {
             let superusers_before = if guard { active_superusers(tx)? } else { 0 };
             let mut last_demoted: Option<String> = None;
             let mut counts = BulkCounts::default();
+            let mut batch = Batch::default();
             for row in rows {
                 let row = row?;
+                // New users without field values go many to a statement: the
+                // round trips, not the rows, are what costs over a network.
+                if on_conflict != OnConflict::Update && row.fields.is_empty() {
+                    if on_conflict == OnConflict::Fail && !batch.keys.insert(row.email_key.clone())
+                    {
+                        return Err(Error::UserExists(row.email));
+                    }
+                    batch.push(&row, now);
+                    if batch.len() == BATCH_ROWS {
+                        batch.flush(tx, on_conflict, audit, &mut counts)?;
+                    }
+                    continue;
+                }
+                batch.flush(tx, on_conflict, audit, &mut counts)?;
                 let given_password = match &row.password {
                     BulkPassword::Set(hash) => Some(hash.as_str()),
                     BulkPassword::Absent { .. } => None,
@@ -182,6 +201,7 @@ impl BulkStore for PgStore {
                     }
                 }
             }
+            batch.flush(tx, on_conflict, audit, &mut counts)?;
             if superusers_before > 0
                 && let Some(email) = last_demoted
             {
@@ -190,4 +210,136 @@ impl BulkStore for PgStore {
             Ok(counts)
         })
     }
+}
+
+/// How many new users one statement inserts (about 1,000: larger arrays gain
+/// little and hold more memory).
+const BATCH_ROWS: usize = 1000;
+
+/// New users waiting to be inserted together, column by column.
+#[derive(Default)]
+struct Batch {
+    email: Vec<String>,
+    email_key: Vec<String>,
+    password: Vec<String>,
+    first_name: Vec<String>,
+    last_name: Vec<String>,
+    is_active: Vec<bool>,
+    is_staff: Vec<bool>,
+    is_superuser: Vec<bool>,
+    date_joined: Vec<PgTime>,
+    last_login: Vec<Option<PgTime>>,
+    email_verified_at: Vec<Option<PgTime>>,
+    /// Every key batched in this import (with `Fail`, a repeat is a clash).
+    keys: HashSet<String>,
+}
+
+impl Batch {
+    fn len(&self) -> usize {
+        self.email.len()
+    }
+
+    fn push(&mut self, row: &BulkUser, now: PgTime) {
+        let password = match &row.password {
+            BulkPassword::Set(hash) => hash,
+            BulkPassword::Absent { unusable } => unusable,
+        };
+        self.email.push(row.email.clone());
+        self.email_key.push(row.email_key.clone());
+        self.password.push(password.clone());
+        self.first_name
+            .push(row.first_name.clone().unwrap_or_default());
+        self.last_name
+            .push(row.last_name.clone().unwrap_or_default());
+        self.is_active.push(row.is_active.unwrap_or(true));
+        self.is_staff.push(row.is_staff.unwrap_or(false));
+        self.is_superuser.push(row.is_superuser.unwrap_or(false));
+        self.date_joined
+            .push(opt_time(row.date_joined).unwrap_or(now));
+        self.last_login.push(opt_time(row.last_login));
+        self.email_verified_at.push(opt_time(row.email_verified_at));
+    }
+
+    /// Inserts the batch and its audit rows in one statement, and empties it.
+    /// An address already stored is left alone with `Skip` (counted as skipped)
+    /// and is [`Error::UserExists`] with `Fail`.
+    fn flush(
+        &mut self,
+        tx: &mut Transaction,
+        on_conflict: OnConflict,
+        audit: &BulkAudit,
+        counts: &mut BulkCounts,
+    ) -> Result<()> {
+        if self.email.is_empty() {
+            return Ok(());
+        }
+        let skip = match on_conflict {
+            OnConflict::Skip => "ON CONFLICT (email_key) DO NOTHING",
+            OnConflict::Fail | OnConflict::Update => "",
+        };
+        let sql = format!(
+            "WITH inserted AS (
+                INSERT INTO users (email, email_key, password, first_name, last_name,
+                    is_active, is_staff, is_superuser, date_joined, last_login, email_verified_at)
+                SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
+                    $6::bool[], $7::bool[], $8::bool[], $9::timestamptz[], $10::timestamptz[],
+                    $11::timestamptz[])
+                {skip}
+                RETURNING id, email
+            ), audited AS (
+                INSERT INTO audit_log (at, event, user_id, email, detail, actor)
+                SELECT $12, $13, id, email, $14, $15 FROM inserted ORDER BY id
+            )
+            SELECT count(*) FROM inserted"
+        );
+        let inserted = tx.query_one(
+            &sql,
+            &[
+                &self.email,
+                &self.email_key,
+                &self.password,
+                &self.first_name,
+                &self.last_name,
+                &self.is_active,
+                &self.is_staff,
+                &self.is_superuser,
+                &self.date_joined,
+                &self.last_login,
+                &self.email_verified_at,
+                &time(audit.at),
+                &audit.created_event,
+                &audit.detail,
+                &audit.actor,
+            ],
+        );
+        let inserted: i64 = match inserted {
+            // With `Fail` the statement has no ON CONFLICT (it costs the
+            // others): a stored address fails it, and rolls the import back.
+            Err(e) if is_unique_violation(&e) => {
+                let key = taken_key(&e);
+                let at = self.email_key.iter().position(|k| Some(k) == key.as_ref());
+                let email = at.map_or_else(|| key.unwrap_or_default(), |i| self.email[i].clone());
+                return Err(Error::UserExists(email));
+            }
+            other => other?.try_get(0)?,
+        };
+        let inserted = inserted.unsigned_abs();
+        counts.created += inserted;
+        counts.skipped += (self.len() as u64).saturating_sub(inserted);
+        let keys = std::mem::take(&mut self.keys);
+        *self = Batch {
+            keys,
+            ..Batch::default()
+        };
+        Ok(())
+    }
+}
+
+/// The address in a unique violation's detail ("Key (email_key)=(…) already
+/// exists."), which PostgreSQL gives in its own words.
+fn taken_key(err: &postgres::Error) -> Option<String> {
+    let detail = err.as_db_error()?.detail()?;
+    let (_, rest) = detail.split_once("=(")?;
+    let (key, _) = rest.rsplit_once(") already exists")?;
+    Some(key.to_string())
 }
