@@ -6,7 +6,6 @@
 pub const ON_POSTGRES: bool = false;
 
 #[path = "../support/pg_server.rs"]
-#[allow(dead_code)]
 mod pg_server;
 
 mod accounts;
