@@ -1,0 +1,519 @@
+//! A real PostgreSQL server for tests: one per test binary, started on first use
+//! in a temporary directory, listening on 127.0.0.1 at a free port and on a Unix
+//! socket in that directory, stopped and removed when the binary exits.
+//!
+//! Self-contained (std, `libc`, `tempfile` and `postgres`, all in the package's
+//! dependencies) so that a test binary or the library's unit tests can include
+//! it with `#[path = "…/tests/support/pg_server.rs"] mod pg_server;`.
+//!
+//! - The binaries are Debian's (`/usr/lib/postgresql/<newest>/bin`) or, failing
+//!   that, `initdb` found on `PATH`. Without them it panics saying how to install
+//!   PostgreSQL: a test never skips silently.
+//! - PostgreSQL refuses to run as root; run as root (as the suite and CI are),
+//!   it runs as the `postgres` account, which owns the directory.
+//! - Speed over durability: `initdb --no-sync`, `fsync=off`,
+//!   `synchronous_commit=off`, `full_page_writes=off`.
+//! - Host connections need the password ([`PgServer::password`], SCRAM, as a
+//!   production `pg_hba.conf` has it); the URLs handed out never hold it: pass it
+//!   in `PGPASSWORD` (a child process) or `[database] password_file`
+//!   ([`PgServer::password_file`], mode 0600, in process). Connections over the
+//!   socket ([`PgServer::socket_dir`]) are trusted.
+//! - Stopping: an `atexit` hook stops each server (SIGQUIT, immediate shutdown),
+//!   waits for it and removes its directory when the binary exits normally (the
+//!   test harness returns from `main` or calls `exit`). A binary that dies
+//!   otherwise (a signal, Ctrl-C, an abort) is covered by a watchdog: a small
+//!   `sh` holding the read end of a pipe whose only writer is the test process
+//!   (close-on-exec, so no other child inherits it). When the process ends its
+//!   end closes, `read` returns, and the watchdog stops the server and removes
+//!   the directory. It starts with the directory (before `initdb`), runs in its
+//!   own process group and ignores SIGINT and SIGHUP, so a Ctrl-C on the tests
+//!   does not stop it before its work. After a normal exit the hook tells it
+//!   "done" first, so it never signals a process id that may have been reused.
+
+#![allow(dead_code)]
+
+use std::ffi::CString;
+use std::io::{Read, Write};
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+/// The role tests connect as: not a superuser, owner of [`TEST_DATABASE`].
+pub const TEST_ROLE: &str = "userdb_test";
+pub const TEST_DATABASE: &str = "userdb_test";
+/// The superuser ([`PgServer::admin_url`]).
+pub const ADMIN_ROLE: &str = "postgres";
+
+pub struct PgServer {
+    dir: PathBuf,
+    port: u16,
+    socket_dir: PathBuf,
+    password: String,
+    password_file: PathBuf,
+    /// The superuser in the test database over the socket: makes the schemas.
+    admin: Mutex<postgres::Client>,
+    next_schema: AtomicU64,
+}
+
+static SERVER: OnceLock<PgServer> = OnceLock::new();
+
+/// The test binary's server, started on first use.
+pub fn server() -> &'static PgServer {
+    SERVER.get_or_init(|| PgServer::start(&[]))
+}
+
+impl PgServer {
+    /// A fresh, empty schema for one test, in the test database, owned by the
+    /// test role; its URL selects it with `options=-csearch_path=<schema>`:
+    /// `postgres://userdb_test@127.0.0.1:PORT/userdb_test?options=-csearch_path%3Dt_N`.
+    pub fn fresh_database(&self) -> String {
+        let n = self.next_schema.fetch_add(1, Ordering::Relaxed);
+        let schema = format!("t_{n}");
+        self.admin
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .batch_execute(&format!("CREATE SCHEMA {schema} AUTHORIZATION {TEST_ROLE}"))
+            .unwrap_or_else(|e| {
+                panic!("test PostgreSQL: CREATE SCHEMA {schema}: {}", describe(&e))
+            });
+        format!(
+            "postgres://{TEST_ROLE}@127.0.0.1:{}/{TEST_DATABASE}?options=-csearch_path%3D{schema}",
+            self.port
+        )
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The superuser in the test database (same password as the test role).
+    pub fn admin_url(&self) -> String {
+        format!(
+            "postgres://{ADMIN_ROLE}@127.0.0.1:{}/{TEST_DATABASE}",
+            self.port
+        )
+    }
+
+    /// The superuser, seeing the schema of a URL from [`Self::fresh_database`]
+    /// first (its query is kept), so raw SQL names that test's tables plainly.
+    pub fn admin_url_for(&self, test_url: &str) -> String {
+        match test_url.split_once('?') {
+            Some((_, query)) => format!("{}?{query}", self.admin_url()),
+            None => self.admin_url(),
+        }
+    }
+
+    /// The password of both roles, for `PGPASSWORD`. Never in a URL.
+    pub fn password(&self) -> &str {
+        &self.password
+    }
+
+    /// A file holding [`Self::password`], mode 0600, owned by the test process's
+    /// account: a `[database] password_file` for in-process connections.
+    pub fn password_file(&self) -> &Path {
+        &self.password_file
+    }
+
+    /// The directory of the server's Unix socket (connections there are trusted).
+    pub fn socket_dir(&self) -> &Path {
+        &self.socket_dir
+    }
+
+    /// The server's temporary directory (data, socket, logs).
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Starts another server, with `settings` (`name=value`) added to its
+    /// command line, e.g. `ssl=on`. Stopped at exit as [`server`]'s is.
+    pub fn start(settings: &[&str]) -> PgServer {
+        PgServer::start_with(&[], settings)
+    }
+
+    /// [`Self::start`], with `files` (name, contents) written into the data
+    /// directory first, the server's own, mode 0600: a relative path in a
+    /// setting is read from there (`ssl_cert_file=server.crt`).
+    pub fn start_with(files: &[(&str, &[u8])], settings: &[&str]) -> PgServer {
+        let bin = bin_dir();
+        let account = server_account();
+        let dir = tempfile::Builder::new()
+            .prefix("userdb-pg-")
+            .tempdir()
+            .unwrap_or_else(|e| panic!("test PostgreSQL: cannot make a temporary directory: {e}"))
+            .keep();
+        let index = register_dir(&dir);
+        let socket_dir = dir.join("socket");
+        std::fs::create_dir(&socket_dir).unwrap();
+        give(&dir, account);
+        give(&socket_dir, account);
+
+        let password = random_password();
+        let initdb_pw = dir.join("initdb-password");
+        std::fs::write(&initdb_pw, format!("{password}\n")).unwrap();
+        give(&initdb_pw, account);
+        let password_file = dir.join("password");
+        std::fs::write(&password_file, format!("{password}\n")).unwrap();
+        std::fs::set_permissions(&password_file, std::fs::Permissions::from_mode(0o600)).unwrap();
+
+        let data = dir.join("data");
+        let mut initdb = Command::new(bin.join("initdb"));
+        initdb
+            .arg("-D")
+            .arg(&data)
+            .args([
+                "-U",
+                ADMIN_ROLE,
+                "--auth-local=trust",
+                "--auth-host=scram-sha-256",
+            ])
+            .arg(format!("--pwfile={}", initdb_pw.display()))
+            .args(["--no-sync", "-E", "UTF8", "--no-locale"]);
+        as_account(&mut initdb, account);
+        let out = initdb.output().unwrap_or_else(|e| {
+            panic!("test PostgreSQL: cannot run {}/initdb: {e}", bin.display())
+        });
+        let _ = std::fs::remove_file(&initdb_pw);
+        if !out.status.success() {
+            panic!(
+                "test PostgreSQL: initdb failed ({}): {}{}",
+                out.status,
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+
+        for (name, contents) in files {
+            let path = data.join(name);
+            std::fs::write(&path, contents).unwrap();
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+            give(&path, account);
+        }
+
+        let log_path = dir.join("postgres.log");
+        let mut last_log = String::new();
+        for _attempt in 0..5 {
+            let port = free_port();
+            let log = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&log_path)
+                .unwrap();
+            let mut postgres = Command::new(bin.join("postgres"));
+            postgres
+                .arg("-D")
+                .arg(&data)
+                .arg("-p")
+                .arg(port.to_string())
+                .arg("-k")
+                .arg(&socket_dir)
+                .args([
+                    "-c",
+                    "listen_addresses=127.0.0.1",
+                    "-c",
+                    "fsync=off",
+                    "-c",
+                    "synchronous_commit=off",
+                    "-c",
+                    "full_page_writes=off",
+                    "-c",
+                    "max_connections=200",
+                    "-c",
+                    "shared_buffers=32MB",
+                ]);
+            for setting in settings {
+                postgres.arg("-c").arg(setting);
+            }
+            postgres
+                .stdin(Stdio::null())
+                .stdout(log.try_clone().unwrap())
+                .stderr(log);
+            as_account(&mut postgres, account);
+            // Its own process group: a Ctrl-C on the tests reaches the watchdog's
+            // stop, not the server half-way through a test's connection.
+            postgres.process_group(0);
+            let mut child = postgres.spawn().unwrap_or_else(|e| {
+                panic!(
+                    "test PostgreSQL: cannot run {}/postgres: {e}",
+                    bin.display()
+                )
+            });
+            watch(index, Some(child.id()));
+            match wait_ready(&mut child, &socket_dir, port) {
+                Ok(admin) => {
+                    register_server(index, child);
+                    let server = PgServer {
+                        dir: dir.clone(),
+                        port,
+                        socket_dir: socket_dir.clone(),
+                        password: password.clone(),
+                        password_file: password_file.clone(),
+                        admin: Mutex::new(admin),
+                        next_schema: AtomicU64::new(1),
+                    };
+                    server.set_up();
+                    return server;
+                }
+                Err(why) => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    watch(index, None);
+                    last_log = std::fs::read_to_string(&log_path).unwrap_or_default();
+                    if !last_log.contains("Address already in use") {
+                        panic!("test PostgreSQL did not start ({why}); its log:\n{last_log}");
+                    }
+                    // Another process took the port between our probe and the
+                    // server's bind: try another one.
+                }
+            }
+        }
+        panic!("test PostgreSQL: no free port after 5 tries; its log:\n{last_log}");
+    }
+
+    fn set_up(&self) {
+        let mut admin = self.admin.lock().unwrap();
+        // One statement each: CREATE DATABASE refuses to run in a transaction.
+        for sql in [
+            format!("CREATE ROLE {TEST_ROLE} LOGIN PASSWORD '{}'", self.password),
+            format!("CREATE DATABASE {TEST_DATABASE} OWNER {TEST_ROLE}"),
+        ] {
+            admin
+                .batch_execute(&sql)
+                .unwrap_or_else(|e| panic!("test PostgreSQL: set-up failed: {}", describe(&e)));
+        }
+        *admin = socket_client(&self.socket_dir, self.port, TEST_DATABASE).unwrap_or_else(|e| {
+            panic!(
+                "test PostgreSQL: cannot open {TEST_DATABASE}: {}",
+                describe(&e)
+            )
+        });
+    }
+}
+
+/// An error with the server's message, which `Display` leaves out.
+fn describe(err: &postgres::Error) -> String {
+    match err.as_db_error() {
+        Some(db) => format!("{err}: {db}"),
+        None => err.to_string(),
+    }
+}
+
+/// Where the PostgreSQL binaries are.
+fn bin_dir() -> PathBuf {
+    let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|entry| {
+            let version = entry.file_name().to_str()?.parse().ok()?;
+            let bin = entry.path().join("bin");
+            (bin.join("initdb").is_file() && bin.join("postgres").is_file())
+                .then_some((version, bin))
+        })
+        .collect();
+    versions.sort();
+    if let Some((_, bin)) = versions.pop() {
+        return bin;
+    }
+    let on_path = std::env::var_os("PATH").and_then(|path| {
+        std::env::split_paths(&path)
+            .find(|dir| dir.join("initdb").is_file() && dir.join("postgres").is_file())
+    });
+    on_path.unwrap_or_else(|| {
+        panic!(
+            "the PostgreSQL tests need a PostgreSQL server installed (initdb and postgres were \
+             found neither in /usr/lib/postgresql/*/bin nor on PATH): on Debian or Ubuntu run \
+             `apt-get install postgresql` (as root); `.ci/run` installs it"
+        )
+    })
+}
+
+/// The account the server runs as: `Some((uid, gid))` of `postgres` when the
+/// tests run as root, `None` (this account) otherwise.
+fn server_account() -> Option<(u32, u32)> {
+    // SAFETY: geteuid cannot fail.
+    if unsafe { libc::geteuid() } != 0 {
+        return None;
+    }
+    let name = CString::new(ADMIN_ROLE).unwrap();
+    let mut pwd: libc::passwd = unsafe { std::mem::zeroed() };
+    let mut buf = vec![0 as libc::c_char; 16384];
+    let mut result: *mut libc::passwd = std::ptr::null_mut();
+    // SAFETY: every pointer is valid for the call; `buf` outlives `pwd`'s use.
+    let rc = unsafe {
+        libc::getpwnam_r(
+            name.as_ptr(),
+            &mut pwd,
+            buf.as_mut_ptr(),
+            buf.len(),
+            &mut result,
+        )
+    };
+    if rc != 0 || result.is_null() {
+        panic!(
+            "the PostgreSQL tests run as root, and PostgreSQL refuses to: they run it as the \
+             `postgres` account, which does not exist here; `apt-get install postgresql` \
+             creates it (`.ci/run` installs it)"
+        );
+    }
+    Some((pwd.pw_uid, pwd.pw_gid))
+}
+
+fn give(path: &Path, account: Option<(u32, u32)>) {
+    if let Some((uid, gid)) = account {
+        std::os::unix::fs::chown(path, Some(uid), Some(gid))
+            .unwrap_or_else(|e| panic!("test PostgreSQL: chown {}: {e}", path.display()));
+    }
+}
+
+fn as_account(command: &mut Command, account: Option<(u32, u32)>) {
+    if let Some((uid, gid)) = account {
+        // std drops the supplementary groups too when it changes the uid.
+        command.uid(uid).gid(gid);
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|addr| addr.port())
+        .unwrap_or_else(|e| panic!("test PostgreSQL: no free port: {e}"))
+}
+
+fn random_password() -> String {
+    let mut bytes = [0u8; 16];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut bytes))
+        .expect("read /dev/urandom");
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn socket_client(
+    socket_dir: &Path,
+    port: u16,
+    dbname: &str,
+) -> Result<postgres::Client, postgres::Error> {
+    postgres::Config::new()
+        .host_path(socket_dir)
+        .port(port)
+        .user(ADMIN_ROLE)
+        .dbname(dbname)
+        .connect(postgres::NoTls)
+}
+
+/// Waits until the server takes connections, or has exited.
+fn wait_ready(child: &mut Child, socket_dir: &Path, port: u16) -> Result<postgres::Client, String> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
+            return Err(format!("it exited: {status}"));
+        }
+        match socket_client(socket_dir, port, "postgres") {
+            Ok(client) => return Ok(client),
+            Err(e) if Instant::now() > deadline => {
+                return Err(format!("not ready after 60 s: {e}"));
+            }
+            Err(_) => std::thread::sleep(Duration::from_millis(50)),
+        }
+    }
+}
+
+/// A server's directory and what to stop at exit.
+struct Entry {
+    dir: PathBuf,
+    /// The running server, once there is one.
+    child: Option<Child>,
+    /// The write end of the watchdog's pipe (see the module's doc).
+    watchdog: Option<ChildStdin>,
+}
+
+/// Everything to clean up when the process exits.
+static REGISTRY: Mutex<Vec<Entry>> = Mutex::new(Vec::new());
+
+/// Registers a new server directory and starts its watchdog; returns its index.
+fn register_dir(dir: &Path) -> usize {
+    static HOOK: OnceLock<()> = OnceLock::new();
+    HOOK.get_or_init(|| {
+        // SAFETY: `stop_all` is an `extern "C" fn()` that never unwinds out.
+        unsafe { libc::atexit(stop_all) };
+    });
+    let mut registry = REGISTRY.lock().unwrap_or_else(|e| e.into_inner());
+    registry.push(Entry {
+        dir: dir.to_path_buf(),
+        child: None,
+        watchdog: spawn_watchdog(dir),
+    });
+    registry.len() - 1
+}
+
+/// Tells the directory's watchdog which process to stop (`None`: none now).
+fn watch(index: usize, pid: Option<u32>) {
+    let mut registry = REGISTRY.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(stdin) = registry[index].watchdog.as_mut() {
+        let _ = writeln!(
+            stdin,
+            "pid {}",
+            pid.map(|p| p.to_string()).unwrap_or_default()
+        );
+    }
+}
+
+fn register_server(index: usize, child: Child) {
+    REGISTRY.lock().unwrap_or_else(|e| e.into_inner())[index].child = Some(child);
+}
+
+extern "C" fn stop_all() {
+    let _ = std::panic::catch_unwind(|| {
+        let Ok(mut registry) = REGISTRY.try_lock() else {
+            return; // the watchdogs will do it
+        };
+        for mut entry in registry.drain(..) {
+            if let Some(mut child) = entry.child.take() {
+                // SAFETY: signalling our own child, not yet waited for.
+                unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGQUIT) };
+                let _ = child.wait();
+            }
+            let _ = std::fs::remove_dir_all(&entry.dir);
+            if let Some(mut stdin) = entry.watchdog.take() {
+                let _ = stdin.write_all(b"done\n");
+            }
+        }
+    });
+}
+
+/// The watchdog of a directory (see the module's doc): told `pid N` when a
+/// server runs there, `done` when the exit hook has cleaned up. `None` if `sh`
+/// cannot run; then only the hook cleans up.
+fn spawn_watchdog(dir: &Path) -> Option<ChildStdin> {
+    let script = r#"trap '' INT HUP
+pid=
+while read -r line; do
+  case "$line" in
+    done) exit 0 ;;
+    pid*) pid=${line#pid} ; pid=${pid# } ;;
+  esac
+done
+if [ -n "$pid" ]; then
+  kill -QUIT "$pid" 2>/dev/null
+  i=0
+  while kill -0 "$pid" 2>/dev/null && [ "$i" -lt 100 ]; do sleep 0.1; i=$((i+1)); done
+else
+  sleep 2 # an initdb that was running goes on a moment
+fi
+rm -rf "$1""#;
+    Command::new("sh")
+        .arg("-c")
+        .arg(script)
+        .arg("userdb-pg-watchdog")
+        .arg(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .process_group(0)
+        .spawn()
+        .ok()
+        .and_then(|mut child| child.stdin.take())
+}
