@@ -549,10 +549,12 @@ impl Plan {
 
     fn sslmode_phrase(&self) -> String {
         if self.sslmode_defaulted {
-            format!(
-                "sslmode={} (the default for a server that is not on this machine)",
-                self.sslmode.as_str()
-            )
+            let whose = if self.host.is_local() {
+                "a server on this machine"
+            } else {
+                "a server that is not on this machine"
+            };
+            format!("sslmode={}, the default for {whose}", self.sslmode.as_str())
         } else {
             format!("sslmode={}", self.sslmode.as_str())
         }
@@ -597,7 +599,7 @@ impl Plan {
                 "the server does not offer TLS, and {} requires it: turn ssl on in the \
                  server's postgresql.conf, or write sslmode=prefer (or disable) in the URL if \
                  the network to it is trusted",
-                self.sslmode_phrase()
+                self.sslmode_phrase() + if self.sslmode_defaulted { "," } else { "" }
             );
         }
         if text.contains("password missing") {

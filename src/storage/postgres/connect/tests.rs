@@ -711,6 +711,26 @@ fn tls_modes_check_what_libpq_checks() {
         ),
         "is not signed by a CA of sslrootcert",
     );
+    // libpq's ~/.postgresql/root.crt is a root file too, even for the default mode.
+    let home = tempfile::tempdir().unwrap();
+    std::fs::create_dir(home.path().join(".postgresql")).unwrap();
+    let root = home.path().join(".postgresql/root.crt");
+    std::fs::copy(&tls.other_ca, &root).unwrap();
+    let vars = [
+        ("PGPASSWORD", password),
+        ("HOME", home.path().to_str().unwrap()),
+    ];
+    let text = connect_error(open(&tls_url("localhost", ""), &vars), password);
+    assert!(
+        text.contains(&format!(
+            "not signed by a CA of the default root certificate file {} (sslmode=prefer, the \
+             default for a server on this machine)",
+            root.display()
+        )),
+        "{text}"
+    );
+    std::fs::copy(&tls.ca, &root).unwrap();
+    open(&tls_url("localhost", ""), &vars).unwrap();
 }
 
 #[test]
