@@ -133,6 +133,12 @@ pub enum Error {
         source: Box<dyn std::error::Error + Send + Sync>,
     },
 
+    /// A PostgreSQL server could not be reached, would not let userdb in, or its
+    /// URL cannot be used. `target` is the URL without its password; `reason` says
+    /// what went wrong and what to do, on one line, never with a password.
+    #[error("cannot connect to PostgreSQL server {target}: {reason}")]
+    Connect { target: String, reason: String },
+
     /// A one-time code was not accepted; the reason is told apart.
     #[error("{}", reason.describe(email, *purpose))]
     OtpRejected {
@@ -257,6 +263,7 @@ impl Error {
             Error::StoredHash { .. }
             | Error::SchemaTooNew { .. }
             | Error::Database { .. }
+            | Error::Connect { .. }
             | Error::NoDatabase(_)
             | Error::UnsupportedDatabase(_)
             | Error::NotOnThisBackend { .. }

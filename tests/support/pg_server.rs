@@ -25,9 +25,10 @@
 //!   `sh` holding the read end of a pipe whose only writer is the test process
 //!   (close-on-exec, so no other child inherits it). When the process ends its
 //!   end closes, `read` returns, and the watchdog stops the server and removes
-//!   the directory; it ignores SIGINT and SIGHUP so a Ctrl-C reaches the tests,
-//!   not it. After a normal exit the hook tells it "done" first, so it never
-//!   signals a process id that may have been reused.
+//!   the directory. It starts with the directory (before `initdb`), runs in its
+//!   own process group and ignores SIGINT and SIGHUP, so a Ctrl-C on the tests
+//!   does not stop it before its work. After a normal exit the hook tells it
+//!   "done" first, so it never signals a process id that may have been reused.
 
 #![allow(dead_code)]
 
@@ -76,7 +77,9 @@ impl PgServer {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .batch_execute(&format!("CREATE SCHEMA {schema} AUTHORIZATION {TEST_ROLE}"))
-            .unwrap_or_else(|e| panic!("test PostgreSQL: CREATE SCHEMA {schema}: {e}"));
+            .unwrap_or_else(|e| {
+                panic!("test PostgreSQL: CREATE SCHEMA {schema}: {}", describe(&e))
+            });
         format!(
             "postgres://{TEST_ROLE}@127.0.0.1:{}/{TEST_DATABASE}?options=-csearch_path%3D{schema}",
             self.port
@@ -126,10 +129,15 @@ impl PgServer {
     }
 
     /// Starts another server, with `settings` (`name=value`) added to its
-    /// command line, e.g. `ssl=on`. Files the settings name must be readable by
-    /// the server's account: see [`Self::give_to_server`]. Stopped at exit as
-    /// [`server`]'s is.
+    /// command line, e.g. `ssl=on`. Stopped at exit as [`server`]'s is.
     pub fn start(settings: &[&str]) -> PgServer {
+        PgServer::start_with(&[], settings)
+    }
+
+    /// [`Self::start`], with `files` (name, contents) written into the data
+    /// directory first, the server's own, mode 0600: a relative path in a
+    /// setting is read from there (`ssl_cert_file=server.crt`).
+    pub fn start_with(files: &[(&str, &[u8])], settings: &[&str]) -> PgServer {
         let bin = bin_dir();
         let account = server_account();
         let dir = tempfile::Builder::new()
@@ -137,7 +145,7 @@ impl PgServer {
             .tempdir()
             .unwrap_or_else(|e| panic!("test PostgreSQL: cannot make a temporary directory: {e}"))
             .keep();
-        register_dir(&dir);
+        let index = register_dir(&dir);
         let socket_dir = dir.join("socket");
         std::fs::create_dir(&socket_dir).unwrap();
         give(&dir, account);
@@ -176,6 +184,13 @@ impl PgServer {
                 String::from_utf8_lossy(&out.stdout),
                 String::from_utf8_lossy(&out.stderr)
             );
+        }
+
+        for (name, contents) in files {
+            let path = data.join(name);
+            std::fs::write(&path, contents).unwrap();
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+            give(&path, account);
         }
 
         let log_path = dir.join("postgres.log");
@@ -226,11 +241,10 @@ impl PgServer {
                     bin.display()
                 )
             });
-            let pid = child.id();
-            let watchdog = spawn_watchdog(pid, &dir);
+            watch(index, Some(child.id()));
             match wait_ready(&mut child, &socket_dir, port) {
                 Ok(admin) => {
-                    register_server(&dir, child, watchdog);
+                    register_server(index, child);
                     let server = PgServer {
                         dir: dir.clone(),
                         port,
@@ -246,7 +260,7 @@ impl PgServer {
                 Err(why) => {
                     let _ = child.kill();
                     let _ = child.wait();
-                    stand_down(watchdog);
+                    watch(index, None);
                     last_log = std::fs::read_to_string(&log_path).unwrap_or_default();
                     if !last_log.contains("Address already in use") {
                         panic!("test PostgreSQL did not start ({why}); its log:\n{last_log}");
@@ -259,24 +273,31 @@ impl PgServer {
         panic!("test PostgreSQL: no free port after 5 tries; its log:\n{last_log}");
     }
 
-    /// Makes a file (a certificate, a key) the server's account's, mode 0600,
-    /// so that a setting can name it.
-    pub fn give_to_server(path: &Path) {
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
-        give(path, server_account());
-    }
-
     fn set_up(&self) {
         let mut admin = self.admin.lock().unwrap();
-        admin
-            .batch_execute(&format!(
-                "CREATE ROLE {TEST_ROLE} LOGIN PASSWORD '{}'; \
-                 CREATE DATABASE {TEST_DATABASE} OWNER {TEST_ROLE}",
-                self.password
-            ))
-            .unwrap_or_else(|e| panic!("test PostgreSQL: set-up failed: {e}"));
-        *admin = socket_client(&self.socket_dir, self.port, TEST_DATABASE)
-            .unwrap_or_else(|e| panic!("test PostgreSQL: cannot open {TEST_DATABASE}: {e}"));
+        // One statement each: CREATE DATABASE refuses to run in a transaction.
+        for sql in [
+            format!("CREATE ROLE {TEST_ROLE} LOGIN PASSWORD '{}'", self.password),
+            format!("CREATE DATABASE {TEST_DATABASE} OWNER {TEST_ROLE}"),
+        ] {
+            admin
+                .batch_execute(&sql)
+                .unwrap_or_else(|e| panic!("test PostgreSQL: set-up failed: {}", describe(&e)));
+        }
+        *admin = socket_client(&self.socket_dir, self.port, TEST_DATABASE).unwrap_or_else(|e| {
+            panic!(
+                "test PostgreSQL: cannot open {TEST_DATABASE}: {}",
+                describe(&e)
+            )
+        });
+    }
+}
+
+/// An error with the server's message, which `Display` leaves out.
+fn describe(err: &postgres::Error) -> String {
+    match err.as_db_error() {
+        Some(db) => format!("{err}: {db}"),
+        None => err.to_string(),
     }
 }
 
@@ -400,42 +421,48 @@ fn wait_ready(child: &mut Child, socket_dir: &Path, port: u16) -> Result<postgre
     }
 }
 
-/// A server to stop at exit, and its watchdog.
-struct Running {
-    child: Child,
+/// A server's directory and what to stop at exit.
+struct Entry {
+    dir: PathBuf,
+    /// The running server, once there is one.
+    child: Option<Child>,
+    /// The write end of the watchdog's pipe (see the module's doc).
     watchdog: Option<ChildStdin>,
 }
 
 /// Everything to clean up when the process exits.
-struct Registry {
-    dirs: Vec<PathBuf>,
-    servers: Vec<Running>,
-}
+static REGISTRY: Mutex<Vec<Entry>> = Mutex::new(Vec::new());
 
-static REGISTRY: Mutex<Registry> = Mutex::new(Registry {
-    dirs: Vec::new(),
-    servers: Vec::new(),
-});
-
-fn register_dir(dir: &Path) {
+/// Registers a new server directory and starts its watchdog; returns its index.
+fn register_dir(dir: &Path) -> usize {
     static HOOK: OnceLock<()> = OnceLock::new();
     HOOK.get_or_init(|| {
         // SAFETY: `stop_all` is an `extern "C" fn()` that never unwinds out.
         unsafe { libc::atexit(stop_all) };
     });
-    REGISTRY
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .dirs
-        .push(dir.to_path_buf());
+    let mut registry = REGISTRY.lock().unwrap_or_else(|e| e.into_inner());
+    registry.push(Entry {
+        dir: dir.to_path_buf(),
+        child: None,
+        watchdog: spawn_watchdog(dir),
+    });
+    registry.len() - 1
 }
 
-fn register_server(_dir: &Path, child: Child, watchdog: Option<ChildStdin>) {
-    REGISTRY
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .servers
-        .push(Running { child, watchdog });
+/// Tells the directory's watchdog which process to stop (`None`: none now).
+fn watch(index: usize, pid: Option<u32>) {
+    let mut registry = REGISTRY.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(stdin) = registry[index].watchdog.as_mut() {
+        let _ = writeln!(
+            stdin,
+            "pid {}",
+            pid.map(|p| p.to_string()).unwrap_or_default()
+        );
+    }
+}
+
+fn register_server(index: usize, child: Child) {
+    REGISTRY.lock().unwrap_or_else(|e| e.into_inner())[index].child = Some(child);
 }
 
 extern "C" fn stop_all() {
@@ -443,32 +470,44 @@ extern "C" fn stop_all() {
         let Ok(mut registry) = REGISTRY.try_lock() else {
             return; // the watchdogs will do it
         };
-        for mut running in registry.servers.drain(..) {
-            // SAFETY: signalling our own child, not yet waited for.
-            unsafe { libc::kill(running.child.id() as libc::pid_t, libc::SIGQUIT) };
-            let _ = running.child.wait();
-            stand_down(running.watchdog.take());
-        }
-        for dir in registry.dirs.drain(..) {
-            let _ = std::fs::remove_dir_all(&dir);
+        for mut entry in registry.drain(..) {
+            if let Some(mut child) = entry.child.take() {
+                // SAFETY: signalling our own child, not yet waited for.
+                unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGQUIT) };
+                let _ = child.wait();
+            }
+            let _ = std::fs::remove_dir_all(&entry.dir);
+            if let Some(mut stdin) = entry.watchdog.take() {
+                let _ = stdin.write_all(b"done\n");
+            }
         }
     });
 }
 
-/// The watchdog of a server (see the module's doc); `None` if `sh` cannot run,
-/// then only the `atexit` hook stops it.
-fn spawn_watchdog(pid: u32, dir: &Path) -> Option<ChildStdin> {
+/// The watchdog of a directory (see the module's doc): told `pid N` when a
+/// server runs there, `done` when the exit hook has cleaned up. `None` if `sh`
+/// cannot run; then only the hook cleans up.
+fn spawn_watchdog(dir: &Path) -> Option<ChildStdin> {
     let script = r#"trap '' INT HUP
-if read -r line && [ "$line" = done ]; then exit 0; fi
-kill -QUIT "$1" 2>/dev/null
-i=0
-while kill -0 "$1" 2>/dev/null && [ "$i" -lt 100 ]; do sleep 0.1; i=$((i+1)); done
-rm -rf "$2""#;
+pid=
+while read -r line; do
+  case "$line" in
+    done) exit 0 ;;
+    pid*) pid=${line#pid} ; pid=${pid# } ;;
+  esac
+done
+if [ -n "$pid" ]; then
+  kill -QUIT "$pid" 2>/dev/null
+  i=0
+  while kill -0 "$pid" 2>/dev/null && [ "$i" -lt 100 ]; do sleep 0.1; i=$((i+1)); done
+else
+  sleep 2 # an initdb that was running goes on a moment
+fi
+rm -rf "$1""#;
     Command::new("sh")
         .arg("-c")
         .arg(script)
         .arg("userdb-pg-watchdog")
-        .arg(pid.to_string())
         .arg(dir)
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
@@ -477,10 +516,4 @@ rm -rf "$2""#;
         .spawn()
         .ok()
         .and_then(|mut child| child.stdin.take())
-}
-
-fn stand_down(watchdog: Option<ChildStdin>) {
-    if let Some(mut stdin) = watchdog {
-        let _ = stdin.write_all(b"done\n");
-    }
 }

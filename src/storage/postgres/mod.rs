@@ -17,6 +17,10 @@
 mod bulk;
 pub(crate) mod connect;
 mod fields;
+/// The test server (see the file), once for the library's unit tests.
+#[cfg(test)]
+#[path = "../../../tests/support/pg_server.rs"]
+pub(crate) mod test_server;
 mod otp;
 mod tokens;
 mod users;

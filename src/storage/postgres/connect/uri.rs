@@ -1,0 +1,517 @@
+//! libpq's connection URI, parsed the way libpq parses it (`conninfo_uri_parse`):
+//! `postgres[ql]://[user[:password]@][host][:port][/dbname][?param=value&…]`.
+//!
+//! Every part is percent-decoded. A host that starts with `/` (given as
+//! `%2Fvar%2Frun%2Fpostgresql` or as `?host=/var/run/postgresql`) is the
+//! directory of a Unix-domain socket; `[…]` holds an IPv6 address. Query
+//! parameters override the parts before them, as in libpq. Two departures, both
+//! more lenient: the scheme is matched case-insensitively, and a value may hold
+//! an unencoded `=` (`options=-csearch_path=app`), which libpq refuses.
+//!
+//! Error reasons never quote the URL or a value of it: a malformed URL may hold a
+//! password where a host or port was expected.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use secrecy::SecretString;
+
+/// libpq's `sslmode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SslMode {
+    Disable,
+    Allow,
+    Prefer,
+    Require,
+    VerifyCa,
+    VerifyFull,
+}
+
+impl SslMode {
+    pub(crate) fn parse(text: &str) -> Option<SslMode> {
+        Some(match text {
+            "disable" => SslMode::Disable,
+            "allow" => SslMode::Allow,
+            "prefer" => SslMode::Prefer,
+            "require" => SslMode::Require,
+            "verify-ca" => SslMode::VerifyCa,
+            "verify-full" => SslMode::VerifyFull,
+            _ => return None,
+        })
+    }
+
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            SslMode::Disable => "disable",
+            SslMode::Allow => "allow",
+            SslMode::Prefer => "prefer",
+            SslMode::Require => "require",
+            SslMode::VerifyCa => "verify-ca",
+            SslMode::VerifyFull => "verify-full",
+        }
+    }
+}
+
+/// What the URL says; `None` where it says nothing (the environment and the
+/// defaults fill those in: see `super::resolve`).
+#[derive(Debug, Default)]
+pub(crate) struct UriParams {
+    pub user: Option<String>,
+    /// `user:password@` or `?password=`. `SecretString`'s `Debug` hides it.
+    pub password: Option<SecretString>,
+    /// A host name, an IP address, or (starting with `/`) a socket directory.
+    pub host: Option<String>,
+    pub port: Option<u16>,
+    pub dbname: Option<String>,
+    pub sslmode: Option<SslMode>,
+    pub sslrootcert: Option<String>,
+    pub options: Option<String>,
+    /// `Duration::ZERO`: wait without limit (libpq's `connect_timeout=0`).
+    pub connect_timeout: Option<Duration>,
+    pub application_name: Option<String>,
+    pub passfile: Option<PathBuf>,
+}
+
+/// Why a URL cannot be used, and whether the URL may still be shown (its
+/// authority was understood, so its password is known and can be hidden).
+#[derive(Debug)]
+pub(crate) struct UriError {
+    pub reason: String,
+    pub authority_understood: bool,
+    /// The password read before the error, when the authority was understood.
+    pub password: Option<SecretString>,
+}
+
+/// libpq parameters that userdb understands but does not take in a URL, with what
+/// to do instead; any other name is unknown.
+const UNSUPPORTED: &[(&str, &str)] = &[
+    ("hostaddr", "name the server in the host part"),
+    ("sslcert", "client certificates are not supported"),
+    ("sslkey", "client certificates are not supported"),
+    ("sslpassword", "client certificates are not supported"),
+    ("sslcertmode", "client certificates are not supported"),
+    ("sslcrl", "certificate revocation lists are not supported"),
+    (
+        "sslcrldir",
+        "certificate revocation lists are not supported",
+    ),
+    (
+        "sslnegotiation",
+        "only the standard TLS negotiation is supported",
+    ),
+    ("sslsni", "the host name is always sent"),
+    ("sslcompression", "TLS compression is not supported"),
+    ("ssl_min_protocol_version", "rustls speaks TLS 1.2 and 1.3"),
+    ("ssl_max_protocol_version", "rustls speaks TLS 1.2 and 1.3"),
+    ("gssencmode", "GSSAPI is not supported"),
+    ("gsslib", "GSSAPI is not supported"),
+    ("krbsrvname", "GSSAPI is not supported"),
+    ("gssdelegation", "GSSAPI is not supported"),
+    (
+        "require_auth",
+        "the server's pg_hba.conf decides the method",
+    ),
+    ("channel_binding", "it is used when the server offers it"),
+    ("requirepeer", "connect over TCP or leave it out"),
+    ("service", "write the parameters into the URL"),
+    ("target_session_attrs", "name one server"),
+    ("load_balance_hosts", "name one server"),
+    ("client_encoding", "userdb always speaks UTF8"),
+    ("replication", "userdb is not a replication client"),
+    ("fallback_application_name", "use application_name"),
+    ("keepalives", "userdb keeps the defaults"),
+    ("keepalives_idle", "userdb keeps the defaults"),
+    ("keepalives_interval", "userdb keeps the defaults"),
+    ("keepalives_count", "userdb keeps the defaults"),
+    ("tcp_user_timeout", "use connect_timeout"),
+];
+
+fn error(reason: impl Into<String>, authority_understood: bool) -> UriError {
+    UriError {
+        reason: reason.into(),
+        authority_understood,
+        password: None,
+    }
+}
+
+/// The length of the scheme and `://`, when `url` is a PostgreSQL URI.
+pub(crate) fn scheme_len(url: &str) -> Option<usize> {
+    ["postgresql://", "postgres://"].iter().find_map(|prefix| {
+        url.get(..prefix.len())
+            .filter(|head| head.eq_ignore_ascii_case(prefix))
+            .map(|_| prefix.len())
+    })
+}
+
+pub(crate) fn parse(url: &str) -> Result<UriParams, UriError> {
+    let mut params = UriParams::default();
+    match parse_into(url, &mut params) {
+        Ok(()) => Ok(params),
+        Err(mut err) => {
+            if err.authority_understood {
+                err.password = params.password.take();
+            }
+            Err(err)
+        }
+    }
+}
+
+fn parse_into(url: &str, params: &mut UriParams) -> Result<(), UriError> {
+    let start = scheme_len(url).ok_or_else(|| {
+        error(
+            "not a PostgreSQL URL: it must start with postgres:// or postgresql://",
+            false,
+        )
+    })?;
+    let rest = &url[start..];
+
+    // libpq: user credentials end at the first '@' met before any '/'.
+    let mut p = rest;
+    let at_or_slash = rest.find(['@', '/']);
+    if let Some(i) = at_or_slash.filter(|&i| rest.as_bytes()[i] == b'@') {
+        let userinfo = &rest[..i];
+        let (user, password) = match userinfo.split_once(':') {
+            Some((user, password)) => (user, Some(password)),
+            None => (userinfo, None),
+        };
+        if !user.is_empty() {
+            params.user = Some(decode(user, "the user name", false)?);
+        }
+        if let Some(password) = password.filter(|p| !p.is_empty()) {
+            params.password = Some(SecretString::from(decode(password, "the password", false)?));
+        }
+        p = &rest[i + 1..];
+    }
+
+    // Host and port, up to '/', '?' or the end.
+    let (host, after_host) = if let Some(inner) = p.strip_prefix('[') {
+        let close = inner.find(']').ok_or_else(|| {
+            error(
+                "an IPv6 address opened with \"[\" is not closed with \"]\"",
+                false,
+            )
+        })?;
+        if close == 0 {
+            return Err(error("the IPv6 address between [ and ] is empty", false));
+        }
+        let after = &inner[close + 1..];
+        if !(after.is_empty() || after.starts_with([':', '/', '?', ','])) {
+            return Err(error(
+                "an IPv6 address in [ ] must be followed by :port, /dbname or ?parameters",
+                false,
+            ));
+        }
+        (&inner[..close], after)
+    } else {
+        let end = p.find([':', '/', '?', ',']).unwrap_or(p.len());
+        (&p[..end], &p[end..])
+    };
+    if after_host.starts_with(',') || host.contains(',') {
+        return Err(error(
+            "several hosts are not supported: name one server",
+            false,
+        ));
+    }
+    if !host.is_empty() {
+        params.host = Some(decode(host, "the host", false)?);
+    }
+    let mut q = after_host;
+    if let Some(port_and_rest) = q.strip_prefix(':') {
+        let end = port_and_rest
+            .find(['/', '?', ','])
+            .unwrap_or(port_and_rest.len());
+        let port = &port_and_rest[..end];
+        if port_and_rest[end..].starts_with(',') {
+            return Err(error(
+                "several hosts are not supported: name one server",
+                false,
+            ));
+        }
+        if !port.is_empty() {
+            params.port = Some(parse_port(&decode(port, "the port", false)?, false)?);
+        }
+        q = &port_and_rest[end..];
+    }
+
+    // The database name, up to '?'.
+    if let Some(path) = q.strip_prefix('/') {
+        let end = path.find('?').unwrap_or(path.len());
+        if end > 0 {
+            params.dbname = Some(decode(&path[..end], "the database name", true)?);
+        }
+        q = &path[end..];
+    }
+    if let Some(query) = q.strip_prefix('?') {
+        parse_query(query, params)?;
+    }
+    Ok(())
+}
+
+fn parse_port(text: &str, understood: bool) -> Result<u16, UriError> {
+    match text.parse::<u16>() {
+        Ok(port) if port > 0 => Ok(port),
+        _ => Err(error(
+            "the port is not a number from 1 to 65535",
+            understood,
+        )),
+    }
+}
+
+fn parse_query(query: &str, params: &mut UriParams) -> Result<(), UriError> {
+    for pair in query.split('&').filter(|pair| !pair.is_empty()) {
+        let Some((key, value)) = pair.split_once('=') else {
+            return Err(error(
+                "a URL parameter has no \"=\" between its name and its value",
+                true,
+            ));
+        };
+        let key = decode(key, "a parameter name", true)?;
+        let value = decode(value, &format!("the value of `{key}`"), true)?;
+        let value = (!value.is_empty()).then_some(value);
+        match key.as_str() {
+            "user" => params.user = value,
+            "password" => params.password = value.map(SecretString::from),
+            "host" => {
+                if value.as_deref().is_some_and(|v| v.contains(',')) {
+                    return Err(error(
+                        "several hosts are not supported: name one server",
+                        true,
+                    ));
+                }
+                params.host = value;
+            }
+            "port" => params.port = value.map(|v| parse_port(&v, true)).transpose()?,
+            "dbname" => params.dbname = value,
+            "sslmode" => {
+                params.sslmode = value
+                    .map(|v| {
+                        SslMode::parse(&v).ok_or_else(|| {
+                            error(
+                                "sslmode must be one of disable, allow, prefer, require, \
+                                 verify-ca, verify-full",
+                                true,
+                            )
+                        })
+                    })
+                    .transpose()?;
+            }
+            "sslrootcert" => params.sslrootcert = value,
+            "options" => params.options = value,
+            "application_name" => params.application_name = value,
+            "passfile" => params.passfile = value.map(PathBuf::from),
+            "connect_timeout" => {
+                params.connect_timeout = value
+                    .map(|v| {
+                        parse_timeout(&v).ok_or_else(|| {
+                            error("connect_timeout must be a whole number of seconds", true)
+                        })
+                    })
+                    .transpose()?;
+            }
+            other => {
+                let reason = match UNSUPPORTED.iter().find(|(name, _)| *name == other) {
+                    Some((name, instead)) => {
+                        format!("the URL parameter `{name}` is not supported by userdb: {instead}")
+                    }
+                    None => format!(
+                        "the URL parameter `{}` is unknown; userdb takes user, password, host, \
+                         port, dbname, sslmode, sslrootcert, options, connect_timeout, \
+                         application_name and passfile",
+                        crate::terminal_text::escape(other)
+                    ),
+                };
+                return Err(error(reason, true));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// libpq's `connect_timeout`: seconds, 0 (or less) for no limit, and at least 2.
+fn parse_timeout(text: &str) -> Option<Duration> {
+    let seconds: i64 = text.trim().parse().ok()?;
+    Some(match seconds {
+        ..=0 => Duration::ZERO,
+        1 => Duration::from_secs(2),
+        n => Duration::from_secs(n as u64),
+    })
+}
+
+/// Percent-decoding as libpq does it: `%` and two hex digits, never `%00`; `+`
+/// stays a plus. The result must be UTF-8.
+fn decode(text: &str, what: &str, understood: bool) -> Result<String, UriError> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = bytes
+                .get(i + 1..i + 3)
+                .and_then(|h| std::str::from_utf8(h).ok())
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+                .filter(|_| bytes[i + 1].is_ascii_hexdigit() && bytes[i + 2].is_ascii_hexdigit());
+            match hex {
+                Some(0) => {
+                    return Err(error(
+                        format!("{what} holds %00, which is not allowed"),
+                        understood,
+                    ));
+                }
+                Some(byte) => out.push(byte),
+                None => {
+                    return Err(error(
+                        format!("{what} holds a % that is not followed by two hex digits"),
+                        understood,
+                    ));
+                }
+            }
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).map_err(|_| {
+        error(
+            format!("{what} is not UTF-8 once percent-decoded"),
+            understood,
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::ExposeSecret;
+
+    fn ok(url: &str) -> UriParams {
+        parse(url).unwrap_or_else(|e| panic!("{url}: {e:?}"))
+    }
+
+    #[test]
+    fn every_part_of_a_uri_is_read() {
+        let p = ok(
+            "postgresql://app:s3cr%40t@db.example.com:6432/users?sslmode=verify-ca&sslrootcert=/etc/ca.pem&application_name=svc&connect_timeout=7&options=-csearch_path%3Dmyschema",
+        );
+        assert_eq!(p.user.as_deref(), Some("app"));
+        assert_eq!(p.password.as_ref().unwrap().expose_secret(), "s3cr@t");
+        assert_eq!(p.host.as_deref(), Some("db.example.com"));
+        assert_eq!(p.port, Some(6432));
+        assert_eq!(p.dbname.as_deref(), Some("users"));
+        assert_eq!(p.sslmode, Some(SslMode::VerifyCa));
+        assert_eq!(p.sslrootcert.as_deref(), Some("/etc/ca.pem"));
+        assert_eq!(p.application_name.as_deref(), Some("svc"));
+        assert_eq!(p.connect_timeout, Some(Duration::from_secs(7)));
+        assert_eq!(p.options.as_deref(), Some("-csearch_path=myschema"));
+        // The password never shows in Debug.
+        assert!(!format!("{p:?}").contains("s3cr"), "{p:?}");
+    }
+
+    #[test]
+    fn short_forms_leave_the_rest_to_defaults() {
+        let p = ok("postgres://");
+        assert!(p.user.is_none() && p.host.is_none() && p.port.is_none() && p.dbname.is_none());
+        let p = ok("postgres:///users");
+        assert_eq!((p.host, p.dbname.as_deref()), (None, Some("users")));
+        let p = ok("POSTGRES://db");
+        assert_eq!(p.host.as_deref(), Some("db"));
+        let p = ok("postgres://app@db");
+        assert_eq!(
+            (p.user.as_deref(), p.password.is_none()),
+            (Some("app"), true)
+        );
+        let p = ok("postgres://db:5433?sslmode=disable");
+        assert_eq!((p.port, p.sslmode), (Some(5433), Some(SslMode::Disable)));
+        let p = ok("postgres://db/?dbname=other");
+        assert_eq!(p.dbname.as_deref(), Some("other"));
+    }
+
+    #[test]
+    fn sockets_ipv6_and_query_overrides() {
+        let p = ok("postgres://%2Fvar%2Frun%2Fpostgresql/users");
+        assert_eq!(p.host.as_deref(), Some("/var/run/postgresql"));
+        let p = ok("postgres:///users?host=/var/run/postgresql&port=5433");
+        assert_eq!(p.host.as_deref(), Some("/var/run/postgresql"));
+        assert_eq!(p.port, Some(5433));
+        let p = ok("postgres://[::1]:5433/users");
+        assert_eq!((p.host.as_deref(), p.port), (Some("::1"), Some(5433)));
+        let p = ok("postgres://u:a@b@db/x?user=v&password=q");
+        assert_eq!(p.user.as_deref(), Some("v"));
+        assert_eq!(p.password.unwrap().expose_secret(), "q");
+        // libpq's reading: the first ':' of the credentials ends the user.
+        let p = ok("postgres://u:p:q@db/x");
+        assert_eq!(p.password.unwrap().expose_secret(), "p:q");
+        let p = ok("postgres://db/x?options=-csearch_path=plain");
+        assert_eq!(p.options.as_deref(), Some("-csearch_path=plain"));
+        assert_eq!(
+            ok("postgres://db/x?connect_timeout=0").connect_timeout,
+            Some(Duration::ZERO)
+        );
+        assert_eq!(
+            ok("postgres://db/x?connect_timeout=1").connect_timeout,
+            Some(Duration::from_secs(2))
+        );
+    }
+
+    #[test]
+    fn bad_urls_are_refused_without_quoting_them() {
+        for (url, words, understood) in [
+            ("mysql://db/x", "postgres://", false),
+            ("postgres://db:54x2/users", "port", false),
+            ("postgres://db:0/users", "port", false),
+            // A password with an unencoded '/': libpq reads `u:p` as host and
+            // port; the message must not show `Zq9`.
+            ("postgres://u:Zq9/ss@db/users", "port", false),
+            ("postgres://[::1/users", "IPv6", false),
+            ("postgres://a,b/users", "several hosts", false),
+            ("postgres://a:1,b:2/users", "several hosts", false),
+            ("postgres://u:Zq9%zzss@db/users", "two hex digits", false),
+            (
+                "postgres://db/users?foo=secretvalue",
+                "`foo` is unknown",
+                true,
+            ),
+            (
+                "postgres://db/users?sslcert=/x",
+                "`sslcert` is not supported",
+                true,
+            ),
+            (
+                "postgres://db/users?sslmode=verify",
+                "sslmode must be one of",
+                true,
+            ),
+            (
+                "postgres://db/users?connect_timeout=soon",
+                "connect_timeout",
+                true,
+            ),
+            ("postgres://db/users?novalue", "no \"=\"", true),
+            ("postgres://db/users?port=99999", "port", true),
+            ("postgres://db/users?host=a,b", "several hosts", true),
+            ("postgres://db/us%00ers", "%00", true),
+        ] {
+            let err = parse(url).map(|_| ()).unwrap_err();
+            assert!(err.reason.contains(words), "{url}: {err:?}");
+            assert_eq!(err.authority_understood, understood, "{url}: {err:?}");
+            for secret in ["Zq9", "secretvalue", "54x2"] {
+                assert!(!err.reason.contains(secret), "{url}: {err:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn sslmode_names_round_trip() {
+        for name in [
+            "disable",
+            "allow",
+            "prefer",
+            "require",
+            "verify-ca",
+            "verify-full",
+        ] {
+            assert_eq!(SslMode::parse(name).unwrap().as_str(), name);
+        }
+        assert_eq!(SslMode::parse("VERIFY-FULL"), None);
+    }
+}
