@@ -129,7 +129,7 @@ fn the_actor_is_the_real_account_and_sudo_user_stands_beside_it() {
     let me = os_user();
     assert_eq!(
         env.query_one(
-            "SELECT group_concat(actor, '|') FROM (SELECT actor FROM audit_log ORDER BY id)"
+            "SELECT group_concat(actor, '|') FROM (SELECT actor FROM audit_log ORDER BY id) AS a"
         ),
         format!("{me}|{me} (sudo: alice)|{me} (sudo: ?)")
     );

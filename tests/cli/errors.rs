@@ -63,20 +63,6 @@ fn an_unwritable_database_path_is_a_storage_error() {
 }
 
 #[test]
-fn a_file_that_is_not_a_database_is_a_storage_error() {
-    let env = TestEnv::new();
-    std::fs::write(
-        env.db(),
-        "this is not sqlite, just text padded out ".repeat(50),
-    )
-    .unwrap();
-    env.cmd(&["list-users"])
-        .assert()
-        .code(7)
-        .stderr(predicate::str::contains("file is not a database"));
-}
-
-#[test]
 fn a_database_from_a_newer_userdb_is_refused() {
     let env = TestEnv::new();
     env.cmd(&["migrate"]).assert().success();

@@ -26,17 +26,10 @@ type = "text"
 
 /// A user's stored values, `name=value` in name order.
 fn stored(env: &TestEnv, email: &str) -> Vec<String> {
-    let conn = rusqlite::Connection::open(env.db()).expect("open");
-    let mut stmt = conn
-        .prepare(
-            "SELECT v.name || '=' || v.value FROM user_field_values v \
-             JOIN users u ON u.id = v.user_id WHERE u.email = ?1 ORDER BY v.name",
-        )
-        .expect("prepare");
-    stmt.query_map([email], |r| r.get(0))
-        .expect("query")
-        .collect::<Result<_, _>>()
-        .expect("rows")
+    env.query_rows(&format!(
+        "SELECT v.name || '=' || v.value FROM user_field_values v \
+         JOIN users u ON u.id = v.user_id WHERE u.email = '{email}' ORDER BY v.name"
+    ))
 }
 
 fn users(env: &TestEnv) -> i64 {

@@ -479,3 +479,17 @@ fn a_replaced_password_hash_is_not_left_in_the_database_files() {
         .success();
     assert_not_on_disk(&env, &hash_part);
 }
+
+#[test]
+fn a_file_that_is_not_a_database_is_a_storage_error() {
+    let env = TestEnv::new();
+    std::fs::write(
+        env.db(),
+        "this is not sqlite, just text padded out ".repeat(50),
+    )
+    .unwrap();
+    env.cmd(&["list-users"])
+        .assert()
+        .code(7)
+        .stderr(predicates::str::contains("file is not a database"));
+}

@@ -17,14 +17,7 @@ fn count(env: &TestEnv, sql: &str) -> i64 {
 }
 
 fn hashes(env: &TestEnv) -> Vec<String> {
-    let conn = rusqlite::Connection::open(env.db()).expect("open");
-    let mut stmt = conn
-        .prepare("SELECT email || ' ' || password FROM users ORDER BY id")
-        .expect("prepare");
-    stmt.query_map([], |r| r.get(0))
-        .expect("query")
-        .collect::<Result<_, _>>()
-        .expect("rows")
+    env.query_rows("SELECT email || ' ' || password FROM users ORDER BY id")
 }
 
 /// Three users with different flags, a login and a verified email.
@@ -489,8 +482,9 @@ fn many_plain_passwords_are_hashed_in_file_order() {
         .assert()
         .success();
     assert_eq!(stdout_json(out.get_output())["hashed"], 100);
-    let emails =
-        env.query_one("SELECT group_concat(email, ',') FROM (SELECT email FROM users ORDER BY id)");
+    let emails = env.query_one(
+        "SELECT group_concat(email, ',') FROM (SELECT email FROM users ORDER BY id) AS u",
+    );
     let want: Vec<String> = (0..300).map(|i| format!("u{i}@example.com")).collect();
     assert_eq!(emails, want.join(","));
     env.cmd(&["authenticate", "u297@example.com", "--password-stdin"])
@@ -610,24 +604,15 @@ fn a_killed_import_leaves_the_database_as_it_was_and_a_rerun_completes_it() {
         .spawn()
         .expect("spawn");
     // Wait until the import holds the write lock (its transaction is open).
-    let conn = rusqlite::Connection::open(env.db()).expect("open");
-    conn.busy_timeout(std::time::Duration::ZERO)
-        .expect("no waiting");
-    loop {
-        match conn.execute_batch("BEGIN IMMEDIATE; ROLLBACK;") {
-            Err(_) => break,
-            Ok(()) => {
-                assert!(
-                    child.try_wait().expect("wait").is_none(),
-                    "the import ended too soon"
-                );
-                std::thread::yield_now();
-            }
-        }
+    while !env.writer_lock_held() {
+        assert!(
+            child.try_wait().expect("wait").is_none(),
+            "the import ended too soon"
+        );
+        std::thread::yield_now();
     }
     kill(Pid::from_raw(child.id() as i32), Signal::SIGKILL).expect("kill");
     child.wait().expect("wait");
-    drop(conn);
     assert_eq!(count(&env, "SELECT count(*) FROM users"), 1);
     env.cmd(&["import", &path])
         .assert()

@@ -130,9 +130,25 @@ impl TestEnv {
         serde_json::from_slice(&out.get_output().stdout).expect("json")
     }
 
+    /// The SQLite file, where the test's database is one.
+    pub fn db_file(&self) -> Option<PathBuf> {
+        self.pg_url.is_none().then(|| self.db())
+    }
+
+    /// The tests' SQL in the dialect of the backend: SQLite's, with the two
+    /// functions whose names differ translated for PostgreSQL.
+    fn dialect(&self, sql: &str) -> String {
+        if self.pg_url.is_none() {
+            return sql.to_string();
+        }
+        sql.replace("group_concat(", "string_agg(")
+            .replace("char(", "chr(")
+    }
+
     /// Runs SQL against the test database directly (to plant data), on either
     /// backend: the statements must be SQL both understand.
     pub fn sql(&self, sql: &str) {
+        let sql = &self.dialect(sql);
         if let Some(url) = &self.pg_url {
             self.pg_client(url).batch_execute(sql).expect("sql");
             return;
@@ -144,6 +160,7 @@ impl TestEnv {
     /// The first column of the first row, as text (a count, a value, `NULL`),
     /// on either backend.
     pub fn query_one(&self, sql: &str) -> String {
+        let sql = &self.dialect(sql);
         if let Some(url) = &self.pg_url {
             let row = self.pg_client(url).query_one(sql, &[]).expect("query");
             let column = |r: &postgres::Row| -> Option<String> {
@@ -172,6 +189,83 @@ impl TestEnv {
                 other => format!("{other:?}"),
             })
             .expect("query")
+    }
+
+    /// The first column of every row, as text, on either backend.
+    pub fn query_rows(&self, sql: &str) -> Vec<String> {
+        let sql = &self.dialect(sql);
+        if let Some(url) = &self.pg_url {
+            return self
+                .pg_client(url)
+                .query(sql, &[])
+                .expect("query")
+                .iter()
+                .map(|r| r.get::<_, String>(0))
+                .collect();
+        }
+        let conn = rusqlite::Connection::open(self.db()).expect("open");
+        let mut stmt = conn.prepare(sql).expect("prepare");
+        stmt.query_map([], |r| r.get(0))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows")
+    }
+
+    /// Everything the database keeps, as (where, bytes): SQLite's files (the
+    /// main file, the WAL, the shared memory), or every row of every table of
+    /// the test's PostgreSQL schema as text. For looking for a secret.
+    pub fn stored_bytes(&self) -> Vec<(String, Vec<u8>)> {
+        if let Some(url) = &self.pg_url {
+            let mut client = self.pg_client(url);
+            let tables: Vec<String> = client
+                .query(
+                    "SELECT tablename::text FROM pg_tables WHERE schemaname = current_schema()",
+                    &[],
+                )
+                .expect("tables")
+                .iter()
+                .map(|r| r.get(0))
+                .collect();
+            return tables
+                .into_iter()
+                .map(|table| {
+                    let rows: Vec<String> = client
+                        .query(&format!("SELECT t::text FROM {table} t"), &[])
+                        .expect("rows")
+                        .iter()
+                        .map(|r| r.get(0))
+                        .collect();
+                    (table, rows.join("\n").into_bytes())
+                })
+                .collect();
+        }
+        ["", "-wal", "-shm"]
+            .iter()
+            .filter_map(|suffix| {
+                let path = format!("{}{suffix}", self.db().display());
+                std::fs::read(&path).ok().map(|bytes| (path, bytes))
+            })
+            .collect()
+    }
+
+    /// Whether a command holds the writers' lock now (its write transaction
+    /// is open), on either backend.
+    pub fn writer_lock_held(&self) -> bool {
+        if let Some(url) = &self.pg_url {
+            let held: i64 = self
+                .pg_client(url)
+                .query_one(
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted",
+                    &[],
+                )
+                .expect("locks")
+                .get(0);
+            return held > 0;
+        }
+        let conn = rusqlite::Connection::open(self.db()).expect("open");
+        conn.busy_timeout(std::time::Duration::ZERO)
+            .expect("no waiting");
+        conn.execute_batch("BEGIN IMMEDIATE; ROLLBACK;").is_err()
     }
 }
 

@@ -389,7 +389,7 @@ fn every_change_is_in_the_audit_log_without_secrets() {
     env.cmd(&["delete-user", "ada@example.com", "--yes"])
         .assert()
         .success();
-    let events = env.query_one("SELECT group_concat(event || ':' || actor, ' ') FROM (SELECT * FROM audit_log ORDER BY id)");
+    let events = env.query_one("SELECT group_concat(event || ':' || actor, ' ') FROM (SELECT * FROM audit_log ORDER BY id) AS a");
     assert_eq!(
         events,
         "user_created:ME login_failed:ME login_succeeded:ME password_changed:ME user_deleted:ME"

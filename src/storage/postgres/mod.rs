@@ -17,11 +17,11 @@
 mod bulk;
 pub(crate) mod connect;
 mod fields;
+mod otp;
 /// The test server (see the file), once for the library's unit tests.
 #[cfg(test)]
 #[path = "../../../tests/support/pg_server.rs"]
 pub(crate) mod test_server;
-mod otp;
 mod tokens;
 mod users;
 
