@@ -119,9 +119,11 @@ impl CliError {
                     format!("send a new code with `userdb send-otp {email} --purpose {purpose}`")
                 }
                 Error::NoDatabase(_) => "create it with `userdb migrate` (or any command that writes); check --db or USERDB_DB".into(),
-                Error::UnsupportedDatabase(_) => "give --db (or USERDB_DB) the path of a SQLite file".into(),
+                Error::UnsupportedDatabase(_) => "give --db (or USERDB_DB) the path of a SQLite file or a postgres:// URL".into(),
+                Error::NotOnThisBackend { hint, .. } => hint.clone(),
                 Error::OutputExists(_) => "pass --force to replace it, or choose another file".into(),
                 Error::UnsafeOutput { .. } => "choose another file".into(),
+                Error::Database { target, .. } if target.contains("://") => "check the server's log; `userdb doctor` checks the database".into(),
                 Error::Database { .. } => "check the --db path (or USERDB_DB) and its permissions".into(),
                 _ => return None,
             },

@@ -73,3 +73,60 @@ fn concurrent_creations_of_one_address_make_exactly_one_user() {
     assert!(codes.iter().all(|&c| c == 0 || c == 4), "{codes:?}");
     assert_eq!(env.query_one("SELECT count(*) FROM users"), "3");
 }
+
+#[test]
+fn concurrent_demotions_of_the_last_two_superusers_leave_one() {
+    for _ in 0..3 {
+        let env = TestEnv::new();
+        for email in ["a@example.com", "b@example.com"] {
+            env.cmd(&["createsuperuser", "--no-input", "--email", email])
+                .assert()
+                .success();
+        }
+        let children: Vec<_> = ["a@example.com", "b@example.com"]
+            .iter()
+            .map(|email| {
+                env.std_cmd(&["update-user", email, "--superuser", "false"])
+                    .stdin(Stdio::null())
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .spawn()
+                    .expect("spawn")
+            })
+            .collect();
+        let mut codes: Vec<i32> = children
+            .into_iter()
+            .map(|c| c.wait_with_output().unwrap().status.code().unwrap())
+            .collect();
+        codes.sort();
+        // One demotion wins; the other finds the last superuser and is refused.
+        assert_eq!(codes, [0, 5]);
+        assert_eq!(
+            env.query_one("SELECT count(*) FROM users WHERE is_superuser AND is_active"),
+            "1"
+        );
+    }
+}
+
+#[test]
+fn two_migrations_of_a_fresh_database_at_once_apply_each_step_once() {
+    let env = TestEnv::new();
+    let children: Vec<_> = (0..2)
+        .map(|_| {
+            env.std_cmd(&["migrate"])
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("spawn")
+        })
+        .collect();
+    for child in children {
+        assert!(child.wait_with_output().unwrap().status.success());
+    }
+    assert_eq!(
+        env.query_one("SELECT count(*) FROM userdb_migrations"),
+        userdb::storage::SqliteStore::MIGRATIONS.len().to_string()
+    );
+    env.create_user("ada@example.com", &[]);
+}

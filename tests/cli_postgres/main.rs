@@ -80,3 +80,6 @@ mod users;
 
 #[path = "../cli/hostile_text.rs"]
 mod hostile_text;
+
+#[path = "../cli/postgres.rs"]
+mod postgres;
