@@ -210,6 +210,10 @@ pub enum Error {
     #[error("no database at {}", .0.display())]
     NoDatabase(PathBuf),
 
+    /// `userdb copy` into a database that already holds data.
+    #[error("the target database already holds users, tokens or audit rows")]
+    NotEmpty,
+
     /// An operation the backend in use does not offer.
     #[error("{what} (not on this backend)")]
     NotOnThisBackend { what: String, hint: String },
@@ -245,7 +249,7 @@ impl Error {
             | Error::FieldValueTaken { .. }
             | Error::TokenNameTaken { .. } => ErrorKind::AlreadyExists,
             Error::LastSuperuser(_) | Error::UnsafeOutput { .. } => ErrorKind::Refused,
-            Error::OutputExists(_) => ErrorKind::AlreadyExists,
+            Error::OutputExists(_) | Error::NotEmpty => ErrorKind::AlreadyExists,
             Error::WrongPassword(_)
             | Error::InactiveUser(_)
             | Error::UnusablePassword(_)

@@ -7,6 +7,7 @@ mod changepassword;
 mod completions;
 mod config;
 mod context;
+mod copy;
 mod createsuperuser;
 mod createuser;
 mod delete_user;
@@ -105,6 +106,7 @@ enum Command {
     Import(import::Args),
     Export(export::Args),
     Backup(backup::Args),
+    Copy(copy::Args),
     IssueToken(issue_token::Args),
     VerifyToken(verify_token::Args),
     ListTokens(list_tokens::Args),
@@ -193,6 +195,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Import(args) => import::run(&ctx, args),
         Command::Export(args) => export::run(&ctx, args),
         Command::Backup(args) => backup::run(&ctx, args),
+        Command::Copy(args) => copy::run(&ctx, args),
         Command::IssueToken(args) => issue_token::run(&ctx, args),
         Command::VerifyToken(args) => verify_token::run(&ctx, args),
         Command::ListTokens(args) => list_tokens::run(&ctx, args),

@@ -18,6 +18,7 @@
 //! granted. An engine error anywhere rolls the whole transaction back. `&self`
 //! methods read committed data and take no lock.
 
+pub mod copy;
 mod postgres;
 mod sqlite;
 mod store;

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 
+use super::copy::{CopiedRow, CopyStore};
 use super::postgres::connect::ConnectOptions;
 use super::{
     AppliedMigration, AuditEntry, AuditFilter, AuditRecord, BulkAudit, BulkCounts, BulkStore,
@@ -117,6 +118,15 @@ impl SchemaStore for Store {
     }
     fn backup_to(&self, target: &Path, existing: crate::output_file::Existing) -> Result<()> {
         each!(self, s => s.backup_to(target, existing))
+    }
+}
+
+impl CopyStore for Store {
+    fn dump(&self, sink: &mut dyn FnMut(CopiedRow) -> Result<()>) -> Result<()> {
+        each!(self, s => s.dump(sink))
+    }
+    fn load(&mut self, rows: &mut dyn Iterator<Item = Result<CopiedRow>>) -> Result<Vec<u64>> {
+        each!(self, s => s.load(rows))
     }
 }
 

@@ -14,6 +14,7 @@ mod completions;
 mod concealment;
 mod concurrency;
 mod config;
+mod copy;
 mod createsuperuser;
 mod createuser;
 mod doctor;

@@ -16,6 +16,7 @@
 
 mod bulk;
 pub(crate) mod connect;
+mod copy;
 mod fields;
 mod otp;
 /// The test server (see the file), once for the library's unit tests.

@@ -21,6 +21,7 @@ use crate::clock::{format_timestamp, parse_timestamp};
 use crate::error::{Error, Result};
 use crate::user::{EncodedPassword, User, UserFilter};
 
+mod copy;
 mod fields;
 mod otp;
 pub(super) mod tokens;

@@ -1,0 +1,301 @@
+//! [`CopyStore`] for [`PgStore`]: every table read in one REPEATABLE READ
+//! snapshot, and written in one transaction under the writers' lock with the
+//! ids kept (`OVERRIDING SYSTEM VALUE`), the identity sequences moved past them.
+
+use postgres::Row;
+use postgres::fallible_iterator::FallibleIterator;
+
+use super::{PgStore, PgTime, opt_time, time};
+use crate::error::{Error, Result};
+use crate::storage::copy::{CopiedRow, CopyStore, TABLES, count};
+
+fn ts(row: &Row, i: usize) -> Result<jiff::Timestamp> {
+    Ok(row.try_get::<_, PgTime>(i)?.0)
+}
+
+fn opt_ts(row: &Row, i: usize) -> Result<Option<jiff::Timestamp>> {
+    Ok(row.try_get::<_, Option<PgTime>>(i)?.map(|t| t.0))
+}
+
+type Reader = fn(&Row) -> Result<CopiedRow>;
+
+const QUERIES: &[(&str, Reader)] = &[
+    (
+        "SELECT id, email, email_key, password, first_name, last_name, is_active, is_staff, \
+         is_superuser, date_joined, last_login, email_verified_at FROM users ORDER BY id",
+        |r| {
+            Ok(CopiedRow::User {
+                id: r.try_get(0)?,
+                email: r.try_get(1)?,
+                email_key: r.try_get(2)?,
+                password: r.try_get(3)?,
+                first_name: r.try_get(4)?,
+                last_name: r.try_get(5)?,
+                is_active: r.try_get(6)?,
+                is_staff: r.try_get(7)?,
+                is_superuser: r.try_get(8)?,
+                date_joined: ts(r, 9)?,
+                last_login: opt_ts(r, 10)?,
+                email_verified_at: opt_ts(r, 11)?,
+            })
+        },
+    ),
+    (
+        "SELECT user_id, name, value FROM user_field_values ORDER BY user_id, name",
+        |r| {
+            Ok(CopiedRow::FieldValue {
+                user_id: r.try_get(0)?,
+                name: r.try_get(1)?,
+                value: r.try_get(2)?,
+            })
+        },
+    ),
+    (
+        "SELECT id, user_id, name, digest, prefix, created_at, expires_at, last_used_at, \
+         revoked_at FROM tokens ORDER BY id",
+        |r| {
+            Ok(CopiedRow::Token {
+                id: r.try_get(0)?,
+                user_id: r.try_get(1)?,
+                name: r.try_get(2)?,
+                digest: r.try_get(3)?,
+                prefix: r.try_get(4)?,
+                created_at: ts(r, 5)?,
+                expires_at: opt_ts(r, 6)?,
+                last_used_at: opt_ts(r, 7)?,
+                revoked_at: opt_ts(r, 8)?,
+            })
+        },
+    ),
+    (
+        "SELECT id, user_id, purpose, code_mac, created_at, expires_at, attempts::bigint, used_at \
+         FROM otp_codes ORDER BY id",
+        |r| {
+            Ok(CopiedRow::OtpCode {
+                id: r.try_get(0)?,
+                user_id: r.try_get(1)?,
+                purpose: r.try_get(2)?,
+                code_mac: r.try_get(3)?,
+                created_at: ts(r, 4)?,
+                expires_at: ts(r, 5)?,
+                attempts: r.try_get(6)?,
+                used_at: opt_ts(r, 7)?,
+            })
+        },
+    ),
+    (
+        "SELECT email_key, purpose, at FROM otp_sends ORDER BY id",
+        |r| {
+            Ok(CopiedRow::OtpSend {
+                email_key: r.try_get(0)?,
+                purpose: r.try_get(1)?,
+                at: ts(r, 2)?,
+            })
+        },
+    ),
+    (
+        "SELECT email_key, failures::bigint, last_failure, locked_until FROM login_failures",
+        |r| {
+            Ok(CopiedRow::LoginFailure {
+                email_key: r.try_get(0)?,
+                failures: r.try_get(1)?,
+                last_failure: ts(r, 2)?,
+                locked_until: opt_ts(r, 3)?,
+            })
+        },
+    ),
+    (
+        "SELECT id, at, event, user_id, email, detail, actor FROM audit_log ORDER BY id",
+        |r| {
+            Ok(CopiedRow::Audit {
+                id: r.try_get(0)?,
+                at: ts(r, 1)?,
+                event: r.try_get(2)?,
+                user_id: r.try_get(3)?,
+                email: r.try_get(4)?,
+                detail: r.try_get(5)?,
+                actor: r.try_get(6)?,
+            })
+        },
+    ),
+];
+
+impl CopyStore for PgStore {
+    fn dump(&self, sink: &mut dyn FnMut(CopiedRow) -> Result<()>) -> Result<()> {
+        self.read(|client| {
+            let mut tx = client
+                .build_transaction()
+                .isolation_level(postgres::IsolationLevel::RepeatableRead)
+                .read_only(true)
+                .start()?;
+            for (sql, reader) in QUERIES {
+                let mut rows = tx.query_raw(*sql, std::iter::empty::<&str>())?;
+                while let Some(row) = rows.next()? {
+                    sink(reader(&row)?)?;
+                }
+            }
+            tx.commit()?;
+            Ok(())
+        })
+    }
+
+    fn load(&mut self, rows: &mut dyn Iterator<Item = Result<CopiedRow>>) -> Result<Vec<u64>> {
+        self.write(|tx| {
+            let held: i64 = tx
+                .query_one(
+                    "SELECT (SELECT count(*) FROM users) + (SELECT count(*) FROM tokens) \
+                     + (SELECT count(*) FROM audit_log)",
+                    &[],
+                )?
+                .try_get(0)?;
+            if held > 0 {
+                return Err(Error::NotEmpty);
+            }
+            let mut counts = vec![0; TABLES.len()];
+            for row in rows {
+                let row = row?;
+                count(&mut counts, &row);
+                match row {
+                    CopiedRow::User {
+                        id,
+                        email,
+                        email_key,
+                        password,
+                        first_name,
+                        last_name,
+                        is_active,
+                        is_staff,
+                        is_superuser,
+                        date_joined,
+                        last_login,
+                        email_verified_at,
+                    } => tx.execute(
+                        "INSERT INTO users (id, email, email_key, password, first_name, \
+                         last_name, is_active, is_staff, is_superuser, date_joined, last_login, \
+                         email_verified_at) OVERRIDING SYSTEM VALUE VALUES ($1, $2, $3, $4, $5, \
+                         $6, $7, $8, $9, $10, $11, $12)",
+                        &[
+                            &id,
+                            &email,
+                            &email_key,
+                            &password,
+                            &first_name,
+                            &last_name,
+                            &is_active,
+                            &is_staff,
+                            &is_superuser,
+                            &time(date_joined),
+                            &opt_time(last_login),
+                            &opt_time(email_verified_at),
+                        ],
+                    )?,
+                    CopiedRow::FieldValue {
+                        user_id,
+                        name,
+                        value,
+                    } => tx.execute(
+                        "INSERT INTO user_field_values (user_id, name, value) VALUES ($1, $2, $3)",
+                        &[&user_id, &name, &value],
+                    )?,
+                    CopiedRow::Token {
+                        id,
+                        user_id,
+                        name,
+                        digest,
+                        prefix,
+                        created_at,
+                        expires_at,
+                        last_used_at,
+                        revoked_at,
+                    } => tx.execute(
+                        "INSERT INTO tokens (id, user_id, name, digest, prefix, created_at, \
+                         expires_at, last_used_at, revoked_at) OVERRIDING SYSTEM VALUE \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                        &[
+                            &id,
+                            &user_id,
+                            &name,
+                            &digest,
+                            &prefix,
+                            &time(created_at),
+                            &opt_time(expires_at),
+                            &opt_time(last_used_at),
+                            &opt_time(revoked_at),
+                        ],
+                    )?,
+                    CopiedRow::OtpCode {
+                        id,
+                        user_id,
+                        purpose,
+                        code_mac,
+                        created_at,
+                        expires_at,
+                        attempts,
+                        used_at,
+                    } => tx.execute(
+                        "INSERT INTO otp_codes (id, user_id, purpose, code_mac, created_at, \
+                         expires_at, attempts, used_at) OVERRIDING SYSTEM VALUE \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                        &[
+                            &id,
+                            &user_id,
+                            &purpose,
+                            &code_mac,
+                            &time(created_at),
+                            &time(expires_at),
+                            &i32::try_from(attempts).unwrap_or(i32::MAX),
+                            &opt_time(used_at),
+                        ],
+                    )?,
+                    CopiedRow::OtpSend {
+                        email_key,
+                        purpose,
+                        at,
+                    } => tx.execute(
+                        "INSERT INTO otp_sends (email_key, purpose, at) VALUES ($1, $2, $3)",
+                        &[&email_key, &purpose, &time(at)],
+                    )?,
+                    CopiedRow::LoginFailure {
+                        email_key,
+                        failures,
+                        last_failure,
+                        locked_until,
+                    } => tx.execute(
+                        "INSERT INTO login_failures (email_key, failures, last_failure, \
+                         locked_until) VALUES ($1, $2, $3, $4)",
+                        &[
+                            &email_key,
+                            &i32::try_from(failures).unwrap_or(i32::MAX),
+                            &time(last_failure),
+                            &opt_time(locked_until),
+                        ],
+                    )?,
+                    CopiedRow::Audit {
+                        id,
+                        at,
+                        event,
+                        user_id,
+                        email,
+                        detail,
+                        actor,
+                    } => tx.execute(
+                        "INSERT INTO audit_log (id, at, event, user_id, email, detail, actor) \
+                         OVERRIDING SYSTEM VALUE VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                        &[&id, &time(at), &event, &user_id, &email, &detail, &actor],
+                    )?,
+                };
+            }
+            // New rows get ids after the copied ones.
+            for table in ["users", "tokens", "otp_codes", "audit_log"] {
+                tx.execute(
+                    &format!(
+                        "SELECT setval(pg_get_serial_sequence('{table}', 'id'), \
+                         coalesce((SELECT max(id) FROM {table}), 0) + 1, false)"
+                    ),
+                    &[],
+                )?;
+            }
+            Ok(counts)
+        })
+    }
+}

@@ -1,0 +1,175 @@
+//! `userdb copy --to TARGET`: everything moves, ids kept, from SQLite to a real
+//! PostgreSQL server and back; an occupied target is refused.
+
+use predicates::prelude::*;
+
+use crate::support::{STRONG, TestEnv, code_in, stderr_text, stdout_json};
+
+/// A fresh PostgreSQL schema on the suite's server.
+fn server_database() -> String {
+    crate::pg_server::server().fresh_database()
+}
+
+/// `userdb ARGS` with the server's password at hand (PGPASSWORD).
+fn cmd(env: &TestEnv, args: &[&str]) -> assert_cmd::Command {
+    let mut cmd = env.cmd(args);
+    cmd.env("PGPASSWORD", crate::pg_server::server().password());
+    cmd
+}
+
+/// `--json ARGS` against `db`, parsed.
+fn json_on(env: &TestEnv, db: &str, args: &[&str]) -> serde_json::Value {
+    let mut all = vec!["--json", "--db", db];
+    all.extend_from_slice(args);
+    let out = cmd(env, &all).assert().success().get_output().clone();
+    stdout_json(&out)
+}
+
+#[test]
+fn copy_moves_users_tokens_codes_throttling_and_the_audit_log_both_ways() {
+    let env = TestEnv::with_config("[fields.team]\ntype = \"text\"\n");
+    env.create_user("ada@example.com", &["--set", "team=ops"]);
+    env.create_user("bob@example.com", &[]);
+    let token = String::from_utf8(
+        cmd(&env, &["issue-token", "ada@example.com"])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone(),
+    )
+    .unwrap()
+    .trim()
+    .to_string();
+    let mail = cmd(&env, &["send-otp", "ada@example.com", "--purpose", "login"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let code = code_in(&String::from_utf8_lossy(&mail.stdout));
+    cmd(
+        &env,
+        &["authenticate", "bob@example.com", "--password-stdin"],
+    )
+    .write_stdin("wrong\n")
+    .assert()
+    .code(1);
+    let here = env.database();
+    let there = server_database();
+    let out = cmd(&env, &["--json", "copy", "--to", &there])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let report = stdout_json(&out);
+    assert_eq!(report["rows"]["users"], 2);
+    assert_eq!(report["rows"]["tokens"], 1);
+    assert_eq!(report["rows"]["otp_codes"], 1);
+    assert_eq!(report["rows"]["login_failures"], 1);
+    assert_eq!(report["rows"]["user_field_values"], 1);
+    for args in [&["list-users"][..], &["list-tokens"], &["log"]] {
+        assert_eq!(
+            json_on(&env, &here, args),
+            json_on(&env, &there, args),
+            "{args:?}"
+        );
+    }
+    // Everything works there: the token, the code (bound to the user's id), the
+    // password, the throttling count, and new rows follow the copied ids.
+    cmd(&env, &["--db", &there, "verify-token"])
+        .write_stdin(format!(
+            "{token}
+"
+        ))
+        .assert()
+        .success();
+    cmd(
+        &env,
+        &[
+            "--db",
+            &there,
+            "verify-otp",
+            "ada@example.com",
+            &code,
+            "--purpose",
+            "login",
+        ],
+    )
+    .assert()
+    .success();
+    cmd(
+        &env,
+        &[
+            "--db",
+            &there,
+            "authenticate",
+            "bob@example.com",
+            "--password-stdin",
+        ],
+    )
+    .write_stdin(format!("{STRONG}\n"))
+    .assert()
+    .success();
+    cmd(
+        &env,
+        &[
+            "--db",
+            &there,
+            "createuser",
+            "cy@example.com",
+            "--no-password",
+        ],
+    )
+    .assert()
+    .success()
+    .stderr(predicate::str::contains("(id 3)"));
+    // And back into a new SQLite file.
+    let back = env.path().join("back.sqlite3");
+    let back = back.to_str().unwrap();
+    cmd(&env, &["--db", &there, "copy", "--to", back])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("3 users"));
+    for args in [&["list-users"][..], &["list-tokens"], &["log"]] {
+        assert_eq!(
+            json_on(&env, &there, args),
+            json_on(&env, back, args),
+            "{args:?}"
+        );
+    }
+}
+
+#[test]
+fn copy_into_a_database_that_holds_data_is_refused_and_changes_nothing() {
+    let env = TestEnv::new();
+    env.create_user("ada@example.com", &[]);
+    let there = server_database();
+    cmd(
+        &env,
+        &[
+            "--db",
+            &there,
+            "createuser",
+            "other@example.com",
+            "--no-password",
+        ],
+    )
+    .assert()
+    .success();
+    let out = cmd(&env, &["copy", "--to", &there])
+        .assert()
+        .code(4)
+        .get_output()
+        .clone();
+    assert!(
+        stderr_text(&out).contains("already holds"),
+        "{}",
+        stderr_text(&out)
+    );
+    let users = json_on(&env, &there, &["list-users"]);
+    assert_eq!(users.as_array().unwrap().len(), 1);
+    cmd(&env, &["copy", "--to", &env.database()])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("names the database being copied"));
+}
