@@ -47,6 +47,7 @@ Register-ArgumentCompleter -Native -CommandName 'userdb' -ScriptBlock {
             [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Import users from a file (CSV, JSON Lines or a Django fixture), all or nothing')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Export every user (with password hashes) as CSV, JSON Lines or a Django fixture')
             [CompletionResult]::new('backup', 'backup', [CompletionResultType]::ParameterValue, 'Copy the whole database (WAL included) into one file, mode 0600, while other commands keep running')
+            [CompletionResult]::new('copy', 'copy', [CompletionResultType]::ParameterValue, 'Copy everything into another, empty database (e.g. from SQLite to PostgreSQL)')
             [CompletionResult]::new('issue-token', 'issue-token', [CompletionResultType]::ParameterValue, 'Issue an API token to a user (printed once, alone on a line)')
             [CompletionResult]::new('verify-token', 'verify-token', [CompletionResultType]::ParameterValue, 'Check an API token (from stdin or USERDB_TOKEN) and print its user')
             [CompletionResult]::new('list-tokens', 'list-tokens', [CompletionResultType]::ParameterValue, 'List API tokens (of one user, or of everyone)')
@@ -350,6 +351,18 @@ Register-ArgumentCompleter -Native -CommandName 'userdb' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'userdb;copy' {
+            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'The database to fill: a postgres:// URL or a SQLite file path; migrated first, and it must hold no users, tokens or audit rows')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The SQLite database file [default: the platform data dir''s userdb.sqlite3]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The TOML config file [default: the platform config dir''s config.toml]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Machine-readable output on stdout, errors as JSON on stderr')
+            [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt: fail (or use the documented non-interactive default) instead')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'userdb;issue-token' {
             [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'A name for the token, unique among the user''s tokens [default: token-N]')
             [CompletionResult]::new('--expires', '--expires', [CompletionResultType]::ParameterName, 'How long the token is valid: 30d, 12h, 90m, 3600 (seconds) or never [default: [token] default_expiry, 90d unless configured]')
@@ -438,6 +451,7 @@ Register-ArgumentCompleter -Native -CommandName 'userdb' -ScriptBlock {
             [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Import users from a file (CSV, JSON Lines or a Django fixture), all or nothing')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Export every user (with password hashes) as CSV, JSON Lines or a Django fixture')
             [CompletionResult]::new('backup', 'backup', [CompletionResultType]::ParameterValue, 'Copy the whole database (WAL included) into one file, mode 0600, while other commands keep running')
+            [CompletionResult]::new('copy', 'copy', [CompletionResultType]::ParameterValue, 'Copy everything into another, empty database (e.g. from SQLite to PostgreSQL)')
             [CompletionResult]::new('issue-token', 'issue-token', [CompletionResultType]::ParameterValue, 'Issue an API token to a user (printed once, alone on a line)')
             [CompletionResult]::new('verify-token', 'verify-token', [CompletionResultType]::ParameterValue, 'Check an API token (from stdin or USERDB_TOKEN) and print its user')
             [CompletionResult]::new('list-tokens', 'list-tokens', [CompletionResultType]::ParameterValue, 'List API tokens (of one user, or of everyone)')
@@ -499,6 +513,9 @@ Register-ArgumentCompleter -Native -CommandName 'userdb' -ScriptBlock {
             break
         }
         'userdb;help;backup' {
+            break
+        }
+        'userdb;help;copy' {
             break
         }
         'userdb;help;issue-token' {

@@ -31,6 +31,9 @@ _userdb() {
             userdb,config)
                 cmd="userdb__subcmd__config"
                 ;;
+            userdb,copy)
+                cmd="userdb__subcmd__copy"
+                ;;
             userdb,createsuperuser)
                 cmd="userdb__subcmd__createsuperuser"
                 ;;
@@ -106,6 +109,9 @@ _userdb() {
             userdb__subcmd__help,config)
                 cmd="userdb__subcmd__help__subcmd__config"
                 ;;
+            userdb__subcmd__help,copy)
+                cmd="userdb__subcmd__help__subcmd__copy"
+                ;;
             userdb__subcmd__help,createsuperuser)
                 cmd="userdb__subcmd__help__subcmd__createsuperuser"
                 ;;
@@ -173,7 +179,7 @@ _userdb() {
 
     case "${cmd}" in
         userdb)
-            opts="-h -V --db --config --json --no-input --help --version migrate register createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user send-otp verify-otp sendtestemail log doctor import export backup issue-token verify-token list-tokens revoke-token config completions help"
+            opts="-h -V --db --config --json --no-input --help --version migrate register createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user send-otp verify-otp sendtestemail log doctor import export backup copy issue-token verify-token list-tokens revoke-token config completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -313,6 +319,32 @@ _userdb() {
                 return 0
             fi
             case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        userdb__subcmd__copy)
+            opts="-h -V --to --db --config --json --no-input --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --db)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -499,7 +531,7 @@ _userdb() {
             return 0
             ;;
         userdb__subcmd__help)
-            opts="migrate register createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user send-otp verify-otp sendtestemail log doctor import export backup issue-token verify-token list-tokens revoke-token config completions help"
+            opts="migrate register createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user send-otp verify-otp sendtestemail log doctor import export backup copy issue-token verify-token list-tokens revoke-token config completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -569,6 +601,20 @@ _userdb() {
             return 0
             ;;
         userdb__subcmd__help__subcmd__config)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        userdb__subcmd__help__subcmd__copy)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

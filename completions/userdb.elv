@@ -44,6 +44,7 @@ set edit:completion:arg-completer[userdb] = {|@words|
             cand import 'Import users from a file (CSV, JSON Lines or a Django fixture), all or nothing'
             cand export 'Export every user (with password hashes) as CSV, JSON Lines or a Django fixture'
             cand backup 'Copy the whole database (WAL included) into one file, mode 0600, while other commands keep running'
+            cand copy 'Copy everything into another, empty database (e.g. from SQLite to PostgreSQL)'
             cand issue-token 'Issue an API token to a user (printed once, alone on a line)'
             cand verify-token 'Check an API token (from stdin or USERDB_TOKEN) and print its user'
             cand list-tokens 'List API tokens (of one user, or of everyone)'
@@ -328,6 +329,17 @@ set edit:completion:arg-completer[userdb] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'userdb;copy'= {
+            cand --to 'The database to fill: a postgres:// URL or a SQLite file path; migrated first, and it must hold no users, tokens or audit rows'
+            cand --db 'The SQLite database file [default: the platform data dir''s userdb.sqlite3]'
+            cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
+            cand --json 'Machine-readable output on stdout, errors as JSON on stderr'
+            cand --no-input 'Never prompt: fail (or use the documented non-interactive default) instead'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'userdb;issue-token'= {
             cand --name 'A name for the token, unique among the user''s tokens [default: token-N]'
             cand --expires 'How long the token is valid: 30d, 12h, 90m, 3600 (seconds) or never [default: [token] default_expiry, 90d unless configured]'
@@ -410,6 +422,7 @@ set edit:completion:arg-completer[userdb] = {|@words|
             cand import 'Import users from a file (CSV, JSON Lines or a Django fixture), all or nothing'
             cand export 'Export every user (with password hashes) as CSV, JSON Lines or a Django fixture'
             cand backup 'Copy the whole database (WAL included) into one file, mode 0600, while other commands keep running'
+            cand copy 'Copy everything into another, empty database (e.g. from SQLite to PostgreSQL)'
             cand issue-token 'Issue an API token to a user (printed once, alone on a line)'
             cand verify-token 'Check an API token (from stdin or USERDB_TOKEN) and print its user'
             cand list-tokens 'List API tokens (of one user, or of everyone)'
@@ -453,6 +466,8 @@ set edit:completion:arg-completer[userdb] = {|@words|
         &'userdb;help;export'= {
         }
         &'userdb;help;backup'= {
+        }
+        &'userdb;help;copy'= {
         }
         &'userdb;help;issue-token'= {
         }
