@@ -242,17 +242,15 @@ pub(super) fn active_superusers(tx: &mut Transaction) -> Result<i64> {
         .try_get(0)?)
 }
 
-/// Takes the writers' lock: the first statements of every write transaction.
+/// Takes the writers' lock: the first statements of every write transaction,
+/// sent as one round trip.
 fn lock_writers(tx: &mut Transaction, busy_timeout: Duration) -> Result<()> {
-    // SET does not take parameters; the number is ours.
+    // SET takes no parameters; both numbers are ours.
     tx.batch_execute(&format!(
-        "SET LOCAL lock_timeout = '{}ms'",
+        "SET LOCAL lock_timeout = '{}ms'; \
+         SELECT pg_advisory_xact_lock({LOCK_CLASS}, hashtext(current_schema()))",
         busy_timeout.as_millis().max(1)
     ))?;
-    tx.execute(
-        "SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))",
-        &[&LOCK_CLASS],
-    )?;
     Ok(())
 }
 
