@@ -378,3 +378,14 @@ fn names_with_control_characters_or_too_long_are_refused() {
     .stderr("error: invalid last name: longer than 150 characters\n");
     assert_eq!(env.query_one("SELECT count(*) FROM users"), "0");
 }
+
+#[test]
+fn an_address_mail_cannot_be_sent_to_is_refused_before_anything_is_stored() {
+    let env = TestEnv::new();
+    // A domain label that starts with a combining mark: IDNA refuses it.
+    env.cmd(&["createuser", "a@\u{312}x.example", "--no-password"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("mail cannot be addressed to it"));
+    assert_eq!(env.query_one("SELECT count(*) FROM users"), "0");
+}
