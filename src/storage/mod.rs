@@ -18,6 +18,8 @@
 //! granted. An engine error anywhere rolls the whole transaction back. `&self`
 //! methods read committed data and take no lock.
 
+#[cfg(test)]
+mod conformance;
 pub mod copy;
 mod postgres;
 mod sqlite;

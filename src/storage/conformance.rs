@@ -1,0 +1,409 @@
+//! One conformance suite for every backend: each scenario runs against a SQLite
+//! file and against a fresh schema on the test PostgreSQL server, through the
+//! neutral traits only. A backend passes when it keeps the traits' promises the
+//! manager relies on (atuin's `tests-database` is the model).
+
+use std::time::Duration;
+
+use jiff::Timestamp;
+
+use super::copy::{CopiedRow, CopyStore};
+use super::{
+    AuditEntry, AuditFilter, BulkAudit, BulkPassword, BulkStore, BulkUser, FieldWrite,
+    LoginReservation, NewOtpCode, OnConflict, Open, OpenOptions, OtpStore, OtpVerdict, OtpWrite,
+    SchemaStore, Store, Target, TokenRecord, TokenStore, UserRecord, UserStore, UserUpdate,
+};
+use crate::error::Error;
+use crate::user::UserFilter;
+
+/// The two backends, each fresh: a SQLite file in `dir`, and a new schema.
+fn stores(dir: &std::path::Path) -> Vec<Store> {
+    let server = super::postgres::test_server::server();
+    let options = OpenOptions {
+        busy_timeout: Duration::from_secs(5),
+        password_file: Some(server.password_file().to_path_buf()),
+    };
+    [
+        Target::File(dir.join("db.sqlite3")),
+        Target::Postgres(server.fresh_database()),
+    ]
+    .iter()
+    .map(|target| Store::open(target, Open::Migrated, &options).expect("open"))
+    .collect()
+}
+
+fn each(scenario: impl Fn(&mut Store)) {
+    let dir = tempfile::tempdir().unwrap();
+    for mut store in stores(dir.path()) {
+        scenario(&mut store);
+    }
+}
+
+fn at(seconds: i64) -> Timestamp {
+    Timestamp::from_second(1_767_322_800 + seconds).unwrap()
+}
+
+fn entry(event: &'static str) -> AuditEntry {
+    AuditEntry {
+        at: at(0),
+        actor: "test".into(),
+        event,
+        detail: String::new(),
+    }
+}
+
+fn record(email: &str) -> UserRecord {
+    UserRecord {
+        email: email.into(),
+        email_key: email.to_lowercase(),
+        password: "!unusable".into(),
+        first_name: String::new(),
+        last_name: String::new(),
+        is_active: true,
+        is_staff: false,
+        is_superuser: false,
+        date_joined: at(0),
+        fields: Vec::new(),
+    }
+}
+
+#[test]
+fn users_are_unique_by_key_and_every_write_is_audited() {
+    each(|store| {
+        let ada = store
+            .insert_user(&record("Ada@example.com"), &[entry("user_created")])
+            .unwrap();
+        let clash = store
+            .insert_user(&record("ADA@example.com"), &[])
+            .unwrap_err();
+        assert!(matches!(clash, Error::UserExists(_)), "{clash:?}");
+        let found = store.user_by_email_key("ada@example.com").unwrap().unwrap();
+        assert_eq!((found.id, found.date_joined), (ada.id, at(0)));
+        let update = UserUpdate {
+            first_name: Some("Ada".into()),
+            last_login: Some(at(5)),
+            fields: vec![FieldWrite {
+                name: "team".into(),
+                value: Some("ops".into()),
+                unique: true,
+            }],
+            ..UserUpdate::default()
+        };
+        let updated = store
+            .update_user(ada.id, &update, &[entry("user_updated")])
+            .unwrap();
+        assert_eq!(updated.first_name, "Ada");
+        assert_eq!(updated.last_login, Some(at(5)));
+        assert_eq!(updated.fields.get("team").map(String::as_str), Some("ops"));
+        let bob = store.insert_user(&record("bob@example.com"), &[]).unwrap();
+        let taken = UserUpdate {
+            fields: update.fields.clone(),
+            ..UserUpdate::default()
+        };
+        let err = store.update_user(bob.id, &taken, &[]).unwrap_err();
+        assert!(matches!(err, Error::FieldValueTaken { .. }), "{err:?}");
+        assert_eq!(
+            store
+                .field_value_holder("team", "ops", Some(bob.id))
+                .unwrap(),
+            Some(ada.id)
+        );
+        let filter = UserFilter {
+            fields: vec![("team".into(), Some("ops".into()))],
+            ..UserFilter::default()
+        };
+        assert_eq!(store.list_users(&filter).unwrap().len(), 1);
+        let log = store.audit_entries(&AuditFilter::default()).unwrap();
+        let events: Vec<&str> = log.iter().map(|r| r.event.as_str()).collect();
+        assert_eq!(events, ["user_created", "user_updated"]);
+    });
+}
+
+#[test]
+fn the_last_active_superuser_cannot_be_demoted_or_deleted() {
+    each(|store| {
+        let root = store
+            .insert_user(
+                &UserRecord {
+                    is_superuser: true,
+                    ..record("root@example.com")
+                },
+                &[],
+            )
+            .unwrap();
+        let demote = UserUpdate {
+            is_superuser: Some(false),
+            protect_last_superuser: true,
+            ..UserUpdate::default()
+        };
+        let err = store.update_user(root.id, &demote, &[]).unwrap_err();
+        assert!(matches!(err, Error::LastSuperuser(_)), "{err:?}");
+        let err = store.delete_user(root.id, true, &[]).unwrap_err();
+        assert!(matches!(err, Error::LastSuperuser(_)), "{err:?}");
+        // Nothing of the refused writes stayed.
+        assert!(
+            store
+                .user_by_email_key("root@example.com")
+                .unwrap()
+                .unwrap()
+                .is_superuser
+        );
+        store
+            .delete_user(root.id, false, &[entry("user_deleted")])
+            .unwrap();
+        assert!(
+            store
+                .user_by_email_key("root@example.com")
+                .unwrap()
+                .is_none()
+        );
+    });
+}
+
+#[test]
+fn tokens_are_found_by_digest_and_names_are_unique_among_live_ones() {
+    each(|store| {
+        let ada = store.insert_user(&record("ada@example.com"), &[]).unwrap();
+        let token = |digest: u8, name: &str| TokenRecord {
+            user_id: ada.id,
+            name: name.into(),
+            digest: [digest; 32],
+            prefix: "udb_ab".into(),
+            created_at: at(0),
+            expires_at: Some(at(100)),
+        };
+        let first = store
+            .insert_token(&token(1, "laptop"), &[entry("token_issued")])
+            .unwrap();
+        let err = store.insert_token(&token(2, "laptop"), &[]).unwrap_err();
+        assert!(matches!(err, Error::TokenNameTaken { .. }), "{err:?}");
+        let (info, digest, owner) = store.token_by_digest(&[1; 32]).unwrap().unwrap();
+        assert_eq!((info.id, owner.id, digest), (first.id, ada.id, [1; 32]));
+        assert!(
+            store
+                .mark_token_used(&info, at(10), &[entry("token_used")])
+                .unwrap()
+        );
+        assert!(
+            !store.mark_token_used(&info, at(200), &[]).unwrap(),
+            "expired"
+        );
+        assert_eq!(store.count_active_tokens(ada.id, at(10)).unwrap(), 1);
+        assert!(
+            store
+                .revoke_token(first.id, at(20), &[entry("token_revoked")])
+                .unwrap()
+        );
+        assert!(!store.revoke_token(first.id, at(21), &[]).unwrap());
+        // Revoking frees the name.
+        store.insert_token(&token(3, "laptop"), &[]).unwrap();
+        let revoked = store
+            .revoke_user_tokens(ada.id, at(30), &|_| Vec::new())
+            .unwrap();
+        assert_eq!(revoked.len(), 1);
+        assert_eq!(store.list_tokens(Some(ada.id)).unwrap().len(), 2);
+    });
+}
+
+#[test]
+fn code_sends_are_counted_per_address_and_a_verdict_is_applied_in_its_transaction() {
+    each(|store| {
+        let ada = store.insert_user(&record("ada@example.com"), &[]).unwrap();
+        let none = |sends: &[(String, Timestamp)]| {
+            assert!(sends.is_empty());
+            Ok(())
+        };
+        let send = store
+            .begin_otp_send("ada@example.com", "login", at(0), at(-3600), &none)
+            .unwrap();
+        store
+            .cancel_otp_send(send, Some(ada.id), "ada@example.com", &[])
+            .unwrap();
+        store
+            .begin_otp_send("ada@example.com", "login", at(1), at(-3600), &none)
+            .unwrap();
+        let one = |sends: &[(String, Timestamp)]| {
+            assert_eq!(sends, [("login".to_string(), at(1))]);
+            Err(Error::InvalidCode)
+        };
+        let refused = store.begin_otp_send("ada@example.com", "login", at(2), at(-3600), &one);
+        assert!(matches!(refused, Err(Error::InvalidCode)));
+        let code = NewOtpCode {
+            user_id: ada.id,
+            purpose: "login",
+            code_mac: "mac".into(),
+            created_at: at(1),
+            expires_at: at(600),
+        };
+        store.save_otp(&code, "ada@example.com", &[]).unwrap();
+        let counted = store
+            .judge_otp(ada.id, "ada@example.com", "login", |found, owner| {
+                assert_eq!(found.unwrap().attempts, 0);
+                assert!(!owner.verified);
+                OtpVerdict {
+                    write: OtpWrite::CountFailure,
+                    audit: vec![entry("otp_failed")],
+                    result: 1,
+                }
+            })
+            .unwrap();
+        assert_eq!(counted, 1);
+        store
+            .judge_otp(ada.id, "ada@example.com", "login", |found, _| {
+                assert_eq!(found.unwrap().attempts, 1);
+                OtpVerdict {
+                    write: OtpWrite::Consume {
+                        used_at: at(5),
+                        verified_at: Some(at(5)),
+                        new_password: None,
+                        revoke_tokens: false,
+                        discard_other_codes: true,
+                        last_login: Some(at(5)),
+                    },
+                    audit: Vec::new(),
+                    result: (),
+                }
+            })
+            .unwrap();
+        let user = store.user_by_email_key("ada@example.com").unwrap().unwrap();
+        assert_eq!(
+            (user.email_verified_at, user.last_login),
+            (Some(at(5)), Some(at(5)))
+        );
+    });
+}
+
+#[test]
+fn failed_sign_ins_lock_an_address_until_cleared() {
+    each(|store| {
+        let lock = |n: u32| (n >= 2).then(|| at(60));
+        for expected in 1..=2 {
+            let reserved = store
+                .reserve_login_attempt("x@example.com", at(0), at(-86400), &lock)
+                .unwrap();
+            assert!(
+                matches!(reserved, LoginReservation::Counted { failures, .. } if failures == expected)
+            );
+        }
+        let locked = store
+            .reserve_login_attempt("x@example.com", at(1), at(-86400), &lock)
+            .unwrap();
+        assert_eq!(locked, LoginReservation::Locked { until: at(60) });
+        assert!(
+            store
+                .clear_login_failures("x@example.com", (0, "x@example.com"), &[])
+                .unwrap()
+        );
+        assert!(
+            !store
+                .clear_login_failures("x@example.com", (0, "x@example.com"), &[])
+                .unwrap()
+        );
+    });
+}
+
+#[test]
+fn a_bulk_write_is_all_or_nothing_and_honours_the_conflict_mode() {
+    each(|store| {
+        store.insert_user(&record("old@example.com"), &[]).unwrap();
+        let row = |email: &str| BulkUser {
+            email: email.into(),
+            email_key: email.into(),
+            password: BulkPassword::Set("pbkdf2_sha256$1$s$h".into()),
+            first_name: Some("New".into()),
+            last_name: None,
+            is_active: None,
+            is_staff: None,
+            is_superuser: None,
+            date_joined: None,
+            last_login: None,
+            email_verified_at: None,
+            fields: Vec::new(),
+        };
+        let audit = BulkAudit {
+            at: at(0),
+            actor: "test".into(),
+            created_event: "user_imported",
+            updated_event: "user_updated",
+            detail: String::new(),
+        };
+        let rows = || vec![Ok(row("a@example.com")), Ok(row("old@example.com"))];
+        let err = store
+            .bulk_write(&mut rows().into_iter(), OnConflict::Fail, true, &audit)
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::UserExists(ref e) if e == "old@example.com"),
+            "{err:?}"
+        );
+        assert!(
+            store.user_by_email_key("a@example.com").unwrap().is_none(),
+            "rolled back"
+        );
+        let counts = store
+            .bulk_write(&mut rows().into_iter(), OnConflict::Skip, true, &audit)
+            .unwrap();
+        assert_eq!((counts.created, counts.skipped), (1, 1));
+        let counts = store
+            .bulk_write(&mut rows().into_iter(), OnConflict::Update, true, &audit)
+            .unwrap();
+        assert_eq!(counts.updated, 2);
+        let old = store.user_by_email_key("old@example.com").unwrap().unwrap();
+        assert_eq!(old.first_name, "New");
+        let mut failing = vec![Ok(row("b@example.com")), Err(Error::InvalidCode)].into_iter();
+        assert!(
+            store
+                .bulk_write(&mut failing, OnConflict::Fail, true, &audit)
+                .is_err()
+        );
+        assert!(
+            store.user_by_email_key("b@example.com").unwrap().is_none(),
+            "rolled back"
+        );
+    });
+}
+
+#[test]
+fn a_dump_loads_into_the_other_backend_whole_and_not_into_one_with_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut stores = stores(dir.path());
+    let (first, second) = stores.split_at_mut(1);
+    let (sqlite, postgres) = (&mut first[0], &mut second[0]);
+    let ada = sqlite
+        .insert_user(&record("ada@example.com"), &[entry("user_created")])
+        .unwrap();
+    sqlite
+        .insert_token(
+            &TokenRecord {
+                user_id: ada.id,
+                name: "t".into(),
+                digest: [7; 32],
+                prefix: "udb_x".into(),
+                created_at: at(0),
+                expires_at: None,
+            },
+            &[],
+        )
+        .unwrap();
+    let mut rows: Vec<CopiedRow> = Vec::new();
+    sqlite
+        .dump(&mut |row| {
+            rows.push(row);
+            Ok(())
+        })
+        .unwrap();
+    let counts = postgres
+        .load(&mut rows.clone().into_iter().map(Ok))
+        .unwrap();
+    assert_eq!(counts.iter().sum::<u64>(), rows.len() as u64);
+    let mut back: Vec<CopiedRow> = Vec::new();
+    postgres
+        .dump(&mut |row| {
+            back.push(row);
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(back, rows);
+    let err = postgres.load(&mut rows.into_iter().map(Ok)).unwrap_err();
+    assert!(matches!(err, Error::NotEmpty), "{err:?}");
+    assert_eq!(postgres.pending_migrations().unwrap().len(), 0);
+}
