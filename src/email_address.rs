@@ -36,6 +36,19 @@ impl EmailError {
 /// Django's `normalize_email` after NFKC: trim, and lower-case the domain part
 /// only (the local part keeps its case for display).
 pub fn normalize_email(raw: &str) -> String {
+    // ASCII is already in NFKC, and stays so lower-cased: the common case skips
+    // both passes (a fifth of an import's time was spent here).
+    if raw.is_ascii() {
+        let email = raw.trim();
+        return match email.rsplit_once('@') {
+            Some((local, domain)) => format!("{local}@{}", domain.to_ascii_lowercase()),
+            None => email.to_string(),
+        };
+    }
+    normalize_unicode(raw)
+}
+
+fn normalize_unicode(raw: &str) -> String {
     let compatible: String = raw.nfkc().collect();
     let email = compatible.trim();
     let lowered = match email.rsplit_once('@') {
@@ -91,7 +104,7 @@ pub fn validate_email(email: &str) -> Result<(), EmailError> {
     // An account whose codes can never be mailed is no use: what the mailer
     // refuses (found by fuzzing: a domain label that starts with a combining
     // mark passes the rules above, and IDNA refuses it) is refused here too.
-    if format!("x@{domain}").parse::<lettre::Address>().is_err() {
+    if !domain.is_ascii() && format!("x@{domain}").parse::<lettre::Address>().is_err() {
         return fail(
             "mail cannot be addressed to it (the domain is not a valid international name)",
         );
@@ -349,6 +362,11 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn the_ascii_shortcut_agrees_with_nfkc(raw in "[ -~\t]{0,40}") {
+            prop_assert_eq!(normalize_email(&raw), normalize_unicode(&raw));
+        }
+
         #[test]
         fn normalising_is_idempotent(raw in "\\PC{0,40}") {
             let once = normalize_email(&raw);
