@@ -39,3 +39,27 @@ mod smtp_server;
 mod support;
 mod tokens;
 mod users;
+
+/// Every file in `tests/cli/` is a module of this runner, or of `cli_postgres`
+/// for the shared ones (jj's `test_no_forgotten_test_files`): a file nobody
+/// declares would never run.
+#[test]
+fn no_test_file_is_forgotten() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/cli");
+    let runner = std::fs::read_to_string(format!("{dir}/main.rs")).unwrap();
+    let postgres = std::fs::read_to_string(format!("{dir}/../cli_postgres/main.rs")).unwrap();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        let Some(module) = name.strip_suffix(".rs") else {
+            continue;
+        };
+        if module == "main" {
+            continue;
+        }
+        assert!(
+            runner.contains(&format!("mod {module};"))
+                || postgres.contains(&format!("#[path = \"../cli/{name}\"]")),
+            "tests/cli/{name} is a module of neither tests/cli/main.rs nor tests/cli_postgres/main.rs"
+        );
+    }
+}
