@@ -665,6 +665,14 @@ pub fn default_database_path() -> Option<PathBuf> {
     project_dirs().map(|d| d.data_dir().join("userdb.sqlite3"))
 }
 
+/// The name of the one-time codes' key file ([`default_key_path`]).
+pub const SECRET_KEY_FILE: &str = "secret.key";
+
+/// Where the key file lives: beside the default config file.
+pub fn default_key_path() -> Option<PathBuf> {
+    default_config_path().and_then(|p| p.parent().map(|dir| dir.join(SECRET_KEY_FILE)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

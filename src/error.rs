@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use crate::email_address::EmailError;
 use crate::password::HashError;
-use crate::provisioning::RowProblem;
+use crate::row_problem::RowProblem;
 use crate::token::Rejection;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -143,12 +143,12 @@ pub enum Error {
     #[error("{}", reason.describe(email, *purpose))]
     OtpRejected {
         email: String,
-        purpose: crate::otp::Purpose,
-        reason: crate::otp::OtpFailure,
+        purpose: crate::otp_kind::Purpose,
+        reason: crate::otp_kind::OtpFailure,
     },
 
     /// A code was asked for too soon or too often.
-    #[error("{reason}; try again in {} (at {})", crate::otp::human_wait(*.retry_after), .retry_at.strftime("%Y-%m-%d %H:%M:%S UTC"))]
+    #[error("{reason}; try again in {} (at {})", crate::duration::human_wait(*.retry_after), .retry_at.strftime("%Y-%m-%d %H:%M:%S UTC"))]
     OtpRateLimited {
         /// The `[otp]` key of the limit: `resend_cooldown` or `max_sends_per_hour`.
         limit: &'static str,
@@ -159,7 +159,7 @@ pub enum Error {
 
     /// Too many failed sign-ins to an address in a row: refused without checking
     /// the password until `retry_at` (`[login]`).
-    #[error("too many failed sign-ins to {email}: locked until {} (try again in {})", .retry_at.strftime("%Y-%m-%d %H:%M:%S UTC"), crate::otp::human_wait(*.retry_after))]
+    #[error("too many failed sign-ins to {email}: locked until {} (try again in {})", .retry_at.strftime("%Y-%m-%d %H:%M:%S UTC"), crate::duration::human_wait(*.retry_after))]
     LoginLocked {
         email: String,
         retry_after: std::time::Duration,

@@ -11,14 +11,18 @@ pub mod email;
 pub mod email_address;
 pub mod error;
 pub mod fields;
+#[cfg(test)]
+mod layering;
 pub mod manager;
 pub mod notice;
 pub mod otp;
+pub mod otp_kind;
 pub mod output_file;
 pub mod password;
 pub mod private_file;
 pub mod provisioning;
 pub mod registration;
+pub mod row_problem;
 pub mod storage;
 pub mod terminal_text;
 pub mod throttle;

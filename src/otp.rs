@@ -5,7 +5,7 @@
 use std::fs::DirBuilder;
 use std::io::Write;
 use std::os::unix::fs::DirBuilderExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use hmac::{KeyInit, Mac};
@@ -13,56 +13,12 @@ use rand::RngExt;
 use secrecy::{ExposeSecret, SecretString};
 use subtle::ConstantTimeEq;
 
+pub use crate::duration::human_wait;
 use crate::error::{Error, Result};
+pub use crate::otp_kind::{OtpFailure, Purpose};
 use crate::output_file::{Existing, OutputFile};
 
 type HmacSha256 = hmac::Hmac<sha2::Sha256>;
-
-/// What a code is for: a code of one purpose never proves another.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Purpose {
-    VerifyEmail,
-    Login,
-    PasswordReset,
-}
-
-impl Purpose {
-    pub const ALL: [Purpose; 3] = [Purpose::VerifyEmail, Purpose::Login, Purpose::PasswordReset];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Purpose::VerifyEmail => "verify-email",
-            Purpose::Login => "login",
-            Purpose::PasswordReset => "password-reset",
-        }
-    }
-
-    /// What the code does, for the message ("verify your email address").
-    pub fn action(self) -> &'static str {
-        match self {
-            Purpose::VerifyEmail => "verify your email address",
-            Purpose::Login => "sign in",
-            Purpose::PasswordReset => "reset your password",
-        }
-    }
-}
-
-impl std::fmt::Display for Purpose {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl std::str::FromStr for Purpose {
-    type Err = String;
-
-    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
-        Purpose::ALL
-            .into_iter()
-            .find(|p| p.as_str() == s)
-            .ok_or_else(|| format!("{s:?} is not a purpose (verify-email, login, password-reset)"))
-    }
-}
 
 pub const MIN_DIGITS: u32 = 6;
 pub const MAX_DIGITS: u32 = 10;
@@ -184,78 +140,9 @@ pub fn parse_code(typed: &str) -> std::result::Result<String, &'static str> {
     Ok(code)
 }
 
-/// Why a code was not accepted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OtpFailure {
-    /// No code of this purpose was ever sent (or it was replaced by nothing).
-    NoCode,
-    /// Not the code; `tries_left` more wrong tries are allowed (0: now locked).
-    Wrong {
-        tries_left: u32,
-    },
-    Expired,
-    Used,
-    /// Too many wrong tries: the code is dead.
-    Locked,
-}
-
-impl OtpFailure {
-    /// The short reason, for the audit log and `--json`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OtpFailure::NoCode => "no_code",
-            OtpFailure::Wrong { tries_left: 0 } => "wrong_now_locked",
-            OtpFailure::Wrong { .. } => "wrong",
-            OtpFailure::Expired => "expired",
-            OtpFailure::Used => "used",
-            OtpFailure::Locked => "locked",
-        }
-    }
-
-    /// One line for the operator.
-    pub fn describe(self, email: &str, purpose: Purpose) -> String {
-        match self {
-            OtpFailure::NoCode => format!("no {purpose} code was sent to {email}"),
-            OtpFailure::Wrong { tries_left: 0 } => {
-                format!("wrong {purpose} code for {email}; no tries left, the code is now locked")
-            }
-            OtpFailure::Wrong { tries_left: 1 } => {
-                format!("wrong {purpose} code for {email}; 1 try left")
-            }
-            OtpFailure::Wrong { tries_left } => {
-                format!("wrong {purpose} code for {email}; {tries_left} tries left")
-            }
-            OtpFailure::Expired => format!("the {purpose} code for {email} has expired"),
-            OtpFailure::Used => format!("the {purpose} code for {email} was already used"),
-            OtpFailure::Locked => {
-                format!("the {purpose} code for {email} is locked after too many wrong tries")
-            }
-        }
-    }
-
-    /// True when only a new code can help.
-    pub fn needs_new_code(self) -> bool {
-        !matches!(self, OtpFailure::Wrong { tries_left } if tries_left > 0)
-    }
-}
-
-/// A wait as people read it: `40s`, `12m`, `12m 5s`, `1h 2m`.
-pub fn human_wait(d: Duration) -> String {
-    let secs = d.as_secs() + u64::from(d.subsec_nanos() > 0);
-    let (h, m, s) = (secs / 3600, secs % 3600 / 60, secs % 60);
-    match (h, m, s) {
-        (0, 0, s) => format!("{s}s"),
-        (0, m, 0) => format!("{m}m"),
-        (0, m, s) => format!("{m}m {s}s"),
-        (h, 0, _) => format!("{h}h"),
-        (h, m, _) => format!("{h}h {m}m"),
-    }
-}
-
 /// The least length of a secret key, in characters.
 pub const MIN_KEY_LEN: usize = 32;
 pub const SECRET_KEY_ENV: &str = "USERDB_SECRET_KEY";
-pub const SECRET_KEY_FILE: &str = "secret.key";
 
 /// The key codes are stored under. Kept outside the database, so a copy of the
 /// database alone does not let anyone test guesses offline.
@@ -333,12 +220,6 @@ impl SecretKey {
         let candidate = self.code_mac(user_id, purpose, code);
         candidate.as_bytes().ct_eq(stored.as_bytes()).into()
     }
-}
-
-/// Where the key file lives: beside the default config file.
-pub fn default_key_path() -> Option<PathBuf> {
-    crate::config::default_config_path()
-        .and_then(|p| p.parent().map(|dir| dir.join(SECRET_KEY_FILE)))
 }
 
 fn create_key_file(path: &Path) -> Result<()> {

@@ -5,9 +5,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use userdb::clock::{Clock, FixedClock, SystemClock};
+use userdb::config::default_key_path;
 use userdb::config::{LoadedSettings, Settings, default_database_path};
 use userdb::email::{ConsoleStream, Mailer};
-use userdb::otp::{SECRET_KEY_ENV, SecretKey, default_key_path};
+use userdb::otp::{SECRET_KEY_ENV, SecretKey};
 use userdb::storage::{Open, OpenOptions, SchemaStore, Store, Target};
 use userdb::{OneTimeCodes, UserManager};
 

@@ -40,6 +40,7 @@ use crate::manager::{UserManager, Validation, clean_name};
 use crate::password::{
     HashMemory, PasswordHasher, PasswordPolicy, UserAttributes, make_unusable_password,
 };
+pub use crate::row_problem::RowProblem;
 use crate::storage::{
     BulkAudit, BulkPassword, BulkStore, BulkUser, FieldWrite, OnConflict, UserStore,
 };
@@ -75,19 +76,6 @@ pub struct ImportOptions {
 pub enum ImportInput {
     File(PathBuf),
     Reader(Box<dyn Read + Send>),
-}
-
-/// A row that cannot be imported.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct RowProblem {
-    pub line: u64,
-    pub reason: String,
-}
-
-impl std::fmt::Display for RowProblem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "line {}: {}", self.line, self.reason)
-    }
 }
 
 /// What an import did (or, with `dry_run`, would do).
