@@ -6,7 +6,8 @@
 use serde::Serialize;
 use userdb::otp::human_wait;
 use userdb::registration::EmailVerification;
-use userdb::{Error, ExposeSecret, NewUser};
+use userdb::storage::Store;
+use userdb::{Error, ExposeSecret, NewUser, SecretString, UserManager, Validation};
 
 use super::context::Context;
 use super::exit::CliError;
@@ -58,6 +59,56 @@ struct ConcealedOutcome<'a> {
     password: Option<&'a str>,
 }
 
+/// The user `args` describe, at the parsed `email`.
+fn new_user(args: &Args, email: &str) -> NewUser {
+    NewUser {
+        email: email.to_string(),
+        first_name: args.names.first_name.clone(),
+        last_name: args.names.last_name.clone(),
+        fields: args.fields.set.clone(),
+        ..NewUser::default()
+    }
+}
+
+/// The registrant's password, from the arguments or asked for twice on a
+/// terminal; `None` with `--no-password` or when `read` is false.
+/// `before_prompt` runs first when asking: what must fail before a prompt.
+fn obtain_password(
+    ctx: &Context,
+    args: &Args,
+    manager: &UserManager<Store>,
+    new: &NewUser,
+    read: bool,
+    before_prompt: impl FnOnce() -> Result<(), CliError>,
+) -> Result<Option<ObtainedPassword>, CliError> {
+    if args.no_password || !read {
+        return Ok(None);
+    }
+    if let Some(p) = new_password_from_args(&args.password, Some("USERDB_PASSWORD"))? {
+        return Ok(Some(p));
+    }
+    before_prompt()?;
+    // Custom fields are demanded, not asked: fail before the prompt.
+    manager.check_new_user_fields(&new.fields)?;
+    let mut prompter = ctx.prompter(NEW_PASSWORD_HINT);
+    let attrs = attributes(&new.email, &args.names.first_name, &args.names.last_name);
+    let problems = |p: &userdb::SecretString| manager.password_problems(p, &attrs);
+    Ok(Some(ask_new_password(
+        prompter.as_mut(),
+        &problems,
+        true,
+        None,
+    )?))
+}
+
+/// The password to pass on, and whether the validators apply to it.
+fn secret(password: &Option<ObtainedPassword>) -> (Option<&SecretString>, Validation) {
+    match password {
+        Some(p) => (Some(&p.secret), p.validation),
+        None => (None, Validation::Enforce),
+    }
+}
+
 pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
     if ctx.conceals_accounts() {
         return run_concealed(ctx, args);
@@ -70,40 +121,17 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
         && manager
             .find_user(&email)?
             .is_some_and(|u| u.email_verified_at.is_none());
-    let new = NewUser {
-        email: email.clone(),
-        first_name: args.names.first_name.clone(),
-        last_name: args.names.last_name.clone(),
-        fields: args.fields.set.clone(),
-        ..NewUser::default()
-    };
-
-    // A resend applies no password: none is read.
-    let password = if args.no_password || resend {
-        None
-    } else {
-        match new_password_from_args(&args.password, Some("USERDB_PASSWORD"))? {
-            Some(p) => Some(p),
-            None => {
-                // Ask only once the address is known to be free.
-                if let Some(user) = manager.find_user(&email)? {
-                    return Err(Error::AlreadyRegistered(user.email).into());
-                }
-                // Custom fields are demanded, not asked: fail before the prompt.
-                manager.check_new_user_fields(&new.fields)?;
-                let mut prompter = ctx.prompter(NEW_PASSWORD_HINT);
-                let attrs = attributes(&email, &args.names.first_name, &args.names.last_name);
-                let problems = |p: &userdb::SecretString| manager.password_problems(p, &attrs);
-                Some(ask_new_password(prompter.as_mut(), &problems, true, None)?)
-            }
+    let new = new_user(&args, &email);
+    // A resend applies no password: none is read. Ask only once the address is
+    // known to be free.
+    let password = obtain_password(ctx, &args, &manager, &new, !resend, || {
+        match manager.find_user(&email)? {
+            Some(user) => Err(Error::AlreadyRegistered(user.email).into()),
+            None => Ok(()),
         }
-    };
-    let registered = match &password {
-        Some(ObtainedPassword {
-            secret, validation, ..
-        }) => manager.register(new, Some(secret), *validation, &codes, &mailer)?,
-        None => manager.register(new, None, userdb::Validation::Enforce, &codes, &mailer)?,
-    };
+    })?;
+    let (given, validation) = secret(&password);
+    let registered = manager.register(new, given, validation, &codes, &mailer)?;
     let generated = password
         .as_ref()
         .filter(|p| p.generated)
@@ -169,33 +197,10 @@ fn run_concealed(ctx: &Context, args: Args) -> Result<(), CliError> {
     let mailer = ctx.mailer()?;
     let codes = ctx.one_time_codes()?;
     let email = userdb::email_address::parse_email(&args.email).map_err(Error::from)?;
-    let new = NewUser {
-        email: email.clone(),
-        first_name: args.names.first_name.clone(),
-        last_name: args.names.last_name.clone(),
-        fields: args.fields.set.clone(),
-        ..NewUser::default()
-    };
-    let password = if args.no_password {
-        None
-    } else {
-        match new_password_from_args(&args.password, Some("USERDB_PASSWORD"))? {
-            Some(p) => Some(p),
-            None => {
-                manager.check_new_user_fields(&new.fields)?;
-                let mut prompter = ctx.prompter(NEW_PASSWORD_HINT);
-                let attrs = attributes(&email, &args.names.first_name, &args.names.last_name);
-                let problems = |p: &userdb::SecretString| manager.password_problems(p, &attrs);
-                Some(ask_new_password(prompter.as_mut(), &problems, true, None)?)
-            }
-        }
-    };
-    let otp = match &password {
-        Some(ObtainedPassword {
-            secret, validation, ..
-        }) => manager.sign_up(new, Some(secret), *validation, &codes, &mailer)?,
-        None => manager.sign_up(new, None, userdb::Validation::Enforce, &codes, &mailer)?,
-    };
+    let new = new_user(&args, &email);
+    let password = obtain_password(ctx, &args, &manager, &new, true, || Ok(()))?;
+    let (given, validation) = secret(&password);
+    let otp = manager.sign_up(new, given, validation, &codes, &mailer)?;
     let generated = password
         .as_ref()
         .filter(|p| p.generated)
@@ -211,7 +216,9 @@ fn run_concealed(ctx: &Context, args: Args) -> Result<(), CliError> {
         Some(sent) => status(
             false,
             &format!(
-                "Sent a {} message to {} via {}. If the address could be registered, it holds a                  code valid for {} (until {}): `userdb verify-otp {} CODE` with the password                  again sets the password.",
+                "Sent a {} message to {} via {}. If the address could be registered, it holds a \
+                 code valid for {} (until {}): `userdb verify-otp {} CODE` with the password \
+                 again sets the password.",
                 sent.purpose,
                 sent.email,
                 mailer.backend.describe(),

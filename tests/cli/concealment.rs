@@ -125,6 +125,11 @@ fn register_answers_alike_for_a_free_a_verified_and_an_inactive_address() {
     }
     assert_eq!(answers[0].0, answers[1].0);
     assert_eq!(answers[0].0, answers[2].0);
+    assert!(
+        answers[0].0.contains("it holds a code valid for 10m"),
+        "{}",
+        answers[0].0
+    );
     code_in(&answers[0].1);
     assert!(answers[1].1.contains("already has one"), "{}", answers[1].1);
     assert!(answers[2].1.contains("inactive"), "{}", answers[2].1);
