@@ -70,6 +70,9 @@ _userdb() {
             userdb,migrate)
                 cmd="userdb__subcmd__migrate"
                 ;;
+            userdb,reference)
+                cmd="userdb__subcmd__reference"
+                ;;
             userdb,register)
                 cmd="userdb__subcmd__register"
                 ;;
@@ -148,6 +151,9 @@ _userdb() {
             userdb__subcmd__help,migrate)
                 cmd="userdb__subcmd__help__subcmd__migrate"
                 ;;
+            userdb__subcmd__help,reference)
+                cmd="userdb__subcmd__help__subcmd__reference"
+                ;;
             userdb__subcmd__help,register)
                 cmd="userdb__subcmd__help__subcmd__register"
                 ;;
@@ -179,7 +185,7 @@ _userdb() {
 
     case "${cmd}" in
         userdb)
-            opts="-h -V --db --config --json --no-input --help --version migrate register createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user send-otp verify-otp sendtestemail log doctor import export backup copy issue-token verify-token list-tokens revoke-token config completions help"
+            opts="-h -V --db --config --json --no-input --help --version migrate register createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user send-otp verify-otp sendtestemail log doctor import export backup copy issue-token verify-token list-tokens revoke-token config completions reference help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -531,7 +537,7 @@ _userdb() {
             return 0
             ;;
         userdb__subcmd__help)
-            opts="migrate register createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user send-otp verify-otp sendtestemail log doctor import export backup copy issue-token verify-token list-tokens revoke-token config completions help"
+            opts="migrate register createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user send-otp verify-otp sendtestemail log doctor import export backup copy issue-token verify-token list-tokens revoke-token config completions reference help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -783,6 +789,20 @@ _userdb() {
             return 0
             ;;
         userdb__subcmd__help__subcmd__migrate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        userdb__subcmd__help__subcmd__reference)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1072,6 +1092,28 @@ _userdb() {
             ;;
         userdb__subcmd__migrate)
             opts="-h -V --check --db --config --json --no-input --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        userdb__subcmd__reference)
+            opts="-h -V --db --config --json --no-input --help --version man markdown"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

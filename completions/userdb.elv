@@ -18,7 +18,7 @@ set edit:completion:arg-completer[userdb] = {|@words|
     }
     var completions = [
         &'userdb'= {
-            cand --db 'The SQLite database file [default: the platform data dir''s userdb.sqlite3]'
+            cand --db 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir''s userdb.sqlite3]'
             cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
             cand --json 'Machine-readable output on stdout, errors as JSON on stderr'
             cand --no-input 'Never prompt: fail (or use the documented non-interactive default) instead'
@@ -51,10 +51,11 @@ set edit:completion:arg-completer[userdb] = {|@words|
             cand revoke-token 'Revoke an API token by id, or every token of a user'
             cand config 'Show the effective configuration and paths (secrets redacted)'
             cand completions 'Print the completion script for a shell'
+            cand reference 'Print the command-line reference: a man page or Markdown'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'userdb;migrate'= {
-            cand --db 'The SQLite database file [default: the platform data dir''s userdb.sqlite3]'
+            cand --db 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir''s userdb.sqlite3]'
             cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
             cand --check 'Apply nothing; exit 1 if any migration is pending'
             cand --json 'Machine-readable output on stdout, errors as JSON on stderr'
@@ -70,7 +71,7 @@ set edit:completion:arg-completer[userdb] = {|@words|
             cand --set 'Set a custom field declared in the config as [fields.NAME] (repeatable; NAME= leaves it empty)'
             cand --password-file 'Read the password from the first line of a file'
             cand --password-env 'Read the password from the environment variable NAME'
-            cand --db 'The SQLite database file [default: the platform data dir''s userdb.sqlite3]'
+            cand --db 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir''s userdb.sqlite3]'
             cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
             cand --password-stdin 'Read the password from the first line of standard input'
             cand --generate-password 'Generate a strong random password and print it once'
@@ -89,7 +90,7 @@ set edit:completion:arg-completer[userdb] = {|@words|
             cand --set 'Set a custom field declared in the config as [fields.NAME] (repeatable; NAME= leaves it empty)'
             cand --password-file 'Read the password from the first line of a file'
             cand --password-env 'Read the password from the environment variable NAME'
-            cand --db 'The SQLite database file [default: the platform data dir''s userdb.sqlite3]'
+            cand --db 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir''s userdb.sqlite3]'
             cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
             cand --staff 'Make the user staff (may use the admin)'
             cand --inactive 'Create the user inactive (cannot authenticate)'
@@ -112,7 +113,7 @@ set edit:completion:arg-completer[userdb] = {|@words|
             cand --set 'Set a custom field declared in the config as [fields.NAME] (repeatable; NAME= leaves it empty)'
             cand --password-file 'Read the password from the first line of a file'
             cand --password-env 'Read the password from the environment variable NAME'
-            cand --db 'The SQLite database file [default: the platform data dir''s userdb.sqlite3]'
+            cand --db 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir''s userdb.sqlite3]'
             cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
             cand --password-stdin 'Read the password from the first line of standard input'
             cand --generate-password 'Generate a strong random password and print it once'
@@ -130,7 +131,7 @@ set edit:completion:arg-completer[userdb] = {|@words|
         &'userdb;changepassword'= {
             cand --password-file 'Read the password from the first line of a file'
             cand --password-env 'Read the password from the environment variable NAME'
-            cand --db 'The SQLite database file [default: the platform data dir''s userdb.sqlite3]'
+            cand --db 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir''s userdb.sqlite3]'
             cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
             cand --password-stdin 'Read the password from the first line of standard input'
             cand --generate-password 'Generate a strong random password and print it once'
@@ -148,7 +149,7 @@ set edit:completion:arg-completer[userdb] = {|@words|
             cand --password-env 'Read the password from the environment variable NAME'
             cand --token-name 'With --issue-token: a name for the token [default: token-N]'
             cand --expires 'With --issue-token: how long the token is valid (30d, 12h, never) [default: [token] default_expiry]'
-            cand --db 'The SQLite database file [default: the platform data dir''s userdb.sqlite3]'
+            cand --db 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir''s userdb.sqlite3]'
             cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
             cand --password-stdin 'Read the password from the first line of standard input'
             cand --issue-token 'On success, also issue an API token and print it (once, alone on a line)'
@@ -164,7 +165,7 @@ set edit:completion:arg-completer[userdb] = {|@words|
             cand --limit 'At most N users'
             cand --offset 'Skip the first N users'
             cand --where 'Only users whose custom field NAME holds VALUE (NAME= for none; repeatable)'
-            cand --db 'The SQLite database file [default: the platform data dir''s userdb.sqlite3]'
+            cand --db 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir''s userdb.sqlite3]'
             cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
             cand --staff 'Only staff users'
             cand --superuser 'Only superusers'
@@ -180,7 +181,7 @@ set edit:completion:arg-completer[userdb] = {|@words|
             cand --version 'Print version'
         }
         &'userdb;show-user'= {
-            cand --db 'The SQLite database file [default: the platform data dir''s userdb.sqlite3]'
+            cand --db 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir''s userdb.sqlite3]'
             cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
             cand --json 'Machine-readable output on stdout, errors as JSON on stderr'
             cand --no-input 'Never prompt: fail (or use the documented non-interactive default) instead'
@@ -197,7 +198,7 @@ set edit:completion:arg-completer[userdb] = {|@words|
             cand --staff 'Grant or remove staff status'
             cand --superuser 'Grant or remove superuser status'
             cand --set 'Set a custom field declared in the config as [fields.NAME] (repeatable; NAME= leaves it empty)'
-            cand --db 'The SQLite database file [default: the platform data dir''s userdb.sqlite3]'
+            cand --db 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir''s userdb.sqlite3]'
             cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
             cand --unlock 'Lift a sign-in lock ([login]): forget the failed sign-ins'
             cand --force 'Allow deactivating or demoting the last active superuser'
@@ -209,7 +210,7 @@ set edit:completion:arg-completer[userdb] = {|@words|
             cand --version 'Print version'
         }
         &'userdb;delete-user'= {
-            cand --db 'The SQLite database file [default: the platform data dir''s userdb.sqlite3]'
+            cand --db 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir''s userdb.sqlite3]'
             cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
             cand -y 'Do not ask for confirmation'
             cand --yes 'Do not ask for confirmation'
@@ -223,7 +224,7 @@ set edit:completion:arg-completer[userdb] = {|@words|
         }
         &'userdb;send-otp'= {
             cand --purpose 'What the code is for'
-            cand --db 'The SQLite database file [default: the platform data dir''s userdb.sqlite3]'
+            cand --db 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir''s userdb.sqlite3]'
             cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
             cand --json 'Machine-readable output on stdout, errors as JSON on stderr'
             cand --no-input 'Never prompt: fail (or use the documented non-interactive default) instead'
@@ -240,7 +241,7 @@ set edit:completion:arg-completer[userdb] = {|@words|
             cand --password-env 'Read the password from the environment variable NAME'
             cand --new-password-file 'With --purpose password-reset: read the new password from the first line of a file'
             cand --new-password-env 'With --purpose password-reset: read the new password from the environment variable NAME'
-            cand --db 'The SQLite database file [default: the platform data dir''s userdb.sqlite3]'
+            cand --db 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir''s userdb.sqlite3]'
             cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
             cand --code-stdin 'Read the code from the first line of standard input'
             cand --issue-token 'On success, also issue an API token and print it (once, alone on a line)'
@@ -255,7 +256,7 @@ set edit:completion:arg-completer[userdb] = {|@words|
             cand --version 'Print version'
         }
         &'userdb;sendtestemail'= {
-            cand --db 'The SQLite database file [default: the platform data dir''s userdb.sqlite3]'
+            cand --db 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir''s userdb.sqlite3]'
             cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
             cand --json 'Machine-readable output on stdout, errors as JSON on stderr'
             cand --no-input 'Never prompt: fail (or use the documented non-interactive default) instead'
@@ -269,7 +270,7 @@ set edit:completion:arg-completer[userdb] = {|@words|
             cand --event 'Only this event'
             cand --since 'Only rows newer than a duration ago (1h, 7d) or an RFC 3339 time'
             cand --limit 'Only the newest N rows'
-            cand --db 'The SQLite database file [default: the platform data dir''s userdb.sqlite3]'
+            cand --db 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir''s userdb.sqlite3]'
             cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
             cand --json 'Machine-readable output on stdout, errors as JSON on stderr'
             cand --no-input 'Never prompt: fail (or use the documented non-interactive default) instead'
@@ -279,7 +280,7 @@ set edit:completion:arg-completer[userdb] = {|@words|
             cand --version 'Print version'
         }
         &'userdb;doctor'= {
-            cand --db 'The SQLite database file [default: the platform data dir''s userdb.sqlite3]'
+            cand --db 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir''s userdb.sqlite3]'
             cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
             cand --json 'Machine-readable output on stdout, errors as JSON on stderr'
             cand --no-input 'Never prompt: fail (or use the documented non-interactive default) instead'
@@ -292,7 +293,7 @@ set edit:completion:arg-completer[userdb] = {|@words|
             cand --format 'The file''s format [default: from its extension (.csv, .jsonl, .json), else from its first character]'
             cand --on-conflict 'What to do with a row whose email is already taken'
             cand --jobs 'Hashing threads [default: one per core]'
-            cand --db 'The SQLite database file [default: the platform data dir''s userdb.sqlite3]'
+            cand --db 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir''s userdb.sqlite3]'
             cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
             cand --dry-run 'Check every row and report what would happen; write nothing'
             cand --skip-validation 'Accept plain passwords that fail the validators (pre-hashed ones are never checked)'
@@ -309,7 +310,7 @@ set edit:completion:arg-completer[userdb] = {|@words|
             cand -o 'Write to FILE (mode 0600, put in place when complete; never the database, a link or a device) instead of stdout'
             cand --output 'Write to FILE (mode 0600, put in place when complete; never the database, a link or a device) instead of stdout'
             cand --model 'The model label of a Django fixture'
-            cand --db 'The SQLite database file [default: the platform data dir''s userdb.sqlite3]'
+            cand --db 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir''s userdb.sqlite3]'
             cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
             cand --json 'Machine-readable output on stdout, errors as JSON on stderr'
             cand --no-input 'Never prompt: fail (or use the documented non-interactive default) instead'
@@ -319,7 +320,7 @@ set edit:completion:arg-completer[userdb] = {|@words|
             cand --version 'Print version'
         }
         &'userdb;backup'= {
-            cand --db 'The SQLite database file [default: the platform data dir''s userdb.sqlite3]'
+            cand --db 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir''s userdb.sqlite3]'
             cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
             cand --force 'Replace FILE if it exists (a regular file of yours; never the database itself)'
             cand --json 'Machine-readable output on stdout, errors as JSON on stderr'
@@ -331,7 +332,7 @@ set edit:completion:arg-completer[userdb] = {|@words|
         }
         &'userdb;copy'= {
             cand --to 'The database to fill: a postgres:// URL or a SQLite file path; migrated first, and it must hold no users, tokens or audit rows'
-            cand --db 'The SQLite database file [default: the platform data dir''s userdb.sqlite3]'
+            cand --db 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir''s userdb.sqlite3]'
             cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
             cand --json 'Machine-readable output on stdout, errors as JSON on stderr'
             cand --no-input 'Never prompt: fail (or use the documented non-interactive default) instead'
@@ -343,7 +344,7 @@ set edit:completion:arg-completer[userdb] = {|@words|
         &'userdb;issue-token'= {
             cand --name 'A name for the token, unique among the user''s tokens [default: token-N]'
             cand --expires 'How long the token is valid: 30d, 12h, 90m, 3600 (seconds) or never [default: [token] default_expiry, 90d unless configured]'
-            cand --db 'The SQLite database file [default: the platform data dir''s userdb.sqlite3]'
+            cand --db 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir''s userdb.sqlite3]'
             cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
             cand --json 'Machine-readable output on stdout, errors as JSON on stderr'
             cand --no-input 'Never prompt: fail (or use the documented non-interactive default) instead'
@@ -353,7 +354,7 @@ set edit:completion:arg-completer[userdb] = {|@words|
             cand --version 'Print version'
         }
         &'userdb;verify-token'= {
-            cand --db 'The SQLite database file [default: the platform data dir''s userdb.sqlite3]'
+            cand --db 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir''s userdb.sqlite3]'
             cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
             cand --json 'Machine-readable output on stdout, errors as JSON on stderr'
             cand --no-input 'Never prompt: fail (or use the documented non-interactive default) instead'
@@ -363,7 +364,7 @@ set edit:completion:arg-completer[userdb] = {|@words|
             cand --version 'Print version'
         }
         &'userdb;list-tokens'= {
-            cand --db 'The SQLite database file [default: the platform data dir''s userdb.sqlite3]'
+            cand --db 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir''s userdb.sqlite3]'
             cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
             cand --json 'Machine-readable output on stdout, errors as JSON on stderr'
             cand --no-input 'Never prompt: fail (or use the documented non-interactive default) instead'
@@ -374,7 +375,7 @@ set edit:completion:arg-completer[userdb] = {|@words|
         }
         &'userdb;revoke-token'= {
             cand --all 'Revoke every token of this user instead'
-            cand --db 'The SQLite database file [default: the platform data dir''s userdb.sqlite3]'
+            cand --db 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir''s userdb.sqlite3]'
             cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
             cand --json 'Machine-readable output on stdout, errors as JSON on stderr'
             cand --no-input 'Never prompt: fail (or use the documented non-interactive default) instead'
@@ -384,7 +385,7 @@ set edit:completion:arg-completer[userdb] = {|@words|
             cand --version 'Print version'
         }
         &'userdb;config'= {
-            cand --db 'The SQLite database file [default: the platform data dir''s userdb.sqlite3]'
+            cand --db 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir''s userdb.sqlite3]'
             cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
             cand --json 'Machine-readable output on stdout, errors as JSON on stderr'
             cand --no-input 'Never prompt: fail (or use the documented non-interactive default) instead'
@@ -394,7 +395,17 @@ set edit:completion:arg-completer[userdb] = {|@words|
             cand --version 'Print version'
         }
         &'userdb;completions'= {
-            cand --db 'The SQLite database file [default: the platform data dir''s userdb.sqlite3]'
+            cand --db 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir''s userdb.sqlite3]'
+            cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
+            cand --json 'Machine-readable output on stdout, errors as JSON on stderr'
+            cand --no-input 'Never prompt: fail (or use the documented non-interactive default) instead'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'userdb;reference'= {
+            cand --db 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir''s userdb.sqlite3]'
             cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
             cand --json 'Machine-readable output on stdout, errors as JSON on stderr'
             cand --no-input 'Never prompt: fail (or use the documented non-interactive default) instead'
@@ -429,6 +440,7 @@ set edit:completion:arg-completer[userdb] = {|@words|
             cand revoke-token 'Revoke an API token by id, or every token of a user'
             cand config 'Show the effective configuration and paths (secrets redacted)'
             cand completions 'Print the completion script for a shell'
+            cand reference 'Print the command-line reference: a man page or Markdown'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'userdb;help;migrate'= {
@@ -480,6 +492,8 @@ set edit:completion:arg-completer[userdb] = {|@words|
         &'userdb;help;config'= {
         }
         &'userdb;help;completions'= {
+        }
+        &'userdb;help;reference'= {
         }
         &'userdb;help;help'= {
         }

@@ -24,7 +24,7 @@ function __fish_userdb_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c userdb -n "__fish_userdb_needs_command" -l db -d 'The SQLite database file [default: the platform data dir\'s userdb.sqlite3]' -r -F
+complete -c userdb -n "__fish_userdb_needs_command" -l db -d 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir\'s userdb.sqlite3]' -r -F
 complete -c userdb -n "__fish_userdb_needs_command" -l config -d 'The TOML config file [default: the platform config dir\'s config.toml]' -r -F
 complete -c userdb -n "__fish_userdb_needs_command" -l json -d 'Machine-readable output on stdout, errors as JSON on stderr'
 complete -c userdb -n "__fish_userdb_needs_command" -l no-input -d 'Never prompt: fail (or use the documented non-interactive default) instead'
@@ -55,8 +55,9 @@ complete -c userdb -n "__fish_userdb_needs_command" -f -a "list-tokens" -d 'List
 complete -c userdb -n "__fish_userdb_needs_command" -f -a "revoke-token" -d 'Revoke an API token by id, or every token of a user'
 complete -c userdb -n "__fish_userdb_needs_command" -f -a "config" -d 'Show the effective configuration and paths (secrets redacted)'
 complete -c userdb -n "__fish_userdb_needs_command" -f -a "completions" -d 'Print the completion script for a shell'
+complete -c userdb -n "__fish_userdb_needs_command" -f -a "reference" -d 'Print the command-line reference: a man page or Markdown'
 complete -c userdb -n "__fish_userdb_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c userdb -n "__fish_userdb_using_subcommand migrate" -l db -d 'The SQLite database file [default: the platform data dir\'s userdb.sqlite3]' -r -F
+complete -c userdb -n "__fish_userdb_using_subcommand migrate" -l db -d 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir\'s userdb.sqlite3]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand migrate" -l config -d 'The TOML config file [default: the platform config dir\'s config.toml]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand migrate" -l check -d 'Apply nothing; exit 1 if any migration is pending'
 complete -c userdb -n "__fish_userdb_using_subcommand migrate" -l json -d 'Machine-readable output on stdout, errors as JSON on stderr'
@@ -68,7 +69,7 @@ complete -c userdb -n "__fish_userdb_using_subcommand register" -l last-name -d 
 complete -c userdb -n "__fish_userdb_using_subcommand register" -l set -d 'Set a custom field declared in the config as [fields.NAME] (repeatable; NAME= leaves it empty)' -r
 complete -c userdb -n "__fish_userdb_using_subcommand register" -l password-file -d 'Read the password from the first line of a file' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand register" -l password-env -d 'Read the password from the environment variable NAME' -r
-complete -c userdb -n "__fish_userdb_using_subcommand register" -l db -d 'The SQLite database file [default: the platform data dir\'s userdb.sqlite3]' -r -F
+complete -c userdb -n "__fish_userdb_using_subcommand register" -l db -d 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir\'s userdb.sqlite3]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand register" -l config -d 'The TOML config file [default: the platform config dir\'s config.toml]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand register" -l password-stdin -d 'Read the password from the first line of standard input'
 complete -c userdb -n "__fish_userdb_using_subcommand register" -l generate-password -d 'Generate a strong random password and print it once'
@@ -83,7 +84,7 @@ complete -c userdb -n "__fish_userdb_using_subcommand createuser" -l last-name -
 complete -c userdb -n "__fish_userdb_using_subcommand createuser" -l set -d 'Set a custom field declared in the config as [fields.NAME] (repeatable; NAME= leaves it empty)' -r
 complete -c userdb -n "__fish_userdb_using_subcommand createuser" -l password-file -d 'Read the password from the first line of a file' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand createuser" -l password-env -d 'Read the password from the environment variable NAME' -r
-complete -c userdb -n "__fish_userdb_using_subcommand createuser" -l db -d 'The SQLite database file [default: the platform data dir\'s userdb.sqlite3]' -r -F
+complete -c userdb -n "__fish_userdb_using_subcommand createuser" -l db -d 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir\'s userdb.sqlite3]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand createuser" -l config -d 'The TOML config file [default: the platform config dir\'s config.toml]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand createuser" -l staff -d 'Make the user staff (may use the admin)'
 complete -c userdb -n "__fish_userdb_using_subcommand createuser" -l inactive -d 'Create the user inactive (cannot authenticate)'
@@ -102,7 +103,7 @@ complete -c userdb -n "__fish_userdb_using_subcommand createsuperuser" -l last-n
 complete -c userdb -n "__fish_userdb_using_subcommand createsuperuser" -l set -d 'Set a custom field declared in the config as [fields.NAME] (repeatable; NAME= leaves it empty)' -r
 complete -c userdb -n "__fish_userdb_using_subcommand createsuperuser" -l password-file -d 'Read the password from the first line of a file' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand createsuperuser" -l password-env -d 'Read the password from the environment variable NAME' -r
-complete -c userdb -n "__fish_userdb_using_subcommand createsuperuser" -l db -d 'The SQLite database file [default: the platform data dir\'s userdb.sqlite3]' -r -F
+complete -c userdb -n "__fish_userdb_using_subcommand createsuperuser" -l db -d 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir\'s userdb.sqlite3]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand createsuperuser" -l config -d 'The TOML config file [default: the platform config dir\'s config.toml]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand createsuperuser" -l password-stdin -d 'Read the password from the first line of standard input'
 complete -c userdb -n "__fish_userdb_using_subcommand createsuperuser" -l generate-password -d 'Generate a strong random password and print it once'
@@ -116,7 +117,7 @@ complete -c userdb -n "__fish_userdb_using_subcommand createsuperuser" -s h -l h
 complete -c userdb -n "__fish_userdb_using_subcommand createsuperuser" -s V -l version -d 'Print version'
 complete -c userdb -n "__fish_userdb_using_subcommand changepassword" -l password-file -d 'Read the password from the first line of a file' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand changepassword" -l password-env -d 'Read the password from the environment variable NAME' -r
-complete -c userdb -n "__fish_userdb_using_subcommand changepassword" -l db -d 'The SQLite database file [default: the platform data dir\'s userdb.sqlite3]' -r -F
+complete -c userdb -n "__fish_userdb_using_subcommand changepassword" -l db -d 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir\'s userdb.sqlite3]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand changepassword" -l config -d 'The TOML config file [default: the platform config dir\'s config.toml]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand changepassword" -l password-stdin -d 'Read the password from the first line of standard input'
 complete -c userdb -n "__fish_userdb_using_subcommand changepassword" -l generate-password -d 'Generate a strong random password and print it once'
@@ -130,7 +131,7 @@ complete -c userdb -n "__fish_userdb_using_subcommand authenticate" -l password-
 complete -c userdb -n "__fish_userdb_using_subcommand authenticate" -l password-env -d 'Read the password from the environment variable NAME' -r
 complete -c userdb -n "__fish_userdb_using_subcommand authenticate" -l token-name -d 'With --issue-token: a name for the token [default: token-N]' -r
 complete -c userdb -n "__fish_userdb_using_subcommand authenticate" -l expires -d 'With --issue-token: how long the token is valid (30d, 12h, never) [default: [token] default_expiry]' -r
-complete -c userdb -n "__fish_userdb_using_subcommand authenticate" -l db -d 'The SQLite database file [default: the platform data dir\'s userdb.sqlite3]' -r -F
+complete -c userdb -n "__fish_userdb_using_subcommand authenticate" -l db -d 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir\'s userdb.sqlite3]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand authenticate" -l config -d 'The TOML config file [default: the platform config dir\'s config.toml]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand authenticate" -l password-stdin -d 'Read the password from the first line of standard input'
 complete -c userdb -n "__fish_userdb_using_subcommand authenticate" -l issue-token -d 'On success, also issue an API token and print it (once, alone on a line)'
@@ -142,7 +143,7 @@ complete -c userdb -n "__fish_userdb_using_subcommand list-users" -l search -d '
 complete -c userdb -n "__fish_userdb_using_subcommand list-users" -l limit -d 'At most N users' -r
 complete -c userdb -n "__fish_userdb_using_subcommand list-users" -l offset -d 'Skip the first N users' -r
 complete -c userdb -n "__fish_userdb_using_subcommand list-users" -l where -d 'Only users whose custom field NAME holds VALUE (NAME= for none; repeatable)' -r
-complete -c userdb -n "__fish_userdb_using_subcommand list-users" -l db -d 'The SQLite database file [default: the platform data dir\'s userdb.sqlite3]' -r -F
+complete -c userdb -n "__fish_userdb_using_subcommand list-users" -l db -d 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir\'s userdb.sqlite3]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand list-users" -l config -d 'The TOML config file [default: the platform config dir\'s config.toml]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand list-users" -l staff -d 'Only staff users'
 complete -c userdb -n "__fish_userdb_using_subcommand list-users" -l superuser -d 'Only superusers'
@@ -154,7 +155,7 @@ complete -c userdb -n "__fish_userdb_using_subcommand list-users" -l json -d 'Ma
 complete -c userdb -n "__fish_userdb_using_subcommand list-users" -l no-input -d 'Never prompt: fail (or use the documented non-interactive default) instead'
 complete -c userdb -n "__fish_userdb_using_subcommand list-users" -s h -l help -d 'Print help'
 complete -c userdb -n "__fish_userdb_using_subcommand list-users" -s V -l version -d 'Print version'
-complete -c userdb -n "__fish_userdb_using_subcommand show-user" -l db -d 'The SQLite database file [default: the platform data dir\'s userdb.sqlite3]' -r -F
+complete -c userdb -n "__fish_userdb_using_subcommand show-user" -l db -d 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir\'s userdb.sqlite3]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand show-user" -l config -d 'The TOML config file [default: the platform config dir\'s config.toml]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand show-user" -l json -d 'Machine-readable output on stdout, errors as JSON on stderr'
 complete -c userdb -n "__fish_userdb_using_subcommand show-user" -l no-input -d 'Never prompt: fail (or use the documented non-interactive default) instead'
@@ -167,7 +168,7 @@ complete -c userdb -n "__fish_userdb_using_subcommand update-user" -l active -d 
 complete -c userdb -n "__fish_userdb_using_subcommand update-user" -l staff -d 'Grant or remove staff status' -r
 complete -c userdb -n "__fish_userdb_using_subcommand update-user" -l superuser -d 'Grant or remove superuser status' -r
 complete -c userdb -n "__fish_userdb_using_subcommand update-user" -l set -d 'Set a custom field declared in the config as [fields.NAME] (repeatable; NAME= leaves it empty)' -r
-complete -c userdb -n "__fish_userdb_using_subcommand update-user" -l db -d 'The SQLite database file [default: the platform data dir\'s userdb.sqlite3]' -r -F
+complete -c userdb -n "__fish_userdb_using_subcommand update-user" -l db -d 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir\'s userdb.sqlite3]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand update-user" -l config -d 'The TOML config file [default: the platform config dir\'s config.toml]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand update-user" -l unlock -d 'Lift a sign-in lock ([login]): forget the failed sign-ins'
 complete -c userdb -n "__fish_userdb_using_subcommand update-user" -l force -d 'Allow deactivating or demoting the last active superuser'
@@ -175,7 +176,7 @@ complete -c userdb -n "__fish_userdb_using_subcommand update-user" -l json -d 'M
 complete -c userdb -n "__fish_userdb_using_subcommand update-user" -l no-input -d 'Never prompt: fail (or use the documented non-interactive default) instead'
 complete -c userdb -n "__fish_userdb_using_subcommand update-user" -s h -l help -d 'Print help'
 complete -c userdb -n "__fish_userdb_using_subcommand update-user" -s V -l version -d 'Print version'
-complete -c userdb -n "__fish_userdb_using_subcommand delete-user" -l db -d 'The SQLite database file [default: the platform data dir\'s userdb.sqlite3]' -r -F
+complete -c userdb -n "__fish_userdb_using_subcommand delete-user" -l db -d 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir\'s userdb.sqlite3]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand delete-user" -l config -d 'The TOML config file [default: the platform config dir\'s config.toml]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand delete-user" -s y -l yes -d 'Do not ask for confirmation'
 complete -c userdb -n "__fish_userdb_using_subcommand delete-user" -l force -d 'Delete even the last active superuser'
@@ -186,7 +187,7 @@ complete -c userdb -n "__fish_userdb_using_subcommand delete-user" -s V -l versi
 complete -c userdb -n "__fish_userdb_using_subcommand send-otp" -l purpose -d 'What the code is for' -r -f -a "verify-email\t''
 login\t''
 password-reset\t''"
-complete -c userdb -n "__fish_userdb_using_subcommand send-otp" -l db -d 'The SQLite database file [default: the platform data dir\'s userdb.sqlite3]' -r -F
+complete -c userdb -n "__fish_userdb_using_subcommand send-otp" -l db -d 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir\'s userdb.sqlite3]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand send-otp" -l config -d 'The TOML config file [default: the platform config dir\'s config.toml]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand send-otp" -l json -d 'Machine-readable output on stdout, errors as JSON on stderr'
 complete -c userdb -n "__fish_userdb_using_subcommand send-otp" -l no-input -d 'Never prompt: fail (or use the documented non-interactive default) instead'
@@ -201,7 +202,7 @@ complete -c userdb -n "__fish_userdb_using_subcommand verify-otp" -l password-fi
 complete -c userdb -n "__fish_userdb_using_subcommand verify-otp" -l password-env -d 'Read the password from the environment variable NAME' -r
 complete -c userdb -n "__fish_userdb_using_subcommand verify-otp" -l new-password-file -d 'With --purpose password-reset: read the new password from the first line of a file' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand verify-otp" -l new-password-env -d 'With --purpose password-reset: read the new password from the environment variable NAME' -r
-complete -c userdb -n "__fish_userdb_using_subcommand verify-otp" -l db -d 'The SQLite database file [default: the platform data dir\'s userdb.sqlite3]' -r -F
+complete -c userdb -n "__fish_userdb_using_subcommand verify-otp" -l db -d 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir\'s userdb.sqlite3]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand verify-otp" -l config -d 'The TOML config file [default: the platform config dir\'s config.toml]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand verify-otp" -l code-stdin -d 'Read the code from the first line of standard input'
 complete -c userdb -n "__fish_userdb_using_subcommand verify-otp" -l issue-token -d 'On success, also issue an API token and print it (once, alone on a line)'
@@ -212,7 +213,7 @@ complete -c userdb -n "__fish_userdb_using_subcommand verify-otp" -l json -d 'Ma
 complete -c userdb -n "__fish_userdb_using_subcommand verify-otp" -l no-input -d 'Never prompt: fail (or use the documented non-interactive default) instead'
 complete -c userdb -n "__fish_userdb_using_subcommand verify-otp" -s h -l help -d 'Print help'
 complete -c userdb -n "__fish_userdb_using_subcommand verify-otp" -s V -l version -d 'Print version'
-complete -c userdb -n "__fish_userdb_using_subcommand sendtestemail" -l db -d 'The SQLite database file [default: the platform data dir\'s userdb.sqlite3]' -r -F
+complete -c userdb -n "__fish_userdb_using_subcommand sendtestemail" -l db -d 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir\'s userdb.sqlite3]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand sendtestemail" -l config -d 'The TOML config file [default: the platform config dir\'s config.toml]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand sendtestemail" -l json -d 'Machine-readable output on stdout, errors as JSON on stderr'
 complete -c userdb -n "__fish_userdb_using_subcommand sendtestemail" -l no-input -d 'Never prompt: fail (or use the documented non-interactive default) instead'
@@ -247,13 +248,13 @@ token_rejected\t'a token was presented and not valid'
 token_revoked\t'a token was revoked'"
 complete -c userdb -n "__fish_userdb_using_subcommand log" -l since -d 'Only rows newer than a duration ago (1h, 7d) or an RFC 3339 time' -r
 complete -c userdb -n "__fish_userdb_using_subcommand log" -l limit -d 'Only the newest N rows' -r
-complete -c userdb -n "__fish_userdb_using_subcommand log" -l db -d 'The SQLite database file [default: the platform data dir\'s userdb.sqlite3]' -r -F
+complete -c userdb -n "__fish_userdb_using_subcommand log" -l db -d 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir\'s userdb.sqlite3]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand log" -l config -d 'The TOML config file [default: the platform config dir\'s config.toml]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand log" -l json -d 'Machine-readable output on stdout, errors as JSON on stderr'
 complete -c userdb -n "__fish_userdb_using_subcommand log" -l no-input -d 'Never prompt: fail (or use the documented non-interactive default) instead'
 complete -c userdb -n "__fish_userdb_using_subcommand log" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c userdb -n "__fish_userdb_using_subcommand log" -s V -l version -d 'Print version'
-complete -c userdb -n "__fish_userdb_using_subcommand doctor" -l db -d 'The SQLite database file [default: the platform data dir\'s userdb.sqlite3]' -r -F
+complete -c userdb -n "__fish_userdb_using_subcommand doctor" -l db -d 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir\'s userdb.sqlite3]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand doctor" -l config -d 'The TOML config file [default: the platform config dir\'s config.toml]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand doctor" -l json -d 'Machine-readable output on stdout, errors as JSON on stderr'
 complete -c userdb -n "__fish_userdb_using_subcommand doctor" -l no-input -d 'Never prompt: fail (or use the documented non-interactive default) instead'
@@ -266,7 +267,7 @@ complete -c userdb -n "__fish_userdb_using_subcommand import" -l on-conflict -d 
 skip\t'Leave existing users as they are'
 update\t'Give existing users the file\'s values (fields the file leaves out are kept)'"
 complete -c userdb -n "__fish_userdb_using_subcommand import" -l jobs -d 'Hashing threads [default: one per core]' -r
-complete -c userdb -n "__fish_userdb_using_subcommand import" -l db -d 'The SQLite database file [default: the platform data dir\'s userdb.sqlite3]' -r -F
+complete -c userdb -n "__fish_userdb_using_subcommand import" -l db -d 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir\'s userdb.sqlite3]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand import" -l config -d 'The TOML config file [default: the platform config dir\'s config.toml]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand import" -l dry-run -d 'Check every row and report what would happen; write nothing'
 complete -c userdb -n "__fish_userdb_using_subcommand import" -l skip-validation -d 'Accept plain passwords that fail the validators (pre-hashed ones are never checked)'
@@ -280,13 +281,13 @@ jsonl\t''
 django\t''"
 complete -c userdb -n "__fish_userdb_using_subcommand export" -s o -l output -d 'Write to FILE (mode 0600, put in place when complete; never the database, a link or a device) instead of stdout' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand export" -l model -d 'The model label of a Django fixture' -r
-complete -c userdb -n "__fish_userdb_using_subcommand export" -l db -d 'The SQLite database file [default: the platform data dir\'s userdb.sqlite3]' -r -F
+complete -c userdb -n "__fish_userdb_using_subcommand export" -l db -d 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir\'s userdb.sqlite3]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand export" -l config -d 'The TOML config file [default: the platform config dir\'s config.toml]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand export" -l json -d 'Machine-readable output on stdout, errors as JSON on stderr'
 complete -c userdb -n "__fish_userdb_using_subcommand export" -l no-input -d 'Never prompt: fail (or use the documented non-interactive default) instead'
 complete -c userdb -n "__fish_userdb_using_subcommand export" -s h -l help -d 'Print help'
 complete -c userdb -n "__fish_userdb_using_subcommand export" -s V -l version -d 'Print version'
-complete -c userdb -n "__fish_userdb_using_subcommand backup" -l db -d 'The SQLite database file [default: the platform data dir\'s userdb.sqlite3]' -r -F
+complete -c userdb -n "__fish_userdb_using_subcommand backup" -l db -d 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir\'s userdb.sqlite3]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand backup" -l config -d 'The TOML config file [default: the platform config dir\'s config.toml]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand backup" -l force -d 'Replace FILE if it exists (a regular file of yours; never the database itself)'
 complete -c userdb -n "__fish_userdb_using_subcommand backup" -l json -d 'Machine-readable output on stdout, errors as JSON on stderr'
@@ -294,7 +295,7 @@ complete -c userdb -n "__fish_userdb_using_subcommand backup" -l no-input -d 'Ne
 complete -c userdb -n "__fish_userdb_using_subcommand backup" -s h -l help -d 'Print help'
 complete -c userdb -n "__fish_userdb_using_subcommand backup" -s V -l version -d 'Print version'
 complete -c userdb -n "__fish_userdb_using_subcommand copy" -l to -d 'The database to fill: a postgres:// URL or a SQLite file path; migrated first, and it must hold no users, tokens or audit rows' -r
-complete -c userdb -n "__fish_userdb_using_subcommand copy" -l db -d 'The SQLite database file [default: the platform data dir\'s userdb.sqlite3]' -r -F
+complete -c userdb -n "__fish_userdb_using_subcommand copy" -l db -d 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir\'s userdb.sqlite3]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand copy" -l config -d 'The TOML config file [default: the platform config dir\'s config.toml]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand copy" -l json -d 'Machine-readable output on stdout, errors as JSON on stderr'
 complete -c userdb -n "__fish_userdb_using_subcommand copy" -l no-input -d 'Never prompt: fail (or use the documented non-interactive default) instead'
@@ -302,66 +303,73 @@ complete -c userdb -n "__fish_userdb_using_subcommand copy" -s h -l help -d 'Pri
 complete -c userdb -n "__fish_userdb_using_subcommand copy" -s V -l version -d 'Print version'
 complete -c userdb -n "__fish_userdb_using_subcommand issue-token" -l name -d 'A name for the token, unique among the user\'s tokens [default: token-N]' -r
 complete -c userdb -n "__fish_userdb_using_subcommand issue-token" -l expires -d 'How long the token is valid: 30d, 12h, 90m, 3600 (seconds) or never [default: [token] default_expiry, 90d unless configured]' -r
-complete -c userdb -n "__fish_userdb_using_subcommand issue-token" -l db -d 'The SQLite database file [default: the platform data dir\'s userdb.sqlite3]' -r -F
+complete -c userdb -n "__fish_userdb_using_subcommand issue-token" -l db -d 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir\'s userdb.sqlite3]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand issue-token" -l config -d 'The TOML config file [default: the platform config dir\'s config.toml]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand issue-token" -l json -d 'Machine-readable output on stdout, errors as JSON on stderr'
 complete -c userdb -n "__fish_userdb_using_subcommand issue-token" -l no-input -d 'Never prompt: fail (or use the documented non-interactive default) instead'
 complete -c userdb -n "__fish_userdb_using_subcommand issue-token" -s h -l help -d 'Print help'
 complete -c userdb -n "__fish_userdb_using_subcommand issue-token" -s V -l version -d 'Print version'
-complete -c userdb -n "__fish_userdb_using_subcommand verify-token" -l db -d 'The SQLite database file [default: the platform data dir\'s userdb.sqlite3]' -r -F
+complete -c userdb -n "__fish_userdb_using_subcommand verify-token" -l db -d 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir\'s userdb.sqlite3]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand verify-token" -l config -d 'The TOML config file [default: the platform config dir\'s config.toml]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand verify-token" -l json -d 'Machine-readable output on stdout, errors as JSON on stderr'
 complete -c userdb -n "__fish_userdb_using_subcommand verify-token" -l no-input -d 'Never prompt: fail (or use the documented non-interactive default) instead'
 complete -c userdb -n "__fish_userdb_using_subcommand verify-token" -s h -l help -d 'Print help'
 complete -c userdb -n "__fish_userdb_using_subcommand verify-token" -s V -l version -d 'Print version'
-complete -c userdb -n "__fish_userdb_using_subcommand list-tokens" -l db -d 'The SQLite database file [default: the platform data dir\'s userdb.sqlite3]' -r -F
+complete -c userdb -n "__fish_userdb_using_subcommand list-tokens" -l db -d 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir\'s userdb.sqlite3]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand list-tokens" -l config -d 'The TOML config file [default: the platform config dir\'s config.toml]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand list-tokens" -l json -d 'Machine-readable output on stdout, errors as JSON on stderr'
 complete -c userdb -n "__fish_userdb_using_subcommand list-tokens" -l no-input -d 'Never prompt: fail (or use the documented non-interactive default) instead'
 complete -c userdb -n "__fish_userdb_using_subcommand list-tokens" -s h -l help -d 'Print help'
 complete -c userdb -n "__fish_userdb_using_subcommand list-tokens" -s V -l version -d 'Print version'
 complete -c userdb -n "__fish_userdb_using_subcommand revoke-token" -l all -d 'Revoke every token of this user instead' -r
-complete -c userdb -n "__fish_userdb_using_subcommand revoke-token" -l db -d 'The SQLite database file [default: the platform data dir\'s userdb.sqlite3]' -r -F
+complete -c userdb -n "__fish_userdb_using_subcommand revoke-token" -l db -d 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir\'s userdb.sqlite3]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand revoke-token" -l config -d 'The TOML config file [default: the platform config dir\'s config.toml]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand revoke-token" -l json -d 'Machine-readable output on stdout, errors as JSON on stderr'
 complete -c userdb -n "__fish_userdb_using_subcommand revoke-token" -l no-input -d 'Never prompt: fail (or use the documented non-interactive default) instead'
 complete -c userdb -n "__fish_userdb_using_subcommand revoke-token" -s h -l help -d 'Print help'
 complete -c userdb -n "__fish_userdb_using_subcommand revoke-token" -s V -l version -d 'Print version'
-complete -c userdb -n "__fish_userdb_using_subcommand config" -l db -d 'The SQLite database file [default: the platform data dir\'s userdb.sqlite3]' -r -F
+complete -c userdb -n "__fish_userdb_using_subcommand config" -l db -d 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir\'s userdb.sqlite3]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand config" -l config -d 'The TOML config file [default: the platform config dir\'s config.toml]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand config" -l json -d 'Machine-readable output on stdout, errors as JSON on stderr'
 complete -c userdb -n "__fish_userdb_using_subcommand config" -l no-input -d 'Never prompt: fail (or use the documented non-interactive default) instead'
 complete -c userdb -n "__fish_userdb_using_subcommand config" -s h -l help -d 'Print help'
 complete -c userdb -n "__fish_userdb_using_subcommand config" -s V -l version -d 'Print version'
-complete -c userdb -n "__fish_userdb_using_subcommand completions" -l db -d 'The SQLite database file [default: the platform data dir\'s userdb.sqlite3]' -r -F
+complete -c userdb -n "__fish_userdb_using_subcommand completions" -l db -d 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir\'s userdb.sqlite3]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand completions" -l config -d 'The TOML config file [default: the platform config dir\'s config.toml]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand completions" -l json -d 'Machine-readable output on stdout, errors as JSON on stderr'
 complete -c userdb -n "__fish_userdb_using_subcommand completions" -l no-input -d 'Never prompt: fail (or use the documented non-interactive default) instead'
 complete -c userdb -n "__fish_userdb_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c userdb -n "__fish_userdb_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate register createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user send-otp verify-otp sendtestemail log doctor import export backup copy issue-token verify-token list-tokens revoke-token config completions help" -f -a "migrate" -d 'Apply pending schema migrations (every command also does on open)'
-complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate register createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user send-otp verify-otp sendtestemail log doctor import export backup copy issue-token verify-token list-tokens revoke-token config completions help" -f -a "register" -d 'Register a user (address unverified) and email the verify-email code'
-complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate register createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user send-otp verify-otp sendtestemail log doctor import export backup copy issue-token verify-token list-tokens revoke-token config completions help" -f -a "createuser" -d 'Create a user (password from a prompt or a non-argv source)'
-complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate register createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user send-otp verify-otp sendtestemail log doctor import export backup copy issue-token verify-token list-tokens revoke-token config completions help" -f -a "createsuperuser" -d 'Create a superuser (staff, superuser, active)'
-complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate register createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user send-otp verify-otp sendtestemail log doctor import export backup copy issue-token verify-token list-tokens revoke-token config completions help" -f -a "changepassword" -d 'Change a user\'s password'
-complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate register createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user send-otp verify-otp sendtestemail log doctor import export backup copy issue-token verify-token list-tokens revoke-token config completions help" -f -a "authenticate" -d 'Check a user\'s password (from a prompt or a non-argv source)'
-complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate register createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user send-otp verify-otp sendtestemail log doctor import export backup copy issue-token verify-token list-tokens revoke-token config completions help" -f -a "list-users" -d 'List users (table, --json or --csv)'
-complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate register createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user send-otp verify-otp sendtestemail log doctor import export backup copy issue-token verify-token list-tokens revoke-token config completions help" -f -a "show-user" -d 'Show one user\'s fields'
-complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate register createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user send-otp verify-otp sendtestemail log doctor import export backup copy issue-token verify-token list-tokens revoke-token config completions help" -f -a "update-user" -d 'Change a user\'s names, flags or email'
-complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate register createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user send-otp verify-otp sendtestemail log doctor import export backup copy issue-token verify-token list-tokens revoke-token config completions help" -f -a "delete-user" -d 'Delete a user (and their tokens and codes)'
-complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate register createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user send-otp verify-otp sendtestemail log doctor import export backup copy issue-token verify-token list-tokens revoke-token config completions help" -f -a "send-otp" -d 'Email a one-time code to a user through the configured backend'
-complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate register createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user send-otp verify-otp sendtestemail log doctor import export backup copy issue-token verify-token list-tokens revoke-token config completions help" -f -a "verify-otp" -d 'Check a one-time code (and use it up); verify-email marks the address verified'
-complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate register createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user send-otp verify-otp sendtestemail log doctor import export backup copy issue-token verify-token list-tokens revoke-token config completions help" -f -a "sendtestemail" -d 'Send a test email through the configured backend (as Django\'s sendtestemail)'
-complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate register createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user send-otp verify-otp sendtestemail log doctor import export backup copy issue-token verify-token list-tokens revoke-token config completions help" -f -a "log" -d 'Show the audit log (changes and security events)'
-complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate register createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user send-otp verify-otp sendtestemail log doctor import export backup copy issue-token verify-token list-tokens revoke-token config completions help" -f -a "doctor" -d 'Check the database: integrity, migrations, permissions, emails, hashes, custom fields'
-complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate register createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user send-otp verify-otp sendtestemail log doctor import export backup copy issue-token verify-token list-tokens revoke-token config completions help" -f -a "import" -d 'Import users from a file (CSV, JSON Lines or a Django fixture), all or nothing'
-complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate register createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user send-otp verify-otp sendtestemail log doctor import export backup copy issue-token verify-token list-tokens revoke-token config completions help" -f -a "export" -d 'Export every user (with password hashes) as CSV, JSON Lines or a Django fixture'
-complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate register createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user send-otp verify-otp sendtestemail log doctor import export backup copy issue-token verify-token list-tokens revoke-token config completions help" -f -a "backup" -d 'Copy the whole database (WAL included) into one file, mode 0600, while other commands keep running'
-complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate register createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user send-otp verify-otp sendtestemail log doctor import export backup copy issue-token verify-token list-tokens revoke-token config completions help" -f -a "copy" -d 'Copy everything into another, empty database (e.g. from SQLite to PostgreSQL)'
-complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate register createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user send-otp verify-otp sendtestemail log doctor import export backup copy issue-token verify-token list-tokens revoke-token config completions help" -f -a "issue-token" -d 'Issue an API token to a user (printed once, alone on a line)'
-complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate register createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user send-otp verify-otp sendtestemail log doctor import export backup copy issue-token verify-token list-tokens revoke-token config completions help" -f -a "verify-token" -d 'Check an API token (from stdin or USERDB_TOKEN) and print its user'
-complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate register createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user send-otp verify-otp sendtestemail log doctor import export backup copy issue-token verify-token list-tokens revoke-token config completions help" -f -a "list-tokens" -d 'List API tokens (of one user, or of everyone)'
-complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate register createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user send-otp verify-otp sendtestemail log doctor import export backup copy issue-token verify-token list-tokens revoke-token config completions help" -f -a "revoke-token" -d 'Revoke an API token by id, or every token of a user'
-complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate register createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user send-otp verify-otp sendtestemail log doctor import export backup copy issue-token verify-token list-tokens revoke-token config completions help" -f -a "config" -d 'Show the effective configuration and paths (secrets redacted)'
-complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate register createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user send-otp verify-otp sendtestemail log doctor import export backup copy issue-token verify-token list-tokens revoke-token config completions help" -f -a "completions" -d 'Print the completion script for a shell'
-complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate register createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user send-otp verify-otp sendtestemail log doctor import export backup copy issue-token verify-token list-tokens revoke-token config completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c userdb -n "__fish_userdb_using_subcommand reference" -l db -d 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir\'s userdb.sqlite3]' -r -F
+complete -c userdb -n "__fish_userdb_using_subcommand reference" -l config -d 'The TOML config file [default: the platform config dir\'s config.toml]' -r -F
+complete -c userdb -n "__fish_userdb_using_subcommand reference" -l json -d 'Machine-readable output on stdout, errors as JSON on stderr'
+complete -c userdb -n "__fish_userdb_using_subcommand reference" -l no-input -d 'Never prompt: fail (or use the documented non-interactive default) instead'
+complete -c userdb -n "__fish_userdb_using_subcommand reference" -s h -l help -d 'Print help'
+complete -c userdb -n "__fish_userdb_using_subcommand reference" -s V -l version -d 'Print version'
+complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate register createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user send-otp verify-otp sendtestemail log doctor import export backup copy issue-token verify-token list-tokens revoke-token config completions reference help" -f -a "migrate" -d 'Apply pending schema migrations (every command also does on open)'
+complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate register createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user send-otp verify-otp sendtestemail log doctor import export backup copy issue-token verify-token list-tokens revoke-token config completions reference help" -f -a "register" -d 'Register a user (address unverified) and email the verify-email code'
+complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate register createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user send-otp verify-otp sendtestemail log doctor import export backup copy issue-token verify-token list-tokens revoke-token config completions reference help" -f -a "createuser" -d 'Create a user (password from a prompt or a non-argv source)'
+complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate register createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user send-otp verify-otp sendtestemail log doctor import export backup copy issue-token verify-token list-tokens revoke-token config completions reference help" -f -a "createsuperuser" -d 'Create a superuser (staff, superuser, active)'
+complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate register createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user send-otp verify-otp sendtestemail log doctor import export backup copy issue-token verify-token list-tokens revoke-token config completions reference help" -f -a "changepassword" -d 'Change a user\'s password'
+complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate register createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user send-otp verify-otp sendtestemail log doctor import export backup copy issue-token verify-token list-tokens revoke-token config completions reference help" -f -a "authenticate" -d 'Check a user\'s password (from a prompt or a non-argv source)'
+complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate register createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user send-otp verify-otp sendtestemail log doctor import export backup copy issue-token verify-token list-tokens revoke-token config completions reference help" -f -a "list-users" -d 'List users (table, --json or --csv)'
+complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate register createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user send-otp verify-otp sendtestemail log doctor import export backup copy issue-token verify-token list-tokens revoke-token config completions reference help" -f -a "show-user" -d 'Show one user\'s fields'
+complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate register createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user send-otp verify-otp sendtestemail log doctor import export backup copy issue-token verify-token list-tokens revoke-token config completions reference help" -f -a "update-user" -d 'Change a user\'s names, flags or email'
+complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate register createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user send-otp verify-otp sendtestemail log doctor import export backup copy issue-token verify-token list-tokens revoke-token config completions reference help" -f -a "delete-user" -d 'Delete a user (and their tokens and codes)'
+complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate register createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user send-otp verify-otp sendtestemail log doctor import export backup copy issue-token verify-token list-tokens revoke-token config completions reference help" -f -a "send-otp" -d 'Email a one-time code to a user through the configured backend'
+complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate register createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user send-otp verify-otp sendtestemail log doctor import export backup copy issue-token verify-token list-tokens revoke-token config completions reference help" -f -a "verify-otp" -d 'Check a one-time code (and use it up); verify-email marks the address verified'
+complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate register createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user send-otp verify-otp sendtestemail log doctor import export backup copy issue-token verify-token list-tokens revoke-token config completions reference help" -f -a "sendtestemail" -d 'Send a test email through the configured backend (as Django\'s sendtestemail)'
+complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate register createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user send-otp verify-otp sendtestemail log doctor import export backup copy issue-token verify-token list-tokens revoke-token config completions reference help" -f -a "log" -d 'Show the audit log (changes and security events)'
+complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate register createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user send-otp verify-otp sendtestemail log doctor import export backup copy issue-token verify-token list-tokens revoke-token config completions reference help" -f -a "doctor" -d 'Check the database: integrity, migrations, permissions, emails, hashes, custom fields'
+complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate register createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user send-otp verify-otp sendtestemail log doctor import export backup copy issue-token verify-token list-tokens revoke-token config completions reference help" -f -a "import" -d 'Import users from a file (CSV, JSON Lines or a Django fixture), all or nothing'
+complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate register createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user send-otp verify-otp sendtestemail log doctor import export backup copy issue-token verify-token list-tokens revoke-token config completions reference help" -f -a "export" -d 'Export every user (with password hashes) as CSV, JSON Lines or a Django fixture'
+complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate register createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user send-otp verify-otp sendtestemail log doctor import export backup copy issue-token verify-token list-tokens revoke-token config completions reference help" -f -a "backup" -d 'Copy the whole database (WAL included) into one file, mode 0600, while other commands keep running'
+complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate register createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user send-otp verify-otp sendtestemail log doctor import export backup copy issue-token verify-token list-tokens revoke-token config completions reference help" -f -a "copy" -d 'Copy everything into another, empty database (e.g. from SQLite to PostgreSQL)'
+complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate register createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user send-otp verify-otp sendtestemail log doctor import export backup copy issue-token verify-token list-tokens revoke-token config completions reference help" -f -a "issue-token" -d 'Issue an API token to a user (printed once, alone on a line)'
+complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate register createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user send-otp verify-otp sendtestemail log doctor import export backup copy issue-token verify-token list-tokens revoke-token config completions reference help" -f -a "verify-token" -d 'Check an API token (from stdin or USERDB_TOKEN) and print its user'
+complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate register createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user send-otp verify-otp sendtestemail log doctor import export backup copy issue-token verify-token list-tokens revoke-token config completions reference help" -f -a "list-tokens" -d 'List API tokens (of one user, or of everyone)'
+complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate register createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user send-otp verify-otp sendtestemail log doctor import export backup copy issue-token verify-token list-tokens revoke-token config completions reference help" -f -a "revoke-token" -d 'Revoke an API token by id, or every token of a user'
+complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate register createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user send-otp verify-otp sendtestemail log doctor import export backup copy issue-token verify-token list-tokens revoke-token config completions reference help" -f -a "config" -d 'Show the effective configuration and paths (secrets redacted)'
+complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate register createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user send-otp verify-otp sendtestemail log doctor import export backup copy issue-token verify-token list-tokens revoke-token config completions reference help" -f -a "completions" -d 'Print the completion script for a shell'
+complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate register createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user send-otp verify-otp sendtestemail log doctor import export backup copy issue-token verify-token list-tokens revoke-token config completions reference help" -f -a "reference" -d 'Print the command-line reference: a man page or Markdown'
+complete -c userdb -n "__fish_userdb_using_subcommand help; and not __fish_seen_subcommand_from migrate register createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user send-otp verify-otp sendtestemail log doctor import export backup copy issue-token verify-token list-tokens revoke-token config completions reference help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -24,6 +24,7 @@ mod migrate;
 mod output;
 mod password_input;
 mod prompt;
+mod reference;
 mod register;
 mod revoke_token;
 mod send_otp;
@@ -54,7 +55,8 @@ use exit::CliError;
     max_term_width = 100
 )]
 pub struct Cli {
-    /// The SQLite database file [default: the platform data dir's userdb.sqlite3]
+    /// The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD)
+    /// [default: the platform data dir's userdb.sqlite3]
     #[arg(
         long,
         global = true,
@@ -113,6 +115,7 @@ enum Command {
     RevokeToken(revoke_token::Args),
     Config(config::Args),
     Completions(completions::Args),
+    Reference(reference::Args),
 }
 
 /// The clap command, for completions.
@@ -171,9 +174,11 @@ fn harden_process() {
 }
 
 fn run(cli: Cli) -> Result<(), CliError> {
-    // Completions need no settings or database.
-    if let Command::Completions(args) = &cli.command {
-        return completions::run(args);
+    // Completions and the reference need no settings or database.
+    match &cli.command {
+        Command::Completions(args) => return completions::run(args),
+        Command::Reference(args) => return reference::run(args),
+        _ => {}
     }
     let ctx = Context::new(cli.db, cli.config, cli.json, cli.no_input)?;
     match cli.command {
@@ -202,6 +207,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::RevokeToken(args) => revoke_token::run(&ctx, args),
         Command::Config(args) => config::run(&ctx, args),
         Command::Completions(args) => completions::run(&args),
+        Command::Reference(args) => reference::run(&args),
     }
 }
 

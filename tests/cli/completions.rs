@@ -57,3 +57,32 @@ fn completions_mention_every_command() {
         assert!(script.contains(command), "{command}");
     }
 }
+
+/// The man page and the Markdown reference in `doc/` are the binary's own
+/// output; `SNAPSHOTS=overwrite cargo test --test cli reference` rewrites them.
+#[test]
+fn the_shipped_reference_is_current() {
+    let env = TestEnv::new();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("doc");
+    let overwrite = std::env::var("SNAPSHOTS").is_ok_and(|v| v == "overwrite");
+    for (format, file) in [("man", "userdb.1"), ("markdown", "cli-reference.md")] {
+        let out = env
+            .cmd(&["reference", format])
+            .assert()
+            .success()
+            .get_output()
+            .clone();
+        let path = dir.join(file);
+        if overwrite {
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(&path, &out.stdout).unwrap();
+            continue;
+        }
+        let shipped = std::fs::read(&path).unwrap_or_default();
+        assert!(
+            shipped == out.stdout,
+            "{} is stale: run `SNAPSHOTS=overwrite cargo test --test cli reference`",
+            path.display()
+        );
+    }
+}
