@@ -125,7 +125,23 @@ impl CliError {
                 Error::UnsafeOutput { .. } => "choose another file".into(),
                 Error::Database { target, .. } if target.contains("://") => "check the server's log; `userdb doctor` checks the database".into(),
                 Error::Database { .. } => "check the --db path (or USERDB_DB) and its permissions".into(),
-                _ => return None,
+                Error::NotEmpty => "copy into a new, empty database (a new SQLite file, or a schema of its own: options=-csearch_path%3DNAME)".into(),
+                // Exhaustive on purpose: a new error must say whether it has a
+                // hint. These say what to do in their message, or need nothing.
+                Error::BlankPassword
+                | Error::PasswordTooLong
+                | Error::WrongPassword(_)
+                | Error::SuperuserFlag(_)
+                | Error::InvalidCredentials
+                | Error::InvalidCode
+                | Error::InvalidValue { .. }
+                | Error::OtpRejected { .. }
+                | Error::OtpRateLimited { .. }
+                | Error::StoredHash { .. }
+                | Error::SchemaTooNew { .. }
+                | Error::Connect { .. }
+                | Error::Delivery(_)
+                | Error::Io { .. } => return None,
             },
             _ => return None,
         };

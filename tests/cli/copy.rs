@@ -162,6 +162,11 @@ fn copy_into_a_database_that_holds_data_is_refused_and_changes_nothing() {
         .get_output()
         .clone();
     assert!(
+        stderr_text(&out).contains("copy into a new, empty database"),
+        "{}",
+        stderr_text(&out)
+    );
+    assert!(
         stderr_text(&out).contains("already holds"),
         "{}",
         stderr_text(&out)
