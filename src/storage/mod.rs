@@ -25,6 +25,7 @@ mod postgres;
 mod sqlite;
 mod store;
 mod target;
+mod user_filter;
 
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;

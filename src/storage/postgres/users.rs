@@ -8,6 +8,7 @@ use super::{
     is_unique_violation, opt_time, time, tokens, user_from_row,
 };
 use crate::error::{Error, Result};
+use crate::storage::user_filter::SqlValue;
 use crate::storage::{
     AuditEntry, AuditFilter, AuditRecord, LoginReservation, UserRecord, UserStore, UserUpdate,
 };
@@ -15,61 +16,19 @@ use crate::user::{User, UserFilter};
 
 type Param = Box<dyn ToSql + Sync>;
 
-/// The `WHERE` clause of a [`UserFilter`] over `users`, and its parameters.
+/// The filter's clause with PostgreSQL's parameters, bound as its values.
 fn user_where(filter: &UserFilter) -> (String, Vec<Param>) {
-    let mut wheres: Vec<String> = Vec::new();
-    let mut values: Vec<Param> = Vec::new();
-    for (column, value) in [
-        ("is_staff", filter.is_staff),
-        ("is_superuser", filter.is_superuser),
-        ("is_active", filter.is_active),
-    ] {
-        if let Some(v) = value {
-            values.push(Box::new(v));
-            wheres.push(format!("{column} = ${}", values.len()));
-        }
-    }
-    match filter.verified {
-        Some(true) => wheres.push("email_verified_at IS NOT NULL".into()),
-        Some(false) => wheres.push("email_verified_at IS NULL".into()),
-        None => {}
-    }
-    if let Some(search) = filter.search.as_deref().filter(|s| !s.is_empty()) {
-        let escaped = search
-            .to_lowercase()
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
-        values.push(Box::new(format!("%{escaped}%")));
-        let n = values.len();
-        wheres.push(format!(
-            "(email_key LIKE ${n} ESCAPE '\\' OR lower(first_name) LIKE ${n} ESCAPE '\\' \
-             OR lower(last_name) LIKE ${n} ESCAPE '\\')"
-        ));
-    }
-    for (name, value) in &filter.fields {
-        values.push(Box::new(name.clone()));
-        let n = values.len();
-        match value {
-            Some(value) => {
-                values.push(Box::new(value.clone()));
-                wheres.push(format!(
-                    "id IN (SELECT user_id FROM user_field_values WHERE name = ${n} \
-                     AND value = ${})",
-                    n + 1
-                ));
+    let (sql, values) = crate::storage::user_filter::user_where(filter, |n| format!("${n}"));
+    let values = values
+        .into_iter()
+        .map(|v| -> Param {
+            match v {
+                SqlValue::Bool(b) => Box::new(b),
+                SqlValue::Text(t) => Box::new(t),
             }
-            None => wheres.push(format!(
-                "id NOT IN (SELECT user_id FROM user_field_values WHERE name = ${n})"
-            )),
-        }
-    }
-    let where_sql = if wheres.is_empty() {
-        String::new()
-    } else {
-        format!("WHERE {}", wheres.join(" AND "))
-    };
-    (where_sql, values)
+        })
+        .collect();
+    (sql, values)
 }
 
 fn bound(values: &[Param]) -> Vec<&(dyn ToSql + Sync)> {

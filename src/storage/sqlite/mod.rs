@@ -13,6 +13,7 @@ use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 // The bulk import and export half of the store, in its own file.
 mod bulk;
 
+use super::user_filter::SqlValue;
 use super::{
     AppliedMigration, AuditEntry, AuditFilter, AuditRecord, LoginReservation, Migration,
     SchemaStore, UserRecord, UserStore, UserUpdate,
@@ -529,60 +530,19 @@ fn fetch_user(tx: &Connection, id: i64) -> rusqlite::Result<User> {
     )
 }
 
-/// The `WHERE` clause of a [`UserFilter`] over `users`, and its parameters.
+/// The filter's clause with SQLite's parameters, bound as rusqlite values.
 fn user_where(filter: &UserFilter) -> (String, Vec<Box<dyn rusqlite::ToSql>>) {
-    let mut wheres: Vec<String> = Vec::new();
-    let mut values: Vec<Box<dyn rusqlite::ToSql>> = Vec::new();
-    for (column, value) in [
-        ("is_staff", filter.is_staff),
-        ("is_superuser", filter.is_superuser),
-        ("is_active", filter.is_active),
-    ] {
-        if let Some(v) = value {
-            values.push(Box::new(v));
-            wheres.push(format!("{column} = ?{}", values.len()));
-        }
-    }
-    match filter.verified {
-        Some(true) => wheres.push("email_verified_at IS NOT NULL".into()),
-        Some(false) => wheres.push("email_verified_at IS NULL".into()),
-        None => {}
-    }
-    if let Some(search) = filter.search.as_deref().filter(|s| !s.is_empty()) {
-        let escaped = search
-            .to_lowercase()
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
-        values.push(Box::new(format!("%{escaped}%")));
-        let n = values.len();
-        wheres.push(format!(
-            "(email_key LIKE ?{n} ESCAPE '\\' OR lower(first_name) LIKE ?{n} ESCAPE '\\' \
-             OR lower(last_name) LIKE ?{n} ESCAPE '\\')"
-        ));
-    }
-    for (name, value) in &filter.fields {
-        values.push(Box::new(name.clone()));
-        let n = values.len();
-        match value {
-            Some(value) => {
-                values.push(Box::new(value.clone()));
-                wheres.push(format!(
-                    "id IN (SELECT user_id FROM user_field_values WHERE name = ?{n} AND value = ?{})",
-                    n + 1
-                ));
+    let (sql, values) = super::user_filter::user_where(filter, |n| format!("?{n}"));
+    let values = values
+        .into_iter()
+        .map(|v| -> Box<dyn rusqlite::ToSql> {
+            match v {
+                SqlValue::Bool(b) => Box::new(b),
+                SqlValue::Text(t) => Box::new(t),
             }
-            None => wheres.push(format!(
-                "id NOT IN (SELECT user_id FROM user_field_values WHERE name = ?{n})"
-            )),
-        }
-    }
-    let where_sql = if wheres.is_empty() {
-        String::new()
-    } else {
-        format!("WHERE {}", wheres.join(" AND "))
-    };
-    (where_sql, values)
+        })
+        .collect();
+    (sql, values)
 }
 
 impl UserStore for SqliteStore {
