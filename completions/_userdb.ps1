@@ -37,8 +37,14 @@ Register-ArgumentCompleter -Native -CommandName 'userdb' -ScriptBlock {
             [CompletionResult]::new('authenticate', 'authenticate', [CompletionResultType]::ParameterValue, 'Check a user''s password (from a prompt or a non-argv source)')
             [CompletionResult]::new('list-users', 'list-users', [CompletionResultType]::ParameterValue, 'List users (table, --json or --csv)')
             [CompletionResult]::new('show-user', 'show-user', [CompletionResultType]::ParameterValue, 'Show one user''s fields')
-            [CompletionResult]::new('update-user', 'update-user', [CompletionResultType]::ParameterValue, 'Change a user''s names, flags or email')
+            [CompletionResult]::new('update-user', 'update-user', [CompletionResultType]::ParameterValue, 'Change a user''s names, flags, email, groups or permissions')
             [CompletionResult]::new('delete-user', 'delete-user', [CompletionResultType]::ParameterValue, 'Delete a user (and their tokens and codes)')
+            [CompletionResult]::new('create-group', 'create-group', [CompletionResultType]::ParameterValue, 'Create a group, with permissions its members hold')
+            [CompletionResult]::new('list-groups', 'list-groups', [CompletionResultType]::ParameterValue, 'List the groups, with their members count and permissions')
+            [CompletionResult]::new('show-group', 'show-group', [CompletionResultType]::ParameterValue, 'Show one group: its permissions and its members')
+            [CompletionResult]::new('update-group', 'update-group', [CompletionResultType]::ParameterValue, 'Rename a group or change its permissions')
+            [CompletionResult]::new('delete-group', 'delete-group', [CompletionResultType]::ParameterValue, 'Delete a group (its members leave it; the users stay)')
+            [CompletionResult]::new('has-perm', 'has-perm', [CompletionResultType]::ParameterValue, 'Check that a user holds permissions (exit 0 yes, 1 no)')
             [CompletionResult]::new('send-otp', 'send-otp', [CompletionResultType]::ParameterValue, 'Email a one-time code to a user through the configured backend')
             [CompletionResult]::new('verify-otp', 'verify-otp', [CompletionResultType]::ParameterValue, 'Check a one-time code (and use it up); verify-email marks the address verified')
             [CompletionResult]::new('sendtestemail', 'sendtestemail', [CompletionResultType]::ParameterValue, 'Send a test email through the configured backend (as Django''s sendtestemail)')
@@ -94,6 +100,7 @@ Register-ArgumentCompleter -Native -CommandName 'userdb' -ScriptBlock {
             [CompletionResult]::new('--first-name', '--first-name', [CompletionResultType]::ParameterName, 'The user''s first name')
             [CompletionResult]::new('--last-name', '--last-name', [CompletionResultType]::ParameterName, 'The user''s last name')
             [CompletionResult]::new('--set', '--set', [CompletionResultType]::ParameterName, 'Set a custom field declared in the config as [fields.NAME] (repeatable; NAME= leaves it empty)')
+            [CompletionResult]::new('--group', '--group', [CompletionResultType]::ParameterName, 'Put the user in this group (repeatable; it must exist, see `list-groups`)')
             [CompletionResult]::new('--password-file', '--password-file', [CompletionResultType]::ParameterName, 'Read the password from the first line of a file')
             [CompletionResult]::new('--password-env', '--password-env', [CompletionResultType]::ParameterName, 'Read the password from the environment variable NAME')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir''s userdb.sqlite3]')
@@ -118,6 +125,7 @@ Register-ArgumentCompleter -Native -CommandName 'userdb' -ScriptBlock {
             [CompletionResult]::new('--first-name', '--first-name', [CompletionResultType]::ParameterName, 'The user''s first name')
             [CompletionResult]::new('--last-name', '--last-name', [CompletionResultType]::ParameterName, 'The user''s last name')
             [CompletionResult]::new('--set', '--set', [CompletionResultType]::ParameterName, 'Set a custom field declared in the config as [fields.NAME] (repeatable; NAME= leaves it empty)')
+            [CompletionResult]::new('--group', '--group', [CompletionResultType]::ParameterName, 'Put the user in this group (repeatable; it must exist, see `list-groups`)')
             [CompletionResult]::new('--password-file', '--password-file', [CompletionResultType]::ParameterName, 'Read the password from the first line of a file')
             [CompletionResult]::new('--password-env', '--password-env', [CompletionResultType]::ParameterName, 'Read the password from the environment variable NAME')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir''s userdb.sqlite3]')
@@ -175,6 +183,8 @@ Register-ArgumentCompleter -Native -CommandName 'userdb' -ScriptBlock {
             [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'At most N users')
             [CompletionResult]::new('--offset', '--offset', [CompletionResultType]::ParameterName, 'Skip the first N users')
             [CompletionResult]::new('--where', '--where', [CompletionResultType]::ParameterName, 'Only users whose custom field NAME holds VALUE (NAME= for none; repeatable)')
+            [CompletionResult]::new('--group', '--group', [CompletionResultType]::ParameterName, 'Only members of this group')
+            [CompletionResult]::new('--perm', '--perm', [CompletionResultType]::ParameterName, 'Only users who hold this permission (active; superusers hold them all)')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir''s userdb.sqlite3]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The TOML config file [default: the platform config dir''s config.toml]')
             [CompletionResult]::new('--staff', '--staff', [CompletionResultType]::ParameterName, 'Only staff users')
@@ -210,6 +220,10 @@ Register-ArgumentCompleter -Native -CommandName 'userdb' -ScriptBlock {
             [CompletionResult]::new('--staff', '--staff', [CompletionResultType]::ParameterName, 'Grant or remove staff status')
             [CompletionResult]::new('--superuser', '--superuser', [CompletionResultType]::ParameterName, 'Grant or remove superuser status')
             [CompletionResult]::new('--set', '--set', [CompletionResultType]::ParameterName, 'Set a custom field declared in the config as [fields.NAME] (repeatable; NAME= leaves it empty)')
+            [CompletionResult]::new('--group', '--group', [CompletionResultType]::ParameterName, 'Put the user in this group (repeatable; it must exist, see `list-groups`)')
+            [CompletionResult]::new('--remove-group', '--remove-group', [CompletionResultType]::ParameterName, 'Take the user out of this group (repeatable)')
+            [CompletionResult]::new('--grant', '--grant', [CompletionResultType]::ParameterName, 'Grant this permission to the user directly (repeatable), e.g. blog.add_post')
+            [CompletionResult]::new('--revoke', '--revoke', [CompletionResultType]::ParameterName, 'Revoke a permission granted to the user directly (repeatable); one held through a group stays until the user leaves the group')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir''s userdb.sqlite3]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The TOML config file [default: the platform config dir''s config.toml]')
             [CompletionResult]::new('--unlock', '--unlock', [CompletionResultType]::ParameterName, 'Lift a sign-in lock ([login]): forget the failed sign-ins')
@@ -228,6 +242,78 @@ Register-ArgumentCompleter -Native -CommandName 'userdb' -ScriptBlock {
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Do not ask for confirmation')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask for confirmation')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Delete even the last active superuser')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Machine-readable output on stdout, errors as JSON on stderr')
+            [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt: fail (or use the documented non-interactive default) instead')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'userdb;create-group' {
+            [CompletionResult]::new('--perm', '--perm', [CompletionResultType]::ParameterName, 'A permission its members hold (repeatable), app_label.codename, e.g. blog.add_post')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir''s userdb.sqlite3]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The TOML config file [default: the platform config dir''s config.toml]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Machine-readable output on stdout, errors as JSON on stderr')
+            [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt: fail (or use the documented non-interactive default) instead')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'userdb;list-groups' {
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir''s userdb.sqlite3]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The TOML config file [default: the platform config dir''s config.toml]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Machine-readable output on stdout, errors as JSON on stderr')
+            [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt: fail (or use the documented non-interactive default) instead')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'userdb;show-group' {
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir''s userdb.sqlite3]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The TOML config file [default: the platform config dir''s config.toml]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Machine-readable output on stdout, errors as JSON on stderr')
+            [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt: fail (or use the documented non-interactive default) instead')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'userdb;update-group' {
+            [CompletionResult]::new('--add-perm', '--add-perm', [CompletionResultType]::ParameterName, 'Give the group this permission (repeatable)')
+            [CompletionResult]::new('--remove-perm', '--remove-perm', [CompletionResultType]::ParameterName, 'Take this permission from the group (repeatable)')
+            [CompletionResult]::new('--rename', '--rename', [CompletionResultType]::ParameterName, 'A new name for the group (memberships stay)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir''s userdb.sqlite3]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The TOML config file [default: the platform config dir''s config.toml]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Machine-readable output on stdout, errors as JSON on stderr')
+            [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt: fail (or use the documented non-interactive default) instead')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'userdb;delete-group' {
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir''s userdb.sqlite3]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The TOML config file [default: the platform config dir''s config.toml]')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Do not ask for confirmation')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask for confirmation')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Machine-readable output on stdout, errors as JSON on stderr')
+            [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt: fail (or use the documented non-interactive default) instead')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'userdb;has-perm' {
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir''s userdb.sqlite3]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The TOML config file [default: the platform config dir''s config.toml]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Machine-readable output on stdout, errors as JSON on stderr')
             [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt: fail (or use the documented non-interactive default) instead')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -367,6 +453,7 @@ Register-ArgumentCompleter -Native -CommandName 'userdb' -ScriptBlock {
         'userdb;issue-token' {
             [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'A name for the token, unique among the user''s tokens [default: token-N]')
             [CompletionResult]::new('--expires', '--expires', [CompletionResultType]::ParameterName, 'How long the token is valid: 30d, 12h, 90m, 3600 (seconds) or never [default: [token] default_expiry, 90d unless configured]')
+            [CompletionResult]::new('--scope', '--scope', [CompletionResultType]::ParameterName, 'Limit the token to this permission (repeatable); the user must hold it. Without --scope the token carries whatever the user holds at each use')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir''s userdb.sqlite3]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The TOML config file [default: the platform config dir''s config.toml]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Machine-readable output on stdout, errors as JSON on stderr')
@@ -378,6 +465,7 @@ Register-ArgumentCompleter -Native -CommandName 'userdb' -ScriptBlock {
             break
         }
         'userdb;verify-token' {
+            [CompletionResult]::new('--require', '--require', [CompletionResultType]::ParameterName, 'Also require this permission (repeatable): it must be among the token''s scopes (if it has any) and held by its user now')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir''s userdb.sqlite3]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The TOML config file [default: the platform config dir''s config.toml]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Machine-readable output on stdout, errors as JSON on stderr')
@@ -453,8 +541,14 @@ Register-ArgumentCompleter -Native -CommandName 'userdb' -ScriptBlock {
             [CompletionResult]::new('authenticate', 'authenticate', [CompletionResultType]::ParameterValue, 'Check a user''s password (from a prompt or a non-argv source)')
             [CompletionResult]::new('list-users', 'list-users', [CompletionResultType]::ParameterValue, 'List users (table, --json or --csv)')
             [CompletionResult]::new('show-user', 'show-user', [CompletionResultType]::ParameterValue, 'Show one user''s fields')
-            [CompletionResult]::new('update-user', 'update-user', [CompletionResultType]::ParameterValue, 'Change a user''s names, flags or email')
+            [CompletionResult]::new('update-user', 'update-user', [CompletionResultType]::ParameterValue, 'Change a user''s names, flags, email, groups or permissions')
             [CompletionResult]::new('delete-user', 'delete-user', [CompletionResultType]::ParameterValue, 'Delete a user (and their tokens and codes)')
+            [CompletionResult]::new('create-group', 'create-group', [CompletionResultType]::ParameterValue, 'Create a group, with permissions its members hold')
+            [CompletionResult]::new('list-groups', 'list-groups', [CompletionResultType]::ParameterValue, 'List the groups, with their members count and permissions')
+            [CompletionResult]::new('show-group', 'show-group', [CompletionResultType]::ParameterValue, 'Show one group: its permissions and its members')
+            [CompletionResult]::new('update-group', 'update-group', [CompletionResultType]::ParameterValue, 'Rename a group or change its permissions')
+            [CompletionResult]::new('delete-group', 'delete-group', [CompletionResultType]::ParameterValue, 'Delete a group (its members leave it; the users stay)')
+            [CompletionResult]::new('has-perm', 'has-perm', [CompletionResultType]::ParameterValue, 'Check that a user holds permissions (exit 0 yes, 1 no)')
             [CompletionResult]::new('send-otp', 'send-otp', [CompletionResultType]::ParameterValue, 'Email a one-time code to a user through the configured backend')
             [CompletionResult]::new('verify-otp', 'verify-otp', [CompletionResultType]::ParameterValue, 'Check a one-time code (and use it up); verify-email marks the address verified')
             [CompletionResult]::new('sendtestemail', 'sendtestemail', [CompletionResultType]::ParameterValue, 'Send a test email through the configured backend (as Django''s sendtestemail)')
@@ -502,6 +596,24 @@ Register-ArgumentCompleter -Native -CommandName 'userdb' -ScriptBlock {
             break
         }
         'userdb;help;delete-user' {
+            break
+        }
+        'userdb;help;create-group' {
+            break
+        }
+        'userdb;help;list-groups' {
+            break
+        }
+        'userdb;help;show-group' {
+            break
+        }
+        'userdb;help;update-group' {
+            break
+        }
+        'userdb;help;delete-group' {
+            break
+        }
+        'userdb;help;has-perm' {
             break
         }
         'userdb;help;send-otp' {

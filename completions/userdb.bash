@@ -34,11 +34,17 @@ _userdb() {
             userdb,copy)
                 cmd="userdb__subcmd__copy"
                 ;;
+            userdb,create-group)
+                cmd="userdb__subcmd__create__subcmd__group"
+                ;;
             userdb,createsuperuser)
                 cmd="userdb__subcmd__createsuperuser"
                 ;;
             userdb,createuser)
                 cmd="userdb__subcmd__createuser"
+                ;;
+            userdb,delete-group)
+                cmd="userdb__subcmd__delete__subcmd__group"
                 ;;
             userdb,delete-user)
                 cmd="userdb__subcmd__delete__subcmd__user"
@@ -49,6 +55,9 @@ _userdb() {
             userdb,export)
                 cmd="userdb__subcmd__export"
                 ;;
+            userdb,has-perm)
+                cmd="userdb__subcmd__has__subcmd__perm"
+                ;;
             userdb,help)
                 cmd="userdb__subcmd__help"
                 ;;
@@ -57,6 +66,9 @@ _userdb() {
                 ;;
             userdb,issue-token)
                 cmd="userdb__subcmd__issue__subcmd__token"
+                ;;
+            userdb,list-groups)
+                cmd="userdb__subcmd__list__subcmd__groups"
                 ;;
             userdb,list-tokens)
                 cmd="userdb__subcmd__list__subcmd__tokens"
@@ -85,8 +97,14 @@ _userdb() {
             userdb,sendtestemail)
                 cmd="userdb__subcmd__sendtestemail"
                 ;;
+            userdb,show-group)
+                cmd="userdb__subcmd__show__subcmd__group"
+                ;;
             userdb,show-user)
                 cmd="userdb__subcmd__show__subcmd__user"
+                ;;
+            userdb,update-group)
+                cmd="userdb__subcmd__update__subcmd__group"
                 ;;
             userdb,update-user)
                 cmd="userdb__subcmd__update__subcmd__user"
@@ -115,11 +133,17 @@ _userdb() {
             userdb__subcmd__help,copy)
                 cmd="userdb__subcmd__help__subcmd__copy"
                 ;;
+            userdb__subcmd__help,create-group)
+                cmd="userdb__subcmd__help__subcmd__create__subcmd__group"
+                ;;
             userdb__subcmd__help,createsuperuser)
                 cmd="userdb__subcmd__help__subcmd__createsuperuser"
                 ;;
             userdb__subcmd__help,createuser)
                 cmd="userdb__subcmd__help__subcmd__createuser"
+                ;;
+            userdb__subcmd__help,delete-group)
+                cmd="userdb__subcmd__help__subcmd__delete__subcmd__group"
                 ;;
             userdb__subcmd__help,delete-user)
                 cmd="userdb__subcmd__help__subcmd__delete__subcmd__user"
@@ -130,6 +154,9 @@ _userdb() {
             userdb__subcmd__help,export)
                 cmd="userdb__subcmd__help__subcmd__export"
                 ;;
+            userdb__subcmd__help,has-perm)
+                cmd="userdb__subcmd__help__subcmd__has__subcmd__perm"
+                ;;
             userdb__subcmd__help,help)
                 cmd="userdb__subcmd__help__subcmd__help"
                 ;;
@@ -138,6 +165,9 @@ _userdb() {
                 ;;
             userdb__subcmd__help,issue-token)
                 cmd="userdb__subcmd__help__subcmd__issue__subcmd__token"
+                ;;
+            userdb__subcmd__help,list-groups)
+                cmd="userdb__subcmd__help__subcmd__list__subcmd__groups"
                 ;;
             userdb__subcmd__help,list-tokens)
                 cmd="userdb__subcmd__help__subcmd__list__subcmd__tokens"
@@ -166,8 +196,14 @@ _userdb() {
             userdb__subcmd__help,sendtestemail)
                 cmd="userdb__subcmd__help__subcmd__sendtestemail"
                 ;;
+            userdb__subcmd__help,show-group)
+                cmd="userdb__subcmd__help__subcmd__show__subcmd__group"
+                ;;
             userdb__subcmd__help,show-user)
                 cmd="userdb__subcmd__help__subcmd__show__subcmd__user"
+                ;;
+            userdb__subcmd__help,update-group)
+                cmd="userdb__subcmd__help__subcmd__update__subcmd__group"
                 ;;
             userdb__subcmd__help,update-user)
                 cmd="userdb__subcmd__help__subcmd__update__subcmd__user"
@@ -185,7 +221,7 @@ _userdb() {
 
     case "${cmd}" in
         userdb)
-            opts="-h -V --db --config --json --no-input --help --version migrate register createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user send-otp verify-otp sendtestemail log doctor import export backup copy issue-token verify-token list-tokens revoke-token config completions reference help"
+            opts="-h -V --db --config --json --no-input --help --version migrate register createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user create-group list-groups show-group update-group delete-group has-perm send-otp verify-otp sendtestemail log doctor import export backup copy issue-token verify-token list-tokens revoke-token config completions reference help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -366,8 +402,34 @@ _userdb() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        userdb__subcmd__create__subcmd__group)
+            opts="-h -V --perm --db --config --json --no-input --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --perm)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         userdb__subcmd__createsuperuser)
-            opts="-h -V --email --first-name --last-name --set --password-stdin --password-file --password-env --generate-password --skip-validation --if-not-exists --update --require-password --db --config --json --no-input --help --version"
+            opts="-h -V --email --first-name --last-name --set --group --password-stdin --password-file --password-env --generate-password --skip-validation --if-not-exists --update --require-password --db --config --json --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -386,6 +448,10 @@ _userdb() {
                     return 0
                     ;;
                 --set)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --group)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -413,7 +479,7 @@ _userdb() {
             return 0
             ;;
         userdb__subcmd__createuser)
-            opts="-h -V --first-name --last-name --staff --inactive --set --password-stdin --password-file --password-env --generate-password --skip-validation --no-password --if-not-exists --db --config --json --no-input --help --version"
+            opts="-h -V --first-name --last-name --staff --inactive --set --group --password-stdin --password-file --password-env --generate-password --skip-validation --no-password --if-not-exists --db --config --json --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -431,6 +497,10 @@ _userdb() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --group)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --password-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -439,6 +509,28 @@ _userdb() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        userdb__subcmd__delete__subcmd__group)
+            opts="-y -h -V --yes --db --config --json --no-input --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --db)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -536,8 +628,30 @@ _userdb() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        userdb__subcmd__has__subcmd__perm)
+            opts="-h -V --db --config --json --no-input --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         userdb__subcmd__help)
-            opts="migrate register createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user send-otp verify-otp sendtestemail log doctor import export backup copy issue-token verify-token list-tokens revoke-token config completions reference help"
+            opts="migrate register createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user create-group list-groups show-group update-group delete-group has-perm send-otp verify-otp sendtestemail log doctor import export backup copy issue-token verify-token list-tokens revoke-token config completions reference help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -634,6 +748,20 @@ _userdb() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        userdb__subcmd__help__subcmd__create__subcmd__group)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         userdb__subcmd__help__subcmd__createsuperuser)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -649,6 +777,20 @@ _userdb() {
             return 0
             ;;
         userdb__subcmd__help__subcmd__createuser)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        userdb__subcmd__help__subcmd__delete__subcmd__group)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -704,6 +846,20 @@ _userdb() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        userdb__subcmd__help__subcmd__has__subcmd__perm)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         userdb__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -733,6 +889,20 @@ _userdb() {
             return 0
             ;;
         userdb__subcmd__help__subcmd__issue__subcmd__token)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        userdb__subcmd__help__subcmd__list__subcmd__groups)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -872,7 +1042,35 @@ _userdb() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        userdb__subcmd__help__subcmd__show__subcmd__group)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         userdb__subcmd__help__subcmd__show__subcmd__user)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        userdb__subcmd__help__subcmd__update__subcmd__group)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -963,7 +1161,7 @@ _userdb() {
             return 0
             ;;
         userdb__subcmd__issue__subcmd__token)
-            opts="-h -V --name --expires --db --config --json --no-input --help --version"
+            opts="-h -V --name --expires --scope --db --config --json --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -977,6 +1175,32 @@ _userdb() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --scope)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        userdb__subcmd__list__subcmd__groups)
+            opts="-h -V --db --config --json --no-input --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --db)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1015,7 +1239,7 @@ _userdb() {
             return 0
             ;;
         userdb__subcmd__list__subcmd__users)
-            opts="-h -V --staff --superuser --active --inactive --verified --search --limit --offset --where --csv --db --config --json --no-input --help --version"
+            opts="-h -V --staff --superuser --active --inactive --verified --search --limit --offset --where --group --perm --csv --db --config --json --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1034,6 +1258,14 @@ _userdb() {
                     return 0
                     ;;
                 --where)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --group)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --perm)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1064,7 +1296,7 @@ _userdb() {
                     return 0
                     ;;
                 --event)
-                    COMPREPLY=($(compgen -W "user_created superuser_created user_registered user_imported user_updated superuser_updated user_deleted password_changed password_reset password_upgraded login_succeeded login_failed login_locked login_unlocked otp_sent otp_notice_sent otp_send_failed otp_send_refused otp_verified otp_failed otp_revoked token_issued token_used token_refused token_rejected token_revoked" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "user_created superuser_created user_registered user_imported user_updated superuser_updated user_deleted group_created group_updated group_deleted group_joined group_left permission_granted permission_revoked password_changed password_reset password_upgraded login_succeeded login_failed login_locked login_unlocked otp_sent otp_notice_sent otp_send_failed otp_send_refused otp_verified otp_failed otp_revoked token_issued token_used token_refused token_rejected token_revoked" -- "${cur}"))
                     return 0
                     ;;
                 --since)
@@ -1250,6 +1482,28 @@ _userdb() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        userdb__subcmd__show__subcmd__group)
+            opts="-h -V --db --config --json --no-input --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         userdb__subcmd__show__subcmd__user)
             opts="-h -V --db --config --json --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -1272,8 +1526,42 @@ _userdb() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        userdb__subcmd__update__subcmd__group)
+            opts="-h -V --add-perm --remove-perm --rename --db --config --json --no-input --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --add-perm)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --remove-perm)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rename)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         userdb__subcmd__update__subcmd__user)
-            opts="-h -V --email --first-name --last-name --active --staff --superuser --set --unlock --force --db --config --json --no-input --help --version"
+            opts="-h -V --email --first-name --last-name --active --staff --superuser --set --group --remove-group --grant --revoke --unlock --force --db --config --json --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1304,6 +1592,22 @@ _userdb() {
                     return 0
                     ;;
                 --set)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --group)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --remove-group)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --grant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --revoke)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1373,12 +1677,16 @@ _userdb() {
             return 0
             ;;
         userdb__subcmd__verify__subcmd__token)
-            opts="-h -V --db --config --json --no-input --help --version"
+            opts="-h -V --require --db --config --json --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --require)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --db)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -34,8 +34,14 @@ set edit:completion:arg-completer[userdb] = {|@words|
             cand authenticate 'Check a user''s password (from a prompt or a non-argv source)'
             cand list-users 'List users (table, --json or --csv)'
             cand show-user 'Show one user''s fields'
-            cand update-user 'Change a user''s names, flags or email'
+            cand update-user 'Change a user''s names, flags, email, groups or permissions'
             cand delete-user 'Delete a user (and their tokens and codes)'
+            cand create-group 'Create a group, with permissions its members hold'
+            cand list-groups 'List the groups, with their members count and permissions'
+            cand show-group 'Show one group: its permissions and its members'
+            cand update-group 'Rename a group or change its permissions'
+            cand delete-group 'Delete a group (its members leave it; the users stay)'
+            cand has-perm 'Check that a user holds permissions (exit 0 yes, 1 no)'
             cand send-otp 'Email a one-time code to a user through the configured backend'
             cand verify-otp 'Check a one-time code (and use it up); verify-email marks the address verified'
             cand sendtestemail 'Send a test email through the configured backend (as Django''s sendtestemail)'
@@ -88,6 +94,7 @@ set edit:completion:arg-completer[userdb] = {|@words|
             cand --first-name 'The user''s first name'
             cand --last-name 'The user''s last name'
             cand --set 'Set a custom field declared in the config as [fields.NAME] (repeatable; NAME= leaves it empty)'
+            cand --group 'Put the user in this group (repeatable; it must exist, see `list-groups`)'
             cand --password-file 'Read the password from the first line of a file'
             cand --password-env 'Read the password from the environment variable NAME'
             cand --db 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir''s userdb.sqlite3]'
@@ -111,6 +118,7 @@ set edit:completion:arg-completer[userdb] = {|@words|
             cand --first-name 'The user''s first name'
             cand --last-name 'The user''s last name'
             cand --set 'Set a custom field declared in the config as [fields.NAME] (repeatable; NAME= leaves it empty)'
+            cand --group 'Put the user in this group (repeatable; it must exist, see `list-groups`)'
             cand --password-file 'Read the password from the first line of a file'
             cand --password-env 'Read the password from the environment variable NAME'
             cand --db 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir''s userdb.sqlite3]'
@@ -165,6 +173,8 @@ set edit:completion:arg-completer[userdb] = {|@words|
             cand --limit 'At most N users'
             cand --offset 'Skip the first N users'
             cand --where 'Only users whose custom field NAME holds VALUE (NAME= for none; repeatable)'
+            cand --group 'Only members of this group'
+            cand --perm 'Only users who hold this permission (active; superusers hold them all)'
             cand --db 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir''s userdb.sqlite3]'
             cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
             cand --staff 'Only staff users'
@@ -198,6 +208,10 @@ set edit:completion:arg-completer[userdb] = {|@words|
             cand --staff 'Grant or remove staff status'
             cand --superuser 'Grant or remove superuser status'
             cand --set 'Set a custom field declared in the config as [fields.NAME] (repeatable; NAME= leaves it empty)'
+            cand --group 'Put the user in this group (repeatable; it must exist, see `list-groups`)'
+            cand --remove-group 'Take the user out of this group (repeatable)'
+            cand --grant 'Grant this permission to the user directly (repeatable), e.g. blog.add_post'
+            cand --revoke 'Revoke a permission granted to the user directly (repeatable); one held through a group stays until the user leaves the group'
             cand --db 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir''s userdb.sqlite3]'
             cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
             cand --unlock 'Lift a sign-in lock ([login]): forget the failed sign-ins'
@@ -215,6 +229,72 @@ set edit:completion:arg-completer[userdb] = {|@words|
             cand -y 'Do not ask for confirmation'
             cand --yes 'Do not ask for confirmation'
             cand --force 'Delete even the last active superuser'
+            cand --json 'Machine-readable output on stdout, errors as JSON on stderr'
+            cand --no-input 'Never prompt: fail (or use the documented non-interactive default) instead'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'userdb;create-group'= {
+            cand --perm 'A permission its members hold (repeatable), app_label.codename, e.g. blog.add_post'
+            cand --db 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir''s userdb.sqlite3]'
+            cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
+            cand --json 'Machine-readable output on stdout, errors as JSON on stderr'
+            cand --no-input 'Never prompt: fail (or use the documented non-interactive default) instead'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'userdb;list-groups'= {
+            cand --db 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir''s userdb.sqlite3]'
+            cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
+            cand --json 'Machine-readable output on stdout, errors as JSON on stderr'
+            cand --no-input 'Never prompt: fail (or use the documented non-interactive default) instead'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'userdb;show-group'= {
+            cand --db 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir''s userdb.sqlite3]'
+            cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
+            cand --json 'Machine-readable output on stdout, errors as JSON on stderr'
+            cand --no-input 'Never prompt: fail (or use the documented non-interactive default) instead'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'userdb;update-group'= {
+            cand --add-perm 'Give the group this permission (repeatable)'
+            cand --remove-perm 'Take this permission from the group (repeatable)'
+            cand --rename 'A new name for the group (memberships stay)'
+            cand --db 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir''s userdb.sqlite3]'
+            cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
+            cand --json 'Machine-readable output on stdout, errors as JSON on stderr'
+            cand --no-input 'Never prompt: fail (or use the documented non-interactive default) instead'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'userdb;delete-group'= {
+            cand --db 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir''s userdb.sqlite3]'
+            cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
+            cand -y 'Do not ask for confirmation'
+            cand --yes 'Do not ask for confirmation'
+            cand --json 'Machine-readable output on stdout, errors as JSON on stderr'
+            cand --no-input 'Never prompt: fail (or use the documented non-interactive default) instead'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'userdb;has-perm'= {
+            cand --db 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir''s userdb.sqlite3]'
+            cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
             cand --json 'Machine-readable output on stdout, errors as JSON on stderr'
             cand --no-input 'Never prompt: fail (or use the documented non-interactive default) instead'
             cand -h 'Print help'
@@ -344,6 +424,7 @@ set edit:completion:arg-completer[userdb] = {|@words|
         &'userdb;issue-token'= {
             cand --name 'A name for the token, unique among the user''s tokens [default: token-N]'
             cand --expires 'How long the token is valid: 30d, 12h, 90m, 3600 (seconds) or never [default: [token] default_expiry, 90d unless configured]'
+            cand --scope 'Limit the token to this permission (repeatable); the user must hold it. Without --scope the token carries whatever the user holds at each use'
             cand --db 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir''s userdb.sqlite3]'
             cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
             cand --json 'Machine-readable output on stdout, errors as JSON on stderr'
@@ -354,6 +435,7 @@ set edit:completion:arg-completer[userdb] = {|@words|
             cand --version 'Print version'
         }
         &'userdb;verify-token'= {
+            cand --require 'Also require this permission (repeatable): it must be among the token''s scopes (if it has any) and held by its user now'
             cand --db 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir''s userdb.sqlite3]'
             cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
             cand --json 'Machine-readable output on stdout, errors as JSON on stderr'
@@ -423,8 +505,14 @@ set edit:completion:arg-completer[userdb] = {|@words|
             cand authenticate 'Check a user''s password (from a prompt or a non-argv source)'
             cand list-users 'List users (table, --json or --csv)'
             cand show-user 'Show one user''s fields'
-            cand update-user 'Change a user''s names, flags or email'
+            cand update-user 'Change a user''s names, flags, email, groups or permissions'
             cand delete-user 'Delete a user (and their tokens and codes)'
+            cand create-group 'Create a group, with permissions its members hold'
+            cand list-groups 'List the groups, with their members count and permissions'
+            cand show-group 'Show one group: its permissions and its members'
+            cand update-group 'Rename a group or change its permissions'
+            cand delete-group 'Delete a group (its members leave it; the users stay)'
+            cand has-perm 'Check that a user holds permissions (exit 0 yes, 1 no)'
             cand send-otp 'Email a one-time code to a user through the configured backend'
             cand verify-otp 'Check a one-time code (and use it up); verify-email marks the address verified'
             cand sendtestemail 'Send a test email through the configured backend (as Django''s sendtestemail)'
@@ -462,6 +550,18 @@ set edit:completion:arg-completer[userdb] = {|@words|
         &'userdb;help;update-user'= {
         }
         &'userdb;help;delete-user'= {
+        }
+        &'userdb;help;create-group'= {
+        }
+        &'userdb;help;list-groups'= {
+        }
+        &'userdb;help;show-group'= {
+        }
+        &'userdb;help;update-group'= {
+        }
+        &'userdb;help;delete-group'= {
+        }
+        &'userdb;help;has-perm'= {
         }
         &'userdb;help;send-otp'= {
         }

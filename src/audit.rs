@@ -13,6 +13,22 @@ pub const EVENTS: &[(&str, &str)] = &[
         "createsuperuser --update changed a user",
     ),
     ("user_deleted", "a user was deleted"),
+    ("group_created", "a group was created"),
+    (
+        "group_updated",
+        "a group was renamed or its permissions changed",
+    ),
+    ("group_deleted", "a group was deleted (its members left it)"),
+    ("group_joined", "a user was put in a group"),
+    ("group_left", "a user was taken out of a group"),
+    (
+        "permission_granted",
+        "a permission was granted to a user directly",
+    ),
+    (
+        "permission_revoked",
+        "a permission granted directly was revoked",
+    ),
     ("password_changed", "a password was set"),
     (
         "password_reset",

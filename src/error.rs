@@ -78,6 +78,16 @@ pub enum Error {
     #[error("{email} already has a token named {name:?}")]
     TokenNameTaken { email: String, name: String },
 
+    #[error("no group named {0:?}")]
+    GroupNotFound(String),
+
+    #[error("a group named {0:?} already exists")]
+    GroupExists(String),
+
+    /// `issue-token --scope P` for a permission the user does not hold.
+    #[error("{email} does not hold {}, so a token cannot carry it", .missing.join(", "))]
+    ScopeNotHeld { email: String, missing: Vec<String> },
+
     #[error("user {0} is inactive: no token can be issued to it")]
     InactiveUserToken(String),
 
@@ -241,14 +251,19 @@ impl Error {
             | Error::UnknownField { .. }
             | Error::MissingField { .. }
             | Error::InvalidRows { .. } => ErrorKind::InvalidInput,
-            Error::UserNotFound(_) | Error::TokenNotFound(_) => ErrorKind::NotFound,
+            Error::UserNotFound(_) | Error::TokenNotFound(_) | Error::GroupNotFound(_) => {
+                ErrorKind::NotFound
+            }
             Error::UserExists(_)
             | Error::AlreadyRegistered(_)
             | Error::ImportConflicts { .. }
             | Error::ImportValuesTaken { .. }
             | Error::FieldValueTaken { .. }
-            | Error::TokenNameTaken { .. } => ErrorKind::AlreadyExists,
-            Error::LastSuperuser(_) | Error::UnsafeOutput { .. } => ErrorKind::Refused,
+            | Error::TokenNameTaken { .. }
+            | Error::GroupExists(_) => ErrorKind::AlreadyExists,
+            Error::LastSuperuser(_) | Error::UnsafeOutput { .. } | Error::ScopeNotHeld { .. } => {
+                ErrorKind::Refused
+            }
             Error::OutputExists(_) | Error::NotEmpty => ErrorKind::AlreadyExists,
             Error::WrongPassword(_)
             | Error::InactiveUser(_)

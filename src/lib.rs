@@ -2,6 +2,7 @@
 //! a local SQLite file. The command line (`src/main.rs`, `src/cli/`) is a thin layer
 //! over this library, which a service can link to authenticate against the same file.
 
+pub mod access;
 pub mod audit;
 pub mod clock;
 pub mod config;

@@ -29,6 +29,9 @@ pub use flows::Registered;
 
 mod fields;
 
+mod groups;
+pub use groups::PermissionCheck;
+
 /// How a new password is treated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Validation {
@@ -198,6 +201,11 @@ impl<S: UserStore> UserManager<S> {
             last_name: non_empty_or(&new.last_name, &existing.last_name),
         };
         let fields = self.fields_for_change(existing.id, &new.fields)?;
+        let join = crate::access::AccessChange {
+            join: new.groups.clone(),
+            ..Default::default()
+        };
+        let (access, access_audit) = self.access_change(Some(existing.id), &join)?;
         let hash = password
             .map(|p| self.hash_new_password(p, &attrs, validation))
             .transpose()?;
@@ -209,12 +217,14 @@ impl<S: UserStore> UserManager<S> {
             is_active: new.is_active,
             is_staff: new.is_staff,
             is_superuser: new.is_superuser,
+            access,
             ..UserUpdate::default()
         };
         let mut audit = vec![self.audit("superuser_updated", changed_fields(&update))];
         if update.password.is_some() {
             audit.push(self.audit("password_changed", "by createsuperuser --update"));
         }
+        audit.extend(access_audit);
         let user = self.store.update_user(existing.id, &update, &audit)?;
         Ok((user, Upserted::Updated))
     }
@@ -239,7 +249,8 @@ impl<S: UserStore> UserManager<S> {
             (password.is_none(), "unusable password"),
         ];
         let detail: Vec<&str> = flags.iter().filter(|f| f.0).map(|f| f.1).collect();
-        let audit = [self.audit(event, detail.join(", "))];
+        let mut audit = vec![self.audit(event, detail.join(", "))];
+        audit.extend(self.access_change(None, &record.access)?.1);
         self.store.insert_user(&record, &audit)
     }
 
@@ -256,6 +267,11 @@ impl<S: UserStore> UserManager<S> {
         let first_name = clean_name("first name", &new.first_name)?;
         let last_name = clean_name("last name", &new.last_name)?;
         let fields = self.fields_for_new_user(&new.fields)?;
+        let join = crate::access::AccessChange {
+            join: new.groups,
+            ..Default::default()
+        };
+        let (access, _) = self.access_change(None, &join)?;
         let attrs = UserAttributes {
             email: &email,
             first_name: &first_name,
@@ -276,6 +292,7 @@ impl<S: UserStore> UserManager<S> {
             is_superuser: new.is_superuser.unwrap_or(false),
             date_joined: self.clock.now(),
             fields,
+            access,
         })
     }
 
@@ -512,6 +529,7 @@ impl<S: UserStore> UserManager<S> {
         let moved = new_email
             .as_deref()
             .is_some_and(|e| email_key(e) != email_key(&user.email));
+        let (access, access_audit) = self.access_change(Some(user.id), &changes.access)?;
         let update = UserUpdate {
             email: new_email.map(|e| {
                 let key = email_key(&e);
@@ -533,9 +551,15 @@ impl<S: UserStore> UserManager<S> {
             fields: self.fields_for_change(user.id, &changes.fields)?,
             protect_last_superuser: !force,
             forget_address_proof: moved,
+            access,
             ..UserUpdate::default()
         };
-        let audit = [self.audit("user_updated", changed_fields(&update))];
+        let changed = changed_fields(&update);
+        let mut audit = Vec::new();
+        if !changed.is_empty() || access_audit.is_empty() {
+            audit.push(self.audit("user_updated", changed));
+        }
+        audit.extend(access_audit);
         self.store.update_user(user.id, &update, &audit)
     }
 

@@ -159,6 +159,9 @@ pub struct TokenInfo {
     pub last_used_at: Option<Timestamp>,
     #[serde(serialize_with = "serde_timestamp::option::serialize")]
     pub revoked_at: Option<Timestamp>,
+    /// The permissions the token is limited to; `None` (no scopes) carries the
+    /// user's permissions.
+    pub scopes: Option<Vec<String>>,
     /// The owner's email.
     pub user: String,
     #[serde(skip)]
@@ -207,6 +210,15 @@ pub enum Rejection {
     },
     #[error("user {0} is inactive")]
     InactiveUser(String),
+    /// Valid, but not for this: a permission required of it is outside the
+    /// token's scopes, or its user no longer holds it.
+    #[error("token {id} ({name:?}) may not be used for {permission}: {why}")]
+    NotPermitted {
+        id: i64,
+        name: String,
+        permission: String,
+        why: &'static str,
+    },
     #[error(
         "the email address of {0} is not verified, and [registration] verification is mandatory"
     )]
@@ -222,6 +234,7 @@ impl Rejection {
             Rejection::Expired { .. } => "expired",
             Rejection::Revoked { .. } => "revoked",
             Rejection::InactiveUser(_) => "inactive user",
+            Rejection::NotPermitted { .. } => "not permitted",
             Rejection::EmailNotVerified(_) => "email not verified",
         }
     }
@@ -309,6 +322,7 @@ mod tests {
             revoked_at: None,
             user: "a@example.com".into(),
             user_id: 1,
+            scopes: None,
         };
         assert_eq!(info.state(at), TokenState::Expired);
         assert_eq!(

@@ -81,6 +81,8 @@ pub struct NewUser {
     /// Custom field values as typed (`--set NAME=VALUE`), checked by the manager
     /// against the declared fields; declared fields left out take their default.
     pub fields: Vec<(String, String)>,
+    /// Groups the user joins (by name; each must exist).
+    pub groups: Vec<String>,
 }
 
 impl NewUser {
@@ -103,6 +105,8 @@ pub struct UserChanges {
     pub is_superuser: Option<bool>,
     /// Custom field values as typed; an empty value removes the field's value.
     pub fields: Vec<(String, String)>,
+    /// Groups to join or leave (by name) and permissions to grant or revoke.
+    pub access: crate::access::AccessChange,
 }
 
 impl UserChanges {
@@ -122,6 +126,11 @@ pub struct UserFilter {
     pub search: Option<String>,
     /// Custom fields that must hold exactly this canonical value (`None`: no value).
     pub fields: Vec<(String, Option<String>)>,
+    /// Members of this group (by its exact name).
+    pub group: Option<String>,
+    /// Users who hold this permission now (Django's `has_perm`: active, and a
+    /// superuser or granted it directly or by a group).
+    pub permission: Option<String>,
     pub limit: Option<u64>,
     pub offset: u64,
 }

@@ -6,6 +6,7 @@
 use userdb::email_address::parse_email;
 use userdb::{Error, ExposeSecret, NewUser, Upserted, Validation};
 
+use super::access_args::GroupArgs;
 use super::context::Context;
 use super::createuser::{report_created, report_existing};
 use super::exit::CliError;
@@ -30,6 +31,9 @@ pub struct Args {
     /// USERDB_SUPERUSER_<NAME> when not prompting
     #[command(flatten)]
     fields: FieldArgs,
+
+    #[command(flatten)]
+    groups: GroupArgs,
 
     #[command(flatten)]
     password: NewPasswordArgs,
@@ -86,6 +90,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
     // Django's order: the login, then REQUIRED_FIELDS, then the password.
     let mut fields = args.fields.set.clone();
     manager.check_field_values(&fields, existing.as_ref().map(|u| u.id))?;
+    manager.check_groups(&args.groups.groups)?;
     if !interactive {
         add_superuser_env_values(manager.fields(), &mut fields);
     } else if existing.is_none() {
@@ -127,6 +132,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
         first_name: args.names.first_name.clone(),
         last_name: args.names.last_name.clone(),
         fields,
+        groups: args.groups.groups.clone(),
         ..NewUser::default()
     };
     let generated = password

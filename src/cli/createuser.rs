@@ -2,6 +2,7 @@
 
 use userdb::{Error, ExposeSecret, NewUser};
 
+use super::access_args::GroupArgs;
 use super::context::Context;
 use super::exit::CliError;
 use super::field_input::FieldArgs;
@@ -32,6 +33,9 @@ pub struct Args {
     fields: FieldArgs,
 
     #[command(flatten)]
+    groups: GroupArgs,
+
+    #[command(flatten)]
     password: NewPasswordArgs,
 
     /// Give the user an unusable password (they cannot log in with one)
@@ -59,6 +63,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
         is_staff: Some(args.staff),
         is_superuser: Some(false),
         fields: args.fields.set.clone(),
+        groups: args.groups.groups.clone(),
     };
     let password = if args.no_password {
         None
@@ -73,6 +78,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
                 }
                 // Custom fields are demanded, not asked: fail before the prompt.
                 manager.check_new_user_fields(&new.fields)?;
+                manager.check_groups(&new.groups)?;
                 let mut prompter = ctx.prompter(NEW_PASSWORD_HINT);
                 let attrs = attributes(&email, &args.names.first_name, &args.names.last_name);
                 let problems = |p: &userdb::SecretString| manager.password_problems(p, &attrs);

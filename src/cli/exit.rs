@@ -125,6 +125,9 @@ impl CliError {
                 Error::UnsafeOutput { .. } => "choose another file".into(),
                 Error::Database { target, .. } if target.contains("://") => "check the server's log; `userdb doctor` checks the database".into(),
                 Error::Database { .. } => "check the --db path (or USERDB_DB) and its permissions".into(),
+                Error::GroupNotFound(_) => "see the groups with `userdb list-groups`, or create it with `userdb create-group NAME`".into(),
+                Error::GroupExists(name) => format!("change it with `userdb update-group {name:?}`, or choose another name"),
+                Error::ScopeNotHeld { email, missing } => format!("grant it first (`userdb update-user {email} --grant {}` or --group G), or issue the token without that --scope", missing.first().map_or("", String::as_str)),
                 Error::NotEmpty => "copy into a new, empty database (a new SQLite file, or a schema of its own: options=-csearch_path%3DNAME)".into(),
                 // Exhaustive on purpose: a new error must say whether it has a
                 // hint. These say what to do in their message, or need nothing.
@@ -211,6 +214,11 @@ fn token_hint(rejection: &userdb::Rejection) -> String {
             return format!("reactivate with `userdb update-user {email} --active true`");
         }
         Rejection::EmailNotVerified(email) => return verify_hint(email),
+        Rejection::NotPermitted { permission, .. } => {
+            return format!(
+                "issue a token with --scope {permission} to a user who holds it (`userdb has-perm EMAIL {permission}` checks)"
+            );
+        }
     }
     .to_string()
 }

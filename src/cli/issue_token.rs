@@ -22,6 +22,10 @@ pub struct Args {
     /// [default: [token] default_expiry, 90d unless configured]
     #[arg(long, value_name = "DURATION", value_parser = parse_lifetime)]
     expires: Option<Lifetime>,
+    /// Limit the token to this permission (repeatable); the user must hold it.
+    /// Without --scope the token carries whatever the user holds at each use
+    #[arg(long = "scope", value_name = "PERM", value_parser = super::values::permission)]
+    scopes: Vec<userdb::access::Permission>,
 }
 
 /// A parsed `--expires`: `None` is `never`.
@@ -53,7 +57,8 @@ struct Issued<'a> {
 pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
     let lifetime = Lifetime::or_default(args.expires, ctx);
     let mut manager = ctx.manager()?;
-    let issued = manager.issue_token(&args.email, args.name.as_deref(), lifetime)?;
+    let issued =
+        manager.issue_scoped_token(&args.email, args.name.as_deref(), lifetime, &args.scopes)?;
     report(ctx, &issued, lifetime)
 }
 
@@ -80,10 +85,14 @@ pub fn report(
         ),
         _ => "never expires".to_string(),
     };
+    let scopes = match &info.scopes {
+        Some(scopes) => format!(" for {}", scopes.join(", ")),
+        None => String::new(),
+    };
     status(
         false,
         &format!(
-            "Token {} ({:?}) issued to {}; it {expires}. It is shown once: store it now.",
+            "Token {} ({:?}) issued to {}{scopes}; it {expires}. It is shown once: store it now.",
             info.id, info.name, info.user
         ),
     );

@@ -36,6 +36,12 @@ pub struct Args {
     /// Only users whose custom field NAME holds VALUE (NAME= for none; repeatable)
     #[arg(long = "where", value_name = "NAME=VALUE", value_parser = super::field_input::parse_assignment)]
     conditions: Vec<(String, String)>,
+    /// Only members of this group
+    #[arg(long, value_name = "GROUP")]
+    group: Option<String>,
+    /// Only users who hold this permission (active; superusers hold them all)
+    #[arg(long = "perm", value_name = "PERM", value_parser = super::values::permission)]
+    permission: Option<userdb::access::Permission>,
     /// CSV with a header line instead of a table
     #[arg(long, conflicts_with = "json")]
     csv: bool,
@@ -48,8 +54,12 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
         .iter()
         .map(|(name, value)| manager.field_condition(name, value))
         .collect::<Result<Vec<_>, _>>()?;
+    // A mistyped group is an error, not an empty list.
+    let group = args.group.map(|g| manager.group(&g)).transpose()?;
     let filter = UserFilter {
         fields,
+        group: group.map(|g| g.name),
+        permission: args.permission.map(|p| p.to_string()),
         is_staff: args.staff.then_some(true),
         is_superuser: args.superuser.then_some(true),
         is_active: match (args.active, args.inactive) {

@@ -1,6 +1,7 @@
 //! The command line: parse, build the context, dispatch to one file per command,
 //! and turn the outcome into an exit code. Nothing here decides a rule about users.
 
+mod access_args;
 mod authenticate;
 mod backup;
 mod changepassword;
@@ -8,15 +9,19 @@ mod completions;
 mod config;
 mod context;
 mod copy;
+mod create_group;
 mod createsuperuser;
 mod createuser;
+mod delete_group;
 mod delete_user;
 mod doctor;
 mod exit;
 mod export;
 mod field_input;
+mod has_perm;
 mod import;
 mod issue_token;
+mod list_groups;
 mod list_tokens;
 mod list_users;
 mod log;
@@ -29,8 +34,10 @@ mod register;
 mod revoke_token;
 mod send_otp;
 mod sendtestemail;
+mod show_group;
 mod show_user;
 mod token_request;
+mod update_group;
 mod update_user;
 mod usage_error;
 mod values;
@@ -100,6 +107,12 @@ enum Command {
     ShowUser(show_user::Args),
     UpdateUser(update_user::Args),
     DeleteUser(delete_user::Args),
+    CreateGroup(create_group::Args),
+    ListGroups(list_groups::Args),
+    ShowGroup(show_group::Args),
+    UpdateGroup(update_group::Args),
+    DeleteGroup(delete_group::Args),
+    HasPerm(has_perm::Args),
     SendOtp(send_otp::Args),
     VerifyOtp(verify_otp::Args),
     Sendtestemail(sendtestemail::Args),
@@ -192,6 +205,12 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::ShowUser(args) => show_user::run(&ctx, args),
         Command::UpdateUser(args) => update_user::run(&ctx, args),
         Command::DeleteUser(args) => delete_user::run(&ctx, args),
+        Command::CreateGroup(args) => create_group::run(&ctx, args),
+        Command::ListGroups(args) => list_groups::run(&ctx, args),
+        Command::ShowGroup(args) => show_group::run(&ctx, args),
+        Command::UpdateGroup(args) => update_group::run(&ctx, args),
+        Command::DeleteGroup(args) => delete_group::run(&ctx, args),
+        Command::HasPerm(args) => has_perm::run(&ctx, args),
         Command::SendOtp(args) => send_otp::run(&ctx, args),
         Command::VerifyOtp(args) => verify_otp::run(&ctx, args),
         Command::Sendtestemail(args) => sendtestemail::run(&ctx, args),

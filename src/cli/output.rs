@@ -210,6 +210,8 @@ pub struct ShownUser<'a> {
     #[serde(flatten)]
     pub user: UserJson<'a>,
     pub active_tokens: u64,
+    #[serde(flatten)]
+    pub access: super::access_args::AccessJson,
 }
 
 pub fn tokens_table(tokens: &[TokenInfo], now: Timestamp) -> String {
@@ -222,6 +224,7 @@ pub fn tokens_table(tokens: &[TokenInfo], now: Timestamp) -> String {
         "Created",
         "Expires",
         "Last used",
+        "Scopes",
         "Status",
     ]);
     for token in tokens {
@@ -243,6 +246,10 @@ pub fn tokens_table(tokens: &[TokenInfo], now: Timestamp) -> String {
                     None => "never".to_string(),
                 },
                 human_time(token.last_used_at),
+                token
+                    .scopes
+                    .as_ref()
+                    .map_or("(user's)".to_string(), |s| s.join(" ")),
                 state,
             ],
         );

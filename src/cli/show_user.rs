@@ -1,5 +1,6 @@
 //! `userdb show-user EMAIL`: every field of one user.
 
+use super::access_args::AccessJson;
 use super::context::Context;
 use super::exit::CliError;
 use super::output::{ShownUser, print, print_json, user_table};
@@ -15,13 +16,16 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
     let manager = ctx.reader()?;
     let user = manager.get_user(&args.email)?;
     let active_tokens = manager.active_token_count(&user)?;
+    let access = AccessJson::of(&manager, &user)?;
     if ctx.json {
         print_json(&ShownUser {
             user: ctx.user_json(&user),
             active_tokens,
+            access,
         })
     } else {
-        let extra = [("active tokens", active_tokens.to_string())];
+        let mut extra = vec![("active tokens", active_tokens.to_string())];
+        extra.extend(access.rows(&user));
         print(&user_table(&user, &ctx.loaded.settings.fields, &extra))
     }
 }

@@ -1,13 +1,15 @@
 //! `userdb update-user EMAIL`: change names, flags or the email address.
 
 use userdb::UserChanges;
+use userdb::access::{AccessChange, Permission};
 
+use super::access_args::GroupArgs;
 use super::context::Context;
 use super::exit::CliError;
 use super::field_input::FieldArgs;
 use super::output::{print_json, status};
 
-/// Change a user's names, flags or email
+/// Change a user's names, flags, email, groups or permissions
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// The user's current email address
@@ -32,6 +34,18 @@ pub struct Args {
     superuser: Option<bool>,
     #[command(flatten)]
     fields: FieldArgs,
+    #[command(flatten)]
+    groups: GroupArgs,
+    /// Take the user out of this group (repeatable)
+    #[arg(long = "remove-group", value_name = "GROUP")]
+    remove_groups: Vec<String>,
+    /// Grant this permission to the user directly (repeatable), e.g. blog.add_post
+    #[arg(long = "grant", value_name = "PERM", value_parser = super::values::permission)]
+    grant: Vec<Permission>,
+    /// Revoke a permission granted to the user directly (repeatable); one held
+    /// through a group stays until the user leaves the group
+    #[arg(long = "revoke", value_name = "PERM", value_parser = super::values::permission)]
+    revoke: Vec<Permission>,
     /// Lift a sign-in lock ([login]): forget the failed sign-ins
     #[arg(long)]
     unlock: bool,
@@ -49,11 +63,17 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
         is_staff: args.staff,
         is_superuser: args.superuser,
         fields: args.fields.set,
+        access: AccessChange {
+            join: args.groups.groups,
+            leave: args.remove_groups,
+            grant: args.grant,
+            revoke: args.revoke,
+        },
     };
     if changes.is_empty() && !args.unlock {
         return Err(CliError::usage(
             "nothing to change",
-            "pass at least one of --email, --first-name, --last-name, --active, --staff, --superuser, --set NAME=VALUE, --unlock",
+            "pass at least one of --email, --first-name, --last-name, --active, --staff, --superuser, --set NAME=VALUE, --group, --remove-group, --grant, --revoke, --unlock",
         ));
     }
     let mut manager = ctx.manager()?;

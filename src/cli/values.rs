@@ -11,6 +11,11 @@ pub fn boolean(text: &str) -> Result<bool, String> {
     }
 }
 
+/// A permission, `app_label.codename`; the error says the form.
+pub fn permission(text: &str) -> Result<userdb::access::Permission, String> {
+    userdb::access::Permission::parse(text).map_err(|e| e.to_string())
+}
+
 /// A token id as `list-tokens` shows it; an address here meant `--all EMAIL`.
 pub fn token_id(text: &str) -> Result<i64, String> {
     text.trim().parse().map_err(|_| {

@@ -9,6 +9,7 @@ use userdb::terminal_text::escape;
 use userdb::{SecretString, TokenInfo};
 use zeroize::Zeroizing;
 
+use super::access_args::AccessJson;
 use super::context::Context;
 use super::exit::CliError;
 use super::output::{ShownUser, print, print_json, status};
@@ -19,9 +20,16 @@ use super::password_input::env_value;
 #[command(
     after_help = "The token is read from USERDB_TOKEN when it is set, else from the \
     first line of standard input (a hidden prompt on a terminal). Exit 0: valid; exit 1: \
-    malformed, unknown, expired, revoked or its user is inactive (the reason is on stderr)."
+    malformed, unknown, expired, revoked, its user is inactive, or (with --require) not \
+    permitted (the reason is on stderr). A token without scopes carries its user's \
+    permissions; a token with scopes only those of them its user still holds."
 )]
-pub struct Args {}
+pub struct Args {
+    /// Also require this permission (repeatable): it must be among the token's
+    /// scopes (if it has any) and held by its user now
+    #[arg(long = "require", value_name = "PERM", value_parser = super::values::permission)]
+    required: Vec<userdb::access::Permission>,
+}
 
 /// A token line longer than this is not a token; reading stops there.
 const MAX_LINE: u64 = 1024;
@@ -44,22 +52,25 @@ struct TokenSummary<'a> {
     prefix: &'a str,
     #[serde(serialize_with = "userdb::clock::serde_timestamp::option::serialize")]
     expires_at: Option<jiff::Timestamp>,
+    /// `null`: no scopes, the token carries its user's permissions.
+    scopes: Option<&'a [String]>,
 }
 
-pub fn run(ctx: &Context, _args: Args) -> Result<(), CliError> {
+pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
     let token = read_token(ctx)?;
     // A mistyped token is refused before the database is even opened.
     if let Err(e) = userdb::token::parse(&token) {
         return Err(userdb::Error::TokenRejected(userdb::Rejection::Malformed(e)).into());
     }
     let mut manager = ctx.reader()?;
-    let (user, info) = manager.verify_token(&token)?;
+    let (user, info) = manager.verify_token_for(&token, &args.required)?;
     if ctx.json {
         let active_tokens = manager.active_token_count(&user)?;
         return print_json(&Verified {
             user: ShownUser {
                 user: ctx.user_json(&user),
                 active_tokens,
+                access: AccessJson::of(&manager, &user)?,
             },
             token: summary(&info),
         });
@@ -80,6 +91,7 @@ fn summary(info: &TokenInfo) -> TokenSummary<'_> {
         name: &info.name,
         prefix: &info.prefix,
         expires_at: info.expires_at,
+        scopes: info.scopes.as_deref(),
     }
 }
 

@@ -71,7 +71,12 @@ impl<S: UserStore + OtpStore + TokenStore> UserManager<S> {
                 otp: Some(otp),
             });
         }
-        let new = NewUser { email, ..new };
+        // Self-service sign-up never picks its own groups.
+        let new = NewUser {
+            email,
+            groups: Vec::new(),
+            ..new
+        };
         let user = self.insert(new, password, validation, "user_registered")?;
         if !sends {
             return Ok(Registered {
@@ -124,7 +129,11 @@ impl<S: UserStore + OtpStore + TokenStore> UserManager<S> {
         };
         // The checks and the hash a new registration makes, kept from nobody.
         std::hint::black_box(self.new_user_record(
-            NewUser { email, ..new },
+            NewUser {
+                email,
+                groups: Vec::new(),
+                ..new
+            },
             password,
             validation,
         )?);

@@ -8,6 +8,7 @@ use secrecy::{ExposeSecret, SecretString};
 use subtle::ConstantTimeEq;
 
 use super::{UserManager, Validation};
+use crate::access::Permission;
 use crate::clock::human_timestamp;
 use crate::error::{Error, Result};
 use crate::storage::{AuditEntry, TokenRecord, TokenStore, UserStore, UserUpdate};
@@ -51,6 +52,20 @@ impl<S: UserStore + TokenStore> UserManager<S> {
         name: Option<&str>,
         lifetime: Option<Duration>,
     ) -> Result<IssuedToken> {
+        self.issue_scoped_token(email, name, lifetime, &[])
+    }
+
+    /// [`Self::issue_token`], limited to `scopes`: the token may be used only for
+    /// those permissions, and only while its user holds them. A scope the user
+    /// does not hold now is [`Error::ScopeNotHeld`]. No scopes: the token carries
+    /// whatever its user holds at each use.
+    pub fn issue_scoped_token(
+        &mut self,
+        email: &str,
+        name: Option<&str>,
+        lifetime: Option<Duration>,
+        scopes: &[Permission],
+    ) -> Result<IssuedToken> {
         let user = self.get_user(email)?;
         if !user.is_active {
             return Err(Error::InactiveUserToken(user.email));
@@ -61,6 +76,17 @@ impl<S: UserStore + TokenStore> UserManager<S> {
                 .record(Some(user.id), Some(&user.email), &audit)?;
             return Err(Error::EmailNotVerified(user.email));
         }
+        let missing = self.effective_permissions(&user)?.missing(scopes);
+        if !missing.is_empty() {
+            return Err(Error::ScopeNotHeld {
+                email: user.email,
+                missing: missing.iter().map(|p| p.to_string()).collect(),
+            });
+        }
+        let scopes: Option<Vec<Permission>> = (!scopes.is_empty()).then(|| {
+            let set: std::collections::BTreeSet<_> = scopes.iter().cloned().collect();
+            set.into_iter().collect()
+        });
         let now = self.clock.now();
         let expires_at = lifetime.map(|d| expiry(now, d)).transpose()?;
         let name = name.map(clean_token_name).transpose()?;
@@ -71,7 +97,7 @@ impl<S: UserStore + TokenStore> UserManager<S> {
                 Some(name) => name.clone(),
                 None => self.default_token_name(user.id)?,
             };
-            match self.insert_token(&user, chosen, now, expires_at) {
+            match self.insert_token(&user, chosen, now, expires_at, scopes.clone()) {
                 Err(Error::TokenNameTaken { .. }) if name.is_none() && attempts < 3 => {
                     attempts += 1;
                 }
@@ -86,6 +112,7 @@ impl<S: UserStore + TokenStore> UserManager<S> {
         name: String,
         now: Timestamp,
         expires_at: Option<Timestamp>,
+        scopes: Option<Vec<Permission>>,
     ) -> Result<IssuedToken> {
         let token = token::generate();
         let record = TokenRecord {
@@ -95,12 +122,16 @@ impl<S: UserStore + TokenStore> UserManager<S> {
             prefix: token::display_prefix(token.expose_secret()),
             created_at: now,
             expires_at,
+            scopes,
         };
-        let detail = format!(
+        let mut detail = format!(
             "name={}, expires={}",
             record.name,
             expires_at.map_or("never".to_string(), human_timestamp)
         );
+        if let Some(scopes) = record.scopes_column() {
+            detail.push_str(&format!(", scopes={scopes}"));
+        }
         let audit = [self.audit("token_issued", detail)];
         let info = self.store.insert_token(&record, &audit)?;
         Ok(IssuedToken { token, info })
@@ -128,6 +159,18 @@ impl<S: UserStore + TokenStore> UserManager<S> {
     /// `token_used` audit row, in one transaction) and returns the owner.
     /// A rejection says why ([`Rejection`]); where the owner is known it is logged.
     pub fn verify_token(&mut self, token: &SecretString) -> Result<(User, TokenInfo)> {
+        self.verify_token_for(token, &[])
+    }
+
+    /// [`Self::verify_token`] for a request that needs `required`: the token must
+    /// also have each in its scopes (when it has scopes), and its user must hold
+    /// each now, so a user who lost a group loses the scope with it. Otherwise
+    /// [`Rejection::NotPermitted`], and the use is not recorded.
+    pub fn verify_token_for(
+        &mut self,
+        token: &SecretString,
+        required: &[Permission],
+    ) -> Result<(User, TokenInfo)> {
         let parsed =
             token::parse(token).map_err(|e| Error::TokenRejected(Rejection::Malformed(e)))?;
         let digest = parsed.digest();
@@ -143,10 +186,13 @@ impl<S: UserStore + TokenStore> UserManager<S> {
                 return Err(Error::TokenRejected(Rejection::Unknown));
             }
             let now = self.clock.now();
-            let rejection = rejection(&info, &user, now).or_else(|| {
+            let mut rejection = rejection(&info, &user, now).or_else(|| {
                 self.blocked_unverified(&user)
                     .then(|| Rejection::EmailNotVerified(user.email.clone()))
             });
+            if rejection.is_none() && !required.is_empty() {
+                rejection = self.not_permitted(&info, &user, required)?;
+            }
             if let Some(rejection) = rejection {
                 let detail = format!("id={}, reason={}", info.id, rejection.reason());
                 let audit = [self.audit("token_rejected", detail)];
@@ -161,6 +207,36 @@ impl<S: UserStore + TokenStore> UserManager<S> {
             }
         }
         Err(Error::TokenRejected(Rejection::Unknown))
+    }
+
+    /// The first of `required` the token may not be used for, and why.
+    fn not_permitted(
+        &self,
+        info: &TokenInfo,
+        user: &User,
+        required: &[Permission],
+    ) -> Result<Option<Rejection>> {
+        let effective = self.effective_permissions(user)?;
+        let refuse = |permission: &Permission, why| Rejection::NotPermitted {
+            id: info.id,
+            name: info.name.clone(),
+            permission: permission.to_string(),
+            why,
+        };
+        for permission in required {
+            let in_scope = (info.scopes.as_ref())
+                .is_none_or(|scopes| scopes.iter().any(|s| s == permission.as_str()));
+            if !in_scope {
+                return Ok(Some(refuse(
+                    permission,
+                    "it is not among the token's scopes",
+                )));
+            }
+            if !effective.holds(permission) {
+                return Ok(Some(refuse(permission, "its user does not hold it")));
+            }
+        }
+        Ok(None)
     }
 
     /// The tokens of one user (by email), or of everyone; never a secret.

@@ -64,6 +64,7 @@ fn record(email: &str) -> UserRecord {
         is_superuser: false,
         date_joined: at(0),
         fields: Vec::new(),
+        access: Default::default(),
     }
 }
 
@@ -171,6 +172,7 @@ fn tokens_are_found_by_digest_and_names_are_unique_among_live_ones() {
             prefix: "udb_ab".into(),
             created_at: at(0),
             expires_at: Some(at(100)),
+            scopes: None,
         };
         let first = store
             .insert_token(&token(1, "laptop"), &[entry("token_issued")])
@@ -380,6 +382,7 @@ fn a_dump_loads_into_the_other_backend_whole_and_not_into_one_with_data() {
                 prefix: "udb_x".into(),
                 created_at: at(0),
                 expires_at: None,
+                scopes: None,
             },
             &[],
         )
@@ -406,4 +409,129 @@ fn a_dump_loads_into_the_other_backend_whole_and_not_into_one_with_data() {
     let err = postgres.load(&mut rows.into_iter().map(Ok)).unwrap_err();
     assert!(matches!(err, Error::NotEmpty), "{err:?}");
     assert_eq!(postgres.pending_migrations().unwrap().len(), 0);
+}
+
+#[test]
+fn groups_memberships_and_grants_are_kept_and_an_unknown_group_writes_nothing() {
+    use super::GroupStore;
+    use crate::access::{AccessChange, GroupChange, Permission};
+    let perm = |p: &str| Permission::parse(p).unwrap();
+    each(|store| {
+        let editors = store
+            .insert_group(
+                "editors",
+                &[perm("blog.add_post")],
+                &[entry("group_created")],
+            )
+            .unwrap();
+        assert_eq!(editors.permissions, ["blog.add_post"]);
+        assert!(matches!(
+            store.insert_group("editors", &[], &[]),
+            Err(Error::GroupExists(_))
+        ));
+        let mut new = record("ed@example.com");
+        new.access = AccessChange {
+            join: vec!["editors".into()],
+            grant: vec![perm("shop.refund")],
+            ..AccessChange::default()
+        };
+        let ed = store.insert_user(&new, &[]).unwrap();
+        assert_eq!(
+            store.granted_permissions(ed.id).unwrap(),
+            ["blog.add_post", "shop.refund"]
+        );
+        // An unknown group rolls the whole write back: no user, no grant.
+        let mut ghost = record("ghost@example.com");
+        ghost.access.join = vec!["nope".into()];
+        assert!(matches!(
+            store.insert_user(&ghost, &[]),
+            Err(Error::GroupNotFound(_))
+        ));
+        assert!(
+            store
+                .user_by_email_key("ghost@example.com")
+                .unwrap()
+                .is_none()
+        );
+        let bad_update = UserUpdate {
+            first_name: Some("Ed".into()),
+            access: AccessChange {
+                join: vec!["nope".into()],
+                ..AccessChange::default()
+            },
+            ..UserUpdate::default()
+        };
+        assert!(store.update_user(ed.id, &bad_update, &[]).is_err());
+        assert_eq!(
+            store
+                .user_by_email_key("ed@example.com")
+                .unwrap()
+                .unwrap()
+                .first_name,
+            ""
+        );
+
+        let change = GroupChange {
+            rename: Some("writers".into()),
+            add: vec![perm("blog.change_post")],
+            remove: vec![perm("blog.add_post")],
+        };
+        let writers = store.update_group("editors", &change, &[]).unwrap();
+        assert_eq!((writers.name.as_str(), writers.members), ("writers", 1));
+        assert_eq!(writers.permissions, ["blog.change_post"]);
+        assert_eq!(
+            store.user_access(ed.id).unwrap().group_permissions,
+            ["blog.change_post"]
+        );
+        let members = store
+            .list_users(&UserFilter {
+                group: Some("writers".into()),
+                ..UserFilter::default()
+            })
+            .unwrap();
+        assert_eq!(members.len(), 1);
+        let holders = store
+            .list_users(&UserFilter {
+                permission: Some("blog.change_post".into()),
+                ..UserFilter::default()
+            })
+            .unwrap();
+        assert_eq!(holders.len(), 1);
+
+        let deleted = store.delete_group("writers", &[]).unwrap();
+        assert_eq!(deleted.members, 1);
+        assert_eq!(
+            store.user_access(ed.id).unwrap().groups,
+            Vec::<String>::new()
+        );
+        assert_eq!(store.granted_permissions(ed.id).unwrap(), ["shop.refund"]);
+        assert!(store.list_groups().unwrap().is_empty());
+    });
+}
+
+#[test]
+fn a_tokens_scopes_are_stored_and_read_back() {
+    use crate::access::Permission;
+    each(|store| {
+        let ada = store.insert_user(&record("ada@example.com"), &[]).unwrap();
+        let scoped = TokenRecord {
+            user_id: ada.id,
+            name: "ci".into(),
+            digest: [9; 32],
+            prefix: "udb_ab".into(),
+            created_at: at(0),
+            expires_at: None,
+            scopes: Some(vec![
+                Permission::parse("blog.add_post").unwrap(),
+                Permission::parse("blog.publish").unwrap(),
+            ]),
+        };
+        let info = store.insert_token(&scoped, &[]).unwrap();
+        assert_eq!(
+            info.scopes.as_deref(),
+            Some(&["blog.add_post".to_string(), "blog.publish".to_string()][..])
+        );
+        let (found, _, _) = store.token_by_digest(&[9; 32]).unwrap().unwrap();
+        assert_eq!(found.scopes, info.scopes);
+    });
 }

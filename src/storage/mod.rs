@@ -35,6 +35,7 @@ pub use target::Target;
 use jiff::Timestamp;
 use serde::Serialize;
 
+use crate::access::{AccessChange, Group, GroupChange, Permission, UserAccess};
 use crate::error::Result;
 use crate::token::{TokenDigest, TokenInfo};
 use crate::user::{User, UserFilter};
@@ -118,6 +119,8 @@ pub struct UserRecord {
     pub date_joined: Timestamp,
     /// Custom field values to store with the user.
     pub fields: Vec<FieldWrite>,
+    /// Groups to join and permissions to grant (only `join` and `grant` apply).
+    pub access: AccessChange,
 }
 
 /// One custom field value to write, as canonical text; `None` removes it.
@@ -155,6 +158,8 @@ pub struct UserUpdate {
     /// The address changed: clear `email_verified_at` and delete every code
     /// (all were sent to the old address), in the same transaction.
     pub forget_address_proof: bool,
+    /// Groups to join or leave, permissions to grant or revoke.
+    pub access: AccessChange,
 }
 
 /// One row of the audit log: what happened, never a secret. The store adds the
@@ -193,8 +198,9 @@ pub struct AuditFilter {
 
 /// Everything the manager needs from storage. Each write is one transaction that
 /// also records its audit entries, so a change is never logged without happening
-/// or the other way round.
-pub trait UserStore {
+/// or the other way round. Groups come with it: a user's memberships are
+/// written in the user's transaction.
+pub trait UserStore: GroupStore {
     /// Inserts a user; a clash of `email_key` is [`crate::Error::UserExists`].
     fn insert_user(&mut self, user: &UserRecord, audit: &[AuditEntry]) -> Result<User>;
     fn user_by_email_key(&self, email_key: &str) -> Result<Option<User>>;
@@ -471,6 +477,40 @@ pub trait BulkStore {
     ) -> Result<BulkCounts>;
 }
 
+/// Groups, memberships and permissions. Memberships and direct grants are
+/// written with the user ([`UserRecord::access`], [`UserUpdate::access`]), in
+/// its transaction: an unknown group there is [`crate::Error::GroupNotFound`]
+/// and nothing is written.
+pub trait GroupStore {
+    /// Inserts a group; a taken name is [`crate::Error::GroupExists`].
+    fn insert_group(
+        &mut self,
+        name: &str,
+        permissions: &[Permission],
+        audit: &[AuditEntry],
+    ) -> Result<Group>;
+    fn group_by_name(&self, name: &str) -> Result<Option<Group>>;
+    /// Every group, by name.
+    fn list_groups(&self) -> Result<Vec<Group>>;
+    /// Renames a group and adds or removes permissions; an unknown group is
+    /// `GroupNotFound`, a taken new name `GroupExists`.
+    fn update_group(
+        &mut self,
+        name: &str,
+        change: &GroupChange,
+        audit: &[AuditEntry],
+    ) -> Result<Group>;
+    /// Deletes a group and its memberships; returns it as it was.
+    fn delete_group(&mut self, name: &str, audit: &[AuditEntry]) -> Result<Group>;
+    /// The user's groups and granted permissions.
+    fn user_access(&self, user_id: i64) -> Result<UserAccess>;
+    /// Every permission granted to the user, directly or by a group, sorted:
+    /// one indexed query, whatever the number of groups.
+    fn granted_permissions(&self, user_id: i64) -> Result<Vec<String>>;
+    /// The Django models known for permissions (`permission_models`), sorted.
+    fn permission_models(&self) -> Result<Vec<(String, String)>>;
+}
+
 /// A token as it is first written: its digest, never the token.
 #[derive(Debug, Clone)]
 pub struct TokenRecord {
@@ -480,6 +520,18 @@ pub struct TokenRecord {
     pub prefix: String,
     pub created_at: Timestamp,
     pub expires_at: Option<Timestamp>,
+    /// The permissions it is limited to; `None` carries the user's.
+    pub scopes: Option<Vec<Permission>>,
+}
+
+impl TokenRecord {
+    /// The `scopes` column: the permissions space-separated, or NULL.
+    pub(crate) fn scopes_column(&self) -> Option<String> {
+        self.scopes.as_ref().map(|scopes| {
+            let names: Vec<&str> = scopes.iter().map(Permission::as_str).collect();
+            names.join(" ")
+        })
+    }
 }
 
 /// Token storage, next to [`UserStore`]; the same rules: each write is one

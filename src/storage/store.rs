@@ -11,10 +11,11 @@ use super::copy::{CopiedRow, CopyStore};
 use super::postgres::connect::ConnectOptions;
 use super::{
     AppliedMigration, AuditEntry, AuditFilter, AuditRecord, BulkAudit, BulkCounts, BulkStore,
-    BulkUser, CodeOwner, LoginReservation, Migration, NewOtpCode, OnConflict, OtpCode,
+    BulkUser, CodeOwner, GroupStore, LoginReservation, Migration, NewOtpCode, OnConflict, OtpCode,
     OtpSendCheck, OtpStore, OtpVerdict, PgStore, SchemaStore, SqliteStore, Target, TokenRecord,
     TokenStore, UserRecord, UserStore, UserUpdate,
 };
+use crate::access::{Group, GroupChange, Permission, UserAccess};
 use crate::error::Result;
 use crate::token::{TokenDigest, TokenInfo};
 use crate::user::{User, UserFilter};
@@ -284,5 +285,42 @@ impl TokenStore for Store {
         audit: &dyn Fn(&[TokenInfo]) -> Vec<AuditEntry>,
     ) -> Result<Vec<TokenInfo>> {
         each!(self, s => s.revoke_user_tokens(user_id, at, audit))
+    }
+}
+
+impl GroupStore for Store {
+    fn insert_group(
+        &mut self,
+        name: &str,
+        permissions: &[Permission],
+        audit: &[AuditEntry],
+    ) -> Result<Group> {
+        each!(self, s => s.insert_group(name, permissions, audit))
+    }
+    fn group_by_name(&self, name: &str) -> Result<Option<Group>> {
+        each!(self, s => s.group_by_name(name))
+    }
+    fn list_groups(&self) -> Result<Vec<Group>> {
+        each!(self, s => s.list_groups())
+    }
+    fn update_group(
+        &mut self,
+        name: &str,
+        change: &GroupChange,
+        audit: &[AuditEntry],
+    ) -> Result<Group> {
+        each!(self, s => s.update_group(name, change, audit))
+    }
+    fn delete_group(&mut self, name: &str, audit: &[AuditEntry]) -> Result<Group> {
+        each!(self, s => s.delete_group(name, audit))
+    }
+    fn user_access(&self, user_id: i64) -> Result<UserAccess> {
+        each!(self, s => s.user_access(user_id))
+    }
+    fn granted_permissions(&self, user_id: i64) -> Result<Vec<String>> {
+        each!(self, s => s.granted_permissions(user_id))
+    }
+    fn permission_models(&self) -> Result<Vec<(String, String)>> {
+        each!(self, s => s.permission_models())
     }
 }

@@ -64,6 +64,24 @@ pub(crate) fn user_where(
             )),
         }
     }
+    if let Some(group) = &filter.group {
+        values.push(SqlValue::Text(group.clone()));
+        wheres.push(format!(
+            "id IN (SELECT ug.user_id FROM user_groups ug JOIN groups g ON g.id = ug.group_id \
+             WHERE g.name = {})",
+            placeholder(values.len())
+        ));
+    }
+    if let Some(permission) = &filter.permission {
+        values.push(SqlValue::Text(permission.clone()));
+        let p = placeholder(values.len());
+        wheres.push(format!(
+            "(is_active AND (is_superuser \
+             OR id IN (SELECT user_id FROM user_permissions WHERE permission = {p}) \
+             OR id IN (SELECT ug.user_id FROM user_groups ug \
+             JOIN group_permissions gp ON gp.group_id = ug.group_id WHERE gp.permission = {p})))"
+        ));
+    }
     let where_sql = if wheres.is_empty() {
         String::new()
     } else {

@@ -229,6 +229,7 @@ fn verify_token_json_is_the_user_and_the_token_without_its_secret() {
             "name": "ci",
             "prefix": &token[..8],
             "expires_at": "2026-02-01T03:04:05.000000Z",
+            "scopes": null,
         })
     );
     // The rest is exactly what `show-user --json` prints (last_login untouched).
@@ -378,6 +379,7 @@ fn list_tokens_shows_everything_but_the_secret() {
                 "expires_at": "2026-04-02T03:04:05.000000Z",
                 "last_used_at": "2026-01-02T03:04:05.000000Z",
                 "revoked_at": null,
+                "scopes": null,
             }),
             json!({
                 "id": 2, "name": "token-1", "prefix": &b[..8], "user": "bob@example.com",
@@ -385,6 +387,7 @@ fn list_tokens_shows_everything_but_the_secret() {
                 "expires_at": null,
                 "last_used_at": null,
                 "revoked_at": "2026-01-02T03:04:05.000000Z",
+                "scopes": null,
             }),
         ]
     );

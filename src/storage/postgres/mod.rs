@@ -18,6 +18,7 @@ mod bulk;
 pub(crate) mod connect;
 mod copy;
 mod fields;
+mod groups;
 mod otp;
 /// The test server (see the file), once for the library's unit tests.
 #[cfg(test)]
@@ -70,6 +71,11 @@ const MIGRATIONS: &[Migration] = &[
         version: 6,
         name: "0006_sends_by_address",
         sql: include_str!("migrations/0006_sends_by_address.sql"),
+    },
+    Migration {
+        version: 7,
+        name: "0007_groups",
+        sql: include_str!("migrations/0007_groups.sql"),
     },
 ];
 

@@ -13,7 +13,7 @@ use crate::user::User;
 
 /// The columns [`token_from_row`] reads, the owner's email last.
 const TOKEN_COLUMNS: &str = "t.id, t.name, t.prefix, t.created_at, t.expires_at, t.last_used_at, \
-     t.revoked_at, t.user_id, u.email";
+     t.revoked_at, t.user_id, u.email, t.scopes";
 
 const FROM: &str = "FROM tokens t JOIN users u ON u.id = t.user_id";
 
@@ -28,6 +28,9 @@ fn token_from_row(row: &Row) -> Result<TokenInfo> {
         revoked_at: row.try_get::<_, Option<PgTime>>(6)?.map(|t| t.0),
         user_id: row.try_get(7)?,
         user: row.try_get(8)?,
+        scopes: row
+            .try_get::<_, Option<String>>(9)?
+            .map(|s| s.split_whitespace().map(str::to_string).collect()),
     })
 }
 
@@ -70,8 +73,8 @@ impl TokenStore for PgStore {
                 .query_one("SELECT email FROM users WHERE id = $1", &[&token.user_id])?
                 .try_get(0)?;
             let inserted = tx.query_one(
-                "INSERT INTO tokens (user_id, name, digest, prefix, created_at, expires_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                "INSERT INTO tokens (user_id, name, digest, prefix, created_at, expires_at, \
+                 scopes) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
                 &[
                     &token.user_id,
                     &token.name,
@@ -79,6 +82,7 @@ impl TokenStore for PgStore {
                     &token.prefix,
                     &time(token.created_at),
                     &opt_time(token.expires_at),
+                    &token.scopes_column(),
                 ],
             );
             let id: i64 = match inserted {
@@ -109,7 +113,7 @@ impl TokenStore for PgStore {
                 return Ok(None);
             };
             let info = token_from_row(&row)?;
-            let stored: Vec<u8> = row.try_get(9)?;
+            let stored: Vec<u8> = row.try_get(10)?;
             let stored: TokenDigest = stored.try_into().map_err(|_| {
                 Error::database(std::io::Error::other("a stored digest is not 32 bytes"))
             })?;

@@ -4,7 +4,7 @@ use jiff::Timestamp;
 use postgres::types::ToSql;
 
 use super::{
-    PgStore, PgTime, USER_COLUMNS, fetch_user, fields, guard_last_superuser, insert_audit,
+    PgStore, PgTime, USER_COLUMNS, fetch_user, fields, groups, guard_last_superuser, insert_audit,
     is_unique_violation, opt_time, time, tokens, user_from_row,
 };
 use crate::error::{Error, Result};
@@ -68,6 +68,7 @@ impl UserStore for PgStore {
                 other => other?.try_get(0)?,
             };
             fields::write_fields(tx, id, &user.fields)?;
+            groups::apply_access(tx, id, &user.access)?;
             insert_audit(tx, Some(id), Some(&user.email), audit)?;
             fetch_user(tx, id)
         })
@@ -175,6 +176,7 @@ impl UserStore for PgStore {
                 tokens::revoke_all(tx, id, at)?;
             }
             fields::write_fields(tx, id, &update.fields)?;
+            groups::apply_access(tx, id, &update.access)?;
             let user = fetch_user(tx, id)?;
             let demoted = update.is_superuser == Some(false) || update.is_active == Some(false);
             if update.protect_last_superuser && demoted && was_active_superuser {

@@ -24,6 +24,7 @@ use crate::user::{EncodedPassword, User, UserFilter};
 
 mod copy;
 mod fields;
+mod groups;
 mod otp;
 pub(super) mod tokens;
 
@@ -58,6 +59,11 @@ const MIGRATIONS: &[Migration] = &[
         version: 6,
         name: "0006_sends_by_address",
         sql: include_str!("migrations/0006_sends_by_address.sql"),
+    },
+    Migration {
+        version: 7,
+        name: "0007_groups",
+        sql: include_str!("migrations/0007_groups.sql"),
     },
 ];
 
@@ -571,6 +577,7 @@ impl UserStore for SqliteStore {
             };
             let id = tx.last_insert_rowid();
             fields::write_fields(tx, id, &user.fields)?;
+            groups::apply_access(tx, id, &user.access)?;
             insert_audit(tx, Some(id), Some(&user.email), audit)?;
             Ok(fetch_user(tx, id)?)
         })
@@ -673,6 +680,7 @@ impl UserStore for SqliteStore {
                 tokens::revoke_all(tx, id, at)?;
             }
             fields::write_fields(tx, id, &update.fields)?;
+            groups::apply_access(tx, id, &update.access)?;
             let user = fetch_user(tx, id)?;
             let demoted = update.is_superuser == Some(false) || update.is_active == Some(false);
             if update.protect_last_superuser && demoted && was_active_superuser {

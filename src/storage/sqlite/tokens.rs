@@ -12,7 +12,7 @@ use crate::user::User;
 
 /// The columns [`token_from_row`] reads, the owner's email last.
 const TOKEN_COLUMNS: &str = "t.id, t.name, t.prefix, t.created_at, t.expires_at, t.last_used_at, \
-     t.revoked_at, t.user_id, u.email";
+     t.revoked_at, t.user_id, u.email, t.scopes";
 
 const FROM: &str = "FROM tokens t JOIN users u ON u.id = t.user_id";
 
@@ -27,6 +27,9 @@ fn token_from_row(row: &Row) -> rusqlite::Result<TokenInfo> {
         revoked_at: row.get::<_, Option<DbTime>>(6)?.map(|t| t.0),
         user_id: row.get(7)?,
         user: row.get(8)?,
+        scopes: row
+            .get::<_, Option<String>>(9)?
+            .map(|s| s.split_whitespace().map(str::to_string).collect()),
     })
 }
 
@@ -62,8 +65,8 @@ impl TokenStore for SqliteStore {
     fn insert_token(&mut self, token: &TokenRecord, audit: &[AuditEntry]) -> Result<TokenInfo> {
         self.write(|tx| {
             let inserted = tx.execute(
-                "INSERT INTO tokens (user_id, name, digest, prefix, created_at, expires_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "INSERT INTO tokens (user_id, name, digest, prefix, created_at, expires_at, \
+                 scopes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 params![
                     token.user_id,
                     token.name,
@@ -71,6 +74,7 @@ impl TokenStore for SqliteStore {
                     token.prefix,
                     format_timestamp(token.created_at),
                     token.expires_at.map(format_timestamp),
+                    token.scopes_column(),
                 ],
             );
             let email: String = tx.query_row(
@@ -106,7 +110,7 @@ impl TokenStore for SqliteStore {
                 ))
                 .and_then(|mut stmt| {
                     stmt.query_row([digest.as_slice()], |row| {
-                        let stored: Vec<u8> = row.get(9)?;
+                        let stored: Vec<u8> = row.get(10)?;
                         Ok((token_from_row(row)?, stored))
                     })
                     .optional()
@@ -274,6 +278,7 @@ mod tests {
                     is_superuser: false,
                     date_joined: now,
                     fields: Vec::new(),
+                    access: Default::default(),
                 },
                 &[],
             )
@@ -287,6 +292,7 @@ mod tests {
                     prefix: "udb_abcd".into(),
                     created_at: now,
                     expires_at: None,
+                    scopes: None,
                 },
                 &[],
             )
