@@ -370,9 +370,15 @@ fn a_dump_loads_into_the_other_backend_whole_and_not_into_one_with_data() {
     let mut stores = stores(dir.path());
     let (first, second) = stores.split_at_mut(1);
     let (sqlite, postgres) = (&mut first[0], &mut second[0]);
-    let ada = sqlite
-        .insert_user(&record("ada@example.com"), &[entry("user_created")])
+    let perm = |p: &str| crate::access::Permission::parse(p).unwrap();
+    use super::GroupStore;
+    sqlite
+        .insert_group("editors", &[perm("blog.add_post")], &[])
         .unwrap();
+    let mut ada = record("ada@example.com");
+    ada.access.join = vec!["editors".into()];
+    ada.access.grant = vec![perm("shop.refund")];
+    let ada = sqlite.insert_user(&ada, &[entry("user_created")]).unwrap();
     sqlite
         .insert_token(
             &TokenRecord {
@@ -382,7 +388,7 @@ fn a_dump_loads_into_the_other_backend_whole_and_not_into_one_with_data() {
                 prefix: "udb_x".into(),
                 created_at: at(0),
                 expires_at: None,
-                scopes: None,
+                scopes: Some(vec![perm("blog.add_post")]),
             },
             &[],
         )
@@ -406,6 +412,16 @@ fn a_dump_loads_into_the_other_backend_whole_and_not_into_one_with_data() {
         })
         .unwrap();
     assert_eq!(back, rows);
+    for table in [
+        "groups",
+        "group_permissions",
+        "user_groups",
+        "user_permissions",
+    ] {
+        assert!(rows.iter().any(|r| r.table() == table), "{table} copied");
+    }
+    // A group made after the copy gets a fresh id (the sequence moved on).
+    postgres.insert_group("later", &[], &[]).unwrap();
     let err = postgres.load(&mut rows.into_iter().map(Ok)).unwrap_err();
     assert!(matches!(err, Error::NotEmpty), "{err:?}");
     assert_eq!(postgres.pending_migrations().unwrap().len(), 0);

@@ -1,6 +1,6 @@
 //! Everything a database holds, row by row, for `userdb copy`: moving from one
 //! backend to the other (SQLite to PostgreSQL, or back) keeps users with their
-//! hashes and fields, tokens, one-time codes, send limits, sign-in throttling
+//! hashes and fields, groups and permissions, tokens, one-time codes, send limits, sign-in throttling
 //! and the audit log, with their ids (a code's HMAC is bound to its user's id).
 
 use jiff::Timestamp;
@@ -29,6 +29,26 @@ pub enum CopiedRow {
         name: String,
         value: String,
     },
+    Group {
+        id: i64,
+        name: String,
+    },
+    GroupPermission {
+        group_id: i64,
+        permission: String,
+    },
+    UserGroup {
+        user_id: i64,
+        group_id: i64,
+    },
+    UserPermission {
+        user_id: i64,
+        permission: String,
+    },
+    PermissionModel {
+        permission: String,
+        model: String,
+    },
     Token {
         id: i64,
         user_id: i64,
@@ -39,6 +59,7 @@ pub enum CopiedRow {
         expires_at: Option<Timestamp>,
         last_used_at: Option<Timestamp>,
         revoked_at: Option<Timestamp>,
+        scopes: Option<String>,
     },
     OtpCode {
         id: i64,
@@ -78,6 +99,11 @@ impl CopiedRow {
         match self {
             CopiedRow::User { .. } => "users",
             CopiedRow::FieldValue { .. } => "user_field_values",
+            CopiedRow::Group { .. } => "groups",
+            CopiedRow::GroupPermission { .. } => "group_permissions",
+            CopiedRow::UserGroup { .. } => "user_groups",
+            CopiedRow::UserPermission { .. } => "user_permissions",
+            CopiedRow::PermissionModel { .. } => "permission_models",
             CopiedRow::Token { .. } => "tokens",
             CopiedRow::OtpCode { .. } => "otp_codes",
             CopiedRow::OtpSend { .. } => "otp_sends",
@@ -91,6 +117,11 @@ impl CopiedRow {
 pub const TABLES: &[&str] = &[
     "users",
     "user_field_values",
+    "groups",
+    "group_permissions",
+    "user_groups",
+    "user_permissions",
+    "permission_models",
     "tokens",
     "otp_codes",
     "otp_sends",
@@ -104,7 +135,7 @@ pub trait CopyStore {
     /// consistent snapshot.
     fn dump(&self, sink: &mut dyn FnMut(CopiedRow) -> Result<()>) -> Result<()>;
     /// Writes every row in one transaction under the writers' lock, ids kept,
-    /// into a database that holds no users, tokens or audit rows (else
+    /// into a database that holds no users, groups, tokens or audit rows (else
     /// [`crate::Error::NotEmpty`]); all of it or, at the first error, none.
     /// Returns how many rows went into each table, in [`TABLES`] order.
     fn load(&mut self, rows: &mut dyn Iterator<Item = Result<CopiedRow>>) -> Result<Vec<u64>>;

@@ -50,9 +50,51 @@ const QUERIES: &[(&str, Reader)] = &[
             })
         },
     ),
+    ("SELECT id, name FROM groups ORDER BY id", |r| {
+        Ok(CopiedRow::Group {
+            id: r.try_get(0)?,
+            name: r.try_get(1)?,
+        })
+    }),
+    (
+        "SELECT group_id, permission FROM group_permissions ORDER BY group_id, permission",
+        |r| {
+            Ok(CopiedRow::GroupPermission {
+                group_id: r.try_get(0)?,
+                permission: r.try_get(1)?,
+            })
+        },
+    ),
+    (
+        "SELECT user_id, group_id FROM user_groups ORDER BY user_id, group_id",
+        |r| {
+            Ok(CopiedRow::UserGroup {
+                user_id: r.try_get(0)?,
+                group_id: r.try_get(1)?,
+            })
+        },
+    ),
+    (
+        "SELECT user_id, permission FROM user_permissions ORDER BY user_id, permission",
+        |r| {
+            Ok(CopiedRow::UserPermission {
+                user_id: r.try_get(0)?,
+                permission: r.try_get(1)?,
+            })
+        },
+    ),
+    (
+        "SELECT permission, model FROM permission_models ORDER BY permission",
+        |r| {
+            Ok(CopiedRow::PermissionModel {
+                permission: r.try_get(0)?,
+                model: r.try_get(1)?,
+            })
+        },
+    ),
     (
         "SELECT id, user_id, name, digest, prefix, created_at, expires_at, last_used_at, \
-         revoked_at FROM tokens ORDER BY id",
+         revoked_at, scopes FROM tokens ORDER BY id",
         |r| {
             Ok(CopiedRow::Token {
                 id: r.try_get(0)?,
@@ -64,6 +106,7 @@ const QUERIES: &[(&str, Reader)] = &[
                 expires_at: opt_ts(r, 6)?,
                 last_used_at: opt_ts(r, 7)?,
                 revoked_at: opt_ts(r, 8)?,
+                scopes: r.try_get(9)?,
             })
         },
     ),
@@ -144,7 +187,7 @@ impl CopyStore for PgStore {
             let held: i64 = tx
                 .query_one(
                     "SELECT (SELECT count(*) FROM users) + (SELECT count(*) FROM tokens) \
-                     + (SELECT count(*) FROM audit_log)",
+                     + (SELECT count(*) FROM audit_log) + (SELECT count(*) FROM groups)",
                     &[],
                 )?
                 .try_get(0)?;
@@ -197,6 +240,32 @@ impl CopyStore for PgStore {
                         "INSERT INTO user_field_values (user_id, name, value) VALUES ($1, $2, $3)",
                         &[&user_id, &name, &value],
                     )?,
+                    CopiedRow::Group { id, name } => tx.execute(
+                        "INSERT INTO groups (id, name) OVERRIDING SYSTEM VALUE VALUES ($1, $2)",
+                        &[&id, &name],
+                    )?,
+                    CopiedRow::GroupPermission {
+                        group_id,
+                        permission,
+                    } => tx.execute(
+                        "INSERT INTO group_permissions (group_id, permission) VALUES ($1, $2)",
+                        &[&group_id, &permission],
+                    )?,
+                    CopiedRow::UserGroup { user_id, group_id } => tx.execute(
+                        "INSERT INTO user_groups (user_id, group_id) VALUES ($1, $2)",
+                        &[&user_id, &group_id],
+                    )?,
+                    CopiedRow::UserPermission {
+                        user_id,
+                        permission,
+                    } => tx.execute(
+                        "INSERT INTO user_permissions (user_id, permission) VALUES ($1, $2)",
+                        &[&user_id, &permission],
+                    )?,
+                    CopiedRow::PermissionModel { permission, model } => tx.execute(
+                        "INSERT INTO permission_models (permission, model) VALUES ($1, $2)",
+                        &[&permission, &model],
+                    )?,
                     CopiedRow::Token {
                         id,
                         user_id,
@@ -207,10 +276,11 @@ impl CopyStore for PgStore {
                         expires_at,
                         last_used_at,
                         revoked_at,
+                        scopes,
                     } => tx.execute(
                         "INSERT INTO tokens (id, user_id, name, digest, prefix, created_at, \
-                         expires_at, last_used_at, revoked_at) OVERRIDING SYSTEM VALUE \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                         expires_at, last_used_at, revoked_at, scopes) OVERRIDING SYSTEM VALUE \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
                         &[
                             &id,
                             &user_id,
@@ -221,6 +291,7 @@ impl CopyStore for PgStore {
                             &opt_time(expires_at),
                             &opt_time(last_used_at),
                             &opt_time(revoked_at),
+                            &scopes,
                         ],
                     )?,
                     CopiedRow::OtpCode {
@@ -286,7 +357,7 @@ impl CopyStore for PgStore {
                 };
             }
             // New rows get ids after the copied ones.
-            for table in ["users", "tokens", "otp_codes", "audit_log"] {
+            for table in ["users", "groups", "tokens", "otp_codes", "audit_log"] {
                 tx.execute(
                     &format!(
                         "SELECT setval(pg_get_serial_sequence('{table}', 'id'), \

@@ -50,9 +50,51 @@ const QUERIES: &[(&str, Reader)] = &[
             })
         },
     ),
+    ("SELECT id, name FROM groups ORDER BY id", |r| {
+        Ok(CopiedRow::Group {
+            id: r.get(0)?,
+            name: r.get(1)?,
+        })
+    }),
+    (
+        "SELECT group_id, permission FROM group_permissions ORDER BY group_id, permission",
+        |r| {
+            Ok(CopiedRow::GroupPermission {
+                group_id: r.get(0)?,
+                permission: r.get(1)?,
+            })
+        },
+    ),
+    (
+        "SELECT user_id, group_id FROM user_groups ORDER BY user_id, group_id",
+        |r| {
+            Ok(CopiedRow::UserGroup {
+                user_id: r.get(0)?,
+                group_id: r.get(1)?,
+            })
+        },
+    ),
+    (
+        "SELECT user_id, permission FROM user_permissions ORDER BY user_id, permission",
+        |r| {
+            Ok(CopiedRow::UserPermission {
+                user_id: r.get(0)?,
+                permission: r.get(1)?,
+            })
+        },
+    ),
+    (
+        "SELECT permission, model FROM permission_models ORDER BY permission",
+        |r| {
+            Ok(CopiedRow::PermissionModel {
+                permission: r.get(0)?,
+                model: r.get(1)?,
+            })
+        },
+    ),
     (
         "SELECT id, user_id, name, digest, prefix, created_at, expires_at, last_used_at, \
-         revoked_at FROM tokens ORDER BY id",
+         revoked_at, scopes FROM tokens ORDER BY id",
         |r| {
             Ok(CopiedRow::Token {
                 id: r.get(0)?,
@@ -64,6 +106,7 @@ const QUERIES: &[(&str, Reader)] = &[
                 expires_at: opt_time(r, 6)?,
                 last_used_at: opt_time(r, 7)?,
                 revoked_at: opt_time(r, 8)?,
+                scopes: r.get(9)?,
             })
         },
     ),
@@ -152,7 +195,7 @@ impl CopyStore for SqliteStore {
         self.write(|tx| {
             let held: i64 = tx.query_row(
                 "SELECT (SELECT count(*) FROM users) + (SELECT count(*) FROM tokens) \
-                 + (SELECT count(*) FROM audit_log)",
+                 + (SELECT count(*) FROM audit_log) + (SELECT count(*) FROM groups)",
                 [],
                 |r| r.get(0),
             )?;
@@ -205,6 +248,32 @@ impl CopyStore for SqliteStore {
                         "INSERT INTO user_field_values (user_id, name, value) VALUES (?1, ?2, ?3)",
                         params![user_id, name, value],
                     )?,
+                    CopiedRow::Group { id, name } => tx.execute(
+                        "INSERT INTO groups (id, name) VALUES (?1, ?2)",
+                        params![id, name],
+                    )?,
+                    CopiedRow::GroupPermission {
+                        group_id,
+                        permission,
+                    } => tx.execute(
+                        "INSERT INTO group_permissions (group_id, permission) VALUES (?1, ?2)",
+                        params![group_id, permission],
+                    )?,
+                    CopiedRow::UserGroup { user_id, group_id } => tx.execute(
+                        "INSERT INTO user_groups (user_id, group_id) VALUES (?1, ?2)",
+                        params![user_id, group_id],
+                    )?,
+                    CopiedRow::UserPermission {
+                        user_id,
+                        permission,
+                    } => tx.execute(
+                        "INSERT INTO user_permissions (user_id, permission) VALUES (?1, ?2)",
+                        params![user_id, permission],
+                    )?,
+                    CopiedRow::PermissionModel { permission, model } => tx.execute(
+                        "INSERT INTO permission_models (permission, model) VALUES (?1, ?2)",
+                        params![permission, model],
+                    )?,
                     CopiedRow::Token {
                         id,
                         user_id,
@@ -215,10 +284,11 @@ impl CopyStore for SqliteStore {
                         expires_at,
                         last_used_at,
                         revoked_at,
+                        scopes,
                     } => tx.execute(
                         "INSERT INTO tokens (id, user_id, name, digest, prefix, created_at, \
-                         expires_at, last_used_at, revoked_at) \
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                         expires_at, last_used_at, revoked_at, scopes) \
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                         params![
                             id,
                             user_id,
@@ -228,7 +298,8 @@ impl CopyStore for SqliteStore {
                             ts(created_at),
                             opt_ts(expires_at),
                             opt_ts(last_used_at),
-                            opt_ts(revoked_at)
+                            opt_ts(revoked_at),
+                            scopes
                         ],
                     )?,
                     CopiedRow::OtpCode {
