@@ -221,6 +221,26 @@ fn delete_user_asks_and_respects_no() {
 }
 
 #[test]
+fn delete_group_asks_and_respects_no() {
+    let env = TestEnv::new();
+    env.cmd(&["create-group", "editors"]).assert().success();
+    env.create_user("ada@example.com", &["--group", "editors"]);
+    let mut p = spawn(&env, &["delete-group", "editors"]);
+    p.exp_string("Delete group editors (1 member(s) lose its permissions)? [y/N]")
+        .unwrap();
+    p.send_line("n").unwrap();
+    p.exp_string("not deleted: group editors").unwrap();
+    p.exp_eof().unwrap();
+    assert_eq!(exit_code(&p), 1);
+    let mut p = spawn(&env, &["delete-group", "editors"]);
+    p.exp_string("[y/N]").unwrap();
+    p.send_line("y").unwrap();
+    p.exp_string("Group editors deleted (1 member(s) left it).").unwrap();
+    p.exp_eof().unwrap();
+    assert_eq!(exit_code(&p), 0);
+}
+
+#[test]
 fn no_input_never_prompts_even_on_a_terminal() {
     let env = TestEnv::new();
     let mut p = spawn(

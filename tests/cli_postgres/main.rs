@@ -48,6 +48,9 @@ mod fields_io;
 #[path = "../cli/flows.rs"]
 mod flows;
 
+#[path = "../cli/groups.rs"]
+mod groups;
+
 #[path = "../cli/import_limits.rs"]
 mod import_limits;
 
