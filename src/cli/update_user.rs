@@ -7,7 +7,7 @@ use super::access_args::GroupArgs;
 use super::context::Context;
 use super::exit::CliError;
 use super::field_input::FieldArgs;
-use super::output::{print_json, status};
+use super::output::{print_json, status, warn};
 
 /// Change a user's names, flags, email, groups or permissions
 #[derive(clap::Args, Debug)]
@@ -91,6 +91,14 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
         status(ctx.json, &format!("Sign-in to {email} unlocked: {what}."));
     }
     let user = manager.get_user(&email)?;
+    // `--revoke` takes back a direct grant only: say so when a group still gives it.
+    let effective = manager.effective_permissions(&user)?;
+    for p in changes.access.revoke.iter().filter(|p| effective.holds(p)) {
+        warn(&format!(
+            "{} still holds {p} (through a group, or as an active superuser): --revoke takes back only a direct grant",
+            user.email
+        ));
+    }
     if ctx.json {
         return print_json(&ctx.user_json(&user));
     }

@@ -311,6 +311,13 @@ fn update_user_grants_revokes_joins_and_leaves_and_audits_each_change() {
         stdout_json(logged.get_output()).as_array().unwrap().len(),
         2
     );
+    // A permission a group still gives is not taken away by --revoke, and it says so.
+    env.cmd(&["update-user", "ed@example.com", "--revoke", "infra.deploy"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "warning: ed@example.com still holds infra.deploy",
+        ));
     env.cmd(&["update-user", "ed@example.com", "--grant", "nodot"])
         .assert()
         .code(2)
