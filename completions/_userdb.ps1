@@ -34,6 +34,8 @@ Register-ArgumentCompleter -Native -CommandName 'userdb' -ScriptBlock {
             [CompletionResult]::new('createuser', 'createuser', [CompletionResultType]::ParameterValue, 'Create a user (password from a prompt or a non-argv source)')
             [CompletionResult]::new('createsuperuser', 'createsuperuser', [CompletionResultType]::ParameterValue, 'Create a superuser (staff, superuser, active)')
             [CompletionResult]::new('changepassword', 'changepassword', [CompletionResultType]::ParameterValue, 'Change a user''s password')
+            [CompletionResult]::new('create-reset-token', 'create-reset-token', [CompletionResultType]::ParameterValue, 'Make a one-time password-reset token for a user (printed once, alone on a line)')
+            [CompletionResult]::new('reset-password', 'reset-password', [CompletionResultType]::ParameterValue, 'Set a new password with a reset token from `create-reset-token`')
             [CompletionResult]::new('authenticate', 'authenticate', [CompletionResultType]::ParameterValue, 'Check a user''s password (from a prompt or a non-argv source)')
             [CompletionResult]::new('list-users', 'list-users', [CompletionResultType]::ParameterValue, 'List users (table, --json or --csv)')
             [CompletionResult]::new('show-user', 'show-user', [CompletionResultType]::ParameterValue, 'Show one user''s fields')
@@ -101,6 +103,8 @@ Register-ArgumentCompleter -Native -CommandName 'userdb' -ScriptBlock {
             [CompletionResult]::new('--last-name', '--last-name', [CompletionResultType]::ParameterName, 'The user''s last name')
             [CompletionResult]::new('--set', '--set', [CompletionResultType]::ParameterName, 'Set a custom field declared in the config as [fields.NAME] (repeatable; NAME= leaves it empty)')
             [CompletionResult]::new('--group', '--group', [CompletionResultType]::ParameterName, 'Put the user in this group (repeatable; it must exist, see `list-groups`)')
+            [CompletionResult]::new('--must-change-password', '--must-change-password', [CompletionResultType]::ParameterName, 'The user must change this password (changepassword, a reset) before a token is issued [default: [password] must_change_on_create]')
+            [CompletionResult]::new('--expires-at', '--expires-at', [CompletionResultType]::ParameterName, 'When the account stops working: a date (from its start, UTC), an RFC 3339 time, or never')
             [CompletionResult]::new('--password-file', '--password-file', [CompletionResultType]::ParameterName, 'Read the password from the first line of a file')
             [CompletionResult]::new('--password-env', '--password-env', [CompletionResultType]::ParameterName, 'Read the password from the environment variable NAME')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir''s userdb.sqlite3]')
@@ -126,6 +130,9 @@ Register-ArgumentCompleter -Native -CommandName 'userdb' -ScriptBlock {
             [CompletionResult]::new('--last-name', '--last-name', [CompletionResultType]::ParameterName, 'The user''s last name')
             [CompletionResult]::new('--set', '--set', [CompletionResultType]::ParameterName, 'Set a custom field declared in the config as [fields.NAME] (repeatable; NAME= leaves it empty)')
             [CompletionResult]::new('--group', '--group', [CompletionResultType]::ParameterName, 'Put the user in this group (repeatable; it must exist, see `list-groups`)')
+            [CompletionResult]::new('--must-change-password', '--must-change-password', [CompletionResultType]::ParameterName, 'The user must change this password (changepassword, a reset) before a token is issued [default: [password] must_change_on_create]')
+            [CompletionResult]::new('--expires-at', '--expires-at', [CompletionResultType]::ParameterName, 'When the account stops working: a date (from its start, UTC), an RFC 3339 time, or never')
+            [CompletionResult]::new('--temporary', '--temporary', [CompletionResultType]::ParameterName, 'A break-glass superuser that expires by itself after DURATION (8h, 30m); it does not count as the lasting superuser that delete and demote protect')
             [CompletionResult]::new('--password-file', '--password-file', [CompletionResultType]::ParameterName, 'Read the password from the first line of a file')
             [CompletionResult]::new('--password-env', '--password-env', [CompletionResultType]::ParameterName, 'Read the password from the environment variable NAME')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir''s userdb.sqlite3]')
@@ -153,6 +160,34 @@ Register-ArgumentCompleter -Native -CommandName 'userdb' -ScriptBlock {
             [CompletionResult]::new('--generate-password', '--generate-password', [CompletionResultType]::ParameterName, 'Generate a strong random password and print it once')
             [CompletionResult]::new('--skip-validation', '--skip-validation', [CompletionResultType]::ParameterName, 'Accept a password that fails the validators (length, similarity, common, numeric)')
             [CompletionResult]::new('--revoke-tokens', '--revoke-tokens', [CompletionResultType]::ParameterName, 'Also revoke all of the user''s API tokens (in the same transaction)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Machine-readable output on stdout, errors as JSON on stderr')
+            [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt: fail (or use the documented non-interactive default) instead')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'userdb;create-reset-token' {
+            [CompletionResult]::new('--expires', '--expires', [CompletionResultType]::ParameterName, 'How long the token is valid, at most 7d [default: [password] reset_token_expiry, 24h unless configured]')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir''s userdb.sqlite3]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The TOML config file [default: the platform config dir''s config.toml]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Machine-readable output on stdout, errors as JSON on stderr')
+            [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt: fail (or use the documented non-interactive default) instead')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'userdb;reset-password' {
+            [CompletionResult]::new('--new-password-file', '--new-password-file', [CompletionResultType]::ParameterName, 'Read the new password from the first line of a file')
+            [CompletionResult]::new('--new-password-env', '--new-password-env', [CompletionResultType]::ParameterName, 'Read the new password from the environment variable NAME')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir''s userdb.sqlite3]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The TOML config file [default: the platform config dir''s config.toml]')
+            [CompletionResult]::new('--token-stdin', '--token-stdin', [CompletionResultType]::ParameterName, 'Read the token from the first line of standard input')
+            [CompletionResult]::new('--new-password-stdin', '--new-password-stdin', [CompletionResultType]::ParameterName, 'Read the new password from the first line of standard input')
+            [CompletionResult]::new('--skip-validation', '--skip-validation', [CompletionResultType]::ParameterName, 'Accept a password (the new one of a reset, or the one given at an address''s first verification) that fails the validators')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Machine-readable output on stdout, errors as JSON on stderr')
             [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt: fail (or use the documented non-interactive default) instead')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -192,6 +227,7 @@ Register-ArgumentCompleter -Native -CommandName 'userdb' -ScriptBlock {
             [CompletionResult]::new('--active', '--active', [CompletionResultType]::ParameterName, 'Only active users')
             [CompletionResult]::new('--inactive', '--inactive', [CompletionResultType]::ParameterName, 'Only inactive users')
             [CompletionResult]::new('--verified', '--verified', [CompletionResultType]::ParameterName, 'Only users whose email is verified')
+            [CompletionResult]::new('--expired', '--expired', [CompletionResultType]::ParameterName, 'Only accounts that have expired (--expires-at, createsuperuser --temporary)')
             [CompletionResult]::new('--csv', '--csv', [CompletionResultType]::ParameterName, 'CSV with a header line instead of a table')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Machine-readable output on stdout, errors as JSON on stderr')
             [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt: fail (or use the documented non-interactive default) instead')
@@ -224,6 +260,8 @@ Register-ArgumentCompleter -Native -CommandName 'userdb' -ScriptBlock {
             [CompletionResult]::new('--remove-group', '--remove-group', [CompletionResultType]::ParameterName, 'Take the user out of this group (repeatable)')
             [CompletionResult]::new('--grant', '--grant', [CompletionResultType]::ParameterName, 'Grant this permission to the user directly (repeatable), e.g. blog.add_post')
             [CompletionResult]::new('--revoke', '--revoke', [CompletionResultType]::ParameterName, 'Revoke a permission granted to the user directly (repeatable); one held through a group stays until the user leaves the group')
+            [CompletionResult]::new('--must-change-password', '--must-change-password', [CompletionResultType]::ParameterName, 'Require (true) or stop requiring (false) a password change before tokens')
+            [CompletionResult]::new('--expires-at', '--expires-at', [CompletionResultType]::ParameterName, 'When the account stops working: a date (from its start, UTC), an RFC 3339 time, or never')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir''s userdb.sqlite3]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The TOML config file [default: the platform config dir''s config.toml]')
             [CompletionResult]::new('--unlock', '--unlock', [CompletionResultType]::ParameterName, 'Lift a sign-in lock ([login]): forget the failed sign-ins')
@@ -340,14 +378,14 @@ Register-ArgumentCompleter -Native -CommandName 'userdb' -ScriptBlock {
             [CompletionResult]::new('--expires', '--expires', [CompletionResultType]::ParameterName, 'With --issue-token: how long the token is valid (30d, 12h, never) [default: [token] default_expiry]')
             [CompletionResult]::new('--password-file', '--password-file', [CompletionResultType]::ParameterName, 'Read the password from the first line of a file')
             [CompletionResult]::new('--password-env', '--password-env', [CompletionResultType]::ParameterName, 'Read the password from the environment variable NAME')
-            [CompletionResult]::new('--new-password-file', '--new-password-file', [CompletionResultType]::ParameterName, 'With --purpose password-reset: read the new password from the first line of a file')
-            [CompletionResult]::new('--new-password-env', '--new-password-env', [CompletionResultType]::ParameterName, 'With --purpose password-reset: read the new password from the environment variable NAME')
+            [CompletionResult]::new('--new-password-file', '--new-password-file', [CompletionResultType]::ParameterName, 'Read the new password from the first line of a file')
+            [CompletionResult]::new('--new-password-env', '--new-password-env', [CompletionResultType]::ParameterName, 'Read the new password from the environment variable NAME')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir''s userdb.sqlite3]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The TOML config file [default: the platform config dir''s config.toml]')
             [CompletionResult]::new('--code-stdin', '--code-stdin', [CompletionResultType]::ParameterName, 'Read the code from the first line of standard input')
             [CompletionResult]::new('--issue-token', '--issue-token', [CompletionResultType]::ParameterName, 'On success, also issue an API token and print it (once, alone on a line)')
             [CompletionResult]::new('--password-stdin', '--password-stdin', [CompletionResultType]::ParameterName, 'Read the password from the first line of standard input')
-            [CompletionResult]::new('--new-password-stdin', '--new-password-stdin', [CompletionResultType]::ParameterName, 'With --purpose password-reset: read the new password from the first line of standard input')
+            [CompletionResult]::new('--new-password-stdin', '--new-password-stdin', [CompletionResultType]::ParameterName, 'Read the new password from the first line of standard input')
             [CompletionResult]::new('--skip-validation', '--skip-validation', [CompletionResultType]::ParameterName, 'Accept a password (the new one of a reset, or the one given at an address''s first verification) that fails the validators')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Machine-readable output on stdout, errors as JSON on stderr')
             [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt: fail (or use the documented non-interactive default) instead')
@@ -538,6 +576,8 @@ Register-ArgumentCompleter -Native -CommandName 'userdb' -ScriptBlock {
             [CompletionResult]::new('createuser', 'createuser', [CompletionResultType]::ParameterValue, 'Create a user (password from a prompt or a non-argv source)')
             [CompletionResult]::new('createsuperuser', 'createsuperuser', [CompletionResultType]::ParameterValue, 'Create a superuser (staff, superuser, active)')
             [CompletionResult]::new('changepassword', 'changepassword', [CompletionResultType]::ParameterValue, 'Change a user''s password')
+            [CompletionResult]::new('create-reset-token', 'create-reset-token', [CompletionResultType]::ParameterValue, 'Make a one-time password-reset token for a user (printed once, alone on a line)')
+            [CompletionResult]::new('reset-password', 'reset-password', [CompletionResultType]::ParameterValue, 'Set a new password with a reset token from `create-reset-token`')
             [CompletionResult]::new('authenticate', 'authenticate', [CompletionResultType]::ParameterValue, 'Check a user''s password (from a prompt or a non-argv source)')
             [CompletionResult]::new('list-users', 'list-users', [CompletionResultType]::ParameterValue, 'List users (table, --json or --csv)')
             [CompletionResult]::new('show-user', 'show-user', [CompletionResultType]::ParameterValue, 'Show one user''s fields')
@@ -581,6 +621,12 @@ Register-ArgumentCompleter -Native -CommandName 'userdb' -ScriptBlock {
             break
         }
         'userdb;help;changepassword' {
+            break
+        }
+        'userdb;help;create-reset-token' {
+            break
+        }
+        'userdb;help;reset-password' {
             break
         }
         'userdb;help;authenticate' {

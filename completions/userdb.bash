@@ -37,6 +37,9 @@ _userdb() {
             userdb,create-group)
                 cmd="userdb__subcmd__create__subcmd__group"
                 ;;
+            userdb,create-reset-token)
+                cmd="userdb__subcmd__create__subcmd__reset__subcmd__token"
+                ;;
             userdb,createsuperuser)
                 cmd="userdb__subcmd__createsuperuser"
                 ;;
@@ -88,6 +91,9 @@ _userdb() {
             userdb,register)
                 cmd="userdb__subcmd__register"
                 ;;
+            userdb,reset-password)
+                cmd="userdb__subcmd__reset__subcmd__password"
+                ;;
             userdb,revoke-token)
                 cmd="userdb__subcmd__revoke__subcmd__token"
                 ;;
@@ -135,6 +141,9 @@ _userdb() {
                 ;;
             userdb__subcmd__help,create-group)
                 cmd="userdb__subcmd__help__subcmd__create__subcmd__group"
+                ;;
+            userdb__subcmd__help,create-reset-token)
+                cmd="userdb__subcmd__help__subcmd__create__subcmd__reset__subcmd__token"
                 ;;
             userdb__subcmd__help,createsuperuser)
                 cmd="userdb__subcmd__help__subcmd__createsuperuser"
@@ -187,6 +196,9 @@ _userdb() {
             userdb__subcmd__help,register)
                 cmd="userdb__subcmd__help__subcmd__register"
                 ;;
+            userdb__subcmd__help,reset-password)
+                cmd="userdb__subcmd__help__subcmd__reset__subcmd__password"
+                ;;
             userdb__subcmd__help,revoke-token)
                 cmd="userdb__subcmd__help__subcmd__revoke__subcmd__token"
                 ;;
@@ -221,7 +233,7 @@ _userdb() {
 
     case "${cmd}" in
         userdb)
-            opts="-h -V --db --config --json --no-input --help --version migrate register createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user create-group list-groups show-group update-group delete-group has-perm send-otp verify-otp sendtestemail log doctor import export backup copy issue-token verify-token list-tokens revoke-token config completions reference help"
+            opts="-h -V --db --config --json --no-input --help --version migrate register createuser createsuperuser changepassword create-reset-token reset-password authenticate list-users show-user update-user delete-user create-group list-groups show-group update-group delete-group has-perm send-otp verify-otp sendtestemail log doctor import export backup copy issue-token verify-token list-tokens revoke-token config completions reference help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -428,8 +440,34 @@ _userdb() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        userdb__subcmd__create__subcmd__reset__subcmd__token)
+            opts="-h -V --expires --db --config --json --no-input --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --expires)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         userdb__subcmd__createsuperuser)
-            opts="-h -V --email --first-name --last-name --set --group --password-stdin --password-file --password-env --generate-password --skip-validation --if-not-exists --update --require-password --db --config --json --no-input --help --version"
+            opts="-h -V --email --first-name --last-name --set --group --must-change-password --expires-at --temporary --password-stdin --password-file --password-env --generate-password --skip-validation --if-not-exists --update --require-password --db --config --json --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -452,6 +490,18 @@ _userdb() {
                     return 0
                     ;;
                 --group)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --must-change-password)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --expires-at)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --temporary)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -479,7 +529,7 @@ _userdb() {
             return 0
             ;;
         userdb__subcmd__createuser)
-            opts="-h -V --first-name --last-name --staff --inactive --set --group --password-stdin --password-file --password-env --generate-password --skip-validation --no-password --if-not-exists --db --config --json --no-input --help --version"
+            opts="-h -V --first-name --last-name --staff --inactive --set --group --must-change-password --expires-at --password-stdin --password-file --password-env --generate-password --skip-validation --no-password --if-not-exists --db --config --json --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -498,6 +548,14 @@ _userdb() {
                     return 0
                     ;;
                 --group)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --must-change-password)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --expires-at)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -651,7 +709,7 @@ _userdb() {
             return 0
             ;;
         userdb__subcmd__help)
-            opts="migrate register createuser createsuperuser changepassword authenticate list-users show-user update-user delete-user create-group list-groups show-group update-group delete-group has-perm send-otp verify-otp sendtestemail log doctor import export backup copy issue-token verify-token list-tokens revoke-token config completions reference help"
+            opts="migrate register createuser createsuperuser changepassword create-reset-token reset-password authenticate list-users show-user update-user delete-user create-group list-groups show-group update-group delete-group has-perm send-otp verify-otp sendtestemail log doctor import export backup copy issue-token verify-token list-tokens revoke-token config completions reference help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -749,6 +807,20 @@ _userdb() {
             return 0
             ;;
         userdb__subcmd__help__subcmd__create__subcmd__group)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        userdb__subcmd__help__subcmd__create__subcmd__reset__subcmd__token)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -987,6 +1059,20 @@ _userdb() {
             return 0
             ;;
         userdb__subcmd__help__subcmd__register)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        userdb__subcmd__help__subcmd__reset__subcmd__password)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1239,7 +1325,7 @@ _userdb() {
             return 0
             ;;
         userdb__subcmd__list__subcmd__users)
-            opts="-h -V --staff --superuser --active --inactive --verified --search --limit --offset --where --group --perm --csv --db --config --json --no-input --help --version"
+            opts="-h -V --staff --superuser --active --inactive --verified --search --limit --offset --where --expired --group --perm --csv --db --config --json --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1296,7 +1382,7 @@ _userdb() {
                     return 0
                     ;;
                 --event)
-                    COMPREPLY=($(compgen -W "user_created superuser_created user_registered user_imported user_updated superuser_updated user_deleted group_created group_updated group_deleted group_joined group_left permission_granted permission_revoked password_changed password_reset password_upgraded login_succeeded login_failed login_locked login_unlocked otp_sent otp_notice_sent otp_send_failed otp_send_refused otp_verified otp_failed otp_revoked token_issued token_used token_refused token_rejected token_revoked" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "user_created superuser_created user_registered user_imported user_updated superuser_updated user_deleted group_created group_updated group_deleted group_joined group_left permission_granted permission_revoked password_changed reset_token_created reset_token_rejected password_reset password_upgraded login_succeeded login_failed login_locked login_unlocked otp_sent otp_notice_sent otp_send_failed otp_send_refused otp_verified otp_failed otp_revoked token_issued token_used token_refused token_rejected token_revoked" -- "${cur}"))
                     return 0
                     ;;
                 --since)
@@ -1390,6 +1476,36 @@ _userdb() {
                     return 0
                     ;;
                 --password-env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        userdb__subcmd__reset__subcmd__password)
+            opts="-h -V --token-stdin --new-password-stdin --new-password-file --new-password-env --skip-validation --db --config --json --no-input --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --new-password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --new-password-env)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1561,7 +1677,7 @@ _userdb() {
             return 0
             ;;
         userdb__subcmd__update__subcmd__user)
-            opts="-h -V --email --first-name --last-name --active --staff --superuser --set --group --remove-group --grant --revoke --unlock --force --db --config --json --no-input --help --version"
+            opts="-h -V --email --first-name --last-name --active --staff --superuser --set --group --remove-group --grant --revoke --must-change-password --expires-at --unlock --force --db --config --json --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1608,6 +1724,14 @@ _userdb() {
                     return 0
                     ;;
                 --revoke)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --must-change-password)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --expires-at)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -31,6 +31,8 @@ set edit:completion:arg-completer[userdb] = {|@words|
             cand createuser 'Create a user (password from a prompt or a non-argv source)'
             cand createsuperuser 'Create a superuser (staff, superuser, active)'
             cand changepassword 'Change a user''s password'
+            cand create-reset-token 'Make a one-time password-reset token for a user (printed once, alone on a line)'
+            cand reset-password 'Set a new password with a reset token from `create-reset-token`'
             cand authenticate 'Check a user''s password (from a prompt or a non-argv source)'
             cand list-users 'List users (table, --json or --csv)'
             cand show-user 'Show one user''s fields'
@@ -95,6 +97,8 @@ set edit:completion:arg-completer[userdb] = {|@words|
             cand --last-name 'The user''s last name'
             cand --set 'Set a custom field declared in the config as [fields.NAME] (repeatable; NAME= leaves it empty)'
             cand --group 'Put the user in this group (repeatable; it must exist, see `list-groups`)'
+            cand --must-change-password 'The user must change this password (changepassword, a reset) before a token is issued [default: [password] must_change_on_create]'
+            cand --expires-at 'When the account stops working: a date (from its start, UTC), an RFC 3339 time, or never'
             cand --password-file 'Read the password from the first line of a file'
             cand --password-env 'Read the password from the environment variable NAME'
             cand --db 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir''s userdb.sqlite3]'
@@ -119,6 +123,9 @@ set edit:completion:arg-completer[userdb] = {|@words|
             cand --last-name 'The user''s last name'
             cand --set 'Set a custom field declared in the config as [fields.NAME] (repeatable; NAME= leaves it empty)'
             cand --group 'Put the user in this group (repeatable; it must exist, see `list-groups`)'
+            cand --must-change-password 'The user must change this password (changepassword, a reset) before a token is issued [default: [password] must_change_on_create]'
+            cand --expires-at 'When the account stops working: a date (from its start, UTC), an RFC 3339 time, or never'
+            cand --temporary 'A break-glass superuser that expires by itself after DURATION (8h, 30m); it does not count as the lasting superuser that delete and demote protect'
             cand --password-file 'Read the password from the first line of a file'
             cand --password-env 'Read the password from the environment variable NAME'
             cand --db 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir''s userdb.sqlite3]'
@@ -145,6 +152,32 @@ set edit:completion:arg-completer[userdb] = {|@words|
             cand --generate-password 'Generate a strong random password and print it once'
             cand --skip-validation 'Accept a password that fails the validators (length, similarity, common, numeric)'
             cand --revoke-tokens 'Also revoke all of the user''s API tokens (in the same transaction)'
+            cand --json 'Machine-readable output on stdout, errors as JSON on stderr'
+            cand --no-input 'Never prompt: fail (or use the documented non-interactive default) instead'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'userdb;create-reset-token'= {
+            cand --expires 'How long the token is valid, at most 7d [default: [password] reset_token_expiry, 24h unless configured]'
+            cand --db 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir''s userdb.sqlite3]'
+            cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
+            cand --json 'Machine-readable output on stdout, errors as JSON on stderr'
+            cand --no-input 'Never prompt: fail (or use the documented non-interactive default) instead'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'userdb;reset-password'= {
+            cand --new-password-file 'Read the new password from the first line of a file'
+            cand --new-password-env 'Read the new password from the environment variable NAME'
+            cand --db 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir''s userdb.sqlite3]'
+            cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
+            cand --token-stdin 'Read the token from the first line of standard input'
+            cand --new-password-stdin 'Read the new password from the first line of standard input'
+            cand --skip-validation 'Accept a password (the new one of a reset, or the one given at an address''s first verification) that fails the validators'
             cand --json 'Machine-readable output on stdout, errors as JSON on stderr'
             cand --no-input 'Never prompt: fail (or use the documented non-interactive default) instead'
             cand -h 'Print help'
@@ -182,6 +215,7 @@ set edit:completion:arg-completer[userdb] = {|@words|
             cand --active 'Only active users'
             cand --inactive 'Only inactive users'
             cand --verified 'Only users whose email is verified'
+            cand --expired 'Only accounts that have expired (--expires-at, createsuperuser --temporary)'
             cand --csv 'CSV with a header line instead of a table'
             cand --json 'Machine-readable output on stdout, errors as JSON on stderr'
             cand --no-input 'Never prompt: fail (or use the documented non-interactive default) instead'
@@ -212,6 +246,8 @@ set edit:completion:arg-completer[userdb] = {|@words|
             cand --remove-group 'Take the user out of this group (repeatable)'
             cand --grant 'Grant this permission to the user directly (repeatable), e.g. blog.add_post'
             cand --revoke 'Revoke a permission granted to the user directly (repeatable); one held through a group stays until the user leaves the group'
+            cand --must-change-password 'Require (true) or stop requiring (false) a password change before tokens'
+            cand --expires-at 'When the account stops working: a date (from its start, UTC), an RFC 3339 time, or never'
             cand --db 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir''s userdb.sqlite3]'
             cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
             cand --unlock 'Lift a sign-in lock ([login]): forget the failed sign-ins'
@@ -319,14 +355,14 @@ set edit:completion:arg-completer[userdb] = {|@words|
             cand --expires 'With --issue-token: how long the token is valid (30d, 12h, never) [default: [token] default_expiry]'
             cand --password-file 'Read the password from the first line of a file'
             cand --password-env 'Read the password from the environment variable NAME'
-            cand --new-password-file 'With --purpose password-reset: read the new password from the first line of a file'
-            cand --new-password-env 'With --purpose password-reset: read the new password from the environment variable NAME'
+            cand --new-password-file 'Read the new password from the first line of a file'
+            cand --new-password-env 'Read the new password from the environment variable NAME'
             cand --db 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir''s userdb.sqlite3]'
             cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
             cand --code-stdin 'Read the code from the first line of standard input'
             cand --issue-token 'On success, also issue an API token and print it (once, alone on a line)'
             cand --password-stdin 'Read the password from the first line of standard input'
-            cand --new-password-stdin 'With --purpose password-reset: read the new password from the first line of standard input'
+            cand --new-password-stdin 'Read the new password from the first line of standard input'
             cand --skip-validation 'Accept a password (the new one of a reset, or the one given at an address''s first verification) that fails the validators'
             cand --json 'Machine-readable output on stdout, errors as JSON on stderr'
             cand --no-input 'Never prompt: fail (or use the documented non-interactive default) instead'
@@ -502,6 +538,8 @@ set edit:completion:arg-completer[userdb] = {|@words|
             cand createuser 'Create a user (password from a prompt or a non-argv source)'
             cand createsuperuser 'Create a superuser (staff, superuser, active)'
             cand changepassword 'Change a user''s password'
+            cand create-reset-token 'Make a one-time password-reset token for a user (printed once, alone on a line)'
+            cand reset-password 'Set a new password with a reset token from `create-reset-token`'
             cand authenticate 'Check a user''s password (from a prompt or a non-argv source)'
             cand list-users 'List users (table, --json or --csv)'
             cand show-user 'Show one user''s fields'
@@ -540,6 +578,10 @@ set edit:completion:arg-completer[userdb] = {|@words|
         &'userdb;help;createsuperuser'= {
         }
         &'userdb;help;changepassword'= {
+        }
+        &'userdb;help;create-reset-token'= {
+        }
+        &'userdb;help;reset-password'= {
         }
         &'userdb;help;authenticate'= {
         }

@@ -31,8 +31,16 @@ pub const EVENTS: &[(&str, &str)] = &[
     ),
     ("password_changed", "a password was set"),
     (
+        "reset_token_created",
+        "an operator made a password-reset token (create-reset-token)",
+    ),
+    (
+        "reset_token_rejected",
+        "a reset token was wrong, used, expired, replaced or outdated",
+    ),
+    (
         "password_reset",
-        "a password was reset with an emailed code",
+        "a password was reset with an emailed code or a reset token",
     ),
     (
         "password_upgraded",

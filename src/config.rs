@@ -55,6 +55,8 @@ pub const KEYS: &[KeySpec] = &[
     key("password", "max_similarity"),
     key("password", "reject_common"),
     key("password", "reject_numeric"),
+    key("password", "must_change_on_create"),
+    key("password", "reset_token_expiry"),
     key("email", "backend"),
     key("email", "host"),
     key("email", "port"),
@@ -106,12 +108,31 @@ impl Default for DatabaseSettings {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PasswordSettings {
     pub argon2: Argon2Params,
     pub policy: PasswordPolicy,
     /// The ceiling on what checking one stored hash may cost.
     pub limits: HashLimits,
+    /// Users an operator creates must change their password before a token.
+    pub must_change_on_create: bool,
+    /// How long an operator's reset token lives unless `--expires` says.
+    pub reset_token_expiry: Duration,
+}
+
+/// The longest a reset token may live: it is a password in all but name.
+pub const MAX_RESET_TOKEN_EXPIRY: Duration = Duration::from_secs(7 * 24 * 3600);
+
+impl Default for PasswordSettings {
+    fn default() -> Self {
+        PasswordSettings {
+            argon2: Argon2Params::default(),
+            policy: PasswordPolicy::default(),
+            limits: HashLimits::default(),
+            must_change_on_create: false,
+            reset_token_expiry: Duration::from_secs(24 * 3600),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -333,6 +354,13 @@ impl Settings {
             }
             ("password", "reject_common") => password.policy.reject_common = raw.boolean()?,
             ("password", "reject_numeric") => password.policy.reject_numeric = raw.boolean()?,
+            ("password", "must_change_on_create") => {
+                password.must_change_on_create = raw.boolean()?
+            }
+            ("password", "reset_token_expiry") => {
+                password.reset_token_expiry =
+                    raw.duration_in(60 * SECOND, MAX_RESET_TOKEN_EXPIRY)?
+            }
             ("email", _) => self.email_set(spec.key, raw)?,
             ("otp", _) => self.otp_set(spec.key, raw)?,
             ("token", "default_expiry") => {
@@ -384,6 +412,8 @@ impl Settings {
             ("password", "max_similarity") => password.policy.max_similarity.to_string(),
             ("password", "reject_common") => password.policy.reject_common.to_string(),
             ("password", "reject_numeric") => password.policy.reject_numeric.to_string(),
+            ("password", "must_change_on_create") => password.must_change_on_create.to_string(),
+            ("password", "reset_token_expiry") => format_duration(password.reset_token_expiry),
             ("token", "default_expiry") => match self.token.default_expiry {
                 Some(d) => format_duration(d),
                 None => "never".to_string(),

@@ -41,11 +41,12 @@ fn finding(check: &'static str, severity: Severity, message: String, fix: String
 }
 
 /// Runs every check on a database opened (without migrating) as `store`, against
-/// the custom fields the config declares.
+/// the custom fields the config declares, at the moment `now`.
 pub fn diagnose(
     store: &(impl SchemaStore + UserStore),
     hasher: &PasswordHasher,
     fields: &FieldSet,
+    now: jiff::Timestamp,
 ) -> Result<Vec<Finding>> {
     let mut findings = Vec::new();
     if let Some(path) = store.file_path() {
@@ -77,6 +78,7 @@ pub fn diagnose(
     }
     let users = store.list_users(&UserFilter::default())?;
     check_users(&users, hasher, &mut findings);
+    check_expired(&users, now, &mut findings);
     check_fields(&users, fields, &mut findings);
     Ok(findings)
 }
@@ -105,7 +107,8 @@ fn check_users(users: &[User], hasher: &PasswordHasher, findings: &mut Vec<Findi
     let mut active_superusers = 0;
     for user in users {
         let email = &user.email;
-        if user.is_superuser && user.is_active {
+        // A temporary superuser is no lasting way in.
+        if user.is_superuser && user.is_active && user.expires_at.is_none() {
             active_superusers += 1;
         }
         if let Err(e) = validate_email(email) {
@@ -161,8 +164,32 @@ fn check_users(users: &[User], hasher: &PasswordHasher, findings: &mut Vec<Findi
         findings.push(finding(
             "superusers",
             Severity::Notice,
-            "there is no active superuser".into(),
+            "there is no active superuser that does not expire".into(),
             "create one with `userdb createsuperuser`".into(),
+        ));
+    }
+}
+
+/// Accounts past their `expires_at` that are still active: refused everywhere
+/// already, but worth deactivating (or extending) on purpose.
+fn check_expired(users: &[User], now: jiff::Timestamp, findings: &mut Vec<Finding>) {
+    let expired: Vec<&str> = users
+        .iter()
+        .filter(|u| u.is_active && u.is_expired(now))
+        .map(|u| u.email.as_str())
+        .collect();
+    if !expired.is_empty() {
+        findings.push(finding(
+            "expiry",
+            Severity::Notice,
+            format!(
+                "{} account(s) have expired but are still active: {}",
+                expired.len(),
+                some_of(&expired)
+            ),
+            "they are refused already; deactivate them (`userdb update-user EMAIL --active false`) \
+             or extend them (`--expires-at DATE|never`); `userdb list-users --expired` lists them"
+                .into(),
         ));
     }
 }

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use crate::email_address::EmailError;
 use crate::password::HashError;
 use crate::row_problem::RowProblem;
-use crate::token::Rejection;
+use crate::token::{Rejection, ResetRejection};
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -61,6 +61,13 @@ pub enum Error {
     #[error("user {0} is inactive")]
     InactiveUser(String),
 
+    #[error("the account of {email} expired at {}", .at.strftime("%Y-%m-%d %H:%M:%S UTC"))]
+    AccountExpired { email: String, at: jiff::Timestamp },
+
+    /// An operator set the password: the user changes it before getting a token.
+    #[error("{0} must change the password an operator set before a token can be issued")]
+    MustChangePassword(String),
+
     #[error("user {0} has no usable password")]
     UnusablePassword(String),
 
@@ -71,6 +78,9 @@ pub enum Error {
     LastSuperuser(String),
     #[error("token rejected: {0}")]
     TokenRejected(Rejection),
+
+    #[error("reset token rejected: {0}")]
+    ResetTokenRejected(ResetRejection),
 
     #[error("no token with id {0}")]
     TokenNotFound(i64),
@@ -261,14 +271,17 @@ impl Error {
             | Error::FieldValueTaken { .. }
             | Error::TokenNameTaken { .. }
             | Error::GroupExists(_) => ErrorKind::AlreadyExists,
-            Error::LastSuperuser(_) | Error::UnsafeOutput { .. } | Error::ScopeNotHeld { .. } => {
-                ErrorKind::Refused
-            }
+            Error::LastSuperuser(_)
+            | Error::UnsafeOutput { .. }
+            | Error::ScopeNotHeld { .. }
+            | Error::MustChangePassword(_) => ErrorKind::Refused,
             Error::OutputExists(_) | Error::NotEmpty => ErrorKind::AlreadyExists,
             Error::WrongPassword(_)
             | Error::InactiveUser(_)
+            | Error::AccountExpired { .. }
             | Error::UnusablePassword(_)
             | Error::TokenRejected(_)
+            | Error::ResetTokenRejected(_)
             | Error::InactiveUserToken(_)
             | Error::EmailNotVerified(_)
             | Error::InvalidCredentials

@@ -32,6 +32,9 @@ mod fields;
 mod groups;
 pub use groups::PermissionCheck;
 
+mod reset_tokens;
+pub use reset_tokens::IssuedResetToken;
+
 /// How a new password is treated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Validation {
@@ -58,6 +61,8 @@ pub struct UserManager<S: UserStore> {
     fields: FieldSet,
     login: LoginSettings,
     reveal_reasons: bool,
+    must_change_on_create: bool,
+    reset_token_expiry: Duration,
 }
 
 impl<S: UserStore> UserManager<S> {
@@ -81,6 +86,8 @@ impl<S: UserStore> UserManager<S> {
             fields: FieldSet::default(),
             login: LoginSettings::default(),
             reveal_reasons: false,
+            must_change_on_create: settings.must_change_on_create,
+            reset_token_expiry: settings.reset_token_expiry,
         })
     }
 
@@ -291,6 +298,10 @@ impl<S: UserStore> UserManager<S> {
             is_staff: new.is_staff.unwrap_or(false),
             is_superuser: new.is_superuser.unwrap_or(false),
             date_joined: self.clock.now(),
+            must_change_password: new
+                .must_change_password
+                .unwrap_or(self.must_change_on_create),
+            expires_at: new.expires_at,
             fields,
             access,
         })
@@ -345,6 +356,8 @@ impl<S: UserStore> UserManager<S> {
         let mut audit = vec![self.audit("password_changed", detail)];
         let mut update = UserUpdate {
             password: Some(hash),
+            // A changed password meets a must-change-password.
+            must_change_password: user.must_change_password.then_some(false),
             ..UserUpdate::default()
         };
         if revoke_tokens {
@@ -380,6 +393,7 @@ impl<S: UserStore> UserManager<S> {
                 | Error::WrongPassword(_)
                 | Error::UnusablePassword(_)
                 | Error::InactiveUser(_)
+                | Error::AccountExpired { .. }
                 | Error::EmailNotVerified(_),
             ) if !self.reveal_reasons => Err(Error::InvalidCredentials),
             other => other,
@@ -487,6 +501,16 @@ impl<S: UserStore> UserManager<S> {
                 Error::InactiveUser(user.email.clone()),
             );
         }
+        if let Some(at) = user.expires_at.filter(|at| *at <= now) {
+            return failed(
+                self,
+                "account expired",
+                Error::AccountExpired {
+                    email: user.email.clone(),
+                    at,
+                },
+            );
+        }
         if self.blocked_unverified(&user) {
             return failed(
                 self,
@@ -548,6 +572,8 @@ impl<S: UserStore> UserManager<S> {
             is_active: changes.is_active,
             is_staff: changes.is_staff,
             is_superuser: changes.is_superuser,
+            must_change_password: changes.must_change_password,
+            expires_at: changes.expires_at,
             fields: self.fields_for_change(user.id, &changes.fields)?,
             protect_last_superuser: !force,
             forget_address_proof: moved,
@@ -591,6 +617,11 @@ impl<S: UserStore> UserManager<S> {
         })
     }
 
+    /// The moment `lifetime` from now (a temporary account's end).
+    pub fn moment_after(&self, lifetime: Duration) -> Result<jiff::Timestamp> {
+        tokens::expiry(self.clock.now(), lifetime)
+    }
+
     /// The current time of the manager's clock.
     pub fn now(&self) -> jiff::Timestamp {
         self.clock.now()
@@ -600,12 +631,14 @@ impl<S: UserStore> UserManager<S> {
     /// would be refused. A check to ask before asking the operator anything;
     /// the write itself checks again inside its transaction.
     pub fn is_last_active_superuser(&self, user: &User) -> Result<bool> {
-        if !(user.is_superuser && user.is_active) {
+        // Only a lasting superuser counts: a temporary one expires by itself.
+        if !(user.is_superuser && user.is_active && user.expires_at.is_none()) {
             return Ok(false);
         }
         let others = self.store.list_users(&UserFilter {
             is_superuser: Some(true),
             is_active: Some(true),
+            expiry: Some(crate::user::ExpiryFilter::Never),
             limit: Some(2),
             ..UserFilter::default()
         })?;
@@ -683,10 +716,15 @@ fn changed_fields(update: &UserUpdate) -> String {
         ("is_active", update.is_active),
         ("is_staff", update.is_staff),
         ("is_superuser", update.is_superuser),
+        ("must_change_password", update.must_change_password),
     ] {
         if let Some(v) = value {
             fields.push(format!("{name}={v}"));
         }
+    }
+    if let Some(expires_at) = update.expires_at {
+        let at = expires_at.map_or("never".to_string(), crate::clock::format_timestamp);
+        fields.push(format!("expires_at={at}"));
     }
     if update.password.is_some() {
         fields.push("password".to_string());
@@ -719,6 +757,7 @@ pub(crate) fn test_manager(
         },
         policy: PasswordPolicy::default(),
         limits: crate::password::HashLimits::default(),
+        ..PasswordSettings::default()
     };
     UserManager::new(store, &settings, clock, "tester").unwrap()
 }

@@ -35,6 +35,14 @@ pub const TOKEN_REGEX: &str = r"\budb_[0-9A-Za-z]{38}\b";
 /// The checksum's digits, in value order (as GitHub's tokens).
 const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
+/// An operator's password-reset token (`create-reset-token`): the same form as
+/// an API token with its own prefix, so a scanner tells the two apart and one
+/// can never be used as the other.
+pub const RESET_PREFIX: &str = "udbr_";
+
+/// A regular expression that matches a reset token in any text.
+pub const RESET_TOKEN_REGEX: &str = r"\budbr_[0-9A-Za-z]{38}\b";
+
 /// A SHA-256 digest of a token: what the database stores and looks up.
 pub type TokenDigest = [u8; 32];
 
@@ -42,10 +50,10 @@ pub type TokenDigest = [u8; 32];
 /// secret part, so they may be shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum FormatError {
-    #[error("it does not start with {PREFIX}")]
-    Prefix,
-    #[error("it is {0} characters long, not {TOKEN_LEN}")]
-    Length(usize),
+    #[error("it does not start with {0}")]
+    Prefix(&'static str),
+    #[error("it is {found} characters long, not {expected}")]
+    Length { found: usize, expected: usize },
     #[error("it contains a character that is not a letter or a digit")]
     Character,
     #[error("its checksum does not match (mistyped or truncated?)")]
@@ -54,8 +62,13 @@ pub enum FormatError {
 
 /// Makes a new token from the operating system's CSPRNG.
 pub fn generate() -> SecretString {
-    let mut token = String::with_capacity(TOKEN_LEN);
-    token.push_str(PREFIX);
+    generate_with(PREFIX)
+}
+
+/// A new token with `prefix` ([`PREFIX`] or [`RESET_PREFIX`]).
+pub fn generate_with(prefix: &str) -> SecretString {
+    let mut token = String::with_capacity(prefix.len() + RANDOM_LEN + CHECKSUM_LEN);
+    token.push_str(prefix);
     Alphanumeric.append_string(&mut rand::rng(), &mut token, RANDOM_LEN);
     let checksum = encode_checksum(crc32fast::hash(token.as_bytes()));
     token.push_str(&checksum);
@@ -85,17 +98,26 @@ fn decode_checksum(text: &[u8]) -> Option<u32> {
 /// Checks a token's form: prefix, length, characters and checksum. Cheap (a CRC
 /// over 36 bytes), and no database is involved.
 pub fn check_format(token: &str) -> Result<(), FormatError> {
+    check_format_with(PREFIX, token)
+}
+
+/// [`check_format`] for tokens that start with `prefix`.
+pub fn check_format_with(prefix: &'static str, token: &str) -> Result<(), FormatError> {
     let bytes = token.as_bytes();
-    if !token.starts_with(PREFIX) {
-        return Err(FormatError::Prefix);
+    let expected = prefix.len() + RANDOM_LEN + CHECKSUM_LEN;
+    if !token.starts_with(prefix) {
+        return Err(FormatError::Prefix(prefix));
     }
-    if bytes.len() != TOKEN_LEN {
-        return Err(FormatError::Length(token.chars().count()));
+    if bytes.len() != expected {
+        return Err(FormatError::Length {
+            found: token.chars().count(),
+            expected,
+        });
     }
-    if !bytes[PREFIX.len()..].iter().all(u8::is_ascii_alphanumeric) {
+    if !bytes[prefix.len()..].iter().all(u8::is_ascii_alphanumeric) {
         return Err(FormatError::Character);
     }
-    let (body, checksum) = bytes.split_at(TOKEN_LEN - CHECKSUM_LEN);
+    let (body, checksum) = bytes.split_at(expected - CHECKSUM_LEN);
     match decode_checksum(checksum) {
         Some(crc) if crc == crc32fast::hash(body) => Ok(()),
         _ => Err(FormatError::Checksum),
@@ -138,9 +160,14 @@ pub fn digest(token: &str) -> TokenDigest {
 /// `udb_` and the first few random characters: enough to tell tokens apart in a
 /// list, far too little to guess the rest (~167 bits stay secret).
 pub fn display_prefix(token: &str) -> String {
+    let prefix = if token.starts_with(RESET_PREFIX) {
+        RESET_PREFIX
+    } else {
+        PREFIX
+    };
     token
         .chars()
-        .take(PREFIX.len() + DISPLAY_RANDOM_CHARS)
+        .take(prefix.len() + DISPLAY_RANDOM_CHARS)
         .collect()
 }
 
@@ -210,6 +237,8 @@ pub enum Rejection {
     },
     #[error("user {0} is inactive")]
     InactiveUser(String),
+    #[error("the account of {email} expired at {}", crate::clock::format_timestamp(*at))]
+    AccountExpired { email: String, at: Timestamp },
     /// Valid, but not for this: a permission required of it is outside the
     /// token's scopes, or its user no longer holds it.
     #[error("token {id} ({name:?}) may not be used for {permission}: {why}")]
@@ -225,6 +254,39 @@ pub enum Rejection {
     EmailNotVerified(String),
 }
 
+/// Why a password-reset token was not accepted; the messages say which.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ResetRejection {
+    #[error("malformed: {0}")]
+    Malformed(FormatError),
+    /// Unknown, or another user's: the same answer, so a token says nothing
+    /// about whose it is.
+    #[error("wrong reset token")]
+    Wrong,
+    #[error("it was already used at {}", crate::clock::format_timestamp(*.0))]
+    Used(Timestamp),
+    #[error("it expired at {}", crate::clock::format_timestamp(*.0))]
+    Expired(Timestamp),
+    #[error("a newer reset token replaced it at {}", crate::clock::format_timestamp(*.0))]
+    Replaced(Timestamp),
+    #[error("the password was changed after it was made")]
+    PasswordChanged,
+}
+
+impl ResetRejection {
+    /// A short word for the audit log.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            ResetRejection::Malformed(_) => "malformed",
+            ResetRejection::Wrong => "wrong",
+            ResetRejection::Used(_) => "used",
+            ResetRejection::Expired(_) => "expired",
+            ResetRejection::Replaced(_) => "replaced",
+            ResetRejection::PasswordChanged => "password changed",
+        }
+    }
+}
+
 impl Rejection {
     /// A short word for the audit log and for scripts.
     pub fn reason(&self) -> &'static str {
@@ -234,6 +296,7 @@ impl Rejection {
             Rejection::Expired { .. } => "expired",
             Rejection::Revoked { .. } => "revoked",
             Rejection::InactiveUser(_) => "inactive user",
+            Rejection::AccountExpired { .. } => "account expired",
             Rejection::NotPermitted { .. } => "not permitted",
             Rejection::EmailNotVerified(_) => "email not verified",
         }
@@ -277,16 +340,39 @@ mod tests {
         let token = fresh();
         assert_eq!(
             check_format(&token.replacen("udb_", "ghp_", 1)),
-            Err(FormatError::Prefix)
+            Err(FormatError::Prefix(PREFIX))
         );
-        assert_eq!(check_format(&token[..40]), Err(FormatError::Length(40)));
-        assert_eq!(check_format(""), Err(FormatError::Prefix));
+        assert_eq!(
+            check_format(&token[..40]),
+            Err(FormatError::Length {
+                found: 40,
+                expected: 42
+            })
+        );
+        assert_eq!(check_format(""), Err(FormatError::Prefix(PREFIX)));
         let mut bad = token.clone();
         bad.replace_range(10..11, "-");
         assert_eq!(check_format(&bad), Err(FormatError::Character));
         let mut wide = token.clone();
         wide.replace_range(10..12, "é");
         assert!(check_format(&wide).is_err());
+    }
+
+    #[test]
+    fn reset_tokens_have_their_own_prefix_and_are_never_api_tokens() {
+        let reset = generate_with(RESET_PREFIX);
+        let text = reset.expose_secret();
+        assert_eq!(text.len(), 43);
+        assert_eq!(check_format_with(RESET_PREFIX, text), Ok(()));
+        assert_eq!(check_format(text), Err(FormatError::Prefix(PREFIX)));
+        assert_eq!(
+            check_format_with(RESET_PREFIX, &fresh()),
+            Err(FormatError::Prefix(RESET_PREFIX))
+        );
+        assert_eq!(display_prefix(text).len(), RESET_PREFIX.len() + 4);
+        let re = regex::Regex::new(RESET_TOKEN_REGEX).unwrap();
+        assert!(re.is_match(&format!("reset: {text}.")));
+        assert!(!re.is_match(&fresh()));
     }
 
     #[test]

@@ -10,7 +10,7 @@ use crate::clock::serde_timestamp;
 
 /// The built-in fields of a user as `--json` output and `list-users --csv` name
 /// them, in order.
-pub const FIELD_NAMES: [&str; 11] = [
+pub const FIELD_NAMES: [&str; 13] = [
     "id",
     "email",
     "first_name",
@@ -22,6 +22,8 @@ pub const FIELD_NAMES: [&str; 11] = [
     "last_login",
     "email_verified_at",
     "has_usable_password",
+    "must_change_password",
+    "expires_at",
 ];
 
 /// A stored user. The password hash is kept out of `Debug` and of every serialised
@@ -42,6 +44,12 @@ pub struct User {
     #[serde(serialize_with = "serde_timestamp::option::serialize")]
     pub email_verified_at: Option<Timestamp>,
     pub has_usable_password: bool,
+    /// The password was set by someone else: no token is issued until the user
+    /// changes it.
+    pub must_change_password: bool,
+    /// When the account stops working (`None`: never).
+    #[serde(serialize_with = "serde_timestamp::option::serialize")]
+    pub expires_at: Option<Timestamp>,
     /// Stored custom field values as canonical text, by field name, including
     /// those of fields the config no longer declares. Typed and shown through
     /// [`crate::fields::FieldSet::values`].
@@ -52,6 +60,11 @@ pub struct User {
 }
 
 impl User {
+    /// True once the account's `expires_at` has come.
+    pub fn is_expired(&self, now: Timestamp) -> bool {
+        self.expires_at.is_some_and(|at| at <= now)
+    }
+
     /// The encoded hash, in Django's format (or `!…` when unusable).
     pub fn password_hash(&self) -> &str {
         &self.password.0
@@ -83,6 +96,10 @@ pub struct NewUser {
     pub fields: Vec<(String, String)>,
     /// Groups the user joins (by name; each must exist).
     pub groups: Vec<String>,
+    /// `None`: `[password] must_change_on_create` for a user an operator creates.
+    pub must_change_password: Option<bool>,
+    /// When the account stops working (`None`: never).
+    pub expires_at: Option<Timestamp>,
 }
 
 impl NewUser {
@@ -107,12 +124,24 @@ pub struct UserChanges {
     pub fields: Vec<(String, String)>,
     /// Groups to join or leave (by name) and permissions to grant or revoke.
     pub access: crate::access::AccessChange,
+    pub must_change_password: Option<bool>,
+    /// `Some(None)`: the account no longer expires.
+    pub expires_at: Option<Option<Timestamp>>,
 }
 
 impl UserChanges {
     pub fn is_empty(&self) -> bool {
         *self == UserChanges::default()
     }
+}
+
+/// Users by when their account expires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExpiryFilter {
+    /// Accounts that never expire.
+    Never,
+    /// Accounts expired at this moment (`expires_at <= t`).
+    ExpiredAt(Timestamp),
 }
 
 /// Which users `list_users` returns; every `Some` narrows the list.
@@ -131,6 +160,7 @@ pub struct UserFilter {
     /// Users who hold this permission now (Django's `has_perm`: active, and a
     /// superuser or granted it directly or by a group).
     pub permission: Option<String>,
+    pub expiry: Option<ExpiryFilter>,
     pub limit: Option<u64>,
     pub offset: u64,
 }

@@ -7,7 +7,7 @@
 use super::context::Context;
 use super::exit::CliError;
 use super::issue_token::{self, Lifetime};
-use super::output::{print_json, status};
+use super::output::{print_json, status, warn};
 use super::password_input::PasswordSource;
 use super::token_request::TokenRequest;
 
@@ -51,6 +51,12 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
         return issue_token::report(ctx, &issued, lifetime);
     }
     let user = manager.authenticate(&args.email, &password)?;
+    if user.must_change_password {
+        warn(&format!(
+            "{} must change this password before a token is issued: `userdb changepassword {}`",
+            user.email, user.email
+        ));
+    }
     if ctx.json {
         return print_json(&ctx.user_json(&user));
     }

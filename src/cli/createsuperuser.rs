@@ -11,11 +11,13 @@ use super::context::Context;
 use super::createuser::{report_created, report_existing};
 use super::exit::CliError;
 use super::field_input::{FieldArgs, add_superuser_env_values, ask_required_fields};
+use super::lifecycle_args::LifecycleArgs;
 use super::output::{UserOutcome, print_json, status};
 use super::password_input::{
     NameArgs, NewPasswordArgs, ask_new_password, attributes, env_value, new_password_from_args,
 };
 use super::prompt::Prompter;
+use userdb::duration::parse_finite_duration;
 
 /// Create a superuser (staff, superuser, active)
 #[derive(clap::Args, Debug)]
@@ -34,6 +36,14 @@ pub struct Args {
 
     #[command(flatten)]
     groups: GroupArgs,
+
+    #[command(flatten)]
+    lifecycle: LifecycleArgs,
+
+    /// A break-glass superuser that expires by itself after DURATION (8h, 30m); it
+    /// does not count as the lasting superuser that delete and demote protect
+    #[arg(long, value_name = "DURATION", value_parser = parse_finite_duration, conflicts_with_all = ["expires_at", "update"])]
+    temporary: Option<std::time::Duration>,
 
     #[command(flatten)]
     password: NewPasswordArgs,
@@ -133,6 +143,11 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
         last_name: args.names.last_name.clone(),
         fields,
         groups: args.groups.groups.clone(),
+        must_change_password: args.lifecycle.must_change_password,
+        expires_at: match args.temporary {
+            Some(lifetime) => Some(manager.moment_after(lifetime)?),
+            None => args.lifecycle.expires_at(),
+        },
         ..NewUser::default()
     };
     let generated = password

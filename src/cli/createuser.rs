@@ -6,6 +6,7 @@ use super::access_args::GroupArgs;
 use super::context::Context;
 use super::exit::CliError;
 use super::field_input::FieldArgs;
+use super::lifecycle_args::LifecycleArgs;
 use super::output::{UserOutcome, print, print_json, status};
 use super::password_input::{
     NEW_PASSWORD_HINT, NameArgs, NewPasswordArgs, ObtainedPassword, ask_new_password, attributes,
@@ -36,6 +37,9 @@ pub struct Args {
     groups: GroupArgs,
 
     #[command(flatten)]
+    lifecycle: LifecycleArgs,
+
+    #[command(flatten)]
     password: NewPasswordArgs,
 
     /// Give the user an unusable password (they cannot log in with one)
@@ -64,6 +68,8 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
         is_superuser: Some(false),
         fields: args.fields.set.clone(),
         groups: args.groups.groups.clone(),
+        must_change_password: args.lifecycle.must_change_password,
+        expires_at: args.lifecycle.expires_at(),
     };
     let password = if args.no_password {
         None

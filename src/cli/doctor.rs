@@ -24,7 +24,8 @@ pub fn run(ctx: &Context, _args: Args) -> Result<(), CliError> {
     let hasher = PasswordHasher::new(password.argon2)
         .map_err(|e| userdb::Error::Config(format!("[password] argon2 parameters: {e}")))?
         .with_limits(password.limits);
-    let findings = diagnose(&store, &hasher, &ctx.loaded.settings.fields)?;
+    let now = ctx.clock()?.now();
+    let findings = diagnose(&store, &hasher, &ctx.loaded.settings.fields, now)?;
     let problems = findings
         .iter()
         .filter(|f| f.severity == Severity::Problem)

@@ -128,6 +128,9 @@ impl CliError {
                 Error::GroupNotFound(_) => "see the groups with `userdb list-groups`, or create it with `userdb create-group NAME`".into(),
                 Error::GroupExists(name) => format!("change it with `userdb update-group {name:?}`, or choose another name"),
                 Error::ScopeNotHeld { email, missing } => format!("grant it first (`userdb update-user {email} --grant {}` or --group G), or issue the token without that --scope", missing.first().map_or("", String::as_str)),
+                Error::AccountExpired { email, .. } => format!("extend it with `userdb update-user {email} --expires-at DATE` (or never)"),
+                Error::MustChangePassword(email) => format!("the user changes it first (`userdb changepassword {email}`, a reset by code, or `userdb create-reset-token {email}`)"),
+                Error::ResetTokenRejected(_) => "ask the operator for a new one: `userdb create-reset-token EMAIL`".into(),
                 Error::NotEmpty => "copy into a new, empty database (a new SQLite file, or a schema of its own: options=-csearch_path%3DNAME)".into(),
                 // Exhaustive on purpose: a new error must say whether it has a
                 // hint. These say what to do in their message, or need nothing.
@@ -209,6 +212,9 @@ fn token_hint(rejection: &userdb::Rejection) -> String {
         }
         Rejection::Expired { .. } | Rejection::Revoked { .. } => {
             "issue a new one with `userdb issue-token EMAIL`"
+        }
+        Rejection::AccountExpired { email, .. } => {
+            return format!("extend it with `userdb update-user {email} --expires-at DATE` (or never)");
         }
         Rejection::InactiveUser(email) => {
             return format!("reactivate with `userdb update-user {email} --active true`");

@@ -36,6 +36,9 @@ pub struct Args {
     /// Only users whose custom field NAME holds VALUE (NAME= for none; repeatable)
     #[arg(long = "where", value_name = "NAME=VALUE", value_parser = super::field_input::parse_assignment)]
     conditions: Vec<(String, String)>,
+    /// Only accounts that have expired (--expires-at, createsuperuser --temporary)
+    #[arg(long)]
+    expired: bool,
     /// Only members of this group
     #[arg(long, value_name = "GROUP")]
     group: Option<String>,
@@ -60,6 +63,9 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
         fields,
         group: group.map(|g| g.name),
         permission: args.permission.map(|p| p.to_string()),
+        expiry: args
+            .expired
+            .then(|| userdb::user::ExpiryFilter::ExpiredAt(manager.now())),
         is_staff: args.staff.then_some(true),
         is_superuser: args.superuser.then_some(true),
         is_active: match (args.active, args.inactive) {

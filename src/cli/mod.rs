@@ -10,6 +10,7 @@ mod config;
 mod context;
 mod copy;
 mod create_group;
+mod create_reset_token;
 mod createsuperuser;
 mod createuser;
 mod delete_group;
@@ -21,6 +22,7 @@ mod field_input;
 mod has_perm;
 mod import;
 mod issue_token;
+mod lifecycle_args;
 mod list_groups;
 mod list_tokens;
 mod list_users;
@@ -31,6 +33,7 @@ mod password_input;
 mod prompt;
 mod reference;
 mod register;
+mod reset_password;
 mod revoke_token;
 mod send_otp;
 mod sendtestemail;
@@ -102,6 +105,8 @@ enum Command {
     Createuser(createuser::Args),
     Createsuperuser(createsuperuser::Args),
     Changepassword(changepassword::Args),
+    CreateResetToken(create_reset_token::Args),
+    ResetPassword(reset_password::Args),
     Authenticate(authenticate::Args),
     ListUsers(list_users::Args),
     ShowUser(show_user::Args),
@@ -199,6 +204,8 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Createuser(args) => createuser::run(&ctx, args),
         Command::Createsuperuser(args) => createsuperuser::run(&ctx, args),
         Command::Changepassword(args) => changepassword::run(&ctx, args),
+        Command::CreateResetToken(args) => create_reset_token::run(&ctx, args),
+        Command::ResetPassword(args) => reset_password::run(&ctx, args),
         Command::Authenticate(args) => authenticate::run(&ctx, args),
         Command::Register(args) => register::run(&ctx, args),
         Command::ListUsers(args) => list_users::run(&ctx, args),

@@ -152,6 +152,17 @@ pub fn user_table(user: &User, fields: &FieldSet, extra: &[(&str, String)]) -> S
         ("date joined", human_time(Some(user.date_joined))),
         ("last login", human_time(user.last_login)),
         ("email verified", human_time(user.email_verified_at)),
+        (
+            "must change password",
+            yes_no(user.must_change_password).into(),
+        ),
+        (
+            "expires",
+            match user.expires_at {
+                Some(_) => human_time(user.expires_at),
+                None => "never".to_string(),
+            },
+        ),
     ];
     let custom = fields
         .values(&user.fields)
@@ -280,6 +291,8 @@ pub fn users_csv(users: &[User], fields: &FieldSet) -> Result<String, CliError> 
             time(user.last_login),
             time(user.email_verified_at),
             user.has_usable_password.to_string(),
+            user.must_change_password.to_string(),
+            time(user.expires_at),
         ];
         record.extend(
             fields

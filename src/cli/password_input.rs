@@ -55,6 +55,47 @@ impl NewPasswordArgs {
     }
 }
 
+/// Where the new password of a reset comes from, never argv (`verify-otp
+/// --purpose password-reset`, `reset-password`).
+#[derive(clap::Args, Debug, Default)]
+pub struct NewPasswordSource {
+    /// Read the new password from the first line of standard input
+    #[arg(long, conflicts_with_all = ["new_password_file", "new_password_env"])]
+    pub new_password_stdin: bool,
+
+    /// Read the new password from the first line of a file
+    #[arg(long, value_name = "PATH", conflicts_with = "new_password_env")]
+    pub new_password_file: Option<PathBuf>,
+
+    /// Read the new password from the environment variable NAME
+    #[arg(long, value_name = "NAME")]
+    pub new_password_env: Option<String>,
+
+    /// Accept a password (the new one of a reset, or the one given at an address's
+    /// first verification) that fails the validators
+    #[arg(long)]
+    pub skip_validation: bool,
+}
+
+impl NewPasswordSource {
+    /// A source was named.
+    pub fn given(&self) -> bool {
+        self.new_password_stdin
+            || self.new_password_file.is_some()
+            || self.new_password_env.is_some()
+    }
+
+    /// The same readers as every other password source.
+    pub fn read(&self) -> Result<Option<SecretString>, CliError> {
+        PasswordSource {
+            password_stdin: self.new_password_stdin,
+            password_file: self.new_password_file.clone(),
+            password_env: self.new_password_env.clone(),
+        }
+        .read(None)
+    }
+}
+
 /// What to use instead of the prompt when a new password is needed without a terminal.
 pub const NEW_PASSWORD_HINT: &str = "use --password-stdin, --password-file, --password-env NAME, \
      USERDB_PASSWORD, --generate-password or --no-password";

@@ -46,6 +46,13 @@ pub struct Args {
     /// through a group stays until the user leaves the group
     #[arg(long = "revoke", value_name = "PERM", value_parser = super::values::permission)]
     revoke: Vec<Permission>,
+    /// Require (true) or stop requiring (false) a password change before tokens
+    #[arg(long, value_name = "BOOL", value_parser = super::values::boolean)]
+    must_change_password: Option<bool>,
+    /// When the account stops working: a date (from its start, UTC), an RFC 3339
+    /// time, or never
+    #[arg(long, value_name = "WHEN", value_parser = super::values::expiry_moment)]
+    expires_at: Option<super::values::Expiry>,
     /// Lift a sign-in lock ([login]): forget the failed sign-ins
     #[arg(long)]
     unlock: bool,
@@ -69,11 +76,13 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
             grant: args.grant,
             revoke: args.revoke,
         },
+        must_change_password: args.must_change_password,
+        expires_at: args.expires_at.map(|e| e.0),
     };
     if changes.is_empty() && !args.unlock {
         return Err(CliError::usage(
             "nothing to change",
-            "pass at least one of --email, --first-name, --last-name, --active, --staff, --superuser, --set NAME=VALUE, --group, --remove-group, --grant, --revoke, --unlock",
+            "pass at least one of --email, --first-name, --last-name, --active, --staff, --superuser, --set NAME=VALUE, --group, --remove-group, --grant, --revoke, --must-change-password, --expires-at, --unlock",
         ));
     }
     let mut manager = ctx.manager()?;

@@ -16,6 +16,31 @@ pub fn permission(text: &str) -> Result<userdb::access::Permission, String> {
     userdb::access::Permission::parse(text).map_err(|e| e.to_string())
 }
 
+/// `--expires-at`: `never`, a date (the account stops working at its start,
+/// 00:00 UTC, as `useradd --expiredate`), or an RFC 3339 time.
+pub fn expiry_moment(text: &str) -> Result<Expiry, String> {
+    let text = text.trim();
+    if text.eq_ignore_ascii_case("never") {
+        return Ok(Expiry(None));
+    }
+    if let Ok(at) = text.parse::<jiff::Timestamp>() {
+        return Ok(Expiry(Some(at)));
+    }
+    text.parse::<jiff::civil::Date>()
+        .ok()
+        .and_then(|date| jiff::tz::Offset::UTC.to_timestamp(date.at(0, 0, 0, 0)).ok())
+        .map(|at| Expiry(Some(at)))
+        .ok_or_else(|| {
+            "expected never, a date (2027-01-31: from its start, UTC) or an RFC 3339 time \
+             (2027-01-31T18:00:00Z)"
+                .into()
+        })
+}
+
+/// A parsed `--expires-at`: `None` is `never`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Expiry(pub Option<jiff::Timestamp>);
+
 /// A token id as `list-tokens` shows it; an address here meant `--all EMAIL`.
 pub fn token_id(text: &str) -> Result<i64, String> {
     text.trim().parse().map_err(|_| {

@@ -4,7 +4,6 @@
 //! sign-in); `--purpose password-reset` with a new password resets it.
 
 use std::io::BufRead;
-use std::path::PathBuf;
 
 use userdb::otp::Purpose;
 use userdb::{SecretString, User};
@@ -13,7 +12,9 @@ use super::context::Context;
 use super::exit::CliError;
 use super::issue_token::{self, Lifetime};
 use super::output::{print_json, status};
-use super::password_input::{ObtainedPassword, PasswordSource, ask_new_password, attributes};
+use super::password_input::{
+    NewPasswordSource, ObtainedPassword, PasswordSource, ask_new_password, attributes,
+};
 use super::token_request::TokenRequest;
 
 /// Check a one-time code (and use it up); verify-email marks the address verified
@@ -26,7 +27,7 @@ pub struct Args {
     code: Option<String>,
 
     /// Read the code from the first line of standard input
-    #[arg(long, conflicts_with_all = ["code", "password_stdin"])]
+    #[arg(long, conflicts_with_all = ["code", "password_stdin", "new_password_stdin"])]
     code_stdin: bool,
 
     /// What the code is for
@@ -45,50 +46,6 @@ pub struct Args {
 
     #[command(flatten)]
     new_password: NewPasswordSource,
-}
-
-/// Where the new password of a reset comes from (never argv). Without one, a
-/// password-reset code is only checked (the application decides what follows).
-#[derive(clap::Args, Debug, Default)]
-struct NewPasswordSource {
-    /// With --purpose password-reset: read the new password from the first line of
-    /// standard input
-    #[arg(long, conflicts_with_all = ["code_stdin", "password_stdin", "new_password_file", "new_password_env"])]
-    new_password_stdin: bool,
-
-    /// With --purpose password-reset: read the new password from the first line of
-    /// a file
-    #[arg(long, value_name = "PATH", conflicts_with = "new_password_env")]
-    new_password_file: Option<PathBuf>,
-
-    /// With --purpose password-reset: read the new password from the environment
-    /// variable NAME
-    #[arg(long, value_name = "NAME")]
-    new_password_env: Option<String>,
-
-    /// Accept a password (the new one of a reset, or the one given at an address's
-    /// first verification) that fails the validators
-    #[arg(long)]
-    skip_validation: bool,
-}
-
-impl NewPasswordSource {
-    /// A source was named: the code resets the password.
-    fn given(&self) -> bool {
-        self.new_password_stdin
-            || self.new_password_file.is_some()
-            || self.new_password_env.is_some()
-    }
-
-    /// The same readers as every other password source.
-    fn read(&self) -> Result<Option<SecretString>, CliError> {
-        PasswordSource {
-            password_stdin: self.new_password_stdin,
-            password_file: self.new_password_file.clone(),
-            password_env: self.new_password_env.clone(),
-        }
-        .read(None)
-    }
 }
 
 const HINT: &str = "give the code as an argument or pipe it with --code-stdin";

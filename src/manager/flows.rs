@@ -71,10 +71,11 @@ impl<S: UserStore + OtpStore + TokenStore> UserManager<S> {
                 otp: Some(otp),
             });
         }
-        // Self-service sign-up never picks its own groups.
+        // Self-service sign-up never picks its own groups, and chose its password.
         let new = NewUser {
             email,
             groups: Vec::new(),
+            must_change_password: Some(false),
             ..new
         };
         let user = self.insert(new, password, validation, "user_registered")?;
@@ -132,6 +133,7 @@ impl<S: UserStore + OtpStore + TokenStore> UserManager<S> {
             NewUser {
                 email,
                 groups: Vec::new(),
+                must_change_password: Some(false),
                 ..new
             },
             password,

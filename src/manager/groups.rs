@@ -99,14 +99,16 @@ impl<S: UserStore> UserManager<S> {
         self.store.user_access(user.id)
     }
 
-    /// What the user may do now (Django's `get_all_permissions`): one query.
+    /// What the user may do now (Django's `get_all_permissions`): one query. An
+    /// expired account holds nothing, as an inactive one.
     pub fn effective_permissions(&self, user: &User) -> Result<Effective> {
-        let granted = if user.is_active {
+        let usable = user.is_active && !user.is_expired(self.clock.now());
+        let granted = if usable {
             self.store.granted_permissions(user.id)?
         } else {
             Vec::new()
         };
-        Ok(Effective::of(user.is_active, user.is_superuser, granted))
+        Ok(Effective::of(usable, user.is_superuser, granted))
     }
 
     /// Django's `has_perms`: whether the user holds every one of `required`.

@@ -133,8 +133,9 @@ impl<S: UserStore + OtpStore> UserManager<S> {
         codes: &OneTimeCodes,
         mailer: &Mailer,
     ) -> Result<OtpSent> {
+        let now = self.clock.now();
         let user = match self.get_user(email) {
-            Ok(user) if user.is_active => user,
+            Ok(user) if user.is_active && !user.is_expired(now) => user,
             Ok(user) if !self.reveal_reasons => {
                 return self.send_notice(
                     &user.email,
@@ -146,13 +147,20 @@ impl<S: UserStore + OtpStore> UserManager<S> {
                 );
             }
             Ok(user) => {
-                let audit = [self.audit(
-                    "otp_send_refused",
-                    format!("purpose={purpose}, inactive user"),
-                )];
+                let (why, err) = match user.expires_at {
+                    Some(at) if user.is_active => (
+                        "account expired",
+                        Error::AccountExpired {
+                            email: user.email.clone(),
+                            at,
+                        },
+                    ),
+                    _ => ("inactive user", Error::InactiveUser(user.email.clone())),
+                };
+                let audit = [self.audit("otp_send_refused", format!("purpose={purpose}, {why}"))];
                 self.store
                     .record(Some(user.id), Some(&user.email), &audit)?;
-                return Err(Error::InactiveUser(user.email));
+                return Err(err);
             }
             Err(Error::UserNotFound(email)) if !self.reveal_reasons => {
                 // The work of a code for an address nobody has.
@@ -347,6 +355,7 @@ impl<S: UserStore + OtpStore> UserManager<S> {
             Err(
                 Error::UserNotFound(_)
                 | Error::InactiveUser(_)
+                | Error::AccountExpired { .. }
                 | Error::EmailNotVerified(_)
                 | Error::OtpRejected { .. },
             ) if !self.reveal_reasons => Err(Error::InvalidCode),
@@ -406,6 +415,18 @@ impl<S: UserStore + OtpStore> UserManager<S> {
             return Err(Error::InactiveUser(user.email.clone()));
         }
         let now = self.clock.now();
+        if let Some(at) = user.expires_at.filter(|at| *at <= now) {
+            let audit = [self.audit(
+                "otp_failed",
+                format!("purpose={purpose}, reason=account_expired"),
+            )];
+            self.store
+                .record(Some(user.id), Some(&user.email), &audit)?;
+            return Err(Error::AccountExpired {
+                email: user.email.clone(),
+                at,
+            });
+        }
         let max_attempts = codes.settings.max_attempts;
         let actor = self.actor.clone();
         let entry = |event: &'static str, detail: String| AuditEntry {

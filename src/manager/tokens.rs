@@ -76,6 +76,18 @@ impl<S: UserStore + TokenStore> UserManager<S> {
                 .record(Some(user.id), Some(&user.email), &audit)?;
             return Err(Error::EmailNotVerified(user.email));
         }
+        if let Some(at) = user.expires_at.filter(|at| *at <= self.clock.now()) {
+            return Err(Error::AccountExpired {
+                email: user.email,
+                at,
+            });
+        }
+        if user.must_change_password {
+            let audit = [self.audit("token_refused", "must change password")];
+            self.store
+                .record(Some(user.id), Some(&user.email), &audit)?;
+            return Err(Error::MustChangePassword(user.email));
+        }
         let missing = self.effective_permissions(&user)?.missing(scopes);
         if !missing.is_empty() {
             return Err(Error::ScopeNotHeld {
@@ -325,6 +337,10 @@ fn rejection(info: &TokenInfo, user: &User, now: Timestamp) -> Option<Rejection>
             at: info.expires_at.unwrap_or(now),
         }),
         TokenState::Active if !user.is_active => Some(Rejection::InactiveUser(user.email.clone())),
+        TokenState::Active if user.is_expired(now) => Some(Rejection::AccountExpired {
+            email: user.email.clone(),
+            at: user.expires_at.unwrap_or(now),
+        }),
         TokenState::Active => None,
     }
 }

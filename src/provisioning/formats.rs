@@ -104,7 +104,12 @@ pub const COLUMNS: [&str; 11] = [
 
 /// Columns `list-users --csv` writes that a user cannot set: a CSV header may
 /// name them (so that its output imports), and their cells are ignored.
-pub const READ_ONLY_COLUMNS: [&str; 2] = ["id", "has_usable_password"];
+pub const READ_ONLY_COLUMNS: [&str; 4] = [
+    "id",
+    "has_usable_password",
+    "must_change_password",
+    "expires_at",
+];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Column {

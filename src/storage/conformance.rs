@@ -65,6 +65,8 @@ fn record(email: &str) -> UserRecord {
         date_joined: at(0),
         fields: Vec::new(),
         access: Default::default(),
+        must_change_password: false,
+        expires_at: None,
     }
 }
 

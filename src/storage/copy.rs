@@ -1,6 +1,6 @@
 //! Everything a database holds, row by row, for `userdb copy`: moving from one
 //! backend to the other (SQLite to PostgreSQL, or back) keeps users with their
-//! hashes and fields, groups and permissions, tokens, one-time codes, send limits, sign-in throttling
+//! hashes and fields, groups and permissions, tokens, reset tokens, one-time codes, send limits, sign-in throttling
 //! and the audit log, with their ids (a code's HMAC is bound to its user's id).
 
 use jiff::Timestamp;
@@ -23,6 +23,8 @@ pub enum CopiedRow {
         date_joined: Timestamp,
         last_login: Option<Timestamp>,
         email_verified_at: Option<Timestamp>,
+        must_change_password: bool,
+        expires_at: Option<Timestamp>,
     },
     FieldValue {
         user_id: i64,
@@ -60,6 +62,17 @@ pub enum CopiedRow {
         last_used_at: Option<Timestamp>,
         revoked_at: Option<Timestamp>,
         scopes: Option<String>,
+    },
+    ResetToken {
+        id: i64,
+        user_id: i64,
+        digest: Vec<u8>,
+        prefix: String,
+        password_digest: Vec<u8>,
+        created_at: Timestamp,
+        expires_at: Timestamp,
+        used_at: Option<Timestamp>,
+        replaced_at: Option<Timestamp>,
     },
     OtpCode {
         id: i64,
@@ -105,6 +118,7 @@ impl CopiedRow {
             CopiedRow::UserPermission { .. } => "user_permissions",
             CopiedRow::PermissionModel { .. } => "permission_models",
             CopiedRow::Token { .. } => "tokens",
+            CopiedRow::ResetToken { .. } => "reset_tokens",
             CopiedRow::OtpCode { .. } => "otp_codes",
             CopiedRow::OtpSend { .. } => "otp_sends",
             CopiedRow::LoginFailure { .. } => "login_failures",
@@ -123,6 +137,7 @@ pub const TABLES: &[&str] = &[
     "user_permissions",
     "permission_models",
     "tokens",
+    "reset_tokens",
     "otp_codes",
     "otp_sends",
     "login_failures",

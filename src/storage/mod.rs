@@ -105,6 +105,10 @@ pub trait SchemaStore {
     }
 }
 
+/// The condition, over `users`, of a superuser the last-superuser rail keeps:
+/// active and not expiring (a temporary break-glass superuser does not count).
+pub(crate) const LASTING_SUPERUSER: &str = "(is_superuser AND is_active AND expires_at IS NULL)";
+
 /// A user as it is first written.
 #[derive(Debug, Clone)]
 pub struct UserRecord {
@@ -117,6 +121,8 @@ pub struct UserRecord {
     pub is_staff: bool,
     pub is_superuser: bool,
     pub date_joined: Timestamp,
+    pub must_change_password: bool,
+    pub expires_at: Option<Timestamp>,
     /// Custom field values to store with the user.
     pub fields: Vec<FieldWrite>,
     /// Groups to join and permissions to grant (only `join` and `grant` apply).
@@ -146,7 +152,11 @@ pub struct UserUpdate {
     pub is_superuser: Option<bool>,
     pub last_login: Option<Timestamp>,
     pub email_verified_at: Option<Timestamp>,
-    /// Refuse (inside the transaction) a change that leaves no active superuser.
+    pub must_change_password: Option<bool>,
+    /// `Some(None)`: the account no longer expires.
+    pub expires_at: Option<Option<Timestamp>>,
+    /// Refuse (inside the transaction) a change that leaves no lasting active
+    /// superuser ([`LASTING_SUPERUSER`]).
     pub protect_last_superuser: bool,
     /// Revoke every active token of the user at this time, in the same transaction
     /// (`changepassword --revoke-tokens`).
@@ -532,6 +542,64 @@ impl TokenRecord {
             names.join(" ")
         })
     }
+}
+
+/// An operator's password-reset token as first written: its digest, never the
+/// token.
+#[derive(Debug, Clone)]
+pub struct ResetTokenRecord {
+    pub user_id: i64,
+    pub digest: TokenDigest,
+    pub prefix: String,
+    /// The SHA-256 of the user's password hash now: a later password change
+    /// (by any path) makes the token dead.
+    pub password_digest: TokenDigest,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+}
+
+/// A stored reset token: never the token nor its digest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResetTokenInfo {
+    pub id: i64,
+    pub user_id: i64,
+    pub prefix: String,
+    pub password_digest: Vec<u8>,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+    pub used_at: Option<Timestamp>,
+    pub replaced_at: Option<Timestamp>,
+}
+
+/// Reset tokens, next to [`UserStore`]; each write one transaction with its audit.
+pub trait ResetTokenStore {
+    /// Inserts a token; the user's earlier ones not yet used are replaced
+    /// (`replaced_at` is set), in the same transaction. Returns its id.
+    fn insert_reset_token(&mut self, token: &ResetTokenRecord, audit: &[AuditEntry])
+    -> Result<i64>;
+    /// The token with this digest (one probe of a unique index) and its stored
+    /// digest.
+    fn reset_token_by_digest(
+        &self,
+        digest: &TokenDigest,
+    ) -> Result<Option<(ResetTokenInfo, TokenDigest)>>;
+    /// Uses a token: in one transaction, if it is still unused, not replaced,
+    /// unexpired at `at`, and its user's password hash still has the digest it
+    /// was made with, marks it used and applies `update` to its user; `None`
+    /// (nothing written) when it no longer may be used.
+    fn consume_reset_token(
+        &mut self,
+        id: i64,
+        at: Timestamp,
+        update: &UserUpdate,
+        audit: &[AuditEntry],
+    ) -> Result<Option<User>>;
+}
+
+/// The SHA-256 of an encoded password hash, as [`ResetTokenRecord`] keeps it.
+pub(crate) fn password_digest(encoded: &str) -> TokenDigest {
+    use sha2::Digest;
+    sha2::Sha256::digest(encoded.as_bytes()).into()
 }
 
 /// Token storage, next to [`UserStore`]; the same rules: each write is one

@@ -12,8 +12,8 @@ use super::postgres::connect::ConnectOptions;
 use super::{
     AppliedMigration, AuditEntry, AuditFilter, AuditRecord, BulkAudit, BulkCounts, BulkStore,
     BulkUser, CodeOwner, GroupStore, LoginReservation, Migration, NewOtpCode, OnConflict, OtpCode,
-    OtpSendCheck, OtpStore, OtpVerdict, PgStore, SchemaStore, SqliteStore, Target, TokenRecord,
-    TokenStore, UserRecord, UserStore, UserUpdate,
+    OtpSendCheck, OtpStore, OtpVerdict, PgStore, ResetTokenInfo, ResetTokenRecord, ResetTokenStore,
+    SchemaStore, SqliteStore, Target, TokenRecord, TokenStore, UserRecord, UserStore, UserUpdate,
 };
 use crate::access::{Group, GroupChange, Permission, UserAccess};
 use crate::error::Result;
@@ -322,5 +322,30 @@ impl GroupStore for Store {
     }
     fn permission_models(&self) -> Result<Vec<(String, String)>> {
         each!(self, s => s.permission_models())
+    }
+}
+
+impl ResetTokenStore for Store {
+    fn insert_reset_token(
+        &mut self,
+        token: &ResetTokenRecord,
+        audit: &[AuditEntry],
+    ) -> Result<i64> {
+        each!(self, s => s.insert_reset_token(token, audit))
+    }
+    fn reset_token_by_digest(
+        &self,
+        digest: &TokenDigest,
+    ) -> Result<Option<(ResetTokenInfo, TokenDigest)>> {
+        each!(self, s => s.reset_token_by_digest(digest))
+    }
+    fn consume_reset_token(
+        &mut self,
+        id: i64,
+        at: Timestamp,
+        update: &UserUpdate,
+        audit: &[AuditEntry],
+    ) -> Result<Option<User>> {
+        each!(self, s => s.consume_reset_token(id, at, update, audit))
     }
 }

@@ -2,13 +2,14 @@
 //! the same text but for how a parameter is written (`?1` or `$1`), and the
 //! values are neutral until a backend binds them.
 
-use crate::user::UserFilter;
+use crate::user::{ExpiryFilter, UserFilter};
 
 /// A parameter of the clause.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum SqlValue {
     Bool(bool),
     Text(String),
+    Time(jiff::Timestamp),
 }
 
 /// The `WHERE` clause (empty when nothing narrows) over `users`, with
@@ -63,6 +64,14 @@ pub(crate) fn user_where(
                 "id NOT IN (SELECT user_id FROM user_field_values WHERE name = {name_p})"
             )),
         }
+    }
+    match filter.expiry {
+        Some(ExpiryFilter::Never) => wheres.push("expires_at IS NULL".into()),
+        Some(ExpiryFilter::ExpiredAt(at)) => {
+            values.push(SqlValue::Time(at));
+            wheres.push(format!("expires_at <= {}", placeholder(values.len())));
+        }
+        None => {}
     }
     if let Some(group) = &filter.group {
         values.push(SqlValue::Text(group.clone()));

@@ -235,7 +235,8 @@ fn delete_group_asks_and_respects_no() {
     let mut p = spawn(&env, &["delete-group", "editors"]);
     p.exp_string("[y/N]").unwrap();
     p.send_line("y").unwrap();
-    p.exp_string("Group editors deleted (1 member(s) left it).").unwrap();
+    p.exp_string("Group editors deleted (1 member(s) left it).")
+        .unwrap();
     p.exp_eof().unwrap();
     assert_eq!(exit_code(&p), 0);
 }

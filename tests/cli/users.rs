@@ -234,11 +234,11 @@ fn list_users_prints_a_table_and_csv() {
     let mut lines = csv.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "id,email,first_name,last_name,is_active,is_staff,is_superuser,date_joined,last_login,email_verified_at,has_usable_password"
+        "id,email,first_name,last_name,is_active,is_staff,is_superuser,date_joined,last_login,email_verified_at,has_usable_password,must_change_password,expires_at"
     );
     assert_eq!(
         lines.next().unwrap(),
-        "1,ada@example.com,Ada,Lovelace,true,true,false,2026-01-02T03:04:05.000000Z,,,true"
+        "1,ada@example.com,Ada,Lovelace,true,true,false,2026-01-02T03:04:05.000000Z,,,true,false,"
     );
     assert_eq!(csv.lines().count(), 4);
 }

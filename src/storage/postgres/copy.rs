@@ -22,7 +22,8 @@ type Reader = fn(&Row) -> Result<CopiedRow>;
 const QUERIES: &[(&str, Reader)] = &[
     (
         "SELECT id, email, email_key, password, first_name, last_name, is_active, is_staff, \
-         is_superuser, date_joined, last_login, email_verified_at FROM users ORDER BY id",
+         is_superuser, date_joined, last_login, email_verified_at, must_change_password, \
+         expires_at FROM users ORDER BY id",
         |r| {
             Ok(CopiedRow::User {
                 id: r.try_get(0)?,
@@ -37,6 +38,8 @@ const QUERIES: &[(&str, Reader)] = &[
                 date_joined: ts(r, 9)?,
                 last_login: opt_ts(r, 10)?,
                 email_verified_at: opt_ts(r, 11)?,
+                must_change_password: r.try_get(12)?,
+                expires_at: opt_ts(r, 13)?,
             })
         },
     ),
@@ -107,6 +110,23 @@ const QUERIES: &[(&str, Reader)] = &[
                 last_used_at: opt_ts(r, 7)?,
                 revoked_at: opt_ts(r, 8)?,
                 scopes: r.try_get(9)?,
+            })
+        },
+    ),
+    (
+        "SELECT id, user_id, digest, prefix, password_digest, created_at, expires_at, used_at, \
+         replaced_at FROM reset_tokens ORDER BY id",
+        |r| {
+            Ok(CopiedRow::ResetToken {
+                id: r.try_get(0)?,
+                user_id: r.try_get(1)?,
+                digest: r.try_get(2)?,
+                prefix: r.try_get(3)?,
+                password_digest: r.try_get(4)?,
+                created_at: ts(r, 5)?,
+                expires_at: ts(r, 6)?,
+                used_at: opt_ts(r, 7)?,
+                replaced_at: opt_ts(r, 8)?,
             })
         },
     ),
@@ -212,11 +232,14 @@ impl CopyStore for PgStore {
                         date_joined,
                         last_login,
                         email_verified_at,
+                        must_change_password,
+                        expires_at,
                     } => tx.execute(
                         "INSERT INTO users (id, email, email_key, password, first_name, \
                          last_name, is_active, is_staff, is_superuser, date_joined, last_login, \
-                         email_verified_at) OVERRIDING SYSTEM VALUE VALUES ($1, $2, $3, $4, $5, \
-                         $6, $7, $8, $9, $10, $11, $12)",
+                         email_verified_at, must_change_password, expires_at) \
+                         OVERRIDING SYSTEM VALUE VALUES ($1, $2, $3, $4, $5, \
+                         $6, $7, $8, $9, $10, $11, $12, $13, $14)",
                         &[
                             &id,
                             &email,
@@ -230,6 +253,34 @@ impl CopyStore for PgStore {
                             &time(date_joined),
                             &opt_time(last_login),
                             &opt_time(email_verified_at),
+                            &must_change_password,
+                            &opt_time(expires_at),
+                        ],
+                    )?,
+                    CopiedRow::ResetToken {
+                        id,
+                        user_id,
+                        digest,
+                        prefix,
+                        password_digest,
+                        created_at,
+                        expires_at,
+                        used_at,
+                        replaced_at,
+                    } => tx.execute(
+                        "INSERT INTO reset_tokens (id, user_id, digest, prefix, password_digest, \
+                         created_at, expires_at, used_at, replaced_at) OVERRIDING SYSTEM VALUE \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                        &[
+                            &id,
+                            &user_id,
+                            &digest,
+                            &prefix,
+                            &password_digest,
+                            &time(created_at),
+                            &time(expires_at),
+                            &opt_time(used_at),
+                            &opt_time(replaced_at),
                         ],
                     )?,
                     CopiedRow::FieldValue {
@@ -357,7 +408,14 @@ impl CopyStore for PgStore {
                 };
             }
             // New rows get ids after the copied ones.
-            for table in ["users", "groups", "tokens", "otp_codes", "audit_log"] {
+            for table in [
+                "users",
+                "groups",
+                "tokens",
+                "reset_tokens",
+                "otp_codes",
+                "audit_log",
+            ] {
                 tx.execute(
                     &format!(
                         "SELECT setval(pg_get_serial_sequence('{table}', 'id'), \

@@ -20,6 +20,7 @@ mod copy;
 mod fields;
 mod groups;
 mod otp;
+mod reset_tokens;
 /// The test server (see the file), once for the library's unit tests.
 #[cfg(test)]
 #[path = "../../../tests/support/pg_server.rs"]
@@ -77,6 +78,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "0007_groups",
         sql: include_str!("migrations/0007_groups.sql"),
     },
+    Migration {
+        version: 8,
+        name: "0008_lifecycle",
+        sql: include_str!("migrations/0008_lifecycle.sql"),
+    },
 ];
 
 /// The advisory lock's first key ("user" in ASCII); the second is the hash of
@@ -88,7 +94,7 @@ const LOCK_CLASS: i32 = 0x7573_6572;
 pub(super) const USER_COLUMNS: &str = "id, email, password, first_name, last_name, is_active, \
      is_staff, is_superuser, date_joined, last_login, email_verified_at, \
      (SELECT json_object_agg(name, value)::text FROM user_field_values \
-      WHERE user_id = users.id)";
+      WHERE user_id = users.id), must_change_password, expires_at";
 
 pub struct PgStore {
     /// `RefCell`: the client needs `&mut` even to read, and the traits' reads
@@ -189,6 +195,8 @@ pub(super) fn user_from_row(row: &Row) -> Result<User> {
         last_login: row.try_get::<_, Option<PgTime>>(9)?.map(|t| t.0),
         email_verified_at: row.try_get::<_, Option<PgTime>>(10)?.map(|t| t.0),
         fields,
+        must_change_password: row.try_get(12)?,
+        expires_at: row.try_get::<_, Option<PgTime>>(13)?.map(|t| t.0),
     })
 }
 
@@ -242,7 +250,10 @@ pub(super) fn guard_last_superuser(tx: &mut Transaction, email: &str) -> Result<
 pub(super) fn active_superusers(tx: &mut Transaction) -> Result<i64> {
     Ok(tx
         .query_one(
-            "SELECT count(*) FROM users WHERE is_superuser AND is_active",
+            &format!(
+                "SELECT count(*) FROM users WHERE {}",
+                super::LASTING_SUPERUSER
+            ),
             &[],
         )?
         .try_get(0)?)

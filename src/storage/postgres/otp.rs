@@ -135,7 +135,9 @@ impl OtpStore for PgStore {
                     )?;
                     if let Some(hash) = new_password {
                         tx.execute(
-                            "UPDATE users SET password = $2 WHERE id = $1",
+                            // The user chose it: any must-change-password is met.
+                            "UPDATE users SET password = $2, must_change_password = FALSE \
+                             WHERE id = $1",
                             &[&user_id, hash],
                         )?;
                     }

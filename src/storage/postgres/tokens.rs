@@ -168,12 +168,13 @@ impl TokenStore for PgStore {
     ) -> Result<bool> {
         self.write(|tx| {
             tx.batch_execute("SET LOCAL synchronous_commit = off")?;
-            // Re-checked under the lock: a revocation or deactivation that landed
+            // Re-checked under the lock: a revocation, deactivation or expiry that landed
             // since the lookup wins.
             let changed = tx.execute(
                 "UPDATE tokens SET last_used_at = $2 WHERE id = $1 AND revoked_at IS NULL \
                  AND (expires_at IS NULL OR expires_at > $2) \
-                 AND (SELECT is_active FROM users WHERE users.id = tokens.user_id)",
+                 AND (SELECT is_active AND (expires_at IS NULL OR expires_at > $2) FROM users \
+                     WHERE users.id = tokens.user_id)",
                 &[&token.id, &time(at)],
             )?;
             if changed == 0 {

@@ -1,6 +1,7 @@
 //! [`UserStore`] for [`PgStore`]: users, the audit log and sign-in throttling.
 
 use jiff::Timestamp;
+use postgres::Transaction;
 use postgres::types::ToSql;
 
 use super::{
@@ -8,6 +9,7 @@ use super::{
     is_unique_violation, opt_time, time, tokens, user_from_row,
 };
 use crate::error::{Error, Result};
+use crate::storage::LASTING_SUPERUSER;
 use crate::storage::user_filter::SqlValue;
 use crate::storage::{
     AuditEntry, AuditFilter, AuditRecord, LoginReservation, UserRecord, UserStore, UserUpdate,
@@ -25,6 +27,7 @@ fn user_where(filter: &UserFilter) -> (String, Vec<Param>) {
             match v {
                 SqlValue::Bool(b) => Box::new(b),
                 SqlValue::Text(t) => Box::new(t),
+                SqlValue::Time(t) => Box::new(PgTime(t)),
             }
         })
         .collect();
@@ -42,13 +45,116 @@ fn limit_sql(limit: Option<u64>) -> String {
     }
 }
 
+/// Applies an update inside a write transaction (also the use of a reset token).
+pub(in crate::storage::postgres) fn update_user_in(
+    tx: &mut Transaction,
+    id: i64,
+    update: &UserUpdate,
+    audit: &[AuditEntry],
+) -> Result<User> {
+    let was_active_superuser: bool = tx
+        .query_one(
+            &format!("SELECT {LASTING_SUPERUSER} FROM users WHERE id = $1"),
+            &[&id],
+        )?
+        .try_get(0)?;
+    let mut sets: Vec<&str> = Vec::new();
+    let mut values: Vec<Param> = vec![Box::new(id)];
+    if let Some((email, key)) = &update.email {
+        sets.extend(["email", "email_key"]);
+        values.push(Box::new(email.clone()));
+        values.push(Box::new(key.clone()));
+    }
+    for (column, value) in [
+        ("password", &update.password),
+        ("first_name", &update.first_name),
+        ("last_name", &update.last_name),
+    ] {
+        if let Some(v) = value {
+            sets.push(column);
+            values.push(Box::new(v.clone()));
+        }
+    }
+    for (column, value) in [
+        ("last_login", update.last_login),
+        ("email_verified_at", update.email_verified_at),
+    ] {
+        if let Some(v) = value {
+            sets.push(column);
+            values.push(Box::new(PgTime(v)));
+        }
+    }
+    if let Some(expires_at) = update.expires_at {
+        sets.push("expires_at");
+        values.push(Box::new(expires_at.map(PgTime)));
+    }
+    for (column, value) in [
+        ("is_active", update.is_active),
+        ("is_staff", update.is_staff),
+        ("is_superuser", update.is_superuser),
+        ("must_change_password", update.must_change_password),
+    ] {
+        if let Some(v) = value {
+            sets.push(column);
+            values.push(Box::new(v));
+        }
+    }
+    if !sets.is_empty() {
+        let assignments: Vec<String> = sets
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{c} = ${}", i + 2))
+            .collect();
+        let sql = format!("UPDATE users SET {} WHERE id = $1", assignments.join(", "));
+        match tx.execute(&sql, &bound(&values)) {
+            Err(e) if is_unique_violation(&e) => {
+                let email = update
+                    .email
+                    .as_ref()
+                    .map(|e| e.0.clone())
+                    .unwrap_or_default();
+                return Err(Error::UserExists(email));
+            }
+            other => other?,
+        };
+    }
+    if update.clear_login_failures {
+        tx.execute(
+            "DELETE FROM login_failures \
+                 WHERE email_key = (SELECT email_key FROM users WHERE id = $1)",
+            &[&id],
+        )?;
+    }
+    if update.forget_address_proof {
+        tx.execute(
+            "UPDATE users SET email_verified_at = NULL WHERE id = $1",
+            &[&id],
+        )?;
+        tx.execute("DELETE FROM otp_codes WHERE user_id = $1", &[&id])?;
+    }
+    if let Some(at) = update.revoke_tokens_at {
+        tokens::revoke_all(tx, id, at)?;
+    }
+    fields::write_fields(tx, id, &update.fields)?;
+    groups::apply_access(tx, id, &update.access)?;
+    let user = fetch_user(tx, id)?;
+    let demoted = update.is_superuser == Some(false)
+        || update.is_active == Some(false)
+        || matches!(update.expires_at, Some(Some(_)));
+    if update.protect_last_superuser && demoted && was_active_superuser {
+        guard_last_superuser(tx, &user.email)?;
+    }
+    insert_audit(tx, Some(id), Some(&user.email), audit)?;
+    Ok(user)
+}
+
 impl UserStore for PgStore {
     fn insert_user(&mut self, user: &UserRecord, audit: &[AuditEntry]) -> Result<User> {
         self.write(|tx| {
             let inserted = tx.query_one(
                 "INSERT INTO users (email, email_key, password, first_name, last_name, \
-                 is_active, is_staff, is_superuser, date_joined) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+                 is_active, is_staff, is_superuser, date_joined, must_change_password, \
+                 expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
                 &[
                     &user.email,
                     &user.email_key,
@@ -59,6 +165,8 @@ impl UserStore for PgStore {
                     &user.is_staff,
                     &user.is_superuser,
                     &time(user.date_joined),
+                    &user.must_change_password,
+                    &opt_time(user.expires_at),
                 ],
             );
             let id: i64 = match inserted {
@@ -96,95 +204,7 @@ impl UserStore for PgStore {
     }
 
     fn update_user(&mut self, id: i64, update: &UserUpdate, audit: &[AuditEntry]) -> Result<User> {
-        self.write(|tx| {
-            let was_active_superuser: bool = tx
-                .query_one(
-                    "SELECT is_superuser AND is_active FROM users WHERE id = $1",
-                    &[&id],
-                )?
-                .try_get(0)?;
-            let mut sets: Vec<&str> = Vec::new();
-            let mut values: Vec<Param> = vec![Box::new(id)];
-            if let Some((email, key)) = &update.email {
-                sets.extend(["email", "email_key"]);
-                values.push(Box::new(email.clone()));
-                values.push(Box::new(key.clone()));
-            }
-            for (column, value) in [
-                ("password", &update.password),
-                ("first_name", &update.first_name),
-                ("last_name", &update.last_name),
-            ] {
-                if let Some(v) = value {
-                    sets.push(column);
-                    values.push(Box::new(v.clone()));
-                }
-            }
-            for (column, value) in [
-                ("last_login", update.last_login),
-                ("email_verified_at", update.email_verified_at),
-            ] {
-                if let Some(v) = value {
-                    sets.push(column);
-                    values.push(Box::new(PgTime(v)));
-                }
-            }
-            for (column, value) in [
-                ("is_active", update.is_active),
-                ("is_staff", update.is_staff),
-                ("is_superuser", update.is_superuser),
-            ] {
-                if let Some(v) = value {
-                    sets.push(column);
-                    values.push(Box::new(v));
-                }
-            }
-            if !sets.is_empty() {
-                let assignments: Vec<String> = sets
-                    .iter()
-                    .enumerate()
-                    .map(|(i, c)| format!("{c} = ${}", i + 2))
-                    .collect();
-                let sql = format!("UPDATE users SET {} WHERE id = $1", assignments.join(", "));
-                match tx.execute(&sql, &bound(&values)) {
-                    Err(e) if is_unique_violation(&e) => {
-                        let email = update
-                            .email
-                            .as_ref()
-                            .map(|e| e.0.clone())
-                            .unwrap_or_default();
-                        return Err(Error::UserExists(email));
-                    }
-                    other => other?,
-                };
-            }
-            if update.clear_login_failures {
-                tx.execute(
-                    "DELETE FROM login_failures \
-                     WHERE email_key = (SELECT email_key FROM users WHERE id = $1)",
-                    &[&id],
-                )?;
-            }
-            if update.forget_address_proof {
-                tx.execute(
-                    "UPDATE users SET email_verified_at = NULL WHERE id = $1",
-                    &[&id],
-                )?;
-                tx.execute("DELETE FROM otp_codes WHERE user_id = $1", &[&id])?;
-            }
-            if let Some(at) = update.revoke_tokens_at {
-                tokens::revoke_all(tx, id, at)?;
-            }
-            fields::write_fields(tx, id, &update.fields)?;
-            groups::apply_access(tx, id, &update.access)?;
-            let user = fetch_user(tx, id)?;
-            let demoted = update.is_superuser == Some(false) || update.is_active == Some(false);
-            if update.protect_last_superuser && demoted && was_active_superuser {
-                guard_last_superuser(tx, &user.email)?;
-            }
-            insert_audit(tx, Some(id), Some(&user.email), audit)?;
-            Ok(user)
-        })
+        self.write(|tx| update_user_in(tx, id, update, audit))
     }
 
     fn delete_user(
@@ -195,7 +215,7 @@ impl UserStore for PgStore {
     ) -> Result<()> {
         self.write(|tx| {
             let row = tx.query_one(
-                "SELECT email, is_superuser AND is_active FROM users WHERE id = $1",
+                &format!("SELECT email, {LASTING_SUPERUSER} FROM users WHERE id = $1"),
                 &[&id],
             )?;
             let email: String = row.try_get(0)?;

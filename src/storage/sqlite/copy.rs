@@ -22,7 +22,8 @@ type Reader = fn(&Row) -> rusqlite::Result<CopiedRow>;
 const QUERIES: &[(&str, Reader)] = &[
     (
         "SELECT id, email, email_key, password, first_name, last_name, is_active, is_staff, \
-         is_superuser, date_joined, last_login, email_verified_at FROM users ORDER BY id",
+         is_superuser, date_joined, last_login, email_verified_at, must_change_password, \
+         expires_at FROM users ORDER BY id",
         |r| {
             Ok(CopiedRow::User {
                 id: r.get(0)?,
@@ -37,6 +38,8 @@ const QUERIES: &[(&str, Reader)] = &[
                 date_joined: time(r, 9)?,
                 last_login: opt_time(r, 10)?,
                 email_verified_at: opt_time(r, 11)?,
+                must_change_password: r.get(12)?,
+                expires_at: opt_time(r, 13)?,
             })
         },
     ),
@@ -107,6 +110,23 @@ const QUERIES: &[(&str, Reader)] = &[
                 last_used_at: opt_time(r, 7)?,
                 revoked_at: opt_time(r, 8)?,
                 scopes: r.get(9)?,
+            })
+        },
+    ),
+    (
+        "SELECT id, user_id, digest, prefix, password_digest, created_at, expires_at, used_at, \
+         replaced_at FROM reset_tokens ORDER BY id",
+        |r| {
+            Ok(CopiedRow::ResetToken {
+                id: r.get(0)?,
+                user_id: r.get(1)?,
+                digest: r.get(2)?,
+                prefix: r.get(3)?,
+                password_digest: r.get(4)?,
+                created_at: time(r, 5)?,
+                expires_at: time(r, 6)?,
+                used_at: opt_time(r, 7)?,
+                replaced_at: opt_time(r, 8)?,
             })
         },
     ),
@@ -220,11 +240,13 @@ impl CopyStore for SqliteStore {
                         date_joined,
                         last_login,
                         email_verified_at,
+                        must_change_password,
+                        expires_at,
                     } => tx.execute(
                         "INSERT INTO users (id, email, email_key, password, first_name, \
                          last_name, is_active, is_staff, is_superuser, date_joined, last_login, \
-                         email_verified_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, \
-                         ?11, ?12)",
+                         email_verified_at, must_change_password, expires_at) VALUES (?1, ?2, \
+                         ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
                         params![
                             id,
                             email,
@@ -237,7 +259,35 @@ impl CopyStore for SqliteStore {
                             is_superuser,
                             ts(date_joined),
                             opt_ts(last_login),
-                            opt_ts(email_verified_at)
+                            opt_ts(email_verified_at),
+                            must_change_password,
+                            opt_ts(expires_at)
+                        ],
+                    )?,
+                    CopiedRow::ResetToken {
+                        id,
+                        user_id,
+                        digest,
+                        prefix,
+                        password_digest,
+                        created_at,
+                        expires_at,
+                        used_at,
+                        replaced_at,
+                    } => tx.execute(
+                        "INSERT INTO reset_tokens (id, user_id, digest, prefix, password_digest, \
+                         created_at, expires_at, used_at, replaced_at) \
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                        params![
+                            id,
+                            user_id,
+                            digest,
+                            prefix,
+                            password_digest,
+                            ts(created_at),
+                            ts(expires_at),
+                            opt_ts(used_at),
+                            opt_ts(replaced_at)
                         ],
                     )?,
                     CopiedRow::FieldValue {

@@ -13,6 +13,7 @@ use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 // The bulk import and export half of the store, in its own file.
 mod bulk;
 
+use super::LASTING_SUPERUSER;
 use super::user_filter::SqlValue;
 use super::{
     AppliedMigration, AuditEntry, AuditFilter, AuditRecord, LoginReservation, Migration,
@@ -26,6 +27,7 @@ mod copy;
 mod fields;
 mod groups;
 mod otp;
+mod reset_tokens;
 pub(super) mod tokens;
 
 /// SQLite's migrations: the same versions and names as every backend's.
@@ -65,6 +67,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "0007_groups",
         sql: include_str!("migrations/0007_groups.sql"),
     },
+    Migration {
+        version: 8,
+        name: "0008_lifecycle",
+        sql: include_str!("migrations/0008_lifecycle.sql"),
+    },
 ];
 
 /// The WAL size past which closing the store checkpoints and truncates it
@@ -75,7 +82,8 @@ const WAL_TRUNCATE_BYTES: u64 = 1024 * 1024;
 /// of the field values' primary key).
 const USER_COLUMNS: &str = "id, email, password, first_name, last_name, is_active, is_staff, \
      is_superuser, date_joined, last_login, email_verified_at, \
-     (SELECT json_group_object(name, value) FROM user_field_values WHERE user_id = users.id)";
+     (SELECT json_group_object(name, value) FROM user_field_values WHERE user_id = users.id), \
+     must_change_password, expires_at";
 
 pub struct SqliteStore {
     pub(super) conn: Connection,
@@ -122,6 +130,8 @@ fn user_from_row(row: &Row) -> rusqlite::Result<User> {
         last_login: row.get::<_, Option<DbTime>>(9)?.map(|t| t.0),
         email_verified_at: row.get::<_, Option<DbTime>>(10)?.map(|t| t.0),
         fields: field_values(row, 11)?,
+        must_change_password: row.get(12)?,
+        expires_at: row.get::<_, Option<DbTime>>(13)?.map(|t| t.0),
     })
 }
 
@@ -522,7 +532,7 @@ fn guard_last_superuser(tx: &rusqlite::Transaction, email: &str) -> Result<()> {
 
 fn active_superusers(tx: &rusqlite::Transaction) -> Result<i64> {
     Ok(tx.query_row(
-        "SELECT count(*) FROM users WHERE is_superuser = 1 AND is_active = 1",
+        &format!("SELECT count(*) FROM users WHERE {LASTING_SUPERUSER}"),
         [],
         |r| r.get(0),
     )?)
@@ -545,10 +555,110 @@ fn user_where(filter: &UserFilter) -> (String, Vec<Box<dyn rusqlite::ToSql>>) {
             match v {
                 SqlValue::Bool(b) => Box::new(b),
                 SqlValue::Text(t) => Box::new(t),
+                SqlValue::Time(t) => Box::new(format_timestamp(t)),
             }
         })
         .collect();
     (sql, values)
+}
+
+/// Applies an update inside a write transaction (also the use of a reset token).
+pub(super) fn update_user_in(
+    tx: &rusqlite::Transaction,
+    id: i64,
+    update: &UserUpdate,
+    audit: &[AuditEntry],
+) -> Result<User> {
+    let was_active_superuser: bool = tx.query_row(
+        &format!("SELECT {LASTING_SUPERUSER} FROM users WHERE id = ?1"),
+        [id],
+        |r| r.get(0),
+    )?;
+    let mut sets: Vec<&str> = Vec::new();
+    let mut values: Vec<Box<dyn rusqlite::ToSql>> = Vec::new();
+    if let Some((email, key)) = &update.email {
+        sets.extend(["email", "email_key"]);
+        values.push(Box::new(email.clone()));
+        values.push(Box::new(key.clone()));
+    }
+    let mut text = |column, value: &Option<String>| {
+        if let Some(v) = value {
+            sets.push(column);
+            values.push(Box::new(v.clone()));
+        }
+    };
+    text("password", &update.password);
+    text("first_name", &update.first_name);
+    text("last_name", &update.last_name);
+    text("last_login", &update.last_login.map(format_timestamp));
+    text(
+        "email_verified_at",
+        &update.email_verified_at.map(format_timestamp),
+    );
+    if let Some(expires_at) = update.expires_at {
+        sets.push("expires_at");
+        values.push(Box::new(expires_at.map(format_timestamp)));
+    }
+    for (column, value) in [
+        ("is_active", update.is_active),
+        ("is_staff", update.is_staff),
+        ("is_superuser", update.is_superuser),
+        ("must_change_password", update.must_change_password),
+    ] {
+        if let Some(v) = value {
+            sets.push(column);
+            values.push(Box::new(v));
+        }
+    }
+    if !sets.is_empty() {
+        let assignments: Vec<String> = sets
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{c} = ?{}", i + 2))
+            .collect();
+        let sql = format!("UPDATE users SET {} WHERE id = ?1", assignments.join(", "));
+        let mut bound: Vec<&dyn rusqlite::ToSql> = vec![&id];
+        bound.extend(values.iter().map(|v| v.as_ref()));
+        match tx.execute(&sql, bound.as_slice()) {
+            Err(e) if is_unique_violation(&e) => {
+                let email = update
+                    .email
+                    .as_ref()
+                    .map(|e| e.0.clone())
+                    .unwrap_or_default();
+                return Err(Error::UserExists(email));
+            }
+            other => other?,
+        };
+    }
+    if update.clear_login_failures {
+        tx.execute(
+            "DELETE FROM login_failures \
+                 WHERE email_key = (SELECT email_key FROM users WHERE id = ?1)",
+            [id],
+        )?;
+    }
+    if update.forget_address_proof {
+        tx.execute(
+            "UPDATE users SET email_verified_at = NULL WHERE id = ?1",
+            [id],
+        )?;
+        tx.execute("DELETE FROM otp_codes WHERE user_id = ?1", [id])?;
+    }
+    if let Some(at) = update.revoke_tokens_at {
+        tokens::revoke_all(tx, id, at)?;
+    }
+    fields::write_fields(tx, id, &update.fields)?;
+    groups::apply_access(tx, id, &update.access)?;
+    let user = fetch_user(tx, id)?;
+    let demoted = update.is_superuser == Some(false)
+        || update.is_active == Some(false)
+        || matches!(update.expires_at, Some(Some(_)));
+    if update.protect_last_superuser && demoted && was_active_superuser {
+        guard_last_superuser(tx, &user.email)?;
+    }
+    insert_audit(tx, Some(id), Some(&user.email), audit)?;
+    Ok(user)
 }
 
 impl UserStore for SqliteStore {
@@ -556,7 +666,8 @@ impl UserStore for SqliteStore {
         self.write(|tx| {
             let inserted = tx.execute(
                 "INSERT INTO users (email, email_key, password, first_name, last_name, is_active, \
-                 is_staff, is_superuser, date_joined) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                 is_staff, is_superuser, date_joined, must_change_password, expires_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
                 params![
                     user.email,
                     user.email_key,
@@ -566,7 +677,9 @@ impl UserStore for SqliteStore {
                     user.is_active,
                     user.is_staff,
                     user.is_superuser,
-                    format_timestamp(user.date_joined)
+                    format_timestamp(user.date_joined),
+                    user.must_change_password,
+                    user.expires_at.map(format_timestamp)
                 ],
             );
             match inserted {
@@ -604,91 +717,7 @@ impl UserStore for SqliteStore {
     }
 
     fn update_user(&mut self, id: i64, update: &UserUpdate, audit: &[AuditEntry]) -> Result<User> {
-        let user = self.write(|tx| {
-            let was_active_superuser: bool = tx.query_row(
-                "SELECT is_superuser AND is_active FROM users WHERE id = ?1",
-                [id],
-                |r| r.get(0),
-            )?;
-            let mut sets: Vec<&str> = Vec::new();
-            let mut values: Vec<Box<dyn rusqlite::ToSql>> = Vec::new();
-            if let Some((email, key)) = &update.email {
-                sets.extend(["email", "email_key"]);
-                values.push(Box::new(email.clone()));
-                values.push(Box::new(key.clone()));
-            }
-            let mut text = |column, value: &Option<String>| {
-                if let Some(v) = value {
-                    sets.push(column);
-                    values.push(Box::new(v.clone()));
-                }
-            };
-            text("password", &update.password);
-            text("first_name", &update.first_name);
-            text("last_name", &update.last_name);
-            text("last_login", &update.last_login.map(format_timestamp));
-            text(
-                "email_verified_at",
-                &update.email_verified_at.map(format_timestamp),
-            );
-            for (column, value) in [
-                ("is_active", update.is_active),
-                ("is_staff", update.is_staff),
-                ("is_superuser", update.is_superuser),
-            ] {
-                if let Some(v) = value {
-                    sets.push(column);
-                    values.push(Box::new(v));
-                }
-            }
-            if !sets.is_empty() {
-                let assignments: Vec<String> = sets
-                    .iter()
-                    .enumerate()
-                    .map(|(i, c)| format!("{c} = ?{}", i + 2))
-                    .collect();
-                let sql = format!("UPDATE users SET {} WHERE id = ?1", assignments.join(", "));
-                let mut bound: Vec<&dyn rusqlite::ToSql> = vec![&id];
-                bound.extend(values.iter().map(|v| v.as_ref()));
-                match tx.execute(&sql, bound.as_slice()) {
-                    Err(e) if is_unique_violation(&e) => {
-                        let email = update
-                            .email
-                            .as_ref()
-                            .map(|e| e.0.clone())
-                            .unwrap_or_default();
-                        return Err(Error::UserExists(email));
-                    }
-                    other => other?,
-                };
-            }
-            if update.clear_login_failures {
-                tx.execute(
-                    "DELETE FROM login_failures \
-                     WHERE email_key = (SELECT email_key FROM users WHERE id = ?1)",
-                    [id],
-                )?;
-            }
-            if update.forget_address_proof {
-                tx.execute(
-                    "UPDATE users SET email_verified_at = NULL WHERE id = ?1",
-                    [id],
-                )?;
-                tx.execute("DELETE FROM otp_codes WHERE user_id = ?1", [id])?;
-            }
-            if let Some(at) = update.revoke_tokens_at {
-                tokens::revoke_all(tx, id, at)?;
-            }
-            fields::write_fields(tx, id, &update.fields)?;
-            groups::apply_access(tx, id, &update.access)?;
-            let user = fetch_user(tx, id)?;
-            let demoted = update.is_superuser == Some(false) || update.is_active == Some(false);
-            if update.protect_last_superuser && demoted && was_active_superuser {
-                guard_last_superuser(tx, &user.email)?;
-            }
-            insert_audit(tx, Some(id), Some(&user.email), audit)?;
-            Ok(user)
-        })?;
+        let user = self.write(|tx| update_user_in(tx, id, update, audit))?;
         if update.password.is_some() {
             // The replaced hash is still in the WAL's earlier copy of the page.
             self.scrub_wal = true;
@@ -704,7 +733,7 @@ impl UserStore for SqliteStore {
     ) -> Result<()> {
         self.write(|tx| {
             let (email, was_active_superuser): (String, bool) = tx.query_row(
-                "SELECT email, is_superuser AND is_active FROM users WHERE id = ?1",
+                &format!("SELECT email, {LASTING_SUPERUSER} FROM users WHERE id = ?1"),
                 [id],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )?;

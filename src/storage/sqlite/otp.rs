@@ -133,7 +133,8 @@ impl OtpStore for SqliteStore {
                     )?;
                     if let Some(hash) = new_password {
                         tx.execute(
-                            "UPDATE users SET password = ?2 WHERE id = ?1",
+                            // The user chose it: any must-change-password is met.
+                            "UPDATE users SET password = ?2, must_change_password = 0 WHERE id = ?1",
                             params![user_id, hash],
                         )?;
                     }

@@ -229,13 +229,14 @@ impl SqliteStore {
         audit: &[AuditEntry],
     ) -> Result<bool> {
         self.write(|tx| {
-            // Re-checked under the write lock: a revocation or deactivation that
+            // Re-checked under the write lock: a revocation, deactivation or expiry that
             // landed since the lookup wins.
             let changed = tx
                 .prepare_cached(
                     "UPDATE tokens SET last_used_at = ?2 WHERE id = ?1 AND revoked_at IS NULL \
                      AND (expires_at IS NULL OR expires_at > ?2) \
-                     AND (SELECT is_active FROM users WHERE users.id = tokens.user_id)",
+                     AND (SELECT is_active AND (expires_at IS NULL OR expires_at > ?2) FROM users \
+                     WHERE users.id = tokens.user_id)",
                 )
                 .and_then(|mut stmt| stmt.execute(params![token.id, format_timestamp(at)]))?;
             if changed == 0 {
@@ -279,6 +280,8 @@ mod tests {
                     date_joined: now,
                     fields: Vec::new(),
                     access: Default::default(),
+                    must_change_password: false,
+                    expires_at: None,
                 },
                 &[],
             )

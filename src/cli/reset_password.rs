@@ -1,0 +1,112 @@
+//! `userdb reset-password EMAIL`: set a new password with an operator's reset
+//! token. The token comes from `USERDB_RESET_TOKEN`, `--token-stdin` or a hidden
+//! prompt, never argv; the new password from a `--new-password-*` source or a
+//! prompt, twice.
+
+use std::io::BufRead;
+
+use userdb::{ExposeSecret, SecretString, Validation};
+use zeroize::Zeroizing;
+
+use super::context::Context;
+use super::exit::CliError;
+use super::output::{print_json, status};
+use super::password_input::{NewPasswordSource, ask_new_password, attributes, env_value};
+
+/// Set a new password with a reset token from `create-reset-token`
+#[derive(clap::Args, Debug)]
+#[command(
+    after_help = "The token is read from USERDB_RESET_TOKEN when it is set, else from the \
+    first line of standard input with --token-stdin, else asked for (hidden) on a terminal; \
+    never from an argument. Exit 1 when the token is wrong, used, expired, replaced by a \
+    newer one, or older than the last password change (the message says which)."
+)]
+pub struct Args {
+    /// The user's email address
+    email: String,
+    /// Read the token from the first line of standard input
+    #[arg(long, conflicts_with = "new_password_stdin")]
+    token_stdin: bool,
+    #[command(flatten)]
+    new_password: NewPasswordSource,
+}
+
+const HINT: &str = "set USERDB_RESET_TOKEN, or pipe the token with --token-stdin";
+const PASSWORD_HINT: &str =
+    "use --new-password-stdin, --new-password-file PATH or --new-password-env NAME";
+
+pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
+    let mut manager = ctx.manager()?;
+    // An unknown address fails before anything is read or asked.
+    let user = manager.get_user(&args.email)?;
+    let token = read_token(ctx, &args)?;
+    // A dead token fails before a new password is asked for.
+    manager.check_reset_token(&user.email, &token)?;
+    let (password, validation) = match args.new_password.read()? {
+        Some(p) => (p, skip_or_enforce(args.new_password.skip_validation)),
+        None if ctx.interactive() => {
+            let mut prompter = ctx.prompter(PASSWORD_HINT);
+            let attrs = attributes(&user.email, &user.first_name, &user.last_name);
+            let problems = |p: &SecretString| manager.password_problems(p, &attrs);
+            let obtained = ask_new_password(
+                prompter.as_mut(),
+                &problems,
+                args.new_password.skip_validation,
+                Some(3),
+            )?;
+            (obtained.secret, obtained.validation)
+        }
+        None => {
+            return Err(CliError::needs_input(
+                "a new password is needed",
+                PASSWORD_HINT,
+            ));
+        }
+    };
+    let revoke = ctx.loaded.settings.registration.reset_revokes_tokens;
+    let user =
+        manager.reset_password_with_token(&user.email, &token, &password, validation, revoke)?;
+    if ctx.json {
+        return print_json(&ctx.user_json(&user));
+    }
+    let tokens = if revoke {
+        "; its API tokens are revoked"
+    } else {
+        ""
+    };
+    status(false, &format!("Password of {} reset{tokens}.", user.email));
+    Ok(())
+}
+
+fn skip_or_enforce(skip: bool) -> Validation {
+    if skip {
+        Validation::Skip
+    } else {
+        Validation::Enforce
+    }
+}
+
+fn read_token(ctx: &Context, args: &Args) -> Result<SecretString, CliError> {
+    if let Some(token) = env_value("USERDB_RESET_TOKEN") {
+        return Ok(SecretString::from(token.trim().to_string()));
+    }
+    if args.token_stdin {
+        let mut line = Zeroizing::new(String::new());
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| CliError::usage(format!("cannot read the token: {e}"), HINT))?;
+        if line.trim().is_empty() {
+            return Err(CliError::usage(
+                "--token-stdin was given but standard input is empty",
+                HINT,
+            ));
+        }
+        return Ok(SecretString::from(line.trim().to_string()));
+    }
+    if !ctx.interactive() {
+        return Err(CliError::needs_input("a reset token is needed", HINT));
+    }
+    let token = ctx.prompter(HINT).password("Reset token")?;
+    Ok(SecretString::from(token.expose_secret().trim().to_string()))
+}

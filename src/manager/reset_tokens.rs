@@ -1,0 +1,211 @@
+//! Operator-issued password-reset tokens (Kanidm's `credential
+//! create-reset-token`): a one-time token handed over out of band, with which
+//! the user sets a password. The token has its own prefix and checksum
+//! ([`token::RESET_PREFIX`]); only its SHA-256 is stored. It dies when used,
+//! when it expires, when a newer one is made, and when the password changes by
+//! any path (it records a digest of the password hash it was made against).
+
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+use subtle::ConstantTimeEq;
+
+use super::{UserManager, Validation, attributes};
+use crate::clock::human_timestamp;
+use crate::config::MAX_RESET_TOKEN_EXPIRY;
+use crate::duration::format_duration;
+use crate::error::{Error, Result};
+use crate::storage::{ResetTokenRecord, ResetTokenStore, UserStore, UserUpdate, password_digest};
+use crate::token::{self, ResetRejection};
+use crate::user::User;
+
+/// A reset token just made: the secret, to be shown once.
+pub struct IssuedResetToken {
+    pub token: SecretString,
+    pub id: i64,
+    pub user: String,
+    pub expires_at: jiff::Timestamp,
+}
+
+impl std::fmt::Debug for IssuedResetToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IssuedResetToken")
+            .field("token", &"[REDACTED]")
+            .field("id", &self.id)
+            .field("user", &self.user)
+            .finish()
+    }
+}
+
+fn rejected(reason: ResetRejection) -> Error {
+    Error::ResetTokenRejected(reason)
+}
+
+impl<S: UserStore + ResetTokenStore> UserManager<S> {
+    /// Makes a reset token for the user, replacing any earlier unused one.
+    /// `lifetime` defaults to `[password] reset_token_expiry` and may not exceed
+    /// 7 days. The returned secret is the only copy.
+    pub fn create_reset_token(
+        &mut self,
+        email: &str,
+        lifetime: Option<Duration>,
+    ) -> Result<IssuedResetToken> {
+        let lifetime = lifetime.unwrap_or(self.reset_token_expiry);
+        if lifetime.is_zero() || lifetime > MAX_RESET_TOKEN_EXPIRY {
+            return Err(Error::invalid(
+                "reset token lifetime",
+                format!(
+                    "{} is not between 1s and {}",
+                    format_duration(lifetime),
+                    format_duration(MAX_RESET_TOKEN_EXPIRY)
+                ),
+            ));
+        }
+        let user = self.get_user(email)?;
+        let now = self.clock.now();
+        let expires_at = super::tokens::expiry(now, lifetime)?;
+        let secret = token::generate_with(token::RESET_PREFIX);
+        let text = secret.expose_secret();
+        let record = ResetTokenRecord {
+            user_id: user.id,
+            digest: token::digest(text),
+            prefix: token::display_prefix(text),
+            password_digest: password_digest(user.password_hash()),
+            created_at: now,
+            expires_at,
+        };
+        let detail = format!(
+            "prefix={}, expires={}",
+            record.prefix,
+            human_timestamp(expires_at)
+        );
+        let audit = [self.audit("reset_token_created", detail)];
+        let id = self.store.insert_reset_token(&record, &audit)?;
+        Ok(IssuedResetToken {
+            token: secret,
+            id,
+            user: user.email,
+            expires_at,
+        })
+    }
+
+    /// Sets a new password with a reset token made for this user. A wrong, used,
+    /// expired or replaced token, or one made before the password last changed,
+    /// is [`Error::ResetTokenRejected`] saying which (and audited). The usual
+    /// validators apply; the token is used, the password set, a
+    /// must-change-password met and (with `revoke_tokens`) the API tokens
+    /// revoked, in one transaction.
+    pub fn reset_password_with_token(
+        &mut self,
+        email: &str,
+        reset_token: &SecretString,
+        new_password: &SecretString,
+        validation: Validation,
+        revoke_tokens: bool,
+    ) -> Result<User> {
+        let (user, info) = self.live_reset_token(email, reset_token)?;
+        let digest = token::digest(reset_token.expose_secret());
+        let now = self.clock.now();
+        let hash = self.hash_new_password(new_password, &attributes(&user), validation)?;
+        let mut update = UserUpdate {
+            password: Some(hash),
+            must_change_password: user.must_change_password.then_some(false),
+            clear_login_failures: true,
+            ..UserUpdate::default()
+        };
+        let mut audit = vec![self.audit(
+            "password_reset",
+            format!("with reset token {}", info.prefix),
+        )];
+        if revoke_tokens {
+            audit.push(self.audit(
+                "token_revoked",
+                "all of the user's tokens, with the password reset",
+            ));
+            update = super::tokens::revoking_tokens(update, now);
+        }
+        match self
+            .store
+            .consume_reset_token(info.id, now, &update, &audit)?
+        {
+            Some(user) => Ok(user),
+            // Used, replaced or outrun by a password change since the lookup:
+            // look again to say which.
+            None => {
+                let (info, _) = self
+                    .store
+                    .reset_token_by_digest(&digest)?
+                    .ok_or_else(|| rejected(ResetRejection::Wrong))?;
+                let user = self.get_user(email)?;
+                let reason = dead(&info, &user, now).unwrap_or(ResetRejection::Wrong);
+                Err(self.refuse(&user, reason)?)
+            }
+        }
+    }
+
+    /// Checks a reset token without using it (before asking for a new
+    /// password): the same answers as [`Self::reset_password_with_token`].
+    pub fn check_reset_token(&mut self, email: &str, reset_token: &SecretString) -> Result<User> {
+        self.live_reset_token(email, reset_token)
+            .map(|(user, _)| user)
+    }
+
+    /// The user and its token, when the token may be used now.
+    fn live_reset_token(
+        &mut self,
+        email: &str,
+        reset_token: &SecretString,
+    ) -> Result<(User, crate::storage::ResetTokenInfo)> {
+        let user = self.get_user(email)?;
+        token::check_format_with(token::RESET_PREFIX, reset_token.expose_secret())
+            .map_err(|e| rejected(ResetRejection::Malformed(e)))?;
+        let digest = token::digest(reset_token.expose_secret());
+        let found = self.store.reset_token_by_digest(&digest)?;
+        // The index found it by equality; the final word on a secret-derived
+        // value is in constant time, as everywhere else.
+        let info = match found {
+            Some((info, stored))
+                if bool::from(stored.ct_eq(&digest)) && info.user_id == user.id =>
+            {
+                info
+            }
+            _ => return Err(self.refuse(&user, ResetRejection::Wrong)?),
+        };
+        match dead(&info, &user, self.clock.now()) {
+            Some(reason) => Err(self.refuse(&user, reason)?),
+            None => Ok((user, info)),
+        }
+    }
+
+    /// Audits a refusal; the error to return.
+    fn refuse(&mut self, user: &User, reason: ResetRejection) -> Result<Error> {
+        let audit = [self.audit(
+            "reset_token_rejected",
+            format!("reason={}", reason.reason()),
+        )];
+        self.store
+            .record(Some(user.id), Some(&user.email), &audit)?;
+        Ok(rejected(reason))
+    }
+}
+
+/// Why a token found for `user` may no longer be used, if it may not.
+fn dead(
+    info: &crate::storage::ResetTokenInfo,
+    user: &User,
+    now: jiff::Timestamp,
+) -> Option<ResetRejection> {
+    if let Some(at) = info.used_at {
+        return Some(ResetRejection::Used(at));
+    }
+    if let Some(at) = info.replaced_at {
+        return Some(ResetRejection::Replaced(at));
+    }
+    if info.expires_at <= now {
+        return Some(ResetRejection::Expired(info.expires_at));
+    }
+    if info.password_digest != password_digest(user.password_hash()) {
+        return Some(ResetRejection::PasswordChanged);
+    }
+    None
+}
