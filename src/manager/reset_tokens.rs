@@ -209,3 +209,149 @@ fn dead(
     }
     None
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::clock::FixedClock;
+    use crate::manager::test_manager;
+    use crate::storage::SqliteStore;
+    use crate::user::NewUser;
+
+    fn manager_at(dir: &std::path::Path, now: &str) -> UserManager<SqliteStore> {
+        test_manager(dir, Arc::new(FixedClock(now.parse().unwrap())))
+    }
+
+    fn secret(s: &str) -> SecretString {
+        SecretString::from(s.to_string())
+    }
+
+    const NOW: &str = "2026-01-02T03:04:05Z";
+
+    #[test]
+    fn a_reset_token_sets_the_password_once_and_meets_a_must_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut m = manager_at(dir.path(), NOW);
+        let new = NewUser {
+            must_change_password: Some(true),
+            ..NewUser::new("ada@example.com")
+        };
+        m.create_user(
+            new,
+            Some(&secret("correct horse battery staple")),
+            Validation::Enforce,
+        )
+        .unwrap();
+        assert!(matches!(
+            m.issue_token("ada@example.com", None, None),
+            Err(Error::MustChangePassword(_))
+        ));
+        let issued = m.create_reset_token("ada@example.com", None).unwrap();
+        assert!(issued.token.expose_secret().starts_with("udbr_"));
+        assert_eq!(issued.expires_at, "2026-01-03T03:04:05Z".parse().unwrap());
+        assert!(format!("{issued:?}").contains("REDACTED"));
+        m.check_reset_token("ada@example.com", &issued.token)
+            .unwrap();
+        let password = secret("a brand new passphrase");
+        let user = m
+            .reset_password_with_token(
+                "ada@example.com",
+                &issued.token,
+                &password,
+                Validation::Enforce,
+                true,
+            )
+            .unwrap();
+        assert!(!user.must_change_password);
+        m.authenticate("ada@example.com", &password).unwrap();
+        assert!(matches!(
+            m.reset_password_with_token(
+                "ada@example.com",
+                &issued.token,
+                &password,
+                Validation::Enforce,
+                true
+            ),
+            Err(Error::ResetTokenRejected(ResetRejection::Used(_)))
+        ));
+        m.issue_token("ada@example.com", None, None).unwrap();
+    }
+
+    #[test]
+    fn a_reset_token_says_why_it_is_dead() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut m = manager_at(dir.path(), NOW);
+        m.create_user(NewUser::new("ada@example.com"), None, Validation::Enforce)
+            .unwrap();
+        let api = crate::token::generate();
+        assert!(matches!(
+            m.check_reset_token("ada@example.com", &api),
+            Err(Error::ResetTokenRejected(ResetRejection::Malformed(_)))
+        ));
+        assert!(
+            m.create_reset_token("ada@example.com", Some(Duration::from_secs(8 * 86400)))
+                .is_err()
+        );
+        let short = m
+            .create_reset_token("ada@example.com", Some(Duration::from_secs(60)))
+            .unwrap();
+        let later = manager_at(dir.path(), "2026-01-02T03:05:05Z");
+        let mut later = later;
+        assert!(matches!(
+            later.check_reset_token("ada@example.com", &short.token),
+            Err(Error::ResetTokenRejected(ResetRejection::Expired(_)))
+        ));
+        let newer = m.create_reset_token("ada@example.com", None).unwrap();
+        assert!(matches!(
+            m.check_reset_token("ada@example.com", &short.token),
+            Err(Error::ResetTokenRejected(ResetRejection::Replaced(_)))
+        ));
+        m.set_password(
+            "ada@example.com",
+            Some(&secret("correct horse battery staple")),
+            Validation::Enforce,
+        )
+        .unwrap();
+        assert!(matches!(
+            m.check_reset_token("ada@example.com", &newer.token),
+            Err(Error::ResetTokenRejected(ResetRejection::PasswordChanged))
+        ));
+    }
+
+    #[test]
+    fn an_expired_account_signs_in_nowhere_and_holds_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut m = manager_at(dir.path(), NOW);
+        m.reveal_reasons(true);
+        let password = secret("correct horse battery staple");
+        let new = NewUser {
+            expires_at: Some("2026-01-02T04:00:00Z".parse().unwrap()),
+            ..NewUser::new("ada@example.com")
+        };
+        m.create_superuser(new, Some(&password), Validation::Enforce)
+            .unwrap();
+        let token = m.issue_token("ada@example.com", None, None).unwrap();
+        let mut later = manager_at(dir.path(), "2026-01-02T04:00:00Z");
+        later.reveal_reasons(true);
+        assert!(matches!(
+            later.authenticate("ada@example.com", &password),
+            Err(Error::AccountExpired { .. })
+        ));
+        assert!(matches!(
+            later.verify_token(&token.token),
+            Err(Error::TokenRejected(
+                crate::token::Rejection::AccountExpired { .. }
+            ))
+        ));
+        let user = later.get_user("ada@example.com").unwrap();
+        assert!(!later.effective_permissions(&user).unwrap().all);
+        // A service's one answer hides why.
+        later.reveal_reasons(false);
+        assert!(matches!(
+            later.authenticate("ada@example.com", &password),
+            Err(Error::InvalidCredentials)
+        ));
+    }
+}

@@ -553,3 +553,58 @@ fn a_tokens_scopes_are_stored_and_read_back() {
         assert_eq!(found.scopes, info.scopes);
     });
 }
+
+#[test]
+fn a_reset_token_is_used_once_replaced_by_a_newer_one_and_dead_after_a_password_change() {
+    use super::{ResetTokenRecord, ResetTokenStore, password_digest};
+    each(|store| {
+        let ada = store.insert_user(&record("ada@example.com"), &[]).unwrap();
+        let token = |digest: u8| ResetTokenRecord {
+            user_id: ada.id,
+            digest: [digest; 32],
+            prefix: "udbr_ab".into(),
+            password_digest: password_digest("!unusable"),
+            created_at: at(0),
+            expires_at: at(100),
+        };
+        let first = store.insert_reset_token(&token(1), &[]).unwrap();
+        let second = store.insert_reset_token(&token(2), &[]).unwrap();
+        let (old, _) = store.reset_token_by_digest(&[1; 32]).unwrap().unwrap();
+        assert_eq!((old.id, old.replaced_at), (first, Some(at(0))));
+        let set = UserUpdate {
+            password: Some("new-hash".into()),
+            ..UserUpdate::default()
+        };
+        assert!(
+            store
+                .consume_reset_token(first, at(1), &set, &[])
+                .unwrap()
+                .is_none()
+        );
+        // Expired at 100: not usable then.
+        assert!(
+            store
+                .consume_reset_token(second, at(100), &set, &[])
+                .unwrap()
+                .is_none()
+        );
+        let user = store.consume_reset_token(second, at(1), &set, &[]).unwrap();
+        assert_eq!(user.unwrap().password_hash(), "new-hash");
+        assert!(
+            store
+                .consume_reset_token(second, at(2), &set, &[])
+                .unwrap()
+                .is_none()
+        );
+        let (used, _) = store.reset_token_by_digest(&[2; 32]).unwrap().unwrap();
+        assert_eq!(used.used_at, Some(at(1)));
+        // Made against the old hash: the password changed since, so it is dead.
+        let third = store.insert_reset_token(&token(3), &[]).unwrap();
+        assert!(
+            store
+                .consume_reset_token(third, at(1), &set, &[])
+                .unwrap()
+                .is_none()
+        );
+    });
+}

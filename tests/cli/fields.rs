@@ -523,7 +523,10 @@ fn list_users_shows_fields_as_columns_in_the_table_and_the_csv() {
             .ends_with(",has_usable_password,must_change_password,expires_at,department,employee_no,born,vip,nickname")
     );
     assert!(
-        lines.next().unwrap().ends_with(",false,false,,Ops,5,,false,"),
+        lines
+            .next()
+            .unwrap()
+            .ends_with(",false,false,,Ops,5,,false,"),
         "{csv}"
     );
 }

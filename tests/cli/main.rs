@@ -27,6 +27,7 @@ mod groups;
 mod hostile;
 mod hostile_text;
 mod import_limits;
+mod lifecycle;
 mod migrate;
 mod otp;
 mod papercuts;

@@ -286,6 +286,42 @@ fn verify_otp_asks_for_the_code_without_echoing_it() {
 }
 
 #[test]
+fn reset_password_asks_for_the_token_hidden_then_the_password_twice() {
+    let env = TestEnv::new();
+    env.create_user("ada@example.com", &[]);
+    let out = env
+        .cmd(&["create-reset-token", "ada@example.com"])
+        .assert()
+        .success();
+    let token = String::from_utf8(out.get_output().stdout.clone())
+        .unwrap()
+        .trim()
+        .to_string();
+    let mut p = spawn(&env, &["reset-password", "ada@example.com"]);
+    p.exp_string("Reset token:").unwrap();
+    p.send_line(&token).unwrap();
+    let new = "a brand new passphrase to remember";
+    let shown = p.exp_string("Password:").unwrap();
+    assert!(
+        !shown.contains(&token[5..]),
+        "the token was echoed: {shown:?}"
+    );
+    p.send_line(new).unwrap();
+    p.exp_string("Password (again):").unwrap();
+    p.send_line("not the same one at all, sorry").unwrap();
+    p.exp_string("didn't match").unwrap();
+    type_password_twice(&mut p, new, new);
+    let shown = p.exp_string("Password of ada@example.com reset").unwrap();
+    assert!(!shown.contains(new), "the password was echoed: {shown:?}");
+    p.exp_eof().unwrap();
+    assert_eq!(exit_code(&p), 0);
+    env.cmd(&["authenticate", "ada@example.com", "--password-stdin"])
+        .write_stdin(format!("{new}\n"))
+        .assert()
+        .success();
+}
+
+#[test]
 fn import_draws_a_progress_bar_on_a_terminal() {
     let env = TestEnv::new();
     let mut csv = String::from("email,password\n");

@@ -54,6 +54,9 @@ mod groups;
 #[path = "../cli/import_limits.rs"]
 mod import_limits;
 
+#[path = "../cli/lifecycle.rs"]
+mod lifecycle;
+
 #[path = "../cli/otp.rs"]
 mod otp;
 
