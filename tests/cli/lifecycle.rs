@@ -2,17 +2,10 @@
 //! expiring accounts and temporary superusers. Time moves through USERDB_NOW.
 
 use predicates::prelude::*;
-use serde_json::Value;
 
 use crate::support::{STRONG, TestEnv, code_in, now_plus, stderr_text, stdout_json};
 
 const NEW: &str = "a brand new passphrase to remember";
-
-fn json_of(env: &TestEnv, args: &[&str]) -> Value {
-    let mut full = vec!["--json"];
-    full.extend_from_slice(args);
-    stdout_json(env.cmd(&full).assert().success().get_output())
-}
 
 fn stdout(assert: assert_cmd::assert::Assert) -> String {
     String::from_utf8(assert.get_output().stdout.clone())
