@@ -3,6 +3,7 @@
 //! over this library, which a service can link to authenticate against the same file.
 
 pub mod access;
+pub mod apply;
 pub mod audit;
 pub mod clock;
 pub mod config;

@@ -1,0 +1,410 @@
+//! The file `userdb apply` reads: TOML `[[groups]]` and `[[users]]` entries whose
+//! keys mirror the command-line flags. Parsing checks everything that needs no
+//! database (keys, addresses, permissions, names, secrets' sources) and names the
+//! entry and its line in every error; nothing is read from the database here.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::access::{Permission, clean_group_name};
+use crate::email_address::{email_key, parse_email};
+use crate::error::{Error, Result};
+
+/// A parsed, checked apply file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApplyFile {
+    pub groups: Vec<GroupEntry>,
+    pub users: Vec<UserEntry>,
+}
+
+/// One `[[groups]]` entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupEntry {
+    pub name: String,
+    /// `None`: the key is absent, the group's permissions are left as they are.
+    pub permissions: Option<Vec<Permission>>,
+    pub line: usize,
+}
+
+/// Where an entry's password comes from: never the file itself.
+#[derive(Clone, PartialEq)]
+pub enum PasswordSource {
+    /// The environment variable of this name.
+    Env(String),
+    /// The first line of this file.
+    File(PathBuf),
+    /// An encoded hash, stored as it is.
+    Hash(String),
+}
+
+impl std::fmt::Debug for PasswordSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PasswordSource::Env(name) => write!(f, "Env({name})"),
+            PasswordSource::File(path) => write!(f, "File({})", path.display()),
+            PasswordSource::Hash(_) => f.write_str("Hash(..)"),
+        }
+    }
+}
+
+/// When an existing user's password is set from its source (Ansible's
+/// `update_password`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PasswordUpdate {
+    /// Only when the user is created.
+    #[default]
+    OnCreate,
+    /// On every apply, when the source's password is not already the user's.
+    Always,
+}
+
+/// One `[[users]]` entry; `None` leaves a value as it is (a created user takes
+/// the default).
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserEntry {
+    pub email: String,
+    pub email_key: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub active: Option<bool>,
+    pub staff: Option<bool>,
+    pub superuser: Option<bool>,
+    pub must_change_password: Option<bool>,
+    /// `Some(None)`: `"never"`.
+    pub expires_at: Option<Option<jiff::Timestamp>>,
+    pub password: Option<PasswordSource>,
+    pub password_update: PasswordUpdate,
+    /// Exactly these groups (`None`: memberships left as they are).
+    pub groups: Option<Vec<String>>,
+    /// Exactly these direct permissions (`None`: left as they are).
+    pub permissions: Option<Vec<Permission>>,
+    /// Custom field values by name, as text for the declared field's parser.
+    pub fields: Vec<(String, String)>,
+    pub line: usize,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    #[serde(default)]
+    groups: Vec<Spanned<RawGroup>>,
+    #[serde(default)]
+    users: Vec<Spanned<RawUser>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGroup {
+    name: String,
+    permissions: Option<Vec<String>>,
+}
+
+/// Known keys by name; everything else lands in `rest`, to be a declared custom
+/// field or an error naming the key.
+#[derive(Deserialize)]
+struct RawUser {
+    email: String,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    active: Option<bool>,
+    staff: Option<bool>,
+    superuser: Option<bool>,
+    must_change_password: Option<bool>,
+    expires_at: Option<toml::Value>,
+    password_env: Option<String>,
+    password_file: Option<PathBuf>,
+    password_hash: Option<String>,
+    password_update: Option<String>,
+    groups: Option<Vec<String>>,
+    permissions: Option<Vec<String>>,
+    #[serde(flatten)]
+    rest: BTreeMap<String, toml::Value>,
+}
+
+/// The keys a `[[users]]` entry takes besides custom fields (for the README and
+/// the error that lists them).
+pub const USER_KEYS: &[&str] = &[
+    "email",
+    "first_name",
+    "last_name",
+    "active",
+    "staff",
+    "superuser",
+    "must_change_password",
+    "expires_at",
+    "password_env",
+    "password_file",
+    "password_hash",
+    "password_update",
+    "groups",
+    "permissions",
+];
+
+/// 1-based line of a byte offset.
+fn line_of(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+fn at(what: String, line: usize, reason: impl std::fmt::Display) -> Error {
+    Error::invalid(format!("{what} (line {line})"), reason.to_string())
+}
+
+/// Parses and checks `text`; `is_field(name)` says whether a custom field of
+/// that name is declared.
+pub fn parse(text: &str, is_field: &dyn Fn(&str) -> bool) -> Result<ApplyFile> {
+    let raw: RawFile = toml::from_str(text).map_err(|e| {
+        let line = e.span().map_or(0, |s| line_of(text, s.start));
+        let message = e.message().trim_end_matches('.').to_string();
+        Error::invalid(format!("apply file (line {line})"), message)
+    })?;
+    let mut groups = Vec::new();
+    let mut names = BTreeSet::new();
+    for entry in raw.groups {
+        let line = line_of(text, entry.span().start);
+        let raw = entry.into_inner();
+        let what = format!("group {:?}", raw.name);
+        let name = clean_group_name(&raw.name).map_err(|e| at(what.clone(), line, e))?;
+        if !names.insert(name.clone()) {
+            return Err(at(what, line, "it is listed twice"));
+        }
+        let permissions = raw
+            .permissions
+            .map(|p| Permission::parse_all(&p))
+            .transpose()
+            .map_err(|e| at(what, line, e))?;
+        groups.push(GroupEntry {
+            name,
+            permissions,
+            line,
+        });
+    }
+    let mut users = Vec::new();
+    let mut keys = BTreeSet::new();
+    for entry in raw.users {
+        let line = line_of(text, entry.span().start);
+        let user = user_entry(entry.into_inner(), line, is_field)?;
+        if !keys.insert(user.email_key.clone()) {
+            return Err(at(
+                format!("user {}", user.email),
+                line,
+                "it is listed twice",
+            ));
+        }
+        users.push(user);
+    }
+    Ok(ApplyFile { groups, users })
+}
+
+fn user_entry(raw: RawUser, line: usize, is_field: &dyn Fn(&str) -> bool) -> Result<UserEntry> {
+    let what = format!("user {:?}", raw.email);
+    let fail = |reason: &dyn std::fmt::Display| at(what.clone(), line, reason);
+    let email = parse_email(&raw.email).map_err(|e| fail(&e))?;
+    let what = format!("user {email}");
+    let fail = |reason: &dyn std::fmt::Display| at(what.clone(), line, reason);
+    let mut fields = Vec::new();
+    for (key, value) in raw.rest {
+        if key == "password" {
+            return Err(fail(
+                &"a plain-text password is refused in the file: use password_env, \
+                  password_file or password_hash",
+            ));
+        }
+        if !is_field(&key) {
+            return Err(fail(&format!(
+                "unknown key `{key}` (the keys are {}, and the declared custom fields)",
+                USER_KEYS.join(", ")
+            )));
+        }
+        fields.push((key, field_text(&value).map_err(|e| fail(&e))?));
+    }
+    let sources = [
+        raw.password_env.map(PasswordSource::Env),
+        raw.password_file.map(PasswordSource::File),
+        raw.password_hash.map(PasswordSource::Hash),
+    ];
+    let mut given = sources.into_iter().flatten();
+    let password = given.next();
+    if given.next().is_some() {
+        return Err(fail(
+            &"give one of password_env, password_file and password_hash",
+        ));
+    }
+    let password_update = match raw.password_update.as_deref() {
+        None | Some("on_create") => PasswordUpdate::OnCreate,
+        Some("always") => PasswordUpdate::Always,
+        Some(other) => {
+            return Err(fail(&format!(
+                "password_update is {other:?}: use \"on_create\" (the default) or \"always\""
+            )));
+        }
+    };
+    if password_update == PasswordUpdate::Always && password.is_none() {
+        return Err(fail(
+            &"password_update = \"always\" needs a password source",
+        ));
+    }
+    let expires_at = raw
+        .expires_at
+        .map(|v| expiry(&v))
+        .transpose()
+        .map_err(|e| fail(&e))?;
+    let groups = raw
+        .groups
+        .map(|g| crate::access::clean_group_names(&g))
+        .transpose()
+        .map_err(|e| fail(&e))?;
+    let permissions = raw
+        .permissions
+        .map(|p| Permission::parse_all(&p))
+        .transpose()
+        .map_err(|e| fail(&e))?;
+    Ok(UserEntry {
+        email_key: email_key(&email),
+        email,
+        first_name: raw.first_name,
+        last_name: raw.last_name,
+        active: raw.active,
+        staff: raw.staff,
+        superuser: raw.superuser,
+        must_change_password: raw.must_change_password,
+        expires_at,
+        password,
+        password_update,
+        groups,
+        permissions,
+        fields,
+        line,
+    })
+}
+
+/// A custom field's value as the text its parser takes.
+fn field_text(value: &toml::Value) -> std::result::Result<String, String> {
+    match value {
+        toml::Value::String(s) => Ok(s.clone()),
+        toml::Value::Integer(i) => Ok(i.to_string()),
+        toml::Value::Boolean(b) => Ok(b.to_string()),
+        toml::Value::Datetime(d) => Ok(d.to_string()),
+        other => Err(format!(
+            "a custom field takes a string, number, boolean or date, not {}",
+            other.type_str()
+        )),
+    }
+}
+
+/// `expires_at`: `"never"`, a date (its start, UTC) or an RFC 3339 time, as a
+/// string or a TOML date/time.
+fn expiry(value: &toml::Value) -> std::result::Result<Option<jiff::Timestamp>, String> {
+    let text = match value {
+        toml::Value::String(s) => s.trim().to_string(),
+        toml::Value::Datetime(d) => d.to_string(),
+        other => return Err(format!("expires_at cannot be {}", other.type_str())),
+    };
+    if text.eq_ignore_ascii_case("never") {
+        return Ok(None);
+    }
+    if let Ok(at) = text.parse::<jiff::Timestamp>() {
+        return Ok(Some(at));
+    }
+    text.parse::<jiff::civil::Date>()
+        .ok()
+        .and_then(|date| jiff::tz::Offset::UTC.to_timestamp(date.at(0, 0, 0, 0)).ok())
+        .map(Some)
+        .ok_or_else(|| {
+            format!("expires_at {text:?} is not never, a date (2027-01-31) or an RFC 3339 time")
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(name: &str) -> bool {
+        name == "department"
+    }
+
+    fn error(text: &str) -> String {
+        parse(text, &fields).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn a_file_of_groups_and_users_is_read_with_its_lines() {
+        let file = parse(
+            r#"
+[[groups]]
+name = "ops"
+permissions = ["infra.deploy"]
+
+[[users]]
+email = "Root@Example.com"
+superuser = true
+password_env = "ROOT_PASSWORD"
+groups = ["ops"]
+department = "Ops"
+expires_at = 2027-01-31
+"#,
+            &fields,
+        )
+        .unwrap();
+        assert_eq!(file.groups[0].name, "ops");
+        assert_eq!(
+            file.groups[0].permissions,
+            Some(vec![Permission::parse("infra.deploy").unwrap()])
+        );
+        let root = &file.users[0];
+        assert_eq!(root.email, "Root@example.com");
+        assert_eq!(root.email_key, "root@example.com");
+        assert_eq!(root.superuser, Some(true));
+        assert_eq!(root.staff, None);
+        assert_eq!(
+            root.password,
+            Some(PasswordSource::Env("ROOT_PASSWORD".into()))
+        );
+        assert_eq!(root.groups, Some(vec!["ops".to_string()]));
+        assert_eq!(root.fields, [("department".to_string(), "Ops".to_string())]);
+        assert_eq!(
+            root.expires_at,
+            Some(Some("2027-01-31T00:00:00Z".parse().unwrap()))
+        );
+        assert!(root.line >= 6 && root.line <= 7, "{}", root.line);
+    }
+
+    #[test]
+    fn bad_entries_name_themselves_and_their_line() {
+        let plain = error("[[users]]\nemail = \"a@example.com\"\npassword = \"hunter2\"\n");
+        assert!(plain.contains("user a@example.com (line 1)"), "{plain}");
+        assert!(plain.contains("plain-text password"), "{plain}");
+        assert!(!plain.contains("hunter2"), "{plain}");
+        let unknown = error("\n\n[[users]]\nemail = \"a@example.com\"\nsuperuserr = true\n");
+        assert!(
+            unknown.contains("(line 3)") && unknown.contains("`superuserr`"),
+            "{unknown}"
+        );
+        let bad = error("[[users]]\nemail = \"not an address\"\n");
+        assert!(bad.contains("\"not an address\" (line 1)"), "{bad}");
+        let twice =
+            error("[[users]]\nemail = \"a@example.com\"\n[[users]]\nemail = \"A@example.com\"\n");
+        assert!(
+            twice.contains("(line 3)") && twice.contains("twice"),
+            "{twice}"
+        );
+        let perm = error("[[groups]]\nname = \"g\"\npermissions = [\"Nope\"]\n");
+        assert!(perm.contains("group \"g\" (line 1)"), "{perm}");
+        let key = error("[[groups]]\nname = \"g\"\nmembers = 3\n");
+        assert!(key.contains("line 3") && key.contains("members"), "{key}");
+        let two = error(
+            "[[users]]\nemail = \"a@example.com\"\npassword_env = \"A\"\npassword_hash = \"x\"\n",
+        );
+        assert!(two.contains("one of"), "{two}");
+        let always = error("[[users]]\nemail = \"a@example.com\"\npassword_update = \"always\"\n");
+        assert!(always.contains("needs a password source"), "{always}");
+        let top = error("[users]\nemail = 1\n");
+        assert!(top.contains("apply file (line"), "{top}");
+    }
+}
