@@ -3,3 +3,4 @@
 //! transaction.
 
 pub mod file;
+pub mod plan;

@@ -1,0 +1,414 @@
+//! The plan of an apply: the file compared with the database's state, read
+//! once, in memory. Each user and group is created, updated (naming the fields
+//! that change), unchanged, or (with prune) deactivated.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use super::file::{ApplyFile, GroupEntry, PasswordSource, PasswordUpdate, UserEntry};
+use crate::access::{Group, Permission};
+use crate::error::{Error, Result};
+use crate::user::User;
+
+/// What happens to one user or group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    Created,
+    Updated,
+    Unchanged,
+    Deactivated,
+}
+
+/// A user as the database holds it, with its memberships.
+#[derive(Debug, Clone)]
+pub struct CurrentUser {
+    pub user: User,
+    pub groups: Vec<String>,
+    pub permissions: Vec<String>,
+}
+
+/// One user's line of the plan, and what to write for it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UserPlan {
+    pub email: String,
+    pub action: Action,
+    /// The fields that change (all those given, for a created user).
+    pub fields: Vec<String>,
+    #[serde(skip)]
+    pub line: Option<usize>,
+    /// The file's entry (`None` for a pruned user).
+    #[serde(skip)]
+    pub entry: Option<UserEntry>,
+    /// The password is (re)set from the entry's source.
+    #[serde(skip)]
+    pub set_password: bool,
+}
+
+/// One group's line of the plan.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GroupPlan {
+    pub name: String,
+    pub action: Action,
+    pub fields: Vec<String>,
+    #[serde(skip)]
+    pub permissions: Vec<Permission>,
+}
+
+/// The whole plan.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Plan {
+    pub changed: bool,
+    pub users: Vec<UserPlan>,
+    pub groups: Vec<GroupPlan>,
+}
+
+/// What the plan needs to know beyond the file and the state.
+pub struct Judge<'a> {
+    /// The canonical stored text of a custom field value (`None`: no value), or
+    /// why it is not acceptable.
+    pub canonical: &'a dyn Fn(&str, &str) -> Result<Option<String>>,
+    /// Whether the entry's password source holds the user's current password
+    /// (for `password_update = "always"`).
+    pub same_password: &'a dyn Fn(&PasswordSource, &User) -> Result<bool>,
+    /// Users missing from the file are deactivated.
+    pub prune: bool,
+}
+
+/// Compares `file` with the state and plans the differences. A group a user
+/// names that neither the file nor the database has is an error naming the
+/// entry's line.
+pub fn plan(
+    file: &ApplyFile,
+    users: &[CurrentUser],
+    groups: &[Group],
+    judge: &Judge,
+) -> Result<Plan> {
+    let group_plans = plan_groups(&file.groups, groups);
+    let known: BTreeSet<&str> = groups
+        .iter()
+        .map(|g| g.name.as_str())
+        .chain(file.groups.iter().map(|g| g.name.as_str()))
+        .collect();
+    let by_key: BTreeMap<String, &CurrentUser> = users
+        .iter()
+        .map(|u| (crate::email_address::email_key(&u.user.email), u))
+        .collect();
+    let mut user_plans = Vec::with_capacity(file.users.len());
+    for entry in &file.users {
+        for group in entry.groups.iter().flatten() {
+            if !known.contains(group.as_str()) {
+                return Err(Error::invalid(
+                    format!("user {} (line {})", entry.email, entry.line),
+                    format!(
+                        "no group named {group:?} in the file or the database; add a [[groups]] \
+                         entry for it"
+                    ),
+                ));
+            }
+        }
+        let current = by_key.get(&entry.email_key).copied();
+        user_plans.push(plan_user(entry, current, judge)?);
+    }
+    if judge.prune {
+        let listed: BTreeSet<&str> = file.users.iter().map(|u| u.email_key.as_str()).collect();
+        for current in users {
+            let key = crate::email_address::email_key(&current.user.email);
+            if current.user.is_active && !listed.contains(key.as_str()) {
+                user_plans.push(UserPlan {
+                    email: current.user.email.clone(),
+                    action: Action::Deactivated,
+                    fields: vec!["active".into()],
+                    line: None,
+                    entry: None,
+                    set_password: false,
+                });
+            }
+        }
+    }
+    let changed = user_plans
+        .iter()
+        .map(|p| p.action)
+        .chain(group_plans.iter().map(|p| p.action))
+        .any(|a| a != Action::Unchanged);
+    Ok(Plan {
+        changed,
+        users: user_plans,
+        groups: group_plans,
+    })
+}
+
+fn plan_groups(entries: &[GroupEntry], groups: &[Group]) -> Vec<GroupPlan> {
+    entries
+        .iter()
+        .map(|entry| {
+            let current = groups.iter().find(|g| g.name == entry.name);
+            let wanted = |current: &[String]| -> Vec<Permission> {
+                match &entry.permissions {
+                    Some(p) => p.clone(),
+                    None => current
+                        .iter()
+                        .filter_map(|p| Permission::parse(p).ok())
+                        .collect(),
+                }
+            };
+            match current {
+                None => GroupPlan {
+                    name: entry.name.clone(),
+                    action: Action::Created,
+                    fields: if entry.permissions.is_some() {
+                        vec!["permissions".into()]
+                    } else {
+                        Vec::new()
+                    },
+                    permissions: wanted(&[]),
+                },
+                Some(group) => {
+                    let permissions = wanted(&group.permissions);
+                    let same = permissions
+                        .iter()
+                        .map(Permission::as_str)
+                        .eq(group.permissions.iter().map(String::as_str));
+                    GroupPlan {
+                        name: entry.name.clone(),
+                        action: if same {
+                            Action::Unchanged
+                        } else {
+                            Action::Updated
+                        },
+                        fields: if same {
+                            Vec::new()
+                        } else {
+                            vec!["permissions".into()]
+                        },
+                        permissions,
+                    }
+                }
+            }
+        })
+        .collect()
+}
+
+fn plan_user(entry: &UserEntry, current: Option<&CurrentUser>, judge: &Judge) -> Result<UserPlan> {
+    let mut fields = Vec::new();
+    let Some(current) = current else {
+        let given = [
+            ("first_name", entry.first_name.is_some()),
+            ("last_name", entry.last_name.is_some()),
+            ("active", entry.active.is_some()),
+            ("staff", entry.staff.is_some()),
+            ("superuser", entry.superuser.is_some()),
+            ("must_change_password", entry.must_change_password.is_some()),
+            ("expires_at", entry.expires_at.is_some()),
+            ("password", entry.password.is_some()),
+            ("groups", entry.groups.is_some()),
+            ("permissions", entry.permissions.is_some()),
+        ];
+        fields.extend(given.iter().filter(|g| g.1).map(|g| g.0.to_string()));
+        for (name, value) in &entry.fields {
+            (judge.canonical)(name, value).map_err(|e| at(entry, e))?;
+            fields.push(name.clone());
+        }
+        return Ok(UserPlan {
+            email: entry.email.clone(),
+            action: Action::Created,
+            fields,
+            line: Some(entry.line),
+            entry: Some(entry.clone()),
+            set_password: entry.password.is_some(),
+        });
+    };
+    let user = &current.user;
+    let mut differs = |name: &str, changed: bool| {
+        if changed {
+            fields.push(name.to_string());
+        }
+    };
+    let text_differs =
+        |wanted: &Option<String>, have: &str| wanted.as_deref().is_some_and(|w| w.trim() != have);
+    let flag_differs = |wanted: Option<bool>, have: bool| wanted.is_some_and(|w| w != have);
+    differs(
+        "first_name",
+        text_differs(&entry.first_name, &user.first_name),
+    );
+    differs("last_name", text_differs(&entry.last_name, &user.last_name));
+    differs("active", flag_differs(entry.active, user.is_active));
+    differs("staff", flag_differs(entry.staff, user.is_staff));
+    differs(
+        "superuser",
+        flag_differs(entry.superuser, user.is_superuser),
+    );
+    differs(
+        "must_change_password",
+        flag_differs(entry.must_change_password, user.must_change_password),
+    );
+    differs(
+        "expires_at",
+        entry.expires_at.is_some_and(|w| w != user.expires_at),
+    );
+    let groups_differ = entry.groups.as_ref().is_some_and(|g| *g != current.groups);
+    differs("groups", groups_differ);
+    let permissions_differ = entry.permissions.as_ref().is_some_and(|p| {
+        !p.iter()
+            .map(Permission::as_str)
+            .eq(current.permissions.iter().map(String::as_str))
+    });
+    differs("permissions", permissions_differ);
+    for (name, value) in &entry.fields {
+        let wanted = (judge.canonical)(name, value).map_err(|e| at(entry, e))?;
+        if wanted.as_deref() != user.fields.get(name).map(String::as_str) {
+            fields.push(name.clone());
+        }
+    }
+    let set_password = match (&entry.password, entry.password_update) {
+        (Some(source), PasswordUpdate::Always) => {
+            !(judge.same_password)(source, user).map_err(|e| at(entry, e))?
+        }
+        _ => false,
+    };
+    if set_password {
+        fields.push("password".into());
+    }
+    Ok(UserPlan {
+        email: user.email.clone(),
+        action: if fields.is_empty() {
+            Action::Unchanged
+        } else {
+            Action::Updated
+        },
+        fields,
+        line: Some(entry.line),
+        entry: Some(entry.clone()),
+        set_password,
+    })
+}
+
+/// An error about an entry, naming it and its line.
+fn at(entry: &UserEntry, err: Error) -> Error {
+    Error::invalid(
+        format!("user {} (line {})", entry.email, entry.line),
+        err.to_string(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::apply::file::parse;
+    use crate::user::EncodedPassword;
+
+    fn user(email: &str, superuser: bool) -> User {
+        User {
+            id: 1,
+            email: email.into(),
+            first_name: "Ada".into(),
+            last_name: String::new(),
+            is_active: true,
+            is_staff: superuser,
+            is_superuser: superuser,
+            date_joined: "2026-01-02T03:04:05Z".parse().unwrap(),
+            last_login: None,
+            email_verified_at: None,
+            has_usable_password: true,
+            must_change_password: false,
+            expires_at: None,
+            fields: Default::default(),
+            password: EncodedPassword("argon2$x".into()),
+        }
+    }
+
+    fn judge(prune: bool) -> Judge<'static> {
+        Judge {
+            canonical: &|_, v| Ok(Some(v.to_string())),
+            same_password: &|_, _| Ok(true),
+            prune,
+        }
+    }
+
+    fn current(email: &str, groups: &[&str]) -> CurrentUser {
+        CurrentUser {
+            user: user(email, false),
+            groups: groups.iter().map(|g| g.to_string()).collect(),
+            permissions: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_matching_database_plans_nothing_and_differences_are_named() {
+        let file = parse(
+            "[[groups]]\nname = \"ops\"\n[[users]]\nemail = \"ada@example.com\"\n\
+             first_name = \"Ada\"\ngroups = [\"ops\"]\n",
+            &|_| false,
+        )
+        .unwrap();
+        let ops = Group {
+            id: 1,
+            name: "ops".into(),
+            permissions: Vec::new(),
+            members: 1,
+        };
+        let same = plan(
+            &file,
+            &[current("ada@example.com", &["ops"])],
+            &[ops.clone()],
+            &judge(false),
+        )
+        .unwrap();
+        assert!(!same.changed);
+        assert_eq!(same.users[0].action, Action::Unchanged);
+        let differs = plan(
+            &file,
+            &[current("ada@example.com", &[])],
+            &[ops],
+            &judge(false),
+        )
+        .unwrap();
+        assert!(differs.changed);
+        assert_eq!(differs.users[0].action, Action::Updated);
+        assert_eq!(differs.users[0].fields, ["groups"]);
+        let fresh = plan(&file, &[], &[], &judge(false)).unwrap();
+        assert_eq!(fresh.groups[0].action, Action::Created);
+        assert_eq!(fresh.users[0].action, Action::Created);
+        assert_eq!(fresh.users[0].fields, ["first_name", "groups"]);
+    }
+
+    #[test]
+    fn prune_deactivates_only_active_users_missing_from_the_file() {
+        let file = parse("[[users]]\nemail = \"ada@example.com\"\n", &|_| false).unwrap();
+        let mut gone = current("old@example.com", &[]);
+        let mut inactive = current("off@example.com", &[]);
+        inactive.user.is_active = false;
+        gone.user.id = 2;
+        let users = [current("ada@example.com", &[]), gone, inactive];
+        let kept = plan(&file, &users, &[], &judge(false)).unwrap();
+        assert!(!kept.changed);
+        let pruned = plan(&file, &users, &[], &judge(true)).unwrap();
+        let actions: Vec<(&str, Action)> = pruned
+            .users
+            .iter()
+            .map(|p| (p.email.as_str(), p.action))
+            .collect();
+        assert_eq!(
+            actions,
+            [
+                ("ada@example.com", Action::Unchanged),
+                ("old@example.com", Action::Deactivated)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_group_defined_nowhere_names_the_entry_and_line() {
+        let file = parse(
+            "[[users]]\nemail = \"ada@example.com\"\ngroups = [\"ghosts\"]\n",
+            &|_| false,
+        )
+        .unwrap();
+        let err = plan(&file, &[], &[], &judge(false))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("user ada@example.com (line 1)"), "{err}");
+        assert!(err.contains("\"ghosts\""), "{err}");
+    }
+}
