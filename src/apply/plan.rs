@@ -351,7 +351,7 @@ mod tests {
         let same = plan(
             &file,
             &[current("ada@example.com", &["ops"])],
-            &[ops.clone()],
+            std::slice::from_ref(&ops),
             &judge(false),
         )
         .unwrap();
