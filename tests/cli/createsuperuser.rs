@@ -46,14 +46,7 @@ fn no_input_takes_the_email_from_the_environment_too() {
 #[test]
 fn no_input_without_a_password_gives_an_unusable_one_as_django_does() {
     let env = TestEnv::new();
-    env.cmd(&[
-        "createsuperuser",
-        "--no-input",
-        "--email",
-        "admin@example.com",
-    ])
-    .assert()
-    .success();
+    env.create_superuser("admin@example.com", &[]);
     assert_eq!(
         env.user_json("admin@example.com")["has_usable_password"],
         false

@@ -7,14 +7,7 @@ use crate::support::{TestEnv, stdout_json};
 #[test]
 fn a_healthy_database_has_no_findings() {
     let env = TestEnv::new();
-    env.cmd(&[
-        "createsuperuser",
-        "--no-input",
-        "--email",
-        "root@example.com",
-    ])
-    .assert()
-    .success();
+    env.create_superuser("root@example.com", &[]);
     env.cmd(&["doctor"])
         .assert()
         .success()
@@ -24,14 +17,7 @@ fn a_healthy_database_has_no_findings() {
 #[test]
 fn doctor_reports_each_problem_with_its_fix() {
     let env = TestEnv::new();
-    env.cmd(&[
-        "createsuperuser",
-        "--no-input",
-        "--email",
-        "root@example.com",
-    ])
-    .assert()
-    .success();
+    env.create_superuser("root@example.com", &[]);
     env.create_user("ada@example.com", &[]);
     // Older data: a second spelling slipped in with a wrong key, a Django hash, a broken hash.
     env.sql(

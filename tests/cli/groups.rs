@@ -225,16 +225,7 @@ fn an_unknown_group_is_exit_3_and_no_user_is_created_or_changed() {
 fn createsuperuser_takes_groups_and_register_takes_none() {
     let env = TestEnv::new();
     editors(&env);
-    env.cmd(&[
-        "createsuperuser",
-        "--no-input",
-        "--email",
-        "root@example.com",
-        "--group",
-        "editors",
-    ])
-    .assert()
-    .success();
+    env.create_superuser("root@example.com", &["--group", "editors"]);
     assert_eq!(
         json_of(&env, &["show-user", "root@example.com"])["groups"],
         json!(["editors"])
@@ -338,14 +329,7 @@ fn has_perm_follows_django_for_members_superusers_and_inactive_users() {
         .stderr(predicate::str::contains(
             "ed@example.com does not hold shop.refund",
         ));
-    env.cmd(&[
-        "createsuperuser",
-        "--no-input",
-        "--email",
-        "root@example.com",
-    ])
-    .assert()
-    .success();
+    env.create_superuser("root@example.com", &[]);
     env.cmd(&["has-perm", "root@example.com", "any.thing"])
         .assert()
         .success();
@@ -406,14 +390,7 @@ fn list_users_filters_by_group_and_by_permission_held() {
     ])
     .assert()
     .success();
-    env.cmd(&[
-        "createsuperuser",
-        "--no-input",
-        "--email",
-        "root@example.com",
-    ])
-    .assert()
-    .success();
+    env.create_superuser("root@example.com", &[]);
     let emails = |args: &[&str]| -> Vec<String> {
         let mut full = vec!["list-users"];
         full.extend_from_slice(args);

@@ -95,14 +95,7 @@ fn the_config_default_marks_users_an_operator_creates_but_not_registrants() {
     let env = TestEnv::with_config("[password]\nmust_change_on_create = true\n");
     env.create_user("ada@example.com", &[]);
     env.create_user("bob@example.com", &["--must-change-password=false"]);
-    env.cmd(&[
-        "createsuperuser",
-        "--no-input",
-        "--email",
-        "root@example.com",
-    ])
-    .assert()
-    .success();
+    env.create_superuser("root@example.com", &[]);
     env.cmd(&["register", "reg@example.com", "--password-stdin"])
         .write_stdin(format!("{STRONG}\n"))
         .assert()
@@ -366,24 +359,8 @@ fn a_code_sign_in_is_refused_once_the_account_expired() {
 #[test]
 fn a_temporary_superuser_expires_by_itself_and_never_counts_as_the_last_one() {
     let env = TestEnv::new();
-    env.cmd(&[
-        "createsuperuser",
-        "--no-input",
-        "--email",
-        "root@example.com",
-    ])
-    .assert()
-    .success();
-    env.cmd(&[
-        "createsuperuser",
-        "--no-input",
-        "--email",
-        "glass@example.com",
-        "--temporary",
-        "8h",
-    ])
-    .assert()
-    .success();
+    env.create_superuser("root@example.com", &[]);
+    env.create_superuser("glass@example.com", &["--temporary", "8h"]);
     let glass = env.user_json("glass@example.com");
     assert_eq!(glass["is_superuser"], true);
     assert_eq!(glass["expires_at"], "2026-01-02T11:04:05.000000Z");

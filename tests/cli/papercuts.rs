@@ -85,14 +85,7 @@ fn a_superuser_without_a_password_is_announced_and_can_be_refused() {
 #[test]
 fn deleting_the_last_superuser_is_refused_before_any_question() {
     let env = TestEnv::new();
-    env.cmd(&[
-        "createsuperuser",
-        "--no-input",
-        "--email",
-        "root@example.com",
-    ])
-    .assert()
-    .success();
+    env.create_superuser("root@example.com", &[]);
     // No terminal and no --yes: had it asked first, it would fail for want of input.
     let out = env
         .cmd(&["delete-user", "root@example.com"])

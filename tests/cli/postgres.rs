@@ -89,14 +89,7 @@ fn config_and_migrate_show_the_url_without_its_password() {
 #[test]
 fn doctor_checks_the_constraints_the_rules_rely_on() {
     let env = TestEnv::new();
-    env.cmd(&[
-        "createsuperuser",
-        "--no-input",
-        "--email",
-        "ada@example.com",
-    ])
-    .assert()
-    .success();
+    env.create_superuser("ada@example.com", &[]);
     env.cmd(&["doctor"])
         .assert()
         .success()

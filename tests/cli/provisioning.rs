@@ -640,14 +640,7 @@ fn no_progress_bar_when_stderr_is_not_a_terminal() {
 #[test]
 fn an_update_import_cannot_demote_the_last_active_superuser_without_force() {
     let env = TestEnv::new();
-    env.cmd(&[
-        "createsuperuser",
-        "--no-input",
-        "--email",
-        "root@example.com",
-    ])
-    .assert()
-    .success();
+    env.create_superuser("root@example.com", &[]);
     env.create_user("ada@example.com", &[]);
     let path = env.write_file(
         "demote.csv",

@@ -124,6 +124,13 @@ impl TestEnv {
             .success();
     }
 
+    /// `createsuperuser --no-input --email EMAIL` (no usable password) through the binary.
+    pub fn create_superuser(&self, email: &str, extra: &[&str]) {
+        let mut args = vec!["createsuperuser", "--no-input", "--email", email];
+        args.extend_from_slice(extra);
+        self.cmd(&args).assert().success();
+    }
+
     /// `--json show-user EMAIL`, parsed.
     pub fn user_json(&self, email: &str) -> Value {
         let out = self.cmd(&["--json", "show-user", email]).assert().success();

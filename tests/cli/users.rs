@@ -130,14 +130,7 @@ fn seed(env: &TestEnv) {
         &["--first-name", "Ada", "--last-name", "Lovelace", "--staff"],
     );
     env.create_user("bob@example.org", &["--first-name", "Bob", "--inactive"]);
-    env.cmd(&[
-        "createsuperuser",
-        "--no-input",
-        "--email",
-        "root@example.net",
-    ])
-    .assert()
-    .success();
+    env.create_superuser("root@example.net", &[]);
 }
 
 fn emails(env: &TestEnv, args: &[&str]) -> Vec<String> {
@@ -404,14 +397,7 @@ fn every_change_is_in_the_audit_log_without_secrets() {
 #[test]
 fn the_last_active_superuser_is_protected_unless_forced() {
     let env = TestEnv::new();
-    env.cmd(&[
-        "createsuperuser",
-        "--no-input",
-        "--email",
-        "root@example.com",
-    ])
-    .assert()
-    .success();
+    env.create_superuser("root@example.com", &[]);
     for args in [
         vec!["delete-user", "root@example.com", "--yes"],
         vec!["update-user", "root@example.com", "--active", "false"],
