@@ -29,6 +29,22 @@ pub enum ErrorKind {
     Delivery,
 }
 
+impl ErrorKind {
+    /// The kind's stable name, as `--json` errors give it.
+    pub fn name(self) -> &'static str {
+        match self {
+            ErrorKind::Rejected => "rejected",
+            ErrorKind::InvalidInput => "usage",
+            ErrorKind::NotFound => "not_found",
+            ErrorKind::AlreadyExists => "already_exists",
+            ErrorKind::Refused => "refused",
+            ErrorKind::Config => "config",
+            ErrorKind::Storage => "storage",
+            ErrorKind::Delivery => "delivery",
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error(transparent)]

@@ -73,16 +73,12 @@ impl CliError {
     }
 
     fn kind_name(&self) -> &'static str {
-        match self.exit_code() {
-            REJECTED => "rejected",
-            USAGE => "usage",
-            NOT_FOUND => "not_found",
-            ALREADY_EXISTS => "already_exists",
-            REFUSED => "refused",
-            CONFIG => "config",
-            DELIVERY => "delivery",
-            INTERRUPTED => "interrupted",
-            _ => "storage",
+        match self {
+            CliError::Lib(e) => e.kind().name(),
+            CliError::NeedsInput { .. } | CliError::Usage(..) => "usage",
+            CliError::Declined(_) => "rejected",
+            CliError::Interrupted => "interrupted",
+            CliError::Output(_) => "storage",
         }
     }
 
