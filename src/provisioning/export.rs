@@ -193,7 +193,7 @@ impl<S: UserStore + BulkStore> UserManager<S> {
                     .from_writer(&mut out);
                 let header = EXPORT_COLUMNS.iter().copied().chain(fields.names());
                 writer.write_record(header).map_err(csv_err)?;
-                self.store().for_each_user(&mut |user| {
+                self.store().for_each_user(&mut |user, _| {
                     count += 1;
                     Row::of(user, fields)
                         .write_csv(&mut writer)
@@ -202,7 +202,7 @@ impl<S: UserStore + BulkStore> UserManager<S> {
                 writer.flush().map_err(write_err)?;
             }
             Format::Jsonl => {
-                self.store().for_each_user(&mut |user| {
+                self.store().for_each_user(&mut |user, _| {
                     count += 1;
                     serde_json::to_writer(&mut out, &Row::of(user, fields)).map_err(json_err)?;
                     out.write_all(b"\n").map_err(write_err)
@@ -210,7 +210,7 @@ impl<S: UserStore + BulkStore> UserManager<S> {
             }
             Format::Django => {
                 out.write_all(b"[").map_err(write_err)?;
-                self.store().for_each_user(&mut |user| {
+                self.store().for_each_user(&mut |user, _| {
                     out.write_all(if count == 0 { b"\n" } else { b",\n" })
                         .map_err(write_err)?;
                     count += 1;

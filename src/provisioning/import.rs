@@ -42,7 +42,8 @@ use crate::password::{
 };
 pub use crate::row_problem::RowProblem;
 use crate::storage::{
-    BulkAudit, BulkPassword, BulkStore, BulkUser, FieldWrite, OnConflict, UserStore,
+    BulkAudit, BulkDefinitions, BulkPassword, BulkStore, BulkUser, FieldWrite, OnConflict,
+    UserStore,
 };
 
 /// At most this many problems (or conflicting emails) are reported; the count is exact.
@@ -166,6 +167,8 @@ impl<S: UserStore + BulkStore> UserManager<S> {
             actor: self.actor().to_string(),
             created_event: "user_imported",
             updated_event: "user_updated",
+            group_created_event: "group_created",
+            group_updated_event: "group_updated",
             detail: format!("import of {} ({})", options.source, options.format),
         };
         let first_digest = source.first_digest.lock().ok().and_then(|d| *d);
@@ -535,6 +538,8 @@ fn validate(row: ParsedRow, checks: Checks<'_>) -> std::result::Result<ValidRow,
         last_login: row.last_login,
         email_verified_at: row.email_verified_at,
         fields: Vec::new(),
+        groups: None,
+        permissions: None,
     };
     Ok(ValidRow {
         user,
@@ -1158,6 +1163,8 @@ impl Iterator for Replay<'_> {
                         unique,
                     })
                     .collect(),
+                groups: None,
+                permissions: None,
             })
         })();
         Some(user)
@@ -1222,6 +1229,7 @@ fn write(
             // Nothing to hash: stream straight into the transaction.
             rows.progress.start(Stage::Writing, Some(total));
             let written = store.bulk_write(
+                &BulkDefinitions::default(),
                 &mut rows,
                 options.on_conflict,
                 options.protect_last_superuser,
@@ -1250,6 +1258,7 @@ fn write(
             progress: &mut *progress,
         };
         let written = store.bulk_write(
+            &BulkDefinitions::default(),
             &mut replay,
             options.on_conflict,
             options.protect_last_superuser,
