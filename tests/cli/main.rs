@@ -23,6 +23,7 @@ mod fields;
 mod fields_io;
 mod files;
 mod flows;
+mod groups_io;
 mod hostile;
 mod hostile_text;
 mod import_limits;

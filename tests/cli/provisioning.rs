@@ -342,7 +342,8 @@ fn a_dry_run_checks_everything_and_writes_nothing() {
     assert_eq!(
         stdout_json(out.get_output()),
         json!({"source": path, "format": "csv", "rows": 2, "created": 1, "updated": 0,
-               "skipped": 1, "failed": 0, "hashed": 0, "dry_run": true})
+               "skipped": 1, "failed": 0, "hashed": 0, "groups_created": 0,
+               "groups_updated": 0, "dry_run": true})
     );
     assert_eq!(hashes(&env), before);
     assert_eq!(

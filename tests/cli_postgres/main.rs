@@ -48,6 +48,9 @@ mod fields_io;
 #[path = "../cli/flows.rs"]
 mod flows;
 
+#[path = "../cli/groups_io.rs"]
+mod groups_io;
+
 #[path = "../cli/import_limits.rs"]
 mod import_limits;
 
