@@ -9,7 +9,7 @@ mod import;
 mod spreadsheet;
 
 pub use crate::storage::OnConflict;
-pub use export::{EXPORT_COLUMNS, ExportOptions};
+pub use export::{EXPORT_COLUMNS, ExportOptions, ExportSummary};
 pub use formats::{
     COLUMNS, Format, MAX_RECORD_BYTES, join_list, parse_datetime, split_list, validate_model_label,
 };
