@@ -9,6 +9,8 @@
 #   (3) (2) / (1,000 x (1) / cores): how close the import is to the hashing ceiling
 #   (4) `import` of 100,000 users with pre-hashed passwords: users per second
 #   (4b) the same with five custom fields (one of each type, one unique) in the file
+#   (4c) the same with two groups (of 1,000, made by a fixture first) and one direct
+#        permission per user
 #   (5) peak RSS (/usr/bin/time -v) of (4) against the same import of 10,000
 # Needs hyperfine, jq and GNU time.
 set -euo pipefail
@@ -30,6 +32,9 @@ gen_plain() { awk -v n="$1" 'BEGIN { print "email,first_name,password"; for (i =
 gen_hashed() { awk -v n="$1" -v h="$hash" 'BEGIN { print "email,first_name,last_name,is_staff,date_joined,password_hash"; for (i = 0; i < n; i++) printf "user%d@example.com,User,%d,false,2025-01-02T03:04:05Z,\"%s\"\n", i, i, h }'; }
 # (4b): the fields of README's example, every one given.
 gen_fields() { awk -v n="$1" -v h="$hash" 'BEGIN { print "email,first_name,last_name,is_staff,date_joined,password_hash,department,employee_no,born,vip,nickname"; for (i = 0; i < n; i++) printf "user%d@example.com,User,%d,false,2025-01-02T03:04:05Z,\"%s\",%s,%d,19%02d-0%d-1%d,%s,Nick %d\n", i, i, h, (i % 2 ? "Sales" : "Ops"), i, i % 100, i % 9 + 1, i % 10, (i % 3 ? "false" : "true"), i }'; }
+# (4c): 1,000 groups with a permission each, then users in two of them.
+gen_groups() { awk -v n="$1" 'BEGIN { printf "["; for (i = 0; i < n; i++) printf "%s{\"model\": \"auth.group\", \"pk\": %d, \"fields\": {\"name\": \"group %d\", \"permissions\": [[\"view_thing%d\", \"app\", \"thing%d\"]]}}", (i ? ",\n" : "\n"), i + 1, i, i, i; print "\n]" }'; }
+gen_members() { awk -v n="$1" -v h="$hash" 'BEGIN { print "email,first_name,last_name,is_staff,date_joined,password_hash,groups,user_permissions"; for (i = 0; i < n; i++) printf "user%d@example.com,User,%d,false,2025-01-02T03:04:05Z,\"%s\",\"group %d,group %d\",app.change_thing%d\n", i, i, h, i % 1000, (i * 7 + 1) % 1000, i % 1000 }'; }
 cat > "$work/fields.toml" <<'TOML'
 [fields.department]
 type = "choice"
@@ -50,6 +55,8 @@ gen_plain 1000 > "$work/plain-1k.csv"
 gen_fields 100000 > "$work/fields-100k.csv"
 gen_hashed 10000 > "$work/hashed-10k.csv"
 gen_hashed 100000 > "$work/hashed-100k.csv"
+gen_groups 1000 > "$work/groups-1k.json"
+gen_members 100000 > "$work/members-100k.csv"
 cores=$(nproc)
 
 echo "== (1) one argon2id hash, defaults, single thread"
@@ -92,6 +99,14 @@ hyperfine --runs 5 --prepare "rm -f $work/db.sqlite3*" --export-json "$work/fiel
     "env -i PATH=$PATH HOME=$work USER=bench USERDB_CONFIG=$work/fields.toml $bin --db $work/db.sqlite3 import $work/fields-100k.csv"
 fields_s=$(jq '.results[0].mean' "$work/fields.json")
 awk -v t="$fields_s" 'BEGIN { printf "%.0f users/s (mean %.3f s)\n", 100000 / t, t }'
+
+echo
+echo "== (4c) the same with two groups (of 1,000) and one direct permission per user"
+hyperfine --runs 5 --prepare "rm -f $work/db.sqlite3*; env -i PATH=$PATH HOME=$work USER=bench $bin --db $work/db.sqlite3 import $work/groups-1k.json" \
+    --export-json "$work/members.json" \
+    "env -i PATH=$PATH HOME=$work USER=bench $bin --db $work/db.sqlite3 import $work/members-100k.csv"
+members_s=$(jq '.results[0].mean' "$work/members.json")
+awk -v t="$members_s" 'BEGIN { printf "%.0f users/s (mean %.3f s)\n", 100000 / t, t }'
 
 echo
 echo "== (5) peak memory: 10,000 vs 100,000 pre-hashed users (goal: flat)"

@@ -649,7 +649,7 @@ _userdb() {
             return 0
             ;;
         userdb__subcmd__export)
-            opts="-o -h -V --format --output --model --db --config --json --no-input --help --version"
+            opts="-o -h -V --format --output --model --natural --db --config --json --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

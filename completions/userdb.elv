@@ -428,6 +428,7 @@ set edit:completion:arg-completer[userdb] = {|@words|
             cand --model 'The model label of a Django fixture'
             cand --db 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir''s userdb.sqlite3]'
             cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
+            cand --natural 'A Django fixture without pks (as dumpdata --natural-primary): loaddata finds users by email and groups by name, so it updates the right rows of a database whose pks differ'
             cand --json 'Machine-readable output on stdout, errors as JSON on stderr'
             cand --no-input 'Never prompt: fail (or use the documented non-interactive default) instead'
             cand -h 'Print help'

@@ -375,6 +375,7 @@ complete -c userdb -n "__fish_userdb_using_subcommand export" -s o -l output -d 
 complete -c userdb -n "__fish_userdb_using_subcommand export" -l model -d 'The model label of a Django fixture' -r
 complete -c userdb -n "__fish_userdb_using_subcommand export" -l db -d 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir\'s userdb.sqlite3]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand export" -l config -d 'The TOML config file [default: the platform config dir\'s config.toml]' -r -F
+complete -c userdb -n "__fish_userdb_using_subcommand export" -l natural -d 'A Django fixture without pks (as dumpdata --natural-primary): loaddata finds users by email and groups by name, so it updates the right rows of a database whose pks differ'
 complete -c userdb -n "__fish_userdb_using_subcommand export" -l json -d 'Machine-readable output on stdout, errors as JSON on stderr'
 complete -c userdb -n "__fish_userdb_using_subcommand export" -l no-input -d 'Never prompt: fail (or use the documented non-interactive default) instead'
 complete -c userdb -n "__fish_userdb_using_subcommand export" -s h -l help -d 'Print help'

@@ -5,7 +5,13 @@
 #      then checks their passwords (argon2 made by userdb, pbkdf2 imported from Django)
 #      and their custom fields (integer, date, boolean, text);
 #   2. a user made by Django -> `manage.py dumpdata` -> `userdb import --format django`
-#      -> `userdb authenticate`, custom fields included.
+#      -> `userdb authenticate`, custom fields included;
+#   3. Django's groups and permissions (a custom permission among them) ->
+#      `dumpdata auth.group accounts.customuser --natural-foreign` -> `userdb import`
+#      -> `userdb export --format django` -> `loaddata` into a flushed database: every
+#      user gets the same `get_all_permissions()` as before;
+#   4. `userdb export --natural` -> `loaddata` into a database whose pks differ: the
+#      users are found by email and updated, none duplicated.
 # Needs python3 with venv and network access to PyPI (Django, argon2-cffi, bcrypt).
 #
 #   scripts/django-loaddata-check.sh [path/to/userdb]
@@ -45,6 +51,10 @@ class CustomUser(AbstractUser):
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = []
     objects = CustomUserManager()
+
+    class Meta:
+        # Not one of Django's default permissions: its model comes from the fixture.
+        permissions = [("publish_report", "Can publish reports")]
     # The custom fields of userdb's config below (null: userdb writes null when unset).
     employee_no = models.IntegerField(null=True, blank=True, unique=True)
     born = models.DateField(null=True, blank=True)
@@ -127,3 +137,65 @@ got = [row[k] for k in ("employee_no", "born", "vip", "nickname")]
 assert got == [42, "2000-01-31", True, "Dj"], got
 '
 echo "ok: userdb imported Django's fixture, custom fields included, and its users authenticate"
+
+echo "== 3. Django's groups and permissions through userdb and back"
+manage shell -c '
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+p = lambda code: Permission.objects.get(codename=code)
+editors = Group.objects.create(name="editors")
+editors.permissions.set([p("publish_report"), p("change_customuser")])
+ops = Group.objects.create(name="R&D, ops")
+ops.permissions.set([p("view_group")])
+Group.objects.create(name="empty")
+user = get_user_model().objects.get(email="django@example.com")
+user.groups.set([editors, ops])
+user.user_permissions.set([p("add_customuser")])
+ada = get_user_model().objects.get(email="ada@example.com")
+ada.groups.set([ops])
+'
+answers() {
+    manage shell -c '
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+for u in get_user_model().objects.order_by("email"):
+    print(u.email, sorted(g.name for g in u.groups.all()), sorted(u.get_all_permissions()))
+for g in Group.objects.order_by("name"):
+    print(g.name, sorted(p.codename for p in g.permissions.all()))
+'
+}
+before=$(answers)
+echo "$before"
+manage dumpdata auth.group accounts.customuser --natural-foreign --indent 2 > "$work/groups.json"
+rm -f "$work"/userdb.sqlite3*
+"$bin" import "$work/groups.json"
+"$bin" has-perm django@example.com accounts.publish_report accounts.add_customuser auth.view_group
+"$bin" export --format django --output "$work/back.json"
+manage flush --no-input
+manage loaddata "$work/back.json"
+after=$(answers)
+[ "$before" = "$after" ] || { echo "before:"; echo "$before"; echo "after:"; echo "$after"; exit 1; }
+echo "ok: Django's groups and permissions came back from userdb with the same has_perm answers"
+
+echo "== 4. export --natural into a database whose pks differ"
+"$bin" export --format django --natural --output "$work/natural.json"
+manage flush --no-input
+manage shell -c '
+from django.contrib.auth import get_user_model
+User = get_user_model()
+User.objects.create_user("first@example.com", None)
+User.objects.create_user("django@example.com", "made by django 1", first_name="Old")
+'
+manage loaddata "$work/natural.json"
+manage shell -c '
+from django.contrib.auth import get_user_model
+User = get_user_model()
+emails = sorted(User.objects.values_list("email", flat=True))
+assert emails == ["NoPass@example.com", "ada@example.com", "django@example.com",
+                  "first@example.com", "old@example.com"], emails
+dj = User.objects.get(email="django@example.com")
+assert dj.first_name == "Dj" and dj.pk == 2, (dj.first_name, dj.pk)
+assert dj.has_perm("accounts.publish_report") and dj.has_perm("auth.view_group")
+assert not User.objects.get(email="first@example.com").groups.exists()
+'
+echo "ok: a --natural fixture updated the right users of a database whose pks differ"

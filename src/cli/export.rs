@@ -8,7 +8,7 @@ use userdb::provisioning::{ExportOptions, Format};
 use super::context::Context;
 use super::exit::CliError;
 use super::import::{FormatArg, format_of};
-use super::output::status;
+use super::output::{status, warn};
 
 /// Export every user (with password hashes) as CSV, JSON Lines or a Django fixture
 #[derive(clap::Args, Debug)]
@@ -24,6 +24,10 @@ pub struct Args {
     /// The model label of a Django fixture
     #[arg(long, value_name = "APP.MODEL", default_value = ExportOptions::DEFAULT_MODEL)]
     model: String,
+
+    /// A Django fixture without pks (as dumpdata --natural-primary): loaddata finds users by email and groups by name, so it updates the right rows of a database whose pks differ
+    #[arg(long)]
+    natural: bool,
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
@@ -33,12 +37,19 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
         (None, None) => Format::Jsonl,
         (flag, output) => format_of(*flag, output.as_deref().unwrap_or("-".as_ref()))?,
     };
+    if args.natural && format != Format::Django {
+        return Err(CliError::usage(
+            format!("--natural is for Django fixtures, not {format}"),
+            "add --format django (or --output FILE.json)",
+        ));
+    }
     let options = ExportOptions {
         format,
         model: args.model,
+        natural: args.natural,
     };
     let manager = ctx.reader()?;
-    let count = match &args.output {
+    let summary = match &args.output {
         Some(path) => manager.export_to_path(&options, path)?,
         None => match manager.export_users(&options, &mut std::io::stdout().lock()) {
             // `userdb export … | head`: a closed pipe is not an error.
@@ -52,9 +63,26 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
         .output
         .as_ref()
         .map_or("stdout".to_string(), |p| p.display().to_string());
+    if !summary.left_out.is_empty() {
+        warn(&format!(
+            "the fixture leaves out {} permission(s) whose Django model is unknown: {} \
+             (Django names a permission [codename, app_label, model]; importing a fixture \
+             that names them teaches userdb their model); the groups and users holding \
+             them are exported without them",
+            summary.left_out.len(),
+            summary.left_out.join(", ")
+        ));
+    }
+    let groups = match summary.groups {
+        0 => String::new(),
+        n => format!(" and {n} group(s)"),
+    };
     status(
         ctx.json,
-        &format!("Exported {count} user(s) to {target} ({format})."),
+        &format!(
+            "Exported {} user(s){groups} to {target} ({format}).",
+            summary.users
+        ),
     );
     Ok(())
 }

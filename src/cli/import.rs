@@ -21,9 +21,12 @@ use super::output::{print_json, status};
 #[command(
     after_help = "Columns (CSV header / JSON Lines keys): email (required), first_name, \
     last_name, is_active, is_staff, is_superuser, date_joined, last_login, email_verified_at, \
-    password (plain text, hashed on import) or password_hash (an encoded hash, kept as it is). \
-    A row with neither gets an unusable password. Fields declared as [fields.NAME] in the \
-    config are columns too (keys of `fields` in a Django fixture)."
+    password (plain text, hashed on import) or password_hash (an encoded hash, kept as it is), \
+    groups and user_permissions (a JSON list; in CSV one cell, items separated by commas, \
+    \\, for a comma within a name). A row with neither password gets an unusable password; a \
+    row with groups or user_permissions sets them exactly (a row without leaves them alone). \
+    Fields declared as [fields.NAME] in the config are columns too (keys of `fields` in a \
+    Django fixture). A Django fixture may define auth.group objects."
 )]
 pub struct Args {
     /// The file to import, or - for standard input
@@ -279,10 +282,16 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
 }
 
 fn summary_line(source: &str, s: &ImportSummary) -> String {
-    let counts = format!(
+    let mut counts = format!(
         "{} created, {} updated, {} skipped, {} failed",
         s.created, s.updated, s.skipped, s.failed
     );
+    if s.groups_created + s.groups_updated > 0 {
+        counts.push_str(&format!(
+            "; groups: {} created, {} updated",
+            s.groups_created, s.groups_updated
+        ));
+    }
     if s.dry_run {
         format!("Dry run of {source}: would be {counts}; nothing was written.")
     } else {

@@ -1,20 +1,24 @@
 //! Export: every user, streamed from the database in id order, as CSV, JSON
 //! Lines or a Django fixture. Passwords leave only as their encoded hashes.
+//! Each user's groups and direct permissions come with it, read by the same
+//! query; a fixture starts with the groups, as `auth.group` objects.
 
+use std::collections::{BTreeSet, HashMap};
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
-use super::formats::{Format, validate_model_label};
+use super::formats::{Format, join_list, validate_model_label};
 use super::spreadsheet::escape_cell;
+use crate::access::Permission;
 use crate::clock::format_timestamp;
 use crate::error::{Error, Result};
 use crate::fields::{FieldSet, FieldValue};
 use crate::manager::UserManager;
 use crate::output_file::{Existing, OutputFile};
-use crate::storage::{BulkStore, UserStore};
+use crate::storage::{BulkStore, Memberships, UserStore};
 use crate::user::User;
 
 /// What to export.
@@ -23,6 +27,11 @@ pub struct ExportOptions {
     pub format: Format,
     /// The model label of a Django fixture (`app_label.model_name`).
     pub model: String,
+    /// A Django fixture without pks, as `dumpdata --natural-primary` writes
+    /// it: users are found by their natural key (the email, Django's
+    /// `USERNAME_FIELD`) and groups by name, so that it loads into a database
+    /// whose pks differ and updates the right rows.
+    pub natural: bool,
 }
 
 impl ExportOptions {
@@ -33,13 +42,27 @@ impl ExportOptions {
         ExportOptions {
             format,
             model: Self::DEFAULT_MODEL.to_string(),
+            natural: false,
         }
     }
 }
 
+/// What an export wrote.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExportSummary {
+    pub users: u64,
+    /// The `auth.group` objects of a Django fixture.
+    pub groups: u64,
+    /// Permissions a Django fixture leaves out, sorted: Django names a
+    /// permission by `[codename, app_label, model]`, and their model is
+    /// neither stored (from an imported fixture) nor one of Django's default
+    /// permissions (`add_`, `change_`, `delete_`, `view_` and the model).
+    pub left_out: Vec<String>,
+}
+
 /// The columns export writes: the import columns with `password_hash` and
 /// never `password`, then one per declared custom field.
-pub const EXPORT_COLUMNS: [&str; 10] = [
+pub const EXPORT_COLUMNS: [&str; 12] = [
     "email",
     "first_name",
     "last_name",
@@ -50,6 +73,8 @@ pub const EXPORT_COLUMNS: [&str; 10] = [
     "last_login",
     "email_verified_at",
     "password_hash",
+    "groups",
+    "user_permissions",
 ];
 
 #[derive(Serialize)]
@@ -64,6 +89,8 @@ struct Row<'a> {
     last_login: Option<String>,
     email_verified_at: Option<String>,
     password_hash: &'a str,
+    groups: &'a [String],
+    user_permissions: &'a [String],
     #[serde(flatten)]
     fields: Fields<'a>,
 }
@@ -90,7 +117,7 @@ impl Serialize for Fields<'_> {
 }
 
 impl<'a> Row<'a> {
-    fn of(user: &'a User, fields: &'a FieldSet) -> Self {
+    fn of(user: &'a User, memberships: &'a Memberships, fields: &'a FieldSet) -> Self {
         Row {
             email: &user.email,
             first_name: &user.first_name,
@@ -102,6 +129,8 @@ impl<'a> Row<'a> {
             last_login: user.last_login.map(format_timestamp),
             email_verified_at: user.email_verified_at.map(format_timestamp),
             password_hash: user.password_hash(),
+            groups: &memberships.groups,
+            user_permissions: &memberships.user_permissions,
             fields: Fields::of(fields, user),
         }
     }
@@ -123,6 +152,9 @@ impl<'a> Row<'a> {
         writer.write_field(time(&self.last_login))?;
         writer.write_field(time(&self.email_verified_at))?;
         writer.write_field(self.password_hash)?;
+        // A group's name is text a person typed too.
+        writer.write_field(escape_cell(&join_list(self.groups)).as_bytes())?;
+        writer.write_field(join_list(self.user_permissions))?;
         for (_, value) in &self.fields.0 {
             let text = value
                 .as_ref()
@@ -140,7 +172,9 @@ impl<'a> Row<'a> {
 #[derive(Serialize)]
 struct FixtureObject<'a> {
     model: &'a str,
-    pk: i64,
+    /// Left out with [`ExportOptions::natural`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pk: Option<i64>,
     fields: FixtureFields<'a>,
 }
 
@@ -155,10 +189,68 @@ struct FixtureFields<'a> {
     is_active: bool,
     date_joined: String,
     email: &'a str,
-    groups: [i64; 0],
-    user_permissions: [i64; 0],
+    /// Natural keys, `[name]`, as `dumpdata --natural-foreign` writes them.
+    groups: Vec<[&'a str; 1]>,
+    user_permissions: Vec<NaturalKey>,
     #[serde(flatten)]
     custom: Fields<'a>,
+}
+
+/// An `auth.group` object.
+#[derive(Serialize)]
+struct GroupObject<'a> {
+    model: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pk: Option<i64>,
+    fields: GroupFields<'a>,
+}
+
+#[derive(Serialize)]
+struct GroupFields<'a> {
+    name: &'a str,
+    permissions: Vec<NaturalKey>,
+}
+
+/// A permission's natural key in Django: `[codename, app_label, model]`.
+type NaturalKey = [String; 3];
+
+/// The natural keys of permissions, from the models stored for them or
+/// Django's default permissions; those without a model are noted.
+struct NaturalKeys {
+    stored: HashMap<String, String>,
+    keys: HashMap<String, Option<NaturalKey>>,
+    left_out: BTreeSet<String>,
+}
+
+impl NaturalKeys {
+    fn new(stored: Vec<(String, String)>) -> Self {
+        NaturalKeys {
+            stored: stored.into_iter().collect(),
+            keys: HashMap::new(),
+            left_out: BTreeSet::new(),
+        }
+    }
+
+    fn key(&mut self, permission: &str) -> Option<NaturalKey> {
+        if let Some(key) = self.keys.get(permission) {
+            return key.clone();
+        }
+        let key = Permission::parse(permission).ok().and_then(|p| {
+            let model = (self.stored.get(permission).map(String::as_str))
+                .or_else(|| p.default_model())?
+                .to_string();
+            Some([p.codename().to_string(), p.app_label().to_string(), model])
+        });
+        if key.is_none() {
+            self.left_out.insert(permission.to_string());
+        }
+        self.keys.insert(permission.to_string(), key.clone());
+        key
+    }
+
+    fn all(&mut self, permissions: &[String]) -> Vec<NaturalKey> {
+        permissions.iter().filter_map(|p| self.key(p)).collect()
+    }
 }
 
 fn write_err(e: io::Error) -> Error {
@@ -177,15 +269,25 @@ fn json_err(e: serde_json::Error) -> Error {
 }
 
 impl<S: UserStore + BulkStore> UserManager<S> {
-    /// Writes every user to `out`; returns how many.
-    pub fn export_users(&self, options: &ExportOptions, out: &mut dyn Write) -> Result<u64> {
+    /// Writes every user to `out` (and, in a Django fixture, every group first).
+    pub fn export_users(
+        &self,
+        options: &ExportOptions,
+        out: &mut dyn Write,
+    ) -> Result<ExportSummary> {
         if options.format == Format::Django {
             validate_model_label(&options.model)
                 .map_err(|reason| Error::invalid("--model", reason))?;
+        } else if options.natural {
+            return Err(Error::invalid(
+                "--natural",
+                "natural keys are for Django fixtures (--format django)",
+            ));
         }
         let fields = self.fields();
         let mut out = BufWriter::with_capacity(64 * 1024, out);
-        let mut count = 0u64;
+        let mut summary = ExportSummary::default();
+        let count = &mut summary.users;
         match options.format {
             Format::Csv => {
                 let mut writer = csv::WriterBuilder::new()
@@ -193,30 +295,52 @@ impl<S: UserStore + BulkStore> UserManager<S> {
                     .from_writer(&mut out);
                 let header = EXPORT_COLUMNS.iter().copied().chain(fields.names());
                 writer.write_record(header).map_err(csv_err)?;
-                self.store().for_each_user(&mut |user| {
-                    count += 1;
-                    Row::of(user, fields)
+                self.store().for_each_user(&mut |user, memberships| {
+                    *count += 1;
+                    Row::of(user, memberships, fields)
                         .write_csv(&mut writer)
                         .map_err(csv_err)
                 })?;
                 writer.flush().map_err(write_err)?;
             }
             Format::Jsonl => {
-                self.store().for_each_user(&mut |user| {
-                    count += 1;
-                    serde_json::to_writer(&mut out, &Row::of(user, fields)).map_err(json_err)?;
+                self.store().for_each_user(&mut |user, memberships| {
+                    *count += 1;
+                    serde_json::to_writer(&mut out, &Row::of(user, memberships, fields))
+                        .map_err(json_err)?;
                     out.write_all(b"\n").map_err(write_err)
                 })?;
             }
             Format::Django => {
+                let mut keys = NaturalKeys::new(self.store().permission_models()?);
+                let mut objects = 0u64;
+                let mut next = |out: &mut BufWriter<&mut dyn Write>| {
+                    objects += 1;
+                    out.write_all(if objects == 1 { b"\n" } else { b",\n" })
+                        .map_err(write_err)
+                };
                 out.write_all(b"[").map_err(write_err)?;
-                self.store().for_each_user(&mut |user| {
-                    out.write_all(if count == 0 { b"\n" } else { b",\n" })
-                        .map_err(write_err)?;
-                    count += 1;
+                // Groups first: loaddata finds a user's groups by name, so they
+                // must be there before it.
+                for group in self.store().all_groups()? {
+                    next(&mut out)?;
+                    summary.groups += 1;
+                    let object = GroupObject {
+                        model: "auth.group",
+                        pk: (!options.natural).then_some(group.id),
+                        fields: GroupFields {
+                            name: &group.name,
+                            permissions: keys.all(&group.permissions),
+                        },
+                    };
+                    serde_json::to_writer(&mut out, &object).map_err(json_err)?;
+                }
+                self.store().for_each_user(&mut |user, memberships| {
+                    next(&mut out)?;
+                    summary.users += 1;
                     let object = FixtureObject {
                         model: &options.model,
-                        pk: user.id,
+                        pk: (!options.natural).then_some(user.id),
                         fields: FixtureFields {
                             password: user.password_hash(),
                             last_login: user.last_login.map(format_timestamp),
@@ -227,29 +351,30 @@ impl<S: UserStore + BulkStore> UserManager<S> {
                             is_active: user.is_active,
                             date_joined: format_timestamp(user.date_joined),
                             email: &user.email,
-                            groups: [],
-                            user_permissions: [],
+                            groups: memberships.groups.iter().map(|g| [g.as_str()]).collect(),
+                            user_permissions: keys.all(&memberships.user_permissions),
                             custom: Fields::of(fields, user),
                         },
                     };
                     serde_json::to_writer(&mut out, &object).map_err(json_err)
                 })?;
-                out.write_all(if count == 0 { b"]\n" } else { b"\n]\n" })
+                out.write_all(if objects == 0 { b"]\n" } else { b"\n]\n" })
                     .map_err(write_err)?;
+                summary.left_out = keys.left_out.into_iter().collect();
             }
         }
         out.flush().map_err(write_err)?;
-        Ok(count)
+        Ok(summary)
     }
 
     /// Writes every user to the file at `path`, created mode 0600 (it carries
     /// password hashes) and put in place only once the export is complete, through
     /// [`OutputFile`]: never over the database's own files, a link or a device; a
     /// FIFO is written through; an existing regular file of the user's is replaced.
-    pub fn export_to_path(&self, options: &ExportOptions, path: &Path) -> Result<u64> {
+    pub fn export_to_path(&self, options: &ExportOptions, path: &Path) -> Result<ExportSummary> {
         let mut out = OutputFile::create(path, Existing::Replace, &self.store().own_files())?;
-        let count = self.export_users(options, out.file_mut())?;
+        let summary = self.export_users(options, out.file_mut())?;
         out.commit()?;
-        Ok(count)
+        Ok(summary)
     }
 }

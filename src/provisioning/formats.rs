@@ -14,6 +14,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::spreadsheet::unescape_cell;
+use crate::access::{Permission, clean_group_name};
 use crate::fields::{FieldSet, FieldValue};
 
 /// The longest record accepted (a line of CSV or JSON Lines, an object of a
@@ -88,7 +89,7 @@ impl FromStr for Format {
 }
 
 /// The columns of CSV and the keys of JSON Lines, in the order export writes them.
-pub const COLUMNS: [&str; 11] = [
+pub const COLUMNS: [&str; 13] = [
     "email",
     "first_name",
     "last_name",
@@ -100,6 +101,8 @@ pub const COLUMNS: [&str; 11] = [
     "email_verified_at",
     "password",
     "password_hash",
+    "groups",
+    "user_permissions",
 ];
 
 /// Columns `list-users --csv` writes that a user cannot set: a CSV header may
@@ -124,10 +127,12 @@ enum Column {
     EmailVerifiedAt,
     Password,
     PasswordHash,
+    Groups,
+    UserPermissions,
 }
 
 impl Column {
-    const ALL: [Column; 11] = [
+    const ALL: [Column; 13] = [
         Column::Email,
         Column::FirstName,
         Column::LastName,
@@ -139,6 +144,8 @@ impl Column {
         Column::EmailVerifiedAt,
         Column::Password,
         Column::PasswordHash,
+        Column::Groups,
+        Column::UserPermissions,
     ];
 
     fn from_name(name: &str) -> Option<Column> {
@@ -171,6 +178,130 @@ pub(crate) struct ParsedRow {
     /// Custom fields the record gives, by index in the [`FieldSet`]: `None` for
     /// an empty cell or `null` (given, without a value).
     pub fields: Vec<(usize, Option<FieldValue>)>,
+    /// The groups the user is in after the import, exactly (`None`: the record
+    /// does not say, and the memberships are left alone).
+    pub groups: Option<Vec<GroupRef>>,
+    /// The permissions granted to the user directly, exactly (`None`: left alone).
+    pub user_permissions: Option<Vec<Permission>>,
+    /// The Django models a fixture's natural keys give for permissions.
+    pub models: Vec<(Permission, String)>,
+}
+
+/// A group named by a record: by name, or (in a Django fixture) by the pk of
+/// an `auth.group` object of the same fixture.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) enum GroupRef {
+    Name(String),
+    Pk(i64),
+}
+
+impl fmt::Display for GroupRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            GroupRef::Name(name) => write!(f, "{name:?}"),
+            GroupRef::Pk(pk) => write!(f, "with pk {pk}"),
+        }
+    }
+}
+
+/// A group a fixture defines (an `auth.group` object).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ParsedGroup {
+    /// Its pk in the fixture, by which the fixture's users may name it.
+    pub pk: Option<i64>,
+    pub name: String,
+    /// Its permissions and their Django models.
+    pub permissions: Vec<(Permission, String)>,
+}
+
+/// What a record holds: a user, or (in a fixture) a group.
+// Nearly every record is a user, and records are not kept: boxing each user
+// would cost more than the size.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug)]
+pub(crate) enum Parsed {
+    User(ParsedRow),
+    Group(ParsedGroup),
+}
+
+/// A list in one CSV cell: items separated by commas, white space around each
+/// trimmed, empty items left out; `\,` is a comma within an item and `\\` a
+/// backslash (a group name may hold either). Permissions never do.
+pub fn split_list(cell: &str) -> Result<Vec<String>, String> {
+    let mut items = Vec::new();
+    let mut item = String::new();
+    let mut chars = cell.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            ',' => items.push(std::mem::take(&mut item)),
+            '\\' => match chars.next() {
+                Some(escaped @ (',' | '\\')) => item.push(escaped),
+                _ => {
+                    return Err(
+                        "a backslash in a list must come before a comma or a backslash \
+                         (\\, is a comma within a name, \\\\ a backslash)"
+                            .to_string(),
+                    );
+                }
+            },
+            c => item.push(c),
+        }
+    }
+    items.push(item);
+    Ok(items
+        .into_iter()
+        .map(|i| i.trim().to_string())
+        .filter(|i| !i.is_empty())
+        .collect())
+}
+
+/// The CSV cell of a list, as [`split_list`] reads it.
+pub fn join_list<S: AsRef<str>>(items: &[S]) -> String {
+    let escaped: Vec<String> = items
+        .iter()
+        .map(|item| item.as_ref().replace('\\', "\\\\").replace(',', "\\,"))
+        .collect();
+    escaped.join(",")
+}
+
+fn group_names(names: Vec<String>) -> Result<Vec<GroupRef>, String> {
+    names
+        .iter()
+        .map(|name| {
+            clean_group_name(name)
+                .map(GroupRef::Name)
+                .map_err(|e| format!("groups: {e}"))
+        })
+        .collect()
+}
+
+fn permissions(texts: Vec<String>) -> Result<Vec<Permission>, String> {
+    texts
+        .iter()
+        .map(|text| Permission::parse(text).map_err(|e| format!("user_permissions: {e}")))
+        .collect()
+}
+
+/// A JSON list of strings (`null`: not given).
+fn json_strings(column: Column, value: &Value) -> Result<Option<Vec<String>>, String> {
+    let wrong = |what: &str| {
+        format!(
+            "{} must be a list of strings ([\"…\", …]), not {what}",
+            column.name()
+        )
+    };
+    match value {
+        Value::Null => Ok(None),
+        Value::Array(items) => items
+            .iter()
+            .map(|item| match item {
+                Value::String(s) => Ok(s.clone()),
+                other => Err(wrong(&format!("a list holding {}", json_type(other)))),
+            })
+            .collect::<Result<_, _>>()
+            .map(Some),
+        other => Err(wrong(json_type(other))),
+    }
 }
 
 impl ParsedRow {
@@ -190,6 +321,11 @@ impl ParsedRow {
             Column::EmailVerifiedAt => self.email_verified_at = parse_time(column, cell)?,
             Column::Password => self.password = given.map(SecretString::from),
             Column::PasswordHash => self.password_hash = given,
+            // A column that is there gives the list: an empty cell is none.
+            Column::Groups => self.groups = Some(group_names(split_list(cell)?)?),
+            Column::UserPermissions => {
+                self.user_permissions = Some(permissions(split_list(cell)?)?)
+            }
         }
         Ok(())
     }
@@ -236,6 +372,12 @@ impl ParsedRow {
             Column::EmailVerifiedAt => self.email_verified_at = time()?,
             Column::Password => self.password = text()?.map(SecretString::from),
             Column::PasswordHash => self.password_hash = text()?,
+            Column::Groups => {
+                self.groups = json_strings(column, value)?.map(group_names).transpose()?
+            }
+            Column::UserPermissions => {
+                self.user_permissions = json_strings(column, value)?.map(permissions).transpose()?
+            }
         }
         Ok(())
     }
@@ -326,7 +468,7 @@ fn known_columns(fields: &FieldSet) -> String {
 pub(crate) struct Record {
     /// The line it starts on (1-based).
     pub line: u64,
-    pub row: Result<ParsedRow, String>,
+    pub row: Result<Parsed, String>,
     /// The record has a plain `password` column or key: any cell of it could
     /// be a password (a misaligned column), so its problems quote no value.
     pub plain: bool,
@@ -646,7 +788,11 @@ impl<R: Read> Iterator for CsvRecords<'_, R> {
             result
         })();
         match step {
-            Ok(Some((line, Some((row, plain))))) => Some(Ok(Record { line, row, plain })),
+            Ok(Some((line, Some((row, plain))))) => Some(Ok(Record {
+                line,
+                row: row.map(Parsed::User),
+                plain,
+            })),
             Ok(Some((_, None))) => self.next(),
             Ok(None) => {
                 self.done = true;
@@ -734,7 +880,7 @@ impl<R: Read> Iterator for JsonlRecords<'_, R> {
                 let map: Map<String, Value> = serde_json::from_str(text)
                     .map_err(|e| format!("not a JSON object: {}", without_position(&e)))?;
                 plain = map.contains_key(Column::Password.name());
-                row_from_map(&map, self.fields)
+                row_from_map(&map, self.fields).map(Parsed::User)
             });
             return Some(Ok(Record { line, row, plain }));
         }
@@ -862,7 +1008,163 @@ struct DjangoRecords<'a, R> {
 struct FixtureObject {
     model: Value,
     #[serde(default)]
+    pk: Value,
+    #[serde(default)]
     fields: Value,
+}
+
+/// The label of Django's group model.
+const GROUP_MODEL: &str = "auth.group";
+
+/// Permissions written as pks (plain `dumpdata`): only Django's own
+/// `auth_permission` table can tell what they are.
+fn permission_pks(field: &str) -> String {
+    format!(
+        "{field} are given as pks of Django's permission table, which userdb cannot resolve; \
+         dump with `manage.py dumpdata --natural-foreign`, which writes each as \
+         [codename, app_label, model]"
+    )
+}
+
+/// A model's name as Django's content types keep it: a lower-case identifier.
+fn valid_model_name(model: &str) -> bool {
+    let mut chars = model.chars();
+    model.len() <= crate::access::MAX_PERMISSION_PART_LEN
+        && chars
+            .next()
+            .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// Permissions as natural keys, `[codename, app_label, model]` each (what
+/// `dumpdata --natural-foreign` writes), with their models.
+fn natural_permissions(field: &str, value: &Value) -> Result<Vec<(Permission, String)>, String> {
+    let Value::Array(items) = value else {
+        return Err(format!(
+            "{field} must be a list of [codename, app_label, model], not {}",
+            json_type(value)
+        ));
+    };
+    if items.iter().any(Value::is_number) {
+        return Err(permission_pks(field));
+    }
+    items
+        .iter()
+        .map(|item| {
+            let key = match item {
+                Value::Array(key) => key.as_slice(),
+                _ => &[],
+            };
+            let [
+                Value::String(codename),
+                Value::String(app),
+                Value::String(model),
+            ] = key
+            else {
+                return Err(format!(
+                    "{field}: each must be a natural key [codename, app_label, model], not {}",
+                    shown(&item.to_string())
+                ));
+            };
+            let permission = Permission::parse(&format!("{app}.{codename}"))
+                .map_err(|e| format!("{field}: {e}"))?;
+            if !valid_model_name(model) {
+                return Err(format!(
+                    "{field}: model {:?} of {permission} is not a model name (a lower-case \
+                     identifier, as Django's content types keep it)",
+                    shown(model)
+                ));
+            }
+            Ok((permission, model.clone()))
+        })
+        .collect()
+}
+
+/// A user's groups in a fixture: natural keys `[name]` (`dumpdata
+/// --natural-foreign`) or the pks of groups the fixture defines (plain
+/// `dumpdata`); `null` is not given.
+fn fixture_groups(value: &Value) -> Result<Option<Vec<GroupRef>>, String> {
+    let items = match value {
+        Value::Null => return Ok(None),
+        Value::Array(items) => items,
+        other => {
+            return Err(format!(
+                "groups must be a list of [name] or of pks, not {}",
+                json_type(other)
+            ));
+        }
+    };
+    items
+        .iter()
+        .map(|item| match item {
+            Value::Array(key) => match key.as_slice() {
+                [Value::String(name)] => clean_group_name(name)
+                    .map(GroupRef::Name)
+                    .map_err(|e| format!("groups: {e}")),
+                _ => Err(format!(
+                    "groups: a group's natural key is [name], not {}",
+                    shown(&item.to_string())
+                )),
+            },
+            Value::Number(n) => n
+                .as_i64()
+                .map(GroupRef::Pk)
+                .ok_or_else(|| format!("groups: {n} is not the pk of a group")),
+            other => Err(format!(
+                "groups: expected [name] or the pk of a group of the fixture, not {}",
+                json_type(other)
+            )),
+        })
+        .collect::<Result<_, _>>()
+        .map(Some)
+}
+
+/// An `auth.group` object.
+fn fixture_group(object: &FixtureObject) -> Result<ParsedGroup, String> {
+    let pk = match &object.pk {
+        Value::Null => None,
+        Value::Number(n) if n.as_i64().is_some() => n.as_i64(),
+        other => {
+            return Err(format!(
+                "the pk of an auth.group must be a whole number, not {}",
+                json_type(other)
+            ));
+        }
+    };
+    let Value::Object(fields) = &object.fields else {
+        return Err("\"fields\" must be an object".into());
+    };
+    let mut name = None;
+    let mut permissions = Vec::new();
+    for (key, value) in fields {
+        match key.as_str() {
+            "name" => match value {
+                Value::String(text) => {
+                    name = Some(clean_group_name(text).map_err(|e| e.to_string())?)
+                }
+                other => {
+                    return Err(format!(
+                        "the name of an auth.group must be a string, not {}",
+                        json_type(other)
+                    ));
+                }
+            },
+            "permissions" if value.is_null() => {}
+            "permissions" => permissions = natural_permissions("permissions", value)?,
+            other => {
+                return Err(format!(
+                    "unknown field {:?} of an auth.group (fields: name, permissions)",
+                    shown(other)
+                ));
+            }
+        }
+    }
+    let name = name.ok_or("an auth.group without a name")?;
+    Ok(ParsedGroup {
+        pk,
+        name,
+        permissions,
+    })
 }
 
 impl<'a, R: Read> DjangoRecords<'a, R> {
@@ -963,7 +1265,7 @@ impl<'a, R: Read> DjangoRecords<'a, R> {
                     })?;
                     self.state = FixtureState::Array { count: number };
                     let row = self
-                        .fixture_row(&object)
+                        .fixture_object(&object)
                         .map_err(|reason| format!("object {number}: {reason}"));
                     // A fixture's `password` is the encoded hash.
                     return Ok(Some(Record {
@@ -976,21 +1278,28 @@ impl<'a, R: Read> DjangoRecords<'a, R> {
         }
     }
 
-    fn fixture_row(&mut self, object: &FixtureObject) -> Result<ParsedRow, String> {
+    fn fixture_object(&mut self, object: &FixtureObject) -> Result<Parsed, String> {
         let Value::String(model) = &object.model else {
             return Err("\"model\" must be a string like \"accounts.customuser\"".into());
         };
         validate_model_label(model)?;
+        if model.eq_ignore_ascii_case(GROUP_MODEL) {
+            return fixture_group(object).map(Parsed::Group);
+        }
         match &self.model {
             None => self.model = Some(model.clone()),
             Some(first) if first != model => {
                 return Err(format!(
-                    "model {model:?} is not {first:?}, the model of the first object; \
-                     import a fixture of the user model only"
+                    "model {model:?} is not {first:?}, the model of the first user; \
+                     a fixture holds users of one model, and auth.group objects"
                 ));
             }
             Some(_) => {}
         }
+        self.fixture_row(object).map(Parsed::User)
+    }
+
+    fn fixture_row(&mut self, object: &FixtureObject) -> Result<ParsedRow, String> {
         let Value::Object(fields) = &object.fields else {
             return Err("\"fields\" must be an object".into());
         };
@@ -998,8 +1307,19 @@ impl<'a, R: Read> DjangoRecords<'a, R> {
         for (name, value) in fields {
             // Django's own names; `password` is the encoded hash. Declared custom
             // fields are read; fields of the model that userdb does not keep
-            // (groups, user_permissions, username, undeclared fields) are ignored.
+            // (username, undeclared fields) are ignored.
             let column = match name.as_str() {
+                "groups" => {
+                    row.groups = fixture_groups(value)?;
+                    continue;
+                }
+                "user_permissions" if value.is_null() => continue,
+                "user_permissions" => {
+                    let given = natural_permissions("user_permissions", value)?;
+                    row.user_permissions = Some(given.iter().map(|(p, _)| p.clone()).collect());
+                    row.models.extend(given);
+                    continue;
+                }
                 "password" => Column::PasswordHash,
                 "email" | "first_name" | "last_name" | "is_active" | "is_staff"
                 | "is_superuser" | "date_joined" | "last_login" => {
@@ -1059,10 +1379,18 @@ mod tests {
 
     type Outcome = Result<(u64, Result<ParsedRow, String>), String>;
 
+    /// A user's row; a group is an error here, named.
+    fn user(parsed: Result<Parsed, String>) -> Result<ParsedRow, String> {
+        parsed.and_then(|p| match p {
+            Parsed::User(row) => Ok(row),
+            Parsed::Group(group) => Err(format!("group {:?}", group.name)),
+        })
+    }
+
     fn all(format: Format, text: impl AsRef<[u8]>) -> Vec<Outcome> {
         records(format, text.as_ref(), &FieldSet::default())
             .map(|r| match r {
-                Ok(rec) => Ok((rec.line, rec.row)),
+                Ok(rec) => Ok((rec.line, user(rec.row))),
                 Err(ReadError::Broken { line, reason }) => Err(format!("{line}: {reason}")),
                 Err(ReadError::Io(e)) => Err(e.to_string()),
             })
@@ -1290,12 +1618,23 @@ mod tests {
             row.as_ref().unwrap_err(),
             "object 2: is_staff must be true or false, not a number"
         );
+        // A group is not a user: the fixture's groups are read as groups.
         let (line, row) = rows[2].as_ref().unwrap();
         assert_eq!(*line, 7);
+        assert_eq!(row.as_ref().unwrap_err(), "group \"x\"");
+        let rows = all(
+            Format::Django,
+            r#"[{"model": "a.user", "fields": {"email": "a@example.com"}},
+                {"model": "b.user", "fields": {"email": "b@example.com"}}]"#,
+        );
         assert!(
-            row.as_ref()
+            rows[1]
+                .as_ref()
+                .unwrap()
+                .1
+                .as_ref()
                 .unwrap_err()
-                .contains("not \"accounts.customuser\"")
+                .contains("not \"a.user\", the model of the first user")
         );
         // One line, as `dumpdata` writes without --indent.
         let rows = all(
@@ -1348,7 +1687,7 @@ mod tests {
         let fields = declared();
         records(format, text.as_bytes(), &fields)
             .map(|r| match r {
-                Ok(rec) => rec.row.map(|row| {
+                Ok(rec) => user(rec.row).map(|row| {
                     let mut given: Vec<_> = row
                         .fields
                         .into_iter()
@@ -1390,7 +1729,7 @@ b@example.com,x,Ops,1
 ",
         );
         assert!(
-            matches!(&rows[..], [Err(e)] if e.ends_with("password_hash; custom fields: team, no, vip)")),
+            matches!(&rows[..], [Err(e)] if e.ends_with("user_permissions; custom fields: team, no, vip)")),
             "{rows:?}"
         );
         let rows = fields_of(
@@ -1429,6 +1768,147 @@ b@example.com,x,Ops,1
             r#"[{"model": "a.b", "fields": {"email": "a@example.com", "no": 5, "size": 1}}]"#,
         );
         assert_eq!(rows[0], Ok(vec![(1, Some("5".into()))]));
+    }
+
+    #[test]
+    fn a_list_cell_splits_on_commas_and_a_backslash_escapes_them() {
+        let split = |cell: &str| split_list(cell).unwrap();
+        assert_eq!(split("editors, ops ,"), ["editors", "ops"]);
+        assert_eq!(split(""), Vec::<String>::new());
+        assert_eq!(split(" , "), Vec::<String>::new());
+        assert_eq!(split(r"R\,D,a\\b"), ["R,D", r"a\b"]);
+        assert!(split_list(r"a\b").unwrap_err().contains("backslash"));
+        assert!(split_list("a\\").is_err());
+        assert_eq!(join_list(&["R,D", r"a\b", "ops"]), r"R\,D,a\\b,ops");
+        assert_eq!(join_list::<&str>(&[]), "");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn every_list_of_names_reads_back_as_it_was_written(
+            names in proptest::collection::vec("[^\\s](.*[^\\s])?", 0..5)
+        ) {
+            proptest::prop_assert_eq!(split_list(&join_list(&names)).unwrap(), names);
+        }
+    }
+
+    fn first_user(format: Format, text: &str) -> Result<ParsedRow, String> {
+        let fields = FieldSet::default();
+        let mut records = records(format, text.as_bytes(), &fields);
+        user(records.next().unwrap().ok().unwrap().row)
+    }
+
+    #[test]
+    fn csv_and_jsonl_rows_carry_groups_and_user_permissions_exactly() {
+        let row = first_user(
+            Format::Csv,
+            "email,groups,user_permissions\na@example.com,\"ops, R\\,D\",\"blog.add_post,shop.refund\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            row.groups,
+            Some(vec![
+                GroupRef::Name("ops".into()),
+                GroupRef::Name("R,D".into())
+            ])
+        );
+        let perms: Vec<&str> = (row.user_permissions.iter().flatten())
+            .map(Permission::as_str)
+            .collect();
+        assert_eq!(perms, ["blog.add_post", "shop.refund"]);
+        // A column that is there gives the list: an empty cell is none.
+        let row = first_user(Format::Csv, "email,groups\na@example.com,\n").unwrap();
+        assert_eq!(row.groups, Some(Vec::new()));
+        assert_eq!(row.user_permissions, None);
+        let err = first_user(
+            Format::Csv,
+            "email,user_permissions\na@example.com,Blog.x\n",
+        );
+        assert!(
+            err.unwrap_err()
+                .starts_with("user_permissions: invalid permission \"Blog.x\"")
+        );
+
+        let row = first_user(
+            Format::Jsonl,
+            r#"{"email": "a@example.com", "groups": ["ops"], "user_permissions": null}"#,
+        )
+        .unwrap();
+        assert_eq!(row.groups, Some(vec![GroupRef::Name("ops".into())]));
+        assert_eq!(row.user_permissions, None);
+        for (text, want) in [
+            (
+                r#"{"email": "a@example.com", "groups": "ops"}"#,
+                "groups must be a list of strings",
+            ),
+            (
+                r#"{"email": "a@example.com", "groups": [1]}"#,
+                "groups must be a list of strings ([\"…\", …]), not a list holding a number",
+            ),
+            (
+                r#"{"email": "a@example.com", "groups": [" "]}"#,
+                "groups: invalid group name \"\": it is empty",
+            ),
+        ] {
+            let err = first_user(Format::Jsonl, text).unwrap_err();
+            assert!(err.starts_with(want), "{err}");
+        }
+    }
+
+    #[test]
+    fn fixture_groups_and_permissions_are_natural_keys_or_group_pks() {
+        let text = r#"[
+  {"model": "auth.group", "pk": 4, "fields": {"name": "editors",
+      "permissions": [["add_post", "blog", "post"], ["publish", "blog", "article"]]}},
+  {"model": "accounts.customuser", "pk": 1, "fields": {"email": "a@example.com",
+      "groups": [["editors"], 4], "user_permissions": [["refund", "shop", "order"]]}},
+  {"model": "Auth.Group", "fields": {"name": "plain", "permissions": [25, 26]}},
+  {"model": "accounts.customuser", "fields": {"email": "b@example.com", "user_permissions": [3]}},
+  {"model": "auth.group", "fields": {"name": "x", "permissions": [["add_post", "blog"]]}},
+  {"model": "auth.group", "fields": {"name": "x", "users": []}},
+  {"model": "accounts.customuser", "fields": {"email": "c@example.com", "groups": ["editors"]}}
+]"#;
+        let parsed: Vec<Result<Parsed, String>> =
+            records(Format::Django, text.as_bytes(), &FieldSet::default())
+                .map(|r| r.ok().unwrap().row)
+                .collect();
+        let Ok(Parsed::Group(editors)) = &parsed[0] else {
+            panic!("{:?}", parsed[0])
+        };
+        assert_eq!(editors.pk, Some(4));
+        assert_eq!(editors.name, "editors");
+        let perms: Vec<(&str, &str)> = (editors.permissions.iter())
+            .map(|(p, m)| (p.as_str(), m.as_str()))
+            .collect();
+        assert_eq!(
+            perms,
+            [("blog.add_post", "post"), ("blog.publish", "article")]
+        );
+        let Ok(Parsed::User(ada)) = &parsed[1] else {
+            panic!("{:?}", parsed[1])
+        };
+        assert_eq!(
+            ada.groups,
+            Some(vec![GroupRef::Name("editors".into()), GroupRef::Pk(4)])
+        );
+        assert_eq!(
+            ada.models,
+            [(Permission::parse("shop.refund").unwrap(), "order".into())]
+        );
+        let reasons: Vec<String> = parsed[2..]
+            .iter()
+            .map(|p| p.as_ref().err().cloned().unwrap_or_default())
+            .collect();
+        assert!(
+            reasons[0].starts_with("object 3: permissions are given as pks"),
+            "{}",
+            reasons[0]
+        );
+        assert!(reasons[0].contains("dumpdata --natural-foreign"));
+        assert!(reasons[1].starts_with("object 4: user_permissions are given as pks"));
+        assert!(reasons[2].contains("natural key [codename, app_label, model]"));
+        assert!(reasons[3].contains("unknown field \"users\" of an auth.group"));
+        assert!(reasons[4].contains("groups: expected [name] or the pk"));
     }
 
     #[test]

@@ -32,7 +32,9 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::formats::{Format, ParsedRow, ReadError, Record, records};
+use super::formats::{Format, GroupRef, Parsed, ParsedRow, ReadError, Record, records};
+use super::groups::{GroupPlan, ResolvedGroups};
+use crate::access::Permission;
 use crate::email_address::{email_key, parse_email};
 use crate::error::{Error, Result};
 use crate::fields::{FieldSet, FieldValue};
@@ -88,6 +90,10 @@ pub struct ImportSummary {
     pub failed: u64,
     /// Plain passwords hashed.
     pub hashed: u64,
+    /// Groups a Django fixture defines that were created, and those that
+    /// existed and whose permissions changed.
+    pub groups_created: u64,
+    pub groups_updated: u64,
     pub dry_run: bool,
 }
 
@@ -150,6 +156,8 @@ impl<S: UserStore + BulkStore> UserManager<S> {
             skipped: 0,
             failed: 0,
             hashed: checked.plain,
+            groups_created: checked.group_counts.0,
+            groups_updated: checked.group_counts.1,
             dry_run: options.dry_run,
         };
         match options.on_conflict {
@@ -166,6 +174,8 @@ impl<S: UserStore + BulkStore> UserManager<S> {
             actor: self.actor().to_string(),
             created_event: "user_imported",
             updated_event: "user_updated",
+            group_created_event: "group_created",
+            group_updated_event: "group_updated",
             detail: format!("import of {} ({})", options.source, options.format),
         };
         let first_digest = source.first_digest.lock().ok().and_then(|d| *d);
@@ -184,6 +194,8 @@ impl<S: UserStore + BulkStore> UserManager<S> {
         summary.created = counts.created;
         summary.updated = counts.updated;
         summary.skipped = counts.skipped + skipped;
+        summary.groups_created = counts.groups_created;
+        summary.groups_updated = counts.groups_updated;
         Ok(summary)
     }
 }
@@ -365,6 +377,9 @@ struct ValidRow {
     /// empty); turned into [`BulkUser::fields`] once it is known whether the row
     /// creates a user or updates one.
     given: Vec<(usize, Option<FieldValue>)>,
+    /// The groups the row names; turned into [`BulkUser::groups`] once every
+    /// group of the file is known.
+    groups: Option<Vec<GroupRef>>,
 }
 
 /// The longest quoted value a row problem shows, in characters.
@@ -535,11 +550,18 @@ fn validate(row: ParsedRow, checks: Checks<'_>) -> std::result::Result<ValidRow,
         last_login: row.last_login,
         email_verified_at: row.email_verified_at,
         fields: Vec::new(),
+        groups: None,
+        permissions: row.user_permissions.map(|mut permissions| {
+            permissions.sort_unstable();
+            permissions.dedup();
+            permissions
+        }),
     };
     Ok(ValidRow {
         user,
         password,
         given: row.fields,
+        groups: row.groups,
     })
 }
 
@@ -628,6 +650,10 @@ struct Checked {
     conflicts: HashSet<u128>,
     /// Rows with a plain password that will be hashed.
     plain: u64,
+    /// The groups the file defines, and the names of their pks.
+    groups: ResolvedGroups,
+    /// Groups the import would create, and change.
+    group_counts: (u64, u64),
 }
 
 fn check(
@@ -655,6 +681,7 @@ fn check(
             problems.push(RowProblem { line, reason });
         }
     };
+    let mut groups = GroupPlan::new(store.all_groups()?);
     progress.start(Stage::Checking, None);
     for record in records(options.format, input, fields) {
         let Record {
@@ -672,6 +699,20 @@ fn check(
                 break;
             }
         };
+        let row = match row {
+            // A group of a fixture: not a row of users.
+            Ok(Parsed::Group(group)) => {
+                if let Err(reason) = groups.define(group, line) {
+                    problem(line, quote_safely(&reason, false));
+                }
+                continue;
+            }
+            Ok(Parsed::User(mut row)) => {
+                groups.add_models(std::mem::take(&mut row.models));
+                Ok(row)
+            }
+            Err(reason) => Err(reason),
+        };
         rows += 1;
         progress.advance(1);
         // Duplicates are looked for even in rows that are wrong otherwise.
@@ -683,9 +724,11 @@ fn check(
             .map(|e| key_digest(&email_key(&e)));
         let mut reasons = Vec::new();
         let mut gap = None;
+        let mut named = None;
         match row.and_then(|row| validate(row, Checks::All(policy, hasher))) {
             Err(reason) => reasons.push(reason),
             Ok(valid) => {
+                named = valid.groups;
                 if let (Some(digest), RowPassword::Plain(_)) = (digest, &valid.password) {
                     plain.insert(digest);
                 }
@@ -725,11 +768,24 @@ fn check(
         }
         if !reasons.is_empty() {
             problem(line, quote_safely(&reasons.join("; "), plain_row));
-        } else if let (Some(gap), Some(digest)) = (gap, digest) {
+            continue;
+        }
+        if let Some(named) = named {
+            groups.refer(&named, line);
+        }
+        if let (Some(gap), Some(digest)) = (gap, digest) {
             gaps.insert(digest, gap);
         }
     }
     progress.finish();
+    // Groups named by rows and defined nowhere, now that the whole file is read.
+    let (unknown, unknown_rows) = groups.unresolved();
+    if unknown_rows > 0 {
+        failed += unknown_rows;
+        problems.extend(unknown);
+        problems.sort_by_key(|p| p.line);
+        problems.truncate(MAX_REPORTED_PROBLEMS);
+    }
     if failed > 0 && gaps.is_empty() {
         return Err(Error::InvalidRows {
             problems,
@@ -797,6 +853,8 @@ fn check(
         rows,
         conflicts,
         plain,
+        group_counts: groups.counts(),
+        groups: groups.resolved(),
     })
 }
 
@@ -898,7 +956,15 @@ fn read_batches(
     let mut rows = 0;
     for record in records(options.format, input, fields) {
         let valid = match record {
-            Ok(Record { row, .. }) => row.and_then(|row| validate(row, Checks::Normalise)),
+            // The groups of a fixture were read in the first pass.
+            Ok(Record {
+                row: Ok(Parsed::Group(_)),
+                ..
+            }) => continue,
+            Ok(Record { row, .. }) => row.and_then(|row| match row {
+                Parsed::User(row) => validate(row, Checks::Normalise),
+                Parsed::Group(_) => Err(String::new()),
+            }),
             Err(ReadError::Io(e)) => {
                 send(
                     items,
@@ -913,11 +979,19 @@ fn read_batches(
             mut user,
             password,
             given,
+            groups,
         }) = valid
         else {
             send(items, Some(changed(options)), true);
             return;
         };
+        if let Some(groups) = groups {
+            let Some(names) = checked.groups.names(&groups) else {
+                send(items, Some(changed(options)), true);
+                return;
+            };
+            user.groups = Some(names);
+        }
         rows += 1;
         let conflict = checked.conflicts.contains(&key_digest(&user.email_key));
         let mut needs_hash = false;
@@ -1059,6 +1133,10 @@ struct Spooled {
     /// Custom field writes: (name, value or none to remove, unique).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     fields: Vec<(String, Option<String>, bool)>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    groups: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    permissions: Option<Vec<String>>,
 }
 
 fn spool_err(e: impl Into<io::Error>) -> Error {
@@ -1095,6 +1173,10 @@ fn spool_rows(rows: &mut dyn Iterator<Item = Result<BulkUser>>) -> Result<(File,
                 .into_iter()
                 .map(|f| (f.name, f.value, f.unique))
                 .collect(),
+            groups: user.groups,
+            permissions: user
+                .permissions
+                .map(|p| p.iter().map(|p| p.as_str().to_string()).collect()),
         };
         serde_json::to_writer(&mut out, &spooled).map_err(spool_err)?;
         out.write_all(b"\n").map_err(spool_err)?;
@@ -1158,6 +1240,11 @@ impl Iterator for Replay<'_> {
                         unique,
                     })
                     .collect(),
+                groups: spooled.groups,
+                permissions: spooled
+                    .permissions
+                    .map(|p| Permission::parse_all(&p))
+                    .transpose()?,
             })
         })();
         Some(user)
@@ -1222,6 +1309,7 @@ fn write(
             // Nothing to hash: stream straight into the transaction.
             rows.progress.start(Stage::Writing, Some(total));
             let written = store.bulk_write(
+                &checked.groups.definitions,
                 &mut rows,
                 options.on_conflict,
                 options.protect_last_superuser,
@@ -1250,6 +1338,7 @@ fn write(
             progress: &mut *progress,
         };
         let written = store.bulk_write(
+            &checked.groups.definitions,
             &mut replay,
             options.on_conflict,
             options.protect_last_superuser,

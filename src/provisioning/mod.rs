@@ -4,12 +4,15 @@
 
 mod export;
 mod formats;
+mod groups;
 mod import;
 mod spreadsheet;
 
 pub use crate::storage::OnConflict;
-pub use export::{EXPORT_COLUMNS, ExportOptions};
-pub use formats::{COLUMNS, Format, MAX_RECORD_BYTES, parse_datetime, validate_model_label};
+pub use export::{EXPORT_COLUMNS, ExportOptions, ExportSummary};
+pub use formats::{
+    COLUMNS, Format, MAX_RECORD_BYTES, join_list, parse_datetime, split_list, validate_model_label,
+};
 pub use import::{
     ImportInput, ImportOptions, ImportSummary, MAX_PASSWORD_LEN, MAX_REPORTED_PROBLEMS, NoProgress,
     Progress, RowProblem, Stage,

@@ -9,9 +9,10 @@ use jiff::Timestamp;
 
 use super::copy::{CopiedRow, CopyStore};
 use super::{
-    AuditEntry, AuditFilter, BulkAudit, BulkPassword, BulkStore, BulkUser, FieldWrite,
-    LoginReservation, NewOtpCode, OnConflict, Open, OpenOptions, OtpStore, OtpVerdict, OtpWrite,
-    SchemaStore, Store, Target, TokenRecord, TokenStore, UserRecord, UserStore, UserUpdate,
+    AuditEntry, AuditFilter, BulkAudit, BulkDefinitions, BulkGroup, BulkPassword, BulkStore,
+    BulkUser, FieldWrite, LoginReservation, NewOtpCode, OnConflict, Open, OpenOptions, OtpStore,
+    OtpVerdict, OtpWrite, SchemaStore, Store, Target, TokenRecord, TokenStore, UserRecord,
+    UserStore, UserUpdate,
 };
 use crate::error::Error;
 use crate::user::UserFilter;
@@ -49,6 +50,18 @@ fn entry(event: &'static str) -> AuditEntry {
         actor: "test".into(),
         event,
         detail: String::new(),
+    }
+}
+
+fn bulk_audit() -> BulkAudit {
+    BulkAudit {
+        at: at(0),
+        actor: "test".into(),
+        created_event: "user_imported",
+        updated_event: "user_updated",
+        group_created_event: "group_created",
+        group_updated_event: "group_updated",
+        detail: "import".into(),
     }
 }
 
@@ -308,6 +321,7 @@ fn failed_sign_ins_lock_an_address_until_cleared() {
 
 #[test]
 fn a_bulk_write_is_all_or_nothing_and_honours_the_conflict_mode() {
+    let none = BulkDefinitions::default();
     each(|store| {
         store.insert_user(&record("old@example.com"), &[]).unwrap();
         let row = |email: &str| BulkUser {
@@ -323,17 +337,19 @@ fn a_bulk_write_is_all_or_nothing_and_honours_the_conflict_mode() {
             last_login: None,
             email_verified_at: None,
             fields: Vec::new(),
+            groups: None,
+            permissions: None,
         };
-        let audit = BulkAudit {
-            at: at(0),
-            actor: "test".into(),
-            created_event: "user_imported",
-            updated_event: "user_updated",
-            detail: String::new(),
-        };
+        let audit = bulk_audit();
         let rows = || vec![Ok(row("a@example.com")), Ok(row("old@example.com"))];
         let err = store
-            .bulk_write(&mut rows().into_iter(), OnConflict::Fail, true, &audit)
+            .bulk_write(
+                &none,
+                &mut rows().into_iter(),
+                OnConflict::Fail,
+                true,
+                &audit,
+            )
             .unwrap_err();
         assert!(
             matches!(err, Error::UserExists(ref e) if e == "old@example.com"),
@@ -344,11 +360,23 @@ fn a_bulk_write_is_all_or_nothing_and_honours_the_conflict_mode() {
             "rolled back"
         );
         let counts = store
-            .bulk_write(&mut rows().into_iter(), OnConflict::Skip, true, &audit)
+            .bulk_write(
+                &none,
+                &mut rows().into_iter(),
+                OnConflict::Skip,
+                true,
+                &audit,
+            )
             .unwrap();
         assert_eq!((counts.created, counts.skipped), (1, 1));
         let counts = store
-            .bulk_write(&mut rows().into_iter(), OnConflict::Update, true, &audit)
+            .bulk_write(
+                &none,
+                &mut rows().into_iter(),
+                OnConflict::Update,
+                true,
+                &audit,
+            )
             .unwrap();
         assert_eq!(counts.updated, 2);
         let old = store.user_by_email_key("old@example.com").unwrap().unwrap();
@@ -356,7 +384,7 @@ fn a_bulk_write_is_all_or_nothing_and_honours_the_conflict_mode() {
         let mut failing = vec![Ok(row("b@example.com")), Err(Error::InvalidCode)].into_iter();
         assert!(
             store
-                .bulk_write(&mut failing, OnConflict::Fail, true, &audit)
+                .bulk_write(&none, &mut failing, OnConflict::Fail, true, &audit)
                 .is_err()
         );
         assert!(
@@ -605,6 +633,250 @@ fn a_reset_token_is_used_once_replaced_by_a_newer_one_and_dead_after_a_password_
                 .consume_reset_token(third, at(1), &set, &[])
                 .unwrap()
                 .is_none()
+        );
+    });
+}
+
+#[test]
+fn a_bulk_write_sets_groups_memberships_grants_and_models_in_its_transaction() {
+    use super::GroupStore;
+    use crate::access::Permission;
+    let perm = |p: &str| Permission::parse(p).unwrap();
+    let names = |list: &[&str]| Some(list.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+    let row =
+        |email: &str, groups: Option<Vec<String>>, permissions: Option<Vec<Permission>>| BulkUser {
+            email: email.into(),
+            email_key: email.into(),
+            password: BulkPassword::Absent {
+                unusable: "!x".into(),
+            },
+            first_name: None,
+            last_name: None,
+            is_active: None,
+            is_staff: None,
+            is_superuser: None,
+            date_joined: None,
+            last_login: None,
+            email_verified_at: None,
+            fields: Vec::new(),
+            groups,
+            permissions,
+        };
+    let access = |store: &Store, email: &str| {
+        let user = store.user_by_email_key(email).unwrap().unwrap();
+        let access = store.user_access(user.id).unwrap();
+        (access.groups, access.user_permissions)
+    };
+    let strings = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    each(|store| {
+        store.insert_group("ops", &[perm("a.b")], &[]).unwrap();
+        store.insert_group("same", &[perm("a.b")], &[]).unwrap();
+        let mut old = record("old@example.com");
+        old.access.join = vec!["ops".into()];
+        old.access.grant = vec![perm("x.y")];
+        store.insert_user(&old, &[]).unwrap();
+        let mut keep = record("keep@example.com");
+        keep.access.join = vec!["ops".into()];
+        store.insert_user(&keep, &[]).unwrap();
+        let definitions = BulkDefinitions {
+            groups: vec![
+                BulkGroup {
+                    name: "editors".into(),
+                    permissions: vec![perm("blog.add_post")],
+                },
+                BulkGroup {
+                    name: "ops".into(),
+                    permissions: vec![perm("a.c")],
+                },
+                BulkGroup {
+                    name: "same".into(),
+                    permissions: vec![perm("a.b")],
+                },
+            ],
+            permission_models: vec![
+                (perm("blog.add_post"), "post".into()),
+                (perm("shop.refund"), "order".into()),
+            ],
+        };
+        let mut with_field = row("field@example.com", names(&["ops"]), None);
+        with_field.fields = vec![FieldWrite {
+            name: "team".into(),
+            value: Some("x".into()),
+            unique: false,
+        }];
+        let rows = vec![
+            Ok(row(
+                "new@example.com",
+                names(&["editors", "ops"]),
+                Some(vec![perm("shop.refund")]),
+            )),
+            Ok(with_field),
+            Ok(row(
+                "old@example.com",
+                names(&["editors"]),
+                Some(Vec::new()),
+            )),
+            Ok(row("keep@example.com", None, None)),
+        ];
+        let counts = store
+            .bulk_write(
+                &definitions,
+                &mut rows.into_iter(),
+                OnConflict::Update,
+                true,
+                &bulk_audit(),
+            )
+            .unwrap();
+        assert_eq!(
+            (
+                counts.created,
+                counts.updated,
+                counts.groups_created,
+                counts.groups_updated
+            ),
+            (2, 2, 1, 1)
+        );
+        assert_eq!(
+            access(store, "new@example.com"),
+            (strings(&["editors", "ops"]), strings(&["shop.refund"]))
+        );
+        assert_eq!(access(store, "field@example.com").0, ["ops"]);
+        assert_eq!(
+            access(store, "old@example.com"),
+            (strings(&["editors"]), Vec::new())
+        );
+        assert_eq!(access(store, "keep@example.com").0, ["ops"]);
+        assert_eq!(
+            store.permission_models().unwrap(),
+            [
+                ("blog.add_post".to_string(), "post".to_string()),
+                ("shop.refund".to_string(), "order".to_string())
+            ]
+        );
+        let groups = store.all_groups().unwrap();
+        let shown: Vec<(String, Vec<String>, u64)> = groups
+            .into_iter()
+            .map(|g| (g.name, g.permissions, g.members))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                ("editors".to_string(), strings(&["blog.add_post"]), 2),
+                ("ops".to_string(), strings(&["a.c"]), 3),
+                ("same".to_string(), strings(&["a.b"]), 0),
+            ]
+        );
+        let log = store.audit_entries(&AuditFilter::default()).unwrap();
+        let rows: Vec<String> = log
+            .iter()
+            .map(|r| format!("{} {}", r.event, r.detail))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                "group_created group=editors, permissions=blog.add_post, import",
+                "group_updated group=ops, permissions=a.c, import",
+                "user_imported import, groups=[\"editors\",\"ops\"], \
+                 user_permissions=[\"shop.refund\"]",
+                "user_imported import, groups=[\"ops\"]",
+                "user_updated import, groups=[\"editors\"], user_permissions=[]",
+                "user_updated import",
+            ]
+        );
+
+        // New users without fields (PostgreSQL's batched path); a skipped row
+        // changes nothing of the user it names.
+        let rows = vec![
+            Ok(row(
+                "b1@example.com",
+                names(&["same"]),
+                Some(vec![perm("a.z")]),
+            )),
+            Ok(row("b2@example.com", None, None)),
+            Ok(row("keep@example.com", names(&["editors"]), None)),
+            // Repeats are written once.
+            Ok(row(
+                "b3@example.com",
+                names(&["ops", "same", "ops"]),
+                Some(vec![perm("a.z"), perm("a.y"), perm("a.z")]),
+            )),
+        ];
+        let counts = store
+            .bulk_write(
+                &BulkDefinitions::default(),
+                &mut rows.into_iter(),
+                OnConflict::Skip,
+                true,
+                &bulk_audit(),
+            )
+            .unwrap();
+        assert_eq!((counts.created, counts.skipped), (3, 1));
+        assert_eq!(
+            access(store, "b3@example.com"),
+            (strings(&["ops", "same"]), strings(&["a.y", "a.z"]))
+        );
+        let log = store.audit_entries(&AuditFilter::default()).unwrap();
+        let details: Vec<&str> = log[log.len() - 3..]
+            .iter()
+            .map(|r| r.detail.as_str())
+            .collect();
+        assert_eq!(
+            details[..2],
+            [
+                "import, groups=[\"same\"], user_permissions=[\"a.z\"]",
+                "import"
+            ]
+        );
+        assert_eq!(
+            access(store, "b1@example.com"),
+            (strings(&["same"]), strings(&["a.z"]))
+        );
+        assert_eq!(access(store, "b2@example.com"), (Vec::new(), Vec::new()));
+        assert_eq!(access(store, "keep@example.com").0, ["ops"]);
+        let mut exported = Vec::new();
+        store
+            .for_each_user(&mut |user, memberships| {
+                exported.push((user.email.clone(), memberships.clone()));
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(exported.len(), 7);
+        assert_eq!(exported[2].0, "new@example.com");
+        assert_eq!(exported[2].1.groups, ["editors", "ops"]);
+        assert_eq!(exported[2].1.user_permissions, ["shop.refund"]);
+        assert!(exported[5].1.groups.is_empty());
+
+        // An unknown group rolls everything back, the file's groups included.
+        let before = store.audit_entries(&AuditFilter::default()).unwrap().len();
+        let definitions = BulkDefinitions {
+            groups: vec![BulkGroup {
+                name: "temp".into(),
+                permissions: Vec::new(),
+            }],
+            permission_models: vec![(perm("a.z"), "zed".into())],
+        };
+        for on_conflict in [OnConflict::Fail, OnConflict::Update] {
+            let rows = vec![Ok(row("c@example.com", names(&["temp", "nope"]), None))];
+            let err = store
+                .bulk_write(
+                    &definitions,
+                    &mut rows.into_iter(),
+                    on_conflict,
+                    true,
+                    &bulk_audit(),
+                )
+                .unwrap_err();
+            assert!(
+                matches!(err, Error::GroupNotFound(ref g) if g == "nope"),
+                "{err:?}"
+            );
+        }
+        assert!(store.user_by_email_key("c@example.com").unwrap().is_none());
+        assert!(store.group_by_name("temp").unwrap().is_none());
+        assert_eq!(store.permission_models().unwrap().len(), 2);
+        assert_eq!(
+            store.audit_entries(&AuditFilter::default()).unwrap().len(),
+            before
         );
     });
 }

@@ -439,16 +439,77 @@ pub struct BulkUser {
     pub email_verified_at: Option<Timestamp>,
     /// Custom field values: set on creation and update; fields left out are kept.
     pub fields: Vec<FieldWrite>,
+    /// The groups (by name) the user is in after the write, exactly: the others
+    /// are left. `None` leaves the memberships alone. A group that does not
+    /// exist is [`crate::Error::GroupNotFound`].
+    pub groups: Option<Vec<String>>,
+    /// The permissions granted to the user directly after the write, exactly.
+    /// `None` leaves them alone.
+    pub permissions: Option<Vec<Permission>>,
 }
 
-/// How a bulk write is recorded: one audit row per created or updated user.
+/// A group a bulk write creates, or whose permissions it sets (a fixture's
+/// `auth.group` object). Groups are matched by name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BulkGroup {
+    pub name: String,
+    /// Its permissions after the write, exactly, sorted.
+    pub permissions: Vec<Permission>,
+}
+
+/// What a bulk write sets before its users, in the same transaction.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BulkDefinitions {
+    /// Groups to create or set, in order.
+    pub groups: Vec<BulkGroup>,
+    /// The Django models of permissions (`permission_models`), replacing the
+    /// model stored for the same permission.
+    pub permission_models: Vec<(Permission, String)>,
+}
+
+/// How a bulk write is recorded: one audit row per created or updated user,
+/// and one per created or changed group.
 #[derive(Debug, Clone)]
 pub struct BulkAudit {
     pub at: Timestamp,
     pub actor: String,
     pub created_event: &'static str,
     pub updated_event: &'static str,
+    pub group_created_event: &'static str,
+    pub group_updated_event: &'static str,
     pub detail: String,
+}
+
+impl BulkAudit {
+    /// The detail of a user's row: the import's, and the groups and direct
+    /// permissions the row sets, if it sets them (as JSON lists: a group name
+    /// may hold any printable character).
+    pub fn user_detail<'a>(&'a self, row: &BulkUser) -> std::borrow::Cow<'a, str> {
+        if row.groups.is_none() && row.permissions.is_none() {
+            return self.detail.as_str().into();
+        }
+        let mut detail = self.detail.clone();
+        if let Some(groups) = &row.groups {
+            let list = serde_json::to_string(groups).unwrap_or_default();
+            detail.push_str(&format!(", groups={list}"));
+        }
+        if let Some(permissions) = &row.permissions {
+            let list = serde_json::to_string(permissions).unwrap_or_default();
+            detail.push_str(&format!(", user_permissions={list}"));
+        }
+        detail.into()
+    }
+
+    /// The detail of a group's row: its name, its permissions now, and the import's.
+    pub fn group_detail(&self, group: &BulkGroup) -> String {
+        let permissions: Vec<&str> = group.permissions.iter().map(Permission::as_str).collect();
+        format!(
+            "group={}, permissions={}, {}",
+            group.name,
+            permissions.join(" "),
+            self.detail
+        )
+    }
 }
 
 /// What a bulk write did.
@@ -457,6 +518,16 @@ pub struct BulkCounts {
     pub created: u64,
     pub updated: u64,
     pub skipped: u64,
+    pub groups_created: u64,
+    /// Groups that existed and whose permissions changed.
+    pub groups_updated: u64,
+}
+
+/// A user's memberships and direct permissions, as export writes them (sorted).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Memberships {
+    pub groups: Vec<String>,
+    pub user_permissions: Vec<String>,
 }
 
 /// Bulk provisioning: one transaction for a whole import, and streaming reads, so
@@ -470,16 +541,23 @@ pub trait BulkStore {
     /// Calls `f(value, email_key, email)` for every stored value of the custom
     /// field `name`, with the user holding it.
     fn for_each_field_value(&self, name: &str, f: &mut dyn FnMut(&str, &str, &str)) -> Result<()>;
-    /// Calls `f` for every stored user in id order, stopping at its first error.
-    fn for_each_user(&self, f: &mut dyn FnMut(&User) -> Result<()>) -> Result<()>;
-    /// Writes every row in one transaction with its audit rows: all of it or, at the
-    /// first error (from `rows` or from the database), none. With
+    /// Calls `f` for every stored user in id order with its groups and direct
+    /// permissions, read by the same query (none per user), stopping at its
+    /// first error.
+    fn for_each_user(&self, f: &mut dyn FnMut(&User, &Memberships) -> Result<()>) -> Result<()>;
+    /// Every group with its permissions and members count, sorted by name
+    /// (bytewise, the same on every backend), in one query.
+    fn all_groups(&self) -> Result<Vec<Group>>;
+    /// Writes `definitions` (groups, then permission models) and then every row,
+    /// in one transaction with its audit rows: all of it or, at the first error
+    /// (from `rows` or from the database), none. With
     /// [`OnConflict::Fail`] a taken email is [`crate::Error::UserExists`]; a
     /// unique field value another user holds is [`crate::Error::FieldValueTaken`]. With
     /// `protect_last_superuser`, a write that leaves no active superuser where
     /// there was one is [`crate::Error::LastSuperuser`] (checked before commit).
     fn bulk_write(
         &mut self,
+        definitions: &BulkDefinitions,
         rows: &mut dyn Iterator<Item = Result<BulkUser>>,
         on_conflict: OnConflict,
         protect_last_superuser: bool,

@@ -10,10 +10,11 @@ use jiff::Timestamp;
 use super::copy::{CopiedRow, CopyStore};
 use super::postgres::connect::ConnectOptions;
 use super::{
-    AppliedMigration, AuditEntry, AuditFilter, AuditRecord, BulkAudit, BulkCounts, BulkStore,
-    BulkUser, CodeOwner, GroupStore, LoginReservation, Migration, NewOtpCode, OnConflict, OtpCode,
-    OtpSendCheck, OtpStore, OtpVerdict, PgStore, ResetTokenInfo, ResetTokenRecord, ResetTokenStore,
-    SchemaStore, SqliteStore, Target, TokenRecord, TokenStore, UserRecord, UserStore, UserUpdate,
+    AppliedMigration, AuditEntry, AuditFilter, AuditRecord, BulkAudit, BulkCounts, BulkDefinitions,
+    BulkStore, BulkUser, CodeOwner, GroupStore, LoginReservation, Memberships, Migration,
+    NewOtpCode, OnConflict, OtpCode, OtpSendCheck, OtpStore, OtpVerdict, PgStore, ResetTokenInfo,
+    ResetTokenRecord, ResetTokenStore, SchemaStore, SqliteStore, Target, TokenRecord, TokenStore,
+    UserRecord, UserStore, UserUpdate,
 };
 use crate::access::{Group, GroupChange, Permission, UserAccess};
 use crate::error::Result;
@@ -234,17 +235,21 @@ impl BulkStore for Store {
     fn for_each_field_value(&self, name: &str, f: &mut dyn FnMut(&str, &str, &str)) -> Result<()> {
         each!(self, s => s.for_each_field_value(name, f))
     }
-    fn for_each_user(&self, f: &mut dyn FnMut(&User) -> Result<()>) -> Result<()> {
+    fn for_each_user(&self, f: &mut dyn FnMut(&User, &Memberships) -> Result<()>) -> Result<()> {
         each!(self, s => s.for_each_user(f))
+    }
+    fn all_groups(&self) -> Result<Vec<Group>> {
+        each!(self, s => s.all_groups())
     }
     fn bulk_write(
         &mut self,
+        definitions: &BulkDefinitions,
         rows: &mut dyn Iterator<Item = Result<BulkUser>>,
         on_conflict: OnConflict,
         protect_last_superuser: bool,
         audit: &BulkAudit,
     ) -> Result<BulkCounts> {
-        each!(self, s => s.bulk_write(rows, on_conflict, protect_last_superuser, audit))
+        each!(self, s => s.bulk_write(definitions, rows, on_conflict, protect_last_superuser, audit))
     }
 }
 

@@ -100,12 +100,9 @@ fn export_writes_declared_fields_typed_and_unset_ones_empty_or_null() {
     let env = populated();
     let csv = export(&env, "csv");
     let mut lines = csv.lines();
-    assert!(
-        lines
-            .next()
-            .unwrap()
-            .ends_with(",password_hash,department,employee_no,born,vip,nickname")
-    );
+    assert!(lines.next().unwrap().ends_with(
+        ",password_hash,groups,user_permissions,department,employee_no,born,vip,nickname"
+    ));
     assert!(
         lines
             .next()
@@ -150,7 +147,7 @@ fn values_of_fields_no_longer_declared_are_not_exported() {
         csv.lines()
             .next()
             .unwrap()
-            .ends_with(",password_hash,department")
+            .ends_with(",password_hash,groups,user_permissions,department")
     );
     let jsonl = export(&env, "jsonl");
     assert!(!jsonl.contains("employee_no"));

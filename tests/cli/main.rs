@@ -24,6 +24,7 @@ mod fields_io;
 mod files;
 mod flows;
 mod groups;
+mod groups_io;
 mod hostile;
 mod hostile_text;
 mod import_limits;

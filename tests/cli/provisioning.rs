@@ -342,7 +342,8 @@ fn a_dry_run_checks_everything_and_writes_nothing() {
     assert_eq!(
         stdout_json(out.get_output()),
         json!({"source": path, "format": "csv", "rows": 2, "created": 1, "updated": 0,
-               "skipped": 1, "failed": 0, "hashed": 0, "dry_run": true})
+               "skipped": 1, "failed": 0, "hashed": 0, "groups_created": 0,
+               "groups_updated": 0, "dry_run": true})
     );
     assert_eq!(hashes(&env), before);
     assert_eq!(
@@ -570,7 +571,7 @@ fn export_to_a_file_is_private_and_the_format_follows_the_extension() {
     let empty = TestEnv::new();
     empty.cmd(&["migrate"]).assert().success();
     empty.cmd(&["export", "--format", "csv"]).assert().success().stdout(
-        "email,first_name,last_name,is_active,is_staff,is_superuser,date_joined,last_login,email_verified_at,password_hash\n",
+        "email,first_name,last_name,is_active,is_staff,is_superuser,date_joined,last_login,email_verified_at,password_hash,groups,user_permissions\n",
     );
     empty
         .cmd(&["export", "--format", "jsonl"])

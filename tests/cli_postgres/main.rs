@@ -51,6 +51,9 @@ mod flows;
 #[path = "../cli/groups.rs"]
 mod groups;
 
+#[path = "../cli/groups_io.rs"]
+mod groups_io;
+
 #[path = "../cli/import_limits.rs"]
 mod import_limits;
 

@@ -3,7 +3,7 @@
 
 use postgres::fallible_iterator::FallibleIterator;
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use postgres::Transaction;
 
@@ -11,8 +11,12 @@ use super::{
     PgStore, PgTime, USER_COLUMNS, active_superusers, fields, guard_last_superuser,
     is_unique_violation, opt_time, time, user_from_row,
 };
+use crate::access::Group;
 use crate::error::{Error, Result};
-use crate::storage::{BulkAudit, BulkCounts, BulkPassword, BulkStore, BulkUser, OnConflict};
+use crate::storage::{
+    BulkAudit, BulkCounts, BulkDefinitions, BulkPassword, BulkStore, BulkUser, Memberships,
+    OnConflict,
+};
 use crate::user::User;
 
 const INSERT: &str = "INSERT INTO users (email, email_key, password, first_name, last_name, \
@@ -60,27 +64,88 @@ impl BulkStore for PgStore {
         })
     }
 
-    fn for_each_user(&self, f: &mut dyn FnMut(&User) -> Result<()>) -> Result<()> {
+    fn for_each_user(&self, f: &mut dyn FnMut(&User, &Memberships) -> Result<()>) -> Result<()> {
         self.read(|client| {
+            // Without any membership or grant (most databases), the query is
+            // the plain one: no lookups per user.
+            let any = client.query_one(
+                "SELECT EXISTS (SELECT 1 FROM user_groups), EXISTS (SELECT 1 FROM user_permissions)",
+                &[],
+            )?;
+            let groups_sql = if any.try_get(0)? {
+                "array(SELECT g.name FROM user_groups ug JOIN groups g ON g.id = ug.group_id \
+                 WHERE ug.user_id = users.id)"
+            } else {
+                "NULL::text[]"
+            };
+            let grants_sql = if any.try_get(1)? {
+                "array(SELECT permission FROM user_permissions WHERE user_id = users.id)"
+            } else {
+                "NULL::text[]"
+            };
             let mut rows = client.query_raw(
-                &format!("SELECT {USER_COLUMNS} FROM users ORDER BY id"),
+                &format!("SELECT {USER_COLUMNS}, {groups_sql}, {grants_sql} FROM users ORDER BY id"),
                 std::iter::empty::<&str>(),
             )?;
             while let Some(row) = rows.next()? {
-                f(&user_from_row(&row)?)?;
+                // The two lists follow the user's columns; sorted bytewise here,
+                // as on every backend (ORDER BY would follow the collation).
+                let offset = row.len() - 2;
+                let list = |index: usize| -> Result<Vec<String>> {
+                    let mut items: Vec<String> =
+                        row.try_get::<_, Option<Vec<String>>>(index)?.unwrap_or_default();
+                    items.sort_unstable();
+                    Ok(items)
+                };
+                let memberships = Memberships {
+                    groups: list(offset)?,
+                    user_permissions: list(offset + 1)?,
+                };
+                f(&user_from_row(&row)?, &memberships)?;
             }
             Ok(())
         })
     }
 
+    fn all_groups(&self) -> Result<Vec<Group>> {
+        self.read(|client| {
+            let mut groups = client
+                .query(
+                    "SELECT g.id, g.name, \
+                     (SELECT count(*) FROM user_groups WHERE group_id = g.id), \
+                     array(SELECT permission FROM group_permissions WHERE group_id = g.id) \
+                     FROM groups g",
+                    &[],
+                )?
+                .iter()
+                .map(|row| {
+                    let mut permissions: Vec<String> = row.try_get(3)?;
+                    permissions.sort_unstable();
+                    Ok(Group {
+                        id: row.try_get(0)?,
+                        name: row.try_get(1)?,
+                        permissions,
+                        members: u64::try_from(row.try_get::<_, i64>(2)?).unwrap_or(0),
+                    })
+                })
+                .collect::<Result<Vec<Group>>>()?;
+            groups.sort_unstable_by(|a, b| a.name.cmp(&b.name));
+            Ok(groups)
+        })
+    }
+
     fn bulk_write(
         &mut self,
+        definitions: &BulkDefinitions,
         rows: &mut dyn Iterator<Item = Result<BulkUser>>,
         on_conflict: OnConflict,
         protect_last_superuser: bool,
         audit: &BulkAudit,
     ) -> Result<BulkCounts> {
         self.write(|tx| {
+            let mut counts = BulkCounts::default();
+            write_definitions(tx, definitions, audit, &mut counts)?;
+            let mut access = AccessWriter::default();
             let insert_sql = match on_conflict {
                 OnConflict::Skip => {
                     format!("{INSERT} ON CONFLICT (email_key) DO NOTHING RETURNING id")
@@ -97,7 +162,6 @@ impl BulkStore for PgStore {
             let guard = protect_last_superuser && on_conflict == OnConflict::Update;
             let superusers_before = if guard { active_superusers(tx)? } else { 0 };
             let mut last_demoted: Option<String> = None;
-            let mut counts = BulkCounts::default();
             let mut batch = Batch::default();
             for row in rows {
                 let row = row?;
@@ -108,7 +172,8 @@ impl BulkStore for PgStore {
                     {
                         return Err(Error::UserExists(row.email));
                     }
-                    batch.push(&row, now);
+                    let groups = access.group_ids(tx, row.groups.as_deref())?;
+                    batch.push(&row, now, groups, audit);
                     if batch.len() == BATCH_ROWS {
                         batch.flush(tx, on_conflict, audit, &mut counts)?;
                     }
@@ -142,6 +207,7 @@ impl BulkStore for PgStore {
                             last_demoted = Some(row.email.clone());
                         }
                         fields::write_fields(tx, id, &row.fields)?;
+                        access.write(tx, id, &row, false)?;
                         tx.execute(
                             &audit_row,
                             &[
@@ -149,7 +215,7 @@ impl BulkStore for PgStore {
                                 &audit.updated_event,
                                 &id,
                                 &row.email,
-                                &audit.detail,
+                                &audit.user_detail(&row),
                                 &audit.actor,
                             ],
                         )?;
@@ -186,6 +252,7 @@ impl BulkStore for PgStore {
                     Ok(Some(inserted)) => {
                         let id: i64 = inserted.try_get(0)?;
                         fields::write_fields(tx, id, &row.fields)?;
+                        access.write(tx, id, &row, true)?;
                         tx.execute(
                             &audit_row,
                             &[
@@ -193,7 +260,7 @@ impl BulkStore for PgStore {
                                 &audit.created_event,
                                 &id,
                                 &row.email,
-                                &audit.detail,
+                                &audit.user_detail(&row),
                                 &audit.actor,
                             ],
                         )?;
@@ -230,6 +297,16 @@ struct Batch {
     date_joined: Vec<PgTime>,
     last_login: Vec<Option<PgTime>>,
     email_verified_at: Vec<Option<PgTime>>,
+    /// The audit details of rows that set groups or permissions, by email key
+    /// (the others take the import's).
+    detail_keys: Vec<String>,
+    details: Vec<String>,
+    /// Memberships of the new users: (email key, group id) pairs.
+    member_keys: Vec<String>,
+    member_groups: Vec<i64>,
+    /// Direct permissions of the new users: (email key, permission) pairs.
+    grant_keys: Vec<String>,
+    grant_permissions: Vec<String>,
     /// Every key batched in this import (with `Fail`, a repeat is a clash).
     keys: HashSet<String>,
 }
@@ -239,7 +316,7 @@ impl Batch {
         self.email.len()
     }
 
-    fn push(&mut self, row: &BulkUser, now: PgTime) {
+    fn push(&mut self, row: &BulkUser, now: PgTime, groups: Option<Vec<i64>>, audit: &BulkAudit) {
         let password = match &row.password {
             BulkPassword::Set(hash) => hash,
             BulkPassword::Absent { unusable } => unusable,
@@ -258,6 +335,28 @@ impl Batch {
             .push(opt_time(row.date_joined).unwrap_or(now));
         self.last_login.push(opt_time(row.last_login));
         self.email_verified_at.push(opt_time(row.email_verified_at));
+        if row.groups.is_some() || row.permissions.is_some() {
+            self.detail_keys.push(row.email_key.clone());
+            self.details.push(audit.user_detail(row).into_owned());
+        }
+        // Without repeats: the statement has no ON CONFLICT (a new user has
+        // no rows yet, and speculative insertion costs).
+        let mut groups = groups.unwrap_or_default();
+        groups.sort_unstable();
+        groups.dedup();
+        for group in groups {
+            self.member_keys.push(row.email_key.clone());
+            self.member_groups.push(group);
+        }
+        let mut permissions: Vec<&str> = (row.permissions.iter().flatten())
+            .map(|p| p.as_str())
+            .collect();
+        permissions.sort_unstable();
+        permissions.dedup();
+        for permission in permissions {
+            self.grant_keys.push(row.email_key.clone());
+            self.grant_permissions.push(permission.to_string());
+        }
     }
 
     /// Inserts the batch and its audit rows in one statement, and empties it.
@@ -277,6 +376,32 @@ impl Batch {
             OnConflict::Skip => "ON CONFLICT (email_key) DO NOTHING",
             OnConflict::Fail | OnConflict::Update => "",
         };
+        // Memberships, grants and details of their own are joined to the
+        // inserted users by email key (a skipped row inserts no user, so it
+        // gets none); a batch without any keeps the plain statement.
+        let access = !self.detail_keys.is_empty();
+        let (detail, with_access) = if access {
+            (
+                "coalesce(d.detail, $14)",
+                "LEFT JOIN unnest($16::text[], $17::text[]) AS d(email_key, detail) USING (email_key)",
+            )
+        } else {
+            ("$14", "")
+        };
+        let access_ctes = if access {
+            "), joined AS (
+                INSERT INTO user_groups (user_id, group_id)
+                SELECT i.id, m.group_id
+                FROM unnest($18::text[], $19::bigint[]) AS m(email_key, group_id)
+                JOIN inserted i USING (email_key)
+            ), granted AS (
+                INSERT INTO user_permissions (user_id, permission)
+                SELECT i.id, p.permission
+                FROM unnest($20::text[], $21::text[]) AS p(email_key, permission)
+                JOIN inserted i USING (email_key)"
+        } else {
+            ""
+        };
         let sql = format!(
             "WITH inserted AS (
                 INSERT INTO users (email, email_key, password, first_name, last_name,
@@ -285,33 +410,43 @@ impl Batch {
                     $6::bool[], $7::bool[], $8::bool[], $9::timestamptz[], $10::timestamptz[],
                     $11::timestamptz[])
                 {skip}
-                RETURNING id, email
+                RETURNING id, email, email_key
             ), audited AS (
                 INSERT INTO audit_log (at, event, user_id, email, detail, actor)
-                SELECT $12, $13, id, email, $14, $15 FROM inserted ORDER BY id
-            )
+                SELECT $12, $13, i.id, i.email, {detail}, $15 FROM inserted i {with_access}
+                ORDER BY i.id
+            {access_ctes})
             SELECT count(*) FROM inserted"
         );
-        let inserted = tx.query_one(
-            &sql,
-            &[
-                &self.email,
-                &self.email_key,
-                &self.password,
-                &self.first_name,
-                &self.last_name,
-                &self.is_active,
-                &self.is_staff,
-                &self.is_superuser,
-                &self.date_joined,
-                &self.last_login,
-                &self.email_verified_at,
-                &time(audit.at),
-                &audit.created_event,
-                &audit.detail,
-                &audit.actor,
-            ],
-        );
+        let at = time(audit.at);
+        let mut params: Vec<&(dyn postgres::types::ToSql + Sync)> = vec![
+            &self.email,
+            &self.email_key,
+            &self.password,
+            &self.first_name,
+            &self.last_name,
+            &self.is_active,
+            &self.is_staff,
+            &self.is_superuser,
+            &self.date_joined,
+            &self.last_login,
+            &self.email_verified_at,
+            &at,
+            &audit.created_event,
+            &audit.detail,
+            &audit.actor,
+        ];
+        if access {
+            params.extend_from_slice(&[
+                &self.detail_keys,
+                &self.details,
+                &self.member_keys,
+                &self.member_groups,
+                &self.grant_keys,
+                &self.grant_permissions,
+            ]);
+        }
+        let inserted = tx.query_one(&sql, &params);
         let inserted: i64 = match inserted {
             // With `Fail` the statement has no ON CONFLICT (it costs the
             // others): a stored address fails it, and rolls the import back.
@@ -342,4 +477,150 @@ fn taken_key(err: &postgres::Error) -> Option<String> {
     let (_, rest) = detail.split_once("=(")?;
     let (key, _) = rest.rsplit_once(") already exists")?;
     Some(key.to_string())
+}
+
+/// Creates the groups a file defines, or sets their permissions, with an audit
+/// row for each one created or changed; then stores the permissions' models.
+fn write_definitions(
+    tx: &mut Transaction,
+    definitions: &BulkDefinitions,
+    audit: &BulkAudit,
+    counts: &mut BulkCounts,
+) -> Result<()> {
+    let at = time(audit.at);
+    for group in &definitions.groups {
+        let found = tx.query_opt("SELECT id FROM groups WHERE name = $1", &[&group.name])?;
+        let wanted: Vec<&str> = group.permissions.iter().map(|p| p.as_str()).collect();
+        let (id, event) = match found {
+            None => {
+                let id: i64 = tx
+                    .query_one(
+                        "INSERT INTO groups (name) VALUES ($1) RETURNING id",
+                        &[&group.name],
+                    )?
+                    .try_get(0)?;
+                counts.groups_created += 1;
+                (id, audit.group_created_event)
+            }
+            Some(found) => {
+                let id: i64 = found.try_get(0)?;
+                let mut current: Vec<String> = tx
+                    .query(
+                        "SELECT permission FROM group_permissions WHERE group_id = $1",
+                        &[&id],
+                    )?
+                    .iter()
+                    .map(|row| row.try_get(0))
+                    .collect::<Result<_, _>>()?;
+                current.sort_unstable();
+                if current == wanted {
+                    continue;
+                }
+                tx.execute("DELETE FROM group_permissions WHERE group_id = $1", &[&id])?;
+                counts.groups_updated += 1;
+                (id, audit.group_updated_event)
+            }
+        };
+        tx.execute(
+            "INSERT INTO group_permissions (group_id, permission) \
+             SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING",
+            &[&id, &wanted],
+        )?;
+        tx.execute(
+            "INSERT INTO audit_log (at, event, user_id, email, detail, actor) \
+             VALUES ($1, $2, NULL, NULL, $3, $4)",
+            &[&at, &event, &audit.group_detail(group), &audit.actor],
+        )?;
+    }
+    // One row per permission (the last model given wins, as SQLite's upserts
+    // one by one do): a statement may not upsert the same row twice.
+    let models: BTreeMap<&str, &str> = (definitions.permission_models.iter())
+        .map(|(permission, model)| (permission.as_str(), model.as_str()))
+        .collect();
+    if !models.is_empty() {
+        let permissions: Vec<&str> = models.keys().copied().collect();
+        let names: Vec<&str> = models.values().copied().collect();
+        tx.execute(
+            "INSERT INTO permission_models (permission, model) \
+             SELECT * FROM unnest($1::text[], $2::text[]) \
+             ON CONFLICT (permission) DO UPDATE SET model = excluded.model",
+            &[&permissions, &names],
+        )?;
+    }
+    Ok(())
+}
+
+/// Sets the memberships and direct permissions a row gives, exactly.
+#[derive(Default)]
+struct AccessWriter {
+    /// Every group's id by name, read at the first row that names groups
+    /// (after the file's own groups are written).
+    ids: Option<HashMap<String, i64>>,
+}
+
+impl AccessWriter {
+    /// The ids of the groups named; an unknown one is [`Error::GroupNotFound`].
+    fn group_ids(
+        &mut self,
+        tx: &mut Transaction,
+        names: Option<&[String]>,
+    ) -> Result<Option<Vec<i64>>> {
+        let Some(names) = names else {
+            return Ok(None);
+        };
+        let ids = match &mut self.ids {
+            Some(ids) => ids,
+            none => none.insert(
+                tx.query("SELECT name, id FROM groups", &[])?
+                    .iter()
+                    .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
+                    .collect::<Result<_>>()?,
+            ),
+        };
+        names
+            .iter()
+            .map(|name| {
+                ids.get(name)
+                    .copied()
+                    .ok_or_else(|| Error::GroupNotFound(name.clone()))
+            })
+            .collect::<Result<Vec<i64>>>()
+            .map(Some)
+    }
+
+    fn write(
+        &mut self,
+        tx: &mut Transaction,
+        user_id: i64,
+        row: &BulkUser,
+        new: bool,
+    ) -> Result<()> {
+        if let Some(groups) = self.group_ids(tx, row.groups.as_deref())? {
+            // The rows kept and the rows added never meet: one statement.
+            let sql = if new {
+                "INSERT INTO user_groups (user_id, group_id) SELECT $1, unnest($2::bigint[]) \
+                 ON CONFLICT DO NOTHING"
+            } else {
+                "WITH gone AS (DELETE FROM user_groups \
+                   WHERE user_id = $1 AND NOT (group_id = ANY ($2::bigint[]))) \
+                 INSERT INTO user_groups (user_id, group_id) SELECT $1, unnest($2::bigint[]) \
+                 ON CONFLICT DO NOTHING"
+            };
+            tx.execute(sql, &[&user_id, &groups])?;
+        }
+        if let Some(permissions) = &row.permissions {
+            let permissions: Vec<&str> = permissions.iter().map(|p| p.as_str()).collect();
+            let sql = if new {
+                "INSERT INTO user_permissions (user_id, permission) \
+                 SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING"
+            } else {
+                "WITH gone AS (DELETE FROM user_permissions \
+                   WHERE user_id = $1 AND NOT (permission = ANY ($2::text[]))) \
+                 INSERT INTO user_permissions (user_id, permission) \
+                 SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING"
+            };
+            tx.execute(sql, &[&user_id, &permissions])?;
+        }
+        Ok(())
+    }
 }

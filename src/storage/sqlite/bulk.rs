@@ -1,16 +1,22 @@
 //! [`BulkStore`] for [`SqliteStore`]: a whole import in one `BEGIN IMMEDIATE`
 //! transaction with statements prepared once, and streaming reads for export.
 
-use rusqlite::{OptionalExtension, params};
+use std::collections::HashMap;
+
+use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::fields::FieldWriter;
 use super::{
     SqliteStore, USER_COLUMNS, active_superusers, guard_last_superuser, is_unique_violation,
     user_from_row,
 };
+use crate::access::Group;
 use crate::clock::format_timestamp;
 use crate::error::{Error, Result};
-use crate::storage::{BulkAudit, BulkCounts, BulkPassword, BulkStore, BulkUser, OnConflict};
+use crate::storage::{
+    BulkAudit, BulkCounts, BulkDefinitions, BulkPassword, BulkStore, BulkUser, Memberships,
+    OnConflict,
+};
 use crate::user::User;
 
 const INSERT: &str = "INSERT INTO users (email, email_key, password, first_name, last_name, \
@@ -65,22 +71,86 @@ impl BulkStore for SqliteStore {
         })
     }
 
-    fn for_each_user(&self, f: &mut dyn FnMut(&User) -> Result<()>) -> Result<()> {
+    fn for_each_user(&self, f: &mut dyn FnMut(&User, &Memberships) -> Result<()>) -> Result<()> {
         self.read(|| {
-            let mut stmt = self
-                .conn
-                .prepare(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY id"))?;
+            // Without any membership or grant (most databases), the query is
+            // the plain one: no lookups per user.
+            let (groups, grants): (bool, bool) = self.conn.query_row(
+                "SELECT EXISTS (SELECT 1 FROM user_groups), EXISTS (SELECT 1 FROM user_permissions)",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            let groups_sql = if groups {
+                // Group names hold no control character: U+001F separates them.
+                "(SELECT group_concat(g.name, char(31)) FROM user_groups ug \
+                 JOIN groups g ON g.id = ug.group_id WHERE ug.user_id = users.id)"
+            } else {
+                "NULL"
+            };
+            let grants_sql = if grants {
+                "(SELECT group_concat(permission, ' ') FROM user_permissions \
+                 WHERE user_id = users.id)"
+            } else {
+                "NULL"
+            };
+            let mut stmt = self.conn.prepare(&format!(
+                "SELECT {USER_COLUMNS}, {groups_sql}, {grants_sql} FROM users ORDER BY id"
+            ))?;
+            // The two lists follow the user's columns.
+            let offset = stmt.column_count() - 2;
             let mut rows = stmt.query([])?;
             while let Some(row) = rows.next()? {
                 let user = user_from_row(row)?;
-                f(&user)?;
+                let list = |index: usize, separator: char| -> rusqlite::Result<Vec<String>> {
+                    let text: Option<String> = row.get(index)?;
+                    let mut items: Vec<String> = text
+                        .as_deref()
+                        .map(|t| t.split(separator).map(str::to_string).collect())
+                        .unwrap_or_default();
+                    items.sort_unstable();
+                    Ok(items)
+                };
+                let memberships = Memberships {
+                    groups: list(offset, '\u{1f}')?,
+                    user_permissions: list(offset + 1, ' ')?,
+                };
+                f(&user, &memberships)?;
             }
             Ok(())
         })
     }
 
+    fn all_groups(&self) -> Result<Vec<Group>> {
+        self.read(|| {
+            let mut stmt = self.conn.prepare(
+                "SELECT g.id, g.name, (SELECT count(*) FROM user_groups WHERE group_id = g.id), \
+                 (SELECT group_concat(permission, ' ') FROM group_permissions \
+                  WHERE group_id = g.id) FROM groups g",
+            )?;
+            let mut groups = stmt
+                .query_map([], |r| {
+                    let permissions: Option<String> = r.get(3)?;
+                    let mut permissions: Vec<String> = permissions
+                        .as_deref()
+                        .map(|p| p.split(' ').map(str::to_string).collect())
+                        .unwrap_or_default();
+                    permissions.sort_unstable();
+                    Ok(Group {
+                        id: r.get(0)?,
+                        name: r.get(1)?,
+                        permissions,
+                        members: u64::try_from(r.get::<_, i64>(2)?).unwrap_or(0),
+                    })
+                })?
+                .collect::<rusqlite::Result<Vec<Group>>>()?;
+            groups.sort_unstable_by(|a, b| a.name.cmp(&b.name));
+            Ok(groups)
+        })
+    }
+
     fn bulk_write(
         &mut self,
+        definitions: &BulkDefinitions,
         rows: &mut dyn Iterator<Item = Result<BulkUser>>,
         on_conflict: OnConflict,
         protect_last_superuser: bool,
@@ -88,6 +158,9 @@ impl BulkStore for SqliteStore {
     ) -> Result<BulkCounts> {
         let now = format_timestamp(audit.at);
         self.write(|tx| {
+            let mut counts = BulkCounts::default();
+            write_definitions(tx, definitions, audit, &now, &mut counts)?;
+            let mut access = AccessWriter::default();
             let insert_sql = match on_conflict {
                 OnConflict::Skip => format!("{INSERT} ON CONFLICT (email_key) DO NOTHING"),
                 OnConflict::Fail | OnConflict::Update => INSERT.to_string(),
@@ -98,15 +171,15 @@ impl BulkStore for SqliteStore {
                 "INSERT INTO audit_log (at, event, user_id, email, detail, actor) \
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?;
-            let mut record = |event: &str, id: i64, email: &str| {
+            let mut record = |event: &str, id: i64, row: &BulkUser| {
+                let detail = audit.user_detail(row);
                 audit_row
-                    .execute(params![now, event, id, email, audit.detail, audit.actor])
+                    .execute(params![now, event, id, row.email, detail, audit.actor])
                     .map(drop)
             };
             let guard = protect_last_superuser && on_conflict == OnConflict::Update;
             let superusers_before = if guard { active_superusers(tx)? } else { 0 };
             let mut last_demoted: Option<String> = None;
-            let mut counts = BulkCounts::default();
             let mut fields = FieldWriter::default();
             for row in rows {
                 let row = row?;
@@ -140,7 +213,8 @@ impl BulkStore for SqliteStore {
                         }
                         // Custom field values: the same rules as every other write.
                         fields.write(tx, id, &row.fields)?;
-                        record(audit.updated_event, id, &row.email)?;
+                        access.write(tx, id, &row, false)?;
+                        record(audit.updated_event, id, &row)?;
                         counts.updated += 1;
                         continue;
                     }
@@ -171,7 +245,8 @@ impl BulkStore for SqliteStore {
                     Ok(_) => {
                         let id = tx.last_insert_rowid();
                         fields.write(tx, id, &row.fields)?;
-                        record(audit.created_event, id, &row.email)?;
+                        access.write(tx, id, &row, true)?;
+                        record(audit.created_event, id, &row)?;
                         counts.created += 1;
                     }
                 }
@@ -184,5 +259,117 @@ impl BulkStore for SqliteStore {
             }
             Ok(counts)
         })
+    }
+}
+
+/// Creates the groups a file defines, or sets their permissions, with an audit
+/// row for each one created or changed; then stores the permissions' models.
+fn write_definitions(
+    tx: &Transaction,
+    definitions: &BulkDefinitions,
+    audit: &BulkAudit,
+    now: &str,
+    counts: &mut BulkCounts,
+) -> Result<()> {
+    let mut add = tx.prepare(
+        "INSERT INTO group_permissions (group_id, permission) VALUES (?1, ?2) \
+         ON CONFLICT DO NOTHING",
+    )?;
+    for group in &definitions.groups {
+        let found: Option<i64> = tx
+            .query_row(
+                "SELECT id FROM groups WHERE name = ?1",
+                [&group.name],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let wanted: Vec<&str> = group.permissions.iter().map(|p| p.as_str()).collect();
+        let (id, event) = match found {
+            None => {
+                tx.execute("INSERT INTO groups (name) VALUES (?1)", [&group.name])?;
+                counts.groups_created += 1;
+                (tx.last_insert_rowid(), audit.group_created_event)
+            }
+            Some(id) => {
+                let mut current: Vec<String> = tx
+                    .prepare("SELECT permission FROM group_permissions WHERE group_id = ?1")?
+                    .query_map([id], |r| r.get(0))?
+                    .collect::<rusqlite::Result<_>>()?;
+                current.sort_unstable();
+                if current == wanted {
+                    continue;
+                }
+                tx.execute("DELETE FROM group_permissions WHERE group_id = ?1", [id])?;
+                counts.groups_updated += 1;
+                (id, audit.group_updated_event)
+            }
+        };
+        for permission in &wanted {
+            add.execute(params![id, permission])?;
+        }
+        tx.execute(
+            "INSERT INTO audit_log (at, event, user_id, email, detail, actor) \
+             VALUES (?1, ?2, NULL, NULL, ?3, ?4)",
+            params![now, event, audit.group_detail(group), audit.actor],
+        )?;
+    }
+    let mut model = tx.prepare(
+        "INSERT INTO permission_models (permission, model) VALUES (?1, ?2) \
+         ON CONFLICT (permission) DO UPDATE SET model = excluded.model",
+    )?;
+    for (permission, name) in &definitions.permission_models {
+        model.execute(params![permission.as_str(), name])?;
+    }
+    Ok(())
+}
+
+/// Sets the memberships and direct permissions a row gives, exactly.
+#[derive(Default)]
+struct AccessWriter {
+    /// Every group's id by name, read at the first row that names groups
+    /// (after the file's own groups are written).
+    group_ids: Option<HashMap<String, i64>>,
+}
+
+impl AccessWriter {
+    fn write(&mut self, tx: &Transaction, user_id: i64, row: &BulkUser, new: bool) -> Result<()> {
+        if let Some(groups) = &row.groups {
+            let ids = match &mut self.group_ids {
+                Some(ids) => ids,
+                none => none.insert(
+                    tx.prepare("SELECT name, id FROM groups")?
+                        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                        .collect::<rusqlite::Result<_>>()?,
+                ),
+            };
+            if !new {
+                tx.prepare_cached("DELETE FROM user_groups WHERE user_id = ?1")?
+                    .execute([user_id])?;
+            }
+            let mut join = tx.prepare_cached(
+                "INSERT INTO user_groups (user_id, group_id) VALUES (?1, ?2) \
+                 ON CONFLICT DO NOTHING",
+            )?;
+            for name in groups {
+                let group = ids
+                    .get(name)
+                    .ok_or_else(|| Error::GroupNotFound(name.clone()))?;
+                join.execute([user_id, *group])?;
+            }
+        }
+        if let Some(permissions) = &row.permissions {
+            if !new {
+                tx.prepare_cached("DELETE FROM user_permissions WHERE user_id = ?1")?
+                    .execute([user_id])?;
+            }
+            let mut grant = tx.prepare_cached(
+                "INSERT INTO user_permissions (user_id, permission) VALUES (?1, ?2) \
+                 ON CONFLICT DO NOTHING",
+            )?;
+            for permission in permissions {
+                grant.execute(params![user_id, permission.as_str()])?;
+            }
+        }
+        Ok(())
     }
 }
