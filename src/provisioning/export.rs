@@ -62,7 +62,7 @@ pub struct ExportSummary {
 
 /// The columns export writes: the import columns with `password_hash` and
 /// never `password`, then one per declared custom field.
-pub const EXPORT_COLUMNS: [&str; 12] = [
+pub const EXPORT_COLUMNS: [&str; 14] = [
     "email",
     "first_name",
     "last_name",
@@ -75,6 +75,8 @@ pub const EXPORT_COLUMNS: [&str; 12] = [
     "password_hash",
     "groups",
     "user_permissions",
+    "must_change_password",
+    "expires_at",
 ];
 
 #[derive(Serialize)]
@@ -91,6 +93,8 @@ struct Row<'a> {
     password_hash: &'a str,
     groups: &'a [String],
     user_permissions: &'a [String],
+    must_change_password: bool,
+    expires_at: Option<String>,
     #[serde(flatten)]
     fields: Fields<'a>,
 }
@@ -131,6 +135,8 @@ impl<'a> Row<'a> {
             password_hash: user.password_hash(),
             groups: &memberships.groups,
             user_permissions: &memberships.user_permissions,
+            must_change_password: user.must_change_password,
+            expires_at: user.expires_at.map(format_timestamp),
             fields: Fields::of(fields, user),
         }
     }
@@ -155,6 +161,8 @@ impl<'a> Row<'a> {
         // A group's name is text a person typed too.
         writer.write_field(escape_cell(&join_list(self.groups)).as_bytes())?;
         writer.write_field(join_list(self.user_permissions))?;
+        writer.write_field(flag(self.must_change_password))?;
+        writer.write_field(time(&self.expires_at))?;
         for (_, value) in &self.fields.0 {
             let text = value
                 .as_ref()

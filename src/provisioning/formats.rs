@@ -89,7 +89,7 @@ impl FromStr for Format {
 }
 
 /// The columns of CSV and the keys of JSON Lines, in the order export writes them.
-pub const COLUMNS: [&str; 13] = [
+pub const COLUMNS: [&str; 15] = [
     "email",
     "first_name",
     "last_name",
@@ -103,16 +103,13 @@ pub const COLUMNS: [&str; 13] = [
     "password_hash",
     "groups",
     "user_permissions",
+    "must_change_password",
+    "expires_at",
 ];
 
 /// Columns `list-users --csv` writes that a user cannot set: a CSV header may
 /// name them (so that its output imports), and their cells are ignored.
-pub const READ_ONLY_COLUMNS: [&str; 4] = [
-    "id",
-    "has_usable_password",
-    "must_change_password",
-    "expires_at",
-];
+pub const READ_ONLY_COLUMNS: [&str; 2] = ["id", "has_usable_password"];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Column {
@@ -129,10 +126,12 @@ enum Column {
     PasswordHash,
     Groups,
     UserPermissions,
+    MustChangePassword,
+    ExpiresAt,
 }
 
 impl Column {
-    const ALL: [Column; 13] = [
+    const ALL: [Column; 15] = [
         Column::Email,
         Column::FirstName,
         Column::LastName,
@@ -146,6 +145,8 @@ impl Column {
         Column::PasswordHash,
         Column::Groups,
         Column::UserPermissions,
+        Column::MustChangePassword,
+        Column::ExpiresAt,
     ];
 
     fn from_name(name: &str) -> Option<Column> {
@@ -185,6 +186,8 @@ pub(crate) struct ParsedRow {
     pub user_permissions: Option<Vec<Permission>>,
     /// The Django models a fixture's natural keys give for permissions.
     pub models: Vec<(Permission, String)>,
+    pub must_change_password: Option<bool>,
+    pub expires_at: Option<Timestamp>,
 }
 
 /// A group named by a record: by name, or (in a Django fixture) by the pk of
@@ -326,6 +329,8 @@ impl ParsedRow {
             Column::UserPermissions => {
                 self.user_permissions = Some(permissions(split_list(cell)?)?)
             }
+            Column::MustChangePassword => self.must_change_password = parse_flag(column, cell)?,
+            Column::ExpiresAt => self.expires_at = parse_time(column, cell)?,
         }
         Ok(())
     }
@@ -378,6 +383,8 @@ impl ParsedRow {
             Column::UserPermissions => {
                 self.user_permissions = json_strings(column, value)?.map(permissions).transpose()?
             }
+            Column::MustChangePassword => self.must_change_password = flag()?,
+            Column::ExpiresAt => self.expires_at = time()?,
         }
         Ok(())
     }
@@ -1729,7 +1736,7 @@ b@example.com,x,Ops,1
 ",
         );
         assert!(
-            matches!(&rows[..], [Err(e)] if e.ends_with("user_permissions; custom fields: team, no, vip)")),
+            matches!(&rows[..], [Err(e)] if e.ends_with("must_change_password, expires_at; custom fields: team, no, vip)")),
             "{rows:?}"
         );
         let rows = fields_of(

@@ -556,6 +556,8 @@ fn validate(row: ParsedRow, checks: Checks<'_>) -> std::result::Result<ValidRow,
             permissions.dedup();
             permissions
         }),
+        must_change_password: row.must_change_password,
+        expires_at: row.expires_at.map(Some),
     };
     Ok(ValidRow {
         user,
@@ -1137,6 +1139,11 @@ struct Spooled {
     groups: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     permissions: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    must_change_password: Option<bool>,
+    /// `Some(None)`: set to never.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    expires_at: Option<Option<String>>,
 }
 
 fn spool_err(e: impl Into<io::Error>) -> Error {
@@ -1177,6 +1184,8 @@ fn spool_rows(rows: &mut dyn Iterator<Item = Result<BulkUser>>) -> Result<(File,
             permissions: user
                 .permissions
                 .map(|p| p.iter().map(|p| p.as_str().to_string()).collect()),
+            must_change_password: user.must_change_password,
+            expires_at: user.expires_at.map(time),
         };
         serde_json::to_writer(&mut out, &spooled).map_err(spool_err)?;
         out.write_all(b"\n").map_err(spool_err)?;
@@ -1245,6 +1254,8 @@ impl Iterator for Replay<'_> {
                     .permissions
                     .map(|p| Permission::parse_all(&p))
                     .transpose()?,
+                must_change_password: spooled.must_change_password,
+                expires_at: spooled.expires_at.map(time).transpose()?,
             })
         })();
         Some(user)

@@ -339,6 +339,8 @@ fn a_bulk_write_is_all_or_nothing_and_honours_the_conflict_mode() {
             fields: Vec::new(),
             groups: None,
             permissions: None,
+            must_change_password: None,
+            expires_at: None,
         };
         let audit = bulk_audit();
         let rows = || vec![Ok(row("a@example.com")), Ok(row("old@example.com"))];
@@ -661,6 +663,8 @@ fn a_bulk_write_sets_groups_memberships_grants_and_models_in_its_transaction() {
             fields: Vec::new(),
             groups,
             permissions,
+            must_change_password: None,
+            expires_at: None,
         };
     let access = |store: &Store, email: &str| {
         let user = store.user_by_email_key(email).unwrap().unwrap();
@@ -878,5 +882,67 @@ fn a_bulk_write_sets_groups_memberships_grants_and_models_in_its_transaction() {
             store.audit_entries(&AuditFilter::default()).unwrap().len(),
             before
         );
+    });
+}
+
+#[test]
+fn a_bulk_write_sets_must_change_password_and_expiry_on_creation_and_update() {
+    each(|store| {
+        let row = |email: &str, must: Option<bool>, expires: Option<Option<Timestamp>>| BulkUser {
+            email: email.into(),
+            email_key: email.into(),
+            password: BulkPassword::Absent {
+                unusable: "!x".into(),
+            },
+            first_name: None,
+            last_name: None,
+            is_active: None,
+            is_staff: None,
+            is_superuser: None,
+            date_joined: None,
+            last_login: None,
+            email_verified_at: None,
+            fields: Vec::new(),
+            groups: None,
+            permissions: None,
+            must_change_password: must,
+            expires_at: expires,
+        };
+        let audit = bulk_audit();
+        let mut rows = vec![
+            Ok(row("a@example.com", Some(true), Some(Some(at(5))))),
+            Ok(row("b@example.com", None, None)),
+        ]
+        .into_iter();
+        store
+            .bulk_write(
+                &Default::default(),
+                &mut rows,
+                OnConflict::Fail,
+                true,
+                &audit,
+            )
+            .unwrap();
+        let a = store.user_by_email_key("a@example.com").unwrap().unwrap();
+        assert!(a.must_change_password);
+        assert_eq!(a.expires_at, Some(at(5)));
+        let b = store.user_by_email_key("b@example.com").unwrap().unwrap();
+        assert!(!b.must_change_password && b.expires_at.is_none());
+        let mut rows = vec![
+            Ok(row("a@example.com", Some(false), Some(None))),
+            Ok(row("b@example.com", None, None)),
+        ]
+        .into_iter();
+        store
+            .bulk_write(
+                &Default::default(),
+                &mut rows,
+                OnConflict::Update,
+                true,
+                &audit,
+            )
+            .unwrap();
+        let a = store.user_by_email_key("a@example.com").unwrap().unwrap();
+        assert!(!a.must_change_password && a.expires_at.is_none());
     });
 }

@@ -446,6 +446,25 @@ pub struct BulkUser {
     /// The permissions granted to the user directly after the write, exactly.
     /// `None` leaves them alone.
     pub permissions: Option<Vec<Permission>>,
+    /// `None`: false on creation, left alone on update.
+    pub must_change_password: Option<bool>,
+    /// `Some(None)`: the account no longer expires; `None`: never on creation,
+    /// left alone on update.
+    pub expires_at: Option<Option<Timestamp>>,
+}
+
+impl BulkUser {
+    /// The row sets the lifecycle columns (written apart from the others).
+    pub(crate) fn sets_lifecycle(&self) -> bool {
+        self.must_change_password.is_some() || self.expires_at.is_some()
+    }
+
+    /// The row takes a superuser out of the lasting ones the rail keeps.
+    pub(crate) fn demotes(&self) -> bool {
+        self.is_superuser == Some(false)
+            || self.is_active == Some(false)
+            || matches!(self.expires_at, Some(Some(_)))
+    }
 }
 
 /// A group a bulk write creates, or whose permissions it sets (a fixture's

@@ -101,7 +101,7 @@ fn export_writes_declared_fields_typed_and_unset_ones_empty_or_null() {
     let csv = export(&env, "csv");
     let mut lines = csv.lines();
     assert!(lines.next().unwrap().ends_with(
-        ",password_hash,groups,user_permissions,department,employee_no,born,vip,nickname"
+        ",password_hash,groups,user_permissions,must_change_password,expires_at,department,employee_no,born,vip,nickname"
     ));
     assert!(
         lines
@@ -143,12 +143,9 @@ fn values_of_fields_no_longer_declared_are_not_exported() {
     )
     .unwrap();
     let csv = export(&env, "csv");
-    assert!(
-        csv.lines()
-            .next()
-            .unwrap()
-            .ends_with(",password_hash,groups,user_permissions,department")
-    );
+    assert!(csv.lines().next().unwrap().ends_with(
+        ",password_hash,groups,user_permissions,must_change_password,expires_at,department"
+    ));
     let jsonl = export(&env, "jsonl");
     assert!(!jsonl.contains("employee_no"));
     // Still stored, for when the field is declared again.

@@ -555,17 +555,17 @@ fn csv_and_jsonl_exports_carry_groups_and_import_back() {
         lines
             .next()
             .unwrap()
-            .ends_with(",password_hash,groups,user_permissions")
+            .ends_with(",password_hash,groups,user_permissions,must_change_password,expires_at")
     );
     // Escaped within the cell, and the cell escaped for spreadsheets.
     assert!(
         lines
             .next()
             .unwrap()
-            .ends_with(",\"'=ops,R\\,D \\\\ lab\",blog.add_post"),
+            .ends_with(",\"'=ops,R\\,D \\\\ lab\",blog.add_post,false,"),
         "{csv}"
     );
-    assert!(lines.next().unwrap().ends_with(",,"), "{csv}");
+    assert!(lines.next().unwrap().ends_with(",,,false,"), "{csv}");
     let jsonl = stdout_of(&mut from.cmd(&["export", "--format", "jsonl"]));
     let ada: Value = serde_json::from_str(jsonl.lines().next().unwrap()).unwrap();
     assert_eq!(ada["groups"], json!(["=ops", "R,D \\ lab"]));

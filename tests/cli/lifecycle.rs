@@ -2,6 +2,7 @@
 //! expiring accounts and temporary superusers. Time moves through USERDB_NOW.
 
 use predicates::prelude::*;
+use serde_json::Value;
 
 use crate::support::{STRONG, TestEnv, code_in, now_plus, stderr_text, stdout_json};
 
@@ -394,4 +395,29 @@ fn a_temporary_superuser_expires_by_itself_and_never_counts_as_the_last_one() {
     ])
     .assert()
     .code(2);
+}
+
+#[test]
+fn export_and_import_carry_must_change_password_and_expiry() {
+    let from = TestEnv::new();
+    from.create_user(
+        "ada@example.com",
+        &["--must-change-password", "--expires-at", "2027-01-31"],
+    );
+    from.create_user("bob@example.com", &[]);
+    for format in ["csv", "jsonl"] {
+        let out = from.cmd(&["export", "--format", format]).assert().success();
+        let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+        let to = TestEnv::new();
+        to.cmd(&["import", "-", "--format", format])
+            .write_stdin(text)
+            .assert()
+            .success();
+        let ada = to.user_json("ada@example.com");
+        assert_eq!(ada["must_change_password"], true, "{format}");
+        assert_eq!(ada["expires_at"], "2027-01-31T00:00:00.000000Z", "{format}");
+        let bob = to.user_json("bob@example.com");
+        assert_eq!(bob["must_change_password"], false, "{format}");
+        assert_eq!(bob["expires_at"], Value::Null, "{format}");
+    }
 }

@@ -571,7 +571,7 @@ fn export_to_a_file_is_private_and_the_format_follows_the_extension() {
     let empty = TestEnv::new();
     empty.cmd(&["migrate"]).assert().success();
     empty.cmd(&["export", "--format", "csv"]).assert().success().stdout(
-        "email,first_name,last_name,is_active,is_staff,is_superuser,date_joined,last_login,email_verified_at,password_hash,groups,user_permissions\n",
+        "email,first_name,last_name,is_active,is_staff,is_superuser,date_joined,last_login,email_verified_at,password_hash,groups,user_permissions,must_change_password,expires_at\n",
     );
     empty
         .cmd(&["export", "--format", "jsonl"])

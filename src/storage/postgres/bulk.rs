@@ -32,6 +32,23 @@ const UPDATE: &str = "UPDATE users SET email = $2, password = coalesce($3, passw
      email_verified_at = coalesce($11, email_verified_at) \
      WHERE email_key = $1 RETURNING id";
 
+/// Writes a row's must-change-password and expiry, when it gives them.
+fn set_lifecycle(tx: &mut Transaction, id: i64, row: &BulkUser) -> Result<()> {
+    if row.sets_lifecycle() {
+        tx.execute(
+            "UPDATE users SET must_change_password = coalesce($2, must_change_password), \
+             expires_at = CASE WHEN $3 THEN $4 ELSE expires_at END WHERE id = $1",
+            &[
+                &id,
+                &row.must_change_password,
+                &row.expires_at.is_some(),
+                &opt_time(row.expires_at.flatten()),
+            ],
+        )?;
+    }
+    Ok(())
+}
+
 impl BulkStore for PgStore {
     fn own_files(&self) -> Vec<std::path::PathBuf> {
         Vec::new()
@@ -167,7 +184,10 @@ impl BulkStore for PgStore {
                 let row = row?;
                 // New users without field values go many to a statement: the
                 // round trips, not the rows, are what costs over a network.
-                if on_conflict != OnConflict::Update && row.fields.is_empty() {
+                if on_conflict != OnConflict::Update
+                    && row.fields.is_empty()
+                    && !row.sets_lifecycle()
+                {
                     if on_conflict == OnConflict::Fail && !batch.keys.insert(row.email_key.clone())
                     {
                         return Err(Error::UserExists(row.email));
@@ -203,9 +223,10 @@ impl BulkStore for PgStore {
                     )?;
                     if let Some(updated) = updated {
                         let id: i64 = updated.try_get(0)?;
-                        if row.is_superuser == Some(false) || row.is_active == Some(false) {
+                        if row.demotes() {
                             last_demoted = Some(row.email.clone());
                         }
+                        set_lifecycle(tx, id, &row)?;
                         fields::write_fields(tx, id, &row.fields)?;
                         access.write(tx, id, &row, false)?;
                         tx.execute(
@@ -251,6 +272,7 @@ impl BulkStore for PgStore {
                     Ok(None) => counts.skipped += 1,
                     Ok(Some(inserted)) => {
                         let id: i64 = inserted.try_get(0)?;
+                        set_lifecycle(tx, id, &row)?;
                         fields::write_fields(tx, id, &row.fields)?;
                         access.write(tx, id, &row, true)?;
                         tx.execute(

@@ -32,6 +32,23 @@ const UPDATE: &str = "UPDATE users SET email = ?2, password = coalesce(?3, passw
      email_verified_at = coalesce(?11, email_verified_at) \
      WHERE email_key = ?1 RETURNING id";
 
+/// Writes a row's must-change-password and expiry, when it gives them.
+fn set_lifecycle(tx: &rusqlite::Transaction, id: i64, row: &BulkUser) -> Result<()> {
+    if row.sets_lifecycle() {
+        tx.prepare_cached(
+            "UPDATE users SET must_change_password = coalesce(?2, must_change_password), \
+             expires_at = CASE WHEN ?3 THEN ?4 ELSE expires_at END WHERE id = ?1",
+        )?
+        .execute(params![
+            id,
+            row.must_change_password,
+            row.expires_at.is_some(),
+            row.expires_at.flatten().map(format_timestamp)
+        ])?;
+    }
+    Ok(())
+}
+
 impl BulkStore for SqliteStore {
     fn own_files(&self) -> Vec<std::path::PathBuf> {
         crate::output_file::database_files(&self.path)
@@ -208,9 +225,10 @@ impl BulkStore for SqliteStore {
                         )
                         .optional()?;
                     if let Some(id) = id {
-                        if row.is_superuser == Some(false) || row.is_active == Some(false) {
+                        if row.demotes() {
                             last_demoted = Some(row.email.clone());
                         }
+                        set_lifecycle(tx, id, &row)?;
                         // Custom field values: the same rules as every other write.
                         fields.write(tx, id, &row.fields)?;
                         access.write(tx, id, &row, false)?;
@@ -244,6 +262,7 @@ impl BulkStore for SqliteStore {
                     Ok(0) => counts.skipped += 1,
                     Ok(_) => {
                         let id = tx.last_insert_rowid();
+                        set_lifecycle(tx, id, &row)?;
                         fields.write(tx, id, &row.fields)?;
                         access.write(tx, id, &row, true)?;
                         record(audit.created_event, id, &row)?;
