@@ -16,6 +16,9 @@ _userdb() {
             ",$1")
                 cmd="userdb"
                 ;;
+            userdb,apply)
+                cmd="userdb__subcmd__apply"
+                ;;
             userdb,authenticate)
                 cmd="userdb__subcmd__authenticate"
                 ;;
@@ -120,6 +123,9 @@ _userdb() {
                 ;;
             userdb,verify-token)
                 cmd="userdb__subcmd__verify__subcmd__token"
+                ;;
+            userdb__subcmd__help,apply)
+                cmd="userdb__subcmd__help__subcmd__apply"
                 ;;
             userdb__subcmd__help,authenticate)
                 cmd="userdb__subcmd__help__subcmd__authenticate"
@@ -233,8 +239,30 @@ _userdb() {
 
     case "${cmd}" in
         userdb)
-            opts="-h -V --db --config --json --no-input --help --version migrate register createuser createsuperuser changepassword create-reset-token reset-password authenticate list-users show-user update-user delete-user create-group list-groups show-group update-group delete-group has-perm send-otp verify-otp sendtestemail log doctor import export backup copy issue-token verify-token list-tokens revoke-token config completions reference help"
+            opts="-h -V --db --config --json --no-input --help --version migrate register createuser createsuperuser changepassword create-reset-token reset-password authenticate list-users show-user update-user delete-user create-group list-groups show-group update-group delete-group has-perm send-otp verify-otp sendtestemail log doctor import apply export backup copy issue-token verify-token list-tokens revoke-token config completions reference help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        userdb__subcmd__apply)
+            opts="-h -V --dry-run --prune --db --config --json --no-input --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -709,8 +737,22 @@ _userdb() {
             return 0
             ;;
         userdb__subcmd__help)
-            opts="migrate register createuser createsuperuser changepassword create-reset-token reset-password authenticate list-users show-user update-user delete-user create-group list-groups show-group update-group delete-group has-perm send-otp verify-otp sendtestemail log doctor import export backup copy issue-token verify-token list-tokens revoke-token config completions reference help"
+            opts="migrate register createuser createsuperuser changepassword create-reset-token reset-password authenticate list-users show-user update-user delete-user create-group list-groups show-group update-group delete-group has-perm send-otp verify-otp sendtestemail log doctor import apply export backup copy issue-token verify-token list-tokens revoke-token config completions reference help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        userdb__subcmd__help__subcmd__apply)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

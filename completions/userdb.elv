@@ -50,6 +50,7 @@ set edit:completion:arg-completer[userdb] = {|@words|
             cand log 'Show the audit log (changes and security events)'
             cand doctor 'Check the database: integrity, migrations, permissions, emails, hashes, custom fields'
             cand import 'Import users from a file (CSV, JSON Lines or a Django fixture), all or nothing'
+            cand apply 'Make the users and groups a TOML file describes (only the differences)'
             cand export 'Export every user (with password hashes) as CSV, JSON Lines or a Django fixture'
             cand backup 'Copy the whole database (WAL included) into one file, mode 0600, while other commands keep running'
             cand copy 'Copy everything into another, empty database (e.g. from SQLite to PostgreSQL)'
@@ -421,6 +422,18 @@ set edit:completion:arg-completer[userdb] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'userdb;apply'= {
+            cand --db 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir''s userdb.sqlite3]'
+            cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
+            cand --dry-run 'Print the plan and change nothing'
+            cand --prune 'Deactivate the active users the file does not list (never the last superuser that does not expire)'
+            cand --json 'Machine-readable output on stdout, errors as JSON on stderr'
+            cand --no-input 'Never prompt: fail (or use the documented non-interactive default) instead'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'userdb;export'= {
             cand --format 'The format [default: from the --output extension (.csv, .jsonl, .json); on stdout, jsonl]'
             cand -o 'Write to FILE (mode 0600, put in place when complete; never the database, a link or a device) instead of stdout'
@@ -558,6 +571,7 @@ set edit:completion:arg-completer[userdb] = {|@words|
             cand log 'Show the audit log (changes and security events)'
             cand doctor 'Check the database: integrity, migrations, permissions, emails, hashes, custom fields'
             cand import 'Import users from a file (CSV, JSON Lines or a Django fixture), all or nothing'
+            cand apply 'Make the users and groups a TOML file describes (only the differences)'
             cand export 'Export every user (with password hashes) as CSV, JSON Lines or a Django fixture'
             cand backup 'Copy the whole database (WAL included) into one file, mode 0600, while other commands keep running'
             cand copy 'Copy everything into another, empty database (e.g. from SQLite to PostgreSQL)'
@@ -617,6 +631,8 @@ set edit:completion:arg-completer[userdb] = {|@words|
         &'userdb;help;doctor'= {
         }
         &'userdb;help;import'= {
+        }
+        &'userdb;help;apply'= {
         }
         &'userdb;help;export'= {
         }

@@ -35,6 +35,9 @@ pub use groups::PermissionCheck;
 mod reset_tokens;
 pub use reset_tokens::IssuedResetToken;
 
+mod apply;
+pub use apply::ApplyOptions;
+
 /// How a new password is treated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Validation {

@@ -250,6 +250,16 @@ fn user_entry(raw: RawUser, line: usize, is_field: &dyn Fn(&str) -> bool) -> Res
             &"password_update = \"always\" needs a password source",
         ));
     }
+    // Django's create_superuser: a superuser is staff.
+    let staff = match (raw.superuser, raw.staff) {
+        (Some(true), None) => Some(true),
+        (Some(true), Some(false)) => {
+            return Err(fail(
+                &"a superuser must be staff (Django: Superuser must have is_staff=True)",
+            ));
+        }
+        (_, staff) => staff,
+    };
     let expires_at = raw
         .expires_at
         .map(|v| expiry(&v))
@@ -271,7 +281,7 @@ fn user_entry(raw: RawUser, line: usize, is_field: &dyn Fn(&str) -> bool) -> Res
         first_name: raw.first_name,
         last_name: raw.last_name,
         active: raw.active,
-        staff: raw.staff,
+        staff,
         superuser: raw.superuser,
         must_change_password: raw.must_change_password,
         expires_at,
@@ -361,7 +371,7 @@ expires_at = 2027-01-31
         assert_eq!(root.email, "Root@example.com");
         assert_eq!(root.email_key, "root@example.com");
         assert_eq!(root.superuser, Some(true));
-        assert_eq!(root.staff, None);
+        assert_eq!(root.staff, Some(true), "a superuser is staff");
         assert_eq!(
             root.password,
             Some(PasswordSource::Env("ROOT_PASSWORD".into()))

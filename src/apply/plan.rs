@@ -139,6 +139,48 @@ pub fn plan(
     })
 }
 
+/// A lasting superuser (active, not expiring) whom the plan takes away while
+/// leaving none, if there is one: the rail every other write keeps.
+pub fn last_lasting_superuser_lost(plan: &Plan, users: &[CurrentUser]) -> Option<String> {
+    let lasting = |u: &User| u.is_superuser && u.is_active && u.expires_at.is_none();
+    let planned: BTreeMap<String, &UserPlan> = plan
+        .users
+        .iter()
+        .map(|p| (crate::email_address::email_key(&p.email), p))
+        .collect();
+    let mut lost = None;
+    let mut remaining = 0;
+    for user in users.iter().map(|c| &c.user).filter(|u| lasting(u)) {
+        let key = crate::email_address::email_key(&user.email);
+        let taken = planned
+            .get(&key)
+            .is_some_and(|p| match (&p.action, &p.entry) {
+                (Action::Deactivated, _) => true,
+                (_, Some(e)) => {
+                    e.superuser == Some(false)
+                        || e.active == Some(false)
+                        || matches!(e.expires_at, Some(Some(_)))
+                }
+                _ => false,
+            });
+        if taken {
+            lost = Some(user.email.clone());
+        } else {
+            remaining += 1;
+        }
+    }
+    remaining += plan
+        .users
+        .iter()
+        .filter(|p| p.action == Action::Created)
+        .filter_map(|p| p.entry.as_ref())
+        .filter(|e| {
+            e.superuser == Some(true) && e.active != Some(false) && e.expires_at.flatten().is_none()
+        })
+        .count();
+    lost.filter(|_| remaining == 0)
+}
+
 fn plan_groups(entries: &[GroupEntry], groups: &[Group]) -> Vec<GroupPlan> {
     entries
         .iter()

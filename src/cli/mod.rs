@@ -2,6 +2,7 @@
 //! and turn the outcome into an exit code. Nothing here decides a rule about users.
 
 mod access_args;
+mod apply;
 mod authenticate;
 mod backup;
 mod changepassword;
@@ -124,6 +125,7 @@ enum Command {
     Log(log::Args),
     Doctor(doctor::Args),
     Import(import::Args),
+    Apply(apply::Args),
     Export(export::Args),
     Backup(backup::Args),
     Copy(copy::Args),
@@ -224,6 +226,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Log(args) => log::run(&ctx, args),
         Command::Doctor(args) => doctor::run(&ctx, args),
         Command::Import(args) => import::run(&ctx, args),
+        Command::Apply(args) => apply::run(&ctx, args),
         Command::Export(args) => export::run(&ctx, args),
         Command::Backup(args) => backup::run(&ctx, args),
         Command::Copy(args) => copy::run(&ctx, args),

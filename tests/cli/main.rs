@@ -9,6 +9,7 @@ pub const ON_POSTGRES: bool = false;
 mod pg_server;
 
 mod accounts;
+mod apply;
 mod audit;
 mod completions;
 mod concealment;

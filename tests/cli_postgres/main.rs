@@ -21,6 +21,9 @@ mod smtp_server;
 #[path = "../cli/accounts.rs"]
 mod accounts;
 
+#[path = "../cli/apply.rs"]
+mod apply;
+
 #[path = "../cli/audit.rs"]
 mod audit;
 

@@ -1,0 +1,131 @@
+//! `userdb apply FILE`: make the users and groups a TOML file describes, writing
+//! only the differences, in one transaction; `--dry-run` prints the plan alone.
+
+use std::io::Read;
+use std::path::PathBuf;
+
+use userdb::apply::plan::{Action, Plan};
+use userdb::manager::ApplyOptions;
+
+use super::context::Context;
+use super::exit::CliError;
+use super::output::{print, print_json, status};
+
+/// Make the users and groups a TOML file describes (only the differences)
+#[derive(clap::Args, Debug)]
+#[command(
+    after_help = "Idempotent: applying the same file again changes nothing and writes \
+    nothing, not even an audit row. All or nothing: one transaction. Passwords come from \
+    password_env, password_file or password_hash, never from the file itself; they are set \
+    when a user is created, and again only with password_update = \"always\". See the \
+    README's \"Declarative provisioning\"."
+)]
+pub struct Args {
+    /// The TOML file, or - for standard input
+    file: PathBuf,
+    /// Print the plan and change nothing
+    #[arg(long)]
+    dry_run: bool,
+    /// Deactivate the active users the file does not list (never the last
+    /// superuser that does not expire)
+    #[arg(long)]
+    prune: bool,
+}
+
+/// A file larger than this is not a provisioning file.
+const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
+pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
+    let (text, source) = read(&args.file)?;
+    let mut manager = ctx.manager()?;
+    let options = ApplyOptions {
+        dry_run: args.dry_run,
+        prune: args.prune,
+    };
+    let plan = manager.apply(&text, &source, options)?;
+    if ctx.json {
+        return print_json(&plan);
+    }
+    print(&render(&plan))?;
+    let verb = match (args.dry_run, plan.changed) {
+        (_, false) => "Nothing to change",
+        (true, true) => "Dry run, nothing written",
+        (false, true) => "Applied",
+    };
+    status(false, &format!("{verb}: {}.", summary(&plan)));
+    Ok(())
+}
+
+fn read(path: &std::path::Path) -> Result<(String, String), CliError> {
+    let cannot = |e: std::io::Error| {
+        CliError::usage(
+            format!("cannot read {}: {e}", path.display()),
+            "give the path of a TOML file, or - for standard input",
+        )
+    };
+    let mut text = String::new();
+    if path.as_os_str() == "-" {
+        std::io::stdin()
+            .lock()
+            .take(MAX_FILE_BYTES)
+            .read_to_string(&mut text)
+            .map_err(cannot)?;
+        return Ok((text, "standard input".into()));
+    }
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_FILE_BYTES).read_to_string(&mut text))
+        .map_err(cannot)?;
+    let name = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    Ok((text, name))
+}
+
+/// One line per change, Terraform's marks: `+` created, `~` updated, `-`
+/// deactivated; unchanged ones are only counted.
+fn render(plan: &Plan) -> String {
+    let mark = |action: Action| match action {
+        Action::Created => "+",
+        Action::Updated => "~",
+        Action::Deactivated => "-",
+        Action::Unchanged => "=",
+    };
+    let mut out = String::new();
+    let mut line = |action: Action, kind: &str, name: &str, fields: &[String]| {
+        if action == Action::Unchanged {
+            return;
+        }
+        let what = match action {
+            Action::Deactivated => " (deactivated)".to_string(),
+            _ if fields.is_empty() => String::new(),
+            _ => format!(" ({})", fields.join(", ")),
+        };
+        let name = userdb::terminal_text::escape(name);
+        out.push_str(&format!("{} {kind} {name}{what}\n", mark(action)));
+    };
+    for group in &plan.groups {
+        line(group.action, "group", &group.name, &group.fields);
+    }
+    for user in &plan.users {
+        line(user.action, "user", &user.email, &user.fields);
+    }
+    out
+}
+
+fn summary(plan: &Plan) -> String {
+    let count = |actions: &mut dyn Iterator<Item = Action>| {
+        let mut counts = [0usize; 4];
+        for action in actions {
+            counts[action as usize] += 1;
+        }
+        counts
+    };
+    let [created, updated, unchanged, deactivated] =
+        count(&mut plan.users.iter().map(|u| u.action));
+    let [g_created, g_updated, g_unchanged, _] = count(&mut plan.groups.iter().map(|g| g.action));
+    format!(
+        "users {created} created, {updated} updated, {unchanged} unchanged, {deactivated} \
+         deactivated; groups {g_created} created, {g_updated} updated, {g_unchanged} unchanged"
+    )
+}

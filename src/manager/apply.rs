@@ -1,0 +1,277 @@
+//! `apply` in the manager: a file's users and groups made so, only the
+//! differences written, in one bulk transaction (all or nothing), with the same
+//! rules as every other write (validators, custom fields, the last-superuser
+//! rail, unique values).
+
+use std::collections::BTreeMap;
+
+use secrecy::{ExposeSecret, SecretString};
+
+use super::{UserManager, Validation, clean_name};
+use crate::apply::file::{self, PasswordSource, UserEntry};
+use crate::apply::plan::{self, Action, CurrentUser, Judge, Plan, UserPlan};
+use crate::error::{Error, Result};
+use crate::password::{UserAttributes, make_unusable_password};
+use crate::storage::{
+    BulkAudit, BulkDefinitions, BulkGroup, BulkPassword, BulkStore, BulkUser, OnConflict, UserStore,
+};
+use crate::user::User;
+
+/// How to apply.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ApplyOptions {
+    /// Plan only; write nothing.
+    pub dry_run: bool,
+    /// Deactivate active users the file does not list.
+    pub prune: bool,
+}
+
+fn at(entry: &UserEntry, reason: impl std::fmt::Display) -> Error {
+    Error::invalid(
+        format!("user {} (line {})", entry.email, entry.line),
+        reason.to_string(),
+    )
+}
+
+/// The password a source holds, read now (never logged or kept).
+fn read_secret(entry: &UserEntry, source: &PasswordSource) -> Result<Option<SecretString>> {
+    let text = match source {
+        PasswordSource::Hash(_) => return Ok(None),
+        PasswordSource::Env(name) => std::env::var(name)
+            .ok()
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| {
+                at(
+                    entry,
+                    format!("the environment variable {name} (password_env) is not set or empty"),
+                )
+            })?,
+        PasswordSource::File(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                at(
+                    entry,
+                    format!("cannot read password_file {}: {e}", path.display()),
+                )
+            })?;
+            let line = text.lines().next().unwrap_or_default().to_string();
+            if line.is_empty() {
+                return Err(at(
+                    entry,
+                    format!("password_file {} is empty", path.display()),
+                ));
+            }
+            line
+        }
+    };
+    crate::password::check_password_length(&text).map_err(|e| at(entry, e))?;
+    Ok(Some(SecretString::from(text)))
+}
+
+impl<S: UserStore + BulkStore> UserManager<S> {
+    /// Reads the apply file `text` (named `source` in the audit), compares it
+    /// with the database (one read of the users with their memberships, one of
+    /// the groups) and, unless `dry_run` or nothing differs, writes the
+    /// differences in one transaction. Returns the plan: what was (or would be)
+    /// created, updated, left unchanged or deactivated.
+    pub fn apply(&mut self, text: &str, source: &str, options: ApplyOptions) -> Result<Plan> {
+        let file = file::parse(text, &|name| self.fields.get(name).is_some())?;
+        // Every secret the file names must be there, used this time or not: a
+        // missing one is a mistake to hear about now, not on the day it matters.
+        let mut secrets: BTreeMap<String, SecretString> = BTreeMap::new();
+        for entry in &file.users {
+            if let Some(source) = &entry.password
+                && let Some(secret) = read_secret(entry, source)?
+            {
+                secrets.insert(entry.email_key.clone(), secret);
+            }
+            if let Some(PasswordSource::Hash(hash)) = &entry.password
+                && crate::password::is_usable(hash)
+            {
+                self.hasher
+                    .check_stored(hash)
+                    .map_err(|e| at(entry, format!("password_hash: {e}")))?;
+            }
+        }
+        let mut users = Vec::new();
+        self.store.for_each_user(&mut |user, memberships| {
+            users.push(CurrentUser {
+                user: user.clone(),
+                groups: memberships.groups.clone(),
+                permissions: memberships.user_permissions.clone(),
+            });
+            Ok(())
+        })?;
+        let groups = self.store.all_groups()?;
+        let canonical = |name: &str, text: &str| -> Result<Option<String>> {
+            let (_, value) = self.fields.parse(name, text)?;
+            Ok(value.map(|v| v.canonical()))
+        };
+        let same_password = |source: &PasswordSource, user: &User| -> Result<bool> {
+            match source {
+                PasswordSource::Hash(hash) => Ok(hash == user.password_hash()),
+                PasswordSource::Env(_) | PasswordSource::File(_) => {
+                    let key = crate::email_address::email_key(&user.email);
+                    let Some(secret) = secrets.get(&key) else {
+                        return Ok(false);
+                    };
+                    Ok(self
+                        .hasher
+                        .verify(secret.expose_secret(), user.password_hash())
+                        .is_ok_and(|v| v.matches))
+                }
+            }
+        };
+        let judge = Judge {
+            canonical: &canonical,
+            same_password: &same_password,
+            prune: options.prune,
+        };
+        let plan = plan::plan(&file, &users, &groups, &judge)?;
+        if let Some(email) = plan::last_lasting_superuser_lost(&plan, &users) {
+            return Err(Error::LastSuperuser(email));
+        }
+        if options.dry_run || !plan.changed {
+            return Ok(plan);
+        }
+        let definitions = BulkDefinitions {
+            groups: plan
+                .groups
+                .iter()
+                .filter(|g| g.action != Action::Unchanged)
+                .map(|g| BulkGroup {
+                    name: g.name.clone(),
+                    permissions: g.permissions.clone(),
+                })
+                .collect(),
+            permission_models: Vec::new(),
+        };
+        let by_key: BTreeMap<String, &CurrentUser> = users
+            .iter()
+            .map(|u| (crate::email_address::email_key(&u.user.email), u))
+            .collect();
+        let mut rows = Vec::new();
+        for user_plan in plan.users.iter().filter(|p| p.action != Action::Unchanged) {
+            let key = crate::email_address::email_key(&user_plan.email);
+            let current = by_key.get(&key).copied();
+            rows.push(self.bulk_row(user_plan, current, &secrets)?);
+        }
+        let audit = BulkAudit {
+            at: self.clock.now(),
+            actor: self.actor.clone(),
+            created_event: "user_created",
+            updated_event: "user_updated",
+            group_created_event: "group_created",
+            group_updated_event: "group_updated",
+            detail: format!("by apply of {source}"),
+        };
+        let mut rows = rows.into_iter().map(Ok);
+        self.store
+            .bulk_write(&definitions, &mut rows, OnConflict::Update, true, &audit)?;
+        Ok(plan)
+    }
+
+    /// The bulk row of one planned change: every value the entry gives for a
+    /// new user, only the changed ones for an existing one.
+    fn bulk_row(
+        &self,
+        user_plan: &UserPlan,
+        current: Option<&CurrentUser>,
+        secrets: &BTreeMap<String, SecretString>,
+    ) -> Result<BulkUser> {
+        let Some(entry) = &user_plan.entry else {
+            // Pruned: deactivated, nothing else.
+            return Ok(BulkUser {
+                email: user_plan.email.clone(),
+                email_key: crate::email_address::email_key(&user_plan.email),
+                is_active: Some(false),
+                ..blank_row()
+            });
+        };
+        let changes = |name: &str| user_plan.fields.iter().any(|f| f == name);
+        let names = |name: &str, value: &Option<String>| -> Result<Option<String>> {
+            value
+                .as_deref()
+                .filter(|_| changes(name))
+                .map(|v| clean_name(&name.replace('_', " "), v))
+                .transpose()
+                .map_err(|e| at(entry, e))
+        };
+        let first_name = names("first_name", &entry.first_name)?;
+        let last_name = names("last_name", &entry.last_name)?;
+        let password = if user_plan.set_password || user_plan.action == Action::Created {
+            match (&entry.password, secrets.get(&entry.email_key)) {
+                (Some(PasswordSource::Hash(hash)), _) => BulkPassword::Set(hash.clone()),
+                (Some(_), Some(secret)) => {
+                    let attrs = UserAttributes {
+                        email: &entry.email,
+                        first_name: first_name.as_deref().unwrap_or_default(),
+                        last_name: last_name.as_deref().unwrap_or_default(),
+                    };
+                    let hash = self
+                        .hash_new_password(secret, &attrs, Validation::Enforce)
+                        .map_err(|e| at(entry, e))?;
+                    BulkPassword::Set(hash)
+                }
+                _ => BulkPassword::Absent {
+                    unusable: make_unusable_password(),
+                },
+            }
+        } else {
+            BulkPassword::Absent {
+                unusable: String::new(),
+            }
+        };
+        let given_fields: Vec<(String, String)> = entry
+            .fields
+            .iter()
+            .filter(|(name, _)| changes(name))
+            .cloned()
+            .collect();
+        let fields = match current {
+            None => self.fields_for_new_user(&given_fields),
+            Some(current) => self.fields_for_change(current.user.id, &given_fields),
+        }
+        .map_err(|e| at(entry, e))?;
+        let flag = |name: &str, value: Option<bool>| value.filter(|_| changes(name));
+        Ok(BulkUser {
+            email: current.map_or(entry.email.clone(), |c| c.user.email.clone()),
+            email_key: entry.email_key.clone(),
+            password,
+            first_name,
+            last_name,
+            is_active: flag("active", entry.active),
+            is_staff: flag("staff", entry.staff),
+            is_superuser: flag("superuser", entry.superuser),
+            fields,
+            groups: entry.groups.clone().filter(|_| changes("groups")),
+            permissions: entry.permissions.clone().filter(|_| changes("permissions")),
+            must_change_password: flag("must_change_password", entry.must_change_password),
+            expires_at: entry.expires_at.filter(|_| changes("expires_at")),
+            ..blank_row()
+        })
+    }
+}
+
+/// A row that sets nothing.
+fn blank_row() -> BulkUser {
+    BulkUser {
+        email: String::new(),
+        email_key: String::new(),
+        password: BulkPassword::Absent {
+            unusable: String::new(),
+        },
+        first_name: None,
+        last_name: None,
+        is_active: None,
+        is_staff: None,
+        is_superuser: None,
+        date_joined: None,
+        last_login: None,
+        email_verified_at: None,
+        fields: Vec::new(),
+        groups: None,
+        permissions: None,
+        must_change_password: None,
+        expires_at: None,
+    }
+}
