@@ -103,10 +103,12 @@ struct RawGroup {
 }
 
 /// Known keys by name; everything else lands in `rest`, to be a declared custom
-/// field or an error naming the key.
-#[derive(Deserialize)]
+/// field or an error naming the key. Read by hand rather than with
+/// `#[serde(flatten)]`, which buffers every entry twice (a 10,000-user file
+/// spent most of its time there).
+#[derive(Default)]
 struct RawUser {
-    email: String,
+    email: Option<String>,
     first_name: Option<String>,
     last_name: Option<String>,
     active: Option<bool>,
@@ -120,8 +122,56 @@ struct RawUser {
     password_update: Option<String>,
     groups: Option<Vec<String>>,
     permissions: Option<Vec<String>>,
-    #[serde(flatten)]
     rest: BTreeMap<String, toml::Value>,
+}
+
+impl<'de> Deserialize<'de> for RawUser {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = RawUser;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a [[users]] table")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<RawUser, A::Error> {
+                let mut raw = RawUser::default();
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "email" => raw.email = Some(map.next_value()?),
+                        "first_name" => raw.first_name = Some(map.next_value()?),
+                        "last_name" => raw.last_name = Some(map.next_value()?),
+                        "active" => raw.active = Some(map.next_value()?),
+                        "staff" => raw.staff = Some(map.next_value()?),
+                        "superuser" => raw.superuser = Some(map.next_value()?),
+                        "must_change_password" => {
+                            raw.must_change_password = Some(map.next_value()?)
+                        }
+                        "expires_at" => raw.expires_at = Some(map.next_value()?),
+                        "password_env" => raw.password_env = Some(map.next_value()?),
+                        "password_file" => raw.password_file = Some(map.next_value()?),
+                        "password_hash" => raw.password_hash = Some(map.next_value()?),
+                        "password_update" => raw.password_update = Some(map.next_value()?),
+                        "groups" => raw.groups = Some(map.next_value()?),
+                        "permissions" => raw.permissions = Some(map.next_value()?),
+                        _ => {
+                            let value = map.next_value()?;
+                            raw.rest.insert(key, value);
+                        }
+                    }
+                }
+                if raw.email.is_none() {
+                    return Err(serde::de::Error::missing_field("email"));
+                }
+                Ok(raw)
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// The keys a `[[users]]` entry takes besides custom fields (for the README and
@@ -143,31 +193,134 @@ pub const USER_KEYS: &[&str] = &[
     "permissions",
 ];
 
-/// 1-based line of a byte offset.
-fn line_of(text: &str, offset: usize) -> usize {
-    text.as_bytes()[..offset.min(text.len())]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
+/// The 1-based line of byte offsets in one text, by binary search over where
+/// its lines start (counting from the start for each entry would make a large
+/// file quadratic).
+struct Lines(Vec<usize>);
+
+impl Lines {
+    fn of(text: &str) -> Lines {
+        let starts = std::iter::once(0)
+            .chain(
+                text.bytes()
+                    .enumerate()
+                    .filter(|(_, b)| *b == b'\n')
+                    .map(|(i, _)| i + 1),
+            )
+            .collect();
+        Lines(starts)
+    }
+
+    fn line(&self, offset: usize) -> usize {
+        self.0.partition_point(|&start| start <= offset)
+    }
 }
 
 fn at(what: String, line: usize, reason: impl std::fmt::Display) -> Error {
     Error::invalid(format!("{what} (line {line})"), reason.to_string())
 }
 
+/// The file as TOML, one `[[…]]` entry at a time: a large file parsed whole
+/// builds token and event lists of tens of megabytes (most of a 10,000-user
+/// apply's time went to faulting their pages in), while entries parsed one by
+/// one reuse the same small allocations. Arrays of tables concatenate, so the
+/// result is the same; a file with a multi-line string, which could hold a
+/// line that looks like a header, is parsed whole.
+fn parse_raw(text: &str, lines: &Lines, is_field: &IsField<'_>) -> Result<Part> {
+    let whole = text.contains("\"\"\"") || text.contains("'''");
+    let mut starts = vec![0];
+    if !whole {
+        let mut offset = 0;
+        for line in text.split_inclusive('\n') {
+            let header = line.trim_end();
+            if offset > 0 && (header.starts_with("[[users]]") || header.starts_with("[[groups]]")) {
+                starts.push(offset);
+            }
+            offset += line.len();
+        }
+    }
+    starts.push(text.len());
+    let chunks: Vec<(usize, usize)> = starts.windows(2).map(|p| (p[0], p[1])).collect();
+    // Entries are independent: a large file is parsed on every core, in
+    // contiguous runs whose results are joined in order.
+    let threads = if chunks.len() < 512 {
+        1
+    } else {
+        std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
+    };
+    let per_thread = chunks.len().div_ceil(threads).max(1);
+    let parts: Vec<Result<Part>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = chunks
+            .chunks(per_thread)
+            .map(|run| scope.spawn(move || parse_chunks(text, lines, run, is_field)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(Error::invalid("apply file", "the parser failed")))
+            })
+            .collect()
+    });
+    let mut raw = Part::default();
+    for part in parts {
+        let part = part?;
+        raw.groups.extend(part.groups);
+        raw.users.extend(part.users);
+    }
+    Ok(raw)
+}
+
+/// Whether a custom field of that name is declared.
+type IsField<'a> = dyn Fn(&str) -> bool + Sync + 'a;
+
+/// The entries of a run of chunks: groups as read (checked together later),
+/// users checked.
+#[derive(Default)]
+struct Part {
+    groups: Vec<Spanned<RawGroup>>,
+    users: Vec<UserEntry>,
+}
+
+/// The entries of `chunks` (byte ranges of `text`), their spans in `text`.
+fn parse_chunks(
+    text: &str,
+    lines: &Lines,
+    chunks: &[(usize, usize)],
+    is_field: &IsField<'_>,
+) -> Result<Part> {
+    let mut raw = Part::default();
+    for &(start, end) in chunks {
+        let chunk: RawFile = toml::from_str(&text[start..end]).map_err(|e| {
+            let line = e.span().map_or(0, |s| lines.line(start + s.start));
+            let message = e.message().trim_end_matches('.').to_string();
+            Error::invalid(format!("apply file (line {line})"), message)
+        })?;
+        let shift = |span: std::ops::Range<usize>| start + span.start..start + span.end;
+        raw.groups.extend(
+            chunk
+                .groups
+                .into_iter()
+                .map(|g| Spanned::new(shift(g.span()), g.into_inner())),
+        );
+        for user in chunk.users {
+            let line = lines.line(start + user.span().start);
+            raw.users
+                .push(user_entry(user.into_inner(), line, is_field)?);
+        }
+    }
+    Ok(raw)
+}
+
 /// Parses and checks `text`; `is_field(name)` says whether a custom field of
 /// that name is declared.
-pub fn parse(text: &str, is_field: &dyn Fn(&str) -> bool) -> Result<ApplyFile> {
-    let raw: RawFile = toml::from_str(text).map_err(|e| {
-        let line = e.span().map_or(0, |s| line_of(text, s.start));
-        let message = e.message().trim_end_matches('.').to_string();
-        Error::invalid(format!("apply file (line {line})"), message)
-    })?;
+pub fn parse(text: &str, is_field: &IsField<'_>) -> Result<ApplyFile> {
+    let lines = Lines::of(text);
+    let raw = parse_raw(text, &lines, is_field)?;
     let mut groups = Vec::new();
     let mut names = BTreeSet::new();
     for entry in raw.groups {
-        let line = line_of(text, entry.span().start);
+        let line = lines.line(entry.span().start);
         let raw = entry.into_inner();
         let what = format!("group {:?}", raw.name);
         let name = clean_group_name(&raw.name).map_err(|e| at(what.clone(), line, e))?;
@@ -187,13 +340,11 @@ pub fn parse(text: &str, is_field: &dyn Fn(&str) -> bool) -> Result<ApplyFile> {
     }
     let mut users = Vec::new();
     let mut keys = BTreeSet::new();
-    for entry in raw.users {
-        let line = line_of(text, entry.span().start);
-        let user = user_entry(entry.into_inner(), line, is_field)?;
+    for user in raw.users {
         if !keys.insert(user.email_key.clone()) {
             return Err(at(
                 format!("user {}", user.email),
-                line,
+                user.line,
                 "it is listed twice",
             ));
         }
@@ -202,10 +353,11 @@ pub fn parse(text: &str, is_field: &dyn Fn(&str) -> bool) -> Result<ApplyFile> {
     Ok(ApplyFile { groups, users })
 }
 
-fn user_entry(raw: RawUser, line: usize, is_field: &dyn Fn(&str) -> bool) -> Result<UserEntry> {
-    let what = format!("user {:?}", raw.email);
+fn user_entry(raw: RawUser, line: usize, is_field: &IsField<'_>) -> Result<UserEntry> {
+    let given = raw.email.clone().unwrap_or_default();
+    let what = format!("user {given:?}");
     let fail = |reason: &dyn std::fmt::Display| at(what.clone(), line, reason);
-    let email = parse_email(&raw.email).map_err(|e| fail(&e))?;
+    let email = parse_email(&given).map_err(|e| fail(&e))?;
     let what = format!("user {email}");
     let fail = |reason: &dyn std::fmt::Display| at(what.clone(), line, reason);
     let mut fields = Vec::new();
@@ -414,6 +566,14 @@ expires_at = 2027-01-31
         assert!(two.contains("one of"), "{two}");
         let always = error("[[users]]\nemail = \"a@example.com\"\npassword_update = \"always\"\n");
         assert!(always.contains("needs a password source"), "{always}");
+        // Entries parsed one by one keep their lines, and a multi-line
+        // string (parsed whole) too.
+        let later = error("[[users]]\nemail = \"a@example.com\"\n\n[[groups]]\nname = \"\"\n");
+        assert!(later.contains("(line 4)"), "{later}");
+        let long = error(
+            "[[users]]\nemail = \"a@example.com\"\nfirst_name = \"\"\"x\n[[users]]\n\"\"\"\n[[groups]]\nname = \"\"\n",
+        );
+        assert!(long.contains("(line 6)"), "{long}");
         let top = error("[users]\nemail = 1\n");
         assert!(top.contains("apply file (line"), "{top}");
     }

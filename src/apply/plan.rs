@@ -38,9 +38,9 @@ pub struct UserPlan {
     pub fields: Vec<String>,
     #[serde(skip)]
     pub line: Option<usize>,
-    /// The file's entry (`None` for a pruned user).
+    /// The index of the file's entry (`None` for a pruned user).
     #[serde(skip)]
-    pub entry: Option<UserEntry>,
+    pub entry: Option<usize>,
     /// The password is (re)set from the entry's source.
     #[serde(skip)]
     pub set_password: bool,
@@ -96,7 +96,7 @@ pub fn plan(
         .map(|u| (crate::email_address::email_key(&u.user.email), u))
         .collect();
     let mut user_plans = Vec::with_capacity(file.users.len());
-    for entry in &file.users {
+    for (index, entry) in file.users.iter().enumerate() {
         for group in entry.groups.iter().flatten() {
             if !known.contains(group.as_str()) {
                 return Err(Error::invalid(
@@ -109,7 +109,7 @@ pub fn plan(
             }
         }
         let current = by_key.get(&entry.email_key).copied();
-        user_plans.push(plan_user(entry, current, judge)?);
+        user_plans.push(plan_user(index, entry, current, judge)?);
     }
     if judge.prune {
         let listed: BTreeSet<&str> = file.users.iter().map(|u| u.email_key.as_str()).collect();
@@ -141,7 +141,12 @@ pub fn plan(
 
 /// A lasting superuser (active, not expiring) whom the plan takes away while
 /// leaving none, if there is one: the rail every other write keeps.
-pub fn last_lasting_superuser_lost(plan: &Plan, users: &[CurrentUser]) -> Option<String> {
+pub fn last_lasting_superuser_lost(
+    plan: &Plan,
+    file: &ApplyFile,
+    users: &[CurrentUser],
+) -> Option<String> {
+    let entry_of = |p: &UserPlan| p.entry.and_then(|i| file.users.get(i));
     let lasting = |u: &User| u.is_superuser && u.is_active && u.expires_at.is_none();
     let planned: BTreeMap<String, &UserPlan> = plan
         .users
@@ -154,7 +159,7 @@ pub fn last_lasting_superuser_lost(plan: &Plan, users: &[CurrentUser]) -> Option
         let key = crate::email_address::email_key(&user.email);
         let taken = planned
             .get(&key)
-            .is_some_and(|p| match (&p.action, &p.entry) {
+            .is_some_and(|p| match (&p.action, entry_of(p)) {
                 (Action::Deactivated, _) => true,
                 (_, Some(e)) => {
                     e.superuser == Some(false)
@@ -173,7 +178,7 @@ pub fn last_lasting_superuser_lost(plan: &Plan, users: &[CurrentUser]) -> Option
         .users
         .iter()
         .filter(|p| p.action == Action::Created)
-        .filter_map(|p| p.entry.as_ref())
+        .filter_map(entry_of)
         .filter(|e| {
             e.superuser == Some(true) && e.active != Some(false) && e.expires_at.flatten().is_none()
         })
@@ -232,7 +237,12 @@ fn plan_groups(entries: &[GroupEntry], groups: &[Group]) -> Vec<GroupPlan> {
         .collect()
 }
 
-fn plan_user(entry: &UserEntry, current: Option<&CurrentUser>, judge: &Judge) -> Result<UserPlan> {
+fn plan_user(
+    index: usize,
+    entry: &UserEntry,
+    current: Option<&CurrentUser>,
+    judge: &Judge,
+) -> Result<UserPlan> {
     let mut fields = Vec::new();
     let Some(current) = current else {
         let given = [
@@ -257,7 +267,7 @@ fn plan_user(entry: &UserEntry, current: Option<&CurrentUser>, judge: &Judge) ->
             action: Action::Created,
             fields,
             line: Some(entry.line),
-            entry: Some(entry.clone()),
+            entry: Some(index),
             set_password: entry.password.is_some(),
         });
     };
@@ -321,7 +331,7 @@ fn plan_user(entry: &UserEntry, current: Option<&CurrentUser>, judge: &Judge) ->
         },
         fields,
         line: Some(entry.line),
-        entry: Some(entry.clone()),
+        entry: Some(index),
         set_password,
     })
 }

@@ -74,7 +74,31 @@ impl<S: UserStore + BulkStore> UserManager<S> {
     /// differences in one transaction. Returns the plan: what was (or would be)
     /// created, updated, left unchanged or deactivated.
     pub fn apply(&mut self, text: &str, source: &str, options: ApplyOptions) -> Result<Plan> {
-        let file = file::parse(text, &|name| self.fields.get(name).is_some())?;
+        // The file is parsed while the state is read: neither needs the other,
+        // and together they are most of a no-op apply's time.
+        let fields = &self.fields;
+        let store = &self.store;
+        let (file, state) = std::thread::scope(|scope| {
+            let parsed = scope.spawn(|| file::parse(text, &|name| fields.get(name).is_some()));
+            let state = (|| -> Result<(Vec<CurrentUser>, Vec<crate::access::Group>)> {
+                let mut users = Vec::new();
+                store.for_each_user(&mut |user, memberships| {
+                    users.push(CurrentUser {
+                        user: user.clone(),
+                        groups: memberships.groups.clone(),
+                        permissions: memberships.user_permissions.clone(),
+                    });
+                    Ok(())
+                })?;
+                Ok((users, store.all_groups()?))
+            })();
+            let file = parsed
+                .join()
+                .unwrap_or_else(|_| Err(Error::invalid("apply file", "the parser failed")));
+            (file, state)
+        });
+        let file = file?;
+        let (users, groups) = state?;
         // Every secret the file names must be there, used this time or not: a
         // missing one is a mistake to hear about now, not on the day it matters.
         let mut secrets: BTreeMap<String, SecretString> = BTreeMap::new();
@@ -84,24 +108,7 @@ impl<S: UserStore + BulkStore> UserManager<S> {
             {
                 secrets.insert(entry.email_key.clone(), secret);
             }
-            if let Some(PasswordSource::Hash(hash)) = &entry.password
-                && crate::password::is_usable(hash)
-            {
-                self.hasher
-                    .check_stored(hash)
-                    .map_err(|e| at(entry, format!("password_hash: {e}")))?;
-            }
         }
-        let mut users = Vec::new();
-        self.store.for_each_user(&mut |user, memberships| {
-            users.push(CurrentUser {
-                user: user.clone(),
-                groups: memberships.groups.clone(),
-                permissions: memberships.user_permissions.clone(),
-            });
-            Ok(())
-        })?;
-        let groups = self.store.all_groups()?;
         let canonical = |name: &str, text: &str| -> Result<Option<String>> {
             let (_, value) = self.fields.parse(name, text)?;
             Ok(value.map(|v| v.canonical()))
@@ -127,10 +134,26 @@ impl<S: UserStore + BulkStore> UserManager<S> {
             prune: options.prune,
         };
         let plan = plan::plan(&file, &users, &groups, &judge)?;
-        if let Some(email) = plan::last_lasting_superuser_lost(&plan, &users) {
+        if let Some(email) = plan::last_lasting_superuser_lost(&plan, &file, &users) {
             return Err(Error::LastSuperuser(email));
         }
-        if options.dry_run || !plan.changed {
+        if !plan.changed {
+            return Ok(plan);
+        }
+        // The rows are made (and so checked: validators, custom fields, hashes)
+        // before a dry run returns, so that it fails where the write would.
+        let by_key: BTreeMap<String, &CurrentUser> = users
+            .iter()
+            .map(|u| (crate::email_address::email_key(&u.user.email), u))
+            .collect();
+        let mut rows = Vec::new();
+        for user_plan in plan.users.iter().filter(|p| p.action != Action::Unchanged) {
+            let key = crate::email_address::email_key(&user_plan.email);
+            let current = by_key.get(&key).copied();
+            let entry = user_plan.entry.and_then(|i| file.users.get(i));
+            rows.push(self.bulk_row(user_plan, entry, current, &secrets)?);
+        }
+        if options.dry_run {
             return Ok(plan);
         }
         let definitions = BulkDefinitions {
@@ -145,16 +168,6 @@ impl<S: UserStore + BulkStore> UserManager<S> {
                 .collect(),
             permission_models: Vec::new(),
         };
-        let by_key: BTreeMap<String, &CurrentUser> = users
-            .iter()
-            .map(|u| (crate::email_address::email_key(&u.user.email), u))
-            .collect();
-        let mut rows = Vec::new();
-        for user_plan in plan.users.iter().filter(|p| p.action != Action::Unchanged) {
-            let key = crate::email_address::email_key(&user_plan.email);
-            let current = by_key.get(&key).copied();
-            rows.push(self.bulk_row(user_plan, current, &secrets)?);
-        }
         let audit = BulkAudit {
             at: self.clock.now(),
             actor: self.actor.clone(),
@@ -175,10 +188,11 @@ impl<S: UserStore + BulkStore> UserManager<S> {
     fn bulk_row(
         &self,
         user_plan: &UserPlan,
+        entry: Option<&UserEntry>,
         current: Option<&CurrentUser>,
         secrets: &BTreeMap<String, SecretString>,
     ) -> Result<BulkUser> {
-        let Some(entry) = &user_plan.entry else {
+        let Some(entry) = entry else {
             // Pruned: deactivated, nothing else.
             return Ok(BulkUser {
                 email: user_plan.email.clone(),
@@ -200,7 +214,15 @@ impl<S: UserStore + BulkStore> UserManager<S> {
         let last_name = names("last_name", &entry.last_name)?;
         let password = if user_plan.set_password || user_plan.action == Action::Created {
             match (&entry.password, secrets.get(&entry.email_key)) {
-                (Some(PasswordSource::Hash(hash)), _) => BulkPassword::Set(hash.clone()),
+                (Some(PasswordSource::Hash(hash)), _) => {
+                    // Checked where it is written: an unchanged one is the stored hash.
+                    if crate::password::is_usable(hash) {
+                        self.hasher
+                            .check_stored(hash)
+                            .map_err(|e| at(entry, format!("password_hash: {e}")))?;
+                    }
+                    BulkPassword::Set(hash.clone())
+                }
                 (Some(_), Some(secret)) => {
                     let attrs = UserAttributes {
                         email: &entry.email,
