@@ -195,10 +195,11 @@ impl<S: UserStore + BulkStore> UserManager<S> {
         let Some(entry) = entry else {
             // Pruned: deactivated, nothing else.
             return Ok(BulkUser {
-                email: user_plan.email.clone(),
-                email_key: crate::email_address::email_key(&user_plan.email),
                 is_active: Some(false),
-                ..blank_row()
+                ..BulkUser::new(
+                    user_plan.email.clone(),
+                    crate::email_address::email_key(&user_plan.email),
+                )
             });
         };
         let changes = |name: &str| user_plan.fields.iter().any(|f| f == name);
@@ -255,9 +256,8 @@ impl<S: UserStore + BulkStore> UserManager<S> {
         }
         .map_err(|e| at(entry, e))?;
         let flag = |name: &str, value: Option<bool>| value.filter(|_| changes(name));
+        let email = current.map_or(entry.email.clone(), |c| c.user.email.clone());
         Ok(BulkUser {
-            email: current.map_or(entry.email.clone(), |c| c.user.email.clone()),
-            email_key: entry.email_key.clone(),
             password,
             first_name,
             last_name,
@@ -269,31 +269,7 @@ impl<S: UserStore + BulkStore> UserManager<S> {
             permissions: entry.permissions.clone().filter(|_| changes("permissions")),
             must_change_password: flag("must_change_password", entry.must_change_password),
             expires_at: entry.expires_at.filter(|_| changes("expires_at")),
-            ..blank_row()
+            ..BulkUser::new(email, entry.email_key.clone())
         })
-    }
-}
-
-/// A row that sets nothing.
-fn blank_row() -> BulkUser {
-    BulkUser {
-        email: String::new(),
-        email_key: String::new(),
-        password: BulkPassword::Absent {
-            unusable: String::new(),
-        },
-        first_name: None,
-        last_name: None,
-        is_active: None,
-        is_staff: None,
-        is_superuser: None,
-        date_joined: None,
-        last_login: None,
-        email_verified_at: None,
-        fields: Vec::new(),
-        groups: None,
-        permissions: None,
-        must_change_password: None,
-        expires_at: None,
     }
 }

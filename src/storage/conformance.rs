@@ -325,22 +325,9 @@ fn a_bulk_write_is_all_or_nothing_and_honours_the_conflict_mode() {
     each(|store| {
         store.insert_user(&record("old@example.com"), &[]).unwrap();
         let row = |email: &str| BulkUser {
-            email: email.into(),
-            email_key: email.into(),
             password: BulkPassword::Set("pbkdf2_sha256$1$s$h".into()),
             first_name: Some("New".into()),
-            last_name: None,
-            is_active: None,
-            is_staff: None,
-            is_superuser: None,
-            date_joined: None,
-            last_login: None,
-            email_verified_at: None,
-            fields: Vec::new(),
-            groups: None,
-            permissions: None,
-            must_change_password: None,
-            expires_at: None,
+            ..BulkUser::new(email, email)
         };
         let audit = bulk_audit();
         let rows = || vec![Ok(row("a@example.com")), Ok(row("old@example.com"))];
@@ -647,24 +634,12 @@ fn a_bulk_write_sets_groups_memberships_grants_and_models_in_its_transaction() {
     let names = |list: &[&str]| Some(list.iter().map(|s| s.to_string()).collect::<Vec<_>>());
     let row =
         |email: &str, groups: Option<Vec<String>>, permissions: Option<Vec<Permission>>| BulkUser {
-            email: email.into(),
-            email_key: email.into(),
             password: BulkPassword::Absent {
                 unusable: "!x".into(),
             },
-            first_name: None,
-            last_name: None,
-            is_active: None,
-            is_staff: None,
-            is_superuser: None,
-            date_joined: None,
-            last_login: None,
-            email_verified_at: None,
-            fields: Vec::new(),
             groups,
             permissions,
-            must_change_password: None,
-            expires_at: None,
+            ..BulkUser::new(email, email)
         };
     let access = |store: &Store, email: &str| {
         let user = store.user_by_email_key(email).unwrap().unwrap();
@@ -889,24 +864,12 @@ fn a_bulk_write_sets_groups_memberships_grants_and_models_in_its_transaction() {
 fn a_bulk_write_sets_must_change_password_and_expiry_on_creation_and_update() {
     each(|store| {
         let row = |email: &str, must: Option<bool>, expires: Option<Option<Timestamp>>| BulkUser {
-            email: email.into(),
-            email_key: email.into(),
             password: BulkPassword::Absent {
                 unusable: "!x".into(),
             },
-            first_name: None,
-            last_name: None,
-            is_active: None,
-            is_staff: None,
-            is_superuser: None,
-            date_joined: None,
-            last_login: None,
-            email_verified_at: None,
-            fields: Vec::new(),
-            groups: None,
-            permissions: None,
             must_change_password: must,
             expires_at: expires,
+            ..BulkUser::new(email, email)
         };
         let audit = bulk_audit();
         let mut rows = vec![

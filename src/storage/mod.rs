@@ -454,6 +454,31 @@ pub struct BulkUser {
 }
 
 impl BulkUser {
+    /// A row for this address that sets nothing else (an unusable password on
+    /// creation, every other column its default or left alone).
+    pub fn new(email: impl Into<String>, email_key: impl Into<String>) -> Self {
+        BulkUser {
+            email: email.into(),
+            email_key: email_key.into(),
+            password: BulkPassword::Absent {
+                unusable: crate::password::make_unusable_password(),
+            },
+            first_name: None,
+            last_name: None,
+            is_active: None,
+            is_staff: None,
+            is_superuser: None,
+            date_joined: None,
+            last_login: None,
+            email_verified_at: None,
+            fields: Vec::new(),
+            groups: None,
+            permissions: None,
+            must_change_password: None,
+            expires_at: None,
+        }
+    }
+
     /// The row sets the lifecycle columns (written apart from the others).
     pub(crate) fn sets_lifecycle(&self) -> bool {
         self.must_change_password.is_some() || self.expires_at.is_some()
