@@ -74,6 +74,24 @@ impl<S: UserStore + BulkStore> UserManager<S> {
     /// differences in one transaction. Returns the plan: what was (or would be)
     /// created, updated, left unchanged or deactivated.
     pub fn apply(&mut self, text: &str, source: &str, options: ApplyOptions) -> Result<Plan> {
+        match self.apply_once(text, source, options, OnConflict::Fail) {
+            // A user the plan creates was created by another writer since the
+            // read: plan again from the new state, updating what exists.
+            Err(Error::UserExists(_)) => self.apply_once(text, source, options, OnConflict::Update),
+            other => other,
+        }
+    }
+
+    /// One read, plan and write. `new_rows`: how a plan that only creates writes
+    /// (`Fail` spares each new row an update probe; a plan that updates uses
+    /// `Update` whatever is asked).
+    fn apply_once(
+        &mut self,
+        text: &str,
+        source: &str,
+        options: ApplyOptions,
+        new_rows: OnConflict,
+    ) -> Result<Plan> {
         // The file is parsed while the state is read: neither needs the other,
         // and together they are most of a no-op apply's time.
         let fields = &self.fields;
@@ -140,7 +158,22 @@ impl<S: UserStore + BulkStore> UserManager<S> {
         if !plan.changed {
             return Ok(plan);
         }
-        // The rows are made (and so checked: validators, custom fields, hashes)
+        // The hashes written are checked first, on every core (the check parses
+        // each one); unchanged ones are the stored hashes.
+        let written: Vec<(&UserEntry, &str)> = plan
+            .users
+            .iter()
+            .filter(|p| p.action == Action::Created || p.set_password)
+            .filter_map(|p| p.entry.and_then(|i| file.users.get(i)))
+            .filter_map(|e| match &e.password {
+                Some(PasswordSource::Hash(hash)) if crate::password::is_usable(hash) => {
+                    Some((e, hash.as_str()))
+                }
+                _ => None,
+            })
+            .collect();
+        self.check_hashes(&written)?;
+        // The rows are made (and so checked: validators, custom fields)
         // before a dry run returns, so that it fails where the write would.
         let by_key: BTreeMap<String, &CurrentUser> = users
             .iter()
@@ -177,10 +210,48 @@ impl<S: UserStore + BulkStore> UserManager<S> {
             group_updated_event: "group_updated",
             detail: format!("by apply of {source}"),
         };
+        let only_new = plan
+            .users
+            .iter()
+            .all(|p| matches!(p.action, Action::Created | Action::Unchanged));
+        let on_conflict = if only_new {
+            new_rows
+        } else {
+            OnConflict::Update
+        };
         let mut rows = rows.into_iter().map(Ok);
         self.store
-            .bulk_write(&definitions, &mut rows, OnConflict::Update, true, &audit)?;
+            .bulk_write(&definitions, &mut rows, on_conflict, true, &audit)?;
         Ok(plan)
+    }
+
+    /// Checks encoded hashes on every core; the first bad one is the error.
+    fn check_hashes(&self, hashes: &[(&UserEntry, &str)]) -> Result<()> {
+        let threads = if hashes.len() < 256 {
+            1
+        } else {
+            std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
+        };
+        let hasher = &self.hasher;
+        let check = |run: &[(&UserEntry, &str)]| -> Result<()> {
+            for (entry, hash) in run {
+                hasher
+                    .check_stored(hash)
+                    .map_err(|e| at(entry, format!("password_hash: {e}")))?;
+            }
+            Ok(())
+        };
+        let per_thread = hashes.len().div_ceil(threads).max(1);
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = hashes
+                .chunks(per_thread)
+                .map(|run| scope.spawn(move || check(run)))
+                .collect();
+            handles.into_iter().try_for_each(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(Error::invalid("password_hash", "the check failed")))
+            })
+        })
     }
 
     /// The bulk row of one planned change: every value the entry gives for a
@@ -215,15 +286,8 @@ impl<S: UserStore + BulkStore> UserManager<S> {
         let last_name = names("last_name", &entry.last_name)?;
         let password = if user_plan.set_password || user_plan.action == Action::Created {
             match (&entry.password, secrets.get(&entry.email_key)) {
-                (Some(PasswordSource::Hash(hash)), _) => {
-                    // Checked where it is written: an unchanged one is the stored hash.
-                    if crate::password::is_usable(hash) {
-                        self.hasher
-                            .check_stored(hash)
-                            .map_err(|e| at(entry, format!("password_hash: {e}")))?;
-                    }
-                    BulkPassword::Set(hash.clone())
-                }
+                // Checked already (`check_hashes`).
+                (Some(PasswordSource::Hash(hash)), _) => BulkPassword::Set(hash.clone()),
                 (Some(_), Some(secret)) => {
                     let attrs = UserAttributes {
                         email: &entry.email,
