@@ -129,14 +129,8 @@ impl GroupStore for PgStore {
     }
 
     fn list_groups(&self) -> Result<Vec<Group>> {
-        self.read(|client| {
-            let ids: Vec<i64> = client
-                .query("SELECT id FROM groups ORDER BY name", &[])?
-                .iter()
-                .map(|row| row.try_get(0))
-                .collect::<Result<_, _>>()?;
-            ids.into_iter().map(|id| fetch_group(client, id)).collect()
-        })
+        // One query, sorted bytewise alike on both backends.
+        crate::storage::BulkStore::all_groups(self)
     }
 
     fn update_group(

@@ -117,16 +117,8 @@ impl GroupStore for SqliteStore {
     }
 
     fn list_groups(&self) -> Result<Vec<Group>> {
-        self.read(|| {
-            let ids: Vec<i64> = self
-                .conn
-                .prepare("SELECT id FROM groups ORDER BY name")?
-                .query_map([], |r| r.get(0))?
-                .collect::<rusqlite::Result<_>>()?;
-            ids.into_iter()
-                .map(|id| fetch_group(&self.conn, id))
-                .collect()
-        })
+        // One query, sorted bytewise alike on both backends.
+        crate::storage::BulkStore::all_groups(self)
     }
 
     fn update_group(
