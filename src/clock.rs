@@ -52,6 +52,24 @@ pub fn parse_timestamp(text: &str) -> Option<Timestamp> {
     text.parse().ok()
 }
 
+/// When an account expires, as `--expires-at` and apply's `expires_at` take it:
+/// `never` (`Some(None)`), an RFC 3339 time, or a date, which means its start in
+/// UTC (as `useradd --expiredate`). `None` when the text is none of these.
+pub fn parse_expiry(text: &str) -> Option<Option<Timestamp>> {
+    let text = text.trim();
+    if text.eq_ignore_ascii_case("never") {
+        return Some(None);
+    }
+    if let Ok(at) = text.parse::<Timestamp>() {
+        return Some(Some(at));
+    }
+    let date = text.parse::<jiff::civil::Date>().ok()?;
+    jiff::tz::Offset::UTC
+        .to_timestamp(date.at(0, 0, 0, 0))
+        .ok()
+        .map(Some)
+}
+
 /// Serialises timestamps in [`format_timestamp`]'s form.
 pub mod serde_timestamp {
     use jiff::Timestamp;

@@ -464,23 +464,13 @@ fn field_text(value: &toml::Value) -> std::result::Result<String, String> {
 /// string or a TOML date/time.
 fn expiry(value: &toml::Value) -> std::result::Result<Option<jiff::Timestamp>, String> {
     let text = match value {
-        toml::Value::String(s) => s.trim().to_string(),
+        toml::Value::String(s) => s.clone(),
         toml::Value::Datetime(d) => d.to_string(),
         other => return Err(format!("expires_at cannot be {}", other.type_str())),
     };
-    if text.eq_ignore_ascii_case("never") {
-        return Ok(None);
-    }
-    if let Ok(at) = text.parse::<jiff::Timestamp>() {
-        return Ok(Some(at));
-    }
-    text.parse::<jiff::civil::Date>()
-        .ok()
-        .and_then(|date| jiff::tz::Offset::UTC.to_timestamp(date.at(0, 0, 0, 0)).ok())
-        .map(Some)
-        .ok_or_else(|| {
-            format!("expires_at {text:?} is not never, a date (2027-01-31) or an RFC 3339 time")
-        })
+    crate::clock::parse_expiry(&text).ok_or_else(|| {
+        format!("expires_at {text:?} is not never, a date (2027-01-31) or an RFC 3339 time")
+    })
 }
 
 #[cfg(test)]

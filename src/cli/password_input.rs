@@ -47,11 +47,16 @@ pub struct NewPasswordArgs {
 
 impl NewPasswordArgs {
     pub fn validation(&self) -> Validation {
-        if self.skip_validation {
-            Validation::Skip
-        } else {
-            Validation::Enforce
-        }
+        validation(self.skip_validation)
+    }
+}
+
+/// `--skip-validation` as the manager takes it.
+pub fn validation(skip: bool) -> Validation {
+    if skip {
+        Validation::Skip
+    } else {
+        Validation::Enforce
     }
 }
 
@@ -78,6 +83,10 @@ pub struct NewPasswordSource {
 }
 
 impl NewPasswordSource {
+    pub fn validation(&self) -> Validation {
+        validation(self.skip_validation)
+    }
+
     /// A source was named.
     pub fn given(&self) -> bool {
         self.new_password_stdin

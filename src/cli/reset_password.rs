@@ -3,9 +3,9 @@
 //! prompt, never argv; the new password from a `--new-password-*` source or a
 //! prompt, twice.
 
-use std::io::BufRead;
+use std::io::{BufRead, Read};
 
-use userdb::{ExposeSecret, SecretString, Validation};
+use userdb::{ExposeSecret, SecretString};
 use zeroize::Zeroizing;
 
 use super::context::Context;
@@ -43,7 +43,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
     // A dead token fails before a new password is asked for.
     manager.check_reset_token(&user.email, &token)?;
     let (password, validation) = match args.new_password.read()? {
-        Some(p) => (p, skip_or_enforce(args.new_password.skip_validation)),
+        Some(p) => (p, args.new_password.validation()),
         None if ctx.interactive() => {
             let mut prompter = ctx.prompter(PASSWORD_HINT);
             let attrs = attributes(&user.email, &user.first_name, &user.last_name);
@@ -78,22 +78,16 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
     Ok(())
 }
 
-fn skip_or_enforce(skip: bool) -> Validation {
-    if skip {
-        Validation::Skip
-    } else {
-        Validation::Enforce
-    }
-}
-
 fn read_token(ctx: &Context, args: &Args) -> Result<SecretString, CliError> {
     if let Some(token) = env_value("USERDB_RESET_TOKEN") {
         return Ok(SecretString::from(token.trim().to_string()));
     }
     if args.token_stdin {
+        // Bounded: an endless stdin is not a token (a token is 43 characters).
         let mut line = Zeroizing::new(String::new());
         std::io::stdin()
             .lock()
+            .take(1024)
             .read_line(&mut line)
             .map_err(|e| CliError::usage(format!("cannot read the token: {e}"), HINT))?;
         if line.trim().is_empty() {

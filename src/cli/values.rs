@@ -19,17 +19,8 @@ pub fn permission(text: &str) -> Result<userdb::access::Permission, String> {
 /// `--expires-at`: `never`, a date (the account stops working at its start,
 /// 00:00 UTC, as `useradd --expiredate`), or an RFC 3339 time.
 pub fn expiry_moment(text: &str) -> Result<Expiry, String> {
-    let text = text.trim();
-    if text.eq_ignore_ascii_case("never") {
-        return Ok(Expiry(None));
-    }
-    if let Ok(at) = text.parse::<jiff::Timestamp>() {
-        return Ok(Expiry(Some(at)));
-    }
-    text.parse::<jiff::civil::Date>()
-        .ok()
-        .and_then(|date| jiff::tz::Offset::UTC.to_timestamp(date.at(0, 0, 0, 0)).ok())
-        .map(|at| Expiry(Some(at)))
+    userdb::clock::parse_expiry(text)
+        .map(Expiry)
         .ok_or_else(|| {
             "expected never, a date (2027-01-31: from its start, UTC) or an RFC 3339 time \
              (2027-01-31T18:00:00Z)"

@@ -118,7 +118,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
     };
     let code = read_code(args.code)?;
     let first_proof = args.purpose == Purpose::VerifyEmail && user.email_verified_at.is_none();
-    let skip = validation(args.new_password.skip_validation);
+    let skip = args.new_password.validation();
     // The registrant's password, for the address's first verification: given, or
     // asked for on a terminal when someone set one at registration (it is
     // discarded either way; only the password given here survives).
@@ -151,7 +151,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
             .new_password
             .read()?
             .ok_or_else(|| CliError::usage("no new password was read", NEW_PASSWORD_HINT))?;
-        let validation = validation(args.new_password.skip_validation);
+        let validation = args.new_password.validation();
         let revoke = ctx.loaded.settings.registration.reset_revokes_tokens;
         let (user, revoked) = manager.reset_password_with_code(
             &user.email,
@@ -244,13 +244,5 @@ fn warn_unusable(ctx: &Context, first_proof: bool, before: &User, after: &User) 
                 email = after.email
             ),
         );
-    }
-}
-
-fn validation(skip: bool) -> userdb::Validation {
-    if skip {
-        userdb::Validation::Skip
-    } else {
-        userdb::Validation::Enforce
     }
 }
