@@ -3,12 +3,14 @@
 //! database (keys, addresses, permissions, names, secrets' sources) and names the
 //! entry and its line in every error; nothing is read from the database here.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::PathBuf;
 
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::quick;
 use crate::access::{Permission, clean_group_name};
 use crate::email_address::{email_key, parse_email};
 use crate::error::{Error, Result};
@@ -200,15 +202,8 @@ struct Lines(Vec<usize>);
 
 impl Lines {
     fn of(text: &str) -> Lines {
-        let starts = std::iter::once(0)
-            .chain(
-                text.bytes()
-                    .enumerate()
-                    .filter(|(_, b)| *b == b'\n')
-                    .map(|(i, _)| i + 1),
-            )
-            .collect();
-        Lines(starts)
+        let newlines = memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1);
+        Lines(std::iter::once(0).chain(newlines).collect())
     }
 
     fn line(&self, offset: usize) -> usize {
@@ -226,18 +221,19 @@ fn at(what: String, line: usize, reason: impl std::fmt::Display) -> Error {
 /// one reuse the same small allocations. Arrays of tables concatenate, so the
 /// result is the same; a file with a multi-line string, which could hold a
 /// line that looks like a header, is parsed whole.
-fn parse_raw(text: &str, lines: &Lines, is_field: &IsField<'_>) -> Result<Part> {
-    let whole = text.contains("\"\"\"") || text.contains("'''");
+fn parse_raw(text: &str, lines: &Lines, is_field: &IsField<'_>, quick: bool) -> Result<Part> {
+    let bytes = text.as_bytes();
+    let whole = memchr::memmem::find(bytes, b"\"\"\"").is_some()
+        || memchr::memmem::find(bytes, b"'''").is_some();
     let mut starts = vec![0];
     if !whole {
-        let mut offset = 0;
-        for line in text.split_inclusive('\n') {
-            let header = line.trim_end();
-            if offset > 0 && (header.starts_with("[[users]]") || header.starts_with("[[groups]]")) {
-                starts.push(offset);
-            }
-            offset += line.len();
-        }
+        let header = |&start: &usize| {
+            start > 0
+                && bytes.get(start) == Some(&b'[')
+                && (bytes[start..].starts_with(b"[[users]]")
+                    || bytes[start..].starts_with(b"[[groups]]"))
+        };
+        starts.extend(lines.0.iter().filter(|s| header(s)));
     }
     starts.push(text.len());
     let chunks: Vec<(usize, usize)> = starts.windows(2).map(|p| (p[0], p[1])).collect();
@@ -252,7 +248,7 @@ fn parse_raw(text: &str, lines: &Lines, is_field: &IsField<'_>) -> Result<Part> 
     let parts: Vec<Result<Part>> = std::thread::scope(|scope| {
         let handles: Vec<_> = chunks
             .chunks(per_thread)
-            .map(|run| scope.spawn(move || parse_chunks(text, lines, run, is_field)))
+            .map(|run| scope.spawn(move || parse_chunks(text, lines, run, is_field, quick)))
             .collect();
         handles
             .into_iter()
@@ -288,9 +284,20 @@ fn parse_chunks(
     lines: &Lines,
     chunks: &[(usize, usize)],
     is_field: &IsField<'_>,
+    quick: bool,
 ) -> Result<Part> {
     let mut raw = Part::default();
+    let mut tokens = Vec::new();
     for &(start, end) in chunks {
+        if quick
+            && let Some(tables) = quick::read(&text[start..end], &mut tokens)
+            && let Some(part) = quick_part(tables, start, lines, is_field)
+        {
+            let part = part?;
+            raw.groups.extend(part.groups);
+            raw.users.extend(part.users);
+            continue;
+        }
         let chunk: RawFile = toml::from_str(&text[start..end]).map_err(|e| {
             let line = e.span().map_or(0, |s| lines.line(start + s.start));
             let message = e.message().trim_end_matches('.').to_string();
@@ -312,11 +319,97 @@ fn parse_chunks(
     Ok(raw)
 }
 
+/// The entries of tables the quick reader read (`start`: where their text
+/// starts in the file); `None` when one has a key of the wrong type or lacks a
+/// required one, for the full parser to word the error.
+fn quick_part(
+    tables: Vec<quick::Table<'_>>,
+    start: usize,
+    lines: &Lines,
+    is_field: &IsField<'_>,
+) -> Option<Result<Part>> {
+    let mut part = Part::default();
+    for table in tables {
+        let at = start + table.start;
+        match table.kind {
+            quick::Kind::Groups => {
+                let group = quick_group(table.pairs)?;
+                part.groups.push(Spanned::new(at..at, group));
+            }
+            quick::Kind::Users => {
+                let user = quick_user(table.pairs)?;
+                match user_entry(user, lines.line(at), is_field) {
+                    Ok(entry) => part.users.push(entry),
+                    Err(e) => return Some(Err(e)),
+                }
+            }
+        }
+    }
+    Some(Ok(part))
+}
+
+fn quick_group(pairs: Vec<(Cow<'_, str>, quick::Value<'_>)>) -> Option<RawGroup> {
+    let mut name = None;
+    let mut permissions = None;
+    for (key, value) in pairs {
+        match (key.as_ref(), value) {
+            ("name", quick::Value::Text(text)) => name = Some(text.into_owned()),
+            ("permissions", quick::Value::Texts(items)) => {
+                permissions = Some(items.into_iter().map(Cow::into_owned).collect())
+            }
+            _ => return None,
+        }
+    }
+    Some(RawGroup {
+        name: name?,
+        permissions,
+    })
+}
+
+fn quick_user(pairs: Vec<(Cow<'_, str>, quick::Value<'_>)>) -> Option<RawUser> {
+    use quick::Value::{Bool, Text, Texts};
+    let mut raw = RawUser::default();
+    let texts = |items: Vec<Cow<'_, str>>| Some(items.into_iter().map(Cow::into_owned).collect());
+    for (key, value) in pairs {
+        match (key.as_ref(), value) {
+            ("email", Text(t)) => raw.email = Some(t.into_owned()),
+            ("first_name", Text(t)) => raw.first_name = Some(t.into_owned()),
+            ("last_name", Text(t)) => raw.last_name = Some(t.into_owned()),
+            ("active", Bool(b)) => raw.active = Some(b),
+            ("staff", Bool(b)) => raw.staff = Some(b),
+            ("superuser", Bool(b)) => raw.superuser = Some(b),
+            ("must_change_password", Bool(b)) => raw.must_change_password = Some(b),
+            ("expires_at", Text(t)) => raw.expires_at = Some(toml::Value::String(t.into_owned())),
+            ("password_env", Text(t)) => raw.password_env = Some(t.into_owned()),
+            ("password_file", Text(t)) => raw.password_file = Some(PathBuf::from(t.as_ref())),
+            ("password_hash", Text(t)) => raw.password_hash = Some(t.into_owned()),
+            ("password_update", Text(t)) => raw.password_update = Some(t.into_owned()),
+            ("groups", Texts(items)) => raw.groups = texts(items),
+            ("permissions", Texts(items)) => raw.permissions = texts(items),
+            (known, _) if USER_KEYS.contains(&known) => return None,
+            (_, Text(t)) => {
+                raw.rest
+                    .insert(key.into_owned(), toml::Value::String(t.into_owned()));
+            }
+            (_, Bool(b)) => {
+                raw.rest.insert(key.into_owned(), toml::Value::Boolean(b));
+            }
+            (_, Texts(_)) => return None,
+        }
+    }
+    raw.email.is_some().then_some(raw)
+}
+
 /// Parses and checks `text`; `is_field(name)` says whether a custom field of
 /// that name is declared.
 pub fn parse(text: &str, is_field: &IsField<'_>) -> Result<ApplyFile> {
+    parse_with(text, is_field, true)
+}
+
+/// `parse`, with the quick reader tried first on each entry or not.
+fn parse_with(text: &str, is_field: &IsField<'_>, quick: bool) -> Result<ApplyFile> {
     let lines = Lines::of(text);
-    let raw = parse_raw(text, &lines, is_field)?;
+    let raw = parse_raw(text, &lines, is_field, quick)?;
     let mut groups = Vec::new();
     let mut names = BTreeSet::new();
     for entry in raw.groups {
@@ -338,19 +431,22 @@ pub fn parse(text: &str, is_field: &IsField<'_>) -> Result<ApplyFile> {
             line,
         });
     }
-    let mut users = Vec::new();
-    let mut keys = BTreeSet::new();
-    for user in raw.users {
-        if !keys.insert(user.email_key.clone()) {
-            return Err(at(
-                format!("user {}", user.email),
-                user.line,
-                "it is listed twice",
-            ));
-        }
-        users.push(user);
+    let mut keys = HashSet::with_capacity(raw.users.len());
+    if let Some(twice) = raw
+        .users
+        .iter()
+        .find(|u| !keys.insert(u.email_key.as_str()))
+    {
+        return Err(at(
+            format!("user {}", twice.email),
+            twice.line,
+            "it is listed twice",
+        ));
     }
-    Ok(ApplyFile { groups, users })
+    Ok(ApplyFile {
+        groups,
+        users: raw.users,
+    })
 }
 
 fn user_entry(raw: RawUser, line: usize, is_field: &IsField<'_>) -> Result<UserEntry> {
@@ -525,6 +621,46 @@ expires_at = 2027-01-31
             Some(Some("2027-01-31T00:00:00Z".parse().unwrap()))
         );
         assert!(root.line >= 6 && root.line <= 7, "{}", root.line);
+    }
+
+    /// Every text the quick reader takes reads as the full parser reads it,
+    /// errors included (the quick reader only ever hands a text over).
+    #[test]
+    fn the_quick_reader_and_the_full_parser_agree() {
+        let texts = [
+            "[[groups]]\nname = \"ops\"\npermissions = [\"infra.deploy\", 'a.b',]\n\n\
+             [[users]]\nemail = \"Root@Example.com\" # root\nsuperuser = true\n\
+             password_env = 'ROOT'\ngroups = [\"ops\"]\ndepartment = \"Ops\"\n\
+             expires_at = \"2027-01-31\"\npassword_update = \"always\"\n",
+            "# header comment\r\n[[users]]\r\nemail = \"a@example.com\"\r\nfirst_name = \"\\u00c9mile\"\r\n\
+             last_name = 'O\\Brien'\r\nactive = false\r\nstaff = true\r\n\
+             must_change_password = true\r\npassword_hash = \"!x\"\r\npermissions = []\r\n",
+            "[[users]]\nemail = \"b@example.com\"\npassword_file = \"/run/secrets/b\"\ndepartment = true\n",
+            "[[users]]\nemail = \"c@example.com\"\nexpires_at = \"never\"\ngroups = []\n",
+            // Errors: the same words and lines.
+            "[[users]]\nemail = \"a@example.com\"\nactive = \"yes\"\n",
+            "[[users]]\nemail = \"a@example.com\"\ngroups = \"ops\"\n",
+            "[[users]]\nfirst_name = \"A\"\n",
+            "[[users]]\nemail = \"a@example.com\"\nnickname = \"A\"\n",
+            "[[users]]\nemail = \"a@example.com\"\ndepartment = [\"A\"]\n",
+            "[[users]]\nemail = \"a@example.com\"\npassword = \"hunter2\"\n",
+            "[[users]]\nemail = \"a@example.com\"\nexpires_at = \"soon\"\n",
+            "[[users]]\nemail = \"a@example.com\"\n[[users]]\nemail = \"A@example.com\"\n",
+            "[[groups]]\nname = \"g\"\nmembers = [\"a\"]\n",
+            "[[groups]]\npermissions = [\"a.b\"]\n",
+            "[[groups]]\nname = \"g\"\npermissions = [\"Nope\"]\n",
+            "\n\n[[users]]\nemail = \"a@example.com\"\nsuperuserr = true\n",
+        ];
+        for text in texts {
+            let quick = parse_with(text, &fields, true).map_err(|e| e.to_string());
+            let full = parse_with(text, &fields, false).map_err(|e| e.to_string());
+            assert_eq!(quick, full, "{text:?}");
+        }
+        // The quick reader reads the plain ones (it is not only refusing).
+        for text in &texts[..4] {
+            assert!(quick::read(text, &mut Vec::new()).is_some(), "{text:?}");
+            assert!(parse_with(text, &fields, true).is_ok(), "{text:?}");
+        }
     }
 
     #[test]

@@ -4,3 +4,4 @@
 
 pub mod file;
 pub mod plan;
+mod quick;

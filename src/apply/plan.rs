@@ -2,7 +2,8 @@
 //! once, in memory. Each user and group is created, updated (naming the fields
 //! that change), unchanged, or (with prune) deactivated.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::borrow::Cow;
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use serde::Serialize;
 
@@ -25,9 +26,15 @@ pub enum Action {
 #[derive(Debug, Clone)]
 pub struct CurrentUser {
     pub user: User,
+    /// The address's key (`email_key`), made once.
+    pub key: String,
     pub groups: Vec<String>,
     pub permissions: Vec<String>,
 }
+
+/// The name of a field a plan changes: a built-in one is not copied for each
+/// of thousands of users.
+pub type Field = Cow<'static, str>;
 
 /// One user's line of the plan, and what to write for it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -35,12 +42,15 @@ pub struct UserPlan {
     pub email: String,
     pub action: Action,
     /// The fields that change (all those given, for a created user).
-    pub fields: Vec<String>,
+    pub fields: Vec<Field>,
     #[serde(skip)]
     pub line: Option<usize>,
     /// The index of the file's entry (`None` for a pruned user).
     #[serde(skip)]
     pub entry: Option<usize>,
+    /// The index of the user in the state read (`None` for a created one).
+    #[serde(skip)]
+    pub current: Option<usize>,
     /// The password is (re)set from the entry's source.
     #[serde(skip)]
     pub set_password: bool,
@@ -51,7 +61,7 @@ pub struct UserPlan {
 pub struct GroupPlan {
     pub name: String,
     pub action: Action,
-    pub fields: Vec<String>,
+    pub fields: Vec<Field>,
     #[serde(skip)]
     pub permissions: Vec<Permission>,
 }
@@ -91,9 +101,10 @@ pub fn plan(
         .map(|g| g.name.as_str())
         .chain(file.groups.iter().map(|g| g.name.as_str()))
         .collect();
-    let by_key: BTreeMap<String, &CurrentUser> = users
+    let by_key: HashMap<&str, usize> = users
         .iter()
-        .map(|u| (crate::email_address::email_key(&u.user.email), u))
+        .enumerate()
+        .map(|(i, u)| (u.key.as_str(), i))
         .collect();
     let mut user_plans = Vec::with_capacity(file.users.len());
     for (index, entry) in file.users.iter().enumerate() {
@@ -108,20 +119,22 @@ pub fn plan(
                 ));
             }
         }
-        let current = by_key.get(&entry.email_key).copied();
+        let current = by_key
+            .get(entry.email_key.as_str())
+            .map(|&i| (i, &users[i]));
         user_plans.push(plan_user(index, entry, current, judge)?);
     }
     if judge.prune {
-        let listed: BTreeSet<&str> = file.users.iter().map(|u| u.email_key.as_str()).collect();
-        for current in users {
-            let key = crate::email_address::email_key(&current.user.email);
-            if current.user.is_active && !listed.contains(key.as_str()) {
+        let listed: HashSet<&str> = file.users.iter().map(|u| u.email_key.as_str()).collect();
+        for (i, current) in users.iter().enumerate() {
+            if current.user.is_active && !listed.contains(current.key.as_str()) {
                 user_plans.push(UserPlan {
                     email: current.user.email.clone(),
                     action: Action::Deactivated,
-                    fields: vec!["active".into()],
+                    fields: vec![Cow::Borrowed("active")],
                     line: None,
                     entry: None,
+                    current: Some(i),
                     set_password: false,
                 });
             }
@@ -148,17 +161,22 @@ pub fn last_lasting_superuser_lost(
 ) -> Option<String> {
     let entry_of = |p: &UserPlan| p.entry.and_then(|i| file.users.get(i));
     let lasting = |u: &User| u.is_superuser && u.is_active && u.expires_at.is_none();
-    let planned: BTreeMap<String, &UserPlan> = plan
+    // The plan of each user the state holds, by its index there.
+    let planned: HashMap<usize, &UserPlan> = plan
         .users
         .iter()
-        .map(|p| (crate::email_address::email_key(&p.email), p))
+        .filter_map(|p| p.current.map(|i| (i, p)))
         .collect();
     let mut lost = None;
     let mut remaining = 0;
-    for user in users.iter().map(|c| &c.user).filter(|u| lasting(u)) {
-        let key = crate::email_address::email_key(&user.email);
+    for (i, user) in users
+        .iter()
+        .map(|c| &c.user)
+        .enumerate()
+        .filter(|(_, u)| lasting(u))
+    {
         let taken = planned
-            .get(&key)
+            .get(&i)
             .is_some_and(|p| match (&p.action, entry_of(p)) {
                 (Action::Deactivated, _) => true,
                 (_, Some(e)) => {
@@ -205,7 +223,7 @@ fn plan_groups(entries: &[GroupEntry], groups: &[Group]) -> Vec<GroupPlan> {
                     name: entry.name.clone(),
                     action: Action::Created,
                     fields: if entry.permissions.is_some() {
-                        vec!["permissions".into()]
+                        vec![Cow::Borrowed("permissions")]
                     } else {
                         Vec::new()
                     },
@@ -227,7 +245,7 @@ fn plan_groups(entries: &[GroupEntry], groups: &[Group]) -> Vec<GroupPlan> {
                         fields: if same {
                             Vec::new()
                         } else {
-                            vec!["permissions".into()]
+                            vec![Cow::Borrowed("permissions")]
                         },
                         permissions,
                     }
@@ -240,7 +258,7 @@ fn plan_groups(entries: &[GroupEntry], groups: &[Group]) -> Vec<GroupPlan> {
 fn plan_user(
     index: usize,
     entry: &UserEntry,
-    current: Option<&CurrentUser>,
+    current: Option<(usize, &CurrentUser)>,
     judge: &Judge,
 ) -> Result<UserPlan> {
     let mut fields = Vec::new();
@@ -257,10 +275,10 @@ fn plan_user(
             ("groups", entry.groups.is_some()),
             ("permissions", entry.permissions.is_some()),
         ];
-        fields.extend(given.iter().filter(|g| g.1).map(|g| g.0.to_string()));
+        fields.extend(given.iter().filter(|g| g.1).map(|g| Cow::Borrowed(g.0)));
         for (name, value) in &entry.fields {
             (judge.canonical)(name, value).map_err(|e| at(entry, e))?;
-            fields.push(name.clone());
+            fields.push(Cow::Owned(name.clone()));
         }
         return Ok(UserPlan {
             email: entry.email.clone(),
@@ -268,13 +286,15 @@ fn plan_user(
             fields,
             line: Some(entry.line),
             entry: Some(index),
+            current: None,
             set_password: entry.password.is_some(),
         });
     };
+    let (current_index, current) = current;
     let user = &current.user;
-    let mut differs = |name: &str, changed: bool| {
+    let mut differs = |name: &'static str, changed: bool| {
         if changed {
-            fields.push(name.to_string());
+            fields.push(Cow::Borrowed(name));
         }
     };
     let text_differs =
@@ -310,7 +330,7 @@ fn plan_user(
     for (name, value) in &entry.fields {
         let wanted = (judge.canonical)(name, value).map_err(|e| at(entry, e))?;
         if wanted.as_deref() != user.fields.get(name).map(String::as_str) {
-            fields.push(name.clone());
+            fields.push(Cow::Owned(name.clone()));
         }
     }
     let set_password = match (&entry.password, entry.password_update) {
@@ -320,7 +340,7 @@ fn plan_user(
         _ => false,
     };
     if set_password {
-        fields.push("password".into());
+        fields.push(Cow::Borrowed("password"));
     }
     Ok(UserPlan {
         email: user.email.clone(),
@@ -332,6 +352,7 @@ fn plan_user(
         fields,
         line: Some(entry.line),
         entry: Some(index),
+        current: Some(current_index),
         set_password,
     })
 }
@@ -380,6 +401,7 @@ mod tests {
 
     fn current(email: &str, groups: &[&str]) -> CurrentUser {
         CurrentUser {
+            key: crate::email_address::email_key(email),
             user: user(email, false),
             groups: groups.iter().map(|g| g.to_string()).collect(),
             permissions: Vec::new(),

@@ -4,7 +4,7 @@
 use std::io::Read;
 use std::path::PathBuf;
 
-use userdb::apply::plan::{Action, Plan};
+use userdb::apply::plan::{Action, Field, Plan};
 use userdb::manager::ApplyOptions;
 
 use super::context::Context;
@@ -93,7 +93,7 @@ fn render(plan: &Plan) -> String {
     };
     let mut out = String::new();
     // Pushed piece by piece: a plan of 10,000 new users is 10,000 lines.
-    let mut line = |action: Action, kind: &str, name: &str, fields: &[String]| {
+    let mut line = |action: Action, kind: &str, name: &str, fields: &[Field]| {
         if action == Action::Unchanged {
             return;
         }

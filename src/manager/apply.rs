@@ -102,6 +102,7 @@ impl<S: UserStore + BulkStore> UserManager<S> {
                 let mut users = Vec::new();
                 store.for_each_user(&mut |user, memberships| {
                     users.push(CurrentUser {
+                        key: crate::email_address::email_key(&user.email),
                         user: user.clone(),
                         groups: memberships.groups.clone(),
                         permissions: memberships.user_permissions.clone(),
@@ -175,14 +176,9 @@ impl<S: UserStore + BulkStore> UserManager<S> {
         self.check_hashes(&written)?;
         // The rows are made (and so checked: validators, custom fields)
         // before a dry run returns, so that it fails where the write would.
-        let by_key: BTreeMap<String, &CurrentUser> = users
-            .iter()
-            .map(|u| (crate::email_address::email_key(&u.user.email), u))
-            .collect();
         let mut rows = Vec::new();
         for user_plan in plan.users.iter().filter(|p| p.action != Action::Unchanged) {
-            let key = crate::email_address::email_key(&user_plan.email);
-            let current = by_key.get(&key).copied();
+            let current = user_plan.current.and_then(|i| users.get(i));
             let entry = user_plan.entry.and_then(|i| file.users.get(i));
             rows.push(self.bulk_row(user_plan, entry, current, &secrets)?);
         }
@@ -322,7 +318,6 @@ impl<S: UserStore + BulkStore> UserManager<S> {
         let flag = |name: &str, value: Option<bool>| value.filter(|_| changes(name));
         let email = current.map_or(entry.email.clone(), |c| c.user.email.clone());
         Ok(BulkUser {
-            password,
             first_name,
             last_name,
             is_active: flag("active", entry.active),
@@ -333,7 +328,7 @@ impl<S: UserStore + BulkStore> UserManager<S> {
             permissions: entry.permissions.clone().filter(|_| changes("permissions")),
             must_change_password: flag("must_change_password", entry.must_change_password),
             expires_at: entry.expires_at.filter(|_| changes("expires_at")),
-            ..BulkUser::new(email, entry.email_key.clone())
+            ..BulkUser::with_password(email, entry.email_key.clone(), password)
         })
     }
 }

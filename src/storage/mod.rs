@@ -457,12 +457,21 @@ impl BulkUser {
     /// A row for this address that sets nothing else (an unusable password on
     /// creation, every other column its default or left alone).
     pub fn new(email: impl Into<String>, email_key: impl Into<String>) -> Self {
+        let unusable = crate::password::make_unusable_password();
+        BulkUser::with_password(email, email_key, BulkPassword::Absent { unusable })
+    }
+
+    /// A row for this address that sets this password and nothing else (a
+    /// caller that has the password spares making an unusable marker).
+    pub fn with_password(
+        email: impl Into<String>,
+        email_key: impl Into<String>,
+        password: BulkPassword,
+    ) -> Self {
         BulkUser {
             email: email.into(),
             email_key: email_key.into(),
-            password: BulkPassword::Absent {
-                unusable: crate::password::make_unusable_password(),
-            },
+            password,
             first_name: None,
             last_name: None,
             is_active: None,
