@@ -194,8 +194,8 @@ pub const KEYS: &[KeySpec] = &[
         key: "max_similarity",
         kind: Kind::Number { min: 0.0, max: 1.0 },
         default: "0.7",
-        doc: "How similar to the email or names a password may be (Django's \
-              `UserAttributeSimilarityValidator`); 0 turns the check off",
+        doc: "The similarity to the email or names at which a password is refused \
+              (Django's `UserAttributeSimilarityValidator`); 0 turns the check off",
         set: |s, v| v.number().map(|n| s.password.policy.max_similarity = n),
         show: |s| s.password.policy.max_similarity.to_string(),
     },
@@ -243,7 +243,7 @@ pub const KEYS: &[KeySpec] = &[
         key: "backend",
         kind: Kind::Choice(&BackendKind::NAMES),
         default: "console (automatic)",
-        doc: "How messages are sent; unset, `smtp` once `host` is set, else `console`",
+        doc: "How messages are sent; by default `smtp` once `host` is set, else `console`",
         set: |s, v| v.choice().map(|b| s.email.backend = Some(b)),
         show: |s| match s.email.backend {
             Some(kind) => kind.as_str().to_string(),
@@ -267,7 +267,7 @@ pub const KEYS: &[KeySpec] = &[
         key: "port",
         kind: Kind::Integer { min: 1, max: 65535 },
         default: "587",
-        doc: "The SMTP port; unset, the one of `security` (587 starttls, 465 tls, 25 none)",
+        doc: "The SMTP port; by default the one `security` implies (587, 465 or 25)",
         set: |s, v| v.int().map(|n| s.email.port = Some(n)),
         show: |s| {
             s.email

@@ -1,6 +1,7 @@
 //! Settings: defaults, under a TOML file, under `USERDB_<SECTION>_<KEY>` environment
 //! variables (flags are laid on top by the command line). Every key is listed once
-//! in [`KEYS`] (`keys.rs`), which drives loading, environment names and `userdb config`.
+//! in [`KEYS`] (`keys.rs`), which drives loading, environment names, `userdb config`
+//! and the README's table ([`reference_markdown`]).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -16,10 +17,12 @@ use crate::throttle::LoginSettings;
 
 mod keys;
 mod kind;
+mod reference;
 
 pub use keys::{KEYS, KeySpec};
 pub use kind::Kind;
 use kind::{Raw, Value};
+pub use reference::reference_markdown;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct DatabaseSettings {
