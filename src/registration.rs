@@ -19,7 +19,20 @@ pub enum EmailVerification {
 }
 
 impl EmailVerification {
-    pub fn as_str(self) -> &'static str {
+    /// Every variant: parsing looks the name up here.
+    pub const ALL: [EmailVerification; 3] = [
+        EmailVerification::Mandatory,
+        EmailVerification::Optional,
+        EmailVerification::None,
+    ];
+    /// What `[registration] verification` accepts (the config reference lists them).
+    pub const NAMES: [&'static str; 3] = [
+        Self::ALL[0].as_str(),
+        Self::ALL[1].as_str(),
+        Self::ALL[2].as_str(),
+    ];
+
+    pub const fn as_str(self) -> &'static str {
         match self {
             EmailVerification::Mandatory => "mandatory",
             EmailVerification::Optional => "optional",
@@ -38,12 +51,11 @@ impl FromStr for EmailVerification {
     type Err = String;
 
     fn from_str(text: &str) -> Result<Self, String> {
-        match text.trim().to_ascii_lowercase().as_str() {
-            "mandatory" => Ok(EmailVerification::Mandatory),
-            "optional" => Ok(EmailVerification::Optional),
-            "none" => Ok(EmailVerification::None),
-            _ => Err(format!("{text:?} is not one of mandatory, optional, none")),
-        }
+        let wanted = text.trim().to_ascii_lowercase();
+        Self::ALL
+            .into_iter()
+            .find(|policy| policy.as_str() == wanted)
+            .ok_or_else(|| format!("{text:?} is not one of {}", Self::NAMES.join(", ")))
     }
 }
 
@@ -75,11 +87,7 @@ mod tests {
 
     #[test]
     fn the_three_policies_parse_and_print_back() {
-        for policy in [
-            EmailVerification::Mandatory,
-            EmailVerification::Optional,
-            EmailVerification::None,
-        ] {
+        for policy in EmailVerification::ALL {
             assert_eq!(policy.as_str().parse::<EmailVerification>(), Ok(policy));
         }
         assert_eq!(" Mandatory ".parse(), Ok(EmailVerification::Mandatory));

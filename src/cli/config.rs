@@ -69,13 +69,13 @@ pub fn run(ctx: &Context, _args: Args) -> Result<(), CliError> {
         .map(|spec| Setting {
             key: spec.name(),
             // A secret's value is never shown; whether one is set is.
-            value: if spec.secret
+            value: if spec.secret()
                 && !matches!(
                     loaded.sources.get(&spec.name()),
                     None | Some(Source::Default)
                 ) {
                 "(redacted)".to_string()
-            } else if spec.secret {
+            } else if spec.secret() {
                 "(not set)".to_string()
             } else {
                 loaded.settings.display_value(spec)

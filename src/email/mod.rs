@@ -118,17 +118,24 @@ pub enum BackendKind {
 impl std::str::FromStr for BackendKind {
     type Err = String;
     fn from_str(s: &str) -> std::result::Result<Self, String> {
-        match s {
-            "smtp" => Ok(BackendKind::Smtp),
-            "console" => Ok(BackendKind::Console),
-            "file" => Ok(BackendKind::File),
-            _ => Err(format!("{s:?} is not a backend (smtp, console, file)")),
-        }
+        Self::ALL
+            .into_iter()
+            .find(|kind| kind.as_str() == s)
+            .ok_or_else(|| format!("{s:?} is not a backend ({})", Self::NAMES.join(", ")))
     }
 }
 
 impl BackendKind {
-    pub fn as_str(self) -> &'static str {
+    /// Every variant: parsing looks the name up here.
+    pub const ALL: [BackendKind; 3] = [BackendKind::Smtp, BackendKind::Console, BackendKind::File];
+    /// What `[email] backend` accepts (the config reference lists them).
+    pub const NAMES: [&'static str; 3] = [
+        Self::ALL[0].as_str(),
+        Self::ALL[1].as_str(),
+        Self::ALL[2].as_str(),
+    ];
+
+    pub const fn as_str(self) -> &'static str {
         match self {
             BackendKind::Smtp => "smtp",
             BackendKind::Console => "console",
@@ -152,19 +159,24 @@ pub enum Security {
 impl std::str::FromStr for Security {
     type Err = String;
     fn from_str(s: &str) -> std::result::Result<Self, String> {
-        match s {
-            "starttls" => Ok(Security::StartTls),
-            "tls" => Ok(Security::Tls),
-            "none" => Ok(Security::None),
-            _ => Err(format!(
-                "{s:?} is not a security mode (starttls, tls, none)"
-            )),
-        }
+        Self::ALL
+            .into_iter()
+            .find(|mode| mode.as_str() == s)
+            .ok_or_else(|| format!("{s:?} is not a security mode ({})", Self::NAMES.join(", ")))
     }
 }
 
 impl Security {
-    pub fn as_str(self) -> &'static str {
+    /// Every variant: parsing looks the name up here.
+    pub const ALL: [Security; 3] = [Security::StartTls, Security::Tls, Security::None];
+    /// What `[email] security` accepts (the config reference lists them).
+    pub const NAMES: [&'static str; 3] = [
+        Self::ALL[0].as_str(),
+        Self::ALL[1].as_str(),
+        Self::ALL[2].as_str(),
+    ];
+
+    pub const fn as_str(self) -> &'static str {
         match self {
             Security::StartTls => "starttls",
             Security::Tls => "tls",

@@ -1,5 +1,6 @@
-//! The scripts in `completions/` are generated; this keeps them current.
-//! `SNAPSHOTS=overwrite cargo test` rewrites them.
+//! The files we ship that are generated (the scripts in `completions/`, the
+//! reference in `doc/`, the README's table of configuration keys); this keeps them
+//! current. `SNAPSHOTS=overwrite cargo test --test cli completions` rewrites them.
 
 use clap_complete::{Generator, Shell};
 
@@ -85,4 +86,33 @@ fn the_shipped_reference_is_current() {
             path.display()
         );
     }
+}
+
+/// The README's table of configuration keys is `config::reference_markdown()`
+/// between two marker comments; `SNAPSHOTS=overwrite cargo test --test cli readme`
+/// rewrites it.
+#[test]
+fn the_readme_config_table_is_current() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
+    let readme = std::fs::read_to_string(&path).unwrap();
+    let (start, end) = ("<!-- config-keys:start -->\n", "<!-- config-keys:end -->");
+    let from = readme.find(start).expect("README.md has the start marker") + start.len();
+    let to = from
+        + readme[from..]
+            .find(end)
+            .expect("README.md has the end marker");
+    // Blank lines keep the table a block of its own, apart from the markers.
+    let table = format!("\n{}\n", userdb::config::reference_markdown());
+    if std::env::var("SNAPSHOTS").is_ok_and(|v| v == "overwrite") {
+        std::fs::write(
+            &path,
+            format!("{}{table}{}", &readme[..from], &readme[to..]),
+        )
+        .unwrap();
+        return;
+    }
+    assert!(
+        readme[from..to] == table,
+        "README.md's configuration table is stale: run `SNAPSHOTS=overwrite cargo test --test cli readme`"
+    );
 }

@@ -1,92 +1,28 @@
 //! Settings: defaults, under a TOML file, under `USERDB_<SECTION>_<KEY>` environment
 //! variables (flags are laid on top by the command line). Every key is listed once
-//! in [`KEYS`], which drives loading, environment names and `userdb config`.
+//! in [`KEYS`] (`keys.rs`), which drives loading, environment names, `userdb config`
+//! and the README's table ([`reference_markdown`]).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::duration::{format_duration, parse_duration, parse_finite_duration};
-use crate::email::{ConfigSecret, EmailSettings};
+use crate::email::EmailSettings;
 use crate::error::{Error, Result};
 use crate::fields::FieldSet;
-use crate::otp::{MAX_DIGITS, MIN_DIGITS, OtpSettings, check_template};
+use crate::otp::OtpSettings;
 use crate::password::{Argon2Params, HashLimits, PasswordPolicy};
 use crate::registration::RegistrationSettings;
 use crate::throttle::LoginSettings;
 
-/// One configuration key: `[section] key`, also `USERDB_SECTION_KEY`.
-#[derive(Debug, Clone, Copy)]
-pub struct KeySpec {
-    pub section: &'static str,
-    pub key: &'static str,
-    /// Shown redacted by `userdb config`.
-    pub secret: bool,
-}
+mod keys;
+mod kind;
+mod reference;
 
-impl KeySpec {
-    pub fn name(&self) -> String {
-        format!("{}.{}", self.section, self.key)
-    }
-
-    pub fn env_var(&self) -> String {
-        format!("USERDB_{}_{}", self.section, self.key).to_ascii_uppercase()
-    }
-}
-
-const fn key(section: &'static str, key: &'static str) -> KeySpec {
-    KeySpec {
-        section,
-        key,
-        secret: false,
-    }
-}
-
-pub const KEYS: &[KeySpec] = &[
-    key("database", "path"),
-    key("database", "busy_timeout"),
-    key("database", "password_file"),
-    key("password", "memory_cost"),
-    key("password", "time_cost"),
-    key("password", "parallelism"),
-    key("password", "max_hash_memory"),
-    key("password", "max_hash_time"),
-    key("password", "min_length"),
-    key("password", "max_similarity"),
-    key("password", "reject_common"),
-    key("password", "reject_numeric"),
-    key("password", "must_change_on_create"),
-    key("password", "reset_token_expiry"),
-    key("email", "backend"),
-    key("email", "host"),
-    key("email", "port"),
-    key("email", "security"),
-    key("email", "username"),
-    KeySpec {
-        section: "email",
-        key: "password",
-        secret: true,
-    },
-    key("email", "password_file"),
-    key("email", "from"),
-    key("email", "ca_file"),
-    key("email", "timeout"),
-    key("email", "file_path"),
-    key("otp", "digits"),
-    key("otp", "ttl"),
-    key("otp", "max_attempts"),
-    key("otp", "resend_cooldown"),
-    key("otp", "max_sends_per_hour"),
-    key("otp", "subject"),
-    key("otp", "body"),
-    key("token", "default_expiry"),
-    key("registration", "verification"),
-    key("registration", "reset_revokes_tokens"),
-    key("registration", "conceal_accounts"),
-    key("login", "max_failures"),
-    key("login", "lockout"),
-    key("login", "max_lockout"),
-];
+pub use keys::{KEYS, KeySpec};
+pub use kind::Kind;
+use kind::{Raw, Value};
+pub use reference::reference_markdown;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct DatabaseSettings {
@@ -194,344 +130,9 @@ pub struct LoadedSettings {
     pub sources: BTreeMap<String, Source>,
 }
 
-/// A value on its way in, from the file or from the environment.
-enum Raw<'a> {
-    Toml(&'a toml::Value),
-    Env(&'a str),
-}
-
-impl Raw<'_> {
-    fn integer(&self) -> std::result::Result<i64, String> {
-        match self {
-            Raw::Toml(toml::Value::Integer(i)) => Ok(*i),
-            Raw::Toml(other) => Err(format!(
-                "expected a whole number, found {}",
-                other.type_str()
-            )),
-            Raw::Env(text) => text
-                .trim()
-                .parse()
-                .map_err(|_| format!("expected a whole number, found {text:?}")),
-        }
-    }
-
-    fn in_range<T: TryFrom<i64>>(&self, min: i64, max: i64) -> std::result::Result<T, String> {
-        let value = self.integer()?;
-        if !(min..=max).contains(&value) {
-            return Err(format!("{value} is out of range ({min} to {max})"));
-        }
-        T::try_from(value).map_err(|_| format!("{value} is out of range"))
-    }
-
-    fn float(&self) -> std::result::Result<f64, String> {
-        match self {
-            Raw::Toml(toml::Value::Float(f)) => Ok(*f),
-            Raw::Toml(toml::Value::Integer(i)) => Ok(*i as f64),
-            Raw::Toml(other) => Err(format!("expected a number, found {}", other.type_str())),
-            Raw::Env(text) => text
-                .trim()
-                .parse()
-                .map_err(|_| format!("expected a number, found {text:?}")),
-        }
-    }
-
-    fn boolean(&self) -> std::result::Result<bool, String> {
-        match self {
-            Raw::Toml(toml::Value::Boolean(b)) => Ok(*b),
-            Raw::Toml(other) => Err(format!(
-                "expected true or false, found {}",
-                other.type_str()
-            )),
-            Raw::Env(text) => match text.trim().to_ascii_lowercase().as_str() {
-                "true" | "yes" | "on" | "1" => Ok(true),
-                "false" | "no" | "off" | "0" => Ok(false),
-                _ => Err(format!("expected true or false, found {text:?}")),
-            },
-        }
-    }
-
-    fn string(&self) -> std::result::Result<String, String> {
-        match self {
-            Raw::Toml(toml::Value::String(s)) => Ok(s.clone()),
-            Raw::Toml(other) => Err(format!("expected a string, found {}", other.type_str())),
-            Raw::Env(text) => Ok(text.to_string()),
-        }
-    }
-
-    /// A duration, or `never` (`None`).
-    fn duration_or_never(&self) -> std::result::Result<Option<Duration>, String> {
-        match self {
-            Raw::Toml(toml::Value::Integer(i)) if *i >= 0 => {
-                Ok(Some(Duration::from_secs(*i as u64)))
-            }
-            _ => parse_duration(&self.string()?),
-        }
-    }
-
-    fn duration(&self) -> std::result::Result<Duration, String> {
-        match self {
-            Raw::Toml(toml::Value::Integer(i)) if *i >= 0 => Ok(Duration::from_secs(*i as u64)),
-            _ => parse_finite_duration(&self.string()?),
-        }
-    }
-
-    /// A duration within `min..=max`: every duration key has a range, checked when
-    /// the config loads, so that no value reaches a place that cannot hold it
-    /// (SQLite's busy timeout is an `int` of milliseconds, about 24 days).
-    fn duration_in(&self, min: Duration, max: Duration) -> std::result::Result<Duration, String> {
-        let value = self.duration()?;
-        check_duration_range(Some(value), min, max)?;
-        Ok(value)
-    }
-}
-
-fn check_duration_range(
-    value: Option<Duration>,
-    min: Duration,
-    max: Duration,
-) -> std::result::Result<(), String> {
-    match value {
-        Some(value) if value < min || value > max => Err(format!(
-            "{} is out of range ({} to {})",
-            format_duration(value),
-            format_duration(min),
-            format_duration(max)
-        )),
-        _ => Ok(()),
-    }
-}
-
-const SECOND: Duration = Duration::from_secs(1);
-const MINUTE: Duration = Duration::from_secs(60);
-const HOUR: Duration = Duration::from_secs(3600);
-const DAY: Duration = Duration::from_secs(86_400);
-
-/// A `[login]` lock: 1 second to 30 days.
-fn lock_duration(raw: &Raw) -> std::result::Result<Duration, String> {
-    raw.duration_in(SECOND, 30 * DAY)
-}
-
 impl Settings {
     fn set(&mut self, spec: &KeySpec, raw: &Raw) -> std::result::Result<(), String> {
-        let password = &mut self.password;
-        match (spec.section, spec.key) {
-            ("database", "path") => self.database.path = Some(PathBuf::from(raw.string()?)),
-            ("database", "busy_timeout") => {
-                self.database.busy_timeout = raw.duration_in(Duration::ZERO, HOUR)?
-            }
-            ("database", "password_file") => {
-                self.database.password_file = Some(PathBuf::from(raw.string()?))
-            }
-            ("password", "memory_cost") => {
-                password.argon2.memory_cost = raw.in_range(8, 4 * 1024 * 1024)?
-            }
-            ("password", "time_cost") => password.argon2.time_cost = raw.in_range(1, 100)?,
-            ("password", "parallelism") => password.argon2.parallelism = raw.in_range(1, 255)?,
-            // Up to the bounds the hash parser itself keeps (4 GiB, about a
-            // minute), so raising the ceiling never lets a hash hang a login.
-            ("password", "max_hash_memory") => {
-                password.limits.max_memory_mib = raw.in_range(1, 4096)?
-            }
-            ("password", "max_hash_time") => {
-                let time = raw.duration()?;
-                if !(1..=120).contains(&time.as_secs()) {
-                    return Err(format!(
-                        "{} is out of range (1s to 2m)",
-                        format_duration(time)
-                    ));
-                }
-                password.limits.max_time = time;
-            }
-            ("password", "min_length") => password.policy.min_length = raw.in_range(0, 4096)?,
-            ("password", "max_similarity") => {
-                let value = raw.float()?;
-                if !(0.0..=1.0).contains(&value) {
-                    return Err(format!(
-                        "{value} is out of range (0 to 1; 0 turns the check off)"
-                    ));
-                }
-                password.policy.max_similarity = value;
-            }
-            ("password", "reject_common") => password.policy.reject_common = raw.boolean()?,
-            ("password", "reject_numeric") => password.policy.reject_numeric = raw.boolean()?,
-            ("password", "must_change_on_create") => {
-                password.must_change_on_create = raw.boolean()?
-            }
-            ("password", "reset_token_expiry") => {
-                password.reset_token_expiry =
-                    raw.duration_in(60 * SECOND, MAX_RESET_TOKEN_EXPIRY)?
-            }
-            ("email", _) => self.email_set(spec.key, raw)?,
-            ("otp", _) => self.otp_set(spec.key, raw)?,
-            ("token", "default_expiry") => {
-                let expiry = raw.duration_or_never()?;
-                if expiry == Some(Duration::ZERO) {
-                    return Err("0s would issue tokens that are already expired".to_string());
-                }
-                check_duration_range(expiry, SECOND, 36_500 * DAY)?;
-                self.token.default_expiry = expiry;
-            }
-            ("registration", "verification") => {
-                self.registration.verification = raw.string()?.parse()?
-            }
-            ("registration", "reset_revokes_tokens") => {
-                self.registration.reset_revokes_tokens = raw.boolean()?
-            }
-            ("registration", "conceal_accounts") => {
-                self.registration.conceal_accounts = raw.boolean()?
-            }
-            ("login", "max_failures") => self.login.max_failures = raw.in_range(1, 1000)?,
-            ("login", "lockout") => self.login.lockout = lock_duration(raw)?,
-            ("login", "max_lockout") => self.login.max_lockout = lock_duration(raw)?,
-            _ => return Err("unknown key".to_string()),
-        }
-        Ok(())
-    }
-
-    /// The effective value of a key as text, for `userdb config`.
-    pub fn display_value(&self, spec: &KeySpec) -> String {
-        let password = &self.password;
-        match (spec.section, spec.key) {
-            // A URL's password is never shown.
-            ("database", "path") => match &self.database.path {
-                Some(path) => crate::storage::Target::parse(path)
-                    .map_or_else(|_| path.display().to_string(), |t| t.describe()),
-                None => "(platform default)".to_string(),
-            },
-            ("database", "busy_timeout") => format_duration(self.database.busy_timeout),
-            ("database", "password_file") => match &self.database.password_file {
-                Some(path) => path.display().to_string(),
-                None => "(none)".to_string(),
-            },
-            ("password", "memory_cost") => password.argon2.memory_cost.to_string(),
-            ("password", "time_cost") => password.argon2.time_cost.to_string(),
-            ("password", "parallelism") => password.argon2.parallelism.to_string(),
-            ("password", "max_hash_memory") => password.limits.max_memory_mib.to_string(),
-            ("password", "max_hash_time") => format_duration(password.limits.max_time),
-            ("password", "min_length") => password.policy.min_length.to_string(),
-            ("password", "max_similarity") => password.policy.max_similarity.to_string(),
-            ("password", "reject_common") => password.policy.reject_common.to_string(),
-            ("password", "reject_numeric") => password.policy.reject_numeric.to_string(),
-            ("password", "must_change_on_create") => password.must_change_on_create.to_string(),
-            ("password", "reset_token_expiry") => format_duration(password.reset_token_expiry),
-            ("token", "default_expiry") => match self.token.default_expiry {
-                Some(d) => format_duration(d),
-                None => "never".to_string(),
-            },
-            ("email", _) => self.email_display(spec.key),
-            ("otp", _) => self.otp_display(spec.key),
-            ("registration", "verification") => self.registration.verification.to_string(),
-            ("registration", "reset_revokes_tokens") => {
-                self.registration.reset_revokes_tokens.to_string()
-            }
-            ("registration", "conceal_accounts") => self.registration.conceal_accounts.to_string(),
-            ("login", "max_failures") => self.login.max_failures.to_string(),
-            ("login", "lockout") => format_duration(self.login.lockout),
-            ("login", "max_lockout") => format_duration(self.login.max_lockout),
-            _ => String::new(),
-        }
-    }
-
-    fn email_set(&mut self, key: &str, raw: &Raw) -> std::result::Result<(), String> {
-        let email = &mut self.email;
-        let text = |raw: &Raw| {
-            raw.string()
-                .map(|s| Some(s).filter(|s| !s.trim().is_empty()))
-        };
-        match key {
-            "backend" => email.backend = Some(raw.string()?.parse()?),
-            "host" => email.host = text(raw)?.map(|h| h.trim().to_string()),
-            "port" => email.port = Some(raw.in_range(1, 65535)?),
-            "security" => email.security = raw.string()?.parse()?,
-            "username" => email.username = text(raw)?,
-            "password" => {
-                email.password = text(raw)?.map(|p| ConfigSecret(secrecy::SecretString::from(p)))
-            }
-            "password_file" => email.password_file = text(raw)?.map(PathBuf::from),
-            "from" => {
-                let from = raw.string()?;
-                from.parse::<lettre::message::Mailbox>()
-                    .map_err(|e| format!("{from:?} is not an address: {e}"))?;
-                email.from = from;
-            }
-            "ca_file" => email.ca_file = text(raw)?.map(PathBuf::from),
-            "timeout" => {
-                email.timeout = raw.duration_in(SECOND, 10 * MINUTE)?;
-            }
-            "file_path" => email.file_path = text(raw)?.map(PathBuf::from),
-            _ => return Err("unknown key".to_string()),
-        }
-        Ok(())
-    }
-
-    fn email_display(&self, key: &str) -> String {
-        let email = &self.email;
-        let path = |p: &Option<PathBuf>| p.as_ref().map(|p| p.display().to_string());
-        let shown = match key {
-            "backend" => Some(match email.backend {
-                Some(kind) => kind.as_str().to_string(),
-                None => format!("{} (automatic)", email.backend_kind().as_str()),
-            }),
-            "host" => email.host.clone(),
-            "port" => Some(
-                email
-                    .port
-                    .unwrap_or(email.security.default_port())
-                    .to_string(),
-            ),
-            "security" => Some(email.security.as_str().to_string()),
-            "username" => email.username.clone(),
-            "password" => email.password.as_ref().map(|_| "(set)".to_string()),
-            "password_file" => path(&email.password_file),
-            "from" => Some(email.from.clone()),
-            "ca_file" => path(&email.ca_file),
-            "timeout" => Some(format_duration(email.timeout)),
-            "file_path" => path(&email.file_path),
-            _ => None,
-        };
-        shown.unwrap_or_else(|| "(not set)".to_string())
-    }
-
-    fn otp_set(&mut self, key: &str, raw: &Raw) -> std::result::Result<(), String> {
-        let otp = &mut self.otp;
-        match key {
-            "digits" => otp.digits = raw.in_range(i64::from(MIN_DIGITS), i64::from(MAX_DIGITS))?,
-            "ttl" => {
-                otp.ttl = raw.duration_in(SECOND, 7 * DAY)?;
-            }
-            "max_attempts" => otp.max_attempts = raw.in_range(1, 100)?,
-            "resend_cooldown" => otp.resend_cooldown = raw.duration_in(Duration::ZERO, DAY)?,
-            "max_sends_per_hour" => otp.max_sends_per_hour = raw.in_range(1, 1000)?,
-            "subject" => {
-                let subject = raw.string()?;
-                check_template(&subject, false)?;
-                if subject.contains(['\r', '\n']) {
-                    return Err("must be one line".to_string());
-                }
-                otp.subject = subject;
-            }
-            "body" => {
-                let body = raw.string()?;
-                check_template(&body, true)?;
-                otp.body = body;
-            }
-            _ => return Err("unknown key".to_string()),
-        }
-        Ok(())
-    }
-
-    fn otp_display(&self, key: &str) -> String {
-        let otp = &self.otp;
-        match key {
-            "digits" => otp.digits.to_string(),
-            "ttl" => format_duration(otp.ttl),
-            "max_attempts" => otp.max_attempts.to_string(),
-            "resend_cooldown" => format_duration(otp.resend_cooldown),
-            "max_sends_per_hour" => otp.max_sends_per_hour.to_string(),
-            "subject" => otp.subject.clone(),
-            "body" => otp.body.escape_debug().to_string(),
-            _ => String::new(),
-        }
+        (spec.set)(self, &Value::new(raw, spec.kind))
     }
 
     /// Loads the settings: defaults, then the config file, then the environment.
@@ -646,7 +247,7 @@ fn apply_file(
                 .iter()
                 .find(|k| k.section == section && k.key == name)
                 .ok_or_else(|| at(format!("unknown key `{name}` in [{section}]")))?;
-            if spec.secret {
+            if spec.secret() {
                 require_private_file(path, spec)?;
             }
             settings
