@@ -68,6 +68,28 @@ pub struct UserManager<S: UserStore> {
     reset_token_expiry: Duration,
 }
 
+/// Hashes a password after the checks every source goes through: not blank,
+/// not too long, and (unless skipped) the validators'.
+pub(crate) fn hash_new_password(
+    hasher: &PasswordHasher,
+    policy: &PasswordPolicy,
+    password: &SecretString,
+    user: &UserAttributes,
+    validation: Validation,
+) -> Result<String> {
+    if password.expose_secret().is_empty() {
+        return Err(Error::BlankPassword);
+    }
+    crate::password::check_password_length(password.expose_secret())?;
+    if validation == Validation::Enforce {
+        let problems = policy.validate(password.expose_secret(), user);
+        if !problems.is_empty() {
+            return Err(Error::PasswordRejected(problems));
+        }
+    }
+    Ok(hasher.hash(password.expose_secret()))
+}
+
 impl<S: UserStore> UserManager<S> {
     /// `actor` is who is acting (the OS user of the command line), for the audit log.
     pub fn new(
@@ -151,17 +173,7 @@ impl<S: UserStore> UserManager<S> {
         user: &UserAttributes,
         validation: Validation,
     ) -> Result<String> {
-        if password.expose_secret().is_empty() {
-            return Err(Error::BlankPassword);
-        }
-        crate::password::check_password_length(password.expose_secret())?;
-        if validation == Validation::Enforce {
-            let problems = self.password_problems(password, user);
-            if !problems.is_empty() {
-                return Err(Error::PasswordRejected(problems));
-            }
-        }
-        Ok(self.hasher.hash(password.expose_secret()))
+        hash_new_password(&self.hasher, &self.policy, password, user, validation)
     }
 
     /// Django's `create_user`: a normalised, validated, unique email; no password

@@ -7,13 +7,16 @@ use std::collections::BTreeMap;
 
 use secrecy::{ExposeSecret, SecretString};
 
-use super::{UserManager, Validation, clean_name};
-use crate::apply::file::{self, PasswordSource, UserEntry};
+use super::fields::{change_writes, new_user_writes};
+use super::{UserManager, Validation, clean_name, hash_new_password};
+use crate::apply::file::{self, ApplyFile, PasswordSource, UserEntry};
 use crate::apply::plan::{self, Action, CurrentUser, Judge, Plan, UserPlan};
 use crate::error::{Error, Result};
-use crate::password::{UserAttributes, make_unusable_password};
+use crate::fields::FieldSet;
+use crate::password::{PasswordHasher, PasswordPolicy, UserAttributes, make_unusable_password};
 use crate::storage::{
-    BulkAudit, BulkDefinitions, BulkGroup, BulkPassword, BulkStore, BulkUser, OnConflict, UserStore,
+    BulkAudit, BulkDefinitions, BulkGroup, BulkPassword, BulkStore, BulkUser, FieldWrite,
+    OnConflict, UserStore,
 };
 use crate::user::User;
 
@@ -159,30 +162,26 @@ impl<S: UserStore + BulkStore> UserManager<S> {
         if !plan.changed {
             return Ok(plan);
         }
-        // The hashes written are checked first, on every core (the check parses
-        // each one); unchanged ones are the stored hashes.
-        let written: Vec<(&UserEntry, &str)> = plan
+        let changes: Vec<&UserPlan> = plan
             .users
             .iter()
-            .filter(|p| p.action == Action::Created || p.set_password)
-            .filter_map(|p| p.entry.and_then(|i| file.users.get(i)))
-            .filter_map(|e| match &e.password {
-                Some(PasswordSource::Hash(hash)) if crate::password::is_usable(hash) => {
-                    Some((e, hash.as_str()))
-                }
-                _ => None,
-            })
+            .filter(|p| p.action != Action::Unchanged)
             .collect();
-        self.check_hashes(&written)?;
-        // The rows are made (and so checked: validators, custom fields)
-        // before a dry run returns, so that it fails where the write would.
-        let mut rows = Vec::new();
-        for user_plan in plan.users.iter().filter(|p| p.action != Action::Unchanged) {
-            let current = user_plan.current.and_then(|i| users.get(i));
-            let entry = user_plan.entry.and_then(|i| file.users.get(i));
-            rows.push(self.bulk_row(user_plan, entry, current, &secrets)?);
-        }
+        let maker = RowMaker {
+            hasher: &self.hasher,
+            policy: &self.policy,
+            fields: &self.fields,
+            file: &file,
+            users: &users,
+            secrets: &secrets,
+        };
+        self.check_unique_values(&maker, &changes)?;
+        // A dry run makes every row (and so checks it: hashes, validators,
+        // custom fields), so that it fails where the write would.
         if options.dry_run {
+            for change in &changes {
+                maker.row(change)?;
+            }
             return Ok(plan);
         }
         let definitions = BulkDefinitions {
@@ -215,58 +214,84 @@ impl<S: UserStore + BulkStore> UserManager<S> {
         } else {
             OnConflict::Update
         };
-        let mut rows = rows.into_iter().map(Ok);
-        self.store
-            .bulk_write(&definitions, &mut rows, on_conflict, true, &audit)?;
+        // The rows are made on another thread while the store writes them
+        // (import's pipeline): the write is most of the time, and the making
+        // hides behind it. A row that fails ends the write, which rolls back.
+        let store = &mut self.store;
+        std::thread::scope(|scope| {
+            let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<Result<BulkUser>>>(4);
+            let maker = &maker;
+            let changes = &changes;
+            scope.spawn(move || {
+                for run in changes.chunks(ROWS_PER_BATCH) {
+                    let mut batch = Vec::with_capacity(run.len());
+                    for change in run {
+                        let row = maker.row(change);
+                        let failed = row.is_err();
+                        batch.push(row);
+                        if failed {
+                            let _ = sender.send(batch);
+                            return;
+                        }
+                    }
+                    if sender.send(batch).is_err() {
+                        return;
+                    }
+                }
+            });
+            let mut rows = receiver.into_iter().flatten();
+            store.bulk_write(&definitions, &mut rows, on_conflict, true, &audit)
+        })?;
         Ok(plan)
     }
 
-    /// Checks encoded hashes on every core; the first bad one is the error.
-    fn check_hashes(&self, hashes: &[(&UserEntry, &str)]) -> Result<()> {
-        let threads = if hashes.len() < 256 {
-            1
-        } else {
-            std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
-        };
-        let hasher = &self.hasher;
-        let check = |run: &[(&UserEntry, &str)]| -> Result<()> {
-            for (entry, hash) in run {
-                hasher
-                    .check_stored(hash)
-                    .map_err(|e| at(entry, format!("password_hash: {e}")))?;
-            }
-            Ok(())
-        };
-        let per_thread = hashes.len().div_ceil(threads).max(1);
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = hashes
-                .chunks(per_thread)
-                .map(|run| scope.spawn(move || check(run)))
-                .collect();
-            handles.into_iter().try_for_each(|h| {
-                h.join()
-                    .unwrap_or_else(|_| Err(Error::invalid("password_hash", "the check failed")))
-            })
-        })
+    /// Fails early, naming the entry, when a unique custom field value the
+    /// plan writes is another user's (the store checks again under its lock).
+    fn check_unique_values(&self, maker: &RowMaker, changes: &[&UserPlan]) -> Result<()> {
+        if !self.fields.iter().any(|spec| spec.unique) {
+            return Ok(());
+        }
+        for change in changes {
+            let Some(entry) = change.entry.and_then(|i| maker.file.users.get(i)) else {
+                continue;
+            };
+            let current = change.current.and_then(|i| maker.users.get(i));
+            let writes = maker.field_writes(change, entry, current)?;
+            self.check_values_free(&writes, current.map(|c| c.user.id))
+                .map_err(|e| at(entry, e))?;
+        }
+        Ok(())
     }
+}
 
+/// Rows per message from the thread that makes them to the writer.
+const ROWS_PER_BATCH: usize = 256;
+
+/// What making a bulk row needs, apart from the store (so that rows are made
+/// beside the write).
+struct RowMaker<'a> {
+    hasher: &'a PasswordHasher,
+    policy: &'a PasswordPolicy,
+    fields: &'a FieldSet,
+    file: &'a ApplyFile,
+    users: &'a [CurrentUser],
+    secrets: &'a BTreeMap<String, SecretString>,
+}
+
+impl RowMaker<'_> {
     /// The bulk row of one planned change: every value the entry gives for a
     /// new user, only the changed ones for an existing one.
-    fn bulk_row(
-        &self,
-        user_plan: &UserPlan,
-        entry: Option<&UserEntry>,
-        current: Option<&CurrentUser>,
-        secrets: &BTreeMap<String, SecretString>,
-    ) -> Result<BulkUser> {
-        let Some(entry) = entry else {
+    fn row(&self, user_plan: &UserPlan) -> Result<BulkUser> {
+        let current = user_plan.current.and_then(|i| self.users.get(i));
+        let Some(entry) = user_plan.entry.and_then(|i| self.file.users.get(i)) else {
             // Pruned: deactivated, nothing else.
+            let key = current.map_or_else(
+                || crate::email_address::email_key(&user_plan.email),
+                |c| c.key.clone(),
+            );
             return Ok(BulkUser {
                 is_active: Some(false),
-                ..BulkUser::new(
-                    user_plan.email.clone(),
-                    crate::email_address::email_key(&user_plan.email),
-                )
+                ..BulkUser::new(user_plan.email.clone(), key)
             });
         };
         let changes = |name: &str| user_plan.fields.iter().any(|f| f == name);
@@ -281,18 +306,29 @@ impl<S: UserStore + BulkStore> UserManager<S> {
         let first_name = names("first_name", &entry.first_name)?;
         let last_name = names("last_name", &entry.last_name)?;
         let password = if user_plan.set_password || user_plan.action == Action::Created {
-            match (&entry.password, secrets.get(&entry.email_key)) {
-                // Checked already (`check_hashes`).
-                (Some(PasswordSource::Hash(hash)), _) => BulkPassword::Set(hash.clone()),
+            match (&entry.password, self.secrets.get(&entry.email_key)) {
+                (Some(PasswordSource::Hash(hash)), _) => {
+                    if crate::password::is_usable(hash) {
+                        self.hasher
+                            .check_stored(hash)
+                            .map_err(|e| at(entry, format!("password_hash: {e}")))?;
+                    }
+                    BulkPassword::Set(hash.clone())
+                }
                 (Some(_), Some(secret)) => {
                     let attrs = UserAttributes {
                         email: &entry.email,
                         first_name: first_name.as_deref().unwrap_or_default(),
                         last_name: last_name.as_deref().unwrap_or_default(),
                     };
-                    let hash = self
-                        .hash_new_password(secret, &attrs, Validation::Enforce)
-                        .map_err(|e| at(entry, e))?;
+                    let hash = hash_new_password(
+                        self.hasher,
+                        self.policy,
+                        secret,
+                        &attrs,
+                        Validation::Enforce,
+                    )
+                    .map_err(|e| at(entry, e))?;
                     BulkPassword::Set(hash)
                 }
                 _ => BulkPassword::Absent {
@@ -304,17 +340,7 @@ impl<S: UserStore + BulkStore> UserManager<S> {
                 unusable: String::new(),
             }
         };
-        let given_fields: Vec<(String, String)> = entry
-            .fields
-            .iter()
-            .filter(|(name, _)| changes(name))
-            .cloned()
-            .collect();
-        let fields = match current {
-            None => self.fields_for_new_user(&given_fields),
-            Some(current) => self.fields_for_change(current.user.id, &given_fields),
-        }
-        .map_err(|e| at(entry, e))?;
+        let fields = self.field_writes(user_plan, entry, current)?;
         let flag = |name: &str, value: Option<bool>| value.filter(|_| changes(name));
         let email = current.map_or(entry.email.clone(), |c| c.user.email.clone());
         Ok(BulkUser {
@@ -330,5 +356,26 @@ impl<S: UserStore + BulkStore> UserManager<S> {
             expires_at: entry.expires_at.filter(|_| changes("expires_at")),
             ..BulkUser::with_password(email, entry.email_key.clone(), password)
         })
+    }
+
+    /// The custom field values a change writes: for a new user every one given
+    /// (and the defaults), for an existing one those that change.
+    fn field_writes(
+        &self,
+        user_plan: &UserPlan,
+        entry: &UserEntry,
+        current: Option<&CurrentUser>,
+    ) -> Result<Vec<FieldWrite>> {
+        let given: Vec<(String, String)> = entry
+            .fields
+            .iter()
+            .filter(|(name, _)| user_plan.fields.iter().any(|f| f == name))
+            .cloned()
+            .collect();
+        match current {
+            None => new_user_writes(self.fields, &given),
+            Some(_) => change_writes(self.fields, &given),
+        }
+        .map_err(|e| at(entry, e))
     }
 }

@@ -18,55 +18,13 @@ impl<S: UserStore> UserManager<S> {
         &self.fields
     }
 
-    /// Given values (`NAME`, text) parsed against their declarations; a blank text
-    /// is `None`. Unknown names and a name given twice are errors.
-    fn parse_given<'a>(
-        &'a self,
-        given: &[(String, String)],
-    ) -> Result<Vec<(&'a FieldSpec, Option<String>)>> {
-        let mut parsed: Vec<(&FieldSpec, Option<String>)> = Vec::new();
-        for (name, text) in given {
-            if parsed.iter().any(|(s, _)| s.name == *name) {
-                return Err(Error::invalid(
-                    format!("value for field `{name}`"),
-                    "given more than once",
-                ));
-            }
-            let (spec, value) = self.fields.parse(name, text)?;
-            parsed.push((spec, value.map(|v| v.canonical())));
-        }
-        Ok(parsed)
-    }
-
     /// The values a new user is stored with: those given, else the defaults; a
     /// required field with neither is [`Error::MissingField`].
     pub(crate) fn fields_for_new_user(
         &self,
         given: &[(String, String)],
     ) -> Result<Vec<FieldWrite>> {
-        let parsed = self.parse_given(given)?;
-        let mut writes = Vec::new();
-        for spec in self.fields.iter() {
-            let given = parsed
-                .iter()
-                .find(|(s, _)| s.name == spec.name)
-                .and_then(|(_, v)| v.clone());
-            let value = given.or_else(|| spec.default.as_ref().map(|d| d.canonical()));
-            match value {
-                Some(value) => writes.push(FieldWrite {
-                    name: spec.name.clone(),
-                    value: Some(value),
-                    unique: spec.unique,
-                }),
-                None if spec.required => {
-                    return Err(Error::MissingField {
-                        field: spec.name.clone(),
-                        help: spec.help.clone(),
-                    });
-                }
-                None => {}
-            }
-        }
+        let writes = new_user_writes(&self.fields, given)?;
         self.check_values_free(&writes, None)?;
         Ok(writes)
     }
@@ -78,27 +36,18 @@ impl<S: UserStore> UserManager<S> {
         user_id: i64,
         given: &[(String, String)],
     ) -> Result<Vec<FieldWrite>> {
-        let mut writes = Vec::new();
-        for (spec, value) in self.parse_given(given)? {
-            if value.is_none() && spec.required {
-                return Err(Error::invalid(
-                    format!("value for field `{}`", spec.name),
-                    "the field is required, so its value cannot be removed",
-                ));
-            }
-            writes.push(FieldWrite {
-                name: spec.name.clone(),
-                value,
-                unique: spec.unique,
-            });
-        }
+        let writes = change_writes(&self.fields, given)?;
         self.check_values_free(&writes, Some(user_id))?;
         Ok(writes)
     }
 
     /// Fails early when a unique value is another user's. The store checks again
     /// under the write lock; this spares a password hash that would be wasted.
-    fn check_values_free(&self, writes: &[FieldWrite], user_id: Option<i64>) -> Result<()> {
+    pub(crate) fn check_values_free(
+        &self,
+        writes: &[FieldWrite],
+        user_id: Option<i64>,
+    ) -> Result<()> {
         for write in writes.iter().filter(|w| w.unique) {
             let Some(value) = &write.value else { continue };
             if self
@@ -131,8 +80,7 @@ impl<S: UserStore> UserManager<S> {
         given: &[(String, String)],
         user_id: Option<i64>,
     ) -> Result<()> {
-        let writes: Vec<FieldWrite> = self
-            .parse_given(given)?
+        let writes: Vec<FieldWrite> = parse_given(&self.fields, given)?
             .into_iter()
             .map(|(spec, value)| FieldWrite {
                 name: spec.name.clone(),
@@ -153,6 +101,80 @@ impl<S: UserStore> UserManager<S> {
     pub fn check_new_user_fields(&self, given: &[(String, String)]) -> Result<()> {
         self.fields_for_new_user(given).map(drop)
     }
+}
+
+/// Given values (`NAME`, text) parsed against their declarations; a blank text
+/// is `None`. Unknown names and a name given twice are errors.
+fn parse_given<'a>(
+    fields: &'a FieldSet,
+    given: &[(String, String)],
+) -> Result<Vec<(&'a FieldSpec, Option<String>)>> {
+    let mut parsed: Vec<(&FieldSpec, Option<String>)> = Vec::new();
+    for (name, text) in given {
+        if parsed.iter().any(|(s, _)| s.name == *name) {
+            return Err(Error::invalid(
+                format!("value for field `{name}`"),
+                "given more than once",
+            ));
+        }
+        let (spec, value) = fields.parse(name, text)?;
+        parsed.push((spec, value.map(|v| v.canonical())));
+    }
+    Ok(parsed)
+}
+
+/// [`UserManager::fields_for_new_user`] without the early look in the store
+/// (which the store repeats under its write lock).
+pub(crate) fn new_user_writes(
+    fields: &FieldSet,
+    given: &[(String, String)],
+) -> Result<Vec<FieldWrite>> {
+    let parsed = parse_given(fields, given)?;
+    let mut writes = Vec::new();
+    for spec in fields.iter() {
+        let given = parsed
+            .iter()
+            .find(|(s, _)| s.name == spec.name)
+            .and_then(|(_, v)| v.clone());
+        let value = given.or_else(|| spec.default.as_ref().map(|d| d.canonical()));
+        match value {
+            Some(value) => writes.push(FieldWrite {
+                name: spec.name.clone(),
+                value: Some(value),
+                unique: spec.unique,
+            }),
+            None if spec.required => {
+                return Err(Error::MissingField {
+                    field: spec.name.clone(),
+                    help: spec.help.clone(),
+                });
+            }
+            None => {}
+        }
+    }
+    Ok(writes)
+}
+
+/// [`UserManager::fields_for_change`] without the early look in the store.
+pub(crate) fn change_writes(
+    fields: &FieldSet,
+    given: &[(String, String)],
+) -> Result<Vec<FieldWrite>> {
+    let mut writes = Vec::new();
+    for (spec, value) in parse_given(fields, given)? {
+        if value.is_none() && spec.required {
+            return Err(Error::invalid(
+                format!("value for field `{}`", spec.name),
+                "the field is required, so its value cannot be removed",
+            ));
+        }
+        writes.push(FieldWrite {
+            name: spec.name.clone(),
+            value,
+            unique: spec.unique,
+        });
+    }
+    Ok(writes)
 }
 
 #[cfg(test)]

@@ -223,6 +223,46 @@ fn bad_input_names_the_entry_and_its_line_and_writes_nothing() {
     assert_eq!(env.query_one("SELECT count(*) FROM users"), "0");
 }
 
+/// Rows are made while earlier ones are being written: one that fails late
+/// (a malformed hash, a password the validators refuse) still leaves nothing.
+#[test]
+fn a_row_that_fails_late_in_a_large_file_leaves_nothing_written() {
+    let env = TestEnv::new();
+    let mut many = String::from("[[groups]]\nname = \"ops\"\n");
+    for i in 0..1000 {
+        many.push_str(&format!(
+            "[[users]]\nemail = \"user{i}@example.com\"\npassword_hash = \"!unusable\"\ngroups = [\"ops\"]\n"
+        ));
+    }
+    for (last, expected) in [
+        (
+            "password_hash = \"argon2$nonsense\"",
+            "user last@example.com (line 4003): password_hash",
+        ),
+        (
+            "password_env = \"WEAK_PASSWORD\"",
+            "user last@example.com (line 4003)",
+        ),
+    ] {
+        let text = format!("{many}[[users]]\nemail = \"last@example.com\"\n{last}\n");
+        for extra in [&[][..], &["--dry-run"][..]] {
+            let path = env.write_file("users.toml", &text);
+            let mut args = vec!["apply", path.as_str()];
+            args.extend_from_slice(extra);
+            let out = env
+                .cmd(&args)
+                .env("WEAK_PASSWORD", "password")
+                .assert()
+                .code(2);
+            let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+            assert!(err.contains(expected), "{expected}: {err}");
+        }
+    }
+    assert_eq!(env.query_one("SELECT count(*) FROM users"), "0");
+    assert_eq!(env.query_one("SELECT count(*) FROM groups"), "0");
+    assert_eq!(audit_rows(&env), "0");
+}
+
 #[test]
 fn prune_deactivates_users_missing_from_the_file_but_never_the_last_superuser() {
     let env = TestEnv::new();
