@@ -14,6 +14,7 @@ use super::quick;
 use crate::access::{Permission, clean_group_name};
 use crate::email_address::{email_key, parse_email};
 use crate::error::{Error, Result};
+use crate::fields::FieldSet;
 
 /// A parsed, checked apply file.
 #[derive(Debug, Clone, PartialEq)]
@@ -258,9 +259,12 @@ fn parse_raw(text: &str, lines: &Lines, is_field: &IsField<'_>, quick: bool) -> 
             })
             .collect()
     });
-    let mut raw = Part::default();
+    let parts = parts.into_iter().collect::<Result<Vec<Part>>>()?;
+    let mut raw = Part {
+        groups: Vec::with_capacity(parts.iter().map(|p| p.groups.len()).sum()),
+        users: Vec::with_capacity(parts.iter().map(|p| p.users.len()).sum()),
+    };
     for part in parts {
-        let part = part?;
         raw.groups.extend(part.groups);
         raw.users.extend(part.users);
     }
@@ -291,11 +295,9 @@ fn parse_chunks(
     for &(start, end) in chunks {
         if quick
             && let Some(tables) = quick::read(&text[start..end], &mut tokens)
-            && let Some(part) = quick_part(tables, start, lines, is_field)
+            && let Some(read) = quick_part(tables, start, lines, is_field, &mut raw)
         {
-            let part = part?;
-            raw.groups.extend(part.groups);
-            raw.users.extend(part.users);
+            read?;
             continue;
         }
         let chunk: RawFile = toml::from_str(&text[start..end]).map_err(|e| {
@@ -319,33 +321,42 @@ fn parse_chunks(
     Ok(raw)
 }
 
-/// The entries of tables the quick reader read (`start`: where their text
-/// starts in the file); `None` when one has a key of the wrong type or lacks a
-/// required one, for the full parser to word the error.
+/// Adds the entries of tables the quick reader read (`start`: where their
+/// text starts in the file) to `part`; `None` (and `part` as it was) when one
+/// has a key of the wrong type or lacks a required one, for the full parser
+/// to word the error.
 fn quick_part(
     tables: Vec<quick::Table<'_>>,
     start: usize,
     lines: &Lines,
     is_field: &IsField<'_>,
-) -> Option<Result<Part>> {
-    let mut part = Part::default();
+    part: &mut Part,
+) -> Option<Result<()>> {
+    let before = (part.groups.len(), part.users.len());
     for table in tables {
         let at = start + table.start;
-        match table.kind {
-            quick::Kind::Groups => {
-                let group = quick_group(table.pairs)?;
+        let read = match table.kind {
+            quick::Kind::Groups => quick_group(table.pairs).map(|group| {
                 part.groups.push(Spanned::new(at..at, group));
-            }
-            quick::Kind::Users => {
-                let user = quick_user(table.pairs)?;
-                match user_entry(user, lines.line(at), is_field) {
-                    Ok(entry) => part.users.push(entry),
+            }),
+            quick::Kind::Users => match quick_user(table.pairs) {
+                Some(user) => match user_entry(user, lines.line(at), is_field) {
+                    Ok(entry) => {
+                        part.users.push(entry);
+                        Some(())
+                    }
                     Err(e) => return Some(Err(e)),
-                }
-            }
+                },
+                None => None,
+            },
+        };
+        if read.is_none() {
+            part.groups.truncate(before.0);
+            part.users.truncate(before.1);
+            return None;
         }
     }
-    Some(Ok(part))
+    Some(Ok(()))
 }
 
 fn quick_group(pairs: Vec<(Cow<'_, str>, quick::Value<'_>)>) -> Option<RawGroup> {
@@ -400,6 +411,27 @@ fn quick_user(pairs: Vec<(Cow<'_, str>, quick::Value<'_>)>) -> Option<RawUser> {
     raw.email.is_some().then_some(raw)
 }
 
+/// A file parsed on a thread of its own while the caller does other work
+/// (opening the database, reading its state): together those are most of an
+/// apply's time, and neither needs the other.
+pub struct Parsing(std::thread::JoinHandle<Result<ApplyFile>>);
+
+impl Parsing {
+    /// Starts parsing `text` against the declared custom `fields`.
+    pub fn start(text: String, fields: FieldSet) -> Parsing {
+        Parsing(std::thread::spawn(move || {
+            parse(&text, &|name| fields.get(name).is_some())
+        }))
+    }
+
+    /// The parsed file, or the first problem in it.
+    pub fn finish(self) -> Result<ApplyFile> {
+        self.0
+            .join()
+            .unwrap_or_else(|_| Err(Error::invalid("apply file", "the parser failed")))
+    }
+}
+
 /// Parses and checks `text`; `is_field(name)` says whether a custom field of
 /// that name is declared.
 pub fn parse(text: &str, is_field: &IsField<'_>) -> Result<ApplyFile> {
@@ -450,12 +482,10 @@ fn parse_with(text: &str, is_field: &IsField<'_>, quick: bool) -> Result<ApplyFi
 }
 
 fn user_entry(raw: RawUser, line: usize, is_field: &IsField<'_>) -> Result<UserEntry> {
-    let given = raw.email.clone().unwrap_or_default();
-    let what = format!("user {given:?}");
-    let fail = |reason: &dyn std::fmt::Display| at(what.clone(), line, reason);
-    let email = parse_email(&given).map_err(|e| fail(&e))?;
-    let what = format!("user {email}");
-    let fail = |reason: &dyn std::fmt::Display| at(what.clone(), line, reason);
+    let given = raw.email.as_deref().unwrap_or_default();
+    let email = parse_email(given).map_err(|e| at(format!("user {given:?}"), line, e))?;
+    // Named only when something is wrong (a large file has many entries).
+    let fail = |reason: &dyn std::fmt::Display| at(format!("user {email}"), line, reason);
     let mut fields = Vec::new();
     for (key, value) in raw.rest {
         if key == "password" {

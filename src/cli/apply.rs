@@ -4,6 +4,7 @@
 use std::io::Read;
 use std::path::PathBuf;
 
+use userdb::apply::file::Parsing;
 use userdb::apply::plan::{Action, Field, Plan};
 use userdb::manager::ApplyOptions;
 
@@ -37,12 +38,14 @@ const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 
 pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
     let (text, source) = read(&args.file)?;
+    // Parsed while the database opens.
+    let file = Parsing::start(text, ctx.loaded.settings.fields.clone());
     let mut manager = ctx.manager()?;
     let options = ApplyOptions {
         dry_run: args.dry_run,
         prune: args.prune,
     };
-    let plan = manager.apply(&text, &source, options)?;
+    let plan = manager.apply(file, &source, options)?;
     if ctx.json {
         return print_json(&plan);
     }

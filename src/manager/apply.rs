@@ -9,7 +9,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 use super::fields::{change_writes, new_user_writes};
 use super::{UserManager, Validation, clean_name, hash_new_password};
-use crate::apply::file::{self, ApplyFile, PasswordSource, UserEntry};
+use crate::apply::file::{ApplyFile, Parsing, PasswordSource, UserEntry};
 use crate::apply::plan::{self, Action, CurrentUser, Judge, Plan, UserPlan};
 use crate::error::{Error, Result};
 use crate::fields::FieldSet;
@@ -71,56 +71,52 @@ fn read_secret(entry: &UserEntry, source: &PasswordSource) -> Result<Option<Secr
 }
 
 impl<S: UserStore + BulkStore> UserManager<S> {
-    /// Reads the apply file `text` (named `source` in the audit), compares it
-    /// with the database (one read of the users with their memberships, one of
-    /// the groups) and, unless `dry_run` or nothing differs, writes the
-    /// differences in one transaction. Returns the plan: what was (or would be)
-    /// created, updated, left unchanged or deactivated.
-    pub fn apply(&mut self, text: &str, source: &str, options: ApplyOptions) -> Result<Plan> {
-        match self.apply_once(text, source, options, OnConflict::Fail) {
+    /// Applies the file being parsed (named `source` in the audit): compares
+    /// it with the database (one read of the users with their memberships, one
+    /// of the groups, made while the file is parsed) and, unless `dry_run` or
+    /// nothing differs, writes the differences in one transaction. Returns the
+    /// plan: what was (or would be) created, updated, left unchanged or
+    /// deactivated.
+    pub fn apply(&mut self, file: Parsing, source: &str, options: ApplyOptions) -> Result<Plan> {
+        let state = self.read_state();
+        let file = file.finish()?;
+        match self.apply_once(&file, state?, source, options, OnConflict::Fail) {
             // A user the plan creates was created by another writer since the
             // read: plan again from the new state, updating what exists.
-            Err(Error::UserExists(_)) => self.apply_once(text, source, options, OnConflict::Update),
+            Err(Error::UserExists(_)) => {
+                let state = self.read_state()?;
+                self.apply_once(&file, state, source, options, OnConflict::Update)
+            }
             other => other,
         }
     }
 
-    /// One read, plan and write. `new_rows`: how a plan that only creates writes
-    /// (`Fail` spares each new row an update probe; a plan that updates uses
-    /// `Update` whatever is asked).
+    /// The users (with their memberships) and groups as the database holds them.
+    fn read_state(&self) -> Result<(Vec<CurrentUser>, Vec<crate::access::Group>)> {
+        let mut users = Vec::new();
+        self.store.for_each_user(&mut |user, memberships| {
+            users.push(CurrentUser {
+                key: crate::email_address::email_key(&user.email),
+                user: user.clone(),
+                groups: memberships.groups.clone(),
+                permissions: memberships.user_permissions.clone(),
+            });
+            Ok(())
+        })?;
+        Ok((users, self.store.all_groups()?))
+    }
+
+    /// One plan and write from one read of the state. `new_rows`: how a plan
+    /// that only creates writes (`Fail` spares each new row an update probe; a
+    /// plan that updates uses `Update` whatever is asked).
     fn apply_once(
         &mut self,
-        text: &str,
+        file: &ApplyFile,
+        (users, groups): (Vec<CurrentUser>, Vec<crate::access::Group>),
         source: &str,
         options: ApplyOptions,
         new_rows: OnConflict,
     ) -> Result<Plan> {
-        // The file is parsed while the state is read: neither needs the other,
-        // and together they are most of a no-op apply's time.
-        let fields = &self.fields;
-        let store = &self.store;
-        let (file, state) = std::thread::scope(|scope| {
-            let parsed = scope.spawn(|| file::parse(text, &|name| fields.get(name).is_some()));
-            let state = (|| -> Result<(Vec<CurrentUser>, Vec<crate::access::Group>)> {
-                let mut users = Vec::new();
-                store.for_each_user(&mut |user, memberships| {
-                    users.push(CurrentUser {
-                        key: crate::email_address::email_key(&user.email),
-                        user: user.clone(),
-                        groups: memberships.groups.clone(),
-                        permissions: memberships.user_permissions.clone(),
-                    });
-                    Ok(())
-                })?;
-                Ok((users, store.all_groups()?))
-            })();
-            let file = parsed
-                .join()
-                .unwrap_or_else(|_| Err(Error::invalid("apply file", "the parser failed")));
-            (file, state)
-        });
-        let file = file?;
-        let (users, groups) = state?;
         // Every secret the file names must be there, used this time or not: a
         // missing one is a mistake to hear about now, not on the day it matters.
         let mut secrets: BTreeMap<String, SecretString> = BTreeMap::new();
@@ -155,8 +151,8 @@ impl<S: UserStore + BulkStore> UserManager<S> {
             same_password: &same_password,
             prune: options.prune,
         };
-        let plan = plan::plan(&file, &users, &groups, &judge)?;
-        if let Some(email) = plan::last_lasting_superuser_lost(&plan, &file, &users) {
+        let plan = plan::plan(file, &users, &groups, &judge)?;
+        if let Some(email) = plan::last_lasting_superuser_lost(&plan, file, &users) {
             return Err(Error::LastSuperuser(email));
         }
         if !plan.changed {
@@ -171,7 +167,7 @@ impl<S: UserStore + BulkStore> UserManager<S> {
             hasher: &self.hasher,
             policy: &self.policy,
             fields: &self.fields,
-            file: &file,
+            file,
             users: &users,
             secrets: &secrets,
         };
