@@ -8,23 +8,98 @@ use serde::Serialize;
 
 use crate::clock::serde_timestamp;
 
+/// Where a built-in column of a user appears.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnUse {
+    /// `--json` output and `list-users --csv` ([`FIELD_NAMES`]).
+    Shown,
+    /// The columns of CSV and keys of JSON Lines import reads.
+    Imported,
+    /// The columns export writes.
+    Exported,
+}
+
+/// One built-in column of a user and where it appears.
+#[derive(Debug, Clone, Copy)]
+pub struct Column {
+    pub name: &'static str,
+    pub shown: bool,
+    pub imported: bool,
+    pub exported: bool,
+}
+
+impl Column {
+    const fn used(&self, used: ColumnUse) -> bool {
+        match used {
+            ColumnUse::Shown => self.shown,
+            ColumnUse::Imported => self.imported,
+            ColumnUse::Exported => self.exported,
+        }
+    }
+}
+
+const fn column(name: &'static str, shown: bool, imported: bool, exported: bool) -> Column {
+    Column {
+        name,
+        shown,
+        imported,
+        exported,
+    }
+}
+
+/// Every built-in column of a user, once, in the one order every list of them
+/// keeps (output, import, export): add a column here and each list has it.
+pub const COLUMNS: [Column; 17] = [
+    column("id", true, false, false),
+    column("email", true, true, true),
+    column("first_name", true, true, true),
+    column("last_name", true, true, true),
+    column("is_active", true, true, true),
+    column("is_staff", true, true, true),
+    column("is_superuser", true, true, true),
+    column("date_joined", true, true, true),
+    column("last_login", true, true, true),
+    column("email_verified_at", true, true, true),
+    column("has_usable_password", true, false, false),
+    // A plain-text password to hash: imported only, never written out.
+    column("password", false, true, false),
+    column("password_hash", false, true, true),
+    column("groups", false, true, true),
+    column("user_permissions", false, true, true),
+    column("must_change_password", true, true, true),
+    column("expires_at", true, true, true),
+];
+
+/// How many columns have this use (the length of its list).
+pub const fn column_count(used: ColumnUse) -> usize {
+    let mut count = 0;
+    let mut i = 0;
+    while i < COLUMNS.len() {
+        if COLUMNS[i].used(used) {
+            count += 1;
+        }
+        i += 1;
+    }
+    count
+}
+
+/// The names of the columns with this use, in order.
+pub const fn column_names<const N: usize>(used: ColumnUse) -> [&'static str; N] {
+    let mut names = [""; N];
+    let (mut i, mut n) = (0, 0);
+    while i < COLUMNS.len() {
+        if COLUMNS[i].used(used) && n < N {
+            names[n] = COLUMNS[i].name;
+            n += 1;
+        }
+        i += 1;
+    }
+    names
+}
+
 /// The built-in fields of a user as `--json` output and `list-users --csv` name
 /// them, in order.
-pub const FIELD_NAMES: [&str; 13] = [
-    "id",
-    "email",
-    "first_name",
-    "last_name",
-    "is_active",
-    "is_staff",
-    "is_superuser",
-    "date_joined",
-    "last_login",
-    "email_verified_at",
-    "has_usable_password",
-    "must_change_password",
-    "expires_at",
-];
+pub const FIELD_NAMES: [&str; column_count(ColumnUse::Shown)] = column_names(ColumnUse::Shown);
 
 /// A stored user. The password hash is kept out of `Debug` and of every serialised
 /// form: output never carries it.

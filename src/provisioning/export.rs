@@ -20,6 +20,7 @@ use crate::manager::UserManager;
 use crate::output_file::{Existing, OutputFile};
 use crate::storage::{BulkStore, Memberships, UserStore};
 use crate::user::User;
+use crate::user::{ColumnUse, column_count, column_names};
 
 /// What to export.
 #[derive(Debug, Clone)]
@@ -62,22 +63,8 @@ pub struct ExportSummary {
 
 /// The columns export writes: the import columns with `password_hash` and
 /// never `password`, then one per declared custom field.
-pub const EXPORT_COLUMNS: [&str; 14] = [
-    "email",
-    "first_name",
-    "last_name",
-    "is_active",
-    "is_staff",
-    "is_superuser",
-    "date_joined",
-    "last_login",
-    "email_verified_at",
-    "password_hash",
-    "groups",
-    "user_permissions",
-    "must_change_password",
-    "expires_at",
-];
+pub const EXPORT_COLUMNS: [&str; column_count(ColumnUse::Exported)] =
+    column_names(ColumnUse::Exported);
 
 #[derive(Serialize)]
 struct Row<'a> {
@@ -384,5 +371,54 @@ impl<S: UserStore + BulkStore> UserManager<S> {
         let summary = self.export_users(options, out.file_mut())?;
         out.commit()?;
         Ok(summary)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::user::EncodedPassword;
+
+    #[test]
+    fn a_row_is_written_in_the_order_of_the_export_columns() {
+        let user = User {
+            id: 1,
+            email: "a@example.com".into(),
+            first_name: "F".into(),
+            last_name: "L".into(),
+            is_active: true,
+            is_staff: false,
+            is_superuser: false,
+            date_joined: jiff::Timestamp::UNIX_EPOCH,
+            last_login: None,
+            email_verified_at: None,
+            has_usable_password: true,
+            must_change_password: false,
+            expires_at: None,
+            fields: Default::default(),
+            password: EncodedPassword("hash".into()),
+        };
+        let memberships = Memberships::default();
+        let fields = FieldSet::default();
+        let row = Row::of(&user, &memberships, &fields);
+        let json = serde_json::to_string(&row).unwrap();
+        let at: Vec<usize> = EXPORT_COLUMNS
+            .iter()
+            .map(|c| json.find(&format!("\"{c}\":")).expect(c))
+            .collect();
+        assert!(at.windows(2).all(|w| w[0] < w[1]), "{json}");
+        let mut writer = csv::WriterBuilder::new()
+            .has_headers(false)
+            .from_writer(Vec::new());
+        row.write_csv(&mut writer).unwrap();
+        let line = String::from_utf8(writer.into_inner().unwrap()).unwrap();
+        let cells: Vec<&str> = line.trim_end().split(',').collect();
+        assert_eq!(cells.len(), EXPORT_COLUMNS.len(), "{line}");
+        let cell = |name: &str| cells[EXPORT_COLUMNS.iter().position(|c| *c == name).unwrap()];
+        assert_eq!(cell("email"), "a@example.com");
+        assert_eq!(cell("first_name"), "F");
+        assert_eq!(cell("last_name"), "L");
+        assert_eq!(cell("password_hash"), "hash");
+        assert_eq!(cell("is_active"), "true");
     }
 }

@@ -16,6 +16,7 @@ use serde_json::{Map, Value};
 use super::spreadsheet::unescape_cell;
 use crate::access::{Permission, clean_group_name};
 use crate::fields::{FieldSet, FieldValue};
+use crate::user::{ColumnUse, column_count, column_names};
 
 /// The longest record accepted (a line of CSV or JSON Lines, an object of a
 /// fixture). A real one is under 10 KiB: email 254, names 150 characters each,
@@ -89,23 +90,7 @@ impl FromStr for Format {
 }
 
 /// The columns of CSV and the keys of JSON Lines, in the order export writes them.
-pub const COLUMNS: [&str; 15] = [
-    "email",
-    "first_name",
-    "last_name",
-    "is_active",
-    "is_staff",
-    "is_superuser",
-    "date_joined",
-    "last_login",
-    "email_verified_at",
-    "password",
-    "password_hash",
-    "groups",
-    "user_permissions",
-    "must_change_password",
-    "expires_at",
-];
+pub const COLUMNS: [&str; column_count(ColumnUse::Imported)] = column_names(ColumnUse::Imported);
 
 /// Columns `list-users --csv` writes that a user cannot set: a CSV header may
 /// name them (so that its output imports), and their cells are ignored.
@@ -131,7 +116,7 @@ enum Column {
 }
 
 impl Column {
-    const ALL: [Column; 15] = [
+    const ALL: [Column; COLUMNS.len()] = [
         Column::Email,
         Column::FirstName,
         Column::LastName,
@@ -150,14 +135,28 @@ impl Column {
     ];
 
     fn from_name(name: &str) -> Option<Column> {
-        COLUMNS
-            .iter()
-            .position(|c| *c == name)
-            .map(|i| Column::ALL[i])
+        Column::ALL.into_iter().find(|c| c.name() == name)
     }
 
+    /// Its name in [`COLUMNS`] (a test holds the two in step).
     fn name(self) -> &'static str {
-        COLUMNS[Column::ALL.iter().position(|c| *c == self).unwrap_or(0)]
+        match self {
+            Column::Email => "email",
+            Column::FirstName => "first_name",
+            Column::LastName => "last_name",
+            Column::IsActive => "is_active",
+            Column::IsStaff => "is_staff",
+            Column::IsSuperuser => "is_superuser",
+            Column::DateJoined => "date_joined",
+            Column::LastLogin => "last_login",
+            Column::EmailVerifiedAt => "email_verified_at",
+            Column::Password => "password",
+            Column::PasswordHash => "password_hash",
+            Column::Groups => "groups",
+            Column::UserPermissions => "user_permissions",
+            Column::MustChangePassword => "must_change_password",
+            Column::ExpiresAt => "expires_at",
+        }
     }
 }
 
@@ -1382,6 +1381,11 @@ pub fn validate_model_label(label: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_import_column_has_its_variant_in_the_same_order() {
+        assert_eq!(Column::ALL.map(Column::name), COLUMNS);
+    }
     use secrecy::ExposeSecret;
 
     type Outcome = Result<(u64, Result<ParsedRow, String>), String>;

@@ -91,10 +91,9 @@ const MIGRATIONS: &[Migration] = &[
 const LOCK_CLASS: i32 = 0x7573_6572;
 
 /// The user's columns, and its custom field values as one JSON object.
-pub(super) const USER_COLUMNS: &str = "id, email, password, first_name, last_name, is_active, \
-     is_staff, is_superuser, date_joined, last_login, email_verified_at, \
-     (SELECT json_object_agg(name, value)::text FROM user_field_values \
-      WHERE user_id = users.id), must_change_password, expires_at";
+pub(super) const USER_COLUMNS: &str = user_columns!(
+    "(SELECT json_object_agg(name, value)::text FROM user_field_values WHERE user_id = users.id)"
+);
 
 pub struct PgStore {
     /// `RefCell`: the client needs `&mut` even to read, and the traits' reads

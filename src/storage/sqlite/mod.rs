@@ -80,10 +80,9 @@ const WAL_TRUNCATE_BYTES: u64 = 1024 * 1024;
 
 /// The user's columns, and its custom field values as one JSON object (one probe
 /// of the field values' primary key).
-const USER_COLUMNS: &str = "id, email, password, first_name, last_name, is_active, is_staff, \
-     is_superuser, date_joined, last_login, email_verified_at, \
-     (SELECT json_group_object(name, value) FROM user_field_values WHERE user_id = users.id), \
-     must_change_password, expires_at";
+const USER_COLUMNS: &str = user_columns!(
+    "(SELECT json_group_object(name, value) FROM user_field_values WHERE user_id = users.id)"
+);
 
 pub struct SqliteStore {
     pub(super) conn: Connection,
