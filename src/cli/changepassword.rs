@@ -7,7 +7,7 @@ use super::context::Context;
 use super::exit::CliError;
 use super::output::{print_json, status};
 use super::password_input::{
-    NewPasswordArgs, ask_new_password, attributes, new_password_from_args,
+    NewPasswordArgs, ask_password_for, attributes, new_password_from_args,
 };
 
 /// Change a user's password
@@ -44,15 +44,16 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
         None => {
             let mut prompter = ctx.prompter(HINT);
             prompter.say(&format!("Changing password for user '{}'", user.email));
-            let attrs = attributes(&user.email, &user.first_name, &user.last_name);
-            let problems = |p: &userdb::SecretString| manager.password_problems(p, &attrs);
-            ask_new_password(prompter.as_mut(), &problems, false, Some(3)).map_err(|e| match e {
-                CliError::Declined(_) => CliError::Declined(format!(
-                    "aborting password change for user '{}' after 3 attempts",
-                    normalize_email(&args.email)
-                )),
-                other => other,
-            })?
+            let who = attributes(&user.email, &user.first_name, &user.last_name);
+            ask_password_for(prompter.as_mut(), &manager, &who, false, Some(3)).map_err(
+                |e| match e {
+                    CliError::Declined(_) => CliError::Declined(format!(
+                        "aborting password change for user '{}' after 3 attempts",
+                        normalize_email(&args.email)
+                    )),
+                    other => other,
+                },
+            )?
         }
     };
     let (user, revoked) = if args.revoke_tokens {

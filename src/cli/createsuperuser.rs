@@ -4,7 +4,7 @@
 //! with `--no-input` and none, an unusable password, as Django does).
 
 use userdb::email_address::parse_email;
-use userdb::{Error, ExposeSecret, NewUser, Upserted, Validation};
+use userdb::{Error, NewUser, Upserted};
 
 use super::access_args::GroupArgs;
 use super::context::Context;
@@ -14,7 +14,7 @@ use super::field_input::{FieldArgs, add_superuser_env_values, ask_required_field
 use super::lifecycle_args::LifecycleArgs;
 use super::output::{UserOutcome, print_json, status};
 use super::password_input::{
-    NameArgs, NewPasswordArgs, ask_new_password, attributes, env_value, new_password_from_args,
+    NameArgs, NewPasswordArgs, ObtainedPassword, attributes, env_value, new_user_password,
 };
 use super::prompt::Prompter;
 use userdb::duration::parse_finite_duration;
@@ -115,28 +115,26 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
     }
 
     let superuser_env = (!interactive).then_some("USERDB_SUPERUSER_PASSWORD");
-    let password = match new_password_from_args(&args.password, superuser_env)? {
-        Some(p) => Some(p),
-        None if ctx.no_input && args.require_password && existing.is_none() => {
-            return Err(CliError::usage(
-                "no password for the new superuser: USERDB_SUPERUSER_PASSWORD is empty or unset (--require-password)",
-                "set USERDB_SUPERUSER_PASSWORD, or pass --password-stdin, --password-file or --password-env",
-            ));
-        }
-        // Django's --noinput: no password given means an unusable one.
-        None if ctx.no_input => None,
-        // Updating an existing user without a password source keeps its password.
-        None if existing.is_some() && !interactive => None,
-        None => {
-            let attrs = attributes(&email, &args.names.first_name, &args.names.last_name);
-            let problems = |p: &userdb::SecretString| manager.password_problems(p, &attrs);
-            Some(ask_new_password(prompter.as_mut(), &problems, true, None)?)
-        }
-    };
-    let (secret, validation) = match &password {
-        Some(p) => (Some(&p.secret), p.validation),
-        None => (None, Validation::Enforce),
-    };
+    let who = attributes(&email, &args.names.first_name, &args.names.last_name);
+    let password = new_user_password(
+        &args.password,
+        superuser_env,
+        prompter.as_mut(),
+        &manager,
+        &who,
+        || {
+            if ctx.no_input && args.require_password && existing.is_none() {
+                return Err(CliError::usage(
+                    "no password for the new superuser: USERDB_SUPERUSER_PASSWORD is empty or unset (--require-password)",
+                    "set USERDB_SUPERUSER_PASSWORD, or pass --password-stdin, --password-file or --password-env",
+                ));
+            }
+            // Django's --noinput: no password given means an unusable one; an
+            // update without a password source keeps the user's password.
+            Ok(!ctx.no_input && (existing.is_none() || interactive))
+        },
+    )?;
+    let (secret, validation) = ObtainedPassword::parts(&password);
     let new = NewUser {
         email: email.clone(),
         first_name: args.names.first_name.clone(),
@@ -150,10 +148,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
         },
         ..NewUser::default()
     };
-    let generated = password
-        .as_ref()
-        .filter(|p| p.generated)
-        .map(|p| p.secret.expose_secret());
+    let generated = ObtainedPassword::generated(&password);
     if args.update {
         let (user, outcome) = manager.upsert_superuser(new, secret, validation)?;
         if outcome == Upserted::Updated {

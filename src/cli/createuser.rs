@@ -1,6 +1,6 @@
 //! `userdb createuser EMAIL`: Django's `create_user` from the command line.
 
-use userdb::{Error, ExposeSecret, NewUser};
+use userdb::{Error, NewUser};
 
 use super::access_args::GroupArgs;
 use super::context::Context;
@@ -9,8 +9,7 @@ use super::field_input::FieldArgs;
 use super::lifecycle_args::LifecycleArgs;
 use super::output::{UserOutcome, print, print_json, status};
 use super::password_input::{
-    NEW_PASSWORD_HINT, NameArgs, NewPasswordArgs, ObtainedPassword, ask_new_password, attributes,
-    new_password_from_args,
+    NEW_PASSWORD_HINT, NameArgs, NewPasswordArgs, ObtainedPassword, attributes, new_user_password,
 };
 
 /// Create a user (password from a prompt or a non-argv source)
@@ -59,8 +58,9 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
         args.password.source.discard();
         return report_existing(ctx, &user);
     }
+    let email = userdb::email_address::parse_email(&args.email).map_err(Error::from)?;
     let new = NewUser {
-        email: args.email.clone(),
+        email: email.clone(),
         first_name: args.names.first_name.clone(),
         last_name: args.names.last_name.clone(),
         is_active: Some(!args.inactive),
@@ -74,30 +74,28 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
     let password = if args.no_password {
         None
     } else {
-        match new_password_from_args(&args.password, Some("USERDB_PASSWORD"))? {
-            Some(p) => Some(p),
-            None => {
-                // Ask only once the address is known to be acceptable and free.
-                let email = userdb::email_address::parse_email(&args.email).map_err(Error::from)?;
+        let mut prompter = ctx.prompter(NEW_PASSWORD_HINT);
+        let who = attributes(&email, &args.names.first_name, &args.names.last_name);
+        new_user_password(
+            &args.password,
+            Some("USERDB_PASSWORD"),
+            prompter.as_mut(),
+            &manager,
+            &who,
+            || {
+                // Ask only once the address is known to be free, and the
+                // custom fields (demanded, not asked) and groups are right.
                 if manager.find_user(&email)?.is_some() {
-                    return Err(Error::UserExists(email).into());
+                    return Err(Error::UserExists(email.clone()).into());
                 }
-                // Custom fields are demanded, not asked: fail before the prompt.
                 manager.check_new_user_fields(&new.fields)?;
                 manager.check_groups(&new.groups)?;
-                let mut prompter = ctx.prompter(NEW_PASSWORD_HINT);
-                let attrs = attributes(&email, &args.names.first_name, &args.names.last_name);
-                let problems = |p: &userdb::SecretString| manager.password_problems(p, &attrs);
-                Some(ask_new_password(prompter.as_mut(), &problems, true, None)?)
-            }
-        }
+                Ok(true)
+            },
+        )?
     };
-    let created = match &password {
-        Some(ObtainedPassword {
-            secret, validation, ..
-        }) => manager.create_user(new, Some(secret), *validation),
-        None => manager.create_user(new, None, userdb::Validation::Enforce),
-    };
+    let (secret, validation) = ObtainedPassword::parts(&password);
+    let created = manager.create_user(new, secret, validation);
     let user = match created {
         Err(Error::UserExists(_)) if args.if_not_exists => {
             // Created by a concurrent command since we looked.
@@ -106,11 +104,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
         }
         other => other?,
     };
-    let generated = password
-        .as_ref()
-        .filter(|p| p.generated)
-        .map(|p| p.secret.expose_secret());
-    report_created(ctx, &user, generated, "User")
+    report_created(ctx, &user, ObtainedPassword::generated(&password), "User")
 }
 
 pub fn report_existing(ctx: &Context, user: &userdb::User) -> Result<(), CliError> {

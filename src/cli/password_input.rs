@@ -9,7 +9,8 @@ use userdb::manager::Validation;
 use userdb::password::{
     MAX_PASSWORD_BYTES, UserAttributes, check_password_length, generate_password,
 };
-use userdb::{ExposeSecret, SecretString};
+use userdb::storage::Store;
+use userdb::{ExposeSecret, SecretString, UserManager};
 
 use super::exit::CliError;
 use super::prompt::Prompter;
@@ -296,6 +297,59 @@ pub fn ask_new_password(
                 validation: Validation::Skip,
             });
         }
+    }
+}
+
+/// [`ask_new_password`], judged by the validators for this user.
+pub fn ask_password_for(
+    prompter: &mut dyn Prompter,
+    manager: &UserManager<Store>,
+    who: &UserAttributes,
+    offer_bypass: bool,
+    max_tries: Option<usize>,
+) -> Result<ObtainedPassword, CliError> {
+    let problems = |p: &SecretString| manager.password_problems(p, who);
+    ask_new_password(prompter, &problems, offer_bypass, max_tries)
+}
+
+/// A new user's password, got the one way every command that creates a user
+/// gets it: a password flag, then `default_env`, or `--generate-password`;
+/// else `before_prompt` (which fails what must fail before a prompt) says
+/// whether to ask, twice, on `prompter` (Django's loop, with the offer to
+/// bypass the validators). `None`: no password, so an unusable one.
+pub fn new_user_password(
+    args: &NewPasswordArgs,
+    default_env: Option<&str>,
+    prompter: &mut dyn Prompter,
+    manager: &UserManager<Store>,
+    who: &UserAttributes,
+    before_prompt: impl FnOnce() -> Result<bool, CliError>,
+) -> Result<Option<ObtainedPassword>, CliError> {
+    if let Some(given) = new_password_from_args(args, default_env)? {
+        return Ok(Some(given));
+    }
+    if !before_prompt()? {
+        return Ok(None);
+    }
+    ask_password_for(prompter, manager, who, true, None).map(Some)
+}
+
+impl ObtainedPassword {
+    /// The password to pass to the manager, and whether the validators apply
+    /// to it (no password: an unusable one, nothing to validate).
+    pub fn parts(password: &Option<ObtainedPassword>) -> (Option<&SecretString>, Validation) {
+        match password {
+            Some(p) => (Some(&p.secret), p.validation),
+            None => (None, Validation::Enforce),
+        }
+    }
+
+    /// A generated password, to be shown once.
+    pub fn generated(password: &Option<ObtainedPassword>) -> Option<&str> {
+        password
+            .as_ref()
+            .filter(|p| p.generated)
+            .map(|p| p.secret.expose_secret())
     }
 }
 

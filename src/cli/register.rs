@@ -7,15 +7,14 @@ use serde::Serialize;
 use userdb::otp::human_wait;
 use userdb::registration::EmailVerification;
 use userdb::storage::Store;
-use userdb::{Error, ExposeSecret, NewUser, SecretString, UserManager, Validation};
+use userdb::{Error, NewUser, UserManager};
 
 use super::context::Context;
 use super::exit::CliError;
 use super::field_input::FieldArgs;
 use super::output::{human_time, print, print_json, status};
 use super::password_input::{
-    NEW_PASSWORD_HINT, NameArgs, NewPasswordArgs, ObtainedPassword, ask_new_password, attributes,
-    new_password_from_args,
+    NEW_PASSWORD_HINT, NameArgs, NewPasswordArgs, ObtainedPassword, attributes, new_user_password,
 };
 
 /// Register a user (address unverified) and email the verify-email code
@@ -70,9 +69,9 @@ fn new_user(args: &Args, email: &str) -> NewUser {
     }
 }
 
-/// The registrant's password, from the arguments or asked for twice on a
-/// terminal; `None` with `--no-password` or when `read` is false.
-/// `before_prompt` runs first when asking: what must fail before a prompt.
+/// The registrant's password (see [`new_user_password`]); `None` with
+/// `--no-password` or when `read` is false. `before_prompt` runs first when
+/// asking: what must fail before a prompt.
 fn obtain_password(
     ctx: &Context,
     args: &Args,
@@ -84,29 +83,21 @@ fn obtain_password(
     if args.no_password || !read {
         return Ok(None);
     }
-    if let Some(p) = new_password_from_args(&args.password, Some("USERDB_PASSWORD"))? {
-        return Ok(Some(p));
-    }
-    before_prompt()?;
-    // Custom fields are demanded, not asked: fail before the prompt.
-    manager.check_new_user_fields(&new.fields)?;
     let mut prompter = ctx.prompter(NEW_PASSWORD_HINT);
-    let attrs = attributes(&new.email, &args.names.first_name, &args.names.last_name);
-    let problems = |p: &userdb::SecretString| manager.password_problems(p, &attrs);
-    Ok(Some(ask_new_password(
+    let who = attributes(&new.email, &args.names.first_name, &args.names.last_name);
+    new_user_password(
+        &args.password,
+        Some("USERDB_PASSWORD"),
         prompter.as_mut(),
-        &problems,
-        true,
-        None,
-    )?))
-}
-
-/// The password to pass on, and whether the validators apply to it.
-fn secret(password: &Option<ObtainedPassword>) -> (Option<&SecretString>, Validation) {
-    match password {
-        Some(p) => (Some(&p.secret), p.validation),
-        None => (None, Validation::Enforce),
-    }
+        manager,
+        &who,
+        || {
+            before_prompt()?;
+            // Custom fields are demanded, not asked: fail before the prompt.
+            manager.check_new_user_fields(&new.fields)?;
+            Ok(true)
+        },
+    )
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
@@ -130,12 +121,9 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
             None => Ok(()),
         }
     })?;
-    let (given, validation) = secret(&password);
+    let (given, validation) = ObtainedPassword::parts(&password);
     let registered = manager.register(new, given, validation, &codes, &mailer)?;
-    let generated = password
-        .as_ref()
-        .filter(|p| p.generated)
-        .map(|p| p.secret.expose_secret());
+    let generated = ObtainedPassword::generated(&password);
     if ctx.json {
         return print_json(&Outcome {
             user: ctx.user_json(&registered.user),
@@ -199,12 +187,9 @@ fn run_concealed(ctx: &Context, args: Args) -> Result<(), CliError> {
     let email = userdb::email_address::parse_email(&args.email).map_err(Error::from)?;
     let new = new_user(&args, &email);
     let password = obtain_password(ctx, &args, &manager, &new, true, || Ok(()))?;
-    let (given, validation) = secret(&password);
+    let (given, validation) = ObtainedPassword::parts(&password);
     let otp = manager.sign_up(new, given, validation, &codes, &mailer)?;
-    let generated = password
-        .as_ref()
-        .filter(|p| p.generated)
-        .map(|p| p.secret.expose_secret());
+    let generated = ObtainedPassword::generated(&password);
     if ctx.json {
         return print_json(&ConcealedOutcome {
             email: &email,

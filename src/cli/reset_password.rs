@@ -11,7 +11,7 @@ use zeroize::Zeroizing;
 use super::context::Context;
 use super::exit::CliError;
 use super::output::{print_json, status};
-use super::password_input::{NewPasswordSource, ask_new_password, attributes, env_value};
+use super::password_input::{NewPasswordSource, ask_password_for, attributes, env_value};
 
 /// Set a new password with a reset token from `create-reset-token`
 #[derive(clap::Args, Debug)]
@@ -46,11 +46,11 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
         Some(p) => (p, args.new_password.validation()),
         None if ctx.interactive() => {
             let mut prompter = ctx.prompter(PASSWORD_HINT);
-            let attrs = attributes(&user.email, &user.first_name, &user.last_name);
-            let problems = |p: &SecretString| manager.password_problems(p, &attrs);
-            let obtained = ask_new_password(
+            let who = attributes(&user.email, &user.first_name, &user.last_name);
+            let obtained = ask_password_for(
                 prompter.as_mut(),
-                &problems,
+                &manager,
+                &who,
                 args.new_password.skip_validation,
                 Some(3),
             )?;

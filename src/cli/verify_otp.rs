@@ -13,7 +13,7 @@ use super::exit::CliError;
 use super::issue_token::{self, Lifetime};
 use super::output::{print_json, status};
 use super::password_input::{
-    NewPasswordSource, ObtainedPassword, PasswordSource, ask_new_password, attributes,
+    NewPasswordSource, ObtainedPassword, PasswordSource, ask_password_for, attributes,
 };
 use super::token_request::TokenRequest;
 
@@ -134,11 +134,11 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
                 "The first verification of this address sets its password: type the password \
                  to sign in with (the one given at registration, or a new one).",
             );
-            let attrs = attributes(&user.email, &user.first_name, &user.last_name);
-            let problems = |p: &SecretString| manager.password_problems(p, &attrs);
-            Some(ask_new_password(
+            let who = attributes(&user.email, &user.first_name, &user.last_name);
+            Some(ask_password_for(
                 prompter.as_mut(),
-                &problems,
+                &manager,
+                &who,
                 true,
                 Some(3),
             )?)
