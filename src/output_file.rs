@@ -109,8 +109,7 @@ impl OutputFile {
                 if existing == Existing::Refuse {
                     return Err(Error::OutputExists(target.to_path_buf()));
                 }
-                // SAFETY: geteuid has no preconditions and cannot fail.
-                if meta.uid() != unsafe { libc::geteuid() } {
+                if meta.uid() != crate::private_file::effective_uid() {
                     return Err(refuse("it belongs to another user"));
                 }
                 Some((meta.dev(), meta.ino()))
@@ -288,6 +287,7 @@ struct SignalGuard {
     previous: Vec<(libc::c_int, libc::sigaction)>,
 }
 
+#[allow(unsafe_code)] // signal-handler calls into the C library
 extern "C" fn remove_pending_and_die(signal: libc::c_int) {
     let path = PENDING.swap(std::ptr::null_mut(), Ordering::SeqCst);
     // SAFETY: unlink, signal and raise are async-signal-safe; `path` is a valid
@@ -301,6 +301,7 @@ extern "C" fn remove_pending_and_die(signal: libc::c_int) {
     }
 }
 
+#[allow(unsafe_code)] // installs the handler (sigaction)
 impl SignalGuard {
     fn arm(path: &Path) -> Self {
         let Ok(c_path) = CString::new(path.as_os_str().as_bytes()) else {
@@ -331,6 +332,7 @@ impl SignalGuard {
     }
 }
 
+#[allow(unsafe_code)] // restores the handlers (sigaction)
 impl Drop for SignalGuard {
     fn drop(&mut self) {
         for (signal, old) in &self.previous {

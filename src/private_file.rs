@@ -22,8 +22,7 @@ pub fn ensure_private(path: &Path, what: &str) -> Result<()> {
             path.display()
         )));
     }
-    // SAFETY: geteuid cannot fail.
-    let me = unsafe { libc::geteuid() };
+    let me = effective_uid();
     if meta.uid() != me && meta.uid() != 0 {
         return Err(Error::Config(format!(
             "{what} {} belongs to another account (uid {}); run `chown {me} {}`",
@@ -33,6 +32,13 @@ pub fn ensure_private(path: &Path, what: &str) -> Result<()> {
         )));
     }
     Ok(())
+}
+
+/// The effective user id of this process.
+#[allow(unsafe_code)] // a call into the C library
+pub fn effective_uid() -> u32 {
+    // SAFETY: geteuid takes nothing and cannot fail.
+    unsafe { libc::geteuid() }
 }
 
 #[cfg(test)]

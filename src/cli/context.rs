@@ -188,6 +188,7 @@ fn warn_if_shared(path: &std::path::Path) {
 /// `$USER`, which anyone can set to anything), and the invoking user that sudo
 /// records beside it. sudo sets `SUDO_USER` itself, but a caller can too, so it
 /// is shown as a claim and only when it looks like a user name.
+#[allow(unsafe_code)] // getuid
 fn os_user() -> String {
     let account = account_name(unsafe { libc::getuid() });
     match env_value("SUDO_USER") {
@@ -198,6 +199,7 @@ fn os_user() -> String {
 }
 
 /// The passwd entry's name of `uid`, or `uid N` when it has none.
+#[allow(unsafe_code)] // getpwuid_r
 fn account_name(uid: libc::uid_t) -> String {
     let mut buffer = vec![0 as libc::c_char; 4096];
     // SAFETY: getpwuid_r writes the entry into `entry` and its strings into

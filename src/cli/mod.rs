@@ -180,6 +180,7 @@ pub fn main() -> ExitCode {
 /// Passwords, tokens and keys pass through this process's memory: a core file
 /// would keep them on disk, and another process of the same user could read
 /// them through ptrace. Make the process non-dumpable and its core size zero.
+#[allow(unsafe_code)] // setrlimit and prctl
 fn harden_process() {
     // SAFETY: plain system calls on this process with constant arguments.
     unsafe {

@@ -76,6 +76,7 @@ pub fn add_row<S: AsRef<str>>(table: &mut Table, cells: impl IntoIterator<Item =
 
 /// `COLUMNS` when set (as `ls` and clap honour it), else the size of the
 /// terminal on stdout (read with TIOCGWINSZ, so no terminal crate is needed).
+#[allow(unsafe_code)] // the TIOCGWINSZ ioctl
 fn terminal_width() -> Option<u16> {
     if let Some(columns) = std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()) {
         return Some(columns).filter(|&c| c > 0);

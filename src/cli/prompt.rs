@@ -80,6 +80,7 @@ impl Prompter for TerminalPrompter {
 /// off *before* the prompt is shown and without flushing pending input
 /// (TCSANOW, not TCSAFLUSH): what is typed (or pasted) as soon as the prompt
 /// appears is never thrown away.
+#[allow(unsafe_code)] // tcgetattr and tcsetattr
 fn read_hidden(prompt: &str) -> Result<SecretString, CliError> {
     use std::io::Write;
     use std::os::fd::AsRawFd;
@@ -125,6 +126,7 @@ fn read_hidden(prompt: &str) -> Result<SecretString, CliError> {
 /// operator's terminal that way. Catch them, put the terminal back as it was
 /// when we started, show the cursor, end the prompt's line, and exit as the
 /// signal would have (130 for SIGINT, 128 + the signal otherwise).
+#[allow(unsafe_code)] // sigaction
 fn restore_terminal_on_interrupt() {
     use std::os::fd::AsRawFd;
     let fd = std::io::stdin().as_raw_fd();
@@ -154,6 +156,7 @@ static SAVED_TERMINAL: std::sync::OnceLock<libc::termios> = std::sync::OnceLock:
 /// Shows the cursor again (a confirmation hides it) and ends the prompt's line.
 const SHOW_CURSOR_NEWLINE: &[u8] = b"\x1b[?25h\n";
 
+#[allow(unsafe_code)] // tcsetattr and raise, in a signal handler
 extern "C" fn on_terminating_signal(signal: libc::c_int) {
     // SAFETY: tcsetattr, write and _exit are async-signal-safe; SAVED_TERMINAL
     // was set before the handler was installed and is never changed.

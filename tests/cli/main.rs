@@ -1,6 +1,11 @@
 //! The `userdb` binary, end to end. One test binary for everything (linking is the
 //! cost on two cores); each module is one area of behaviour.
 
+// Tests set up files and processes through the C library (mkfifo, umask,
+// kill); the library's rule against unsafe code is for the product.
+#![allow(unsafe_code)]
+#![allow(clippy::unwrap_used)] // a test that cannot set up should stop there
+
 /// This binary runs every command against a SQLite file (`cli_postgres` runs the
 /// backend-neutral modules again against PostgreSQL).
 pub const ON_POSTGRES: bool = false;

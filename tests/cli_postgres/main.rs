@@ -5,6 +5,11 @@
 //! migrations of a file, doctor's file checks) and those that do not touch a
 //! database (completions, config).
 
+// Tests set up files and processes through the C library (mkfifo, umask,
+// kill); the library's rule against unsafe code is for the product.
+#![allow(unsafe_code)]
+#![allow(clippy::unwrap_used)] // a test that cannot set up should stop there
+
 pub const ON_POSTGRES: bool = true;
 
 #[path = "../support/pg_server.rs"]

@@ -333,6 +333,7 @@ fn bin_dir() -> PathBuf {
 
 /// The account the server runs as: `Some((uid, gid))` of `postgres` when the
 /// tests run as root, `None` (this account) otherwise.
+#[allow(unsafe_code)] // geteuid and getpwnam_r
 fn server_account() -> Option<(u32, u32)> {
     // SAFETY: geteuid cannot fail.
     if unsafe { libc::geteuid() } != 0 {

@@ -122,6 +122,7 @@ impl Environment<'_> {
 }
 
 /// The effective user's name and home directory.
+#[allow(unsafe_code)] // getpwuid_r, as libpq reads the home directory
 fn passwd_entry() -> Option<(String, PathBuf)> {
     let mut pwd: libc::passwd = unsafe { std::mem::zeroed() };
     let mut buf = vec![0 as libc::c_char; 16384];

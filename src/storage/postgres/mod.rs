@@ -23,6 +23,7 @@ mod otp;
 mod reset_tokens;
 /// The test server (see the file), once for the library's unit tests.
 #[cfg(test)]
+#[allow(unsafe_code)] // the test server's process handling (kill, atexit)
 #[path = "../../../tests/support/pg_server.rs"]
 pub(crate) mod test_server;
 mod tokens;
