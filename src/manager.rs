@@ -1,5 +1,19 @@
 //! The user manager: Django's `BaseUserManager` and `ModelBackend` in one place.
 //! Every rule about users lives here; the command line only asks and prints.
+//!
+//! `UserManager`'s methods are spread over files by subject, one home per rule:
+//!
+//! | file | holds |
+//! |---|---|
+//! | `manager.rs` | creating users and superusers (and upserts), passwords (validators, hashing, `set_password`), `authenticate` with sign-in throttling, finding, listing, updating and deleting users, the last-superuser rule, the audit log |
+//! | `manager/fields.rs` | custom field values: parsing against their declaration, defaults, required fields, unique values |
+//! | `manager/groups.rs` | groups, memberships, direct permissions, effective permissions (`has_perms`) |
+//! | `manager/tokens.rs` | API tokens: issue (scoped or not), verify, list, revoke |
+//! | `manager/otp.rs` | one-time codes: send (cooldown, hourly cap), verify, mark an address verified |
+//! | `manager/flows.rs` | the flows built from those: `register`, `sign_up`, verify-and-issue, reset by code |
+//! | `manager/reset_tokens.rs` | operator reset tokens |
+//! | `manager/apply.rs` | `apply`: a declarative file compared with the database, the differences written |
+//! | `provisioning/import.rs`, `provisioning/export.rs` | bulk import and export (the same rules, applied to many rows at once) |
 
 mod otp;
 
