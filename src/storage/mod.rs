@@ -170,7 +170,7 @@ pub struct UserUpdate {
     /// `Some(None)`: the account no longer expires.
     pub expires_at: Option<Option<Timestamp>>,
     /// Refuse (inside the transaction) a change that leaves no lasting active
-    /// superuser ([`LASTING_SUPERUSER`]).
+    /// superuser (`LASTING_SUPERUSER`).
     pub protect_last_superuser: bool,
     /// Revoke every active token of the user at this time, in the same transaction
     /// (`changepassword --revoke-tokens`).

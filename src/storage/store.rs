@@ -51,7 +51,7 @@ pub enum Open {
     /// Create the database if missing, and apply pending migrations (commands
     /// that write).
     Migrated,
-    /// Never create one (a mistyped path is [`Error::NoDatabase`], not a new
+    /// Never create one (a mistyped path is [`crate::Error::NoDatabase`], not a new
     /// empty database); apply pending migrations (commands that read).
     Existing,
     /// Create if missing, migrate nothing (`migrate`, `doctor`).

@@ -149,7 +149,7 @@ fn field_values(
 }
 
 /// rusqlite's errors become the crate's with `?`; the store names the file on the
-/// way out ([`SqliteStore::write`], [`SqliteStore::read`]).
+/// way out (`SqliteStore::write`, `SqliteStore::read`).
 impl From<rusqlite::Error> for Error {
     fn from(source: rusqlite::Error) -> Self {
         Error::database(source)
