@@ -134,6 +134,31 @@ pub struct User {
     pub(crate) password: EncodedPassword,
 }
 
+#[cfg(test)]
+impl User {
+    /// A stored user for unit tests: active, not staff, named Ada, with a
+    /// usable (fake) hash.
+    pub(crate) fn example(email: &str) -> User {
+        User {
+            id: 1,
+            email: email.into(),
+            first_name: "Ada".into(),
+            last_name: String::new(),
+            is_active: true,
+            is_staff: false,
+            is_superuser: false,
+            date_joined: "2026-01-02T03:04:05Z".parse().unwrap(),
+            last_login: None,
+            email_verified_at: None,
+            has_usable_password: true,
+            must_change_password: false,
+            expires_at: None,
+            fields: Default::default(),
+            password: EncodedPassword("argon2$x".into()),
+        }
+    }
+}
+
 impl User {
     /// True once the account's `expires_at` has come.
     pub fn is_expired(&self, now: Timestamp) -> bool {

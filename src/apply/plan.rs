@@ -369,25 +369,12 @@ fn at(entry: &UserEntry, err: Error) -> Error {
 mod tests {
     use super::*;
     use crate::apply::file::parse;
-    use crate::user::EncodedPassword;
 
     fn user(email: &str, superuser: bool) -> User {
         User {
-            id: 1,
-            email: email.into(),
-            first_name: "Ada".into(),
-            last_name: String::new(),
-            is_active: true,
             is_staff: superuser,
             is_superuser: superuser,
-            date_joined: "2026-01-02T03:04:05Z".parse().unwrap(),
-            last_login: None,
-            email_verified_at: None,
-            has_usable_password: true,
-            must_change_password: false,
-            expires_at: None,
-            fields: Default::default(),
-            password: EncodedPassword("argon2$x".into()),
+            ..User::example(email)
         }
     }
 

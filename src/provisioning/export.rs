@@ -382,21 +382,10 @@ mod tests {
     #[test]
     fn a_row_is_written_in_the_order_of_the_export_columns() {
         let user = User {
-            id: 1,
-            email: "a@example.com".into(),
             first_name: "F".into(),
             last_name: "L".into(),
-            is_active: true,
-            is_staff: false,
-            is_superuser: false,
-            date_joined: jiff::Timestamp::UNIX_EPOCH,
-            last_login: None,
-            email_verified_at: None,
-            has_usable_password: true,
-            must_change_password: false,
-            expires_at: None,
-            fields: Default::default(),
             password: EncodedPassword("hash".into()),
+            ..User::example("a@example.com")
         };
         let memberships = Memberships::default();
         let fields = FieldSet::default();
