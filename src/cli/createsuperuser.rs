@@ -17,6 +17,7 @@ use super::password_input::{
     NameArgs, NewPasswordArgs, ObtainedPassword, attributes, env_value, new_user_password,
 };
 use super::prompt::Prompter;
+use super::superuser_input::{self as input, EmailFrom, FieldsFrom, Mode, NoPassword};
 use userdb::duration::parse_finite_duration;
 
 /// Create a superuser (staff, superuser, active)
@@ -70,16 +71,15 @@ const NO_INPUT_HINT: &str = "pass --email (or set USERDB_SUPERUSER_EMAIL)";
 
 pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
     let mut manager = ctx.manager()?;
-    let interactive = ctx.interactive();
+    let mode = Mode {
+        interactive: ctx.interactive(),
+        no_input: ctx.no_input,
+    };
     let mut prompter = ctx.prompter(if ctx.no_input { NO_INPUT_HINT } else { HINT });
 
-    let email = match args.email.clone().or_else(|| {
-        (!interactive)
-            .then(|| env_value("USERDB_SUPERUSER_EMAIL"))
-            .flatten()
-    }) {
-        Some(email) => parse_email(&email).map_err(Error::from)?,
-        None => ask_email(
+    let email = match input::email(args.email.as_deref(), mode, &env_value) {
+        EmailFrom::Given(email) => parse_email(&email).map_err(Error::from)?,
+        EmailFrom::Ask => ask_email(
             prompter.as_mut(),
             &manager,
             args.if_not_exists || args.update,
@@ -101,37 +101,35 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
     let mut fields = args.fields.set.clone();
     manager.check_field_values(&fields, existing.as_ref().map(|u| u.id))?;
     manager.check_groups(&args.groups.groups)?;
-    if !interactive {
-        add_superuser_env_values(manager.fields(), &mut fields);
-    } else if existing.is_none() {
-        let taken = |name: &str, value: &str| -> Result<bool, CliError> {
-            Ok(manager.field_value_taken(name, value)?)
-        };
-        ask_required_fields(prompter.as_mut(), manager.fields(), &mut fields, &taken)?;
+    match input::fields(mode, existing.is_none()) {
+        FieldsFrom::Env => add_superuser_env_values(manager.fields(), &mut fields),
+        FieldsFrom::Ask => {
+            let taken = |name: &str, value: &str| -> Result<bool, CliError> {
+                Ok(manager.field_value_taken(name, value)?)
+            };
+            ask_required_fields(prompter.as_mut(), manager.fields(), &mut fields, &taken)?;
+        }
+        FieldsFrom::Given => {}
     }
     if existing.is_none() {
         // A missing required field is reported before a password is asked for.
         manager.check_new_user_fields(&fields)?;
     }
 
-    let superuser_env = (!interactive).then_some("USERDB_SUPERUSER_PASSWORD");
     let who = attributes(&email, &args.names.first_name, &args.names.last_name);
     let password = new_user_password(
         &args.password,
-        superuser_env,
+        input::password_env(mode),
         prompter.as_mut(),
         &manager,
         &who,
-        || {
-            if ctx.no_input && args.require_password && existing.is_none() {
-                return Err(CliError::usage(
-                    "no password for the new superuser: USERDB_SUPERUSER_PASSWORD is empty or unset (--require-password)",
-                    "set USERDB_SUPERUSER_PASSWORD, or pass --password-stdin, --password-file or --password-env",
-                ));
-            }
-            // Django's --noinput: no password given means an unusable one; an
-            // update without a password source keeps the user's password.
-            Ok(!ctx.no_input && (existing.is_none() || interactive))
+        || match input::no_password(mode, args.require_password, existing.is_some()) {
+            NoPassword::Ask => Ok(true),
+            NoPassword::Unusable | NoPassword::KeepCurrent => Ok(false),
+            NoPassword::Refuse => Err(CliError::usage(
+                "no password for the new superuser: USERDB_SUPERUSER_PASSWORD is empty or unset (--require-password)",
+                "set USERDB_SUPERUSER_PASSWORD, or pass --password-stdin, --password-file or --password-env",
+            )),
         },
     )?;
     let (secret, validation) = ObtainedPassword::parts(&password);

@@ -40,6 +40,7 @@ mod send_otp;
 mod sendtestemail;
 mod show_group;
 mod show_user;
+mod superuser_input;
 mod token_request;
 mod update_group;
 mod update_user;
