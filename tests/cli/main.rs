@@ -45,6 +45,7 @@ mod round_trips;
 mod secret_files;
 mod smtp;
 mod smtp_server;
+mod snapshots;
 mod support;
 mod tokens;
 mod users;
