@@ -154,7 +154,8 @@ fn check_users(users: &[User], hasher: &PasswordHasher, findings: &mut Vec<Findi
             "hashes",
             Severity::Notice,
             format!(
-                "{total} password hash(es) are not argon2id at the current parameters ({})",
+                "{total} password {} not argon2id at the current parameters ({})",
+                if total == 1 { "hash is" } else { "hashes are" },
                 detail.join(", ")
             ),
             "nothing to do: each is re-hashed at the user's next successful sign-in".into(),

@@ -50,8 +50,13 @@ pub fn run(ctx: &Context, _args: Args) -> Result<(), CliError> {
         print(&escape_lines(&text))?;
     }
     if problems > 0 {
+        let (noun, each) = if problems == 1 {
+            ("problem", "it says")
+        } else {
+            ("problems", "each says")
+        };
         return Err(CliError::Declined(format!(
-            "doctor found {problems} problem(s)"
+            "doctor found {problems} {noun}; {each} how to fix it (the `fix:` line)"
         )));
     }
     Ok(())

@@ -29,8 +29,8 @@ impl Target {
                         .all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c)) =>
             {
                 Err(Error::UnsupportedDatabase(format!(
-                    "a {s}:// URL is not a database userdb can open: --db takes the path of a \
-                     SQLite file or a postgres:// URL"
+                    "a {s}:// URL is not a database userdb can open (SQLite files and \
+                     PostgreSQL only)"
                 )))
             }
             _ => Ok(Target::File(path.to_path_buf())),

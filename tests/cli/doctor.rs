@@ -69,7 +69,7 @@ fn doctor_reports_each_problem_with_its_fix() {
         all.contains("=> userdb changepassword 'broken@example.com'"),
         "{all}"
     );
-    assert!(all.contains("notice hashes: 1 password hash(es) are not argon2id at the current parameters (pbkdf2_sha256: 1)"), "{all}");
+    assert!(all.contains("notice hashes: 1 password hash is not argon2id at the current parameters (pbkdf2_sha256: 1)"), "{all}");
     // The human form says the same, with the fixes.
     let text = env.cmd(&["doctor"]).assert().code(1).get_output().clone();
     let text = String::from_utf8(text.stdout).unwrap();
