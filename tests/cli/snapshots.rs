@@ -146,13 +146,19 @@ fn list_users_table() {
     ));
 }
 
-#[test]
-fn show_user() {
+/// The team, with Ada given a direct permission and a token named "ci".
+fn ada_with_a_grant_and_a_token() -> TestEnv {
     let env = team();
     env.cmd(&["update-user", "ada@example.com", "--grant", "blog.add_post"])
         .assert()
         .success();
     issue_token(&env, &["ada@example.com", "--name", "ci"]);
+    env
+}
+
+#[test]
+fn show_user() {
+    let env = ada_with_a_grant_and_a_token();
     insta::assert_snapshot!(transcripts(
         &env,
         &[
@@ -291,11 +297,7 @@ fn list_users_json() {
 
 #[test]
 fn show_user_json() {
-    let env = team();
-    env.cmd(&["update-user", "ada@example.com", "--grant", "blog.add_post"])
-        .assert()
-        .success();
-    issue_token(&env, &["ada@example.com", "--name", "ci"]);
+    let env = ada_with_a_grant_and_a_token();
     insta::assert_snapshot!(transcripts(
         &env,
         &[
