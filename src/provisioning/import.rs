@@ -38,6 +38,7 @@ use crate::access::Permission;
 use crate::email_address::{email_key, parse_email};
 use crate::error::{Error, Result};
 use crate::fields::{FieldSet, FieldValue};
+pub use crate::import_report::{ImportFailure, ImportProblems, ImportSummary};
 use crate::manager::{UserManager, Validation, clean_name};
 use crate::password::{
     HashMemory, PasswordHasher, PasswordPolicy, UserAttributes, make_unusable_password,
@@ -80,23 +81,6 @@ pub enum ImportInput {
     Reader(Box<dyn Read + Send>),
 }
 
-/// What an import did (or, with `dry_run`, would do).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct ImportSummary {
-    pub rows: u64,
-    pub created: u64,
-    pub updated: u64,
-    pub skipped: u64,
-    pub failed: u64,
-    /// Plain passwords hashed.
-    pub hashed: u64,
-    /// Groups a Django fixture defines that were created, and those that
-    /// existed and whose permissions changed.
-    pub groups_created: u64,
-    pub groups_updated: u64,
-    pub dry_run: bool,
-}
-
 /// The stages an import reports progress for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stage {
@@ -129,8 +113,9 @@ impl Progress for NoProgress {
 
 impl<S: UserStore + BulkStore> UserManager<S> {
     /// Imports users: every row is checked first, then all of them are written in
-    /// one transaction, or none. Bad rows are [`Error::InvalidRows`]; with
-    /// [`OnConflict::Fail`], existing users are [`Error::ImportConflicts`].
+    /// one transaction, or none. Rows that stop it (bad rows; with
+    /// [`OnConflict::Fail`], existing users; values of unique fields other
+    /// users hold) are one [`Error::Import`].
     pub fn import_users(
         &mut self,
         input: ImportInput,
@@ -789,11 +774,12 @@ fn check(
         problems.truncate(MAX_REPORTED_PROBLEMS);
     }
     if failed > 0 && gaps.is_empty() {
-        return Err(Error::InvalidRows {
-            problems,
-            total: failed,
+        return Err(refused(
+            ImportProblems::InvalidRows(problems),
             rows,
-        });
+            failed,
+            options,
+        ));
     }
     let mut conflicts = HashSet::new();
     let mut taken = Vec::new();
@@ -833,18 +819,22 @@ fn check(
         }
         problems.sort_by_key(|p| p.line);
         problems.truncate(MAX_REPORTED_PROBLEMS);
-        return Err(Error::InvalidRows {
-            problems,
-            total: failed,
+        return Err(refused(
+            ImportProblems::InvalidRows(problems),
             rows,
-        });
+            failed,
+            options,
+        ));
     }
     if options.on_conflict == OnConflict::Fail && !conflicts.is_empty() {
         taken.sort();
-        return Err(Error::ImportConflicts {
-            emails: taken.into_iter().map(|(_, email)| email).collect(),
-            total: conflicts.len() as u64,
-        });
+        let emails = taken.into_iter().map(|(_, email)| email).collect();
+        return Err(refused(
+            ImportProblems::Conflicts(emails),
+            0,
+            conflicts.len() as u64,
+            options,
+        ));
     }
     check_unique_values(fields, &unique_values, &conflicts, options, store)?;
     let plain = match options.on_conflict {
@@ -898,9 +888,26 @@ fn check_unique_values(
         return Ok(());
     }
     clashes.sort();
-    Err(Error::ImportValuesTaken {
-        clashes: clashes.into_iter().map(|(_, c)| c).collect(),
+    let clashes = clashes.into_iter().map(|(_, c)| c).collect();
+    Err(refused(
+        ImportProblems::ValuesTaken(clashes),
+        0,
         total,
+        options,
+    ))
+}
+
+/// The import's rows stopped it. `rows` is given for invalid rows only: the
+/// summary of the other failures has always counted just the rows at fault.
+fn refused(problems: ImportProblems, rows: u64, failed: u64, options: &ImportOptions) -> Error {
+    Error::Import(ImportFailure {
+        summary: ImportSummary {
+            rows,
+            failed,
+            dry_run: options.dry_run,
+            ..ImportSummary::default()
+        },
+        problems,
     })
 }
 
@@ -1493,9 +1500,11 @@ mod tests {
                 &mut NoProgress,
             )
             .unwrap_err();
-        assert!(
-            matches!(&err, Error::ImportConflicts { emails, total: 1 } if emails == &["a@example.com"])
-        );
+        assert!(matches!(
+            &err,
+            Error::Import(ImportFailure { problems: ImportProblems::Conflicts(emails), summary })
+                if emails == &["a@example.com"] && summary.failed == 1
+        ));
         assert_eq!(m.list_users(&UserFilter::default()).unwrap().len(), 2);
         let summary = m
             .import_users(
