@@ -643,6 +643,8 @@ struct Checked {
     group_counts: (u64, u64),
 }
 
+/// The first pass: every row checked, then the file as a whole against the
+/// stored users. Any problem fails the import before anything is written.
 fn check(
     input: impl Read + Send,
     options: &ImportOptions,
@@ -653,55 +655,122 @@ fn check(
     progress: &mut dyn Progress,
 ) -> Result<Checked> {
     let policy = (options.validation == Validation::Enforce).then_some(policy);
-    let mut seen: HashMap<u128, u64> = HashMap::new();
-    // Values of unique fields: digest -> (line, digest of the row's email key).
-    let mut unique_values: HashMap<u128, (u64, u128)> = HashMap::new();
-    // Rows lacking a required field, by the digest of their email key.
-    let mut gaps: HashMap<u128, RequiredGap> = HashMap::new();
-    let mut plain: HashSet<u128> = HashSet::new();
-    let mut problems = Vec::new();
-    let mut failed: u64 = 0;
-    let mut rows: u64 = 0;
-    let mut problem = |line, reason| {
-        failed += 1;
-        if problems.len() < MAX_REPORTED_PROBLEMS {
-            problems.push(RowProblem { line, reason });
-        }
-    };
     let mut groups = GroupPlan::new(store.all_groups()?);
+    let mut pass = FirstPass::default();
     progress.start(Stage::Checking, None);
-    for record in records(options.format, input, fields) {
-        let Record {
-            line,
-            row,
-            plain: plain_row,
-        } = match record {
-            Ok(record) => record,
-            Err(ReadError::Io(e)) => {
-                progress.finish();
-                return Err(Error::io(format!("cannot read {}", options.source), e));
-            }
-            Err(ReadError::Broken { line, reason }) => {
-                problem(line, quote_safely(&reason, false));
-                break;
-            }
-        };
-        let row = match row {
-            // A group of a fixture: not a row of users.
-            Ok(Parsed::Group(group)) => {
-                if let Err(reason) = groups.define(group, line) {
-                    problem(line, quote_safely(&reason, false));
+    let read = pass.read_rows(
+        input,
+        options,
+        Checks::All(policy, hasher),
+        fields,
+        &mut groups,
+        progress,
+    );
+    progress.finish();
+    read?;
+    pass.add_unresolved_groups(&groups);
+    // Without gaps in required fields, the problems are known without the store.
+    if pass.failed > 0 && pass.gaps.is_empty() {
+        return Err(pass.invalid_rows(options));
+    }
+    let (conflicts, taken) = stored_conflicts(store, &pass.seen)?;
+    pass.add_required_gaps(fields, &conflicts, options.on_conflict);
+    if pass.failed > 0 {
+        return Err(pass.invalid_rows(options));
+    }
+    if options.on_conflict == OnConflict::Fail && !conflicts.is_empty() {
+        return Err(conflicts_failure(taken, conflicts.len() as u64, options));
+    }
+    check_unique_values(fields, &pass.unique_values, &conflicts, options, store)?;
+    Ok(Checked {
+        rows: pass.rows,
+        plain: pass.plain_to_hash(&conflicts, options.on_conflict),
+        conflicts,
+        group_counts: groups.counts(),
+        groups: groups.resolved(),
+    })
+}
+
+/// What the first pass keeps while it reads: digests and the first problems,
+/// so that memory stays flat whatever the size of the file.
+#[derive(Default)]
+struct FirstPass {
+    rows: u64,
+    /// The digest of each email key, and the line it is first on.
+    seen: HashMap<u128, u64>,
+    /// Values of unique fields: digest -> (line, digest of the row's email key).
+    unique_values: HashMap<u128, (u64, u128)>,
+    /// Rows lacking a required field, by the digest of their email key.
+    gaps: HashMap<u128, RequiredGap>,
+    /// The digests of the email keys of rows with a plain password.
+    plain: HashSet<u128>,
+    /// The first [`MAX_REPORTED_PROBLEMS`] problems, of `failed`.
+    problems: Vec<RowProblem>,
+    failed: u64,
+}
+
+impl FirstPass {
+    fn problem(&mut self, line: u64, reason: String) {
+        self.failed += 1;
+        if self.problems.len() < MAX_REPORTED_PROBLEMS {
+            self.problems.push(RowProblem { line, reason });
+        }
+    }
+
+    /// Reads every record: defines the fixture's groups and checks each row of
+    /// users. A record that cannot be read is the last problem looked for.
+    fn read_rows(
+        &mut self,
+        input: impl Read + Send,
+        options: &ImportOptions,
+        checks: Checks<'_>,
+        fields: &FieldSet,
+        groups: &mut GroupPlan,
+        progress: &mut dyn Progress,
+    ) -> Result<()> {
+        for record in records(options.format, input, fields) {
+            let Record { line, row, plain } = match record {
+                Ok(record) => record,
+                Err(ReadError::Io(e)) => {
+                    return Err(Error::io(format!("cannot read {}", options.source), e));
                 }
-                continue;
-            }
-            Ok(Parsed::User(mut row)) => {
-                groups.add_models(std::mem::take(&mut row.models));
-                Ok(row)
-            }
-            Err(reason) => Err(reason),
-        };
-        rows += 1;
-        progress.advance(1);
+                Err(ReadError::Broken { line, reason }) => {
+                    self.problem(line, quote_safely(&reason, false));
+                    break;
+                }
+            };
+            let row = match row {
+                // A group of a fixture: not a row of users.
+                Ok(Parsed::Group(group)) => {
+                    if let Err(reason) = groups.define(group, line) {
+                        self.problem(line, quote_safely(&reason, false));
+                    }
+                    continue;
+                }
+                Ok(Parsed::User(mut row)) => {
+                    groups.add_models(std::mem::take(&mut row.models));
+                    Ok(row)
+                }
+                Err(reason) => Err(reason),
+            };
+            self.rows += 1;
+            progress.advance(1);
+            self.check_row(line, row, plain, checks, fields, groups);
+        }
+        Ok(())
+    }
+
+    /// One row of users: its own rules, then its email and unique values
+    /// against the rows before it. `plain`: the row has a password column.
+    fn check_row(
+        &mut self,
+        line: u64,
+        row: std::result::Result<ParsedRow, String>,
+        plain: bool,
+        checks: Checks<'_>,
+        fields: &FieldSet,
+        groups: &mut GroupPlan,
+    ) {
         // Duplicates are looked for even in rows that are wrong otherwise.
         let digest = row
             .as_ref()
@@ -712,101 +781,111 @@ fn check(
         let mut reasons = Vec::new();
         let mut gap = None;
         let mut named = None;
-        match row.and_then(|row| validate(row, Checks::All(policy, hasher))) {
+        match row.and_then(|row| validate(row, checks)) {
             Err(reason) => reasons.push(reason),
             Ok(valid) => {
                 named = valid.groups;
-                if let (Some(digest), RowPassword::Plain(_)) = (digest, &valid.password) {
-                    plain.insert(digest);
-                }
-                for (index, value) in &valid.given {
-                    let (Some(spec), Some(value), Some(digest)) =
-                        (fields.iter().nth(*index), value, digest)
-                    else {
-                        continue;
-                    };
-                    if !spec.unique {
-                        continue;
+                if let Some(digest) = digest {
+                    if let RowPassword::Plain(_) = valid.password {
+                        self.plain.insert(digest);
                     }
-                    let canonical = value.canonical();
-                    match unique_values.entry(value_digest(&spec.name, &canonical)) {
-                        Entry::Occupied(first) => reasons.push(format!(
-                            "{}: {canonical:?} is also on line {} (the field is unique)",
-                            spec.name,
-                            first.get().0
-                        )),
-                        Entry::Vacant(slot) => {
-                            slot.insert((line, digest));
-                        }
-                    }
+                    self.note_unique_values(fields, &valid.given, line, digest, &mut reasons);
                 }
                 gap = required_gap(fields, &valid.given, line);
             }
         }
         if let Some(digest) = digest {
-            match seen.get(&digest) {
+            match self.seen.get(&digest) {
                 Some(first) => reasons.push(format!(
                     "the email is also on line {first} (emails are compared case-insensitively)"
                 )),
                 None => {
-                    seen.insert(digest, line);
+                    self.seen.insert(digest, line);
                 }
             }
         }
         if !reasons.is_empty() {
-            problem(line, quote_safely(&reasons.join("; "), plain_row));
-            continue;
+            self.problem(line, quote_safely(&reasons.join("; "), plain));
+            return;
         }
         if let Some(named) = named {
             groups.refer(&named, line);
         }
         if let (Some(gap), Some(digest)) = (gap, digest) {
-            gaps.insert(digest, gap);
+            self.gaps.insert(digest, gap);
         }
     }
-    progress.finish();
-    // Groups named by rows and defined nowhere, now that the whole file is read.
-    let (unknown, unknown_rows) = groups.unresolved();
-    if unknown_rows > 0 {
-        failed += unknown_rows;
-        problems.extend(unknown);
-        problems.sort_by_key(|p| p.line);
-        problems.truncate(MAX_REPORTED_PROBLEMS);
-    }
-    if failed > 0 && gaps.is_empty() {
-        return Err(refused(
-            ImportProblems::InvalidRows(problems),
-            rows,
-            failed,
-            options,
-        ));
-    }
-    let mut conflicts = HashSet::new();
-    let mut taken = Vec::new();
-    store.for_each_email(&mut |key, email| {
-        let digest = key_digest(key);
-        if seen.contains_key(&digest) {
-            conflicts.insert(digest);
-            if taken.len() < MAX_REPORTED_PROBLEMS {
-                taken.push((seen[&digest], email.to_string()));
+
+    /// Remembers the row's values of unique fields; one already on an earlier
+    /// line is a reason to refuse the row.
+    fn note_unique_values(
+        &mut self,
+        fields: &FieldSet,
+        given: &[(usize, Option<FieldValue>)],
+        line: u64,
+        digest: u128,
+        reasons: &mut Vec<String>,
+    ) {
+        for (index, value) in given {
+            let (Some(spec), Some(value)) = (fields.iter().nth(*index), value) else {
+                continue;
+            };
+            if !spec.unique {
+                continue;
+            }
+            let canonical = value.canonical();
+            match self
+                .unique_values
+                .entry(value_digest(&spec.name, &canonical))
+            {
+                Entry::Occupied(first) => reasons.push(format!(
+                    "{}: {canonical:?} is also on line {} (the field is unique)",
+                    spec.name,
+                    first.get().0
+                )),
+                Entry::Vacant(slot) => {
+                    slot.insert((line, digest));
+                }
             }
         }
-    })?;
-    // Whether a missing or emptied required field is a problem depends on the
-    // row creating a user or updating one.
-    let mut lacking: Vec<(u64, usize, bool)> = gaps
-        .iter()
-        .filter_map(|(digest, gap)| match conflicts.contains(digest) {
-            false => gap.if_new.map(|i| (gap.line, i, true)),
-            true if options.on_conflict == OnConflict::Update => {
-                gap.if_update.map(|i| (gap.line, i, false))
-            }
-            true => None,
-        })
-        .collect();
-    drop(gaps);
-    if failed > 0 || !lacking.is_empty() {
-        failed += lacking.len() as u64;
+    }
+
+    /// Rows naming groups defined nowhere, known once the whole file is read.
+    fn add_unresolved_groups(&mut self, groups: &GroupPlan) {
+        let (unknown, unknown_rows) = groups.unresolved();
+        if unknown_rows > 0 {
+            self.failed += unknown_rows;
+            self.problems.extend(unknown);
+            self.problems.sort_by_key(|p| p.line);
+            self.problems.truncate(MAX_REPORTED_PROBLEMS);
+        }
+    }
+
+    /// Whether a missing or emptied required field is a problem depends on the
+    /// row creating a user or updating one, known now from the `conflicts`.
+    fn add_required_gaps(
+        &mut self,
+        fields: &FieldSet,
+        conflicts: &HashSet<u128>,
+        on_conflict: OnConflict,
+    ) {
+        // Taken: not needed past this point, and one entry per row can be large.
+        let gaps = std::mem::take(&mut self.gaps);
+        let mut lacking: Vec<(u64, usize, bool)> = gaps
+            .iter()
+            .filter_map(|(digest, gap)| match conflicts.contains(digest) {
+                false => gap.if_new.map(|i| (gap.line, i, true)),
+                true if on_conflict == OnConflict::Update => {
+                    gap.if_update.map(|i| (gap.line, i, false))
+                }
+                true => None,
+            })
+            .collect();
+        drop(gaps);
+        if lacking.is_empty() {
+            return;
+        }
+        self.failed += lacking.len() as u64;
         lacking.sort_unstable();
         for (line, index, new_user) in lacking.into_iter().take(MAX_REPORTED_PROBLEMS) {
             let name = fields.iter().nth(index).map_or("", |f| f.name.as_str());
@@ -815,39 +894,59 @@ fn check(
             } else {
                 format!("{name} is required, so an empty value cannot remove it")
             };
-            problems.push(RowProblem { line, reason });
+            self.problems.push(RowProblem { line, reason });
         }
-        problems.sort_by_key(|p| p.line);
-        problems.truncate(MAX_REPORTED_PROBLEMS);
-        return Err(refused(
-            ImportProblems::InvalidRows(problems),
-            rows,
-            failed,
-            options,
-        ));
+        self.problems.sort_by_key(|p| p.line);
+        self.problems.truncate(MAX_REPORTED_PROBLEMS);
     }
-    if options.on_conflict == OnConflict::Fail && !conflicts.is_empty() {
-        taken.sort();
-        let emails = taken.into_iter().map(|(_, email)| email).collect();
-        return Err(refused(
-            ImportProblems::Conflicts(emails),
-            0,
-            conflicts.len() as u64,
+
+    fn invalid_rows(self, options: &ImportOptions) -> Error {
+        refused(
+            ImportProblems::InvalidRows(self.problems),
+            self.rows,
+            self.failed,
             options,
-        ));
+        )
     }
-    check_unique_values(fields, &unique_values, &conflicts, options, store)?;
-    let plain = match options.on_conflict {
-        OnConflict::Skip => plain.difference(&conflicts).count(),
-        OnConflict::Fail | OnConflict::Update => plain.len(),
-    } as u64;
-    Ok(Checked {
-        rows,
-        conflicts,
-        plain,
-        group_counts: groups.counts(),
-        groups: groups.resolved(),
-    })
+
+    /// Plain passwords the write will hash: not those of rows skipped.
+    fn plain_to_hash(&self, conflicts: &HashSet<u128>, on_conflict: OnConflict) -> u64 {
+        let plain = match on_conflict {
+            OnConflict::Skip => self.plain.difference(conflicts).count(),
+            OnConflict::Fail | OnConflict::Update => self.plain.len(),
+        };
+        plain as u64
+    }
+}
+
+/// Stored emails that rows of the file give, each with the line of its row.
+type Taken = Vec<(u64, String)>;
+
+/// The rows whose email a stored user has: the digests of their keys, and the
+/// first [`MAX_REPORTED_PROBLEMS`] stored emails with the line of their row.
+fn stored_conflicts(
+    store: &dyn BulkStore,
+    seen: &HashMap<u128, u64>,
+) -> Result<(HashSet<u128>, Taken)> {
+    let mut conflicts = HashSet::new();
+    let mut taken = Vec::new();
+    store.for_each_email(&mut |key, email| {
+        let digest = key_digest(key);
+        if let Some(&line) = seen.get(&digest) {
+            conflicts.insert(digest);
+            if taken.len() < MAX_REPORTED_PROBLEMS {
+                taken.push((line, email.to_string()));
+            }
+        }
+    })?;
+    Ok((conflicts, taken))
+}
+
+/// `--on-conflict fail` and emails already taken: named in file order.
+fn conflicts_failure(mut taken: Taken, total: u64, options: &ImportOptions) -> Error {
+    taken.sort();
+    let emails = taken.into_iter().map(|(_, email)| email).collect();
+    refused(ImportProblems::Conflicts(emails), 0, total, options)
 }
 
 /// Fails when a value of a unique field in the file is held by a stored user
