@@ -1038,7 +1038,8 @@ fn changed(options: &ImportOptions) -> Error {
     )
 }
 
-/// The reader thread of the second pass.
+/// The reader thread of the second pass: the rows again, in batches for the
+/// hashing threads, and an error in the last batch if the input changed.
 #[allow(clippy::too_many_arguments)]
 fn read_batches(
     input: impl Read + Send,
@@ -1049,95 +1050,138 @@ fn read_batches(
     fields: &FieldSet,
     jobs: &SyncSender<Batch>,
 ) {
-    let mut seq = 0;
-    let mut items = Vec::with_capacity(BATCH_ROWS);
-    let mut send = |items: Vec<Pending>, error: Option<Error>, last: bool| {
-        let batch = Batch {
-            seq,
-            items,
-            error,
-            last,
-        };
-        seq += 1;
-        jobs.send(batch).is_ok()
+    let mut out = Batches {
+        jobs,
+        seq: 0,
+        items: Vec::with_capacity(BATCH_ROWS),
     };
     let mut rows = 0;
     for record in records(options.format, input, fields) {
-        let valid = match record {
+        let row = match reread(record, checked, options) {
+            Ok(Some(row)) => row,
             // The groups of a fixture were read in the first pass.
-            Ok(Record {
-                row: Ok(Parsed::Group(_)),
-                ..
-            }) => continue,
-            Ok(Record { row, .. }) => row.and_then(|row| match row {
-                Parsed::User(row) => validate(row, Checks::Normalise),
-                Parsed::Group(_) => Err(String::new()),
-            }),
-            Err(ReadError::Io(e)) => {
-                send(
-                    items,
-                    Some(Error::io(format!("cannot read {}", options.source), e)),
-                    true,
-                );
+            Ok(None) => continue,
+            Err(error) => {
+                out.finish(Some(error));
                 return;
             }
-            Err(ReadError::Broken { .. }) => Err(String::new()),
         };
-        let Ok(ValidRow {
-            mut user,
-            password,
-            given,
-            groups,
-        }) = valid
-        else {
-            send(items, Some(changed(options)), true);
-            return;
-        };
-        if let Some(groups) = groups {
-            let Some(names) = checked.groups.names(&groups) else {
-                send(items, Some(changed(options)), true);
-                return;
-            };
-            user.groups = Some(names);
-        }
         rows += 1;
-        let conflict = checked.conflicts.contains(&key_digest(&user.email_key));
-        let mut needs_hash = false;
-        let pending = if conflict && options.on_conflict == OnConflict::Skip {
-            Pending::Skip
-        } else {
-            user.fields = field_writes(fields, &given, !conflict);
-            let plain = match password {
-                RowPassword::Plain(secret) => {
-                    needs_hash = true;
-                    Some(secret)
-                }
-                RowPassword::Encoded(hash) => {
-                    user.password = BulkPassword::Set(hash);
-                    None
-                }
-                RowPassword::Absent => {
-                    user.password = BulkPassword::Absent {
-                        unusable: make_unusable_password(),
-                    };
-                    None
-                }
-            };
-            Pending::Row { user, plain }
-        };
-        items.push(pending);
-        if needs_hash || items.len() >= BATCH_ROWS {
-            let full = std::mem::replace(&mut items, Vec::with_capacity(BATCH_ROWS));
-            if !send(full, None, false) {
-                return;
-            }
+        if !out.push(pending(row, checked, options, fields)) {
+            return;
         }
     }
     let same = rows == checked.rows
         && first_digest.is_some()
         && second_digest.lock().ok().and_then(|d| *d) == first_digest;
-    let error = (!same).then(|| changed(options));
-    send(items, error, true);
+    out.finish((!same).then(|| changed(options)));
+}
+
+/// A record of the second pass as a valid row, its groups named; `None` for a
+/// group of a fixture. A row the first pass would refuse means the input changed.
+fn reread(
+    record: std::result::Result<Record, ReadError>,
+    checked: &Checked,
+    options: &ImportOptions,
+) -> Result<Option<ValidRow>> {
+    let valid = match record {
+        Ok(Record {
+            row: Ok(Parsed::Group(_)),
+            ..
+        }) => return Ok(None),
+        Ok(Record { row, .. }) => row.and_then(|row| match row {
+            Parsed::User(row) => validate(row, Checks::Normalise),
+            Parsed::Group(_) => Err(String::new()),
+        }),
+        Err(ReadError::Io(e)) => {
+            return Err(Error::io(format!("cannot read {}", options.source), e));
+        }
+        Err(ReadError::Broken { .. }) => Err(String::new()),
+    };
+    let Ok(mut valid) = valid else {
+        return Err(changed(options));
+    };
+    if let Some(groups) = valid.groups.take() {
+        let Some(names) = checked.groups.names(&groups) else {
+            return Err(changed(options));
+        };
+        valid.user.groups = Some(names);
+    }
+    Ok(Some(valid))
+}
+
+/// What the store gets of a row: nothing for a conflict that `Skip` leaves
+/// alone; else the user with its field writes and its password, a plain one
+/// still to hash.
+fn pending(
+    row: ValidRow,
+    checked: &Checked,
+    options: &ImportOptions,
+    fields: &FieldSet,
+) -> Pending {
+    let ValidRow {
+        mut user,
+        password,
+        given,
+        ..
+    } = row;
+    let conflict = checked.conflicts.contains(&key_digest(&user.email_key));
+    if conflict && options.on_conflict == OnConflict::Skip {
+        return Pending::Skip;
+    }
+    user.fields = field_writes(fields, &given, !conflict);
+    let plain = match password {
+        RowPassword::Plain(secret) => Some(secret),
+        RowPassword::Encoded(hash) => {
+            user.password = BulkPassword::Set(hash);
+            None
+        }
+        RowPassword::Absent => {
+            user.password = BulkPassword::Absent {
+                unusable: make_unusable_password(),
+            };
+            None
+        }
+    };
+    Pending::Row { user, plain }
+}
+
+/// The rows of the second pass, numbered in batches for the hashing threads.
+struct Batches<'a> {
+    jobs: &'a SyncSender<Batch>,
+    seq: u64,
+    items: Vec<Pending>,
+}
+
+impl Batches<'_> {
+    /// False when the workers have stopped (the write ended early).
+    fn push(&mut self, item: Pending) -> bool {
+        // A row to hash ends its batch, so the threads share out the hashing.
+        let needs_hash = matches!(item, Pending::Row { plain: Some(_), .. });
+        self.items.push(item);
+        if needs_hash || self.items.len() >= BATCH_ROWS {
+            let full = std::mem::replace(&mut self.items, Vec::with_capacity(BATCH_ROWS));
+            return self.send(full, None, false);
+        }
+        true
+    }
+
+    /// Sends the last batch; with an error, the import must not commit.
+    fn finish(mut self, error: Option<Error>) {
+        let items = std::mem::take(&mut self.items);
+        self.send(items, error, true);
+    }
+
+    fn send(&mut self, items: Vec<Pending>, error: Option<Error>, last: bool) -> bool {
+        let batch = Batch {
+            seq: self.seq,
+            items,
+            error,
+            last,
+        };
+        self.seq += 1;
+        self.jobs.send(batch).is_ok()
+    }
 }
 
 /// A hashing thread: hashes the plain passwords of each batch with its own memory.
@@ -1371,6 +1415,8 @@ impl Iterator for Replay<'_> {
 /// The input of the second pass and where its digest will be.
 type Second = (Digesting<Box<dyn Read + Send>>, Arc<Mutex<Option<u64>>>);
 
+/// The second pass: reader, hashing threads and the store's one transaction.
+/// Returns what the store counted and the rows skipped as known conflicts.
 #[allow(clippy::too_many_arguments)]
 fn write(
     (input, second_digest): Second,
@@ -1390,7 +1436,6 @@ fn write(
     let (job_tx, job_rx) = sync_channel::<Batch>(workers * 2);
     let (done_tx, done_rx) = sync_channel::<Batch>(workers * 2);
     let job_rx = Arc::new(Mutex::new(job_rx));
-    let total = checked.rows;
     std::thread::scope(|scope| {
         let checked = &checked;
         let second_digest = &second_digest;
@@ -1413,7 +1458,7 @@ fn write(
         // Only the workers hold these now: when they stop, the reader's sends fail.
         drop(job_rx);
         drop(done_tx);
-        let mut rows = InOrder {
+        let rows = InOrder {
             done: done_rx,
             next: 0,
             waiting: BTreeMap::new(),
@@ -1423,47 +1468,72 @@ fn write(
             progress,
         };
         if checked.plain == 0 {
-            // Nothing to hash: stream straight into the transaction.
-            rows.progress.start(Stage::Writing, Some(total));
-            let written = store.bulk_write(
-                &checked.groups.definitions,
-                &mut rows,
-                options.on_conflict,
-                options.protect_last_superuser,
-                audit,
-            );
-            let skipped = rows.skipped;
-            rows.progress.finish();
-            // Dropping the receiver stops the workers and then the reader, if the
-            // write ended early.
-            drop(rows);
-            return written.map(|counts| (counts, skipped));
+            write_streamed(rows, checked, options, store, audit)
+        } else {
+            write_spooled(rows, checked, options, store, audit)
         }
-        // Hash first, into a spool, so that the write lock is held only for the
-        // write (seconds per 100,000 rows), not for the hashing (minutes): other
-        // commands queue behind the busy timeout meanwhile.
-        rows.progress.start(Stage::Hashing, Some(total));
-        let spooled = spool_rows(&mut rows);
-        let skipped = rows.skipped;
-        let progress = rows.progress;
-        progress.finish();
-        drop(rows.done);
-        let (spool, count) = spooled?;
-        progress.start(Stage::Writing, Some(count));
-        let mut replay = Replay {
-            lines: io::BufReader::new(spool).lines(),
-            progress: &mut *progress,
-        };
-        let written = store.bulk_write(
-            &checked.groups.definitions,
-            &mut replay,
-            options.on_conflict,
-            options.protect_last_superuser,
-            audit,
-        );
-        progress.finish();
-        written.map(|counts| (counts, skipped))
     })
+}
+
+/// Nothing to hash: the rows stream straight into the transaction.
+fn write_streamed(
+    mut rows: InOrder<'_>,
+    checked: &Checked,
+    options: &ImportOptions,
+    store: &mut dyn BulkStore,
+    audit: &BulkAudit,
+) -> Result<(crate::storage::BulkCounts, u64)> {
+    rows.progress.start(Stage::Writing, Some(checked.rows));
+    let written = store_rows(&mut rows, checked, options, store, audit);
+    let skipped = rows.skipped;
+    rows.progress.finish();
+    // Dropping the receiver stops the workers and then the reader, if the
+    // write ended early.
+    drop(rows);
+    written.map(|counts| (counts, skipped))
+}
+
+/// Hash first, into a spool, so that the write lock is held only for the
+/// write (seconds per 100,000 rows), not for the hashing (minutes): other
+/// commands queue behind the busy timeout meanwhile.
+fn write_spooled(
+    mut rows: InOrder<'_>,
+    checked: &Checked,
+    options: &ImportOptions,
+    store: &mut dyn BulkStore,
+    audit: &BulkAudit,
+) -> Result<(crate::storage::BulkCounts, u64)> {
+    rows.progress.start(Stage::Hashing, Some(checked.rows));
+    let spooled = spool_rows(&mut rows);
+    let skipped = rows.skipped;
+    let progress = rows.progress;
+    progress.finish();
+    drop(rows.done);
+    let (spool, count) = spooled?;
+    progress.start(Stage::Writing, Some(count));
+    let mut replay = Replay {
+        lines: io::BufReader::new(spool).lines(),
+        progress: &mut *progress,
+    };
+    let written = store_rows(&mut replay, checked, options, store, audit);
+    progress.finish();
+    written.map(|counts| (counts, skipped))
+}
+
+fn store_rows(
+    rows: &mut dyn Iterator<Item = Result<BulkUser>>,
+    checked: &Checked,
+    options: &ImportOptions,
+    store: &mut dyn BulkStore,
+    audit: &BulkAudit,
+) -> Result<crate::storage::BulkCounts> {
+    store.bulk_write(
+        &checked.groups.definitions,
+        rows,
+        options.on_conflict,
+        options.protect_last_superuser,
+        audit,
+    )
 }
 
 #[cfg(test)]
