@@ -475,49 +475,15 @@ fn validate(row: ParsedRow, checks: Checks<'_>) -> std::result::Result<ValidRow,
             return Err("gives both password and password_hash; give one of them".into());
         }
         (Some(plain), None) => {
-            let text = plain.expose_secret();
-            if text.is_empty() {
-                return Err("blank passwords aren't allowed".into());
-            }
-            if text.chars().count() > MAX_PASSWORD_LEN {
-                return Err(format!(
-                    "password is longer than {MAX_PASSWORD_LEN} characters"
-                ));
-            }
-            if let Some(policy) = policy {
-                let attrs = UserAttributes {
-                    email: &email,
-                    first_name: first_name.as_deref().unwrap_or(""),
-                    last_name: last_name.as_deref().unwrap_or(""),
-                };
-                let problems = policy.validate(text, &attrs);
-                if !problems.is_empty() {
-                    return Err(format!(
-                        "password rejected: {} (or import with --skip-validation)",
-                        problems.join(" ")
-                    ));
-                }
-            }
+            let attrs = UserAttributes {
+                email: &email,
+                first_name: first_name.as_deref().unwrap_or(""),
+                last_name: last_name.as_deref().unwrap_or(""),
+            };
+            check_plain(plain.expose_secret(), policy, &attrs)?;
             RowPassword::Plain(plain)
         }
-        (None, Some(hash)) => {
-            if hash.is_empty() {
-                RowPassword::Encoded(make_unusable_password())
-            } else if !crate::password::is_usable(&hash) {
-                // An unusable-password marker, as export writes them.
-                if hash.len() > 128 || hash.chars().any(char::is_control) {
-                    return Err("password_hash: malformed unusable-password marker".into());
-                }
-                RowPassword::Encoded(hash)
-            } else {
-                if let Checks::All(_, hasher) = checks {
-                    hasher
-                        .check_stored(&hash)
-                        .map_err(|e| format!("password_hash: {e}"))?;
-                }
-                RowPassword::Encoded(hash)
-            }
-        }
+        (None, Some(hash)) => encoded_password(hash, checks)?,
         (None, None) => RowPassword::Absent,
     };
     let user = BulkUser {
@@ -550,6 +516,54 @@ fn validate(row: ParsedRow, checks: Checks<'_>) -> std::result::Result<ValidRow,
         given: row.fields,
         groups: row.groups,
     })
+}
+
+/// A plain password's rules: not blank, not too long, and, given a policy,
+/// accepted by the validators.
+fn check_plain(
+    text: &str,
+    policy: Option<&PasswordPolicy>,
+    attrs: &UserAttributes<'_>,
+) -> std::result::Result<(), String> {
+    if text.is_empty() {
+        return Err("blank passwords aren't allowed".into());
+    }
+    if text.chars().count() > MAX_PASSWORD_LEN {
+        return Err(format!(
+            "password is longer than {MAX_PASSWORD_LEN} characters"
+        ));
+    }
+    if let Some(policy) = policy {
+        let problems = policy.validate(text, attrs);
+        if !problems.is_empty() {
+            return Err(format!(
+                "password rejected: {} (or import with --skip-validation)",
+                problems.join(" ")
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A `password_hash` cell: empty for an unusable password, an
+/// unusable-password marker as export writes them, or a hash the hasher can
+/// check (in the first pass).
+fn encoded_password(hash: String, checks: Checks<'_>) -> std::result::Result<RowPassword, String> {
+    if hash.is_empty() {
+        return Ok(RowPassword::Encoded(make_unusable_password()));
+    }
+    if !crate::password::is_usable(&hash) {
+        if hash.len() > 128 || hash.chars().any(char::is_control) {
+            return Err("password_hash: malformed unusable-password marker".into());
+        }
+        return Ok(RowPassword::Encoded(hash));
+    }
+    if let Checks::All(_, hasher) = checks {
+        hasher
+            .check_stored(&hash)
+            .map_err(|e| format!("password_hash: {e}"))?;
+    }
+    Ok(RowPassword::Encoded(hash))
 }
 
 /// A digest of a value of a unique field, for duplicates within the file and
