@@ -4,8 +4,8 @@
 use std::path::PathBuf;
 
 use crate::email_address::EmailError;
+use crate::import_report::{ImportFailure, ImportProblems};
 use crate::password::HashError;
-use crate::row_problem::RowProblem;
 use crate::token::{Rejection, ResetRejection};
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -216,23 +216,10 @@ pub enum Error {
     /// An email was not delivered; the message says where it failed.
     #[error("{0}")]
     Delivery(String),
-    /// Rows of an import that cannot be imported (the first ones, of `total`).
-    #[error("{total} invalid row(s), nothing was imported; first: {}", .problems.first().map(ToString::to_string).unwrap_or_default())]
-    InvalidRows {
-        problems: Vec<RowProblem>,
-        total: u64,
-        /// The rows read, valid or not (a `--json` summary reports them).
-        rows: u64,
-    },
-
-    /// Users of an import that already exist (the first ones, of `total`).
-    #[error("{total} user(s) of the import already exist, nothing was imported: {}{}", .emails.iter().take(10).cloned().collect::<Vec<_>>().join(", "), if *.total > 10 { format!(" and {} more", .total - 10) } else { String::new() })]
-    ImportConflicts { emails: Vec<String>, total: u64 },
-
-    /// Values of unique custom fields in an import that other stored users hold
-    /// (the first ones, as `line N: FIELD = VALUE (EMAIL has it)`, of `total`).
-    #[error("{total} value(s) of unique fields in the import belong to other users, nothing was imported: {}{}", .clashes.iter().take(10).cloned().collect::<Vec<_>>().join("; "), if *.total > 10 { format!(" and {} more", .total - 10) } else { String::new() })]
-    ImportValuesTaken { clashes: Vec<String>, total: u64 },
+    /// An import its rows stopped (invalid rows, taken emails or unique values):
+    /// nothing was written.
+    #[error(transparent)]
+    Import(ImportFailure),
 
     /// A file userdb was asked to write that it will not replace or write into.
     #[error("refusing to write {}: {reason}", .path.display())]
@@ -276,14 +263,19 @@ impl Error {
             | Error::InvalidValue { .. }
             | Error::UnknownField { .. }
             | Error::MissingField { .. }
-            | Error::InvalidRows { .. } => ErrorKind::InvalidInput,
+            | Error::Import(ImportFailure {
+                problems: ImportProblems::InvalidRows(_),
+                ..
+            }) => ErrorKind::InvalidInput,
             Error::UserNotFound(_) | Error::TokenNotFound(_) | Error::GroupNotFound(_) => {
                 ErrorKind::NotFound
             }
             Error::UserExists(_)
             | Error::AlreadyRegistered(_)
-            | Error::ImportConflicts { .. }
-            | Error::ImportValuesTaken { .. }
+            | Error::Import(ImportFailure {
+                problems: ImportProblems::Conflicts(_) | ImportProblems::ValuesTaken(_),
+                ..
+            })
             | Error::FieldValueTaken { .. }
             | Error::TokenNameTaken { .. }
             | Error::GroupExists(_) => ErrorKind::AlreadyExists,

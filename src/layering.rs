@@ -1,7 +1,7 @@
 //! The crate's modules form no import circle, and `error.rs` sits at the bottom:
-//! it names only leaf vocabulary (`duration`, `otp_kind`, `row_problem`, and the
-//! error types of `email_address`, `password` and `token`, none of which leads
-//! back to it). This test reads the sources and fails on a new circle.
+//! it names only leaf vocabulary (`duration`, `otp_kind`, `row_problem`,
+//! `import_report`, and the error types of `email_address`, `password` and
+//! `token`, none of which leads back to it). This test reads the sources and fails on a new circle.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -83,6 +83,7 @@ fn error_names_only_the_vocabulary_below_it() {
     let allowed = [
         "duration",
         "email_address",
+        "import_report",
         "otp_kind",
         "password",
         "row_problem",

@@ -13,6 +13,7 @@ pub mod email;
 pub mod email_address;
 pub mod error;
 pub mod fields;
+pub mod import_report;
 #[cfg(test)]
 mod layering;
 pub mod manager;

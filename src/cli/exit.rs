@@ -3,6 +3,7 @@
 
 use std::io::Write;
 
+use userdb::import_report::ImportProblems;
 use userdb::terminal_text::escape;
 use userdb::{Error, ErrorKind};
 
@@ -92,9 +93,11 @@ impl CliError {
                 Error::PasswordRejected(_) => "choose a stronger password, or pass --skip-validation to accept it anyway".into(),
                 Error::UnusablePassword(email) => format!("set one with `userdb changepassword {email}`"),
                 Error::InactiveUser(email) => format!("reactivate with `userdb update-user {email} --active true`"),
-                Error::InvalidRows { .. } => "fix the rows listed and run the import again".into(),
-                Error::ImportConflicts { .. } => "pass --on-conflict skip to leave them as they are, or --on-conflict update to change them".into(),
-                Error::ImportValuesTaken { .. } => "a unique field takes one value per user: change or empty those values in the file (`userdb list-users --where FIELD=VALUE` shows who has one)".into(),
+                Error::Import(failure) => match failure.problems {
+                    ImportProblems::InvalidRows(_) => "fix the rows listed and run the import again".into(),
+                    ImportProblems::Conflicts(_) => "pass --on-conflict skip to leave them as they are, or --on-conflict update to change them".into(),
+                    ImportProblems::ValuesTaken(_) => "a unique field takes one value per user: change or empty those values in the file (`userdb list-users --where FIELD=VALUE` shows who has one)".into(),
+                },
                 Error::LastSuperuser(_) => "create another superuser first, or pass --force".into(),
                 Error::TokenRejected(r) => token_hint(r),
                 Error::TokenNotFound(_) => "see the ids with `userdb list-tokens`".into(),

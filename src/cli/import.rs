@@ -8,7 +8,7 @@ use clap::ValueEnum;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 use userdb::provisioning::{
-    Format, ImportInput, ImportOptions, ImportSummary, OnConflict, Progress, RowProblem, Stage,
+    Format, ImportInput, ImportOptions, ImportProblems, ImportSummary, OnConflict, Progress, Stage,
 };
 use userdb::{Error, Validation};
 
@@ -91,13 +91,10 @@ struct JsonSummary<'a> {
     format: &'a str,
     #[serde(flatten)]
     summary: &'a ImportSummary,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    errors: Option<&'a [RowProblem]>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    conflicts: Option<&'a [String]>,
-    /// Values of unique custom fields that other users hold.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    taken: Option<&'a [String]>,
+    /// Why nothing was imported, under its own key: `errors`, `conflicts` or
+    /// `taken` (values of unique custom fields that other users hold).
+    #[serde(flatten)]
+    problems: Option<&'a ImportProblems>,
 }
 
 pub fn format_of(flag: Option<FormatArg>, path: &std::path::Path) -> Result<Format, CliError> {
@@ -197,85 +194,36 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
     let mut manager = ctx.manager()?;
     let mut bar = Bar::new(!ctx.json && std::io::stderr().is_terminal());
     let outcome = manager.import_users(input, &options, &mut bar);
-    let json = |summary: &ImportSummary, errors, conflicts, taken| {
+    let json = |summary: &ImportSummary, problems| {
         print_json(&JsonSummary {
             source: &source,
             format: format.name(),
             summary,
-            errors,
-            conflicts,
-            taken,
+            problems,
         })
     };
     match outcome {
         Ok(summary) => {
             if ctx.json {
-                json(&summary, None, None, None)?;
+                json(&summary, None)?;
             } else {
                 status(false, &summary_line(&source, &summary));
             }
             Ok(())
         }
-        Err(Error::InvalidRows {
-            problems,
-            total,
-            rows,
-        }) => {
-            let summary = ImportSummary {
-                rows,
-                failed: total,
-                dry_run: args.dry_run,
-                ..ImportSummary::default()
-            };
+        Err(Error::Import(failure)) => {
             if ctx.json {
-                json(&summary, Some(&problems), None, None)?;
+                json(&failure.summary, Some(&failure.problems))?;
             } else {
-                for problem in &problems {
+                for problem in failure.listed() {
                     status(false, &format!("{source}: {problem}"));
                 }
-                if total > problems.len() as u64 {
-                    status(
-                        false,
-                        &format!("… and {} more", total - problems.len() as u64),
-                    );
+                let more = failure.unlisted();
+                if more > 0 {
+                    status(false, &format!("… and {more} more"));
                 }
             }
-            Err(Error::InvalidRows {
-                problems,
-                total,
-                rows,
-            }
-            .into())
-        }
-        Err(Error::ImportConflicts { emails, total }) => {
-            if ctx.json {
-                let summary = ImportSummary {
-                    failed: total,
-                    dry_run: args.dry_run,
-                    ..ImportSummary::default()
-                };
-                json(&summary, None, Some(&emails), None)?;
-            } else if total > 10 {
-                for email in &emails {
-                    status(false, &format!("{source}: {email} already exists"));
-                }
-            }
-            Err(Error::ImportConflicts { emails, total }.into())
-        }
-        Err(Error::ImportValuesTaken { clashes, total }) => {
-            if ctx.json {
-                let summary = ImportSummary {
-                    failed: total,
-                    dry_run: args.dry_run,
-                    ..ImportSummary::default()
-                };
-                json(&summary, None, None, Some(&clashes))?;
-            } else if total > 10 {
-                for clash in &clashes {
-                    status(false, &format!("{source}: {clash}"));
-                }
-            }
-            Err(Error::ImportValuesTaken { clashes, total }.into())
+            Err(Error::Import(failure).into())
         }
         Err(e) => Err(e.into()),
     }

@@ -38,6 +38,7 @@ use crate::access::Permission;
 use crate::email_address::{email_key, parse_email};
 use crate::error::{Error, Result};
 use crate::fields::{FieldSet, FieldValue};
+pub use crate::import_report::{ImportFailure, ImportProblems, ImportSummary};
 use crate::manager::{UserManager, Validation, clean_name};
 use crate::password::{
     HashMemory, PasswordHasher, PasswordPolicy, UserAttributes, make_unusable_password,
@@ -80,23 +81,6 @@ pub enum ImportInput {
     Reader(Box<dyn Read + Send>),
 }
 
-/// What an import did (or, with `dry_run`, would do).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct ImportSummary {
-    pub rows: u64,
-    pub created: u64,
-    pub updated: u64,
-    pub skipped: u64,
-    pub failed: u64,
-    /// Plain passwords hashed.
-    pub hashed: u64,
-    /// Groups a Django fixture defines that were created, and those that
-    /// existed and whose permissions changed.
-    pub groups_created: u64,
-    pub groups_updated: u64,
-    pub dry_run: bool,
-}
-
 /// The stages an import reports progress for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stage {
@@ -129,8 +113,9 @@ impl Progress for NoProgress {
 
 impl<S: UserStore + BulkStore> UserManager<S> {
     /// Imports users: every row is checked first, then all of them are written in
-    /// one transaction, or none. Bad rows are [`Error::InvalidRows`]; with
-    /// [`OnConflict::Fail`], existing users are [`Error::ImportConflicts`].
+    /// one transaction, or none. Rows that stop it (bad rows; with
+    /// [`OnConflict::Fail`], existing users; values of unique fields other
+    /// users hold) are one [`Error::Import`].
     pub fn import_users(
         &mut self,
         input: ImportInput,
@@ -490,49 +475,15 @@ fn validate(row: ParsedRow, checks: Checks<'_>) -> std::result::Result<ValidRow,
             return Err("gives both password and password_hash; give one of them".into());
         }
         (Some(plain), None) => {
-            let text = plain.expose_secret();
-            if text.is_empty() {
-                return Err("blank passwords aren't allowed".into());
-            }
-            if text.chars().count() > MAX_PASSWORD_LEN {
-                return Err(format!(
-                    "password is longer than {MAX_PASSWORD_LEN} characters"
-                ));
-            }
-            if let Some(policy) = policy {
-                let attrs = UserAttributes {
-                    email: &email,
-                    first_name: first_name.as_deref().unwrap_or(""),
-                    last_name: last_name.as_deref().unwrap_or(""),
-                };
-                let problems = policy.validate(text, &attrs);
-                if !problems.is_empty() {
-                    return Err(format!(
-                        "password rejected: {} (or import with --skip-validation)",
-                        problems.join(" ")
-                    ));
-                }
-            }
+            let attrs = UserAttributes {
+                email: &email,
+                first_name: first_name.as_deref().unwrap_or(""),
+                last_name: last_name.as_deref().unwrap_or(""),
+            };
+            check_plain(plain.expose_secret(), policy, &attrs)?;
             RowPassword::Plain(plain)
         }
-        (None, Some(hash)) => {
-            if hash.is_empty() {
-                RowPassword::Encoded(make_unusable_password())
-            } else if !crate::password::is_usable(&hash) {
-                // An unusable-password marker, as export writes them.
-                if hash.len() > 128 || hash.chars().any(char::is_control) {
-                    return Err("password_hash: malformed unusable-password marker".into());
-                }
-                RowPassword::Encoded(hash)
-            } else {
-                if let Checks::All(_, hasher) = checks {
-                    hasher
-                        .check_stored(&hash)
-                        .map_err(|e| format!("password_hash: {e}"))?;
-                }
-                RowPassword::Encoded(hash)
-            }
-        }
+        (None, Some(hash)) => encoded_password(hash, checks)?,
         (None, None) => RowPassword::Absent,
     };
     let user = BulkUser {
@@ -565,6 +516,54 @@ fn validate(row: ParsedRow, checks: Checks<'_>) -> std::result::Result<ValidRow,
         given: row.fields,
         groups: row.groups,
     })
+}
+
+/// A plain password's rules: not blank, not too long, and, given a policy,
+/// accepted by the validators.
+fn check_plain(
+    text: &str,
+    policy: Option<&PasswordPolicy>,
+    attrs: &UserAttributes<'_>,
+) -> std::result::Result<(), String> {
+    if text.is_empty() {
+        return Err("blank passwords aren't allowed".into());
+    }
+    if text.chars().count() > MAX_PASSWORD_LEN {
+        return Err(format!(
+            "password is longer than {MAX_PASSWORD_LEN} characters"
+        ));
+    }
+    if let Some(policy) = policy {
+        let problems = policy.validate(text, attrs);
+        if !problems.is_empty() {
+            return Err(format!(
+                "password rejected: {} (or import with --skip-validation)",
+                problems.join(" ")
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A `password_hash` cell: empty for an unusable password, an
+/// unusable-password marker as export writes them, or a hash the hasher can
+/// check (in the first pass).
+fn encoded_password(hash: String, checks: Checks<'_>) -> std::result::Result<RowPassword, String> {
+    if hash.is_empty() {
+        return Ok(RowPassword::Encoded(make_unusable_password()));
+    }
+    if !crate::password::is_usable(&hash) {
+        if hash.len() > 128 || hash.chars().any(char::is_control) {
+            return Err("password_hash: malformed unusable-password marker".into());
+        }
+        return Ok(RowPassword::Encoded(hash));
+    }
+    if let Checks::All(_, hasher) = checks {
+        hasher
+            .check_stored(&hash)
+            .map_err(|e| format!("password_hash: {e}"))?;
+    }
+    Ok(RowPassword::Encoded(hash))
 }
 
 /// A digest of a value of a unique field, for duplicates within the file and
@@ -658,6 +657,8 @@ struct Checked {
     group_counts: (u64, u64),
 }
 
+/// The first pass: every row checked, then the file as a whole against the
+/// stored users. Any problem fails the import before anything is written.
 fn check(
     input: impl Read + Send,
     options: &ImportOptions,
@@ -668,55 +669,122 @@ fn check(
     progress: &mut dyn Progress,
 ) -> Result<Checked> {
     let policy = (options.validation == Validation::Enforce).then_some(policy);
-    let mut seen: HashMap<u128, u64> = HashMap::new();
-    // Values of unique fields: digest -> (line, digest of the row's email key).
-    let mut unique_values: HashMap<u128, (u64, u128)> = HashMap::new();
-    // Rows lacking a required field, by the digest of their email key.
-    let mut gaps: HashMap<u128, RequiredGap> = HashMap::new();
-    let mut plain: HashSet<u128> = HashSet::new();
-    let mut problems = Vec::new();
-    let mut failed: u64 = 0;
-    let mut rows: u64 = 0;
-    let mut problem = |line, reason| {
-        failed += 1;
-        if problems.len() < MAX_REPORTED_PROBLEMS {
-            problems.push(RowProblem { line, reason });
-        }
-    };
     let mut groups = GroupPlan::new(store.all_groups()?);
+    let mut pass = FirstPass::default();
     progress.start(Stage::Checking, None);
-    for record in records(options.format, input, fields) {
-        let Record {
-            line,
-            row,
-            plain: plain_row,
-        } = match record {
-            Ok(record) => record,
-            Err(ReadError::Io(e)) => {
-                progress.finish();
-                return Err(Error::io(format!("cannot read {}", options.source), e));
-            }
-            Err(ReadError::Broken { line, reason }) => {
-                problem(line, quote_safely(&reason, false));
-                break;
-            }
-        };
-        let row = match row {
-            // A group of a fixture: not a row of users.
-            Ok(Parsed::Group(group)) => {
-                if let Err(reason) = groups.define(group, line) {
-                    problem(line, quote_safely(&reason, false));
+    let read = pass.read_rows(
+        input,
+        options,
+        Checks::All(policy, hasher),
+        fields,
+        &mut groups,
+        progress,
+    );
+    progress.finish();
+    read?;
+    pass.add_unresolved_groups(&groups);
+    // Without gaps in required fields, the problems are known without the store.
+    if pass.failed > 0 && pass.gaps.is_empty() {
+        return Err(pass.invalid_rows(options));
+    }
+    let (conflicts, taken) = stored_conflicts(store, &pass.seen)?;
+    pass.add_required_gaps(fields, &conflicts, options.on_conflict);
+    if pass.failed > 0 {
+        return Err(pass.invalid_rows(options));
+    }
+    if options.on_conflict == OnConflict::Fail && !conflicts.is_empty() {
+        return Err(conflicts_failure(taken, conflicts.len() as u64, options));
+    }
+    check_unique_values(fields, &pass.unique_values, &conflicts, options, store)?;
+    Ok(Checked {
+        rows: pass.rows,
+        plain: pass.plain_to_hash(&conflicts, options.on_conflict),
+        conflicts,
+        group_counts: groups.counts(),
+        groups: groups.resolved(),
+    })
+}
+
+/// What the first pass keeps while it reads: digests and the first problems,
+/// so that memory stays flat whatever the size of the file.
+#[derive(Default)]
+struct FirstPass {
+    rows: u64,
+    /// The digest of each email key, and the line it is first on.
+    seen: HashMap<u128, u64>,
+    /// Values of unique fields: digest -> (line, digest of the row's email key).
+    unique_values: HashMap<u128, (u64, u128)>,
+    /// Rows lacking a required field, by the digest of their email key.
+    gaps: HashMap<u128, RequiredGap>,
+    /// The digests of the email keys of rows with a plain password.
+    plain: HashSet<u128>,
+    /// The first [`MAX_REPORTED_PROBLEMS`] problems, of `failed`.
+    problems: Vec<RowProblem>,
+    failed: u64,
+}
+
+impl FirstPass {
+    fn problem(&mut self, line: u64, reason: String) {
+        self.failed += 1;
+        if self.problems.len() < MAX_REPORTED_PROBLEMS {
+            self.problems.push(RowProblem { line, reason });
+        }
+    }
+
+    /// Reads every record: defines the fixture's groups and checks each row of
+    /// users. A record that cannot be read is the last problem looked for.
+    fn read_rows(
+        &mut self,
+        input: impl Read + Send,
+        options: &ImportOptions,
+        checks: Checks<'_>,
+        fields: &FieldSet,
+        groups: &mut GroupPlan,
+        progress: &mut dyn Progress,
+    ) -> Result<()> {
+        for record in records(options.format, input, fields) {
+            let Record { line, row, plain } = match record {
+                Ok(record) => record,
+                Err(ReadError::Io(e)) => {
+                    return Err(Error::io(format!("cannot read {}", options.source), e));
                 }
-                continue;
-            }
-            Ok(Parsed::User(mut row)) => {
-                groups.add_models(std::mem::take(&mut row.models));
-                Ok(row)
-            }
-            Err(reason) => Err(reason),
-        };
-        rows += 1;
-        progress.advance(1);
+                Err(ReadError::Broken { line, reason }) => {
+                    self.problem(line, quote_safely(&reason, false));
+                    break;
+                }
+            };
+            let row = match row {
+                // A group of a fixture: not a row of users.
+                Ok(Parsed::Group(group)) => {
+                    if let Err(reason) = groups.define(group, line) {
+                        self.problem(line, quote_safely(&reason, false));
+                    }
+                    continue;
+                }
+                Ok(Parsed::User(mut row)) => {
+                    groups.add_models(std::mem::take(&mut row.models));
+                    Ok(row)
+                }
+                Err(reason) => Err(reason),
+            };
+            self.rows += 1;
+            progress.advance(1);
+            self.check_row(line, row, plain, checks, fields, groups);
+        }
+        Ok(())
+    }
+
+    /// One row of users: its own rules, then its email and unique values
+    /// against the rows before it. `plain`: the row has a password column.
+    fn check_row(
+        &mut self,
+        line: u64,
+        row: std::result::Result<ParsedRow, String>,
+        plain: bool,
+        checks: Checks<'_>,
+        fields: &FieldSet,
+        groups: &mut GroupPlan,
+    ) {
         // Duplicates are looked for even in rows that are wrong otherwise.
         let digest = row
             .as_ref()
@@ -727,100 +795,111 @@ fn check(
         let mut reasons = Vec::new();
         let mut gap = None;
         let mut named = None;
-        match row.and_then(|row| validate(row, Checks::All(policy, hasher))) {
+        match row.and_then(|row| validate(row, checks)) {
             Err(reason) => reasons.push(reason),
             Ok(valid) => {
                 named = valid.groups;
-                if let (Some(digest), RowPassword::Plain(_)) = (digest, &valid.password) {
-                    plain.insert(digest);
-                }
-                for (index, value) in &valid.given {
-                    let (Some(spec), Some(value), Some(digest)) =
-                        (fields.iter().nth(*index), value, digest)
-                    else {
-                        continue;
-                    };
-                    if !spec.unique {
-                        continue;
+                if let Some(digest) = digest {
+                    if let RowPassword::Plain(_) = valid.password {
+                        self.plain.insert(digest);
                     }
-                    let canonical = value.canonical();
-                    match unique_values.entry(value_digest(&spec.name, &canonical)) {
-                        Entry::Occupied(first) => reasons.push(format!(
-                            "{}: {canonical:?} is also on line {} (the field is unique)",
-                            spec.name,
-                            first.get().0
-                        )),
-                        Entry::Vacant(slot) => {
-                            slot.insert((line, digest));
-                        }
-                    }
+                    self.note_unique_values(fields, &valid.given, line, digest, &mut reasons);
                 }
                 gap = required_gap(fields, &valid.given, line);
             }
         }
         if let Some(digest) = digest {
-            match seen.get(&digest) {
+            match self.seen.get(&digest) {
                 Some(first) => reasons.push(format!(
                     "the email is also on line {first} (emails are compared case-insensitively)"
                 )),
                 None => {
-                    seen.insert(digest, line);
+                    self.seen.insert(digest, line);
                 }
             }
         }
         if !reasons.is_empty() {
-            problem(line, quote_safely(&reasons.join("; "), plain_row));
-            continue;
+            self.problem(line, quote_safely(&reasons.join("; "), plain));
+            return;
         }
         if let Some(named) = named {
             groups.refer(&named, line);
         }
         if let (Some(gap), Some(digest)) = (gap, digest) {
-            gaps.insert(digest, gap);
+            self.gaps.insert(digest, gap);
         }
     }
-    progress.finish();
-    // Groups named by rows and defined nowhere, now that the whole file is read.
-    let (unknown, unknown_rows) = groups.unresolved();
-    if unknown_rows > 0 {
-        failed += unknown_rows;
-        problems.extend(unknown);
-        problems.sort_by_key(|p| p.line);
-        problems.truncate(MAX_REPORTED_PROBLEMS);
-    }
-    if failed > 0 && gaps.is_empty() {
-        return Err(Error::InvalidRows {
-            problems,
-            total: failed,
-            rows,
-        });
-    }
-    let mut conflicts = HashSet::new();
-    let mut taken = Vec::new();
-    store.for_each_email(&mut |key, email| {
-        let digest = key_digest(key);
-        if seen.contains_key(&digest) {
-            conflicts.insert(digest);
-            if taken.len() < MAX_REPORTED_PROBLEMS {
-                taken.push((seen[&digest], email.to_string()));
+
+    /// Remembers the row's values of unique fields; one already on an earlier
+    /// line is a reason to refuse the row.
+    fn note_unique_values(
+        &mut self,
+        fields: &FieldSet,
+        given: &[(usize, Option<FieldValue>)],
+        line: u64,
+        digest: u128,
+        reasons: &mut Vec<String>,
+    ) {
+        for (index, value) in given {
+            let (Some(spec), Some(value)) = (fields.iter().nth(*index), value) else {
+                continue;
+            };
+            if !spec.unique {
+                continue;
+            }
+            let canonical = value.canonical();
+            match self
+                .unique_values
+                .entry(value_digest(&spec.name, &canonical))
+            {
+                Entry::Occupied(first) => reasons.push(format!(
+                    "{}: {canonical:?} is also on line {} (the field is unique)",
+                    spec.name,
+                    first.get().0
+                )),
+                Entry::Vacant(slot) => {
+                    slot.insert((line, digest));
+                }
             }
         }
-    })?;
-    // Whether a missing or emptied required field is a problem depends on the
-    // row creating a user or updating one.
-    let mut lacking: Vec<(u64, usize, bool)> = gaps
-        .iter()
-        .filter_map(|(digest, gap)| match conflicts.contains(digest) {
-            false => gap.if_new.map(|i| (gap.line, i, true)),
-            true if options.on_conflict == OnConflict::Update => {
-                gap.if_update.map(|i| (gap.line, i, false))
-            }
-            true => None,
-        })
-        .collect();
-    drop(gaps);
-    if failed > 0 || !lacking.is_empty() {
-        failed += lacking.len() as u64;
+    }
+
+    /// Rows naming groups defined nowhere, known once the whole file is read.
+    fn add_unresolved_groups(&mut self, groups: &GroupPlan) {
+        let (unknown, unknown_rows) = groups.unresolved();
+        if unknown_rows > 0 {
+            self.failed += unknown_rows;
+            self.problems.extend(unknown);
+            self.problems.sort_by_key(|p| p.line);
+            self.problems.truncate(MAX_REPORTED_PROBLEMS);
+        }
+    }
+
+    /// Whether a missing or emptied required field is a problem depends on the
+    /// row creating a user or updating one, known now from the `conflicts`.
+    fn add_required_gaps(
+        &mut self,
+        fields: &FieldSet,
+        conflicts: &HashSet<u128>,
+        on_conflict: OnConflict,
+    ) {
+        // Taken: not needed past this point, and one entry per row can be large.
+        let gaps = std::mem::take(&mut self.gaps);
+        let mut lacking: Vec<(u64, usize, bool)> = gaps
+            .iter()
+            .filter_map(|(digest, gap)| match conflicts.contains(digest) {
+                false => gap.if_new.map(|i| (gap.line, i, true)),
+                true if on_conflict == OnConflict::Update => {
+                    gap.if_update.map(|i| (gap.line, i, false))
+                }
+                true => None,
+            })
+            .collect();
+        drop(gaps);
+        if lacking.is_empty() {
+            return;
+        }
+        self.failed += lacking.len() as u64;
         lacking.sort_unstable();
         for (line, index, new_user) in lacking.into_iter().take(MAX_REPORTED_PROBLEMS) {
             let name = fields.iter().nth(index).map_or("", |f| f.name.as_str());
@@ -829,35 +908,59 @@ fn check(
             } else {
                 format!("{name} is required, so an empty value cannot remove it")
             };
-            problems.push(RowProblem { line, reason });
+            self.problems.push(RowProblem { line, reason });
         }
-        problems.sort_by_key(|p| p.line);
-        problems.truncate(MAX_REPORTED_PROBLEMS);
-        return Err(Error::InvalidRows {
-            problems,
-            total: failed,
-            rows,
-        });
+        self.problems.sort_by_key(|p| p.line);
+        self.problems.truncate(MAX_REPORTED_PROBLEMS);
     }
-    if options.on_conflict == OnConflict::Fail && !conflicts.is_empty() {
-        taken.sort();
-        return Err(Error::ImportConflicts {
-            emails: taken.into_iter().map(|(_, email)| email).collect(),
-            total: conflicts.len() as u64,
-        });
+
+    fn invalid_rows(self, options: &ImportOptions) -> Error {
+        refused(
+            ImportProblems::InvalidRows(self.problems),
+            self.rows,
+            self.failed,
+            options,
+        )
     }
-    check_unique_values(fields, &unique_values, &conflicts, options, store)?;
-    let plain = match options.on_conflict {
-        OnConflict::Skip => plain.difference(&conflicts).count(),
-        OnConflict::Fail | OnConflict::Update => plain.len(),
-    } as u64;
-    Ok(Checked {
-        rows,
-        conflicts,
-        plain,
-        group_counts: groups.counts(),
-        groups: groups.resolved(),
-    })
+
+    /// Plain passwords the write will hash: not those of rows skipped.
+    fn plain_to_hash(&self, conflicts: &HashSet<u128>, on_conflict: OnConflict) -> u64 {
+        let plain = match on_conflict {
+            OnConflict::Skip => self.plain.difference(conflicts).count(),
+            OnConflict::Fail | OnConflict::Update => self.plain.len(),
+        };
+        plain as u64
+    }
+}
+
+/// Stored emails that rows of the file give, each with the line of its row.
+type Taken = Vec<(u64, String)>;
+
+/// The rows whose email a stored user has: the digests of their keys, and the
+/// first [`MAX_REPORTED_PROBLEMS`] stored emails with the line of their row.
+fn stored_conflicts(
+    store: &dyn BulkStore,
+    seen: &HashMap<u128, u64>,
+) -> Result<(HashSet<u128>, Taken)> {
+    let mut conflicts = HashSet::new();
+    let mut taken = Vec::new();
+    store.for_each_email(&mut |key, email| {
+        let digest = key_digest(key);
+        if let Some(&line) = seen.get(&digest) {
+            conflicts.insert(digest);
+            if taken.len() < MAX_REPORTED_PROBLEMS {
+                taken.push((line, email.to_string()));
+            }
+        }
+    })?;
+    Ok((conflicts, taken))
+}
+
+/// `--on-conflict fail` and emails already taken: named in file order.
+fn conflicts_failure(mut taken: Taken, total: u64, options: &ImportOptions) -> Error {
+    taken.sort();
+    let emails = taken.into_iter().map(|(_, email)| email).collect();
+    refused(ImportProblems::Conflicts(emails), 0, total, options)
 }
 
 /// Fails when a value of a unique field in the file is held by a stored user
@@ -898,9 +1001,26 @@ fn check_unique_values(
         return Ok(());
     }
     clashes.sort();
-    Err(Error::ImportValuesTaken {
-        clashes: clashes.into_iter().map(|(_, c)| c).collect(),
+    let clashes = clashes.into_iter().map(|(_, c)| c).collect();
+    Err(refused(
+        ImportProblems::ValuesTaken(clashes),
+        0,
         total,
+        options,
+    ))
+}
+
+/// The import's rows stopped it. `rows` is given for invalid rows only: the
+/// summary of the other failures has always counted just the rows at fault.
+fn refused(problems: ImportProblems, rows: u64, failed: u64, options: &ImportOptions) -> Error {
+    Error::Import(ImportFailure {
+        summary: ImportSummary {
+            rows,
+            failed,
+            dry_run: options.dry_run,
+            ..ImportSummary::default()
+        },
+        problems,
     })
 }
 
@@ -932,7 +1052,8 @@ fn changed(options: &ImportOptions) -> Error {
     )
 }
 
-/// The reader thread of the second pass.
+/// The reader thread of the second pass: the rows again, in batches for the
+/// hashing threads, and an error in the last batch if the input changed.
 #[allow(clippy::too_many_arguments)]
 fn read_batches(
     input: impl Read + Send,
@@ -943,95 +1064,138 @@ fn read_batches(
     fields: &FieldSet,
     jobs: &SyncSender<Batch>,
 ) {
-    let mut seq = 0;
-    let mut items = Vec::with_capacity(BATCH_ROWS);
-    let mut send = |items: Vec<Pending>, error: Option<Error>, last: bool| {
-        let batch = Batch {
-            seq,
-            items,
-            error,
-            last,
-        };
-        seq += 1;
-        jobs.send(batch).is_ok()
+    let mut out = Batches {
+        jobs,
+        seq: 0,
+        items: Vec::with_capacity(BATCH_ROWS),
     };
     let mut rows = 0;
     for record in records(options.format, input, fields) {
-        let valid = match record {
+        let row = match reread(record, checked, options) {
+            Ok(Some(row)) => row,
             // The groups of a fixture were read in the first pass.
-            Ok(Record {
-                row: Ok(Parsed::Group(_)),
-                ..
-            }) => continue,
-            Ok(Record { row, .. }) => row.and_then(|row| match row {
-                Parsed::User(row) => validate(row, Checks::Normalise),
-                Parsed::Group(_) => Err(String::new()),
-            }),
-            Err(ReadError::Io(e)) => {
-                send(
-                    items,
-                    Some(Error::io(format!("cannot read {}", options.source), e)),
-                    true,
-                );
+            Ok(None) => continue,
+            Err(error) => {
+                out.finish(Some(error));
                 return;
             }
-            Err(ReadError::Broken { .. }) => Err(String::new()),
         };
-        let Ok(ValidRow {
-            mut user,
-            password,
-            given,
-            groups,
-        }) = valid
-        else {
-            send(items, Some(changed(options)), true);
-            return;
-        };
-        if let Some(groups) = groups {
-            let Some(names) = checked.groups.names(&groups) else {
-                send(items, Some(changed(options)), true);
-                return;
-            };
-            user.groups = Some(names);
-        }
         rows += 1;
-        let conflict = checked.conflicts.contains(&key_digest(&user.email_key));
-        let mut needs_hash = false;
-        let pending = if conflict && options.on_conflict == OnConflict::Skip {
-            Pending::Skip
-        } else {
-            user.fields = field_writes(fields, &given, !conflict);
-            let plain = match password {
-                RowPassword::Plain(secret) => {
-                    needs_hash = true;
-                    Some(secret)
-                }
-                RowPassword::Encoded(hash) => {
-                    user.password = BulkPassword::Set(hash);
-                    None
-                }
-                RowPassword::Absent => {
-                    user.password = BulkPassword::Absent {
-                        unusable: make_unusable_password(),
-                    };
-                    None
-                }
-            };
-            Pending::Row { user, plain }
-        };
-        items.push(pending);
-        if needs_hash || items.len() >= BATCH_ROWS {
-            let full = std::mem::replace(&mut items, Vec::with_capacity(BATCH_ROWS));
-            if !send(full, None, false) {
-                return;
-            }
+        if !out.push(pending(row, checked, options, fields)) {
+            return;
         }
     }
     let same = rows == checked.rows
         && first_digest.is_some()
         && second_digest.lock().ok().and_then(|d| *d) == first_digest;
-    let error = (!same).then(|| changed(options));
-    send(items, error, true);
+    out.finish((!same).then(|| changed(options)));
+}
+
+/// A record of the second pass as a valid row, its groups named; `None` for a
+/// group of a fixture. A row the first pass would refuse means the input changed.
+fn reread(
+    record: std::result::Result<Record, ReadError>,
+    checked: &Checked,
+    options: &ImportOptions,
+) -> Result<Option<ValidRow>> {
+    let valid = match record {
+        Ok(Record {
+            row: Ok(Parsed::Group(_)),
+            ..
+        }) => return Ok(None),
+        Ok(Record { row, .. }) => row.and_then(|row| match row {
+            Parsed::User(row) => validate(row, Checks::Normalise),
+            Parsed::Group(_) => Err(String::new()),
+        }),
+        Err(ReadError::Io(e)) => {
+            return Err(Error::io(format!("cannot read {}", options.source), e));
+        }
+        Err(ReadError::Broken { .. }) => Err(String::new()),
+    };
+    let Ok(mut valid) = valid else {
+        return Err(changed(options));
+    };
+    if let Some(groups) = valid.groups.take() {
+        let Some(names) = checked.groups.names(&groups) else {
+            return Err(changed(options));
+        };
+        valid.user.groups = Some(names);
+    }
+    Ok(Some(valid))
+}
+
+/// What the store gets of a row: nothing for a conflict that `Skip` leaves
+/// alone; else the user with its field writes and its password, a plain one
+/// still to hash.
+fn pending(
+    row: ValidRow,
+    checked: &Checked,
+    options: &ImportOptions,
+    fields: &FieldSet,
+) -> Pending {
+    let ValidRow {
+        mut user,
+        password,
+        given,
+        ..
+    } = row;
+    let conflict = checked.conflicts.contains(&key_digest(&user.email_key));
+    if conflict && options.on_conflict == OnConflict::Skip {
+        return Pending::Skip;
+    }
+    user.fields = field_writes(fields, &given, !conflict);
+    let plain = match password {
+        RowPassword::Plain(secret) => Some(secret),
+        RowPassword::Encoded(hash) => {
+            user.password = BulkPassword::Set(hash);
+            None
+        }
+        RowPassword::Absent => {
+            user.password = BulkPassword::Absent {
+                unusable: make_unusable_password(),
+            };
+            None
+        }
+    };
+    Pending::Row { user, plain }
+}
+
+/// The rows of the second pass, numbered in batches for the hashing threads.
+struct Batches<'a> {
+    jobs: &'a SyncSender<Batch>,
+    seq: u64,
+    items: Vec<Pending>,
+}
+
+impl Batches<'_> {
+    /// False when the workers have stopped (the write ended early).
+    fn push(&mut self, item: Pending) -> bool {
+        // A row to hash ends its batch, so the threads share out the hashing.
+        let needs_hash = matches!(item, Pending::Row { plain: Some(_), .. });
+        self.items.push(item);
+        if needs_hash || self.items.len() >= BATCH_ROWS {
+            let full = std::mem::replace(&mut self.items, Vec::with_capacity(BATCH_ROWS));
+            return self.send(full, None, false);
+        }
+        true
+    }
+
+    /// Sends the last batch; with an error, the import must not commit.
+    fn finish(mut self, error: Option<Error>) {
+        let items = std::mem::take(&mut self.items);
+        self.send(items, error, true);
+    }
+
+    fn send(&mut self, items: Vec<Pending>, error: Option<Error>, last: bool) -> bool {
+        let batch = Batch {
+            seq: self.seq,
+            items,
+            error,
+            last,
+        };
+        self.seq += 1;
+        self.jobs.send(batch).is_ok()
+    }
 }
 
 /// A hashing thread: hashes the plain passwords of each batch with its own memory.
@@ -1265,6 +1429,8 @@ impl Iterator for Replay<'_> {
 /// The input of the second pass and where its digest will be.
 type Second = (Digesting<Box<dyn Read + Send>>, Arc<Mutex<Option<u64>>>);
 
+/// The second pass: reader, hashing threads and the store's one transaction.
+/// Returns what the store counted and the rows skipped as known conflicts.
 #[allow(clippy::too_many_arguments)]
 fn write(
     (input, second_digest): Second,
@@ -1284,7 +1450,6 @@ fn write(
     let (job_tx, job_rx) = sync_channel::<Batch>(workers * 2);
     let (done_tx, done_rx) = sync_channel::<Batch>(workers * 2);
     let job_rx = Arc::new(Mutex::new(job_rx));
-    let total = checked.rows;
     std::thread::scope(|scope| {
         let checked = &checked;
         let second_digest = &second_digest;
@@ -1307,7 +1472,7 @@ fn write(
         // Only the workers hold these now: when they stop, the reader's sends fail.
         drop(job_rx);
         drop(done_tx);
-        let mut rows = InOrder {
+        let rows = InOrder {
             done: done_rx,
             next: 0,
             waiting: BTreeMap::new(),
@@ -1317,47 +1482,72 @@ fn write(
             progress,
         };
         if checked.plain == 0 {
-            // Nothing to hash: stream straight into the transaction.
-            rows.progress.start(Stage::Writing, Some(total));
-            let written = store.bulk_write(
-                &checked.groups.definitions,
-                &mut rows,
-                options.on_conflict,
-                options.protect_last_superuser,
-                audit,
-            );
-            let skipped = rows.skipped;
-            rows.progress.finish();
-            // Dropping the receiver stops the workers and then the reader, if the
-            // write ended early.
-            drop(rows);
-            return written.map(|counts| (counts, skipped));
+            write_streamed(rows, checked, options, store, audit)
+        } else {
+            write_spooled(rows, checked, options, store, audit)
         }
-        // Hash first, into a spool, so that the write lock is held only for the
-        // write (seconds per 100,000 rows), not for the hashing (minutes): other
-        // commands queue behind the busy timeout meanwhile.
-        rows.progress.start(Stage::Hashing, Some(total));
-        let spooled = spool_rows(&mut rows);
-        let skipped = rows.skipped;
-        let progress = rows.progress;
-        progress.finish();
-        drop(rows.done);
-        let (spool, count) = spooled?;
-        progress.start(Stage::Writing, Some(count));
-        let mut replay = Replay {
-            lines: io::BufReader::new(spool).lines(),
-            progress: &mut *progress,
-        };
-        let written = store.bulk_write(
-            &checked.groups.definitions,
-            &mut replay,
-            options.on_conflict,
-            options.protect_last_superuser,
-            audit,
-        );
-        progress.finish();
-        written.map(|counts| (counts, skipped))
     })
+}
+
+/// Nothing to hash: the rows stream straight into the transaction.
+fn write_streamed(
+    mut rows: InOrder<'_>,
+    checked: &Checked,
+    options: &ImportOptions,
+    store: &mut dyn BulkStore,
+    audit: &BulkAudit,
+) -> Result<(crate::storage::BulkCounts, u64)> {
+    rows.progress.start(Stage::Writing, Some(checked.rows));
+    let written = store_rows(&mut rows, checked, options, store, audit);
+    let skipped = rows.skipped;
+    rows.progress.finish();
+    // Dropping the receiver stops the workers and then the reader, if the
+    // write ended early.
+    drop(rows);
+    written.map(|counts| (counts, skipped))
+}
+
+/// Hash first, into a spool, so that the write lock is held only for the
+/// write (seconds per 100,000 rows), not for the hashing (minutes): other
+/// commands queue behind the busy timeout meanwhile.
+fn write_spooled(
+    mut rows: InOrder<'_>,
+    checked: &Checked,
+    options: &ImportOptions,
+    store: &mut dyn BulkStore,
+    audit: &BulkAudit,
+) -> Result<(crate::storage::BulkCounts, u64)> {
+    rows.progress.start(Stage::Hashing, Some(checked.rows));
+    let spooled = spool_rows(&mut rows);
+    let skipped = rows.skipped;
+    let progress = rows.progress;
+    progress.finish();
+    drop(rows.done);
+    let (spool, count) = spooled?;
+    progress.start(Stage::Writing, Some(count));
+    let mut replay = Replay {
+        lines: io::BufReader::new(spool).lines(),
+        progress: &mut *progress,
+    };
+    let written = store_rows(&mut replay, checked, options, store, audit);
+    progress.finish();
+    written.map(|counts| (counts, skipped))
+}
+
+fn store_rows(
+    rows: &mut dyn Iterator<Item = Result<BulkUser>>,
+    checked: &Checked,
+    options: &ImportOptions,
+    store: &mut dyn BulkStore,
+    audit: &BulkAudit,
+) -> Result<crate::storage::BulkCounts> {
+    store.bulk_write(
+        &checked.groups.definitions,
+        rows,
+        options.on_conflict,
+        options.protect_last_superuser,
+        audit,
+    )
 }
 
 #[cfg(test)]
@@ -1493,9 +1683,11 @@ mod tests {
                 &mut NoProgress,
             )
             .unwrap_err();
-        assert!(
-            matches!(&err, Error::ImportConflicts { emails, total: 1 } if emails == &["a@example.com"])
-        );
+        assert!(matches!(
+            &err,
+            Error::Import(ImportFailure { problems: ImportProblems::Conflicts(emails), summary })
+                if emails == &["a@example.com"] && summary.failed == 1
+        ));
         assert_eq!(m.list_users(&UserFilter::default()).unwrap().len(), 2);
         let summary = m
             .import_users(

@@ -14,7 +14,7 @@ pub use formats::{
     COLUMNS, Format, MAX_RECORD_BYTES, join_list, parse_datetime, split_list, validate_model_label,
 };
 pub use import::{
-    ImportInput, ImportOptions, ImportSummary, MAX_PASSWORD_LEN, MAX_REPORTED_PROBLEMS, NoProgress,
-    Progress, RowProblem, Stage,
+    ImportFailure, ImportInput, ImportOptions, ImportProblems, ImportSummary, MAX_PASSWORD_LEN,
+    MAX_REPORTED_PROBLEMS, NoProgress, Progress, RowProblem, Stage,
 };
 pub use spreadsheet::{escape_cell, unescape_cell};

@@ -162,142 +162,208 @@ impl BulkStore for PgStore {
         self.write(|tx| {
             let mut counts = BulkCounts::default();
             write_definitions(tx, definitions, audit, &mut counts)?;
-            let mut access = AccessWriter::default();
-            let insert_sql = match on_conflict {
-                OnConflict::Skip => {
-                    format!("{INSERT} ON CONFLICT (email_key) DO NOTHING RETURNING id")
-                }
-                OnConflict::Fail | OnConflict::Update => format!("{INSERT} RETURNING id"),
-            };
-            let insert = tx.prepare(&insert_sql)?;
-            let update = tx.prepare(UPDATE)?;
-            let audit_row = tx.prepare(
-                "INSERT INTO audit_log (at, event, user_id, email, detail, actor) \
-                 VALUES ($1, $2, $3, $4, $5, $6)",
-            )?;
-            let now = time(audit.at);
             let guard = protect_last_superuser && on_conflict == OnConflict::Update;
             let superusers_before = if guard { active_superusers(tx)? } else { 0 };
-            let mut last_demoted: Option<String> = None;
-            let mut batch = Batch::default();
+            let mut users = UserWriter::prepare(tx, on_conflict, audit)?;
             for row in rows {
-                let row = row?;
-                // New users without field values go many to a statement: the
-                // round trips, not the rows, are what costs over a network.
-                if on_conflict != OnConflict::Update
-                    && row.fields.is_empty()
-                    && !row.sets_lifecycle()
-                {
-                    if on_conflict == OnConflict::Fail && !batch.keys.insert(row.email_key.clone())
-                    {
-                        return Err(Error::UserExists(row.email));
-                    }
-                    let groups = access.group_ids(tx, row.groups.as_deref())?;
-                    batch.push(&row, now, groups, audit);
-                    if batch.len() == BATCH_ROWS {
-                        batch.flush(tx, on_conflict, audit, &mut counts)?;
-                    }
-                    continue;
-                }
-                batch.flush(tx, on_conflict, audit, &mut counts)?;
-                let given_password = match &row.password {
-                    BulkPassword::Set(hash) => Some(hash.as_str()),
-                    BulkPassword::Absent { .. } => None,
-                };
-                if on_conflict == OnConflict::Update {
-                    let updated = tx.query_opt(
-                        &update,
-                        &[
-                            &row.email_key,
-                            &row.email,
-                            &given_password,
-                            &row.first_name,
-                            &row.last_name,
-                            &row.is_active,
-                            &row.is_staff,
-                            &row.is_superuser,
-                            &opt_time(row.date_joined),
-                            &opt_time(row.last_login),
-                            &opt_time(row.email_verified_at),
-                        ],
-                    )?;
-                    if let Some(updated) = updated {
-                        let id: i64 = updated.try_get(0)?;
-                        if row.demotes() {
-                            last_demoted = Some(row.email.clone());
-                        }
-                        set_lifecycle(tx, id, &row)?;
-                        fields::write_fields(tx, id, &row.fields)?;
-                        access.write(tx, id, &row, false)?;
-                        tx.execute(
-                            &audit_row,
-                            &[
-                                &now,
-                                &audit.updated_event,
-                                &id,
-                                &row.email,
-                                &audit.user_detail(&row),
-                                &audit.actor,
-                            ],
-                        )?;
-                        counts.updated += 1;
-                        continue;
-                    }
-                }
-                let password = match &row.password {
-                    BulkPassword::Set(hash) => hash,
-                    BulkPassword::Absent { unusable } => unusable,
-                };
-                let inserted = tx.query_opt(
-                    &insert,
-                    &[
-                        &row.email,
-                        &row.email_key,
-                        password,
-                        &row.first_name.as_deref().unwrap_or(""),
-                        &row.last_name.as_deref().unwrap_or(""),
-                        &row.is_active.unwrap_or(true),
-                        &row.is_staff.unwrap_or(false),
-                        &row.is_superuser.unwrap_or(false),
-                        &opt_time(row.date_joined).unwrap_or(now),
-                        &opt_time(row.last_login),
-                        &opt_time(row.email_verified_at),
-                    ],
-                );
-                match inserted {
-                    Err(e) if is_unique_violation(&e) => {
-                        return Err(Error::UserExists(row.email.clone()));
-                    }
-                    Err(e) => return Err(e.into()),
-                    Ok(None) => counts.skipped += 1,
-                    Ok(Some(inserted)) => {
-                        let id: i64 = inserted.try_get(0)?;
-                        set_lifecycle(tx, id, &row)?;
-                        fields::write_fields(tx, id, &row.fields)?;
-                        access.write(tx, id, &row, true)?;
-                        tx.execute(
-                            &audit_row,
-                            &[
-                                &now,
-                                &audit.created_event,
-                                &id,
-                                &row.email,
-                                &audit.user_detail(&row),
-                                &audit.actor,
-                            ],
-                        )?;
-                        counts.created += 1;
-                    }
-                }
+                users.write(tx, row?, &mut counts)?;
             }
-            batch.flush(tx, on_conflict, audit, &mut counts)?;
+            users.batch.flush(tx, on_conflict, audit, &mut counts)?;
             if superusers_before > 0
-                && let Some(email) = last_demoted
+                && let Some(email) = users.last_demoted
             {
                 guard_last_superuser(tx, &email)?;
             }
             Ok(counts)
         })
+    }
+}
+
+/// Writes the rows of users: new ones without field values in batches, the
+/// others one by one with statements prepared once.
+struct UserWriter<'a> {
+    insert: postgres::Statement,
+    update: postgres::Statement,
+    audit_row: postgres::Statement,
+    batch: Batch,
+    access: AccessWriter,
+    on_conflict: OnConflict,
+    audit: &'a BulkAudit,
+    now: PgTime,
+    /// The last row that deactivated or demoted a stored superuser.
+    last_demoted: Option<String>,
+}
+
+impl<'a> UserWriter<'a> {
+    fn prepare(
+        tx: &mut Transaction,
+        on_conflict: OnConflict,
+        audit: &'a BulkAudit,
+    ) -> Result<Self> {
+        let insert_sql = match on_conflict {
+            OnConflict::Skip => {
+                format!("{INSERT} ON CONFLICT (email_key) DO NOTHING RETURNING id")
+            }
+            OnConflict::Fail | OnConflict::Update => format!("{INSERT} RETURNING id"),
+        };
+        Ok(UserWriter {
+            insert: tx.prepare(&insert_sql)?,
+            update: tx.prepare(UPDATE)?,
+            audit_row: tx.prepare(
+                "INSERT INTO audit_log (at, event, user_id, email, detail, actor) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )?,
+            batch: Batch::default(),
+            access: AccessWriter::default(),
+            on_conflict,
+            audit,
+            now: time(audit.at),
+            last_demoted: None,
+        })
+    }
+
+    /// One row: into the batch when it can go there; else, after the batch
+    /// (rows stay in file order), an update of the stored user with `Update`,
+    /// or an insert.
+    fn write(
+        &mut self,
+        tx: &mut Transaction,
+        row: BulkUser,
+        counts: &mut BulkCounts,
+    ) -> Result<()> {
+        if self.batches(&row) {
+            return self.add_to_batch(tx, row, counts);
+        }
+        self.batch.flush(tx, self.on_conflict, self.audit, counts)?;
+        if self.on_conflict == OnConflict::Update && self.update_stored(tx, &row)? {
+            counts.updated += 1;
+        } else if self.insert_new(tx, &row)? {
+            counts.created += 1;
+        } else {
+            counts.skipped += 1;
+        }
+        Ok(())
+    }
+
+    /// New users without field values go many to a statement: the round
+    /// trips, not the rows, are what costs over a network.
+    fn batches(&self, row: &BulkUser) -> bool {
+        self.on_conflict != OnConflict::Update && row.fields.is_empty() && !row.sets_lifecycle()
+    }
+
+    fn add_to_batch(
+        &mut self,
+        tx: &mut Transaction,
+        row: BulkUser,
+        counts: &mut BulkCounts,
+    ) -> Result<()> {
+        if self.on_conflict == OnConflict::Fail && !self.batch.keys.insert(row.email_key.clone()) {
+            return Err(Error::UserExists(row.email));
+        }
+        let groups = self.access.group_ids(tx, row.groups.as_deref())?;
+        self.batch.push(&row, self.now, groups, self.audit);
+        if self.batch.len() == BATCH_ROWS {
+            self.batch.flush(tx, self.on_conflict, self.audit, counts)?;
+        }
+        Ok(())
+    }
+
+    /// Updates the user the row names; false when there is none.
+    fn update_stored(&mut self, tx: &mut Transaction, row: &BulkUser) -> Result<bool> {
+        let given_password = match &row.password {
+            BulkPassword::Set(hash) => Some(hash.as_str()),
+            BulkPassword::Absent { .. } => None,
+        };
+        let updated = tx.query_opt(
+            &self.update,
+            &[
+                &row.email_key,
+                &row.email,
+                &given_password,
+                &row.first_name,
+                &row.last_name,
+                &row.is_active,
+                &row.is_staff,
+                &row.is_superuser,
+                &opt_time(row.date_joined),
+                &opt_time(row.last_login),
+                &opt_time(row.email_verified_at),
+            ],
+        )?;
+        let Some(updated) = updated else {
+            return Ok(false);
+        };
+        let id: i64 = updated.try_get(0)?;
+        if row.demotes() {
+            self.last_demoted = Some(row.email.clone());
+        }
+        self.write_extras(tx, id, row, false)?;
+        Ok(true)
+    }
+
+    /// Inserts the row as a new user; false when `Skip` left a stored one alone.
+    fn insert_new(&mut self, tx: &mut Transaction, row: &BulkUser) -> Result<bool> {
+        let password = match &row.password {
+            BulkPassword::Set(hash) => hash,
+            BulkPassword::Absent { unusable } => unusable,
+        };
+        let inserted = tx.query_opt(
+            &self.insert,
+            &[
+                &row.email,
+                &row.email_key,
+                password,
+                &row.first_name.as_deref().unwrap_or(""),
+                &row.last_name.as_deref().unwrap_or(""),
+                &row.is_active.unwrap_or(true),
+                &row.is_staff.unwrap_or(false),
+                &row.is_superuser.unwrap_or(false),
+                &opt_time(row.date_joined).unwrap_or(self.now),
+                &opt_time(row.last_login),
+                &opt_time(row.email_verified_at),
+            ],
+        );
+        match inserted {
+            Err(e) if is_unique_violation(&e) => Err(Error::UserExists(row.email.clone())),
+            Err(e) => Err(e.into()),
+            Ok(None) => Ok(false),
+            Ok(Some(inserted)) => {
+                let id: i64 = inserted.try_get(0)?;
+                self.write_extras(tx, id, row, true)?;
+                Ok(true)
+            }
+        }
+    }
+
+    /// What a written user's row holds besides its columns: lifecycle, custom
+    /// fields, access, and its audit row.
+    fn write_extras(
+        &mut self,
+        tx: &mut Transaction,
+        id: i64,
+        row: &BulkUser,
+        new: bool,
+    ) -> Result<()> {
+        set_lifecycle(tx, id, row)?;
+        fields::write_fields(tx, id, &row.fields)?;
+        self.access.write(tx, id, row, new)?;
+        let event = if new {
+            self.audit.created_event
+        } else {
+            self.audit.updated_event
+        };
+        tx.execute(
+            &self.audit_row,
+            &[
+                &self.now,
+                &event,
+                &id,
+                &row.email,
+                &self.audit.user_detail(row),
+                &self.audit.actor,
+            ],
+        )?;
+        Ok(())
     }
 }
 
@@ -394,52 +460,8 @@ impl Batch {
         if self.email.is_empty() {
             return Ok(());
         }
-        let skip = match on_conflict {
-            OnConflict::Skip => "ON CONFLICT (email_key) DO NOTHING",
-            OnConflict::Fail | OnConflict::Update => "",
-        };
-        // Memberships, grants and details of their own are joined to the
-        // inserted users by email key (a skipped row inserts no user, so it
-        // gets none); a batch without any keeps the plain statement.
         let access = !self.detail_keys.is_empty();
-        let (detail, with_access) = if access {
-            (
-                "coalesce(d.detail, $14)",
-                "LEFT JOIN unnest($16::text[], $17::text[]) AS d(email_key, detail) USING (email_key)",
-            )
-        } else {
-            ("$14", "")
-        };
-        let access_ctes = if access {
-            "), joined AS (
-                INSERT INTO user_groups (user_id, group_id)
-                SELECT i.id, m.group_id
-                FROM unnest($18::text[], $19::bigint[]) AS m(email_key, group_id)
-                JOIN inserted i USING (email_key)
-            ), granted AS (
-                INSERT INTO user_permissions (user_id, permission)
-                SELECT i.id, p.permission
-                FROM unnest($20::text[], $21::text[]) AS p(email_key, permission)
-                JOIN inserted i USING (email_key)"
-        } else {
-            ""
-        };
-        let sql = format!(
-            "WITH inserted AS (
-                INSERT INTO users (email, email_key, password, first_name, last_name,
-                    is_active, is_staff, is_superuser, date_joined, last_login, email_verified_at)
-                SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
-                    $6::bool[], $7::bool[], $8::bool[], $9::timestamptz[], $10::timestamptz[],
-                    $11::timestamptz[])
-                {skip}
-                RETURNING id, email, email_key
-            ), audited AS (
-                INSERT INTO audit_log (at, event, user_id, email, detail, actor)
-                SELECT $12, $13, i.id, i.email, {detail}, $15 FROM inserted i {with_access}
-                ORDER BY i.id
-            {access_ctes})
-            SELECT count(*) FROM inserted"
-        );
+        let sql = Self::statement(on_conflict, access);
         let at = time(audit.at);
         let mut params: Vec<&(dyn postgres::types::ToSql + Sync)> = vec![
             &self.email,
@@ -473,10 +495,7 @@ impl Batch {
             // With `Fail` the statement has no ON CONFLICT (it costs the
             // others): a stored address fails it, and rolls the import back.
             Err(e) if is_unique_violation(&e) => {
-                let key = taken_key(&e);
-                let at = self.email_key.iter().position(|k| Some(k) == key.as_ref());
-                let email = at.map_or_else(|| key.unwrap_or_default(), |i| self.email[i].clone());
-                return Err(Error::UserExists(email));
+                return Err(Error::UserExists(self.taken_email(&e)));
             }
             other => other?.try_get(0)?,
         };
@@ -489,6 +508,63 @@ impl Batch {
             ..Batch::default()
         };
         Ok(())
+    }
+
+    /// The statement of a batch: the users, their audit rows and, when
+    /// `access`, their memberships, grants and details of their own.
+    fn statement(on_conflict: OnConflict, access: bool) -> String {
+        let skip = match on_conflict {
+            OnConflict::Skip => "ON CONFLICT (email_key) DO NOTHING",
+            OnConflict::Fail | OnConflict::Update => "",
+        };
+        // Memberships, grants and details of their own are joined to the
+        // inserted users by email key (a skipped row inserts no user, so it
+        // gets none); a batch without any keeps the plain statement.
+        let (detail, with_access) = if access {
+            (
+                "coalesce(d.detail, $14)",
+                "LEFT JOIN unnest($16::text[], $17::text[]) AS d(email_key, detail) USING (email_key)",
+            )
+        } else {
+            ("$14", "")
+        };
+        let access_ctes = if access {
+            "), joined AS (
+                INSERT INTO user_groups (user_id, group_id)
+                SELECT i.id, m.group_id
+                FROM unnest($18::text[], $19::bigint[]) AS m(email_key, group_id)
+                JOIN inserted i USING (email_key)
+            ), granted AS (
+                INSERT INTO user_permissions (user_id, permission)
+                SELECT i.id, p.permission
+                FROM unnest($20::text[], $21::text[]) AS p(email_key, permission)
+                JOIN inserted i USING (email_key)"
+        } else {
+            ""
+        };
+        format!(
+            "WITH inserted AS (
+                INSERT INTO users (email, email_key, password, first_name, last_name,
+                    is_active, is_staff, is_superuser, date_joined, last_login, email_verified_at)
+                SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
+                    $6::bool[], $7::bool[], $8::bool[], $9::timestamptz[], $10::timestamptz[],
+                    $11::timestamptz[])
+                {skip}
+                RETURNING id, email, email_key
+            ), audited AS (
+                INSERT INTO audit_log (at, event, user_id, email, detail, actor)
+                SELECT $12, $13, i.id, i.email, {detail}, $15 FROM inserted i {with_access}
+                ORDER BY i.id
+            {access_ctes})
+            SELECT count(*) FROM inserted"
+        )
+    }
+
+    /// The address of the batch a unique violation names, as the file gives it.
+    fn taken_email(&self, err: &postgres::Error) -> String {
+        let key = taken_key(err);
+        let at = self.email_key.iter().position(|k| Some(k) == key.as_ref());
+        at.map_or_else(|| key.unwrap_or_default(), |i| self.email[i].clone())
     }
 }
 

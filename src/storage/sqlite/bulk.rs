@@ -177,108 +177,167 @@ impl BulkStore for SqliteStore {
         self.write(|tx| {
             let mut counts = BulkCounts::default();
             write_definitions(tx, definitions, audit, &now, &mut counts)?;
-            let mut access = AccessWriter::default();
-            let insert_sql = match on_conflict {
-                OnConflict::Skip => format!("{INSERT} ON CONFLICT (email_key) DO NOTHING"),
-                OnConflict::Fail | OnConflict::Update => INSERT.to_string(),
-            };
-            let mut insert = tx.prepare(&insert_sql)?;
-            let mut update = tx.prepare(UPDATE)?;
-            let mut audit_row = tx.prepare(
-                "INSERT INTO audit_log (at, event, user_id, email, detail, actor) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            )?;
-            let mut record = |event: &str, id: i64, row: &BulkUser| {
-                let detail = audit.user_detail(row);
-                audit_row
-                    .execute(params![now, event, id, row.email, detail, audit.actor])
-                    .map(drop)
-            };
             let guard = protect_last_superuser && on_conflict == OnConflict::Update;
             let superusers_before = if guard { active_superusers(tx)? } else { 0 };
-            let mut last_demoted: Option<String> = None;
-            let mut fields = FieldWriter::default();
+            let mut users = UserWriter::prepare(tx, on_conflict, audit, &now)?;
             for row in rows {
-                let row = row?;
-                let time = |t: Option<jiff::Timestamp>| t.map(format_timestamp);
-                let given_password = match &row.password {
-                    BulkPassword::Set(hash) => Some(hash.as_str()),
-                    BulkPassword::Absent { .. } => None,
-                };
-                if on_conflict == OnConflict::Update {
-                    let id: Option<i64> = update
-                        .query_row(
-                            params![
-                                row.email_key,
-                                row.email,
-                                given_password,
-                                row.first_name,
-                                row.last_name,
-                                row.is_active,
-                                row.is_staff,
-                                row.is_superuser,
-                                time(row.date_joined),
-                                time(row.last_login),
-                                time(row.email_verified_at),
-                            ],
-                            |r| r.get(0),
-                        )
-                        .optional()?;
-                    if let Some(id) = id {
-                        if row.demotes() {
-                            last_demoted = Some(row.email.clone());
-                        }
-                        set_lifecycle(tx, id, &row)?;
-                        // Custom field values: the same rules as every other write.
-                        fields.write(tx, id, &row.fields)?;
-                        access.write(tx, id, &row, false)?;
-                        record(audit.updated_event, id, &row)?;
-                        counts.updated += 1;
-                        continue;
-                    }
-                }
-                let password = match &row.password {
-                    BulkPassword::Set(hash) => hash,
-                    BulkPassword::Absent { unusable } => unusable,
-                };
-                let inserted = insert.execute(params![
-                    row.email,
-                    row.email_key,
-                    password,
-                    row.first_name.as_deref().unwrap_or(""),
-                    row.last_name.as_deref().unwrap_or(""),
-                    row.is_active.unwrap_or(true),
-                    row.is_staff.unwrap_or(false),
-                    row.is_superuser.unwrap_or(false),
-                    time(row.date_joined).unwrap_or_else(|| now.clone()),
-                    time(row.last_login),
-                    time(row.email_verified_at),
-                ]);
-                match inserted {
-                    Err(e) if is_unique_violation(&e) => {
-                        return Err(Error::UserExists(row.email.clone()));
-                    }
-                    Err(e) => return Err(e.into()),
-                    Ok(0) => counts.skipped += 1,
-                    Ok(_) => {
-                        let id = tx.last_insert_rowid();
-                        set_lifecycle(tx, id, &row)?;
-                        fields.write(tx, id, &row.fields)?;
-                        access.write(tx, id, &row, true)?;
-                        record(audit.created_event, id, &row)?;
-                        counts.created += 1;
-                    }
-                }
+                users.write(tx, &row?, &mut counts)?;
             }
-            fields.finish(tx)?;
+            users.fields.finish(tx)?;
             if superusers_before > 0
-                && let Some(email) = last_demoted
+                && let Some(email) = users.last_demoted
             {
                 guard_last_superuser(tx, &email)?;
             }
             Ok(counts)
         })
     }
+}
+
+/// Writes the rows of users, each with its statements prepared once.
+struct UserWriter<'a> {
+    insert: rusqlite::Statement<'a>,
+    update: rusqlite::Statement<'a>,
+    audit_row: rusqlite::Statement<'a>,
+    fields: FieldWriter,
+    access: AccessWriter,
+    on_conflict: OnConflict,
+    audit: &'a BulkAudit,
+    now: &'a str,
+    /// The last row that deactivated or demoted a stored superuser.
+    last_demoted: Option<String>,
+}
+
+impl<'a> UserWriter<'a> {
+    fn prepare(
+        tx: &'a Transaction,
+        on_conflict: OnConflict,
+        audit: &'a BulkAudit,
+        now: &'a str,
+    ) -> Result<Self> {
+        let insert_sql = match on_conflict {
+            OnConflict::Skip => format!("{INSERT} ON CONFLICT (email_key) DO NOTHING"),
+            OnConflict::Fail | OnConflict::Update => INSERT.to_string(),
+        };
+        Ok(UserWriter {
+            insert: tx.prepare(&insert_sql)?,
+            update: tx.prepare(UPDATE)?,
+            audit_row: tx.prepare(
+                "INSERT INTO audit_log (at, event, user_id, email, detail, actor) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?,
+            fields: FieldWriter::default(),
+            access: AccessWriter::default(),
+            on_conflict,
+            audit,
+            now,
+            last_demoted: None,
+        })
+    }
+
+    /// One row: an update of the stored user with `Update`, else an insert.
+    fn write(&mut self, tx: &Transaction, row: &BulkUser, counts: &mut BulkCounts) -> Result<()> {
+        if self.on_conflict == OnConflict::Update && self.update_stored(tx, row)? {
+            counts.updated += 1;
+        } else if self.insert_new(tx, row)? {
+            counts.created += 1;
+        } else {
+            counts.skipped += 1;
+        }
+        Ok(())
+    }
+
+    /// Updates the user the row names; false when there is none.
+    fn update_stored(&mut self, tx: &Transaction, row: &BulkUser) -> Result<bool> {
+        let given_password = match &row.password {
+            BulkPassword::Set(hash) => Some(hash.as_str()),
+            BulkPassword::Absent { .. } => None,
+        };
+        let id: Option<i64> = self
+            .update
+            .query_row(
+                params![
+                    row.email_key,
+                    row.email,
+                    given_password,
+                    row.first_name,
+                    row.last_name,
+                    row.is_active,
+                    row.is_staff,
+                    row.is_superuser,
+                    time(row.date_joined),
+                    time(row.last_login),
+                    time(row.email_verified_at),
+                ],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let Some(id) = id else {
+            return Ok(false);
+        };
+        if row.demotes() {
+            self.last_demoted = Some(row.email.clone());
+        }
+        self.write_extras(tx, id, row, false)?;
+        Ok(true)
+    }
+
+    /// Inserts the row as a new user; false when `Skip` left a stored one alone.
+    fn insert_new(&mut self, tx: &Transaction, row: &BulkUser) -> Result<bool> {
+        let password = match &row.password {
+            BulkPassword::Set(hash) => hash,
+            BulkPassword::Absent { unusable } => unusable,
+        };
+        let inserted = self.insert.execute(params![
+            row.email,
+            row.email_key,
+            password,
+            row.first_name.as_deref().unwrap_or(""),
+            row.last_name.as_deref().unwrap_or(""),
+            row.is_active.unwrap_or(true),
+            row.is_staff.unwrap_or(false),
+            row.is_superuser.unwrap_or(false),
+            time(row.date_joined).unwrap_or_else(|| self.now.to_string()),
+            time(row.last_login),
+            time(row.email_verified_at),
+        ]);
+        match inserted {
+            Err(e) if is_unique_violation(&e) => Err(Error::UserExists(row.email.clone())),
+            Err(e) => Err(e.into()),
+            Ok(0) => Ok(false),
+            Ok(_) => {
+                self.write_extras(tx, tx.last_insert_rowid(), row, true)?;
+                Ok(true)
+            }
+        }
+    }
+
+    /// What a written user's row holds besides its columns: lifecycle, custom
+    /// fields (the same rules as every other write), access, and its audit row.
+    fn write_extras(&mut self, tx: &Transaction, id: i64, row: &BulkUser, new: bool) -> Result<()> {
+        set_lifecycle(tx, id, row)?;
+        self.fields.write(tx, id, &row.fields)?;
+        self.access.write(tx, id, row, new)?;
+        let event = if new {
+            self.audit.created_event
+        } else {
+            self.audit.updated_event
+        };
+        let detail = self.audit.user_detail(row);
+        self.audit_row.execute(params![
+            self.now,
+            event,
+            id,
+            row.email,
+            detail,
+            self.audit.actor
+        ])?;
+        Ok(())
+    }
+}
+
+fn time(t: Option<jiff::Timestamp>) -> Option<String> {
+    t.map(format_timestamp)
 }
 
 /// Creates the groups a file defines, or sets their permissions, with an audit
