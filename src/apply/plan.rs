@@ -81,7 +81,7 @@ pub struct Judge<'a> {
     pub canonical: &'a dyn Fn(&str, &str) -> Result<Option<String>>,
     /// Whether the entry's password source holds the user's current password
     /// (for `password_update = "always"`).
-    pub same_password: &'a dyn Fn(&PasswordSource, &User) -> Result<bool>,
+    pub same_password: &'a dyn Fn(&PasswordSource, &CurrentUser) -> Result<bool>,
     /// Users missing from the file are deactivated.
     pub prune: bool,
 }
@@ -335,7 +335,7 @@ fn plan_user(
     }
     let set_password = match (&entry.password, entry.password_update) {
         (Some(source), PasswordUpdate::Always) => {
-            !(judge.same_password)(source, user).map_err(|e| at(entry, e))?
+            !(judge.same_password)(source, current).map_err(|e| at(entry, e))?
         }
         _ => false,
     };

@@ -18,7 +18,6 @@ use crate::storage::{
     BulkAudit, BulkDefinitions, BulkGroup, BulkPassword, BulkStore, BulkUser, FieldWrite,
     OnConflict, UserStore,
 };
-use crate::user::User;
 
 /// How to apply.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -34,6 +33,21 @@ fn at(entry: &UserEntry, reason: impl std::fmt::Display) -> Error {
         format!("user {} (line {})", entry.email, entry.line),
         reason.to_string(),
     )
+}
+
+/// The passwords the file's sources hold, by address key, read once per
+/// apply. Every secret the file names must be there, used this time or not: a
+/// missing one is a mistake to hear about now, not on the day it matters.
+fn read_secrets(file: &ApplyFile) -> Result<BTreeMap<String, SecretString>> {
+    let mut secrets = BTreeMap::new();
+    for entry in &file.users {
+        if let Some(source) = &entry.password
+            && let Some(secret) = read_secret(entry, source)?
+        {
+            secrets.insert(entry.email_key.clone(), secret);
+        }
+    }
+    Ok(secrets)
 }
 
 /// The password a source holds, read now (never logged or kept).
@@ -80,12 +94,15 @@ impl<S: UserStore + BulkStore> UserManager<S> {
     pub fn apply(&mut self, file: Parsing, source: &str, options: ApplyOptions) -> Result<Plan> {
         let state = self.read_state();
         let file = file.finish()?;
-        match self.apply_once(&file, state?, source, options, OnConflict::Fail) {
+        let state = state?;
+        let secrets = read_secrets(&file)?;
+        match self.apply_once(&file, &secrets, state, source, options, OnConflict::Fail) {
             // A user the plan creates was created by another writer since the
-            // read: plan again from the new state, updating what exists.
+            // read: plan again from the new state, updating what exists (with
+            // the secrets as read the first time).
             Err(Error::UserExists(_)) => {
                 let state = self.read_state()?;
-                self.apply_once(&file, state, source, options, OnConflict::Update)
+                self.apply_once(&file, &secrets, state, source, options, OnConflict::Update)
             }
             other => other,
         }
@@ -112,36 +129,27 @@ impl<S: UserStore + BulkStore> UserManager<S> {
     fn apply_once(
         &mut self,
         file: &ApplyFile,
+        secrets: &BTreeMap<String, SecretString>,
         (users, groups): (Vec<CurrentUser>, Vec<crate::access::Group>),
         source: &str,
         options: ApplyOptions,
         new_rows: OnConflict,
     ) -> Result<Plan> {
-        // Every secret the file names must be there, used this time or not: a
-        // missing one is a mistake to hear about now, not on the day it matters.
-        let mut secrets: BTreeMap<String, SecretString> = BTreeMap::new();
-        for entry in &file.users {
-            if let Some(source) = &entry.password
-                && let Some(secret) = read_secret(entry, source)?
-            {
-                secrets.insert(entry.email_key.clone(), secret);
-            }
-        }
         let canonical = |name: &str, text: &str| -> Result<Option<String>> {
             let (_, value) = self.fields.parse(name, text)?;
             Ok(value.map(|v| v.canonical()))
         };
-        let same_password = |source: &PasswordSource, user: &User| -> Result<bool> {
+        let same_password = |source: &PasswordSource, current: &CurrentUser| -> Result<bool> {
+            let stored = current.user.password_hash();
             match source {
-                PasswordSource::Hash(hash) => Ok(hash == user.password_hash()),
+                PasswordSource::Hash(hash) => Ok(hash == stored),
                 PasswordSource::Env(_) | PasswordSource::File(_) => {
-                    let key = crate::email_address::email_key(&user.email);
-                    let Some(secret) = secrets.get(&key) else {
+                    let Some(secret) = secrets.get(&current.key) else {
                         return Ok(false);
                     };
                     Ok(self
                         .hasher
-                        .verify(secret.expose_secret(), user.password_hash())
+                        .verify(secret.expose_secret(), stored)
                         .is_ok_and(|v| v.matches))
                 }
             }
@@ -169,7 +177,7 @@ impl<S: UserStore + BulkStore> UserManager<S> {
             fields: &self.fields,
             file,
             users: &users,
-            secrets: &secrets,
+            secrets,
         };
         self.check_unique_values(&maker, &changes)?;
         // A dry run makes every row (and so checks it: hashes, validators,
