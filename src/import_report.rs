@@ -66,13 +66,11 @@ impl ImportFailure {
             text
         };
         match &self.problems {
-            ImportProblems::InvalidRows(problems) => format!(
-                "{total} invalid row(s), nothing was imported; first: {}",
-                problems
-                    .first()
-                    .map(ToString::to_string)
-                    .unwrap_or_default()
-            ),
+            // The rows themselves are listed once, under the message
+            // ([`Self::listed`]), or in `--json`'s `errors`.
+            ImportProblems::InvalidRows(_) => {
+                format!("{total} invalid row(s), nothing was imported")
+            }
             ImportProblems::Conflicts(emails) => format!(
                 "{total} user(s) of the import already exist, nothing was imported: {}",
                 first_ten(emails, ", ")

@@ -17,6 +17,10 @@ pub enum ColumnUse {
     Imported,
     /// The columns export writes.
     Exported,
+    /// The columns a Django fixture has a field for (the fields of Django's
+    /// `AbstractUser`; `password_hash` is its `password`): export warns about
+    /// the others.
+    Fixture,
 }
 
 /// One built-in column of a user and where it appears.
@@ -26,48 +30,61 @@ pub struct Column {
     pub shown: bool,
     pub imported: bool,
     pub exported: bool,
+    pub fixture: bool,
 }
 
 impl Column {
-    const fn used(&self, used: ColumnUse) -> bool {
+    /// Whether the column has this use (a file of it carries the column).
+    pub const fn used(&self, used: ColumnUse) -> bool {
         match used {
             ColumnUse::Shown => self.shown,
             ColumnUse::Imported => self.imported,
             ColumnUse::Exported => self.exported,
+            ColumnUse::Fixture => self.fixture,
         }
     }
+
 }
 
-const fn column(name: &'static str, shown: bool, imported: bool, exported: bool) -> Column {
+const fn column(
+    name: &'static str,
+    shown: bool,
+    imported: bool,
+    exported: bool,
+    fixture: bool,
+) -> Column {
     Column {
         name,
         shown,
         imported,
         exported,
+        fixture,
     }
 }
 
 /// Every built-in column of a user, once, in the one order every list of them
 /// keeps (output, import, export): add a column here and each list has it.
 pub const COLUMNS: [Column; 17] = [
-    column("id", true, false, false),
-    column("email", true, true, true),
-    column("first_name", true, true, true),
-    column("last_name", true, true, true),
-    column("is_active", true, true, true),
-    column("is_staff", true, true, true),
-    column("is_superuser", true, true, true),
-    column("date_joined", true, true, true),
-    column("last_login", true, true, true),
-    column("email_verified_at", true, true, true),
-    column("has_usable_password", true, false, false),
+    // name, shown, imported, exported, in a Django fixture
+    column("id", true, false, false, false),
+    column("email", true, true, true, true),
+    column("first_name", true, true, true, true),
+    column("last_name", true, true, true, true),
+    column("is_active", true, true, true, true),
+    column("is_staff", true, true, true, true),
+    column("is_superuser", true, true, true, true),
+    column("date_joined", true, true, true, true),
+    column("last_login", true, true, true, true),
+    // Django's model has no such field (loaddata refuses unknown fields).
+    column("email_verified_at", true, true, true, false),
+    column("has_usable_password", true, false, false, false),
     // A plain-text password to hash: imported only, never written out.
-    column("password", false, true, false),
-    column("password_hash", false, true, true),
-    column("groups", false, true, true),
-    column("user_permissions", false, true, true),
-    column("must_change_password", true, true, true),
-    column("expires_at", true, true, true),
+    column("password", false, true, false, false),
+    column("password_hash", false, true, true, true),
+    column("groups", false, true, true, true),
+    column("user_permissions", false, true, true, true),
+    column("must_change_password", true, true, true, false),
+    column("expires_at", true, true, true, false),
 ];
 
 /// How many columns have this use (the length of its list).

@@ -76,6 +76,7 @@ fuzz_target!(|data: &[u8]| {
         jobs: 1,
         source: "fuzz".into(),
         protect_last_superuser: selector & 32 == 0,
+        create_groups: selector & 64 == 0,
     };
     let input = ImportInput::Reader(Box::new(std::io::Cursor::new(body.to_vec())));
     let mut manager = MANAGER.lock().expect("one fuzz thread");

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use userdb::Error;
-use userdb::provisioning::{ExportOptions, Format};
+use userdb::provisioning::{ExportOptions, ExportSummary, Format};
 
 use super::context::Context;
 use super::exit::CliError;
@@ -63,6 +63,9 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
         .output
         .as_ref()
         .map_or("stdout".to_string(), |p| p.display().to_string());
+    for warning in left_out_warnings(format, &summary) {
+        warn(&warning);
+    }
     if !summary.left_out.is_empty() {
         warn(&format!(
             "the fixture leaves out {} permission(s) whose Django model is unknown: {} \
@@ -85,4 +88,43 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
         ),
     );
     Ok(())
+}
+
+/// What the format left out that some user or group has, one warning each:
+/// a re-import of the file would lose it.
+fn left_out_warnings(format: Format, summary: &ExportSummary) -> Vec<String> {
+    let mut warnings = Vec::new();
+    if !summary.fields_left_out.is_empty() {
+        let fields: Vec<String> = (summary.fields_left_out.iter())
+            .map(|(field, users)| format!("{field} ({users} user(s))"))
+            .collect();
+        let temporary = summary
+            .fields_left_out
+            .iter()
+            .any(|(field, _)| *field == "expires_at");
+        let file = match format {
+            Format::Django => "a Django fixture".to_string(),
+            other => format!("a {other} file"),
+        };
+        warnings.push(format!(
+            "{file} has no field for {}: importing it back loses them{}; \
+             --format jsonl carries every field",
+            fields.join(", "),
+            if temporary {
+                " (an account that expires, a temporary superuser too, no longer does)"
+            } else {
+                ""
+            }
+        ));
+    }
+    let (groups, with_permissions) = summary.groups_left_out;
+    if groups > 0 {
+        warnings.push(format!(
+            "CSV names each user's groups but holds no group: {groups} group(s), \
+             {with_permissions} of them with permissions, are not in the file; \
+             `import --create-groups` creates them without permissions, or \
+             --format jsonl carries them"
+        ));
+    }
+    warnings
 }

@@ -10,6 +10,7 @@ use serde::Serialize;
 use userdb::provisioning::{
     Format, ImportInput, ImportOptions, ImportProblems, ImportSummary, OnConflict, Progress, Stage,
 };
+use userdb::storage::Target;
 use userdb::{Error, Validation};
 
 use super::context::Context;
@@ -26,7 +27,10 @@ use super::output::{print_json, status};
     \\, for a comma within a name). A row with neither password gets an unusable password; a \
     row with groups or user_permissions sets them exactly (a row without leaves them alone). \
     Fields declared as [fields.NAME] in the config are columns too (keys of `fields` in a \
-    Django fixture). A Django fixture may define auth.group objects."
+    Django fixture). Groups a row names must exist, or be defined by the file: `export` writes \
+    them first (JSON Lines: {\"group\": NAME, \"permissions\": [...]} records; a Django \
+    fixture: auth.group objects); --create-groups creates the others, without permissions \
+    (a CSV carries memberships, not groups)."
 )]
 pub struct Args {
     /// The file to import, or - for standard input
@@ -51,6 +55,10 @@ pub struct Args {
     /// Allow --on-conflict update to deactivate or demote the last active superuser
     #[arg(long)]
     force: bool,
+
+    /// Create the groups rows name that neither exist nor are defined by the file, without permissions (a CSV carries memberships, not groups)
+    #[arg(long)]
+    create_groups: bool,
 
     /// Hashing threads [default: one per core]
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
@@ -190,10 +198,18 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
         jobs: args.jobs.map_or(0, usize::from),
         source: source.clone(),
         protect_last_superuser: !args.force,
+        create_groups: args.create_groups,
     };
+    let new_file = new_database_file(ctx)?;
     let mut manager = ctx.manager()?;
     let mut bar = Bar::new(!ctx.json && std::io::stderr().is_terminal());
     let outcome = manager.import_users(input, &options, &mut bar);
+    drop(manager);
+    if let Some(path) = new_file
+        && (outcome.is_err() || options.dry_run)
+    {
+        remove_database_files(&path);
+    }
     let json = |summary: &ImportSummary, problems| {
         print_json(&JsonSummary {
             source: &source,
@@ -226,6 +242,30 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
             Err(Error::Import(failure).into())
         }
         Err(e) => Err(e.into()),
+    }
+}
+
+/// The SQLite file the import would create: none exists yet.
+fn new_database_file(ctx: &Context) -> Result<Option<PathBuf>, CliError> {
+    Ok(match ctx.target()? {
+        Target::File(path)
+            if std::fs::symlink_metadata(&path)
+                .is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound) =>
+        {
+            Some(path)
+        }
+        _ => None,
+    })
+}
+
+/// Removes a database this import created and wrote nothing to (refused, or a
+/// dry run): a refused import leaves no empty database behind to be mistaken
+/// for a copy. Best effort: what cannot be removed is left.
+fn remove_database_files(path: &std::path::Path) {
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let mut file = path.as_os_str().to_os_string();
+        file.push(suffix);
+        let _ = std::fs::remove_file(file);
     }
 }
 

@@ -20,7 +20,7 @@ use crate::manager::UserManager;
 use crate::output_file::{Existing, OutputFile};
 use crate::storage::{BulkStore, Memberships, UserStore};
 use crate::user::User;
-use crate::user::{ColumnUse, column_count, column_names};
+use crate::user::{COLUMNS, Column, ColumnUse, column_count, column_names};
 
 /// What to export.
 #[derive(Debug, Clone)]
@@ -48,12 +48,20 @@ impl ExportOptions {
     }
 }
 
-/// What an export wrote.
+/// What an export wrote, and what its format left out.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ExportSummary {
     pub users: u64,
-    /// The `auth.group` objects of a Django fixture.
+    /// The groups written: `auth.group` objects of a Django fixture, group
+    /// records of JSON Lines.
     pub groups: u64,
+    /// Groups a CSV leaves out (it names each user's groups, but holds no
+    /// group), and how many of them have permissions.
+    pub groups_left_out: (u64, u64),
+    /// Columns of users the format has no place for, with how many users have
+    /// a value in each (in the order of [`crate::user::COLUMNS`]); only those
+    /// some user has.
+    pub fields_left_out: Vec<(&'static str, u64)>,
     /// Permissions a Django fixture leaves out, sorted: Django names a
     /// permission by `[codename, app_label, model]`, and their model is
     /// neither stored (from an imported fixture) nor one of Django's default
@@ -65,6 +73,62 @@ pub struct ExportSummary {
 /// never `password`, then one per declared custom field.
 pub const EXPORT_COLUMNS: [&str; column_count(ColumnUse::Exported)] =
     column_names(ColumnUse::Exported);
+
+/// Which exported columns each format carries: CSV and JSON Lines all of
+/// them, a Django fixture those of Django's model.
+fn carries(format: Format, column: &Column) -> bool {
+    match format {
+        Format::Csv | Format::Jsonl => column.used(ColumnUse::Exported),
+        Format::Django => column.used(ColumnUse::Fixture),
+    }
+}
+
+/// Whether `user` has a value in a column a format may leave out, one a
+/// re-import would lose; `None` for a column no format leaves out.
+fn has_value(user: &User, column: &str) -> Option<bool> {
+    match column {
+        "email_verified_at" => Some(user.email_verified_at.is_some()),
+        "must_change_password" => Some(user.must_change_password),
+        "expires_at" => Some(user.expires_at.is_some()),
+        _ => None,
+    }
+}
+
+/// Counts, per column the format leaves out, the users having a value there.
+struct LeftOut {
+    columns: Vec<(&'static str, u64)>,
+}
+
+impl LeftOut {
+    fn new(format: Format) -> Self {
+        let columns = COLUMNS
+            .iter()
+            .filter(|c| c.used(ColumnUse::Exported) && !carries(format, c))
+            .map(|c| (c.name, 0))
+            .collect();
+        LeftOut { columns }
+    }
+
+    fn count(&mut self, user: &User) {
+        for (column, users) in &mut self.columns {
+            // A column missing from has_value counts every user: a warning too
+            // many rather than a loss unsaid (a unit test keeps the list whole).
+            *users += u64::from(has_value(user, column).unwrap_or(true));
+        }
+    }
+
+    fn had(self) -> Vec<(&'static str, u64)> {
+        self.columns.into_iter().filter(|(_, n)| *n > 0).collect()
+    }
+}
+
+/// A group record of JSON Lines, written before the users so that import
+/// creates (or updates) the group before a row names it.
+#[derive(Serialize)]
+struct GroupRecord<'a> {
+    group: &'a str,
+    permissions: &'a [String],
+}
 
 #[derive(Serialize)]
 struct Row<'a> {
@@ -282,16 +346,21 @@ impl<S: UserStore + BulkStore> UserManager<S> {
         let fields = self.fields();
         let mut out = BufWriter::with_capacity(64 * 1024, out);
         let mut summary = ExportSummary::default();
-        let count = &mut summary.users;
+        let mut left_out = LeftOut::new(options.format);
         match options.format {
             Format::Csv => {
+                let groups = self.store().all_groups()?;
+                let with_permissions = groups.iter().filter(|g| !g.permissions.is_empty());
+                summary.groups_left_out = (groups.len() as u64, with_permissions.count() as u64);
                 let mut writer = csv::WriterBuilder::new()
                     .has_headers(false)
                     .from_writer(&mut out);
                 let header = EXPORT_COLUMNS.iter().copied().chain(fields.names());
                 writer.write_record(header).map_err(csv_err)?;
+                let count = &mut summary.users;
                 self.store().for_each_user(&mut |user, memberships| {
                     *count += 1;
+                    left_out.count(user);
                     Row::of(user, memberships, fields)
                         .write_csv(&mut writer)
                         .map_err(csv_err)
@@ -299,8 +368,19 @@ impl<S: UserStore + BulkStore> UserManager<S> {
                 writer.flush().map_err(write_err)?;
             }
             Format::Jsonl => {
+                for group in self.store().all_groups()? {
+                    summary.groups += 1;
+                    let record = GroupRecord {
+                        group: &group.name,
+                        permissions: &group.permissions,
+                    };
+                    serde_json::to_writer(&mut out, &record).map_err(json_err)?;
+                    out.write_all(b"\n").map_err(write_err)?;
+                }
+                let count = &mut summary.users;
                 self.store().for_each_user(&mut |user, memberships| {
                     *count += 1;
+                    left_out.count(user);
                     serde_json::to_writer(&mut out, &Row::of(user, memberships, fields))
                         .map_err(json_err)?;
                     out.write_all(b"\n").map_err(write_err)
@@ -333,6 +413,7 @@ impl<S: UserStore + BulkStore> UserManager<S> {
                 self.store().for_each_user(&mut |user, memberships| {
                     next(&mut out)?;
                     summary.users += 1;
+                    left_out.count(user);
                     let object = FixtureObject {
                         model: &options.model,
                         pk: (!options.natural).then_some(user.id),
@@ -359,6 +440,7 @@ impl<S: UserStore + BulkStore> UserManager<S> {
             }
         }
         out.flush().map_err(write_err)?;
+        summary.fields_left_out = left_out.had();
         Ok(summary)
     }
 
@@ -378,6 +460,31 @@ impl<S: UserStore + BulkStore> UserManager<S> {
 mod tests {
     use super::*;
     use crate::user::EncodedPassword;
+
+    #[test]
+    fn every_column_a_format_leaves_out_is_counted_per_user() {
+        for format in [Format::Csv, Format::Jsonl, Format::Django] {
+            for (column, _) in LeftOut::new(format).columns {
+                let user = User::example("a@example.com");
+                assert!(has_value(&user, column).is_some(), "{format}: {column}");
+            }
+        }
+        let left: Vec<&str> = (LeftOut::new(Format::Django).columns.iter())
+            .map(|(c, _)| *c)
+            .collect();
+        assert_eq!(
+            left,
+            ["email_verified_at", "must_change_password", "expires_at"]
+        );
+        assert!(LeftOut::new(Format::Csv).columns.is_empty());
+        let mut django = LeftOut::new(Format::Django);
+        django.count(&User {
+            must_change_password: true,
+            ..User::example("a@example.com")
+        });
+        django.count(&User::example("b@example.com"));
+        assert_eq!(django.had(), [("must_change_password", 1)]);
+    }
 
     #[test]
     fn a_row_is_written_in_the_order_of_the_export_columns() {

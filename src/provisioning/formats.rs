@@ -206,17 +206,24 @@ impl fmt::Display for GroupRef {
     }
 }
 
-/// A group a fixture defines (an `auth.group` object).
+/// A group a file defines: an `auth.group` object of a fixture, or a
+/// `{"group": …}` record of JSON Lines.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct ParsedGroup {
     /// Its pk in the fixture, by which the fixture's users may name it.
     pub pk: Option<i64>,
     pub name: String,
-    /// Its permissions and their Django models.
-    pub permissions: Vec<(Permission, String)>,
+    pub permissions: Vec<Permission>,
+    /// The Django models a fixture's natural keys give for its permissions.
+    pub models: Vec<(Permission, String)>,
 }
 
-/// What a record holds: a user, or (in a fixture) a group.
+/// The key that makes a JSON Lines record a group rather than a user, and
+/// the keys such a record may have.
+pub(crate) const GROUP_KEY: &str = "group";
+const GROUP_KEYS: [&str; 2] = [GROUP_KEY, "permissions"];
+
+/// What a record holds: a user, or a group (of a fixture or JSON Lines).
 // Nearly every record is a user, and records are not kept: boxing each user
 // would cost more than the size.
 #[allow(clippy::large_enum_variant)]
@@ -277,21 +284,18 @@ fn group_names(names: Vec<String>) -> Result<Vec<GroupRef>, String> {
         .collect()
 }
 
-fn permissions(texts: Vec<String>) -> Result<Vec<Permission>, String> {
+/// The permissions of the list `key` (`user_permissions`, or a group's
+/// `permissions`).
+fn permissions(key: &str, texts: Vec<String>) -> Result<Vec<Permission>, String> {
     texts
         .iter()
-        .map(|text| Permission::parse(text).map_err(|e| format!("user_permissions: {e}")))
+        .map(|text| Permission::parse(text).map_err(|e| format!("{key}: {e}")))
         .collect()
 }
 
-/// A JSON list of strings (`null`: not given).
-fn json_strings(column: Column, value: &Value) -> Result<Option<Vec<String>>, String> {
-    let wrong = |what: &str| {
-        format!(
-            "{} must be a list of strings ([\"…\", …]), not {what}",
-            column.name()
-        )
-    };
+/// A JSON list of strings under `key` (`null`: not given).
+fn json_strings(key: &str, value: &Value) -> Result<Option<Vec<String>>, String> {
+    let wrong = |what: &str| format!("{key} must be a list of strings ([\"…\", …]), not {what}");
     match value {
         Value::Null => Ok(None),
         Value::Array(items) => items
@@ -326,7 +330,7 @@ impl ParsedRow {
             // A column that is there gives the list: an empty cell is none.
             Column::Groups => self.groups = Some(group_names(split_list(cell)?)?),
             Column::UserPermissions => {
-                self.user_permissions = Some(permissions(split_list(cell)?)?)
+                self.user_permissions = Some(permissions(column.name(), split_list(cell)?)?)
             }
             Column::MustChangePassword => self.must_change_password = parse_flag(column, cell)?,
             Column::ExpiresAt => self.expires_at = parse_time(column, cell)?,
@@ -377,10 +381,14 @@ impl ParsedRow {
             Column::Password => self.password = text()?.map(SecretString::from),
             Column::PasswordHash => self.password_hash = text()?,
             Column::Groups => {
-                self.groups = json_strings(column, value)?.map(group_names).transpose()?
+                self.groups = (json_strings(column.name(), value)?)
+                    .map(group_names)
+                    .transpose()?
             }
             Column::UserPermissions => {
-                self.user_permissions = json_strings(column, value)?.map(permissions).transpose()?
+                self.user_permissions = (json_strings(column.name(), value)?)
+                    .map(|texts| permissions(column.name(), texts))
+                    .transpose()?
             }
             Column::MustChangePassword => self.must_change_password = flag()?,
             Column::ExpiresAt => self.expires_at = time()?,
@@ -886,11 +894,55 @@ impl<R: Read> Iterator for JsonlRecords<'_, R> {
                 let map: Map<String, Value> = serde_json::from_str(text)
                     .map_err(|e| format!("not a JSON object: {}", without_position(&e)))?;
                 plain = map.contains_key(Column::Password.name());
+                // A record without an email that names a group defines it (a
+                // custom field may be called `group`: a user always has an email).
+                if map.contains_key(GROUP_KEY) && !map.contains_key(Column::Email.name()) {
+                    return jsonl_group(&map).map(Parsed::Group);
+                }
                 row_from_map(&map, self.fields).map(Parsed::User)
             });
             return Some(Ok(Record { line, row, plain }));
         }
     }
+}
+
+/// A group record of JSON Lines, as export writes them before the users:
+/// `{"group": "editors", "permissions": ["blog.add_post"]}`.
+fn jsonl_group(map: &Map<String, Value>) -> Result<ParsedGroup, String> {
+    let mut name = None;
+    let mut permissions = Vec::new();
+    for (key, value) in map {
+        match key.as_str() {
+            GROUP_KEY => match value {
+                Value::String(text) => {
+                    name = Some(clean_group_name(text).map_err(|e| format!("group: {e}"))?)
+                }
+                other => {
+                    return Err(format!(
+                        "group must be a string (the group's name), not {}",
+                        json_type(other)
+                    ));
+                }
+            },
+            "permissions" => {
+                let texts = json_strings(key, value)?.unwrap_or_default();
+                permissions = self::permissions(key, texts)?;
+            }
+            other => {
+                return Err(format!(
+                    "unknown field {:?} of a group record (fields: {})",
+                    shown(other),
+                    GROUP_KEYS.join(", ")
+                ));
+            }
+        }
+    }
+    Ok(ParsedGroup {
+        pk: None,
+        name: name.ok_or("a group record without a name")?,
+        permissions,
+        models: Vec::new(),
+    })
 }
 
 fn row_from_map(map: &Map<String, Value>, fields: &FieldSet) -> Result<ParsedRow, String> {
@@ -1169,7 +1221,8 @@ fn fixture_group(object: &FixtureObject) -> Result<ParsedGroup, String> {
     Ok(ParsedGroup {
         pk,
         name,
-        permissions,
+        permissions: permissions.iter().map(|(p, _)| p.clone()).collect(),
+        models: permissions,
     })
 }
 
@@ -1888,7 +1941,7 @@ b@example.com,x,Ops,1
         };
         assert_eq!(editors.pk, Some(4));
         assert_eq!(editors.name, "editors");
-        let perms: Vec<(&str, &str)> = (editors.permissions.iter())
+        let perms: Vec<(&str, &str)> = (editors.models.iter())
             .map(|(p, m)| (p.as_str(), m.as_str()))
             .collect();
         assert_eq!(

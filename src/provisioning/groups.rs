@@ -77,11 +77,10 @@ impl GroupPlan {
         if let Some(pk) = group.pk {
             self.by_pk.insert(pk, index);
         }
-        let mut permissions: Vec<Permission> =
-            group.permissions.iter().map(|(p, _)| p.clone()).collect();
+        let mut permissions = group.permissions;
         permissions.sort_unstable();
         permissions.dedup();
-        self.add_models(group.permissions);
+        self.add_models(group.models);
         self.defined.push(Defined {
             group: BulkGroup {
                 name: group.name,
@@ -122,6 +121,32 @@ impl GroupPlan {
         }
     }
 
+    /// At the end of the file, with `--create-groups`: each group a row names
+    /// by name and that is neither stored nor defined by the file is defined,
+    /// without permissions (on the first line naming it). A pk names a group of
+    /// the same fixture, so there is nothing to create for one.
+    pub(super) fn create_missing(&mut self) {
+        let mut missing: Vec<(String, u64)> = (self.waiting.iter())
+            .filter_map(|(group, waiting)| match group {
+                GroupRef::Name(name) if !self.known(group) => {
+                    Some((name.clone(), waiting.lines.first().copied().unwrap_or(0)))
+                }
+                _ => None,
+            })
+            .collect();
+        missing.sort_unstable();
+        for (name, line) in missing {
+            let group = ParsedGroup {
+                pk: None,
+                name,
+                permissions: Vec::new(),
+                models: Vec::new(),
+            };
+            // Not known, so not defined: this cannot clash.
+            let _ = self.define(group, line);
+        }
+    }
+
     /// At the end of the file: a problem for each row naming a group defined
     /// nowhere (the first ones, by line, of how many).
     pub(super) fn unresolved(&self) -> (Vec<RowProblem>, u64) {
@@ -135,7 +160,10 @@ impl GroupPlan {
             total += waiting.rows;
             let reason = match group {
                 GroupRef::Name(name) => {
-                    format!("no group named {name:?}, neither in the database nor in the file")
+                    format!(
+                        "no group named {name:?}, neither in the database nor in the file \
+                         (--create-groups creates it, without permissions)"
+                    )
                 }
                 GroupRef::Pk(pk) => format!(
                     "groups: no auth.group with pk {pk} in the fixture (a pk names a group \
@@ -227,7 +255,8 @@ mod tests {
         ParsedGroup {
             pk,
             name: name.into(),
-            permissions: permissions
+            permissions: permissions.iter().map(|(p, _)| perm(p)).collect(),
+            models: permissions
                 .iter()
                 .map(|(p, m)| (perm(p), m.to_string()))
                 .collect(),
@@ -274,6 +303,22 @@ mod tests {
         assert_eq!(lines, [5, 9]);
         assert!(problems[0].reason.contains("no group named \"ghosts\""));
         assert!(problems[0].reason.contains("no auth.group with pk 3"));
+    }
+
+    #[test]
+    fn create_missing_defines_the_groups_rows_name_without_permissions() {
+        let mut plan = GroupPlan::new(vec![stored("ops", &["a.b"])]);
+        plan.refer(&[GroupRef::Name("ops".into()), GroupRef::Name("new".into())], 2);
+        plan.refer(&[GroupRef::Name("new".into()), GroupRef::Pk(3)], 3);
+        plan.create_missing();
+        let (problems, total) = plan.unresolved();
+        assert_eq!(total, 1, "a pk cannot be created: {problems:?}");
+        assert_eq!(plan.counts(), (1, 0));
+        let resolved = plan.resolved();
+        let created: Vec<(&str, usize)> = (resolved.definitions.groups.iter())
+            .map(|g| (g.name.as_str(), g.permissions.len()))
+            .collect();
+        assert_eq!(created, [("new", 0)], "the stored group is left alone");
     }
 
     #[test]

@@ -70,8 +70,11 @@ pub struct ImportOptions {
     pub jobs: usize,
     /// What is imported, for the audit log (`users.csv`, `stdin`).
     pub source: String,
-    /// Refuse an import that would deactivate or demote the last active superuser.
+    /// Refuse an import that would deactivate or demote the last lasting superuser.
     pub protect_last_superuser: bool,
+    /// Create the groups rows name that neither exist nor are defined by the
+    /// file, without permissions (a CSV carries memberships, not groups).
+    pub create_groups: bool,
 }
 
 /// Where the rows come from. A reader (standard input) is spooled to a
@@ -682,6 +685,9 @@ fn check(
     );
     progress.finish();
     read?;
+    if options.create_groups {
+        groups.create_missing();
+    }
     pass.add_unresolved_groups(&groups);
     // Without gaps in required fields, the problems are known without the store.
     if pass.failed > 0 && pass.gaps.is_empty() {
@@ -1571,6 +1577,7 @@ mod tests {
             jobs: 2,
             source: "test".into(),
             protect_last_superuser: true,
+            create_groups: false,
         }
     }
 

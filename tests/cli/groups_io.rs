@@ -388,14 +388,14 @@ fn a_group_named_but_defined_nowhere_is_exit_2_with_its_line_and_nothing_is_writ
         lines[..3],
         [
             format!(
-                "{path}: line 4: no group named \"ghosts\", neither in the database nor in the file"
+                "{path}: line 4: no group named \"ghosts\", neither in the database nor in the file (--create-groups creates it, without permissions)"
             ),
             format!(
                 "{path}: line 5: groups: no auth.group with pk 9 in the fixture (a pk names a \
                  group of the same file; `dumpdata --natural-foreign` names groups by name)"
             ),
             format!(
-                "{path}: line 6: no group named \"ghosts\", neither in the database nor in the file"
+                "{path}: line 6: no group named \"ghosts\", neither in the database nor in the file (--create-groups creates it, without permissions)"
             ),
         ]
     );
@@ -410,7 +410,7 @@ fn a_group_named_but_defined_nowhere_is_exit_2_with_its_line_and_nothing_is_writ
         .assert()
         .code(2)
         .stderr(predicate::str::contains(format!(
-            "{path}: line 3: no group named \"ghosts\", neither in the database nor in the file\n"
+            "{path}: line 3: no group named \"ghosts\", neither in the database nor in the file (--create-groups creates it, without permissions)\n"
         )));
     let jsonl = "{\"email\": \"a@example.com\", \"groups\": [\"nope\"]}\n";
     let out = env
@@ -420,7 +420,7 @@ fn a_group_named_but_defined_nowhere_is_exit_2_with_its_line_and_nothing_is_writ
         .code(2);
     assert_eq!(
         stdout_json(out.get_output())["errors"],
-        json!([{"line": 1, "reason": "no group named \"nope\", neither in the database nor in the file"}])
+        json!([{"line": 1, "reason": "no group named \"nope\", neither in the database nor in the file (--create-groups creates it, without permissions)"}])
     );
     assert_eq!(written(&env), before);
 }
