@@ -43,7 +43,6 @@ impl Column {
             ColumnUse::Fixture => self.fixture,
         }
     }
-
 }
 
 const fn column(

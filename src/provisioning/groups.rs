@@ -308,7 +308,10 @@ mod tests {
     #[test]
     fn create_missing_defines_the_groups_rows_name_without_permissions() {
         let mut plan = GroupPlan::new(vec![stored("ops", &["a.b"])]);
-        plan.refer(&[GroupRef::Name("ops".into()), GroupRef::Name("new".into())], 2);
+        plan.refer(
+            &[GroupRef::Name("ops".into()), GroupRef::Name("new".into())],
+            2,
+        );
         plan.refer(&[GroupRef::Name("new".into()), GroupRef::Pk(3)], 3);
         plan.create_missing();
         let (problems, total) = plan.unresolved();

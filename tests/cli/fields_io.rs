@@ -33,9 +33,7 @@ fn stored(env: &TestEnv, email: &str) -> Vec<String> {
 }
 
 fn users(env: &TestEnv) -> i64 {
-    env.query_one("SELECT count(*) FROM users")
-        .parse()
-        .expect("a number")
+    env.users_stored()
 }
 
 fn export(env: &TestEnv, format: &str) -> String {

@@ -361,7 +361,11 @@ fn plain_dumpdata_names_groups_by_pk_and_its_permission_pks_are_refused() {
         )),
         "{stderr}"
     );
-    assert_eq!(written(&env), [0, 0, 0, 0, 0, 0, 0]);
+    // Refused: no SQLite file is created, nothing is written to a server.
+    match env.db_file() {
+        Some(file) => assert!(!file.exists(), "{}", file.display()),
+        None => assert_eq!(written(&env), [0, 0, 0, 0, 0, 0, 0]),
+    }
 }
 
 #[test]
@@ -567,7 +571,17 @@ fn csv_and_jsonl_exports_carry_groups_and_import_back() {
     );
     assert!(lines.next().unwrap().ends_with(",,,false,"), "{csv}");
     let jsonl = stdout_of(&mut from.cmd(&["export", "--format", "jsonl"]));
-    let ada: Value = serde_json::from_str(jsonl.lines().next().unwrap()).unwrap();
+    // The groups first, then the users.
+    let records: Vec<Value> = jsonl
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(records[0], json!({"group": "=ops", "permissions": []}));
+    assert_eq!(
+        records[1],
+        json!({"group": "R,D \\ lab", "permissions": []})
+    );
+    let ada = &records[2];
     assert_eq!(ada["groups"], json!(["=ops", "R,D \\ lab"]));
     assert_eq!(ada["user_permissions"], json!(["blog.add_post"]));
     for (format, text) in [("csv", csv), ("jsonl", jsonl)] {
@@ -688,4 +702,222 @@ fn permissions_without_a_known_model_are_left_out_of_a_fixture_with_a_warning() 
         jsonl.contains("\"user_permissions\":[\"shop.refund\"]"),
         "{jsonl}"
     );
+}
+
+/// Two groups (one with permissions, one without and without members), and
+/// users in them with direct permissions.
+fn seed_groups(env: &TestEnv) {
+    env.cmd(&[
+        "create-group",
+        "writers",
+        "--perm",
+        "blog.add_post",
+        "--perm",
+        "blog.change_post",
+    ])
+    .assert()
+    .success();
+    env.cmd(&["create-group", "readers"]).assert().success();
+    env.create_user(
+        "ada@example.com",
+        &["--group", "writers", "--group", "readers"],
+    );
+    env.cmd(&[
+        "update-user",
+        "ada@example.com",
+        "--grant",
+        "blog.view_post",
+    ])
+    .assert()
+    .success();
+    env.create_user("bob@example.com", &["--group", "readers"]);
+    env.create_user("eve@example.com", &[]);
+}
+
+/// The README's pipe, as a shell runs it: `userdb export FLAGS | userdb --db
+/// OTHER import IMPORT_FLAGS -`, from `from`'s database into `to`'s.
+fn pipe(from: &TestEnv, to: &TestEnv, export: &str, import: &str) -> std::process::Output {
+    std::process::Command::new("bash")
+        .env_clear()
+        .envs(from.vars())
+        .env("UDB", env!("CARGO_BIN_EXE_userdb"))
+        .env("OTHER", to.database())
+        .arg("-c")
+        .arg(format!(
+            "set -o pipefail; \"$UDB\" export {export} | \"$UDB\" --db \"$OTHER\" import {import} -"
+        ))
+        .output()
+        .expect("bash")
+}
+
+/// Everything an export carries, as JSON Lines: the groups with their
+/// permissions, then the users with their memberships and grants.
+fn everything(env: &TestEnv) -> Vec<Value> {
+    let jsonl = stdout_of(&mut env.cmd(&["export"]));
+    jsonl
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn the_readme_pipe_copies_users_groups_memberships_and_group_permissions() {
+    let from = TestEnv::new();
+    seed_groups(&from);
+    let all = everything(&from);
+    assert_eq!(
+        all[..2],
+        [
+            json!({"group": "readers", "permissions": []}),
+            json!({"group": "writers", "permissions": ["blog.add_post", "blog.change_post"]}),
+        ]
+    );
+    // JSON Lines (the default) and Django fixtures carry the groups themselves.
+    for export in ["", "--format django"] {
+        let to = TestEnv::new();
+        let out = pipe(&from, &to, export, "");
+        assert!(out.status.success(), "{export}: {}", stderr_text(&out));
+        assert_eq!(everything(&to), all, "{export}");
+    }
+    // CSV names each user's groups, not the groups: import refuses the
+    // groups it does not know, and leaves no database behind.
+    let to = TestEnv::new();
+    let out = pipe(&from, &to, "--format csv", "");
+    assert_eq!(out.status.code(), Some(2), "{}", stderr_text(&out));
+    assert!(
+        stderr_text(&out).contains(
+            "warning: CSV names each user's groups but holds no group: 2 group(s), 1 of them \
+             with permissions, are not in the file; `import --create-groups` creates them \
+             without permissions, or --format jsonl carries them\n"
+        ),
+        "{}",
+        stderr_text(&out)
+    );
+    if let Some(file) = to.db_file() {
+        assert!(
+            !file.exists(),
+            "a refused import created {}",
+            file.display()
+        );
+    }
+    // --create-groups creates them, without permissions: the users and their
+    // memberships are copied, the groups' permissions are not (as warned).
+    let out = pipe(&from, &to, "--format csv", "--create-groups");
+    assert!(out.status.success(), "{}", stderr_text(&out));
+    assert!(
+        stderr_text(&out).contains("; groups: 2 created, 0 updated."),
+        "{}",
+        stderr_text(&out)
+    );
+    let mut expected = all.clone();
+    expected[1]["permissions"] = json!([]);
+    assert_eq!(everything(&to), expected);
+}
+
+#[test]
+fn a_json_lines_group_record_creates_or_updates_the_group_exactly() {
+    let env = TestEnv::new();
+    env.cmd(&["create-group", "writers", "--perm", "shop.refund"])
+        .assert()
+        .success();
+    let jsonl = "{\"group\": \"writers\", \"permissions\": [\"blog.add_post\"]}\n\
+                 {\"group\": \"new\"}\n\
+                 {\"email\": \"ada@example.com\", \"groups\": [\"writers\", \"new\"]}\n";
+    env.cmd(&["import", "-"])
+        .write_stdin(jsonl)
+        .assert()
+        .success()
+        .stderr(
+            "Imported stdin: 1 created, 0 updated, 0 skipped, 0 failed; \
+             groups: 1 created, 1 updated.\n",
+        );
+    let all = everything(&env);
+    assert_eq!(
+        all[..2],
+        [
+            json!({"group": "new", "permissions": []}),
+            json!({"group": "writers", "permissions": ["blog.add_post"]}),
+        ]
+    );
+    assert_eq!(all[2]["groups"], json!(["new", "writers"]));
+    // A group record has its own fields.
+    let out = env
+        .cmd(&["import", "-"])
+        .write_stdin("{\"group\": \"x\", \"members\": []}\n{\"group\": 7}\n")
+        .assert()
+        .code(2);
+    let stderr = stderr_text(out.get_output());
+    assert!(
+        stderr.contains(
+            "stdin: line 1: unknown field \"members\" of a group record (fields: group, permissions)\n"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("stdin: line 2: group must be a string (the group's name), not a number\n"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_refused_import_creates_no_database_file() {
+    let env = TestEnv::new();
+    let Some(file) = env.db_file() else {
+        return; // a file of SQLite's: a PostgreSQL database exists before
+    };
+    let bad = "email,groups\nada@example.com,ghosts\n";
+    env.cmd(&["import", "-"]).write_stdin(bad).assert().code(2);
+    assert!(!file.exists(), "{}", file.display());
+    // Nor does a dry run, which writes nothing.
+    env.cmd(&["import", "-", "--dry-run"])
+        .write_stdin("email\nada@example.com\n")
+        .assert()
+        .success();
+    assert!(!file.exists(), "{}", file.display());
+    // An import that writes creates it.
+    env.cmd(&["import", "-"])
+        .write_stdin("email\nada@example.com\n")
+        .assert()
+        .success();
+    assert!(file.exists());
+    // A refused import into an existing database leaves it there, as it was.
+    env.cmd(&["import", "-"]).write_stdin(bad).assert().code(2);
+    assert!(file.exists());
+    assert_eq!(env.query_one("SELECT count(*) FROM users"), "1");
+}
+
+#[test]
+fn export_warns_of_each_field_a_django_fixture_leaves_out_with_its_count() {
+    let env = TestEnv::new();
+    env.create_user("ada@example.com", &["--must-change-password"]);
+    env.create_user(
+        "bob@example.com",
+        &["--must-change-password", "--expires-at", "2027-04-01"],
+    );
+    env.cmd(&[
+        "createsuperuser",
+        "--no-input",
+        "--email",
+        "oncall@example.com",
+        "--temporary",
+        "8h",
+    ])
+    .assert()
+    .success();
+    env.cmd(&["export", "--format", "django"])
+        .assert()
+        .success()
+        .stderr(
+            "warning: a Django fixture has no field for must_change_password (2 user(s)), \
+             expires_at (2 user(s)): importing it back loses them (an account that expires, a \
+             temporary superuser too, no longer does); --format jsonl carries every field\n\
+             Exported 3 user(s) to stdout (django).\n",
+        );
+    // JSON Lines and CSV carry both: no warning.
+    for format in ["jsonl", "csv"] {
+        env.cmd(&["export", "--format", format])
+            .assert()
+            .success()
+            .stderr(format!("Exported 3 user(s) to stdout ({format}).\n"));
+    }
 }

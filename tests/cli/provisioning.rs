@@ -260,10 +260,16 @@ fn every_bad_row_is_reported_with_its_line_and_nothing_is_written() {
     // Each row problem is said once: the error line does not repeat the first.
     assert_eq!(
         lines[8..],
-        ["error: 8 invalid row(s), nothing was imported; fix the rows listed and run the import again"]
+        [
+            "error: 8 invalid row(s), nothing was imported; fix the rows listed and run the import again"
+        ]
     );
-    assert_eq!(count(&env, "SELECT count(*) FROM users"), 0);
-    assert_eq!(count(&env, "SELECT count(*) FROM audit_log"), 0);
+    // Refused: not even a database file is created.
+    match env.db_file() {
+        Some(file) => assert!(!file.exists(), "{}", file.display()),
+        None => assert_eq!(count(&env, "SELECT count(*) FROM audit_log"), 0),
+    }
+    assert_eq!(env.users_stored(), 0);
     // The same with --json: the summary on stdout lists the rows.
     let out = env.cmd(&["--json", "import", &path]).assert().code(2);
     let summary = stdout_json(out.get_output());
@@ -544,7 +550,7 @@ fn binary_non_utf8_and_huge_input_get_a_clear_error_and_no_panic() {
         .stderr(predicate::str::contains(
             "line 1: invalid first_name: longer than 150 characters",
         ));
-    assert_eq!(count(&env, "SELECT count(*) FROM users"), 0);
+    assert_eq!(env.users_stored(), 0);
 }
 
 #[test]

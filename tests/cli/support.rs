@@ -137,6 +137,16 @@ impl TestEnv {
         serde_json::from_slice(&out.get_output().stdout).expect("json")
     }
 
+    /// How many users the database holds: none where a refused command left
+    /// no SQLite file behind (a refused import creates none).
+    pub fn users_stored(&self) -> i64 {
+        if self.db_file().is_some_and(|file| !file.exists()) {
+            return 0;
+        }
+        let count = self.query_one("SELECT count(*) FROM users");
+        count.parse().expect("a number")
+    }
+
     /// The SQLite file, where the test's database is one.
     pub fn db_file(&self) -> Option<PathBuf> {
         self.pg_url.is_none().then(|| self.db())
