@@ -53,6 +53,8 @@ pub enum Error {
     #[error("no user with email {0}")]
     UserNotFound(String),
 
+    /// The address as given, with the stored spelling when it differs (see
+    /// [`Error::user_exists`]).
     #[error("a user with email {0} already exists")]
     UserExists(String),
 
@@ -90,7 +92,10 @@ pub enum Error {
     #[error("the stored password hash of {email} cannot be checked: {source}")]
     StoredHash { email: String, source: HashError },
 
-    #[error("{0} is the last active superuser; refusing to leave the database without one")]
+    #[error(
+        "{0} is the last lasting superuser (temporary ones expire); refusing to leave the \
+         database without one"
+    )]
     LastSuperuser(String),
     #[error("token rejected: {0}")]
     TokenRejected(Rejection),
@@ -253,6 +258,17 @@ pub enum Error {
 }
 
 impl Error {
+    /// A clash with a stored user, under the address as given and, when the
+    /// stored one is spelled otherwise (emails compare case-insensitively), that
+    /// one too: `ada@example.org (stored as Ada@example.org)`.
+    pub fn user_exists(given: &str, stored: &str) -> Error {
+        if given == stored {
+            Error::UserExists(given.to_string())
+        } else {
+            Error::UserExists(format!("{given} (stored as {stored})"))
+        }
+    }
+
     pub fn kind(&self) -> ErrorKind {
         match self {
             Error::InvalidEmail(_)

@@ -274,8 +274,8 @@ impl<S: UserStore> UserManager<S> {
     ) -> Result<User> {
         let email = parse_email(&new.email)?;
         // Fail before the (slow) hash when the answer is already known.
-        if self.store.user_by_email_key(&email_key(&email))?.is_some() {
-            return Err(Error::UserExists(email));
+        if let Some(stored) = self.store.user_by_email_key(&email_key(&email))? {
+            return Err(Error::user_exists(&email, &stored.email));
         }
         let record = self.new_user_record(new, password, validation)?;
         let flags = [
@@ -573,7 +573,7 @@ impl<S: UserStore> UserManager<S> {
     }
 
     /// Changes names, flags or the email of a user. Deactivating or demoting the
-    /// last active superuser is refused unless `force`.
+    /// last lasting superuser is refused unless `force`.
     pub fn update_user(&mut self, email: &str, changes: &UserChanges, force: bool) -> Result<User> {
         let user = self.get_user(email)?;
         let new_email = changes.email.as_deref().map(parse_email).transpose()?;

@@ -93,7 +93,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
             return report_existing(ctx, user);
         }
         if !args.update {
-            return Err(Error::UserExists(email).into());
+            return Err(Error::user_exists(&email, &user.email).into());
         }
     }
 

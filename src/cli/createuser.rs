@@ -85,8 +85,8 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
             || {
                 // Ask only once the address is known to be free, and the
                 // custom fields (demanded, not asked) and groups are right.
-                if manager.find_user(&email)?.is_some() {
-                    return Err(Error::UserExists(email.clone()).into());
+                if let Some(stored) = manager.find_user(&email)? {
+                    return Err(Error::user_exists(&email, &stored.email).into());
                 }
                 manager.check_new_user_fields(&new.fields)?;
                 manager.check_groups(&new.groups)?;

@@ -12,7 +12,7 @@ pub struct Args {
     /// Do not ask for confirmation
     #[arg(long, short = 'y')]
     yes: bool,
-    /// Delete even the last active superuser
+    /// Delete even the last lasting superuser (one that does not expire)
     #[arg(long)]
     force: bool,
 }

@@ -52,7 +52,7 @@ pub struct Args {
     #[arg(long)]
     skip_validation: bool,
 
-    /// Allow --on-conflict update to deactivate or demote the last active superuser
+    /// Allow --on-conflict update to deactivate or demote the last lasting superuser (one that does not expire)
     #[arg(long)]
     force: bool,
 

@@ -2,9 +2,11 @@
 
 use std::time::Duration;
 
+use jiff::Timestamp;
 use serde::Serialize;
-use userdb::ExposeSecret;
 use userdb::duration::{format_duration, parse_duration};
+use userdb::token::TokenState;
+use userdb::{Error, ExposeSecret, TokenInfo};
 
 use super::context::Context;
 use super::exit::CliError;
@@ -26,6 +28,9 @@ pub struct Args {
     /// Without --scope the token carries whatever the user holds at each use
     #[arg(long = "scope", value_name = "PERM", value_parser = super::values::permission)]
     scopes: Vec<userdb::access::Permission>,
+    /// Exit 0 and print nothing on stdout if the user already has a token of this --name (a re-run of a provisioning script: the token was shown once, the first time)
+    #[arg(long, requires = "name")]
+    if_not_exists: bool,
 }
 
 /// A parsed `--expires`: `None` is `never`.
@@ -57,9 +62,68 @@ struct Issued<'a> {
 pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
     let lifetime = Lifetime::or_default(args.expires, ctx);
     let mut manager = ctx.manager()?;
+    let existing = |manager: &userdb::UserManager<_>| -> Result<Option<TokenInfo>, CliError> {
+        match (&args.name, args.if_not_exists) {
+            (Some(name), true) => Ok(manager.token_named(&args.email, name)?),
+            _ => Ok(None),
+        }
+    };
+    if let Some(info) = existing(&manager)? {
+        return report_existing(ctx, &info, manager.now());
+    }
     let issued =
-        manager.issue_scoped_token(&args.email, args.name.as_deref(), lifetime, &args.scopes)?;
+        match manager.issue_scoped_token(&args.email, args.name.as_deref(), lifetime, &args.scopes)
+        {
+            // Issued by a concurrent command since we looked.
+            Err(taken @ Error::TokenNameTaken { .. }) if args.if_not_exists => {
+                return match existing(&manager)? {
+                    Some(info) => report_existing(ctx, &info, manager.now()),
+                    None => Err(taken.into()),
+                };
+            }
+            other => other?,
+        };
     report(ctx, &issued, lifetime)
+}
+
+/// `--json` of a token `--if-not-exists` found: what identifies it, never a
+/// secret (it was shown once, when it was issued).
+#[derive(Serialize)]
+struct Existing<'a> {
+    #[serde(flatten)]
+    info: &'a TokenInfo,
+    created: bool,
+}
+
+/// A token `--if-not-exists` found: nothing on stdout (a script's `TOKEN=$(…)`
+/// gets nothing rather than a token it could mistake for a new one), a status
+/// line on stderr saying where it stands.
+fn report_existing(ctx: &Context, info: &TokenInfo, now: Timestamp) -> Result<(), CliError> {
+    if ctx.json {
+        print_json(&Existing {
+            info,
+            created: false,
+        })?;
+    }
+    let state = match info.state(now) {
+        TokenState::Active => String::new(),
+        TokenState::Expired => format!(
+            " (it expired {}; revoke it and issue another)",
+            human_time(info.expires_at)
+        ),
+        TokenState::Revoked => format!(
+            " (it was revoked {}; issue one under another --name)",
+            human_time(info.revoked_at)
+        ),
+    };
+    status(
+        ctx.json,
+        &format!(
+            "Token {} ({:?}) of {} already exists; nothing issued{state}.",
+            info.id, info.name, info.user
+        ),
+    );
+    Ok(())
 }
 
 /// Shows a new token once: alone on a line on stdout (or the `--json` object),

@@ -56,7 +56,7 @@ pub struct Args {
     /// Lift a sign-in lock ([login]): forget the failed sign-ins
     #[arg(long)]
     unlock: bool,
-    /// Allow deactivating or demoting the last active superuser
+    /// Allow deactivating, demoting or setting an expiry on the last lasting superuser (one that does not expire)
     #[arg(long)]
     force: bool,
 }

@@ -263,6 +263,14 @@ impl<S: UserStore + TokenStore> UserManager<S> {
         self.store.list_tokens(user_id)
     }
 
+    /// The user's token of this name (revoked and expired ones too: a name
+    /// stays taken), if any.
+    pub fn token_named(&self, email: &str, name: &str) -> Result<Option<TokenInfo>> {
+        let name = clean_token_name(name)?;
+        let tokens = self.list_tokens(Some(email))?;
+        Ok(tokens.into_iter().find(|t| t.name == name))
+    }
+
     /// How many of the user's tokens are neither revoked nor expired.
     pub fn active_token_count(&self, user: &User) -> Result<u64> {
         self.store.count_active_tokens(user.id, self.clock.now())

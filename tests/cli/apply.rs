@@ -280,7 +280,7 @@ fn prune_deactivates_users_missing_from_the_file_but_never_the_last_superuser() 
     apply(&env, without_root, &["--prune"])
         .code(5)
         .stderr(predicate::str::contains(
-            "root@example.com is the last active superuser",
+            "root@example.com is the last lasting superuser",
         ));
     apply(&env, without_root, &["--prune", "--dry-run"]).code(5);
     assert_eq!(env.user_json("root@example.com")["is_active"], true);

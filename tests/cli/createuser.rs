@@ -73,7 +73,33 @@ fn an_address_differing_only_in_case_already_exists() {
         .assert()
         .code(4)
         .stderr(predicate::str::contains(
-            "error: a user with email ADA@example.com already exists; pass --if-not-exists",
+            "error: a user with email ADA@example.com (stored as ada@example.com) already \
+             exists; pass --if-not-exists",
+        ));
+    // Without a password to ask for, and from createsuperuser: the same.
+    env.cmd(&["createuser", "Ada@example.com", "--no-password"])
+        .assert()
+        .code(4)
+        .stderr(predicate::str::contains(
+            "error: a user with email Ada@example.com (stored as ada@example.com) already exists",
+        ));
+    env.cmd(&[
+        "createsuperuser",
+        "--no-input",
+        "--email",
+        "ADA@example.com",
+    ])
+    .assert()
+    .code(4)
+    .stderr(predicate::str::contains(
+        "error: a user with email ADA@example.com (stored as ada@example.com) already exists",
+    ));
+    // The same spelling is said once.
+    env.cmd(&["createuser", "ada@example.com", "--no-password"])
+        .assert()
+        .code(4)
+        .stderr(predicate::str::starts_with(
+            "error: a user with email ada@example.com already exists;",
         ));
 }
 

@@ -4,7 +4,7 @@
 use predicates::prelude::*;
 use serde_json::{Value, json};
 
-use crate::support::{STRONG, TestEnv, stderr_text, stdout_json};
+use crate::support::{STRONG, TestEnv, readme_block, run_as_script, stderr_text, stdout_json};
 
 fn json_of(env: &TestEnv, args: &[&str]) -> Value {
     let mut full = vec!["--json"];
@@ -477,4 +477,128 @@ fn verify_token_require_needs_the_scope_and_the_users_permission_now() {
     // Nothing secret in what was logged.
     let log = env.query_rows("SELECT detail FROM audit_log").join("\n");
     assert!(!log.contains(&scoped[4..]) && !log.contains(&unscoped[4..]));
+}
+
+#[test]
+fn the_readme_provisioning_example_runs_twice_under_set_e() {
+    let env = TestEnv::new();
+    let script = readme_block("# Provisioning: the groups first");
+    let vars = [("ED_PASSWORD", STRONG)];
+    let first = run_as_script(&env, &script, &vars);
+    assert!(first.status.success(), "{}", stderr_text(&first));
+    let token = String::from_utf8(first.stdout.clone()).unwrap();
+    assert!(token.starts_with("udb_"), "{token}");
+    let state = |env: &TestEnv| {
+        (
+            json_of(env, &["list-groups"]),
+            env.user_json("ed@example.com"),
+            env.user_json("root@example.com"),
+            json_of(env, &["list-tokens"]),
+        )
+    };
+    let before = state(&env);
+    // The second run: every command exits 0, changes nothing and prints no
+    // token again.
+    let second = run_as_script(&env, &script, &vars);
+    let stderr = stderr_text(&second);
+    assert!(second.status.success(), "{stderr}");
+    assert_eq!(second.stdout, b"", "{stderr}");
+    for said in [
+        "Group editors already exists; nothing changed.\n",
+        "Group publishers already exists; nothing changed.\n",
+        "User ed@example.com already exists; nothing changed.\n",
+        "User root@example.com already exists; nothing changed.\n",
+        "Token 1 (\"deploy\") of ed@example.com already exists; nothing issued.\n",
+    ] {
+        assert!(stderr.contains(said), "{said}: {stderr}");
+    }
+    assert_eq!(state(&env), before);
+}
+
+#[test]
+fn if_not_exists_leaves_a_group_or_a_named_token_as_it_is_and_says_so() {
+    let env = TestEnv::new();
+    editors(&env);
+    // Other permissions asked: the group keeps its own, and the line says so.
+    env.cmd(&[
+        "create-group",
+        "editors",
+        "--perm",
+        "shop.refund",
+        "--if-not-exists",
+    ])
+    .assert()
+    .success()
+    .stderr(
+        "Group editors already exists; nothing changed (its permissions stay \
+             blog.add_post, blog.change_post; `userdb update-group` or `apply` changes them).\n",
+    );
+    let group = json_of(&env, &["create-group", "editors", "--if-not-exists"]);
+    assert_eq!(group["created"], false);
+    assert_eq!(
+        group["permissions"],
+        json!(["blog.add_post", "blog.change_post"])
+    );
+    // Without the flag, a taken name is still exit 4.
+    env.cmd(&["create-group", "editors"]).assert().code(4);
+
+    // --if-not-exists names a token: --name is required.
+    env.cmd(&["issue-token", "ed@example.com", "--if-not-exists"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--name"));
+    let issued = json_of(
+        &env,
+        &[
+            "issue-token",
+            "ed@example.com",
+            "--name",
+            "ci",
+            "--if-not-exists",
+        ],
+    );
+    assert!(issued["token"].as_str().unwrap().starts_with("udb_"));
+    let again = json_of(
+        &env,
+        &[
+            "issue-token",
+            "ed@example.com",
+            "--name",
+            "ci",
+            "--if-not-exists",
+        ],
+    );
+    assert_eq!(again["created"], false);
+    assert_eq!(again["id"], issued["id"]);
+    assert!(again.get("token").is_none(), "{again}");
+    // A revoked token keeps its name: nothing is issued, and the line says why.
+    env.cmd(&["revoke-token", &issued["id"].to_string()])
+        .assert()
+        .success();
+    let out = env
+        .cmd(&[
+            "issue-token",
+            "ed@example.com",
+            "--name",
+            "ci",
+            "--if-not-exists",
+        ])
+        .assert()
+        .success()
+        .stdout("");
+    let stderr = stderr_text(out.get_output());
+    assert!(
+        stderr.starts_with(
+            "Token 1 (\"ci\") of ed@example.com already exists; nothing issued (it was revoked "
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.ends_with("; issue one under another --name).\n"),
+        "{stderr}"
+    );
+    // Without the flag, a taken name is still exit 4.
+    env.cmd(&["issue-token", "ed@example.com", "--name", "ci"])
+        .assert()
+        .code(4);
 }

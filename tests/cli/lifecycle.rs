@@ -4,7 +4,9 @@
 use predicates::prelude::*;
 use serde_json::Value;
 
-use crate::support::{STRONG, TestEnv, code_in, now_plus, stderr_text, stdout_json};
+use crate::support::{
+    STRONG, TestEnv, code_in, now_plus, readme_block, run_as_script, stderr_text, stdout_json,
+};
 
 const NEW: &str = "a brand new passphrase to remember";
 
@@ -367,10 +369,16 @@ fn a_temporary_superuser_expires_by_itself_and_never_counts_as_the_last_one() {
     let glass = env.user_json("glass@example.com");
     assert_eq!(glass["is_superuser"], true);
     assert_eq!(glass["expires_at"], "2026-01-02T11:04:05.000000Z");
-    // The lasting superuser stays protected while the temporary one exists.
+    // The lasting superuser stays protected while the temporary one exists,
+    // and the message names the rule: not "the last active superuser".
     env.cmd(&["delete-user", "root@example.com", "--yes"])
         .assert()
-        .code(5);
+        .code(5)
+        .stderr(
+            "error: root@example.com is the last lasting superuser (temporary ones expire); \
+             refusing to leave the database without one; create another superuser without \
+             --temporary first, or pass --force\n",
+        );
     env.cmd(&["update-user", "root@example.com", "--superuser", "false"])
         .assert()
         .code(5);
@@ -422,4 +430,28 @@ fn export_and_import_carry_must_change_password_and_expiry() {
         assert_eq!(bob["must_change_password"], false, "{format}");
         assert_eq!(bob["expires_at"], Value::Null, "{format}");
     }
+}
+
+#[test]
+fn the_readme_break_glass_example_makes_a_superuser_who_can_sign_in_for_8h() {
+    let env = TestEnv::new();
+    env.write_file("pw.txt", &format!("{STRONG}\n"));
+    let script = readme_block("# A contractor until the end of March");
+    assert!(
+        script.contains("--temporary 8h --generate-password"),
+        "{script}"
+    );
+    let out = run_as_script(&env, &script, &[]);
+    assert!(out.status.success(), "{}", stderr_text(&out));
+    // The generated password comes first on stdout, alone on its line.
+    let stdout = String::from_utf8(out.stdout.clone()).unwrap();
+    let password = stdout.lines().next().unwrap_or_default();
+    assert!(password.len() >= 20, "{stdout}");
+    env.cmd(&["authenticate", "oncall@example.com", "--password-stdin"])
+        .write_stdin(format!("{password}\n"))
+        .assert()
+        .success();
+    let user = env.user_json("oncall@example.com");
+    assert_eq!(user["is_superuser"], true);
+    assert_eq!(user["expires_at"], "2026-01-02T11:04:05.000000Z");
 }

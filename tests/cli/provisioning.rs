@@ -661,7 +661,7 @@ fn an_update_import_cannot_demote_the_last_active_superuser_without_force() {
         .assert()
         .code(5)
         .stderr(predicate::str::contains(
-            "root@example.com is the last active superuser; refusing to leave the database without one",
+            "root@example.com is the last lasting superuser (temporary ones expire); refusing to leave the database without one",
         ));
     assert_eq!(env.user_json("ada@example.com")["first_name"], "");
     assert_eq!(env.user_json("root@example.com")["is_superuser"], true);

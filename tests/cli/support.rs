@@ -319,3 +319,31 @@ pub fn stdout_json(output: &std::process::Output) -> Value {
 pub fn stderr_text(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
+
+/// The lines of the README's `sh` block whose first line starts with `first`,
+/// up to the first blank line.
+pub fn readme_block(first: &str) -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
+    let readme = std::fs::read_to_string(path).expect("README.md");
+    let from = readme.find(first).expect("the README has the example");
+    let block = &readme[from..];
+    let end = block.find("\n\n").unwrap_or(block.len());
+    block[..end].to_string()
+}
+
+/// The README's lines run by bash under `set -euo pipefail`, `userdb` being
+/// the binary in this test's environment, in the test's directory.
+pub fn run_as_script(env: &TestEnv, script: &str, vars: &[(&str, &str)]) -> std::process::Output {
+    std::process::Command::new("bash")
+        .env_clear()
+        .envs(env.vars())
+        .envs(vars.iter().copied())
+        .env("UDB", env!("CARGO_BIN_EXE_userdb"))
+        .current_dir(env.path())
+        .arg("-c")
+        .arg(format!(
+            "set -euo pipefail\nuserdb() {{ \"$UDB\" \"$@\"; }}\n{script}\n"
+        ))
+        .output()
+        .expect("bash")
+}

@@ -406,7 +406,7 @@ fn the_last_active_superuser_is_protected_unless_forced() {
         env.cmd(&args)
             .assert()
             .code(5)
-            .stderr("error: root@example.com is the last active superuser; refusing to leave the database without one; create another superuser first, or pass --force\n");
+            .stderr("error: root@example.com is the last lasting superuser (temporary ones expire); refusing to leave the database without one; create another superuser without --temporary first, or pass --force\n");
     }
     let root = env.user_json("root@example.com");
     assert_eq!(
