@@ -443,7 +443,7 @@ _userdb() {
             return 0
             ;;
         userdb__subcmd__create__subcmd__group)
-            opts="-h -V --perm --db --config --json --no-input --help --version"
+            opts="-h -V --perm --if-not-exists --db --config --json --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1255,7 +1255,7 @@ _userdb() {
             return 0
             ;;
         userdb__subcmd__import)
-            opts="-h -V --format --on-conflict --dry-run --skip-validation --force --jobs --db --config --json --no-input --help --version"
+            opts="-h -V --format --on-conflict --dry-run --skip-validation --force --create-groups --jobs --db --config --json --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1289,7 +1289,7 @@ _userdb() {
             return 0
             ;;
         userdb__subcmd__issue__subcmd__token)
-            opts="-h -V --name --expires --scope --db --config --json --no-input --help --version"
+            opts="-h -V --name --expires --scope --if-not-exists --db --config --json --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

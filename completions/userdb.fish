@@ -214,7 +214,7 @@ complete -c userdb -n "__fish_userdb_using_subcommand update-user" -l expires-at
 complete -c userdb -n "__fish_userdb_using_subcommand update-user" -l db -d 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir\'s userdb.sqlite3]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand update-user" -l config -d 'The TOML config file [default: the platform config dir\'s config.toml]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand update-user" -l unlock -d 'Lift a sign-in lock ([login]): forget the failed sign-ins'
-complete -c userdb -n "__fish_userdb_using_subcommand update-user" -l force -d 'Allow deactivating or demoting the last active superuser'
+complete -c userdb -n "__fish_userdb_using_subcommand update-user" -l force -d 'Allow deactivating, demoting or setting an expiry on the last lasting superuser (one that does not expire)'
 complete -c userdb -n "__fish_userdb_using_subcommand update-user" -l json -d 'Machine-readable output on stdout, errors as JSON on stderr'
 complete -c userdb -n "__fish_userdb_using_subcommand update-user" -l no-input -d 'Never prompt: fail (or use the documented non-interactive default) instead'
 complete -c userdb -n "__fish_userdb_using_subcommand update-user" -s h -l help -d 'Print help'
@@ -222,7 +222,7 @@ complete -c userdb -n "__fish_userdb_using_subcommand update-user" -s V -l versi
 complete -c userdb -n "__fish_userdb_using_subcommand delete-user" -l db -d 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir\'s userdb.sqlite3]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand delete-user" -l config -d 'The TOML config file [default: the platform config dir\'s config.toml]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand delete-user" -s y -l yes -d 'Do not ask for confirmation'
-complete -c userdb -n "__fish_userdb_using_subcommand delete-user" -l force -d 'Delete even the last active superuser'
+complete -c userdb -n "__fish_userdb_using_subcommand delete-user" -l force -d 'Delete even the last lasting superuser (one that does not expire)'
 complete -c userdb -n "__fish_userdb_using_subcommand delete-user" -l json -d 'Machine-readable output on stdout, errors as JSON on stderr'
 complete -c userdb -n "__fish_userdb_using_subcommand delete-user" -l no-input -d 'Never prompt: fail (or use the documented non-interactive default) instead'
 complete -c userdb -n "__fish_userdb_using_subcommand delete-user" -s h -l help -d 'Print help'
@@ -230,6 +230,7 @@ complete -c userdb -n "__fish_userdb_using_subcommand delete-user" -s V -l versi
 complete -c userdb -n "__fish_userdb_using_subcommand create-group" -l perm -d 'A permission its members hold (repeatable), app_label.codename, e.g. blog.add_post' -r
 complete -c userdb -n "__fish_userdb_using_subcommand create-group" -l db -d 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir\'s userdb.sqlite3]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand create-group" -l config -d 'The TOML config file [default: the platform config dir\'s config.toml]' -r -F
+complete -c userdb -n "__fish_userdb_using_subcommand create-group" -l if-not-exists -d 'Exit 0 without change if the group already exists (its permissions are left as they are: `apply` makes a whole state)'
 complete -c userdb -n "__fish_userdb_using_subcommand create-group" -l json -d 'Machine-readable output on stdout, errors as JSON on stderr'
 complete -c userdb -n "__fish_userdb_using_subcommand create-group" -l no-input -d 'Never prompt: fail (or use the documented non-interactive default) instead'
 complete -c userdb -n "__fish_userdb_using_subcommand create-group" -s h -l help -d 'Print help'
@@ -364,7 +365,8 @@ complete -c userdb -n "__fish_userdb_using_subcommand import" -l db -d 'The data
 complete -c userdb -n "__fish_userdb_using_subcommand import" -l config -d 'The TOML config file [default: the platform config dir\'s config.toml]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand import" -l dry-run -d 'Check every row and report what would happen; write nothing'
 complete -c userdb -n "__fish_userdb_using_subcommand import" -l skip-validation -d 'Accept plain passwords that fail the validators (pre-hashed ones are never checked)'
-complete -c userdb -n "__fish_userdb_using_subcommand import" -l force -d 'Allow --on-conflict update to deactivate or demote the last active superuser'
+complete -c userdb -n "__fish_userdb_using_subcommand import" -l force -d 'Allow --on-conflict update to deactivate or demote the last lasting superuser (one that does not expire)'
+complete -c userdb -n "__fish_userdb_using_subcommand import" -l create-groups -d 'Create the groups rows name that neither exist nor are defined by the file, without permissions (a CSV carries memberships, not groups)'
 complete -c userdb -n "__fish_userdb_using_subcommand import" -l json -d 'Machine-readable output on stdout, errors as JSON on stderr'
 complete -c userdb -n "__fish_userdb_using_subcommand import" -l no-input -d 'Never prompt: fail (or use the documented non-interactive default) instead'
 complete -c userdb -n "__fish_userdb_using_subcommand import" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -408,6 +410,7 @@ complete -c userdb -n "__fish_userdb_using_subcommand issue-token" -l expires -d
 complete -c userdb -n "__fish_userdb_using_subcommand issue-token" -l scope -d 'Limit the token to this permission (repeatable); the user must hold it. Without --scope the token carries whatever the user holds at each use' -r
 complete -c userdb -n "__fish_userdb_using_subcommand issue-token" -l db -d 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir\'s userdb.sqlite3]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand issue-token" -l config -d 'The TOML config file [default: the platform config dir\'s config.toml]' -r -F
+complete -c userdb -n "__fish_userdb_using_subcommand issue-token" -l if-not-exists -d 'Exit 0 and print nothing on stdout if the user already has a token of this --name that is not revoked (a re-run of a provisioning script: the token was shown once, the first time)'
 complete -c userdb -n "__fish_userdb_using_subcommand issue-token" -l json -d 'Machine-readable output on stdout, errors as JSON on stderr'
 complete -c userdb -n "__fish_userdb_using_subcommand issue-token" -l no-input -d 'Never prompt: fail (or use the documented non-interactive default) instead'
 complete -c userdb -n "__fish_userdb_using_subcommand issue-token" -s h -l help -d 'Print help'

@@ -101,7 +101,7 @@ impl CliError {
                 Error::LastSuperuser(_) => "create another superuser without --temporary first, or pass --force".into(),
                 Error::TokenRejected(r) => token_hint(r),
                 Error::TokenNotFound(_) => "see the ids with `userdb list-tokens`".into(),
-                Error::TokenNameTaken { .. } => "choose another --name (a revoked token keeps its name), or pass `issue-token --if-not-exists` to make this a no-op".into(),
+                Error::TokenNameTaken { .. } => "choose another --name, or revoke the old token with `userdb revoke-token ID` (`issue-token --if-not-exists` makes this a no-op)".into(),
                 Error::InactiveUserToken(email) => format!("reactivate with `userdb update-user {email} --active true`"),
                 Error::EmailNotVerified(email) => verify_hint(email),
                 Error::AlreadyRegistered(email) => format!("sign in with `userdb authenticate {email}`, or with a code: `userdb send-otp {email} --purpose login`"),

@@ -28,7 +28,7 @@ pub struct Args {
     /// Without --scope the token carries whatever the user holds at each use
     #[arg(long = "scope", value_name = "PERM", value_parser = super::values::permission)]
     scopes: Vec<userdb::access::Permission>,
-    /// Exit 0 and print nothing on stdout if the user already has a token of this --name (a re-run of a provisioning script: the token was shown once, the first time)
+    /// Exit 0 and print nothing on stdout if the user already has a token of this --name that is not revoked (a re-run of a provisioning script: the token was shown once, the first time)
     #[arg(long, requires = "name")]
     if_not_exists: bool,
 }
@@ -111,10 +111,8 @@ fn report_existing(ctx: &Context, info: &TokenInfo, now: Timestamp) -> Result<()
             " (it expired {}; revoke it and issue another)",
             human_time(info.expires_at)
         ),
-        TokenState::Revoked => format!(
-            " (it was revoked {}; issue one under another --name)",
-            human_time(info.revoked_at)
-        ),
+        // Not found by --if-not-exists: a revoked token gives its name up.
+        TokenState::Revoked => String::new(),
     };
     status(
         ctx.json,

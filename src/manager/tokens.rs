@@ -263,12 +263,14 @@ impl<S: UserStore + TokenStore> UserManager<S> {
         self.store.list_tokens(user_id)
     }
 
-    /// The user's token of this name (revoked and expired ones too: a name
-    /// stays taken), if any.
+    /// The user's token that holds this name, if any: one not revoked (an
+    /// expired one holds its name until it is revoked).
     pub fn token_named(&self, email: &str, name: &str) -> Result<Option<TokenInfo>> {
         let name = clean_token_name(name)?;
         let tokens = self.list_tokens(Some(email))?;
-        Ok(tokens.into_iter().find(|t| t.name == name))
+        Ok(tokens
+            .into_iter()
+            .find(|t| t.name == name && t.revoked_at.is_none()))
     }
 
     /// How many of the user's tokens are neither revoked nor expired.

@@ -571,11 +571,8 @@ fn if_not_exists_leaves_a_group_or_a_named_token_as_it_is_and_says_so() {
     assert_eq!(again["created"], false);
     assert_eq!(again["id"], issued["id"]);
     assert!(again.get("token").is_none(), "{again}");
-    // A revoked token keeps its name: nothing is issued, and the line says why.
-    env.cmd(&["revoke-token", &issued["id"].to_string()])
-        .assert()
-        .success();
-    let out = env
+    // An expired one still holds its name: the line says it expired.
+    let later = env
         .cmd(&[
             "issue-token",
             "ed@example.com",
@@ -583,20 +580,31 @@ fn if_not_exists_leaves_a_group_or_a_named_token_as_it_is_and_says_so() {
             "ci",
             "--if-not-exists",
         ])
+        .env("USERDB_NOW", "2027-01-01T00:00:00Z")
         .assert()
         .success()
         .stdout("");
-    let stderr = stderr_text(out.get_output());
-    assert!(
-        stderr.starts_with(
-            "Token 1 (\"ci\") of ed@example.com already exists; nothing issued (it was revoked "
-        ),
-        "{stderr}"
+    assert_eq!(
+        stderr_text(later.get_output()),
+        "Token 1 (\"ci\") of ed@example.com already exists; nothing issued (it expired \
+         2026-04-02 03:04:05 UTC; revoke it and issue another).\n"
     );
-    assert!(
-        stderr.ends_with("; issue one under another --name).\n"),
-        "{stderr}"
+    // A revoked token gives its name up: the next run issues a new one.
+    env.cmd(&["revoke-token", &issued["id"].to_string()])
+        .assert()
+        .success();
+    let reissued = json_of(
+        &env,
+        &[
+            "issue-token",
+            "ed@example.com",
+            "--name",
+            "ci",
+            "--if-not-exists",
+        ],
     );
+    assert!(reissued["token"].as_str().unwrap().starts_with("udb_"));
+    assert_ne!(reissued["id"], issued["id"]);
     // Without the flag, a taken name is still exit 4.
     env.cmd(&["issue-token", "ed@example.com", "--name", "ci"])
         .assert()

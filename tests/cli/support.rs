@@ -321,13 +321,17 @@ pub fn stderr_text(output: &std::process::Output) -> String {
 }
 
 /// The lines of the README's `sh` block whose first line starts with `first`,
-/// up to the first blank line.
+/// up to the first blank line or the end of the block.
 pub fn readme_block(first: &str) -> String {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
     let readme = std::fs::read_to_string(path).expect("README.md");
     let from = readme.find(first).expect("the README has the example");
     let block = &readme[from..];
-    let end = block.find("\n\n").unwrap_or(block.len());
+    let end = ["\n\n", "\n```"]
+        .iter()
+        .filter_map(|end| block.find(end))
+        .min()
+        .unwrap_or(block.len());
     block[..end].to_string()
 }
 
