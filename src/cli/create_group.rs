@@ -56,8 +56,8 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
     Ok(())
 }
 
-/// A group `--if-not-exists` found: left as it is, and said so (with the
-/// permissions it lacks or has beyond those asked, which are not changed).
+/// A group `--if-not-exists` found: left as it is, and said so (naming its
+/// permissions when they are not those asked, which are not applied).
 fn report_existing(ctx: &Context, group: &Group, asked: &[Permission]) -> Result<(), CliError> {
     if ctx.json {
         print_json(&Outcome {
