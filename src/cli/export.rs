@@ -66,16 +66,6 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
     for warning in left_out_warnings(format, &summary) {
         warn(&warning);
     }
-    if !summary.left_out.is_empty() {
-        warn(&format!(
-            "the fixture leaves out {} permission(s) whose Django model is unknown: {} \
-             (Django names a permission [codename, app_label, model]; importing a fixture \
-             that names them teaches userdb their model); the groups and users holding \
-             them are exported without them",
-            summary.left_out.len(),
-            summary.left_out.join(", ")
-        ));
-    }
     let groups = match summary.groups {
         0 => String::new(),
         n => format!(" and {n} group(s)"),
@@ -90,8 +80,9 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
     Ok(())
 }
 
-/// What the format left out that some user or group has, one warning each:
-/// a re-import of the file would lose it.
+/// What the format left out that some user or group has, one warning each
+/// (fields, permissions without a Django model, groups): a re-import of the
+/// file would lose it.
 fn left_out_warnings(format: Format, summary: &ExportSummary) -> Vec<String> {
     let mut warnings = Vec::new();
     if !summary.fields_left_out.is_empty() {
@@ -115,6 +106,16 @@ fn left_out_warnings(format: Format, summary: &ExportSummary) -> Vec<String> {
             } else {
                 ""
             }
+        ));
+    }
+    if !summary.left_out.is_empty() {
+        warnings.push(format!(
+            "the fixture leaves out {} permission(s) whose Django model is unknown: {} \
+             (Django names a permission [codename, app_label, model]; importing a fixture \
+             that names them teaches userdb their model); the groups and users holding \
+             them are exported without them",
+            summary.left_out.len(),
+            summary.left_out.join(", ")
         ));
     }
     let (groups, with_permissions) = summary.groups_left_out;
