@@ -10,8 +10,8 @@ use serde::Serialize;
 use userdb::provisioning::{
     Format, ImportInput, ImportOptions, ImportProblems, ImportSummary, OnConflict, Progress, Stage,
 };
-use userdb::storage::Target;
-use userdb::{Error, Validation};
+use userdb::storage::{Store, Target};
+use userdb::{Error, UserFilter, UserManager, Validation};
 
 use super::context::Context;
 use super::exit::CliError;
@@ -204,10 +204,13 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
     let mut manager = ctx.manager()?;
     let mut bar = Bar::new(!ctx.json && std::io::stderr().is_terminal());
     let outcome = manager.import_users(input, &options, &mut bar);
+    // Removed only while it holds nothing: another command may have started
+    // writing to the new file meanwhile.
+    let remove = new_file.filter(|_| {
+        (outcome.is_err() || options.dry_run) && holds_nothing(&manager).unwrap_or(false)
+    });
     drop(manager);
-    if let Some(path) = new_file
-        && (outcome.is_err() || options.dry_run)
-    {
+    if let Some(path) = remove {
         remove_database_files(&path);
     }
     let json = |summary: &ImportSummary, problems| {
@@ -256,6 +259,15 @@ fn new_database_file(ctx: &Context) -> Result<Option<PathBuf>, CliError> {
         }
         _ => None,
     })
+}
+
+/// Whether the database holds no user and no group.
+fn holds_nothing(manager: &UserManager<Store>) -> userdb::Result<bool> {
+    let one = UserFilter {
+        limit: Some(1),
+        ..UserFilter::default()
+    };
+    Ok(manager.list_users(&one)?.is_empty() && manager.list_groups()?.is_empty())
 }
 
 /// Removes a database this import created and wrote nothing to (refused, or a
