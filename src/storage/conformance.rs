@@ -527,7 +527,10 @@ fn groups_memberships_and_grants_are_kept_and_an_unknown_group_writes_nothing() 
         assert_eq!(members.len(), 1);
         let holders = store
             .list_users(&UserFilter {
-                permission: Some("blog.change_post".into()),
+                permission: Some(crate::user::HeldPermission {
+                    permission: "blog.change_post".into(),
+                    at: at(0),
+                }),
                 ..UserFilter::default()
             })
             .unwrap();
