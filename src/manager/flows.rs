@@ -603,14 +603,21 @@ mod tests {
     fn a_taken_token_name_is_refused_before_the_code_is_used() {
         let mut f = fixture();
         f.register("ada@example.com").unwrap();
+        let code = f.last_code();
+        f.manager
+            .verify_otp("ada@example.com", Purpose::VerifyEmail, &code, &f.codes)
+            .unwrap();
         f.manager
             .issue_token("ada@example.com", Some("ci"), None)
+            .unwrap();
+        f.manager
+            .send_otp("ada@example.com", Purpose::Login, &f.codes, &f.mailer)
             .unwrap();
         let code = f.last_code();
         let verify = |f: &mut Fixture, name| {
             f.manager.verify_otp_and_issue_token(
                 "ada@example.com",
-                Purpose::VerifyEmail,
+                Purpose::Login,
                 &code,
                 &f.codes,
                 Some(name),

@@ -294,6 +294,7 @@ mod tests {
     fn a_reset_token_sets_the_password_once_and_meets_a_must_change() {
         let dir = tempfile::tempdir().unwrap();
         let mut m = manager_at(dir.path(), NOW);
+        m.reveal_reasons(true);
         let new = NewUser {
             must_change_password: Some(true),
             ..NewUser::new("ada@example.com")
@@ -343,6 +344,7 @@ mod tests {
     fn a_reset_token_says_why_it_is_dead() {
         let dir = tempfile::tempdir().unwrap();
         let mut m = manager_at(dir.path(), NOW);
+        m.reveal_reasons(true);
         m.create_user(NewUser::new("ada@example.com"), None, Validation::Enforce)
             .unwrap();
         let api = crate::token::generate();
@@ -357,8 +359,17 @@ mod tests {
         let short = m
             .create_reset_token("ada@example.com", Some(Duration::from_secs(60)))
             .unwrap();
-        let later = manager_at(dir.path(), "2026-01-02T03:05:05Z");
-        let mut later = later;
+        let mut later = manager_at(dir.path(), "2026-01-02T03:05:05Z");
+        // A service's one answer; the operator's says why.
+        assert!(matches!(
+            later.check_reset_token("ada@example.com", &short.token),
+            Err(Error::InvalidResetToken)
+        ));
+        assert!(matches!(
+            later.check_reset_token("nobody@example.com", &short.token),
+            Err(Error::InvalidResetToken)
+        ));
+        later.reveal_reasons(true);
         assert!(matches!(
             later.check_reset_token("ada@example.com", &short.token),
             Err(Error::ResetTokenRejected(ResetRejection::Expired(_)))
