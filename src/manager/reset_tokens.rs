@@ -68,7 +68,13 @@ impl<S: UserStore + ResetTokenStore> UserManager<S> {
         let now = self.clock.now();
         // A reset is refused to an account that cannot act (Django's reset
         // leaves inactive users out): a token made for one would not work.
-        self.may_be_reset(&user, now)?;
+        if let Some((_, err)) = cannot_be_reset(&user, now) {
+            // Said as a token refused (its hint: reactivate or extend the account).
+            return Err(match err {
+                Error::InactiveUser(email) => Error::InactiveUserToken(email),
+                other => other,
+            });
+        }
         let expires_at = super::tokens::expiry(now, lifetime)?;
         let secret = token::generate_with(token::RESET_PREFIX);
         let text = secret.expose_secret();
@@ -176,18 +182,6 @@ impl<S: UserStore + ResetTokenStore> UserManager<S> {
         self.conceal(Proof::ResetToken, live)
     }
 
-    /// Refuses a reset to a user who cannot act: inactive, or expired.
-    fn may_be_reset(&self, user: &User, now: jiff::Timestamp) -> Result<()> {
-        if !user.is_active {
-            return Err(Error::InactiveUserToken(user.email.clone()));
-        }
-        if let Some(at) = user.expires_at.filter(|at| *at <= now) {
-            let email = user.email.clone();
-            return Err(Error::AccountExpired { email, at });
-        }
-        Ok(())
-    }
-
     /// The user and its token, when the token may be used now.
     fn live_reset_token(
         &mut self,
@@ -202,18 +196,11 @@ impl<S: UserStore + ResetTokenStore> UserManager<S> {
         let found = self.store.reset_token_by_digest(&digest)?;
         let user = self.get_user(email)?;
         let now = self.clock.now();
-        if let Err(err) = self.may_be_reset(&user, now) {
-            let why = match err {
-                Error::AccountExpired { .. } => "account expired",
-                _ => "inactive user",
-            };
+        if let Some((why, err)) = cannot_be_reset(&user, now) {
             let audit = [self.audit("reset_token_rejected", format!("reason={why}"))];
             self.store
                 .record(Some(user.id), Some(&user.email), &audit)?;
-            return Err(match err {
-                Error::InactiveUserToken(email) => Error::InactiveUser(email),
-                other => other,
-            });
+            return Err(err);
         }
         // The index found it by equality; the final word on a secret-derived
         // value is in constant time, as everywhere else.
@@ -241,6 +228,18 @@ impl<S: UserStore + ResetTokenStore> UserManager<S> {
             .record(Some(user.id), Some(&user.email), &audit)?;
         Ok(rejected(reason))
     }
+}
+
+/// Why `user` may not have the password reset, if they may not: an account that
+/// cannot act (inactive, or expired; see [`User::may_act`]). The audit's word
+/// for it, and the error.
+fn cannot_be_reset(user: &User, now: jiff::Timestamp) -> Option<(&'static str, Error)> {
+    if !user.is_active {
+        return Some(("inactive user", Error::InactiveUser(user.email.clone())));
+    }
+    let at = user.expires_at.filter(|at| *at <= now)?;
+    let email = user.email.clone();
+    Some(("account expired", Error::AccountExpired { email, at }))
 }
 
 /// What a reset token made for `user` now is bound to: the address and the
