@@ -7,8 +7,10 @@
 //!
 //! Transactions: a token is issued strictly after the committed check (the code's
 //! use, or the recorded login), in its own transaction; everything that could make
-//! the issue fail (the name, the lifetime, the name already taken, the
-//! verification policy) is checked before the code is used up. A password reset
+//! the issue fail is judged before the code is used up: the name's form and the
+//! lifetime first, then, in the code's transaction once the code is right, the
+//! name already taken and [`super::tokens::token_refusal`]'s rule on the user as
+//! the code's step leaves them (a refusal writes nothing but its audit row). A password reset
 //! (code used, password set, address verified, tokens revoked) is one transaction.
 
 use std::time::Duration;
