@@ -218,6 +218,19 @@ pub enum Error {
     #[error("the code is not valid (wrong, expired, used up or locked); ask for a new one")]
     InvalidCode,
 
+    /// The uniform outcome of a reset token that does not reset, for services
+    /// (see [`Error::InvalidCredentials`]).
+    #[error("the reset token is not valid (wrong, used, expired or replaced); ask for a new one")]
+    InvalidResetToken,
+
+    /// A password given with a `verify-email` code for an address verified
+    /// already: it is only taken at the address's first verification.
+    #[error(
+        "the address of {0} is verified already: a password is only taken at its first \
+         verification (change it with changepassword or a password-reset code)"
+    )]
+    AddressAlreadyVerified(String),
+
     /// An email was not delivered; the message says where it failed.
     #[error("{0}")]
     Delivery(String),
@@ -276,6 +289,7 @@ impl Error {
             | Error::PasswordRejected(_)
             | Error::BlankPassword
             | Error::PasswordTooLong
+            | Error::AddressAlreadyVerified(_)
             | Error::InvalidValue { .. }
             | Error::UnknownField { .. }
             | Error::MissingField { .. }
@@ -310,6 +324,7 @@ impl Error {
             | Error::EmailNotVerified(_)
             | Error::InvalidCredentials
             | Error::InvalidCode
+            | Error::InvalidResetToken
             | Error::PendingMigrations(_)
             | Error::OtpRejected { .. } => ErrorKind::Rejected,
             Error::OtpRateLimited { .. } | Error::LoginLocked { .. } => ErrorKind::Refused,

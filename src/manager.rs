@@ -12,6 +12,7 @@
 //! | `manager/otp.rs` | one-time codes: send (cooldown, hourly cap), verify, mark an address verified |
 //! | `manager/flows.rs` | the flows built from those: `register`, `sign_up`, verify-and-issue, reset by code |
 //! | `manager/reset_tokens.rs` | operator reset tokens |
+//! | `manager/conceal.rs` | a service's one answer to a failed proof (`reveal_reasons` off) |
 //! | `manager/apply.rs` | `apply`: a declarative file compared with the database, the differences written |
 //! | `provisioning/import.rs`, `provisioning/export.rs` | bulk import and export (the same rules, applied to many rows at once) |
 
@@ -48,6 +49,8 @@ pub use groups::PermissionCheck;
 
 mod reset_tokens;
 pub use reset_tokens::IssuedResetToken;
+
+mod conceal;
 
 mod apply;
 pub use apply::ApplyOptions;
@@ -416,17 +419,8 @@ impl<S: UserStore> UserManager<S> {
     /// used to learn which addresses have accounts or which passwords are right;
     /// [`Self::reveal_reasons`] (the operator's command line) tells them apart.
     pub fn authenticate(&mut self, email: &str, password: &SecretString) -> Result<User> {
-        match self.check_password(email, password) {
-            Err(
-                Error::UserNotFound(_)
-                | Error::WrongPassword(_)
-                | Error::UnusablePassword(_)
-                | Error::InactiveUser(_)
-                | Error::AccountExpired { .. }
-                | Error::EmailNotVerified(_),
-            ) if !self.reveal_reasons => Err(Error::InvalidCredentials),
-            other => other,
-        }
+        let checked = self.check_password(email, password);
+        self.conceal(conceal::Proof::Password, checked)
     }
 
     /// Whether failed sign-ins say why (`true`: unknown address, wrong password,

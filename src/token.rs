@@ -269,7 +269,7 @@ pub enum ResetRejection {
     Expired(Timestamp),
     #[error("a newer reset token replaced it at {}", crate::clock::format_timestamp(*.0))]
     Replaced(Timestamp),
-    #[error("the password was changed after it was made")]
+    #[error("the password or the email address was changed after it was made")]
     PasswordChanged,
 }
 
@@ -282,7 +282,7 @@ impl ResetRejection {
             ResetRejection::Used(_) => "used",
             ResetRejection::Expired(_) => "expired",
             ResetRejection::Replaced(_) => "replaced",
-            ResetRejection::PasswordChanged => "password changed",
+            ResetRejection::PasswordChanged => "password or address changed",
         }
     }
 }

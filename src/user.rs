@@ -181,6 +181,12 @@ impl User {
         self.expires_at.is_some_and(|at| at <= now)
     }
 
+    /// Whether the account may act at `now` (sign in, hold a permission, be
+    /// issued a token or a reset): active and not expired.
+    pub fn may_act(&self, now: Timestamp) -> bool {
+        self.is_active && !self.is_expired(now)
+    }
+
     /// The encoded hash, in Django's format (or `!…` when unusable).
     pub fn password_hash(&self) -> &str {
         &self.password.0
@@ -260,6 +266,15 @@ pub enum ExpiryFilter {
     ExpiredAt(Timestamp),
 }
 
+/// Users who hold `permission` at `at`: active and not expired then, and a
+/// superuser or granted it directly or by a group. The SQL form of
+/// [`User::may_act`] and [`crate::access::Effective::of`]: what `has-perm` answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeldPermission {
+    pub permission: String,
+    pub at: Timestamp,
+}
+
 /// Which users `list_users` returns; every `Some` narrows the list.
 #[derive(Debug, Clone, Default)]
 pub struct UserFilter {
@@ -273,9 +288,9 @@ pub struct UserFilter {
     pub fields: Vec<(String, Option<String>)>,
     /// Members of this group (by its exact name).
     pub group: Option<String>,
-    /// Users who hold this permission now (Django's `has_perm`: active, and a
-    /// superuser or granted it directly or by a group).
-    pub permission: Option<String>,
+    /// Users who hold this permission at a moment (Django's `has_perm`, with
+    /// [`crate::access::Effective`]'s rule).
+    pub permission: Option<HeldPermission>,
     pub expiry: Option<ExpiryFilter>,
     pub limit: Option<u64>,
     pub offset: u64,

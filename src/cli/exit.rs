@@ -139,6 +139,8 @@ impl CliError {
                 | Error::SuperuserFlag(_)
                 | Error::InvalidCredentials
                 | Error::InvalidCode
+                | Error::InvalidResetToken
+                | Error::AddressAlreadyVerified(_)
                 | Error::InvalidValue { .. }
                 | Error::OtpRejected { .. }
                 | Error::OtpRateLimited { .. }

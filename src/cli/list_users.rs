@@ -42,7 +42,8 @@ pub struct Args {
     /// Only members of this group
     #[arg(long, value_name = "GROUP")]
     group: Option<String>,
-    /// Only users who hold this permission (active; superusers hold them all)
+    /// Only users who hold this permission now, as has-perm says (active and not
+    /// expired; superusers hold them all)
     #[arg(long = "perm", value_name = "PERM", value_parser = super::values::permission)]
     permission: Option<userdb::access::Permission>,
     /// CSV with a header line instead of a table
@@ -62,7 +63,10 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
     let filter = UserFilter {
         fields,
         group: group.map(|g| g.name),
-        permission: args.permission.map(|p| p.to_string()),
+        permission: args.permission.map(|p| userdb::user::HeldPermission {
+            permission: p.to_string(),
+            at: manager.now(),
+        }),
         expiry: args
             .expired
             .then(|| userdb::user::ExpiryFilter::ExpiredAt(manager.now())),

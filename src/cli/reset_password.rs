@@ -19,7 +19,9 @@ use super::password_input::{NewPasswordSource, ask_password_for, attributes, env
     after_help = "The token is read from USERDB_RESET_TOKEN when it is set, else from the \
     first line of standard input with --token-stdin, else asked for (hidden) on a terminal; \
     never from an argument. Exit 1 when the token is wrong, used, expired, replaced by a \
-    newer one, or older than the last password change (the message says which)."
+    newer one, or older than the last change of the password or the email address, or the \
+    user is inactive or expired (the message says which; with [registration] \
+    conceal_accounts one answer for all, and for an unknown address)."
 )]
 pub struct Args {
     /// The user's email address
@@ -37,11 +39,15 @@ const PASSWORD_HINT: &str =
 
 pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
     let mut manager = ctx.manager()?;
-    // An unknown address fails before anything is read or asked.
-    let user = manager.get_user(&args.email)?;
+    // An unknown address fails before anything is read or asked, unless the
+    // answer must not say so: then the token is read and checked as anyone's,
+    // and the library gives its one answer.
+    if !ctx.conceals_accounts() {
+        manager.get_user(&args.email)?;
+    }
     let token = read_token(ctx, &args)?;
     // A dead token fails before a new password is asked for.
-    manager.check_reset_token(&user.email, &token)?;
+    let user = manager.check_reset_token(&args.email, &token)?;
     let (password, validation) = match args.new_password.read()? {
         Some(p) => (p, args.new_password.validation()),
         None if ctx.interactive() => {

@@ -105,30 +105,36 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
         (None, true) => read_stdin_code(),
         (None, false) => Ok(ctx.prompter(HINT).password("Code")?),
     };
-    let user = match manager.get_user(&args.email) {
-        // Nobody has the address, and the answer must not say so: the code is
-        // read and checked as anyone's, for the library's one answer.
-        Err(userdb::Error::UserNotFound(_)) if ctx.conceals_accounts() => {
-            let code = read_code(args.code)?;
-            manager.verify_otp(&args.email, args.purpose, &code, &codes)?;
-            return Err(userdb::Error::InvalidCode.into());
-        }
-        // Otherwise fail on an unknown address before reading or asking for anything.
-        found => found?,
+    // When concealing, what is read and asked, and the answer, are the same
+    // whoever holds the address: the library decides the one answer, and the
+    // account looked up here only words a success. Otherwise an unknown address
+    // fails before anything is read or asked.
+    let conceal = ctx.conceals_accounts();
+    let before = if conceal {
+        manager.find_user(&args.email).ok().flatten()
+    } else {
+        Some(manager.get_user(&args.email)?)
     };
     let code = read_code(args.code)?;
-    let first_proof = args.purpose == Purpose::VerifyEmail && user.email_verified_at.is_none();
+    let first_proof = args.purpose == Purpose::VerifyEmail
+        && before
+            .as_ref()
+            .is_some_and(|u| u.email_verified_at.is_none());
     let skip = args.new_password.validation();
+    // Asked for on a terminal (not when concealing: it would tell).
+    let ask = before
+        .as_ref()
+        .filter(|u| !conceal && first_proof && u.has_usable_password && ctx.interactive());
     // The registrant's password, for the address's first verification: given, or
     // asked for on a terminal when someone set one at registration (it is
     // discarded either way; only the password given here survives).
-    let password = match args.password.read(None)? {
-        Some(p) => Some(ObtainedPassword {
+    let password = match (args.password.read(None)?, ask) {
+        (Some(p), _) => Some(ObtainedPassword {
             secret: p,
             generated: false,
             validation: skip,
         }),
-        None if first_proof && user.has_usable_password && ctx.interactive() => {
+        (None, Some(user)) => {
             let mut prompter = ctx.prompter(PASSWORD_HINT);
             prompter.say(
                 "The first verification of this address sets its password: type the password \
@@ -143,7 +149,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
                 Some(3),
             )?)
         }
-        None => None,
+        (None, None) => None,
     };
     let password = password.as_ref().map(|p| (&p.secret, p.validation));
     if reset {
@@ -154,7 +160,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
         let validation = args.new_password.validation();
         let revoke = ctx.loaded.settings.registration.reset_revokes_tokens;
         let (user, revoked) = manager.reset_password_with_code(
-            &user.email,
+            &args.email,
             &code,
             &codes,
             &password,
@@ -182,7 +188,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
         let lifetime = Lifetime::or_default(args.token.expires, ctx);
         let (verified, issued) = if args.purpose == Purpose::VerifyEmail {
             manager.verify_email_and_issue_token(
-                &user.email,
+                &args.email,
                 &code,
                 &codes,
                 password,
@@ -191,7 +197,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
             )?
         } else {
             manager.verify_otp_and_issue_token(
-                &user.email,
+                &args.email,
                 args.purpose,
                 &code,
                 &codes,
@@ -203,15 +209,15 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
             ctx.json,
             &format!("The {} code for {} is right.", args.purpose, verified.email),
         );
-        warn_unusable(ctx, first_proof, &user, &verified);
+        warn_unusable(ctx, first_proof, before.as_ref(), &verified);
         return issue_token::report(ctx, &issued, lifetime);
     }
     let verified = if args.purpose == Purpose::VerifyEmail {
-        manager.verify_email(&user.email, &code, &codes, password)?
+        manager.verify_email(&args.email, &code, &codes, password)?
     } else {
-        manager.verify_otp(&user.email, args.purpose, &code, &codes)?
+        manager.verify_otp(&args.email, args.purpose, &code, &codes)?
     };
-    warn_unusable(ctx, first_proof, &user, &verified);
+    warn_unusable(ctx, first_proof, before.as_ref(), &verified);
     let user = verified;
     if ctx.json {
         return print_json(&ctx.user_json(&user));
@@ -233,8 +239,9 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
 
 /// Says so when a first verification without a password dropped the password
 /// someone set at registration.
-fn warn_unusable(ctx: &Context, first_proof: bool, before: &User, after: &User) {
-    if first_proof && before.has_usable_password && !after.has_usable_password {
+fn warn_unusable(ctx: &Context, first_proof: bool, before: Option<&User>, after: &User) {
+    let had = before.is_some_and(|u| u.has_usable_password);
+    if first_proof && had && !after.has_usable_password {
         status(
             ctx.json,
             &format!(

@@ -7,8 +7,10 @@
 //!
 //! Transactions: a token is issued strictly after the committed check (the code's
 //! use, or the recorded login), in its own transaction; everything that could make
-//! the issue fail (the name, the lifetime, the name already taken, the
-//! verification policy) is checked before the code is used up. A password reset
+//! the issue fail is judged before the code is used up: the name's form and the
+//! lifetime first, then, in the code's transaction once the code is right, the
+//! name already taken and [`super::tokens::token_refusal`]'s rule on the user as
+//! the code's step leaves them (a refusal writes nothing but its audit row). A password reset
 //! (code used, password set, address verified, tokens revoked) is one transaction.
 
 use std::time::Duration;
@@ -18,7 +20,7 @@ use serde::Serialize;
 
 use super::otp::CodeUse;
 use super::tokens::{IssuedToken, clean_token_name, expiry};
-use super::{OneTimeCodes, OtpSent, UserManager, Validation, attributes};
+use super::{OneTimeCodes, OtpSent, UserManager, Validation};
 use crate::email::Mailer;
 use crate::email_address::parse_email;
 use crate::error::{Error, Result};
@@ -211,16 +213,21 @@ impl<S: UserStore + OtpStore + TokenStore> UserManager<S> {
                 "a password-reset code resets the password; sign in afterwards to get a token",
             ));
         }
+        // What depends only on the request first, then the account: the
+        // token's own refusals (a taken name, a must-change-password) are judged
+        // with the code, once it is right, and leave it unused.
+        self.check_token_args(token_name, lifetime)?;
+        let token = token_name.map(clean_token_name).transpose()?;
+        let proof_password = self.proof_password(email, password)?;
         let user = self.get_user(email)?;
-        self.check_token_request(&user, token_name, lifetime)?;
         // A verify-email code proves the address itself; any other needs it proved.
         if purpose != Purpose::VerifyEmail && self.blocked_unverified(&user) {
             return Err(Error::EmailNotVerified(user.email));
         }
-        let proof_password = self.proof_password(&user.email, password)?;
         let usage = CodeUse {
             proof_password,
             sign_in: true,
+            token: Some(token),
             ..CodeUse::default()
         };
         let user = self.check_code(&user.email, purpose, code, codes, usage)?;
@@ -259,19 +266,41 @@ impl<S: UserStore + OtpStore + TokenStore> UserManager<S> {
         validation: Validation,
         revoke_tokens: bool,
     ) -> Result<(User, usize)> {
-        let user = self.get_user(email)?;
-        let hash = self.hash_new_password(new_password, &attributes(&user), validation)?;
-        let unrevoked = if revoke_tokens {
-            self.store
+        let reset =
+            self.reset_with_code(email, code, codes, new_password, validation, revoke_tokens);
+        self.uniform_code_failure(reset)
+    }
+
+    fn reset_with_code(
+        &mut self,
+        email: &str,
+        code: &SecretString,
+        codes: &OneTimeCodes,
+        new_password: &SecretString,
+        validation: Validation,
+        revoke_tokens: bool,
+    ) -> Result<(User, usize)> {
+        let email = parse_email(email)?;
+        let user = self.find_user(&email)?;
+        if user.is_none() && !self.conceals() {
+            return Err(Error::UserNotFound(email));
+        }
+        // When concealing, the new password is checked and hashed for an
+        // unknown address too (a weak one is refused alike), against the
+        // address alone.
+        let against = self.checked_against(&email, user.as_ref());
+        let hash = self.hash_new_password(new_password, &against, validation)?;
+        let unrevoked = match &user {
+            Some(user) if revoke_tokens => self
+                .store
                 .list_tokens(Some(user.id))?
                 .iter()
                 .filter(|t| t.revoked_at.is_none())
-                .count()
-        } else {
-            0
+                .count(),
+            _ => 0,
         };
         let user = self.check_code(
-            &user.email,
+            &email,
             Purpose::PasswordReset,
             code,
             codes,
@@ -289,30 +318,6 @@ impl<S: UserStore + OtpStore + TokenStore> UserManager<S> {
             expiry(self.clock.now(), d)?;
         }
         token_name.map(clean_token_name).transpose()?;
-        Ok(())
-    }
-
-    /// What would refuse a token, checked before a code is used up.
-    fn check_token_request(
-        &self,
-        user: &User,
-        token_name: Option<&str>,
-        lifetime: Option<Duration>,
-    ) -> Result<()> {
-        self.check_token_args(token_name, lifetime)?;
-        if let Some(name) = token_name.map(clean_token_name).transpose()? {
-            let taken = self
-                .store
-                .list_tokens(Some(user.id))?
-                .iter()
-                .any(|t| t.revoked_at.is_none() && t.name == name);
-            if taken {
-                return Err(Error::TokenNameTaken {
-                    email: user.email.clone(),
-                    name,
-                });
-            }
-        }
         Ok(())
     }
 }
@@ -600,14 +605,21 @@ mod tests {
     fn a_taken_token_name_is_refused_before_the_code_is_used() {
         let mut f = fixture();
         f.register("ada@example.com").unwrap();
+        let code = f.last_code();
+        f.manager
+            .verify_otp("ada@example.com", Purpose::VerifyEmail, &code, &f.codes)
+            .unwrap();
         f.manager
             .issue_token("ada@example.com", Some("ci"), None)
+            .unwrap();
+        f.manager
+            .send_otp("ada@example.com", Purpose::Login, &f.codes, &f.mailer)
             .unwrap();
         let code = f.last_code();
         let verify = |f: &mut Fixture, name| {
             f.manager.verify_otp_and_issue_token(
                 "ada@example.com",
-                Purpose::VerifyEmail,
+                Purpose::Login,
                 &code,
                 &f.codes,
                 Some(name),
@@ -745,16 +757,24 @@ mod tests {
             .unwrap_or_else(|e| panic!("{e}"));
         let again = f.last_code();
         let other = SecretString::from("another passphrase entirely");
-        let err = f
-            .manager
-            .verify_email(
-                "ada@example.com",
-                &again,
-                &f.codes,
-                Some((&other, Validation::Enforce)),
-            )
-            .unwrap_err();
-        assert_eq!(err.kind(), crate::ErrorKind::InvalidInput);
+        let with_other = |f: &mut Fixture| {
+            f.manager
+                .verify_email(
+                    "ada@example.com",
+                    &again,
+                    &f.codes,
+                    Some((&other, Validation::Enforce)),
+                )
+                .unwrap_err()
+        };
+        // A service's answer is the one to a wrong code; the operator's says why.
+        assert!(matches!(with_other(&mut f), Error::InvalidCode));
+        f.manager.reveal_reasons(true);
+        assert!(matches!(
+            with_other(&mut f),
+            Error::AddressAlreadyVerified(_)
+        ));
+        f.manager.reveal_reasons(false);
         // A re-verification changes no credential.
         let user = f
             .manager

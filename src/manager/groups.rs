@@ -102,7 +102,7 @@ impl<S: UserStore> UserManager<S> {
     /// What the user may do now (Django's `get_all_permissions`): one query. An
     /// expired account holds nothing, as an inactive one.
     pub fn effective_permissions(&self, user: &User) -> Result<Effective> {
-        let usable = user.is_active && !user.is_expired(self.clock.now());
+        let usable = user.may_act(self.clock.now());
         let granted = if usable {
             self.store.granted_permissions(user.id)?
         } else {

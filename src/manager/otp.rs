@@ -7,6 +7,8 @@ use jiff::{SignedDuration, Timestamp};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 
+use super::conceal::Proof;
+use super::tokens::{TokenRefusal, token_refusal};
 use super::{UserManager, Validation};
 use crate::clock::serde_timestamp;
 use crate::email::Mailer;
@@ -351,20 +353,13 @@ impl<S: UserStore + OtpStore> UserManager<S> {
     /// address is unknown, its user inactive, or the code wrong, expired, used or
     /// locked ([`Self::reveal_reasons`] tells them apart).
     pub(super) fn uniform_code_failure<T>(&self, result: Result<T>) -> Result<T> {
-        match result {
-            Err(
-                Error::UserNotFound(_)
-                | Error::InactiveUser(_)
-                | Error::AccountExpired { .. }
-                | Error::EmailNotVerified(_)
-                | Error::OtpRejected { .. },
-            ) if !self.reveal_reasons => Err(Error::InvalidCode),
-            other => other,
-        }
+        self.conceal(Proof::Code, result)
     }
 
     /// The hash of a password given with a `verify-email` code, made before the
     /// code's transaction (hashing is slow). Refused for a verified address.
+    /// When concealing, the password is checked and hashed whoever holds the
+    /// address (a weak one is refused alike), before the account is looked at.
     pub(super) fn proof_password(
         &self,
         email: &str,
@@ -373,12 +368,24 @@ impl<S: UserStore + OtpStore> UserManager<S> {
         let Some((password, validation)) = password else {
             return Ok(None);
         };
+        let hash = if self.conceals() {
+            let email = crate::email_address::parse_email(email)?;
+            let hash =
+                self.hash_new_password(password, &self.checked_against(&email, None), validation)?;
+            Some(hash)
+        } else {
+            None
+        };
         let user = self.get_user(email)?;
         if user.email_verified_at.is_some() {
-            return Err(already_verified(&user.email));
+            return Err(Error::AddressAlreadyVerified(user.email));
         }
-        self.hash_new_password(password, &super::attributes(&user), validation)
-            .map(Some)
+        match hash {
+            Some(hash) => Ok(Some(hash)),
+            None => self
+                .hash_new_password(password, &super::attributes(&user), validation)
+                .map(Some),
+        }
     }
 
     /// Checks a code and applies `usage` when it is right, in one transaction
@@ -436,6 +443,8 @@ impl<S: UserStore + OtpStore> UserManager<S> {
             detail,
         };
         let (user_id, user_email) = (user.id, user.email.clone());
+        let verification = self.verification;
+        let before = user.clone();
         let judge = |stored: Option<&OtpCode>, owner: &CodeOwner| -> OtpVerdict<Result<()>> {
             let fail = |write, reason: OtpFailure| OtpVerdict {
                 write,
@@ -473,10 +482,13 @@ impl<S: UserStore + OtpStore> UserManager<S> {
                 return OtpVerdict {
                     write: OtpWrite::Nothing,
                     audit: Vec::new(),
-                    result: Err(already_verified(&user_email)),
+                    result: Err(Error::AddressAlreadyVerified(user_email.clone())),
                 };
             }
             let mut audit = vec![entry("otp_verified", format!("purpose={purpose}"))];
+            // A password the user chooses in this step: given to a reset, or to
+            // the address's first verification.
+            let chooses = usage.reset.is_some() || usage.proof_password.is_some();
             let (mut new_password, mut revoke_tokens) = match usage.reset {
                 Some((hash, revoke)) => {
                     audit.push(entry("password_reset", "with an emailed code".to_string()));
@@ -538,6 +550,37 @@ impl<S: UserStore + OtpStore> UserManager<S> {
                     ));
                 }
             }
+            if let Some(name) = &usage.token {
+                // The user as this step leaves them, under the one rule for tokens.
+                let mut after = before.clone();
+                if proves_address || owner.verified {
+                    after.email_verified_at = after.email_verified_at.or(Some(now));
+                }
+                after.must_change_password = owner.must_change_password && !chooses;
+                let taken = name
+                    .as_ref()
+                    .filter(|n| !revoke_tokens && owner.token_names.contains(n));
+                let refusal = token_refusal(verification, now, &after).or_else(|| {
+                    taken.map(|name| TokenRefusal {
+                        error: Error::TokenNameTaken {
+                            email: user_email.clone(),
+                            name: name.clone(),
+                        },
+                        audit: None,
+                    })
+                });
+                if let Some(refusal) = refusal {
+                    let detail = refusal.audit.map(|d| format!("{d}; the code is kept"));
+                    return OtpVerdict {
+                        write: OtpWrite::Nothing,
+                        audit: detail
+                            .map(|d| entry("token_refused", d))
+                            .into_iter()
+                            .collect(),
+                        result: Err(refusal.error),
+                    };
+                }
+            }
             if usage.sign_in {
                 audit.push(entry(
                     "login_succeeded",
@@ -573,16 +616,9 @@ pub(super) struct CodeUse {
     pub proof_password: Option<String>,
     /// A sign-in (a token follows): record `last_login` and `login_succeeded`.
     pub sign_in: bool,
-}
-
-fn already_verified(email: &str) -> Error {
-    Error::invalid(
-        "password",
-        format!(
-            "the address of {email} is verified already: a password is only taken at its \
-             first verification (change it with changepassword or a password-reset code)"
-        ),
-    )
+    /// A token follows, with this name (`None`: the default one): what would
+    /// refuse it is judged with the code, and a refusal leaves the code unused.
+    pub token: Option<Option<String>>,
 }
 
 #[cfg(test)]

@@ -2,21 +2,24 @@
 //! create-reset-token`): a one-time token handed over out of band, with which
 //! the user sets a password. The token has its own prefix and checksum
 //! ([`token::RESET_PREFIX`]); only its SHA-256 is stored. It dies when used,
-//! when it expires, when a newer one is made, and when the password changes by
-//! any path (it records a digest of the password hash it was made against).
+//! when it expires, when a newer one is made, and when the password or the
+//! email address changes by any path (it records a digest of the address and
+//! the password hash it was made against).
 
 use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 use subtle::ConstantTimeEq;
 
+use super::conceal::Proof;
 use super::{UserManager, Validation, attributes};
 use crate::clock::human_timestamp;
 use crate::config::MAX_RESET_TOKEN_EXPIRY;
 use crate::duration::format_duration;
+use crate::email_address::email_key;
 use crate::error::{Error, Result};
-use crate::storage::{ResetTokenRecord, ResetTokenStore, UserStore, UserUpdate, password_digest};
-use crate::token::{self, ResetRejection};
+use crate::storage::{ResetTokenRecord, ResetTokenStore, UserStore, UserUpdate, credential_digest};
+use crate::token::{self, ResetRejection, TokenDigest};
 use crate::user::User;
 
 /// A reset token just made: the secret, to be shown once.
@@ -63,6 +66,15 @@ impl<S: UserStore + ResetTokenStore> UserManager<S> {
         }
         let user = self.get_user(email)?;
         let now = self.clock.now();
+        // A reset is refused to an account that cannot act (Django's reset
+        // leaves inactive users out): a token made for one would not work.
+        if let Some((_, err)) = cannot_be_reset(&user, now) {
+            // Said as a token refused (its hint: reactivate or extend the account).
+            return Err(match err {
+                Error::InactiveUser(email) => Error::InactiveUserToken(email),
+                other => other,
+            });
+        }
         let expires_at = super::tokens::expiry(now, lifetime)?;
         let secret = token::generate_with(token::RESET_PREFIX);
         let text = secret.expose_secret();
@@ -70,7 +82,7 @@ impl<S: UserStore + ResetTokenStore> UserManager<S> {
             user_id: user.id,
             digest: token::digest(text),
             prefix: token::display_prefix(text),
-            password_digest: password_digest(user.password_hash()),
+            password_digest: bound_to(&user),
             created_at: now,
             expires_at,
         };
@@ -95,7 +107,25 @@ impl<S: UserStore + ResetTokenStore> UserManager<S> {
     /// validators apply; the token is used, the password set, a
     /// must-change-password met and (with `revoke_tokens`) the API tokens
     /// revoked, in one transaction.
+    ///
+    /// An inactive or expired user is refused ([`Error::InactiveUser`],
+    /// [`Error::AccountExpired`]). When concealing (see
+    /// [`Self::reveal_reasons`]) every refusal but a malformed token is
+    /// [`Error::InvalidResetToken`], whoever holds the address.
     pub fn reset_password_with_token(
+        &mut self,
+        email: &str,
+        reset_token: &SecretString,
+        new_password: &SecretString,
+        validation: Validation,
+        revoke_tokens: bool,
+    ) -> Result<User> {
+        let reset =
+            self.reset_with_token(email, reset_token, new_password, validation, revoke_tokens);
+        self.conceal(Proof::ResetToken, reset)
+    }
+
+    fn reset_with_token(
         &mut self,
         email: &str,
         reset_token: &SecretString,
@@ -146,8 +176,10 @@ impl<S: UserStore + ResetTokenStore> UserManager<S> {
     /// Checks a reset token without using it (before asking for a new
     /// password): the same answers as [`Self::reset_password_with_token`].
     pub fn check_reset_token(&mut self, email: &str, reset_token: &SecretString) -> Result<User> {
-        self.live_reset_token(email, reset_token)
-            .map(|(user, _)| user)
+        let live = self
+            .live_reset_token(email, reset_token)
+            .map(|(user, _)| user);
+        self.conceal(Proof::ResetToken, live)
     }
 
     /// The user and its token, when the token may be used now.
@@ -156,11 +188,20 @@ impl<S: UserStore + ResetTokenStore> UserManager<S> {
         email: &str,
         reset_token: &SecretString,
     ) -> Result<(User, crate::storage::ResetTokenInfo)> {
-        let user = self.get_user(email)?;
+        // What depends only on the token first: a malformed one is told as
+        // such whoever holds the address, and the lookup is made for everyone.
         token::check_format_with(token::RESET_PREFIX, reset_token.expose_secret())
             .map_err(|e| rejected(ResetRejection::Malformed(e)))?;
         let digest = token::digest(reset_token.expose_secret());
         let found = self.store.reset_token_by_digest(&digest)?;
+        let user = self.get_user(email)?;
+        let now = self.clock.now();
+        if let Some((why, err)) = cannot_be_reset(&user, now) {
+            let audit = [self.audit("reset_token_rejected", format!("reason={why}"))];
+            self.store
+                .record(Some(user.id), Some(&user.email), &audit)?;
+            return Err(err);
+        }
         // The index found it by equality; the final word on a secret-derived
         // value is in constant time, as everywhere else.
         let info = match found {
@@ -171,7 +212,7 @@ impl<S: UserStore + ResetTokenStore> UserManager<S> {
             }
             _ => return Err(self.refuse(&user, ResetRejection::Wrong)?),
         };
-        match dead(&info, &user, self.clock.now()) {
+        match dead(&info, &user, now) {
             Some(reason) => Err(self.refuse(&user, reason)?),
             None => Ok((user, info)),
         }
@@ -189,6 +230,24 @@ impl<S: UserStore + ResetTokenStore> UserManager<S> {
     }
 }
 
+/// Why `user` may not have the password reset, if they may not: an account that
+/// cannot act (inactive, or expired; see [`User::may_act`]). The audit's word
+/// for it, and the error.
+fn cannot_be_reset(user: &User, now: jiff::Timestamp) -> Option<(&'static str, Error)> {
+    if !user.is_active {
+        return Some(("inactive user", Error::InactiveUser(user.email.clone())));
+    }
+    let at = user.expires_at.filter(|at| *at <= now)?;
+    let email = user.email.clone();
+    Some(("account expired", Error::AccountExpired { email, at }))
+}
+
+/// What a reset token made for `user` now is bound to: the address and the
+/// password (see [`credential_digest`]).
+fn bound_to(user: &User) -> TokenDigest {
+    credential_digest(&email_key(&user.email), user.password_hash())
+}
+
 /// Why a token found for `user` may no longer be used, if it may not.
 fn dead(
     info: &crate::storage::ResetTokenInfo,
@@ -204,7 +263,7 @@ fn dead(
     if info.expires_at <= now {
         return Some(ResetRejection::Expired(info.expires_at));
     }
-    if info.password_digest != password_digest(user.password_hash()) {
+    if info.password_digest != bound_to(user) {
         return Some(ResetRejection::PasswordChanged);
     }
     None
@@ -234,6 +293,7 @@ mod tests {
     fn a_reset_token_sets_the_password_once_and_meets_a_must_change() {
         let dir = tempfile::tempdir().unwrap();
         let mut m = manager_at(dir.path(), NOW);
+        m.reveal_reasons(true);
         let new = NewUser {
             must_change_password: Some(true),
             ..NewUser::new("ada@example.com")
@@ -283,6 +343,7 @@ mod tests {
     fn a_reset_token_says_why_it_is_dead() {
         let dir = tempfile::tempdir().unwrap();
         let mut m = manager_at(dir.path(), NOW);
+        m.reveal_reasons(true);
         m.create_user(NewUser::new("ada@example.com"), None, Validation::Enforce)
             .unwrap();
         let api = crate::token::generate();
@@ -297,8 +358,17 @@ mod tests {
         let short = m
             .create_reset_token("ada@example.com", Some(Duration::from_secs(60)))
             .unwrap();
-        let later = manager_at(dir.path(), "2026-01-02T03:05:05Z");
-        let mut later = later;
+        let mut later = manager_at(dir.path(), "2026-01-02T03:05:05Z");
+        // A service's one answer; the operator's says why.
+        assert!(matches!(
+            later.check_reset_token("ada@example.com", &short.token),
+            Err(Error::InvalidResetToken)
+        ));
+        assert!(matches!(
+            later.check_reset_token("nobody@example.com", &short.token),
+            Err(Error::InvalidResetToken)
+        ));
+        later.reveal_reasons(true);
         assert!(matches!(
             later.check_reset_token("ada@example.com", &short.token),
             Err(Error::ResetTokenRejected(ResetRejection::Expired(_)))

@@ -18,6 +18,49 @@ use crate::user::User;
 /// A token's name: at most this many characters.
 pub const MAX_TOKEN_NAME_LEN: usize = 100;
 
+/// Why a token is refused, and what the audit log says of it (when it does).
+pub(super) struct TokenRefusal {
+    pub error: Error,
+    pub audit: Option<&'static str>,
+}
+
+/// Why `user`, as they are at `now`, may not be issued a token, if they may
+/// not: the one rule for every path that issues one (`issue-token`,
+/// `authenticate --issue-token`, a code's `--issue-token`). Inactive or
+/// expired; unverified where verification is mandatory; or bound to change a
+/// password an operator set. A code's sign-in judges the user as its step
+/// leaves them (a first verification proves the address; a password chosen in
+/// it meets a must-change), before the code is used up.
+pub(super) fn token_refusal(
+    verification: crate::registration::EmailVerification,
+    now: Timestamp,
+    user: &User,
+) -> Option<TokenRefusal> {
+    let refuse = |error, audit| Some(TokenRefusal { error, audit });
+    if !user.is_active {
+        return refuse(Error::InactiveUserToken(user.email.clone()), None);
+    }
+    if verification == crate::registration::EmailVerification::Mandatory
+        && user.email_verified_at.is_none()
+    {
+        return refuse(
+            Error::EmailNotVerified(user.email.clone()),
+            Some("email not verified"),
+        );
+    }
+    if let Some(at) = user.expires_at.filter(|at| *at <= now) {
+        let email = user.email.clone();
+        return refuse(Error::AccountExpired { email, at }, None);
+    }
+    if user.must_change_password {
+        return refuse(
+            Error::MustChangePassword(user.email.clone()),
+            Some("must change password"),
+        );
+    }
+    None
+}
+
 /// A token just issued: the secret, to be shown once, and what is stored about it.
 pub struct IssuedToken {
     pub token: SecretString,
@@ -67,26 +110,13 @@ impl<S: UserStore + TokenStore> UserManager<S> {
         scopes: &[Permission],
     ) -> Result<IssuedToken> {
         let user = self.get_user(email)?;
-        if !user.is_active {
-            return Err(Error::InactiveUserToken(user.email));
-        }
-        if self.blocked_unverified(&user) {
-            let audit = [self.audit("token_refused", "email not verified")];
-            self.store
-                .record(Some(user.id), Some(&user.email), &audit)?;
-            return Err(Error::EmailNotVerified(user.email));
-        }
-        if let Some(at) = user.expires_at.filter(|at| *at <= self.clock.now()) {
-            return Err(Error::AccountExpired {
-                email: user.email,
-                at,
-            });
-        }
-        if user.must_change_password {
-            let audit = [self.audit("token_refused", "must change password")];
-            self.store
-                .record(Some(user.id), Some(&user.email), &audit)?;
-            return Err(Error::MustChangePassword(user.email));
+        if let Some(refusal) = token_refusal(self.verification, self.clock.now(), &user) {
+            if let Some(detail) = refusal.audit {
+                let audit = [self.audit("token_refused", detail)];
+                self.store
+                    .record(Some(user.id), Some(&user.email), &audit)?;
+            }
+            return Err(refusal.error);
         }
         // No scopes asked, nothing to look up (a token issue needs no permission query).
         let effective = if scopes.is_empty() {

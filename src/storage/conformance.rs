@@ -527,7 +527,10 @@ fn groups_memberships_and_grants_are_kept_and_an_unknown_group_writes_nothing() 
         assert_eq!(members.len(), 1);
         let holders = store
             .list_users(&UserFilter {
-                permission: Some("blog.change_post".into()),
+                permission: Some(crate::user::HeldPermission {
+                    permission: "blog.change_post".into(),
+                    at: at(0),
+                }),
                 ..UserFilter::default()
             })
             .unwrap();
@@ -573,14 +576,14 @@ fn a_tokens_scopes_are_stored_and_read_back() {
 
 #[test]
 fn a_reset_token_is_used_once_replaced_by_a_newer_one_and_dead_after_a_password_change() {
-    use super::{ResetTokenRecord, ResetTokenStore, password_digest};
+    use super::{ResetTokenRecord, ResetTokenStore, credential_digest};
     each(|store| {
         let ada = store.insert_user(&record("ada@example.com"), &[]).unwrap();
         let token = |digest: u8| ResetTokenRecord {
             user_id: ada.id,
             digest: [digest; 32],
             prefix: "udbr_ab".into(),
-            password_digest: password_digest("!unusable"),
+            password_digest: credential_digest("ada@example.com", "!unusable"),
             created_at: at(0),
             expires_at: at(100),
         };

@@ -316,11 +316,15 @@ pub struct NewOtpCode<'a> {
 
 /// The state of a code's user that its verdict depends on, read in the
 /// verdict's transaction.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CodeOwner {
     /// The address is verified (`email_verified_at` is set).
     pub verified: bool,
     pub usable_password: bool,
+    /// An operator set the password: no token until the user chose one.
+    pub must_change_password: bool,
+    /// The names of the tokens not revoked (a new token cannot take one).
+    pub token_names: Vec<String>,
     /// Tokens not revoked (expired ones included).
     pub live_tokens: u32,
     /// Codes of other purposes, not used yet.
@@ -334,7 +338,9 @@ pub enum OtpWrite {
     Consume {
         used_at: Timestamp,
         verified_at: Option<Timestamp>,
-        /// A password reset: the new hash, set in the same transaction.
+        /// A password reset: the new hash, set in the same transaction. A
+        /// usable one meets a must-change-password (the user chose it); an
+        /// unusable one does not.
         new_password: Option<String>,
         /// Also revoke every active token of the user (at `used_at`).
         revoke_tokens: bool,
@@ -741,10 +747,19 @@ pub trait ResetTokenStore {
     ) -> Result<Option<User>>;
 }
 
-/// The SHA-256 of an encoded password hash, as [`ResetTokenRecord`] keeps it.
-pub(crate) fn password_digest(encoded: &str) -> TokenDigest {
+/// What a reset token is bound to, as [`ResetTokenRecord`] keeps it (in its
+/// `password_digest` column): the SHA-256 of the user's address (its key) and
+/// encoded password hash. A token dies when either changes, by whatever path
+/// (a new password, `update-user --email`, an import or `apply`): a token made
+/// for an address must not serve whoever holds that address next.
+pub(crate) fn credential_digest(email_key: &str, encoded: &str) -> TokenDigest {
     use sha2::Digest;
-    sha2::Sha256::digest(encoded.as_bytes()).into()
+    let mut digest = sha2::Sha256::new();
+    digest.update(email_key.as_bytes());
+    // A key holds no NUL: the pair cannot be read another way.
+    digest.update([0]);
+    digest.update(encoded.as_bytes());
+    digest.finalize().into()
 }
 
 /// Token storage, next to [`UserStore`]; the same rules: each write is one

@@ -81,11 +81,15 @@ pub(crate) fn user_where(
             placeholder(values.len())
         ));
     }
-    if let Some(permission) = &filter.permission {
-        values.push(SqlValue::Text(permission.clone()));
+    if let Some(held) = &filter.permission {
+        // `User::may_act` and `Effective::of` in SQL: an inactive or expired
+        // account holds nothing; an active superuser holds everything.
+        values.push(SqlValue::Time(held.at));
+        let at = placeholder(values.len());
+        values.push(SqlValue::Text(held.permission.clone()));
         let p = placeholder(values.len());
         wheres.push(format!(
-            "(is_active AND (is_superuser \
+            "(is_active AND (expires_at IS NULL OR expires_at > {at}) AND (is_superuser \
              OR id IN (SELECT user_id FROM user_permissions WHERE permission = {p}) \
              OR id IN (SELECT ug.user_id FROM user_groups ug \
              JOIN group_permissions gp ON gp.group_id = ug.group_id WHERE gp.permission = {p})))"

@@ -200,3 +200,201 @@ fn without_the_key_the_operator_is_told_the_plain_reason() {
         .success()
         .stdout(predicates::str::contains("registration.conceal_accounts"));
 }
+
+/// Every answer of a run with `args` (EMAIL stands for the address), `vars`
+/// and `stdin`, for each of `emails`, in text and in `--json`: exit code,
+/// stdout and stderr, with the address blanked, must be the same byte for byte.
+/// Returns the exit code and stderr (text).
+fn answers_alike(
+    env: &TestEnv,
+    emails: &[&str],
+    args: &[&str],
+    vars: &[(&str, &str)],
+    stdin: &str,
+) -> (i32, String) {
+    let mut seen: Vec<(i32, String, String)> = Vec::new();
+    for json in [false, true] {
+        let mut first = None;
+        for email in emails {
+            let mut full: Vec<&str> = if json { vec!["--json"] } else { Vec::new() };
+            full.extend(args.iter().map(|a| if *a == "EMAIL" { *email } else { a }));
+            let out = env
+                .cmd(&full)
+                .env(CONCEAL.0, CONCEAL.1)
+                .envs(vars.iter().copied())
+                .write_stdin(stdin.to_string())
+                .output()
+                .unwrap();
+            let answer = (
+                out.status.code().unwrap(),
+                String::from_utf8_lossy(&out.stdout).replace(email, "ADDRESS"),
+                stderr_text(&out).replace(email, "ADDRESS"),
+            );
+            match &first {
+                None => first = Some(answer),
+                Some(expected) => assert_eq!(
+                    &answer, expected,
+                    "{email} answers otherwise than {} to {full:?}",
+                    emails[0]
+                ),
+            }
+        }
+        seen.push(first.unwrap());
+    }
+    (seen[0].0, seen[0].2.clone())
+}
+
+/// A verified account, an inactive one, an unverified one, one whose password
+/// an operator set (must change), and no account at all (issue 24.5).
+const EVERYONE: [&str; 5] = [
+    "nobody@example.com",
+    "ada@example.com",
+    "off@example.com",
+    "new@example.com",
+    "temp@example.com",
+];
+
+fn everyone(env: &TestEnv) {
+    accounts(env);
+    env.create_user("new@example.com", &[]);
+    env.create_user("temp@example.com", &["--must-change-password"]);
+    env.sql(
+        "UPDATE users SET email_verified_at = '2026-01-01T00:00:00Z' \
+         WHERE email = 'temp@example.com'",
+    );
+    for email in ["ada@example.com", "new@example.com"] {
+        env.cmd(&["issue-token", email, "--name", "ci"])
+            .assert()
+            .success();
+    }
+}
+
+/// The reset token `create-reset-token` prints for `email`.
+fn reset_token(env: &TestEnv, email: &str) -> String {
+    let out = env.cmd(&["create-reset-token", email]).assert().success();
+    String::from_utf8_lossy(&out.get_output().stdout)
+        .trim()
+        .to_string()
+}
+
+#[test]
+fn reset_password_answers_alike_whoever_holds_the_address() {
+    let env = TestEnv::new();
+    everyone(&env);
+    env.create_user("bob@example.com", &[]);
+    let args = ["reset-password", "EMAIL", "--new-password-stdin"];
+    let stdin = format!("{STRONG}\n");
+    // A well-formed token, someone else's.
+    let bobs = reset_token(&env, "bob@example.com");
+    let (code, stderr) = answers_alike(
+        &env,
+        &EVERYONE,
+        &args,
+        &[("USERDB_RESET_TOKEN", &bobs)],
+        &stdin,
+    );
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("reset token is not valid"), "{stderr}");
+    // A malformed one is told as such, for everyone alike.
+    let (code, stderr) = answers_alike(
+        &env,
+        &EVERYONE,
+        &args,
+        &[("USERDB_RESET_TOKEN", "udbr_not-a-token")],
+        &stdin,
+    );
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("malformed"), "{stderr}");
+    // An inactive user's own token is refused as a wrong one (issue 24.12).
+    env.cmd(&["update-user", "off@example.com", "--active", "true"])
+        .assert()
+        .success();
+    let offs = reset_token(&env, "off@example.com");
+    env.cmd(&["update-user", "off@example.com", "--active", "false"])
+        .assert()
+        .success();
+    answers_alike(
+        &env,
+        &["off@example.com", "nobody@example.com"],
+        &args,
+        &[("USERDB_RESET_TOKEN", &offs)],
+        &stdin,
+    );
+}
+
+#[test]
+fn verify_otp_answers_alike_for_every_purpose_and_flag() {
+    let env = TestEnv::new();
+    everyone(&env);
+    let wrong = "000000";
+    let weak = "123\n";
+    let strong = format!("{STRONG}\n");
+    let reset = ["--purpose", "password-reset"];
+    let login = ["--purpose", "login"];
+    let cases: Vec<(Vec<&str>, &str, i32)> = vec![
+        (vec![], "", 1),
+        (login.to_vec(), "", 1),
+        (vec!["--issue-token"], "", 1),
+        ([&login[..], &["--issue-token"]].concat(), "", 1),
+        // A token name the account already has: judged only once the code is right.
+        (
+            [&login[..], &["--issue-token", "--token-name", "ci"]].concat(),
+            "",
+            1,
+        ),
+        (vec!["--password-stdin"], &strong, 1),
+        (vec!["--password-stdin", "--issue-token"], &strong, 1),
+        // A weak password is refused alike, before the account is looked at.
+        (vec!["--password-stdin"], weak, 2),
+        (reset.to_vec(), "", 1),
+        ([&reset[..], &["--new-password-stdin"]].concat(), &strong, 1),
+        ([&reset[..], &["--new-password-stdin"]].concat(), weak, 2),
+    ];
+    for (extra, stdin, expected) in &cases {
+        let mut args = vec!["verify-otp", "EMAIL", wrong];
+        args.extend_from_slice(extra);
+        let (code, stderr) = answers_alike(&env, &EVERYONE, &args, &[], stdin);
+        assert_eq!(code, *expected, "{args:?}: {stderr}");
+    }
+    let (code, _) = answers_alike(
+        &env,
+        &EVERYONE,
+        &["verify-otp", "EMAIL", "--code-stdin"],
+        &[],
+        "000000\n",
+    );
+    assert_eq!(code, 1);
+    // Not a code at all: an input error, alike.
+    let (code, _) = answers_alike(&env, &EVERYONE, &["verify-otp", "EMAIL", "12"], &[], "");
+    assert_eq!(code, 2);
+}
+
+#[test]
+fn authenticate_and_send_otp_answer_alike_with_every_flag() {
+    let env = TestEnv::new();
+    everyone(&env);
+    let wrong = "not the password\n";
+    let sign_in = ["authenticate", "EMAIL", "--password-stdin"];
+    let (code, _) = answers_alike(&env, &EVERYONE, &sign_in, &[], wrong);
+    assert_eq!(code, 1);
+    let with_token = [&sign_in[..], &["--issue-token", "--token-name", "ci"]].concat();
+    let (code, _) = answers_alike(&env, &EVERYONE, &with_token, &[], wrong);
+    assert_eq!(code, 1);
+    // The mailbox is a file: what a caller reads is stdout and stderr.
+    let outbox = env.path().join("outbox");
+    let mail = [
+        ("USERDB_EMAIL_BACKEND", "file"),
+        ("USERDB_EMAIL_FILE_PATH", outbox.to_str().unwrap()),
+    ];
+    for purpose in ["verify-email", "login", "password-reset"] {
+        // Each run sends: the cooldown holds from the second (json) round on,
+        // alike for every address.
+        answers_alike(
+            &env,
+            &EVERYONE,
+            &["send-otp", "EMAIL", "--purpose", purpose],
+            &mail,
+            "",
+        );
+    }
+}

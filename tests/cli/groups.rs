@@ -610,3 +610,50 @@ fn if_not_exists_leaves_a_group_or_a_named_token_as_it_is_and_says_so() {
         .assert()
         .code(4);
 }
+
+/// `list-users --perm` and `has-perm` follow one rule (issue 24.9): an inactive
+/// or expired account holds nothing, an active superuser holds everything.
+#[test]
+fn list_users_by_permission_lists_exactly_whom_has_perm_says_holds_it() {
+    let env = TestEnv::new();
+    editors(&env);
+    env.create_user(
+        "gone@example.com",
+        &["--group", "editors", "--expires-at", "2026-01-03"],
+    );
+    env.create_user("off@example.com", &["--group", "editors", "--inactive"]);
+    env.create_superuser("root@example.com", &[]);
+    env.create_superuser("glass@example.com", &["--expires-at", "2026-01-03"]);
+    let later = "2026-01-03T00:00:01Z";
+    let listed = stdout_json(
+        env.cmd(&["--json", "list-users", "--perm", "blog.add_post"])
+            .env("USERDB_NOW", later)
+            .assert()
+            .success()
+            .get_output(),
+    );
+    let listed: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["email"].as_str().unwrap())
+        .collect();
+    assert_eq!(listed, ["ed@example.com", "root@example.com"]);
+    let all = [
+        "ed@example.com",
+        "gone@example.com",
+        "off@example.com",
+        "root@example.com",
+        "glass@example.com",
+    ];
+    for email in all {
+        let holds = env
+            .cmd(&["has-perm", email, "blog.add_post"])
+            .env("USERDB_NOW", later)
+            .output()
+            .unwrap()
+            .status
+            .success();
+        assert_eq!(holds, listed.contains(&email), "{email}");
+    }
+}

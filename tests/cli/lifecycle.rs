@@ -219,7 +219,7 @@ fn a_reset_token_dies_when_it_expires_is_replaced_or_the_password_changes() {
     )
     .code(1)
     .stderr(predicate::str::contains(
-        "the password was changed after it was made",
+        "the password or the email address was changed after it was made",
     ));
     sign_in(&env, "ada@example.com", NEW).success();
     assert_eq!(
@@ -228,7 +228,7 @@ fn a_reset_token_dies_when_it_expires_is_replaced_or_the_password_changes() {
             "reason=expired",
             "reason=replaced",
             "reason=wrong",
-            "reason=password changed"
+            "reason=password or address changed"
         ]
     );
 }
@@ -454,4 +454,197 @@ fn the_readme_break_glass_example_makes_a_superuser_who_can_sign_in_for_8h() {
     let user = env.user_json("oncall@example.com");
     assert_eq!(user["is_superuser"], true);
     assert_eq!(user["expires_at"], "2026-01-02T11:04:05.000000Z");
+}
+
+/// A reset token is made for an address: the one who holds that address must
+/// not reset the account once it moved to another (issue 24.10).
+#[test]
+fn a_reset_token_dies_when_the_email_address_changes() {
+    let env = TestEnv::new();
+    env.create_user("ada@example.com", &[]);
+    let token = reset_token(&env, "ada@example.com", &[]);
+    env.cmd(&[
+        "update-user",
+        "ada@example.com",
+        "--email",
+        "ada@elsewhere.example",
+    ])
+    .assert()
+    .success();
+    reset(&env, "ada@elsewhere.example", &token, NEW)
+        .code(1)
+        .stderr(predicate::str::contains(
+            "the password or the email address was changed after it was made",
+        ));
+    sign_in(&env, "ada@elsewhere.example", STRONG).success();
+    // Another spelling of the same address is the same address: the token lives.
+    let token = reset_token(&env, "ada@elsewhere.example", &[]);
+    env.cmd(&[
+        "update-user",
+        "ada@elsewhere.example",
+        "--email",
+        "Ada@elsewhere.example",
+    ])
+    .assert()
+    .success();
+    reset(&env, "ada@elsewhere.example", &token, NEW).success();
+    sign_in(&env, "ada@elsewhere.example", NEW).success();
+}
+
+fn sent_code(env: &TestEnv, email: &str, purpose: &str) -> String {
+    let out = env
+        .cmd(&["send-otp", email, "--purpose", purpose])
+        .assert()
+        .success();
+    code_in(&String::from_utf8_lossy(&out.get_output().stdout))
+}
+
+/// A token refused with a right code leaves the code unused (issue 24.7).
+#[test]
+fn a_login_code_refused_a_token_for_a_must_change_password_is_not_used_up() {
+    let env = TestEnv::new();
+    env.create_user("ada@example.com", &["--must-change-password"]);
+    let code = sent_code(&env, "ada@example.com", "login");
+    let login = ["verify-otp", "ada@example.com", &code, "--purpose", "login"];
+    env.cmd(&[&login[..], &["--issue-token"]].concat())
+        .assert()
+        .code(5)
+        .stdout("")
+        .stderr(predicate::str::contains(
+            "must change the password an operator set",
+        ));
+    assert_eq!(
+        audit(&env, "token_refused"),
+        ["must change password; the code is kept"]
+    );
+    // The code still signs in (without a token).
+    env.cmd(&login).assert().success();
+}
+
+/// One rule for every path that issues a token (issue 24.8): a user who must
+/// change the password an operator set gets none until they chose one.
+#[test]
+fn every_path_that_issues_a_token_refuses_a_must_change_password() {
+    let env = TestEnv::new();
+    env.create_user("ada@example.com", &["--must-change-password"]);
+    let must_change =
+        |env: &TestEnv| env.user_json("ada@example.com")["must_change_password"].clone();
+    // A verify-email code without a password: refused, and nothing changes.
+    let code = sent_code(&env, "ada@example.com", "verify-email");
+    env.cmd(&["verify-otp", "ada@example.com", &code, "--issue-token"])
+        .assert()
+        .code(5)
+        .stdout("");
+    assert_eq!(must_change(&env), true);
+    assert_eq!(
+        env.user_json("ada@example.com")["email_verified_at"],
+        Value::Null
+    );
+    // The password sign-in, and the operator's issue-token: refused alike.
+    sign_in(&env, "ada@example.com", STRONG).success();
+    env.cmd(&[
+        "authenticate",
+        "ada@example.com",
+        "--password-stdin",
+        "--issue-token",
+    ])
+    .write_stdin(format!("{STRONG}\n"))
+    .assert()
+    .code(5)
+    .stdout("");
+    env.cmd(&["issue-token", "ada@example.com"])
+        .assert()
+        .code(5);
+    // The same code with a password the user chooses meets it: a token.
+    let out = env
+        .cmd(&[
+            "verify-otp",
+            "ada@example.com",
+            &code,
+            "--issue-token",
+            "--password-stdin",
+        ])
+        .write_stdin(format!("{NEW}\n"))
+        .assert()
+        .success();
+    assert!(stdout(out).starts_with("udb_"));
+    assert_eq!(must_change(&env), false);
+}
+
+/// A first verification without a password makes the password unusable; that
+/// is not a password the user chose, so a must-change-password stays.
+#[test]
+fn an_unusable_password_does_not_meet_a_must_change_password() {
+    let env = TestEnv::new();
+    env.create_user("ada@example.com", &["--must-change-password"]);
+    let code = sent_code(&env, "ada@example.com", "verify-email");
+    env.cmd(&["verify-otp", "ada@example.com", &code])
+        .assert()
+        .success();
+    let ada = env.user_json("ada@example.com");
+    assert_eq!(ada["must_change_password"], true);
+    let code = sent_code(&env, "ada@example.com", "login");
+    env.cmd(&[
+        "verify-otp",
+        "ada@example.com",
+        &code,
+        "--purpose",
+        "login",
+        "--issue-token",
+    ])
+    .assert()
+    .code(5);
+}
+
+/// Django's reset leaves inactive users out (issue 24.12): by token, by code,
+/// and no reset token is made for one.
+#[test]
+fn an_inactive_or_expired_user_cannot_reset_the_password() {
+    let env = TestEnv::new();
+    env.create_user("ada@example.com", &[]);
+    let token = reset_token(&env, "ada@example.com", &[]);
+    let code = sent_code(&env, "ada@example.com", "password-reset");
+    env.cmd(&["update-user", "ada@example.com", "--active", "false"])
+        .assert()
+        .success();
+    reset(&env, "ada@example.com", &token, NEW)
+        .code(1)
+        .stderr(predicate::str::contains("user ada@example.com is inactive"));
+    env.cmd(&[
+        "verify-otp",
+        "ada@example.com",
+        &code,
+        "--purpose",
+        "password-reset",
+        "--new-password-stdin",
+    ])
+    .write_stdin(format!("{NEW}\n"))
+    .assert()
+    .code(1)
+    .stderr(predicate::str::contains("inactive"));
+    env.cmd(&["create-reset-token", "ada@example.com"])
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(predicate::str::contains("--active true"));
+    assert_eq!(
+        audit(&env, "reset_token_rejected"),
+        ["reason=inactive user"]
+    );
+    sign_in(&env, "ada@example.com", STRONG).code(1);
+    // Active again, the token made before works: it was the account that was refused.
+    env.cmd(&["update-user", "ada@example.com", "--active", "true"])
+        .assert()
+        .success();
+    reset(&env, "ada@example.com", &token, NEW).success();
+    // An expired account is refused alike.
+    env.create_user("gone@example.com", &["--expires-at", &now_plus(60)]);
+    let token = reset_token(&env, "gone@example.com", &[]);
+    env.cmd(&["reset-password", "gone@example.com", "--new-password-stdin"])
+        .env("USERDB_RESET_TOKEN", &token)
+        .env("USERDB_NOW", now_plus(61))
+        .write_stdin(format!("{NEW}\n"))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("expired"));
 }

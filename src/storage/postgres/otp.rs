@@ -103,7 +103,7 @@ impl OtpStore for PgStore {
                 "SELECT email_verified_at IS NOT NULL, substr(password, 1, 1) <> '!', \
                  (SELECT count(*) FROM tokens WHERE user_id = $1 AND revoked_at IS NULL), \
                  (SELECT count(*) FROM otp_codes WHERE user_id = $1 AND purpose <> $2 \
-                  AND used_at IS NULL) \
+                  AND used_at IS NULL), must_change_password \
                  FROM users WHERE id = $1",
                 &[&user_id, &purpose],
             )?;
@@ -115,6 +115,15 @@ impl OtpStore for PgStore {
                 usable_password: row.try_get(1)?,
                 live_tokens: count(2)?,
                 other_codes: count(3)?,
+                must_change_password: row.try_get(4)?,
+                token_names: tx
+                    .query(
+                        "SELECT name FROM tokens WHERE user_id = $1 AND revoked_at IS NULL",
+                        &[&user_id],
+                    )?
+                    .iter()
+                    .map(|r| r.try_get(0))
+                    .collect::<std::result::Result<_, _>>()?,
             };
             let verdict = judge(code.as_ref(), &owner);
             match (&verdict.write, &code) {
@@ -135,8 +144,10 @@ impl OtpStore for PgStore {
                     )?;
                     if let Some(hash) = new_password {
                         tx.execute(
-                            // The user chose it: any must-change-password is met.
-                            "UPDATE users SET password = $2, must_change_password = FALSE \
+                            // A password the user chose meets a must-change-password;
+                            // one made unusable does not.
+                            "UPDATE users SET password = $2, \
+                             must_change_password = must_change_password AND left($2, 1) = '!' \
                              WHERE id = $1",
                             &[&user_id, hash],
                         )?;

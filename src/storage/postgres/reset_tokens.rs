@@ -7,7 +7,7 @@ use super::users::update_user_in;
 use super::{PgStore, PgTime, insert_audit, time};
 use crate::error::{Error, Result};
 use crate::storage::{
-    AuditEntry, ResetTokenInfo, ResetTokenRecord, ResetTokenStore, UserUpdate, password_digest,
+    AuditEntry, ResetTokenInfo, ResetTokenRecord, ResetTokenStore, UserUpdate, credential_digest,
 };
 use crate::token::TokenDigest;
 use crate::user::User;
@@ -91,7 +91,7 @@ impl ResetTokenStore for PgStore {
     ) -> Result<Option<User>> {
         self.write(|tx| {
             let Some(row) = tx.query_opt(
-                "SELECT t.user_id, t.password_digest, u.password FROM reset_tokens t \
+                "SELECT t.user_id, t.password_digest, u.email_key, u.password FROM reset_tokens t \
                  JOIN users u ON u.id = t.user_id \
                  WHERE t.id = $1 AND t.used_at IS NULL AND t.replaced_at IS NULL \
                  AND t.expires_at > $2",
@@ -102,8 +102,9 @@ impl ResetTokenStore for PgStore {
             };
             let user_id: i64 = row.try_get(0)?;
             let made_with: Vec<u8> = row.try_get(1)?;
-            let password: String = row.try_get(2)?;
-            if made_with != password_digest(&password) {
+            let email_key: String = row.try_get(2)?;
+            let password: String = row.try_get(3)?;
+            if made_with != credential_digest(&email_key, &password) {
                 return Ok(None);
             }
             tx.execute(

@@ -102,7 +102,7 @@ impl OtpStore for SqliteStore {
                 "SELECT email_verified_at IS NOT NULL, substr(password, 1, 1) <> '!', \
                      (SELECT count(*) FROM tokens WHERE user_id = ?1 AND revoked_at IS NULL), \
                      (SELECT count(*) FROM otp_codes WHERE user_id = ?1 AND purpose <> ?2 \
-                      AND used_at IS NULL) \
+                      AND used_at IS NULL), must_change_password \
                      FROM users WHERE id = ?1",
                 params![user_id, purpose],
                 |r| {
@@ -111,9 +111,16 @@ impl OtpStore for SqliteStore {
                         usable_password: r.get(1)?,
                         live_tokens: r.get(2)?,
                         other_codes: r.get(3)?,
+                        must_change_password: r.get(4)?,
+                        token_names: Vec::new(),
                     })
                 },
             )?;
+            let mut owner = owner;
+            owner.token_names = tx
+                .prepare("SELECT name FROM tokens WHERE user_id = ?1 AND revoked_at IS NULL")?
+                .query_map([user_id], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
             let verdict = judge(code.as_ref(), &owner);
             match (&verdict.write, &code) {
                 (
@@ -133,8 +140,11 @@ impl OtpStore for SqliteStore {
                     )?;
                     if let Some(hash) = new_password {
                         tx.execute(
-                            // The user chose it: any must-change-password is met.
-                            "UPDATE users SET password = ?2, must_change_password = 0 WHERE id = ?1",
+                            // A password the user chose meets a must-change-password;
+                            // one made unusable does not.
+                            "UPDATE users SET password = ?2, \
+                             must_change_password = must_change_password AND substr(?2, 1, 1) = '!' \
+                             WHERE id = ?1",
                             params![user_id, hash],
                         )?;
                     }

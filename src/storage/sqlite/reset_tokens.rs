@@ -8,7 +8,7 @@ use super::{DbTime, SqliteStore, insert_audit, update_user_in};
 use crate::clock::format_timestamp;
 use crate::error::{Error, Result};
 use crate::storage::{
-    AuditEntry, ResetTokenInfo, ResetTokenRecord, ResetTokenStore, UserUpdate, password_digest,
+    AuditEntry, ResetTokenInfo, ResetTokenRecord, ResetTokenStore, UserUpdate, credential_digest,
 };
 use crate::token::TokenDigest;
 use crate::user::User;
@@ -100,7 +100,7 @@ impl ResetTokenStore for SqliteStore {
         let user = self.write(|tx| {
             let row = tx
                 .query_row(
-                    "SELECT t.user_id, t.password_digest, u.password FROM reset_tokens t \
+                    "SELECT t.user_id, t.password_digest, u.email_key, u.password FROM reset_tokens t \
                      JOIN users u ON u.id = t.user_id \
                      WHERE t.id = ?1 AND t.used_at IS NULL AND t.replaced_at IS NULL \
                      AND t.expires_at > ?2",
@@ -109,15 +109,15 @@ impl ResetTokenStore for SqliteStore {
                         Ok((
                             r.get::<_, i64>(0)?,
                             r.get::<_, Vec<u8>>(1)?,
-                            r.get::<_, String>(2)?,
+                            credential_digest(&r.get::<_, String>(2)?, &r.get::<_, String>(3)?),
                         ))
                     },
                 )
                 .optional()?;
-            let Some((user_id, made_with, password)) = row else {
+            let Some((user_id, made_with, now_with)) = row else {
                 return Ok(None);
             };
-            if made_with != password_digest(&password) {
+            if made_with != now_with {
                 return Ok(None);
             }
             tx.execute(
