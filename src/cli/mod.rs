@@ -74,6 +74,9 @@ pub struct Cli {
         long,
         global = true,
         env = "USERDB_DB",
+        // `[env: USERDB_DB]`: the name alone, neither an empty `USERDB_DB=` when
+        // unset nor, when set, a URL that may hold a password.
+        hide_env_values = true,
         value_name = "PATH",
         help_heading = "Global options"
     )]
@@ -84,6 +87,7 @@ pub struct Cli {
         long,
         global = true,
         env = "USERDB_CONFIG",
+        hide_env_values = true,
         value_name = "PATH",
         help_heading = "Global options"
     )]
