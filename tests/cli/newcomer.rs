@@ -252,3 +252,144 @@ fn tables_never_break_what_a_person_copies_at_80_and_100_columns() {
         );
     }
 }
+
+/// `scripts/test`'s set-up, on a machine without PostgreSQL or openssl: a fake
+/// root (`USERDB_TEST_ROOT`) and a PATH holding only the tools it uses, with an
+/// `apt-get` that records its calls and "installs" by making the files the
+/// script looks for, an `id` that says which account runs it, and a `sudo`.
+mod scripts_test {
+    use std::os::unix::fs::PermissionsExt;
+    use std::path::Path;
+    use std::process::Output;
+
+    fn script(path: &Path, body: &str) {
+        std::fs::write(path, format!("#!/bin/bash\n{body}\n")).unwrap();
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+
+    /// A machine: `debian` gives it /etc/debian_version and apt-get; `uid` is
+    /// what `id -u` says; `sudo` puts a sudo on PATH.
+    fn machine(dir: &Path, debian: bool, uid: u32, sudo: bool) -> (String, String) {
+        let root = dir.join("root");
+        let bin = dir.join("bin");
+        std::fs::create_dir_all(root.join("etc")).unwrap();
+        std::fs::create_dir_all(&bin).unwrap();
+        for tool in [
+            "bash", "grep", "dirname", "env", "cat", "mkdir", "touch", "chmod",
+        ] {
+            let found = ["/usr/bin", "/bin"]
+                .iter()
+                .map(|d| Path::new(d).join(tool))
+                .find(|p| p.exists())
+                .unwrap();
+            std::os::unix::fs::symlink(found, bin.join(tool)).unwrap();
+        }
+        script(&bin.join("id"), &format!("echo {uid}"));
+        let log = dir.join("log");
+        if debian {
+            std::fs::write(root.join("etc/debian_version"), "12\n").unwrap();
+            script(
+                &bin.join("apt-get"),
+                &format!(
+                    "echo \"apt-get $* DEBIAN_FRONTEND=${{DEBIAN_FRONTEND:-}}\" >> {log}\n\
+                     [ \"$1\" = install ] || exit 0\n\
+                     for p in \"$@\"; do case $p in\n\
+                       postgresql) mkdir -p {root}/usr/lib/postgresql/15/bin; touch {root}/usr/lib/postgresql/15/bin/initdb;\n\
+                                   echo 'postgres:x:100:100::/:/bin/false' >> {root}/etc/passwd;;\n\
+                       openssl) printf '#!/bin/bash\\n' > {bin}/openssl; chmod +x {bin}/openssl;;\n\
+                     esac; done",
+                    log = log.display(),
+                    root = root.display(),
+                    bin = bin.display()
+                ),
+            );
+        }
+        if sudo {
+            script(
+                &bin.join("sudo"),
+                &format!("echo \"sudo $*\" >> {}\nexec \"$@\"", log.display()),
+            );
+        }
+        (root.display().to_string(), bin.display().to_string())
+    }
+
+    fn set_up(root: &str, bin: &str) -> Output {
+        std::process::Command::new(format!("{bin}/bash"))
+            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/test"))
+            .arg("--setup-only")
+            .env_clear()
+            .env("PATH", bin)
+            .env("USERDB_TEST_ROOT", root)
+            .output()
+            .unwrap()
+    }
+
+    fn log(dir: &Path) -> String {
+        std::fs::read_to_string(dir.join("log")).unwrap_or_default()
+    }
+
+    #[test]
+    fn on_debian_as_root_it_installs_postgresql_and_openssl_then_has_nothing_to_do() {
+        let dir = tempfile::tempdir().unwrap();
+        let (root, bin) = machine(dir.path(), true, 0, false);
+        let out = set_up(&root, &bin);
+        assert!(out.status.success(), "{out:?}");
+        assert_eq!(
+            log(dir.path()),
+            "apt-get update DEBIAN_FRONTEND=\n\
+             apt-get install -y postgresql openssl DEBIAN_FRONTEND=noninteractive\n"
+        );
+        std::fs::remove_file(dir.path().join("log")).unwrap();
+        let again = set_up(&root, &bin);
+        assert!(again.status.success(), "{again:?}");
+        assert_eq!(log(dir.path()), "");
+    }
+
+    #[test]
+    fn on_debian_as_another_account_it_installs_through_sudo_or_says_to() {
+        let dir = tempfile::tempdir().unwrap();
+        let (root, bin) = machine(dir.path(), true, 1000, true);
+        let out = set_up(&root, &bin);
+        assert!(out.status.success(), "{out:?}");
+        assert!(
+            log(dir.path()).starts_with(
+                "sudo apt-get update\napt-get update DEBIAN_FRONTEND=\n\
+                 sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql openssl\n"
+            ),
+            "{}",
+            log(dir.path())
+        );
+
+        let dir = tempfile::tempdir().unwrap();
+        let (root, bin) = machine(dir.path(), true, 1000, false);
+        let out = set_up(&root, &bin);
+        assert_eq!(out.status.code(), Some(1), "{out:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr)
+                .contains("run as root, or install sudo, to install postgresql openssl"),
+            "{out:?}"
+        );
+        assert_eq!(log(dir.path()), "");
+    }
+
+    #[test]
+    fn elsewhere_it_names_what_to_install_and_stops() {
+        let dir = tempfile::tempdir().unwrap();
+        let (root, bin) = machine(dir.path(), false, 0, false);
+        let out = set_up(&root, &bin);
+        assert_eq!(out.status.code(), Some(1), "{out:?}");
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            said.contains("the tests need what is not installed here: postgresql openssl"),
+            "{said}"
+        );
+        assert!(said.contains("then run scripts/test again"), "{said}");
+        script(&Path::new(&bin).join("dnf"), "exit 0");
+        let out = set_up(&root, &bin);
+        assert!(
+            String::from_utf8_lossy(&out.stderr)
+                .contains("install them with `dnf install postgresql-server openssl`"),
+            "{out:?}"
+        );
+    }
+}
