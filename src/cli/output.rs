@@ -82,10 +82,11 @@ pub fn new_table() -> Table {
 }
 
 /// Lays out a finished table so that what a person copies is never broken to
-/// fit the width: the `whole` columns (an address, a key, a variable name) are
-/// never wrapped, and the `words` columns (times, lists of permissions or
-/// scopes, paths) wrap only between words (a time between its date and its
-/// hour), each at least as wide as its longest word. The other columns give
+/// fit the width: the `whole` columns (an id, an address, a key, a variable
+/// name, a token prefix) are never wrapped, and the `words` columns (times,
+/// names, lists of permissions or scopes, paths) wrap only between words (a
+/// time between its date and its hour), each at least as wide as its longest
+/// word. The other columns give
 /// way first, at spaces when they can. A terminal too narrow even for that
 /// gets a wider table rather than a broken address.
 pub fn finish(mut table: Table, whole: &[usize], words: &[usize]) -> String {
@@ -191,7 +192,7 @@ pub fn users_table(users: &[User], fields: &FieldSet) -> String {
         );
         add_row(&mut table, row);
     }
-    finish(table, &[1], &[7, 8])
+    finish(table, &[0, 1], &[7, 8])
 }
 
 /// The user's fields, its custom fields, then `extra` rows (e.g. the active tokens).
@@ -322,7 +323,7 @@ pub fn tokens_table(tokens: &[TokenInfo], now: Timestamp) -> String {
             ],
         );
     }
-    finish(table, &[1], &[4, 5, 6, 7, 8])
+    finish(table, &[0, 1, 3], &[2, 4, 5, 6, 7, 8])
 }
 
 /// `list-users --csv`: the built-in columns, then one per declared custom field.
