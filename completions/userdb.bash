@@ -1473,12 +1473,16 @@ _userdb() {
             return 0
             ;;
         userdb__subcmd__reference)
-            opts="-h -V --db --config --json --no-input --help --version man markdown"
+            opts="-h -V --dir --db --config --json --no-input --help --version man markdown"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --db)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

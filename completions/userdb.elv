@@ -540,6 +540,7 @@ set edit:completion:arg-completer[userdb] = {|@words|
             cand --version 'Print version'
         }
         &'userdb;reference'= {
+            cand --dir 'Write every man page (userdb.1 and one userdb-COMMAND.1 per command) into this folder, e.g. ~/.local/share/man/man1, instead of printing userdb.1'
             cand --db 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir''s userdb.sqlite3]'
             cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
             cand --json 'Machine-readable output on stdout, errors as JSON on stderr'

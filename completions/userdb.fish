@@ -447,6 +447,7 @@ complete -c userdb -n "__fish_userdb_using_subcommand completions" -l json -d 'M
 complete -c userdb -n "__fish_userdb_using_subcommand completions" -l no-input -d 'Never prompt: fail (or use the documented non-interactive default) instead'
 complete -c userdb -n "__fish_userdb_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c userdb -n "__fish_userdb_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c userdb -n "__fish_userdb_using_subcommand reference" -l dir -d 'Write every man page (userdb.1 and one userdb-COMMAND.1 per command) into this folder, e.g. ~/.local/share/man/man1, instead of printing userdb.1' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand reference" -l db -d 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir\'s userdb.sqlite3]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand reference" -l config -d 'The TOML config file [default: the platform config dir\'s config.toml]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand reference" -l json -d 'Machine-readable output on stdout, errors as JSON on stderr'

@@ -79,7 +79,7 @@ pub enum Error {
     #[error("user {0} is inactive")]
     InactiveUser(String),
 
-    #[error("the account of {email} expired at {}", .at.strftime("%Y-%m-%d %H:%M:%S UTC"))]
+    #[error("the account of {email} expired at {}", crate::clock::human_timestamp(*.at))]
     AccountExpired { email: String, at: jiff::Timestamp },
 
     /// An operator set the password: the user changes it before getting a token.
@@ -189,7 +189,7 @@ pub enum Error {
     },
 
     /// A code was asked for too soon or too often.
-    #[error("{reason}; try again in {} (at {})", crate::duration::human_wait(*.retry_after), .retry_at.strftime("%Y-%m-%d %H:%M:%S UTC"))]
+    #[error("{reason}; try again in {} (at {})", crate::duration::human_wait(*.retry_after), crate::clock::human_timestamp(*.retry_at))]
     OtpRateLimited {
         /// The `[otp]` key of the limit: `resend_cooldown` or `max_sends_per_hour`.
         limit: &'static str,
@@ -200,7 +200,7 @@ pub enum Error {
 
     /// Too many failed sign-ins to an address in a row: refused without checking
     /// the password until `retry_at` (`[login]`).
-    #[error("too many failed sign-ins to {email}: locked until {} (try again in {})", .retry_at.strftime("%Y-%m-%d %H:%M:%S UTC"), crate::duration::human_wait(*.retry_after))]
+    #[error("too many failed sign-ins to {email}: locked until {} (try again in {})", crate::clock::human_timestamp(*.retry_at), crate::duration::human_wait(*.retry_after))]
     LoginLocked {
         email: String,
         retry_after: std::time::Duration,

@@ -1,6 +1,7 @@
-//! `userdb`: a user database managed the way Django's auth commands manage one, over
-//! a local SQLite file. The command line (`src/main.rs`, `src/cli/`) is a thin layer
-//! over this library, which a service can link to authenticate against the same file.
+//! `userdb`: a user database managed the way Django's auth commands manage one, in an
+//! embedded SQLite file or on PostgreSQL. The command line (`src/main.rs`, `src/cli/`)
+//! is a thin layer over this library, which a service can link to authenticate
+//! against the same database.
 
 pub mod access;
 pub mod apply;

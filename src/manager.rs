@@ -746,7 +746,7 @@ fn changed_fields(update: &UserUpdate) -> String {
         }
     }
     if let Some(expires_at) = update.expires_at {
-        let at = expires_at.map_or("never".to_string(), crate::clock::format_timestamp);
+        let at = expires_at.map_or("never".to_string(), crate::clock::human_timestamp);
         fields.push(format!("expires_at={at}"));
     }
     if update.password.is_some() {

@@ -223,13 +223,13 @@ pub enum Rejection {
     Malformed(FormatError),
     #[error("unknown token")]
     Unknown,
-    #[error("token {id} ({name:?}) expired at {}", crate::clock::format_timestamp(*at))]
+    #[error("token {id} ({name:?}) expired at {}", crate::clock::human_timestamp(*at))]
     Expired {
         id: i64,
         name: String,
         at: Timestamp,
     },
-    #[error("token {id} ({name:?}) was revoked at {}", crate::clock::format_timestamp(*at))]
+    #[error("token {id} ({name:?}) was revoked at {}", crate::clock::human_timestamp(*at))]
     Revoked {
         id: i64,
         name: String,
@@ -237,7 +237,7 @@ pub enum Rejection {
     },
     #[error("user {0} is inactive")]
     InactiveUser(String),
-    #[error("the account of {email} expired at {}", crate::clock::format_timestamp(*at))]
+    #[error("the account of {email} expired at {}", crate::clock::human_timestamp(*at))]
     AccountExpired { email: String, at: Timestamp },
     /// Valid, but not for this: a permission required of it is outside the
     /// token's scopes, or its user no longer holds it.
@@ -263,11 +263,11 @@ pub enum ResetRejection {
     /// about whose it is.
     #[error("wrong reset token")]
     Wrong,
-    #[error("it was already used at {}", crate::clock::format_timestamp(*.0))]
+    #[error("it was already used at {}", crate::clock::human_timestamp(*.0))]
     Used(Timestamp),
-    #[error("it expired at {}", crate::clock::format_timestamp(*.0))]
+    #[error("it expired at {}", crate::clock::human_timestamp(*.0))]
     Expired(Timestamp),
-    #[error("a newer reset token replaced it at {}", crate::clock::format_timestamp(*.0))]
+    #[error("a newer reset token replaced it at {}", crate::clock::human_timestamp(*.0))]
     Replaced(Timestamp),
     #[error("the password or the email address was changed after it was made")]
     PasswordChanged,

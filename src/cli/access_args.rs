@@ -48,23 +48,19 @@ impl AccessJson {
 
     /// Rows for a person's table.
     pub fn rows(&self, user: &User) -> Vec<(&'static str, String)> {
-        let list = |items: &[String]| {
-            if items.is_empty() {
-                "-".to_string()
-            } else {
-                items.join(", ")
-            }
-        };
         let effective = if self.all_permissions {
             "all (active superuser)".to_string()
         } else if !user.is_active {
             "none (inactive)".to_string()
         } else {
-            list(&self.permissions)
+            super::output::name_list(&self.permissions)
         };
         vec![
-            ("groups", list(&self.groups)),
-            ("user permissions", list(&self.user_permissions)),
+            ("groups", super::output::name_list(&self.groups)),
+            (
+                "user permissions",
+                super::output::name_list(&self.user_permissions),
+            ),
             ("permissions", effective),
         ]
     }

@@ -7,7 +7,7 @@ use userdb::terminal_text::escape;
 
 use super::context::Context;
 use super::exit::CliError;
-use super::output::{add_row, new_table, print, print_json};
+use super::output::{add_row, finish, new_table, print, print_json};
 
 /// Show the effective configuration and paths (secrets redacted)
 #[derive(clap::Args, Debug)]
@@ -103,15 +103,28 @@ pub fn run(ctx: &Context, _args: Args) -> Result<(), CliError> {
         (Some(path), false) => format!("{path} (not found; defaults used)"),
         (None, _) => "(none)".to_string(),
     };
+    // The key and its variable are what a person copies: stacked in one
+    // column, each on a line of its own and never broken, so that the table
+    // fits 80 columns; the source then says only "env" (the variable is beside it).
     let mut table = new_table();
-    table.set_header(["Key", "Value", "Source", "Environment variable"]);
+    table.set_header(["Key\nEnvironment variable", "Value", "Source"]);
     for s in &report.settings {
-        add_row(&mut table, [&s.key, &s.value, &s.source, &s.env]);
+        let source = if s.source.starts_with("env ") {
+            "env"
+        } else {
+            &s.source
+        };
+        table.add_row([
+            format!("{}\n{}", escape(&s.key), escape(&s.env)),
+            escape(&s.value).into_owned(),
+            escape(source).into_owned(),
+        ]);
     }
     let mut text = format!(
-        "Config file: {}\nDatabase:    {}\n{table}\n",
+        "Config file: {}\nDatabase:    {}\n{}",
         escape(&file),
-        escape(&report.database)
+        escape(&report.database),
+        finish(table, &[0], &[1])
     );
     if !report.fields.is_empty() {
         let mut fields = new_table();
@@ -139,7 +152,7 @@ pub fn run(ctx: &Context, _args: Args) -> Result<(), CliError> {
                 ],
             );
         }
-        text.push_str(&format!("{fields}\n"));
+        text.push_str(&finish(fields, &[0], &[]));
     }
     print(&text)
 }

@@ -21,6 +21,9 @@ pub struct Context {
     pub no_input: bool,
     pub loaded: LoadedSettings,
     pub db_path: PathBuf,
+    /// `--db`, `USERDB_DB` or `[database] path` named the database (else it is
+    /// the platform default, which a new database's first command names).
+    db_named: bool,
 }
 
 impl Context {
@@ -31,7 +34,9 @@ impl Context {
         no_input: bool,
     ) -> Result<Self, CliError> {
         let loaded = Settings::load(config_flag.as_deref(), &env_value)?;
-        let db_path = match db_flag.or_else(|| loaded.settings.database.path.clone()) {
+        let named = db_flag.or_else(|| loaded.settings.database.path.clone());
+        let db_named = named.is_some();
+        let db_path = match named {
             Some(path) => path,
             None => default_database_path().ok_or_else(|| {
                 CliError::usage(
@@ -45,6 +50,7 @@ impl Context {
             no_input,
             loaded,
             db_path,
+            db_named,
         })
     }
 
@@ -85,6 +91,14 @@ impl Context {
             password_file: database.password_file.clone(),
         };
         let store = Store::open(&self.target()?, open, &options)?;
+        if store.created() && !self.db_named {
+            // Said once, by the command that made it, when nobody named it:
+            // where the users now live.
+            super::output::status(
+                self.json,
+                &format!("created the database {}", self.db_name()),
+            );
+        }
         if open != Open::Unmigrated
             && let Some(path) = store.file_path()
         {

@@ -4,7 +4,7 @@ use userdb::access::Group;
 
 use super::context::Context;
 use super::exit::CliError;
-use super::output::{add_row, new_table, print, print_json, status};
+use super::output::{add_row, finish, name_list, new_table, print, print_json, status};
 
 /// List the groups, with their members count and permissions
 #[derive(clap::Args, Debug)]
@@ -27,15 +27,14 @@ pub fn groups_table(groups: &[Group]) -> String {
     let mut table = new_table();
     table.set_header(["Name", "Members", "Permissions"]);
     for group in groups {
-        let permissions = if group.permissions.is_empty() {
-            "-".to_string()
-        } else {
-            group.permissions.join(" ")
-        };
         add_row(
             &mut table,
-            [group.name.clone(), group.members.to_string(), permissions],
+            [
+                group.name.clone(),
+                group.members.to_string(),
+                name_list(&group.permissions),
+            ],
         );
     }
-    format!("{table}\n")
+    finish(table, &[], &[0, 2])
 }

@@ -5,7 +5,7 @@ use userdb::duration::parse_finite_duration;
 
 use super::context::Context;
 use super::exit::CliError;
-use super::output::{add_row, human_time, new_table, print, print_json, status};
+use super::output::{add_row, finish, human_time, new_table, print, print_json, status};
 
 /// Show the audit log (changes and security events)
 #[derive(clap::Args, Debug)]
@@ -60,7 +60,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
             ],
         );
     }
-    print(&format!("{table}\n"))
+    print(&finish(table, &[], &[0, 2]))
 }
 
 fn parse_since(text: &str, now: Timestamp) -> Result<Timestamp, CliError> {

@@ -57,7 +57,8 @@ use clap::{Parser, Subcommand};
 use context::Context;
 use exit::CliError;
 
-/// Manage a user database the way Django's auth commands do, over a local SQLite file.
+/// Manage a user database the way Django's auth commands do, in an embedded SQLite file or on
+/// PostgreSQL.
 #[derive(Parser, Debug)]
 #[command(
     name = "userdb",
@@ -73,6 +74,9 @@ pub struct Cli {
         long,
         global = true,
         env = "USERDB_DB",
+        // `[env: USERDB_DB]`: the name alone, neither an empty `USERDB_DB=` when
+        // unset nor, when set, a URL that may hold a password.
+        hide_env_values = true,
         value_name = "PATH",
         help_heading = "Global options"
     )]
@@ -83,6 +87,7 @@ pub struct Cli {
         long,
         global = true,
         env = "USERDB_CONFIG",
+        hide_env_values = true,
         value_name = "PATH",
         help_heading = "Global options"
     )]
@@ -199,7 +204,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
     // Completions and the reference need no settings or database.
     match &cli.command {
         Command::Completions(args) => return completions::run(args),
-        Command::Reference(args) => return reference::run(args),
+        Command::Reference(args) => return reference::run(args, cli.json),
         _ => {}
     }
     let ctx = Context::new(cli.db, cli.config, cli.json, cli.no_input)?;
@@ -238,7 +243,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::RevokeToken(args) => revoke_token::run(&ctx, args),
         Command::Config(args) => config::run(&ctx, args),
         Command::Completions(args) => completions::run(&args),
-        Command::Reference(args) => reference::run(&args),
+        Command::Reference(args) => reference::run(&args, ctx.json),
     }
 }
 

@@ -3,7 +3,9 @@
 
 use std::io::Write;
 
-use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
+use comfy_table::{
+    ColumnConstraint, ContentArrangement, Table, Width, presets::UTF8_FULL_CONDENSED,
+};
 use jiff::Timestamp;
 use serde::Serialize;
 use userdb::fields::{FieldSet, FieldValue};
@@ -45,6 +47,17 @@ pub fn human_time(ts: Option<Timestamp>) -> String {
     }
 }
 
+/// Names (groups, permissions, scopes, members) as a person reads them in one
+/// cell: comma-separated everywhere, `-` for none. A space alone would run two
+/// group names together when a name has a space.
+pub fn name_list(items: &[String]) -> String {
+    if items.is_empty() {
+        "-".to_string()
+    } else {
+        items.join(", ")
+    }
+}
+
 fn yes_no(b: bool) -> &'static str {
     if b { "yes" } else { "no" }
 }
@@ -66,6 +79,50 @@ pub fn new_table() -> Table {
             .set_width(width);
     }
     table
+}
+
+/// Lays out a finished table so that what a person copies is never broken to
+/// fit the width: the `whole` columns (an id, an address, a key, a variable
+/// name, a token prefix) are never wrapped, and the `words` columns (times,
+/// names, lists of permissions or scopes, paths) wrap only between words (a
+/// time between its date and its hour), each at least as wide as its longest
+/// word. The other columns give
+/// way first, at spaces when they can. A terminal too narrow even for that
+/// gets a wider table rather than a broken address.
+pub fn finish(mut table: Table, whole: &[usize], words: &[usize]) -> String {
+    let columns = table.column_count();
+    for index in 0..columns {
+        let constraint = if whole.contains(&index) {
+            ColumnConstraint::ContentWidth
+        } else if !words.contains(&index) {
+            continue;
+        } else {
+            let longest = table
+                .header()
+                .into_iter()
+                .chain(table.row_iter())
+                .filter_map(|row| row.cell_iter().nth(index))
+                .flat_map(|cell| {
+                    cell.content()
+                        .split_whitespace()
+                        .map(|word| word.chars().count())
+                        .max()
+                })
+                .max()
+                .unwrap_or(0);
+            // The boundary counts the column's padding too.
+            let padding = table
+                .column(index)
+                .map_or(0, |c| usize::from(c.padding_width()));
+            ColumnConstraint::LowerBoundary(Width::Fixed(
+                u16::try_from(longest + padding).unwrap_or(u16::MAX),
+            ))
+        };
+        if let Some(column) = table.column_mut(index) {
+            column.set_constraint(constraint);
+        }
+    }
+    format!("{table}\n")
 }
 
 /// Adds a row of stored or typed text, escaped: a cell is one line, and no
@@ -135,7 +192,7 @@ pub fn users_table(users: &[User], fields: &FieldSet) -> String {
         );
         add_row(&mut table, row);
     }
-    format!("{table}\n")
+    finish(table, &[0, 1], &[7, 8])
 }
 
 /// The user's fields, its custom fields, then `extra` rows (e.g. the active tokens).
@@ -176,7 +233,7 @@ pub fn user_table(user: &User, fields: &FieldSet, extra: &[(&str, String)]) -> S
     {
         add_row(&mut table, [field.to_string(), value]);
     }
-    format!("{table}\n")
+    finish(table, &[], &[1])
 }
 
 /// A user as `--json` prints it: the built-in fields, then each declared custom
@@ -261,12 +318,12 @@ pub fn tokens_table(tokens: &[TokenInfo], now: Timestamp) -> String {
                 token
                     .scopes
                     .as_ref()
-                    .map_or("(user's)".to_string(), |s| s.join(" ")),
+                    .map_or("(user's)".to_string(), |s| name_list(s)),
                 state,
             ],
         );
     }
-    format!("{table}\n")
+    finish(table, &[0, 1, 3], &[2, 4, 5, 6, 7, 8])
 }
 
 /// `list-users --csv`: the built-in columns, then one per declared custom field.

@@ -6,7 +6,7 @@ use userdb::access::Group;
 
 use super::context::Context;
 use super::exit::CliError;
-use super::output::{add_row, new_table, print, print_json};
+use super::output::{add_row, finish, name_list, new_table, print, print_json};
 
 /// Show one group: its permissions and its members
 #[derive(clap::Args, Debug)]
@@ -37,21 +37,14 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
             users,
         });
     }
-    let list = |items: &[String], sep: &str| {
-        if items.is_empty() {
-            "-".to_string()
-        } else {
-            items.join(sep)
-        }
-    };
     let mut table = new_table();
     for (field, value) in [
         ("name", group.name.clone()),
         ("members", group.members.to_string()),
-        ("permissions", list(&group.permissions, " ")),
-        ("users", list(&users, ", ")),
+        ("permissions", name_list(&group.permissions)),
+        ("users", name_list(&users)),
     ] {
         add_row(&mut table, [field.to_string(), value]);
     }
-    print(&format!("{table}\n"))
+    print(&finish(table, &[], &[1]))
 }

@@ -12,7 +12,17 @@ use crate::email::{BackendKind, ConfigSecret, Security};
 use crate::otp::{MAX_DIGITS, MIN_DIGITS, check_template};
 use crate::registration::EmailVerification;
 
-/// One configuration key: `[section] key`, also `USERDB_SECTION_KEY`.
+/// The database's variable (`--db`'s too), `[database] path`'s in place of
+/// `USERDB_DATABASE_PATH`, which is refused (see [`super::Settings::load`]).
+pub const DATABASE_ENV: &str = "USERDB_DB";
+
+/// The name `[database] path` would have by the rule, refused with a pointer to
+/// [`DATABASE_ENV`]: two names for one setting would leave a script that sets
+/// both to learn which one wins.
+pub const REFUSED_DATABASE_ENV: &str = "USERDB_DATABASE_PATH";
+
+/// One configuration key: `[section] key`, also `USERDB_SECTION_KEY` (except
+/// `[database] path`: [`DATABASE_ENV`]).
 #[derive(Debug, Clone, Copy)]
 pub struct KeySpec {
     pub section: &'static str,
@@ -34,6 +44,10 @@ impl KeySpec {
     }
 
     pub fn env_var(&self) -> String {
+        // The database has one name, the one `--db` reads too.
+        if (self.section, self.key) == ("database", "path") {
+            return DATABASE_ENV.to_string();
+        }
         format!("USERDB_{}_{}", self.section, self.key).to_ascii_uppercase()
     }
 
@@ -88,7 +102,7 @@ pub const KEYS: &[KeySpec] = &[
         key: "path",
         kind: Kind::Path,
         default: "(platform default)",
-        doc: "The SQLite file or a `postgres://` URL (`--db` and `USERDB_DB` win); \
+        doc: "The SQLite file or a `postgres://` URL (`--db` wins over it); \
               by default `userdb.sqlite3` in the platform data directory",
         set: |s, v| v.text().map(|p| s.database.path = Some(PathBuf::from(p))),
         // A URL's password is never shown.
@@ -574,14 +588,16 @@ mod tests {
                 "{}",
                 spec.name()
             );
-            assert_eq!(
-                spec.env_var(),
-                format!(
-                    "USERDB_{}_{}",
-                    spec.section.to_uppercase(),
-                    spec.key.to_uppercase()
-                )
+            let by_rule = format!(
+                "USERDB_{}_{}",
+                spec.section.to_uppercase(),
+                spec.key.to_uppercase()
             );
+            if by_rule == REFUSED_DATABASE_ENV {
+                assert_eq!(spec.env_var(), DATABASE_ENV);
+            } else {
+                assert_eq!(spec.env_var(), by_rule);
+            }
             assert!(seen.insert(spec.env_var()), "{} twice", spec.env_var());
             assert!(
                 !spec.doc.is_empty() && !spec.doc.contains(['\n', '|']),

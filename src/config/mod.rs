@@ -19,7 +19,7 @@ mod keys;
 mod kind;
 mod reference;
 
-pub use keys::{KEYS, KeySpec};
+pub use keys::{DATABASE_ENV, KEYS, KeySpec, REFUSED_DATABASE_ENV};
 pub use kind::Kind;
 use kind::{Raw, Value};
 pub use reference::reference_markdown;
@@ -165,6 +165,12 @@ impl Settings {
             }
         }
 
+        if env(REFUSED_DATABASE_ENV).is_some_and(|v| !v.is_empty()) {
+            return Err(Error::Config(format!(
+                "environment variable {REFUSED_DATABASE_ENV} is not read: name the database in \
+                 {DATABASE_ENV} (or --db, or [database] path in the config file)"
+            )));
+        }
         for spec in KEYS {
             let var = spec.env_var();
             let Some(value) = env(&var).filter(|v| !v.is_empty()) else {
@@ -339,6 +345,33 @@ mod tests {
         );
         assert_eq!(s.password.policy.min_length, 8);
         assert!(loaded.sources.values().all(|src| *src == Source::Default));
+    }
+
+    /// The database has one variable, USERDB_DB, over the file's `[database]
+    /// path`; the name the rule would give it is refused, naming USERDB_DB.
+    #[test]
+    fn the_database_variable_is_userdb_db_alone() {
+        let (_dir, path) = write_config("[database]\npath = \"/srv/file.sqlite3\"\n");
+        let loaded =
+            Settings::load(Some(&path), &env_of(&[("USERDB_DB", "/srv/env.sqlite3")])).unwrap();
+        assert_eq!(
+            loaded.settings.database.path,
+            Some(PathBuf::from("/srv/env.sqlite3"))
+        );
+        assert_eq!(
+            loaded.sources["database.path"],
+            Source::Env("USERDB_DB".into())
+        );
+        let err = Settings::load(
+            Some(&path),
+            &env_of(&[("USERDB_DATABASE_PATH", "/srv/old.sqlite3")]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("USERDB_DATABASE_PATH is not read: name the database in USERDB_DB"),
+            "{err}"
+        );
     }
 
     #[test]

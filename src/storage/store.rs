@@ -89,6 +89,17 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Whether this open created the database: made the SQLite file. (A
+    /// PostgreSQL database is always made beforehand, by name.)
+    pub fn created(&self) -> bool {
+        match self {
+            Store::Sqlite(store) => store.created(),
+            Store::Postgres(_) => false,
+        }
+    }
+}
+
 /// The same call on whichever store is open.
 macro_rules! each {
     ($self:expr, $store:ident => $call:expr) => {

@@ -69,7 +69,7 @@ fn a_group_is_created_listed_and_shown_with_its_members_and_permissions() {
     let table = env.cmd(&["list-groups"]).assert().success();
     let table = String::from_utf8(table.get_output().stdout.clone()).unwrap();
     assert!(table.contains("editors"), "{table}");
-    assert!(table.contains("blog.add_post blog.change_post"), "{table}");
+    assert!(table.contains("blog.add_post, blog.change_post"), "{table}");
     let shown = json_of(&env, &["show-group", "editors"]);
     assert_eq!(shown["users"], json!(["ed@example.com"]));
     assert_eq!(shown["members"], 1);

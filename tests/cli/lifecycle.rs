@@ -195,7 +195,7 @@ fn a_reset_token_dies_when_it_expires_is_replaced_or_the_password_changes() {
         .assert()
         .code(1)
         .stderr(predicate::str::contains(
-            "it expired at 2026-01-02T04:04:05",
+            "it expired at 2026-01-02 04:04:05 UTC",
         ));
 
     let older = reset_token(&env, "ada@example.com", &[]);

@@ -36,6 +36,7 @@ mod hostile_text;
 mod import_limits;
 mod lifecycle;
 mod migrate;
+mod newcomer;
 mod otp;
 mod papercuts;
 mod passwords;

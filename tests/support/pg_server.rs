@@ -7,8 +7,8 @@
 //! it with `#[path = "…/tests/support/pg_server.rs"] mod pg_server;`.
 //!
 //! - The binaries are Debian's (`/usr/lib/postgresql/<newest>/bin`) or, failing
-//!   that, `initdb` found on `PATH`. Without them it panics saying how to install
-//!   PostgreSQL: a test never skips silently.
+//!   that, `initdb` found on `PATH`. Without them it panics naming `scripts/test`,
+//!   which installs PostgreSQL: a test never skips silently.
 //! - PostgreSQL refuses to run as root; run as root (as the suite and CI are),
 //!   it runs as the `postgres` account, which owns the directory.
 //! - Speed over durability: `initdb --no-sync`, `fsync=off`,
@@ -325,8 +325,8 @@ fn bin_dir() -> PathBuf {
     on_path.unwrap_or_else(|| {
         panic!(
             "the PostgreSQL tests need a PostgreSQL server installed (initdb and postgres were \
-             found neither in /usr/lib/postgresql/*/bin nor on PATH): on Debian or Ubuntu run \
-             `apt-get install postgresql` (as root); `.ci/run` installs it"
+             found neither in /usr/lib/postgresql/*/bin nor on PATH): run the tests with \
+             `scripts/test`, which installs it (or says what to install) first"
         )
     })
 }
@@ -356,8 +356,8 @@ fn server_account() -> Option<(u32, u32)> {
     if rc != 0 || result.is_null() {
         panic!(
             "the PostgreSQL tests run as root, and PostgreSQL refuses to: they run it as the \
-             `postgres` account, which does not exist here; `apt-get install postgresql` \
-             creates it (`.ci/run` installs it)"
+             `postgres` account, which does not exist here; run the tests with `scripts/test`, \
+             which installs postgresql (the package creates it)"
         );
     }
     Some((pwd.pw_uid, pwd.pw_gid))

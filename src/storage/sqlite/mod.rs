@@ -91,6 +91,8 @@ pub struct SqliteStore {
     /// value in the new page, but the WAL still holds earlier copies of it until
     /// it is checkpointed and reset.
     scrub_wal: bool,
+    /// This open made the file (it did not exist before).
+    created: bool,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -185,14 +187,21 @@ impl SqliteStore {
     /// Opens without migrating: for `migrate --check` and for listing.
     pub fn open_unmigrated(path: &Path, busy_timeout: Duration) -> Result<Self> {
         check_plain_path(path)?;
-        create_private_file(path)?;
+        let created = create_private_file(path)?;
         let conn = connect(path, busy_timeout)
             .map_err(|e| Error::database(e).on_target(&path.display().to_string()))?;
         Ok(SqliteStore {
             conn,
             path: path.to_path_buf(),
             scrub_wal: false,
+            created,
         })
+    }
+
+    /// Whether this open created the file: the first command tells the operator
+    /// where their database went.
+    pub fn created(&self) -> bool {
+        self.created
     }
 
     /// The migrations of SQLite's schema.
@@ -461,7 +470,8 @@ fn check_plain_path(path: &Path) -> Result<()> {
 /// umask); its parent directory, if missing, with 0700. SQLite gives the `-wal`
 /// and `-shm` files the database file's permissions. A new database is never
 /// created through a symbolic link (whose target could be anyone's file or place).
-fn create_private_file(path: &Path) -> Result<()> {
+/// True when this call made the file (`create_new`: of two processes racing, one).
+fn create_private_file(path: &Path) -> Result<bool> {
     if let Ok(meta) = std::fs::symlink_metadata(path) {
         if meta.file_type().is_symlink() && std::fs::metadata(path).is_err() {
             return Err(Error::UnsafeOutput {
@@ -469,7 +479,7 @@ fn create_private_file(path: &Path) -> Result<()> {
                 reason: "it is a symbolic link to nothing, and a new database is never created through a link; give the real path".into(),
             });
         }
-        return Ok(());
+        return Ok(false);
     }
     if let Some(parent) = path
         .parent()
@@ -488,8 +498,8 @@ fn create_private_file(path: &Path) -> Result<()> {
         .custom_flags(libc::O_NOFOLLOW)
         .open(path)
     {
-        Ok(_) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Ok(_) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
         Err(e) => Err(Error::io(
             format!("cannot create database {}", path.display()),
             e,

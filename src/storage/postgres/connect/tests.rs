@@ -536,7 +536,7 @@ fn openssl(dir: &Path, args: &[&str]) {
         .args(args)
         .current_dir(dir)
         .output()
-        .expect("the TLS tests need the openssl command (Debian: apt-get install openssl)");
+        .expect("the TLS tests need the openssl command: run the tests with `scripts/test`, which installs it");
     assert!(
         out.status.success(),
         "openssl {args:?}: {}",
