@@ -220,7 +220,7 @@ Register-ArgumentCompleter -Native -CommandName 'userdb' -ScriptBlock {
             [CompletionResult]::new('--offset', '--offset', [CompletionResultType]::ParameterName, 'Skip the first N users')
             [CompletionResult]::new('--where', '--where', [CompletionResultType]::ParameterName, 'Only users whose custom field NAME holds VALUE (NAME= for none; repeatable)')
             [CompletionResult]::new('--group', '--group', [CompletionResultType]::ParameterName, 'Only members of this group')
-            [CompletionResult]::new('--perm', '--perm', [CompletionResultType]::ParameterName, 'Only users who hold this permission (active; superusers hold them all)')
+            [CompletionResult]::new('--perm', '--perm', [CompletionResultType]::ParameterName, 'Only users who hold this permission now, as has-perm says (active and not expired; superusers hold them all)')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir''s userdb.sqlite3]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The TOML config file [default: the platform config dir''s config.toml]')
             [CompletionResult]::new('--staff', '--staff', [CompletionResultType]::ParameterName, 'Only staff users')

@@ -208,7 +208,7 @@ set edit:completion:arg-completer[userdb] = {|@words|
             cand --offset 'Skip the first N users'
             cand --where 'Only users whose custom field NAME holds VALUE (NAME= for none; repeatable)'
             cand --group 'Only members of this group'
-            cand --perm 'Only users who hold this permission (active; superusers hold them all)'
+            cand --perm 'Only users who hold this permission now, as has-perm says (active and not expired; superusers hold them all)'
             cand --db 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir''s userdb.sqlite3]'
             cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
             cand --staff 'Only staff users'

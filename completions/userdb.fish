@@ -178,7 +178,7 @@ complete -c userdb -n "__fish_userdb_using_subcommand list-users" -l limit -d 'A
 complete -c userdb -n "__fish_userdb_using_subcommand list-users" -l offset -d 'Skip the first N users' -r
 complete -c userdb -n "__fish_userdb_using_subcommand list-users" -l where -d 'Only users whose custom field NAME holds VALUE (NAME= for none; repeatable)' -r
 complete -c userdb -n "__fish_userdb_using_subcommand list-users" -l group -d 'Only members of this group' -r
-complete -c userdb -n "__fish_userdb_using_subcommand list-users" -l perm -d 'Only users who hold this permission (active; superusers hold them all)' -r
+complete -c userdb -n "__fish_userdb_using_subcommand list-users" -l perm -d 'Only users who hold this permission now, as has-perm says (active and not expired; superusers hold them all)' -r
 complete -c userdb -n "__fish_userdb_using_subcommand list-users" -l db -d 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir\'s userdb.sqlite3]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand list-users" -l config -d 'The TOML config file [default: the platform config dir\'s config.toml]' -r -F
 complete -c userdb -n "__fish_userdb_using_subcommand list-users" -l staff -d 'Only staff users'
