@@ -15,9 +15,9 @@ pub fn read_all(input: impl Read, max: u64) -> std::io::Result<Option<Vec<u8>>> 
 
 /// `bytes` as a size for messages: "64 MiB", "1 MiB", "512 KiB".
 pub fn human_size(bytes: u64) -> String {
-    if bytes >= 1 << 20 && bytes % (1 << 20) == 0 {
+    if bytes >= 1 << 20 && bytes.is_multiple_of(1 << 20) {
         format!("{} MiB", bytes >> 20)
-    } else if bytes >= 1 << 10 && bytes % (1 << 10) == 0 {
+    } else if bytes >= 1 << 10 && bytes.is_multiple_of(1 << 10) {
         format!("{} KiB", bytes >> 10)
     } else {
         format!("{bytes} bytes")

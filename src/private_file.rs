@@ -374,7 +374,7 @@ mod tests {
     }
 
     fn problem(result: Result<SecretString, SecretFileError>) -> Problem {
-        result.err().expect("refused").problem
+        result.expect_err("refused").problem
     }
 
     #[test]

@@ -109,7 +109,10 @@ pub enum CopiedRow {
     /// 0 for none). Carried so that the copy never hands a deleted user's id
     /// out again: audit rows keep the old id, and `log --user` would show its
     /// history as the new user's.
-    IdsUsed { table: String, high_water: i64 },
+    IdsUsed {
+        table: String,
+        high_water: i64,
+    },
 }
 
 impl CopiedRow {

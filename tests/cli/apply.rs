@@ -362,7 +362,11 @@ fn a_file_or_stdin_over_64_mib_is_refused_not_cut() {
     assert!(text.len() > 64 << 20 && text.len() < (64 << 20) + 100);
     let path = env.write_file("users.toml", &text);
     for (args, stdin, named) in [
-        (vec!["apply", path.as_str(), "--prune"], String::new(), path.as_str()),
+        (
+            vec!["apply", path.as_str(), "--prune"],
+            String::new(),
+            path.as_str(),
+        ),
         (vec!["apply", "-", "--prune"], text, "standard input"),
     ] {
         env.cmd(&args)

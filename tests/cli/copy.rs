@@ -212,7 +212,9 @@ fn copy_never_hands_a_deleted_users_id_out_again() {
         let (from, to) = (&pair[0], &pair[1]);
         let gone = format!("gone{step}@example.com");
         let deleted = create(from, &gone);
-        cmd(&env, &["--db", from, "issue-token", &gone]).assert().success();
+        cmd(&env, &["--db", from, "issue-token", &gone])
+            .assert()
+            .success();
         cmd(&env, &["--db", from, "delete-user", &gone, "--yes"])
             .assert()
             .success();
@@ -221,7 +223,10 @@ fn copy_never_hands_a_deleted_users_id_out_again() {
             .success();
         let new = format!("new{step}@example.com");
         let id = create(to, &new);
-        assert!(id > deleted, "{from} -> {to}: id {id} after deleted {deleted}");
+        assert!(
+            id > deleted,
+            "{from} -> {to}: id {id} after deleted {deleted}"
+        );
         let log = json_on(&env, to, &["log", "--user", &new]);
         let events: Vec<&str> = log
             .as_array()
@@ -235,4 +240,3 @@ fn copy_never_hands_a_deleted_users_id_out_again() {
         assert_eq!(issued["id"], 2 * step as i64 + 2, "{from} -> {to}");
     }
 }
-

@@ -529,7 +529,12 @@ fn a_database_path_that_is_a_device_a_fifo_or_a_directory_is_refused_untouched()
                 .timeout(std::time::Duration::from_secs(60))
                 .output()
                 .unwrap();
-            assert_eq!(out.status.code(), Some(5), "{args:?}: {}", stderr_text(&out));
+            assert_eq!(
+                out.status.code(),
+                Some(5),
+                "{args:?}: {}",
+                stderr_text(&out)
+            );
             assert!(
                 stderr_text(&out).contains(&format!(
                     "refusing to open {db} as a database: it is {kind}, not a file"
