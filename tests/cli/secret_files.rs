@@ -264,3 +264,30 @@ fn a_pipe_still_carries_a_password() {
             .success();
     }
 }
+
+#[test]
+fn a_database_password_file_that_is_a_silent_fifo_fails_not_hangs() {
+    let env = TestEnv::new();
+    let fifo = env.path().join("db-password");
+    mkfifo(&fifo);
+    env.write_config(&format!(
+        "[database]\npassword_file = \"{}\"\n",
+        fifo.display()
+    ));
+    let url = crate::pg_server::server().fresh_database();
+    let out = env
+        .cmd(&["--db", &url, "list-users"])
+        .env_remove("PGPASSWORD")
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(6), "{}", stderr_text(&out));
+    assert!(
+        stderr_text(&out).contains(&format!(
+            "[database] password_file {}: not read within 10 seconds",
+            fifo.display()
+        )),
+        "{}",
+        stderr_text(&out)
+    );
+}
