@@ -247,6 +247,14 @@ pub enum Error {
     #[error("{} already exists", .0.display())]
     OutputExists(PathBuf),
 
+    /// A database path that names something other than a regular file (a
+    /// device, a directory, a FIFO): SQLite would write its `-journal` beside it.
+    #[error(
+        "refusing to open {} as a database: it is {kind}, not a file; give the path of a database file",
+        .path.display()
+    )]
+    NotADatabaseFile { path: PathBuf, kind: &'static str },
+
     /// A command that only reads, given a database path where there is none.
     #[error("no database at {}", .0.display())]
     NoDatabase(PathBuf),
@@ -311,6 +319,7 @@ impl Error {
             | Error::GroupExists(_) => ErrorKind::AlreadyExists,
             Error::LastSuperuser(_)
             | Error::UnsafeOutput { .. }
+            | Error::NotADatabaseFile { .. }
             | Error::ScopeNotHeld { .. }
             | Error::MustChangePassword(_) => ErrorKind::Refused,
             Error::OutputExists(_) | Error::NotEmpty => ErrorKind::AlreadyExists,

@@ -6,6 +6,7 @@
 pub mod access;
 pub mod apply;
 pub mod audit;
+pub mod bounded_input;
 pub mod clock;
 pub mod config;
 pub mod doctor;

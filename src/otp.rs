@@ -185,13 +185,12 @@ impl SecretKey {
     pub fn load_or_create_file(path: &Path) -> Result<Self> {
         match std::fs::metadata(path) {
             Ok(_) => {
-                crate::private_file::ensure_private(path, "the secret key file")?;
-                let text = std::fs::read_to_string(path).map_err(|e| {
-                    Error::io(
-                        format!("cannot read the secret key file {}", path.display()),
-                        e,
-                    )
-                })?;
+                let text = crate::private_file::read_text(
+                    path,
+                    "the secret key file",
+                    crate::private_file::MAX_KEY_FILE_BYTES,
+                )
+                .map_err(|e| Error::Config(e.to_string()))?;
                 SecretKey::new(&text, &path.display().to_string())
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {

@@ -438,6 +438,14 @@ pub fn parse(text: &str, is_field: &IsField<'_>) -> Result<ApplyFile> {
     parse_with(text, is_field, true)
 }
 
+/// [`parse`] with the full TOML parser alone, never the quick reader: what
+/// the quick reader's answers are checked against (the `apply_file` fuzz
+/// target).
+#[doc(hidden)]
+pub fn parse_without_quick_reader(text: &str, is_field: &IsField<'_>) -> Result<ApplyFile> {
+    parse_with(text, is_field, false)
+}
+
 /// `parse`, with the quick reader tried first on each entry or not.
 fn parse_with(text: &str, is_field: &IsField<'_>, quick: bool) -> Result<ApplyFile> {
     let lines = Lines::of(text);

@@ -153,14 +153,36 @@ pub fn plan(
 }
 
 /// A lasting superuser (active, not expiring) whom the plan takes away while
-/// leaving none, if there is one: the rail every other write keeps.
+/// leaving none, if there is one: the rail every other write keeps. What
+/// counts is who is a lasting superuser once the plan is done: a user the file
+/// promotes stands in for one it demotes.
 pub fn last_lasting_superuser_lost(
     plan: &Plan,
     file: &ApplyFile,
     users: &[CurrentUser],
 ) -> Option<String> {
-    let entry_of = |p: &UserPlan| p.entry.and_then(|i| file.users.get(i));
     let lasting = |u: &User| u.is_superuser && u.is_active && u.expires_at.is_none();
+    // A user as the plan leaves it: the file's value where the entry gives
+    // one, else the current one (else a new user's default).
+    let lasting_after = |p: &UserPlan, now: Option<&User>| {
+        if p.action == Action::Deactivated {
+            return false;
+        }
+        let entry = p.entry.and_then(|i| file.users.get(i));
+        let superuser = entry
+            .and_then(|e| e.superuser)
+            .or(now.map(|u| u.is_superuser))
+            .unwrap_or(false);
+        let active = entry
+            .and_then(|e| e.active)
+            .or(now.map(|u| u.is_active))
+            .unwrap_or(true);
+        let expires = match entry.and_then(|e| e.expires_at) {
+            Some(set) => set.is_some(),
+            None => now.is_some_and(|u| u.expires_at.is_some()),
+        };
+        superuser && active && !expires
+    };
     // The plan of each user the state holds, by its index there.
     let planned: HashMap<usize, &UserPlan> = plan
         .users
@@ -169,37 +191,22 @@ pub fn last_lasting_superuser_lost(
         .collect();
     let mut lost = None;
     let mut remaining = 0;
-    for (i, user) in users
-        .iter()
-        .map(|c| &c.user)
-        .enumerate()
-        .filter(|(_, u)| lasting(u))
-    {
-        let taken = planned
-            .get(&i)
-            .is_some_and(|p| match (&p.action, entry_of(p)) {
-                (Action::Deactivated, _) => true,
-                (_, Some(e)) => {
-                    e.superuser == Some(false)
-                        || e.active == Some(false)
-                        || matches!(e.expires_at, Some(Some(_)))
-                }
-                _ => false,
-            });
-        if taken {
-            lost = Some(user.email.clone());
-        } else {
+    for (i, user) in users.iter().map(|c| &c.user).enumerate() {
+        let after = match planned.get(&i) {
+            Some(p) => lasting_after(p, Some(user)),
+            None => lasting(user),
+        };
+        if after {
             remaining += 1;
+        } else if lasting(user) {
+            lost = Some(user.email.clone());
         }
     }
     remaining += plan
         .users
         .iter()
         .filter(|p| p.action == Action::Created)
-        .filter_map(entry_of)
-        .filter(|e| {
-            e.superuser == Some(true) && e.active != Some(false) && e.expires_at.flatten().is_none()
-        })
+        .filter(|p| lasting_after(p, None))
         .count();
     lost.filter(|_| remaining == 0)
 }
@@ -456,6 +463,41 @@ mod tests {
                 ("ada@example.com", Action::Unchanged),
                 ("old@example.com", Action::Deactivated)
             ]
+        );
+    }
+
+    #[test]
+    fn a_superuser_the_file_promotes_stands_in_for_one_it_demotes() {
+        let mut root = current("root@example.com", &[]);
+        root.user = user("root@example.com", true);
+        let mut ada = current("ada@example.com", &[]);
+        ada.user.id = 2;
+        let users = [root, ada];
+        let lost = |text: &str| {
+            let file = parse(text, &|_| false).unwrap();
+            let planned = plan(&file, &users, &[], &judge(true)).unwrap();
+            last_lasting_superuser_lost(&planned, &file, &users)
+        };
+        // Root pruned (or demoted) while Ada is promoted: one superuser left.
+        let promoted = "[[users]]\nemail = \"ada@example.com\"\nsuperuser = true\n";
+        assert_eq!(lost(promoted), None);
+        assert_eq!(
+            lost(&format!(
+                "{promoted}[[users]]\nemail = \"root@example.com\"\nsuperuser = false\n"
+            )),
+            None
+        );
+        // Promoted but made to expire, or inactive: not lasting, so none is left.
+        for but in ["expires_at = \"2030-01-01T00:00:00Z\"", "active = false"] {
+            assert_eq!(
+                lost(&format!("{promoted}{but}\n")),
+                Some("root@example.com".into()),
+                "{but}"
+            );
+        }
+        assert_eq!(
+            lost("[[users]]\nemail = \"ada@example.com\"\n"),
+            Some("root@example.com".into())
         );
     }
 

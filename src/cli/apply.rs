@@ -1,11 +1,11 @@
 //! `userdb apply FILE`: make the users and groups a TOML file describes, writing
 //! only the differences, in one transaction; `--dry-run` prints the plan alone.
 
-use std::io::Read;
 use std::path::PathBuf;
 
 use userdb::apply::file::Parsing;
 use userdb::apply::plan::{Action, Field, Plan};
+use userdb::bounded_input::{human_size, read_all};
 use userdb::manager::ApplyOptions;
 
 use super::context::Context;
@@ -66,22 +66,43 @@ fn read(path: &std::path::Path) -> Result<(String, String), CliError> {
             "give the path of a TOML file, or - for standard input",
         )
     };
-    let mut text = String::new();
-    if path.as_os_str() == "-" {
-        std::io::stdin()
-            .lock()
-            .take(MAX_FILE_BYTES)
-            .read_to_string(&mut text)
-            .map_err(cannot)?;
-        return Ok((text, "standard input".into()));
+    let stdin = path.as_os_str() == "-";
+    let name = if stdin {
+        "standard input".to_string()
+    } else {
+        path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        )
+    };
+    let bytes = if stdin {
+        read_all(std::io::stdin().lock(), MAX_FILE_BYTES)
+    } else {
+        std::fs::File::open(path).and_then(|f| read_all(f, MAX_FILE_BYTES))
     }
-    std::fs::File::open(path)
-        .and_then(|f| f.take(MAX_FILE_BYTES).read_to_string(&mut text))
-        .map_err(cannot)?;
-    let name = path.file_name().map_or_else(
-        || path.display().to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    );
+    .map_err(cannot)?
+    // Refused whole, before anything is planned: a file cut at the limit
+    // would prune every user listed after the cut.
+    .ok_or_else(|| {
+        CliError::usage(
+            format!(
+                "{} is larger than {}, the most apply reads",
+                if stdin {
+                    "standard input".to_string()
+                } else {
+                    path.display().to_string()
+                },
+                human_size(MAX_FILE_BYTES)
+            ),
+            "nothing was changed; for more users than that, use `userdb import`",
+        )
+    })?;
+    let text = String::from_utf8(bytes).map_err(|_| {
+        cannot(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "stream did not contain valid UTF-8",
+        ))
+    })?;
     Ok((text, name))
 }
 

@@ -122,6 +122,7 @@ impl CliError {
                 Error::NotOnThisBackend { hint, .. } => hint.clone(),
                 Error::OutputExists(_) => "pass --force to replace it, or choose another file".into(),
                 Error::UnsafeOutput { .. } => "choose another file".into(),
+                Error::NotADatabaseFile { .. } => "check --db, USERDB_DB or --to".into(),
                 Error::Database { target, .. } if target.contains("://") => "check the server's log; `userdb doctor` checks the database".into(),
                 Error::Database { .. } => "check the --db path (or USERDB_DB) and its permissions".into(),
                 Error::GroupNotFound(_) => "see the groups with `userdb list-groups`, or create it with `userdb create-group NAME`".into(),

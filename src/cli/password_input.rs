@@ -9,6 +9,7 @@ use userdb::manager::Validation;
 use userdb::password::{
     MAX_PASSWORD_BYTES, UserAttributes, check_password_length, generate_password,
 };
+use userdb::private_file::{LineProblem, password_line};
 use userdb::storage::Store;
 use userdb::{ExposeSecret, SecretString, UserManager};
 
@@ -181,19 +182,9 @@ impl PasswordSource {
                 }
             }
         } else if let Some(path) = &self.password_file {
-            let cannot = |e: std::io::Error| {
-                CliError::usage(
-                    format!("cannot read the password file {}: {e}", path.display()),
-                    "check the path given to --password-file",
-                )
-            };
-            let file = std::fs::File::open(path).map_err(cannot)?;
-            read_password_line(std::io::BufReader::new(file))
-                .map_err(|e| match e {
-                    LineError::TooLong => CliError::Lib(userdb::Error::PasswordTooLong),
-                    LineError::Io(e) => cannot(e),
-                })?
-                .unwrap_or_default()
+            let password = userdb::private_file::read_password(path, "the password file")
+                .map_err(|e| CliError::usage(e.to_string(), ""))?;
+            password.expose_secret().to_string()
         } else if let Some(name) = &self.password_env {
             env_value(name).ok_or_else(|| {
                 CliError::usage(
@@ -224,30 +215,19 @@ pub enum LineError {
 /// empty), reading at most [`MAX_PASSWORD_BYTES`] and a newline: a 200 MB
 /// stdin is refused after 16 KiB, never held in memory.
 pub fn read_password_line(input: impl BufRead) -> Result<Option<String>, LineError> {
-    let mut line = Vec::new();
+    let mut line = zeroize::Zeroizing::new(Vec::new());
     input
         .take(MAX_PASSWORD_BYTES as u64 + 1)
         .read_until(b'\n', &mut line)
         .map_err(LineError::Io)?;
-    if line.is_empty() {
-        return Ok(None);
-    }
-    if line.last() == Some(&b'\n') {
-        line.pop();
-    } else if line.len() > MAX_PASSWORD_BYTES {
-        return Err(LineError::TooLong);
-    }
-    if line.last() == Some(&b'\r') {
-        line.pop();
-    }
-    let line = String::from_utf8(line).map_err(|_| {
-        LineError::Io(std::io::Error::new(
+    match password_line(&line) {
+        Ok(line) => Ok(line.map(str::to_string)),
+        Err(LineProblem::TooLong) => Err(LineError::TooLong),
+        Err(LineProblem::NotText) => Err(LineError::Io(std::io::Error::new(
             std::io::ErrorKind::InvalidData,
             "stream did not contain valid UTF-8",
-        ))
-    })?;
-    check_password_length(&line).map_err(|_| LineError::TooLong)?;
-    Ok(Some(line))
+        ))),
+    }
 }
 
 /// Django's interactive new-password loop: typed twice, blank refused, mismatch

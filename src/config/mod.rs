@@ -150,7 +150,7 @@ impl Settings {
         let config_path = explicit.map(Path::to_path_buf).or_else(default_config_path);
         let mut config_found = false;
         if let Some(path) = &config_path {
-            match std::fs::read_to_string(path) {
+            match read_config_text(path) {
                 Ok(text) => {
                     config_found = true;
                     apply_text(&mut settings, &mut sources, &text, path)?;
@@ -263,6 +263,21 @@ fn apply_file(
         }
     }
     Ok(())
+}
+
+/// The largest config file read: a longer one is refused, not cut.
+const MAX_CONFIG_BYTES: u64 = 1 << 20;
+
+fn read_config_text(path: &Path) -> std::io::Result<String> {
+    use crate::bounded_input::{human_size, read_all};
+    let invalid = |what: String| std::io::Error::new(std::io::ErrorKind::InvalidData, what);
+    let bytes = read_all(std::fs::File::open(path)?, MAX_CONFIG_BYTES)?.ok_or_else(|| {
+        invalid(format!(
+            "it is larger than {}",
+            human_size(MAX_CONFIG_BYTES)
+        ))
+    })?;
+    String::from_utf8(bytes).map_err(|_| invalid("stream did not contain valid UTF-8".into()))
 }
 
 /// A secret in the config file is read only when the file is private (mode 0600

@@ -334,21 +334,8 @@ fn root_cause(err: &dyn StdError) -> String {
 }
 
 fn read_password_file(path: &std::path::Path) -> Result<secrecy::SecretString> {
-    crate::private_file::ensure_private(path, "[email] password_file")?;
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        config(format!(
-            "[email] password_file {}: cannot read it: {e}",
-            path.display()
-        ))
-    })?;
-    let line = text.lines().next().unwrap_or("").to_string();
-    if line.is_empty() {
-        return Err(config(format!(
-            "[email] password_file {} is empty",
-            path.display()
-        )));
-    }
-    Ok(secrecy::SecretString::from(line))
+    crate::private_file::read_password(path, "[email] password_file")
+        .map_err(|e| config(e.to_string()))
 }
 
 impl EmailBackend for SmtpBackend {

@@ -64,20 +64,10 @@ fn read_secret(entry: &UserEntry, source: &PasswordSource) -> Result<Option<Secr
                 )
             })?,
         PasswordSource::File(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| {
-                at(
-                    entry,
-                    format!("cannot read password_file {}: {e}", path.display()),
-                )
-            })?;
-            let line = text.lines().next().unwrap_or_default().to_string();
-            if line.is_empty() {
-                return Err(at(
-                    entry,
-                    format!("password_file {} is empty", path.display()),
-                ));
-            }
-            line
+            // The one reader of secret files: private, bounded, under a deadline.
+            return crate::private_file::read_password(path, "password_file")
+                .map(Some)
+                .map_err(|e| at(entry, e));
         }
     };
     crate::password::check_password_length(&text).map_err(|e| at(entry, e))?;

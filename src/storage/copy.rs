@@ -104,6 +104,15 @@ pub enum CopiedRow {
         detail: String,
         actor: String,
     },
+    /// The highest id a table of [`SEQUENCED`] has handed out, deleted rows'
+    /// included (SQLite's `sqlite_sequence`, a PostgreSQL sequence's value;
+    /// 0 for none). Carried so that the copy never hands a deleted user's id
+    /// out again: audit rows keep the old id, and `log --user` would show its
+    /// history as the new user's.
+    IdsUsed {
+        table: String,
+        high_water: i64,
+    },
 }
 
 impl CopiedRow {
@@ -123,6 +132,8 @@ impl CopiedRow {
             CopiedRow::OtpSend { .. } => "otp_sends",
             CopiedRow::LoginFailure { .. } => "login_failures",
             CopiedRow::Audit { .. } => "audit_log",
+            // Not a row of a table: not counted.
+            CopiedRow::IdsUsed { .. } => "id sequences",
         }
     }
 }
@@ -141,6 +152,17 @@ pub const TABLES: &[&str] = &[
     "otp_codes",
     "otp_sends",
     "login_failures",
+    "audit_log",
+];
+
+/// The tables whose ids come from a sequence, in the order their
+/// [`CopiedRow::IdsUsed`] rows are dumped (after every table's rows).
+pub const SEQUENCED: &[&str] = &[
+    "users",
+    "groups",
+    "tokens",
+    "reset_tokens",
+    "otp_codes",
     "audit_log",
 ];
 

@@ -347,3 +347,61 @@ fn concurrent_applies_and_other_writers_all_land_once() {
     );
     assert_eq!(plan(&env, FILE, &[])["changed"], false);
 }
+
+/// A file over the limit is refused whole, before anything is planned: cut at
+/// the limit, its last users would be pruned.
+#[test]
+fn a_file_or_stdin_over_64_mib_is_refused_not_cut() {
+    let env = TestEnv::new();
+    env.create_superuser("root@example.com", &[]);
+    env.create_user("zed@example.com", &[]);
+    let padding = format!("# {}\n", "x".repeat(1021)).repeat(64 * 1024);
+    let text = format!(
+        "[[users]]\nemail = \"root@example.com\"\n{padding}[[users]]\nemail = \"zed@example.com\"\n"
+    );
+    assert!(text.len() > 64 << 20 && text.len() < (64 << 20) + 100);
+    let path = env.write_file("users.toml", &text);
+    for (args, stdin, named) in [
+        (
+            vec!["apply", path.as_str(), "--prune"],
+            String::new(),
+            path.as_str(),
+        ),
+        (vec!["apply", "-", "--prune"], text, "standard input"),
+    ] {
+        env.cmd(&args)
+            .write_stdin(stdin)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(format!(
+                "{named} is larger than 64 MiB, the most apply reads"
+            )));
+        assert_eq!(env.user_json("zed@example.com")["is_active"], true);
+    }
+    assert_eq!(audit_rows(&env), "2");
+}
+
+/// The last-superuser rail counts who is a superuser once the file is
+/// applied: promoting one user while dropping another leaves one.
+#[test]
+fn prune_accepts_a_file_that_promotes_a_new_superuser_while_dropping_the_old_one() {
+    let env = TestEnv::new();
+    env.create_superuser("root@example.com", &[]);
+    env.create_user("ada@example.com", &[]);
+    let promote = "[[users]]\nemail = \"ada@example.com\"\nsuperuser = true\n";
+    apply(&env, promote, &["--prune", "--dry-run"]).success();
+    apply(&env, promote, &["--prune"]).success();
+    assert_eq!(env.user_json("root@example.com")["is_active"], false);
+    assert_eq!(env.user_json("ada@example.com")["is_superuser"], true);
+    // Demoting the one left, even while promoting an expiring one, is refused.
+    env.create_user("bob@example.com", &[]);
+    let demote = "[[users]]\nemail = \"ada@example.com\"\nsuperuser = false\n\n\
+                  [[users]]\nemail = \"bob@example.com\"\nsuperuser = true\n\
+                  expires_at = \"2030-01-01T00:00:00Z\"\n";
+    apply(&env, demote, &["--prune"])
+        .code(5)
+        .stderr(predicate::str::contains(
+            "ada@example.com is the last active superuser",
+        ));
+    assert_eq!(env.user_json("ada@example.com")["is_superuser"], true);
+}

@@ -125,3 +125,16 @@ fn a_broken_config_is_exit_6_naming_the_problem() {
         .code(6)
         .stderr(predicate::str::contains("argon2"));
 }
+
+/// A config file is read whole or not at all: over the limit it is refused,
+/// never cut (the keys after the cut would silently be defaults).
+#[test]
+fn a_config_file_over_1_mib_is_refused_not_cut() {
+    let env = TestEnv::new();
+    let padding = format!("# {}\n", "x".repeat(1021)).repeat(1024);
+    env.write_config(&format!("{padding}[database]\nbusy_timeout = \"9s\"\n"));
+    env.cmd(&["config"])
+        .assert()
+        .code(6)
+        .stderr(predicates::str::contains("it is larger than 1 MiB"));
+}

@@ -178,3 +178,65 @@ fn copy_into_a_database_that_holds_data_is_refused_and_changes_nothing() {
         .code(2)
         .stderr(predicate::str::contains("names the database being copied"));
 }
+
+/// A copy carries each table's highest id ever handed out, not only the
+/// highest present: a deleted user's id is never given to a new user on the
+/// target, whose `log --user` would then show the deleted user's history.
+/// Along a chain covering every pair of engines: SQLite to PostgreSQL,
+/// PostgreSQL to SQLite, SQLite to SQLite, PostgreSQL to PostgreSQL.
+#[test]
+fn copy_never_hands_a_deleted_users_id_out_again() {
+    let env = TestEnv::new();
+    let file = |name: &str| env.path().join(name).display().to_string();
+    let chain = [
+        env.database(),
+        server_database(),
+        file("second.sqlite3"),
+        file("third.sqlite3"),
+        server_database(),
+        server_database(),
+    ];
+    // The id `createuser` reports.
+    let create = |db: &str, email: &str| -> i64 {
+        let out = cmd(&env, &["--db", db, "createuser", email, "--no-password"])
+            .assert()
+            .success()
+            .get_output()
+            .clone();
+        let err = stderr_text(&out);
+        let at = err.find("(id ").expect("an id") + 4;
+        err[at..].split(')').next().unwrap().parse().unwrap()
+    };
+    create(&chain[0], "ada@example.com");
+    for (step, pair) in chain.windows(2).enumerate() {
+        let (from, to) = (&pair[0], &pair[1]);
+        let gone = format!("gone{step}@example.com");
+        let deleted = create(from, &gone);
+        cmd(&env, &["--db", from, "issue-token", &gone])
+            .assert()
+            .success();
+        cmd(&env, &["--db", from, "delete-user", &gone, "--yes"])
+            .assert()
+            .success();
+        cmd(&env, &["--db", from, "copy", "--to", to])
+            .assert()
+            .success();
+        let new = format!("new{step}@example.com");
+        let id = create(to, &new);
+        assert!(
+            id > deleted,
+            "{from} -> {to}: id {id} after deleted {deleted}"
+        );
+        let log = json_on(&env, to, &["log", "--user", &new]);
+        let events: Vec<&str> = log
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|row| row["event"].as_str().unwrap())
+            .collect();
+        assert_eq!(events, ["user_created"], "{from} -> {to}");
+        // Tokens too: the deleted user's token (the newest) took the id before.
+        let issued = json_on(&env, to, &["issue-token", &new]);
+        assert_eq!(issued["id"], 2 * step as i64 + 2, "{from} -> {to}");
+    }
+}

@@ -281,6 +281,8 @@ fn the_password_can_come_from_a_file_or_a_named_variable_or_userdb_password() {
     let env = TestEnv::new();
     let file = env.path().join("pw.txt");
     std::fs::write(&file, format!("{STRONG}\nignored second line\n")).unwrap();
+    // A secret file is private to its owner (see tests/cli/secret_files.rs).
+    std::fs::set_permissions(&file, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
     env.cmd(&[
         "createuser",
         "a@example.com",
@@ -317,7 +319,7 @@ fn bad_password_sources_say_what_is_wrong() {
     .assert()
     .code(2)
     .stderr(predicate::str::contains(
-        "cannot read the password file /nonexistent/pw",
+        "the password file /nonexistent/pw: cannot read it",
     ));
     env.cmd(&["createuser", "a@example.com", "--password-env", "UNSET_VAR"])
         .assert()

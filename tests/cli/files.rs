@@ -493,3 +493,70 @@ fn a_file_that_is_not_a_database_is_a_storage_error() {
         .code(7)
         .stderr(predicates::str::contains("file is not a database"));
 }
+
+/// A database path that exists and is not a regular file is refused before
+/// SQLite opens it: given a device, SQLite would create a `-journal` beside it
+/// (in /dev, mode 0666, as root), and given a FIFO it would wait for ever.
+#[test]
+fn a_database_path_that_is_a_device_a_fifo_or_a_directory_is_refused_untouched() {
+    let env = TestEnv::new();
+    env.create_user("source@example.com", &[]);
+    // A null device of our own, so that what lands beside it can be seen.
+    let specials = env.path().join("specials");
+    std::fs::create_dir(&specials).unwrap();
+    let null = specials.join("null");
+    let c = CString::new(null.as_os_str().as_bytes()).unwrap();
+    // SAFETY: a valid NUL-terminated path; makedev(1, 3) is /dev/null's.
+    let made = unsafe { libc::mknod(c.as_ptr(), libc::S_IFCHR | 0o666, libc::makedev(1, 3)) };
+    assert_eq!(made, 0, "mknod: run the tests as root");
+    let fifo = specials.join("fifo");
+    mkfifo(&fifo);
+    let dir = specials.join("folder");
+    std::fs::create_dir(&dir).unwrap();
+    for (path, kind) in [
+        (&null, "a character device"),
+        (&fifo, "a FIFO"),
+        (&dir, "a directory"),
+    ] {
+        let db = path.to_str().unwrap();
+        for args in [
+            &["--db", db, "createuser", "ada@example.com", "--no-password"][..],
+            &["--db", db, "list-users"],
+            &["copy", "--to", db],
+        ] {
+            let out = env
+                .cmd(args)
+                .timeout(std::time::Duration::from_secs(60))
+                .output()
+                .unwrap();
+            assert_eq!(
+                out.status.code(),
+                Some(5),
+                "{args:?}: {}",
+                stderr_text(&out)
+            );
+            assert!(
+                stderr_text(&out).contains(&format!(
+                    "refusing to open {db} as a database: it is {kind}, not a file"
+                )),
+                "{}",
+                stderr_text(&out)
+            );
+        }
+    }
+    // Nothing beside them (no `null-journal`), nothing in the folder.
+    let mut names: Vec<String> = std::fs::read_dir(&specials)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["fifo", "folder", "null"]);
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
+    // The system's own devices, as `copy --to` targets.
+    for device in ["/dev/null", "/dev/full"] {
+        env.cmd(&["copy", "--to", device])
+            .assert()
+            .code(5)
+            .stderr(predicates::str::contains("it is a character device"));
+    }
+}

@@ -239,6 +239,7 @@ fn every_password_source_takes_at_most_4096_characters() {
         .code(2)
         .stderr(predicates::str::contains(too_long));
     let file = env.write_file("pw.txt", &format!("{}\n", long_password(4097)));
+    std::fs::set_permissions(&file, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
     env.cmd(&["createuser", "b@example.com", "--password-file", &file])
         .assert()
         .code(2)

@@ -23,7 +23,7 @@
 //! (`user:password@` or `?password=`), `PGPASSWORD`, the file `[database]
 //! password_file` names (its first line; refused unless private to this
 //! account, as every secret file userdb reads: see
-//! [`crate::private_file::ensure_private`]), then libpq's password file
+//! [`crate::private_file`]), then libpq's password file
 //! (`?passfile=`, else `PGPASSFILE`, else `~/.pgpass`; see `passfile`). A
 //! password file that group or others can access is **skipped**, as libpq
 //! skips it, but without libpq's warning on stderr (a library prints nothing):
@@ -687,21 +687,8 @@ enum Resolve {
 }
 
 fn read_password_file(path: &Path) -> Result<SecretString> {
-    crate::private_file::ensure_private(path, "[database] password_file")?;
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        Error::Config(format!(
-            "[database] password_file {}: cannot read it: {e}",
-            path.display()
-        ))
-    })?;
-    let line = text.lines().next().unwrap_or("");
-    if line.is_empty() {
-        return Err(Error::Config(format!(
-            "[database] password_file {} is empty",
-            path.display()
-        )));
-    }
-    Ok(SecretString::from(line.to_string()))
+    crate::private_file::read_password(path, "[database] password_file")
+        .map_err(|e| Error::Config(e.to_string()))
 }
 
 /// The URL as messages name it: `Target::describe`'s, unless the password still

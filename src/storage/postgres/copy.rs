@@ -7,7 +7,7 @@ use postgres::fallible_iterator::FallibleIterator;
 
 use super::{PgStore, PgTime, opt_time, time};
 use crate::error::{Error, Result};
-use crate::storage::copy::{CopiedRow, CopyStore, TABLES, count};
+use crate::storage::copy::{CopiedRow, CopyStore, SEQUENCED, TABLES, count};
 
 fn ts(row: &Row, i: usize) -> Result<jiff::Timestamp> {
     Ok(row.try_get::<_, PgTime>(i)?.0)
@@ -197,6 +197,20 @@ impl CopyStore for PgStore {
                     sink(reader(&row)?)?;
                 }
             }
+            for table in SEQUENCED {
+                // NULL until the sequence first hands out an id.
+                let high_water: i64 = tx
+                    .query_one(
+                        "SELECT coalesce(pg_sequence_last_value(\
+                         pg_get_serial_sequence($1, 'id')::regclass), 0)",
+                        &[table],
+                    )?
+                    .try_get(0)?;
+                sink(CopiedRow::IdsUsed {
+                    table: (*table).to_string(),
+                    high_water,
+                })?;
+            }
             tx.commit()?;
             Ok(())
         })
@@ -215,6 +229,7 @@ impl CopyStore for PgStore {
                 return Err(Error::NotEmpty);
             }
             let mut counts = vec![0; TABLES.len()];
+            let mut high_waters = std::collections::BTreeMap::new();
             for row in rows {
                 let row = row?;
                 count(&mut counts, &row);
@@ -405,23 +420,25 @@ impl CopyStore for PgStore {
                          OVERRIDING SYSTEM VALUE VALUES ($1, $2, $3, $4, $5, $6, $7)",
                         &[&id, &time(at), &event, &user_id, &email, &detail, &actor],
                     )?,
+                    CopiedRow::IdsUsed { table, high_water } => {
+                        high_waters.insert(table, high_water);
+                        0
+                    }
                 };
             }
-            // New rows get ids after the copied ones.
-            for table in [
-                "users",
-                "groups",
-                "tokens",
-                "reset_tokens",
-                "otp_codes",
-                "audit_log",
-            ] {
+            // New rows get ids after the copied ones, and after every id the
+            // source handed out (its newest rows may have been deleted).
+            for table in SEQUENCED {
+                let high_water = high_waters.get(*table).copied().unwrap_or(0);
                 tx.execute(
                     &format!(
-                        "SELECT setval(pg_get_serial_sequence('{table}', 'id'), \
-                         coalesce((SELECT max(id) FROM {table}), 0) + 1, false)"
+                        // Called at the value (so that a dump reads it back),
+                        // unless no id was ever handed out.
+                        "WITH used AS (SELECT greatest(coalesce(max(id), 0), $1) AS n FROM {table}) \
+                         SELECT setval(pg_get_serial_sequence('{table}', 'id'), \
+                         greatest(n, 1), n > 0) FROM used"
                     ),
-                    &[],
+                    &[&high_water],
                 )?;
             }
             Ok(counts)

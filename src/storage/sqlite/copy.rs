@@ -1,12 +1,12 @@
 //! [`CopyStore`] for [`SqliteStore`]: every table, read in one snapshot and
 //! written in one `BEGIN IMMEDIATE` transaction with the ids kept.
 
-use rusqlite::{Row, params};
+use rusqlite::{OptionalExtension, Row, params};
 
 use super::{DbTime, SqliteStore};
 use crate::clock::format_timestamp;
 use crate::error::{Error, Result};
-use crate::storage::copy::{CopiedRow, CopyStore, TABLES, count};
+use crate::storage::copy::{CopiedRow, CopyStore, SEQUENCED, TABLES, count};
 
 fn time(row: &Row, i: usize) -> rusqlite::Result<jiff::Timestamp> {
     Ok(row.get::<_, DbTime>(i)?.0)
@@ -203,6 +203,20 @@ impl CopyStore for SqliteStore {
                     while let Some(row) = rows.next()? {
                         sink(reader(row)?)?;
                     }
+                }
+                for table in SEQUENCED {
+                    let high_water: Option<i64> = self
+                        .conn
+                        .query_row(
+                            "SELECT seq FROM sqlite_sequence WHERE name = ?1",
+                            [table],
+                            |r| r.get(0),
+                        )
+                        .optional()?;
+                    sink(CopiedRow::IdsUsed {
+                        table: (*table).to_string(),
+                        high_water: high_water.unwrap_or(0),
+                    })?;
                 }
                 Ok(())
             })();
@@ -406,6 +420,24 @@ impl CopyStore for SqliteStore {
                          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                         params![id, ts(at), event, user_id, email, detail, actor],
                     )?,
+                    // The rows inserted moved the sequence to their highest id;
+                    // the source's may be higher (its newest rows deleted).
+                    CopiedRow::IdsUsed { table, high_water } => {
+                        if !SEQUENCED.contains(&table.as_str()) {
+                            continue;
+                        }
+                        let moved = tx.execute(
+                            "UPDATE sqlite_sequence SET seq = max(seq, ?2) WHERE name = ?1",
+                            params![table, high_water],
+                        )?;
+                        if moved == 0 && high_water > 0 {
+                            tx.execute(
+                                "INSERT INTO sqlite_sequence (name, seq) VALUES (?1, ?2)",
+                                params![table, high_water],
+                            )?;
+                        }
+                        0
+                    }
                 };
             }
             Ok(counts)

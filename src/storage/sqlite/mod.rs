@@ -458,12 +458,38 @@ fn switch_to_wal(conn: &Connection, busy_timeout: Duration) -> rusqlite::Result<
 /// Refuses a URL given as a database path: it would be created as a local tree of
 /// folders named like it. The URL is not echoed (it may hold a password).
 fn check_plain_path(path: &Path) -> Result<()> {
-    match super::Target::parse(path)? {
-        super::Target::File(_) => Ok(()),
-        super::Target::Postgres(_) => Err(Error::UnsupportedDatabase(
+    if let super::Target::Postgres(_) = super::Target::parse(path)? {
+        return Err(Error::UnsupportedDatabase(
             "a SQLite store opens files: a postgres:// URL needs the PostgreSQL backend".into(),
-        )),
+        ));
     }
+    // Before SQLite opens it: given /dev/null it would create a `-journal`
+    // (mode 0666 as root) in /dev; a directory or a FIFO is no database either.
+    // Followed through links, as SQLite follows them.
+    if let Ok(meta) = std::fs::metadata(path) {
+        use std::os::unix::fs::FileTypeExt;
+        let kind = meta.file_type();
+        let what = if kind.is_file() {
+            return Ok(());
+        } else if kind.is_dir() {
+            "a directory"
+        } else if kind.is_char_device() {
+            "a character device"
+        } else if kind.is_block_device() {
+            "a block device"
+        } else if kind.is_fifo() {
+            "a FIFO"
+        } else if kind.is_socket() {
+            "a socket"
+        } else {
+            "not a regular file"
+        };
+        return Err(Error::NotADatabaseFile {
+            path: path.to_path_buf(),
+            kind: what,
+        });
+    }
+    Ok(())
 }
 
 /// Creates the file with mode 0600 before SQLite opens it (SQLite would use the

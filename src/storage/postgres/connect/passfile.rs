@@ -4,6 +4,7 @@
 //! lone `*` matches anything; `\:` and `\\` stand for `:` and `\`; the password
 //! ends at the first unescaped `:`; the first matching line wins.
 
+use std::io::Read;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
@@ -12,6 +13,9 @@ use secrecy::SecretString;
 /// The libpq default socket directory on Debian and most Linux packages: a
 /// connection through it is matched as `localhost`, as libpq does.
 pub(crate) const DEFAULT_SOCKET_DIR: &str = "/var/run/postgresql";
+
+/// The most of a password file read.
+const MAX_PASSFILE_BYTES: u64 = 1 << 20;
 
 /// The connection a password is looked up for.
 #[derive(Debug, Clone, Copy)]
@@ -60,9 +64,23 @@ pub(crate) fn read(path: &Path, lookup: Lookup<'_>) -> Found {
             ),
         };
     }
-    let Ok(bytes) = std::fs::read(path) else {
+    // libpq reads on to the end; a password file larger than this is not one.
+    let mut bytes = Vec::new();
+    let read = std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_PASSFILE_BYTES + 1).read_to_end(&mut bytes));
+    if read.is_err() {
         return Found::Missing;
-    };
+    }
+    if bytes.len() as u64 > MAX_PASSFILE_BYTES {
+        return Found::Ignored {
+            why: format!(
+                "password file {} was ignored because it is larger than {} MiB",
+                path.display(),
+                MAX_PASSFILE_BYTES >> 20
+            ),
+        };
+    }
+    let bytes = zeroize::Zeroizing::new(bytes);
     let text = String::from_utf8_lossy(&bytes);
     match find(&text, lookup) {
         Some((password, line)) => Found::Password { password, line },
