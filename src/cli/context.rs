@@ -21,6 +21,9 @@ pub struct Context {
     pub no_input: bool,
     pub loaded: LoadedSettings,
     pub db_path: PathBuf,
+    /// Whether `db_path` came from `--db` or `USERDB_DB` (else the config's
+    /// `[database] path`, or the platform default).
+    pub db_from_flag: bool,
 }
 
 impl Context {
@@ -31,6 +34,7 @@ impl Context {
         no_input: bool,
     ) -> Result<Self, CliError> {
         let loaded = Settings::load(config_flag.as_deref(), &env_value)?;
+        let db_from_flag = db_flag.is_some();
         let db_path = match db_flag.or_else(|| loaded.settings.database.path.clone()) {
             Some(path) => path,
             None => default_database_path().ok_or_else(|| {
@@ -45,6 +49,7 @@ impl Context {
             no_input,
             loaded,
             db_path,
+            db_from_flag,
         })
     }
 
