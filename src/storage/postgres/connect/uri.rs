@@ -531,7 +531,7 @@ mod tests {
         assert_eq!(p.port, Some(5433));
         let p = ok("postgres://[::1]:5433/users");
         assert_eq!((p.host.as_deref(), p.port), (Some("::1"), Some(5433)));
-        let p = ok("postgres://u:a@b@db/x?user=v&password=q");
+        let p = ok("postgres://u:a%40b@db/x?user=v&password=q");
         assert_eq!(p.user.as_deref(), Some("v"));
         assert_eq!(p.password.unwrap().expose_secret(), "q");
         // libpq's reading: the first ':' of the credentials ends the user.
