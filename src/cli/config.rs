@@ -76,7 +76,8 @@ pub fn run(ctx: &Context, _args: Args) -> Result<(), CliError> {
                 && !matches!(
                     loaded.sources.get(&spec.name()),
                     None | Some(Source::Default)
-                ) {
+                )
+            {
                 "(redacted)".to_string()
             } else if spec.secret() {
                 "(not set)".to_string()

@@ -41,12 +41,12 @@ mod store;
 mod target;
 mod user_filter;
 
+#[doc(hidden)]
+pub use postgres::connect::fuzz_url;
 pub use postgres::{PgStore, ServerError};
 pub use sqlite::SqliteStore;
 pub use store::{Open, OpenOptions, Store};
 pub use target::Target;
-#[doc(hidden)]
-pub use postgres::connect::fuzz_url;
 
 use jiff::Timestamp;
 use serde::Serialize;

@@ -769,8 +769,20 @@ pub fn fuzz_url(url: &str, pgsslmode: Option<&str>, passfile_text: &str) {
         Err(e) => panic!("the shown URL does not parse: {}", e.reason),
     };
     assert_eq!(
-        (&back.user, &back.host, back.port, &back.dbname, back.sslmode),
-        (&params.user, &params.host, params.port, &params.dbname, params.sslmode)
+        (
+            &back.user,
+            &back.host,
+            back.port,
+            &back.dbname,
+            back.sslmode
+        ),
+        (
+            &params.user,
+            &params.host,
+            params.port,
+            &params.dbname,
+            params.sslmode
+        )
     );
     assert_eq!(
         (&back.sslrootcert, &back.options, back.connect_timeout),
@@ -781,7 +793,9 @@ pub fn fuzz_url(url: &str, pgsslmode: Option<&str>, passfile_text: &str) {
         (&params.application_name, &params.passfile)
     );
     assert_eq!(
-        back.password.as_ref().map(|p| p.expose_secret().to_string()),
+        back.password
+            .as_ref()
+            .map(|p| p.expose_secret().to_string()),
         params.password.as_ref().map(|_| "(redacted)".to_string())
     );
     // sslmode: the URL's wins, then PGSSLMODE; by default a server elsewhere

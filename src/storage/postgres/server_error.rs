@@ -102,12 +102,7 @@ impl ServerError {
 impl std::fmt::Display for ServerError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match &self.code {
-            Some(code) => write!(
-                f,
-                "{} (SQLSTATE {code}: {})",
-                self.message,
-                meaning(code)
-            ),
+            Some(code) => write!(f, "{} (SQLSTATE {code}: {})", self.message, meaning(code)),
             None => f.write_str(&self.message),
         }
     }

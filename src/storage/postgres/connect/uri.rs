@@ -214,7 +214,10 @@ impl UriParams {
             ("options", self.options.as_deref()),
             ("connect_timeout", timeout.as_deref()),
             ("application_name", self.application_name.as_deref()),
-            ("passfile", self.passfile.as_deref().and_then(|p| p.to_str())),
+            (
+                "passfile",
+                self.passfile.as_deref().and_then(|p| p.to_str()),
+            ),
         ]
         .into_iter()
         .filter_map(|(key, value)| Some(format!("{key}={}", encode(value?, "/:"))))
@@ -232,7 +235,11 @@ impl UriParams {
 fn encode(text: &str, also: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        if (!c.is_ascii() && !c.is_control()) || c.is_ascii_alphanumeric() || "-._~".contains(c) || also.contains(c) {
+        if (!c.is_ascii() && !c.is_control())
+            || c.is_ascii_alphanumeric()
+            || "-._~".contains(c)
+            || also.contains(c)
+        {
             out.push(c);
         } else {
             out.push_str(&format!("%{:02X}", c as u32));
