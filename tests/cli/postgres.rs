@@ -302,6 +302,8 @@ fn writers_reaching_the_tables_through_different_search_paths_share_the_lock() {
         env.query_one("SELECT count(*) FROM users WHERE is_superuser AND is_active"),
         "1"
     );
+    // Through the other path, doctor checks the same tables' constraints.
+    env.cmd(&["--db", &decoy, "doctor"]).assert().success();
 }
 
 /// A role that may not create in the schema (PostgreSQL 15's `public`): the

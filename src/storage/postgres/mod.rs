@@ -12,12 +12,12 @@
 //!
 //! The schema is the one that **holds** userdb's tables, found once per
 //! connection through the connection's `search_path` (where `userdb_migrations`
-//! is; on a new database, `current_schema()`, where they will be made), and the
-//! connection's `search_path` is then set to that schema alone. Two clients
-//! reaching the same tables through different paths (`decoy, auth` with `decoy`
-//! empty, and `auth`; or a schema named after the role put first by the default
-//! `"$user", public`) take the same lock and read and make tables in the same
-//! place.
+//! is; on a new database, `current_schema()`, where they will be made), and
+//! each write transaction resolves names in it alone (`SET LOCAL search_path`).
+//! Two clients reaching the same tables through different paths (`decoy, auth`
+//! with `decoy` empty, and `auth`; or a schema named after the role, put first
+//! by the default `"$user", public`) take the same lock and write to the same
+//! tables.
 //!
 //! Time: rate-limit windows and expiries use the caller's clock (as on SQLite,
 //! so tests can move it); machines sharing a server should keep their clocks in
@@ -115,8 +115,8 @@ pub struct PgStore {
     described: String,
     busy_timeout: Duration,
     /// The schema of userdb's tables, the writers' lock's key for it, and the
-    /// connection's role: see [`pin_schema`].
-    pinned: Pinned,
+    /// connection's role: see [`find_schema`].
+    schema: Schema,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -275,21 +275,29 @@ pub(super) fn active_superusers(tx: &mut Transaction) -> Result<i64> {
 }
 
 /// Takes the writers' lock: the first statements of every write transaction,
-/// sent as one round trip. `key` is [`pin_schema`]'s.
-fn lock_writers(tx: &mut Transaction, busy_timeout: Duration, key: i32) -> Result<()> {
-    // SET takes no parameters; every number is ours.
+/// sent as one round trip. Inside it, unqualified names resolve in the schema
+/// of userdb's tables alone (migrations make their tables there too); the
+/// setting ends with the transaction, so no session state is left behind (a
+/// pooler in transaction mode may hand the session to someone else).
+fn lock_writers(tx: &mut Transaction, busy_timeout: Duration, schema: &Schema) -> Result<()> {
+    // SET takes no parameters: the numbers are ours, the name quoted.
+    let path = match &schema.name {
+        Some(name) => format!("SET LOCAL search_path = \"{}\"; ", name.replace('"', "\"\"")),
+        None => String::new(),
+    };
     tx.batch_execute(&format!(
-        "SET LOCAL lock_timeout = '{}ms'; SELECT pg_advisory_xact_lock({LOCK_CLASS}, {key})",
-        busy_timeout.as_millis().max(1)
+        "SET LOCAL lock_timeout = '{}ms'; {path}SELECT pg_advisory_xact_lock({LOCK_CLASS}, {})",
+        busy_timeout.as_millis().max(1),
+        schema.lock_key
     ))?;
     Ok(())
 }
 
-/// Finds the schema that holds userdb's tables as this connection's
-/// `search_path` resolves them (else the one new tables would go to), makes it
-/// the whole `search_path`, and gives the writers' lock key for it: the hash of
-/// its name, as older userdb versions computed it from `current_schema()`.
-fn pin_schema(client: &mut Client) -> Result<Pinned> {
+/// Finds, once per connection, the schema that holds userdb's tables as the
+/// connection's `search_path` resolves them (else the one new tables would go
+/// to), the writers' lock key for it (the hash of its name, as older userdb
+/// versions computed it from `current_schema()`), and the connection's role.
+fn find_schema(client: &mut Client) -> Result<Schema> {
     let row = client.query_one(
         "SELECT s.name, hashtext(s.name), current_user::text FROM (SELECT COALESCE( \
              (SELECT n.nspname::text FROM pg_class c \
@@ -298,28 +306,19 @@ fn pin_schema(client: &mut Client) -> Result<Pinned> {
              current_schema()::text) AS name) s",
         &[],
     )?;
-    let schema: Option<String> = row.try_get(0)?;
-    let key: Option<i32> = row.try_get(1)?;
-    let role: String = row.try_get(2)?;
-    if let Some(schema) = &schema {
-        client.execute(
-            "SELECT set_config('search_path', quote_ident($1), false)",
-            &[schema],
-        )?;
-    }
-    Ok(Pinned {
+    Ok(Schema {
+        name: row.try_get(0)?,
         // No schema on the path exists: every write fails on its own, saying so
         // (3F000); the key only needs to be the same for every such client.
-        lock_key: key.unwrap_or(0),
-        schema,
-        role,
+        lock_key: row.try_get::<_, Option<i32>>(1)?.unwrap_or(0),
+        role: row.try_get(2)?,
     })
 }
 
-/// What [`pin_schema`] found.
-struct Pinned {
+/// What [`find_schema`] found.
+struct Schema {
+    name: Option<String>,
     lock_key: i32,
-    schema: Option<String>,
     role: String,
 }
 
@@ -332,23 +331,23 @@ impl PgStore {
     ) -> Result<Self> {
         let mut client = connect::connect(url, options)?;
         let described = Target::Postgres(url.to_string()).describe();
-        let pinned = pin_schema(&mut client).map_err(|e| e.on_target(&described))?;
+        let schema = find_schema(&mut client).map_err(|e| e.on_target(&described))?;
         Ok(PgStore {
             client: RefCell::new(client),
             described,
             busy_timeout,
-            pinned,
+            schema,
         })
     }
 
     /// Runs `f` in one transaction holding the writers' lock: committed when it
     /// returns `Ok`, rolled back otherwise.
     pub(super) fn write<T>(&mut self, f: impl FnOnce(&mut Transaction) -> Result<T>) -> Result<T> {
-        let (busy_timeout, key) = (self.busy_timeout, self.pinned.lock_key);
+        let (busy_timeout, schema) = (self.busy_timeout, &self.schema);
         let run = || {
             let mut client = self.client.borrow_mut();
             let mut tx = client.transaction()?;
-            lock_writers(&mut tx, busy_timeout, key)?;
+            lock_writers(&mut tx, busy_timeout, schema)?;
             let value = f(&mut tx)?;
             tx.commit()?;
             Ok(value)
@@ -370,7 +369,7 @@ impl PgStore {
                 Ok(server) => Error::Database {
                     target,
                     source: Box::new(
-                        server.in_context(&self.pinned.role, self.pinned.schema.as_deref()),
+                        server.in_context(&self.schema.role, self.schema.name.as_deref()),
                     ),
                 },
                 Err(source) => Error::Database { target, source },
@@ -458,8 +457,8 @@ impl SchemaStore for PgStore {
     /// the role must be allowed to create there, and own them (or be a member
     /// of their owner).
     fn migration_blocker(&self) -> Result<Option<(String, String)>> {
-        let role = server_error::quote(&self.pinned.role);
-        let Some(schema) = self.pinned.schema.as_deref() else {
+        let role = server_error::quote(&self.schema.role);
+        let Some(schema) = self.schema.name.as_deref() else {
             return Ok(Some((
                 "no schema on the connection's search_path exists, so there is nowhere to \
                  create userdb's tables"
@@ -472,12 +471,11 @@ impl SchemaStore for PgStore {
         };
         let row = self.read(|client| {
             Ok(client.query_one(
-                "SELECT has_schema_privilege(current_schema(), 'CREATE'), \
-                 (SELECT pg_has_role(c.relowner, 'USAGE') FROM pg_class c \
-                  WHERE c.oid = to_regclass('users')), \
-                 (SELECT pg_get_userbyid(c.relowner)::text FROM pg_class c \
-                  WHERE c.oid = to_regclass('users'))",
-                &[],
+                "SELECT has_schema_privilege($1::text, 'CREATE'), \
+                 pg_has_role(c.relowner, 'USAGE'), pg_get_userbyid(c.relowner)::text \
+                 FROM (SELECT 1) one LEFT JOIN pg_class c \
+                 ON c.oid = to_regclass(quote_ident($1::text) || '.users')",
+                &[&schema],
             )?)
         })?;
         let can_create: bool = row.try_get(0)?;
@@ -531,8 +529,8 @@ impl SchemaStore for PgStore {
                     .query_one(
                         "SELECT EXISTS (SELECT 1 FROM pg_constraint c \
                          JOIN pg_namespace n ON n.oid = c.connamespace \
-                         WHERE c.conname = $1 AND n.nspname = current_schema())",
-                        &[name],
+                         WHERE c.conname = $1 AND n.nspname::text = $2)",
+                        &[name, &self.schema.name],
                     )?
                     .try_get(0)?;
                 if !present {
