@@ -425,3 +425,39 @@ fn config_names_the_url_in_use_as_the_database() {
     );
     assert_eq!(row["source"], "--db or env USERDB_DB");
 }
+
+/// A read-only session (a standby, or default_transaction_read_only): the
+/// server's reason, its SQLSTATE, and to point the URL at the primary.
+#[test]
+fn a_read_only_server_says_to_use_the_primary() {
+    let env = TestEnv::new();
+    env.cmd(&["migrate"]).assert().success();
+    let role = role_for(
+        &env,
+        "plain-pw",
+        "GRANT ALL ON ALL TABLES IN SCHEMA {schema} TO {role}; \
+         GRANT ALL ON ALL SEQUENCES IN SCHEMA {schema} TO {role}; \
+         ALTER ROLE {role} SET default_transaction_read_only = on;",
+    );
+    let url = env.database().replace(
+        &format!("{}@", crate::pg_server::TEST_ROLE),
+        &format!("{role}@"),
+    );
+    let out = env
+        .cmd(&[
+            "--db",
+            &url,
+            "createuser",
+            "bob@example.com",
+            "--no-password",
+        ])
+        .env("PGPASSWORD", "plain-pw")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(7));
+    let err = stderr_text(&out);
+    assert!(err.contains("read-only transaction"), "{err}");
+    assert!(err.contains("SQLSTATE 25006"), "{err}");
+    assert!(err.contains("point the URL at the primary"), "{err}");
+    assert!(!err.contains("bob@example.com"), "{err}");
+}

@@ -153,6 +153,15 @@ enum Host {
 }
 
 impl Host {
+    /// A socket directory when it starts with `/`, as in libpq.
+    fn from_text(text: String) -> Host {
+        if text.starts_with('/') {
+            Host::Socket(PathBuf::from(text))
+        } else {
+            Host::Tcp(text)
+        }
+    }
+
     fn is_local(&self) -> bool {
         match self {
             Host::Socket(_) => true,
@@ -258,11 +267,7 @@ impl Plan {
                 "several hosts (in PGHOST) are not supported: name one server".into(),
             ));
         }
-        let host = if host_text.starts_with('/') {
-            Host::Socket(PathBuf::from(&host_text))
-        } else {
-            Host::Tcp(host_text)
-        };
+        let host = Host::from_text(host_text);
         let port = match (params.port, env.var("PGPORT")) {
             (Some(port), _) => port,
             (None, Some(text)) => text.parse::<u16>().ok().filter(|p| *p > 0).ok_or_else(|| {
@@ -408,7 +413,7 @@ impl Plan {
                          and user {user}",
                         location.as_deref().unwrap_or(Path::new("")).display()
                     );
-                    if host.is_local() && matched != "localhost" {
+                    if matches!(host, Host::Tcp(_)) && host.is_local() && matched != "localhost" {
                         why.push_str(
                             "; as in libpq, a line for localhost matches only the name \
                              localhost or the default socket, not a loopback address",
@@ -804,11 +809,7 @@ pub fn fuzz_url(url: &str, pgsslmode: Option<&str>, passfile_text: &str) {
         .host
         .clone()
         .unwrap_or_else(|| passfile::DEFAULT_SOCKET_DIR.to_string());
-    let host = if host_text.starts_with('/') {
-        Host::Socket(PathBuf::from(&host_text))
-    } else {
-        Host::Tcp(host_text.clone())
-    };
+    let host = Host::from_text(host_text.clone());
     let system_roots = params.sslrootcert.as_deref() == Some("system");
     if let Ok((mode, defaulted)) = choose_sslmode(
         params.sslmode,

@@ -282,7 +282,10 @@ pub(super) fn active_superusers(tx: &mut Transaction) -> Result<i64> {
 fn lock_writers(tx: &mut Transaction, busy_timeout: Duration, schema: &Schema) -> Result<()> {
     // SET takes no parameters: the numbers are ours, the name quoted.
     let path = match &schema.name {
-        Some(name) => format!("SET LOCAL search_path = \"{}\"; ", name.replace('"', "\"\"")),
+        Some(name) => format!(
+            "SET LOCAL search_path = \"{}\"; ",
+            name.replace('"', "\"\"")
+        ),
         None => String::new(),
     };
     tx.batch_execute(&format!(
