@@ -110,7 +110,8 @@ pub(super) const USER_COLUMNS: &str = user_columns!(
 pub struct PgStore {
     /// `RefCell`: the client needs `&mut` even to read, and the traits' reads
     /// take `&self`. A store is used by one thread at a time.
-    client: RefCell<Client>,
+    /// Boxed: `Store` holds a `PgStore` or a `SqliteStore` by value.
+    client: RefCell<Box<Client>>,
     /// The URL as messages show it (no password).
     described: String,
     busy_timeout: Duration,
@@ -336,7 +337,7 @@ impl PgStore {
         let described = Target::Postgres(url.to_string()).describe();
         let schema = find_schema(&mut client).map_err(|e| e.on_target(&described))?;
         Ok(PgStore {
-            client: RefCell::new(client),
+            client: RefCell::new(Box::new(client)),
             described,
             busy_timeout,
             schema,
