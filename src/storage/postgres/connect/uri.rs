@@ -440,8 +440,8 @@ fn parse_timeout(text: &str) -> Option<Duration> {
     })
 }
 
-/// Percent-decoding as libpq does it: `%` and two hex digits, never `%00`; `+`
-/// stays a plus. The result must be UTF-8.
+/// Percent-decoding as libpq does it: `%` and two hex digits, never `%00` (nor
+/// a raw NUL); `+` stays a plus. The result must be UTF-8.
 fn decode(text: &str, what: &str, understood: bool) -> Result<String, UriError> {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
@@ -469,6 +469,9 @@ fn decode(text: &str, what: &str, understood: bool) -> Result<String, UriError> 
                 }
             }
             i += 3;
+        } else if bytes[i] == 0 {
+            // libpq's strings end at a NUL: one in the text is never a value.
+            return Err(error(format!("{what} holds a NUL character"), understood));
         } else {
             out.push(bytes[i]);
             i += 1;
@@ -595,6 +598,9 @@ mod tests {
             ("postgres://db/users?port=99999", "port", true),
             ("postgres://db/users?host=a,b", "several hosts", true),
             ("postgres://db/us%00ers", "%00", true),
+            // Found by the postgres_url fuzz target: shown, it read back as %00.
+            ("postgres://db/us\0ers", "NUL", true),
+            ("postgres://u\0@db/users", "NUL", false),
         ] {
             let err = parse(url).map(|_| ()).unwrap_err();
             assert!(err.reason.contains(words), "{url}: {err:?}");
