@@ -231,7 +231,8 @@ impl UriParams {
 }
 
 /// Percent-encodes every ASCII character but letters, digits, `-._~` and
-/// `also`; other characters are kept as they are (`decode` reads them back).
+/// `also`, and every control character; other characters are kept as they are
+/// (`decode` reads them back).
 fn encode(text: &str, also: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -242,7 +243,11 @@ fn encode(text: &str, also: &str) -> String {
         {
             out.push(c);
         } else {
-            out.push_str(&format!("%{:02X}", c as u32));
+            // Each UTF-8 byte, so that `decode` reads the same text back.
+            let mut buf = [0; 4];
+            for byte in c.encode_utf8(&mut buf).bytes() {
+                out.push_str(&format!("%{byte:02X}"));
+            }
         }
     }
     out
@@ -608,6 +613,28 @@ mod tests {
             for secret in ["Zq9", "secretvalue", "54x2"] {
                 assert!(!err.reason.contains(secret), "{url}: {err:?}");
             }
+        }
+    }
+
+    #[test]
+    fn what_is_shown_reads_back_to_the_same_settings() {
+        for url in [
+            "postgres://a%40b:pw@[::1]:5433/d%2Fb?sslmode=require&options=-c%20x%3Dy",
+            "postgres:///users?host=/var/run/postgresql&application_name=%C2%85%E2%80%A8",
+            "postgres://u@h/db?passfile=/tmp/a%26b&connect_timeout=1",
+        ] {
+            let params = ok(url);
+            let shown = describe(url);
+            let back = ok(&shown);
+            assert_eq!(
+                (back.user, back.host, back.port, back.dbname),
+                (params.user, params.host, params.port, params.dbname),
+                "{shown}"
+            );
+            assert_eq!(back.options, params.options, "{shown}");
+            assert_eq!(back.application_name, params.application_name, "{shown}");
+            assert_eq!(back.passfile, params.passfile, "{shown}");
+            assert_eq!(back.connect_timeout, params.connect_timeout, "{shown}");
         }
     }
 
