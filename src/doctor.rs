@@ -67,12 +67,13 @@ pub fn diagnose(
     let pending = store.pending_migrations()?;
     if !pending.is_empty() {
         let names: Vec<&str> = pending.iter().map(|m| m.name).collect();
-        findings.push(finding(
-            "migrations",
-            Severity::Problem,
-            format!("{} pending migration(s): {}", names.len(), names.join(", ")),
-            "run `userdb migrate`".into(),
-        ));
+        let pending = format!("{} pending migration(s): {}", names.len(), names.join(", "));
+        // "run `userdb migrate`" only when it can succeed: else say what blocks it.
+        let (message, fix) = match store.migration_blocker()? {
+            Some((why, fix)) => (format!("{pending}; {why}"), fix),
+            None => (pending, "run `userdb migrate`".into()),
+        };
+        findings.push(finding("migrations", Severity::Problem, message, fix));
         // The user checks need the schema.
         return Ok(findings);
     }

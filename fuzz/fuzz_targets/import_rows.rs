@@ -1,10 +1,12 @@
 //! Import input of any bytes, in each format (or the one guessed from its first
 //! bytes), with custom fields of every type declared, gives a summary or a
 //! clear error through the real pipeline (dry run on a scratch database that
-//! holds one user, so conflicts are reached too), never a panic.
+//! holds one user, so conflicts are reached too), never a panic. The scratch
+//! database is removed when the run ends.
 #![no_main]
 
-use std::sync::{Arc, LazyLock, Mutex};
+use std::path::PathBuf;
+use std::sync::{Arc, LazyLock, Mutex, OnceLock};
 
 use libfuzzer_sys::fuzz_target;
 use userdb::clock::SystemClock;
@@ -21,9 +23,22 @@ const FIELDS: &str = "[fields.team]\ntype = \"choice\"\nchoices = [\"Ops\", \"R&
     [fields.since]\ntype = \"date\"\n\
     [fields.nick]\ntype = \"text\"\nmax_length = 12\nrequired = true\ndefault = \"x\"\n";
 
+/// The scratch directory, removed at exit: libFuzzer ends a run with `exit`,
+/// which runs `atexit` hooks but no destructor of a static.
+static SCRATCH: OnceLock<PathBuf> = OnceLock::new();
+
+extern "C" fn remove_scratch() {
+    if let Some(dir) = SCRATCH.get() {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
+
 static MANAGER: LazyLock<Mutex<UserManager<SqliteStore>>> = LazyLock::new(|| {
     let dir = std::env::temp_dir().join(format!("userdb-fuzz-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("scratch dir");
+    SCRATCH.set(dir.clone()).expect("set once");
+    // SAFETY: registers a plain function with no arguments, as atexit expects.
+    unsafe { libc::atexit(remove_scratch) };
     let path = dir.join("fuzz.sqlite3");
     let _ = std::fs::remove_file(&path);
     let store =

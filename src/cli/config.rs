@@ -68,23 +68,31 @@ pub fn run(ctx: &Context, _args: Args) -> Result<(), CliError> {
         .iter()
         .map(|spec| Setting {
             key: spec.name(),
-            // A secret's value is never shown; whether one is set is.
-            value: if spec.secret()
+            // The database row names the database in use, as every message names
+            // it (a URL without its password): `--db` and `USERDB_DB` win.
+            value: if spec.name() == "database.path" {
+                ctx.db_name()
+            } else if spec.secret()
                 && !matches!(
                     loaded.sources.get(&spec.name()),
                     None | Some(Source::Default)
-                ) {
+                )
+            {
                 "(redacted)".to_string()
             } else if spec.secret() {
                 "(not set)".to_string()
             } else {
                 loaded.settings.display_value(spec)
             },
-            source: loaded
-                .sources
-                .get(&spec.name())
-                .map(ToString::to_string)
-                .unwrap_or_default(),
+            source: if spec.name() == "database.path" && ctx.db_from_flag {
+                "--db or env".to_string()
+            } else {
+                loaded
+                    .sources
+                    .get(&spec.name())
+                    .map(ToString::to_string)
+                    .unwrap_or_default()
+            },
             env: spec.env_var(),
         })
         .collect();

@@ -24,6 +24,9 @@ pub struct Context {
     /// `--db`, `USERDB_DB` or `[database] path` named the database (else it is
     /// the platform default, which a new database's first command names).
     db_named: bool,
+    /// Whether `db_path` came from `--db` or `USERDB_DB` (else the config's
+    /// `[database] path`, or the platform default).
+    pub db_from_flag: bool,
 }
 
 impl Context {
@@ -34,6 +37,7 @@ impl Context {
         no_input: bool,
     ) -> Result<Self, CliError> {
         let loaded = Settings::load(config_flag.as_deref(), &env_value)?;
+        let db_from_flag = db_flag.is_some();
         let named = db_flag.or_else(|| loaded.settings.database.path.clone());
         let db_named = named.is_some();
         let db_path = match named {
@@ -51,6 +55,7 @@ impl Context {
             loaded,
             db_path,
             db_named,
+            db_from_flag,
         })
     }
 

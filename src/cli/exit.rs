@@ -123,7 +123,10 @@ impl CliError {
                 Error::OutputExists(_) => "pass --force to replace it, or choose another file".into(),
                 Error::UnsafeOutput { .. } => "choose another file".into(),
                 Error::NotADatabaseFile { .. } => "check --db, USERDB_DB or --to".into(),
-                Error::Database { target, .. } if target.contains("://") => "check the server's log; `userdb doctor` checks the database".into(),
+                Error::Database { target, source } if target.contains("://") => source
+                    .downcast_ref::<userdb::storage::ServerError>()
+                    .and_then(|e| e.hint())
+                    .unwrap_or_else(|| "check the server's log; `userdb doctor` checks the database".into()),
                 Error::Database { .. } => "check the --db path (or USERDB_DB) and its permissions".into(),
                 Error::GroupNotFound(_) => "see the groups with `userdb list-groups`, or create it with `userdb create-group NAME`".into(),
                 Error::GroupExists(name) => format!("change it with `userdb update-group {name:?}`, or choose another name (`create-group --if-not-exists` makes this a no-op)"),

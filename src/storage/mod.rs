@@ -41,7 +41,9 @@ mod store;
 mod target;
 mod user_filter;
 
-pub use postgres::PgStore;
+#[doc(hidden)]
+pub use postgres::connect::fuzz_url;
+pub use postgres::{PgStore, ServerError};
 pub use sqlite::SqliteStore;
 pub use store::{Open, OpenOptions, Store};
 pub use target::Target;
@@ -96,6 +98,12 @@ pub trait SchemaStore {
         target: &std::path::Path,
         existing: crate::output_file::Existing,
     ) -> Result<()>;
+
+    /// Why this connection cannot apply pending migrations, when the backend can
+    /// tell beforehand (PostgreSQL: the role's privileges), as (what, what to do).
+    fn migration_blocker(&self) -> Result<Option<(String, String)>> {
+        Ok(None)
+    }
 
     /// Migrations known to this build and not applied; a database migrated by a
     /// newer build is [`crate::Error::SchemaTooNew`].

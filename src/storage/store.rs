@@ -129,6 +129,9 @@ impl SchemaStore for Store {
     fn integrity_check(&self) -> Result<Vec<String>> {
         each!(self, s => s.integrity_check())
     }
+    fn migration_blocker(&self) -> Result<Option<(String, String)>> {
+        each!(self, s => s.migration_blocker())
+    }
     fn backup_to(&self, target: &Path, existing: crate::output_file::Existing) -> Result<()> {
         each!(self, s => s.backup_to(target, existing))
     }

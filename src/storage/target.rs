@@ -37,11 +37,13 @@ impl Target {
         }
     }
 
-    /// The target as messages name it: never a password written in a URL.
+    /// The target as messages, `config`, `doctor` and `copy` name it. A URL is
+    /// shown as rebuilt from its parsed settings (the connector's own parse), so
+    /// never with its password; a malformed one not at all.
     pub fn describe(&self) -> String {
         match self {
             Target::File(path) => path.display().to_string(),
-            Target::Postgres(url) => redact_url(url),
+            Target::Postgres(url) => super::postgres::connect::describe(url),
         }
     }
 
@@ -51,40 +53,6 @@ impl Target {
             Target::Postgres(_) => None,
         }
     }
-}
-
-/// A URL with its passwords (`user:password@`, and a `password=` parameter,
-/// which libpq accepts too) replaced.
-fn redact_url(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_string();
-    };
-    let (before_query, query) = match rest.split_once('?') {
-        Some((before, query)) => (before, Some(query)),
-        None => (rest, None),
-    };
-    let authority_end = before_query.find('/').unwrap_or(before_query.len());
-    let (authority, path) = before_query.split_at(authority_end);
-    let authority = match authority.rsplit_once('@') {
-        Some((userinfo, host)) => match userinfo.split_once(':') {
-            Some((user, _)) => format!("{user}:(redacted)@{host}"),
-            None => authority.to_string(),
-        },
-        None => authority.to_string(),
-    };
-    let query = query.map(|q| {
-        let params: Vec<String> = q
-            .split('&')
-            .map(|p| match p.split_once('=') {
-                Some((key, _)) if key.eq_ignore_ascii_case("password") => {
-                    format!("{key}=(redacted)")
-                }
-                _ => p.to_string(),
-            })
-            .collect();
-        format!("?{}", params.join("&"))
-    });
-    format!("{scheme}://{authority}{path}{}", query.unwrap_or_default())
 }
 
 #[cfg(test)]
@@ -116,25 +84,75 @@ mod tests {
     }
 
     #[test]
-    fn a_password_in_a_url_is_never_described() {
-        let target =
-            Target::parse("postgres://app:s3cr%40t@db.internal:5432/users?sslmode=require")
-                .unwrap();
+    fn a_url_is_described_from_its_parsed_settings_without_its_password() {
+        let described = |url: &str| Target::parse(url).unwrap().describe();
         assert_eq!(
-            target.describe(),
+            described("postgres://app:s3cr%40t@db.internal:5432/users?sslmode=require"),
             "postgres://app:(redacted)@db.internal:5432/users?sslmode=require"
         );
-        let target = Target::parse("postgresql://app@db/users").unwrap();
-        assert_eq!(target.describe(), "postgresql://app@db/users");
-        let target = Target::parse("postgresql://db/users?password=x").unwrap();
         assert_eq!(
-            target.describe(),
-            "postgresql://db/users?password=(redacted)"
+            described("postgresql://app@db/users"),
+            "postgresql://app@db/users"
         );
-        let target = Target::parse("postgres://a:b@h/d?sslmode=disable&password=c").unwrap();
         assert_eq!(
-            target.describe(),
-            "postgres://a:(redacted)@h/d?sslmode=disable&password=(redacted)"
+            described("postgres://db/users?options=-csearch_path%3Dt_1&connect_timeout=5"),
+            "postgres://db/users?options=-csearch_path%3Dt_1&connect_timeout=5"
         );
+        assert_eq!(
+            described("postgres:///users?host=/var/run/postgresql&port=5433"),
+            "postgres://:5433/users?host=/var/run/postgresql"
+        );
+        assert_eq!(
+            described("postgres://[::1]:5433/u%40sers"),
+            "postgres://[::1]:5433/u%40sers"
+        );
+    }
+
+    /// Every way libpq (and the connector) takes a password from a URL: what is
+    /// shown never holds it, and the user, host and database are still named.
+    #[test]
+    fn no_spelling_of_a_password_is_described() {
+        for url in [
+            "postgres://app:Zq9sEcRet@db/users",
+            "postgres://app:Zq9?sEcRet@db/users",
+            "postgres://app:Zq9?sEcRet@db/users?sslmode=disable",
+            "postgres://app:Zq9#sEcRet@db/users",
+            "postgres://app:Zq9:sEcRet@db/users",
+            "postgres://app:Zq9%40sEcRet@db/users",
+            "postgres://app:Zq9%2FsEcRet@db/users",
+            "postgres://app@db/users?password=Zq9sEcRet",
+            "postgres://app@db/users?%70assword=Zq9sEcRet",
+            "postgres://app@db/users?pass%77ord=Zq9sEcRet",
+            "postgres://app@db/users?password=x&password=Zq9sEcRet",
+            "postgres://app:Zq9sEcRet@db/users?password=other",
+            "postgres://app@db/users?sslmode=disable&password=Zq9sEcRet&foo=1",
+            "postgres://app@db/users?password=Zq9sEcRet&Password=1",
+            "POSTGRESQL://app:Zq9sEcRet@db/users",
+        ] {
+            let shown = described_without(url, &["Zq9", "sEcRet"]);
+            assert!(shown.contains("app"), "{url}: {shown}");
+            assert!(shown.contains("db"), "{url}: {shown}");
+            if !url.contains("foo=1") && !url.contains("Password=1") {
+                assert!(shown.contains("users"), "{url}: {shown}");
+                assert!(shown.contains("(redacted)"), "{url}: {shown}");
+            }
+        }
+        // Unparsable before the host: nothing but the scheme is shown.
+        for url in [
+            "postgres://app:Zq9/sEcRet@db/users",
+            "postgres://app:Zq9%zzsEcRet@db/users",
+            "postgres://app:Zq9@sEcRet@db:5x/users",
+        ] {
+            let shown = described_without(url, &["Zq9", "sEcRet", "app", "db"]);
+            assert!(shown.contains("not shown"), "{shown}");
+        }
+    }
+
+    fn described_without(url: &str, secrets: &[&str]) -> String {
+        let shown = Target::parse(url).unwrap().describe();
+        for secret in secrets {
+            assert!(!shown.contains(secret), "{url}: {shown}");
+        }
+        shown
     }
 }

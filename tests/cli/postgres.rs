@@ -117,3 +117,347 @@ fn backup_says_to_use_pg_dump() {
         .stderr(predicate::str::contains("pg_dump"));
     assert!(!file.exists());
 }
+
+// ---- the URL as shown, the writers' lock, the server's reasons ---------------
+
+fn stdout_text(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// The test's schema (`t_N`), from its URL's `options=-csearch_path%3Dt_N`.
+fn schema_of(url: &str) -> String {
+    url.rsplit_once("search_path%3D").unwrap().1.to_string()
+}
+
+/// A login role of its own for this test, with `password`, that may use the
+/// test's schema and do what `grants` says there.
+fn role_for(env: &TestEnv, password: &str, grants: &str) -> String {
+    let schema = schema_of(&env.database());
+    let role = format!("{schema}_role");
+    let server = crate::pg_server::server();
+    server.admin_sql(&format!(
+        "CREATE ROLE {role} LOGIN PASSWORD '{}'; GRANT USAGE ON SCHEMA {schema} TO {role}; {}",
+        password.replace('\'', "''"),
+        grants.replace("{schema}", &schema).replace("{role}", &role)
+    ));
+    role
+}
+
+/// Every spelling of a password libpq takes from a URL, with this role's real
+/// password (so the commands connect), plus one whose authority cannot be read:
+/// `config` (text and JSON), `doctor`, `copy`'s summary and a runtime error
+/// never show any of it.
+#[test]
+fn no_spelling_of_the_password_in_a_url_is_ever_shown() {
+    let env = TestEnv::new();
+    env.create_superuser("ada@example.com", &[]);
+    // Read-only: the role reads everything and may write nothing.
+    let password = "Zq9?sEc#ret:x";
+    let role = role_for(
+        &env,
+        password,
+        "GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO {role}; \
+         GRANT SELECT ON ALL SEQUENCES IN SCHEMA {schema} TO {role};",
+    );
+    let server = crate::pg_server::server();
+    let host = format!("127.0.0.1:{}/userdb_test", server.port());
+    let options = format!("options=-csearch_path%3D{}", schema_of(&env.database()));
+    let encoded = "Zq9%3FsEc%23ret%3Ax";
+    let urls = [
+        // Raw '?', '#' and ':' in the userinfo: libpq ends it at the '@'.
+        format!("postgres://{role}:{password}@{host}?{options}"),
+        format!("postgres://{role}:{encoded}@{host}?{options}"),
+        format!("postgres://{role}@{host}?{options}&password={encoded}"),
+        // A percent-encoded key, a repeated one, a mixed-case scheme.
+        format!("postgres://{role}@{host}?{options}&%70assword={encoded}"),
+        format!("postgres://{role}@{host}?pass%77ord=wrong&{options}&password={encoded}"),
+        format!("POSTGRESQL://{role}:wrong@{host}?{options}&password={encoded}"),
+    ];
+    let hides = |what: &str, text: &str| {
+        for fragment in ["Zq9", "sEc", "ret:x", "3FsEc", "wrong"] {
+            assert!(
+                !text.contains(fragment),
+                "{what} shows {fragment:?}:\n{text}"
+            );
+        }
+    };
+    for url in &urls {
+        let run = |args: &[&str]| {
+            let out = env
+                .cmd(args)
+                .env("USERDB_DB", url)
+                .env_remove("PGPASSWORD")
+                .output()
+                .unwrap();
+            let text = format!("{}{}", stdout_text(&out), stderr_text(&out));
+            (out.status.code(), text)
+        };
+        for args in [&["config"][..], &["--json", "config"]] {
+            let (code, text) = run(args);
+            assert_eq!(code, Some(0), "{text}");
+            hides(url, &text);
+            assert!(
+                text.contains(&format!("{role}:(redacted)@127.0.0.1")),
+                "{text}"
+            );
+        }
+        let (code, text) = run(&["doctor"]);
+        assert_eq!(code, Some(0), "{url}: {text}");
+        hides(url, &text);
+        assert!(text.contains("no problems found"), "{text}");
+        // A runtime error: the role may not write.
+        let (code, text) = run(&["createuser", "bob@example.com", "--no-password"]);
+        assert_eq!(code, Some(7), "{text}");
+        hides(url, &text);
+        assert!(text.contains("permission denied for table"), "{text}");
+        assert!(text.contains(&format!("{role}:(redacted)@")), "{text}");
+        let copy = env.path().join(format!("copy{}.sqlite3", url.len()));
+        let (code, text) = run(&["copy", "--to", copy.to_str().unwrap()]);
+        assert_eq!(code, Some(0), "{text}");
+        hides(url, &text);
+        assert!(text.to_lowercase().contains("copied postgres"), "{text}");
+    }
+    // A URL libpq would read with part of the password as host and port: not
+    // shown at all, and the error says how to write it.
+    let url = format!("postgres://{role}:Zq9/sEc@{host}?{options}");
+    let out = env.cmd(&["--db", &url, "list-users"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(7));
+    let text = stderr_text(&out);
+    hides(&url, &text);
+    assert!(text.contains("percent-encoded"), "{text}");
+    assert!(text.contains("PGPASSWORD"), "{text}");
+    let out = env
+        .cmd(&["--json", "config"])
+        .env("USERDB_DB", &url)
+        .output()
+        .unwrap();
+    hides(&url, &stdout_text(&out));
+}
+
+/// Two clients reaching the same tables through different search paths (one
+/// with an empty schema first) serialise on one lock: racing demotions of the
+/// last two superusers leave one. The users table is held until both are
+/// under way, so that neither can finish before the other has started.
+#[test]
+fn writers_reaching_the_tables_through_different_search_paths_share_the_lock() {
+    let env = TestEnv::new();
+    for email in ["a@example.com", "b@example.com"] {
+        env.create_superuser(email, &[]);
+    }
+    let url = env.database();
+    let schema = schema_of(&url);
+    let server = crate::pg_server::server();
+    server.admin_sql(&format!(
+        "CREATE SCHEMA {schema}_decoy AUTHORIZATION {}",
+        crate::pg_server::TEST_ROLE
+    ));
+    let decoy = url.replace(
+        &format!("search_path%3D{schema}"),
+        &format!("search_path%3D{schema}_decoy%2C{schema}"),
+    );
+    let mut holder = server.admin_client();
+    let mut hold = holder.transaction().unwrap();
+    hold.batch_execute(&format!("LOCK TABLE {schema}.users IN EXCLUSIVE MODE"))
+        .unwrap();
+    let children: Vec<_> = [("a@example.com", url.as_str()), ("b@example.com", &decoy)]
+        .into_iter()
+        .map(|(email, db)| {
+            env.std_cmd(&["--db", db, "update-user", email, "--superuser", "false"])
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    // Both wait: on the table (the one with the lock) and on the lock.
+    let waiting = format!(
+        "SELECT count(DISTINCT pid) FROM pg_locks WHERE NOT granted AND \
+         ((locktype = 'relation' AND relation = '{schema}.users'::regclass) OR \
+          (locktype = 'advisory' AND classid = 1970496882 AND objsubid = 2 AND \
+           objid = (hashtext('{schema}')::bigint & 4294967295)::oid))"
+    );
+    let mut watcher = server.admin_client();
+    let start = std::time::Instant::now();
+    while start.elapsed() < std::time::Duration::from_secs(20) {
+        let n: i64 = watcher.query_one(&waiting, &[]).unwrap().get(0);
+        if n >= 2 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    hold.commit().unwrap();
+    let mut outcomes: Vec<(i32, String)> = children
+        .into_iter()
+        .map(|c| {
+            let out = c.wait_with_output().unwrap();
+            (out.status.code().unwrap(), stderr_text(&out))
+        })
+        .collect();
+    outcomes.sort();
+    assert_eq!(outcomes[0].0, 0, "{outcomes:?}");
+    assert_eq!(outcomes[1].0, 5, "{outcomes:?}");
+    assert!(outcomes[1].1.contains("last"), "{outcomes:?}");
+    assert_eq!(
+        env.query_one("SELECT count(*) FROM users WHERE is_superuser AND is_active"),
+        "1"
+    );
+    // Through the other path, doctor checks the same tables' constraints.
+    env.cmd(&["--db", &decoy, "doctor"]).assert().success();
+}
+
+/// A role that may not create in the schema (PostgreSQL 15's `public`): the
+/// server's reason with its SQLSTATE and the GRANT to run, never "db error";
+/// and doctor says the same instead of "run `userdb migrate`" again.
+#[test]
+fn a_role_without_create_on_the_schema_is_told_the_grant_to_run() {
+    let env = TestEnv::new();
+    let role = role_for(&env, "plain-pw", "");
+    let schema = schema_of(&env.database());
+    let url = env.database().replace(
+        &format!("{}@", crate::pg_server::TEST_ROLE),
+        &format!("{role}@"),
+    );
+    let out = env
+        .cmd(&["--db", &url, "migrate"])
+        .env("PGPASSWORD", "plain-pw")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(7));
+    let err = stderr_text(&out);
+    assert!(!err.contains("db error"), "{err}");
+    assert!(
+        err.contains(&format!("permission denied for schema {schema}")),
+        "{err}"
+    );
+    assert!(
+        err.contains("SQLSTATE 42501: insufficient privilege"),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("GRANT USAGE, CREATE ON SCHEMA {schema} TO {role}")),
+        "{err}"
+    );
+    let out = env
+        .cmd(&["--db", &url, "doctor"])
+        .env("PGPASSWORD", "plain-pw")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_text(&out));
+    let text = stdout_text(&out);
+    assert!(text.contains("pending migration"), "{text}");
+    assert!(text.contains("may not create tables"), "{text}");
+    assert!(
+        text.contains(&format!("GRANT USAGE, CREATE ON SCHEMA {schema} TO {role}")),
+        "{text}"
+    );
+    assert!(!text.contains("fix: run `userdb migrate`"), "{text}");
+    // Once granted, migrate works and doctor is content.
+    crate::pg_server::server().admin_sql(&format!("GRANT CREATE ON SCHEMA {schema} TO {role}"));
+    for args in [&["migrate"][..], &["doctor"]] {
+        let mut all = vec!["--db", url.as_str()];
+        all.extend_from_slice(args);
+        env.cmd(&all)
+            .env("PGPASSWORD", "plain-pw")
+            .assert()
+            .success();
+    }
+}
+
+/// A password file with no line for this connection: the error says what was
+/// looked up (a `localhost` line does not match 127.0.0.1, as in libpq).
+#[test]
+fn a_password_file_without_a_matching_line_says_what_was_looked_up() {
+    let env = TestEnv::new();
+    let port = crate::pg_server::server().port();
+    let pgpass = env.path().join("home/.pgpass");
+    std::fs::write(
+        &pgpass,
+        format!("localhost:{port}:userdb_test:userdb_test:x\n"),
+    )
+    .unwrap();
+    std::fs::set_permissions(&pgpass, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    let out = env
+        .cmd(&["list-users"])
+        .env_remove("PGPASSWORD")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(7));
+    let err = stderr_text(&out);
+    assert!(
+        err.contains(&format!(
+            "no line of {} matches host 127.0.0.1, port {port}, database userdb_test and user \
+             userdb_test",
+            pgpass.display()
+        )),
+        "{err}"
+    );
+    assert!(err.contains("not a loopback address"), "{err}");
+}
+
+/// `config` names the database in use, a URL as every message shows it.
+#[test]
+fn config_names_the_url_in_use_as_the_database() {
+    let env = TestEnv::new();
+    let url = url_with_password(&env, "Zq9sEcret");
+    let out = env
+        .cmd(&["--json", "config"])
+        .env("USERDB_DB", &url)
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let report = stdout_json(&out);
+    let row = report["settings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["key"] == "database.path")
+        .unwrap()
+        .clone();
+    assert_eq!(row["value"], report["database"]);
+    assert!(
+        row["value"]
+            .as_str()
+            .unwrap()
+            .starts_with("postgres://userdb_test:(redacted)@"),
+        "{row}"
+    );
+    assert_eq!(row["source"], "--db or env");
+}
+
+/// A read-only session (a standby, or default_transaction_read_only): the
+/// server's reason, its SQLSTATE, and to point the URL at the primary.
+#[test]
+fn a_read_only_server_says_to_use_the_primary() {
+    let env = TestEnv::new();
+    env.cmd(&["migrate"]).assert().success();
+    let role = role_for(
+        &env,
+        "plain-pw",
+        "GRANT ALL ON ALL TABLES IN SCHEMA {schema} TO {role}; \
+         GRANT ALL ON ALL SEQUENCES IN SCHEMA {schema} TO {role}; \
+         ALTER ROLE {role} SET default_transaction_read_only = on;",
+    );
+    let url = env.database().replace(
+        &format!("{}@", crate::pg_server::TEST_ROLE),
+        &format!("{role}@"),
+    );
+    let out = env
+        .cmd(&[
+            "--db",
+            &url,
+            "createuser",
+            "bob@example.com",
+            "--no-password",
+        ])
+        .env("PGPASSWORD", "plain-pw")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(7));
+    let err = stderr_text(&out);
+    assert!(err.contains("read-only transaction"), "{err}");
+    assert!(err.contains("SQLSTATE 25006"), "{err}");
+    assert!(err.contains("point the URL at the primary"), "{err}");
+    assert!(!err.contains("bob@example.com"), "{err}");
+}

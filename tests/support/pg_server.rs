@@ -107,6 +107,22 @@ impl PgServer {
         }
     }
 
+    /// A new connection as the superuser to the test database (over the socket,
+    /// default search_path): for roles, grants and locks a test holds.
+    pub fn admin_client(&self) -> postgres::Client {
+        socket_client(&self.socket_dir, self.port, TEST_DATABASE)
+            .unwrap_or_else(|e| panic!("test PostgreSQL: admin connection: {}", describe(&e)))
+    }
+
+    /// Runs SQL as the superuser in the test database.
+    pub fn admin_sql(&self, sql: &str) {
+        self.admin
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .batch_execute(sql)
+            .unwrap_or_else(|e| panic!("test PostgreSQL: {sql}: {}", describe(&e)));
+    }
+
     /// The password of both roles, for `PGPASSWORD`. Never in a URL.
     pub fn password(&self) -> &str {
         &self.password

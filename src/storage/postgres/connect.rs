@@ -77,7 +77,6 @@ use tokio_postgres_rustls::MakeRustlsConnect;
 
 use self::uri::{SslMode, UriParams};
 use crate::error::{Error, Result};
-use crate::storage::Target;
 
 /// The oldest PostgreSQL userdb connects to, as `server_version_num`.
 pub(crate) const MIN_SERVER_VERSION: u32 = 130000;
@@ -154,6 +153,15 @@ enum Host {
 }
 
 impl Host {
+    /// A socket directory when it starts with `/`, as in libpq.
+    fn from_text(text: String) -> Host {
+        if text.starts_with('/') {
+            Host::Socket(PathBuf::from(text))
+        } else {
+            Host::Tcp(text)
+        }
+    }
+
     fn is_local(&self) -> bool {
         match self {
             Host::Socket(_) => true,
@@ -215,7 +223,8 @@ struct Plan {
     /// The certificates checked against, for messages.
     roots: Option<String>,
     password_source: PasswordSource,
-    /// A password file that was skipped, and why.
+    /// Why the password file gave no password: skipped (and why), or no line
+    /// matched (and what was looked up).
     ignored_passfile: Option<String>,
     /// The password file that was looked in, if any.
     passfile: Option<PathBuf>,
@@ -226,18 +235,12 @@ struct Plan {
 
 impl Plan {
     fn new(url: &str, options: &ConnectOptions, env: &Environment) -> Result<Plan> {
-        let params = uri::parse(url).map_err(|e| {
-            let target = if e.authority_understood {
-                describe(url, e.password.as_ref())
-            } else {
-                hidden(url)
-            };
-            Error::Connect {
-                target,
-                reason: e.reason,
-            }
+        let params = uri::parse(url).map_err(|e| Error::Connect {
+            target: e.shown.unwrap_or_else(|| uri::hidden(url)),
+            reason: e.reason,
         })?;
-        let target = describe(url, params.password.as_ref());
+        // Shown from what was parsed, so never the password (see `uri::describe`).
+        let target = params.shown(&url[..uri::scheme_len(url).unwrap_or(0)]);
         let fail = |reason: String| Error::Connect {
             target: target.clone(),
             reason,
@@ -264,11 +267,7 @@ impl Plan {
                 "several hosts (in PGHOST) are not supported: name one server".into(),
             ));
         }
-        let host = if host_text.starts_with('/') {
-            Host::Socket(PathBuf::from(&host_text))
-        } else {
-            Host::Tcp(host_text)
-        };
+        let host = Host::from_text(host_text);
         let port = match (params.port, env.var("PGPORT")) {
             (Some(port), _) => port,
             (None, Some(text)) => text.parse::<u16>().ok().filter(|p| *p > 0).ok_or_else(|| {
@@ -299,21 +298,9 @@ impl Plan {
             .clone()
             .or_else(|| env.var("PGSSLROOTCERT"));
         let system_roots = rootcert.as_deref() == Some("system");
-        let (sslmode, sslmode_defaulted) = match (params.sslmode, env.var("PGSSLMODE")) {
-            (Some(mode), _) => (mode, false),
-            (None, Some(text)) => (
-                SslMode::parse(&text).ok_or_else(|| {
-                    Resolve::Reason(
-                        "PGSSLMODE must be one of disable, allow, prefer, require, verify-ca, \
-                         verify-full"
-                            .into(),
-                    )
-                })?,
-                false,
-            ),
-            (None, None) if system_roots || !host.is_local() => (SslMode::VerifyFull, true),
-            (None, None) => (SslMode::Prefer, true),
-        };
+        let (sslmode, sslmode_defaulted) =
+            choose_sslmode(params.sslmode, env.var("PGSSLMODE"), &host, system_roots)
+                .map_err(Resolve::Reason)?;
         let (pg_sslmode, check, roots) = if matches!(host, Host::Socket(_)) {
             (
                 postgres::config::SslMode::Disable,
@@ -419,7 +406,23 @@ impl Plan {
                     ignored_passfile = Some(why);
                     (None, PasswordSource::None)
                 }
-                _ => (None, PasswordSource::None),
+                Some(passfile::Found::NoMatch) => {
+                    let matched = passfile::host_as_matched(&lookup_host);
+                    let mut why = format!(
+                        "no line of {} matches host {matched}, port {port}, database {dbname} \
+                         and user {user}",
+                        location.as_deref().unwrap_or(Path::new("")).display()
+                    );
+                    if matches!(host, Host::Tcp(_)) && host.is_local() && matched != "localhost" {
+                        why.push_str(
+                            "; as in libpq, a line for localhost matches only the name \
+                             localhost or the default socket, not a loopback address",
+                        );
+                    }
+                    ignored_passfile = Some(why);
+                    (None, PasswordSource::None)
+                }
+                Some(passfile::Found::Missing) | None => (None, PasswordSource::None),
             }
         };
 
@@ -679,6 +682,29 @@ impl Plan {
     }
 }
 
+/// The `sslmode` in force, and whether it is userdb's default: the URL's, else
+/// `PGSSLMODE`, else `verify-full` for a server elsewhere (or when
+/// `sslrootcert=system`) and `prefer` for one on this machine.
+fn choose_sslmode(
+    from_url: Option<SslMode>,
+    pgsslmode: Option<String>,
+    host: &Host,
+    system_roots: bool,
+) -> std::result::Result<(SslMode, bool), String> {
+    Ok(match (from_url, pgsslmode) {
+        (Some(mode), _) => (mode, false),
+        (None, Some(text)) => (
+            SslMode::parse(&text).ok_or_else(|| {
+                "PGSSLMODE must be one of disable, allow, prefer, require, verify-ca, verify-full"
+                    .to_string()
+            })?,
+            false,
+        ),
+        (None, None) if system_roots || !host.is_local() => (SslMode::VerifyFull, true),
+        (None, None) => (SslMode::Prefer, true),
+    })
+}
+
 /// Why planning failed: a reason to attach to the target, or an error of its own
 /// (an unreadable `[database] password_file`).
 enum Resolve {
@@ -691,37 +717,118 @@ fn read_password_file(path: &Path) -> Result<SecretString> {
         .map_err(|e| Error::Config(e.to_string()))
 }
 
-/// The URL as messages name it: `Target::describe`'s, unless the password still
-/// shows in it (a password with an unencoded `/`, `?` or `#` defeats a
-/// redaction that does not parse as libpq does); then one built from the parts.
-fn describe(url: &str, password: Option<&SecretString>) -> String {
-    let described = Target::Postgres(url.to_string()).describe();
-    match password.map(|p| p.expose_secret()) {
-        Some(p) if !p.is_empty() && described.contains(p) => match uri::parse(url) {
-            Ok(params) => {
-                let scheme = &url[..uri::scheme_len(url).unwrap_or(0)];
-                let user = params.user.map(|u| format!("{u}@")).unwrap_or_default();
-                let host = params.host.unwrap_or_default();
-                let port = params.port.map(|p| format!(":{p}")).unwrap_or_default();
-                let db = params.dbname.map(|d| format!("/{d}")).unwrap_or_default();
-                format!("{scheme}{user}{host}{port}{db}")
-            }
-            Err(_) => hidden(url),
-        },
-        _ => described,
-    }
+/// The URL as messages, `config` and `doctor` show it: see [`uri::describe`].
+pub(crate) fn describe(url: &str) -> String {
+    uri::describe(url)
 }
 
-/// A malformed URL: only its scheme is shown, since where its password ends is
-/// not known.
-fn hidden(url: &str) -> String {
+/// The `postgres_url` fuzz target (fuzz/fuzz_targets/postgres_url.rs): reads
+/// `url` as the connector does, with `pgsslmode` as `PGSSLMODE` and
+/// `passfile_text` as the password file, and panics when what must hold of any
+/// URL does not. Not part of the API.
+#[doc(hidden)]
+#[allow(clippy::panic)]
+pub fn fuzz_url(url: &str, pgsslmode: Option<&str>, passfile_text: &str) {
+    let shown = uri::describe(url);
     let scheme = &url[..uri::scheme_len(url).unwrap_or(0)];
-    format!("{scheme}… (the URL is malformed and not shown: it may hold a password)")
+    let params = match uri::parse(url) {
+        Ok(params) => params,
+        Err(err) => {
+            match err.shown {
+                Some(partial) => {
+                    assert_eq!(shown, partial);
+                    if let Err(e) = uri::parse(&partial) {
+                        panic!("what is shown of a bad URL does not parse: {}", e.reason);
+                    }
+                }
+                None => assert_eq!(shown, uri::hidden(url)),
+            }
+            return;
+        }
+    };
+    // One parse: what is shown is rendered from what the connector reads...
+    assert_eq!(shown, params.shown(scheme));
+    // ...and does not depend on the password's value, so it cannot hold it.
+    let mut other = params.clone();
+    other.password = params
+        .password
+        .as_ref()
+        .map(|_| SecretString::from("another"));
+    assert_eq!(other.shown(scheme), shown);
+    // Read back, it names the same server, user, database and settings.
+    let back = match uri::parse(&shown) {
+        Ok(back) => back,
+        Err(e) => panic!("the shown URL does not parse: {}", e.reason),
+    };
+    assert_eq!(
+        (
+            &back.user,
+            &back.host,
+            back.port,
+            &back.dbname,
+            back.sslmode
+        ),
+        (
+            &params.user,
+            &params.host,
+            params.port,
+            &params.dbname,
+            params.sslmode
+        )
+    );
+    assert_eq!(
+        (&back.sslrootcert, &back.options, back.connect_timeout),
+        (&params.sslrootcert, &params.options, params.connect_timeout)
+    );
+    assert_eq!(
+        (&back.application_name, &back.passfile),
+        (&params.application_name, &params.passfile)
+    );
+    assert_eq!(
+        back.password
+            .as_ref()
+            .map(|p| p.expose_secret().to_string()),
+        params.password.as_ref().map(|_| "(redacted)".to_string())
+    );
+    // sslmode: the URL's wins, then PGSSLMODE; by default a server elsewhere
+    // is verify-full.
+    let host_text = params
+        .host
+        .clone()
+        .unwrap_or_else(|| passfile::DEFAULT_SOCKET_DIR.to_string());
+    let host = Host::from_text(host_text.clone());
+    let system_roots = params.sslrootcert.as_deref() == Some("system");
+    if let Ok((mode, defaulted)) = choose_sslmode(
+        params.sslmode,
+        pgsslmode.map(str::to_string),
+        &host,
+        system_roots,
+    ) {
+        if let Some(given) = params.sslmode {
+            assert_eq!((mode, defaulted), (given, false));
+        } else if defaulted && !host.is_local() {
+            assert_eq!(mode, SslMode::VerifyFull);
+        }
+    }
+
+    // The password file, looked up for this URL's connection.
+    let user = params.user.clone().unwrap_or_else(|| "fuzz".into());
+    let dbname = params.dbname.clone().unwrap_or_else(|| user.clone());
+    let lookup = passfile::Lookup {
+        host: &host_text,
+        port: params.port.unwrap_or(5432),
+        dbname: &dbname,
+        user: &user,
+    };
+    if let Some((password, line)) = passfile::find(passfile_text, lookup) {
+        assert!(!password.expose_secret().is_empty());
+        assert!(line >= 1 && line <= passfile_text.split('\n').count());
+    }
 }
 
 /// The error and its causes, `: `-separated, on one line (the client's own
 /// `Display` leaves the cause out).
-fn chain_text(err: &(dyn std::error::Error + 'static)) -> String {
+pub(crate) fn chain_text(err: &(dyn std::error::Error + 'static)) -> String {
     let mut parts = vec![err.to_string()];
     let mut next = err.source();
     while let Some(e) = next {
@@ -734,7 +841,7 @@ fn chain_text(err: &(dyn std::error::Error + 'static)) -> String {
     one_line(&parts.join(": "))
 }
 
-fn one_line(text: &str) -> String {
+pub(crate) fn one_line(text: &str) -> String {
     text.split(['\n', '\r'])
         .map(str::trim)
         .filter(|s| !s.is_empty())

@@ -10,6 +10,15 @@
 //! parallel writer on any machine. Finer locks would allow more parallel writes;
 //! one command writes once, so the simple exclusion costs little.
 //!
+//! The schema is the one that **holds** userdb's tables, found once per
+//! connection through the connection's `search_path` (where `userdb_migrations`
+//! is; on a new database, `current_schema()`, where they will be made), and
+//! each write transaction resolves names in it alone (`SET LOCAL search_path`).
+//! Two clients reaching the same tables through different paths (`decoy, auth`
+//! with `decoy` empty, and `auth`; or a schema named after the role, put first
+//! by the default `"$user", public`) take the same lock and write to the same
+//! tables.
+//!
 //! Time: rate-limit windows and expiries use the caller's clock (as on SQLite,
 //! so tests can move it); machines sharing a server should keep their clocks in
 //! sync (NTP).
@@ -21,6 +30,7 @@ mod fields;
 mod groups;
 mod otp;
 mod reset_tokens;
+mod server_error;
 /// The test server (see the file), once for the library's unit tests.
 #[cfg(test)]
 #[allow(unsafe_code)] // the test server's process handling (kill, atexit)
@@ -38,6 +48,7 @@ use jiff::Timestamp;
 use postgres::types::{FromSql, IsNull, ToSql, Type, to_sql_checked};
 use postgres::{Client, Row, Transaction};
 
+pub use self::server_error::ServerError;
 use super::{AppliedMigration, AuditEntry, Migration, SchemaStore, Target};
 use crate::error::{Error, Result};
 use crate::user::{EncodedPassword, User};
@@ -99,10 +110,14 @@ pub(super) const USER_COLUMNS: &str = user_columns!(
 pub struct PgStore {
     /// `RefCell`: the client needs `&mut` even to read, and the traits' reads
     /// take `&self`. A store is used by one thread at a time.
-    client: RefCell<Client>,
+    /// Boxed: `Store` holds a `PgStore` or a `SqliteStore` by value.
+    client: RefCell<Box<Client>>,
     /// The URL as messages show it (no password).
     described: String,
     busy_timeout: Duration,
+    /// The schema of userdb's tables, the writers' lock's key for it, and the
+    /// connection's role: see [`find_schema`].
+    schema: Schema,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -113,11 +128,12 @@ impl std::fmt::Debug for PgStore {
     }
 }
 
-/// The client's errors become the crate's with `?`; the store names the server
-/// on the way out.
+/// The client's errors become the crate's with `?`, as the server's reason
+/// ([`ServerError`]: its message and SQLSTATE, not the client's "db error"); the
+/// store names the server, its role and schema on the way out.
 impl From<postgres::Error> for Error {
     fn from(source: postgres::Error) -> Self {
-        Error::database(source)
+        Error::database(ServerError::new(&source))
     }
 }
 
@@ -260,15 +276,54 @@ pub(super) fn active_superusers(tx: &mut Transaction) -> Result<i64> {
 }
 
 /// Takes the writers' lock: the first statements of every write transaction,
-/// sent as one round trip.
-fn lock_writers(tx: &mut Transaction, busy_timeout: Duration) -> Result<()> {
-    // SET takes no parameters; both numbers are ours.
+/// sent as one round trip. Inside it, unqualified names resolve in the schema
+/// of userdb's tables alone (migrations make their tables there too); the
+/// setting ends with the transaction, so no session state is left behind (a
+/// pooler in transaction mode may hand the session to someone else).
+fn lock_writers(tx: &mut Transaction, busy_timeout: Duration, schema: &Schema) -> Result<()> {
+    // SET takes no parameters: the numbers are ours, the name quoted.
+    let path = match &schema.name {
+        Some(name) => format!(
+            "SET LOCAL search_path = \"{}\"; ",
+            name.replace('"', "\"\"")
+        ),
+        None => String::new(),
+    };
     tx.batch_execute(&format!(
-        "SET LOCAL lock_timeout = '{}ms'; \
-         SELECT pg_advisory_xact_lock({LOCK_CLASS}, hashtext(current_schema()))",
-        busy_timeout.as_millis().max(1)
+        "SET LOCAL lock_timeout = '{}ms'; {path}SELECT pg_advisory_xact_lock({LOCK_CLASS}, {})",
+        busy_timeout.as_millis().max(1),
+        schema.lock_key
     ))?;
     Ok(())
+}
+
+/// Finds, once per connection, the schema that holds userdb's tables as the
+/// connection's `search_path` resolves them (else the one new tables would go
+/// to), the writers' lock key for it (the hash of its name, as older userdb
+/// versions computed it from `current_schema()`), and the connection's role.
+fn find_schema(client: &mut Client) -> Result<Schema> {
+    let row = client.query_one(
+        "SELECT s.name, hashtext(s.name), current_user::text FROM (SELECT COALESCE( \
+             (SELECT n.nspname::text FROM pg_class c \
+              JOIN pg_namespace n ON n.oid = c.relnamespace \
+              WHERE c.oid = to_regclass('userdb_migrations')), \
+             current_schema()::text) AS name) s",
+        &[],
+    )?;
+    Ok(Schema {
+        name: row.try_get(0)?,
+        // No schema on the path exists: every write fails on its own, saying so
+        // (3F000); the key only needs to be the same for every such client.
+        lock_key: row.try_get::<_, Option<i32>>(1)?.unwrap_or(0),
+        role: row.try_get(2)?,
+    })
+}
+
+/// What [`find_schema`] found.
+struct Schema {
+    name: Option<String>,
+    lock_key: i32,
+    role: String,
 }
 
 impl PgStore {
@@ -278,22 +333,25 @@ impl PgStore {
         options: &connect::ConnectOptions<'_>,
         busy_timeout: Duration,
     ) -> Result<Self> {
-        let client = connect::connect(url, options)?;
+        let mut client = connect::connect(url, options)?;
+        let described = Target::Postgres(url.to_string()).describe();
+        let schema = find_schema(&mut client).map_err(|e| e.on_target(&described))?;
         Ok(PgStore {
-            client: RefCell::new(client),
-            described: Target::Postgres(url.to_string()).describe(),
+            client: RefCell::new(Box::new(client)),
+            described,
             busy_timeout,
+            schema,
         })
     }
 
     /// Runs `f` in one transaction holding the writers' lock: committed when it
     /// returns `Ok`, rolled back otherwise.
     pub(super) fn write<T>(&mut self, f: impl FnOnce(&mut Transaction) -> Result<T>) -> Result<T> {
-        let busy_timeout = self.busy_timeout;
+        let (busy_timeout, schema) = (self.busy_timeout, &self.schema);
         let run = || {
             let mut client = self.client.borrow_mut();
             let mut tx = client.transaction()?;
-            lock_writers(&mut tx, busy_timeout)?;
+            lock_writers(&mut tx, busy_timeout, schema)?;
             let value = f(&mut tx)?;
             tx.commit()?;
             Ok(value)
@@ -307,7 +365,21 @@ impl PgStore {
         result.map_err(|e| self.named(e))
     }
 
+    /// Names the server in an error, and gives a server's reason the role and
+    /// schema its hint names.
     fn named(&self, err: Error) -> Error {
+        let err = match err {
+            Error::Database { target, source } => match source.downcast::<ServerError>() {
+                Ok(server) => Error::Database {
+                    target,
+                    source: Box::new(
+                        server.in_context(&self.schema.role, self.schema.name.as_deref()),
+                    ),
+                },
+                Err(source) => Error::Database { target, source },
+            },
+            other => other,
+        };
         err.on_target(&self.described)
     }
 }
@@ -385,6 +457,60 @@ impl SchemaStore for PgStore {
         Ok(applied)
     }
 
+    /// Pending migrations make tables in the schema and change userdb's tables:
+    /// the role must be allowed to create there, and own them (or be a member
+    /// of their owner).
+    fn migration_blocker(&self) -> Result<Option<(String, String)>> {
+        let role = server_error::quote(&self.schema.role);
+        let Some(schema) = self.schema.name.as_deref() else {
+            return Ok(Some((
+                "no schema on the connection's search_path exists, so there is nowhere to \
+                 create userdb's tables"
+                    .into(),
+                format!(
+                    "create it (CREATE SCHEMA NAME AUTHORIZATION {role}) or correct \
+                     options=-csearch_path%3DNAME in the URL, then run `userdb migrate`"
+                ),
+            )));
+        };
+        let row = self.read(|client| {
+            Ok(client.query_one(
+                "SELECT has_schema_privilege($1::text, 'CREATE'), \
+                 pg_has_role(c.relowner, 'USAGE'), pg_get_userbyid(c.relowner)::text \
+                 FROM (SELECT 1) one LEFT JOIN pg_class c \
+                 ON c.oid = to_regclass(quote_ident($1::text) || '.users')",
+                &[&schema],
+            )?)
+        })?;
+        let can_create: bool = row.try_get(0)?;
+        let owns: Option<bool> = row.try_get(1)?;
+        let owner: Option<String> = row.try_get(2)?;
+        let schema = server_error::quote(schema);
+        if !can_create {
+            return Ok(Some((
+                format!(
+                    "role {role} may not create tables in schema {schema}, so `userdb migrate` \
+                     would fail"
+                ),
+                format!(
+                    "{}; then run `userdb migrate`",
+                    server_error::grant_create_hint(&role, &schema)
+                ),
+            )));
+        }
+        if owns == Some(false) {
+            return Ok(Some((
+                format!(
+                    "role {role} does not own userdb's tables (role {} does), so `userdb \
+                     migrate` would fail",
+                    server_error::quote(owner.as_deref().unwrap_or("?"))
+                ),
+                server_error::owner_hint(&role),
+            )));
+        }
+        Ok(None)
+    }
+
     /// The constraints the rules rely on are in place.
     fn integrity_check(&self) -> Result<Vec<String>> {
         const EXPECTED: &[(&str, &str)] = &[
@@ -407,8 +533,8 @@ impl SchemaStore for PgStore {
                     .query_one(
                         "SELECT EXISTS (SELECT 1 FROM pg_constraint c \
                          JOIN pg_namespace n ON n.oid = c.connamespace \
-                         WHERE c.conname = $1 AND n.nspname = current_schema())",
-                        &[name],
+                         WHERE c.conname = $1 AND n.nspname::text = $2)",
+                        &[name, &self.schema.name],
                     )?
                     .try_get(0)?;
                 if !present {

@@ -100,13 +100,20 @@ pub(crate) fn location(
         .or_else(|| home.map(|home| home.join(".pgpass")))
 }
 
-/// The password of the first line of `text` that matches, with its line number.
-pub(crate) fn find(text: &str, lookup: Lookup<'_>) -> Option<(SecretString, usize)> {
-    let host = if lookup.host.is_empty() || lookup.host == DEFAULT_SOCKET_DIR {
+/// The host name a line's first field is matched against: `localhost` for the
+/// default socket directory, as libpq does; else the host as the URL names it
+/// (so a `localhost` line does not match `127.0.0.1`, as in libpq).
+pub(crate) fn host_as_matched(host: &str) -> &str {
+    if host.is_empty() || host == DEFAULT_SOCKET_DIR {
         "localhost"
     } else {
-        lookup.host
-    };
+        host
+    }
+}
+
+/// The password of the first line of `text` that matches, with its line number.
+pub(crate) fn find(text: &str, lookup: Lookup<'_>) -> Option<(SecretString, usize)> {
+    let host = host_as_matched(lookup.host);
     let port = lookup.port.to_string();
     for (index, line) in text.split('\n').enumerate() {
         let line = line.strip_suffix('\r').unwrap_or(line);

@@ -54,7 +54,7 @@ impl SslMode {
 
 /// What the URL says; `None` where it says nothing (the environment and the
 /// defaults fill those in: see `super::resolve`).
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct UriParams {
     pub user: Option<String>,
     /// `user:password@` or `?password=`. `SecretString`'s `Debug` hides it.
@@ -78,8 +78,9 @@ pub(crate) struct UriParams {
 pub(crate) struct UriError {
     pub reason: String,
     pub authority_understood: bool,
-    /// The password read before the error, when the authority was understood.
-    pub password: Option<SecretString>,
+    /// What was read before the error, rendered as [`UriParams::shown`], when
+    /// the authority was understood; else `None` (nothing of the URL is shown).
+    pub shown: Option<String>,
 }
 
 /// libpq parameters that userdb understands but does not take in a URL, with what
@@ -130,7 +131,7 @@ fn error(reason: impl Into<String>, authority_understood: bool) -> UriError {
     UriError {
         reason: reason.into(),
         authority_understood,
-        password: None,
+        shown: None,
     }
 }
 
@@ -149,11 +150,107 @@ pub(crate) fn parse(url: &str) -> Result<UriParams, UriError> {
         Ok(()) => Ok(params),
         Err(mut err) => {
             if err.authority_understood {
-                err.password = params.password.take();
+                err.shown = Some(params.shown(&url[..scheme_len(url).unwrap_or(0)]));
             }
             Err(err)
         }
     }
+}
+
+/// The URL as every message, `config`, `doctor` and `copy` show it. It is
+/// rebuilt from what [`parse`] read, never cut out of the text, so nothing the
+/// connector takes as the password can be in it, however the URL spells it (a
+/// raw `?`, `@`, `/` or `#` in `user:password@`, `?password=`, `?%70assword=`,
+/// a repeated key). A URL whose authority cannot be read is not shown at all.
+pub(crate) fn describe(url: &str) -> String {
+    match parse(url) {
+        Ok(params) => params.shown(&url[..scheme_len(url).unwrap_or(0)]),
+        Err(err) => err.shown.unwrap_or_else(|| hidden(url)),
+    }
+}
+
+/// A malformed URL: only its scheme is shown, since where its password ends is
+/// not known.
+pub(crate) fn hidden(url: &str) -> String {
+    let scheme = &url[..scheme_len(url).unwrap_or(0)];
+    format!("{scheme}… (the URL is malformed and not shown: it may hold a password)")
+}
+
+impl UriParams {
+    /// These settings as a URL that [`parse`] reads back to the same settings,
+    /// its password (if any) written `(redacted)`. `scheme` is the URL's own
+    /// (`postgres://` as typed).
+    pub(crate) fn shown(&self, scheme: &str) -> String {
+        let mut out = scheme.to_string();
+        if self.user.is_some() || self.password.is_some() {
+            if let Some(user) = &self.user {
+                out.push_str(&encode(user, ""));
+            }
+            if self.password.is_some() {
+                out.push_str(":(redacted)");
+            }
+            out.push('@');
+        }
+        let socket = self.host.as_deref().filter(|h| h.starts_with('/'));
+        match self.host.as_deref() {
+            Some(host) if socket.is_none() && host.contains(':') => {
+                out.push_str(&format!("[{}]", encode(host, ":")));
+            }
+            Some(host) if socket.is_none() => out.push_str(&encode(host, "")),
+            _ => {}
+        }
+        if let Some(port) = self.port {
+            out.push_str(&format!(":{port}"));
+        }
+        if let Some(dbname) = &self.dbname {
+            out.push('/');
+            out.push_str(&encode(dbname, ""));
+        }
+        let timeout = self.connect_timeout.map(|t| t.as_secs().to_string());
+        let query: Vec<String> = [
+            ("host", socket),
+            ("sslmode", self.sslmode.map(SslMode::as_str)),
+            ("sslrootcert", self.sslrootcert.as_deref()),
+            ("options", self.options.as_deref()),
+            ("connect_timeout", timeout.as_deref()),
+            ("application_name", self.application_name.as_deref()),
+            (
+                "passfile",
+                self.passfile.as_deref().and_then(|p| p.to_str()),
+            ),
+        ]
+        .into_iter()
+        .filter_map(|(key, value)| Some(format!("{key}={}", encode(value?, "/:"))))
+        .collect();
+        if !query.is_empty() {
+            out.push('?');
+            out.push_str(&query.join("&"));
+        }
+        out
+    }
+}
+
+/// Percent-encodes every ASCII character but letters, digits, `-._~` and
+/// `also`, and every control character; other characters are kept as they are
+/// (`decode` reads them back).
+fn encode(text: &str, also: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if (!c.is_ascii() && !c.is_control())
+            || c.is_ascii_alphanumeric()
+            || "-._~".contains(c)
+            || also.contains(c)
+        {
+            out.push(c);
+        } else {
+            // Each UTF-8 byte, so that `decode` reads the same text back.
+            let mut buf = [0; 4];
+            for byte in c.encode_utf8(&mut buf).bytes() {
+                out.push_str(&format!("%{byte:02X}"));
+            }
+        }
+    }
+    out
 }
 
 fn parse_into(url: &str, params: &mut UriParams) -> Result<(), UriError> {
@@ -181,6 +278,17 @@ fn parse_into(url: &str, params: &mut UriParams) -> Result<(), UriError> {
             params.password = Some(SecretString::from(decode(password, "the password", false)?));
         }
         p = &rest[i + 1..];
+    }
+    // A raw '@' left before the query is a user name or password with an
+    // unencoded '/' or '@' (libpq would read part of it as the host, port or
+    // database, and show it there): refused, saying how to write it.
+    if p[..p.find('?').unwrap_or(p.len())].contains('@') {
+        return Err(error(
+            "the URL holds an \"@\" after the host: a password (or user name) with special \
+             characters must be percent-encoded (@ as %40, / as %2F, : as %3A, ? as %3F, \
+             # as %23, % as %25), or given in PGPASSWORD instead of the URL",
+            false,
+        ));
     }
 
     // Host and port, up to '/', '?' or the end.
@@ -337,8 +445,8 @@ fn parse_timeout(text: &str) -> Option<Duration> {
     })
 }
 
-/// Percent-decoding as libpq does it: `%` and two hex digits, never `%00`; `+`
-/// stays a plus. The result must be UTF-8.
+/// Percent-decoding as libpq does it: `%` and two hex digits, never `%00` (nor
+/// a raw NUL); `+` stays a plus. The result must be UTF-8.
 fn decode(text: &str, what: &str, understood: bool) -> Result<String, UriError> {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
@@ -366,6 +474,9 @@ fn decode(text: &str, what: &str, understood: bool) -> Result<String, UriError> 
                 }
             }
             i += 3;
+        } else if bytes[i] == 0 {
+            // libpq's strings end at a NUL: one in the text is never a value.
+            return Err(error(format!("{what} holds a NUL character"), understood));
         } else {
             out.push(bytes[i]);
             i += 1;
@@ -435,7 +546,7 @@ mod tests {
         assert_eq!(p.port, Some(5433));
         let p = ok("postgres://[::1]:5433/users");
         assert_eq!((p.host.as_deref(), p.port), (Some("::1"), Some(5433)));
-        let p = ok("postgres://u:a@b@db/x?user=v&password=q");
+        let p = ok("postgres://u:a%40b@db/x?user=v&password=q");
         assert_eq!(p.user.as_deref(), Some("v"));
         assert_eq!(p.password.unwrap().expose_secret(), "q");
         // libpq's reading: the first ':' of the credentials ends the user.
@@ -461,7 +572,9 @@ mod tests {
             ("postgres://db:0/users", "port", false),
             // A password with an unencoded '/': libpq reads `u:p` as host and
             // port; the message must not show `Zq9`.
-            ("postgres://u:Zq9/ss@db/users", "port", false),
+            ("postgres://u:Zq9/ss@db/users", "percent-encoded", false),
+            ("postgres://u:123/Zq9@db/users", "PGPASSWORD", false),
+            ("postgres://u:p@Zq9@db/users", "%40", false),
             ("postgres://[::1/users", "IPv6", false),
             ("postgres://a,b/users", "several hosts", false),
             ("postgres://a:1,b:2/users", "several hosts", false),
@@ -490,6 +603,9 @@ mod tests {
             ("postgres://db/users?port=99999", "port", true),
             ("postgres://db/users?host=a,b", "several hosts", true),
             ("postgres://db/us%00ers", "%00", true),
+            // Found by the postgres_url fuzz target: shown, it read back as %00.
+            ("postgres://db/us\0ers", "NUL", true),
+            ("postgres://u\0@db/users", "NUL", false),
         ] {
             let err = parse(url).map(|_| ()).unwrap_err();
             assert!(err.reason.contains(words), "{url}: {err:?}");
@@ -497,6 +613,28 @@ mod tests {
             for secret in ["Zq9", "secretvalue", "54x2"] {
                 assert!(!err.reason.contains(secret), "{url}: {err:?}");
             }
+        }
+    }
+
+    #[test]
+    fn what_is_shown_reads_back_to_the_same_settings() {
+        for url in [
+            "postgres://a%40b:pw@[::1]:5433/d%2Fb?sslmode=require&options=-c%20x%3Dy",
+            "postgres:///users?host=/var/run/postgresql&application_name=%C2%85%E2%80%A8",
+            "postgres://u@h/db?passfile=/tmp/a%26b&connect_timeout=1",
+        ] {
+            let params = ok(url);
+            let shown = describe(url);
+            let back = ok(&shown);
+            assert_eq!(
+                (back.user, back.host, back.port, back.dbname),
+                (params.user, params.host, params.port, params.dbname),
+                "{shown}"
+            );
+            assert_eq!(back.options, params.options, "{shown}");
+            assert_eq!(back.application_name, params.application_name, "{shown}");
+            assert_eq!(back.passfile, params.passfile, "{shown}");
+            assert_eq!(back.connect_timeout, params.connect_timeout, "{shown}");
         }
     }
 

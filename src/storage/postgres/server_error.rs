@@ -1,0 +1,269 @@
+//! A PostgreSQL error after connecting, as userdb shows it: the server's own
+//! message, the SQLSTATE and what it means, and what to do for the common ones
+//! (the client's `Display` says only "db error"). Never the server's DETAIL or
+//! the statement's parameters, which may quote a stored value.
+
+use postgres::error::SqlState;
+
+/// The server's reason for a failed statement (or the client's, when the
+/// connection broke). [`ServerError::hint`] says what to do, when userdb knows.
+#[derive(Debug)]
+pub struct ServerError {
+    /// The SQLSTATE, when the server sent one.
+    code: Option<String>,
+    message: String,
+    /// The connection's role and the schema of userdb's tables, for the hints;
+    /// filled in by the store.
+    role: Option<String>,
+    schema: Option<String>,
+}
+
+impl ServerError {
+    pub(super) fn new(err: &postgres::Error) -> ServerError {
+        let (code, message) = match err.as_db_error() {
+            Some(db) => (
+                Some(db.code().code().to_string()),
+                super::connect::one_line(db.message()),
+            ),
+            None => (
+                err.code().map(|c| c.code().to_string()),
+                super::connect::chain_text(err),
+            ),
+        };
+        ServerError {
+            code,
+            message,
+            role: None,
+            schema: None,
+        }
+    }
+
+    /// The same, knowing the connection's role and tables' schema.
+    pub(super) fn in_context(mut self, role: &str, schema: Option<&str>) -> ServerError {
+        self.role = Some(role.to_string());
+        self.schema = schema.map(str::to_string);
+        self
+    }
+
+    /// The SQLSTATE (`42501`), when there is one.
+    pub fn code(&self) -> Option<&str> {
+        self.code.as_deref()
+    }
+
+    /// What to do, for the common failures.
+    pub fn hint(&self) -> Option<String> {
+        let code = self.code.as_deref()?;
+        let role = quote(self.role.as_deref().unwrap_or("ROLE"));
+        let schema = self.schema.as_deref().map(quote);
+        let schema = schema.as_deref().unwrap_or("SCHEMA");
+        let message = self.message.as_str();
+        Some(match code {
+            "42501" if message.contains("must be owner") => owner_hint(&role),
+            "42501" if message.contains("for schema") || message.contains("to create") => {
+                grant_create_hint(&role, schema)
+            }
+            "42501" => format!(
+                "as the tables' owner, run GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN \
+                 SCHEMA {schema} TO {role} and GRANT USAGE ON ALL SEQUENCES IN SCHEMA {schema} \
+                 TO {role}, or connect as the role that ran `userdb migrate`"
+            ),
+            "57014" => format!(
+                "a statement ran longer than the server's statement_timeout (or was \
+                 cancelled): raise it for this role (ALTER ROLE {role} SET statement_timeout = \
+                 '5min') or in the URL (options=-cstatement_timeout%3D5min)"
+            ),
+            "25006" => "the server (or this session) is read-only: a standby, or \
+                        default_transaction_read_only is on; point the URL at the primary"
+                .into(),
+            "55P03" => "another writer held the lock longer than [database] busy_timeout: try \
+                        again, or raise busy_timeout"
+                .into(),
+            "40001" | "40P01" => "the server gave up on a conflict with another writer: run the \
+                                  command again"
+                .into(),
+            "53100" => "the server's disk is full: free space on it".into(),
+            "53200" => "the server is out of memory: try again, or check its settings".into(),
+            "53300" => "try again later, or raise the server's max_connections".into(),
+            "57P01" | "57P02" | "57P03" => {
+                "the server is shutting down or restarting: try again in a moment".into()
+            }
+            "3F000" => format!(
+                "no schema on the connection's search_path exists: create it (CREATE SCHEMA \
+                 NAME AUTHORIZATION {role}) or correct options=-csearch_path%3DNAME in the URL"
+            ),
+            "42P01" => "a table userdb needs is missing: run `userdb migrate`, and check that the \
+                        URL's search_path names the schema that holds userdb's tables"
+                .into(),
+            _ => return None,
+        })
+    }
+}
+
+impl std::fmt::Display for ServerError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.code {
+            Some(code) => write!(f, "{} (SQLSTATE {code}: {})", self.message, meaning(code)),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+impl std::error::Error for ServerError {}
+
+/// What to do when the role may not create tables in the schema.
+pub(super) fn grant_create_hint(role: &str, schema: &str) -> String {
+    format!(
+        "as the schema's owner or a superuser, run GRANT USAGE, CREATE ON SCHEMA {schema} TO \
+         {role} (since PostgreSQL 15 only the database owner may create in public), or give \
+         userdb a schema of its own: CREATE SCHEMA userdb AUTHORIZATION {role}, and \
+         options=-csearch_path%3Duserdb in the URL"
+    )
+}
+
+/// What to do when the role does not own userdb's tables and must.
+pub(super) fn owner_hint(role: &str) -> String {
+    format!(
+        "run it as the role that owns userdb's tables (the one that ran `userdb migrate` \
+         first), or make {role} their owner: ALTER TABLE … OWNER TO {role}"
+    )
+}
+
+/// A name as SQL would quote it when it needs quoting.
+pub(super) fn quote(name: &str) -> String {
+    if name
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && !name.starts_with(|c: char| c.is_ascii_digit())
+    {
+        name.to_string()
+    } else {
+        format!("\"{}\"", name.replace('"', "\"\""))
+    }
+}
+
+/// What a SQLSTATE means: its condition's name for the ones userdb meets, else
+/// its class's (PostgreSQL's Appendix A).
+pub(crate) fn meaning(code: &str) -> &'static str {
+    let exact = [
+        (SqlState::INSUFFICIENT_PRIVILEGE, "insufficient privilege"),
+        (SqlState::QUERY_CANCELED, "query canceled"),
+        (
+            SqlState::READ_ONLY_SQL_TRANSACTION,
+            "read-only SQL transaction",
+        ),
+        (SqlState::LOCK_NOT_AVAILABLE, "lock not available"),
+        (SqlState::T_R_SERIALIZATION_FAILURE, "serialization failure"),
+        (SqlState::T_R_DEADLOCK_DETECTED, "deadlock detected"),
+        (SqlState::DISK_FULL, "disk full"),
+        (SqlState::OUT_OF_MEMORY, "out of memory"),
+        (SqlState::TOO_MANY_CONNECTIONS, "too many connections"),
+        (SqlState::ADMIN_SHUTDOWN, "administrator shutdown"),
+        (SqlState::CRASH_SHUTDOWN, "crash shutdown"),
+        (SqlState::CANNOT_CONNECT_NOW, "cannot connect now"),
+        (SqlState::INVALID_SCHEMA_NAME, "invalid schema name"),
+        (SqlState::UNDEFINED_TABLE, "undefined table"),
+        (SqlState::UNDEFINED_COLUMN, "undefined column"),
+        (SqlState::UNIQUE_VIOLATION, "unique violation"),
+        (SqlState::FOREIGN_KEY_VIOLATION, "foreign key violation"),
+        (SqlState::CHECK_VIOLATION, "check violation"),
+        (SqlState::NOT_NULL_VIOLATION, "not-null violation"),
+        (SqlState::STRING_DATA_RIGHT_TRUNCATION, "value too long"),
+        (
+            SqlState::IN_FAILED_SQL_TRANSACTION,
+            "in failed SQL transaction",
+        ),
+    ];
+    if let Some((_, meaning)) = exact.iter().find(|(state, _)| state.code() == code) {
+        return meaning;
+    }
+    match code.get(..2).unwrap_or("") {
+        "01" => "warning",
+        "02" => "no data",
+        "03" => "SQL statement not yet complete",
+        "08" => "connection exception",
+        "09" => "triggered action exception",
+        "0A" => "feature not supported",
+        "0B" => "invalid transaction initiation",
+        "0F" => "locator exception",
+        "0L" => "invalid grantor",
+        "0P" => "invalid role specification",
+        "0Z" => "diagnostics exception",
+        "20" => "case not found",
+        "21" => "cardinality violation",
+        "22" => "data exception",
+        "23" => "integrity constraint violation",
+        "24" => "invalid cursor state",
+        "25" => "invalid transaction state",
+        "26" => "invalid SQL statement name",
+        "27" => "triggered data change violation",
+        "28" => "invalid authorization specification",
+        "2B" => "dependent privilege descriptors still exist",
+        "2D" => "invalid transaction termination",
+        "2F" => "SQL routine exception",
+        "34" => "invalid cursor name",
+        "38" => "external routine exception",
+        "39" => "external routine invocation exception",
+        "3B" => "savepoint exception",
+        "3D" => "invalid catalog name",
+        "3F" => "invalid schema name",
+        "40" => "transaction rollback",
+        "42" => "syntax error or access rule violation",
+        "44" => "WITH CHECK OPTION violation",
+        "53" => "insufficient resources",
+        "54" => "program limit exceeded",
+        "55" => "object not in prerequisite state",
+        "57" => "operator intervention",
+        "58" => "system error",
+        "72" => "snapshot failure",
+        "F0" => "configuration file error",
+        "HV" => "foreign data wrapper error",
+        "P0" => "PL/pgSQL error",
+        "XX" => "internal error",
+        _ => "unknown condition",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error(code: &str, message: &str) -> ServerError {
+        ServerError {
+            code: Some(code.into()),
+            message: message.into(),
+            role: None,
+            schema: None,
+        }
+        .in_context("app", Some("public"))
+    }
+
+    #[test]
+    fn the_message_names_the_sqlstate_and_what_it_means() {
+        let e = error("42501", "permission denied for schema public");
+        assert_eq!(
+            e.to_string(),
+            "permission denied for schema public (SQLSTATE 42501: insufficient privilege)"
+        );
+        assert!(
+            e.hint()
+                .unwrap()
+                .contains("GRANT USAGE, CREATE ON SCHEMA public TO app")
+        );
+        assert_eq!(meaning("22P02"), "data exception");
+        assert_eq!(meaning("57014"), "query canceled");
+        assert_eq!(meaning("ZZ999"), "unknown condition");
+        let e = error("57014", "canceling statement due to statement timeout");
+        assert!(e.hint().unwrap().contains("statement_timeout"));
+        let e = error("25006", "cannot execute INSERT in a read-only transaction");
+        assert!(e.hint().unwrap().contains("primary"));
+        assert!(error("22P02", "x").hint().is_none());
+    }
+
+    #[test]
+    fn names_are_quoted_as_sql_would_need() {
+        assert_eq!(quote("app_1"), "app_1");
+        assert_eq!(quote("App"), "\"App\"");
+        assert_eq!(quote("a\"b"), "\"a\"\"b\"");
+        assert_eq!(quote("1a"), "\"1a\"");
+    }
+}
