@@ -85,7 +85,7 @@ pub fn run(ctx: &Context, _args: Args) -> Result<(), CliError> {
                 loaded.settings.display_value(spec)
             },
             source: if spec.name() == "database.path" && ctx.db_from_flag {
-                "--db or env".to_string()
+                "--db".to_string()
             } else {
                 loaded
                     .sources

@@ -24,8 +24,8 @@ pub struct Context {
     /// `--db`, `USERDB_DB` or `[database] path` named the database (else it is
     /// the platform default, which a new database's first command names).
     db_named: bool,
-    /// Whether `db_path` came from `--db` or `USERDB_DB` (else the config's
-    /// `[database] path`, or the platform default).
+    /// Whether `db_path` came from `--db` (else `USERDB_DB`, the config's
+    /// `[database] path`, or the platform default, as the settings' sources say).
     pub db_from_flag: bool,
 }
 
@@ -37,7 +37,13 @@ impl Context {
         no_input: bool,
     ) -> Result<Self, CliError> {
         let loaded = Settings::load(config_flag.as_deref(), &env_value)?;
-        let db_from_flag = db_flag.is_some();
+        // clap reads USERDB_DB into the flag too; the settings name that source.
+        let db_from_flag = db_flag.as_ref().is_some_and(|flag| {
+            env_value("USERDB_DB")
+                .map(std::path::PathBuf::from)
+                .as_ref()
+                != Some(flag)
+        });
         let named = db_flag.or_else(|| loaded.settings.database.path.clone());
         let db_named = named.is_some();
         let db_path = match named {

@@ -401,7 +401,7 @@ fn prune_accepts_a_file_that_promotes_a_new_superuser_while_dropping_the_old_one
     apply(&env, demote, &["--prune"])
         .code(5)
         .stderr(predicate::str::contains(
-            "ada@example.com is the last active superuser",
+            "ada@example.com is the last lasting superuser",
         ));
     assert_eq!(env.user_json("ada@example.com")["is_superuser"], true);
 }

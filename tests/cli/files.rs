@@ -508,13 +508,15 @@ fn a_database_path_that_is_a_device_a_fifo_or_a_directory_is_refused_untouched()
     let c = CString::new(null.as_os_str().as_bytes()).unwrap();
     // SAFETY: a valid NUL-terminated path; makedev(1, 3) is /dev/null's.
     let made = unsafe { libc::mknod(c.as_ptr(), libc::S_IFCHR | 0o666, libc::makedev(1, 3)) };
-    assert_eq!(made, 0, "mknod: run the tests as root");
+    // Only root may make a device (CI runs as root); elsewhere the system's own
+    // /dev/null stands in, where nothing could be made beside it anyway.
+    let device = if made == 0 { null } else { "/dev/null".into() };
     let fifo = specials.join("fifo");
     mkfifo(&fifo);
     let dir = specials.join("folder");
     std::fs::create_dir(&dir).unwrap();
     for (path, kind) in [
-        (&null, "a character device"),
+        (&device, "a character device"),
         (&fifo, "a FIFO"),
         (&dir, "a directory"),
     ] {
@@ -550,7 +552,12 @@ fn a_database_path_that_is_a_device_a_fifo_or_a_directory_is_refused_untouched()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
-    assert_eq!(names, ["fifo", "folder", "null"]);
+    let expected: &[&str] = if made == 0 {
+        &["fifo", "folder", "null"]
+    } else {
+        &["fifo", "folder"]
+    };
+    assert_eq!(names, expected);
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
     // The system's own devices, as `copy --to` targets.
     for device in ["/dev/null", "/dev/full"] {

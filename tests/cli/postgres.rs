@@ -423,7 +423,7 @@ fn config_names_the_url_in_use_as_the_database() {
             .starts_with("postgres://userdb_test:(redacted)@"),
         "{row}"
     );
-    assert_eq!(row["source"], "--db or env");
+    assert_eq!(row["source"], "env USERDB_DB");
 }
 
 /// A read-only session (a standby, or default_transaction_read_only): the
