@@ -84,17 +84,32 @@ pub fn new_table() -> Table {
 /// Lays out a finished table so that what a person copies is never broken to
 /// fit the width: the `whole` columns (an id, an address, a key, a variable
 /// name, a token prefix) are never wrapped, and the `words` columns (times,
-/// names, lists of permissions or scopes, paths) wrap only between words (a
+/// lists of permissions or scopes, flags, paths) wrap only between words (a
 /// time between its date and its hour), each at least as wide as its longest
 /// word. The other columns give
 /// way first, at spaces when they can. A terminal too narrow even for that
 /// gets a wider table rather than a broken address.
-pub fn finish(mut table: Table, whole: &[usize], words: &[usize]) -> String {
+pub fn finish(table: Table, whole: &[usize], words: &[usize]) -> String {
+    finish_with_soft(table, whole, words, &[])
+}
+
+/// The longest word a [`finish_with_soft`] column keeps whole.
+const SOFT_WORD: usize = 12;
+
+/// As [`finish`], and the `soft` columns (names) keep room for a word of up to
+/// [`SOFT_WORD`] characters: they wrap between words and give way inside a
+/// longer one only, rather than shrink to a letter a line.
+pub fn finish_with_soft(
+    mut table: Table,
+    whole: &[usize],
+    words: &[usize],
+    soft: &[usize],
+) -> String {
     let columns = table.column_count();
     for index in 0..columns {
         let constraint = if whole.contains(&index) {
             ColumnConstraint::ContentWidth
-        } else if !words.contains(&index) {
+        } else if !words.contains(&index) && !soft.contains(&index) {
             continue;
         } else {
             let longest = table
@@ -110,6 +125,11 @@ pub fn finish(mut table: Table, whole: &[usize], words: &[usize]) -> String {
                 })
                 .max()
                 .unwrap_or(0);
+            let longest = if soft.contains(&index) {
+                longest.min(SOFT_WORD)
+            } else {
+                longest
+            };
             // The boundary counts the column's padding too.
             let padding = table
                 .column(index)
@@ -157,19 +177,9 @@ fn shown_value(value: Option<FieldValue>) -> String {
 /// The users, with a column per declared custom field after the built-in ones.
 pub fn users_table(users: &[User], fields: &FieldSet) -> String {
     let mut table = new_table();
-    let mut header: Vec<String> = [
-        "ID",
-        "Email",
-        "Name",
-        "Active",
-        "Staff",
-        "Superuser",
-        "Verified",
-        "Joined",
-        "Last login",
-    ]
-    .map(String::from)
-    .into();
+    let mut header: Vec<String> = ["ID", "Email", "Name", "Flags", "Joined", "Last login"]
+        .map(String::from)
+        .into();
     header.extend(fields.iter().map(|f| f.name.clone()));
     table.set_header(header);
     for user in users {
@@ -177,10 +187,7 @@ pub fn users_table(users: &[User], fields: &FieldSet) -> String {
             user.id.to_string(),
             user.email.clone(),
             full_name(user),
-            yes_no(user.is_active).into(),
-            yes_no(user.is_staff).into(),
-            yes_no(user.is_superuser).into(),
-            yes_no(user.email_verified_at.is_some()).into(),
+            user_flags(user),
             human_time(Some(user.date_joined)),
             human_time(user.last_login),
         ];
@@ -192,7 +199,29 @@ pub fn users_table(users: &[User], fields: &FieldSet) -> String {
         );
         add_row(&mut table, row);
     }
-    finish(table, &[0, 1], &[7, 8])
+    // Four yes/no columns would not fit 80 columns beside an address; one column of
+    // words wraps between them.
+    finish_with_soft(table, &[0, 1], &[3, 4, 5], &[2])
+}
+
+/// A user's flags as words: `inactive` when not active (active is the rule),
+/// then `staff`, `superuser` and `verified` where they hold.
+fn user_flags(user: &User) -> String {
+    let flags = [
+        (!user.is_active, "inactive"),
+        (user.is_staff, "staff"),
+        (user.is_superuser, "superuser"),
+        (user.email_verified_at.is_some(), "verified"),
+    ];
+    let words: Vec<&str> = flags
+        .into_iter()
+        .filter_map(|(holds, word)| holds.then_some(word))
+        .collect();
+    if words.is_empty() {
+        "-".into()
+    } else {
+        words.join(" ")
+    }
 }
 
 /// The user's fields, its custom fields, then `extra` rows (e.g. the active tokens).

@@ -193,6 +193,7 @@ fn tables_never_break_what_a_person_copies_at_80_and_100_columns() {
     ])
     .assert()
     .success();
+    env.create_user("off@example.com", &["--inactive"]);
     env.cmd(&["issue-token", emails[1], "--name", "old"])
         .assert()
         .success();
@@ -210,8 +211,14 @@ fn tables_never_break_what_a_person_copies_at_80_and_100_columns() {
         for email in emails {
             assert!(whole_in(&users, email), "{width}:\n{users}");
         }
-        for word in ["2026-01-02", "03:04:05"] {
+        // Names and flags wrap between words, never inside one.
+        for word in ["2026-01-02", "03:04:05", "Augusta", "King-Noel", "inactive"] {
             assert!(whole_in(&users, word), "{word} at {width}:\n{users}");
+        }
+        // At 100 columns the table fits beside the 42-character address.
+        if width == "100" {
+            let widest = users.lines().map(|l| l.chars().count()).max().unwrap();
+            assert!(widest <= 100, "list-users is {widest} wide:\n{users}");
         }
         for word in [
             emails[0],
