@@ -275,20 +275,29 @@ fn wait(file: &File, deadline: Instant) -> Result<bool, Problem> {
 
 fn refuse_kind(meta: &Metadata) -> Result<(), Problem> {
     let kind = meta.file_type();
-    let what = if kind.is_file() || kind.is_fifo() {
+    if kind.is_file() || kind.is_fifo() {
         return Ok(());
+    }
+    Err(Problem::NotAFile(kind_name(kind)))
+}
+
+/// What kind of file `kind` is, as a message names it ("a FIFO").
+pub fn kind_name(kind: std::fs::FileType) -> &'static str {
+    if kind.is_file() {
+        "a regular file"
     } else if kind.is_dir() {
         "a directory"
     } else if kind.is_char_device() {
         "a character device"
     } else if kind.is_block_device() {
         "a block device"
+    } else if kind.is_fifo() {
+        "a FIFO"
     } else if kind.is_socket() {
         "a socket"
     } else {
         "not a regular file"
-    };
-    Err(Problem::NotAFile(what))
+    }
 }
 
 fn refuse_shared(meta: &Metadata) -> Result<(), Problem> {

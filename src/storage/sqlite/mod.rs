@@ -466,27 +466,12 @@ fn check_plain_path(path: &Path) -> Result<()> {
     // Before SQLite opens it: given /dev/null it would create a `-journal`
     // (mode 0666 as root) in /dev; a directory or a FIFO is no database either.
     // Followed through links, as SQLite follows them.
-    if let Ok(meta) = std::fs::metadata(path) {
-        use std::os::unix::fs::FileTypeExt;
-        let kind = meta.file_type();
-        let what = if kind.is_file() {
-            return Ok(());
-        } else if kind.is_dir() {
-            "a directory"
-        } else if kind.is_char_device() {
-            "a character device"
-        } else if kind.is_block_device() {
-            "a block device"
-        } else if kind.is_fifo() {
-            "a FIFO"
-        } else if kind.is_socket() {
-            "a socket"
-        } else {
-            "not a regular file"
-        };
+    if let Ok(meta) = std::fs::metadata(path)
+        && !meta.is_file()
+    {
         return Err(Error::NotADatabaseFile {
             path: path.to_path_buf(),
-            kind: what,
+            kind: crate::private_file::kind_name(meta.file_type()),
         });
     }
     Ok(())
