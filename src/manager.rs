@@ -26,7 +26,7 @@ use std::time::Duration;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::clock::Clock;
-use crate::config::PasswordSettings;
+use crate::config::{PasswordSettings, Settings};
 use crate::email_address::{email_key, parse_email};
 use crate::error::{Error, Result};
 use crate::fields::FieldSet;
@@ -131,6 +131,24 @@ impl<S: UserStore> UserManager<S> {
             must_change_on_create: settings.must_change_on_create,
             reset_token_expiry: settings.reset_token_expiry,
         })
+    }
+
+    /// A manager as the settings describe it: `[password]`, `[registration]
+    /// verification`, `[fields.NAME]` and `[login]`, the same as the command
+    /// line's. What a call takes (`[otp]`, `[email]`, `[token]`) stays with the
+    /// caller. Failed proofs get one answer ([`Self::reveal_reasons`] off): the
+    /// command line alone turns reasons on, for its operator.
+    pub fn from_settings(
+        store: S,
+        settings: &Settings,
+        clock: Arc<dyn Clock>,
+        actor: impl Into<String>,
+    ) -> Result<Self> {
+        let mut manager = UserManager::new(store, &settings.password, clock, actor)?;
+        manager.set_email_verification(settings.registration.verification);
+        manager.set_fields(settings.fields.clone());
+        manager.set_login_throttle(settings.login.clone());
+        Ok(manager)
     }
 
     /// `[registration] verification`: with `Mandatory`, an unverified user cannot
@@ -1000,6 +1018,65 @@ mod tests {
         let failed = test_audit(f.manager.store(), "event || ' ' || detail");
         assert!(failed.contains(&"login_failed unknown address".to_string()));
         assert!(failed.contains(&"login_failed inactive user".to_string()));
+    }
+
+    /// A manager built from settings follows `[fields.NAME]`, `[registration]
+    /// verification` and `[login]` as the command line's does, and gives a
+    /// failed proof one answer until told to reveal reasons.
+    #[test]
+    fn a_manager_from_settings_follows_fields_registration_and_login() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("userdb.toml");
+        std::fs::write(
+            &config,
+            "[password]\nmemory_cost = 8\ntime_cost = 1\nparallelism = 1\n\
+             [registration]\nverification = \"mandatory\"\n\
+             [login]\nmax_failures = 2\n\
+             [fields.team]\ntype = \"text\"\nrequired = true\n",
+        )
+        .unwrap();
+        let settings = Settings::load(Some(&config), &|_| None).unwrap().settings;
+        let store =
+            SqliteStore::open(&dir.path().join("db.sqlite3"), Duration::from_secs(5)).unwrap();
+        let clock = Arc::new(FixedClock("2026-01-02T03:04:05Z".parse().unwrap()));
+        let mut m = UserManager::from_settings(store, &settings, clock, "tester").unwrap();
+
+        let without_team = m.create_user(
+            NewUser::new("a@example.com"),
+            Some(&secret(STRONG)),
+            Validation::Enforce,
+        );
+        assert!(
+            without_team
+                .as_ref()
+                .is_err_and(|e| e.to_string().contains("team")),
+            "{without_team:?}"
+        );
+        let with_team = NewUser {
+            fields: vec![("team".to_string(), "Ops".to_string())],
+            ..NewUser::new("a@example.com")
+        };
+        m.create_user(with_team, Some(&secret(STRONG)), Validation::Enforce)
+            .unwrap();
+        // Unverified, under mandatory verification: refused, with one answer.
+        let err = m
+            .authenticate("a@example.com", &secret(STRONG))
+            .unwrap_err();
+        assert!(matches!(err, Error::InvalidCredentials), "{err:?}");
+        m.reveal_reasons(true);
+        let err = m
+            .authenticate("a@example.com", &secret(STRONG))
+            .unwrap_err();
+        assert!(matches!(err, Error::EmailNotVerified(_)), "{err:?}");
+        // Two failures lock an address (the default allows ten).
+        for _ in 0..2 {
+            m.authenticate("b@example.com", &secret("guess"))
+                .unwrap_err();
+        }
+        let err = m
+            .authenticate("b@example.com", &secret("guess"))
+            .unwrap_err();
+        assert!(matches!(err, Error::LoginLocked { .. }), "{err:?}");
     }
 
     /// Ten failures in a row lock the address (a known one or not) for a minute

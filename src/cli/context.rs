@@ -129,15 +129,8 @@ impl Context {
     }
 
     fn manager_over(&self, store: Store) -> Result<UserManager<Store>, CliError> {
-        let mut manager = UserManager::new(
-            store,
-            &self.loaded.settings.password,
-            self.clock()?,
-            os_user(),
-        )?;
-        manager.set_email_verification(self.loaded.settings.registration.verification);
-        manager.set_fields(self.loaded.settings.fields.clone());
-        manager.set_login_throttle(self.loaded.settings.login.clone());
+        let mut manager =
+            UserManager::from_settings(store, &self.loaded.settings, self.clock()?, os_user())?;
         // The operator may read the database: plain reasons help more than they
         // reveal, unless the answers are passed on to the public.
         manager.reveal_reasons(!self.loaded.settings.registration.conceal_accounts);
