@@ -160,7 +160,7 @@ fn no_spelling_of_the_password_in_a_url_is_ever_shown() {
          GRANT SELECT ON ALL SEQUENCES IN SCHEMA {schema} TO {role};",
     );
     let server = crate::pg_server::server();
-    let host = format!("127.0.0.1:{}/userdb_test", server.port());
+    let host = format!("{}:{}/userdb_test", server.host(), server.port());
     let options = format!("options=-csearch_path%3D{}", schema_of(&env.database()));
     let encoded = "Zq9%3FsEc%23ret%3Ax";
     let urls = [

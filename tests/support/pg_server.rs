@@ -2,6 +2,15 @@
 //! in a temporary directory, listening on 127.0.0.1 at a free port and on a Unix
 //! socket in that directory, stopped and removed when the binary exits.
 //!
+//! Or a server of one's own: [`server`] uses the one `USERDB_TEST_DATABASE_URL`
+//! names ([`SERVER_ENV`]; a superuser with its password, e.g.
+//! `postgres://postgres:PW@127.0.0.1:5432/postgres`, reached without TLS) and
+//! starts none. There it makes the test role and database as it would on its own
+//! server (the test role gets the URL's password), and each test's schema is
+//! `t_<run>_<n>`, `<run>` random per test binary, left behind for a look: drop
+//! the database `userdb_test` and the `t_*_role` roles when done. Tests that
+//! need the server's socket or files use [`own_server`], always one's own.
+//!
 //! Self-contained (std, `libc`, `tempfile` and `postgres`, all in the package's
 //! dependencies) so that a test binary or the library's unit tests can include
 //! it with `#[path = "…/tests/support/pg_server.rs"] mod pg_server;`.
@@ -48,10 +57,19 @@ pub const TEST_DATABASE: &str = "userdb_test";
 /// The superuser ([`PgServer::admin_url`]).
 pub const ADMIN_ROLE: &str = "postgres";
 
+/// The variable naming a server to test against instead of starting one.
+pub const SERVER_ENV: &str = "USERDB_TEST_DATABASE_URL";
+
 pub struct PgServer {
     dir: PathBuf,
+    host: String,
     port: u16,
-    socket_dir: PathBuf,
+    /// `None` on a named server (see the module's doc).
+    socket_dir: Option<PathBuf>,
+    /// How the superuser reaches a named server (`None`: over the socket).
+    named: Option<postgres::Config>,
+    /// Each test's schema is this and a number.
+    schema_prefix: String,
     password: String,
     password_file: PathBuf,
     /// The superuser in the test database over the socket: makes the schemas.
@@ -61,9 +79,27 @@ pub struct PgServer {
 
 static SERVER: OnceLock<PgServer> = OnceLock::new();
 
-/// The test binary's server, started on first use.
+/// The test binary's server: the one [`SERVER_ENV`] names, or one started on
+/// first use.
 pub fn server() -> &'static PgServer {
-    SERVER.get_or_init(|| PgServer::start(&[]))
+    SERVER.get_or_init(|| match named_url() {
+        Some(url) => PgServer::named(&url),
+        None => PgServer::start(&[]),
+    })
+}
+
+/// A server of the suite's own (its socket and files are there to use), even
+/// when [`SERVER_ENV`] names another.
+pub fn own_server() -> &'static PgServer {
+    static OWN: OnceLock<PgServer> = OnceLock::new();
+    match named_url() {
+        Some(_) => OWN.get_or_init(|| PgServer::start(&[])),
+        None => server(),
+    }
+}
+
+fn named_url() -> Option<String> {
+    std::env::var(SERVER_ENV).ok().filter(|url| !url.is_empty())
 }
 
 impl PgServer {
@@ -72,7 +108,7 @@ impl PgServer {
     /// `postgres://userdb_test@127.0.0.1:PORT/userdb_test?options=-csearch_path%3Dt_N`.
     pub fn fresh_database(&self) -> String {
         let n = self.next_schema.fetch_add(1, Ordering::Relaxed);
-        let schema = format!("t_{n}");
+        let schema = format!("{}{n}", self.schema_prefix);
         self.admin
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -81,9 +117,14 @@ impl PgServer {
                 panic!("test PostgreSQL: CREATE SCHEMA {schema}: {}", describe(&e))
             });
         format!(
-            "postgres://{TEST_ROLE}@127.0.0.1:{}/{TEST_DATABASE}?options=-csearch_path%3D{schema}",
-            self.port
+            "postgres://{TEST_ROLE}@{}:{}/{TEST_DATABASE}?options=-csearch_path%3D{schema}",
+            self.host, self.port
         )
+    }
+
+    /// The host the URLs name (127.0.0.1 on the suite's own server).
+    pub fn host(&self) -> &str {
+        &self.host
     }
 
     pub fn port(&self) -> u16 {
@@ -93,7 +134,9 @@ impl PgServer {
     /// The superuser in the test database (same password as the test role).
     pub fn admin_url(&self) -> String {
         format!(
-            "postgres://{ADMIN_ROLE}@127.0.0.1:{}/{TEST_DATABASE}",
+            "postgres://{}@{}:{}/{TEST_DATABASE}",
+            self.admin_role(),
+            self.host,
             self.port
         )
     }
@@ -107,11 +150,28 @@ impl PgServer {
         }
     }
 
+    /// The superuser's name: [`ADMIN_ROLE`], or the named server's URL's.
+    pub fn admin_role(&self) -> &str {
+        self.named
+            .as_ref()
+            .and_then(|config| config.get_user())
+            .unwrap_or(ADMIN_ROLE)
+    }
+
     /// A new connection as the superuser to the test database (over the socket,
     /// default search_path): for roles, grants and locks a test holds.
     pub fn admin_client(&self) -> postgres::Client {
-        socket_client(&self.socket_dir, self.port, TEST_DATABASE)
+        self.admin_connect(TEST_DATABASE)
             .unwrap_or_else(|e| panic!("test PostgreSQL: admin connection: {}", describe(&e)))
+    }
+
+    /// The superuser in `dbname`: over the socket, or as a named server's URL says.
+    fn admin_connect(&self, dbname: &str) -> Result<postgres::Client, postgres::Error> {
+        match (&self.named, &self.socket_dir) {
+            (Some(config), _) => config.clone().dbname(dbname).connect(postgres::NoTls),
+            (None, Some(socket_dir)) => socket_client(socket_dir, self.port, dbname),
+            (None, None) => unreachable!("a server of the suite's own has a socket"),
+        }
     }
 
     /// Runs SQL as the superuser in the test database.
@@ -136,7 +196,9 @@ impl PgServer {
 
     /// The directory of the server's Unix socket (connections there are trusted).
     pub fn socket_dir(&self) -> &Path {
-        &self.socket_dir
+        self.socket_dir
+            .as_deref()
+            .expect("the socket of a named server is not known: use own_server()")
     }
 
     /// The server's temporary directory (data, socket, logs).
@@ -263,8 +325,11 @@ impl PgServer {
                     register_server(index, child);
                     let server = PgServer {
                         dir: dir.clone(),
+                        host: "127.0.0.1".to_string(),
                         port,
-                        socket_dir: socket_dir.clone(),
+                        socket_dir: Some(socket_dir.clone()),
+                        named: None,
+                        schema_prefix: "t_".to_string(),
                         password: password.clone(),
                         password_file: password_file.clone(),
                         admin: Mutex::new(admin),
@@ -289,18 +354,102 @@ impl PgServer {
         panic!("test PostgreSQL: no free port after 5 tries; its log:\n{last_log}");
     }
 
+    /// The server `url` names (see the module's doc), set up as [`Self::start`]
+    /// sets up its own: the test role (with the URL's password) and database,
+    /// made unless there.
+    pub fn named(url: &str) -> PgServer {
+        fn fail(why: String) -> ! {
+            panic!(
+                "{SERVER_ENV}: {why}; it names a superuser with its password, e.g. \
+                 postgres://postgres:PASSWORD@127.0.0.1:5432/postgres"
+            )
+        }
+        let config: postgres::Config = url
+            .parse()
+            .unwrap_or_else(|e| fail(format!("not a PostgreSQL URL ({e})")));
+        let host = match config.get_hosts() {
+            [postgres::config::Host::Tcp(host)] => host.clone(),
+            _ => fail("one host (not a socket) is needed".to_string()),
+        };
+        let port = config.get_ports().first().copied().unwrap_or(5432);
+        let password = match config.get_password() {
+            Some(password) => String::from_utf8_lossy(password).into_owned(),
+            None => fail("it holds no password".to_string()),
+        };
+        let admin = config
+            .connect(postgres::NoTls)
+            .unwrap_or_else(|e| fail(format!("cannot connect ({})", describe(&e))));
+        let dir = tempfile::Builder::new()
+            .prefix("userdb-pg-named-")
+            .tempdir()
+            .unwrap_or_else(|e| panic!("test PostgreSQL: cannot make a temporary directory: {e}"))
+            .keep();
+        register_dir(&dir);
+        let password_file = dir.join("password");
+        std::fs::write(&password_file, format!("{password}\n")).unwrap();
+        std::fs::set_permissions(&password_file, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let server = PgServer {
+            dir,
+            host,
+            port,
+            socket_dir: None,
+            named: Some(config),
+            schema_prefix: format!("t_{}_", &random_password()[..6]),
+            password,
+            password_file,
+            admin: Mutex::new(admin),
+            next_schema: AtomicU64::new(1),
+        };
+        server.set_up();
+        server
+    }
+
     fn set_up(&self) {
         let mut admin = self.admin.lock().unwrap();
-        // One statement each: CREATE DATABASE refuses to run in a transaction.
-        for sql in [
-            format!("CREATE ROLE {TEST_ROLE} LOGIN PASSWORD '{}'", self.password),
-            format!("CREATE DATABASE {TEST_DATABASE} OWNER {TEST_ROLE}"),
-        ] {
+        let password = self.password.replace('\'', "''");
+        let mut run = |sql: &str| {
             admin
-                .batch_execute(&sql)
-                .unwrap_or_else(|e| panic!("test PostgreSQL: set-up failed: {}", describe(&e)));
+                .batch_execute(sql)
+                .unwrap_or_else(|e| panic!("test PostgreSQL: set-up failed: {}", describe(&e)))
+        };
+        if self.named.is_none() {
+            // One statement each: CREATE DATABASE refuses to run in a transaction.
+            run(&format!(
+                "CREATE ROLE {TEST_ROLE} LOGIN PASSWORD '{password}'"
+            ));
+            run(&format!(
+                "CREATE DATABASE {TEST_DATABASE} OWNER {TEST_ROLE}"
+            ));
+        } else {
+            // Made by an earlier run, or by another test binary meanwhile (the
+            // lock): the role gets the URL's password again, the same each time.
+            run("SELECT pg_advisory_lock(hashtext('userdb test set-up'))");
+            run(&format!(
+                "DO $$ BEGIN \
+                   IF EXISTS (SELECT FROM pg_roles WHERE rolname = '{TEST_ROLE}') THEN \
+                     ALTER ROLE {TEST_ROLE} LOGIN PASSWORD '{password}'; \
+                   ELSE CREATE ROLE {TEST_ROLE} LOGIN PASSWORD '{password}'; END IF; END $$"
+            ));
+            let exists = admin
+                .query_opt(
+                    "SELECT 1 FROM pg_database WHERE datname = $1",
+                    &[&TEST_DATABASE],
+                )
+                .unwrap_or_else(|e| panic!("test PostgreSQL: set-up failed: {}", describe(&e)))
+                .is_some();
+            let mut run = |sql: &str| {
+                admin
+                    .batch_execute(sql)
+                    .unwrap_or_else(|e| panic!("test PostgreSQL: set-up failed: {}", describe(&e)))
+            };
+            if !exists {
+                run(&format!(
+                    "CREATE DATABASE {TEST_DATABASE} OWNER {TEST_ROLE}"
+                ));
+            }
+            run("SELECT pg_advisory_unlock(hashtext('userdb test set-up'))");
         }
-        *admin = socket_client(&self.socket_dir, self.port, TEST_DATABASE).unwrap_or_else(|e| {
+        *admin = self.admin_connect(TEST_DATABASE).unwrap_or_else(|e| {
             panic!(
                 "test PostgreSQL: cannot open {TEST_DATABASE}: {}",
                 describe(&e)

@@ -297,12 +297,12 @@ fn no_error_shows_the_password() {
 // ---- Against the test server -----------------------------------------------
 
 fn pgpassword() -> [(&'static str, &'static str); 1] {
-    [("PGPASSWORD", test_server::server().password())]
+    [("PGPASSWORD", test_server::own_server().password())]
 }
 
 #[test]
 fn pgpassword_connects_and_options_choose_the_schema() {
-    let server = test_server::server();
+    let server = test_server::own_server();
     let url = server.fresh_database();
     let mut client = open(&url, &pgpassword()).unwrap();
     let (user, schema) = current_user_and_schema(&mut client);
@@ -342,7 +342,7 @@ fn pgpassword_connects_and_options_choose_the_schema() {
 
 #[test]
 fn password_file_option_and_url_password_connect() {
-    let server = test_server::server();
+    let server = test_server::own_server();
     let url = server.fresh_database();
     let p = plan(&url, &[], Some(server.password_file())).unwrap();
     let mut client = p.open().unwrap();
@@ -363,7 +363,7 @@ fn password_file_option_and_url_password_connect() {
 
 #[test]
 fn a_private_pgpass_is_read_and_one_others_can_read_is_skipped() {
-    let server = test_server::server();
+    let server = test_server::own_server();
     let url = server.fresh_database();
     let dir = tempfile::tempdir().unwrap();
     let text = format!(
@@ -397,7 +397,7 @@ fn a_private_pgpass_is_read_and_one_others_can_read_is_skipped() {
 
 #[test]
 fn a_wrong_password_says_so_and_where_it_came_from() {
-    let server = test_server::server();
+    let server = test_server::own_server();
     let url = server.fresh_database();
     let text = connect_error(open(&url, &[("PGPASSWORD", SECRET)]), SECRET);
     assert!(
@@ -425,7 +425,7 @@ fn a_wrong_password_says_so_and_where_it_came_from() {
 
 #[test]
 fn a_database_that_does_not_exist_says_how_to_make_it() {
-    let server = test_server::server();
+    let server = test_server::own_server();
     let url = format!(
         "postgres://{TEST_ROLE}:{SECRET}@127.0.0.1:{}/no_such_db",
         server.port()
@@ -483,7 +483,7 @@ fn a_server_that_never_answers_times_out() {
 
 #[test]
 fn require_against_a_server_without_tls_fails_saying_so() {
-    let server = test_server::server();
+    let server = test_server::own_server();
     let url = format!("{}&sslmode=require", server.fresh_database());
     let text = connect_error(open(&url, &pgpassword()), server.password());
     assert!(
@@ -496,7 +496,7 @@ fn require_against_a_server_without_tls_fails_saying_so() {
 
 #[test]
 fn a_socket_directory_as_host_connects_without_a_password() {
-    let server = test_server::server();
+    let server = test_server::own_server();
     let dir = server.socket_dir().to_str().unwrap();
     let encoded = dir.replace('/', "%2F");
     let url = format!(
@@ -734,7 +734,7 @@ fn tls_modes_check_what_libpq_checks() {
 
 #[test]
 fn no_connection_error_shows_the_password() {
-    let server = test_server::server();
+    let server = test_server::own_server();
     let tls = tls_server();
     let with =
         |port: u16, rest: &str| format!("postgres://{TEST_ROLE}:{SECRET}@127.0.0.1:{port}/{rest}");
