@@ -33,6 +33,43 @@ fn stores(dir: &std::path::Path) -> Vec<Store> {
     .collect()
 }
 
+/// `USERDB_TEST_DATABASE_URL` may name the server the suite runs on: there it
+/// finds (or makes) the test role and database, and gives each test a schema
+/// of its own, under a prefix of its run, where a store migrates.
+#[test]
+fn a_named_server_gives_each_test_a_schema_of_its_own() {
+    let own = super::postgres::test_server::own_server();
+    let url = format!(
+        "postgres://postgres:{}@127.0.0.1:{}/postgres",
+        own.password(),
+        own.port()
+    );
+    let named = super::postgres::test_server::PgServer::named(&url);
+    let (first, second) = (named.fresh_database(), named.fresh_database());
+    let schema = |url: &str| url.rsplit_once("search_path%3D").unwrap().1.to_string();
+    assert_ne!(schema(&first), schema(&second));
+    assert!(
+        schema(&first).starts_with("t_") && schema(&first).ends_with("_1"),
+        "{first}"
+    );
+    assert!(
+        first.contains(&format!("@127.0.0.1:{}/userdb_test?", own.port())),
+        "{first}"
+    );
+    let later = super::postgres::test_server::PgServer::named(&url).fresh_database();
+    assert_ne!(
+        schema(&later),
+        schema(&first),
+        "another run, another prefix"
+    );
+    let options = OpenOptions {
+        busy_timeout: Duration::from_secs(5),
+        password_file: Some(named.password_file().to_path_buf()),
+    };
+    let store = Store::open(&Target::Postgres(first), Open::Migrated, &options).expect("open");
+    assert!(store.list_users(&UserFilter::default()).unwrap().is_empty());
+}
+
 fn each(scenario: impl Fn(&mut Store)) {
     let dir = tempfile::tempdir().unwrap();
     for mut store in stores(dir.path()) {
