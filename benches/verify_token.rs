@@ -153,7 +153,7 @@ fn bench_verify(c: &mut Criterion) {
     let entry = AuditEntry {
         at: jiff::Timestamp::now(),
         actor: "bench".into(),
-        event: "token_used",
+        event: userdb::audit::AuditEvent::TokenUsed,
         detail: format!("id={}", info.id),
     };
     let mut group = c.benchmark_group("the write of a successful verification");

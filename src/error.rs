@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use crate::email_address::EmailError;
+use crate::exit_code::ExitCode;
 use crate::import_report::{ImportFailure, ImportProblems};
 use crate::password::HashError;
 use crate::token::{Rejection, ResetRejection};
@@ -41,6 +42,20 @@ impl ErrorKind {
             ErrorKind::Config => "config",
             ErrorKind::Storage => "storage",
             ErrorKind::Delivery => "delivery",
+        }
+    }
+
+    /// The exit code the command line ends with on an error of this kind.
+    pub fn exit_code(self) -> ExitCode {
+        match self {
+            ErrorKind::Rejected => ExitCode::Rejected,
+            ErrorKind::InvalidInput => ExitCode::Usage,
+            ErrorKind::NotFound => ExitCode::NotFound,
+            ErrorKind::AlreadyExists => ExitCode::AlreadyExists,
+            ErrorKind::Refused => ExitCode::Refused,
+            ErrorKind::Config => ExitCode::Config,
+            ErrorKind::Storage => ExitCode::Storage,
+            ErrorKind::Delivery => ExitCode::Delivery,
         }
     }
 }
@@ -288,6 +303,11 @@ impl Error {
         } else {
             Error::UserExists(format!("{given} (stored as {stored})"))
         }
+    }
+
+    /// The exit code the command line ends with on this error.
+    pub fn exit_code(&self) -> ExitCode {
+        self.kind().exit_code()
     }
 
     pub fn kind(&self) -> ErrorKind {

@@ -46,6 +46,7 @@ pub mod duration;
 pub mod email;
 pub mod email_address;
 pub mod error;
+pub mod exit_code;
 pub mod fields;
 pub mod import_report;
 #[cfg(test)]
@@ -67,6 +68,7 @@ pub mod token;
 pub mod user;
 
 pub use error::{Error, ErrorKind, Result};
+pub use exit_code::ExitCode;
 pub use manager::{
     IssuedToken, OneTimeCodes, OtpSent, Registered, Revoked, Upserted, UserManager, Validation,
 };

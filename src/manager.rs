@@ -25,6 +25,7 @@ use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 
+use crate::audit::AuditEvent;
 use crate::clock::Clock;
 use crate::config::{PasswordSettings, Settings};
 use crate::email_address::{email_key, parse_email};
@@ -187,7 +188,7 @@ impl<S: UserStore> UserManager<S> {
         &self.actor
     }
 
-    fn audit(&self, event: &'static str, detail: impl Into<String>) -> AuditEntry {
+    fn audit(&self, event: AuditEvent, detail: impl Into<String>) -> AuditEntry {
         AuditEntry {
             at: self.clock.now(),
             actor: self.actor.clone(),
@@ -219,7 +220,7 @@ impl<S: UserStore> UserManager<S> {
         password: Option<&SecretString>,
         validation: Validation,
     ) -> Result<User> {
-        self.insert(new, password, validation, "user_created")
+        self.insert(new, password, validation, AuditEvent::UserCreated)
     }
 
     /// Django's `create_superuser`: staff, superuser and active unless said
@@ -231,7 +232,7 @@ impl<S: UserStore> UserManager<S> {
         validation: Validation,
     ) -> Result<User> {
         let new = superuser_defaults(new)?;
-        self.insert(new, password, validation, "superuser_created")
+        self.insert(new, password, validation, AuditEvent::SuperuserCreated)
     }
 
     /// `createsuperuser --update`: creates the superuser, or makes the existing user
@@ -245,7 +246,12 @@ impl<S: UserStore> UserManager<S> {
         let new = superuser_defaults(new)?;
         let email = parse_email(&new.email)?;
         let Some(existing) = self.store.user_by_email_key(&email_key(&email))? else {
-            return match self.insert(new.clone(), password, validation, "superuser_created") {
+            return match self.insert(
+                new.clone(),
+                password,
+                validation,
+                AuditEvent::SuperuserCreated,
+            ) {
                 Ok(user) => Ok((user, Upserted::Created)),
                 // Created by a concurrent command since we looked: update it instead.
                 Err(Error::UserExists(_)) => self.upsert_superuser(new, password, validation),
@@ -277,9 +283,9 @@ impl<S: UserStore> UserManager<S> {
             access,
             ..UserUpdate::default()
         };
-        let mut audit = vec![self.audit("superuser_updated", changed_fields(&update))];
+        let mut audit = vec![self.audit(AuditEvent::SuperuserUpdated, changed_fields(&update))];
         if update.password.is_some() {
-            audit.push(self.audit("password_changed", "by createsuperuser --update"));
+            audit.push(self.audit(AuditEvent::PasswordChanged, "by createsuperuser --update"));
         }
         audit.extend(access_audit);
         let user = self.store.update_user(existing.id, &update, &audit)?;
@@ -291,7 +297,7 @@ impl<S: UserStore> UserManager<S> {
         new: NewUser,
         password: Option<&SecretString>,
         validation: Validation,
-        event: &'static str,
+        event: AuditEvent,
     ) -> Result<User> {
         let email = parse_email(&new.email)?;
         // Fail before the (slow) hash when the answer is already known.
@@ -403,7 +409,7 @@ impl<S: UserStore> UserManager<S> {
         } else {
             "made unusable"
         };
-        let mut audit = vec![self.audit("password_changed", detail)];
+        let mut audit = vec![self.audit(AuditEvent::PasswordChanged, detail)];
         let mut update = UserUpdate {
             password: Some(hash),
             // A changed password meets a must-change-password.
@@ -412,7 +418,7 @@ impl<S: UserStore> UserManager<S> {
         };
         if revoke_tokens {
             audit.push(self.audit(
-                "token_revoked",
+                AuditEvent::TokenRevoked,
                 "all of the user's tokens, with the password",
             ));
             update = tokens::revoking_tokens(update, self.clock.now());
@@ -475,7 +481,7 @@ impl<S: UserStore> UserManager<S> {
         let locked_until = match reservation {
             LoginReservation::Locked { until } => {
                 let audit = [self.audit(
-                    "login_failed",
+                    AuditEvent::LoginFailed,
                     format!(
                         "locked until {}: password not checked",
                         crate::clock::human_timestamp(until)
@@ -492,12 +498,12 @@ impl<S: UserStore> UserManager<S> {
             LoginReservation::Counted { locked_until, .. } => locked_until,
         };
         let failed = |this: &mut Self, reason: &str, err: Error| -> Result<User> {
-            let mut audit = vec![this.audit("login_failed", reason)];
+            let mut audit = vec![this.audit(AuditEvent::LoginFailed, reason)];
             if let (LoginReservation::Counted { failures, .. }, Some(until)) =
                 (reservation, locked_until)
             {
                 audit.push(this.audit(
-                    "login_locked",
+                    AuditEvent::LoginLocked,
                     format!(
                         "after {failures} failed sign-ins in a row, until {}",
                         crate::clock::human_timestamp(until)
@@ -564,10 +570,13 @@ impl<S: UserStore> UserManager<S> {
             clear_login_failures: true,
             ..UserUpdate::default()
         };
-        let mut audit = vec![self.audit("login_succeeded", "")];
+        let mut audit = vec![self.audit(AuditEvent::LoginSucceeded, "")];
         if verified.needs_upgrade {
             update.password = Some(self.hasher.hash(password.expose_secret()));
-            audit.push(self.audit("password_upgraded", "re-hashed with the current parameters"));
+            audit.push(self.audit(
+                AuditEvent::PasswordUpgraded,
+                "re-hashed with the current parameters",
+            ));
         }
         self.store.update_user(user.id, &update, &audit)
     }
@@ -577,7 +586,7 @@ impl<S: UserStore> UserManager<S> {
     pub fn unlock(&mut self, email: &str) -> Result<bool> {
         let user = self.get_user(email)?;
         let audit = [self.audit(
-            "login_unlocked",
+            AuditEvent::LoginUnlocked,
             "by an operator; failed sign-ins forgotten",
         )];
         self.store
@@ -624,7 +633,7 @@ impl<S: UserStore> UserManager<S> {
         let changed = changed_fields(&update);
         let mut audit = Vec::new();
         if !changed.is_empty() || access_audit.is_empty() {
-            audit.push(self.audit("user_updated", changed));
+            audit.push(self.audit(AuditEvent::UserUpdated, changed));
         }
         audit.extend(access_audit);
         self.store.update_user(user.id, &update, &audit)
@@ -635,7 +644,7 @@ impl<S: UserStore> UserManager<S> {
     pub fn audit_log(
         &self,
         user: Option<&str>,
-        event: Option<&str>,
+        event: Option<AuditEvent>,
         since: Option<jiff::Timestamp>,
         limit: Option<u64>,
     ) -> Result<Vec<crate::storage::AuditRecord>> {
@@ -652,7 +661,7 @@ impl<S: UserStore> UserManager<S> {
         };
         self.store.audit_entries(&crate::storage::AuditFilter {
             user,
-            event: event.map(str::to_string),
+            event,
             since,
             limit,
         })
@@ -690,7 +699,7 @@ impl<S: UserStore> UserManager<S> {
     /// superuser is refused unless `force`.
     pub fn delete_user(&mut self, email: &str, force: bool) -> Result<User> {
         let user = self.get_user(email)?;
-        let audit = [self.audit("user_deleted", "")];
+        let audit = [self.audit(AuditEvent::UserDeleted, "")];
         self.store.delete_user(user.id, !force, &audit)?;
         Ok(user)
     }

@@ -1,27 +1,11 @@
-//! Exit codes and the one place where errors become messages. The codes are stable
-//! and documented in the README.
+//! The one place where errors become messages and exit codes. The codes are the
+//! library's [`userdb::ExitCode`], stable and documented in the README.
 
 use std::io::Write;
 
 use userdb::import_report::ImportProblems;
 use userdb::terminal_text::escape;
-use userdb::{Error, ErrorKind};
-
-/// A check said no: wrong password, inactive user, pending migrations, declined.
-pub const REJECTED: u8 = 1;
-/// Usage: clap's own code, also used for invalid values and missing input.
-pub const USAGE: u8 = 2;
-pub const NOT_FOUND: u8 = 3;
-pub const ALREADY_EXISTS: u8 = 4;
-/// Rate-limited, locked, or refused by a safety rail.
-pub const REFUSED: u8 = 5;
-pub const CONFIG: u8 = 6;
-/// The database or the file system failed.
-pub const STORAGE: u8 = 7;
-/// An email was not delivered: connection refused, bad credentials, TLS, timeout.
-pub const DELIVERY: u8 = 8;
-/// Interrupted at a prompt (Ctrl-C), as shells report SIGINT.
-pub const INTERRUPTED: u8 = 130;
+use userdb::{Error, ExitCode};
 
 /// Everything a command can fail with.
 #[derive(Debug, thiserror::Error)]
@@ -54,22 +38,15 @@ impl CliError {
         }
     }
 
-    pub fn exit_code(&self) -> u8 {
+    /// The library's errors end with their kind's code; the command line's own
+    /// with the code of the kind they are like.
+    pub fn exit_code(&self) -> ExitCode {
         match self {
-            CliError::Lib(e) => match e.kind() {
-                ErrorKind::Rejected => REJECTED,
-                ErrorKind::InvalidInput => USAGE,
-                ErrorKind::NotFound => NOT_FOUND,
-                ErrorKind::AlreadyExists => ALREADY_EXISTS,
-                ErrorKind::Refused => REFUSED,
-                ErrorKind::Config => CONFIG,
-                ErrorKind::Storage => STORAGE,
-                ErrorKind::Delivery => DELIVERY,
-            },
-            CliError::NeedsInput { .. } | CliError::Usage(..) => USAGE,
-            CliError::Declined(_) => REJECTED,
-            CliError::Interrupted => INTERRUPTED,
-            CliError::Output(_) => STORAGE,
+            CliError::Lib(e) => e.exit_code(),
+            CliError::NeedsInput { .. } | CliError::Usage(..) => ExitCode::Usage,
+            CliError::Declined(_) => ExitCode::Rejected,
+            CliError::Interrupted => ExitCode::Interrupted,
+            CliError::Output(_) => ExitCode::Storage,
         }
     }
 
@@ -170,7 +147,7 @@ impl CliError {
                 "kind": self.kind_name(),
                 "message": message,
                 "hint": hint,
-                "exit_code": self.exit_code(),
+                "exit_code": self.exit_code().code(),
             }});
             // A rate-limited script learns when to retry without parsing the message.
             if let CliError::Lib(

@@ -1,6 +1,7 @@
 //! `userdb log`: the audit log, oldest first.
 
 use jiff::Timestamp;
+use userdb::audit::AuditEvent;
 use userdb::duration::parse_finite_duration;
 
 use super::context::Context;
@@ -14,10 +15,8 @@ pub struct Args {
     #[arg(long, value_name = "EMAIL")]
     user: Option<String>,
     /// Only this event
-    #[arg(long, value_name = "EVENT", value_parser = clap::builder::PossibleValuesParser::new(
-        userdb::audit::EVENTS.iter().map(|(name, help)| clap::builder::PossibleValue::new(*name).help(*help))
-    ))]
-    event: Option<String>,
+    #[arg(long, value_name = "EVENT", value_parser = event_parser())]
+    event: Option<AuditEvent>,
     /// Only rows newer than a duration ago (1h, 7d) or an RFC 3339 time
     #[arg(long, value_name = "WHEN")]
     since: Option<String>,
@@ -33,12 +32,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
         .as_deref()
         .map(|text| parse_since(text, manager.now()))
         .transpose()?;
-    let rows = manager.audit_log(
-        args.user.as_deref(),
-        args.event.as_deref(),
-        since,
-        args.limit,
-    )?;
+    let rows = manager.audit_log(args.user.as_deref(), args.event, since, args.limit)?;
     if ctx.json {
         return print_json(&rows);
     }
@@ -61,6 +55,18 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
         );
     }
     print(&finish(table, &[], &[0, 2]))
+}
+
+/// The events as clap's possible values (named with their meaning in help and
+/// completions), parsed into the event.
+fn event_parser() -> impl clap::builder::TypedValueParser<Value = AuditEvent> {
+    use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+    PossibleValuesParser::new(
+        AuditEvent::ALL
+            .iter()
+            .map(|e| PossibleValue::new(e.as_str()).help(e.help())),
+    )
+    .try_map(|name| name.parse::<AuditEvent>())
 }
 
 fn parse_since(text: &str, now: Timestamp) -> Result<Timestamp, CliError> {

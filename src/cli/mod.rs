@@ -164,7 +164,8 @@ pub fn main() -> ExitCode {
             return match usage_error::classify(err, &args) {
                 usage_error::ParseFailure::Display(err) => {
                     let _ = err.print();
-                    ExitCode::from(u8::try_from(err.exit_code()).unwrap_or(exit::USAGE))
+                    u8::try_from(err.exit_code())
+                        .map_or(userdb::ExitCode::Usage.into(), ExitCode::from)
                 }
                 usage_error::ParseFailure::Usage(err) => {
                     err.report(usage_error::wants_json(&args));

@@ -4,6 +4,7 @@
 
 use std::io::IsTerminal;
 
+use userdb::ExitCode;
 use userdb::SecretString;
 use userdb::terminal_text::escape;
 
@@ -172,9 +173,9 @@ extern "C" fn on_terminating_signal(signal: libc::c_int) {
         // This is the one place that exits directly: the main thread is blocked
         // in a terminal read that the signal does not end.
         libc::_exit(if signal == libc::SIGINT {
-            i32::from(super::exit::INTERRUPTED)
+            ExitCode::Interrupted.code()
         } else {
-            128 + signal
+            ExitCode::signalled(signal)
         });
     }
 }

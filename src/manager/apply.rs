@@ -11,6 +11,7 @@ use super::fields::{change_writes, new_user_writes};
 use super::{UserManager, Validation, clean_name, hash_new_password};
 use crate::apply::file::{ApplyFile, Parsing, PasswordSource, UserEntry};
 use crate::apply::plan::{self, Action, CurrentUser, Judge, Plan, UserPlan};
+use crate::audit::AuditEvent;
 use crate::error::{Error, Result};
 use crate::fields::FieldSet;
 use crate::password::{PasswordHasher, PasswordPolicy, UserAttributes, make_unusable_password};
@@ -193,10 +194,10 @@ impl<S: UserStore + BulkStore> UserManager<S> {
         let audit = BulkAudit {
             at: self.clock.now(),
             actor: self.actor.clone(),
-            created_event: "user_created",
-            updated_event: "user_updated",
-            group_created_event: "group_created",
-            group_updated_event: "group_updated",
+            created_event: AuditEvent::UserCreated,
+            updated_event: AuditEvent::UserUpdated,
+            group_created_event: AuditEvent::GroupCreated,
+            group_updated_event: AuditEvent::GroupUpdated,
             detail: format!("by apply of {source}"),
         };
         let only_new = plan

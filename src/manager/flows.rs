@@ -21,6 +21,7 @@ use serde::Serialize;
 use super::otp::CodeUse;
 use super::tokens::{IssuedToken, clean_token_name, expiry};
 use super::{OneTimeCodes, OtpSent, UserManager, Validation};
+use crate::audit::AuditEvent;
 use crate::email::Mailer;
 use crate::email_address::parse_email;
 use crate::error::{Error, Result};
@@ -80,7 +81,7 @@ impl<S: UserStore + OtpStore + TokenStore> UserManager<S> {
             must_change_password: Some(false),
             ..new
         };
-        let user = self.insert(new, password, validation, "user_registered")?;
+        let user = self.insert(new, password, validation, AuditEvent::UserRegistered)?;
         if !sends {
             return Ok(Registered {
                 user,

@@ -6,6 +6,7 @@
 use super::UserManager;
 use crate::access::{AccessChange, Effective, Group, GroupChange, Permission, UserAccess};
 use crate::access::{clean_group_name, clean_group_names};
+use crate::audit::AuditEvent;
 use crate::error::{Error, Result};
 use crate::storage::{AuditEntry, UserStore};
 use crate::user::User;
@@ -30,7 +31,7 @@ impl<S: UserStore> UserManager<S> {
     pub fn create_group(&mut self, name: &str, permissions: &[Permission]) -> Result<Group> {
         let name = clean_group_name(name)?;
         let detail = format!("group={name}, permissions={}", joined(permissions));
-        let audit = [self.audit("group_created", detail)];
+        let audit = [self.audit(AuditEvent::GroupCreated, detail)];
         self.store.insert_group(&name, permissions, &audit)
     }
 
@@ -82,7 +83,7 @@ impl<S: UserStore> UserManager<S> {
         if !effective.remove.is_empty() {
             detail.push(format!("removed={}", joined(&effective.remove)));
         }
-        let audit = [self.audit("group_updated", detail.join(", "))];
+        let audit = [self.audit(AuditEvent::GroupUpdated, detail.join(", "))];
         self.store.update_group(&group.name, &effective, &audit)
     }
 
@@ -90,7 +91,7 @@ impl<S: UserStore> UserManager<S> {
     pub fn delete_group(&mut self, name: &str) -> Result<Group> {
         let group = self.group(name)?;
         let detail = format!("group={}, members={}", group.name, group.members);
-        let audit = [self.audit("group_deleted", detail)];
+        let audit = [self.audit(AuditEvent::GroupDeleted, detail)];
         self.store.delete_group(&group.name, &audit)
     }
 
@@ -145,12 +146,12 @@ impl<S: UserStore> UserManager<S> {
 
     fn access_audit(&self, change: &AccessChange) -> Vec<AuditEntry> {
         let groups = [
-            ("group_joined", &change.join),
-            ("group_left", &change.leave),
+            (AuditEvent::GroupJoined, &change.join),
+            (AuditEvent::GroupLeft, &change.leave),
         ];
         let permissions = [
-            ("permission_granted", &change.grant),
-            ("permission_revoked", &change.revoke),
+            (AuditEvent::PermissionGranted, &change.grant),
+            (AuditEvent::PermissionRevoked, &change.revoke),
         ];
         let mut audit = Vec::new();
         for (event, names) in groups {

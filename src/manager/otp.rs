@@ -10,6 +10,7 @@ use serde::Serialize;
 use super::conceal::Proof;
 use super::tokens::{TokenRefusal, token_refusal};
 use super::{UserManager, Validation};
+use crate::audit::AuditEvent;
 use crate::clock::serde_timestamp;
 use crate::email::Mailer;
 use crate::email_address::email_key;
@@ -159,7 +160,10 @@ impl<S: UserStore + OtpStore> UserManager<S> {
                     ),
                     _ => ("inactive user", Error::InactiveUser(user.email.clone())),
                 };
-                let audit = [self.audit("otp_send_refused", format!("purpose={purpose}, {why}"))];
+                let audit = [self.audit(
+                    AuditEvent::OtpSendRefused,
+                    format!("purpose={purpose}, {why}"),
+                )];
                 self.store
                     .record(Some(user.id), Some(&user.email), &audit)?;
                 return Err(err);
@@ -195,7 +199,7 @@ impl<S: UserStore + OtpStore> UserManager<S> {
             expires_at: sent.expires_at,
         };
         let audit = [self.audit(
-            "otp_sent",
+            AuditEvent::OtpSent,
             format!(
                 "purpose={purpose}, via {}, message {}",
                 mailer.backend.describe(),
@@ -228,7 +232,7 @@ impl<S: UserStore + OtpStore> UserManager<S> {
         };
         let (sent, _) = self.deliver(letter, codes, mailer)?;
         let audit = [self.audit(
-            "otp_notice_sent",
+            AuditEvent::OtpNoticeSent,
             format!(
                 "purpose={purpose}, {}, via {}, message {}",
                 notice.as_str(),
@@ -268,7 +272,7 @@ impl<S: UserStore + OtpStore> UserManager<S> {
                 Ok(id) => id,
                 Err(err @ Error::OtpRateLimited { limit, .. }) => {
                     let audit = [self.audit(
-                        "otp_send_refused",
+                        AuditEvent::OtpSendRefused,
                         format!("purpose={purpose}, {}rate limited ({limit})", letter.detail),
                     )];
                     self.store.record(user_id, Some(email), &audit)?;
@@ -280,7 +284,7 @@ impl<S: UserStore + OtpStore> UserManager<S> {
             Ok(message) => message,
             Err(err) => {
                 let audit = [self.audit(
-                    "otp_send_failed",
+                    AuditEvent::OtpSendFailed,
                     format!(
                         "purpose={purpose}, {}via {}: {err}",
                         letter.detail,
@@ -414,7 +418,7 @@ impl<S: UserStore + OtpStore> UserManager<S> {
         };
         if !user.is_active {
             let audit = [self.audit(
-                "otp_failed",
+                AuditEvent::OtpFailed,
                 format!("purpose={purpose}, reason=inactive_user"),
             )];
             self.store
@@ -424,7 +428,7 @@ impl<S: UserStore + OtpStore> UserManager<S> {
         let now = self.clock.now();
         if let Some(at) = user.expires_at.filter(|at| *at <= now) {
             let audit = [self.audit(
-                "otp_failed",
+                AuditEvent::OtpFailed,
                 format!("purpose={purpose}, reason=account_expired"),
             )];
             self.store
@@ -436,7 +440,7 @@ impl<S: UserStore + OtpStore> UserManager<S> {
         }
         let max_attempts = codes.settings.max_attempts;
         let actor = self.actor.clone();
-        let entry = |event: &'static str, detail: String| AuditEntry {
+        let entry = |event: AuditEvent, detail: String| AuditEntry {
             at: now,
             actor: actor.clone(),
             event,
@@ -449,7 +453,7 @@ impl<S: UserStore + OtpStore> UserManager<S> {
             let fail = |write, reason: OtpFailure| OtpVerdict {
                 write,
                 audit: vec![entry(
-                    "otp_failed",
+                    AuditEvent::OtpFailed,
                     format!("purpose={purpose}, reason={}", reason.as_str()),
                 )],
                 result: Err(Error::OtpRejected {
@@ -485,16 +489,19 @@ impl<S: UserStore + OtpStore> UserManager<S> {
                     result: Err(Error::AddressAlreadyVerified(user_email.clone())),
                 };
             }
-            let mut audit = vec![entry("otp_verified", format!("purpose={purpose}"))];
+            let mut audit = vec![entry(AuditEvent::OtpVerified, format!("purpose={purpose}"))];
             // A password the user chooses in this step: given to a reset, or to
             // the address's first verification.
             let chooses = usage.reset.is_some() || usage.proof_password.is_some();
             let (mut new_password, mut revoke_tokens) = match usage.reset {
                 Some((hash, revoke)) => {
-                    audit.push(entry("password_reset", "with an emailed code".to_string()));
+                    audit.push(entry(
+                        AuditEvent::PasswordReset,
+                        "with an emailed code".to_string(),
+                    ));
                     if revoke {
                         audit.push(entry(
-                            "token_revoked",
+                            AuditEvent::TokenRevoked,
                             "all of the user's tokens, with the password reset".to_string(),
                         ));
                     }
@@ -526,13 +533,13 @@ impl<S: UserStore + OtpStore> UserManager<S> {
                         ),
                     };
                     if let Some(detail) = detail {
-                        audit.push(entry("password_changed", detail.to_string()));
+                        audit.push(entry(AuditEvent::PasswordChanged, detail.to_string()));
                     }
                     new_password = Some(hash);
                 }
                 if !revoke_tokens && owner.live_tokens > 0 {
                     audit.push(entry(
-                        "token_revoked",
+                        AuditEvent::TokenRevoked,
                         format!(
                             "{} token(s) of the user, issued before the address was proven",
                             owner.live_tokens
@@ -542,7 +549,7 @@ impl<S: UserStore + OtpStore> UserManager<S> {
                 revoke_tokens = true;
                 if owner.other_codes > 0 {
                     audit.push(entry(
-                        "otp_revoked",
+                        AuditEvent::OtpRevoked,
                         format!(
                             "{} other code(s) of the user, sent before the address was proven",
                             owner.other_codes
@@ -574,7 +581,7 @@ impl<S: UserStore + OtpStore> UserManager<S> {
                     return OtpVerdict {
                         write: OtpWrite::Nothing,
                         audit: detail
-                            .map(|d| entry("token_refused", d))
+                            .map(|d| entry(AuditEvent::TokenRefused, d))
                             .into_iter()
                             .collect(),
                         result: Err(refusal.error),
@@ -583,7 +590,7 @@ impl<S: UserStore + OtpStore> UserManager<S> {
             }
             if usage.sign_in {
                 audit.push(entry(
-                    "login_succeeded",
+                    AuditEvent::LoginSucceeded,
                     format!("with an emailed {purpose} code"),
                 ));
             }

@@ -13,6 +13,7 @@ use subtle::ConstantTimeEq;
 
 use super::conceal::Proof;
 use super::{UserManager, Validation, attributes};
+use crate::audit::AuditEvent;
 use crate::clock::human_timestamp;
 use crate::config::MAX_RESET_TOKEN_EXPIRY;
 use crate::duration::format_duration;
@@ -91,7 +92,7 @@ impl<S: UserStore + ResetTokenStore> UserManager<S> {
             record.prefix,
             human_timestamp(expires_at)
         );
-        let audit = [self.audit("reset_token_created", detail)];
+        let audit = [self.audit(AuditEvent::ResetTokenCreated, detail)];
         let id = self.store.insert_reset_token(&record, &audit)?;
         Ok(IssuedResetToken {
             token: secret,
@@ -144,12 +145,12 @@ impl<S: UserStore + ResetTokenStore> UserManager<S> {
             ..UserUpdate::default()
         };
         let mut audit = vec![self.audit(
-            "password_reset",
+            AuditEvent::PasswordReset,
             format!("with reset token {}", info.prefix),
         )];
         if revoke_tokens {
             audit.push(self.audit(
-                "token_revoked",
+                AuditEvent::TokenRevoked,
                 "all of the user's tokens, with the password reset",
             ));
             update = super::tokens::revoking_tokens(update, now);
@@ -197,7 +198,7 @@ impl<S: UserStore + ResetTokenStore> UserManager<S> {
         let user = self.get_user(email)?;
         let now = self.clock.now();
         if let Some((why, err)) = cannot_be_reset(&user, now) {
-            let audit = [self.audit("reset_token_rejected", format!("reason={why}"))];
+            let audit = [self.audit(AuditEvent::ResetTokenRejected, format!("reason={why}"))];
             self.store
                 .record(Some(user.id), Some(&user.email), &audit)?;
             return Err(err);
@@ -221,7 +222,7 @@ impl<S: UserStore + ResetTokenStore> UserManager<S> {
     /// Audits a refusal; the error to return.
     fn refuse(&mut self, user: &User, reason: ResetRejection) -> Result<Error> {
         let audit = [self.audit(
-            "reset_token_rejected",
+            AuditEvent::ResetTokenRejected,
             format!("reason={}", reason.reason()),
         )];
         self.store

@@ -9,6 +9,7 @@ use subtle::ConstantTimeEq;
 
 use super::{UserManager, Validation};
 use crate::access::Permission;
+use crate::audit::AuditEvent;
 use crate::clock::human_timestamp;
 use crate::error::{Error, Result};
 use crate::storage::{AuditEntry, TokenRecord, TokenStore, UserStore, UserUpdate};
@@ -112,7 +113,7 @@ impl<S: UserStore + TokenStore> UserManager<S> {
         let user = self.get_user(email)?;
         if let Some(refusal) = token_refusal(self.verification, self.clock.now(), &user) {
             if let Some(detail) = refusal.audit {
-                let audit = [self.audit("token_refused", detail)];
+                let audit = [self.audit(AuditEvent::TokenRefused, detail)];
                 self.store
                     .record(Some(user.id), Some(&user.email), &audit)?;
             }
@@ -180,7 +181,7 @@ impl<S: UserStore + TokenStore> UserManager<S> {
         if let Some(scopes) = record.scopes_column() {
             detail.push_str(&format!(", scopes={scopes}"));
         }
-        let audit = [self.audit("token_issued", detail)];
+        let audit = [self.audit(AuditEvent::TokenIssued, detail)];
         let info = self.store.insert_token(&record, &audit)?;
         Ok(IssuedToken { token, info })
     }
@@ -243,12 +244,12 @@ impl<S: UserStore + TokenStore> UserManager<S> {
             }
             if let Some(rejection) = rejection {
                 let detail = format!("id={}, reason={}", info.id, rejection.reason());
-                let audit = [self.audit("token_rejected", detail)];
+                let audit = [self.audit(AuditEvent::TokenRejected, detail)];
                 self.store
                     .record(Some(user.id), Some(&user.email), &audit)?;
                 return Err(Error::TokenRejected(rejection));
             }
-            let audit = [self.audit("token_used", format!("id={}", info.id))];
+            let audit = [self.audit(AuditEvent::TokenUsed, format!("id={}", info.id))];
             if self.store.mark_token_used(&info, now, &audit)? {
                 info.last_used_at = Some(now);
                 return Ok((user, info));
@@ -317,7 +318,10 @@ impl<S: UserStore + TokenStore> UserManager<S> {
         if info.revoked_at.is_some() {
             return Ok(Revoked::Already(info));
         }
-        let audit = [self.audit("token_revoked", format!("id={id}, name={}", info.name))];
+        let audit = [self.audit(
+            AuditEvent::TokenRevoked,
+            format!("id={id}, name={}", info.name),
+        )];
         let revoked_now = self.store.revoke_token(id, self.clock.now(), &audit)?;
         let info = self
             .store
@@ -333,7 +337,7 @@ impl<S: UserStore + TokenStore> UserManager<S> {
     /// Revokes every token of a user that is not revoked yet; returns them.
     pub fn revoke_all_tokens(&mut self, email: &str) -> Result<(User, Vec<TokenInfo>)> {
         let user = self.get_user(email)?;
-        let entry = self.audit("token_revoked", "");
+        let entry = self.audit(AuditEvent::TokenRevoked, "");
         let audit = |tokens: &[TokenInfo]| -> Vec<AuditEntry> {
             tokens
                 .iter()

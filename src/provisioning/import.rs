@@ -35,6 +35,7 @@ use sha2::{Digest, Sha256};
 use super::formats::{Format, GroupRef, Parsed, ParsedRow, ReadError, Record, records};
 use super::groups::{GroupPlan, ResolvedGroups};
 use crate::access::Permission;
+use crate::audit::AuditEvent;
 use crate::email_address::{email_key, parse_email};
 use crate::error::{Error, Result};
 use crate::fields::{FieldSet, FieldValue};
@@ -160,10 +161,10 @@ impl<S: UserStore + BulkStore> UserManager<S> {
         let audit = BulkAudit {
             at: self.now(),
             actor: self.actor().to_string(),
-            created_event: "user_imported",
-            updated_event: "user_updated",
-            group_created_event: "group_created",
-            group_updated_event: "group_updated",
+            created_event: AuditEvent::UserImported,
+            updated_event: AuditEvent::UserUpdated,
+            group_created_event: AuditEvent::GroupCreated,
+            group_updated_event: AuditEvent::GroupUpdated,
             detail: format!("import of {} ({})", options.source, options.format),
         };
         let first_digest = source.first_digest.lock().ok().and_then(|d| *d);

@@ -14,6 +14,7 @@ use super::{
     OtpVerdict, OtpWrite, SchemaStore, Store, Target, TokenRecord, TokenStore, UserRecord,
     UserStore, UserUpdate,
 };
+use crate::audit::AuditEvent;
 use crate::error::Error;
 use crate::user::UserFilter;
 
@@ -81,7 +82,7 @@ fn at(seconds: i64) -> Timestamp {
     Timestamp::from_second(1_767_322_800 + seconds).unwrap()
 }
 
-fn entry(event: &'static str) -> AuditEntry {
+fn entry(event: AuditEvent) -> AuditEntry {
     AuditEntry {
         at: at(0),
         actor: "test".into(),
@@ -94,10 +95,10 @@ fn bulk_audit() -> BulkAudit {
     BulkAudit {
         at: at(0),
         actor: "test".into(),
-        created_event: "user_imported",
-        updated_event: "user_updated",
-        group_created_event: "group_created",
-        group_updated_event: "group_updated",
+        created_event: AuditEvent::UserImported,
+        updated_event: AuditEvent::UserUpdated,
+        group_created_event: AuditEvent::GroupCreated,
+        group_updated_event: AuditEvent::GroupUpdated,
         detail: "import".into(),
     }
 }
@@ -124,7 +125,10 @@ fn record(email: &str) -> UserRecord {
 fn users_are_unique_by_key_and_every_write_is_audited() {
     each(|store| {
         let ada = store
-            .insert_user(&record("Ada@example.com"), &[entry("user_created")])
+            .insert_user(
+                &record("Ada@example.com"),
+                &[entry(AuditEvent::UserCreated)],
+            )
             .unwrap();
         let clash = store
             .insert_user(&record("ADA@example.com"), &[])
@@ -143,7 +147,7 @@ fn users_are_unique_by_key_and_every_write_is_audited() {
             ..UserUpdate::default()
         };
         let updated = store
-            .update_user(ada.id, &update, &[entry("user_updated")])
+            .update_user(ada.id, &update, &[entry(AuditEvent::UserUpdated)])
             .unwrap();
         assert_eq!(updated.first_name, "Ada");
         assert_eq!(updated.last_login, Some(at(5)));
@@ -202,7 +206,7 @@ fn the_last_active_superuser_cannot_be_demoted_or_deleted() {
                 .is_superuser
         );
         store
-            .delete_user(root.id, false, &[entry("user_deleted")])
+            .delete_user(root.id, false, &[entry(AuditEvent::UserDeleted)])
             .unwrap();
         assert!(
             store
@@ -227,7 +231,7 @@ fn tokens_are_found_by_digest_and_names_are_unique_among_live_ones() {
             scopes: None,
         };
         let first = store
-            .insert_token(&token(1, "laptop"), &[entry("token_issued")])
+            .insert_token(&token(1, "laptop"), &[entry(AuditEvent::TokenIssued)])
             .unwrap();
         let err = store.insert_token(&token(2, "laptop"), &[]).unwrap_err();
         assert!(matches!(err, Error::TokenNameTaken { .. }), "{err:?}");
@@ -235,7 +239,7 @@ fn tokens_are_found_by_digest_and_names_are_unique_among_live_ones() {
         assert_eq!((info.id, owner.id, digest), (first.id, ada.id, [1; 32]));
         assert!(
             store
-                .mark_token_used(&info, at(10), &[entry("token_used")])
+                .mark_token_used(&info, at(10), &[entry(AuditEvent::TokenUsed)])
                 .unwrap()
         );
         assert!(
@@ -245,7 +249,7 @@ fn tokens_are_found_by_digest_and_names_are_unique_among_live_ones() {
         assert_eq!(store.count_active_tokens(ada.id, at(10)).unwrap(), 1);
         assert!(
             store
-                .revoke_token(first.id, at(20), &[entry("token_revoked")])
+                .revoke_token(first.id, at(20), &[entry(AuditEvent::TokenRevoked)])
                 .unwrap()
         );
         assert!(!store.revoke_token(first.id, at(21), &[]).unwrap());
@@ -296,7 +300,7 @@ fn code_sends_are_counted_per_address_and_a_verdict_is_applied_in_its_transactio
                 assert!(!owner.verified);
                 OtpVerdict {
                     write: OtpWrite::CountFailure,
-                    audit: vec![entry("otp_failed")],
+                    audit: vec![entry(AuditEvent::OtpFailed)],
                     result: 1,
                 }
             })
@@ -434,7 +438,9 @@ fn a_dump_loads_into_the_other_backend_whole_and_not_into_one_with_data() {
     let mut ada = record("ada@example.com");
     ada.access.join = vec!["editors".into()];
     ada.access.grant = vec![perm("shop.refund")];
-    let ada = sqlite.insert_user(&ada, &[entry("user_created")]).unwrap();
+    let ada = sqlite
+        .insert_user(&ada, &[entry(AuditEvent::UserCreated)])
+        .unwrap();
     sqlite
         .insert_token(
             &TokenRecord {
@@ -497,7 +503,7 @@ fn groups_memberships_and_grants_are_kept_and_an_unknown_group_writes_nothing() 
             .insert_group(
                 "editors",
                 &[perm("blog.add_post")],
-                &[entry("group_created")],
+                &[entry(AuditEvent::GroupCreated)],
             )
             .unwrap();
         assert_eq!(editors.permissions, ["blog.add_post"]);

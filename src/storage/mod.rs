@@ -52,6 +52,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 use crate::access::{AccessChange, Group, GroupChange, Permission, UserAccess};
+use crate::audit::AuditEvent;
 use crate::error::Result;
 use crate::token::{TokenDigest, TokenInfo};
 use crate::user::{User, UserFilter};
@@ -200,7 +201,7 @@ pub struct UserUpdate {
 pub struct AuditEntry {
     pub at: Timestamp,
     pub actor: String,
-    pub event: &'static str,
+    pub event: AuditEvent,
     pub detail: String,
 }
 
@@ -222,7 +223,7 @@ pub struct AuditRecord {
 pub struct AuditFilter {
     /// Rows about this user: its id, or (for deleted users) its email key.
     pub user: Option<(Option<i64>, String)>,
-    pub event: Option<String>,
+    pub event: Option<AuditEvent>,
     pub since: Option<Timestamp>,
     /// Only the newest N rows (still printed oldest first).
     pub limit: Option<u64>,
@@ -554,10 +555,10 @@ pub struct BulkDefinitions {
 pub struct BulkAudit {
     pub at: Timestamp,
     pub actor: String,
-    pub created_event: &'static str,
-    pub updated_event: &'static str,
-    pub group_created_event: &'static str,
-    pub group_updated_event: &'static str,
+    pub created_event: AuditEvent,
+    pub updated_event: AuditEvent,
+    pub group_created_event: AuditEvent,
+    pub group_updated_event: AuditEvent,
     pub detail: String,
 }
 

@@ -175,16 +175,32 @@ fn each_man_page_the_main_page_names_exists() {
 /// rewrites it.
 #[test]
 fn the_readme_config_table_is_current() {
+    readme_table_is_current("config-keys", &userdb::config::reference_markdown());
+}
+
+/// The README's exit-code table is `exit_code::reference_markdown()`, kept the
+/// same way as the configuration table.
+#[test]
+fn the_readme_exit_code_table_is_current() {
+    readme_table_is_current("exit-codes", &userdb::exit_code::reference_markdown());
+}
+
+/// Checks (or with `SNAPSHOTS=overwrite`, writes) the README's text between
+/// `<!-- NAME:start -->` and `<!-- NAME:end -->`.
+fn readme_table_is_current(name: &str, generated: &str) {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
     let readme = std::fs::read_to_string(&path).unwrap();
-    let (start, end) = ("<!-- config-keys:start -->\n", "<!-- config-keys:end -->");
-    let from = readme.find(start).expect("README.md has the start marker") + start.len();
+    let (start, end) = (
+        format!("<!-- {name}:start -->\n"),
+        format!("<!-- {name}:end -->"),
+    );
+    let from = readme.find(&start).expect("README.md has the start marker") + start.len();
     let to = from
         + readme[from..]
-            .find(end)
+            .find(&end)
             .expect("README.md has the end marker");
     // Blank lines keep the table a block of its own, apart from the markers.
-    let table = format!("\n{}\n", userdb::config::reference_markdown());
+    let table = format!("\n{generated}\n");
     if std::env::var("SNAPSHOTS").is_ok_and(|v| v == "overwrite") {
         std::fs::write(
             &path,
@@ -195,7 +211,7 @@ fn the_readme_config_table_is_current() {
     }
     assert!(
         readme[from..to] == table,
-        "README.md's configuration table is stale: run `SNAPSHOTS=overwrite cargo test --test cli readme`"
+        "README.md's {name} table is stale: run `SNAPSHOTS=overwrite cargo test --test cli readme`"
     );
 }
 

@@ -1,4 +1,5 @@
 use predicates::prelude::*;
+use userdb::ExitCode;
 
 use crate::support::{TestEnv, stderr_text};
 
@@ -9,13 +10,13 @@ fn json_errors_are_one_object_on_stderr_with_the_exit_code() {
     let out = env
         .cmd(&["show-user", "nobody@example.com", "--json"])
         .assert()
-        .code(3)
+        .code(ExitCode::NotFound.code())
         .get_output()
         .clone();
     assert!(out.stdout.is_empty());
     let err: serde_json::Value = serde_json::from_str(stderr_text(&out).trim()).unwrap();
     assert_eq!(err["error"]["kind"], "not_found");
-    assert_eq!(err["error"]["exit_code"], 3);
+    assert_eq!(err["error"]["exit_code"], ExitCode::NotFound.code());
     assert_eq!(
         err["error"]["message"],
         "no user with email nobody@example.com"
@@ -45,9 +46,15 @@ fn json_is_accepted_before_or_after_the_subcommand() {
 #[test]
 fn usage_errors_are_claps_exit_2() {
     let env = TestEnv::new();
-    env.cmd(&["no-such-command"]).assert().code(2);
-    env.cmd(&["createuser"]).assert().code(2);
-    env.cmd(&["list-users", "--limit", "many"]).assert().code(2);
+    env.cmd(&["no-such-command"])
+        .assert()
+        .code(ExitCode::Usage.code());
+    env.cmd(&["createuser"])
+        .assert()
+        .code(ExitCode::Usage.code());
+    env.cmd(&["list-users", "--limit", "many"])
+        .assert()
+        .code(ExitCode::Usage.code());
 }
 
 #[test]
@@ -56,7 +63,7 @@ fn an_unwritable_database_path_is_a_storage_error() {
     env.cmd(&["migrate"])
         .env("USERDB_DB", "/proc/userdb/nope.sqlite3")
         .assert()
-        .code(7)
+        .code(ExitCode::Storage.code())
         .stderr(predicate::str::starts_with(
             "error: cannot create directory /proc/userdb",
         ));
@@ -71,7 +78,7 @@ fn a_database_from_a_newer_userdb_is_refused() {
     );
     env.cmd(&["list-users"])
         .assert()
-        .code(7)
+        .code(ExitCode::Storage.code())
         .stderr(predicate::str::contains("newer than this userdb knows"));
 }
 

@@ -351,7 +351,8 @@ impl<'a> UserWriter<'a> {
             self.audit.created_event
         } else {
             self.audit.updated_event
-        };
+        }
+        .as_str();
         tx.execute(
             &self.audit_row,
             &[
@@ -463,6 +464,7 @@ impl Batch {
         let access = !self.detail_keys.is_empty();
         let sql = Self::statement(on_conflict, access);
         let at = time(audit.at);
+        let event = audit.created_event.as_str();
         let mut params: Vec<&(dyn postgres::types::ToSql + Sync)> = vec![
             &self.email,
             &self.email_key,
@@ -476,7 +478,7 @@ impl Batch {
             &self.last_login,
             &self.email_verified_at,
             &at,
-            &audit.created_event,
+            &event,
             &audit.detail,
             &audit.actor,
         ];
@@ -627,7 +629,12 @@ fn write_definitions(
         tx.execute(
             "INSERT INTO audit_log (at, event, user_id, email, detail, actor) \
              VALUES ($1, $2, NULL, NULL, $3, $4)",
-            &[&at, &event, &audit.group_detail(group), &audit.actor],
+            &[
+                &at,
+                &event.as_str(),
+                &audit.group_detail(group),
+                &audit.actor,
+            ],
         )?;
     }
     // One row per permission (the last model given wins, as SQLite's upserts

@@ -242,7 +242,7 @@ pub(super) fn insert_audit(
             &stmt,
             &[
                 &time(entry.at),
-                &entry.event,
+                &entry.event.as_str(),
                 &user_id,
                 &email,
                 &entry.detail,

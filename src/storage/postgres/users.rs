@@ -258,7 +258,7 @@ impl UserStore for PgStore {
                 ));
             }
             if let Some(event) = &filter.event {
-                values.push(Box::new(event.clone()));
+                values.push(Box::new(event.as_str()));
                 wheres.push(format!("event = ${}", values.len()));
             }
             if let Some(since) = filter.since {

@@ -322,7 +322,8 @@ impl<'a> UserWriter<'a> {
             self.audit.created_event
         } else {
             self.audit.updated_event
-        };
+        }
+        .as_str();
         let detail = self.audit.user_detail(row);
         self.audit_row.execute(params![
             self.now,
@@ -388,7 +389,7 @@ fn write_definitions(
         tx.execute(
             "INSERT INTO audit_log (at, event, user_id, email, detail, actor) \
              VALUES (?1, ?2, NULL, NULL, ?3, ?4)",
-            params![now, event, audit.group_detail(group), audit.actor],
+            params![now, event.as_str(), audit.group_detail(group), audit.actor],
         )?;
     }
     let mut model = tx.prepare(

@@ -530,7 +530,7 @@ pub(super) fn insert_audit(
     for entry in audit {
         stmt.execute(params![
             format_timestamp(entry.at),
-            entry.event,
+            entry.event.as_str(),
             user_id,
             email,
             entry.detail,
@@ -800,7 +800,7 @@ impl UserStore for SqliteStore {
                 ));
             }
             if let Some(event) = &filter.event {
-                values.push(Box::new(event.clone()));
+                values.push(Box::new(event.as_str()));
                 wheres.push(format!("event = ?{}", values.len()));
             }
             if let Some(since) = filter.since {
@@ -957,7 +957,7 @@ mod wal_tests {
         let entry = AuditEntry {
             at: Timestamp::now(),
             actor: "test".into(),
-            event: "test",
+            event: crate::audit::AuditEvent::UserUpdated,
             detail: "x".repeat(2000),
         };
         let mut largest = 0;
