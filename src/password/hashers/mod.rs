@@ -1047,7 +1047,7 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    const VECTORS: &str = include_str!("../../tests/data/django-hash-vectors.jsonl");
+    const VECTORS: &str = include_str!("../../../tests/data/django-hash-vectors.jsonl");
 
     /// Cheap params for tests that are not about the defaults.
     const CHEAP: Argon2Params = Argon2Params {
