@@ -3,15 +3,15 @@
 //! time, each with the line it starts on, and a bound on the size of a record so
 //! that a hostile file cannot make the process grow.
 
-use std::fmt;
-use std::io::{self, Read};
-use std::path::Path;
-use std::str::FromStr;
-
 mod csv;
 mod django;
 mod jsonl;
 mod row;
+
+use std::fmt;
+use std::io::{self, Read};
+use std::path::Path;
+use std::str::FromStr;
 
 use crate::fields::FieldSet;
 use csv::CsvRecords;
@@ -26,9 +26,9 @@ pub(crate) use row::{GroupRef, Parsed, ParsedGroup, ParsedRow};
 /// password 4096.
 pub const MAX_RECORD_BYTES: usize = 64 * 1024;
 
-#[derive(Debug)]
 /// A record over [`MAX_RECORD_BYTES`], from this line: the error the byte
 /// readers under the CSV and fixture parsers fail with.
+#[derive(Debug)]
 pub(super) struct LineTooLong(pub(super) u64);
 
 impl fmt::Display for LineTooLong {
