@@ -8,20 +8,30 @@
 //! and it lets every rejection say exactly which part is wrong. Costs read
 //! from a stored hash are bounded before any work is done, so a planted hash
 //! cannot hang or exhaust the process.
+//!
+//! One file per algorithm holds its parsing, its bounds on costs read from a
+//! stored hash (each lets a legitimate hash through, the strongest published
+//! recommendations being well inside, while keeping the worst case to roughly
+//! a minute of CPU and at most 4 GiB of memory), its cost estimate and its
+//! check; this file holds the dispatch, the ceiling and the hasher.
 
-use std::fmt;
+mod argon2;
+mod bcrypt;
+mod pbkdf2;
+mod scrypt;
+
 use std::time::Duration;
 
-use argon2::{Argon2, Block, Params};
+use ::argon2::{Argon2, Block};
 use base64::Engine as _;
-use base64::alphabet;
 use base64::engine::GeneralPurpose;
-use base64::engine::general_purpose::{NO_PAD, STANDARD, STANDARD_NO_PAD};
+use base64::engine::general_purpose::STANDARD_NO_PAD;
 use rand::distr::{Alphanumeric, SampleString};
-use sha1::Sha1;
-use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
+
+use argon2::ARGON2_HASH_LEN;
+pub use argon2::{Argon2Params, HashMemory};
+use pbkdf2::Prf;
 
 /// The algorithms [`PasswordHasher::verify`] understands, for error messages.
 const SUPPORTED: &str = "argon2, pbkdf2_sha256, pbkdf2_sha1, bcrypt_sha256, bcrypt, scrypt";
@@ -38,43 +48,9 @@ const SALT_LEN: usize = 22;
 const UNUSABLE_SUFFIX_LEN: usize = 40;
 /// `--generate-password` length: 24 × log2(62) ≈ 142 bits.
 const GENERATED_PASSWORD_LEN: usize = 24;
-/// argon2 output length Django uses (argon2-cffi's default).
-const ARGON2_HASH_LEN: usize = 32;
 
-// Bounds on costs read from stored hashes. Each lets a legitimate hash through
-// (the strongest published recommendations are well inside) while keeping the
-// worst case to roughly a minute of CPU and at most 4 GiB of memory.
 /// Longest encoded hash accepted; Django's are under 200 bytes.
 const MAX_ENCODED_LEN: usize = 4096;
-/// argon2 memory, in KiB (4 GiB).
-const MAX_ARGON2_MEMORY_KIB: u64 = 4 * 1024 * 1024;
-/// argon2 memory × passes, in KiB (16 GiB of block processing).
-const MAX_ARGON2_WORK_KIB: u64 = 16 * 1024 * 1024;
-const MAX_PBKDF2_ITERATIONS: u64 = 100_000_000;
-const MAX_BCRYPT_COST: u64 = 20;
-const MAX_SCRYPT_LOG_N: u32 = 24;
-/// scrypt memory, 128·N·r bytes (4 GiB).
-const MAX_SCRYPT_MEMORY: u64 = 4 << 30;
-/// scrypt work, 128·N·r·p bytes mixed (16 GiB).
-const MAX_SCRYPT_WORK: u64 = 16 << 30;
-
-// What one check costs on the reference machine (2 cores, release build, one
-// thread: `cargo bench --bench hash_cost` measures these). The ceiling on
-// stored hashes is compared with an estimate from these figures, since a hash
-// has to be refused before it is run.
-/// argon2: KiB of blocks filled per second (memory × passes; lanes run in turn).
-const ARGON2_KIB_PER_SEC: f64 = 1_100_000.0;
-/// pbkdf2_sha256 iterations per second.
-const PBKDF2_SHA256_PER_SEC: f64 = 5_700_000.0;
-/// pbkdf2_sha1 iterations per second.
-const PBKDF2_SHA1_PER_SEC: f64 = 5_700_000.0;
-/// bcrypt: seconds for cost 0 (each step of the cost doubles it).
-const BCRYPT_COST0_SEC: f64 = 6.0e-5;
-/// scrypt: N·r·p units per second.
-const SCRYPT_NRP_PER_SEC: f64 = 3_000_000.0;
-
-/// bcrypt's own base64 (the one the `bcrypt` crate decodes with).
-const BCRYPT_BASE64: GeneralPurpose = GeneralPurpose::new(&alphabet::BCRYPT, NO_PAD);
 
 /// Why a hash could not be made, parsed or checked.
 ///
@@ -129,69 +105,10 @@ pub enum HashError {
     },
 }
 
-fn malformed(algorithm: &'static str, reason: impl Into<String>) -> HashError {
+pub(super) fn malformed(algorithm: &'static str, reason: impl Into<String>) -> HashError {
     HashError::Malformed {
         algorithm,
         reason: reason.into(),
-    }
-}
-
-/// argon2 cost settings for new hashes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Argon2Params {
-    /// Memory in KiB.
-    pub memory_cost: u32,
-    /// Number of passes.
-    pub time_cost: u32,
-    /// Number of lanes.
-    pub parallelism: u32,
-}
-
-impl Default for Argon2Params {
-    /// OWASP's argon2id recommendation: 19 MiB, 2 passes, 1 lane.
-    fn default() -> Self {
-        Self {
-            memory_cost: 19 * 1024,
-            time_cost: 2,
-            parallelism: 1,
-        }
-    }
-}
-
-impl Argon2Params {
-    /// Checks the parameters against argon2's limits, and against the bounds
-    /// applied to stored hashes (so every hash made can also be verified).
-    pub fn validate(&self) -> Result<(), HashError> {
-        self.to_argon2().map(drop)
-    }
-
-    fn to_argon2(self) -> Result<Params, HashError> {
-        let params = Params::new(
-            self.memory_cost,
-            self.time_cost,
-            self.parallelism,
-            Some(ARGON2_HASH_LEN),
-        )
-        .map_err(|err| HashError::InvalidParams {
-            reason: err.to_string(),
-        })?;
-        let memory = u64::from(self.memory_cost);
-        if memory > MAX_ARGON2_MEMORY_KIB {
-            return Err(HashError::InvalidParams {
-                reason: format!(
-                    "memory cost {memory} KiB is over the {MAX_ARGON2_MEMORY_KIB} KiB limit"
-                ),
-            });
-        }
-        let work = memory * u64::from(self.time_cost);
-        if work > MAX_ARGON2_WORK_KIB {
-            return Err(HashError::InvalidParams {
-                reason: format!(
-                    "memory × time cost {work} KiB is over the {MAX_ARGON2_WORK_KIB} KiB limit"
-                ),
-            });
-        }
-        Ok(params)
     }
 }
 
@@ -219,7 +136,10 @@ impl Default for HashLimits {
 }
 
 /// What checking one parsed hash costs: memory in bytes, and seconds estimated
-/// for the reference machine.
+/// for the reference machine (2 cores, release build, one thread: `cargo bench
+/// --bench hash_cost` measures each algorithm's `*_PER_SEC` figure). The
+/// ceiling on stored hashes is compared with this estimate, since a hash has to
+/// be refused before it is run.
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct Cost {
     memory: u64,
@@ -231,7 +151,7 @@ impl HashLimits {
     /// ceiling: new hashes must never be ones that logins would refuse.
     pub fn admit_params(&self, params: &Argon2Params) -> Result<(), HashError> {
         let params = params.to_argon2()?;
-        self.check("argon2", argon2_cost(&params))
+        self.check("argon2", argon2::cost(&params))
     }
 
     fn check(&self, algorithm: &'static str, cost: Cost) -> Result<(), HashError> {
@@ -254,32 +174,6 @@ impl HashLimits {
             });
         }
         Ok(())
-    }
-}
-
-/// Reusable argon2 working memory, for callers hashing many passwords in a row
-/// (e.g. bulk import workers) who want to avoid one large allocation per hash.
-#[derive(Clone, Default)]
-pub struct HashMemory {
-    blocks: Vec<Block>,
-}
-
-impl HashMemory {
-    /// Memory sized for hashing at `params`; empty if the params are invalid
-    /// (it grows on first use if ever too small).
-    pub fn for_params(params: &Argon2Params) -> Self {
-        let count = params.to_argon2().map_or(0, |p| p.block_count());
-        Self {
-            blocks: vec![Block::new(); count],
-        }
-    }
-}
-
-impl fmt::Debug for HashMemory {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("HashMemory")
-            .field("kib", &self.blocks.len())
-            .finish()
     }
 }
 
@@ -315,8 +209,8 @@ impl PasswordHasher {
         Ok(Self {
             params,
             argon2: Argon2::new(
-                argon2::Algorithm::Argon2id,
-                argon2::Version::V0x13,
+                ::argon2::Algorithm::Argon2id,
+                ::argon2::Version::V0x13,
                 argon2_params,
             ),
             limits: HashLimits::default(),
@@ -429,19 +323,10 @@ impl PasswordHasher {
     /// Django's `must_update`: anything but argon2id v19 at exactly our
     /// params, with a 32-byte hash and a salt of at least 128 bits.
     fn must_update(&self, parsed: &Parsed<'_>) -> bool {
-        let Parsed::Argon2(hash) = parsed else {
-            return true;
-        };
-        let current = Argon2Params {
-            memory_cost: hash.params.m_cost(),
-            time_cost: hash.params.t_cost(),
-            parallelism: hash.params.p_cost(),
-        };
-        hash.variant != argon2::Algorithm::Argon2id
-            || hash.version != argon2::Version::V0x13
-            || current != self.params
-            || hash.hash.len() != ARGON2_HASH_LEN
-            || hash.salt.len() < SALT_LEN
+        match parsed {
+            Parsed::Argon2(hash) => hash.must_update(self.params),
+            _ => true,
+        }
     }
 }
 
@@ -474,58 +359,13 @@ pub fn generate_password() -> String {
     Alphanumeric.sample_string(&mut rand::rng(), GENERATED_PASSWORD_LEN)
 }
 
-#[derive(Debug)]
-struct Argon2Hash {
-    variant: argon2::Algorithm,
-    version: argon2::Version,
-    params: Params,
-    salt: Vec<u8>,
-    hash: Vec<u8>,
-}
-
-#[derive(Debug, Clone, Copy)]
-enum Prf {
-    Sha256,
-    Sha1,
-}
-
-impl Prf {
-    fn algorithm(self) -> &'static str {
-        match self {
-            Prf::Sha256 => "pbkdf2_sha256",
-            Prf::Sha1 => "pbkdf2_sha1",
-        }
-    }
-
-    fn digest_len(self) -> usize {
-        match self {
-            Prf::Sha256 => 32,
-            Prf::Sha1 => 20,
-        }
-    }
-}
-
 /// A fully parsed and bounds-checked encoded hash.
 #[derive(Debug)]
 enum Parsed<'a> {
-    Argon2(Argon2Hash),
-    Pbkdf2 {
-        prf: Prf,
-        iterations: u32,
-        salt: &'a str,
-        hash: Vec<u8>,
-    },
-    Bcrypt {
-        /// `bcrypt_sha256`: the password is SHA-256'd and hex-encoded first.
-        prehash: bool,
-        /// The `$2b$<cost>$<salt><hash>` part, already validated.
-        mcf: &'a str,
-    },
-    Scrypt {
-        params: scrypt::Params,
-        salt: &'a str,
-        hash: Vec<u8>,
-    },
+    Argon2(argon2::Argon2Hash),
+    Pbkdf2(pbkdf2::Pbkdf2Hash<'a>),
+    Bcrypt(bcrypt::BcryptHash<'a>),
+    Scrypt(scrypt::ScryptHash<'a>),
 }
 
 impl<'a> Parsed<'a> {
@@ -552,163 +392,47 @@ impl<'a> Parsed<'a> {
             ));
         }
         match algorithm {
-            "argon2" => parse_argon2(rest).map(Parsed::Argon2),
-            "pbkdf2_sha256" => parse_pbkdf2(Prf::Sha256, rest),
-            "pbkdf2_sha1" => parse_pbkdf2(Prf::Sha1, rest),
-            "bcrypt_sha256" => parse_bcrypt(algorithm, rest, true),
-            "bcrypt" => parse_bcrypt(algorithm, rest, false),
-            _ => parse_scrypt(rest),
+            "argon2" => argon2::parse(rest).map(Parsed::Argon2),
+            "pbkdf2_sha256" => pbkdf2::parse(Prf::Sha256, rest).map(Parsed::Pbkdf2),
+            "pbkdf2_sha1" => pbkdf2::parse(Prf::Sha1, rest).map(Parsed::Pbkdf2),
+            "bcrypt_sha256" => bcrypt::parse(algorithm, rest, true).map(Parsed::Bcrypt),
+            "bcrypt" => bcrypt::parse(algorithm, rest, false).map(Parsed::Bcrypt),
+            _ => scrypt::parse(rest).map(Parsed::Scrypt),
         }
     }
 
     fn algorithm(&self) -> &'static str {
         match self {
             Parsed::Argon2(_) => "argon2",
-            Parsed::Pbkdf2 { prf, .. } => prf.algorithm(),
-            Parsed::Bcrypt { prehash: true, .. } => "bcrypt_sha256",
-            Parsed::Bcrypt { prehash: false, .. } => "bcrypt",
-            Parsed::Scrypt { .. } => "scrypt",
+            Parsed::Pbkdf2(hash) => hash.algorithm(),
+            Parsed::Bcrypt(hash) => hash.algorithm(),
+            Parsed::Scrypt(_) => "scrypt",
         }
     }
 
-    /// Memory and estimated time of one check (see the `*_PER_SEC` figures).
+    /// Memory and estimated time of one check (see [`Cost`]).
     fn cost(&self) -> Cost {
         match self {
-            Parsed::Argon2(argon) => argon2_cost(&argon.params),
-            Parsed::Pbkdf2 {
-                prf, iterations, ..
-            } => Cost {
-                memory: 0,
-                seconds: f64::from(*iterations)
-                    / match prf {
-                        Prf::Sha256 => PBKDF2_SHA256_PER_SEC,
-                        Prf::Sha1 => PBKDF2_SHA1_PER_SEC,
-                    },
-            },
-            Parsed::Bcrypt { mcf, .. } => {
-                // Validated at parsing: two digits, 4..=MAX_BCRYPT_COST.
-                let cost: i32 = mcf[4..6].parse().unwrap_or(i32::MAX);
-                Cost {
-                    memory: 0,
-                    seconds: BCRYPT_COST0_SEC * 2f64.powi(cost),
-                }
-            }
-            Parsed::Scrypt { params, .. } => {
-                let (n, r, p) = scrypt_nrp(params);
-                Cost {
-                    memory: scrypt_memory(params),
-                    seconds: (n * r * p) as f64 / SCRYPT_NRP_PER_SEC,
-                }
-            }
+            Parsed::Argon2(hash) => hash.cost(),
+            Parsed::Pbkdf2(hash) => hash.cost(),
+            Parsed::Bcrypt(hash) => hash.cost(),
+            Parsed::Scrypt(hash) => hash.cost(),
         }
     }
 
     fn matches(&self, password: &[u8]) -> Result<bool, HashError> {
-        let failed = |reason: String| HashError::Failed {
-            algorithm: self.algorithm(),
-            reason,
-        };
         match self {
-            Parsed::Argon2(argon) => {
-                let context = Argon2::new(argon.variant, argon.version, argon.params.clone());
-                let mut out = Zeroizing::new(vec![0u8; argon.hash.len()]);
-                context
-                    .hash_password_into(password, &argon.salt, &mut out)
-                    .map_err(|err| failed(err.to_string()))?;
-                Ok(out.ct_eq(&argon.hash).into())
-            }
-            Parsed::Pbkdf2 {
-                prf,
-                iterations,
-                salt,
-                hash,
-            } => {
-                let mut out = Zeroizing::new(vec![0u8; hash.len()]);
-                match prf {
-                    Prf::Sha256 => pbkdf2::pbkdf2_hmac::<Sha256>(
-                        password,
-                        salt.as_bytes(),
-                        *iterations,
-                        &mut out,
-                    ),
-                    Prf::Sha1 => pbkdf2::pbkdf2_hmac::<Sha1>(
-                        password,
-                        salt.as_bytes(),
-                        *iterations,
-                        &mut out,
-                    ),
-                }
-                Ok(out.ct_eq(hash).into())
-            }
-            Parsed::Bcrypt { prehash: true, mcf } => {
-                let hex = sha256_hex(password);
-                bcrypt::verify(hex.as_slice(), mcf).map_err(|err| failed(err.to_string()))
-            }
-            Parsed::Bcrypt {
-                prehash: false,
-                mcf,
-            } => {
-                // bcrypt only reads the first 72 bytes; hashes made by Django
-                // with bcrypt < 5 were made that way, so verify them that way.
-                bcrypt::verify(password, mcf).map_err(|err| failed(err.to_string()))
-            }
-            Parsed::Scrypt { params, salt, hash } => {
-                // The scrypt crate allocates with `vec!`, which aborts the
-                // process when memory is short (a ulimit, a container):
-                // try the same amount first, and fail cleanly if it is not there.
-                let memory = usize::try_from(scrypt_memory(params)).unwrap_or(usize::MAX);
-                Vec::<u8>::new()
-                    .try_reserve_exact(memory)
-                    .map_err(|_| failed(format!("cannot allocate {} MiB", memory >> 20)))?;
-                let mut out = Zeroizing::new(vec![0u8; hash.len()]);
-                scrypt::scrypt(password, salt.as_bytes(), params, &mut out)
-                    .map_err(|err| failed(err.to_string()))?;
-                Ok(out.ct_eq(hash).into())
-            }
+            Parsed::Argon2(hash) => hash.matches(password),
+            Parsed::Pbkdf2(hash) => Ok(hash.matches(password)),
+            Parsed::Bcrypt(hash) => hash.matches(password),
+            Parsed::Scrypt(hash) => hash.matches(password),
         }
     }
 }
 
-fn argon2_cost(params: &Params) -> Cost {
-    let kib = u64::from(params.m_cost());
-    Cost {
-        memory: kib * 1024,
-        seconds: (kib * u64::from(params.t_cost())) as f64 / ARGON2_KIB_PER_SEC,
-    }
-}
-
-/// scrypt's N, r and p.
-fn scrypt_nrp(params: &scrypt::Params) -> (u64, u64, u64) {
-    (
-        1u64 << params.log_n(),
-        u64::from(params.r()),
-        u64::from(params.p()),
-    )
-}
-
-/// Bytes the scrypt crate allocates for one check: V (128·N·r), B (128·r·p)
-/// and a block (128·r).
-fn scrypt_memory(params: &scrypt::Params) -> u64 {
-    let (n, r, p) = scrypt_nrp(params);
-    128 * r * (n + p + 1)
-}
-
-/// Lower-case hex of SHA-256(password), as `bcrypt_sha256` feeds to bcrypt.
-fn sha256_hex(password: &[u8]) -> Zeroizing<[u8; 64]> {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut digest = Zeroizing::new([0u8; 32]);
-    digest.copy_from_slice(&Sha256::digest(password));
-    let mut hex = Zeroizing::new([0u8; 64]);
-    for (pair, byte) in hex.chunks_exact_mut(2).zip(digest.iter()) {
-        pair[0] = HEX[usize::from(byte >> 4)];
-        pair[1] = HEX[usize::from(byte & 0x0f)];
-    }
-    hex
-}
-
 /// A decimal field as libargon2 reads them: ASCII digits only, no sign, no
 /// leading zero; then checked against `min..=max`.
-fn decimal(
+pub(super) fn decimal(
     algorithm: &'static str,
     parameter: &'static str,
     text: &str,
@@ -746,7 +470,11 @@ fn decimal(
 }
 
 /// Casts a value already range-checked to fit in u32.
-fn to_u32(algorithm: &'static str, parameter: &'static str, value: u64) -> Result<u32, HashError> {
+pub(super) fn to_u32(
+    algorithm: &'static str,
+    parameter: &'static str,
+    value: u64,
+) -> Result<u32, HashError> {
     u32::try_from(value).map_err(|_| HashError::CostOutOfRange {
         algorithm,
         parameter,
@@ -756,7 +484,7 @@ fn to_u32(algorithm: &'static str, parameter: &'static str, value: u64) -> Resul
     })
 }
 
-fn decode(
+pub(super) fn decode(
     algorithm: &'static str,
     what: &str,
     engine: &GeneralPurpose,
@@ -768,295 +496,24 @@ fn decode(
         .map_err(|_| malformed(algorithm, format!("{what} is not valid {engine_name}")))
 }
 
-/// `argon2id$v=19$m=..,t=..,p=..$salt$hash`, or Django's oldest form
-/// without `v=` (argon2 version 0x10).
-fn parse_argon2(rest: &str) -> Result<Argon2Hash, HashError> {
-    const A: &str = "argon2";
-    let fields: Vec<&str> = rest.split('$').collect();
-    let (variant, version, params, salt, hash) = match *fields.as_slice() {
-        [variant, version, params, salt, hash] => (variant, Some(version), params, salt, hash),
-        [variant, params, salt, hash] if !params.starts_with("v=") => {
-            (variant, None, params, salt, hash)
-        }
-        _ => {
-            return Err(malformed(
-                A,
-                format!(
-                    "expected `argon2$<variant>$v=19$m=<kib>,t=<passes>,p=<lanes>$<salt>$<hash>`, \
-                     found {} fields after `argon2`",
-                    fields.len()
-                ),
-            ));
-        }
-    };
-    let variant = match variant {
-        "argon2id" => argon2::Algorithm::Argon2id,
-        "argon2i" => argon2::Algorithm::Argon2i,
-        "argon2d" => argon2::Algorithm::Argon2d,
-        _ => {
-            return Err(malformed(A, "variant is not argon2id, argon2i or argon2d"));
-        }
-    };
-    let version = match version {
-        None => argon2::Version::V0x10,
-        Some(field) => {
-            let Some(number) = field.strip_prefix("v=") else {
-                return Err(malformed(A, "version field is not `v=<number>`"));
-            };
-            match decimal(A, "version", number, 0, u64::from(u32::MAX))? {
-                16 => argon2::Version::V0x10,
-                19 => argon2::Version::V0x13,
-                other => {
-                    return Err(malformed(A, format!("version {other} is not 19 or 16")));
-                }
-            }
-        }
-    };
-
-    let costs: Vec<&str> = params.split(',').collect();
-    let &[m, t, p] = costs.as_slice() else {
-        return Err(malformed(
-            A,
-            "parameters are not `m=<kib>,t=<passes>,p=<lanes>`",
-        ));
-    };
-    let (Some(m), Some(t), Some(p)) = (
-        m.strip_prefix("m="),
-        t.strip_prefix("t="),
-        p.strip_prefix("p="),
-    ) else {
-        return Err(malformed(
-            A,
-            "parameters are not `m=<kib>,t=<passes>,p=<lanes>`",
-        ));
-    };
-    // argon2 needs at least 8 KiB per lane, so the memory bound caps lanes.
-    let p = decimal(
-        A,
-        "parallelism",
-        p,
-        u64::from(Params::MIN_P_COST),
-        u64::from(Params::MAX_P_COST).min(MAX_ARGON2_MEMORY_KIB / 8),
-    )?;
-    let m = decimal(A, "memory cost (KiB)", m, 8 * p, MAX_ARGON2_MEMORY_KIB)?;
-    let t = decimal(A, "time cost", t, 1, u64::from(u32::MAX))?;
-    let work = m * t;
-    if work > MAX_ARGON2_WORK_KIB {
-        return Err(HashError::CostOutOfRange {
-            algorithm: A,
-            parameter: "memory × time cost (KiB)",
-            value: work,
-            min: 8,
-            max: MAX_ARGON2_WORK_KIB,
-        });
-    }
-
-    let salt = decode(A, "salt", &STANDARD_NO_PAD, "unpadded base64", salt)?;
-    if salt.len() < argon2::MIN_SALT_LEN {
-        return Err(malformed(
-            A,
-            format!("salt is shorter than {} bytes", argon2::MIN_SALT_LEN),
-        ));
-    }
-    let hash = decode(A, "hash", &STANDARD_NO_PAD, "unpadded base64", hash)?;
-    if hash.len() < Params::MIN_OUTPUT_LEN {
-        return Err(malformed(
-            A,
-            format!("hash is shorter than {} bytes", Params::MIN_OUTPUT_LEN),
-        ));
-    }
-    let params = Params::new(
-        to_u32(A, "memory cost (KiB)", m)?,
-        to_u32(A, "time cost", t)?,
-        to_u32(A, "parallelism", p)?,
-        Some(hash.len()),
-    )
-    .map_err(|err| malformed(A, format!("parameters rejected: {err}")))?;
-    Ok(Argon2Hash {
-        variant,
-        version,
-        params,
-        salt,
-        hash,
-    })
-}
-
-/// `<iterations>$<salt>$<base64 hash>`.
-fn parse_pbkdf2(prf: Prf, rest: &str) -> Result<Parsed<'_>, HashError> {
-    let a = prf.algorithm();
-    let fields: Vec<&str> = rest.split('$').collect();
-    let &[iterations, salt, hash] = fields.as_slice() else {
-        return Err(malformed(
-            a,
-            format!(
-                "expected `{a}$<iterations>$<salt>$<hash>`, found {} fields after `{a}`",
-                fields.len()
-            ),
-        ));
-    };
-    let iterations = decimal(a, "iterations", iterations, 1, MAX_PBKDF2_ITERATIONS)?;
-    if salt.is_empty() {
-        return Err(malformed(a, "salt is empty"));
-    }
-    let hash = decode(a, "hash", &STANDARD, "padded base64", hash)?;
-    if hash.len() != prf.digest_len() {
-        return Err(malformed(
-            a,
-            format!(
-                "hash is {} bytes, expected {}",
-                hash.len(),
-                prf.digest_len()
-            ),
-        ));
-    }
-    Ok(Parsed::Pbkdf2 {
-        prf,
-        iterations: to_u32(a, "iterations", iterations)?,
-        salt,
-        hash,
-    })
-}
-
-/// `$2b$<cost>$<22 salt chars><31 hash chars>` (Django writes `$2b$`; `$2a$`
-/// and `$2y$` come from other bcrypt implementations and mean the same).
-fn parse_bcrypt<'a>(
-    algorithm: &'static str,
-    mcf: &'a str,
-    prehash: bool,
-) -> Result<Parsed<'a>, HashError> {
-    // Checked first so that the byte slicing below is on char boundaries.
-    if !mcf.is_ascii() {
-        return Err(malformed(algorithm, "contains non-ASCII characters"));
-    }
-    if mcf.len() != 60 {
-        return Err(malformed(
-            algorithm,
-            format!(
-                "expected `{algorithm}$$2b$<cost>$<53 characters>`, found {} bytes after `{algorithm}$`",
-                mcf.len()
-            ),
-        ));
-    }
-    if !matches!(&mcf[..4], "$2a$" | "$2b$" | "$2y$") {
-        return Err(malformed(
-            algorithm,
-            "bcrypt prefix is not `$2b$`, `$2a$` or `$2y$`",
-        ));
-    }
-    if &mcf[6..7] != "$" {
-        return Err(malformed(
-            algorithm,
-            "cost is not two digits followed by `$`",
-        ));
-    }
-    // bcrypt writes the cost as exactly two digits, so "04" is fine here.
-    let cost = &mcf[4..6];
-    if !cost.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(malformed(algorithm, "cost is not a decimal number"));
-    }
-    let cost = cost.parse().unwrap_or(u64::MAX);
-    if !(4..=MAX_BCRYPT_COST).contains(&cost) {
-        return Err(HashError::CostOutOfRange {
-            algorithm,
-            parameter: "cost",
-            value: cost,
-            min: 4,
-            max: MAX_BCRYPT_COST,
-        });
-    }
-    let mut salt = [0u8; 16];
-    let mut hash = [0u8; 23];
-    if !matches!(BCRYPT_BASE64.decode_slice(&mcf[7..29], &mut salt), Ok(16)) {
-        return Err(malformed(algorithm, "salt is not valid bcrypt base64"));
-    }
-    if !matches!(BCRYPT_BASE64.decode_slice(&mcf[29..], &mut hash), Ok(23)) {
-        return Err(malformed(algorithm, "hash is not valid bcrypt base64"));
-    }
-    Ok(Parsed::Bcrypt { prehash, mcf })
-}
-
-/// `<N>$<salt>$<r>$<p>$<base64 hash>`.
-fn parse_scrypt(rest: &str) -> Result<Parsed<'_>, HashError> {
-    const A: &str = "scrypt";
-    let fields: Vec<&str> = rest.split('$').collect();
-    let &[n, salt, r, p, hash] = fields.as_slice() else {
-        return Err(malformed(
-            A,
-            format!(
-                "expected `scrypt$<N>$<salt>$<r>$<p>$<hash>`, found {} fields after `scrypt`",
-                fields.len()
-            ),
-        ));
-    };
-    let n = decimal(A, "work factor N", n, 2, 1 << MAX_SCRYPT_LOG_N)?;
-    if !n.is_power_of_two() {
-        return Err(malformed(A, "work factor N is not a power of two"));
-    }
-    let r = decimal(A, "block size r", r, 1, u64::from(u32::MAX))?;
-    let p = decimal(A, "parallelism p", p, 1, u64::from(u32::MAX))?;
-    // scrypt's own limit (RFC 7914: p ≤ (2^32 − 1)·32 / (128·r)).
-    let rp = r * p;
-    if rp >= 1 << 30 {
-        return Err(HashError::CostOutOfRange {
-            algorithm: A,
-            parameter: "r × p",
-            value: rp,
-            min: 1,
-            max: (1 << 30) - 1,
-        });
-    }
-    let memory = 128 * n * r;
-    if memory > MAX_SCRYPT_MEMORY {
-        return Err(HashError::CostOutOfRange {
-            algorithm: A,
-            parameter: "memory 128·N·r (bytes)",
-            value: memory,
-            min: 256,
-            max: MAX_SCRYPT_MEMORY,
-        });
-    }
-    let work = memory.saturating_mul(p);
-    if work > MAX_SCRYPT_WORK {
-        return Err(HashError::CostOutOfRange {
-            algorithm: A,
-            parameter: "work 128·N·r·p (bytes)",
-            value: work,
-            min: 256,
-            max: MAX_SCRYPT_WORK,
-        });
-    }
-    if salt.is_empty() {
-        return Err(malformed(A, "salt is empty"));
-    }
-    let hash = decode(A, "hash", &STANDARD, "padded base64", hash)?;
-    if hash.is_empty() {
-        return Err(malformed(A, "hash is empty"));
-    }
-    let log_n = u8::try_from(n.trailing_zeros()).unwrap_or(u8::MAX);
-    let params = scrypt::Params::new(
-        log_n,
-        to_u32(A, "block size r", r)?,
-        to_u32(A, "parallelism p", p)?,
-    )
-    .map_err(|err| malformed(A, format!("parameters rejected: {err}")))?;
-    Ok(Parsed::Scrypt { params, salt, hash })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::engine::general_purpose::STANDARD;
     use proptest::prelude::*;
+    use sha1::Sha1;
+    use sha2::Sha256;
 
-    const VECTORS: &str = include_str!("../../tests/data/django-hash-vectors.jsonl");
+    const VECTORS: &str = include_str!("../../../tests/data/django-hash-vectors.jsonl");
 
     /// Cheap params for tests that are not about the defaults.
-    const CHEAP: Argon2Params = Argon2Params {
+    pub(super) const CHEAP: Argon2Params = Argon2Params {
         memory_cost: 8,
         time_cost: 1,
         parallelism: 1,
     };
 
-    fn cheap_hasher() -> PasswordHasher {
+    pub(super) fn cheap_hasher() -> PasswordHasher {
         PasswordHasher::new(CHEAP).unwrap()
     }
 
@@ -1215,19 +672,6 @@ mod tests {
     }
 
     #[test]
-    fn default_params_are_owasp() {
-        assert_eq!(
-            Argon2Params::default(),
-            Argon2Params {
-                memory_cost: 19_456,
-                time_cost: 2,
-                parallelism: 1
-            }
-        );
-        assert!(Argon2Params::default().validate().is_ok());
-    }
-
-    #[test]
     fn new_hash_has_djangos_exact_shape_verifies_and_is_current() {
         let hasher = PasswordHasher::new(Argon2Params::default()).unwrap();
         let encoded = hasher.hash("correct horse battery staple");
@@ -1307,22 +751,6 @@ mod tests {
     }
 
     #[test]
-    fn hash_memory_for_invalid_params_is_empty_and_debug_is_short() {
-        let invalid = Argon2Params {
-            memory_cost: 0,
-            ..CHEAP
-        };
-        assert_eq!(
-            format!("{:?}", HashMemory::for_params(&invalid)),
-            "HashMemory { kib: 0 }"
-        );
-        assert_eq!(
-            format!("{:?}", HashMemory::for_params(&CHEAP)),
-            "HashMemory { kib: 8 }"
-        );
-    }
-
-    #[test]
     fn hash_at_other_params_needs_upgrade_after_a_match() {
         let old = cheap_hasher();
         let new = PasswordHasher::new(Argon2Params {
@@ -1342,99 +770,17 @@ mod tests {
         assert_eq!(new.verify("nope", &encoded).unwrap(), Verified::NO_MATCH);
     }
 
-    /// An argon2 hash made directly with the argon2 crate, in Django's layout.
-    fn argon2_encoded(
-        variant: argon2::Algorithm,
-        version: Option<argon2::Version>,
-        salt: &[u8],
-        hash_len: usize,
-        password: &str,
-    ) -> String {
-        let params = Params::new(8, 1, 1, Some(hash_len)).unwrap();
-        let context = Argon2::new(variant, version.unwrap_or(argon2::Version::V0x10), params);
-        let mut out = vec![0u8; hash_len];
-        context
-            .hash_password_into(password.as_bytes(), salt, &mut out)
-            .unwrap();
-        let version = match version {
-            Some(argon2::Version::V0x13) => "v=19$",
-            Some(argon2::Version::V0x10) => "v=16$",
-            None => "",
-        };
-        format!(
-            "argon2${}${version}m=8,t=1,p=1${}${}",
-            variant.as_str(),
-            STANDARD_NO_PAD.encode(salt),
-            STANDARD_NO_PAD.encode(out)
-        )
-    }
-
-    #[test]
-    fn argon2i_argon2d_and_versionless_hashes_verify_and_need_upgrade() {
-        let hasher = cheap_hasher();
-        let salt = b"abcdefghijklmnopqrstuv";
-        let upgrade = Verified {
-            matches: true,
-            needs_upgrade: true,
-        };
-        for (variant, version) in [
-            (argon2::Algorithm::Argon2i, Some(argon2::Version::V0x13)),
-            (argon2::Algorithm::Argon2d, Some(argon2::Version::V0x13)),
-            (argon2::Algorithm::Argon2id, Some(argon2::Version::V0x10)),
-            // Django's oldest format: no `v=` segment means version 0x10.
-            (argon2::Algorithm::Argon2i, None),
-        ] {
-            let encoded = argon2_encoded(variant, version, salt, 32, "pw");
-            assert_eq!(hasher.verify("pw", &encoded).unwrap(), upgrade, "{encoded}");
-            assert!(!hasher.verify("pW", &encoded).unwrap().matches, "{encoded}");
-        }
-        // The versionless form really is 0x10: read as v=19 it does not match.
-        let legacy = argon2_encoded(argon2::Algorithm::Argon2i, None, salt, 32, "pw");
-        let as_v19 = legacy.replacen("argon2i$", "argon2i$v=19$", 1);
-        assert!(!hasher.verify("pw", &as_v19).unwrap().matches);
-    }
-
-    #[test]
-    fn argon2id_with_short_salt_or_other_hash_length_needs_upgrade() {
-        let hasher = cheap_hasher();
-        let v19 = Some(argon2::Version::V0x13);
-        let short_salt = argon2_encoded(
-            argon2::Algorithm::Argon2id,
-            v19,
-            b"abcdefghijklmnopqrstu",
-            32,
-            "pw",
-        );
-        let long_hash = argon2_encoded(
-            argon2::Algorithm::Argon2id,
-            v19,
-            b"abcdefghijklmnopqrstuv",
-            64,
-            "pw",
-        );
-        let current = argon2_encoded(
-            argon2::Algorithm::Argon2id,
-            v19,
-            b"abcdefghijklmnopqrstuv",
-            32,
-            "pw",
-        );
-        assert!(hasher.verify("pw", &short_salt).unwrap().needs_upgrade);
-        assert!(hasher.verify("pw", &long_hash).unwrap().needs_upgrade);
-        assert!(!hasher.verify("pw", &current).unwrap().needs_upgrade);
-    }
-
     #[test]
     fn cheap_pbkdf2_bcrypt_and_scrypt_hashes_verify_and_need_upgrade() {
         let hasher = cheap_hasher();
         let mut sha256 = [0u8; 32];
-        pbkdf2::pbkdf2_hmac::<Sha256>(b"pw", b"somesalt", 10, &mut sha256);
+        ::pbkdf2::pbkdf2_hmac::<Sha256>(b"pw", b"somesalt", 10, &mut sha256);
         let mut sha1 = [0u8; 20];
-        pbkdf2::pbkdf2_hmac::<Sha1>(b"pw", b"somesalt", 10, &mut sha1);
-        let hex = sha256_hex(b"pw");
+        ::pbkdf2::pbkdf2_hmac::<Sha1>(b"pw", b"somesalt", 10, &mut sha1);
+        let hex = bcrypt::sha256_hex(b"pw");
         let mut scrypt_out = [0u8; 64];
-        let scrypt_params = scrypt::Params::new(4, 1, 1).unwrap();
-        scrypt::scrypt(b"pw", b"somesalt", &scrypt_params, &mut scrypt_out).unwrap();
+        let scrypt_params = ::scrypt::Params::new(4, 1, 1).unwrap();
+        ::scrypt::scrypt(b"pw", b"somesalt", &scrypt_params, &mut scrypt_out).unwrap();
         let cases = [
             (
                 "pbkdf2_sha256",
@@ -1446,11 +792,14 @@ mod tests {
             ),
             (
                 "bcrypt_sha256",
-                format!("bcrypt_sha256${}", bcrypt::hash(hex.as_slice(), 4).unwrap()),
+                format!(
+                    "bcrypt_sha256${}",
+                    ::bcrypt::hash(hex.as_slice(), 4).unwrap()
+                ),
             ),
             (
                 "bcrypt",
-                format!("bcrypt${}", bcrypt::hash("pw", 4).unwrap()),
+                format!("bcrypt${}", ::bcrypt::hash("pw", 4).unwrap()),
             ),
             (
                 "scrypt",
@@ -1473,30 +822,6 @@ mod tests {
                 "{encoded}"
             );
         }
-    }
-
-    #[test]
-    fn bcrypt_sha256_hashes_the_hex_digest_not_the_password() {
-        let hasher = cheap_hasher();
-        let raw = format!("bcrypt_sha256${}", bcrypt::hash("pw", 4).unwrap());
-        assert!(!hasher.verify("pw", &raw).unwrap().matches);
-        assert_eq!(
-            sha256_hex(b"abc").as_slice(),
-            b"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
-    }
-
-    #[test]
-    fn plain_bcrypt_only_reads_the_first_72_bytes_as_bcrypt_always_did() {
-        let hasher = cheap_hasher();
-        let long = "a".repeat(72);
-        let encoded = format!("bcrypt${}", bcrypt::hash(format!("{long}tail"), 4).unwrap());
-        assert!(
-            hasher
-                .verify(&format!("{long}other"), &encoded)
-                .unwrap()
-                .matches
-        );
     }
 
     #[test]
@@ -1540,57 +865,6 @@ mod tests {
     #[test]
     fn dummy_verify_does_a_hash_at_the_current_params() {
         cheap_hasher().dummy_verify("anything");
-    }
-
-    #[test]
-    fn invalid_argon2_params_are_rejected() {
-        let cases = [
-            Argon2Params {
-                memory_cost: 7,
-                ..CHEAP
-            },
-            Argon2Params {
-                time_cost: 0,
-                ..CHEAP
-            },
-            Argon2Params {
-                parallelism: 0,
-                ..CHEAP
-            },
-            // Fewer than 8 KiB per lane.
-            Argon2Params {
-                memory_cost: 15,
-                parallelism: 2,
-                ..CHEAP
-            },
-            // Over what verify would accept back.
-            Argon2Params {
-                memory_cost: u32::MAX,
-                ..CHEAP
-            },
-            Argon2Params {
-                memory_cost: 1 << 20,
-                time_cost: 17,
-                parallelism: 1,
-            },
-        ];
-        for params in cases {
-            assert!(
-                matches!(params.validate(), Err(HashError::InvalidParams { .. })),
-                "{params:?}"
-            );
-            assert!(PasswordHasher::new(params).is_err(), "{params:?}");
-        }
-        let err = Argon2Params {
-            memory_cost: 7,
-            ..CHEAP
-        }
-        .validate()
-        .unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "invalid argon2 parameters: memory cost is too small"
-        );
     }
 
     const SALT: &str = "c2FsdHNhbHQ"; // "saltsalt"
