@@ -3,7 +3,7 @@
 
 use predicates::prelude::*;
 
-use crate::support::{TestEnv, stderr_text, stdout_json};
+use crate::support::{STRONG, TestEnv, stderr_text, stdout_json};
 
 /// The test's URL with a password written into it.
 fn url_with_password(env: &TestEnv, password: &str) -> String {
@@ -304,6 +304,49 @@ fn writers_reaching_the_tables_through_different_search_paths_share_the_lock() {
     );
     // Through the other path, doctor checks the same tables' constraints.
     env.cmd(&["--db", &decoy, "doctor"]).assert().success();
+}
+
+/// Reads resolve names through the connection's own path: a schema first on it
+/// that holds a table of userdb's names (another application's `users`) would
+/// be read while writes go to userdb's tables, so the connection is refused,
+/// naming the table and how to put userdb's schema first.
+#[test]
+fn a_table_of_userdbs_names_found_first_on_the_path_is_refused() {
+    let env = TestEnv::new();
+    env.create_user("ada@example.com", &[]);
+    let url = env.database();
+    let schema = schema_of(&url);
+    let server = crate::pg_server::server();
+    server.admin_sql(&format!(
+        "CREATE SCHEMA {schema}_other AUTHORIZATION {role}; \
+         CREATE TABLE {schema}_other.users (email text); \
+         ALTER TABLE {schema}_other.users OWNER TO {role}",
+        role = crate::pg_server::TEST_ROLE
+    ));
+    let shadowed = url.replace(
+        &format!("search_path%3D{schema}"),
+        &format!("search_path%3D{schema}_other%2C{schema}"),
+    );
+    for args in [
+        &["list-users"][..],
+        &["authenticate", "ada@example.com", "--password-stdin"],
+    ] {
+        let out = env
+            .cmd(&[&["--db", shadowed.as_str()][..], args].concat())
+            .write_stdin(format!("{STRONG}\n"))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(7), "{args:?}: {out:?}");
+        assert!(
+            stderr_text(&out).contains(&format!(
+                "finds {schema}_other.users before userdb's tables in schema {schema}"
+            )),
+            "{}",
+            stderr_text(&out)
+        );
+    }
+    // Through its own path, nothing changed.
+    env.cmd(&["list-users"]).assert().success();
 }
 
 /// A role that may not create in the schema (PostgreSQL 15's `public`): the

@@ -301,15 +301,37 @@ fn lock_writers(tx: &mut Transaction, busy_timeout: Duration, schema: &Schema) -
 /// connection's `search_path` resolves them (else the one new tables would go
 /// to), the writers' lock key for it (the hash of its name, as older userdb
 /// versions computed it from `current_schema()`), and the connection's role.
+///
+/// Reads resolve names through the connection's own path, so a table of
+/// userdb's names that the path finds in another schema first (a `users` of
+/// another application in a schema named after the role) would be read while
+/// writes went to the real one: such a connection is refused. (Before the
+/// first migration nothing is userdb's yet, and the new tables will come first.)
 fn find_schema(client: &mut Client) -> Result<Schema> {
+    let tables: Vec<&str> = super::copy::TABLES.to_vec();
     let row = client.query_one(
-        "SELECT s.name, hashtext(s.name), current_user::text FROM (SELECT COALESCE( \
+        "SELECT s.name, hashtext(s.name), current_user::text, \
+             (SELECT n.nspname::text || '.' || u.t FROM unnest($1::text[]) WITH ORDINALITY u(t, i) \
+              JOIN pg_class c ON c.oid = to_regclass(quote_ident(u.t)) \
+              JOIN pg_namespace n ON n.oid = c.relnamespace \
+              WHERE n.nspname <> s.name AND to_regclass('userdb_migrations') IS NOT NULL \
+              ORDER BY u.i LIMIT 1) \
+         FROM (SELECT COALESCE( \
              (SELECT n.nspname::text FROM pg_class c \
               JOIN pg_namespace n ON n.oid = c.relnamespace \
               WHERE c.oid = to_regclass('userdb_migrations')), \
              current_schema()::text) AS name) s",
-        &[],
+        &[&tables],
     )?;
+    if let Some(shadow) = row.try_get::<_, Option<String>>(3)? {
+        let schema: Option<String> = row.try_get(0)?;
+        return Err(Error::database(std::io::Error::other(format!(
+            "the connection's search_path finds {shadow} before userdb's tables in schema {}; \
+             put that schema first (options=-csearch_path%3D{} in the URL)",
+            schema.as_deref().unwrap_or("?"),
+            schema.as_deref().unwrap_or("NAME"),
+        ))));
+    }
     Ok(Schema {
         name: row.try_get(0)?,
         // No schema on the path exists: every write fails on its own, saying so
