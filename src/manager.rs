@@ -541,22 +541,8 @@ impl<S: UserStore> UserManager<S> {
         }
         // A right password that does not sign in counts as a failure: a guesser
         // learns nothing from an inactive or unverified account.
-        if !user.is_active {
-            return failed(
-                self,
-                "inactive user",
-                Error::InactiveUser(user.email.clone()),
-            );
-        }
-        if let Some(at) = user.expires_at.filter(|at| *at <= now) {
-            return failed(
-                self,
-                "account expired",
-                Error::AccountExpired {
-                    email: user.email.clone(),
-                    at,
-                },
-            );
+        if let Some((why, err)) = cannot_act(&user, now) {
+            return failed(self, why, err);
         }
         if self.blocked_unverified(&user) {
             return failed(
@@ -785,6 +771,18 @@ fn changed_fields(update: &UserUpdate) -> String {
         fields.push("address not verified, codes sent to the old one discarded".to_string());
     }
     fields.join(", ")
+}
+
+/// Why `user` may not act at `now` (sign in, or have the password reset), if
+/// they may not: inactive, or expired (see [`User::may_act`]). The audit's
+/// words for it, and the error.
+fn cannot_act(user: &User, now: jiff::Timestamp) -> Option<(&'static str, Error)> {
+    if !user.is_active {
+        return Some(("inactive user", Error::InactiveUser(user.email.clone())));
+    }
+    let at = user.expires_at.filter(|at| *at <= now)?;
+    let email = user.email.clone();
+    Some(("account expired", Error::AccountExpired { email, at }))
 }
 
 /// A manager over a fresh database in `dir` with cheap argon2 parameters: the

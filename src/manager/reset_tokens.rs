@@ -69,7 +69,7 @@ impl<S: UserStore + ResetTokenStore> UserManager<S> {
         let now = self.clock.now();
         // A reset is refused to an account that cannot act (Django's reset
         // leaves inactive users out): a token made for one would not work.
-        if let Some((_, err)) = cannot_be_reset(&user, now) {
+        if let Some((_, err)) = super::cannot_act(&user, now) {
             // Said as a token refused (its hint: reactivate or extend the account).
             return Err(match err {
                 Error::InactiveUser(email) => Error::InactiveUserToken(email),
@@ -197,7 +197,7 @@ impl<S: UserStore + ResetTokenStore> UserManager<S> {
         let found = self.store.reset_token_by_digest(&digest)?;
         let user = self.get_user(email)?;
         let now = self.clock.now();
-        if let Some((why, err)) = cannot_be_reset(&user, now) {
+        if let Some((why, err)) = super::cannot_act(&user, now) {
             let audit = [self.audit(AuditEvent::ResetTokenRejected, format!("reason={why}"))];
             self.store
                 .record(Some(user.id), Some(&user.email), &audit)?;
@@ -229,18 +229,6 @@ impl<S: UserStore + ResetTokenStore> UserManager<S> {
             .record(Some(user.id), Some(&user.email), &audit)?;
         Ok(rejected(reason))
     }
-}
-
-/// Why `user` may not have the password reset, if they may not: an account that
-/// cannot act (inactive, or expired; see [`User::may_act`]). The audit's word
-/// for it, and the error.
-fn cannot_be_reset(user: &User, now: jiff::Timestamp) -> Option<(&'static str, Error)> {
-    if !user.is_active {
-        return Some(("inactive user", Error::InactiveUser(user.email.clone())));
-    }
-    let at = user.expires_at.filter(|at| *at <= now)?;
-    let email = user.email.clone();
-    Some(("account expired", Error::AccountExpired { email, at }))
 }
 
 /// What a reset token made for `user` now is bound to: the address and the
