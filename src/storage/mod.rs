@@ -36,8 +36,10 @@ macro_rules! user_columns {
 mod conformance;
 pub mod copy;
 mod postgres;
+mod sql;
 mod sqlite;
 mod store;
+mod tables;
 mod target;
 mod user_filter;
 

@@ -9,12 +9,12 @@ use jiff::Timestamp;
 
 use super::copy::{CopiedRow, CopyStore};
 use super::postgres::connect::ConnectOptions;
+use super::sql::{Engine, Sql};
 use super::{
     AppliedMigration, AuditEntry, AuditFilter, AuditRecord, BulkAudit, BulkCounts, BulkDefinitions,
-    BulkStore, BulkUser, CodeOwner, GroupStore, LoginReservation, Memberships, Migration,
-    NewOtpCode, OnConflict, OtpCode, OtpSendCheck, OtpStore, OtpVerdict, PgStore, ResetTokenInfo,
-    ResetTokenRecord, ResetTokenStore, SchemaStore, SqliteStore, Target, TokenRecord, TokenStore,
-    UserRecord, UserStore, UserUpdate,
+    BulkStore, BulkUser, GroupStore, LoginReservation, Memberships, Migration, OnConflict, PgStore,
+    ResetTokenInfo, ResetTokenRecord, ResetTokenStore, SchemaStore, SqliteStore, Target,
+    TokenRecord, TokenStore, UserRecord, UserStore, UserUpdate,
 };
 use crate::access::{Group, GroupChange, Permission, UserAccess};
 use crate::error::Result;
@@ -110,6 +110,16 @@ macro_rules! each {
     };
 }
 
+/// The shared table code (`tables/`) runs on whichever engine the store holds.
+impl Engine for Store {
+    fn write<T>(&mut self, f: impl FnOnce(&mut dyn Sql) -> Result<T>) -> Result<T> {
+        each!(self, s => Engine::write(s, f))
+    }
+    fn read<T>(&self, f: impl FnOnce(&mut dyn Sql) -> Result<T>) -> Result<T> {
+        each!(self, s => Engine::read(s, f))
+    }
+}
+
 impl SchemaStore for Store {
     fn describe(&self) -> String {
         each!(self, s => s.describe())
@@ -202,40 +212,6 @@ impl UserStore for Store {
         audit: &[AuditEntry],
     ) -> Result<()> {
         each!(self, s => s.record(user_id, email, audit))
-    }
-}
-
-impl OtpStore for Store {
-    fn begin_otp_send(
-        &mut self,
-        email_key: &str,
-        purpose: &str,
-        at: Timestamp,
-        since: Timestamp,
-        check: OtpSendCheck<'_>,
-    ) -> Result<i64> {
-        each!(self, s => s.begin_otp_send(email_key, purpose, at, since, check))
-    }
-    fn cancel_otp_send(
-        &mut self,
-        send_id: i64,
-        user_id: Option<i64>,
-        email: &str,
-        audit: &[AuditEntry],
-    ) -> Result<()> {
-        each!(self, s => s.cancel_otp_send(send_id, user_id, email, audit))
-    }
-    fn save_otp(&mut self, code: &NewOtpCode, email: &str, audit: &[AuditEntry]) -> Result<()> {
-        each!(self, s => s.save_otp(code, email, audit))
-    }
-    fn judge_otp<R>(
-        &mut self,
-        user_id: i64,
-        email: &str,
-        purpose: &str,
-        judge: impl FnOnce(Option<&OtpCode>, &CodeOwner) -> OtpVerdict<R>,
-    ) -> Result<R> {
-        each!(self, s => s.judge_otp(user_id, email, purpose, judge))
     }
 }
 

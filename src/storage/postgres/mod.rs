@@ -26,9 +26,9 @@
 mod bulk;
 pub(crate) mod connect;
 mod copy;
+mod executor;
 mod fields;
 mod groups;
-mod otp;
 mod reset_tokens;
 mod server_error;
 /// The test server (see the file), once for the library's unit tests.

@@ -24,9 +24,9 @@ use crate::error::{Error, Result};
 use crate::user::{EncodedPassword, User, UserFilter};
 
 mod copy;
+mod executor;
 mod fields;
 mod groups;
-mod otp;
 mod reset_tokens;
 pub(super) mod tokens;
 
