@@ -32,6 +32,32 @@ macro_rules! user_columns {
     };
 }
 
+/// Every backend's migrations, listed once: the same versions and names for
+/// each, the SQL read from the invoking backend's own `migrations/` folder
+/// (`include_str!` resolves beside the file that invokes this). A new
+/// migration is one line here and a file in each folder.
+macro_rules! migrations {
+    () => {
+        migrations![
+            1 "0001_users",
+            2 "0002_tokens",
+            3 "0003_otp",
+            4 "0004_user_fields",
+            5 "0005_login_failures",
+            6 "0006_sends_by_address",
+            7 "0007_groups",
+            8 "0008_lifecycle",
+        ]
+    };
+    ($($version:literal $name:literal),* $(,)?) => {
+        &[$(Migration {
+            version: $version,
+            name: $name,
+            sql: include_str!(concat!("migrations/", $name, ".sql")),
+        }),*]
+    };
+}
+
 #[cfg(test)]
 mod conformance;
 pub mod copy;

@@ -259,6 +259,9 @@ pub(crate) enum Dialect {
     Postgres,
 }
 
+/// What [`Sql::each_row`] calls for every row.
+pub(crate) type EachRow<'f> = dyn FnMut(&dyn Row) -> Result<()> + 'f;
+
 /// A connection or transaction of either engine: the one interface the shared
 /// table code runs its SQL through.
 pub(crate) trait Sql {
@@ -267,12 +270,7 @@ pub(crate) trait Sql {
     /// Runs a statement; the number of rows it changed.
     fn execute(&mut self, sql: &str, args: &[Value<'_>]) -> Result<u64>;
     /// Runs a query, calling `each` for every row in order.
-    fn each_row(
-        &mut self,
-        sql: &str,
-        args: &[Value<'_>],
-        each: &mut dyn FnMut(&dyn Row) -> Result<()>,
-    ) -> Result<()>;
+    fn each_row(&mut self, sql: &str, args: &[Value<'_>], each: &mut EachRow) -> Result<()>;
 }
 
 impl dyn Sql + '_ {

@@ -8,7 +8,7 @@ use postgres::types::{FromSql, IsNull, ToSql, Type, to_sql_checked};
 
 use super::{PgStore, PgTime};
 use crate::error::Result;
-use crate::storage::sql::{Cell, Dialect, Engine, Row, Sql, Value};
+use crate::storage::sql::{Cell, Dialect, EachRow, Engine, Row, Sql, Value};
 
 /// A client or transaction the shared code runs on.
 pub(crate) struct PgSql<'c, C: GenericClient>(pub(crate) &'c mut C);
@@ -103,12 +103,7 @@ impl<C: GenericClient> Sql for PgSql<'_, C> {
         Ok(self.0.execute(sql, &refs(args))?)
     }
 
-    fn each_row(
-        &mut self,
-        sql: &str,
-        args: &[Value<'_>],
-        each: &mut dyn FnMut(&dyn Row) -> Result<()>,
-    ) -> Result<()> {
+    fn each_row(&mut self, sql: &str, args: &[Value<'_>], each: &mut EachRow) -> Result<()> {
         for row in self.0.query(sql, &refs(args))? {
             each(&row)?;
         }

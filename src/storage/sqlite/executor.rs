@@ -6,7 +6,7 @@ use rusqlite::types::{ToSqlOutput, ValueRef};
 use super::SqliteStore;
 use crate::error::{Error, Result};
 use crate::storage::sql::{
-    Cell, Dialect, Engine, Row, Sql, Value, sqlite_placeholders, sqlite_time,
+    Cell, Dialect, EachRow, Engine, Row, Sql, Value, sqlite_placeholders, sqlite_time,
 };
 
 /// A connection (or a transaction, which derefs to one) the shared code runs on.
@@ -48,12 +48,7 @@ impl Sql for SqliteSql<'_> {
         Ok(u64::try_from(changed).unwrap_or(u64::MAX))
     }
 
-    fn each_row(
-        &mut self,
-        sql: &str,
-        args: &[Value<'_>],
-        each: &mut dyn FnMut(&dyn Row) -> Result<()>,
-    ) -> Result<()> {
+    fn each_row(&mut self, sql: &str, args: &[Value<'_>], each: &mut EachRow) -> Result<()> {
         let mut stmt = self.0.prepare_cached(&sqlite_placeholders(sql))?;
         let mut rows = stmt.query(rusqlite::params_from_iter(args))?;
         while let Some(row) = rows.next()? {

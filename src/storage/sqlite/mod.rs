@@ -31,48 +31,7 @@ mod reset_tokens;
 pub(super) mod tokens;
 
 /// SQLite's migrations: the same versions and names as every backend's.
-const MIGRATIONS: &[Migration] = &[
-    Migration {
-        version: 1,
-        name: "0001_users",
-        sql: include_str!("migrations/0001_users.sql"),
-    },
-    Migration {
-        version: 2,
-        name: "0002_tokens",
-        sql: include_str!("migrations/0002_tokens.sql"),
-    },
-    Migration {
-        version: 3,
-        name: "0003_otp",
-        sql: include_str!("migrations/0003_otp.sql"),
-    },
-    Migration {
-        version: 4,
-        name: "0004_user_fields",
-        sql: include_str!("migrations/0004_user_fields.sql"),
-    },
-    Migration {
-        version: 5,
-        name: "0005_login_failures",
-        sql: include_str!("migrations/0005_login_failures.sql"),
-    },
-    Migration {
-        version: 6,
-        name: "0006_sends_by_address",
-        sql: include_str!("migrations/0006_sends_by_address.sql"),
-    },
-    Migration {
-        version: 7,
-        name: "0007_groups",
-        sql: include_str!("migrations/0007_groups.sql"),
-    },
-    Migration {
-        version: 8,
-        name: "0008_lifecycle",
-        sql: include_str!("migrations/0008_lifecycle.sql"),
-    },
-];
+const MIGRATIONS: &[Migration] = migrations!();
 
 /// The WAL size past which closing the store checkpoints and truncates it
 /// ([`SqliteStore::bound_wal`]).
