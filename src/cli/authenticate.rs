@@ -6,10 +6,9 @@
 
 use super::context::Context;
 use super::exit::CliError;
-use super::issue_token::{self, Lifetime};
 use super::output::{print_json, status, warn};
 use super::password_input::PasswordSource;
-use super::token_request::TokenRequest;
+use super::token_request::{Lifetime, TokenRequest, report_token};
 
 /// Check a user's password (from a prompt or a non-argv source)
 #[derive(clap::Args, Debug)]
@@ -48,7 +47,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
             lifetime,
         )?;
         status(ctx.json, &format!("Authenticated {}.", user.email));
-        return issue_token::report(ctx, &issued, lifetime);
+        return report_token(ctx, &issued, lifetime);
     }
     let user = manager.authenticate(&args.email, &password)?;
     if user.must_change_password {

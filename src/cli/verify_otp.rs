@@ -10,12 +10,11 @@ use userdb::{SecretString, User};
 
 use super::context::Context;
 use super::exit::CliError;
-use super::issue_token::{self, Lifetime};
 use super::output::{print_json, status};
 use super::password_input::{
     NewPasswordSource, ObtainedPassword, PasswordSource, ask_password_for, attributes,
 };
-use super::token_request::TokenRequest;
+use super::token_request::{Lifetime, TokenRequest, report_token};
 
 /// Check a one-time code (and use it up); verify-email marks the address verified
 #[derive(clap::Args, Debug)]
@@ -210,7 +209,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
             &format!("The {} code for {} is right.", args.purpose, verified.email),
         );
         warn_unusable(ctx, first_proof, before.as_ref(), &verified);
-        return issue_token::report(ctx, &issued, lifetime);
+        return report_token(ctx, &issued, lifetime);
     }
     let verified = if args.purpose == Purpose::VerifyEmail {
         manager.verify_email(&args.email, &code, &codes, password)?
