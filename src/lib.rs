@@ -70,7 +70,8 @@ pub mod user;
 pub use error::{Error, ErrorKind, Result};
 pub use exit_code::ExitCode;
 pub use manager::{
-    IssuedToken, OneTimeCodes, OtpSent, Registered, Revoked, Upserted, UserManager, Validation,
+    Happened, IssuedToken, NewPassword, OneTimeCodes, OtpSent, Proof, Registered, Registration,
+    Revoked, SignIn, SignInOutcome, SignedUp, TokenAsk, Upserted, UserManager, Validation,
 };
 pub use token::{Rejection, TokenInfo};
 pub use user::{NewUser, User, UserChanges, UserFilter};

@@ -5,8 +5,8 @@
 use std::time::Duration;
 
 use serde::Serialize;
-use userdb::ExposeSecret;
 use userdb::duration::{format_duration, parse_duration};
+use userdb::{ExposeSecret, TokenAsk};
 
 use super::context::Context;
 use super::exit::CliError;
@@ -26,6 +26,18 @@ pub struct TokenRequest {
     /// [default: [token] default_expiry]
     #[arg(long, value_name = "DURATION", value_parser = parse_lifetime, requires = "issue_token")]
     pub expires: Option<Lifetime>,
+}
+
+impl TokenRequest {
+    /// The token to ask the sign-in for, if `--issue-token`; its lifetime
+    /// defaults to `[token] default_expiry`.
+    pub fn ask(&self, ctx: &Context) -> Option<TokenAsk<'_>> {
+        self.issue_token.then(|| TokenAsk {
+            name: self.token_name.as_deref(),
+            lifetime: Lifetime::or_default(self.expires, ctx),
+            scopes: &[],
+        })
+    }
 }
 
 /// A parsed `--expires`: `None` is `never`.
