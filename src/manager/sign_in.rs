@@ -25,6 +25,8 @@ use secrecy::SecretString;
 
 use super::conceal::ProofKind;
 use super::{IssuedToken, OneTimeCodes, UserManager, Validation, cannot_act};
+#[cfg(test)]
+use super::{Registration, SignedUp};
 use crate::access::Permission;
 use crate::error::{Error, Result};
 use crate::otp::Purpose;
@@ -495,4 +497,469 @@ fn verifying<'a>(
 #[cfg(test)]
 fn with_token(outcome: SignInOutcome) -> (User, IssuedToken) {
     (outcome.user, outcome.token.expect("a token was asked for"))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::clock::FixedClock;
+    use crate::email::{Mailer, MemoryBackend};
+    use crate::otp::{OtpSettings, SecretKey};
+    use crate::storage::SqliteStore;
+    use crate::token::Rejection;
+    use crate::user::{NewUser, UserChanges};
+
+    const STRONG: &str = "correct horse battery staple";
+
+    struct Fixture {
+        _dir: tempfile::TempDir,
+        manager: UserManager<SqliteStore>,
+        outbox: MemoryBackend,
+        mailer: Mailer,
+        codes: OneTimeCodes,
+        password: SecretString,
+    }
+
+    fn fixture() -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = Arc::new(FixedClock("2026-01-02T03:04:05Z".parse().unwrap()));
+        let manager = crate::manager::test_manager(dir.path(), clock);
+        let outbox = MemoryBackend::default();
+        let mailer = Mailer::new(Box::new(outbox.clone()), "noreply@example.com");
+        let codes = OneTimeCodes {
+            settings: OtpSettings {
+                resend_cooldown: Duration::ZERO,
+                ..OtpSettings::default()
+            },
+            key: SecretKey::new("a test key that is at least 32 characters", "test").unwrap(),
+        };
+        Fixture {
+            _dir: dir,
+            manager,
+            outbox,
+            mailer,
+            codes,
+            password: SecretString::from(STRONG),
+        }
+    }
+
+    impl Fixture {
+        /// A verified user with a password (given to the first verification).
+        fn ada(&mut self) -> User {
+            let new = NewUser::new("ada@example.com");
+            let password = Some(&self.password);
+            self.manager
+                .create_user(new, password, Validation::Enforce)
+                .unwrap();
+            self.code(Purpose::VerifyEmail);
+            let code = self.last_code();
+            let proof = by_code(Purpose::VerifyEmail, &code, &self.codes);
+            let request = SignIn::new("ada@example.com", proof);
+            let request = request.first_password(new_password(&self.password));
+            self.manager.sign_in(request).unwrap().user
+        }
+
+        fn code(&mut self, purpose: Purpose) {
+            let (codes, mailer) = (&self.codes, &self.mailer);
+            self.manager
+                .send_otp("ada@example.com", purpose, codes, mailer)
+                .unwrap();
+        }
+
+        fn last_code(&self) -> SecretString {
+            let messages = self.outbox.messages();
+            let body = &messages.last().expect("a message").body;
+            let code = body
+                .split_whitespace()
+                .find(|w| w.len() == 6 && w.bytes().all(|b| b.is_ascii_digit()))
+                .expect("a code");
+            SecretString::from(code.to_string())
+        }
+
+        fn events(&self) -> Vec<String> {
+            crate::manager::test_audit(self.manager.store(), "event")
+        }
+    }
+
+    fn by_code<'a>(purpose: Purpose, code: &'a SecretString, codes: &'a OneTimeCodes) -> Proof<'a> {
+        Proof::Code {
+            purpose,
+            code,
+            codes,
+        }
+    }
+
+    fn new_password(password: &SecretString) -> NewPassword<'_> {
+        NewPassword {
+            password,
+            validation: Validation::Enforce,
+        }
+    }
+
+    #[test]
+    fn every_proof_says_what_happened_to_whom() {
+        let mut f = fixture();
+        f.ada();
+        let password = f.password.clone();
+        let signed_in = f
+            .manager
+            .sign_in(SignIn::new("ADA@example.com", Proof::Password(&password)))
+            .unwrap();
+        assert_eq!(signed_in.happened, Happened::SignedIn);
+        assert_eq!(signed_in.user.email, "ada@example.com");
+        assert_eq!(signed_in.user.last_login, Some(f.manager.now()));
+        assert!(signed_in.token.is_none());
+
+        f.code(Purpose::Login);
+        let code = f.last_code();
+        let used = f
+            .manager
+            .sign_in(SignIn::new(
+                "ada@example.com",
+                by_code(Purpose::Login, &code, &f.codes),
+            ))
+            .unwrap();
+        assert_eq!(used.happened, Happened::CodeUsed);
+
+        f.manager
+            .issue_token("ada@example.com", None, None)
+            .unwrap();
+        f.code(Purpose::PasswordReset);
+        let code = f.last_code();
+        let new = SecretString::from("a brand new passphrase 42");
+        let proof = Proof::ResetCode {
+            code: &code,
+            codes: &f.codes,
+            new_password: new_password(&new),
+        };
+        let reset = f
+            .manager
+            .sign_in(SignIn::new("ada@example.com", proof))
+            .unwrap();
+        assert_eq!(
+            reset.happened,
+            Happened::PasswordReset {
+                revoked_tokens: Some(1)
+            }
+        );
+
+        let token = f
+            .manager
+            .create_reset_token("ada@example.com", None)
+            .unwrap();
+        let newer = SecretString::from("a newer passphrase still 43");
+        let proof = Proof::ResetToken {
+            token: &token.token,
+            new_password: new_password(&newer),
+        };
+        let reset = f
+            .manager
+            .sign_in(SignIn::new("ada@example.com", proof))
+            .unwrap();
+        assert_eq!(
+            reset.happened,
+            Happened::PasswordReset {
+                revoked_tokens: Some(0)
+            }
+        );
+        let with_newer = SignIn::new("ada@example.com", Proof::Password(&newer));
+        f.manager.sign_in(with_newer).unwrap();
+    }
+
+    #[test]
+    fn a_password_or_a_login_code_ends_with_the_token_asked_for() {
+        let mut f = fixture();
+        f.ada();
+        let password = f.password.clone();
+        let ask = TokenAsk {
+            name: Some("laptop"),
+            lifetime: Some(Duration::from_secs(3600)),
+            scopes: &[],
+        };
+        let by_password = SignIn::new("ada@example.com", Proof::Password(&password));
+        let outcome = f.manager.sign_in(by_password.issue_token(ask)).unwrap();
+        let issued = outcome.token.expect("a token");
+        assert_eq!(issued.info.name, "laptop");
+        assert_eq!(
+            f.manager.verify_token(&issued.token).unwrap().0.id,
+            outcome.user.id
+        );
+
+        f.code(Purpose::Login);
+        let code = f.last_code();
+        let by_code = SignIn::new("ada@example.com", by_code(Purpose::Login, &code, &f.codes));
+        let ask = TokenAsk {
+            name: Some("phone"),
+            ..TokenAsk::default()
+        };
+        let outcome = f.manager.sign_in(by_code.issue_token(ask)).unwrap();
+        assert_eq!(outcome.happened, Happened::SignedIn);
+        assert_eq!(outcome.token.expect("a token").info.name, "phone");
+    }
+
+    /// What does not go together is refused before any account is looked at:
+    /// nothing is counted, used or audited, whoever holds the address.
+    #[test]
+    fn a_request_that_does_not_hold_together_is_refused_before_the_proof_is_tried() {
+        let mut f = fixture();
+        f.ada();
+        f.code(Purpose::PasswordReset);
+        let code = f.last_code();
+        let before = f.events();
+        let new = SecretString::from("a brand new passphrase 42");
+        let password = f.password.clone();
+        for email in ["ada@example.com", "nobody@example.com"] {
+            let reset = Proof::ResetCode {
+                code: &code,
+                codes: &f.codes,
+                new_password: new_password(&new),
+            };
+            let reset_with_token = SignIn::new(email, reset).issue_token(TokenAsk::default());
+            let err = f.manager.sign_in(reset_with_token).unwrap_err();
+            assert!(
+                err.to_string()
+                    .contains("sign in afterwards to get a token"),
+                "{err}"
+            );
+            let by_password = SignIn::new(email, Proof::Password(&password));
+            let with_first_password = by_password.first_password(new_password(&new));
+            let err = f.manager.sign_in(with_first_password).unwrap_err();
+            assert!(err.to_string().contains("verify-email"), "{err}");
+            let long_name = "x".repeat(101);
+            let ask = TokenAsk {
+                name: Some(&long_name),
+                ..TokenAsk::default()
+            };
+            let by_password = SignIn::new(email, Proof::Password(&password));
+            assert!(f.manager.sign_in(by_password.issue_token(ask)).is_err());
+        }
+        assert_eq!(f.events(), before);
+        // The code is still there to be used.
+        let reset = Proof::ResetCode {
+            code: &code,
+            codes: &f.codes,
+            new_password: new_password(&new),
+        };
+        f.manager
+            .sign_in(SignIn::new("ada@example.com", reset))
+            .unwrap();
+    }
+
+    /// The gate: an account that may not act is refused whatever its proof,
+    /// with the proof's one answer (or, revealed, the reason), and nothing
+    /// the proof would do is written.
+    #[test]
+    fn an_account_that_may_not_act_is_refused_whatever_its_proof() {
+        let mut f = fixture();
+        let ada = f.ada();
+        let reset_token = f
+            .manager
+            .create_reset_token("ada@example.com", None)
+            .unwrap();
+        f.code(Purpose::Login);
+        let login = f.last_code();
+        let off = UserChanges {
+            is_active: Some(false),
+            ..UserChanges::default()
+        };
+        f.manager
+            .update_user("ada@example.com", &off, false)
+            .unwrap();
+        let new = SecretString::from("a brand new passphrase 42");
+        let password = f.password.clone();
+        for reveal in [false, true] {
+            f.manager.reveal_reasons(reveal);
+            let proofs = [
+                Proof::Password(&password),
+                by_code(Purpose::Login, &login, &f.codes),
+                Proof::ResetToken {
+                    token: &reset_token.token,
+                    new_password: new_password(&new),
+                },
+            ];
+            let answers: Vec<Error> = proofs
+                .into_iter()
+                .map(|proof| {
+                    let request = SignIn::new("ada@example.com", proof);
+                    f.manager.sign_in(request).unwrap_err()
+                })
+                .collect();
+            if reveal {
+                assert!(
+                    answers.iter().all(|e| matches!(e, Error::InactiveUser(_))),
+                    "{answers:?}"
+                );
+            } else {
+                assert!(matches!(answers[0], Error::InvalidCredentials));
+                assert!(matches!(answers[1], Error::InvalidCode));
+                assert!(matches!(answers[2], Error::InvalidResetToken));
+            }
+        }
+        let after = f.manager.get_user("ada@example.com").unwrap();
+        assert_eq!(after.last_login, ada.last_login);
+        assert_eq!(after.password_hash(), ada.password_hash());
+    }
+
+    #[test]
+    fn a_scope_the_user_does_not_hold_refuses_the_token_and_keeps_the_code() {
+        let mut f = fixture();
+        f.ada();
+        f.manager.reveal_reasons(true);
+        f.code(Purpose::Login);
+        let code = f.last_code();
+        let scopes = [Permission::parse("blog.publish_post").unwrap()];
+        let ask = TokenAsk {
+            scopes: &scopes,
+            ..TokenAsk::default()
+        };
+        let request = SignIn::new("ada@example.com", by_code(Purpose::Login, &code, &f.codes))
+            .issue_token(ask);
+        let err = f.manager.sign_in(request).unwrap_err();
+        assert!(matches!(err, Error::ScopeNotHeld { .. }), "{err:?}");
+        // The code was not used up: it still signs in, with a token of the user's.
+        let request = SignIn::new("ada@example.com", by_code(Purpose::Login, &code, &f.codes))
+            .issue_token(TokenAsk::default());
+        let outcome = f.manager.sign_in(request).unwrap();
+        assert!(outcome.token.is_some());
+    }
+
+    #[test]
+    fn the_outcome_says_when_a_first_verification_discarded_a_password() {
+        let mut f = fixture();
+        f.manager
+            .register(
+                NewUser::new("ada@example.com"),
+                Some(&f.password.clone()),
+                Validation::Enforce,
+                &f.codes,
+                &f.mailer,
+            )
+            .unwrap();
+        let code = f.last_code();
+        let proof = by_code(Purpose::VerifyEmail, &code, &f.codes);
+        let outcome = f
+            .manager
+            .sign_in(SignIn::new("ada@example.com", proof))
+            .unwrap();
+        assert_eq!(outcome.happened, Happened::CodeUsed);
+        assert!(outcome.password_discarded);
+        assert!(!outcome.user.has_usable_password);
+        // A later verification discards nothing.
+        f.code(Purpose::VerifyEmail);
+        let code = f.last_code();
+        let proof = by_code(Purpose::VerifyEmail, &code, &f.codes);
+        let outcome = f
+            .manager
+            .sign_in(SignIn::new("ada@example.com", proof))
+            .unwrap();
+        assert!(!outcome.password_discarded);
+    }
+
+    #[test]
+    fn a_reset_keeps_the_tokens_when_the_settings_say_so() {
+        let mut f = fixture();
+        f.ada();
+        f.manager.set_reset_revokes_tokens(false);
+        let kept = f
+            .manager
+            .issue_token("ada@example.com", None, None)
+            .unwrap();
+        let reset_token = f
+            .manager
+            .create_reset_token("ada@example.com", None)
+            .unwrap();
+        let new = SecretString::from("a brand new passphrase 42");
+        let proof = Proof::ResetToken {
+            token: &reset_token.token,
+            new_password: new_password(&new),
+        };
+        let outcome = f
+            .manager
+            .sign_in(SignIn::new("ada@example.com", proof))
+            .unwrap();
+        assert_eq!(
+            outcome.happened,
+            Happened::PasswordReset {
+                revoked_tokens: None
+            }
+        );
+        assert!(f.manager.verify_token(&kept.token).is_ok());
+        f.manager.set_reset_revokes_tokens(true);
+        f.code(Purpose::PasswordReset);
+        let code = f.last_code();
+        let again = f.password.clone();
+        let proof = Proof::ResetCode {
+            code: &code,
+            codes: &f.codes,
+            new_password: new_password(&again),
+        };
+        f.manager
+            .sign_in(SignIn::new("ada@example.com", proof))
+            .unwrap();
+        assert!(matches!(
+            f.manager.verify_token(&kept.token),
+            Err(Error::TokenRejected(Rejection::Revoked { .. }))
+        ));
+    }
+
+    /// Before a sign-in or a registration, the caller learns of the account
+    /// only what the manager's policy lets it: revealed, the account (or that
+    /// there is none) and what registering would do; concealed, nothing.
+    #[test]
+    fn what_a_caller_learns_before_the_proof_follows_the_policy() {
+        let mut f = fixture();
+        f.ada();
+        f.manager
+            .register(
+                NewUser::new("new@example.com"),
+                None,
+                Validation::Enforce,
+                &f.codes,
+                &f.mailer,
+            )
+            .unwrap();
+        f.manager.reveal_reasons(true);
+        assert!(
+            f.manager
+                .sign_in_account("ada@example.com")
+                .unwrap()
+                .is_some()
+        );
+        assert!(matches!(
+            f.manager.sign_in_account("nobody@example.com"),
+            Err(Error::UserNotFound(_))
+        ));
+        let rule = |f: &Fixture, email| f.manager.registration_for(email).unwrap();
+        assert_eq!(
+            rule(&f, "ada@example.com"),
+            Registration::Taken("ada@example.com".into())
+        );
+        assert_eq!(rule(&f, "new@example.com"), Registration::Resend);
+        assert_eq!(rule(&f, "nobody@example.com"), Registration::New);
+        f.manager.reveal_reasons(false);
+        for email in ["ada@example.com", "new@example.com", "nobody@example.com"] {
+            assert!(f.manager.sign_in_account(email).unwrap().is_none());
+            assert_eq!(rule(&f, email), Registration::New);
+        }
+    }
+
+    #[test]
+    fn sign_up_answers_as_the_policy_says() {
+        let mut f = fixture();
+        f.ada();
+        let sign_up = |f: &mut Fixture| {
+            f.manager.sign_up(
+                NewUser::new("ada@example.com"),
+                Some(&SecretString::from(STRONG)),
+                Validation::Enforce,
+                &f.codes,
+                &f.mailer,
+            )
+        };
+        assert!(matches!(sign_up(&mut f), Ok(SignedUp::Concealed(Some(_)))));
+        f.manager.reveal_reasons(true);
+        assert!(matches!(sign_up(&mut f), Err(Error::AlreadyRegistered(_))));
+    }
 }
