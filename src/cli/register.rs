@@ -116,7 +116,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
     })?;
     let (given, validation) = ObtainedPassword::parts(&password);
     let registered = match manager.sign_up(new, given, validation, &codes, &mailer)? {
-        SignedUp::Registered(registered) => registered,
+        SignedUp::Registered(registered) => *registered,
         SignedUp::Concealed(otp) => {
             let generated = ObtainedPassword::generated(&password);
             return report_concealed(ctx, &email, &otp, generated, &mailer, &codes);

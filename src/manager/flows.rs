@@ -51,7 +51,7 @@ pub enum Registration {
 #[derive(Debug, Clone)]
 pub enum SignedUp {
     /// Reasons revealed: [`UserManager::register`]'s outcome.
-    Registered(Registered),
+    Registered(Box<Registered>),
     /// Concealing: the message that left (`None`: a new user with
     /// `verification = none`), the same whether or not the address had an
     /// account.
@@ -173,7 +173,7 @@ impl<S: UserStore + OtpStore + TokenStore> UserManager<S> {
                 .map(SignedUp::Concealed)
         } else {
             self.register(new, password, validation, codes, mailer)
-                .map(SignedUp::Registered)
+                .map(|registered| SignedUp::Registered(Box::new(registered)))
         }
     }
 
