@@ -24,9 +24,11 @@
 //!     let store = storage::Store::open(&target, storage::Open::Migrated, &options)?;
 //!     // Built as the command line builds it: [password], [registration], [fields.NAME], [login].
 //!     let mut users = UserManager::from_settings(store, &settings, Arc::new(SystemClock), "my-service")?;
+//!     // One entry for every proof (a password, an emailed code, a reset token).
 //!     // Throttled; every failure but a lock (Error::LoginLocked, with retry_at) is
 //!     // Error::InvalidCredentials, whatever the reason.
-//!     let user = users.authenticate("ada@example.com", password)?;
+//!     let signed_in = users.sign_in(SignIn::new("ada@example.com", Proof::Password(password)))?;
+//!     let user = signed_in.user;
 //!     // Custom fields, typed on reading.
 //!     for (name, value) in settings.fields.values(&user.fields) {
 //!         println!("{name}: {value:?}"); // Option<FieldValue>: Text, Integer, Boolean, Date, Choice
@@ -70,7 +72,8 @@ pub mod user;
 pub use error::{Error, ErrorKind, Result};
 pub use exit_code::ExitCode;
 pub use manager::{
-    IssuedToken, OneTimeCodes, OtpSent, Registered, Revoked, Upserted, UserManager, Validation,
+    Happened, IssuedToken, NewPassword, OneTimeCodes, OtpSent, Proof, Registered, Registration,
+    Revoked, SignIn, SignInOutcome, SignedUp, TokenAsk, Upserted, UserManager, Validation,
 };
 pub use token::{Rejection, TokenInfo};
 pub use user::{NewUser, User, UserChanges, UserFilter};

@@ -5,12 +5,13 @@
 //!
 //! | file | holds |
 //! |---|---|
-//! | `manager.rs` | creating users and superusers (and upserts), passwords (validators, hashing, `set_password`), `authenticate` with sign-in throttling, finding, listing, updating and deleting users, the last-superuser rule, the audit log |
+//! | `manager.rs` | creating users and superusers (and upserts), passwords (validators, hashing, `set_password`), the password check with sign-in throttling, finding, listing, updating and deleting users, the last-superuser rule, the audit log |
 //! | `manager/fields.rs` | custom field values: parsing against their declaration, defaults, required fields, unique values |
 //! | `manager/groups.rs` | groups, memberships, direct permissions, effective permissions (`has_perms`) |
 //! | `manager/tokens.rs` | API tokens: issue (scoped or not), verify, list, revoke |
 //! | `manager/otp.rs` | one-time codes: send (cooldown, hourly cap), verify, mark an address verified |
-//! | `manager/flows.rs` | the flows built from those: `register`, `sign_up`, verify-and-issue, reset by code |
+//! | `manager/sign_in.rs` | `sign_in`, the one entry for every proof (a password, a code, a reset token), and `admit`, the one gate every proof passes once it is right |
+//! | `manager/flows.rs` | the flows built from those: `register`, `sign_up` (and the resend rule), a code's sign-in, reset by code |
 //! | `manager/reset_tokens.rs` | operator reset tokens |
 //! | `manager/conceal.rs` | a service's one answer to a failed proof (`reveal_reasons` off) |
 //! | `manager/apply.rs` | `apply`: a declarative file compared with the database, the differences written |
@@ -41,7 +42,10 @@ mod tokens;
 pub use tokens::{IssuedToken, MAX_TOKEN_NAME_LEN, Revoked};
 
 mod flows;
-pub use flows::Registered;
+pub use flows::{Registered, Registration, SignedUp};
+
+mod sign_in;
+pub use sign_in::{Happened, NewPassword, Proof, SignIn, SignInOutcome, TokenAsk};
 
 mod fields;
 
@@ -84,6 +88,7 @@ pub struct UserManager<S: UserStore> {
     reveal_reasons: bool,
     must_change_on_create: bool,
     reset_token_expiry: Duration,
+    reset_revokes_tokens: bool,
 }
 
 /// Hashes a password after the checks every source goes through: not blank,
@@ -131,11 +136,13 @@ impl<S: UserStore> UserManager<S> {
             reveal_reasons: false,
             must_change_on_create: settings.must_change_on_create,
             reset_token_expiry: settings.reset_token_expiry,
+            reset_revokes_tokens: crate::registration::RegistrationSettings::default()
+                .reset_revokes_tokens,
         })
     }
 
     /// A manager as the settings describe it: `[password]`, `[registration]
-    /// verification`, `[fields.NAME]` and `[login]`, the same as the command
+    /// verification` and `reset_revokes_tokens`, `[fields.NAME]` and `[login]`, the same as the command
     /// line's. What a call takes (`[otp]`, `[email]`, `[token]`) stays with the
     /// caller. Failed proofs get one answer ([`Self::reveal_reasons`] off): the
     /// command line alone turns reasons on, for its operator.
@@ -149,6 +156,7 @@ impl<S: UserStore> UserManager<S> {
         manager.set_email_verification(settings.registration.verification);
         manager.set_fields(settings.fields.clone());
         manager.set_login_throttle(settings.login.clone());
+        manager.set_reset_revokes_tokens(settings.registration.reset_revokes_tokens);
         Ok(manager)
     }
 
@@ -426,7 +434,33 @@ impl<S: UserStore> UserManager<S> {
         self.store.update_user(user.id, &update, &audit)
     }
 
-    /// Checks a password (Django's `authenticate`): on success records the login,
+    /// Whether failed sign-ins say why (`true`: unknown address, wrong password,
+    /// inactive user, ... as separate errors). Off by default: a service's users
+    /// get one "not valid" answer. The command line turns it on: its operator can
+    /// read the database anyway.
+    pub fn reveal_reasons(&mut self, reveal: bool) {
+        self.reveal_reasons = reveal;
+    }
+
+    /// Whether failed sign-ins say why (see [`Self::reveal_reasons`]): a caller
+    /// words its answers by it (e.g. "if the address has an account, ...").
+    pub fn reveals_reasons(&self) -> bool {
+        self.reveal_reasons
+    }
+
+    /// `[registration] reset_revokes_tokens`: whether a password reset (by a
+    /// code or a reset token) revokes the user's API tokens. On by default.
+    pub fn set_reset_revokes_tokens(&mut self, revoke: bool) {
+        self.reset_revokes_tokens = revoke;
+    }
+
+    /// `[login]`: when failed sign-ins lock an address, and for how long.
+    pub fn set_login_throttle(&mut self, settings: LoginSettings) {
+        self.login = settings;
+    }
+
+    /// A password's path of [`Self::sign_in`] (Django's `authenticate`): on
+    /// success records the login,
     /// forgets earlier failures and re-hashes a password stored with an older
     /// algorithm or parameters.
     ///
@@ -437,29 +471,9 @@ impl<S: UserStore> UserManager<S> {
     /// locks). An unknown address costs the same work as a known one (a hash
     /// check, a counted failure).
     ///
-    /// Every other failure is [`Error::InvalidCredentials`], the same for an
-    /// unknown address, a wrong or unusable password, an inactive user and (with
-    /// `verification = mandatory`) an unverified one, so that a service cannot be
-    /// used to learn which addresses have accounts or which passwords are right;
-    /// [`Self::reveal_reasons`] (the operator's command line) tells them apart.
-    pub fn authenticate(&mut self, email: &str, password: &SecretString) -> Result<User> {
-        let checked = self.check_password(email, password);
-        self.conceal(conceal::Proof::Password, checked)
-    }
-
-    /// Whether failed sign-ins say why (`true`: unknown address, wrong password,
-    /// inactive user, ... as separate errors). Off by default: a service's users
-    /// get one "not valid" answer. The command line turns it on: its operator can
-    /// read the database anyway.
-    pub fn reveal_reasons(&mut self, reveal: bool) {
-        self.reveal_reasons = reveal;
-    }
-
-    /// `[login]`: when failed sign-ins lock an address, and for how long.
-    pub fn set_login_throttle(&mut self, settings: LoginSettings) {
-        self.login = settings;
-    }
-
+    /// Every other failure says why (an unknown address, a wrong or unusable
+    /// password, an inactive user and, with `verification = mandatory`, an
+    /// unverified one); [`Self::sign_in`] gives them one answer when concealing.
     fn check_password(&mut self, email: &str, password: &SecretString) -> Result<User> {
         // No password that long can have been set: refuse it before any hashing
         // or counting (it is input to fix, not a guess).
@@ -539,17 +553,11 @@ impl<S: UserStore> UserManager<S> {
                 Error::WrongPassword(user.email.clone()),
             );
         }
-        // A right password that does not sign in counts as a failure: a guesser
-        // learns nothing from an inactive or unverified account.
-        if let Some((why, err)) = cannot_act(&user, now) {
+        // The password is right: every sign-in's one gate, before anything is
+        // written. A right password that does not sign in counts as a failure:
+        // a guesser learns nothing from an inactive or unverified account.
+        if let Some((why, err)) = sign_in::admit(&self.admission(true), &user) {
             return failed(self, why, err);
-        }
-        if self.blocked_unverified(&user) {
-            return failed(
-                self,
-                "email not verified",
-                Error::EmailNotVerified(user.email.clone()),
-            );
         }
         let mut update = UserUpdate {
             last_login: Some(now),

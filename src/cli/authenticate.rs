@@ -4,12 +4,13 @@
 //! upgrades old hashes; `--issue-token` then prints a new token (DRF's
 //! `obtain_auth_token`).
 
+use userdb::{Proof, SignIn};
+
 use super::context::Context;
 use super::exit::CliError;
-use super::issue_token::{self, Lifetime};
 use super::output::{print_json, status, warn};
 use super::password_input::PasswordSource;
-use super::token_request::TokenRequest;
+use super::token_request::{TokenRequest, report_token};
 
 /// Check a user's password (from a prompt or a non-argv source)
 #[derive(clap::Args, Debug)]
@@ -31,26 +32,23 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
     let password = match args.password.read(Some("USERDB_PASSWORD"))? {
         Some(p) => p,
         None => {
-            // Fail on an unknown address before asking for anything (unless
-            // the answer must not say so).
-            if !ctx.conceals_accounts() {
-                manager.get_user(&args.email)?;
-            }
+            // An unknown address fails before anything is asked, unless the
+            // manager's answers must not say so.
+            manager.sign_in_account(&args.email)?;
             ctx.prompter(HINT).password("Password")?
         }
     };
-    if args.token.issue_token {
-        let lifetime = Lifetime::or_default(args.token.expires, ctx);
-        let (user, issued) = manager.authenticate_and_issue_token(
-            &args.email,
-            &password,
-            args.token.token_name.as_deref(),
-            lifetime,
-        )?;
-        status(ctx.json, &format!("Authenticated {}.", user.email));
-        return issue_token::report(ctx, &issued, lifetime);
+    let mut request = SignIn::new(&args.email, Proof::Password(&password));
+    let ask = args.token.ask(ctx);
+    if let Some(ask) = ask {
+        request = request.issue_token(ask);
     }
-    let user = manager.authenticate(&args.email, &password)?;
+    let outcome = manager.sign_in(request)?;
+    let user = &outcome.user;
+    if let (Some(issued), Some(ask)) = (&outcome.token, ask) {
+        status(ctx.json, &format!("Authenticated {}.", user.email));
+        return report_token(ctx, issued, ask.lifetime);
+    }
     if user.must_change_password {
         warn(&format!(
             "{} must change this password before a token is issued: `userdb changepassword {}`",
@@ -58,7 +56,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
         ));
     }
     if ctx.json {
-        return print_json(&ctx.user_json(&user));
+        return print_json(&ctx.user_json(user));
     }
     status(false, &format!("Authenticated {}.", user.email));
     Ok(())

@@ -133,13 +133,9 @@ impl Context {
             UserManager::from_settings(store, &self.loaded.settings, self.clock()?, os_user())?;
         // The operator may read the database: plain reasons help more than they
         // reveal, unless the answers are passed on to the public.
+        // `[registration] conceal_accounts`: answers are passed on to the public.
         manager.reveal_reasons(!self.loaded.settings.registration.conceal_accounts);
         Ok(manager)
-    }
-
-    /// `[registration] conceal_accounts`: answers are passed on to the public.
-    pub fn conceals_accounts(&self) -> bool {
-        self.loaded.settings.registration.conceal_accounts
     }
 
     /// A user as `--json` prints it, with the declared custom fields.

@@ -7,6 +7,7 @@ use userdb::access::{Group, Permission};
 use super::context::Context;
 use super::exit::CliError;
 use super::output::{print_json, status};
+use super::values::dedup;
 
 /// Create a group, with permissions its members hold
 #[derive(clap::Args, Debug)]
@@ -89,11 +90,4 @@ fn report_existing(ctx: &Context, group: &Group, asked: &[Permission]) -> Result
         ),
     );
     Ok(())
-}
-
-/// Sorted, without repeats.
-pub fn dedup(mut permissions: Vec<Permission>) -> Vec<Permission> {
-    permissions.sort();
-    permissions.dedup();
-    permissions
 }

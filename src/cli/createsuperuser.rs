@@ -8,7 +8,6 @@ use userdb::{Error, NewUser, Upserted};
 
 use super::access_args::GroupArgs;
 use super::context::Context;
-use super::createuser::{report_created, report_existing};
 use super::exit::CliError;
 use super::field_input::{FieldArgs, add_superuser_env_values, ask_required_fields};
 use super::lifecycle_args::LifecycleArgs;
@@ -18,6 +17,7 @@ use super::password_input::{
 };
 use super::prompt::Prompter;
 use super::superuser_input::{self as input, EmailFrom, FieldsFrom, Mode, NoPassword};
+use super::user_outcome::{report_created, report_existing};
 use userdb::duration::parse_finite_duration;
 
 /// Create a superuser (staff, superuser, active)

@@ -7,10 +7,10 @@ use super::context::Context;
 use super::exit::CliError;
 use super::field_input::FieldArgs;
 use super::lifecycle_args::LifecycleArgs;
-use super::output::{UserOutcome, print, print_json, status};
 use super::password_input::{
     NEW_PASSWORD_HINT, NameArgs, NewPasswordArgs, ObtainedPassword, attributes, new_user_password,
 };
+use super::user_outcome::{report_created, report_existing};
 
 /// Create a user (password from a prompt or a non-argv source)
 #[derive(clap::Args, Debug)]
@@ -105,47 +105,4 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
         other => other?,
     };
     report_created(ctx, &user, ObtainedPassword::generated(&password), "User")
-}
-
-pub fn report_existing(ctx: &Context, user: &userdb::User) -> Result<(), CliError> {
-    status(
-        ctx.json,
-        &format!("User {} already exists; nothing changed.", user.email),
-    );
-    if ctx.json {
-        print_json(&UserOutcome {
-            user: ctx.user_json(user),
-            created: false,
-            password: None,
-        })?;
-    }
-    Ok(())
-}
-
-/// Reports a new user; a generated password goes alone on stdout, once.
-pub fn report_created(
-    ctx: &Context,
-    user: &userdb::User,
-    generated: Option<&str>,
-    what: &str,
-) -> Result<(), CliError> {
-    if ctx.json {
-        return print_json(&UserOutcome {
-            user: ctx.user_json(user),
-            created: true,
-            password: generated,
-        });
-    }
-    status(
-        false,
-        &format!(
-            "{what} {} created successfully (id {}).",
-            user.email, user.id
-        ),
-    );
-    if let Some(password) = generated {
-        status(false, "Generated password (shown once):");
-        print(&format!("{password}\n"))?;
-    }
-    Ok(())
 }

@@ -7,8 +7,8 @@ use userdb::provisioning::{ExportOptions, ExportSummary, Format};
 
 use super::context::Context;
 use super::exit::CliError;
-use super::import::{FormatArg, format_of};
 use super::output::{status, warn};
+use super::values::{FormatArg, format_of};
 
 /// Export every user (with password hashes) as CSV, JSON Lines or a Django fixture
 #[derive(clap::Args, Debug)]

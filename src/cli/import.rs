@@ -16,6 +16,7 @@ use userdb::{Error, UserFilter, UserManager, Validation};
 use super::context::Context;
 use super::exit::CliError;
 use super::output::{print_json, status};
+use super::values::FormatArg;
 
 /// Import users from a file (CSV, JSON Lines or a Django fixture), all or nothing
 #[derive(clap::Args, Debug)]
@@ -66,23 +67,6 @@ pub struct Args {
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum FormatArg {
-    Csv,
-    Jsonl,
-    Django,
-}
-
-impl From<FormatArg> for Format {
-    fn from(f: FormatArg) -> Self {
-        match f {
-            FormatArg::Csv => Format::Csv,
-            FormatArg::Jsonl => Format::Jsonl,
-            FormatArg::Django => Format::Django,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
 enum ConflictArg {
     /// Import nothing and name the existing users (exit 4)
     Fail,
@@ -103,18 +87,6 @@ struct JsonSummary<'a> {
     /// `taken` (values of unique custom fields that other users hold).
     #[serde(flatten)]
     problems: Option<&'a ImportProblems>,
-}
-
-pub fn format_of(flag: Option<FormatArg>, path: &std::path::Path) -> Result<Format, CliError> {
-    match flag {
-        Some(f) => Ok(f.into()),
-        None => Format::from_path(path).ok_or_else(|| {
-            CliError::usage(
-                format!("cannot tell the format of {}", path.display()),
-                "pass --format csv, jsonl or django",
-            )
-        }),
-    }
 }
 
 /// The start of `input`, up to its first byte that is not white space (or

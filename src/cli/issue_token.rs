@@ -1,16 +1,14 @@
 //! `userdb issue-token EMAIL`: a new API token, printed once on stdout.
 
-use std::time::Duration;
-
 use jiff::Timestamp;
 use serde::Serialize;
-use userdb::duration::{format_duration, parse_duration};
 use userdb::token::TokenState;
-use userdb::{Error, ExposeSecret, TokenInfo};
+use userdb::{Error, TokenInfo};
 
 use super::context::Context;
 use super::exit::CliError;
-use super::output::{human_time, print, print_json, status};
+use super::output::{human_time, print_json, status};
+use super::token_request::{Lifetime, parse_lifetime, report_token};
 
 /// Issue an API token to a user (printed once, alone on a line)
 #[derive(clap::Args, Debug)]
@@ -31,32 +29,6 @@ pub struct Args {
     /// Exit 0 and print nothing on stdout if the user already has a token of this --name that is not revoked (a re-run of a provisioning script: the token was shown once, the first time)
     #[arg(long, requires = "name")]
     if_not_exists: bool,
-}
-
-/// A parsed `--expires`: `None` is `never`.
-#[derive(Debug, Clone, Copy)]
-pub struct Lifetime(pub Option<Duration>);
-
-impl Lifetime {
-    /// The lifetime asked for, else `[token] default_expiry`.
-    pub fn or_default(lifetime: Option<Lifetime>, ctx: &Context) -> Option<Duration> {
-        match lifetime {
-            Some(Lifetime(lifetime)) => lifetime,
-            None => ctx.loaded.settings.token.default_expiry,
-        }
-    }
-}
-
-pub fn parse_lifetime(text: &str) -> Result<Lifetime, String> {
-    parse_duration(text).map(Lifetime)
-}
-
-/// `--json`: the token, once, and what identifies it later.
-#[derive(Serialize)]
-struct Issued<'a> {
-    token: &'a str,
-    #[serde(flatten)]
-    info: &'a userdb::TokenInfo,
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
@@ -83,7 +55,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
             }
             other => other?,
         };
-    report(ctx, &issued, lifetime)
+    report_token(ctx, &issued, lifetime)
 }
 
 /// `--json` of a token `--if-not-exists` found: what identifies it, never a
@@ -122,41 +94,4 @@ fn report_existing(ctx: &Context, info: &TokenInfo, now: Timestamp) -> Result<()
         ),
     );
     Ok(())
-}
-
-/// Shows a new token once: alone on a line on stdout (or the `--json` object),
-/// with a status line on stderr. Shared by the commands that issue tokens.
-pub fn report(
-    ctx: &Context,
-    issued: &userdb::IssuedToken,
-    lifetime: Option<Duration>,
-) -> Result<(), CliError> {
-    let token = issued.token.expose_secret();
-    if ctx.json {
-        return print_json(&Issued {
-            token,
-            info: &issued.info,
-        });
-    }
-    let info = &issued.info;
-    let expires = match (info.expires_at, lifetime) {
-        (Some(at), Some(d)) => format!(
-            "expires {} (in {})",
-            human_time(Some(at)),
-            format_duration(d)
-        ),
-        _ => "never expires".to_string(),
-    };
-    let scopes = match &info.scopes {
-        Some(scopes) => format!(" for {}", scopes.join(", ")),
-        None => String::new(),
-    };
-    status(
-        false,
-        &format!(
-            "Token {} ({:?}) issued to {}{scopes}; it {expires}. It is shown once: store it now.",
-            info.id, info.name, info.user
-        ),
-    );
-    print(&format!("{token}\n"))
 }

@@ -45,6 +45,7 @@ mod token_request;
 mod update_group;
 mod update_user;
 mod usage_error;
+mod user_outcome;
 mod values;
 mod verify_otp;
 mod verify_token;

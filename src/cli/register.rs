@@ -5,9 +5,8 @@
 
 use serde::Serialize;
 use userdb::otp::human_wait;
-use userdb::registration::EmailVerification;
 use userdb::storage::Store;
-use userdb::{Error, NewUser, UserManager};
+use userdb::{Error, NewUser, Registration, SignedUp, UserManager};
 
 use super::context::Context;
 use super::exit::CliError;
@@ -101,28 +100,28 @@ fn obtain_password(
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
-    if ctx.conceals_accounts() {
-        return run_concealed(ctx, args);
-    }
     let mut manager = ctx.manager()?;
     let mailer = ctx.mailer()?;
     let codes = ctx.one_time_codes()?;
     let email = userdb::email_address::parse_email(&args.email).map_err(Error::from)?;
-    let resend = manager.email_verification() != EmailVerification::None
-        && manager
-            .find_user(&email)?
-            .is_some_and(|u| u.email_verified_at.is_none());
     let new = new_user(&args, &email);
     // A resend applies no password: none is read. Ask only once the address is
-    // known to be free.
+    // known to be free (when the manager may say so).
+    let resend = manager.registration_for(&email)? == Registration::Resend;
     let password = obtain_password(ctx, &args, &manager, &new, !resend, || {
-        match manager.find_user(&email)? {
-            Some(user) => Err(Error::AlreadyRegistered(user.email).into()),
-            None => Ok(()),
+        match manager.registration_for(&email)? {
+            Registration::Taken(email) => Err(Error::AlreadyRegistered(email).into()),
+            _ => Ok(()),
         }
     })?;
     let (given, validation) = ObtainedPassword::parts(&password);
-    let registered = manager.register(new, given, validation, &codes, &mailer)?;
+    let registered = match manager.sign_up(new, given, validation, &codes, &mailer)? {
+        SignedUp::Registered(registered) => *registered,
+        SignedUp::Concealed(otp) => {
+            let generated = ObtainedPassword::generated(&password);
+            return report_concealed(ctx, &email, &otp, generated, &mailer, &codes);
+        }
+    };
     let generated = ObtainedPassword::generated(&password);
     if ctx.json {
         return print_json(&Outcome {
@@ -177,27 +176,25 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
     Ok(())
 }
 
-/// Registration whose answer never says whether the address had an account
-/// (`sign_up`): the password is read, validated and hashed in every case, and
-/// the one line printed is the same.
-fn run_concealed(ctx: &Context, args: Args) -> Result<(), CliError> {
-    let mut manager = ctx.manager()?;
-    let mailer = ctx.mailer()?;
-    let codes = ctx.one_time_codes()?;
-    let email = userdb::email_address::parse_email(&args.email).map_err(Error::from)?;
-    let new = new_user(&args, &email);
-    let password = obtain_password(ctx, &args, &manager, &new, true, || Ok(()))?;
-    let (given, validation) = ObtainedPassword::parts(&password);
-    let otp = manager.sign_up(new, given, validation, &codes, &mailer)?;
-    let generated = ObtainedPassword::generated(&password);
+/// A registration whose answer never says whether the address had an account
+/// (the manager's `sign_up` when it conceals): the password was read,
+/// validated and hashed in every case, and the one line printed is the same.
+fn report_concealed(
+    ctx: &Context,
+    email: &str,
+    otp: &Option<userdb::OtpSent>,
+    generated: Option<&str>,
+    mailer: &userdb::email::Mailer,
+    codes: &userdb::OneTimeCodes,
+) -> Result<(), CliError> {
     if ctx.json {
         return print_json(&ConcealedOutcome {
-            email: &email,
-            otp: &otp,
+            email,
+            otp,
             password: generated,
         });
     }
-    match &otp {
+    match otp {
         Some(sent) => status(
             false,
             &format!(

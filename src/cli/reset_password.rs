@@ -5,7 +5,7 @@
 
 use std::io::{BufRead, Read};
 
-use userdb::{ExposeSecret, SecretString};
+use userdb::{ExposeSecret, Happened, NewPassword, Proof, SecretString, SignIn};
 use zeroize::Zeroizing;
 
 use super::context::Context;
@@ -40,11 +40,9 @@ const PASSWORD_HINT: &str =
 pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
     let mut manager = ctx.manager()?;
     // An unknown address fails before anything is read or asked, unless the
-    // answer must not say so: then the token is read and checked as anyone's,
-    // and the library gives its one answer.
-    if !ctx.conceals_accounts() {
-        manager.get_user(&args.email)?;
-    }
+    // manager's answers must not say so: then the token is read and checked as
+    // anyone's, and the manager gives its one answer.
+    manager.sign_in_account(&args.email)?;
     let token = read_token(ctx, &args)?;
     // A dead token fails before a new password is asked for.
     let user = manager.check_reset_token(&args.email, &token)?;
@@ -69,16 +67,24 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
             ));
         }
     };
-    let revoke = ctx.loaded.settings.registration.reset_revokes_tokens;
-    let user =
-        manager.reset_password_with_token(&user.email, &token, &password, validation, revoke)?;
+    let new_password = NewPassword {
+        password: &password,
+        validation,
+    };
+    let proof = Proof::ResetToken {
+        token: &token,
+        new_password,
+    };
+    let outcome = manager.sign_in(SignIn::new(&user.email, proof))?;
+    let user = outcome.user;
     if ctx.json {
         return print_json(&ctx.user_json(&user));
     }
-    let tokens = if revoke {
-        "; its API tokens are revoked"
-    } else {
-        ""
+    let tokens = match outcome.happened {
+        Happened::PasswordReset {
+            revoked_tokens: Some(_),
+        } => "; its API tokens are revoked",
+        _ => "",
     };
     status(false, &format!("Password of {} reset{tokens}.", user.email));
     Ok(())

@@ -26,7 +26,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
     if ctx.json {
         return print_json(&sent);
     }
-    if ctx.conceals_accounts() {
+    if !manager.reveals_reasons() {
         // The same line whether a code or a notice left.
         status(
             false,

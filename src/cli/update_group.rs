@@ -3,9 +3,9 @@
 use userdb::access::{GroupChange, Permission};
 
 use super::context::Context;
-use super::create_group::dedup;
 use super::exit::CliError;
 use super::output::{print_json, status};
+use super::values::dedup;
 
 /// Rename a group or change its permissions
 #[derive(clap::Args, Debug)]

@@ -50,6 +50,47 @@ pub fn purpose() -> impl clap::builder::TypedValueParser<Value = userdb::otp::Pu
         .try_map(|name| name.parse::<userdb::otp::Purpose>())
 }
 
+/// `--format` of `import` and `export`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum FormatArg {
+    Csv,
+    Jsonl,
+    Django,
+}
+
+impl From<FormatArg> for userdb::provisioning::Format {
+    fn from(f: FormatArg) -> Self {
+        match f {
+            FormatArg::Csv => userdb::provisioning::Format::Csv,
+            FormatArg::Jsonl => userdb::provisioning::Format::Jsonl,
+            FormatArg::Django => userdb::provisioning::Format::Django,
+        }
+    }
+}
+
+/// The format `--format` names, else the one the file's extension says.
+pub fn format_of(
+    flag: Option<FormatArg>,
+    path: &std::path::Path,
+) -> Result<userdb::provisioning::Format, super::exit::CliError> {
+    match flag {
+        Some(f) => Ok(f.into()),
+        None => userdb::provisioning::Format::from_path(path).ok_or_else(|| {
+            super::exit::CliError::usage(
+                format!("cannot tell the format of {}", path.display()),
+                "pass --format csv, jsonl or django",
+            )
+        }),
+    }
+}
+
+/// Sorted, without repeats.
+pub fn dedup(mut permissions: Vec<userdb::access::Permission>) -> Vec<userdb::access::Permission> {
+    permissions.sort();
+    permissions.dedup();
+    permissions
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

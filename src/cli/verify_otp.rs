@@ -6,16 +6,18 @@
 use std::io::BufRead;
 
 use userdb::otp::Purpose;
-use userdb::{SecretString, User};
+use userdb::storage::Store;
+use userdb::{
+    Happened, NewPassword, Proof, SecretString, SignIn, SignInOutcome, User, UserManager,
+};
 
 use super::context::Context;
 use super::exit::CliError;
-use super::issue_token::{self, Lifetime};
 use super::output::{print_json, status};
 use super::password_input::{
     NewPasswordSource, ObtainedPassword, PasswordSource, ask_password_for, attributes,
 };
-use super::token_request::TokenRequest;
+use super::token_request::{TokenRequest, report_token};
 
 /// Check a one-time code (and use it up); verify-email marks the address verified
 #[derive(clap::Args, Debug)]
@@ -69,6 +71,55 @@ fn read_stdin_code() -> Result<SecretString, CliError> {
 
 pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
     // Without a new password a password-reset code is only checked, as before.
+    let reset = check_flags(&args)?;
+    let mut manager = ctx.manager()?;
+    let codes = ctx.one_time_codes()?;
+    // The account as far as the manager may tell before the code: an unknown
+    // address fails here, before anything is read or asked, unless its answers
+    // are concealed (then nobody: what is read and asked is the same whoever
+    // holds the address).
+    let before = manager.sign_in_account(&args.email)?;
+    let code = read_code(ctx, &args)?;
+    let validation = args.new_password.validation();
+    let password = registrant_password(ctx, &args, &manager, before.as_ref())?;
+    let new_password = if reset {
+        let read = args.new_password.read()?;
+        Some(read.ok_or_else(|| CliError::usage("no new password was read", NEW_PASSWORD_HINT))?)
+    } else {
+        None
+    };
+    let proof = match &new_password {
+        Some(password) => Proof::ResetCode {
+            code: &code,
+            codes: &codes,
+            new_password: NewPassword {
+                password,
+                validation,
+            },
+        },
+        None => Proof::Code {
+            purpose: args.purpose,
+            code: &code,
+            codes: &codes,
+        },
+    };
+    let mut request = SignIn::new(&args.email, proof);
+    if let Some(p) = &password {
+        request = request.first_password(NewPassword {
+            password: &p.secret,
+            validation: p.validation,
+        });
+    }
+    let ask = args.token.ask(ctx);
+    if let Some(ask) = ask {
+        request = request.issue_token(ask);
+    }
+    let outcome = manager.sign_in(request)?;
+    word(ctx, &args, &outcome, ask.and_then(|a| a.lifetime))
+}
+
+/// The flags that do not go together; whether a new password resets.
+fn check_flags(args: &Args) -> Result<bool, CliError> {
     let reset = args.purpose == Purpose::PasswordReset && args.new_password.given();
     if args.purpose != Purpose::PasswordReset && args.new_password.given() {
         return Err(CliError::usage(
@@ -98,83 +149,67 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
             "reset the password first, then `userdb authenticate EMAIL --issue-token`",
         ));
     }
-    let mut manager = ctx.manager()?;
-    let codes = ctx.one_time_codes()?;
-    let read_code = |code: Option<String>| match (code, args.code_stdin) {
-        (Some(code), _) => Ok::<_, CliError>(SecretString::from(code)),
+    Ok(reset)
+}
+
+/// The code: the argument, the first line of stdin, or a hidden prompt.
+fn read_code(ctx: &Context, args: &Args) -> Result<SecretString, CliError> {
+    match (&args.code, args.code_stdin) {
+        (Some(code), _) => Ok(SecretString::from(code.clone())),
         (None, true) => read_stdin_code(),
         (None, false) => Ok(ctx.prompter(HINT).password("Code")?),
-    };
-    // When concealing, what is read and asked, and the answer, are the same
-    // whoever holds the address: the library decides the one answer, and the
-    // account looked up here only words a success. Otherwise an unknown address
-    // fails before anything is read or asked.
-    let conceal = ctx.conceals_accounts();
-    let before = if conceal {
-        manager.find_user(&args.email).ok().flatten()
-    } else {
-        Some(manager.get_user(&args.email)?)
-    };
-    let code = read_code(args.code)?;
-    let first_proof = args.purpose == Purpose::VerifyEmail
-        && before
-            .as_ref()
-            .is_some_and(|u| u.email_verified_at.is_none());
-    let skip = args.new_password.validation();
-    // Asked for on a terminal (not when concealing: it would tell).
-    let ask = before
-        .as_ref()
-        .filter(|u| !conceal && first_proof && u.has_usable_password && ctx.interactive());
-    // The registrant's password, for the address's first verification: given, or
-    // asked for on a terminal when someone set one at registration (it is
-    // discarded either way; only the password given here survives).
-    let password = match (args.password.read(None)?, ask) {
-        (Some(p), _) => Some(ObtainedPassword {
-            secret: p,
+    }
+}
+
+/// The registrant's password, for the address's first verification: given, or
+/// asked for on a terminal when someone set one at registration (it is
+/// discarded either way; only the password given here survives). `before` is
+/// the account as the manager lets it be known (nobody, when concealing).
+fn registrant_password(
+    ctx: &Context,
+    args: &Args,
+    manager: &UserManager<Store>,
+    before: Option<&User>,
+) -> Result<Option<ObtainedPassword>, CliError> {
+    if let Some(secret) = args.password.read(None)? {
+        return Ok(Some(ObtainedPassword {
+            secret,
             generated: false,
-            validation: skip,
-        }),
-        (None, Some(user)) => {
-            let mut prompter = ctx.prompter(PASSWORD_HINT);
-            prompter.say(
-                "The first verification of this address sets its password: type the password \
-                 to sign in with (the one given at registration, or a new one).",
-            );
-            let who = attributes(&user.email, &user.first_name, &user.last_name);
-            Some(ask_password_for(
-                prompter.as_mut(),
-                &manager,
-                &who,
-                true,
-                Some(3),
-            )?)
-        }
-        (None, None) => None,
+            validation: args.new_password.validation(),
+        }));
+    }
+    let ask = before.filter(|u| {
+        args.purpose == Purpose::VerifyEmail
+            && u.email_verified_at.is_none()
+            && u.has_usable_password
+            && ctx.interactive()
+    });
+    let Some(user) = ask else {
+        return Ok(None);
     };
-    let password = password.as_ref().map(|p| (&p.secret, p.validation));
-    if reset {
-        let password = args
-            .new_password
-            .read()?
-            .ok_or_else(|| CliError::usage("no new password was read", NEW_PASSWORD_HINT))?;
-        let validation = args.new_password.validation();
-        let revoke = ctx.loaded.settings.registration.reset_revokes_tokens;
-        let (user, revoked) = manager.reset_password_with_code(
-            &args.email,
-            &code,
-            &codes,
-            &password,
-            validation,
-            revoke,
-        )?;
+    let mut prompter = ctx.prompter(PASSWORD_HINT);
+    prompter.say(
+        "The first verification of this address sets its password: type the password \
+         to sign in with (the one given at registration, or a new one).",
+    );
+    let who = attributes(&user.email, &user.first_name, &user.last_name);
+    let obtained = ask_password_for(prompter.as_mut(), manager, &who, true, Some(3))?;
+    Ok(Some(obtained))
+}
+
+/// Words what the sign-in did.
+fn word(
+    ctx: &Context,
+    args: &Args,
+    outcome: &SignInOutcome,
+    lifetime: Option<std::time::Duration>,
+) -> Result<(), CliError> {
+    let user = &outcome.user;
+    if let Happened::PasswordReset { revoked_tokens } = outcome.happened {
         if ctx.json {
-            return print_json(&ctx.user_json(&user));
+            return print_json(&ctx.user_json(user));
         }
-        let tokens = if revoke {
-            format!("; {revoked} token(s) revoked")
-        } else {
-            String::new()
-        };
+        let tokens = revoked_tokens.map_or(String::new(), |n| format!("; {n} token(s) revoked"));
         status(
             false,
             &format!(
@@ -184,43 +219,17 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
         );
         return Ok(());
     }
-    if args.token.issue_token {
-        let lifetime = Lifetime::or_default(args.token.expires, ctx);
-        let (verified, issued) = if args.purpose == Purpose::VerifyEmail {
-            manager.verify_email_and_issue_token(
-                &args.email,
-                &code,
-                &codes,
-                password,
-                args.token.token_name.as_deref(),
-                lifetime,
-            )?
-        } else {
-            manager.verify_otp_and_issue_token(
-                &args.email,
-                args.purpose,
-                &code,
-                &codes,
-                args.token.token_name.as_deref(),
-                lifetime,
-            )?
-        };
+    if let Some(issued) = &outcome.token {
         status(
             ctx.json,
-            &format!("The {} code for {} is right.", args.purpose, verified.email),
+            &format!("The {} code for {} is right.", args.purpose, user.email),
         );
-        warn_unusable(ctx, first_proof, before.as_ref(), &verified);
-        return issue_token::report(ctx, &issued, lifetime);
+        warn_discarded(ctx, outcome);
+        return report_token(ctx, issued, lifetime);
     }
-    let verified = if args.purpose == Purpose::VerifyEmail {
-        manager.verify_email(&args.email, &code, &codes, password)?
-    } else {
-        manager.verify_otp(&args.email, args.purpose, &code, &codes)?
-    };
-    warn_unusable(ctx, first_proof, before.as_ref(), &verified);
-    let user = verified;
+    warn_discarded(ctx, outcome);
     if ctx.json {
-        return print_json(&ctx.user_json(&user));
+        return print_json(&ctx.user_json(user));
     }
     let extra = if args.purpose == Purpose::VerifyEmail {
         "; the email address is verified"
@@ -239,16 +248,15 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
 
 /// Says so when a first verification without a password dropped the password
 /// someone set at registration.
-fn warn_unusable(ctx: &Context, first_proof: bool, before: Option<&User>, after: &User) {
-    let had = before.is_some_and(|u| u.has_usable_password);
-    if first_proof && had && !after.has_usable_password {
+fn warn_discarded(ctx: &Context, outcome: &SignInOutcome) {
+    if outcome.password_discarded {
         status(
             ctx.json,
             &format!(
                 "warning: {email} has no usable password now: the one set at registration was \
                  discarded, as no password was given to this first verification; set one with \
                  `userdb changepassword {email}` or a password-reset code",
-                email = after.email
+                email = outcome.user.email
             ),
         );
     }

@@ -21,19 +21,19 @@ use crate::user::User;
 
 /// What a caller proves who they are with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Proof {
+pub(super) enum ProofKind {
     Password,
     Code,
     ResetToken,
 }
 
-impl Proof {
+impl ProofKind {
     /// The one answer to a proof that failed.
     fn failure(self) -> Error {
         match self {
-            Proof::Password => Error::InvalidCredentials,
-            Proof::Code => Error::InvalidCode,
-            Proof::ResetToken => Error::InvalidResetToken,
+            ProofKind::Password => Error::InvalidCredentials,
+            ProofKind::Code => Error::InvalidCode,
+            ProofKind::ResetToken => Error::InvalidResetToken,
         }
     }
 }
@@ -58,7 +58,7 @@ fn tells_of_the_account(err: &Error) -> bool {
 impl<S: UserStore> UserManager<S> {
     /// `result`, with any failure that tells of the account replaced by the
     /// proof's one answer, unless reasons are revealed.
-    pub(super) fn conceal<T>(&self, proof: Proof, result: Result<T>) -> Result<T> {
+    pub(super) fn conceal<T>(&self, proof: ProofKind, result: Result<T>) -> Result<T> {
         match result {
             Err(err) if !self.reveal_reasons && tells_of_the_account(&err) => Err(proof.failure()),
             other => other,

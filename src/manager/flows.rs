@@ -1,17 +1,19 @@
-//! The registration and sign-in flows, each one call: register (user + emailed
-//! code), a code or a password exchanged for a token, a password reset with a
-//! code. They are built from the single steps ([`UserManager::send_otp`],
-//! [`UserManager::verify_otp`], [`UserManager::authenticate`],
+//! The registration flows and the code paths of sign-in: register (user +
+//! emailed code), sign up (the same, answered as the manager's policy says), a
+//! code exchanged for a token, a password reset with a code. They are built
+//! from the single steps ([`UserManager::send_otp`], the code's check,
 //! [`UserManager::issue_token`]) and add only the order and the checks made
-//! before anything is used up.
+//! before anything is used up; [`UserManager::sign_in`] (`sign_in.rs`) is the
+//! one entry to the sign-in paths.
 //!
 //! Transactions: a token is issued strictly after the committed check (the code's
 //! use, or the recorded login), in its own transaction; everything that could make
 //! the issue fail is judged before the code is used up: the name's form and the
 //! lifetime first, then, in the code's transaction once the code is right, the
-//! name already taken and [`super::tokens::token_refusal`]'s rule on the user as
-//! the code's step leaves them (a refusal writes nothing but its audit row). A password reset
-//! (code used, password set, address verified, tokens revoked) is one transaction.
+//! name already taken, a scope not held and [`super::tokens::token_refusal`]'s
+//! rule on the user as the code's step leaves them (a refusal writes nothing but
+//! its audit row). A password reset (code used, password set, address verified,
+//! tokens revoked) is one transaction.
 
 use std::time::Duration;
 
@@ -19,7 +21,8 @@ use secrecy::SecretString;
 use serde::Serialize;
 
 use super::otp::CodeUse;
-use super::tokens::{IssuedToken, clean_token_name, expiry};
+use super::sign_in::{Happened, NewPassword, SignInOutcome, TokenAsk};
+use super::tokens::{clean_token_name, expiry};
 use super::{OneTimeCodes, OtpSent, UserManager, Validation};
 use crate::audit::AuditEvent;
 use crate::email::Mailer;
@@ -29,6 +32,31 @@ use crate::otp::Purpose;
 use crate::registration::EmailVerification;
 use crate::storage::{OtpStore, TokenStore, UserStore};
 use crate::user::{NewUser, User};
+
+/// What registering an address does, by the one rule for it
+/// ([`UserManager::registration_for`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Registration {
+    /// No account holds the address: a new user is registered.
+    New,
+    /// Registered but not verified (and codes are sent): the code is sent
+    /// again; nothing else given is applied (no password is needed).
+    Resend,
+    /// Verified, or taken with `verification = none`:
+    /// [`Error::AlreadyRegistered`].
+    Taken(String),
+}
+
+/// The outcome of [`UserManager::sign_up`]: what the caller may be told.
+#[derive(Debug, Clone)]
+pub enum SignedUp {
+    /// Reasons revealed: [`UserManager::register`]'s outcome.
+    Registered(Box<Registered>),
+    /// Concealing: the message that left (`None`: a new user with
+    /// `verification = none`), the same whether or not the address had an
+    /// account.
+    Concealed(Option<OtpSent>),
+}
 
 /// The outcome of [`UserManager::register`].
 #[derive(Debug, Clone, Serialize)]
@@ -62,17 +90,18 @@ impl<S: UserStore + OtpStore + TokenStore> UserManager<S> {
     ) -> Result<Registered> {
         let email = parse_email(&new.email)?;
         let sends = self.verification != EmailVerification::None;
-        if let Some(existing) = self.find_user(&email)? {
-            if existing.email_verified_at.is_some() || !sends {
-                return Err(Error::AlreadyRegistered(existing.email));
+        match self.registration_rule(&email)? {
+            Registration::New => {}
+            Registration::Taken(email) => return Err(Error::AlreadyRegistered(email)),
+            Registration::Resend => {
+                let otp = self.send_otp(&email, Purpose::VerifyEmail, codes, mailer)?;
+                let user = self.get_user(&email)?;
+                return Ok(Registered {
+                    user,
+                    created: false,
+                    otp: Some(otp),
+                });
             }
-            let otp = self.send_otp(&existing.email, Purpose::VerifyEmail, codes, mailer)?;
-            let user = self.get_user(&existing.email)?;
-            return Ok(Registered {
-                user,
-                created: false,
-                otp: Some(otp),
-            });
         }
         // Self-service sign-up never picks its own groups, and chose its password.
         let new = NewUser {
@@ -102,6 +131,52 @@ impl<S: UserStore + OtpStore + TokenStore> UserManager<S> {
         }
     }
 
+    /// What registering `email` would do, as far as the caller may be told
+    /// before it registers (e.g. whether to ask for a password): with reasons
+    /// revealed, the rule's answer ([`Registration`]); concealing
+    /// ([`Self::reveal_reasons`] off), [`Registration::New`] whoever holds the
+    /// address, so that what is asked does not tell.
+    pub fn registration_for(&self, email: &str) -> Result<Registration> {
+        if self.conceals() {
+            parse_email(email)?;
+            return Ok(Registration::New);
+        }
+        self.registration_rule(email)
+    }
+
+    /// The one rule: a registered address that is not verified gets its code
+    /// again (when codes are sent); any other registered address is taken.
+    fn registration_rule(&self, email: &str) -> Result<Registration> {
+        let sends = self.verification != EmailVerification::None;
+        Ok(match self.find_user(email)? {
+            None => Registration::New,
+            Some(existing) if existing.email_verified_at.is_none() && sends => Registration::Resend,
+            Some(existing) => Registration::Taken(existing.email),
+        })
+    }
+
+    /// Registration as the manager's policy answers it: with reasons revealed
+    /// (the operator's command line), [`Self::register`]; concealing (the
+    /// library's default), an answer that never says whether the address had
+    /// an account (a new address is registered, a registered one gets its
+    /// code again or a notice, after the same work).
+    pub fn sign_up(
+        &mut self,
+        new: NewUser,
+        password: Option<&SecretString>,
+        validation: Validation,
+        codes: &OneTimeCodes,
+        mailer: &Mailer,
+    ) -> Result<SignedUp> {
+        if self.conceals() {
+            self.sign_up_concealed(new, password, validation, codes, mailer)
+                .map(SignedUp::Concealed)
+        } else {
+            self.register(new, password, validation, codes, mailer)
+                .map(|registered| SignedUp::Registered(Box::new(registered)))
+        }
+    }
+
     /// Registration as a service offers it to the public: the answer never says
     /// whether the address had an account. A new address is registered as by
     /// [`Self::register`]; a registered, unverified one gets its code again (the
@@ -115,7 +190,7 @@ impl<S: UserStore + OtpStore + TokenStore> UserManager<S> {
     /// a taken address is [`Error::AlreadyRegistered`] as in [`Self::register`],
     /// and a new one answers `None`. A custom field that must be unique can still
     /// tell that another account holds a value.
-    pub fn sign_up(
+    fn sign_up_concealed(
         &mut self,
         new: NewUser,
         password: Option<&SecretString>,
@@ -124,13 +199,13 @@ impl<S: UserStore + OtpStore + TokenStore> UserManager<S> {
         mailer: &Mailer,
     ) -> Result<Option<OtpSent>> {
         let email = parse_email(&new.email)?;
-        let existing = self.find_user(&email)?;
-        let Some(existing) = existing.filter(|_| self.verification != EmailVerification::None)
-        else {
+        let rule = self.registration_rule(&email)?;
+        if rule == Registration::New || self.verification == EmailVerification::None {
             return self
                 .register(new, password, validation, codes, mailer)
                 .map(|registered| registered.otp);
-        };
+        }
+        let existing = self.get_user(&email)?;
         // The checks and the hash a new registration makes, kept from nobody.
         std::hint::black_box(self.new_user_record(
             NewUser {
@@ -142,7 +217,7 @@ impl<S: UserStore + OtpStore + TokenStore> UserManager<S> {
             password,
             validation,
         )?);
-        if existing.email_verified_at.is_none() || !existing.is_active {
+        if rule == Registration::Resend || !existing.is_active {
             // An inactive user gets the inactive notice from send_otp.
             let reveal = std::mem::replace(&mut self.reveal_reasons, false);
             let sent = self.send_otp(&existing.email, Purpose::VerifyEmail, codes, mailer);
@@ -160,127 +235,85 @@ impl<S: UserStore + OtpStore + TokenStore> UserManager<S> {
         .map(Some)
     }
 
-    /// Checks a code and, when it is right, issues a token (password-less sign-in
-    /// with [`Purpose::Login`], or the end of a registration with
-    /// [`Purpose::VerifyEmail`]). The token is issued after the code's use is
-    /// committed; what could refuse the token is checked before the code is used.
-    /// The sign-in is recorded (`last_login`, `login_succeeded`) with the code's
-    /// use. A first verification of the address without a password leaves the
-    /// account without a usable one (see [`Self::verify_otp`]);
-    /// [`Self::verify_email_and_issue_token`] takes the verifier's password.
-    pub fn verify_otp_and_issue_token(
-        &mut self,
-        email: &str,
-        purpose: Purpose,
-        code: &SecretString,
-        codes: &OneTimeCodes,
-        token_name: Option<&str>,
-        lifetime: Option<Duration>,
-    ) -> Result<(User, IssuedToken)> {
-        let token = (token_name, lifetime);
-        let signed_in = self.code_sign_in(email, purpose, code, codes, None, token);
-        self.uniform_code_failure(signed_in)
-    }
-
-    /// [`Self::verify_email`] and then a token, as
-    /// [`Self::verify_otp_and_issue_token`] issues it.
-    pub fn verify_email_and_issue_token(
-        &mut self,
-        email: &str,
-        code: &SecretString,
-        codes: &OneTimeCodes,
-        password: Option<(&SecretString, Validation)>,
-        token_name: Option<&str>,
-        lifetime: Option<Duration>,
-    ) -> Result<(User, IssuedToken)> {
-        let token = (token_name, lifetime);
-        let signed_in =
-            self.code_sign_in(email, Purpose::VerifyEmail, code, codes, password, token);
-        self.uniform_code_failure(signed_in)
-    }
-
-    fn code_sign_in(
+    /// A code's path of [`Self::sign_in`]: a code checked and used up and, with
+    /// `token`, a sign-in recorded with the code's use and then a token (a
+    /// `login` code: password-less sign-in; a `verify-email` code: the end of
+    /// a registration). What could refuse the token is judged with the code,
+    /// once it is right, and leaves the code unused.
+    pub(super) fn code_sign_in(
         &mut self,
         email: &str,
         purpose: Purpose,
         code: &SecretString,
         codes: &OneTimeCodes,
         password: Option<(&SecretString, Validation)>,
-        (token_name, lifetime): (Option<&str>, Option<Duration>),
-    ) -> Result<(User, IssuedToken)> {
-        if purpose == Purpose::PasswordReset {
-            return Err(Error::invalid(
-                "purpose",
-                "a password-reset code resets the password; sign in afterwards to get a token",
-            ));
-        }
+        token: Option<TokenAsk<'_>>,
+    ) -> Result<SignInOutcome> {
+        let Some(ask) = token else {
+            let proof_password = self.proof_password(email, password)?;
+            let usage = CodeUse {
+                proof_password,
+                ..CodeUse::default()
+            };
+            let used = self.check_code(email, purpose, code, codes, usage)?;
+            return Ok(SignInOutcome {
+                happened: Happened::CodeUsed,
+                user: used.user,
+                token: None,
+                password_discarded: used.password_discarded,
+            });
+        };
         // What depends only on the request first, then the account: the
-        // token's own refusals (a taken name, a must-change-password) are judged
-        // with the code, once it is right, and leave it unused.
-        self.check_token_args(token_name, lifetime)?;
-        let token = token_name.map(clean_token_name).transpose()?;
+        // token's own refusals (a taken name, a scope not held, a
+        // must-change-password) are judged with the code, once it is right,
+        // and leave it unused.
+        let name = ask.name.map(clean_token_name).transpose()?;
         let proof_password = self.proof_password(email, password)?;
         let user = self.get_user(email)?;
         // A verify-email code proves the address itself; any other needs it proved.
         if purpose != Purpose::VerifyEmail && self.blocked_unverified(&user) {
             return Err(Error::EmailNotVerified(user.email));
         }
+        let missing_scopes = if ask.scopes.is_empty() {
+            Vec::new()
+        } else {
+            let held = self.effective_permissions(&user)?;
+            held.missing(ask.scopes)
+                .iter()
+                .map(|p| p.to_string())
+                .collect()
+        };
         let usage = CodeUse {
             proof_password,
             sign_in: true,
-            token: Some(token),
+            token: Some(name),
+            missing_scopes,
             ..CodeUse::default()
         };
-        let user = self.check_code(&user.email, purpose, code, codes, usage)?;
-        let issued = self.issue_token(&user.email, token_name, lifetime)?;
-        Ok((user, issued))
+        let used = self.check_code(&user.email, purpose, code, codes, usage)?;
+        let issued =
+            self.issue_scoped_token(&used.user.email, ask.name, ask.lifetime, ask.scopes)?;
+        Ok(SignInOutcome {
+            happened: Happened::SignedIn,
+            user: used.user,
+            token: Some(issued),
+            password_discarded: used.password_discarded,
+        })
     }
 
-    /// A password sign-in that returns a token (DRF's `obtain_auth_token`): the
-    /// login is recorded first, then the token is issued.
-    pub fn authenticate_and_issue_token(
-        &mut self,
-        email: &str,
-        password: &SecretString,
-        token_name: Option<&str>,
-        lifetime: Option<Duration>,
-    ) -> Result<(User, IssuedToken)> {
-        // The name and lifetime are checked first; whether the name is taken only
-        // after the password (a login is not used up by a refused token).
-        self.check_token_args(token_name, lifetime)?;
-        let user = self.authenticate(email, password)?;
-        let issued = self.issue_token(&user.email, token_name, lifetime)?;
-        Ok((user, issued))
-    }
-
-    /// Resets a password with a `password-reset` code: the new password is
-    /// validated and hashed first, then in one transaction the code is used up,
-    /// the password set, the address marked verified (the user proved it) and,
-    /// with `revoke_tokens`, every token of the user revoked. Returns the user and
-    /// how many tokens were active before.
-    pub fn reset_password_with_code(
+    /// A `password-reset` code's path of [`Self::sign_in`]: the new password
+    /// is validated and hashed first, then in one transaction the code is used
+    /// up, the password set, the address marked verified (the user proved it)
+    /// and, as [`Self::set_reset_revokes_tokens`] says, every token of the user
+    /// revoked.
+    pub(super) fn reset_with_code(
         &mut self,
         email: &str,
         code: &SecretString,
         codes: &OneTimeCodes,
-        new_password: &SecretString,
-        validation: Validation,
-        revoke_tokens: bool,
-    ) -> Result<(User, usize)> {
-        let reset =
-            self.reset_with_code(email, code, codes, new_password, validation, revoke_tokens);
-        self.uniform_code_failure(reset)
-    }
-
-    fn reset_with_code(
-        &mut self,
-        email: &str,
-        code: &SecretString,
-        codes: &OneTimeCodes,
-        new_password: &SecretString,
-        validation: Validation,
-        revoke_tokens: bool,
-    ) -> Result<(User, usize)> {
+        new_password: NewPassword<'_>,
+    ) -> Result<SignInOutcome> {
+        let revoke_tokens = self.reset_revokes_tokens;
         let email = parse_email(email)?;
         let user = self.find_user(&email)?;
         if user.is_none() && !self.conceals() {
@@ -290,17 +323,13 @@ impl<S: UserStore + OtpStore + TokenStore> UserManager<S> {
         // unknown address too (a weak one is refused alike), against the
         // address alone.
         let against = self.checked_against(&email, user.as_ref());
-        let hash = self.hash_new_password(new_password, &against, validation)?;
+        let hash =
+            self.hash_new_password(new_password.password, &against, new_password.validation)?;
         let unrevoked = match &user {
-            Some(user) if revoke_tokens => self
-                .store
-                .list_tokens(Some(user.id))?
-                .iter()
-                .filter(|t| t.revoked_at.is_none())
-                .count(),
+            Some(user) if revoke_tokens => self.unrevoked_tokens(user)?,
             _ => 0,
         };
-        let user = self.check_code(
+        let used = self.check_code(
             &email,
             Purpose::PasswordReset,
             code,
@@ -310,11 +339,22 @@ impl<S: UserStore + OtpStore + TokenStore> UserManager<S> {
                 ..CodeUse::default()
             },
         )?;
-        Ok((user, unrevoked))
+        Ok(SignInOutcome {
+            happened: Happened::PasswordReset {
+                revoked_tokens: revoke_tokens.then_some(unrevoked),
+            },
+            user: used.user,
+            token: None,
+            password_discarded: false,
+        })
     }
 
     /// A token's name and lifetime are acceptable.
-    fn check_token_args(&self, token_name: Option<&str>, lifetime: Option<Duration>) -> Result<()> {
+    pub(super) fn check_token_args(
+        &self,
+        token_name: Option<&str>,
+        lifetime: Option<Duration>,
+    ) -> Result<()> {
         if let Some(d) = lifetime {
             expiry(self.clock.now(), d)?;
         }
@@ -826,7 +866,7 @@ mod tests {
         let mut answers = Vec::new();
         let mut bodies = Vec::new();
         for email in ["new@example.com", "taken@example.com", "off@example.com"] {
-            let sent = f.manager.sign_up(
+            let sent = f.manager.sign_up_concealed(
                 NewUser::new(email),
                 Some(&SecretString::from(STRONG)),
                 Validation::Enforce,
@@ -847,7 +887,7 @@ mod tests {
         let weak = |f: &mut Fixture, email: &str| {
             let err = f
                 .manager
-                .sign_up(
+                .sign_up_concealed(
                     NewUser::new(email),
                     Some(&SecretString::from("123")),
                     Validation::Enforce,

@@ -7,7 +7,7 @@ use jiff::{SignedDuration, Timestamp};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 
-use super::conceal::Proof;
+use super::sign_in::admit;
 use super::tokens::{TokenRefusal, token_refusal};
 use super::{UserManager, Validation};
 use crate::audit::AuditEvent;
@@ -305,61 +305,6 @@ impl<S: UserStore + OtpStore> UserManager<S> {
         Ok((sent, now))
     }
 
-    /// Checks and consumes a code. Right: the code is used up (and for
-    /// `verify-email` the address is marked verified). Otherwise
-    /// [`Error::OtpRejected`] says why: no code, wrong (a try is counted), expired,
-    /// used, or locked after too many wrong tries.
-    ///
-    /// The first proof of an address (a `verify-email` code, or a password reset,
-    /// for an address not verified yet) discards every credential set before it:
-    /// whoever registered the address may not be its owner. Here no password is
-    /// given, so the account is left with an unusable password, every token
-    /// revoked and every other code deleted; [`Self::verify_email`] takes the
-    /// verifier's password.
-    pub fn verify_otp(
-        &mut self,
-        email: &str,
-        purpose: Purpose,
-        code: &SecretString,
-        codes: &OneTimeCodes,
-    ) -> Result<User> {
-        let checked = self.check_code(email, purpose, code, codes, CodeUse::default());
-        self.uniform_code_failure(checked)
-    }
-
-    /// A `verify-email` code with the verifier's password: on the first proof of
-    /// the address that password becomes the account's (validated unless
-    /// `Skip`), and every password, token and code set before is gone. For an
-    /// address verified already a password is refused (it would change nothing
-    /// the verifier could not change otherwise), before the code is used.
-    pub fn verify_email(
-        &mut self,
-        email: &str,
-        code: &SecretString,
-        codes: &OneTimeCodes,
-        password: Option<(&SecretString, Validation)>,
-    ) -> Result<User> {
-        let proof_password = self.uniform_code_failure(self.proof_password(email, password))?;
-        let checked = self.check_code(
-            email,
-            Purpose::VerifyEmail,
-            code,
-            codes,
-            CodeUse {
-                proof_password,
-                ..CodeUse::default()
-            },
-        );
-        self.uniform_code_failure(checked)
-    }
-
-    /// A service's one answer to a code that does not sign in, whether the
-    /// address is unknown, its user inactive, or the code wrong, expired, used or
-    /// locked ([`Self::reveal_reasons`] tells them apart).
-    pub(super) fn uniform_code_failure<T>(&self, result: Result<T>) -> Result<T> {
-        self.conceal(Proof::Code, result)
-    }
-
     /// The hash of a password given with a `verify-email` code, made before the
     /// code's transaction (hashing is slow). Refused for a verified address.
     /// When concealing, the password is checked and hashed whoever holds the
@@ -392,8 +337,18 @@ impl<S: UserStore + OtpStore> UserManager<S> {
         }
     }
 
-    /// Checks a code and applies `usage` when it is right, in one transaction
-    /// with the code's use.
+    /// Checks and consumes a code, and applies `usage` when it is right, in
+    /// one transaction with the code's use (for `verify-email` the address is
+    /// marked verified). Otherwise [`Error::OtpRejected`] says why: no code,
+    /// wrong (a try is counted), expired, used, or locked after too many wrong
+    /// tries.
+    ///
+    /// The first proof of an address (a `verify-email` code, or a password
+    /// reset, for an address not verified yet) discards every credential set
+    /// before it: whoever registered the address may not be its owner. Without
+    /// a password given to it (`usage.proof_password`) the account is left with
+    /// an unusable password; every token is revoked and every other code
+    /// deleted.
     pub(super) fn check_code(
         &mut self,
         email: &str,
@@ -401,7 +356,7 @@ impl<S: UserStore + OtpStore> UserManager<S> {
         code: &SecretString,
         codes: &OneTimeCodes,
         usage: CodeUse,
-    ) -> Result<User> {
+    ) -> Result<CodeUsed> {
         // What cannot be a code is a usage error before anything is looked up
         // or counted: it costs no try.
         let typed = zeroize::Zeroizing::new(
@@ -416,28 +371,18 @@ impl<S: UserStore + OtpStore> UserManager<S> {
                 return Err(err);
             }
         };
-        if !user.is_active {
-            let audit = [self.audit(
-                AuditEvent::OtpFailed,
-                format!("purpose={purpose}, reason=inactive_user"),
-            )];
-            self.store
-                .record(Some(user.id), Some(&user.email), &audit)?;
-            return Err(Error::InactiveUser(user.email.clone()));
-        }
         let now = self.clock.now();
-        if let Some(at) = user.expires_at.filter(|at| *at <= now) {
+        // A dead account's code is not tried (no try is counted).
+        if let Some((why, err)) = super::cannot_act(&user, now) {
             let audit = [self.audit(
                 AuditEvent::OtpFailed,
-                format!("purpose={purpose}, reason=account_expired"),
+                format!("purpose={purpose}, reason={}", why.replace(' ', "_")),
             )];
             self.store
                 .record(Some(user.id), Some(&user.email), &audit)?;
-            return Err(Error::AccountExpired {
-                email: user.email.clone(),
-                at,
-            });
+            return Err(err);
         }
+        let admission = self.admission(usage.sign_in && purpose != Purpose::VerifyEmail);
         let max_attempts = codes.settings.max_attempts;
         let actor = self.actor.clone();
         let entry = |event: AuditEvent, detail: String| AuditEntry {
@@ -449,7 +394,7 @@ impl<S: UserStore + OtpStore> UserManager<S> {
         let (user_id, user_email) = (user.id, user.email.clone());
         let verification = self.verification;
         let before = user.clone();
-        let judge = |stored: Option<&OtpCode>, owner: &CodeOwner| -> OtpVerdict<Result<()>> {
+        let judge = |stored: Option<&OtpCode>, owner: &CodeOwner| -> OtpVerdict<Result<bool>> {
             let fail = |write, reason: OtpFailure| OtpVerdict {
                 write,
                 audit: vec![entry(
@@ -480,6 +425,17 @@ impl<S: UserStore + OtpStore> UserManager<S> {
             {
                 let tries_left = max_attempts.saturating_sub(stored.attempts + 1);
                 return fail(OtpWrite::CountFailure, OtpFailure::Wrong { tries_left });
+            }
+            // The code is right: every sign-in's one gate, before anything is written.
+            if let Some((why, err)) = admit(&admission, &before) {
+                return OtpVerdict {
+                    write: OtpWrite::Nothing,
+                    audit: vec![entry(
+                        AuditEvent::OtpFailed,
+                        format!("purpose={purpose}, reason={}", why.replace(' ', "_")),
+                    )],
+                    result: Err(err),
+                };
             }
             // Verified by a concurrent command since the password was hashed.
             if owner.verified && usage.proof_password.is_some() {
@@ -514,8 +470,10 @@ impl<S: UserStore + OtpStore> UserManager<S> {
             // The first proof: whoever set a credential before it may not own the
             // address, so none survives (Sudhodanan & Paverd's pre-hijacking).
             let first_proof = proves_address && !owner.verified;
+            let mut password_discarded = false;
             if first_proof {
                 if new_password.is_none() {
+                    password_discarded = usage.proof_password.is_none() && owner.usable_password;
                     let (hash, detail) = match usage.proof_password {
                         Some(hash) => (
                             hash,
@@ -567,15 +525,24 @@ impl<S: UserStore + OtpStore> UserManager<S> {
                 let taken = name
                     .as_ref()
                     .filter(|n| !revoke_tokens && owner.token_names.contains(n));
-                let refusal = token_refusal(verification, now, &after).or_else(|| {
-                    taken.map(|name| TokenRefusal {
-                        error: Error::TokenNameTaken {
-                            email: user_email.clone(),
-                            name: name.clone(),
-                        },
-                        audit: None,
-                    })
+                let not_held = (!usage.missing_scopes.is_empty()).then(|| TokenRefusal {
+                    error: Error::ScopeNotHeld {
+                        email: user_email.clone(),
+                        missing: usage.missing_scopes.clone(),
+                    },
+                    audit: None,
                 });
+                let refusal = token_refusal(verification, now, &after)
+                    .or(not_held)
+                    .or_else(|| {
+                        taken.map(|name| TokenRefusal {
+                            error: Error::TokenNameTaken {
+                                email: user_email.clone(),
+                                name: name.clone(),
+                            },
+                            audit: None,
+                        })
+                    });
                 if let Some(refusal) = refusal {
                     let detail = refusal.audit.map(|d| format!("{d}; the code is kept"));
                     return OtpVerdict {
@@ -604,13 +571,24 @@ impl<S: UserStore + OtpStore> UserManager<S> {
                     last_login: usage.sign_in.then_some(now),
                 },
                 audit,
-                result: Ok(()),
+                result: Ok(password_discarded),
             }
         };
-        self.store
-            .judge_otp(user.id, &user.email, purpose.as_str(), judge)??;
-        self.get_user(&user.email)
+        let password_discarded =
+            self.store
+                .judge_otp(user.id, &user.email, purpose.as_str(), judge)??;
+        Ok(CodeUsed {
+            user: self.get_user(&user.email)?,
+            password_discarded,
+        })
     }
+}
+
+/// A code used up: the user as it left them, and whether their first
+/// verification, given no password, made the one set before it unusable.
+pub(super) struct CodeUsed {
+    pub user: User,
+    pub password_discarded: bool,
 }
 
 /// What a right code does besides being used up.
@@ -619,13 +597,16 @@ pub(super) struct CodeUse {
     /// A password reset: the new hash, and whether to revoke the tokens.
     pub reset: Option<(String, bool)>,
     /// The hash of the password the verifier of an address gave
-    /// ([`UserManager::verify_email`]); used on the address's first proof only.
+    /// ([`super::SignIn::first_password`]); used on the address's first proof only.
     pub proof_password: Option<String>,
     /// A sign-in (a token follows): record `last_login` and `login_succeeded`.
     pub sign_in: bool,
     /// A token follows, with this name (`None`: the default one): what would
     /// refuse it is judged with the code, and a refusal leaves the code unused.
     pub token: Option<Option<String>>,
+    /// The token's scopes that its user does not hold: a refusal, judged as
+    /// the others.
+    pub missing_scopes: Vec<String>,
 }
 
 #[cfg(test)]

@@ -11,15 +11,18 @@ use std::time::Duration;
 use secrecy::{ExposeSecret, SecretString};
 use subtle::ConstantTimeEq;
 
-use super::conceal::Proof;
-use super::{UserManager, Validation, attributes};
+use super::conceal::ProofKind;
+use super::sign_in::{Happened, NewPassword, SignInOutcome, admit};
+use super::{UserManager, attributes};
 use crate::audit::AuditEvent;
 use crate::clock::human_timestamp;
 use crate::config::MAX_RESET_TOKEN_EXPIRY;
 use crate::duration::format_duration;
 use crate::email_address::email_key;
 use crate::error::{Error, Result};
-use crate::storage::{ResetTokenRecord, ResetTokenStore, UserStore, UserUpdate, credential_digest};
+use crate::storage::{
+    ResetTokenRecord, ResetTokenStore, TokenStore, UserStore, UserUpdate, credential_digest,
+};
 use crate::token::{self, ResetRejection, TokenDigest};
 use crate::user::User;
 
@@ -102,42 +105,102 @@ impl<S: UserStore + ResetTokenStore> UserManager<S> {
         })
     }
 
-    /// Sets a new password with a reset token made for this user. A wrong, used,
-    /// expired or replaced token, or one made before the password last changed,
-    /// is [`Error::ResetTokenRejected`] saying which (and audited). The usual
-    /// validators apply; the token is used, the password set, a
-    /// must-change-password met and (with `revoke_tokens`) the API tokens
-    /// revoked, in one transaction.
-    ///
-    /// An inactive or expired user is refused ([`Error::InactiveUser`],
-    /// [`Error::AccountExpired`]). When concealing (see
-    /// [`Self::reveal_reasons`]) every refusal but a malformed token is
-    /// [`Error::InvalidResetToken`], whoever holds the address.
-    pub fn reset_password_with_token(
-        &mut self,
-        email: &str,
-        reset_token: &SecretString,
-        new_password: &SecretString,
-        validation: Validation,
-        revoke_tokens: bool,
-    ) -> Result<User> {
-        let reset =
-            self.reset_with_token(email, reset_token, new_password, validation, revoke_tokens);
-        self.conceal(Proof::ResetToken, reset)
+    /// Checks a reset token without using it (before asking for a new
+    /// password): the same answers as a reset with it ([`Self::sign_in`]).
+    pub fn check_reset_token(&mut self, email: &str, reset_token: &SecretString) -> Result<User> {
+        let live = self
+            .live_reset_token(email, reset_token)
+            .map(|(user, _)| user);
+        self.conceal(ProofKind::ResetToken, live)
     }
 
-    fn reset_with_token(
+    /// The user and its token, when the token may be used now.
+    fn live_reset_token(
         &mut self,
         email: &str,
         reset_token: &SecretString,
-        new_password: &SecretString,
-        validation: Validation,
-        revoke_tokens: bool,
-    ) -> Result<User> {
+    ) -> Result<(User, crate::storage::ResetTokenInfo)> {
+        // What depends only on the token first: a malformed one is told as
+        // such whoever holds the address, and the lookup is made for everyone.
+        token::check_format_with(token::RESET_PREFIX, reset_token.expose_secret())
+            .map_err(|e| rejected(ResetRejection::Malformed(e)))?;
+        let digest = token::digest(reset_token.expose_secret());
+        let found = self.store.reset_token_by_digest(&digest)?;
+        let user = self.get_user(email)?;
+        let now = self.clock.now();
+        // A dead account's token is not compared.
+        if let Some((why, err)) = super::cannot_act(&user, now) {
+            return Err(self.refuse_account(&user, why, err)?);
+        }
+        // The index found it by equality; the final word on a secret-derived
+        // value is in constant time, as everywhere else.
+        let info = match found {
+            Some((info, stored))
+                if bool::from(stored.ct_eq(&digest)) && info.user_id == user.id =>
+            {
+                info
+            }
+            _ => return Err(self.refuse(&user, ResetRejection::Wrong)?),
+        };
+        match dead(&info, &user, now) {
+            Some(reason) => Err(self.refuse(&user, reason)?),
+            None => Ok((user, info)),
+        }
+    }
+
+    /// Audits a refusal of the account (`why`, the audit's words); `err`, to return.
+    fn refuse_account(&mut self, user: &User, why: &str, err: Error) -> Result<Error> {
+        let audit = [self.audit(AuditEvent::ResetTokenRejected, format!("reason={why}"))];
+        self.store
+            .record(Some(user.id), Some(&user.email), &audit)?;
+        Ok(err)
+    }
+
+    /// Audits a refusal; the error to return.
+    fn refuse(&mut self, user: &User, reason: ResetRejection) -> Result<Error> {
+        let audit = [self.audit(
+            AuditEvent::ResetTokenRejected,
+            format!("reason={}", reason.reason()),
+        )];
+        self.store
+            .record(Some(user.id), Some(&user.email), &audit)?;
+        Ok(rejected(reason))
+    }
+}
+
+impl<S: UserStore + ResetTokenStore + TokenStore> UserManager<S> {
+    /// A reset token's path of [`Self::sign_in`]: a wrong, used, expired or
+    /// replaced token, or one made before the password or the address last
+    /// changed, is [`Error::ResetTokenRejected`] saying which (and audited); an
+    /// inactive or expired user is refused ([`Error::InactiveUser`],
+    /// [`Error::AccountExpired`]). The usual validators apply; the token is
+    /// used, the password set, a must-change-password met and (as
+    /// [`Self::set_reset_revokes_tokens`] says) the API tokens revoked, in one
+    /// transaction.
+    pub(super) fn reset_with_token(
+        &mut self,
+        email: &str,
+        reset_token: &SecretString,
+        new_password: NewPassword<'_>,
+    ) -> Result<SignInOutcome> {
+        let revoke_tokens = self.reset_revokes_tokens;
         let (user, info) = self.live_reset_token(email, reset_token)?;
+        // The token is right: every sign-in's one gate, before anything is written.
+        if let Some((why, err)) = admit(&self.admission(false), &user) {
+            return Err(self.refuse_account(&user, why, err)?);
+        }
         let digest = token::digest(reset_token.expose_secret());
         let now = self.clock.now();
-        let hash = self.hash_new_password(new_password, &attributes(&user), validation)?;
+        let hash = self.hash_new_password(
+            new_password.password,
+            &attributes(&user),
+            new_password.validation,
+        )?;
+        let unrevoked = if revoke_tokens {
+            self.unrevoked_tokens(&user)?
+        } else {
+            0
+        };
         let mut update = UserUpdate {
             password: Some(hash),
             must_change_password: user.must_change_password.then_some(false),
@@ -159,7 +222,14 @@ impl<S: UserStore + ResetTokenStore> UserManager<S> {
             .store
             .consume_reset_token(info.id, now, &update, &audit)?
         {
-            Some(user) => Ok(user),
+            Some(user) => Ok(SignInOutcome {
+                happened: Happened::PasswordReset {
+                    revoked_tokens: revoke_tokens.then_some(unrevoked),
+                },
+                user,
+                token: None,
+                password_discarded: false,
+            }),
             // Used, replaced or outrun by a password change since the lookup:
             // look again to say which.
             None => {
@@ -172,62 +242,6 @@ impl<S: UserStore + ResetTokenStore> UserManager<S> {
                 Err(self.refuse(&user, reason)?)
             }
         }
-    }
-
-    /// Checks a reset token without using it (before asking for a new
-    /// password): the same answers as [`Self::reset_password_with_token`].
-    pub fn check_reset_token(&mut self, email: &str, reset_token: &SecretString) -> Result<User> {
-        let live = self
-            .live_reset_token(email, reset_token)
-            .map(|(user, _)| user);
-        self.conceal(Proof::ResetToken, live)
-    }
-
-    /// The user and its token, when the token may be used now.
-    fn live_reset_token(
-        &mut self,
-        email: &str,
-        reset_token: &SecretString,
-    ) -> Result<(User, crate::storage::ResetTokenInfo)> {
-        // What depends only on the token first: a malformed one is told as
-        // such whoever holds the address, and the lookup is made for everyone.
-        token::check_format_with(token::RESET_PREFIX, reset_token.expose_secret())
-            .map_err(|e| rejected(ResetRejection::Malformed(e)))?;
-        let digest = token::digest(reset_token.expose_secret());
-        let found = self.store.reset_token_by_digest(&digest)?;
-        let user = self.get_user(email)?;
-        let now = self.clock.now();
-        if let Some((why, err)) = super::cannot_act(&user, now) {
-            let audit = [self.audit(AuditEvent::ResetTokenRejected, format!("reason={why}"))];
-            self.store
-                .record(Some(user.id), Some(&user.email), &audit)?;
-            return Err(err);
-        }
-        // The index found it by equality; the final word on a secret-derived
-        // value is in constant time, as everywhere else.
-        let info = match found {
-            Some((info, stored))
-                if bool::from(stored.ct_eq(&digest)) && info.user_id == user.id =>
-            {
-                info
-            }
-            _ => return Err(self.refuse(&user, ResetRejection::Wrong)?),
-        };
-        match dead(&info, &user, now) {
-            Some(reason) => Err(self.refuse(&user, reason)?),
-            None => Ok((user, info)),
-        }
-    }
-
-    /// Audits a refusal; the error to return.
-    fn refuse(&mut self, user: &User, reason: ResetRejection) -> Result<Error> {
-        let audit = [self.audit(
-            AuditEvent::ResetTokenRejected,
-            format!("reason={}", reason.reason()),
-        )];
-        self.store
-            .record(Some(user.id), Some(&user.email), &audit)?;
-        Ok(rejected(reason))
     }
 }
 
@@ -263,6 +277,7 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
+    use crate::Validation;
     use crate::clock::FixedClock;
     use crate::manager::test_manager;
     use crate::storage::SqliteStore;

@@ -186,6 +186,12 @@ impl<S: UserStore + TokenStore> UserManager<S> {
         Ok(IssuedToken { token, info })
     }
 
+    /// The user's tokens that are not revoked (a reset revokes them).
+    pub(super) fn unrevoked_tokens(&self, user: &User) -> Result<usize> {
+        let tokens = self.store.list_tokens(Some(user.id))?;
+        Ok(tokens.iter().filter(|t| t.revoked_at.is_none()).count())
+    }
+
     /// `token-N` for the smallest N above the number of the user's tokens that no
     /// active token of the user is named.
     fn default_token_name(&self, user_id: i64) -> Result<String> {
