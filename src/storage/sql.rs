@@ -220,6 +220,17 @@ impl FromCell for Vec<u8> {
     }
 }
 
+/// A digest (a token's SHA-256): any other length is not one.
+impl FromCell for [u8; 32] {
+    const EXPECTED: &'static str = "32 bytes";
+    fn from_cell(cell: Cell<'_>) -> Option<Self> {
+        match cell {
+            Cell::Bytes(v) => v.try_into().ok(),
+            _ => None,
+        }
+    }
+}
+
 impl<T: FromCell> FromCell for Option<T> {
     const EXPECTED: &'static str = T::EXPECTED;
     fn from_cell(cell: Cell<'_>) -> Option<Self> {
@@ -333,7 +344,6 @@ impl dyn Sql + '_ {
 /// `storage/mod.rs`), and a read of committed data.
 pub(crate) trait Engine {
     fn write<T>(&mut self, f: impl FnOnce(&mut dyn Sql) -> Result<T>) -> Result<T>;
-    #[allow(dead_code)] // until the first read moves here
     fn read<T>(&self, f: impl FnOnce(&mut dyn Sql) -> Result<T>) -> Result<T>;
 }
 
@@ -390,5 +400,12 @@ mod tests {
         assert_eq!(Option::<i64>::from_cell(Cell::Null), Some(None));
         assert_eq!(u32::from_cell(Cell::Int(-1)), None);
         assert_eq!(String::from_cell(Cell::Int(1)), None);
+    }
+
+    #[test]
+    fn a_digest_is_exactly_32_bytes() {
+        assert_eq!(<[u8; 32]>::from_cell(Cell::Bytes(&[7; 32])), Some([7; 32]));
+        assert_eq!(<[u8; 32]>::from_cell(Cell::Bytes(&[7; 31])), None);
+        assert_eq!(<[u8; 32]>::from_cell(Cell::Text("x")), None);
     }
 }

@@ -10,15 +10,15 @@ use jiff::Timestamp;
 use super::copy::{CopiedRow, CopyStore};
 use super::postgres::connect::ConnectOptions;
 use super::sql::{Engine, Sql};
+use super::tables::UserRows;
+use super::tables::tokens::UnsyncedWrite;
 use super::{
     AppliedMigration, AuditEntry, AuditFilter, AuditRecord, BulkAudit, BulkCounts, BulkDefinitions,
-    BulkStore, BulkUser, GroupStore, LoginReservation, Memberships, Migration, OnConflict, PgStore,
-    ResetTokenInfo, ResetTokenRecord, ResetTokenStore, SchemaStore, SqliteStore, Target,
-    TokenRecord, TokenStore, UserRecord, UserStore, UserUpdate,
+    BulkStore, BulkUser, LoginReservation, Memberships, Migration, OnConflict, PgStore,
+    SchemaStore, SqliteStore, Target, UserRecord, UserStore, UserUpdate,
 };
-use crate::access::{Group, GroupChange, Permission, UserAccess};
+use crate::access::Group;
 use crate::error::Result;
-use crate::token::{TokenDigest, TokenInfo};
 use crate::user::{User, UserFilter};
 
 /// An open store of one of the backends.
@@ -117,6 +117,26 @@ impl Engine for Store {
     }
     fn read<T>(&self, f: impl FnOnce(&mut dyn Sql) -> Result<T>) -> Result<T> {
         each!(self, s => Engine::read(s, f))
+    }
+}
+
+impl UnsyncedWrite for Store {
+    fn write_unsynced<T>(&mut self, f: impl FnOnce(&mut dyn Sql) -> Result<T>) -> Result<T> {
+        each!(self, s => s.write_unsynced(f))
+    }
+}
+
+impl UserRows for Store {
+    fn user_by_id(&self, id: i64) -> Result<User> {
+        each!(self, s => s.user_by_id(id))
+    }
+    fn write_user_update(
+        &mut self,
+        claim: impl FnOnce(&mut dyn Sql) -> Result<Option<i64>>,
+        update: &UserUpdate,
+        audit: &[AuditEntry],
+    ) -> Result<Option<User>> {
+        each!(self, s => s.write_user_update(claim, update, audit))
     }
 }
 
@@ -240,107 +260,5 @@ impl BulkStore for Store {
         audit: &BulkAudit,
     ) -> Result<BulkCounts> {
         each!(self, s => s.bulk_write(definitions, rows, on_conflict, protect_last_superuser, audit))
-    }
-}
-
-impl TokenStore for Store {
-    fn insert_token(&mut self, token: &TokenRecord, audit: &[AuditEntry]) -> Result<TokenInfo> {
-        each!(self, s => s.insert_token(token, audit))
-    }
-    fn token_by_digest(
-        &self,
-        digest: &TokenDigest,
-    ) -> Result<Option<(TokenInfo, TokenDigest, User)>> {
-        each!(self, s => s.token_by_digest(digest))
-    }
-    fn token_by_id(&self, id: i64) -> Result<Option<TokenInfo>> {
-        each!(self, s => s.token_by_id(id))
-    }
-    fn list_tokens(&self, user_id: Option<i64>) -> Result<Vec<TokenInfo>> {
-        each!(self, s => s.list_tokens(user_id))
-    }
-    fn count_active_tokens(&self, user_id: i64, now: Timestamp) -> Result<u64> {
-        each!(self, s => s.count_active_tokens(user_id, now))
-    }
-    fn mark_token_used(
-        &mut self,
-        token: &TokenInfo,
-        at: Timestamp,
-        audit: &[AuditEntry],
-    ) -> Result<bool> {
-        each!(self, s => s.mark_token_used(token, at, audit))
-    }
-    fn revoke_token(&mut self, id: i64, at: Timestamp, audit: &[AuditEntry]) -> Result<bool> {
-        each!(self, s => s.revoke_token(id, at, audit))
-    }
-    fn revoke_user_tokens(
-        &mut self,
-        user_id: i64,
-        at: Timestamp,
-        audit: &dyn Fn(&[TokenInfo]) -> Vec<AuditEntry>,
-    ) -> Result<Vec<TokenInfo>> {
-        each!(self, s => s.revoke_user_tokens(user_id, at, audit))
-    }
-}
-
-impl GroupStore for Store {
-    fn insert_group(
-        &mut self,
-        name: &str,
-        permissions: &[Permission],
-        audit: &[AuditEntry],
-    ) -> Result<Group> {
-        each!(self, s => s.insert_group(name, permissions, audit))
-    }
-    fn group_by_name(&self, name: &str) -> Result<Option<Group>> {
-        each!(self, s => s.group_by_name(name))
-    }
-    fn list_groups(&self) -> Result<Vec<Group>> {
-        each!(self, s => s.list_groups())
-    }
-    fn update_group(
-        &mut self,
-        name: &str,
-        change: &GroupChange,
-        audit: &[AuditEntry],
-    ) -> Result<Group> {
-        each!(self, s => s.update_group(name, change, audit))
-    }
-    fn delete_group(&mut self, name: &str, audit: &[AuditEntry]) -> Result<Group> {
-        each!(self, s => s.delete_group(name, audit))
-    }
-    fn user_access(&self, user_id: i64) -> Result<UserAccess> {
-        each!(self, s => s.user_access(user_id))
-    }
-    fn granted_permissions(&self, user_id: i64) -> Result<Vec<String>> {
-        each!(self, s => s.granted_permissions(user_id))
-    }
-    fn permission_models(&self) -> Result<Vec<(String, String)>> {
-        each!(self, s => s.permission_models())
-    }
-}
-
-impl ResetTokenStore for Store {
-    fn insert_reset_token(
-        &mut self,
-        token: &ResetTokenRecord,
-        audit: &[AuditEntry],
-    ) -> Result<i64> {
-        each!(self, s => s.insert_reset_token(token, audit))
-    }
-    fn reset_token_by_digest(
-        &self,
-        digest: &TokenDigest,
-    ) -> Result<Option<(ResetTokenInfo, TokenDigest)>> {
-        each!(self, s => s.reset_token_by_digest(digest))
-    }
-    fn consume_reset_token(
-        &mut self,
-        id: i64,
-        at: Timestamp,
-        update: &UserUpdate,
-        audit: &[AuditEntry],
-    ) -> Result<Option<User>> {
-        each!(self, s => s.consume_reset_token(id, at, update, audit))
     }
 }

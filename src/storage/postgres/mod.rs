@@ -29,7 +29,6 @@ mod copy;
 mod executor;
 mod fields;
 mod groups;
-mod reset_tokens;
 mod server_error;
 /// The test server (see the file), once for the library's unit tests.
 #[cfg(test)]
@@ -175,8 +174,8 @@ pub(super) fn user_from_row(row: &Row) -> Result<User> {
     })
 }
 
-pub(super) fn fetch_user(tx: &mut Transaction, id: i64) -> Result<User> {
-    let row = tx.query_one(
+pub(super) fn fetch_user(client: &mut impl postgres::GenericClient, id: i64) -> Result<User> {
+    let row = client.query_one(
         &format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"),
         &[&id],
     )?;

@@ -27,7 +27,6 @@ mod copy;
 mod executor;
 mod fields;
 mod groups;
-mod reset_tokens;
 pub(super) mod tokens;
 
 /// SQLite's migrations: the same versions and names as every backend's.

@@ -5,12 +5,35 @@
 //! handling in `copy`, integrity checks, connection and migrations) stays in
 //! `sqlite/` and `postgres/`.
 
+pub(crate) mod groups;
 mod otp;
+mod reset_tokens;
 pub(crate) mod tokens;
 
-use super::sql::{Sql, args};
-use super::{AuditEntry, LASTING_SUPERUSER};
+use super::sql::{Engine, Sql, args};
+use super::{AuditEntry, LASTING_SUPERUSER, UserUpdate};
 use crate::error::{Error, Result};
+use crate::user::User;
+
+/// The users' queries the shared tables need, while each engine still writes
+/// them itself (`sqlite/mod.rs`, `postgres/users.rs`: a user's row reads its
+/// custom fields through engine-specific SQL, and the update is a body per
+/// engine). Once the users' queries are written here, these become plain
+/// functions over [`Sql`] and this trait goes.
+pub(crate) trait UserRows: Engine {
+    /// The user with this id (one a row names: a database error if none).
+    fn user_by_id(&self, id: i64) -> Result<User>;
+    /// One write: `claim` runs first and names the user (`None`: nothing more
+    /// is written), and `update` with its audit is then applied to that user,
+    /// as [`UserStore::update_user`](super::UserStore::update_user) does (SQLite
+    /// also scrubs its WAL at close when a password was replaced).
+    fn write_user_update(
+        &mut self,
+        claim: impl FnOnce(&mut dyn Sql) -> Result<Option<i64>>,
+        update: &UserUpdate,
+        audit: &[AuditEntry],
+    ) -> Result<Option<User>>;
+}
 
 /// Appends `audit` to the audit log, every entry about one user (or none).
 pub(crate) fn insert_audit(

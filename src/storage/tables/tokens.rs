@@ -1,10 +1,25 @@
-//! The `tokens` table's queries (migration 0002), for every engine.
+//! [`TokenStore`] for every engine: the `tokens` table (migration 0002).
 
 use jiff::Timestamp;
 
-use crate::error::Result;
-use crate::storage::sql::{Row, Sql, args};
-use crate::token::TokenInfo;
+use super::{UserRows, insert_audit};
+use crate::error::{Error, Result};
+use crate::storage::sql::{Engine, Row, Sql, args};
+use crate::storage::{AuditEntry, TokenRecord, TokenStore};
+use crate::token::{TokenDigest, TokenInfo};
+use crate::user::User;
+
+/// The one write whose commit need not wait for the disk: the record of a
+/// token's use is bookkeeping, not a decision, and the fsync alone took several
+/// times the rest of `verify-token` on a busy disk. The commit is consistent at
+/// once and durable with the next synced commit; a crash may lose the last
+/// uses, never consistency. The engines differ in where that is set: SQLite per
+/// connection (`PRAGMA synchronous`, outside the transaction, restored after),
+/// PostgreSQL per transaction (`SET LOCAL synchronous_commit = off`).
+pub(crate) trait UnsyncedWrite: Engine {
+    /// [`Engine::write`], committed without waiting for the disk.
+    fn write_unsynced<T>(&mut self, f: impl FnOnce(&mut dyn Sql) -> Result<T>) -> Result<T>;
+}
 
 /// The columns [`token_from_row`] reads, the owner's email last.
 pub(crate) const TOKEN_COLUMNS: &str = "t.id, t.name, t.prefix, t.created_at, t.expires_at, \
@@ -51,4 +66,142 @@ pub(crate) fn revoke_all(sql: &mut dyn Sql, user_id: i64, at: Timestamp) -> Resu
     }
     revoked.sort_by_key(|t| t.id);
     Ok(revoked)
+}
+
+impl<E: Engine + UnsyncedWrite + UserRows> TokenStore for E {
+    fn insert_token(&mut self, token: &TokenRecord, audit: &[AuditEntry]) -> Result<TokenInfo> {
+        self.write(|sql| {
+            let email: String = sql.query_value(
+                "SELECT email FROM users WHERE id = $1",
+                args![token.user_id],
+            )?;
+            // No row back is a clash (a failed statement would abort
+            // PostgreSQL's transaction). The digest is random (2^-190 to
+            // collide): a clash is the name.
+            let id: Option<i64> = sql.query_opt(
+                "INSERT INTO tokens (user_id, name, digest, prefix, created_at, expires_at, \
+                 scopes) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING id",
+                args![
+                    token.user_id,
+                    &token.name,
+                    token.digest.as_slice(),
+                    &token.prefix,
+                    token.created_at,
+                    token.expires_at,
+                    token.scopes_column(),
+                ],
+                |r| r.get(0),
+            )?;
+            let Some(id) = id else {
+                return Err(Error::TokenNameTaken {
+                    email,
+                    name: token.name.clone(),
+                });
+            };
+            insert_audit(sql, Some(token.user_id), Some(&email), audit)?;
+            fetch_token(sql, id)?.ok_or(Error::TokenNotFound(id))
+        })
+    }
+
+    fn token_by_digest(
+        &self,
+        digest: &TokenDigest,
+    ) -> Result<Option<(TokenInfo, TokenDigest, User)>> {
+        let found = self.read(|sql| {
+            sql.query_opt(
+                &format!("SELECT {TOKEN_COLUMNS}, t.digest {FROM} WHERE t.digest = $1"),
+                args![digest.as_slice()],
+                |r| Ok((token_from_row(r)?, r.get::<TokenDigest>(10)?)),
+            )
+        })?;
+        let Some((info, stored)) = found else {
+            return Ok(None);
+        };
+        let user = self.user_by_id(info.user_id)?;
+        Ok(Some((info, stored, user)))
+    }
+
+    fn token_by_id(&self, id: i64) -> Result<Option<TokenInfo>> {
+        self.read(|sql| fetch_token(sql, id))
+    }
+
+    fn list_tokens(&self, user_id: Option<i64>) -> Result<Vec<TokenInfo>> {
+        self.read(|sql| match user_id {
+            Some(id) => sql.query(
+                &format!("SELECT {TOKEN_COLUMNS} {FROM} WHERE t.user_id = $1 ORDER BY t.id"),
+                args![id],
+                token_from_row,
+            ),
+            None => sql.query(
+                &format!("SELECT {TOKEN_COLUMNS} {FROM} ORDER BY t.id"),
+                args![],
+                token_from_row,
+            ),
+        })
+    }
+
+    fn count_active_tokens(&self, user_id: i64, now: Timestamp) -> Result<u64> {
+        self.read(|sql| {
+            sql.query_value::<i64>(
+                "SELECT count(*) FROM tokens WHERE user_id = $1 AND revoked_at IS NULL \
+                 AND (expires_at IS NULL OR expires_at > $2)",
+                args![user_id, now],
+            )
+        })
+        .map(i64::unsigned_abs)
+    }
+
+    fn mark_token_used(
+        &mut self,
+        token: &TokenInfo,
+        at: Timestamp,
+        audit: &[AuditEntry],
+    ) -> Result<bool> {
+        self.write_unsynced(|sql| {
+            // Re-checked under the writers' lock: a revocation, deactivation or
+            // expiry that landed since the lookup wins.
+            let changed = sql.execute(
+                "UPDATE tokens SET last_used_at = $2 WHERE id = $1 AND revoked_at IS NULL \
+                 AND (expires_at IS NULL OR expires_at > $2) \
+                 AND (SELECT is_active AND (expires_at IS NULL OR expires_at > $2) FROM users \
+                 WHERE users.id = tokens.user_id)",
+                args![token.id, at],
+            )?;
+            if changed == 0 {
+                return Ok(false);
+            }
+            insert_audit(sql, Some(token.user_id), Some(&token.user), audit)?;
+            Ok(true)
+        })
+    }
+
+    fn revoke_token(&mut self, id: i64, at: Timestamp, audit: &[AuditEntry]) -> Result<bool> {
+        self.write(|sql| {
+            let changed = sql.execute(
+                "UPDATE tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL",
+                args![id, at],
+            )?;
+            if changed == 0 {
+                return Ok(false);
+            }
+            let token = fetch_token(sql, id)?.ok_or(Error::TokenNotFound(id))?;
+            insert_audit(sql, Some(token.user_id), Some(&token.user), audit)?;
+            Ok(true)
+        })
+    }
+
+    fn revoke_user_tokens(
+        &mut self,
+        user_id: i64,
+        at: Timestamp,
+        audit: &dyn Fn(&[TokenInfo]) -> Vec<AuditEntry>,
+    ) -> Result<Vec<TokenInfo>> {
+        self.write(|sql| {
+            let revoked = revoke_all(sql, user_id, at)?;
+            if let Some(first) = revoked.first() {
+                insert_audit(sql, Some(user_id), Some(&first.user), &audit(&revoked))?;
+            }
+            Ok(revoked)
+        })
+    }
 }
