@@ -252,7 +252,6 @@ impl dyn Row + '_ {
 }
 
 /// Where the two engines spell a thing differently in SQL.
-#[allow(dead_code)] // until the first query that differs moves here
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Dialect {
     Sqlite,
@@ -262,7 +261,6 @@ pub(crate) enum Dialect {
 /// A connection or transaction of either engine: the one interface the shared
 /// table code runs its SQL through.
 pub(crate) trait Sql {
-    #[allow(dead_code)] // until the first query that differs moves here
     fn dialect(&self) -> Dialect;
     /// Runs a statement; the number of rows it changed.
     fn execute(&mut self, sql: &str, args: &[Value<'_>]) -> Result<u64>;
@@ -335,7 +333,6 @@ impl dyn Sql + '_ {
 /// `storage/mod.rs`), and a read of committed data.
 pub(crate) trait Engine {
     fn write<T>(&mut self, f: impl FnOnce(&mut dyn Sql) -> Result<T>) -> Result<T>;
-    #[allow(dead_code)] // until the first read moves here
     fn read<T>(&self, f: impl FnOnce(&mut dyn Sql) -> Result<T>) -> Result<T>;
 }
 

@@ -2,9 +2,11 @@
 
 use postgres::{GenericClient, Transaction};
 
-use super::{PgStore, insert_audit, is_unique_violation};
-use crate::access::{AccessChange, Group, GroupChange, Permission, UserAccess};
+use super::executor::PgSql;
+use super::{PgStore, is_unique_violation};
+use crate::access::{Group, GroupChange, Permission, UserAccess};
 use crate::error::{Error, Result};
+use crate::storage::tables::insert_audit;
 use crate::storage::{AuditEntry, GroupStore};
 
 /// The permissions granted to a user directly and through groups: one query
@@ -61,42 +63,6 @@ fn add_permissions(tx: &mut Transaction, group: i64, permissions: &[Permission])
     Ok(())
 }
 
-/// Applies a user's membership and grant changes inside its write.
-pub(super) fn apply_access(
-    tx: &mut Transaction,
-    user_id: i64,
-    change: &AccessChange,
-) -> Result<()> {
-    for name in &change.join {
-        let group = group_id(tx, name)?;
-        tx.execute(
-            "INSERT INTO user_groups (user_id, group_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-            &[&user_id, &group],
-        )?;
-    }
-    for name in &change.leave {
-        let group = group_id(tx, name)?;
-        tx.execute(
-            "DELETE FROM user_groups WHERE user_id = $1 AND group_id = $2",
-            &[&user_id, &group],
-        )?;
-    }
-    for p in &change.grant {
-        tx.execute(
-            "INSERT INTO user_permissions (user_id, permission) VALUES ($1, $2) \
-             ON CONFLICT DO NOTHING",
-            &[&user_id, &p.as_str()],
-        )?;
-    }
-    for p in &change.revoke {
-        tx.execute(
-            "DELETE FROM user_permissions WHERE user_id = $1 AND permission = $2",
-            &[&user_id, &p.as_str()],
-        )?;
-    }
-    Ok(())
-}
-
 impl GroupStore for PgStore {
     fn insert_group(
         &mut self,
@@ -115,7 +81,7 @@ impl GroupStore for PgStore {
                 other => other?.try_get(0)?,
             };
             add_permissions(tx, id, permissions)?;
-            insert_audit(tx, None, None, audit)?;
+            insert_audit(&mut PgSql(tx), None, None, audit)?;
             fetch_group(tx, id)
         })
     }
@@ -161,7 +127,7 @@ impl GroupStore for PgStore {
                     &[&id, &p.as_str()],
                 )?;
             }
-            insert_audit(tx, None, None, audit)?;
+            insert_audit(&mut PgSql(tx), None, None, audit)?;
             fetch_group(tx, id)
         })
     }
@@ -171,7 +137,7 @@ impl GroupStore for PgStore {
             let id = group_id(tx, name)?;
             let group = fetch_group(tx, id)?;
             tx.execute("DELETE FROM groups WHERE id = $1", &[&id])?;
-            insert_audit(tx, None, None, audit)?;
+            insert_audit(&mut PgSql(tx), None, None, audit)?;
             Ok(group)
         })
     }

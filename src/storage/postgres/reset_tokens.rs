@@ -3,9 +3,11 @@
 use jiff::Timestamp;
 use postgres::Row;
 
-use super::users::update_user_in;
-use super::{PgStore, PgTime, insert_audit, time};
+use super::executor::PgSql;
+use super::{PgStore, PgTime, time};
 use crate::error::{Error, Result};
+use crate::storage::tables::insert_audit;
+use crate::storage::tables::users::update_user_in;
 use crate::storage::{
     AuditEntry, ResetTokenInfo, ResetTokenRecord, ResetTokenStore, UserUpdate, credential_digest,
 };
@@ -57,7 +59,7 @@ impl ResetTokenStore for PgStore {
             let email: String = tx
                 .query_one("SELECT email FROM users WHERE id = $1", &[&token.user_id])?
                 .try_get(0)?;
-            insert_audit(tx, Some(token.user_id), Some(&email), audit)?;
+            insert_audit(&mut PgSql(tx), Some(token.user_id), Some(&email), audit)?;
             Ok(id)
         })
     }
@@ -111,7 +113,7 @@ impl ResetTokenStore for PgStore {
                 "UPDATE reset_tokens SET used_at = $2 WHERE id = $1",
                 &[&id, &time(at)],
             )?;
-            update_user_in(tx, user_id, update, audit).map(Some)
+            update_user_in(&mut PgSql(tx), user_id, update, audit).map(Some)
         })
     }
 }

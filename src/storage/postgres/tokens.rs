@@ -3,10 +3,11 @@
 use jiff::Timestamp;
 use postgres::{GenericClient, Row, Transaction};
 
-use super::{
-    PgStore, PgTime, USER_COLUMNS, insert_audit, is_unique_violation, opt_time, time, user_from_row,
-};
+use super::executor::PgSql;
+use super::{PgStore, PgTime, is_unique_violation, opt_time, time};
 use crate::error::{Error, Result};
+use crate::storage::tables::insert_audit;
+use crate::storage::tables::users::fetch_user;
 use crate::storage::{AuditEntry, TokenRecord, TokenStore};
 use crate::token::{TokenDigest, TokenInfo};
 use crate::user::User;
@@ -95,7 +96,7 @@ impl TokenStore for PgStore {
                 }
                 other => other?.try_get(0)?,
             };
-            insert_audit(tx, Some(token.user_id), Some(&email), audit)?;
+            insert_audit(&mut PgSql(tx), Some(token.user_id), Some(&email), audit)?;
             fetch_token(tx, id)?.ok_or(Error::TokenNotFound(id))
         })
     }
@@ -117,11 +118,8 @@ impl TokenStore for PgStore {
             let stored: TokenDigest = stored.try_into().map_err(|_| {
                 Error::database(std::io::Error::other("a stored digest is not 32 bytes"))
             })?;
-            let user = client.query_one(
-                &format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"),
-                &[&info.user_id],
-            )?;
-            Ok(Some((info, stored, user_from_row(&user)?)))
+            let user = fetch_user(&mut PgSql(client), info.user_id)?;
+            Ok(Some((info, stored, user)))
         })
     }
 
@@ -180,7 +178,12 @@ impl TokenStore for PgStore {
             if changed == 0 {
                 return Ok(false);
             }
-            insert_audit(tx, Some(token.user_id), Some(&token.user), audit)?;
+            insert_audit(
+                &mut PgSql(tx),
+                Some(token.user_id),
+                Some(&token.user),
+                audit,
+            )?;
             Ok(true)
         })
     }
@@ -195,7 +198,12 @@ impl TokenStore for PgStore {
                 return Ok(false);
             }
             let token = fetch_token(tx, id)?.ok_or(Error::TokenNotFound(id))?;
-            insert_audit(tx, Some(token.user_id), Some(&token.user), audit)?;
+            insert_audit(
+                &mut PgSql(tx),
+                Some(token.user_id),
+                Some(&token.user),
+                audit,
+            )?;
             Ok(true)
         })
     }
@@ -209,7 +217,12 @@ impl TokenStore for PgStore {
         self.write(|tx| {
             let revoked = revoke_all(tx, user_id, at)?;
             if let Some(first) = revoked.first() {
-                insert_audit(tx, Some(user_id), Some(&first.user), &audit(&revoked))?;
+                insert_audit(
+                    &mut PgSql(tx),
+                    Some(user_id),
+                    Some(&first.user),
+                    &audit(&revoked),
+                )?;
             }
             Ok(revoked)
         })

@@ -3,9 +3,11 @@
 
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
-use super::{SqliteStore, insert_audit, is_unique_violation};
-use crate::access::{AccessChange, Group, GroupChange, Permission, UserAccess};
+use super::executor::SqliteSql;
+use super::{SqliteStore, is_unique_violation};
+use crate::access::{Group, GroupChange, Permission, UserAccess};
 use crate::error::{Error, Result};
+use crate::storage::tables::insert_audit;
 use crate::storage::{AuditEntry, GroupStore};
 
 /// The permissions granted to a user directly and through groups: one query
@@ -59,34 +61,6 @@ fn add_permissions(tx: &Transaction, group: i64, permissions: &[Permission]) -> 
     Ok(())
 }
 
-/// Applies a user's membership and grant changes inside its write.
-pub(super) fn apply_access(tx: &Transaction, user_id: i64, change: &AccessChange) -> Result<()> {
-    for name in &change.join {
-        let group = group_id(tx, name)?;
-        tx.prepare_cached(
-            "INSERT INTO user_groups (user_id, group_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
-        )?
-        .execute([user_id, group])?;
-    }
-    for name in &change.leave {
-        let group = group_id(tx, name)?;
-        tx.prepare_cached("DELETE FROM user_groups WHERE user_id = ?1 AND group_id = ?2")?
-            .execute([user_id, group])?;
-    }
-    for p in &change.grant {
-        tx.prepare_cached(
-            "INSERT INTO user_permissions (user_id, permission) VALUES (?1, ?2) \
-             ON CONFLICT DO NOTHING",
-        )?
-        .execute(params![user_id, p.as_str()])?;
-    }
-    for p in &change.revoke {
-        tx.prepare_cached("DELETE FROM user_permissions WHERE user_id = ?1 AND permission = ?2")?
-            .execute(params![user_id, p.as_str()])?;
-    }
-    Ok(())
-}
-
 impl GroupStore for SqliteStore {
     fn insert_group(
         &mut self,
@@ -103,7 +77,7 @@ impl GroupStore for SqliteStore {
             };
             let id = tx.last_insert_rowid();
             add_permissions(tx, id, permissions)?;
-            insert_audit(tx, None, None, audit)?;
+            insert_audit(&mut SqliteSql(tx), None, None, audit)?;
             fetch_group(tx, id)
         })
     }
@@ -147,7 +121,7 @@ impl GroupStore for SqliteStore {
                     params![id, p.as_str()],
                 )?;
             }
-            insert_audit(tx, None, None, audit)?;
+            insert_audit(&mut SqliteSql(tx), None, None, audit)?;
             fetch_group(tx, id)
         })
     }
@@ -157,7 +131,7 @@ impl GroupStore for SqliteStore {
             let id = group_id(tx, name)?;
             let group = fetch_group(tx, id)?;
             tx.execute("DELETE FROM groups WHERE id = ?1", [id])?;
-            insert_audit(tx, None, None, audit)?;
+            insert_audit(&mut SqliteSql(tx), None, None, audit)?;
             Ok(group)
         })
     }

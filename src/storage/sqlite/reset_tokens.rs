@@ -4,9 +4,12 @@
 use jiff::Timestamp;
 use rusqlite::{OptionalExtension, Row, params};
 
-use super::{DbTime, SqliteStore, insert_audit, update_user_in};
+use super::executor::SqliteSql;
+use super::{DbTime, SqliteStore};
 use crate::clock::format_timestamp;
 use crate::error::{Error, Result};
+use crate::storage::tables::insert_audit;
+use crate::storage::tables::users::update_user_in;
 use crate::storage::{
     AuditEntry, ResetTokenInfo, ResetTokenRecord, ResetTokenStore, UserUpdate, credential_digest,
 };
@@ -60,7 +63,7 @@ impl ResetTokenStore for SqliteStore {
                 [token.user_id],
                 |r| r.get(0),
             )?;
-            insert_audit(tx, Some(token.user_id), Some(&email), audit)?;
+            insert_audit(&mut SqliteSql(tx), Some(token.user_id), Some(&email), audit)?;
             Ok(id)
         })
     }
@@ -124,7 +127,7 @@ impl ResetTokenStore for SqliteStore {
                 "UPDATE reset_tokens SET used_at = ?2 WHERE id = ?1",
                 params![id, format_timestamp(at)],
             )?;
-            update_user_in(tx, user_id, update, audit).map(Some)
+            update_user_in(&mut SqliteSql(tx), user_id, update, audit).map(Some)
         })?;
         if user.is_some() {
             // The replaced hash is still in the WAL's earlier copy of the page.

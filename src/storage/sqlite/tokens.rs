@@ -3,9 +3,12 @@
 use jiff::Timestamp;
 use rusqlite::{OptionalExtension, Row, Transaction, params};
 
-use super::{DbTime, SqliteStore, USER_COLUMNS, insert_audit, is_unique_violation, user_from_row};
+use super::executor::SqliteSql;
+use super::{DbTime, SqliteStore, is_unique_violation};
 use crate::clock::format_timestamp;
 use crate::error::{Error, Result};
+use crate::storage::tables::insert_audit;
+use crate::storage::tables::users::fetch_user;
 use crate::storage::{AuditEntry, TokenRecord, TokenStore};
 use crate::token::{TokenDigest, TokenInfo};
 use crate::user::User;
@@ -93,7 +96,7 @@ impl TokenStore for SqliteStore {
                 other => other?,
             };
             let id = tx.last_insert_rowid();
-            insert_audit(tx, Some(token.user_id), Some(&email), audit)?;
+            insert_audit(&mut SqliteSql(tx), Some(token.user_id), Some(&email), audit)?;
             fetch_token(tx, id)?.ok_or(Error::TokenNotFound(id))
         })
     }
@@ -121,10 +124,7 @@ impl TokenStore for SqliteStore {
             let stored: TokenDigest = stored
                 .try_into()
                 .map_err(|_| Error::database(rusqlite::Error::InvalidQuery))?;
-            let user = self
-                .conn
-                .prepare_cached(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1"))
-                .and_then(|mut stmt| stmt.query_row([info.user_id], user_from_row))?;
+            let user = fetch_user(&mut SqliteSql(&self.conn), info.user_id)?;
             Ok(Some((info, stored, user)))
         })
     }
@@ -199,7 +199,12 @@ impl TokenStore for SqliteStore {
                 return Ok(false);
             }
             let token = fetch_token(tx, id)?.ok_or(Error::TokenNotFound(id))?;
-            insert_audit(tx, Some(token.user_id), Some(&token.user), audit)?;
+            insert_audit(
+                &mut SqliteSql(tx),
+                Some(token.user_id),
+                Some(&token.user),
+                audit,
+            )?;
             Ok(true)
         })
     }
@@ -213,7 +218,12 @@ impl TokenStore for SqliteStore {
         self.write(|tx| {
             let revoked = revoke_all(tx, user_id, at)?;
             if let Some(first) = revoked.first() {
-                insert_audit(tx, Some(user_id), Some(&first.user), &audit(&revoked))?;
+                insert_audit(
+                    &mut SqliteSql(tx),
+                    Some(user_id),
+                    Some(&first.user),
+                    &audit(&revoked),
+                )?;
             }
             Ok(revoked)
         })
@@ -242,7 +252,12 @@ impl SqliteStore {
             if changed == 0 {
                 return Ok(false);
             }
-            insert_audit(tx, Some(token.user_id), Some(&token.user), audit)?;
+            insert_audit(
+                &mut SqliteSql(tx),
+                Some(token.user_id),
+                Some(&token.user),
+                audit,
+            )?;
             Ok(true)
         })
     }
