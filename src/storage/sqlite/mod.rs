@@ -529,14 +529,12 @@ mod error_tests {
 
         std::fs::remove_file(&path).unwrap();
         let mut store = SqliteStore::open(&path, Duration::from_secs(1)).unwrap();
-        store.conn.execute_batch("DROP TABLE audit_log").unwrap();
-        let entry = crate::storage::AuditEntry {
-            at: Timestamp::now(),
-            actor: "test".into(),
-            event: crate::audit::AuditEvent::UserUpdated,
-            detail: String::new(),
-        };
-        let err = store.record(None, None, &[entry]).unwrap_err();
+        store
+            .conn
+            .execute_batch("DROP TABLE login_failures")
+            .unwrap();
+        let err =
+            (store.clear_login_failures("a@example.com", (1, "a@example.com"), &[])).unwrap_err();
         assert!(err.to_string().starts_with(&prefix), "{err}");
         store
             .conn

@@ -190,32 +190,22 @@ fn address_taken(sql: &mut dyn Sql, email_key: &str, other_than: i64) -> Result<
 
 /// Applies a user's membership and grant changes inside its write.
 pub(crate) fn apply_access(sql: &mut dyn Sql, user_id: i64, change: &AccessChange) -> Result<()> {
-    for name in &change.join {
+    const JOIN: &str =
+        "INSERT INTO user_groups (user_id, group_id) VALUES ($1, $2) ON CONFLICT DO NOTHING";
+    const LEAVE: &str = "DELETE FROM user_groups WHERE user_id = $1 AND group_id = $2";
+    const GRANT: &str = "INSERT INTO user_permissions (user_id, permission) VALUES ($1, $2) \
+         ON CONFLICT DO NOTHING";
+    const REVOKE: &str = "DELETE FROM user_permissions WHERE user_id = $1 AND permission = $2";
+    let groups =
+        (change.join.iter().map(|g| (JOIN, g))).chain(change.leave.iter().map(|g| (LEAVE, g)));
+    for (statement, name) in groups {
         let group = group_id(sql, name)?;
-        sql.execute(
-            "INSERT INTO user_groups (user_id, group_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-            args![user_id, group],
-        )?;
+        sql.execute(statement, args![user_id, group])?;
     }
-    for name in &change.leave {
-        let group = group_id(sql, name)?;
-        sql.execute(
-            "DELETE FROM user_groups WHERE user_id = $1 AND group_id = $2",
-            args![user_id, group],
-        )?;
-    }
-    for p in &change.grant {
-        sql.execute(
-            "INSERT INTO user_permissions (user_id, permission) VALUES ($1, $2) \
-             ON CONFLICT DO NOTHING",
-            args![user_id, p.as_str()],
-        )?;
-    }
-    for p in &change.revoke {
-        sql.execute(
-            "DELETE FROM user_permissions WHERE user_id = $1 AND permission = $2",
-            args![user_id, p.as_str()],
-        )?;
+    let grants =
+        (change.grant.iter().map(|p| (GRANT, p))).chain(change.revoke.iter().map(|p| (REVOKE, p)));
+    for (statement, permission) in grants {
+        sql.execute(statement, args![user_id, permission.as_str()])?;
     }
     Ok(())
 }
