@@ -21,6 +21,19 @@ use crate::storage::{
 };
 use crate::user::{EncodedPassword, User, UserFilter};
 
+/// The user's columns in the order [`user_from_row`] reads them; `$fields` is
+/// the engine's expression for its custom field values as one JSON object.
+macro_rules! user_columns {
+    ($fields:literal) => {
+        concat!(
+            "id, email, password, first_name, last_name, is_active, is_staff, is_superuser, \
+             date_joined, last_login, email_verified_at, ",
+            $fields,
+            ", must_change_password, expires_at"
+        )
+    };
+}
+
 /// The user's columns in the order [`user_from_row`] reads them, its custom
 /// field values as one JSON object (one probe of their primary key); the
 /// engines name the JSON aggregate differently.
