@@ -3,10 +3,11 @@
 //! carries in the same transaction: its custom field values ([`fields`]), its
 //! groups and permissions, its tokens.
 //!
-//! Unique addresses are checked under the writers' lock (every write holds it:
-//! see the concurrency contract in `storage/mod.rs`) rather than by catching
-//! the engine's constraint error, so that the check reads alike on both
-//! engines; the `UNIQUE` constraint stays as the last line.
+//! A taken address is found without catching the engine's constraint error,
+//! so that both engines read alike: an insert does nothing `ON CONFLICT`, and
+//! an address change looks first, under the writers' lock every write holds
+//! (the concurrency contract in `storage/mod.rs`), so no other writer can take
+//! the address in between.
 
 use jiff::Timestamp;
 
