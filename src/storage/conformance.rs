@@ -361,6 +361,89 @@ fn failed_sign_ins_lock_an_address_until_cleared() {
 }
 
 #[test]
+fn an_address_another_user_has_is_refused_and_lists_and_logs_page_alike() {
+    each(|store| {
+        let ada = store
+            .insert_user(
+                &record("ada@example.com"),
+                &[entry(AuditEvent::UserCreated)],
+            )
+            .unwrap();
+        let bob = store
+            .insert_user(
+                &record("bob@example.com"),
+                &[entry(AuditEvent::UserCreated)],
+            )
+            .unwrap();
+        let to = |email: &str| UserUpdate {
+            email: Some((email.into(), email.to_lowercase())),
+            ..UserUpdate::default()
+        };
+        let err = store
+            .update_user(bob.id, &to("ADA@example.com"), &[])
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::UserExists(ref e) if e == "ADA@example.com"),
+            "{err:?}"
+        );
+        // A user's own address, spelt anew, is not another's.
+        let ada = store
+            .update_user(
+                ada.id,
+                &to("Ada@Example.com"),
+                &[entry(AuditEvent::UserUpdated)],
+            )
+            .unwrap();
+        assert_eq!(ada.email, "Ada@Example.com");
+
+        let page = |limit, offset| {
+            let filter = UserFilter {
+                limit,
+                offset,
+                ..UserFilter::default()
+            };
+            let users = store.list_users(&filter).unwrap();
+            users.into_iter().map(|u| u.id).collect::<Vec<_>>()
+        };
+        assert_eq!(page(Some(1), 1), [bob.id]);
+        assert_eq!(page(None, 1), [bob.id]);
+        assert_eq!(page(Some(5), 0), [ada.id, bob.id]);
+
+        let log = |filter: AuditFilter| {
+            let rows = store.audit_entries(&filter).unwrap();
+            rows.into_iter()
+                .map(|r| (r.user_id, r.event))
+                .collect::<Vec<_>>()
+        };
+        let ada_rows = AuditFilter {
+            user: Some((Some(ada.id), "ada@example.com".into())),
+            ..AuditFilter::default()
+        };
+        assert_eq!(
+            log(AuditFilter {
+                limit: Some(1),
+                ..ada_rows.clone()
+            }),
+            [(Some(ada.id), "user_updated".to_string())]
+        );
+        assert_eq!(log(ada_rows).len(), 2);
+        let created = log(AuditFilter {
+            event: Some(AuditEvent::UserCreated),
+            since: Some(at(0)),
+            ..AuditFilter::default()
+        });
+        assert_eq!(created.len(), 2);
+        assert!(
+            log(AuditFilter {
+                since: Some(at(1)),
+                ..AuditFilter::default()
+            })
+            .is_empty()
+        );
+    });
+}
+
+#[test]
 fn a_bulk_write_is_all_or_nothing_and_honours_the_conflict_mode() {
     let none = BulkDefinitions::default();
     each(|store| {

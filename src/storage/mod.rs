@@ -18,20 +18,6 @@
 //! granted. An engine error anywhere rolls the whole transaction back. `&self`
 //! methods read committed data and take no lock.
 
-/// The columns of a user both backends read, in the order their
-/// `user_from_row` takes them; `$fields` is the backend's expression for the
-/// custom field values as one JSON object.
-macro_rules! user_columns {
-    ($fields:literal) => {
-        concat!(
-            "id, email, password, first_name, last_name, is_active, is_staff, is_superuser, \
-             date_joined, last_login, email_verified_at, ",
-            $fields,
-            ", must_change_password, expires_at"
-        )
-    };
-}
-
 /// Every backend's migrations, listed once: the same versions and names for
 /// each, the SQL read from the invoking backend's own `migrations/` folder
 /// (`include_str!` resolves beside the file that invokes this). A new

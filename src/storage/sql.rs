@@ -263,7 +263,6 @@ impl dyn Row + '_ {
 }
 
 /// Where the two engines spell a thing differently in SQL.
-#[allow(dead_code)] // until the first query that differs moves here
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Dialect {
     Sqlite,
@@ -276,7 +275,6 @@ pub(crate) type EachRow<'f> = dyn FnMut(&dyn Row) -> Result<()> + 'f;
 /// A connection or transaction of either engine: the one interface the shared
 /// table code runs its SQL through.
 pub(crate) trait Sql {
-    #[allow(dead_code)] // until the first query that differs moves here
     fn dialect(&self) -> Dialect;
     /// Runs a statement; the number of rows it changed.
     fn execute(&mut self, sql: &str, args: &[Value<'_>]) -> Result<u64>;

@@ -5,21 +5,18 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use jiff::Timestamp;
-
 use super::copy::{CopiedRow, CopyStore};
 use super::postgres::connect::ConnectOptions;
 use super::sql::{Engine, Sql};
-use super::tables::UserRows;
 use super::tables::tokens::UnsyncedWrite;
+use super::tables::users::ScrubSecrets;
 use super::{
-    AppliedMigration, AuditEntry, AuditFilter, AuditRecord, BulkAudit, BulkCounts, BulkDefinitions,
-    BulkStore, BulkUser, LoginReservation, Memberships, Migration, OnConflict, PgStore,
-    SchemaStore, SqliteStore, Target, UserRecord, UserStore, UserUpdate,
+    AppliedMigration, BulkAudit, BulkCounts, BulkDefinitions, BulkStore, BulkUser, Memberships,
+    Migration, OnConflict, PgStore, SchemaStore, SqliteStore, Target,
 };
 use crate::access::Group;
 use crate::error::Result;
-use crate::user::{User, UserFilter};
+use crate::user::User;
 
 /// An open store of one of the backends.
 pub enum Store {
@@ -126,20 +123,6 @@ impl UnsyncedWrite for Store {
     }
 }
 
-impl UserRows for Store {
-    fn user_by_id(&self, id: i64) -> Result<User> {
-        each!(self, s => s.user_by_id(id))
-    }
-    fn write_user_update(
-        &mut self,
-        claim: impl FnOnce(&mut dyn Sql) -> Result<Option<i64>>,
-        update: &UserUpdate,
-        audit: &[AuditEntry],
-    ) -> Result<Option<User>> {
-        each!(self, s => s.write_user_update(claim, update, audit))
-    }
-}
-
 impl SchemaStore for Store {
     fn describe(&self) -> String {
         each!(self, s => s.describe())
@@ -176,62 +159,10 @@ impl CopyStore for Store {
     }
 }
 
-impl UserStore for Store {
-    fn insert_user(&mut self, user: &UserRecord, audit: &[AuditEntry]) -> Result<User> {
-        each!(self, s => s.insert_user(user, audit))
-    }
-    fn user_by_email_key(&self, email_key: &str) -> Result<Option<User>> {
-        each!(self, s => s.user_by_email_key(email_key))
-    }
-    fn field_value_holder(
-        &self,
-        name: &str,
-        value: &str,
-        other_than: Option<i64>,
-    ) -> Result<Option<i64>> {
-        each!(self, s => s.field_value_holder(name, value, other_than))
-    }
-    fn update_user(&mut self, id: i64, update: &UserUpdate, audit: &[AuditEntry]) -> Result<User> {
-        each!(self, s => s.update_user(id, update, audit))
-    }
-    fn delete_user(
-        &mut self,
-        id: i64,
-        protect_last_superuser: bool,
-        audit: &[AuditEntry],
-    ) -> Result<()> {
-        each!(self, s => s.delete_user(id, protect_last_superuser, audit))
-    }
-    fn list_users(&self, filter: &UserFilter) -> Result<Vec<User>> {
-        each!(self, s => s.list_users(filter))
-    }
-    fn audit_entries(&self, filter: &AuditFilter) -> Result<Vec<AuditRecord>> {
-        each!(self, s => s.audit_entries(filter))
-    }
-    fn reserve_login_attempt(
-        &mut self,
-        email_key: &str,
-        now: Timestamp,
-        forget_before: Timestamp,
-        locked_until: &dyn Fn(u32) -> Option<Timestamp>,
-    ) -> Result<LoginReservation> {
-        each!(self, s => s.reserve_login_attempt(email_key, now, forget_before, locked_until))
-    }
-    fn clear_login_failures(
-        &mut self,
-        email_key: &str,
-        user: (i64, &str),
-        audit: &[AuditEntry],
-    ) -> Result<bool> {
-        each!(self, s => s.clear_login_failures(email_key, user, audit))
-    }
-    fn record(
-        &mut self,
-        user_id: Option<i64>,
-        email: Option<&str>,
-        audit: &[AuditEntry],
-    ) -> Result<()> {
-        each!(self, s => s.record(user_id, email, audit))
+/// A password change or a deletion asks whichever store is open to scrub.
+impl ScrubSecrets for Store {
+    fn scrub_secrets(&mut self) {
+        each!(self, s => s.scrub_secrets())
     }
 }
 

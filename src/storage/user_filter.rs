@@ -1,32 +1,26 @@
-//! The one meaning of a [`UserFilter`] in SQL, for every backend: the clause is
-//! the same text but for how a parameter is written (`?1` or `$1`), and the
-//! values are neutral until a backend binds them.
+//! The one meaning of a [`UserFilter`] in SQL, for every backend: one clause
+//! with `$n` parameters, and its values as [`Value`]s.
 
+use super::sql::Value;
 use crate::user::{ExpiryFilter, UserFilter};
 
-/// A parameter of the clause.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum SqlValue {
-    Bool(bool),
-    Text(String),
-    Time(jiff::Timestamp),
+/// Parameter `n` (from 1).
+fn placeholder(n: usize) -> String {
+    format!("${n}")
 }
 
-/// The `WHERE` clause (empty when nothing narrows) over `users`, with
-/// `placeholder(n)` writing parameter `n` (from 1), and the parameters.
-pub(crate) fn user_where(
-    filter: &UserFilter,
-    placeholder: fn(usize) -> String,
-) -> (String, Vec<SqlValue>) {
+/// The `WHERE` clause (empty when nothing narrows) over `users`, and its
+/// parameters, `$1` first.
+pub(crate) fn user_where(filter: &UserFilter) -> (String, Vec<Value<'static>>) {
     let mut wheres: Vec<String> = Vec::new();
-    let mut values: Vec<SqlValue> = Vec::new();
+    let mut values: Vec<Value<'static>> = Vec::new();
     for (column, value) in [
         ("is_staff", filter.is_staff),
         ("is_superuser", filter.is_superuser),
         ("is_active", filter.is_active),
     ] {
         if let Some(v) = value {
-            values.push(SqlValue::Bool(v));
+            values.push(Value::from(v));
             wheres.push(format!("{column} = {}", placeholder(values.len())));
         }
     }
@@ -41,7 +35,7 @@ pub(crate) fn user_where(
             .replace('\\', "\\\\")
             .replace('%', "\\%")
             .replace('_', "\\_");
-        values.push(SqlValue::Text(format!("%{escaped}%")));
+        values.push(Value::from(format!("%{escaped}%")));
         let p = placeholder(values.len());
         wheres.push(format!(
             "(email_key LIKE {p} ESCAPE '\\' OR lower(first_name) LIKE {p} ESCAPE '\\' \
@@ -49,11 +43,11 @@ pub(crate) fn user_where(
         ));
     }
     for (name, value) in &filter.fields {
-        values.push(SqlValue::Text(name.clone()));
+        values.push(Value::from(name.clone()));
         let name_p = placeholder(values.len());
         match value {
             Some(value) => {
-                values.push(SqlValue::Text(value.clone()));
+                values.push(Value::from(value.clone()));
                 wheres.push(format!(
                     "id IN (SELECT user_id FROM user_field_values WHERE name = {name_p} \
                      AND value = {})",
@@ -68,13 +62,13 @@ pub(crate) fn user_where(
     match filter.expiry {
         Some(ExpiryFilter::Never) => wheres.push("expires_at IS NULL".into()),
         Some(ExpiryFilter::ExpiredAt(at)) => {
-            values.push(SqlValue::Time(at));
+            values.push(Value::from(at));
             wheres.push(format!("expires_at <= {}", placeholder(values.len())));
         }
         None => {}
     }
     if let Some(group) = &filter.group {
-        values.push(SqlValue::Text(group.clone()));
+        values.push(Value::from(group.clone()));
         wheres.push(format!(
             "id IN (SELECT ug.user_id FROM user_groups ug JOIN groups g ON g.id = ug.group_id \
              WHERE g.name = {})",
@@ -84,9 +78,9 @@ pub(crate) fn user_where(
     if let Some(held) = &filter.permission {
         // `User::may_act` and `Effective::of` in SQL: an inactive or expired
         // account holds nothing; an active superuser holds everything.
-        values.push(SqlValue::Time(held.at));
+        values.push(Value::from(held.at));
         let at = placeholder(values.len());
-        values.push(SqlValue::Text(held.permission.clone()));
+        values.push(Value::from(held.permission.clone()));
         let p = placeholder(values.len());
         wheres.push(format!(
             "(is_active AND (expires_at IS NULL OR expires_at > {at}) AND (is_superuser \

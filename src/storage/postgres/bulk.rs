@@ -7,12 +7,13 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use postgres::Transaction;
 
-use super::{
-    PgStore, PgTime, USER_COLUMNS, active_superusers, fields, guard_last_superuser,
-    is_unique_violation, opt_time, time, user_from_row,
-};
+use super::executor::PgSql;
+use super::{PgStore, PgTime, is_unique_violation, opt_time, time};
 use crate::access::Group;
 use crate::error::{Error, Result};
+use crate::storage::sql::Dialect;
+use crate::storage::tables::users::{user_columns, user_from_row};
+use crate::storage::tables::{active_superusers, fields, guard_last_superuser};
 use crate::storage::{
     BulkAudit, BulkCounts, BulkDefinitions, BulkPassword, BulkStore, BulkUser, Memberships,
     OnConflict,
@@ -100,8 +101,9 @@ impl BulkStore for PgStore {
             } else {
                 "NULL::text[]"
             };
+            let columns = user_columns(Dialect::Postgres);
             let mut rows = client.query_raw(
-                &format!("SELECT {USER_COLUMNS}, {groups_sql}, {grants_sql} FROM users ORDER BY id"),
+                &format!("SELECT {columns}, {groups_sql}, {grants_sql} FROM users ORDER BY id"),
                 std::iter::empty::<&str>(),
             )?;
             while let Some(row) = rows.next()? {
@@ -163,7 +165,11 @@ impl BulkStore for PgStore {
             let mut counts = BulkCounts::default();
             write_definitions(tx, definitions, audit, &mut counts)?;
             let guard = protect_last_superuser && on_conflict == OnConflict::Update;
-            let superusers_before = if guard { active_superusers(tx)? } else { 0 };
+            let superusers_before = if guard {
+                active_superusers(&mut PgSql(tx))?
+            } else {
+                0
+            };
             let mut users = UserWriter::prepare(tx, on_conflict, audit)?;
             for row in rows {
                 users.write(tx, row?, &mut counts)?;
@@ -172,7 +178,7 @@ impl BulkStore for PgStore {
             if superusers_before > 0
                 && let Some(email) = users.last_demoted
             {
-                guard_last_superuser(tx, &email)?;
+                guard_last_superuser(&mut PgSql(tx), &email)?;
             }
             Ok(counts)
         })
@@ -345,7 +351,7 @@ impl<'a> UserWriter<'a> {
         new: bool,
     ) -> Result<()> {
         set_lifecycle(tx, id, row)?;
-        fields::write_fields(tx, id, &row.fields)?;
+        fields::write_fields(&mut PgSql(tx), id, &row.fields)?;
         self.access.write(tx, id, row, new)?;
         let event = if new {
             self.audit.created_event

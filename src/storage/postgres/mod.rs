@@ -27,8 +27,6 @@ mod bulk;
 pub(crate) mod connect;
 mod copy;
 mod executor;
-mod fields;
-mod groups;
 mod server_error;
 /// The test server (see the file), once for the library's unit tests.
 #[cfg(test)]
@@ -36,7 +34,6 @@ mod server_error;
 #[path = "../../../tests/support/pg_server.rs"]
 pub(crate) mod test_server;
 mod tokens;
-mod users;
 
 use std::cell::RefCell;
 use std::error::Error as StdError;
@@ -45,12 +42,11 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 use postgres::types::{FromSql, IsNull, ToSql, Type, to_sql_checked};
-use postgres::{Client, Row, Transaction};
+use postgres::{Client, Transaction};
 
 pub use self::server_error::ServerError;
-use super::{AppliedMigration, AuditEntry, Migration, SchemaStore, Target};
+use super::{AppliedMigration, Migration, SchemaStore, Target};
 use crate::error::{Error, Result};
-use crate::user::{EncodedPassword, User};
 
 /// PostgreSQL's migrations: the same versions and names as SQLite's.
 const MIGRATIONS: &[Migration] = migrations!();
@@ -59,11 +55,6 @@ const MIGRATIONS: &[Migration] = migrations!();
 /// the schema the tables live in, so two userdb schemas in one database do not
 /// wait for each other.
 const LOCK_CLASS: i32 = 0x7573_6572;
-
-/// The user's columns, and its custom field values as one JSON object.
-pub(super) const USER_COLUMNS: &str = user_columns!(
-    "(SELECT json_object_agg(name, value)::text FROM user_field_values WHERE user_id = users.id)"
-);
 
 pub struct PgStore {
     /// `RefCell`: the client needs `&mut` even to read, and the traits' reads
@@ -144,93 +135,6 @@ pub(super) fn time(ts: Timestamp) -> PgTime {
 
 pub(super) fn opt_time(ts: Option<Timestamp>) -> Option<PgTime> {
     ts.map(PgTime)
-}
-
-pub(super) fn user_from_row(row: &Row) -> Result<User> {
-    let password: String = row.try_get(2)?;
-    let fields: Option<String> = row.try_get(11)?;
-    let fields = match fields {
-        None => Default::default(),
-        Some(json) => {
-            serde_json::from_str(&json).map_err(|e| Error::database(std::io::Error::other(e)))?
-        }
-    };
-    Ok(User {
-        id: row.try_get(0)?,
-        email: row.try_get(1)?,
-        has_usable_password: crate::password::is_usable(&password),
-        password: EncodedPassword(password),
-        first_name: row.try_get(3)?,
-        last_name: row.try_get(4)?,
-        is_active: row.try_get(5)?,
-        is_staff: row.try_get(6)?,
-        is_superuser: row.try_get(7)?,
-        date_joined: row.try_get::<_, PgTime>(8)?.0,
-        last_login: row.try_get::<_, Option<PgTime>>(9)?.map(|t| t.0),
-        email_verified_at: row.try_get::<_, Option<PgTime>>(10)?.map(|t| t.0),
-        fields,
-        must_change_password: row.try_get(12)?,
-        expires_at: row.try_get::<_, Option<PgTime>>(13)?.map(|t| t.0),
-    })
-}
-
-pub(super) fn fetch_user(client: &mut impl postgres::GenericClient, id: i64) -> Result<User> {
-    let row = client.query_one(
-        &format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"),
-        &[&id],
-    )?;
-    user_from_row(&row)
-}
-
-pub(super) fn insert_audit(
-    tx: &mut Transaction,
-    user_id: Option<i64>,
-    email: Option<&str>,
-    audit: &[AuditEntry],
-) -> Result<()> {
-    if audit.is_empty() {
-        return Ok(());
-    }
-    let stmt = tx.prepare(
-        "INSERT INTO audit_log (at, event, user_id, email, detail, actor) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
-    )?;
-    for entry in audit {
-        tx.execute(
-            &stmt,
-            &[
-                &time(entry.at),
-                &entry.event.as_str(),
-                &user_id,
-                &email,
-                &entry.detail,
-                &entry.actor,
-            ],
-        )?;
-    }
-    Ok(())
-}
-
-/// The one home of the last-superuser rule for this backend (single and bulk
-/// writes): fails, so that the transaction rolls back, when no active superuser
-/// is left.
-pub(super) fn guard_last_superuser(tx: &mut Transaction, email: &str) -> Result<()> {
-    if active_superusers(tx)? == 0 {
-        return Err(Error::LastSuperuser(email.to_string()));
-    }
-    Ok(())
-}
-
-pub(super) fn active_superusers(tx: &mut Transaction) -> Result<i64> {
-    Ok(tx
-        .query_one(
-            &format!(
-                "SELECT count(*) FROM users WHERE {}",
-                super::LASTING_SUPERUSER
-            ),
-            &[],
-        )?
-        .try_get(0)?)
 }
 
 /// Takes the writers' lock: the first statements of every write transaction,

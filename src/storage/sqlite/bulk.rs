@@ -5,14 +5,15 @@ use std::collections::HashMap;
 
 use rusqlite::{OptionalExtension, Transaction, params};
 
-use super::fields::FieldWriter;
-use super::{
-    SqliteStore, USER_COLUMNS, active_superusers, guard_last_superuser, is_unique_violation,
-    user_from_row,
-};
+use super::executor::SqliteSql;
+use super::{SqliteStore, is_unique_violation};
 use crate::access::Group;
 use crate::clock::format_timestamp;
 use crate::error::{Error, Result};
+use crate::storage::sql::Dialect;
+use crate::storage::tables::fields::FieldWriter;
+use crate::storage::tables::users::{user_columns, user_from_row};
+use crate::storage::tables::{active_superusers, guard_last_superuser};
 use crate::storage::{
     BulkAudit, BulkCounts, BulkDefinitions, BulkPassword, BulkStore, BulkUser, Memberships,
     OnConflict,
@@ -111,7 +112,8 @@ impl BulkStore for SqliteStore {
                 "NULL"
             };
             let mut stmt = self.conn.prepare(&format!(
-                "SELECT {USER_COLUMNS}, {groups_sql}, {grants_sql} FROM users ORDER BY id"
+                "SELECT {}, {groups_sql}, {grants_sql} FROM users ORDER BY id",
+                user_columns(Dialect::Sqlite)
             ))?;
             // The two lists follow the user's columns.
             let offset = stmt.column_count() - 2;
@@ -178,16 +180,20 @@ impl BulkStore for SqliteStore {
             let mut counts = BulkCounts::default();
             write_definitions(tx, definitions, audit, &now, &mut counts)?;
             let guard = protect_last_superuser && on_conflict == OnConflict::Update;
-            let superusers_before = if guard { active_superusers(tx)? } else { 0 };
+            let superusers_before = if guard {
+                active_superusers(&mut SqliteSql(tx))?
+            } else {
+                0
+            };
             let mut users = UserWriter::prepare(tx, on_conflict, audit, &now)?;
             for row in rows {
                 users.write(tx, &row?, &mut counts)?;
             }
-            users.fields.finish(tx)?;
+            users.fields.finish(&mut SqliteSql(tx))?;
             if superusers_before > 0
                 && let Some(email) = users.last_demoted
             {
-                guard_last_superuser(tx, &email)?;
+                guard_last_superuser(&mut SqliteSql(tx), &email)?;
             }
             Ok(counts)
         })
@@ -316,7 +322,7 @@ impl<'a> UserWriter<'a> {
     /// fields (the same rules as every other write), access, and its audit row.
     fn write_extras(&mut self, tx: &Transaction, id: i64, row: &BulkUser, new: bool) -> Result<()> {
         set_lifecycle(tx, id, row)?;
-        self.fields.write(tx, id, &row.fields)?;
+        self.fields.write(&mut SqliteSql(tx), id, &row.fields)?;
         self.access.write(tx, id, row, new)?;
         let event = if new {
             self.audit.created_event

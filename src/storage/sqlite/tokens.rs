@@ -1,29 +1,11 @@
 //! SQLite's hooks for the token tables written once in `tables/`: the record of
-//! a token's use without waiting for the disk, and, until the users' queries
-//! are shared, its owner and the update of a reset token's use.
+//! a token's use without waiting for the disk.
 
-use rusqlite::Transaction;
-
+use super::SqliteStore;
 use super::executor::SqliteSql;
-use super::{SqliteStore, fetch_user, update_user_in};
 use crate::error::Result;
 use crate::storage::sql::Sql;
-use crate::storage::tables::UserRows;
-use crate::storage::tables::tokens::{self, UnsyncedWrite};
-use crate::storage::{AuditEntry, UserUpdate};
-use crate::token::TokenInfo;
-use crate::user::User;
-use jiff::Timestamp;
-
-/// The shared [`tokens::revoke_all`] inside one of this store's own
-/// transactions (the users' update, not yet shared).
-pub(in crate::storage) fn revoke_all(
-    tx: &Transaction,
-    user_id: i64,
-    at: Timestamp,
-) -> Result<Vec<TokenInfo>> {
-    tokens::revoke_all(&mut SqliteSql(tx), user_id, at)
-}
+use crate::storage::tables::tokens::UnsyncedWrite;
 
 impl UnsyncedWrite for SqliteStore {
     /// This commit does not wait for the disk (the next synced commit or
@@ -44,34 +26,11 @@ impl UnsyncedWrite for SqliteStore {
     }
 }
 
-impl UserRows for SqliteStore {
-    fn user_by_id(&self, id: i64) -> Result<User> {
-        self.read(|| Ok(fetch_user(&self.conn, id)?))
-    }
-
-    fn write_user_update(
-        &mut self,
-        claim: impl FnOnce(&mut dyn Sql) -> Result<Option<i64>>,
-        update: &UserUpdate,
-        audit: &[AuditEntry],
-    ) -> Result<Option<User>> {
-        let user = self.write(|tx| {
-            let claimed = claim(&mut SqliteSql(tx))?;
-            claimed
-                .map(|id| update_user_in(tx, id, update, audit))
-                .transpose()
-        })?;
-        if user.is_some() && update.password.is_some() {
-            // The replaced hash is still in the WAL's earlier copy of the page.
-            self.scrub_wal = true;
-        }
-        Ok(user)
-    }
-}
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::storage::{TokenRecord, TokenStore, UserRecord, UserStore};
+    use jiff::Timestamp;
     use std::time::Duration;
 
     #[test]

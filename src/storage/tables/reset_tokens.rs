@@ -3,7 +3,8 @@
 
 use jiff::Timestamp;
 
-use super::{UserRows, insert_audit};
+use super::insert_audit;
+use super::users::{ScrubSecrets, update_user_in};
 use crate::error::Result;
 use crate::storage::sql::{Engine, Row, Sql, args};
 use crate::storage::{
@@ -60,7 +61,7 @@ fn claim(sql: &mut dyn Sql, id: i64, at: Timestamp) -> Result<Option<i64>> {
     Ok(Some(user_id))
 }
 
-impl<E: Engine + UserRows> ResetTokenStore for E {
+impl<E: Engine + ScrubSecrets> ResetTokenStore for E {
     fn insert_reset_token(
         &mut self,
         token: &ResetTokenRecord,
@@ -113,6 +114,14 @@ impl<E: Engine + UserRows> ResetTokenStore for E {
         update: &UserUpdate,
         audit: &[AuditEntry],
     ) -> Result<Option<User>> {
-        self.write_user_update(|sql| claim(sql, id, at), update, audit)
+        let user = self.write(|sql| {
+            claim(sql, id, at)?
+                .map(|user_id| update_user_in(sql, user_id, update, audit))
+                .transpose()
+        })?;
+        if user.is_some() && update.password.is_some() {
+            self.scrub_secrets();
+        }
+        Ok(user)
     }
 }

@@ -2,7 +2,8 @@
 
 use jiff::Timestamp;
 
-use super::{UserRows, insert_audit};
+use super::insert_audit;
+use super::users::fetch_user;
 use crate::error::{Error, Result};
 use crate::storage::sql::{Engine, Row, Sql, args};
 use crate::storage::{AuditEntry, TokenRecord, TokenStore};
@@ -68,7 +69,7 @@ pub(crate) fn revoke_all(sql: &mut dyn Sql, user_id: i64, at: Timestamp) -> Resu
     Ok(revoked)
 }
 
-impl<E: Engine + UnsyncedWrite + UserRows> TokenStore for E {
+impl<E: Engine + UnsyncedWrite> TokenStore for E {
     fn insert_token(&mut self, token: &TokenRecord, audit: &[AuditEntry]) -> Result<TokenInfo> {
         self.write(|sql| {
             let email: String = sql.query_value(
@@ -117,7 +118,7 @@ impl<E: Engine + UnsyncedWrite + UserRows> TokenStore for E {
         let Some((info, stored)) = found else {
             return Ok(None);
         };
-        let user = self.user_by_id(info.user_id)?;
+        let user = self.read(|sql| fetch_user(sql, info.user_id))?;
         Ok(Some((info, stored, user)))
     }
 
