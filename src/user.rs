@@ -7,6 +7,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 use crate::clock::serde_timestamp;
+use crate::error::{Error, Result};
 
 /// Where a built-in column of a user appears.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -141,6 +142,24 @@ pub const fn column_names<const N: usize>(used: ColumnUse) -> [&'static str; N] 
 /// The built-in fields of a user as `--json` output and `list-users --csv` name
 /// them, in order.
 pub const FIELD_NAMES: [&str; column_count(ColumnUse::Shown)] = column_names(ColumnUse::Shown);
+
+/// Django's `first_name` / `last_name`: at most 150 characters; we also refuse
+/// control characters, which would garble tables and logs.
+pub const MAX_NAME_LEN: usize = 150;
+
+pub(crate) fn clean_name(what: &str, name: &str) -> Result<String> {
+    let name = name.trim();
+    if name.chars().count() > MAX_NAME_LEN {
+        return Err(Error::invalid(
+            what,
+            format!("longer than {MAX_NAME_LEN} characters"),
+        ));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(Error::invalid(what, "contains control characters"));
+    }
+    Ok(name.to_string())
+}
 
 /// A stored user. The password hash is kept out of `Debug` and of every serialised
 /// form: output never carries it.
