@@ -24,18 +24,12 @@
 //! sync (NTP).
 
 mod bulk;
-pub(crate) mod connect;
 mod copy;
 mod fields;
 mod groups;
 mod otp;
 mod reset_tokens;
 mod server_error;
-/// The test server (see the file), once for the library's unit tests.
-#[cfg(test)]
-#[allow(unsafe_code)] // the test server's process handling (kill, atexit)
-#[path = "../../../tests/support/pg_server.rs"]
-pub(crate) mod test_server;
 mod tokens;
 mod users;
 
@@ -49,9 +43,14 @@ use postgres::types::{FromSql, IsNull, ToSql, Type, to_sql_checked};
 use postgres::{Client, Row, Transaction};
 
 pub use self::server_error::ServerError;
+// The connection (URI, passfile, TLS, resolve) knows no store: its own module.
 use super::{AppliedMigration, AuditEntry, Migration, SchemaStore, Target};
 use crate::error::{Error, Result};
+pub(crate) use crate::pg_connect as connect;
 use crate::user::{EncodedPassword, User};
+/// The test server (a dev-dependency), once for the library's unit tests.
+#[cfg(test)]
+pub(crate) use pg_test_server as test_server;
 
 /// PostgreSQL's migrations: the same versions and names as SQLite's.
 const MIGRATIONS: &[Migration] = &[
