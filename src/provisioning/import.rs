@@ -38,16 +38,15 @@ use crate::access::Permission;
 use crate::email_address::{email_key, parse_email};
 use crate::error::{Error, Result};
 use crate::fields::{FieldSet, FieldValue};
-pub use crate::import_report::{ImportFailure, ImportProblems, ImportSummary};
+pub use crate::import_report::{
+    ImportFailure, ImportProblems, ImportSummary, MAX_REPORTED_PROBLEMS,
+};
 use crate::password::{
     HashMemory, PasswordHasher, PasswordPolicy, UserAttributes, Validation, make_unusable_password,
 };
 pub use crate::row_problem::RowProblem;
 use crate::storage::{BulkAudit, BulkPassword, BulkStore, BulkUser, FieldWrite, OnConflict};
 use crate::user::clean_name;
-
-/// At most this many problems (or conflicting emails) are reported; the count is exact.
-pub const MAX_REPORTED_PROBLEMS: usize = 100;
 
 /// The longest plain password accepted, as from every other source.
 pub const MAX_PASSWORD_LEN: usize = crate::password::MAX_PASSWORD_CHARS;
