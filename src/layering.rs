@@ -702,6 +702,15 @@ fn error_names_only_the_vocabulary_below_it() {
     }
 }
 
+#[test]
+fn the_postgresql_connection_knows_no_store() {
+    let graph = module_graph();
+    let names = graph.get("pg_connect").cloned().unwrap_or_default();
+    for above in ["storage", "manager", "provisioning", "config"] {
+        assert!(!names.contains(above), "pg_connect names {above}");
+    }
+}
+
 /// The graph of small in-memory sources, as `sources` gives them.
 fn graph_of(files: &[(&str, &str)]) -> BTreeMap<String, BTreeSet<String>> {
     let sources = files
