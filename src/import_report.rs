@@ -6,6 +6,9 @@ use serde::Serialize;
 
 use crate::row_problem::RowProblem;
 
+/// At most this many problems (or conflicting emails) are reported; the count is exact.
+pub const MAX_REPORTED_PROBLEMS: usize = 100;
+
 /// What an import did (or, with `dry_run`, would do).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ImportSummary {
@@ -35,7 +38,7 @@ pub struct ImportFailure {
 }
 
 /// Why an import wrote nothing, and the first problems (at most
-/// `provisioning::MAX_REPORTED_PROBLEMS`). Serialised as the one key `--json`
+/// [`MAX_REPORTED_PROBLEMS`]). Serialised as the one key `--json`
 /// gives them under.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub enum ImportProblems {

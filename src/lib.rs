@@ -59,6 +59,7 @@ pub mod otp;
 pub mod otp_kind;
 pub mod output_file;
 pub mod password;
+pub(crate) mod pg_connect;
 pub mod private_file;
 pub mod provisioning;
 pub mod registration;

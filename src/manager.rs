@@ -60,14 +60,10 @@ mod conceal;
 mod apply;
 pub use apply::ApplyOptions;
 
-/// How a new password is treated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Validation {
-    /// Run the configured validators (the default for every source).
-    Enforce,
-    /// The caller said so explicitly (`--skip-validation`, or the bypass question).
-    Skip,
-}
+mod export;
+mod import;
+
+pub use crate::password::Validation;
 
 /// The outcome of an upsert.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -177,23 +173,6 @@ impl<S: UserStore> UserManager<S> {
 
     pub fn store(&self) -> &S {
         &self.store
-    }
-
-    // For the bulk import (src/provisioning/), which applies the same rules.
-    pub(crate) fn store_mut(&mut self) -> &mut S {
-        &mut self.store
-    }
-
-    pub(crate) fn hasher(&self) -> &PasswordHasher {
-        &self.hasher
-    }
-
-    pub(crate) fn policy(&self) -> &PasswordPolicy {
-        &self.policy
-    }
-
-    pub(crate) fn actor(&self) -> &str {
-        &self.actor
     }
 
     fn audit(&self, event: AuditEvent, detail: impl Into<String>) -> AuditEntry {
@@ -699,23 +678,8 @@ impl<S: UserStore> UserManager<S> {
     }
 }
 
-/// Django's `first_name` / `last_name`: at most 150 characters; we also refuse
-/// control characters, which would garble tables and logs.
-pub const MAX_NAME_LEN: usize = 150;
-
-pub(crate) fn clean_name(what: &str, name: &str) -> Result<String> {
-    let name = name.trim();
-    if name.chars().count() > MAX_NAME_LEN {
-        return Err(Error::invalid(
-            what,
-            format!("longer than {MAX_NAME_LEN} characters"),
-        ));
-    }
-    if name.chars().any(char::is_control) {
-        return Err(Error::invalid(what, "contains control characters"));
-    }
-    Ok(name.to_string())
-}
+pub use crate::user::MAX_NAME_LEN;
+pub(crate) use crate::user::clean_name;
 
 fn superuser_defaults(mut new: NewUser) -> Result<NewUser> {
     if new.is_staff == Some(false) {

@@ -7,6 +7,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 use crate::clock::serde_timestamp;
+use crate::error::{Error, Result};
 
 /// Where a built-in column of a user appears.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,6 +27,8 @@ pub enum ColumnUse {
 /// One built-in column of a user and where it appears.
 #[derive(Debug, Clone, Copy)]
 pub struct Column {
+    /// How code names it.
+    pub key: ColumnKey,
     pub name: &'static str,
     pub shown: bool,
     pub imported: bool,
@@ -45,46 +48,69 @@ impl Column {
     }
 }
 
-const fn column(
-    name: &'static str,
-    shown: bool,
-    imported: bool,
-    exported: bool,
-    fixture: bool,
-) -> Column {
-    Column {
-        name,
-        shown,
-        imported,
-        exported,
-        fixture,
-    }
+/// Declares the columns once: the [`ColumnKey`] enum and the [`COLUMNS`]
+/// table, from the same rows, so the two cannot drift apart.
+macro_rules! columns {
+    ($($key:ident $name:literal, $shown:literal, $imported:literal, $exported:literal, $fixture:literal;)*) => {
+        /// A built-in column of a user as code names it; its row of
+        /// [`COLUMNS`] gives its name and uses.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum ColumnKey {
+            $($key,)*
+        }
+
+        /// Every built-in column of a user, once, in the one order every list of them
+        /// keeps (output, import, export): add a column here and each list has it.
+        pub const COLUMNS: [Column; [$(ColumnKey::$key),*].len()] = [
+            $(Column {
+                key: ColumnKey::$key,
+                name: $name,
+                shown: $shown,
+                imported: $imported,
+                exported: $exported,
+                fixture: $fixture,
+            },)*
+        ];
+    };
 }
 
-/// Every built-in column of a user, once, in the one order every list of them
-/// keeps (output, import, export): add a column here and each list has it.
-pub const COLUMNS: [Column; 17] = [
-    // name, shown, imported, exported, in a Django fixture
-    column("id", true, false, false, false),
-    column("email", true, true, true, true),
-    column("first_name", true, true, true, true),
-    column("last_name", true, true, true, true),
-    column("is_active", true, true, true, true),
-    column("is_staff", true, true, true, true),
-    column("is_superuser", true, true, true, true),
-    column("date_joined", true, true, true, true),
-    column("last_login", true, true, true, true),
+columns! {
+    // key name, shown, imported, exported, in a Django fixture
+    Id "id", true, false, false, false;
+    Email "email", true, true, true, true;
+    FirstName "first_name", true, true, true, true;
+    LastName "last_name", true, true, true, true;
+    IsActive "is_active", true, true, true, true;
+    IsStaff "is_staff", true, true, true, true;
+    IsSuperuser "is_superuser", true, true, true, true;
+    DateJoined "date_joined", true, true, true, true;
+    LastLogin "last_login", true, true, true, true;
     // Django's model has no such field (loaddata refuses unknown fields).
-    column("email_verified_at", true, true, true, false),
-    column("has_usable_password", true, false, false, false),
+    EmailVerifiedAt "email_verified_at", true, true, true, false;
+    HasUsablePassword "has_usable_password", true, false, false, false;
     // A plain-text password to hash: imported only, never written out.
-    column("password", false, true, false, false),
-    column("password_hash", false, true, true, true),
-    column("groups", false, true, true, true),
-    column("user_permissions", false, true, true, true),
-    column("must_change_password", true, true, true, false),
-    column("expires_at", true, true, true, false),
-];
+    Password "password", false, true, false, false;
+    PasswordHash "password_hash", false, true, true, true;
+    Groups "groups", false, true, true, true;
+    UserPermissions "user_permissions", false, true, true, true;
+    MustChangePassword "must_change_password", true, true, true, false;
+    ExpiresAt "expires_at", true, true, true, false;
+}
+
+impl ColumnKey {
+    /// Its name in files and output.
+    pub const fn name(self) -> &'static str {
+        COLUMNS[self as usize].name
+    }
+
+    /// The column of this name that has this use.
+    pub fn find(name: &str, used: ColumnUse) -> Option<ColumnKey> {
+        COLUMNS
+            .iter()
+            .find(|c| c.used(used) && c.name == name)
+            .map(|c| c.key)
+    }
+}
 
 /// How many columns have this use (the length of its list).
 pub const fn column_count(used: ColumnUse) -> usize {
@@ -116,6 +142,24 @@ pub const fn column_names<const N: usize>(used: ColumnUse) -> [&'static str; N] 
 /// The built-in fields of a user as `--json` output and `list-users --csv` name
 /// them, in order.
 pub const FIELD_NAMES: [&str; column_count(ColumnUse::Shown)] = column_names(ColumnUse::Shown);
+
+/// Django's `first_name` / `last_name`: at most 150 characters; we also refuse
+/// control characters, which would garble tables and logs.
+pub const MAX_NAME_LEN: usize = 150;
+
+pub(crate) fn clean_name(what: &str, name: &str) -> Result<String> {
+    let name = name.trim();
+    if name.chars().count() > MAX_NAME_LEN {
+        return Err(Error::invalid(
+            what,
+            format!("longer than {MAX_NAME_LEN} characters"),
+        ));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(Error::invalid(what, "contains control characters"));
+    }
+    Ok(name.to_string())
+}
 
 /// A stored user. The password hash is kept out of `Debug` and of every serialised
 /// form: output never carries it.

@@ -7,6 +7,7 @@ use userdb::storage::UserStore;
 use userdb::{User, UserManager};
 
 use super::exit::CliError;
+use super::output::{UserJson, name_list};
 
 /// `--group G` on the commands an operator creates users with (never on
 /// `register`: self-service sign-up does not pick its own rights).
@@ -53,15 +54,22 @@ impl AccessJson {
         } else if !user.is_active {
             "none (inactive)".to_string()
         } else {
-            super::output::name_list(&self.permissions)
+            name_list(&self.permissions)
         };
         vec![
-            ("groups", super::output::name_list(&self.groups)),
-            (
-                "user permissions",
-                super::output::name_list(&self.user_permissions),
-            ),
+            ("groups", name_list(&self.groups)),
+            ("user permissions", name_list(&self.user_permissions)),
             ("permissions", effective),
         ]
     }
+}
+
+/// A user as `show-user --json` prints it: the fields and the active tokens.
+#[derive(Serialize)]
+pub struct ShownUser<'a> {
+    #[serde(flatten)]
+    pub user: UserJson<'a>,
+    pub active_tokens: u64,
+    #[serde(flatten)]
+    pub access: AccessJson,
 }

@@ -31,6 +31,7 @@ mod log;
 mod migrate;
 mod output;
 mod password_input;
+mod password_line;
 mod prompt;
 mod reference;
 mod register;

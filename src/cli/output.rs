@@ -302,16 +302,6 @@ impl Serialize for CustomValues<'_> {
     }
 }
 
-/// A user as `show-user --json` prints it: the fields and the active tokens.
-#[derive(Serialize)]
-pub struct ShownUser<'a> {
-    #[serde(flatten)]
-    pub user: UserJson<'a>,
-    pub active_tokens: u64,
-    #[serde(flatten)]
-    pub access: super::access_args::AccessJson,
-}
-
 pub fn tokens_table(tokens: &[TokenInfo], now: Timestamp) -> String {
     let mut table = new_table();
     table.set_header([

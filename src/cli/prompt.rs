@@ -107,10 +107,10 @@ fn read_hidden(prompt: &str) -> Result<SecretString, CliError> {
     let mut stderr = std::io::stderr();
     let _ = write!(stderr, "{}: ", escape(prompt));
     let _ = stderr.flush();
-    let read = super::password_input::read_password_line(stdin.lock());
+    let read = super::password_line::read_password_line(stdin.lock());
     // SAFETY: restoring the attributes read above.
     unsafe { libc::tcsetattr(fd, libc::TCSANOW, &original) };
-    use super::password_input::LineError;
+    use super::password_line::LineError;
     match read {
         Ok(None) => Err(CliError::Interrupted),
         Ok(Some(line)) => Ok(SecretString::from(line)),

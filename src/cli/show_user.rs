@@ -1,9 +1,9 @@
 //! `userdb show-user EMAIL`: every field of one user.
 
-use super::access_args::AccessJson;
+use super::access_args::{AccessJson, ShownUser};
 use super::context::Context;
 use super::exit::CliError;
-use super::output::{ShownUser, print, print_json, user_table};
+use super::output::{print, print_json, user_table};
 
 /// Show one user's fields
 #[derive(clap::Args, Debug)]

@@ -9,10 +9,10 @@ use userdb::terminal_text::escape;
 use userdb::{SecretString, TokenInfo};
 use zeroize::Zeroizing;
 
-use super::access_args::AccessJson;
+use super::access_args::{AccessJson, ShownUser};
 use super::context::Context;
 use super::exit::CliError;
-use super::output::{ShownUser, print, print_json, status};
+use super::output::{print, print_json, status};
 use super::password_input::env_value;
 
 /// Check an API token (from stdin or USERDB_TOKEN) and print its user

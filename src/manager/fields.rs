@@ -279,7 +279,7 @@ mod tests {
             }],
             ..Default::default()
         };
-        let err = m.store_mut().update_user(b.id, &update, &[]).unwrap_err();
+        let err = m.store.update_user(b.id, &update, &[]).unwrap_err();
         assert!(matches!(err, Error::FieldValueTaken { .. }), "{err}");
         assert_eq!(m.get_user("a@example.com").unwrap().fields, a.fields);
         assert!(

@@ -11,6 +11,15 @@ pub use hashers::{
 };
 pub use validation::{PasswordPolicy, UserAttributes};
 
+/// How a new password is treated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Validation {
+    /// Run the configured validators (the default for every source).
+    Enforce,
+    /// The caller said so explicitly (`--skip-validation`, or the bypass question).
+    Skip,
+}
+
 /// The longest password accepted from any source (prompt, stdin, file,
 /// environment, import), in characters: Django's old `MAXIMUM_PASSWORD_LENGTH`.
 /// Readers stop after [`MAX_PASSWORD_BYTES`], so a huge input is never held.

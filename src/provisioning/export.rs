@@ -5,7 +5,6 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::io::{self, BufWriter, Write};
-use std::path::Path;
 
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
@@ -16,9 +15,7 @@ use crate::access::Permission;
 use crate::clock::format_timestamp;
 use crate::error::{Error, Result};
 use crate::fields::{FieldSet, FieldValue};
-use crate::manager::UserManager;
-use crate::output_file::{Existing, OutputFile};
-use crate::storage::{BulkStore, Memberships, UserStore};
+use crate::storage::{BulkStore, GroupStore, Memberships};
 use crate::user::User;
 use crate::user::{COLUMNS, Column, ColumnUse, column_count, column_names};
 
@@ -327,133 +324,120 @@ fn json_err(e: serde_json::Error) -> Error {
     write_err(e.into())
 }
 
-impl<S: UserStore + BulkStore> UserManager<S> {
-    /// Writes every user to `out` (and, in a Django fixture, every group first).
-    pub fn export_users(
-        &self,
-        options: &ExportOptions,
-        out: &mut dyn Write,
-    ) -> Result<ExportSummary> {
-        if options.format == Format::Django {
-            validate_model_label(&options.model)
-                .map_err(|reason| Error::invalid("--model", reason))?;
-        } else if options.natural {
-            return Err(Error::invalid(
-                "--natural",
-                "natural keys are for Django fixtures (--format django)",
-            ));
+/// Writes every user of `store` to `out` (and, in a Django fixture, every
+/// group first), with the custom fields of `fields`.
+pub(crate) fn export(
+    store: &(impl BulkStore + GroupStore),
+    fields: &FieldSet,
+    options: &ExportOptions,
+    out: &mut dyn Write,
+) -> Result<ExportSummary> {
+    if options.format == Format::Django {
+        validate_model_label(&options.model).map_err(|reason| Error::invalid("--model", reason))?;
+    } else if options.natural {
+        return Err(Error::invalid(
+            "--natural",
+            "natural keys are for Django fixtures (--format django)",
+        ));
+    }
+    let mut out = BufWriter::with_capacity(64 * 1024, out);
+    let mut summary = ExportSummary::default();
+    let mut left_out = LeftOut::new(options.format);
+    match options.format {
+        Format::Csv => {
+            let groups = store.all_groups()?;
+            let with_permissions = groups.iter().filter(|g| !g.permissions.is_empty());
+            summary.groups_left_out = (groups.len() as u64, with_permissions.count() as u64);
+            let mut writer = csv::WriterBuilder::new()
+                .has_headers(false)
+                .from_writer(&mut out);
+            let header = EXPORT_COLUMNS.iter().copied().chain(fields.names());
+            writer.write_record(header).map_err(csv_err)?;
+            let count = &mut summary.users;
+            store.for_each_user(&mut |user, memberships| {
+                *count += 1;
+                left_out.count(user);
+                Row::of(user, memberships, fields)
+                    .write_csv(&mut writer)
+                    .map_err(csv_err)
+            })?;
+            writer.flush().map_err(write_err)?;
         }
-        let fields = self.fields();
-        let mut out = BufWriter::with_capacity(64 * 1024, out);
-        let mut summary = ExportSummary::default();
-        let mut left_out = LeftOut::new(options.format);
-        match options.format {
-            Format::Csv => {
-                let groups = self.store().all_groups()?;
-                let with_permissions = groups.iter().filter(|g| !g.permissions.is_empty());
-                summary.groups_left_out = (groups.len() as u64, with_permissions.count() as u64);
-                let mut writer = csv::WriterBuilder::new()
-                    .has_headers(false)
-                    .from_writer(&mut out);
-                let header = EXPORT_COLUMNS.iter().copied().chain(fields.names());
-                writer.write_record(header).map_err(csv_err)?;
-                let count = &mut summary.users;
-                self.store().for_each_user(&mut |user, memberships| {
-                    *count += 1;
-                    left_out.count(user);
-                    Row::of(user, memberships, fields)
-                        .write_csv(&mut writer)
-                        .map_err(csv_err)
-                })?;
-                writer.flush().map_err(write_err)?;
-            }
-            Format::Jsonl => {
-                for group in self.store().all_groups()? {
-                    summary.groups += 1;
-                    let record = GroupRecord {
-                        group: &group.name,
-                        permissions: &group.permissions,
-                    };
-                    serde_json::to_writer(&mut out, &record).map_err(json_err)?;
-                    out.write_all(b"\n").map_err(write_err)?;
-                }
-                let count = &mut summary.users;
-                self.store().for_each_user(&mut |user, memberships| {
-                    *count += 1;
-                    left_out.count(user);
-                    serde_json::to_writer(&mut out, &Row::of(user, memberships, fields))
-                        .map_err(json_err)?;
-                    out.write_all(b"\n").map_err(write_err)
-                })?;
-            }
-            Format::Django => {
-                let mut keys = NaturalKeys::new(self.store().permission_models()?);
-                let mut objects = 0u64;
-                let mut next = |out: &mut BufWriter<&mut dyn Write>| {
-                    objects += 1;
-                    out.write_all(if objects == 1 { b"\n" } else { b",\n" })
-                        .map_err(write_err)
+        Format::Jsonl => {
+            for group in store.all_groups()? {
+                summary.groups += 1;
+                let record = GroupRecord {
+                    group: &group.name,
+                    permissions: &group.permissions,
                 };
-                out.write_all(b"[").map_err(write_err)?;
-                // Groups first: loaddata finds a user's groups by name, so they
-                // must be there before it.
-                for group in self.store().all_groups()? {
-                    next(&mut out)?;
-                    summary.groups += 1;
-                    let object = GroupObject {
-                        model: "auth.group",
-                        pk: (!options.natural).then_some(group.id),
-                        fields: GroupFields {
-                            name: &group.name,
-                            permissions: keys.all(&group.permissions),
-                        },
-                    };
-                    serde_json::to_writer(&mut out, &object).map_err(json_err)?;
-                }
-                self.store().for_each_user(&mut |user, memberships| {
-                    next(&mut out)?;
-                    summary.users += 1;
-                    left_out.count(user);
-                    let object = FixtureObject {
-                        model: &options.model,
-                        pk: (!options.natural).then_some(user.id),
-                        fields: FixtureFields {
-                            password: user.password_hash(),
-                            last_login: user.last_login.map(format_timestamp),
-                            is_superuser: user.is_superuser,
-                            first_name: &user.first_name,
-                            last_name: &user.last_name,
-                            is_staff: user.is_staff,
-                            is_active: user.is_active,
-                            date_joined: format_timestamp(user.date_joined),
-                            email: &user.email,
-                            groups: memberships.groups.iter().map(|g| [g.as_str()]).collect(),
-                            user_permissions: keys.all(&memberships.user_permissions),
-                            custom: Fields::of(fields, user),
-                        },
-                    };
-                    serde_json::to_writer(&mut out, &object).map_err(json_err)
-                })?;
-                out.write_all(if objects == 0 { b"]\n" } else { b"\n]\n" })
-                    .map_err(write_err)?;
-                summary.left_out = keys.left_out.into_iter().collect();
+                serde_json::to_writer(&mut out, &record).map_err(json_err)?;
+                out.write_all(b"\n").map_err(write_err)?;
             }
+            let count = &mut summary.users;
+            store.for_each_user(&mut |user, memberships| {
+                *count += 1;
+                left_out.count(user);
+                serde_json::to_writer(&mut out, &Row::of(user, memberships, fields))
+                    .map_err(json_err)?;
+                out.write_all(b"\n").map_err(write_err)
+            })?;
         }
-        out.flush().map_err(write_err)?;
-        summary.fields_left_out = left_out.had();
-        Ok(summary)
+        Format::Django => {
+            let mut keys = NaturalKeys::new(store.permission_models()?);
+            let mut objects = 0u64;
+            let mut next = |out: &mut BufWriter<&mut dyn Write>| {
+                objects += 1;
+                out.write_all(if objects == 1 { b"\n" } else { b",\n" })
+                    .map_err(write_err)
+            };
+            out.write_all(b"[").map_err(write_err)?;
+            // Groups first: loaddata finds a user's groups by name, so they
+            // must be there before it.
+            for group in store.all_groups()? {
+                next(&mut out)?;
+                summary.groups += 1;
+                let object = GroupObject {
+                    model: "auth.group",
+                    pk: (!options.natural).then_some(group.id),
+                    fields: GroupFields {
+                        name: &group.name,
+                        permissions: keys.all(&group.permissions),
+                    },
+                };
+                serde_json::to_writer(&mut out, &object).map_err(json_err)?;
+            }
+            store.for_each_user(&mut |user, memberships| {
+                next(&mut out)?;
+                summary.users += 1;
+                left_out.count(user);
+                let object = FixtureObject {
+                    model: &options.model,
+                    pk: (!options.natural).then_some(user.id),
+                    fields: FixtureFields {
+                        password: user.password_hash(),
+                        last_login: user.last_login.map(format_timestamp),
+                        is_superuser: user.is_superuser,
+                        first_name: &user.first_name,
+                        last_name: &user.last_name,
+                        is_staff: user.is_staff,
+                        is_active: user.is_active,
+                        date_joined: format_timestamp(user.date_joined),
+                        email: &user.email,
+                        groups: memberships.groups.iter().map(|g| [g.as_str()]).collect(),
+                        user_permissions: keys.all(&memberships.user_permissions),
+                        custom: Fields::of(fields, user),
+                    },
+                };
+                serde_json::to_writer(&mut out, &object).map_err(json_err)
+            })?;
+            out.write_all(if objects == 0 { b"]\n" } else { b"\n]\n" })
+                .map_err(write_err)?;
+            summary.left_out = keys.left_out.into_iter().collect();
+        }
     }
-
-    /// Writes every user to the file at `path`, created mode 0600 (it carries
-    /// password hashes) and put in place only once the export is complete, through
-    /// [`OutputFile`]: never over the database's own files, a link or a device; a
-    /// FIFO is written through; an existing regular file of the user's is replaced.
-    pub fn export_to_path(&self, options: &ExportOptions, path: &Path) -> Result<ExportSummary> {
-        let mut out = OutputFile::create(path, Existing::Replace, &self.store().own_files())?;
-        let summary = self.export_users(options, out.file_mut())?;
-        out.commit()?;
-        Ok(summary)
-    }
+    out.flush().map_err(write_err)?;
+    summary.fields_left_out = left_out.had();
+    Ok(summary)
 }
 
 #[cfg(test)]

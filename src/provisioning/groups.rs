@@ -8,8 +8,8 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::formats::{GroupRef, ParsedGroup};
-use super::import::MAX_REPORTED_PROBLEMS;
 use crate::access::{Group, Permission};
+use crate::import_report::MAX_REPORTED_PROBLEMS;
 use crate::row_problem::RowProblem;
 use crate::storage::{BulkDefinitions, BulkGroup};
 

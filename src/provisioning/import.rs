@@ -35,22 +35,18 @@ use sha2::{Digest, Sha256};
 use super::formats::{Format, GroupRef, Parsed, ParsedRow, ReadError, Record, records};
 use super::groups::{GroupPlan, ResolvedGroups};
 use crate::access::Permission;
-use crate::audit::AuditEvent;
 use crate::email_address::{email_key, parse_email};
 use crate::error::{Error, Result};
 use crate::fields::{FieldSet, FieldValue};
-pub use crate::import_report::{ImportFailure, ImportProblems, ImportSummary};
-use crate::manager::{UserManager, Validation, clean_name};
+pub use crate::import_report::{
+    ImportFailure, ImportProblems, ImportSummary, MAX_REPORTED_PROBLEMS,
+};
 use crate::password::{
-    HashMemory, PasswordHasher, PasswordPolicy, UserAttributes, make_unusable_password,
+    HashMemory, PasswordHasher, PasswordPolicy, UserAttributes, Validation, make_unusable_password,
 };
 pub use crate::row_problem::RowProblem;
-use crate::storage::{
-    BulkAudit, BulkPassword, BulkStore, BulkUser, FieldWrite, OnConflict, UserStore,
-};
-
-/// At most this many problems (or conflicting emails) are reported; the count is exact.
-pub const MAX_REPORTED_PROBLEMS: usize = 100;
+use crate::storage::{BulkAudit, BulkPassword, BulkStore, BulkUser, FieldWrite, OnConflict};
+use crate::user::clean_name;
 
 /// The longest plain password accepted, as from every other source.
 pub const MAX_PASSWORD_LEN: usize = crate::password::MAX_PASSWORD_CHARS;
@@ -115,69 +111,87 @@ impl Progress for NoProgress {
     fn finish(&mut self) {}
 }
 
-impl<S: UserStore + BulkStore> UserManager<S> {
-    /// Imports users: every row is checked first, then all of them are written in
-    /// one transaction, or none. Rows that stop it (bad rows; with
-    /// [`OnConflict::Fail`], existing users; values of unique fields other
-    /// users hold) are one [`Error::Import`].
-    pub fn import_users(
-        &mut self,
+/// An import whose first pass found nothing wrong: what that pass learnt and
+/// the input, ready for the second pass. The manager drives the two passes
+/// (`manager/import.rs`), with its rules and its audit record.
+pub(crate) struct CheckedImport {
+    source: Source,
+    checked: Checked,
+}
+
+impl CheckedImport {
+    /// The first pass: every row checked, then the file as a whole against the
+    /// stored users. Rows that stop the import (bad rows; with
+    /// [`OnConflict::Fail`], existing users; values of unique fields other users
+    /// hold) are one [`Error::Import`].
+    pub(crate) fn check(
         input: ImportInput,
         options: &ImportOptions,
+        policy: &PasswordPolicy,
+        hasher: &PasswordHasher,
+        fields: &FieldSet,
+        store: &dyn BulkStore,
         progress: &mut dyn Progress,
-    ) -> Result<ImportSummary> {
-        let policy = *self.policy();
-        let fields = self.fields().clone();
+    ) -> Result<Self> {
         let mut source = Source::new(input)?;
         let checked = check(
             source.first_pass()?,
             options,
-            &policy,
-            &self.hasher().clone(),
-            &fields,
-            &*self.store_mut(),
+            policy,
+            hasher,
+            fields,
+            store,
             progress,
         )?;
+        Ok(CheckedImport { source, checked })
+    }
+
+    /// What the import would do, as the first pass counted it: the answer of a
+    /// dry run.
+    pub(crate) fn summary(&self, options: &ImportOptions) -> ImportSummary {
+        let checked = &self.checked;
+        let conflicts = checked.conflicts.len() as u64;
         let mut summary = ImportSummary {
             rows: checked.rows,
-            created: checked.rows - checked.conflicts.len() as u64,
+            created: checked.rows - conflicts,
             updated: 0,
             skipped: 0,
             failed: 0,
-            hashed: checked.plain,
+            hashed: if options.dry_run { 0 } else { checked.plain },
             groups_created: checked.group_counts.0,
             groups_updated: checked.group_counts.1,
             dry_run: options.dry_run,
         };
         match options.on_conflict {
-            OnConflict::Update => summary.updated = checked.conflicts.len() as u64,
-            OnConflict::Skip | OnConflict::Fail => summary.skipped = checked.conflicts.len() as u64,
+            OnConflict::Update => summary.updated = conflicts,
+            OnConflict::Skip | OnConflict::Fail => summary.skipped = conflicts,
         }
-        if options.dry_run {
-            summary.hashed = 0;
-            return Ok(summary);
-        }
-        let hasher = self.hasher().clone();
-        let audit = BulkAudit {
-            at: self.now(),
-            actor: self.actor().to_string(),
-            created_event: AuditEvent::UserImported,
-            updated_event: AuditEvent::UserUpdated,
-            group_created_event: AuditEvent::GroupCreated,
-            group_updated_event: AuditEvent::GroupUpdated,
-            detail: format!("import of {} ({})", options.source, options.format),
-        };
-        let first_digest = source.first_digest.lock().ok().and_then(|d| *d);
-        let second = source.second_pass()?;
+        summary
+    }
+
+    /// The second pass: the rows read again, hashed and written in one
+    /// transaction with `audit`, or nothing if the input changed in between.
+    pub(crate) fn write(
+        mut self,
+        options: &ImportOptions,
+        fields: &FieldSet,
+        hasher: &PasswordHasher,
+        store: &mut dyn BulkStore,
+        audit: &BulkAudit,
+        progress: &mut dyn Progress,
+    ) -> Result<ImportSummary> {
+        let mut summary = self.summary(options);
+        let first_digest = self.source.first_digest.lock().ok().and_then(|d| *d);
+        let second = self.source.second_pass()?;
         let (counts, skipped) = write(
             second,
             first_digest,
-            checked,
+            self.checked,
             options,
-            &fields,
-            &hasher,
-            self.store_mut(),
-            &audit,
+            fields,
+            hasher,
+            store,
+            audit,
             progress,
         )?;
         summary.created = counts.created;
@@ -1560,31 +1574,6 @@ fn store_rows(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clock::FixedClock;
-    use crate::storage::SqliteStore;
-    use crate::user::UserFilter;
-
-    fn manager(dir: &tempfile::TempDir) -> UserManager<SqliteStore> {
-        let clock = Arc::new(FixedClock("2026-01-02T03:04:05Z".parse().unwrap()));
-        crate::manager::test_manager(dir.path(), clock)
-    }
-
-    fn options(format: Format, on_conflict: OnConflict) -> ImportOptions {
-        ImportOptions {
-            format,
-            on_conflict,
-            dry_run: false,
-            validation: Validation::Enforce,
-            jobs: 2,
-            source: "test".into(),
-            protect_last_superuser: true,
-            create_groups: false,
-        }
-    }
-
-    fn reader(text: &str) -> ImportInput {
-        ImportInput::Reader(Box::new(io::Cursor::new(text.as_bytes().to_vec())))
-    }
 
     fn parsed(email: &str) -> ParsedRow {
         ParsedRow {
@@ -1663,51 +1652,6 @@ mod tests {
     }
 
     #[test]
-    fn an_import_is_all_or_nothing_and_counts_what_it_did() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut m = manager(&dir);
-        let text = "email,password\na@example.com,correct horse battery staple\nb@example.com,\n";
-        let summary = m
-            .import_users(
-                reader(text),
-                &options(Format::Csv, OnConflict::Fail),
-                &mut NoProgress,
-            )
-            .unwrap();
-        assert_eq!(
-            summary,
-            ImportSummary {
-                rows: 2,
-                created: 2,
-                hashed: 1,
-                ..ImportSummary::default()
-            }
-        );
-        let text = "email\nc@example.com\nA@example.com\n";
-        let err = m
-            .import_users(
-                reader(text),
-                &options(Format::Csv, OnConflict::Fail),
-                &mut NoProgress,
-            )
-            .unwrap_err();
-        assert!(matches!(
-            &err,
-            Error::Import(ImportFailure { problems: ImportProblems::Conflicts(emails), summary })
-                if emails == &["a@example.com"] && summary.failed == 1
-        ));
-        assert_eq!(m.list_users(&UserFilter::default()).unwrap().len(), 2);
-        let summary = m
-            .import_users(
-                reader(text),
-                &options(Format::Csv, OnConflict::Skip),
-                &mut NoProgress,
-            )
-            .unwrap();
-        assert_eq!((summary.created, summary.skipped), (1, 1));
-    }
-
-    #[test]
     fn new_users_get_defaults_and_updates_only_what_the_row_gives() {
         let table: toml::Table = "[team]\ntype = \"text\"\nrequired = true\n\
                                   [vip]\ntype = \"boolean\"\ndefault = false\n\
@@ -1736,40 +1680,5 @@ mod tests {
         assert_eq!((gap.line, gap.if_new, gap.if_update), (3, Some(0), None));
         let gap = required_gap(&fields, &[(0, None)], 4).unwrap();
         assert_eq!((gap.if_new, gap.if_update), (Some(0), Some(0)));
-    }
-
-    /// Rewrites the file when the first pass ends, as an editor saving it would.
-    struct ChangeFileAfterCheck(PathBuf, bool);
-
-    impl Progress for ChangeFileAfterCheck {
-        fn start(&mut self, _: Stage, _: Option<u64>) {}
-        fn advance(&mut self, _: u64) {}
-        fn finish(&mut self) {
-            if !self.1 {
-                self.1 = true;
-                std::fs::write(&self.0, "email\na@example.com\nz@example.com\n").unwrap();
-            }
-        }
-    }
-
-    #[test]
-    fn a_file_changed_between_the_passes_imports_nothing() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut m = manager(&dir);
-        let path = dir.path().join("users.csv");
-        std::fs::write(&path, "email\na@example.com\nb@example.com\n").unwrap();
-        let mut progress = ChangeFileAfterCheck(path.clone(), false);
-        let err = m
-            .import_users(
-                ImportInput::File(path),
-                &options(Format::Csv, OnConflict::Fail),
-                &mut progress,
-            )
-            .unwrap_err();
-        assert!(
-            err.to_string()
-                .contains("the input changed while it was being imported")
-        );
-        assert!(m.list_users(&UserFilter::default()).unwrap().is_empty());
     }
 }

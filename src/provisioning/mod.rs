@@ -9,10 +9,12 @@ mod import;
 mod spreadsheet;
 
 pub use crate::storage::OnConflict;
+pub(crate) use export::export;
 pub use export::{EXPORT_COLUMNS, ExportOptions, ExportSummary};
 pub use formats::{
     COLUMNS, Format, MAX_RECORD_BYTES, join_list, parse_datetime, split_list, validate_model_label,
 };
+pub(crate) use import::CheckedImport;
 pub use import::{
     ImportFailure, ImportInput, ImportOptions, ImportProblems, ImportSummary, MAX_PASSWORD_LEN,
     MAX_REPORTED_PROBLEMS, NoProgress, Progress, RowProblem, Stage,

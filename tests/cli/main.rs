@@ -10,8 +10,7 @@
 /// backend-neutral modules again against PostgreSQL).
 pub const ON_POSTGRES: bool = false;
 
-#[path = "../support/pg_server.rs"]
-mod pg_server;
+use pg_test_server as pg_server;
 
 mod accounts;
 mod apply;

@@ -1,5 +1,5 @@
 //! The command-line suite again, with every command against a real PostgreSQL
-//! server that the suite starts itself (`tests/support/pg_server.rs`): each test
+//! server that the suite starts itself (the `pg_test_server` crate): each test
 //! gets a fresh schema, and the same test files as the SQLite run. Left out are
 //! the modules about SQLite's own files (modes, backups, hostile database files,
 //! migrations of a file, doctor's file checks) and those that do not touch a
@@ -12,8 +12,7 @@
 
 pub const ON_POSTGRES: bool = true;
 
-#[path = "../support/pg_server.rs"]
-mod pg_server;
+use pg_test_server as pg_server;
 
 #[path = "../cli/support.rs"]
 #[allow(dead_code)]

@@ -3,9 +3,10 @@
 use std::io::{self, Read};
 
 use super::super::spreadsheet::unescape_cell;
-use super::row::{Column, Parsed, ParsedRow, READ_ONLY_COLUMNS, known_columns, shown};
+use super::row::{Parsed, ParsedRow, READ_ONLY_COLUMNS, import_column, known_columns, shown};
 use super::{LineTooLong, MAX_RECORD_BYTES, ReadError, Record, utf8};
 use crate::fields::FieldSet;
+use crate::user::ColumnKey;
 
 /// How much the csv reader reads ahead of the record it is parsing.
 const CSV_BUFFER: usize = 8 * 1024;
@@ -81,7 +82,7 @@ fn too_long(line: u64) -> ReadError {
 /// [`FieldSet`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Slot {
-    Column(Column),
+    Column(ColumnKey),
     Field(usize),
     /// One of [`READ_ONLY_COLUMNS`].
     ReadOnly(&'static str),
@@ -163,7 +164,7 @@ impl<'a, R: Read> CsvRecords<'a, R> {
                     broken("the header is not valid UTF-8; save the file as UTF-8".into())
                 })?
                 .trim();
-            let column = Column::from_name(name)
+            let column = import_column(name)
                 .map(Slot::Column)
                 .or_else(|| {
                     self.fields
@@ -191,7 +192,7 @@ impl<'a, R: Read> CsvRecords<'a, R> {
             }
             columns.push(column);
         }
-        if !columns.contains(&Slot::Column(Column::Email)) {
+        if !columns.contains(&Slot::Column(ColumnKey::Email)) {
             return Err(broken(
                 "the header has no email column (the one required column)".into(),
             ));
@@ -213,7 +214,7 @@ impl<'a, R: Read> CsvRecords<'a, R> {
             match *slot {
                 // Passwords and hashes are taken as they are: export never
                 // escapes a hash, and a password starting with ' is a password.
-                Slot::Column(column @ (Column::Password | Column::PasswordHash)) => {
+                Slot::Column(column @ (ColumnKey::Password | ColumnKey::PasswordHash)) => {
                     row.set_text(column, cell)?
                 }
                 Slot::Column(column) => row.set_text(column, unescape_cell(cell))?,
@@ -259,7 +260,7 @@ impl<R: Read> Iterator for CsvRecords<'_, R> {
                     let line = self.reader.get_mut().line_at(end) - inside as u64;
                     // A blank line (one empty field) is not a record.
                     let blank = self.record.len() == 1 && self.record[0].is_empty();
-                    let plain = columns.contains(&Slot::Column(Column::Password));
+                    let plain = columns.contains(&Slot::Column(ColumnKey::Password));
                     Ok(Some((line, (!blank).then(|| (self.row(&columns), plain)))))
                 }
                 Ok(false) => Ok(None),

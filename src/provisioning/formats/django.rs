@@ -6,12 +6,13 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::row::{
-    Column, GroupRef, Parsed, ParsedGroup, ParsedRow, json_type, set_json_field, shown,
+    GroupRef, Parsed, ParsedGroup, ParsedRow, import_column, json_type, set_json_field, shown,
     without_position,
 };
 use super::{LineTooLong, MAX_RECORD_BYTES, ReadError, Record};
 use crate::access::{Permission, clean_group_name};
 use crate::fields::FieldSet;
+use crate::user::ColumnKey;
 
 /// Bytes of a fixture, one at a time with one byte of push-back, counting lines
 /// and refusing to hand out more than [`MAX_RECORD_BYTES`] per object.
@@ -401,10 +402,10 @@ impl<'a, R: Read> DjangoRecords<'a, R> {
                     row.models.extend(given);
                     continue;
                 }
-                "password" => Column::PasswordHash,
+                "password" => ColumnKey::PasswordHash,
                 "email" | "first_name" | "last_name" | "is_active" | "is_staff"
                 | "is_superuser" | "date_joined" | "last_login" => {
-                    Column::from_name(name).unwrap_or(Column::Email)
+                    import_column(name).unwrap_or(ColumnKey::Email)
                 }
                 _ => {
                     set_json_field(&mut row, self.fields, name, value)?;

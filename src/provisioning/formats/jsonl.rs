@@ -5,12 +5,13 @@ use std::io::{self, BufRead, BufReader, Read};
 use serde_json::{Map, Value};
 
 use super::row::{
-    Column, GROUP_KEY, GROUP_KEYS, Parsed, ParsedGroup, ParsedRow, json_strings, json_type,
+    GROUP_KEY, GROUP_KEYS, Parsed, ParsedGroup, ParsedRow, import_column, json_strings, json_type,
     known_columns, permissions, set_json_field, shown, without_position,
 };
 use super::{MAX_RECORD_BYTES, ReadError, Record, utf8};
 use crate::access::clean_group_name;
 use crate::fields::FieldSet;
+use crate::user::ColumnKey;
 
 pub(super) struct JsonlRecords<'a, R> {
     input: BufReader<R>,
@@ -91,10 +92,10 @@ impl<R: Read> Iterator for JsonlRecords<'_, R> {
             let row = utf8(&self.buf).and_then(|text| {
                 let map: Map<String, Value> = serde_json::from_str(text)
                     .map_err(|e| format!("not a JSON object: {}", without_position(&e)))?;
-                plain = map.contains_key(Column::Password.name());
+                plain = map.contains_key(ColumnKey::Password.name());
                 // A record without an email that names a group defines it (a
                 // custom field may be called `group`: a user always has an email).
-                if map.contains_key(GROUP_KEY) && !map.contains_key(Column::Email.name()) {
+                if map.contains_key(GROUP_KEY) && !map.contains_key(ColumnKey::Email.name()) {
                     return jsonl_group(&map).map(Parsed::Group);
                 }
                 row_from_map(&map, self.fields).map(Parsed::User)
@@ -146,7 +147,7 @@ fn jsonl_group(map: &Map<String, Value>) -> Result<ParsedGroup, String> {
 fn row_from_map(map: &Map<String, Value>, fields: &FieldSet) -> Result<ParsedRow, String> {
     let mut row = ParsedRow::default();
     for (key, value) in map {
-        if let Some(column) = Column::from_name(key) {
+        if let Some(column) = import_column(key) {
             row.set_json(column, value)?;
         } else if !set_json_field(&mut row, fields, key, value)? {
             return Err(format!(

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::access::{Permission, clean_group_name};
 use crate::fields::{FieldSet, FieldValue};
-use crate::user::{ColumnUse, column_count, column_names};
+use crate::user::{ColumnKey, ColumnUse, column_count, column_names};
 
 /// The columns of CSV and the keys of JSON Lines, in the order export writes them.
 pub const COLUMNS: [&str; column_count(ColumnUse::Imported)] = column_names(ColumnUse::Imported);
@@ -19,68 +19,9 @@ pub const COLUMNS: [&str; column_count(ColumnUse::Imported)] = column_names(Colu
 /// name them (so that its output imports), and their cells are ignored.
 pub const READ_ONLY_COLUMNS: [&str; 2] = ["id", "has_usable_password"];
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Column {
-    Email,
-    FirstName,
-    LastName,
-    IsActive,
-    IsStaff,
-    IsSuperuser,
-    DateJoined,
-    LastLogin,
-    EmailVerifiedAt,
-    Password,
-    PasswordHash,
-    Groups,
-    UserPermissions,
-    MustChangePassword,
-    ExpiresAt,
-}
-
-impl Column {
-    pub(super) const ALL: [Column; COLUMNS.len()] = [
-        Column::Email,
-        Column::FirstName,
-        Column::LastName,
-        Column::IsActive,
-        Column::IsStaff,
-        Column::IsSuperuser,
-        Column::DateJoined,
-        Column::LastLogin,
-        Column::EmailVerifiedAt,
-        Column::Password,
-        Column::PasswordHash,
-        Column::Groups,
-        Column::UserPermissions,
-        Column::MustChangePassword,
-        Column::ExpiresAt,
-    ];
-
-    pub(super) fn from_name(name: &str) -> Option<Column> {
-        Column::ALL.into_iter().find(|c| c.name() == name)
-    }
-
-    /// Its name in [`COLUMNS`] (a test holds the two in step).
-    pub(super) fn name(self) -> &'static str {
-        match self {
-            Column::Email => "email",
-            Column::FirstName => "first_name",
-            Column::LastName => "last_name",
-            Column::IsActive => "is_active",
-            Column::IsStaff => "is_staff",
-            Column::IsSuperuser => "is_superuser",
-            Column::DateJoined => "date_joined",
-            Column::LastLogin => "last_login",
-            Column::EmailVerifiedAt => "email_verified_at",
-            Column::Password => "password",
-            Column::PasswordHash => "password_hash",
-            Column::Groups => "groups",
-            Column::UserPermissions => "user_permissions",
-            Column::MustChangePassword => "must_change_password",
-            Column::ExpiresAt => "expires_at",
-        }
-    }
+/// The column one of [`COLUMNS`] names (`None` for any other name).
+pub(super) fn import_column(name: &str) -> Option<ColumnKey> {
+    ColumnKey::find(name, ColumnUse::Imported)
 }
 
 /// A record as read, typed but not yet checked against the rules of users.
@@ -236,33 +177,35 @@ pub(super) fn json_strings(key: &str, value: &Value) -> Result<Option<Vec<String
 impl ParsedRow {
     /// A CSV cell: empty means "not given", except for the names, where a column
     /// that is there gives the (possibly empty) name.
-    pub(super) fn set_text(&mut self, column: Column, cell: &str) -> Result<(), String> {
+    pub(super) fn set_text(&mut self, column: ColumnKey, cell: &str) -> Result<(), String> {
         let given = (!cell.is_empty()).then(|| cell.to_string());
         match column {
-            Column::Email => self.email = given,
-            Column::FirstName => self.first_name = Some(cell.to_string()),
-            Column::LastName => self.last_name = Some(cell.to_string()),
-            Column::IsActive => self.is_active = parse_flag(column, cell)?,
-            Column::IsStaff => self.is_staff = parse_flag(column, cell)?,
-            Column::IsSuperuser => self.is_superuser = parse_flag(column, cell)?,
-            Column::DateJoined => self.date_joined = parse_time(column, cell)?,
-            Column::LastLogin => self.last_login = parse_time(column, cell)?,
-            Column::EmailVerifiedAt => self.email_verified_at = parse_time(column, cell)?,
-            Column::Password => self.password = given.map(SecretString::from),
-            Column::PasswordHash => self.password_hash = given,
+            ColumnKey::Email => self.email = given,
+            ColumnKey::FirstName => self.first_name = Some(cell.to_string()),
+            ColumnKey::LastName => self.last_name = Some(cell.to_string()),
+            ColumnKey::IsActive => self.is_active = parse_flag(column, cell)?,
+            ColumnKey::IsStaff => self.is_staff = parse_flag(column, cell)?,
+            ColumnKey::IsSuperuser => self.is_superuser = parse_flag(column, cell)?,
+            ColumnKey::DateJoined => self.date_joined = parse_time(column, cell)?,
+            ColumnKey::LastLogin => self.last_login = parse_time(column, cell)?,
+            ColumnKey::EmailVerifiedAt => self.email_verified_at = parse_time(column, cell)?,
+            ColumnKey::Password => self.password = given.map(SecretString::from),
+            ColumnKey::PasswordHash => self.password_hash = given,
             // A column that is there gives the list: an empty cell is none.
-            Column::Groups => self.groups = Some(group_names(split_list(cell)?)?),
-            Column::UserPermissions => {
+            ColumnKey::Groups => self.groups = Some(group_names(split_list(cell)?)?),
+            ColumnKey::UserPermissions => {
                 self.user_permissions = Some(permissions(column.name(), split_list(cell)?)?)
             }
-            Column::MustChangePassword => self.must_change_password = parse_flag(column, cell)?,
-            Column::ExpiresAt => self.expires_at = parse_time(column, cell)?,
+            ColumnKey::MustChangePassword => self.must_change_password = parse_flag(column, cell)?,
+            ColumnKey::ExpiresAt => self.expires_at = parse_time(column, cell)?,
+            // Not imported: `import_column` never gives them.
+            ColumnKey::Id | ColumnKey::HasUsablePassword => {}
         }
         Ok(())
     }
 
     /// A JSON value: `null` means "not given".
-    pub(super) fn set_json(&mut self, column: Column, value: &Value) -> Result<(), String> {
+    pub(super) fn set_json(&mut self, column: ColumnKey, value: &Value) -> Result<(), String> {
         let text = || -> Result<Option<String>, String> {
             match value {
                 Value::Null => Ok(None),
@@ -292,29 +235,31 @@ impl ParsedRow {
             }
         };
         match column {
-            Column::Email => self.email = text()?,
-            Column::FirstName => self.first_name = text()?,
-            Column::LastName => self.last_name = text()?,
-            Column::IsActive => self.is_active = flag()?,
-            Column::IsStaff => self.is_staff = flag()?,
-            Column::IsSuperuser => self.is_superuser = flag()?,
-            Column::DateJoined => self.date_joined = time()?,
-            Column::LastLogin => self.last_login = time()?,
-            Column::EmailVerifiedAt => self.email_verified_at = time()?,
-            Column::Password => self.password = text()?.map(SecretString::from),
-            Column::PasswordHash => self.password_hash = text()?,
-            Column::Groups => {
+            ColumnKey::Email => self.email = text()?,
+            ColumnKey::FirstName => self.first_name = text()?,
+            ColumnKey::LastName => self.last_name = text()?,
+            ColumnKey::IsActive => self.is_active = flag()?,
+            ColumnKey::IsStaff => self.is_staff = flag()?,
+            ColumnKey::IsSuperuser => self.is_superuser = flag()?,
+            ColumnKey::DateJoined => self.date_joined = time()?,
+            ColumnKey::LastLogin => self.last_login = time()?,
+            ColumnKey::EmailVerifiedAt => self.email_verified_at = time()?,
+            ColumnKey::Password => self.password = text()?.map(SecretString::from),
+            ColumnKey::PasswordHash => self.password_hash = text()?,
+            ColumnKey::Groups => {
                 self.groups = (json_strings(column.name(), value)?)
                     .map(group_names)
                     .transpose()?
             }
-            Column::UserPermissions => {
+            ColumnKey::UserPermissions => {
                 self.user_permissions = (json_strings(column.name(), value)?)
                     .map(|texts| permissions(column.name(), texts))
                     .transpose()?
             }
-            Column::MustChangePassword => self.must_change_password = flag()?,
-            Column::ExpiresAt => self.expires_at = time()?,
+            ColumnKey::MustChangePassword => self.must_change_password = flag()?,
+            ColumnKey::ExpiresAt => self.expires_at = time()?,
+            // Not imported: `import_column` never gives them.
+            ColumnKey::Id | ColumnKey::HasUsablePassword => {}
         }
         Ok(())
     }
@@ -332,7 +277,7 @@ pub(super) fn json_type(value: &Value) -> &'static str {
 }
 
 /// Booleans as Django's `BooleanField.to_python` and spreadsheets write them.
-pub(super) fn parse_flag(column: Column, cell: &str) -> Result<Option<bool>, String> {
+pub(super) fn parse_flag(column: ColumnKey, cell: &str) -> Result<Option<bool>, String> {
     match cell.trim().to_ascii_lowercase().as_str() {
         "" => Ok(None),
         "true" | "t" | "1" | "yes" | "y" => Ok(Some(true)),
@@ -345,7 +290,7 @@ pub(super) fn parse_flag(column: Column, cell: &str) -> Result<Option<bool>, Str
     }
 }
 
-pub(super) fn parse_time(column: Column, text: &str) -> Result<Option<Timestamp>, String> {
+pub(super) fn parse_time(column: ColumnKey, text: &str) -> Result<Option<Timestamp>, String> {
     if text.trim().is_empty() {
         return Ok(None);
     }
@@ -433,8 +378,13 @@ mod tests {
     use super::*;
 
     #[test]
-    pub(super) fn each_import_column_has_its_variant_in_the_same_order() {
-        assert_eq!(Column::ALL.map(Column::name), COLUMNS);
+    fn each_import_column_and_only_those_is_found_by_its_name() {
+        for name in COLUMNS {
+            assert_eq!(import_column(name).map(ColumnKey::name), Some(name));
+        }
+        for read_only in READ_ONLY_COLUMNS {
+            assert_eq!(import_column(read_only), None);
+        }
     }
 
     #[test]

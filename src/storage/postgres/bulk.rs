@@ -12,7 +12,7 @@ use super::{PgStore, PgTime, is_unique_violation, opt_time, time};
 use crate::access::Group;
 use crate::error::{Error, Result};
 use crate::storage::sql::Dialect;
-use crate::storage::tables::users::{user_columns, user_from_row};
+use crate::storage::tables::user_row::{user_columns, user_from_row};
 use crate::storage::tables::{active_superusers, fields, guard_last_superuser};
 use crate::storage::{
     BulkAudit, BulkCounts, BulkDefinitions, BulkPassword, BulkStore, BulkUser, Memberships,

@@ -24,15 +24,9 @@
 //! sync (NTP).
 
 mod bulk;
-pub(crate) mod connect;
 mod copy;
 mod executor;
 mod server_error;
-/// The test server (see the file), once for the library's unit tests.
-#[cfg(test)]
-#[allow(unsafe_code)] // the test server's process handling (kill, atexit)
-#[path = "../../../tests/support/pg_server.rs"]
-pub(crate) mod test_server;
 mod tokens;
 
 use std::cell::RefCell;
@@ -47,6 +41,11 @@ use postgres::{Client, Transaction};
 pub use self::server_error::ServerError;
 use super::{AppliedMigration, Migration, SchemaStore, Target};
 use crate::error::{Error, Result};
+// The connection (URI, passfile, TLS, resolve) knows no store: its own module.
+pub(crate) use crate::pg_connect as connect;
+/// The test server (a dev-dependency), once for the library's unit tests.
+#[cfg(test)]
+pub(crate) use pg_test_server as test_server;
 
 /// PostgreSQL's migrations: the same versions and names as SQLite's.
 const MIGRATIONS: &[Migration] = migrations!();

@@ -12,7 +12,7 @@ use crate::clock::format_timestamp;
 use crate::error::{Error, Result};
 use crate::storage::sql::Dialect;
 use crate::storage::tables::fields::FieldWriter;
-use crate::storage::tables::users::{user_columns, user_from_row};
+use crate::storage::tables::user_row::{user_columns, user_from_row};
 use crate::storage::tables::{active_superusers, guard_last_superuser};
 use crate::storage::{
     BulkAudit, BulkCounts, BulkDefinitions, BulkPassword, BulkStore, BulkUser, Memberships,

@@ -10,6 +10,7 @@ pub(crate) mod groups;
 mod otp;
 mod reset_tokens;
 pub(crate) mod tokens;
+pub(crate) mod user_row;
 pub(crate) mod users;
 
 use super::sql::{Sql, args};

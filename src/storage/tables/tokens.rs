@@ -3,7 +3,7 @@
 use jiff::Timestamp;
 
 use super::insert_audit;
-use super::users::fetch_user;
+use super::user_row::fetch_user;
 use crate::error::{Error, Result};
 use crate::storage::sql::{Engine, Row, Sql, args};
 use crate::storage::{AuditEntry, TokenRecord, TokenStore};

@@ -11,9 +11,9 @@
 //! the database `userdb_test` and the `t_*_role` roles when done. Tests that
 //! need the server's socket or files use [`own_server`], always one's own.
 //!
-//! Self-contained (std, `libc`, `tempfile` and `postgres`, all in the package's
-//! dependencies) so that a test binary or the library's unit tests can include
-//! it with `#[path = "…/tests/support/pg_server.rs"] mod pg_server;`.
+//! A crate of the workspace (std, `libc`, `tempfile` and `postgres`, all in the
+//! versions userdb builds), and a dev-dependency of userdb only: the library's
+//! unit tests and the test binaries use it, and no build of userdb links it.
 //!
 //! - The binaries are Debian's (`/usr/lib/postgresql/<newest>/bin`) or, failing
 //!   that, `initdb` found on `PATH`. Without them it panics naming `scripts/test`,
@@ -38,8 +38,6 @@
 //!   own process group and ignores SIGINT and SIGHUP, so a Ctrl-C on the tests
 //!   does not stop it before its work. After a normal exit the hook tells it
 //!   "done" first, so it never signals a process id that may have been reused.
-
-#![allow(dead_code)]
 
 use std::ffi::CString;
 use std::io::{Read, Write};

@@ -1,5 +1,5 @@
 //! The connection against the rules (no server) and against a real PostgreSQL
-//! (the test server of `tests/support/pg_server.rs`, and one with TLS).
+//! (the test server of the `pg_test_server` crate, and one with TLS).
 
 use std::collections::HashMap;
 use std::os::unix::fs::PermissionsExt;
@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use super::*;
 use crate::ErrorKind;
-use crate::storage::postgres::test_server::{self, PgServer, TEST_DATABASE, TEST_ROLE};
+use pg_test_server::{self as test_server, PgServer, TEST_DATABASE, TEST_ROLE};
 
 const SECRET: &str = "Sup3rS3cret-pw";
 
