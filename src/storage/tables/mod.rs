@@ -5,8 +5,11 @@
 //! handling in `copy`, integrity checks, connection and migrations) stays in
 //! `sqlite/` and `postgres/`.
 
+pub(crate) mod bulk;
+pub(crate) mod copy;
 mod otp;
 pub(crate) mod tokens;
+mod user_row;
 
 use super::sql::{Sql, args};
 use super::{AuditEntry, LASTING_SUPERUSER};
@@ -38,7 +41,6 @@ pub(crate) fn insert_audit(
 
 /// The one home of the last-superuser rule (single and bulk writes): fails,
 /// so that the transaction rolls back, when no active superuser is left.
-#[allow(dead_code)] // until the users' writes move here
 pub(crate) fn guard_last_superuser(sql: &mut dyn Sql, email: &str) -> Result<()> {
     if active_superusers(sql)? == 0 {
         return Err(Error::LastSuperuser(email.to_string()));
@@ -47,7 +49,6 @@ pub(crate) fn guard_last_superuser(sql: &mut dyn Sql, email: &str) -> Result<()>
 }
 
 /// How many superusers are active and will stay so.
-#[allow(dead_code)] // until the users' writes move here
 pub(crate) fn active_superusers(sql: &mut dyn Sql) -> Result<i64> {
     sql.query_value(
         &format!("SELECT count(*) FROM users WHERE {LASTING_SUPERUSER}"),
