@@ -235,12 +235,7 @@ impl<'a> UserWriter<'a> {
         set_lifecycle(tx, id, row)?;
         fields::write_fields(tx, id, &row.fields)?;
         self.access.write(tx, id, row, new)?;
-        let event = if new {
-            self.audit.created_event
-        } else {
-            self.audit.updated_event
-        }
-        .as_str();
+        let event = self.audit.user_event(new).as_str();
         tx.execute(
             &self.audit_row,
             &[

@@ -193,12 +193,7 @@ impl<'a> UserWriter<'a> {
         set_lifecycle(tx, id, row)?;
         self.fields.write(tx, id, &row.fields)?;
         self.access.write(tx, id, row, new)?;
-        let event = if new {
-            self.audit.created_event
-        } else {
-            self.audit.updated_event
-        }
-        .as_str();
+        let event = self.audit.user_event(new).as_str();
         let detail = self.audit.user_detail(row);
         self.audit_row.execute(params![
             self.now,
