@@ -109,6 +109,37 @@ impl<'a, T: Into<Value<'a>>> From<Option<T>> for Value<'a> {
     }
 }
 
+impl<'a> From<&'a i64> for Value<'a> {
+    fn from(v: &'a i64) -> Self {
+        Value::Int(*v)
+    }
+}
+
+impl<'a> From<&'a bool> for Value<'a> {
+    fn from(v: &'a bool) -> Self {
+        Value::Bool(*v)
+    }
+}
+
+impl<'a> From<&'a Timestamp> for Value<'a> {
+    fn from(v: &'a Timestamp) -> Self {
+        Value::Time(*v)
+    }
+}
+
+/// Fields of a borrowed row (`copy` writes the rows it holds by reference).
+/// Concrete types: a blanket impl over `&Option<T>` sends inference in circles.
+macro_rules! from_option_ref {
+    ($($t:ty),*) => {$(
+        impl<'a> From<&'a Option<$t>> for Value<'a> {
+            fn from(v: &'a Option<$t>) -> Self {
+                v.as_ref().map_or(Value::Null, Into::into)
+            }
+        }
+    )*};
+}
+from_option_ref!(i64, String, Timestamp);
+
 /// The parameters of a statement: `args![a, b]` is `&[Value::from(a), Value::from(b)]`.
 macro_rules! args {
     ($($value:expr),* $(,)?) => {

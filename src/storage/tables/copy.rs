@@ -7,8 +7,8 @@
 use std::collections::BTreeMap;
 
 use crate::error::{Error, Result};
-use crate::storage::copy::{CopiedRow, CopyStore, SEQUENCED, TABLES, count};
-use crate::storage::sql::{Engine, Row, Sql, args};
+use crate::storage::copy::{COLUMNS, CopiedRow, CopyStore, READERS, SEQUENCED, TABLES, count};
+use crate::storage::sql::{Engine, Sql, args};
 
 /// What copying needs of an engine besides the shared SQL.
 pub(crate) trait CopyEngine: Engine {
@@ -36,169 +36,6 @@ pub(crate) struct Identity {
     pub(crate) keep_ids_used: fn(&mut dyn Sql, table: &str, high_water: i64) -> Result<()>,
 }
 
-/// Each table's columns, in [`TABLES`] order: what a dump reads and a load
-/// writes, and the order rows are read in.
-const COLUMNS: &[(&str, &str)] = &[
-    (
-        "id, email, email_key, password, first_name, last_name, is_active, is_staff, \
-         is_superuser, date_joined, last_login, email_verified_at, must_change_password, \
-         expires_at",
-        "id",
-    ),
-    ("user_id, name, value", "user_id, name"),
-    ("id, name", "id"),
-    ("group_id, permission", "group_id, permission"),
-    ("user_id, group_id", "user_id, group_id"),
-    ("user_id, permission", "user_id, permission"),
-    ("permission, model", "permission"),
-    (
-        "id, user_id, name, digest, prefix, created_at, expires_at, last_used_at, revoked_at, \
-         scopes",
-        "id",
-    ),
-    (
-        "id, user_id, digest, prefix, password_digest, created_at, expires_at, used_at, \
-         replaced_at",
-        "id",
-    ),
-    (
-        "id, user_id, purpose, code_mac, created_at, expires_at, attempts, used_at",
-        "id",
-    ),
-    ("email_key, purpose, at", "id"),
-    (
-        "email_key, failures, last_failure, locked_until",
-        "email_key",
-    ),
-    ("id, at, event, user_id, email, detail, actor", "id"),
-];
-
-/// How a row of each table (in [`TABLES`] order) becomes a [`CopiedRow`].
-type Reader = fn(&dyn Row) -> Result<CopiedRow>;
-
-const READERS: &[Reader] = &[
-    |r| {
-        Ok(CopiedRow::User {
-            id: r.get(0)?,
-            email: r.get(1)?,
-            email_key: r.get(2)?,
-            password: r.get(3)?,
-            first_name: r.get(4)?,
-            last_name: r.get(5)?,
-            is_active: r.get(6)?,
-            is_staff: r.get(7)?,
-            is_superuser: r.get(8)?,
-            date_joined: r.get(9)?,
-            last_login: r.get(10)?,
-            email_verified_at: r.get(11)?,
-            must_change_password: r.get(12)?,
-            expires_at: r.get(13)?,
-        })
-    },
-    |r| {
-        Ok(CopiedRow::FieldValue {
-            user_id: r.get(0)?,
-            name: r.get(1)?,
-            value: r.get(2)?,
-        })
-    },
-    |r| {
-        Ok(CopiedRow::Group {
-            id: r.get(0)?,
-            name: r.get(1)?,
-        })
-    },
-    |r| {
-        Ok(CopiedRow::GroupPermission {
-            group_id: r.get(0)?,
-            permission: r.get(1)?,
-        })
-    },
-    |r| {
-        Ok(CopiedRow::UserGroup {
-            user_id: r.get(0)?,
-            group_id: r.get(1)?,
-        })
-    },
-    |r| {
-        Ok(CopiedRow::UserPermission {
-            user_id: r.get(0)?,
-            permission: r.get(1)?,
-        })
-    },
-    |r| {
-        Ok(CopiedRow::PermissionModel {
-            permission: r.get(0)?,
-            model: r.get(1)?,
-        })
-    },
-    |r| {
-        Ok(CopiedRow::Token {
-            id: r.get(0)?,
-            user_id: r.get(1)?,
-            name: r.get(2)?,
-            digest: r.get(3)?,
-            prefix: r.get(4)?,
-            created_at: r.get(5)?,
-            expires_at: r.get(6)?,
-            last_used_at: r.get(7)?,
-            revoked_at: r.get(8)?,
-            scopes: r.get(9)?,
-        })
-    },
-    |r| {
-        Ok(CopiedRow::ResetToken {
-            id: r.get(0)?,
-            user_id: r.get(1)?,
-            digest: r.get(2)?,
-            prefix: r.get(3)?,
-            password_digest: r.get(4)?,
-            created_at: r.get(5)?,
-            expires_at: r.get(6)?,
-            used_at: r.get(7)?,
-            replaced_at: r.get(8)?,
-        })
-    },
-    |r| {
-        Ok(CopiedRow::OtpCode {
-            id: r.get(0)?,
-            user_id: r.get(1)?,
-            purpose: r.get(2)?,
-            code_mac: r.get(3)?,
-            created_at: r.get(4)?,
-            expires_at: r.get(5)?,
-            attempts: r.get(6)?,
-            used_at: r.get(7)?,
-        })
-    },
-    |r| {
-        Ok(CopiedRow::OtpSend {
-            email_key: r.get(0)?,
-            purpose: r.get(1)?,
-            at: r.get(2)?,
-        })
-    },
-    |r| {
-        Ok(CopiedRow::LoginFailure {
-            email_key: r.get(0)?,
-            failures: r.get(1)?,
-            last_failure: r.get(2)?,
-            locked_until: r.get(3)?,
-        })
-    },
-    |r| {
-        Ok(CopiedRow::Audit {
-            id: r.get(0)?,
-            at: r.get(1)?,
-            event: r.get(2)?,
-            user_id: r.get(3)?,
-            email: r.get(4)?,
-            detail: r.get(5)?,
-            actor: r.get(6)?,
-        })
-    },
-];
-
 /// Each table's `INSERT` (in [`TABLES`] order), made once per load.
 fn inserts(identity: &Identity) -> Vec<String> {
     TABLES
@@ -219,12 +56,6 @@ fn inserts(identity: &Identity) -> Vec<String> {
             )
         })
         .collect()
-}
-
-/// A count as PostgreSQL's `integer` columns hold it (SQLite's are wider): past
-/// the top it stays at the top, which means the same to every check.
-fn int4(n: i64) -> i64 {
-    i32::try_from(n).unwrap_or(i32::MAX).into()
 }
 
 impl<E: CopyEngine> CopyStore for E {
@@ -266,16 +97,10 @@ impl<E: CopyEngine> CopyStore for E {
             for row in rows {
                 let row = row?;
                 count(&mut counts, &row);
-                let insert = TABLES
-                    .iter()
-                    .position(|t| *t == row.table())
-                    .map(|i| inserts[i].as_str());
-                match (insert, &row) {
-                    (_, CopiedRow::IdsUsed { table, high_water }) => {
-                        high_waters.insert(table.clone(), *high_water);
-                    }
-                    (Some(insert), row) => write_row(sql, insert, row)?,
-                    (None, _) => {}
+                if let CopiedRow::IdsUsed { table, high_water } = &row {
+                    high_waters.insert(table.clone(), *high_water);
+                } else if let Some(i) = TABLES.iter().position(|t| *t == row.table()) {
+                    row.write(sql, &inserts[i])?;
                 }
             }
             for table in SEQUENCED {
@@ -285,164 +110,4 @@ impl<E: CopyEngine> CopyStore for E {
             Ok(counts)
         })
     }
-}
-
-/// Writes one row with its table's `insert`.
-fn write_row(sql: &mut dyn Sql, insert: &str, row: &CopiedRow) -> Result<()> {
-    match row {
-        CopiedRow::User {
-            id,
-            email,
-            email_key,
-            password,
-            first_name,
-            last_name,
-            is_active,
-            is_staff,
-            is_superuser,
-            date_joined,
-            last_login,
-            email_verified_at,
-            must_change_password,
-            expires_at,
-        } => sql.execute(
-            insert,
-            args![
-                *id,
-                email,
-                email_key,
-                password,
-                first_name,
-                last_name,
-                *is_active,
-                *is_staff,
-                *is_superuser,
-                *date_joined,
-                *last_login,
-                *email_verified_at,
-                *must_change_password,
-                *expires_at
-            ],
-        ),
-        CopiedRow::FieldValue {
-            user_id,
-            name,
-            value,
-        } => sql.execute(insert, args![*user_id, name, value]),
-        CopiedRow::Group { id, name } => sql.execute(insert, args![*id, name]),
-        CopiedRow::GroupPermission {
-            group_id,
-            permission,
-        } => sql.execute(insert, args![*group_id, permission]),
-        CopiedRow::UserGroup { user_id, group_id } => {
-            sql.execute(insert, args![*user_id, *group_id])
-        }
-        CopiedRow::UserPermission {
-            user_id,
-            permission,
-        } => sql.execute(insert, args![*user_id, permission]),
-        CopiedRow::PermissionModel { permission, model } => {
-            sql.execute(insert, args![permission, model])
-        }
-        CopiedRow::Token {
-            id,
-            user_id,
-            name,
-            digest,
-            prefix,
-            created_at,
-            expires_at,
-            last_used_at,
-            revoked_at,
-            scopes,
-        } => sql.execute(
-            insert,
-            args![
-                *id,
-                *user_id,
-                name,
-                digest,
-                prefix,
-                *created_at,
-                *expires_at,
-                *last_used_at,
-                *revoked_at,
-                scopes.as_deref()
-            ],
-        ),
-        CopiedRow::ResetToken {
-            id,
-            user_id,
-            digest,
-            prefix,
-            password_digest,
-            created_at,
-            expires_at,
-            used_at,
-            replaced_at,
-        } => sql.execute(
-            insert,
-            args![
-                *id,
-                *user_id,
-                digest,
-                prefix,
-                password_digest,
-                *created_at,
-                *expires_at,
-                *used_at,
-                *replaced_at
-            ],
-        ),
-        CopiedRow::OtpCode {
-            id,
-            user_id,
-            purpose,
-            code_mac,
-            created_at,
-            expires_at,
-            attempts,
-            used_at,
-        } => sql.execute(
-            insert,
-            args![
-                *id,
-                *user_id,
-                purpose,
-                code_mac,
-                *created_at,
-                *expires_at,
-                int4(*attempts),
-                *used_at
-            ],
-        ),
-        CopiedRow::OtpSend {
-            email_key,
-            purpose,
-            at,
-        } => sql.execute(insert, args![email_key, purpose, *at]),
-        CopiedRow::LoginFailure {
-            email_key,
-            failures,
-            last_failure,
-            locked_until,
-        } => sql.execute(
-            insert,
-            args![email_key, int4(*failures), *last_failure, *locked_until],
-        ),
-        CopiedRow::Audit {
-            id,
-            at,
-            event,
-            user_id,
-            email,
-            detail,
-            actor,
-        } => sql.execute(
-            insert,
-            args![*id, *at, event, *user_id, email.as_deref(), detail, actor],
-        ),
-        CopiedRow::IdsUsed { .. } => Ok(0),
-    }?;
-    Ok(())
 }
