@@ -2,6 +2,9 @@
 //! backend to the other (SQLite to PostgreSQL, or back) keeps users with their
 //! hashes and fields, groups and permissions, tokens, reset tokens, one-time codes, send limits, sign-in throttling
 //! and the audit log, with their ids (a code's HMAC is bound to its user's id).
+//!
+//! Each table's columns are listed once, below; the dump and the load are
+//! written once for every engine in `storage/tables/copy.rs`.
 
 use jiff::Timestamp;
 
