@@ -6,7 +6,7 @@
 
 use std::path::PathBuf;
 
-use super::user_row::{USER_COLUMN_COUNT, user_columns, user_from_row};
+use super::user_row::{user_columns, user_from_row};
 use super::{active_superusers, guard_last_superuser};
 use crate::access::Group;
 use crate::error::Result;
@@ -15,6 +15,9 @@ use crate::storage::{
     BulkAudit, BulkCounts, BulkDefinitions, BulkStore, BulkUser, Memberships, OnConflict,
 };
 use crate::user::User;
+
+/// How many columns [`user_columns`] names: a query's own columns follow.
+const USER_COLUMN_COUNT: usize = 14;
 
 /// An import as the engines' writers take it ([`BulkStore::bulk_write`]).
 pub(crate) struct Import<'a> {

@@ -19,10 +19,7 @@ pub(crate) fn user_columns(dialect: Dialect) -> &'static str {
     }
 }
 
-/// How many columns [`user_columns`] names: a query's own columns follow.
-pub(crate) const USER_COLUMN_COUNT: usize = 14;
-
-/// A user from the first [`USER_COLUMN_COUNT`] columns of `r`.
+/// A user from a row that starts with [`user_columns`].
 pub(crate) fn user_from_row(r: &dyn Row) -> Result<User> {
     let password: String = r.get(2)?;
     let fields: Option<String> = r.get(11)?;
