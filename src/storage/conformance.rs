@@ -994,6 +994,62 @@ fn a_bulk_write_sets_groups_memberships_grants_and_models_in_its_transaction() {
 }
 
 #[test]
+fn export_reads_group_names_holding_spaces_and_commas_whole_and_sorted_bytewise() {
+    use crate::access::Permission;
+    let strings = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    each(|store| {
+        // A group name may hold any printable character; the engines gather a
+        // user's groups into one column and split it again.
+        let names = ["ops team", "R&D, east", "Z"];
+        let definitions = BulkDefinitions {
+            groups: names
+                .iter()
+                .map(|name| BulkGroup {
+                    name: name.to_string(),
+                    permissions: ["b.x", "a.y"]
+                        .map(|p| Permission::parse(p).unwrap())
+                        .to_vec(),
+                })
+                .collect(),
+            permission_models: Vec::new(),
+        };
+        let rows = vec![Ok(BulkUser {
+            password: BulkPassword::Absent {
+                unusable: "!x".into(),
+            },
+            groups: Some(strings(&names)),
+            permissions: Some(vec![Permission::parse("c.z").unwrap()]),
+            ..BulkUser::new("m@example.com", "m@example.com")
+        })];
+        store
+            .bulk_write(
+                &definitions,
+                &mut rows.into_iter(),
+                OnConflict::Fail,
+                true,
+                &bulk_audit(),
+            )
+            .unwrap();
+        let mut exported = Vec::new();
+        store
+            .for_each_user(&mut |user, memberships| {
+                exported.push((user.email.clone(), memberships.clone()));
+                Ok(())
+            })
+            .unwrap();
+        let sorted = strings(&["R&D, east", "Z", "ops team"]);
+        assert_eq!(exported.len(), 1);
+        assert_eq!(exported[0].1.groups, sorted);
+        assert_eq!(exported[0].1.user_permissions, ["c.z"]);
+        let groups: Vec<(String, Vec<String>, u64)> = (store.all_groups().unwrap().into_iter())
+            .map(|g| (g.name, g.permissions, g.members))
+            .collect();
+        let each_group = |name: &String| (name.clone(), strings(&["a.y", "b.x"]), 1);
+        assert_eq!(groups, sorted.iter().map(each_group).collect::<Vec<_>>());
+    });
+}
+
+#[test]
 fn a_bulk_write_sets_must_change_password_and_expiry_on_creation_and_update() {
     each(|store| {
         let row = |email: &str, must: Option<bool>, expires: Option<Option<Timestamp>>| BulkUser {

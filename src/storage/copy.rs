@@ -2,15 +2,73 @@
 //! backend to the other (SQLite to PostgreSQL, or back) keeps users with their
 //! hashes and fields, groups and permissions, tokens, reset tokens, one-time codes, send limits, sign-in throttling
 //! and the audit log, with their ids (a code's HMAC is bound to its user's id).
+//!
+//! Each table's columns are listed once, below; the dump and the load are
+//! written once for every engine in `storage/tables/copy.rs`.
 
 use jiff::Timestamp;
 
 use crate::error::Result;
+use crate::storage::sql::{Row, Sql, Value};
 
-/// One stored row of any table, with its id.
-#[derive(Debug, Clone, PartialEq)]
-pub enum CopiedRow {
-    User {
+/// Declares [`CopiedRow`] and, from the same list, [`TABLES`], [`COLUMNS`],
+/// [`READERS`] and [`CopiedRow::write`]: a column is named once, and a dump
+/// reads the columns a load writes.
+macro_rules! copied_rows {
+    ($($variant:ident in $table:literal by $order:literal { $($field:ident: $ty:ty,)* })*) => {
+        /// One stored row of any table, with its id.
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum CopiedRow {
+            $($variant { $($field: $ty,)* },)*
+            /// The highest id a table of [`SEQUENCED`] has handed out, deleted rows'
+            /// included (SQLite's `sqlite_sequence`, a PostgreSQL sequence's value;
+            /// 0 for none). Carried so that the copy never hands a deleted user's id
+            /// out again: audit rows keep the old id, and `log --user` would show its
+            /// history as the new user's.
+            IdsUsed { table: String, high_water: i64 },
+        }
+
+        impl CopiedRow {
+            /// The table's name, for counts.
+            pub fn table(&self) -> &'static str {
+                match self {
+                    $(CopiedRow::$variant { .. } => $table,)*
+                    // Not a row of a table: not counted.
+                    CopiedRow::IdsUsed { .. } => "id sequences",
+                }
+            }
+
+            /// Inserts the row with `insert`, its table's statement over
+            /// [`COLUMNS`] (an [`IdsUsed`](CopiedRow::IdsUsed) is no row: nothing).
+            pub(crate) fn write(&self, sql: &mut dyn Sql, insert: &str) -> Result<()> {
+                match self {
+                    $(CopiedRow::$variant { $($field,)* } => {
+                        sql.execute(insert, &[$(Value::from($field)),*])?;
+                    })*
+                    CopiedRow::IdsUsed { .. } => {}
+                }
+                Ok(())
+            }
+        }
+
+        /// The tables in the order rows are dumped and loaded (parents first).
+        pub const TABLES: &[&str] = &[$($table),*];
+
+        /// Each table's columns, and the order a dump reads its rows in
+        /// ([`TABLES`] order).
+        pub(crate) const COLUMNS: &[(&str, &str)] = &[$((stringify!($($field),*), $order)),*];
+
+        /// How a row of each table, read as [`COLUMNS`] names them, becomes a
+        /// [`CopiedRow`] ([`TABLES`] order).
+        pub(crate) const READERS: &[fn(&dyn Row) -> Result<CopiedRow>] = &[$(|r| {
+            let mut column = 0..;
+            Ok(CopiedRow::$variant { $($field: r.get(column.next().unwrap_or_default())?,)* })
+        }),*];
+    };
+}
+
+copied_rows! {
+    User in "users" by "id" {
         id: i64,
         email: String,
         email_key: String,
@@ -25,33 +83,33 @@ pub enum CopiedRow {
         email_verified_at: Option<Timestamp>,
         must_change_password: bool,
         expires_at: Option<Timestamp>,
-    },
-    FieldValue {
+    }
+    FieldValue in "user_field_values" by "user_id, name" {
         user_id: i64,
         name: String,
         value: String,
-    },
-    Group {
+    }
+    Group in "groups" by "id" {
         id: i64,
         name: String,
-    },
-    GroupPermission {
+    }
+    GroupPermission in "group_permissions" by "group_id, permission" {
         group_id: i64,
         permission: String,
-    },
-    UserGroup {
+    }
+    UserGroup in "user_groups" by "user_id, group_id" {
         user_id: i64,
         group_id: i64,
-    },
-    UserPermission {
+    }
+    UserPermission in "user_permissions" by "user_id, permission" {
         user_id: i64,
         permission: String,
-    },
-    PermissionModel {
+    }
+    PermissionModel in "permission_models" by "permission" {
         permission: String,
         model: String,
-    },
-    Token {
+    }
+    Token in "tokens" by "id" {
         id: i64,
         user_id: i64,
         name: String,
@@ -62,8 +120,8 @@ pub enum CopiedRow {
         last_used_at: Option<Timestamp>,
         revoked_at: Option<Timestamp>,
         scopes: Option<String>,
-    },
-    ResetToken {
+    }
+    ResetToken in "reset_tokens" by "id" {
         id: i64,
         user_id: i64,
         digest: Vec<u8>,
@@ -73,8 +131,8 @@ pub enum CopiedRow {
         expires_at: Timestamp,
         used_at: Option<Timestamp>,
         replaced_at: Option<Timestamp>,
-    },
-    OtpCode {
+    }
+    OtpCode in "otp_codes" by "id" {
         id: i64,
         user_id: i64,
         purpose: String,
@@ -83,19 +141,19 @@ pub enum CopiedRow {
         expires_at: Timestamp,
         attempts: i64,
         used_at: Option<Timestamp>,
-    },
-    OtpSend {
+    }
+    OtpSend in "otp_sends" by "id" {
         email_key: String,
         purpose: String,
         at: Timestamp,
-    },
-    LoginFailure {
+    }
+    LoginFailure in "login_failures" by "email_key" {
         email_key: String,
         failures: i64,
         last_failure: Timestamp,
         locked_until: Option<Timestamp>,
-    },
-    Audit {
+    }
+    Audit in "audit_log" by "id" {
         id: i64,
         at: Timestamp,
         event: String,
@@ -103,57 +161,8 @@ pub enum CopiedRow {
         email: Option<String>,
         detail: String,
         actor: String,
-    },
-    /// The highest id a table of [`SEQUENCED`] has handed out, deleted rows'
-    /// included (SQLite's `sqlite_sequence`, a PostgreSQL sequence's value;
-    /// 0 for none). Carried so that the copy never hands a deleted user's id
-    /// out again: audit rows keep the old id, and `log --user` would show its
-    /// history as the new user's.
-    IdsUsed {
-        table: String,
-        high_water: i64,
-    },
-}
-
-impl CopiedRow {
-    /// The table's name, for counts.
-    pub fn table(&self) -> &'static str {
-        match self {
-            CopiedRow::User { .. } => "users",
-            CopiedRow::FieldValue { .. } => "user_field_values",
-            CopiedRow::Group { .. } => "groups",
-            CopiedRow::GroupPermission { .. } => "group_permissions",
-            CopiedRow::UserGroup { .. } => "user_groups",
-            CopiedRow::UserPermission { .. } => "user_permissions",
-            CopiedRow::PermissionModel { .. } => "permission_models",
-            CopiedRow::Token { .. } => "tokens",
-            CopiedRow::ResetToken { .. } => "reset_tokens",
-            CopiedRow::OtpCode { .. } => "otp_codes",
-            CopiedRow::OtpSend { .. } => "otp_sends",
-            CopiedRow::LoginFailure { .. } => "login_failures",
-            CopiedRow::Audit { .. } => "audit_log",
-            // Not a row of a table: not counted.
-            CopiedRow::IdsUsed { .. } => "id sequences",
-        }
     }
 }
-
-/// The tables in the order rows are dumped and loaded (parents first).
-pub const TABLES: &[&str] = &[
-    "users",
-    "user_field_values",
-    "groups",
-    "group_permissions",
-    "user_groups",
-    "user_permissions",
-    "permission_models",
-    "tokens",
-    "reset_tokens",
-    "otp_codes",
-    "otp_sends",
-    "login_failures",
-    "audit_log",
-];
 
 /// The tables whose ids come from a sequence, in the order their
 /// [`CopiedRow::IdsUsed`] rows are dumped (after every table's rows).

@@ -596,6 +596,15 @@ impl BulkAudit {
         detail.into()
     }
 
+    /// The event of a written user's row: created, or updated.
+    pub fn user_event(&self, new: bool) -> AuditEvent {
+        if new {
+            self.created_event
+        } else {
+            self.updated_event
+        }
+    }
+
     /// The detail of a group's row: its name, its permissions now, and the import's.
     pub fn group_detail(&self, group: &BulkGroup) -> String {
         let permissions: Vec<&str> = group.permissions.iter().map(Permission::as_str).collect();

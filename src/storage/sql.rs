@@ -109,6 +109,37 @@ impl<'a, T: Into<Value<'a>>> From<Option<T>> for Value<'a> {
     }
 }
 
+impl<'a> From<&'a i64> for Value<'a> {
+    fn from(v: &'a i64) -> Self {
+        Value::Int(*v)
+    }
+}
+
+impl<'a> From<&'a bool> for Value<'a> {
+    fn from(v: &'a bool) -> Self {
+        Value::Bool(*v)
+    }
+}
+
+impl<'a> From<&'a Timestamp> for Value<'a> {
+    fn from(v: &'a Timestamp) -> Self {
+        Value::Time(*v)
+    }
+}
+
+/// Fields of a borrowed row (`copy` writes the rows it holds by reference).
+/// Concrete types: a blanket impl over `&Option<T>` sends inference in circles.
+macro_rules! from_option_ref {
+    ($($t:ty),*) => {$(
+        impl<'a> From<&'a Option<$t>> for Value<'a> {
+            fn from(v: &'a Option<$t>) -> Self {
+                v.as_ref().map_or(Value::Null, Into::into)
+            }
+        }
+    )*};
+}
+from_option_ref!(i64, String, Timestamp);
+
 /// The parameters of a statement: `args![a, b]` is `&[Value::from(a), Value::from(b)]`.
 macro_rules! args {
     ($($value:expr),* $(,)?) => {
@@ -252,14 +283,26 @@ impl dyn Row + '_ {
     /// database error naming what it found (a schema that is not userdb's).
     pub(crate) fn get<T: FromCell>(&self, index: usize) -> Result<T> {
         let cell = self.cell(index)?;
-        T::from_cell(cell).ok_or_else(|| {
-            Error::database(std::io::Error::other(format!(
-                "column {index} holds {}, not {}",
-                cell.kind(),
-                T::EXPECTED
-            )))
-        })
+        T::from_cell(cell).ok_or_else(|| mismatch(index, cell, T::EXPECTED))
     }
+
+    /// Column `index` as text borrowed from the row: reads of every user
+    /// (export, import's checks) copy nothing per row.
+    pub(crate) fn text(&self, index: usize) -> Result<&str> {
+        match self.cell(index)? {
+            Cell::Text(v) => Ok(v),
+            cell => Err(mismatch(index, cell, String::EXPECTED)),
+        }
+    }
+}
+
+/// A column holding something else than the code reads: a schema that is not
+/// userdb's.
+fn mismatch(index: usize, cell: Cell<'_>, expected: &str) -> Error {
+    Error::database(std::io::Error::other(format!(
+        "column {index} holds {}, not {expected}",
+        cell.kind()
+    )))
 }
 
 /// Where the two engines spell a thing differently in SQL.

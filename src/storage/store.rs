@@ -5,18 +5,16 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::copy::{CopiedRow, CopyStore};
 use super::postgres::connect::ConnectOptions;
 use super::sql::{Engine, Sql};
+use super::tables::bulk::{BulkEngine, Import};
+use super::tables::copy::{CopyEngine, Identity};
 use super::tables::tokens::UnsyncedWrite;
 use super::tables::users::ScrubSecrets;
 use super::{
-    AppliedMigration, BulkAudit, BulkCounts, BulkDefinitions, BulkStore, BulkUser, Memberships,
-    Migration, OnConflict, PgStore, SchemaStore, SqliteStore, Target,
+    AppliedMigration, BulkCounts, BulkUser, Migration, PgStore, SchemaStore, SqliteStore, Target,
 };
-use crate::access::Group;
 use crate::error::Result;
-use crate::user::User;
 
 /// An open store of one of the backends.
 pub enum Store {
@@ -150,12 +148,12 @@ impl SchemaStore for Store {
     }
 }
 
-impl CopyStore for Store {
-    fn dump(&self, sink: &mut dyn FnMut(CopiedRow) -> Result<()>) -> Result<()> {
-        each!(self, s => s.dump(sink))
+impl CopyEngine for Store {
+    fn snapshot<T>(&self, f: impl FnOnce(&mut dyn Sql) -> Result<T>) -> Result<T> {
+        each!(self, s => s.snapshot(f))
     }
-    fn load(&mut self, rows: &mut dyn Iterator<Item = Result<CopiedRow>>) -> Result<Vec<u64>> {
-        each!(self, s => s.load(rows))
+    fn identity(&self) -> &'static Identity {
+        each!(self, s => s.identity())
     }
 }
 
@@ -166,30 +164,15 @@ impl ScrubSecrets for Store {
     }
 }
 
-impl BulkStore for Store {
-    fn own_files(&self) -> Vec<std::path::PathBuf> {
-        each!(self, s => s.own_files())
+impl BulkEngine for Store {
+    fn store_files(&self) -> Vec<std::path::PathBuf> {
+        each!(self, s => s.store_files())
     }
-    fn for_each_email(&self, f: &mut dyn FnMut(&str, &str)) -> Result<()> {
-        each!(self, s => s.for_each_email(f))
-    }
-    fn for_each_field_value(&self, name: &str, f: &mut dyn FnMut(&str, &str, &str)) -> Result<()> {
-        each!(self, s => s.for_each_field_value(name, f))
-    }
-    fn for_each_user(&self, f: &mut dyn FnMut(&User, &Memberships) -> Result<()>) -> Result<()> {
-        each!(self, s => s.for_each_user(f))
-    }
-    fn all_groups(&self) -> Result<Vec<Group>> {
-        each!(self, s => s.all_groups())
-    }
-    fn bulk_write(
+    fn write_import(
         &mut self,
-        definitions: &BulkDefinitions,
+        import: &Import<'_>,
         rows: &mut dyn Iterator<Item = Result<BulkUser>>,
-        on_conflict: OnConflict,
-        protect_last_superuser: bool,
-        audit: &BulkAudit,
     ) -> Result<BulkCounts> {
-        each!(self, s => s.bulk_write(definitions, rows, on_conflict, protect_last_superuser, audit))
+        each!(self, s => s.write_import(import, rows))
     }
 }

@@ -1,7 +1,5 @@
-//! [`BulkStore`] for [`PgStore`]: a whole import in one transaction (under the
-//! writers' lock), and streaming reads for export.
-
-use postgres::fallible_iterator::FallibleIterator;
+//! PostgreSQL's import writer ([`BulkEngine`]): a whole import in one
+//! transaction (under the writers' lock), new users sent in batches.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -9,16 +7,10 @@ use postgres::Transaction;
 
 use super::executor::PgSql;
 use super::{PgStore, PgTime, is_unique_violation, opt_time, time};
-use crate::access::Group;
 use crate::error::{Error, Result};
-use crate::storage::sql::Dialect;
-use crate::storage::tables::user_row::{user_columns, user_from_row};
-use crate::storage::tables::{active_superusers, fields, guard_last_superuser};
-use crate::storage::{
-    BulkAudit, BulkCounts, BulkDefinitions, BulkPassword, BulkStore, BulkUser, Memberships,
-    OnConflict,
-};
-use crate::user::User;
+use crate::storage::tables::bulk::{BulkEngine, Import, SuperuserGuard};
+use crate::storage::tables::fields;
+use crate::storage::{BulkAudit, BulkCounts, BulkDefinitions, BulkPassword, BulkUser, OnConflict};
 
 const INSERT: &str = "INSERT INTO users (email, email_key, password, first_name, last_name, \
      is_active, is_staff, is_superuser, date_joined, last_login, email_verified_at) \
@@ -50,136 +42,27 @@ fn set_lifecycle(tx: &mut Transaction, id: i64, row: &BulkUser) -> Result<()> {
     Ok(())
 }
 
-impl BulkStore for PgStore {
-    fn own_files(&self) -> Vec<std::path::PathBuf> {
+impl BulkEngine for PgStore {
+    fn store_files(&self) -> Vec<std::path::PathBuf> {
         Vec::new()
     }
 
-    fn for_each_email(&self, f: &mut dyn FnMut(&str, &str)) -> Result<()> {
-        self.read(|client| {
-            let mut rows = client.query_raw(
-                "SELECT email_key, email FROM users",
-                std::iter::empty::<&str>(),
-            )?;
-            while let Some(row) = rows.next()? {
-                f(row.try_get(0)?, row.try_get(1)?);
-            }
-            Ok(())
-        })
-    }
-
-    fn for_each_field_value(&self, name: &str, f: &mut dyn FnMut(&str, &str, &str)) -> Result<()> {
-        self.read(|client| {
-            let mut rows = client.query_raw(
-                "SELECT v.value, u.email_key, u.email FROM user_field_values v \
-                 JOIN users u ON u.id = v.user_id WHERE v.name = $1",
-                [name],
-            )?;
-            while let Some(row) = rows.next()? {
-                f(row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
-            }
-            Ok(())
-        })
-    }
-
-    fn for_each_user(&self, f: &mut dyn FnMut(&User, &Memberships) -> Result<()>) -> Result<()> {
-        self.read(|client| {
-            // Without any membership or grant (most databases), the query is
-            // the plain one: no lookups per user.
-            let any = client.query_one(
-                "SELECT EXISTS (SELECT 1 FROM user_groups), EXISTS (SELECT 1 FROM user_permissions)",
-                &[],
-            )?;
-            let groups_sql = if any.try_get(0)? {
-                "array(SELECT g.name FROM user_groups ug JOIN groups g ON g.id = ug.group_id \
-                 WHERE ug.user_id = users.id)"
-            } else {
-                "NULL::text[]"
-            };
-            let grants_sql = if any.try_get(1)? {
-                "array(SELECT permission FROM user_permissions WHERE user_id = users.id)"
-            } else {
-                "NULL::text[]"
-            };
-            let columns = user_columns(Dialect::Postgres);
-            let mut rows = client.query_raw(
-                &format!("SELECT {columns}, {groups_sql}, {grants_sql} FROM users ORDER BY id"),
-                std::iter::empty::<&str>(),
-            )?;
-            while let Some(row) = rows.next()? {
-                // The two lists follow the user's columns; sorted bytewise here,
-                // as on every backend (ORDER BY would follow the collation).
-                let offset = row.len() - 2;
-                let list = |index: usize| -> Result<Vec<String>> {
-                    let mut items: Vec<String> =
-                        row.try_get::<_, Option<Vec<String>>>(index)?.unwrap_or_default();
-                    items.sort_unstable();
-                    Ok(items)
-                };
-                let memberships = Memberships {
-                    groups: list(offset)?,
-                    user_permissions: list(offset + 1)?,
-                };
-                f(&user_from_row(&row)?, &memberships)?;
-            }
-            Ok(())
-        })
-    }
-
-    fn all_groups(&self) -> Result<Vec<Group>> {
-        self.read(|client| {
-            let mut groups = client
-                .query(
-                    "SELECT g.id, g.name, \
-                     (SELECT count(*) FROM user_groups WHERE group_id = g.id), \
-                     array(SELECT permission FROM group_permissions WHERE group_id = g.id) \
-                     FROM groups g",
-                    &[],
-                )?
-                .iter()
-                .map(|row| {
-                    let mut permissions: Vec<String> = row.try_get(3)?;
-                    permissions.sort_unstable();
-                    Ok(Group {
-                        id: row.try_get(0)?,
-                        name: row.try_get(1)?,
-                        permissions,
-                        members: u64::try_from(row.try_get::<_, i64>(2)?).unwrap_or(0),
-                    })
-                })
-                .collect::<Result<Vec<Group>>>()?;
-            groups.sort_unstable_by(|a, b| a.name.cmp(&b.name));
-            Ok(groups)
-        })
-    }
-
-    fn bulk_write(
+    fn write_import(
         &mut self,
-        definitions: &BulkDefinitions,
+        import: &Import<'_>,
         rows: &mut dyn Iterator<Item = Result<BulkUser>>,
-        on_conflict: OnConflict,
-        protect_last_superuser: bool,
-        audit: &BulkAudit,
     ) -> Result<BulkCounts> {
+        let (on_conflict, audit) = (import.on_conflict, import.audit);
         self.write(|tx| {
             let mut counts = BulkCounts::default();
-            write_definitions(tx, definitions, audit, &mut counts)?;
-            let guard = protect_last_superuser && on_conflict == OnConflict::Update;
-            let superusers_before = if guard {
-                active_superusers(&mut PgSql(tx))?
-            } else {
-                0
-            };
+            write_definitions(tx, import.definitions, audit, &mut counts)?;
+            let guard = SuperuserGuard::before(&mut PgSql(&mut *tx), import)?;
             let mut users = UserWriter::prepare(tx, on_conflict, audit)?;
             for row in rows {
                 users.write(tx, row?, &mut counts)?;
             }
             users.batch.flush(tx, on_conflict, audit, &mut counts)?;
-            if superusers_before > 0
-                && let Some(email) = users.last_demoted
-            {
-                guard_last_superuser(&mut PgSql(tx), &email)?;
-            }
+            guard.after(&mut PgSql(&mut *tx), users.last_demoted.as_deref())?;
             Ok(counts)
         })
     }
@@ -353,12 +236,7 @@ impl<'a> UserWriter<'a> {
         set_lifecycle(tx, id, row)?;
         fields::write_fields(&mut PgSql(tx), id, &row.fields)?;
         self.access.write(tx, id, row, new)?;
-        let event = if new {
-            self.audit.created_event
-        } else {
-            self.audit.updated_event
-        }
-        .as_str();
+        let event = self.audit.user_event(new).as_str();
         tx.execute(
             &self.audit_row,
             &[

@@ -4,6 +4,7 @@
 use std::error::Error as StdError;
 
 use postgres::GenericClient;
+use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::{FromSql, IsNull, ToSql, Type, to_sql_checked};
 
 use super::{PgStore, PgTime};
@@ -104,7 +105,10 @@ impl<C: GenericClient> Sql for PgSql<'_, C> {
     }
 
     fn each_row(&mut self, sql: &str, args: &[Value<'_>], each: &mut EachRow) -> Result<()> {
-        for row in self.0.query(sql, &refs(args))? {
+        // Streamed, not collected: a dump or an export of every user holds
+        // one row at a time.
+        let mut rows = self.0.query_raw(sql, args.iter())?;
+        while let Some(row) = rows.next()? {
             each(&row)?;
         }
         Ok(())

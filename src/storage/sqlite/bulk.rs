@@ -1,5 +1,5 @@
-//! [`BulkStore`] for [`SqliteStore`]: a whole import in one `BEGIN IMMEDIATE`
-//! transaction with statements prepared once, and streaming reads for export.
+//! SQLite's import writer ([`BulkEngine`]): a whole import in one `BEGIN
+//! IMMEDIATE` transaction with statements prepared once.
 
 use std::collections::HashMap;
 
@@ -7,18 +7,11 @@ use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::executor::SqliteSql;
 use super::{SqliteStore, is_unique_violation};
-use crate::access::Group;
 use crate::clock::format_timestamp;
 use crate::error::{Error, Result};
-use crate::storage::sql::Dialect;
+use crate::storage::tables::bulk::{BulkEngine, Import, SuperuserGuard};
 use crate::storage::tables::fields::FieldWriter;
-use crate::storage::tables::user_row::{user_columns, user_from_row};
-use crate::storage::tables::{active_superusers, guard_last_superuser};
-use crate::storage::{
-    BulkAudit, BulkCounts, BulkDefinitions, BulkPassword, BulkStore, BulkUser, Memberships,
-    OnConflict,
-};
-use crate::user::User;
+use crate::storage::{BulkAudit, BulkCounts, BulkDefinitions, BulkPassword, BulkUser, OnConflict};
 
 const INSERT: &str = "INSERT INTO users (email, email_key, password, first_name, last_name, \
      is_active, is_staff, is_superuser, date_joined, last_login, email_verified_at) \
@@ -50,151 +43,27 @@ fn set_lifecycle(tx: &rusqlite::Transaction, id: i64, row: &BulkUser) -> Result<
     Ok(())
 }
 
-impl BulkStore for SqliteStore {
-    fn own_files(&self) -> Vec<std::path::PathBuf> {
+impl BulkEngine for SqliteStore {
+    fn store_files(&self) -> Vec<std::path::PathBuf> {
         crate::output_file::database_files(&self.path)
     }
 
-    fn for_each_email(&self, f: &mut dyn FnMut(&str, &str)) -> Result<()> {
-        self.read(|| {
-            let mut stmt = self.conn.prepare("SELECT email_key, email FROM users")?;
-            let mut rows = stmt.query([])?;
-            while let Some(row) = rows.next()? {
-                let key = row.get_ref(0).and_then(|v| Ok(v.as_str()?));
-                let email = row.get_ref(1).and_then(|v| Ok(v.as_str()?));
-                match (key, email) {
-                    (Ok(key), Ok(email)) => f(key, email),
-                    (Err(e), _) | (_, Err(e)) => return Err(e.into()),
-                }
-            }
-            Ok(())
-        })
-    }
-
-    fn for_each_field_value(&self, name: &str, f: &mut dyn FnMut(&str, &str, &str)) -> Result<()> {
-        self.read(|| {
-            let mut stmt = self.conn.prepare(
-                "SELECT v.value, u.email_key, u.email FROM user_field_values v \
-                 JOIN users u ON u.id = v.user_id WHERE v.name = ?1",
-            )?;
-            let mut rows = stmt.query([name])?;
-            while let Some(row) = rows.next()? {
-                let text = |i| row.get_ref(i).and_then(|v| Ok(v.as_str()?));
-                match (text(0), text(1), text(2)) {
-                    (Ok(value), Ok(key), Ok(email)) => f(value, key, email),
-                    (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return Err(e.into()),
-                }
-            }
-            Ok(())
-        })
-    }
-
-    fn for_each_user(&self, f: &mut dyn FnMut(&User, &Memberships) -> Result<()>) -> Result<()> {
-        self.read(|| {
-            // Without any membership or grant (most databases), the query is
-            // the plain one: no lookups per user.
-            let (groups, grants): (bool, bool) = self.conn.query_row(
-                "SELECT EXISTS (SELECT 1 FROM user_groups), EXISTS (SELECT 1 FROM user_permissions)",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )?;
-            let groups_sql = if groups {
-                // Group names hold no control character: U+001F separates them.
-                "(SELECT group_concat(g.name, char(31)) FROM user_groups ug \
-                 JOIN groups g ON g.id = ug.group_id WHERE ug.user_id = users.id)"
-            } else {
-                "NULL"
-            };
-            let grants_sql = if grants {
-                "(SELECT group_concat(permission, ' ') FROM user_permissions \
-                 WHERE user_id = users.id)"
-            } else {
-                "NULL"
-            };
-            let mut stmt = self.conn.prepare(&format!(
-                "SELECT {}, {groups_sql}, {grants_sql} FROM users ORDER BY id",
-                user_columns(Dialect::Sqlite)
-            ))?;
-            // The two lists follow the user's columns.
-            let offset = stmt.column_count() - 2;
-            let mut rows = stmt.query([])?;
-            while let Some(row) = rows.next()? {
-                let user = user_from_row(row)?;
-                let list = |index: usize, separator: char| -> rusqlite::Result<Vec<String>> {
-                    let text: Option<String> = row.get(index)?;
-                    let mut items: Vec<String> = text
-                        .as_deref()
-                        .map(|t| t.split(separator).map(str::to_string).collect())
-                        .unwrap_or_default();
-                    items.sort_unstable();
-                    Ok(items)
-                };
-                let memberships = Memberships {
-                    groups: list(offset, '\u{1f}')?,
-                    user_permissions: list(offset + 1, ' ')?,
-                };
-                f(&user, &memberships)?;
-            }
-            Ok(())
-        })
-    }
-
-    fn all_groups(&self) -> Result<Vec<Group>> {
-        self.read(|| {
-            let mut stmt = self.conn.prepare(
-                "SELECT g.id, g.name, (SELECT count(*) FROM user_groups WHERE group_id = g.id), \
-                 (SELECT group_concat(permission, ' ') FROM group_permissions \
-                  WHERE group_id = g.id) FROM groups g",
-            )?;
-            let mut groups = stmt
-                .query_map([], |r| {
-                    let permissions: Option<String> = r.get(3)?;
-                    let mut permissions: Vec<String> = permissions
-                        .as_deref()
-                        .map(|p| p.split(' ').map(str::to_string).collect())
-                        .unwrap_or_default();
-                    permissions.sort_unstable();
-                    Ok(Group {
-                        id: r.get(0)?,
-                        name: r.get(1)?,
-                        permissions,
-                        members: u64::try_from(r.get::<_, i64>(2)?).unwrap_or(0),
-                    })
-                })?
-                .collect::<rusqlite::Result<Vec<Group>>>()?;
-            groups.sort_unstable_by(|a, b| a.name.cmp(&b.name));
-            Ok(groups)
-        })
-    }
-
-    fn bulk_write(
+    fn write_import(
         &mut self,
-        definitions: &BulkDefinitions,
+        import: &Import<'_>,
         rows: &mut dyn Iterator<Item = Result<BulkUser>>,
-        on_conflict: OnConflict,
-        protect_last_superuser: bool,
-        audit: &BulkAudit,
     ) -> Result<BulkCounts> {
-        let now = format_timestamp(audit.at);
+        let now = format_timestamp(import.audit.at);
         self.write(|tx| {
             let mut counts = BulkCounts::default();
-            write_definitions(tx, definitions, audit, &now, &mut counts)?;
-            let guard = protect_last_superuser && on_conflict == OnConflict::Update;
-            let superusers_before = if guard {
-                active_superusers(&mut SqliteSql(tx))?
-            } else {
-                0
-            };
-            let mut users = UserWriter::prepare(tx, on_conflict, audit, &now)?;
+            write_definitions(tx, import.definitions, import.audit, &now, &mut counts)?;
+            let guard = SuperuserGuard::before(&mut SqliteSql(tx), import)?;
+            let mut users = UserWriter::prepare(tx, import.on_conflict, import.audit, &now)?;
             for row in rows {
                 users.write(tx, &row?, &mut counts)?;
             }
             users.fields.finish(&mut SqliteSql(tx))?;
-            if superusers_before > 0
-                && let Some(email) = users.last_demoted
-            {
-                guard_last_superuser(&mut SqliteSql(tx), &email)?;
-            }
+            guard.after(&mut SqliteSql(tx), users.last_demoted.as_deref())?;
             Ok(counts)
         })
     }
@@ -324,12 +193,7 @@ impl<'a> UserWriter<'a> {
         set_lifecycle(tx, id, row)?;
         self.fields.write(&mut SqliteSql(tx), id, &row.fields)?;
         self.access.write(tx, id, row, new)?;
-        let event = if new {
-            self.audit.created_event
-        } else {
-            self.audit.updated_event
-        }
-        .as_str();
+        let event = self.audit.user_event(new).as_str();
         let detail = self.audit.user_detail(row);
         self.audit_row.execute(params![
             self.now,

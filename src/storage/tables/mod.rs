@@ -5,6 +5,8 @@
 //! handling in `copy`, integrity checks, connection and migrations) stays in
 //! `sqlite/` and `postgres/`.
 
+pub(crate) mod bulk;
+pub(crate) mod copy;
 pub(crate) mod fields;
 pub(crate) mod groups;
 mod otp;
