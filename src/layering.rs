@@ -711,6 +711,80 @@ fn the_postgresql_connection_knows_no_store() {
     }
 }
 
+/// The command-line files that are not commands: what every command may
+/// share. Any other file of `cli/` is a command (it has its `run`), and a
+/// command names none of the others: what two commands share lives here.
+const CLI_HELPERS: &[&str] = &[
+    "access_args",
+    "context",
+    "exit",
+    "field_input",
+    "lifecycle_args",
+    "mod",
+    "output",
+    "password_input",
+    "password_line",
+    "prompt",
+    "superuser_input",
+    "token_request",
+    "usage_error",
+    "user_outcome",
+    "values",
+];
+
+/// The commands `from` names (each a `cli/` file that is no helper).
+fn commands_named(graph: &BTreeMap<String, BTreeSet<String>>, from: &str) -> Vec<String> {
+    let command = |file: &str| {
+        file.strip_prefix("cli/")
+            .and_then(|f| f.strip_suffix(".rs"))
+            .is_some_and(|name| !CLI_HELPERS.contains(&name))
+    };
+    graph
+        .get(from)
+        .into_iter()
+        .flatten()
+        .filter(|to| command(to))
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn command_files_name_only_shared_helpers_never_each_other() {
+    let graph = file_graph();
+    let mut found = Vec::new();
+    for file in graph.keys().filter(|f| f.starts_with("cli/")) {
+        let name = file.trim_start_matches("cli/").trim_end_matches(".rs");
+        if CLI_HELPERS.contains(&name) {
+            continue;
+        }
+        for command in commands_named(&graph, file) {
+            found.push(format!("{file} names {command}"));
+        }
+    }
+    assert!(found.is_empty(), "{}", found.join("\n"));
+    let cli = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/src/cli"));
+    for helper in CLI_HELPERS {
+        let text = std::fs::read_to_string(cli.join(format!("{helper}.rs"))).unwrap();
+        assert!(
+            *helper == "mod"
+                || !text.contains("pub(crate) fn run(") && !text.contains("pub fn run("),
+            "cli/{helper}.rs runs a command: it is no helper"
+        );
+    }
+}
+
+#[test]
+fn a_command_naming_another_is_found() {
+    let graph = graph_of(&[
+        ("cli/export.rs", "use super::import::FormatArg;"),
+        ("cli/import.rs", "pub struct FormatArg;"),
+        ("cli/show_user.rs", "use super::values::Shown;"),
+        ("cli/values.rs", "pub struct Shown;"),
+    ]);
+    assert_eq!(commands_named(&graph, "cli/export.rs"), ["cli/import.rs"]);
+    assert!(commands_named(&graph, "cli/show_user.rs").is_empty());
+}
+
 /// The graph of small in-memory sources, as `sources` gives them.
 fn graph_of(files: &[(&str, &str)]) -> BTreeMap<String, BTreeSet<String>> {
     let sources = files

@@ -1,7 +1,23 @@
-//! Storage: the narrow interface the manager talks to, and its backends. The
+//! Storage: the narrow interface the manager talks to, and its engines. The
 //! traits ([`SchemaStore`], [`UserStore`], [`OtpStore`], [`TokenStore`],
-//! [`BulkStore`]) are backend-neutral; `sqlite/` implements them over one file,
-//! and [`Store`] holds whichever backend a [`Target`] names.
+//! [`ResetTokenStore`], [`GroupStore`], [`BulkStore`]) are engine-neutral, and
+//! [`Store`] holds whichever engine a [`Target`] names.
+//!
+//! # Layout: one body per query
+//!
+//! - `tables/`: every table's queries, written once over the executor in
+//!   `sql.rs` (`$n` parameters, engine-neutral values and rows). Each store
+//!   trait is implemented there once for every [`sql::Engine`]: SQLite's store,
+//!   PostgreSQL's, and [`Store`] itself.
+//! - `sqlite/` and `postgres/`: what really differs, as named hooks: opening
+//!   and migrating, the writers' lock (`Engine::write`), the unsynced write of
+//!   a token's use, scrubbing SQLite's WAL after a secret is replaced, the bulk
+//!   insert statements of import, identity handling and the snapshot of
+//!   `copy`, and integrity checks.
+//! - A new table: its migration in each engine's folder (and a line in
+//!   `migrations!` below), its trait here, its queries in one `tables/` file,
+//!   its columns in `copy.rs`'s `copied_rows!` (so that `copy` carries it), and
+//!   its behaviour in the conformance suite, which runs on both engines.
 //!
 //! # Concurrency contract
 //!
