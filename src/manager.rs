@@ -757,6 +757,41 @@ fn cannot_act(user: &User, now: jiff::Timestamp) -> Option<(&'static str, Error)
     Some(("account expired", Error::AccountExpired { email, at }))
 }
 
+/// What a test of the mail flows holds: a manager over a fresh database (see
+/// [`test_manager`]) at a fixed time, an outbox the mailer writes to, and
+/// one-time codes under a test key with `settings`.
+#[cfg(test)]
+pub(crate) struct MailFixture {
+    pub(crate) dir: tempfile::TempDir,
+    pub(crate) manager: UserManager<crate::storage::SqliteStore>,
+    pub(crate) outbox: crate::email::MemoryBackend,
+    pub(crate) mailer: crate::email::Mailer,
+    pub(crate) codes: OneTimeCodes,
+}
+
+#[cfg(test)]
+pub(crate) fn mail_fixture(settings: crate::otp::OtpSettings) -> MailFixture {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(crate::clock::FixedClock(
+        "2026-01-02T03:04:05Z".parse().unwrap(),
+    ));
+    let manager = test_manager(dir.path(), clock);
+    let outbox = crate::email::MemoryBackend::default();
+    let mailer = crate::email::Mailer::new(Box::new(outbox.clone()), "noreply@example.com");
+    let key = crate::otp::SecretKey::new("a test key that is at least 32 characters", "test");
+    let codes = OneTimeCodes {
+        settings,
+        key: key.unwrap(),
+    };
+    MailFixture {
+        dir,
+        manager,
+        outbox,
+        mailer,
+        codes,
+    }
+}
+
 /// A manager over a fresh database in `dir` with cheap argon2 parameters: the
 /// library's unit tests' fixture.
 #[cfg(test)]

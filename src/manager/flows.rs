@@ -365,14 +365,11 @@ impl<S: UserStore + OtpStore + TokenStore> UserManager<S> {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
     use secrecy::ExposeSecret;
 
     use super::*;
-    use crate::clock::FixedClock;
     use crate::email::{EmailBackend, MemoryBackend, Message};
-    use crate::otp::{OtpSettings, SecretKey};
+    use crate::otp::OtpSettings;
     use crate::storage::SqliteStore;
     use crate::token::Rejection;
 
@@ -413,21 +410,13 @@ mod tests {
     }
 
     fn fixture() -> Fixture {
-        let dir = tempfile::tempdir().unwrap();
-        let clock = Arc::new(FixedClock("2026-01-02T03:04:05Z".parse().unwrap()));
-        let manager = crate::manager::test_manager(dir.path(), clock);
-        let outbox = MemoryBackend::default();
-        let mailer = Mailer::new(Box::new(outbox.clone()), "noreply@example.com");
-        let codes = OneTimeCodes {
-            settings: OtpSettings::default(),
-            key: SecretKey::new("a test key that is at least 32 characters", "test").unwrap(),
-        };
+        let f = crate::manager::mail_fixture(OtpSettings::default());
         Fixture {
-            _dir: dir,
-            manager,
-            outbox,
-            mailer,
-            codes,
+            _dir: f.dir,
+            manager: f.manager,
+            outbox: f.outbox,
+            mailer: f.mailer,
+            codes: f.codes,
         }
     }
 

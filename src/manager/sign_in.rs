@@ -501,12 +501,9 @@ fn with_token(outcome: SignInOutcome) -> (User, IssuedToken) {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
     use super::*;
-    use crate::clock::FixedClock;
     use crate::email::{Mailer, MemoryBackend};
-    use crate::otp::{OtpSettings, SecretKey};
+    use crate::otp::OtpSettings;
     use crate::storage::SqliteStore;
     use crate::token::Rejection;
     use crate::user::{NewUser, UserChanges};
@@ -523,29 +520,33 @@ mod tests {
     }
 
     fn fixture() -> Fixture {
-        let dir = tempfile::tempdir().unwrap();
-        let clock = Arc::new(FixedClock("2026-01-02T03:04:05Z".parse().unwrap()));
-        let manager = crate::manager::test_manager(dir.path(), clock);
-        let outbox = MemoryBackend::default();
-        let mailer = Mailer::new(Box::new(outbox.clone()), "noreply@example.com");
-        let codes = OneTimeCodes {
-            settings: OtpSettings {
-                resend_cooldown: Duration::ZERO,
-                ..OtpSettings::default()
-            },
-            key: SecretKey::new("a test key that is at least 32 characters", "test").unwrap(),
-        };
+        let f = crate::manager::mail_fixture(OtpSettings {
+            resend_cooldown: Duration::ZERO,
+            ..OtpSettings::default()
+        });
         Fixture {
-            _dir: dir,
-            manager,
-            outbox,
-            mailer,
-            codes,
+            _dir: f.dir,
+            manager: f.manager,
+            outbox: f.outbox,
+            mailer: f.mailer,
+            codes: f.codes,
             password: SecretString::from(STRONG),
         }
     }
 
     impl Fixture {
+        /// Ada sets `password` with an operator's reset token made for her.
+        fn reset_by_token(&mut self, password: &str) -> SignInOutcome {
+            let made = self.manager.create_reset_token("ada@example.com", None);
+            let new = SecretString::from(password);
+            let proof = Proof::ResetToken {
+                token: &made.unwrap().token,
+                new_password: new_password(&new),
+            };
+            let request = SignIn::new("ada@example.com", proof);
+            self.manager.sign_in(request).unwrap()
+        }
+
         /// A verified user with a password (given to the first verification).
         fn ada(&mut self) -> User {
             let new = NewUser::new("ada@example.com");
@@ -645,19 +646,8 @@ mod tests {
             }
         );
 
-        let token = f
-            .manager
-            .create_reset_token("ada@example.com", None)
-            .unwrap();
+        let reset = f.reset_by_token("a newer passphrase still 43");
         let newer = SecretString::from("a newer passphrase still 43");
-        let proof = Proof::ResetToken {
-            token: &token.token,
-            new_password: new_password(&newer),
-        };
-        let reset = f
-            .manager
-            .sign_in(SignIn::new("ada@example.com", proof))
-            .unwrap();
         assert_eq!(
             reset.happened,
             Happened::PasswordReset {
@@ -866,19 +856,7 @@ mod tests {
             .manager
             .issue_token("ada@example.com", None, None)
             .unwrap();
-        let reset_token = f
-            .manager
-            .create_reset_token("ada@example.com", None)
-            .unwrap();
-        let new = SecretString::from("a brand new passphrase 42");
-        let proof = Proof::ResetToken {
-            token: &reset_token.token,
-            new_password: new_password(&new),
-        };
-        let outcome = f
-            .manager
-            .sign_in(SignIn::new("ada@example.com", proof))
-            .unwrap();
+        let outcome = f.reset_by_token("a brand new passphrase 42");
         assert_eq!(
             outcome.happened,
             Happened::PasswordReset {
