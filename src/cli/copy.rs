@@ -3,15 +3,17 @@
 //! log) into another, empty one, ids kept: the one step from SQLite to
 //! PostgreSQL, or back.
 
+use std::io::IsTerminal;
 use std::sync::mpsc::sync_channel;
 
 use userdb::Error;
+use userdb::provisioning::{Progress, Stage};
 use userdb::storage::copy::{CopyStore, TABLES};
 use userdb::storage::{Open, OpenOptions, SchemaStore, Store, Target};
 
 use super::context::Context;
 use super::exit::CliError;
-use super::output::{print_json, status};
+use super::output::{Bar, print_json, status};
 
 /// Copy everything into another, empty database (e.g. from SQLite to PostgreSQL)
 #[derive(clap::Args, Debug)]
@@ -51,7 +53,13 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
                 let _ = send.send(Err(err));
             }
         });
-        destination.load(&mut receive.into_iter())
+        // The bar counts the rows handed to the load (a batch ahead, at
+        // most, of the rows written).
+        let mut bar = Bar::new(!ctx.json && std::io::stderr().is_terminal(), "Copying");
+        bar.start(Stage::Writing, None);
+        let counts = destination.load(&mut receive.into_iter().inspect(|_| bar.advance(1)));
+        bar.finish();
+        counts
     })?;
     let to = destination.describe();
     if ctx.json {

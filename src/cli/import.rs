@@ -2,20 +2,18 @@
 
 use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
-use std::time::Duration;
 
 use clap::ValueEnum;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 use userdb::provisioning::{
-    Format, ImportInput, ImportOptions, ImportProblems, ImportSummary, OnConflict, Progress, Stage,
+    Format, ImportInput, ImportOptions, ImportProblems, ImportSummary, OnConflict,
 };
 use userdb::storage::{Store, Target};
 use userdb::{Error, UserFilter, UserManager, Validation};
 
 use super::context::Context;
 use super::exit::CliError;
-use super::output::{print_json, status};
+use super::output::{Bar, print_json, status};
 use super::values::FormatArg;
 
 /// Import users from a file (CSV, JSON Lines or a Django fixture), all or nothing
@@ -174,7 +172,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
     };
     let new_file = new_database_file(ctx)?;
     let mut manager = ctx.manager()?;
-    let mut bar = Bar::new(!ctx.json && std::io::stderr().is_terminal());
+    let mut bar = Bar::new(!ctx.json && std::io::stderr().is_terminal(), "Importing");
     let outcome = manager.import_users(input, &options, &mut bar);
     // Removed only while it holds nothing: another command may have started
     // writing to the new file meanwhile.
@@ -268,61 +266,5 @@ fn summary_line(source: &str, s: &ImportSummary) -> String {
         format!("Dry run of {source}: would be {counts}; nothing was written.")
     } else {
         format!("Imported {source}: {counts}.")
-    }
-}
-
-/// indicatif on a terminal (stderr); nothing otherwise.
-struct Bar {
-    enabled: bool,
-    bar: Option<ProgressBar>,
-}
-
-impl Bar {
-    fn new(enabled: bool) -> Self {
-        Bar { enabled, bar: None }
-    }
-}
-
-impl Progress for Bar {
-    fn start(&mut self, stage: Stage, total: Option<u64>) {
-        if !self.enabled {
-            return;
-        }
-        let (bar, template) = match total {
-            Some(len) => (
-                ProgressBar::new(len),
-                "{msg} [{bar:30}] {pos}/{len} users, {rate}, ETA {eta}",
-            ),
-            None => (
-                ProgressBar::new_spinner(),
-                "{msg} {spinner} {pos} rows, {rate}",
-            ),
-        };
-        if let Ok(style) = ProgressStyle::with_template(template) {
-            let rate = |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
-                let _ = write!(w, "{:.0}/s", state.per_sec());
-            };
-            bar.set_style(style.progress_chars("=> ").with_key("rate", rate));
-        }
-        bar.set_draw_target(ProgressDrawTarget::stderr());
-        bar.set_message(match stage {
-            Stage::Checking => "Checking",
-            Stage::Hashing => "Hashing",
-            Stage::Writing => "Importing",
-        });
-        bar.enable_steady_tick(Duration::from_millis(200));
-        self.bar = Some(bar);
-    }
-
-    fn advance(&mut self, rows: u64) {
-        if let Some(bar) = &self.bar {
-            bar.inc(rows);
-        }
-    }
-
-    fn finish(&mut self) {
-        if let Some(bar) = self.bar.take() {
-            bar.finish_and_clear();
-        }
     }
 }

@@ -2,14 +2,16 @@
 //! CSV. Status lines go to stderr so stdout stays parseable.
 
 use std::io::Write;
+use std::time::Duration;
 
 use comfy_table::{
     ColumnConstraint, ContentArrangement, Table, Width, presets::UTF8_FULL_CONDENSED,
 };
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use jiff::Timestamp;
 use serde::Serialize;
 use userdb::fields::{FieldSet, FieldValue};
-use userdb::provisioning::escape_cell;
+use userdb::provisioning::{Progress, Stage, escape_cell};
 use userdb::terminal_text::{escape, escape_lines};
 use userdb::token::TokenState;
 use userdb::{TokenInfo, User};
@@ -401,4 +403,67 @@ pub struct UserOutcome<'a> {
 pub fn warn(line: &str) {
     use std::io::Write;
     let _ = writeln!(std::io::stderr(), "warning: {}", escape_lines(line));
+}
+
+/// A progress bar of import or copy: indicatif on a terminal (stderr);
+/// nothing otherwise.
+pub struct Bar {
+    enabled: bool,
+    /// What the writing stage is called ("Importing", "Copying").
+    writing: &'static str,
+    bar: Option<ProgressBar>,
+}
+
+impl Bar {
+    pub fn new(enabled: bool, writing: &'static str) -> Self {
+        Bar {
+            enabled,
+            writing,
+            bar: None,
+        }
+    }
+}
+
+impl Progress for Bar {
+    fn start(&mut self, stage: Stage, total: Option<u64>) {
+        if !self.enabled {
+            return;
+        }
+        let (bar, template) = match total {
+            Some(len) => (
+                ProgressBar::new(len),
+                "{msg} [{bar:30}] {pos}/{len} users, {rate}, ETA {eta}",
+            ),
+            None => (
+                ProgressBar::new_spinner(),
+                "{msg} {spinner} {pos} rows, {rate}",
+            ),
+        };
+        if let Ok(style) = ProgressStyle::with_template(template) {
+            let rate = |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = write!(w, "{:.0}/s", state.per_sec());
+            };
+            bar.set_style(style.progress_chars("=> ").with_key("rate", rate));
+        }
+        bar.set_draw_target(ProgressDrawTarget::stderr());
+        bar.set_message(match stage {
+            Stage::Checking => "Checking",
+            Stage::Hashing => "Hashing",
+            Stage::Writing => self.writing,
+        });
+        bar.enable_steady_tick(Duration::from_millis(200));
+        self.bar = Some(bar);
+    }
+
+    fn advance(&mut self, rows: u64) {
+        if let Some(bar) = &self.bar {
+            bar.inc(rows);
+        }
+    }
+
+    fn finish(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+    }
 }

@@ -9,10 +9,11 @@
 use jiff::Timestamp;
 
 use crate::error::Result;
-use crate::storage::sql::{Row, Sql, Value};
+use crate::storage::sql::{Row, Value};
 
 /// Declares [`CopiedRow`] and, from the same list, [`TABLES`], [`COLUMNS`],
-/// [`READERS`] and [`CopiedRow::write`]: a column is named once, and a dump
+/// [`READERS`] and [`CopiedRow::values`] (each engine's bulk statement is made
+/// from [`TABLES`] and [`COLUMNS`]): a column is named once, and a dump
 /// reads the columns a load writes.
 macro_rules! copied_rows {
     ($($variant:ident in $table:literal by $order:literal { $($field:ident: $ty:ty,)* })*) => {
@@ -38,16 +39,13 @@ macro_rules! copied_rows {
                 }
             }
 
-            /// Inserts the row with `insert`, its table's statement over
-            /// [`COLUMNS`] (an [`IdsUsed`](CopiedRow::IdsUsed) is no row: nothing).
-            pub(crate) fn write(&self, sql: &mut dyn Sql, insert: &str) -> Result<()> {
+            /// The row's values, in [`COLUMNS`] order (an
+            /// [`IdsUsed`](CopiedRow::IdsUsed) is no row: none).
+            pub(crate) fn values(&self) -> Vec<Value<'_>> {
                 match self {
-                    $(CopiedRow::$variant { $($field,)* } => {
-                        sql.execute(insert, &[$(Value::from($field)),*])?;
-                    })*
-                    CopiedRow::IdsUsed { .. } => {}
+                    $(CopiedRow::$variant { $($field,)* } => vec![$(Value::from($field)),*],)*
+                    CopiedRow::IdsUsed { .. } => Vec::new(),
                 }
-                Ok(())
             }
         }
 

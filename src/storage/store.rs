@@ -8,7 +8,7 @@ use std::time::Duration;
 use super::postgres::connect::ConnectOptions;
 use super::sql::{Engine, Sql};
 use super::tables::bulk::{BulkEngine, Import};
-use super::tables::copy::{CopyEngine, Identity};
+use super::tables::copy::{CopyEngine, Identity, Loader};
 use super::tables::tokens::UnsyncedWrite;
 use super::tables::users::ScrubSecrets;
 use super::{
@@ -154,6 +154,9 @@ impl CopyEngine for Store {
     }
     fn identity(&self) -> &'static Identity {
         each!(self, s => s.identity())
+    }
+    fn load_in<T>(&mut self, f: impl FnOnce(&mut dyn Loader) -> Result<T>) -> Result<T> {
+        each!(self, s => s.load_in(f))
     }
 }
 

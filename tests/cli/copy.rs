@@ -240,3 +240,62 @@ fn copy_never_hands_a_deleted_users_id_out_again() {
         assert_eq!(issued["id"], 2 * step as i64 + 2, "{from} -> {to}");
     }
 }
+
+/// More rows than one batch of the load (1,000) in users, field values,
+/// memberships and audit rows, with gaps in the ids (a deleted user): every
+/// row arrives with its id, both ways.
+#[test]
+fn copy_moves_every_row_and_id_of_tables_larger_than_a_batch() {
+    let env = TestEnv::with_config("[fields.team]\ntype = \"text\"\n");
+    let mut csv = String::from("email,first_name,team,groups\n");
+    for i in 0..2500 {
+        csv.push_str(&format!("u{i}@example.com,Zoë \\N \\ {i},t{i},staff\n"));
+    }
+    let file = env.path().join("users.csv");
+    std::fs::write(&file, csv).unwrap();
+    cmd(&env, &["import", file.to_str().unwrap(), "--create-groups"])
+        .assert()
+        .success();
+    for user in ["u1@example.com", "u1500@example.com", "u2499@example.com"] {
+        cmd(&env, &["issue-token", user]).assert().success();
+    }
+    cmd(&env, &["delete-user", "u7@example.com", "--yes"])
+        .assert()
+        .success();
+    let here = env.database();
+    let there = server_database();
+    let back = env.path().join("back.sqlite3").display().to_string();
+    let out = cmd(&env, &["--json", "copy", "--to", &there])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let rows = &stdout_json(&out)["rows"];
+    assert_eq!(rows["users"], 2499);
+    assert_eq!(rows["user_field_values"], 2499);
+    assert_eq!(rows["user_groups"], 2499);
+    assert_eq!(rows["tokens"], 3);
+    cmd(&env, &["--db", &there, "copy", "--to", &back])
+        .assert()
+        .success();
+    let lists = [
+        &["list-users"][..],
+        &["list-tokens"],
+        &["log"],
+        &["list-groups"],
+    ];
+    for args in lists {
+        let source = json_on(&env, &here, args);
+        assert!(!source.as_array().unwrap().is_empty(), "{args:?}");
+        assert_eq!(source, json_on(&env, &there, args), "{args:?}");
+        assert_eq!(source, json_on(&env, &back, args), "{args:?}");
+    }
+    let users = json_on(&env, &back, &["list-users"]);
+    let ids: Vec<i64> = (users.as_array().unwrap().iter())
+        .map(|u| u["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 2499);
+    assert!(!ids.contains(&8) && ids.contains(&2500), "{ids:?}");
+    let log = json_on(&env, &back, &["log"]);
+    assert!(log.as_array().unwrap().len() > 2500);
+}

@@ -343,6 +343,40 @@ fn import_draws_a_progress_bar_on_a_terminal() {
 }
 
 #[test]
+fn copy_draws_a_progress_bar_on_a_terminal_and_not_elsewhere() {
+    let env = TestEnv::new();
+    let mut csv = String::from("email\n");
+    for i in 0..3000 {
+        csv.push_str(&format!("u{i}@example.com\n"));
+    }
+    let path = env.path().join("users.csv");
+    std::fs::write(&path, csv).unwrap();
+    env.cmd(&["import", path.to_str().unwrap()])
+        .assert()
+        .success();
+    let to = env.path().join("copy.sqlite3");
+    let mut cmd = env.std_cmd(&["copy", "--to", to.to_str().unwrap()]);
+    // indicatif (console) draws nothing without a TERM.
+    cmd.env("TERM", "xterm");
+    let mut p = spawn_command(cmd, Some(TIMEOUT_MS)).expect("spawn in a pty");
+    p.exp_regex(r"Copying .+ \d+ rows, \d+/s").unwrap();
+    p.exp_string("3000 users").unwrap();
+    p.exp_eof().unwrap();
+    assert_eq!(exit_code(&p), 0);
+    // Not a terminal: the summary alone.
+    let again = env.path().join("again.sqlite3");
+    let out = env
+        .cmd(&["copy", "--to", again.to_str().unwrap()])
+        .env("TERM", "xterm")
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("Copying"), "{err}");
+}
+
+#[test]
 fn createsuperuser_asks_required_custom_fields_with_their_help_until_valid() {
     let env = TestEnv::new();
     env.write_config(

@@ -1,16 +1,17 @@
 //! SQLite's hooks for `copy` ([`CopyEngine`]): a snapshot is one deferred read
-//! transaction, and `AUTOINCREMENT` keeps each table's high-water mark in
+//! transaction, a load one `BEGIN IMMEDIATE` transaction reusing one prepared
+//! `INSERT` per table, and `AUTOINCREMENT` keeps each table's high-water mark in
 //! `sqlite_sequence` (it takes any id an `INSERT` gives, and moves the mark to
 //! it).
 
 use super::SqliteStore;
 use super::executor::SqliteSql;
 use crate::error::Result;
-use crate::storage::sql::{Sql, args};
-use crate::storage::tables::copy::{CopyEngine, Identity};
+use crate::storage::copy::{CopiedRow, TABLES};
+use crate::storage::sql::{Sql, args, sqlite_placeholders};
+use crate::storage::tables::copy::{CopyEngine, Identity, Loader, insert_statement};
 
 const IDENTITY: Identity = Identity {
-    given_id: "",
     ids_used: |sql, table| {
         let seq = sql.query_opt(
             "SELECT seq FROM sqlite_sequence WHERE name = $1",
@@ -49,5 +50,42 @@ impl CopyEngine for SqliteStore {
 
     fn identity(&self) -> &'static Identity {
         &IDENTITY
+    }
+
+    fn load_in<T>(&mut self, f: impl FnOnce(&mut dyn Loader) -> Result<T>) -> Result<T> {
+        self.write(|tx| {
+            let inserts = (0..TABLES.len())
+                .map(|i| sqlite_placeholders(&insert_statement(i)).into_owned())
+                .collect();
+            f(&mut SqliteLoader {
+                sql: SqliteSql(tx),
+                inserts,
+            })
+        })
+    }
+}
+
+/// Rows written with each table's `INSERT`, prepared once per load (SQLite
+/// runs in-process: a statement reused in one transaction is its fastest way).
+struct SqliteLoader<'t> {
+    sql: SqliteSql<'t>,
+    /// Each table's `INSERT` ([`TABLES`] order), in SQLite's `?n` style.
+    inserts: Vec<String>,
+}
+
+impl Loader for SqliteLoader<'_> {
+    fn sql(&mut self) -> &mut dyn Sql {
+        &mut self.sql
+    }
+
+    fn write_rows(&mut self, table: usize, rows: &[CopiedRow]) -> Result<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let mut insert = self.sql.0.prepare_cached(&self.inserts[table])?;
+        for row in rows {
+            insert.execute(rusqlite::params_from_iter(row.values()))?;
+        }
+        Ok(())
     }
 }
