@@ -112,6 +112,19 @@ pub enum Error {
          database without one"
     )]
     LastSuperuser(String),
+    /// A stored secret that no key at hand opens: the database was written
+    /// under another secret key (or the row was tampered with).
+    #[error(
+        "{what} was sealed under key id {key_id}, which the secret key in use (key id \
+         {current_key_id}) cannot open; set USERDB_SECRET_KEY (or the key file) to the key \
+         it was made with"
+    )]
+    SecretNotDecrypted {
+        what: String,
+        key_id: String,
+        current_key_id: String,
+    },
+
     #[error("token rejected: {0}")]
     TokenRejected(Rejection),
 
@@ -359,7 +372,7 @@ impl Error {
             Error::OtpRateLimited { .. } | Error::LoginLocked { .. } => ErrorKind::Refused,
             Error::Delivery(_) => ErrorKind::Delivery,
             Error::RegisteredCodeNotSent { source, .. } => source.kind(),
-            Error::Config(_) => ErrorKind::Config,
+            Error::Config(_) | Error::SecretNotDecrypted { .. } => ErrorKind::Config,
             Error::StoredHash { .. }
             | Error::SchemaTooNew { .. }
             | Error::Database { .. }
