@@ -125,6 +125,18 @@ pub enum Error {
         current_key_id: String,
     },
 
+    #[error("{0} already has a confirmed second factor; replace it explicitly")]
+    SecondFactorExists(String),
+
+    #[error("{0} has no pending TOTP enrolment (it expired or was never started); enroll again")]
+    NoPendingEnrolment(String),
+
+    #[error("{0} has no second factor")]
+    NoSecondFactor(String),
+
+    #[error("the second factor of {0} was not accepted")]
+    WrongSecondFactor(String),
+
     #[error("token rejected: {0}")]
     TokenRejected(Rejection),
 
@@ -349,7 +361,8 @@ impl Error {
             })
             | Error::FieldValueTaken { .. }
             | Error::TokenNameTaken { .. }
-            | Error::GroupExists(_) => ErrorKind::AlreadyExists,
+            | Error::GroupExists(_)
+            | Error::SecondFactorExists(_) => ErrorKind::AlreadyExists,
             Error::LastSuperuser(_)
             | Error::UnsafeOutput { .. }
             | Error::NotADatabaseFile { .. }
@@ -368,7 +381,10 @@ impl Error {
             | Error::InvalidCode
             | Error::InvalidResetToken
             | Error::PendingMigrations(_)
-            | Error::OtpRejected { .. } => ErrorKind::Rejected,
+            | Error::OtpRejected { .. }
+            | Error::NoPendingEnrolment(_)
+            | Error::NoSecondFactor(_)
+            | Error::WrongSecondFactor(_) => ErrorKind::Rejected,
             Error::OtpRateLimited { .. } | Error::LoginLocked { .. } => ErrorKind::Refused,
             Error::Delivery(_) => ErrorKind::Delivery,
             Error::RegisteredCodeNotSent { source, .. } => source.kind(),
