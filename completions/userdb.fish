@@ -339,7 +339,13 @@ token_issued\t'an API token was issued'
 token_used\t'an API token was verified'
 token_refused\t'a token was not issued'
 token_rejected\t'a token was presented and not valid'
-token_revoked\t'a token was revoked'"
+token_revoked\t'a token was revoked'
+totp_enrolment_started\t'a TOTP enrolment was started (pending until confirmed)'
+totp_confirmed\t'a TOTP enrolment was confirmed with a code'
+second_factor_failed\t'a second factor (TOTP or recovery code) was not accepted'
+recovery_code_used\t'a recovery code was used'
+recovery_codes_regenerated\t'a new set of recovery codes replaced the old'
+second_factor_disabled\t'an operator removed a user\'s second factor'"
 complete -c userdb -n "__fish_userdb_using_subcommand log" -l since -d 'Only rows newer than a duration ago (1h, 7d) or an RFC 3339 time' -r
 complete -c userdb -n "__fish_userdb_using_subcommand log" -l limit -d 'Only the newest N rows' -r
 complete -c userdb -n "__fish_userdb_using_subcommand log" -l db -d 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir\'s userdb.sqlite3]' -r -F

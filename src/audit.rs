@@ -73,6 +73,12 @@ audit_events! {
     TokenRefused = "token_refused", "a token was not issued";
     TokenRejected = "token_rejected", "a token was presented and not valid";
     TokenRevoked = "token_revoked", "a token was revoked";
+    TotpEnrolmentStarted = "totp_enrolment_started", "a TOTP enrolment was started (pending until confirmed)";
+    TotpConfirmed = "totp_confirmed", "a TOTP enrolment was confirmed with a code";
+    SecondFactorFailed = "second_factor_failed", "a second factor (TOTP or recovery code) was not accepted";
+    RecoveryCodeUsed = "recovery_code_used", "a recovery code was used";
+    RecoveryCodesRegenerated = "recovery_codes_regenerated", "a new set of recovery codes replaced the old";
+    SecondFactorDisabled = "second_factor_disabled", "an operator removed a user's second factor";
 }
 
 impl fmt::Display for AuditEvent {
@@ -154,6 +160,12 @@ mod tests {
                 "token_refused",
                 "token_rejected",
                 "token_revoked",
+                "totp_enrolment_started",
+                "totp_confirmed",
+                "second_factor_failed",
+                "recovery_code_used",
+                "recovery_codes_regenerated",
+                "second_factor_disabled",
             ]
         );
         let mut unique = names.clone();

@@ -112,6 +112,31 @@ pub enum Error {
          database without one"
     )]
     LastSuperuser(String),
+    /// A stored secret that no key at hand opens: the database was written
+    /// under another secret key (or the row was tampered with).
+    #[error(
+        "{what} was sealed under key id {key_id}, which the secret key in use (key id \
+         {current_key_id}) cannot open; set USERDB_SECRET_KEY (or the key file) to the key \
+         it was made with"
+    )]
+    SecretNotDecrypted {
+        what: String,
+        key_id: String,
+        current_key_id: String,
+    },
+
+    #[error("{0} already has a confirmed second factor; replace it explicitly")]
+    SecondFactorExists(String),
+
+    #[error("{0} has no pending TOTP enrolment (it expired or was never started); enroll again")]
+    NoPendingEnrolment(String),
+
+    #[error("{0} has no second factor")]
+    NoSecondFactor(String),
+
+    #[error("the second factor of {0} was not accepted")]
+    WrongSecondFactor(String),
+
     #[error("token rejected: {0}")]
     TokenRejected(Rejection),
 
@@ -336,7 +361,8 @@ impl Error {
             })
             | Error::FieldValueTaken { .. }
             | Error::TokenNameTaken { .. }
-            | Error::GroupExists(_) => ErrorKind::AlreadyExists,
+            | Error::GroupExists(_)
+            | Error::SecondFactorExists(_) => ErrorKind::AlreadyExists,
             Error::LastSuperuser(_)
             | Error::UnsafeOutput { .. }
             | Error::NotADatabaseFile { .. }
@@ -355,11 +381,14 @@ impl Error {
             | Error::InvalidCode
             | Error::InvalidResetToken
             | Error::PendingMigrations(_)
-            | Error::OtpRejected { .. } => ErrorKind::Rejected,
+            | Error::OtpRejected { .. }
+            | Error::NoPendingEnrolment(_)
+            | Error::NoSecondFactor(_)
+            | Error::WrongSecondFactor(_) => ErrorKind::Rejected,
             Error::OtpRateLimited { .. } | Error::LoginLocked { .. } => ErrorKind::Refused,
             Error::Delivery(_) => ErrorKind::Delivery,
             Error::RegisteredCodeNotSent { source, .. } => source.kind(),
-            Error::Config(_) => ErrorKind::Config,
+            Error::Config(_) | Error::SecretNotDecrypted { .. } => ErrorKind::Config,
             Error::StoredHash { .. }
             | Error::SchemaTooNew { .. }
             | Error::Database { .. }

@@ -62,12 +62,15 @@ pub mod password;
 pub(crate) mod pg_connect;
 pub mod private_file;
 pub mod provisioning;
+pub mod recovery_codes;
 pub mod registration;
 pub mod row_problem;
+pub mod sealed;
 pub mod storage;
 pub mod terminal_text;
 pub mod throttle;
 pub mod token;
+pub mod totp;
 pub mod user;
 
 pub use error::{Error, ErrorKind, Result};

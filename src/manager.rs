@@ -13,11 +13,16 @@
 //! | `manager/sign_in.rs` | `sign_in`, the one entry for every proof (a password, a code, a reset token), and `admit`, the one gate every proof passes once it is right |
 //! | `manager/flows.rs` | the flows built from those: `register`, `sign_up` (and the resend rule), a code's sign-in, reset by code |
 //! | `manager/reset_tokens.rs` | operator reset tokens |
+//! | `manager/second_factor.rs` | a second factor: TOTP enrolment and confirmation, recovery codes, an operator's reset, `check_second_factor` (what `admit` asks) |
 //! | `manager/conceal.rs` | a service's one answer to a failed proof (`reveal_reasons` off) |
 //! | `manager/apply.rs` | `apply`: a declarative file compared with the database, the differences written |
 //! | `provisioning/import.rs`, `provisioning/export.rs` | bulk import and export (the same rules, applied to many rows at once) |
 
 mod otp;
+mod second_factor;
+pub use second_factor::{
+    SecondFactor, SecondFactorSettings, SecondFactorStatus, SecondFactorUsed, TotpEnrolment,
+};
 
 pub use otp::{OneTimeCodes, OtpSent};
 

@@ -204,6 +204,11 @@ impl SecretKey {
         }
     }
 
+    /// The key's bytes, for keys derived from it (`sealed`, recovery codes).
+    pub(crate) fn expose_bytes(&self) -> &[u8] {
+        self.0.expose_secret().as_bytes()
+    }
+
     /// The stored form of a code: HMAC-SHA256 over the user, the purpose and the
     /// code, as hex. Binding the user and purpose means a stored value cannot be
     /// moved to another row.

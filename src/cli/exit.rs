@@ -129,6 +129,12 @@ impl CliError {
                 | Error::SchemaTooNew { .. }
                 | Error::Connect { .. }
                 | Error::Delivery(_)
+                // The second factor's commands come later; the messages say what to do.
+                | Error::SecretNotDecrypted { .. }
+                | Error::SecondFactorExists(_)
+                | Error::NoPendingEnrolment(_)
+                | Error::NoSecondFactor(_)
+                | Error::WrongSecondFactor(_)
                 | Error::Io { .. } => return None,
             },
             _ => return None,

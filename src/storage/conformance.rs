@@ -20,18 +20,29 @@ use crate::user::UserFilter;
 
 /// The two backends, each fresh: a SQLite file in `dir`, and a new schema.
 fn stores(dir: &std::path::Path) -> Vec<Store> {
-    let server = super::postgres::test_server::server();
-    let options = OpenOptions {
-        busy_timeout: Duration::from_secs(5),
-        password_file: Some(server.password_file().to_path_buf()),
-    };
+    targets(dir)
+        .iter()
+        .map(|target| Store::open(target, Open::Migrated, &options()).expect("open"))
+        .collect()
+}
+
+/// Where [`stores`] opens its stores, for tests that open more connections.
+fn targets(dir: &std::path::Path) -> [Target; 2] {
     [
         Target::File(dir.join("db.sqlite3")),
-        Target::Postgres(server.fresh_database()),
+        Target::Postgres(super::postgres::test_server::server().fresh_database()),
     ]
-    .iter()
-    .map(|target| Store::open(target, Open::Migrated, &options).expect("open"))
-    .collect()
+}
+
+fn options() -> OpenOptions {
+    OpenOptions {
+        busy_timeout: Duration::from_secs(5),
+        password_file: Some(
+            super::postgres::test_server::server()
+                .password_file()
+                .to_path_buf(),
+        ),
+    }
 }
 
 /// `USERDB_TEST_DATABASE_URL` may name the server the suite runs on: there it
@@ -1097,4 +1108,341 @@ fn a_bulk_write_sets_must_change_password_and_expiry_on_creation_and_update() {
         let a = store.user_by_email_key("a@example.com").unwrap().unwrap();
         assert!(!a.must_change_password && a.expires_at.is_none());
     });
+}
+
+mod second_factor {
+    use super::*;
+    use crate::sealed::Sealed;
+    use crate::storage::{SecondFactorStore, TotpRecord};
+
+    fn pending(created: i64) -> TotpRecord {
+        TotpRecord {
+            secret: Sealed {
+                key_id: "0a1b2c3d".into(),
+                bytes: vec![created as u8; 44],
+            },
+            created_at: at(created),
+            confirmed_at: None,
+            expires_at: Some(at(created + 600)),
+            last_step: None,
+        }
+    }
+
+    fn codes(n: u8) -> Vec<[u8; 32]> {
+        (0..n).map(|i| [i; 32]).collect()
+    }
+
+    /// A user with a confirmed secret (last step 100) and 10 recovery codes.
+    fn enrolled(store: &mut Store, email: &str) -> i64 {
+        let user = store.insert_user(&record(email), &[]).unwrap();
+        store
+            .begin_totp_enrolment(user.id, &pending(0), false, email, &[])
+            .unwrap();
+        assert!(
+            store
+                .confirm_totp(user.id, at(0), at(10), 100, &codes(10), email, &[])
+                .unwrap()
+        );
+        user.id
+    }
+
+    #[test]
+    fn an_enrolment_is_pending_until_confirmed_and_expires() {
+        each(|store| {
+            let ada = store.insert_user(&record("ada@example.com"), &[]).unwrap();
+            let email = "ada@example.com";
+            store
+                .begin_totp_enrolment(
+                    ada.id,
+                    &pending(0),
+                    false,
+                    email,
+                    &[entry(AuditEvent::TotpEnrolmentStarted)],
+                )
+                .unwrap();
+            let state = store.second_factor(ada.id).unwrap();
+            assert_eq!(state.pending, Some(pending(0)));
+            assert_eq!(state.confirmed, None);
+            // Expired (600 s later): confirming it writes nothing.
+            assert!(
+                !store
+                    .confirm_totp(ada.id, at(0), at(600), 5, &codes(10), email, &[])
+                    .unwrap()
+            );
+            // Another enrolment replaced it: the old one cannot be confirmed.
+            store
+                .begin_totp_enrolment(ada.id, &pending(60), false, email, &[])
+                .unwrap();
+            assert!(
+                !store
+                    .confirm_totp(ada.id, at(0), at(61), 5, &codes(10), email, &[])
+                    .unwrap()
+            );
+            assert!(
+                store
+                    .confirm_totp(ada.id, at(60), at(61), 5, &codes(10), email, &[])
+                    .unwrap()
+            );
+            let state = store.second_factor(ada.id).unwrap();
+            assert_eq!(state.pending, None);
+            let confirmed = state.confirmed.unwrap();
+            assert_eq!(confirmed.confirmed_at, Some(at(61)));
+            assert_eq!(confirmed.expires_at, None);
+            assert_eq!(confirmed.last_step, Some(5));
+            assert_eq!(confirmed.secret, pending(60).secret);
+            assert_eq!(state.recovery_codes_left, 10);
+        });
+    }
+
+    #[test]
+    fn a_confirmed_secret_is_replaced_only_when_asked_and_keeps_working_until_then() {
+        each(|store| {
+            let email = "ada@example.com";
+            let ada = enrolled(store, email);
+            let err = store
+                .begin_totp_enrolment(ada, &pending(30), false, email, &[])
+                .unwrap_err();
+            assert!(matches!(err, Error::SecondFactorExists(_)), "{err:?}");
+            assert_eq!(store.second_factor(ada).unwrap().pending, None);
+            store
+                .begin_totp_enrolment(ada, &pending(30), true, email, &[])
+                .unwrap();
+            let state = store.second_factor(ada).unwrap();
+            assert!(state.confirmed.is_some(), "the old secret still protects");
+            assert!(state.pending.is_some());
+            assert!(store.accept_totp_step(ada, 101, email, &[]).unwrap());
+        });
+    }
+
+    #[test]
+    fn a_time_step_is_accepted_once_and_only_after_the_last_one() {
+        each(|store| {
+            let email = "ada@example.com";
+            let ada = enrolled(store, email);
+            assert!(
+                !store.accept_totp_step(ada, 100, email, &[]).unwrap(),
+                "used at confirm"
+            );
+            assert!(!store.accept_totp_step(ada, 99, email, &[]).unwrap());
+            assert!(
+                store
+                    .accept_totp_step(ada, 101, email, &[entry(AuditEvent::LoginSucceeded)])
+                    .unwrap()
+            );
+            assert!(!store.accept_totp_step(ada, 101, email, &[]).unwrap());
+            let log = store
+                .audit_entries(&AuditFilter {
+                    event: Some(AuditEvent::LoginSucceeded),
+                    ..AuditFilter::default()
+                })
+                .unwrap();
+            assert_eq!(log.len(), 1);
+            // A user without a confirmed secret accepts nothing.
+            let bob = store.insert_user(&record("bob@example.com"), &[]).unwrap();
+            store
+                .begin_totp_enrolment(bob.id, &pending(0), false, "bob@example.com", &[])
+                .unwrap();
+            assert!(
+                !store
+                    .accept_totp_step(bob.id, 1, "bob@example.com", &[])
+                    .unwrap()
+            );
+        });
+    }
+
+    #[test]
+    fn a_recovery_code_works_once_and_a_new_set_kills_the_old() {
+        each(|store| {
+            let email = "ada@example.com";
+            let ada = enrolled(store, email);
+            assert_eq!(
+                store
+                    .use_recovery_code(ada, &[3; 32], at(20), email, &[])
+                    .unwrap(),
+                Some(9)
+            );
+            assert_eq!(
+                store
+                    .use_recovery_code(ada, &[3; 32], at(21), email, &[])
+                    .unwrap(),
+                None
+            );
+            assert_eq!(
+                store
+                    .use_recovery_code(ada, &[99; 32], at(21), email, &[])
+                    .unwrap(),
+                None,
+                "not a code of the set"
+            );
+            let fresh: Vec<[u8; 32]> = (50..60).map(|i| [i; 32]).collect();
+            assert!(
+                store
+                    .replace_recovery_codes(ada, &fresh, at(30), email, &[])
+                    .unwrap()
+            );
+            assert_eq!(store.second_factor(ada).unwrap().recovery_codes_left, 10);
+            assert_eq!(
+                store
+                    .use_recovery_code(ada, &[4; 32], at(31), email, &[])
+                    .unwrap(),
+                None,
+                "the old set died"
+            );
+            // No confirmed secret: no codes to replace.
+            let bob = store.insert_user(&record("bob@example.com"), &[]).unwrap();
+            assert!(
+                !store
+                    .replace_recovery_codes(bob.id, &fresh, at(30), "b", &[])
+                    .unwrap()
+            );
+            assert_eq!(store.second_factor(bob.id).unwrap().recovery_codes_left, 0);
+        });
+    }
+
+    #[test]
+    fn disabling_removes_secret_enrolment_and_codes_and_revokes_tokens_when_asked() {
+        each(|store| {
+            let email = "ada@example.com";
+            let ada = enrolled(store, email);
+            store
+                .begin_totp_enrolment(ada, &pending(30), true, email, &[])
+                .unwrap();
+            store
+                .insert_token(
+                    &TokenRecord {
+                        user_id: ada,
+                        name: "t".into(),
+                        digest: [7; 32],
+                        prefix: "udb_x".into(),
+                        created_at: at(0),
+                        expires_at: None,
+                        scopes: None,
+                    },
+                    &[],
+                )
+                .unwrap();
+            let removed = store
+                .disable_second_factor(
+                    ada,
+                    Some(at(40)),
+                    email,
+                    &[entry(AuditEvent::SecondFactorDisabled)],
+                )
+                .unwrap();
+            assert!(removed.totp);
+            assert_eq!(removed.recovery_codes, 10);
+            assert_eq!(removed.revoked_tokens.len(), 1);
+            assert_eq!(store.second_factor(ada).unwrap(), Default::default());
+            assert_eq!(store.count_active_tokens(ada, at(41)).unwrap(), 0);
+            let log = store
+                .audit_entries(&AuditFilter {
+                    event: Some(AuditEvent::SecondFactorDisabled),
+                    ..AuditFilter::default()
+                })
+                .unwrap();
+            assert_eq!(log.len(), 1);
+            // Keeping tokens: none revoked.
+            let bob = enrolled(store, "bob@example.com");
+            let removed = store
+                .disable_second_factor(bob, None, "bob@example.com", &[])
+                .unwrap();
+            assert!(removed.totp);
+            assert!(removed.revoked_tokens.is_empty());
+        });
+    }
+
+    #[test]
+    fn deleting_a_user_deletes_its_second_factor() {
+        each(|store| {
+            let ada = enrolled(store, "ada@example.com");
+            store.delete_user(ada, false, &[]).unwrap();
+            assert_eq!(store.second_factor(ada).unwrap(), Default::default());
+        });
+    }
+
+    /// `n` threads, each with its own connection to `target`, run `attempt`
+    /// at once; how many said yes.
+    fn race(target: &Target, n: usize, attempt: impl Fn(&mut Store) -> bool + Sync) -> usize {
+        let stores: Vec<Store> = (0..n)
+            .map(|_| Store::open(target, Open::Migrated, &options()).unwrap())
+            .collect();
+        let start = std::sync::Barrier::new(n);
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = stores
+                .into_iter()
+                .map(|mut store| {
+                    let (start, attempt) = (&start, &attempt);
+                    scope.spawn(move || {
+                        start.wait();
+                        attempt(&mut store)
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap())
+                .filter(|&yes| yes)
+                .count()
+        })
+    }
+
+    #[test]
+    fn ten_connections_accepting_one_step_accept_it_once() {
+        let dir = tempfile::tempdir().unwrap();
+        for target in targets(dir.path()) {
+            let mut store = Store::open(&target, Open::Migrated, &options()).unwrap();
+            let ada = enrolled(&mut store, "ada@example.com");
+            let accepted = race(&target, 10, |store| {
+                store
+                    .accept_totp_step(ada, 101, "ada@example.com", &[])
+                    .unwrap()
+            });
+            assert_eq!(accepted, 1, "{target:?}");
+        }
+    }
+
+    #[test]
+    fn ten_connections_using_one_recovery_code_use_it_once() {
+        let dir = tempfile::tempdir().unwrap();
+        for target in targets(dir.path()) {
+            let mut store = Store::open(&target, Open::Migrated, &options()).unwrap();
+            let ada = enrolled(&mut store, "ada@example.com");
+            let used = race(&target, 10, |store| {
+                store
+                    .use_recovery_code(ada, &[5; 32], at(20), "ada@example.com", &[])
+                    .unwrap()
+                    .is_some()
+            });
+            assert_eq!(used, 1, "{target:?}");
+            assert_eq!(store.second_factor(ada).unwrap().recovery_codes_left, 9);
+        }
+    }
+
+    #[test]
+    fn copy_carries_the_second_factor_still_sealed() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut stores = stores(dir.path());
+        let (first, second) = stores.split_at_mut(1);
+        let (sqlite, postgres) = (&mut first[0], &mut second[0]);
+        let ada = enrolled(sqlite, "ada@example.com");
+        sqlite
+            .use_recovery_code(ada, &[1; 32], at(20), "ada@example.com", &[])
+            .unwrap();
+        let mut rows: Vec<CopiedRow> = Vec::new();
+        sqlite
+            .dump(&mut |row| {
+                rows.push(row);
+                Ok(())
+            })
+            .unwrap();
+        for table in ["totp_secrets", "recovery_codes"] {
+            assert!(rows.iter().any(|r| r.table() == table), "{table} dumped");
+        }
+        postgres.load(&mut rows.into_iter().map(Ok)).unwrap();
+        assert_eq!(
+            postgres.second_factor(ada).unwrap(),
+            sqlite.second_factor(ada).unwrap()
+        );
+        assert_eq!(postgres.second_factor(ada).unwrap().recovery_codes_left, 9);
+    }
 }

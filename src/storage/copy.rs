@@ -1,6 +1,6 @@
 //! Everything a database holds, row by row, for `userdb copy`: moving from one
 //! backend to the other (SQLite to PostgreSQL, or back) keeps users with their
-//! hashes and fields, groups and permissions, tokens, reset tokens, one-time codes, send limits, sign-in throttling
+//! hashes and fields, groups and permissions, tokens, reset tokens, one-time codes, second factors (still sealed), send limits, sign-in throttling
 //! and the audit log, with their ids (a code's HMAC is bound to its user's id).
 //!
 //! Each table's columns are listed once, below; the dump and the load are
@@ -144,6 +144,22 @@ copied_rows! {
         email_key: String,
         purpose: String,
         at: Timestamp,
+    }
+    TotpSecret in "totp_secrets" by "user_id, pending" {
+        user_id: i64,
+        pending: bool,
+        secret: Vec<u8>,
+        key_id: String,
+        created_at: Timestamp,
+        confirmed_at: Option<Timestamp>,
+        expires_at: Option<Timestamp>,
+        last_step: Option<i64>,
+    }
+    RecoveryCode in "recovery_codes" by "user_id, digest" {
+        user_id: i64,
+        digest: Vec<u8>,
+        created_at: Timestamp,
+        used_at: Option<Timestamp>,
     }
     LoginFailure in "login_failures" by "email_key" {
         email_key: String,

@@ -1,6 +1,7 @@
 //! Storage: the narrow interface the manager talks to, and its engines. The
 //! traits ([`SchemaStore`], [`UserStore`], [`OtpStore`], [`TokenStore`],
-//! [`ResetTokenStore`], [`GroupStore`], [`BulkStore`]) are engine-neutral, and
+//! [`ResetTokenStore`], [`GroupStore`], [`BulkStore`], [`SecondFactorStore`])
+//! are engine-neutral, and
 //! [`Store`] holds whichever engine a [`Target`] names.
 //!
 //! # Layout: one body per query
@@ -49,6 +50,7 @@ macro_rules! migrations {
             6 "0006_sends_by_address",
             7 "0007_groups",
             8 "0008_lifecycle",
+            9 "0009_second_factor",
         ]
     };
     ($($version:literal $name:literal),* $(,)?) => {
@@ -448,6 +450,123 @@ pub trait OtpStore {
         purpose: &str,
         judge: impl FnOnce(Option<&OtpCode>, &CodeOwner) -> OtpVerdict<R>,
     ) -> Result<R>;
+}
+
+/// A stored TOTP secret, still sealed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TotpRecord {
+    pub secret: crate::sealed::Sealed,
+    pub created_at: Timestamp,
+    /// `None` while pending.
+    pub confirmed_at: Option<Timestamp>,
+    /// A pending enrolment's end.
+    pub expires_at: Option<Timestamp>,
+    /// The last accepted time step.
+    pub last_step: Option<i64>,
+}
+
+/// A user's second factor as stored.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SecondFactorRecord {
+    /// The confirmed secret, which sign-ins ask for.
+    pub confirmed: Option<TotpRecord>,
+    /// An enrolment waiting for its first code (expired ones included).
+    pub pending: Option<TotpRecord>,
+    /// Recovery codes not used yet.
+    pub recovery_codes_left: u32,
+}
+
+/// What [`SecondFactorStore::disable_second_factor`] removed.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SecondFactorRemoved {
+    /// A confirmed secret or a pending enrolment was removed.
+    pub totp: bool,
+    /// Recovery codes removed, used ones included.
+    pub recovery_codes: u64,
+    /// Tokens revoked, as they are now.
+    pub revoked_tokens: Vec<TokenInfo>,
+}
+
+/// A user's second factor: TOTP secrets (sealed), recovery codes (keyed
+/// digests). Each method is one transaction with its audit entries; the
+/// single-use rules (a time step, a recovery code) are one conditional update
+/// each, so parallel sign-ins on any engine accept a code once.
+pub trait SecondFactorStore {
+    /// The user's confirmed secret, pending enrolment and recovery codes left.
+    fn second_factor(&self, user_id: i64) -> Result<SecondFactorRecord>;
+
+    /// Stores a pending enrolment (`record.confirmed_at` is `None`), replacing
+    /// any pending one. Without `replace`, a confirmed secret is
+    /// [`crate::Error::SecondFactorExists`] (checked in the transaction).
+    fn begin_totp_enrolment(
+        &mut self,
+        user_id: i64,
+        record: &TotpRecord,
+        replace: bool,
+        email: &str,
+        audit: &[AuditEntry],
+    ) -> Result<()>;
+
+    /// Activates the pending enrolment made at `created_at` if it has not
+    /// expired at `at`: it becomes the confirmed secret (replacing the old
+    /// one) with `step` as its last step, and `recovery_codes` replace the
+    /// user's codes. False (nothing written) when that enrolment is gone or
+    /// expired.
+    #[allow(clippy::too_many_arguments)]
+    fn confirm_totp(
+        &mut self,
+        user_id: i64,
+        created_at: Timestamp,
+        at: Timestamp,
+        step: i64,
+        recovery_codes: &[[u8; 32]],
+        email: &str,
+        audit: &[AuditEntry],
+    ) -> Result<bool>;
+
+    /// Accepts time step `step` of the user's confirmed secret: true (and the
+    /// audit written) only when it is later than every step accepted before,
+    /// by one conditional update.
+    fn accept_totp_step(
+        &mut self,
+        user_id: i64,
+        step: i64,
+        email: &str,
+        audit: &[AuditEntry],
+    ) -> Result<bool>;
+
+    /// Uses the unused recovery code with `digest`: the codes left after it,
+    /// or `None` (nothing written) when there is no such unused code.
+    fn use_recovery_code(
+        &mut self,
+        user_id: i64,
+        digest: &[u8; 32],
+        at: Timestamp,
+        email: &str,
+        audit: &[AuditEntry],
+    ) -> Result<Option<u32>>;
+
+    /// Replaces the user's recovery codes with `digests`; false (nothing
+    /// written) when the user has no confirmed secret.
+    fn replace_recovery_codes(
+        &mut self,
+        user_id: i64,
+        digests: &[[u8; 32]],
+        at: Timestamp,
+        email: &str,
+        audit: &[AuditEntry],
+    ) -> Result<bool>;
+
+    /// Removes the secret, any pending enrolment and the recovery codes, and
+    /// with `revoke_tokens_at` revokes the user's active tokens, in one
+    /// transaction with `audit`.
+    fn disable_second_factor(
+        &mut self,
+        user_id: i64,
+        revoke_tokens_at: Option<Timestamp>,
+        email: &str,
+        audit: &[AuditEntry],
+    ) -> Result<SecondFactorRemoved>;
 }
 
 /// What a bulk import does with a row whose email is already taken.
