@@ -39,7 +39,8 @@
 //!   not wait for bulk work: recording a token's use, counting a failed sign-in
 //!   (reserving an attempt) and clearing failures, judging an emailed code,
 //!   consuming a reset token, and an update of a user's own columns
-//!   ([`UserUpdate::lock`]: a login, a password, revoking the user's tokens).
+//!   ([`UserUpdate::lock`]: a login, a password, revoking the user's tokens),
+//!   and an audit line alone (a rejected token, a refused sign-in).
 //!   On PostgreSQL they take no advisory lock: at READ COMMITTED they hold
 //!   the row their rule is about (`FOR UPDATE`/`FOR SHARE`) before reading
 //!   anything else, so every later statement sees every commit made before the

@@ -685,3 +685,40 @@ fn on_a_terminal_verify_token_asks_without_echo() {
     p.exp_string("a token is needed").unwrap();
     p.exp_eof().unwrap();
 }
+
+/// An import (or `apply`, or `copy`) holds the writers' lock for seconds; a token
+/// check does not wait for it. PostgreSQL records the use under row locks (and a
+/// sign-in too); SQLite, which has one writer, answers from a fresh read and
+/// leaves that use unrecorded.
+#[test]
+fn a_token_check_does_not_wait_for_a_writer_holding_the_lock() {
+    let env = TestEnv::new();
+    env.create_user("ada@example.com", &[]);
+    let token = issue(&env, "ada@example.com", &[]);
+    let revoked = issue(&env, "ada@example.com", &["--name", "old"]);
+    env.cmd(&["revoke-token", "2"]).assert().success();
+    let held = env.hold_writer_lock();
+    // Waiting for the lock would take the whole busy timeout, then fail.
+    let prompt = |args: &[&str], stdin: &str| {
+        env.cmd(args)
+            .env("USERDB_DATABASE_BUSY_TIMEOUT", "1h")
+            .timeout(std::time::Duration::from_secs(20))
+            .write_stdin(format!("{stdin}\n"))
+            .assert()
+    };
+    prompt(&["verify-token"], &token)
+        .success()
+        .stdout(predicate::str::contains("ada@example.com"));
+    if crate::ON_POSTGRES {
+        prompt(&["verify-token"], &revoked)
+            .code(1)
+            .stderr(predicate::str::contains("was revoked"));
+        let sign_in = ["authenticate", "ada@example.com", "--password-stdin"];
+        prompt(&sign_in, STRONG).success();
+        prompt(&sign_in, "wrong horse").code(1);
+    }
+    drop(held);
+    let used = &tokens_json(&env, &[])[0]["last_used_at"];
+    assert_eq!(used.is_null(), !crate::ON_POSTGRES, "{used}");
+    verify(&env, &revoked).code(1);
+}

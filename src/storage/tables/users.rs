@@ -388,6 +388,8 @@ impl<E: Engine + GroupStore + ScrubSecrets> UserStore for E {
         email: Option<&str>,
         audit: &[AuditEntry],
     ) -> Result<()> {
-        self.write(|sql| insert_audit(sql, user_id, email, audit))
+        // An audit line alone (a rejected token, a refused sign-in) is a rule
+        // of no row: it takes no writers' lock.
+        self.write_rows(|sql| insert_audit(sql, user_id, email, audit))
     }
 }
