@@ -202,8 +202,7 @@ fn pg_throughput(url: &str, tokens: &[SecretString], threads: usize, run: Durati
                         "bench",
                     )
                     .expect("manager");
-                    let mine: Vec<&SecretString> =
-                        tokens.iter().skip(t).step_by(threads).collect();
+                    let mine: Vec<&SecretString> = tokens.iter().skip(t).step_by(threads).collect();
                     barrier.wait();
                     let started = std::time::Instant::now();
                     let mut done = 0u64;
