@@ -722,3 +722,47 @@ fn a_token_check_does_not_wait_for_a_writer_holding_the_lock() {
     assert_eq!(used.is_null(), !crate::ON_POSTGRES, "{used}");
     verify(&env, &revoked).code(1);
 }
+
+/// Checks racing a revocation: those that overlap it may pass, every use that
+/// passed is recorded once, and none recorded or passed after it returns (on
+/// PostgreSQL the use holds the token's row, not the writers' lock).
+#[test]
+fn no_use_passes_or_is_recorded_after_a_revocation_returns() {
+    let env = TestEnv::new();
+    env.create_user("ada@example.com", &[]);
+    let token = issue(&env, "ada@example.com", &[]);
+    let spawn = || -> Vec<std::process::Child> {
+        (0..6)
+            .map(|_| {
+                let mut child = env
+                    .std_cmd(&["verify-token"])
+                    .stdin(std::process::Stdio::piped())
+                    .stdout(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::null())
+                    .spawn()
+                    .unwrap();
+                use std::io::Write;
+                writeln!(child.stdin.take().unwrap(), "{token}").unwrap();
+                child
+            })
+            .collect()
+    };
+    let codes = |children: Vec<std::process::Child>| -> Vec<i32> {
+        children
+            .into_iter()
+            .map(|c| c.wait_with_output().unwrap().status.code().unwrap())
+            .collect()
+    };
+    let racing = spawn();
+    env.cmd(&["revoke-token", "1"]).assert().success();
+    let used_at_revoke = env.query_one("SELECT count(*) FROM audit_log WHERE event = 'token_used'");
+    let after = codes(spawn());
+    assert_eq!(after, [1; 6], "every check after the revocation fails");
+    let racing = codes(racing);
+    assert!(racing.iter().all(|c| *c == 0 || *c == 1), "{racing:?}");
+    assert_eq!(
+        env.query_one("SELECT count(*) FROM audit_log WHERE event = 'token_used'"),
+        used_at_revoke,
+        "no use recorded after the revocation returned"
+    );
+}
