@@ -308,19 +308,6 @@ impl<E: Engine + GroupStore + ScrubSecrets> UserStore for E {
         // user, so the row is the failures' own).
         self.write_rows(|sql| {
             let dialect = sql.dialect();
-            // Housekeeping of every address; rows another sign-in holds are
-            // left for later rather than waited for.
-            match dialect {
-                Dialect::Sqlite => sql.execute(
-                    "DELETE FROM login_failures WHERE last_failure < $1",
-                    args![forget_before],
-                )?,
-                Dialect::Postgres => sql.execute(
-                    "DELETE FROM login_failures WHERE email_key IN (SELECT email_key \
-                     FROM login_failures WHERE last_failure < $1 FOR UPDATE SKIP LOCKED)",
-                    args![forget_before],
-                )?,
-            };
             sql.execute(
                 "INSERT INTO login_failures (email_key, failures, last_failure) \
                  VALUES ($1, 0, $2) ON CONFLICT (email_key) DO NOTHING",
@@ -335,7 +322,22 @@ impl<E: Engine + GroupStore + ScrubSecrets> UserStore for E {
                 args![email_key],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )?;
-            // Failures older than the window are forgotten, pruned or not.
+            // Housekeeping of the other addresses, after this one's row is
+            // held: rows another sign-in holds are skipped, never waited for, so
+            // two sign-ins cannot wait for each other.
+            match dialect {
+                Dialect::Sqlite => sql.execute(
+                    "DELETE FROM login_failures WHERE last_failure < $1 AND email_key <> $2",
+                    args![forget_before, email_key],
+                )?,
+                Dialect::Postgres => sql.execute(
+                    "DELETE FROM login_failures WHERE email_key IN (SELECT email_key \
+                     FROM login_failures WHERE last_failure < $1 AND email_key <> $2 \
+                     FOR UPDATE SKIP LOCKED)",
+                    args![forget_before, email_key],
+                )?,
+            };
+            // This address's failures older than the window are forgotten.
             let (failures, until) = match row {
                 Some((failures, until, last)) if last >= forget_before => (failures, until),
                 _ => (0, None),
