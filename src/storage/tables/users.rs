@@ -5,9 +5,10 @@
 //!
 //! A taken address is found without catching the engine's constraint error,
 //! so that both engines read alike: an insert does nothing `ON CONFLICT`, and
-//! an address change looks first, under the writers' lock every write holds
-//! (the concurrency contract in `storage/mod.rs`), so no other writer can take
-//! the address in between.
+//! an address change looks first, under the writers' lock every write of an
+//! address holds ([`crate::storage::UserUpdate::lock`]; the concurrency
+//! contract in `storage/mod.rs`), so no other writer can take the address in
+//! between.
 
 use jiff::Timestamp;
 
