@@ -10,6 +10,8 @@
 #       and its ratio to (1); SQLite's import of the same file beside it
 #   (3) whole-process `verify-token` with 100,000 users, PostgreSQL on loopback
 #       beside SQLite (hyperfine)
+#   (4) the library's verify_token throughput with 1, 2 and 4 threads, each on
+#       its own connection to the server, and the ratio to one thread
 # Needs jq and hyperfine; run as root (the server runs as the postgres account).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -74,3 +76,7 @@ export USERDB_TOKEN="$token" HOME="$work" USERDB_CONFIG=/dev/null
 hyperfine -N --warmup 5 --runs 50 \
     -n sqlite "env USERDB_DB=$db $bin verify-token" \
     -n postgres "env USERDB_DB=$(url verifybench) $bin verify-token"
+
+echo "== (4) verify_token in process: 1, 2 and 4 threads, each on its own connection"
+USERDB_BENCH_PG_URL="$(url verifybench)" USERDB_BENCH_TOKENS="$db.tokens" \
+    cargo bench --quiet --bench verify_token

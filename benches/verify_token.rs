@@ -10,6 +10,18 @@
 //! writes the database there, a valid token next to it (`….token`) and a
 //! well-formed one that was never issued (`….unknown-token`), then exits.
 //!
+//! Throughput on a shared PostgreSQL server, with 1, 2 and 4 threads each on its
+//! own connection (issue 27: per-token writes take row locks, not the writers'
+//! lock), against a database holding the fixture (`userdb copy --to URL` of
+//! it) and the fixture's tokens (`….tokens`, one a line):
+//!
+//!     USERDB_BENCH_PG_URL=postgres://… USERDB_BENCH_TOKENS=/tmp/bench.sqlite3.tokens \
+//!         cargo bench --bench verify_token
+//!
+//! prints verifications per second per thread count and the ratio to one
+//! thread (`USERDB_BENCH_SECONDS`, default 5, per count). `benches/postgres.sh`
+//! runs it.
+//!
 //! The fixture is built fast: one transaction of direct inserts, every user sharing
 //! one pre-computed cheap argon2 hash (hashing 100,000 real passwords would take an
 //! hour and is not what is measured here).
@@ -170,7 +182,69 @@ fn bench_verify(c: &mut Criterion) {
 
 criterion_group!(benches, bench_verify);
 
+/// Verifications per second of `threads` threads, each with its own connection
+/// to `url` and its own share of `tokens`, for `run`.
+fn pg_throughput(url: &str, tokens: &[SecretString], threads: usize, run: Duration) -> f64 {
+    use userdb::storage::{Open, OpenOptions, Store, Target};
+    let barrier = std::sync::Barrier::new(threads);
+    let total: u64 = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|t| {
+                let barrier = &barrier;
+                scope.spawn(move || {
+                    let target = Target::Postgres(url.to_string());
+                    let store = Store::open(&target, Open::Existing, &OpenOptions::default())
+                        .expect("connect");
+                    let mut users = UserManager::new(
+                        store,
+                        &PasswordSettings::default(),
+                        Arc::new(SystemClock),
+                        "bench",
+                    )
+                    .expect("manager");
+                    let mine: Vec<&SecretString> = tokens.iter().skip(t).step_by(threads).collect();
+                    barrier.wait();
+                    let started = std::time::Instant::now();
+                    let mut done = 0u64;
+                    while started.elapsed() < run {
+                        users
+                            .verify_token(mine[done as usize % mine.len()])
+                            .expect("valid");
+                        done += 1;
+                    }
+                    done
+                })
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().expect("worker")).sum()
+    });
+    total as f64 / run.as_secs_f64()
+}
+
 fn main() {
+    if let Some(url) = std::env::var_os("USERDB_BENCH_PG_URL") {
+        let url = url.into_string().expect("a UTF-8 URL");
+        let file = std::env::var_os("USERDB_BENCH_TOKENS").expect("USERDB_BENCH_TOKENS");
+        let tokens: Vec<SecretString> = std::fs::read_to_string(file)
+            .expect("read the tokens")
+            .lines()
+            .map(|l| SecretString::from(l.to_string()))
+            .collect();
+        let seconds = std::env::var("USERDB_BENCH_SECONDS")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(5);
+        let mut one = 0.0;
+        println!("threads verifications_per_s ratio_to_one");
+        for threads in [1, 2, 4] {
+            let rate = pg_throughput(&url, &tokens, threads, Duration::from_secs(seconds));
+            if threads == 1 {
+                one = rate;
+            }
+            println!("{threads} {rate:.0} {:.2}", rate / one);
+        }
+        return;
+    }
     if let Some(path) = std::env::var_os("USERDB_BENCH_FIXTURE") {
         let path = Path::new(&path);
         let started = std::time::Instant::now();
@@ -181,6 +255,13 @@ fn main() {
             format!("{}\n", sample[SAMPLE / 2].expose_secret()),
         )
         .expect("write the token file");
+        // The whole sample, for the threads of the PostgreSQL throughput run.
+        let tokens: String = sample
+            .iter()
+            .map(|t| format!("{}\n", t.expose_secret()))
+            .collect();
+        std::fs::write(format!("{}.tokens", path.display()), tokens)
+            .expect("write the tokens file");
         // Well-formed, never issued: for timing the unknown-token path.
         let unknown_file = format!("{}.unknown-token", path.display());
         std::fs::write(

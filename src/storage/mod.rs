@@ -22,18 +22,57 @@
 //!
 //! # Concurrency contract
 //!
-//! Every `&mut self` method is one transaction that runs as if it were alone:
-//! between its first read and its commit no other writer, in any process or on
-//! any machine, commits. The rules the manager passes in as closures (a send
-//! limit's `check`, a code's `judge`, the throttle's `locked_until`, the audit
-//! of revoked tokens) and the rules a store keeps itself (the last active
-//! superuser, unique emails and field values) run under that exclusion, so two
-//! writers can never both pass a limit that only one may pass. SQLite gets it
-//! from `BEGIN IMMEDIATE` (the database's one write lock, taken first); a server
-//! backend must take an equivalent lock as the transaction's first statement,
-//! at an isolation level whose reads see every commit made before the lock was
-//! granted. An engine error anywhere rolls the whole transaction back. `&self`
-//! methods read committed data and take no lock.
+//! Every `&mut self` method is one transaction, under one of two locks
+//! ([`sql::Lock`]); `&self` methods read committed data and take no lock. An
+//! engine error anywhere rolls the whole transaction back.
+//!
+//! - **The writers' lock** (`Lock::Database`): between the transaction's first
+//!   read and its commit no other writer of this lock, in any process or on any
+//!   machine, commits. Rules that span rows run under it: the last lasting
+//!   superuser, unique addresses and custom field values, group changes,
+//!   sends' limits (a send limit's `check` spans a user's codes and an
+//!   address), new tokens and reset tokens, every bulk write (import, apply,
+//!   copy) and migrations. SQLite: `BEGIN IMMEDIATE`; PostgreSQL: an advisory
+//!   lock keyed on the schema, the transaction's first statement, at READ
+//!   COMMITTED (each later statement sees every commit made before the lock was
+//!   granted).
+//! - **Row locks** (`Lock::Rows`): per-user and per-token writes, which must
+//!   not wait for bulk work: recording a token's use, counting a failed sign-in
+//!   (reserving an attempt) and clearing failures, judging an emailed code,
+//!   consuming a reset token, and an update of a user's own columns
+//!   ([`UserUpdate::lock`]: a login, a password, revoking the user's tokens),
+//!   and an audit line alone (a rejected token, a refused sign-in).
+//!   On PostgreSQL they take no advisory lock: at READ COMMITTED they hold
+//!   the row their rule is about (`FOR UPDATE`/`FOR SHARE`) before reading
+//!   anything else, so every later statement sees every commit made before the
+//!   row was granted. SQLite has one writer: the same `BEGIN IMMEDIATE`.
+//!
+//! Why each rule stays race-free on PostgreSQL:
+//! - *A token's use after a revocation, deactivation or deletion* (0 uses
+//!   after it returns): the use holds the owner's row `FOR SHARE`, then updates
+//!   the token only if it, and its owner, still may be used. Every write that
+//!   ends a token's life locks a row the use needs: revoking updates the
+//!   token's row (the use's UPDATE waits, then re-checks the new version);
+//!   deactivating or deleting updates the user's row (`update_user_in` takes it
+//!   `FOR UPDATE` first, whichever lock), which the use's `FOR SHARE` waits for.
+//!   Whichever commits first, the other sees it.
+//! - *Exactly N guesses counted*: the address's `login_failures` row is made if
+//!   missing (`ON CONFLICT DO NOTHING`) and held `FOR UPDATE` before it is read;
+//!   concurrent reservations of one address run one after another. Stale rows
+//!   count as none whether or not the housekeeping delete (which skips rows
+//!   others hold) has pruned them.
+//! - *An emailed code judged once per attempt, consumed once*: the judgement
+//!   holds the user's row `FOR UPDATE` first, so two judgements of one user run
+//!   one after another; a send (writers' lock) that replaces the code changes
+//!   the code's row, which the judgement's writes wait for.
+//! - *One use of a reset token*: the claim holds the owner's row, then the
+//!   token's `FOR UPDATE` with `used_at IS NULL` in its condition: a second
+//!   claim waits and then finds it used.
+//! - *Rules spanning rows* keep the writers' lock, and the writers that change
+//!   a user's row lock it (an UPDATE's own row lock, or `FOR UPDATE` first):
+//!   a row-locked writer of the same user is ordered before or after them.
+//!   Every transaction takes a user's row before that user's token or code
+//!   rows, so the two kinds cannot deadlock each other.
 
 /// Every backend's migrations, listed once: the same versions and names for
 /// each, the SQL read from the invoking backend's own `migrations/` folder
@@ -182,6 +221,27 @@ pub struct UserRecord {
     pub fields: Vec<FieldWrite>,
     /// Groups to join and permissions to grant (only `join` and `grant` apply).
     pub access: AccessChange,
+}
+
+impl UserUpdate {
+    /// The lock the update needs: the writers' lock when it touches a rule that
+    /// spans rows (an address, unique field values, the last lasting superuser
+    /// through `is_active`, `is_superuser` or an expiry, groups); otherwise the
+    /// user's row alone (recording a login, a new password, revoking the user's
+    /// tokens).
+    pub(crate) fn lock(&self) -> sql::Lock {
+        let spans_rows = self.email.is_some()
+            || self.is_active.is_some()
+            || self.is_superuser.is_some()
+            || self.expires_at.is_some()
+            || !self.fields.is_empty()
+            || !self.access.is_empty();
+        if spans_rows {
+            sql::Lock::Database
+        } else {
+            sql::Lock::Rows
+        }
+    }
 }
 
 /// One custom field value to write, as canonical text; `None` removes it.

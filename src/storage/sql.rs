@@ -380,12 +380,57 @@ impl dyn Sql + '_ {
     }
 }
 
+impl Dialect {
+    /// ` FOR UPDATE` where the engine has row locks (PostgreSQL); nothing on
+    /// SQLite, whose one write lock already excludes every other writer.
+    pub(crate) fn for_update(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "",
+            Dialect::Postgres => " FOR UPDATE",
+        }
+    }
+
+    /// ` FOR SHARE` where the engine has row locks: the row cannot change until
+    /// the transaction ends, and other sharers are not kept waiting.
+    pub(crate) fn for_share(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "",
+            Dialect::Postgres => " FOR SHARE",
+        }
+    }
+}
+
+/// What a write transaction excludes (the concurrency contract in
+/// `storage/mod.rs` says which operation takes which).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Lock {
+    /// Every other writer: the writers' lock, for rules that span rows (the
+    /// last lasting superuser, unique addresses and field values, bulk writes,
+    /// migrations, groups).
+    Database,
+    /// Only the rows the transaction locks itself (`FOR UPDATE`, `FOR SHARE`, or
+    /// the rows its statements change): a per-user or per-token write. On
+    /// SQLite, which has one writer, the same as [`Lock::Database`].
+    Rows,
+}
+
 /// An engine's store as the shared table code sees it: a write in one
-/// transaction under the writers' lock (see the concurrency contract in
+/// transaction under the lock it names (see the concurrency contract in
 /// `storage/mod.rs`), and a read of committed data.
 pub(crate) trait Engine {
-    fn write<T>(&mut self, f: impl FnOnce(&mut dyn Sql) -> Result<T>) -> Result<T>;
+    fn write_with<T>(&mut self, lock: Lock, f: impl FnOnce(&mut dyn Sql) -> Result<T>)
+    -> Result<T>;
     fn read<T>(&self, f: impl FnOnce(&mut dyn Sql) -> Result<T>) -> Result<T>;
+
+    /// A write under the writers' lock ([`Lock::Database`]).
+    fn write<T>(&mut self, f: impl FnOnce(&mut dyn Sql) -> Result<T>) -> Result<T> {
+        self.write_with(Lock::Database, f)
+    }
+
+    /// A per-user or per-token write ([`Lock::Rows`]).
+    fn write_rows<T>(&mut self, f: impl FnOnce(&mut dyn Sql) -> Result<T>) -> Result<T> {
+        self.write_with(Lock::Rows, f)
+    }
 }
 
 /// `$1`-style parameters as SQLite's `?1`. A `$` inside a string literal is

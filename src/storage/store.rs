@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::postgres::connect::ConnectOptions;
-use super::sql::{Engine, Sql};
+use super::sql::{Engine, Lock, Sql};
 use super::tables::bulk::{BulkEngine, Import};
 use super::tables::copy::{CopyEngine, Identity, Loader};
 use super::tables::tokens::UnsyncedWrite;
@@ -107,8 +107,12 @@ macro_rules! each {
 
 /// The shared table code (`tables/`) runs on whichever engine the store holds.
 impl Engine for Store {
-    fn write<T>(&mut self, f: impl FnOnce(&mut dyn Sql) -> Result<T>) -> Result<T> {
-        each!(self, s => Engine::write(s, f))
+    fn write_with<T>(
+        &mut self,
+        lock: Lock,
+        f: impl FnOnce(&mut dyn Sql) -> Result<T>,
+    ) -> Result<T> {
+        each!(self, s => Engine::write_with(s, lock, f))
     }
     fn read<T>(&self, f: impl FnOnce(&mut dyn Sql) -> Result<T>) -> Result<T> {
         each!(self, s => Engine::read(s, f))
@@ -116,7 +120,10 @@ impl Engine for Store {
 }
 
 impl UnsyncedWrite for Store {
-    fn write_unsynced<T>(&mut self, f: impl FnOnce(&mut dyn Sql) -> Result<T>) -> Result<T> {
+    fn write_unsynced<T>(
+        &mut self,
+        f: impl FnOnce(&mut dyn Sql) -> Result<T>,
+    ) -> Result<Option<T>> {
         each!(self, s => s.write_unsynced(f))
     }
 }

@@ -648,3 +648,37 @@ fn an_inactive_or_expired_user_cannot_reset_the_password() {
         .code(1)
         .stderr(predicate::str::contains("expired"));
 }
+
+/// A reset token is used once however many processes present it at once: on
+/// PostgreSQL the claim holds the user's and the token's rows, not the writers'
+/// lock, and a second claim waits, then finds it used.
+#[test]
+fn parallel_uses_of_one_reset_token_set_one_password() {
+    let env = TestEnv::new();
+    env.create_user("ada@example.com", &[]);
+    let token = reset_token(&env, "ada@example.com", &[]);
+    let children: Vec<_> = (0..8)
+        .map(|i| {
+            let mut child = env
+                .std_cmd(&["reset-password", "ada@example.com", "--new-password-stdin"])
+                .env("USERDB_RESET_TOKEN", &token)
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .unwrap();
+            use std::io::Write;
+            writeln!(child.stdin.take().unwrap(), "{NEW} number {i}").unwrap();
+            child
+        })
+        .collect();
+    let codes: Vec<i32> = children
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap().status.code().unwrap())
+        .collect();
+    assert_eq!(codes.iter().filter(|c| **c == 0).count(), 1, "{codes:?}");
+    assert!(codes.iter().all(|c| *c == 0 || *c == 1), "{codes:?}");
+    assert_eq!(audit(&env, "password_reset").len(), 1);
+    let winner = codes.iter().position(|c| *c == 0).unwrap();
+    sign_in(&env, "ada@example.com", &format!("{NEW} number {winner}")).success();
+}

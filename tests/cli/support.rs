@@ -265,6 +265,22 @@ impl TestEnv {
             .collect()
     }
 
+    /// Holds the writers' lock, as an import does for its whole run, until the
+    /// guard is dropped: PostgreSQL's advisory lock on this test's schema, or
+    /// SQLite's one write lock (`BEGIN IMMEDIATE` on another connection).
+    pub fn hold_writer_lock(&self) -> WriterLockHold {
+        if let Some(url) = &self.pg_url {
+            let mut client = self.pg_client(url);
+            client
+                .batch_execute("SELECT pg_advisory_lock(1970496882, hashtext(current_schema()))")
+                .expect("writers' lock");
+            return WriterLockHold::Postgres(client);
+        }
+        let conn = rusqlite::Connection::open(self.db()).expect("open");
+        conn.execute_batch("BEGIN IMMEDIATE").expect("write lock");
+        WriterLockHold::Sqlite(conn)
+    }
+
     /// Whether a command holds the writers' lock now (its write transaction
     /// is open), on either backend.
     pub fn writer_lock_held(&self) -> bool {
@@ -284,6 +300,14 @@ impl TestEnv {
             .expect("no waiting");
         conn.execute_batch("BEGIN IMMEDIATE; ROLLBACK;").is_err()
     }
+}
+
+/// The writers' lock held by a test (see [`TestEnv::hold_writer_lock`]); dropping
+/// the connection releases it.
+#[allow(dead_code)]
+pub enum WriterLockHold {
+    Postgres(postgres::Client),
+    Sqlite(rusqlite::Connection),
 }
 
 /// The one-time code in a message or console output: the line that is only digits.

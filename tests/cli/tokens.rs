@@ -685,3 +685,84 @@ fn on_a_terminal_verify_token_asks_without_echo() {
     p.exp_string("a token is needed").unwrap();
     p.exp_eof().unwrap();
 }
+
+/// An import (or `apply`, or `copy`) holds the writers' lock for seconds; a token
+/// check does not wait for it. PostgreSQL records the use under row locks (and a
+/// sign-in too); SQLite, which has one writer, answers from a fresh read and
+/// leaves that use unrecorded.
+#[test]
+fn a_token_check_does_not_wait_for_a_writer_holding_the_lock() {
+    let env = TestEnv::new();
+    env.create_user("ada@example.com", &[]);
+    let token = issue(&env, "ada@example.com", &[]);
+    let revoked = issue(&env, "ada@example.com", &["--name", "old"]);
+    env.cmd(&["revoke-token", "2"]).assert().success();
+    let held = env.hold_writer_lock();
+    // Waiting for the lock would take the whole busy timeout, then fail.
+    let prompt = |args: &[&str], stdin: &str| {
+        env.cmd(args)
+            .env("USERDB_DATABASE_BUSY_TIMEOUT", "1h")
+            .timeout(std::time::Duration::from_secs(20))
+            .write_stdin(format!("{stdin}\n"))
+            .assert()
+    };
+    prompt(&["verify-token"], &token)
+        .success()
+        .stdout(predicate::str::contains("ada@example.com"));
+    if crate::ON_POSTGRES {
+        prompt(&["verify-token"], &revoked)
+            .code(1)
+            .stderr(predicate::str::contains("was revoked"));
+        let sign_in = ["authenticate", "ada@example.com", "--password-stdin"];
+        prompt(&sign_in, STRONG).success();
+        prompt(&sign_in, "wrong horse").code(1);
+    }
+    drop(held);
+    let used = &tokens_json(&env, &[])[0]["last_used_at"];
+    assert_eq!(used.is_null(), !crate::ON_POSTGRES, "{used}");
+    verify(&env, &revoked).code(1);
+}
+
+/// Checks racing a revocation: those that overlap it may pass, every use that
+/// passed is recorded once, and none recorded or passed after it returns (on
+/// PostgreSQL the use holds the token's row, not the writers' lock).
+#[test]
+fn no_use_passes_or_is_recorded_after_a_revocation_returns() {
+    let env = TestEnv::new();
+    env.create_user("ada@example.com", &[]);
+    let token = issue(&env, "ada@example.com", &[]);
+    let spawn = || -> Vec<std::process::Child> {
+        (0..6)
+            .map(|_| {
+                let mut child = env
+                    .std_cmd(&["verify-token"])
+                    .stdin(std::process::Stdio::piped())
+                    .stdout(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::null())
+                    .spawn()
+                    .unwrap();
+                use std::io::Write;
+                writeln!(child.stdin.take().unwrap(), "{token}").unwrap();
+                child
+            })
+            .collect()
+    };
+    let codes = |children: Vec<std::process::Child>| -> Vec<i32> {
+        children
+            .into_iter()
+            .map(|c| c.wait_with_output().unwrap().status.code().unwrap())
+            .collect()
+    };
+    let racing = spawn();
+    env.cmd(&["revoke-token", "1"]).assert().success();
+    let used_at_revoke = env.query_one("SELECT count(*) FROM audit_log WHERE event = 'token_used'");
+    let after = codes(spawn());
+    assert_eq!(after, [1; 6], "every check after the revocation fails");
+    let racing = codes(racing);
+    assert!(racing.iter().all(|c| *c == 0 || *c == 1), "{racing:?}");
+    assert_eq!(
+        env.query_one("SELECT count(*) FROM audit_log WHERE event = 'token_used'"),
+        used_at_revoke,
+        "no use recorded after the revocation returned"
+    );
+}

@@ -9,7 +9,7 @@ use postgres::types::{FromSql, IsNull, ToSql, Type, to_sql_checked};
 
 use super::{PgStore, PgTime};
 use crate::error::Result;
-use crate::storage::sql::{Cell, Dialect, EachRow, Engine, Row, Sql, Value};
+use crate::storage::sql::{Cell, Dialect, EachRow, Engine, Lock, Row, Sql, Value};
 
 /// A client or transaction the shared code runs on.
 pub(crate) struct PgSql<'c, C: GenericClient>(pub(crate) &'c mut C);
@@ -116,8 +116,12 @@ impl<C: GenericClient> Sql for PgSql<'_, C> {
 }
 
 impl Engine for PgStore {
-    fn write<T>(&mut self, f: impl FnOnce(&mut dyn Sql) -> Result<T>) -> Result<T> {
-        PgStore::write(self, |tx| f(&mut PgSql(tx)))
+    fn write_with<T>(
+        &mut self,
+        lock: Lock,
+        f: impl FnOnce(&mut dyn Sql) -> Result<T>,
+    ) -> Result<T> {
+        PgStore::write_with(self, lock, |tx| f(&mut PgSql(tx)))
     }
 
     fn read<T>(&self, f: impl FnOnce(&mut dyn Sql) -> Result<T>) -> Result<T> {

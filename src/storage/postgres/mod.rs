@@ -2,13 +2,14 @@
 //! SQLite's, in PostgreSQL's dialect.
 //!
 //! Concurrency (the contract in [`crate::storage`]): every write transaction runs
-//! at READ COMMITTED and starts with `SET LOCAL lock_timeout` (the busy timeout)
-//! and `pg_advisory_xact_lock` on one key per schema, which serialises writers
-//! exactly as SQLite's `BEGIN IMMEDIATE` does: each statement after the lock sees
-//! every commit made before it was granted, so the rules run under the lock
-//! (limits, the last superuser, unique values) cannot be slipped past by a
-//! parallel writer on any machine. Finer locks would allow more parallel writes;
-//! one command writes once, so the simple exclusion costs little.
+//! at READ COMMITTED and starts with `SET LOCAL lock_timeout` (the busy timeout).
+//! A write under the writers' lock then takes `pg_advisory_xact_lock` on one key
+//! per schema, which serialises those writers exactly as SQLite's `BEGIN
+//! IMMEDIATE` does: each statement after the lock sees every commit made before
+//! it was granted, so the rules run under the lock (limits, the last superuser,
+//! unique values) cannot be slipped past by a parallel writer on any machine. A
+//! per-user or per-token write takes no advisory lock and relies on the row locks
+//! its statements take, so a token check or a sign-in never waits for an import.
 //!
 //! The schema is the one that **holds** userdb's tables, found once per
 //! connection through the connection's `search_path` (where `userdb_migrations`
@@ -41,6 +42,7 @@ use postgres::{Client, Transaction};
 pub use self::server_error::ServerError;
 use super::{AppliedMigration, Migration, SchemaStore, Target};
 use crate::error::{Error, Result};
+use crate::storage::sql::Lock;
 // The connection (URI, passfile, TLS, resolve) knows no store: its own module.
 pub(crate) use crate::pg_connect as connect;
 /// The test server (a dev-dependency), once for the library's unit tests.
@@ -136,12 +138,20 @@ pub(super) fn opt_time(ts: Option<Timestamp>) -> Option<PgTime> {
     ts.map(PgTime)
 }
 
-/// Takes the writers' lock: the first statements of every write transaction,
-/// sent as one round trip. Inside it, unqualified names resolve in the schema
-/// of userdb's tables alone (migrations make their tables there too); the
-/// setting ends with the transaction, so no session state is left behind (a
-/// pooler in transaction mode may hand the session to someone else).
-fn lock_writers(tx: &mut Transaction, busy_timeout: Duration, schema: &Schema) -> Result<()> {
+/// Opens a write transaction's scope: the first statements of every write
+/// transaction, sent as one round trip. Inside it, unqualified names resolve in
+/// the schema of userdb's tables alone (migrations make their tables there
+/// too); the settings end with the transaction, so no session state is left
+/// behind (a pooler in transaction mode may hand the session to someone else).
+/// [`Lock::Database`] then takes the writers' lock; [`Lock::Rows`] takes
+/// nothing more, its statements lock their rows (the busy timeout bounds every
+/// wait for a lock either way).
+fn begin_write(
+    tx: &mut Transaction,
+    lock: Lock,
+    busy_timeout: Duration,
+    schema: &Schema,
+) -> Result<()> {
     // SET takes no parameters: the numbers are ours, the name quoted.
     let path = match &schema.name {
         Some(name) => format!(
@@ -150,10 +160,16 @@ fn lock_writers(tx: &mut Transaction, busy_timeout: Duration, schema: &Schema) -
         ),
         None => String::new(),
     };
+    let writers = match lock {
+        Lock::Database => format!(
+            "SELECT pg_advisory_xact_lock({LOCK_CLASS}, {})",
+            schema.lock_key
+        ),
+        Lock::Rows => String::new(),
+    };
     tx.batch_execute(&format!(
-        "SET LOCAL lock_timeout = '{}ms'; {path}SELECT pg_advisory_xact_lock({LOCK_CLASS}, {})",
+        "SET LOCAL lock_timeout = '{}ms'; {path}{writers}",
         busy_timeout.as_millis().max(1),
-        schema.lock_key
     ))?;
     Ok(())
 }
@@ -230,11 +246,21 @@ impl PgStore {
     /// Runs `f` in one transaction holding the writers' lock: committed when it
     /// returns `Ok`, rolled back otherwise.
     pub(super) fn write<T>(&mut self, f: impl FnOnce(&mut Transaction) -> Result<T>) -> Result<T> {
+        self.write_with(Lock::Database, f)
+    }
+
+    /// Runs `f` in one READ COMMITTED transaction under `lock`: committed when
+    /// it returns `Ok`, rolled back otherwise.
+    pub(super) fn write_with<T>(
+        &mut self,
+        lock: Lock,
+        f: impl FnOnce(&mut Transaction) -> Result<T>,
+    ) -> Result<T> {
         let (busy_timeout, schema) = (self.busy_timeout, &self.schema);
         let run = || {
             let mut client = self.client.borrow_mut();
             let mut tx = client.transaction()?;
-            lock_writers(&mut tx, busy_timeout, schema)?;
+            begin_write(&mut tx, lock, busy_timeout, schema)?;
             let value = f(&mut tx)?;
             tx.commit()?;
             Ok(value)

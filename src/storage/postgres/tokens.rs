@@ -4,16 +4,22 @@
 use super::PgStore;
 use super::executor::PgSql;
 use crate::error::Result;
-use crate::storage::sql::Sql;
+use crate::storage::sql::{Lock, Sql};
 use crate::storage::tables::tokens::UnsyncedWrite;
 
 impl UnsyncedWrite for PgStore {
     /// The commit does not wait for the server's disk: `synchronous_commit =
-    /// off` for this transaction only.
-    fn write_unsynced<T>(&mut self, f: impl FnOnce(&mut dyn Sql) -> Result<T>) -> Result<T> {
-        self.write(|tx| {
+    /// off` for this transaction only. A per-token write: row locks only.
+    /// Always written (`Some`): row locks are held only by writes of the same
+    /// user or token, which are short.
+    fn write_unsynced<T>(
+        &mut self,
+        f: impl FnOnce(&mut dyn Sql) -> Result<T>,
+    ) -> Result<Option<T>> {
+        self.write_with(Lock::Rows, |tx| {
             tx.batch_execute("SET LOCAL synchronous_commit = off")?;
             f(&mut PgSql(tx))
         })
+        .map(Some)
     }
 }

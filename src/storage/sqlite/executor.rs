@@ -6,7 +6,7 @@ use rusqlite::types::{ToSqlOutput, ValueRef};
 use super::SqliteStore;
 use crate::error::{Error, Result};
 use crate::storage::sql::{
-    Cell, Dialect, EachRow, Engine, Row, Sql, Value, sqlite_placeholders, sqlite_time,
+    Cell, Dialect, EachRow, Engine, Lock, Row, Sql, Value, sqlite_placeholders, sqlite_time,
 };
 
 /// A connection (or a transaction, which derefs to one) the shared code runs on.
@@ -59,7 +59,12 @@ impl Sql for SqliteSql<'_> {
 }
 
 impl Engine for SqliteStore {
-    fn write<T>(&mut self, f: impl FnOnce(&mut dyn Sql) -> Result<T>) -> Result<T> {
+    /// One writer by design: every lock is `BEGIN IMMEDIATE`'s.
+    fn write_with<T>(
+        &mut self,
+        _lock: Lock,
+        f: impl FnOnce(&mut dyn Sql) -> Result<T>,
+    ) -> Result<T> {
         SqliteStore::write(self, |tx| f(&mut SqliteSql(tx)))
     }
 

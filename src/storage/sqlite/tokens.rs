@@ -1,26 +1,63 @@
 //! SQLite's hooks for the token tables written once in `tables/`: the record of
 //! a token's use without waiting for the disk.
 
+use std::time::Duration;
+
+use rusqlite::TransactionBehavior;
+
 use super::SqliteStore;
 use super::executor::SqliteSql;
 use crate::error::Result;
 use crate::storage::sql::Sql;
 use crate::storage::tables::tokens::UnsyncedWrite;
 
+/// How long the record of a token's use waits for SQLite's one write lock. A
+/// check must not wait for an import (or `apply`, or `copy`) that holds it for
+/// seconds; past this wait the use is not recorded and the check answers from a
+/// fresh read (see [`UnsyncedWrite`]).
+pub(crate) const USE_WAIT: Duration = Duration::from_millis(50);
+
 impl UnsyncedWrite for SqliteStore {
     /// This commit does not wait for the disk (the next synced commit or
     /// checkpoint makes it durable): WAL with `synchronous=NORMAL` keeps
     /// consistency. With other processes writing to the disk, the fsync alone
-    /// took 5-40 ms, several times the rest of `verify-token`. The setting is
-    /// the connection's, so it is restored for every other write.
-    fn write_unsynced<T>(&mut self, f: impl FnOnce(&mut dyn Sql) -> Result<T>) -> Result<T> {
-        let previous: i64 = self
-            .conn
-            .query_row("PRAGMA synchronous", [], |r| r.get(0))?;
+    /// took 5-40 ms, several times the rest of `verify-token`. Nor does it wait
+    /// long for the write lock: `None` after [`USE_WAIT`]. Both settings are
+    /// the connection's, so they are restored for every other write.
+    fn write_unsynced<T>(
+        &mut self,
+        f: impl FnOnce(&mut dyn Sql) -> Result<T>,
+    ) -> Result<Option<T>> {
+        let (sync, busy): (i64, i64) = self.conn.query_row(
+            "SELECT * FROM pragma_synchronous, pragma_busy_timeout",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
         self.conn.pragma_update(None, "synchronous", 1)?;
-        let written = self.write(|tx| f(&mut SqliteSql(tx)));
-        let restored = self.conn.pragma_update(None, "synchronous", previous);
-        let written = written?;
+        self.conn.busy_timeout(USE_WAIT)?;
+        let run = || -> Result<Option<T>> {
+            let tx = match self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+            {
+                Err(rusqlite::Error::SqliteFailure(e, _))
+                    if e.code == rusqlite::ErrorCode::DatabaseBusy =>
+                {
+                    return Ok(None);
+                }
+                tx => tx?,
+            };
+            let value = f(&mut SqliteSql(&tx))?;
+            tx.commit()?;
+            Ok(Some(value))
+        };
+        let written = run();
+        let restored = self
+            .conn
+            .pragma_update(None, "synchronous", sync)
+            .and_then(|()| self.conn.pragma_update(None, "busy_timeout", busy));
+        let written =
+            written.map_err(|e: crate::Error| e.on_target(&self.path.display().to_string()))?;
         restored?;
         Ok(written)
     }

@@ -2,7 +2,7 @@
 //! for every engine: one row per user and field.
 //!
 //! A field declared unique is checked here, under the writers' lock that every
-//! write holds, so the check is race-free on both engines. SQLite also keeps a
+//! write of field values holds, so the check is race-free on both engines. SQLite also keeps a
 //! partial unique index per such field (the hook in `sqlite/fields.rs`);
 //! PostgreSQL does not: creating one inside a write would lock the table, and
 //! the lock already makes the check race-free.

@@ -3,6 +3,7 @@
 
 use jiff::Timestamp;
 
+use super::user_row::hold_user;
 use super::{insert_audit, tokens};
 use crate::error::Result;
 use crate::storage::sql::{Engine, args};
@@ -52,6 +53,9 @@ impl<E: Engine> OtpStore for E {
 
     fn save_otp(&mut self, code: &NewOtpCode, email: &str, audit: &[AuditEntry]) -> Result<()> {
         self.write(|sql| {
+            // The user's row first, as a judgement takes it: a new code never
+            // lands between a judgement's read of the old one and its write.
+            hold_user(sql, code.user_id, false)?;
             sql.execute(
                 "INSERT INTO otp_codes (user_id, purpose, code_mac, created_at, expires_at) \
                  VALUES ($1, $2, $3, $4, $5) \
@@ -77,7 +81,10 @@ impl<E: Engine> OtpStore for E {
         purpose: &str,
         judge: impl FnOnce(Option<&OtpCode>, &CodeOwner) -> OtpVerdict<R>,
     ) -> Result<R> {
-        self.write(|sql| {
+        // A per-user write: the user's row, held first, excludes every other
+        // judgement (and every other per-user write) of this user's codes.
+        self.write_rows(|sql| {
+            hold_user(sql, user_id, false)?;
             let count = |n: i64| u32::try_from(n).unwrap_or(u32::MAX);
             let code = sql.query_opt(
                 "SELECT id, code_mac, created_at, expires_at, attempts, used_at \

@@ -4,6 +4,7 @@
 use jiff::Timestamp;
 
 use super::insert_audit;
+use super::user_row::hold_user;
 use super::users::{ScrubSecrets, update_user_in};
 use crate::error::Result;
 use crate::storage::sql::{Engine, Row, Sql, args};
@@ -34,11 +35,25 @@ fn info_from_row(row: &dyn Row) -> Result<ResetTokenInfo> {
 /// `at`, and its user's address and password hash still those it was made for.
 /// Its user's id then; `None` (nothing written) otherwise.
 fn claim(sql: &mut dyn Sql, id: i64, at: Timestamp) -> Result<Option<i64>> {
+    // The owner's row is held first, as every per-user write takes it, then the
+    // token's: a second claim waits, then reads the token used.
+    let for_update = sql.dialect().for_update();
+    let owner: Option<i64> = sql.query_opt(
+        "SELECT user_id FROM reset_tokens WHERE id = $1",
+        args![id],
+        |r| r.get(0),
+    )?;
+    let Some(owner) = owner else {
+        return Ok(None);
+    };
+    hold_user(sql, owner, false)?;
     let row = sql.query_opt(
-        "SELECT t.user_id, t.password_digest, u.email_key, u.password FROM reset_tokens t \
-         JOIN users u ON u.id = t.user_id \
-         WHERE t.id = $1 AND t.used_at IS NULL AND t.replaced_at IS NULL \
-         AND t.expires_at > $2",
+        &format!(
+            "SELECT t.user_id, t.password_digest, u.email_key, u.password FROM reset_tokens t \
+             JOIN users u ON u.id = t.user_id \
+             WHERE t.id = $1 AND t.used_at IS NULL AND t.replaced_at IS NULL \
+             AND t.expires_at > $2{for_update}"
+        ),
         args![id, at],
         |r| {
             Ok((
@@ -114,7 +129,7 @@ impl<E: Engine + ScrubSecrets> ResetTokenStore for E {
         update: &UserUpdate,
         audit: &[AuditEntry],
     ) -> Result<Option<User>> {
-        let user = self.write(|sql| {
+        let user = self.write_with(update.lock(), |sql| {
             claim(sql, id, at)?
                 .map(|user_id| update_user_in(sql, user_id, update, audit))
                 .transpose()

@@ -3,7 +3,7 @@
 use jiff::Timestamp;
 
 use super::insert_audit;
-use super::user_row::fetch_user;
+use super::user_row::{fetch_user, hold_user};
 use crate::error::{Error, Result};
 use crate::storage::sql::{Engine, Row, Sql, args};
 use crate::storage::{AuditEntry, TokenRecord, TokenStore};
@@ -17,10 +17,26 @@ use crate::user::User;
 /// uses, never consistency. The engines differ in where that is set: SQLite per
 /// connection (`PRAGMA synchronous`, outside the transaction, restored after),
 /// PostgreSQL per transaction (`SET LOCAL synchronous_commit = off`).
+///
+/// Nor need it wait for bulk work: PostgreSQL writes it under row locks
+/// ([`crate::storage::sql::Lock::Rows`]); SQLite, whose one write lock an import
+/// holds for seconds, waits briefly for it and otherwise returns `None`, and the
+/// use is then answered from a fresh read, unrecorded (no last-used time, no
+/// audit line). The revoke race stays closed: a revocation, deactivation or
+/// deletion that returned before that read is seen by it, and one that has not
+/// returned yet is concurrent with the check, which may answer either way.
 pub(crate) trait UnsyncedWrite: Engine {
-    /// [`Engine::write`], committed without waiting for the disk.
-    fn write_unsynced<T>(&mut self, f: impl FnOnce(&mut dyn Sql) -> Result<T>) -> Result<T>;
+    /// A per-token write committed without waiting for the disk; `None` when
+    /// the engine's write lock stayed held by another writer (SQLite only).
+    fn write_unsynced<T>(&mut self, f: impl FnOnce(&mut dyn Sql) -> Result<T>)
+    -> Result<Option<T>>;
 }
+
+/// A token may be used at `$2` (token `$1`'s row as `tokens`): not revoked,
+/// not expired, its user active and not expired.
+const USABLE: &str = "revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2) \
+     AND (SELECT is_active AND (expires_at IS NULL OR expires_at > $2) FROM users \
+     WHERE users.id = tokens.user_id)";
 
 /// The columns [`token_from_row`] reads, the owner's email last.
 pub(crate) const TOKEN_COLUMNS: &str = "t.id, t.name, t.prefix, t.created_at, t.expires_at, \
@@ -158,14 +174,19 @@ impl<E: Engine + UnsyncedWrite> TokenStore for E {
         at: Timestamp,
         audit: &[AuditEntry],
     ) -> Result<bool> {
-        self.write_unsynced(|sql| {
-            // Re-checked under the writers' lock: a revocation, deactivation or
+        let recorded = self.write_unsynced(|sql| {
+            // A per-token write (no writers' lock on PostgreSQL). The owner's
+            // row is held first, so a deactivation or deletion in flight
+            // either commits before the re-check below (which then sees it) or
+            // waits for this use to commit; a revocation changes the token's
+            // row, which the UPDATE waits for and re-checks.
+            if !hold_user(sql, token.user_id, true)? {
+                return Ok(false);
+            }
+            // Re-checked under those locks: a revocation, deactivation or
             // expiry that landed since the lookup wins.
             let changed = sql.execute(
-                "UPDATE tokens SET last_used_at = $2 WHERE id = $1 AND revoked_at IS NULL \
-                 AND (expires_at IS NULL OR expires_at > $2) \
-                 AND (SELECT is_active AND (expires_at IS NULL OR expires_at > $2) FROM users \
-                 WHERE users.id = tokens.user_id)",
+                &format!("UPDATE tokens SET last_used_at = $2 WHERE id = $1 AND {USABLE}"),
                 args![token.id, at],
             )?;
             if changed == 0 {
@@ -173,7 +194,17 @@ impl<E: Engine + UnsyncedWrite> TokenStore for E {
             }
             insert_audit(sql, Some(token.user_id), Some(&token.user), audit)?;
             Ok(true)
-        })
+        })?;
+        match recorded {
+            Some(usable) => Ok(usable),
+            // The write lock is held (an import): re-checked by a fresh read.
+            None => self.read(|sql| {
+                sql.query_value(
+                    &format!("SELECT EXISTS (SELECT 1 FROM tokens WHERE id = $1 AND {USABLE})"),
+                    args![token.id, at],
+                )
+            }),
+        }
     }
 
     fn revoke_token(&mut self, id: i64, at: Timestamp, audit: &[AuditEntry]) -> Result<bool> {

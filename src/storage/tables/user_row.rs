@@ -72,3 +72,23 @@ pub(crate) fn fetch_user(sql: &mut dyn Sql, id: i64) -> Result<User> {
         user_from_row,
     )
 }
+
+/// Holds a user's row until the transaction ends: the first step of every
+/// per-user write, and of the writers that change what those read (the
+/// concurrency contract in `storage/mod.rs`). `shared` lets other sharers in
+/// (a token's use only reads the row). On SQLite, whose one write lock already
+/// excludes every other writer, a plain read. Whether the user exists.
+pub(crate) fn hold_user(sql: &mut dyn Sql, id: i64, shared: bool) -> Result<bool> {
+    let dialect = sql.dialect();
+    let lock = if shared {
+        dialect.for_share()
+    } else {
+        dialect.for_update()
+    };
+    let found = sql.query_opt(
+        &format!("SELECT 1 FROM users WHERE id = $1{lock}"),
+        args![id],
+        |_| Ok(()),
+    )?;
+    Ok(found.is_some())
+}

@@ -5,9 +5,10 @@
 //!
 //! A taken address is found without catching the engine's constraint error,
 //! so that both engines read alike: an insert does nothing `ON CONFLICT`, and
-//! an address change looks first, under the writers' lock every write holds
-//! (the concurrency contract in `storage/mod.rs`), so no other writer can take
-//! the address in between.
+//! an address change looks first, under the writers' lock every write of an
+//! address holds ([`crate::storage::UserUpdate::lock`]; the concurrency
+//! contract in `storage/mod.rs`), so no other writer can take the address in
+//! between.
 
 use jiff::Timestamp;
 
@@ -15,7 +16,7 @@ use super::groups::apply_access;
 use super::user_row::{fetch_user, user_columns, user_from_row};
 use super::{fields, guard_last_superuser, insert_audit, tokens};
 use crate::error::{Error, Result};
-use crate::storage::sql::{Engine, Sql, Value, args};
+use crate::storage::sql::{Dialect, Engine, Sql, Value, args};
 use crate::storage::user_filter::user_where;
 use crate::storage::{
     AuditEntry, AuditFilter, AuditRecord, GroupStore, LASTING_SUPERUSER, LoginReservation,
@@ -42,8 +43,14 @@ pub(crate) fn update_user_in(
     update: &UserUpdate,
     audit: &[AuditEntry],
 ) -> Result<User> {
+    // The user's row is held first, whichever lock the transaction took: a
+    // per-user write of the same user (a token's use, a code, a sign-in)
+    // waits for this one or this one for it.
     let was_active_superuser: bool = sql.query_value(
-        &format!("SELECT {LASTING_SUPERUSER} FROM users WHERE id = $1"),
+        &format!(
+            "SELECT {LASTING_SUPERUSER} FROM users WHERE id = $1{}",
+            sql.dialect().for_update()
+        ),
         args![id],
     )?;
     let mut sets: Vec<(&str, Value<'_>)> = Vec::new();
@@ -196,7 +203,7 @@ impl<E: Engine + GroupStore + ScrubSecrets> UserStore for E {
     }
 
     fn update_user(&mut self, id: i64, update: &UserUpdate, audit: &[AuditEntry]) -> Result<User> {
-        let user = self.write(|sql| update_user_in(sql, id, update, audit))?;
+        let user = self.write_with(update.lock(), |sql| update_user_in(sql, id, update, audit))?;
         if update.password.is_some() {
             self.scrub_secrets();
         }
@@ -297,17 +304,45 @@ impl<E: Engine + GroupStore + ScrubSecrets> UserStore for E {
         forget_before: Timestamp,
         locked_until: &dyn Fn(u32) -> Option<Timestamp>,
     ) -> Result<LoginReservation> {
-        self.write(|sql| {
+        // A per-address write: the address's row, made if missing and then
+        // held, excludes every other count of it (the address may name no
+        // user, so the row is the failures' own).
+        self.write_rows(|sql| {
+            let dialect = sql.dialect();
             sql.execute(
-                "DELETE FROM login_failures WHERE last_failure < $1",
-                args![forget_before],
+                "INSERT INTO login_failures (email_key, failures, last_failure) \
+                 VALUES ($1, 0, $2) ON CONFLICT (email_key) DO NOTHING",
+                args![email_key, now],
             )?;
-            let row: Option<(i64, Option<Timestamp>)> = sql.query_opt(
-                "SELECT failures, locked_until FROM login_failures WHERE email_key = $1",
+            let row: Option<(i64, Option<Timestamp>, Timestamp)> = sql.query_opt(
+                &format!(
+                    "SELECT failures, locked_until, last_failure FROM login_failures \
+                     WHERE email_key = $1{}",
+                    dialect.for_update()
+                ),
                 args![email_key],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )?;
-            let (failures, until) = row.unwrap_or((0, None));
+            // Housekeeping of the other addresses, after this one's row is
+            // held: rows another sign-in holds are skipped, never waited for, so
+            // two sign-ins cannot wait for each other.
+            match dialect {
+                Dialect::Sqlite => sql.execute(
+                    "DELETE FROM login_failures WHERE last_failure < $1 AND email_key <> $2",
+                    args![forget_before, email_key],
+                )?,
+                Dialect::Postgres => sql.execute(
+                    "DELETE FROM login_failures WHERE email_key IN (SELECT email_key \
+                     FROM login_failures WHERE last_failure < $1 AND email_key <> $2 \
+                     FOR UPDATE SKIP LOCKED)",
+                    args![forget_before, email_key],
+                )?,
+            };
+            // This address's failures older than the window are forgotten.
+            let (failures, until) = match row {
+                Some((failures, until, last)) if last >= forget_before => (failures, until),
+                _ => (0, None),
+            };
             if let Some(until) = until.filter(|u| *u > now) {
                 return Ok(LoginReservation::Locked { until });
             }
@@ -339,7 +374,8 @@ impl<E: Engine + GroupStore + ScrubSecrets> UserStore for E {
         user: (i64, &str),
         audit: &[AuditEntry],
     ) -> Result<bool> {
-        self.write(|sql| {
+        // One statement on the address's row.
+        self.write_rows(|sql| {
             let deleted = sql.execute(
                 "DELETE FROM login_failures WHERE email_key = $1",
                 args![email_key],
@@ -355,6 +391,8 @@ impl<E: Engine + GroupStore + ScrubSecrets> UserStore for E {
         email: Option<&str>,
         audit: &[AuditEntry],
     ) -> Result<()> {
-        self.write(|sql| insert_audit(sql, user_id, email, audit))
+        // An audit line alone (a rejected token, a refused sign-in) is a rule
+        // of no row: it takes no writers' lock.
+        self.write_rows(|sql| insert_audit(sql, user_id, email, audit))
     }
 }
