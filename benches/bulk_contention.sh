@@ -30,15 +30,7 @@ else
     bin=$(realpath "${CARGO_TARGET_DIR:-target}/release/userdb")
 fi
 
-pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
-work=$(mktemp -d)
-chown postgres "$work"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-as_pg() { su postgres -s /bin/sh -c "$*"; }
-as_pg "$pgbin/initdb -D $work/data -A trust -U postgres >/dev/null"
-as_pg "$pgbin/pg_ctl -D $work/data -l $work/log -o '-p $port -k $work -c listen_addresses=127.0.0.1' start >/dev/null"
-trap 'as_pg "$pgbin/pg_ctl -D $work/data -m immediate stop" >/dev/null 2>&1; rm -rf "$work"' EXIT
-psql() { command psql -h 127.0.0.1 -p "$port" -U postgres -v ON_ERROR_STOP=1 -qAt "$@"; }
+. "$(dirname "$0")/pg_server.sh"
 
 hash=$(head -1 tests/data/django-hash-vectors.jsonl | jq -r .encoded)
 awk -v n="$n" -v h="$hash" 'BEGIN { print "email,first_name,last_name,is_staff,date_joined,password_hash"; for (i = 0; i < n; i++) printf "user%d@example.com,User,%d,false,2025-01-02T03:04:05Z,\"%s\"\n", i, i, h }' > "$work/users.csv"

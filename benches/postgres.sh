@@ -19,18 +19,7 @@ target=${CARGO_TARGET_DIR:-target}
 bin="$target/release/userdb"
 cargo build --release --quiet
 
-pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
-work=$(mktemp -d)
-chown postgres "$work"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-as_pg() { su postgres -s /bin/sh -c "$*"; }
-as_pg "$pgbin/initdb -D $work/data -A trust -U postgres >/dev/null"
-as_pg "$pgbin/pg_ctl -D $work/data -l $work/log -o '-p $port -k $work -c listen_addresses=127.0.0.1' start >/dev/null"
-trap 'as_pg "$pgbin/pg_ctl -D $work/data -m immediate stop" >/dev/null 2>&1; rm -rf "$work"' EXIT
-psql() { command psql -h 127.0.0.1 -p "$port" -U postgres -v ON_ERROR_STOP=1 -qAt "$@"; }
-url() { echo "postgres://postgres@127.0.0.1:$port/$1"; }
-fresh() { psql -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1"; }
-best() { sort -n | head -1; }
+. "$(dirname "$0")/pg_server.sh"
 secs() { /usr/bin/time -f %e "$@" 2>&1 >/dev/null | tail -1; }
 
 hash=$(head -1 tests/data/django-hash-vectors.jsonl | jq -r .encoded)
