@@ -27,6 +27,17 @@ impl Clock for FixedClock {
     }
 }
 
+/// A clock a test moves by hand (`*clock.0.lock().unwrap() = later`).
+#[cfg(test)]
+pub(crate) struct MovableClock(pub(crate) std::sync::Mutex<Timestamp>);
+
+#[cfg(test)]
+impl Clock for MovableClock {
+    fn now(&self) -> Timestamp {
+        *self.0.lock().unwrap()
+    }
+}
+
 fn truncate(ts: Timestamp) -> Timestamp {
     ts.round(
         jiff::TimestampRound::new()

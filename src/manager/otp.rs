@@ -614,19 +614,10 @@ mod tests {
     use std::sync::{Arc, Mutex};
 
     use super::*;
-    use crate::clock::Clock;
+    use crate::clock::{Clock, MovableClock};
     use crate::email::{EmailBackend, MemoryBackend, Message};
     use crate::storage::SqliteStore;
     use crate::user::NewUser;
-
-    /// A clock the test moves by hand.
-    struct MovableClock(Mutex<Timestamp>);
-
-    impl Clock for MovableClock {
-        fn now(&self) -> Timestamp {
-            *self.0.lock().unwrap()
-        }
-    }
 
     struct Fixture {
         _dir: tempfile::TempDir,

@@ -340,17 +340,9 @@ mod tests {
     use std::sync::{Arc, Mutex};
 
     use super::*;
-    use crate::clock::Clock;
+    use crate::clock::{Clock, MovableClock};
     use crate::storage::{AuditFilter, SqliteStore};
     use crate::user::NewUser;
-
-    struct MovableClock(Mutex<Timestamp>);
-
-    impl Clock for MovableClock {
-        fn now(&self) -> Timestamp {
-            *self.0.lock().unwrap()
-        }
-    }
 
     struct Fixture {
         _dir: tempfile::TempDir,
