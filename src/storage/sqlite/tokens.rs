@@ -14,8 +14,11 @@ use crate::storage::tables::tokens::UnsyncedWrite;
 /// How long the record of a token's use waits for SQLite's one write lock. A
 /// check must not wait for an import (or `apply`, or `copy`) that holds it for
 /// seconds; past this wait the use is not recorded and the check answers from a
-/// fresh read (see [`UnsyncedWrite`]).
-pub(crate) const USE_WAIT: Duration = Duration::from_millis(50);
+/// fresh read (see [`UnsyncedWrite`]). Long enough for another command's
+/// ordinary write (about a millisecond) to pass, short beside a check's own
+/// ~12 ms: with 50 ms, the slowest check during a 400,000-user import took
+/// 6.5 times an idle one (`benches/bulk_contention.sh`).
+pub(crate) const USE_WAIT: Duration = Duration::from_millis(10);
 
 impl UnsyncedWrite for SqliteStore {
     /// This commit does not wait for the disk (the next synced commit or
