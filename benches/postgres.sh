@@ -61,11 +61,13 @@ USERDB_BENCH_FIXTURE="$db" cargo bench --quiet --bench verify_token >/dev/null
 fresh verifybench
 env -i PATH="$PATH" HOME="$work" USERDB_DB="$db" "$bin" copy --to "$(url verifybench)"
 token=$(cat "$db.token")
+# The probes run with a scratch home; cargo (step 4) needs the real one.
+real_home=$HOME
 export USERDB_TOKEN="$token" HOME="$work" USERDB_CONFIG=/dev/null
 hyperfine -N --warmup 5 --runs 50 \
     -n sqlite "env USERDB_DB=$db $bin verify-token" \
     -n postgres "env USERDB_DB=$(url verifybench) $bin verify-token"
 
 echo "== (4) verify_token in process: 1, 2 and 4 threads, each on its own connection"
-USERDB_BENCH_PG_URL="$(url verifybench)" USERDB_BENCH_TOKENS="$db.tokens" \
+HOME="$real_home" USERDB_BENCH_PG_URL="$(url verifybench)" USERDB_BENCH_TOKENS="$db.tokens" \
     cargo bench --quiet --bench verify_token
