@@ -68,6 +68,11 @@
 //! - *One use of a reset token*: the claim holds the owner's row, then the
 //!   token's `FOR UPDATE` with `used_at IS NULL` in its condition: a second
 //!   claim waits and then finds it used.
+//! - *A TOTP step or a recovery code accepted once*: one conditional UPDATE
+//!   of the secret's (or the code's) row, `last_step < $s` / `used_at IS
+//!   NULL` in its condition; a second acceptor waits on the row and then
+//!   changes none. A disable or a new set (writers' lock) deletes the rows: an
+//!   acceptance after it finds nothing.
 //! - *Rules spanning rows* keep the writers' lock, and the writers that change
 //!   a user's row lock it (an UPDATE's own row lock, or `FOR UPDATE` first):
 //!   a row-locked writer of the same user is ordered before or after them.

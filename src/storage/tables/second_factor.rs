@@ -156,7 +156,9 @@ impl<E: Engine> SecondFactorStore for E {
         email: &str,
         audit: &[AuditEntry],
     ) -> Result<bool> {
-        self.write(|sql| {
+        // One conditional update of this user's row: a row lock, not the
+        // writers' lock (a disable or a new set deletes the row first or after).
+        self.write_rows(|sql| {
             let changed = sql.execute(
                 "UPDATE totp_secrets SET last_step = $2 WHERE user_id = $1 AND NOT pending \
                  AND (last_step IS NULL OR last_step < $2)",
@@ -178,7 +180,9 @@ impl<E: Engine> SecondFactorStore for E {
         email: &str,
         audit: &[AuditEntry],
     ) -> Result<Option<u32>> {
-        self.write(|sql| {
+        // One conditional update of this user's row: a row lock, not the
+        // writers' lock (a disable or a new set deletes the row first or after).
+        self.write_rows(|sql| {
             let changed = sql.execute(
                 "UPDATE recovery_codes SET used_at = $3 WHERE user_id = $1 AND digest = $2 \
                  AND used_at IS NULL",
