@@ -1,13 +1,19 @@
-//! A real SMTP server in the test process: mailin-embedded on a loopback port with
-//! STARTTLS (a certificate from a CA made by rcgen for this server alone) and AUTH
+//! A real SMTP server in the test process on a loopback port, with STARTTLS (a
+//! certificate from a CA made by rcgen for this server alone) and AUTH
 //! PLAIN/LOGIN. It keeps every message it accepts.
+//!
+//! The protocol is `mailin`'s (the state machine behind mailin-embedded); the
+//! socket loop and the TLS upgrade are here, over rustls with ring, the provider
+//! userdb itself links. mailin-embedded would bring rustls's default provider,
+//! aws-lc-rs, a large C build the product does not use (issue 27).
 
-use std::net::TcpListener;
+use std::io::{BufRead, BufReader, Write};
+use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use mailin_embedded::response::{AUTH_OK, INVALID_CREDENTIALS, OK};
-use mailin_embedded::{AuthMechanism, Handler, Response, Server, SslConfig};
+use mailin::response::{AUTH_OK, INVALID_CREDENTIALS, OK};
+use mailin::{Action, AuthMechanism, Handler, Response, Session, SessionBuilder};
 
 pub const USERNAME: &str = "mailer";
 pub const PASSWORD: &str = "smtp password for tests";
@@ -152,6 +158,70 @@ pub struct SmtpServer {
     _pki: TestPki,
 }
 
+/// The server's TLS settings: the test PKI's certificate, rustls with ring.
+fn server_tls(pki: &TestPki) -> Arc<rustls::ServerConfig> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![pki.cert_der.clone()],
+            rustls::pki_types::PrivateKeyDer::try_from(pki.key_der.clone()).unwrap(),
+        )
+        .unwrap();
+    Arc::new(config)
+}
+
+/// One client's session: plain text until STARTTLS, then the rest over TLS.
+fn serve_session(
+    tcp: TcpStream,
+    builder: &SessionBuilder,
+    handler: Recorder,
+    config: Arc<rustls::ServerConfig>,
+) -> std::io::Result<()> {
+    let timeout = Some(std::time::Duration::from_secs(60));
+    tcp.set_read_timeout(timeout)?;
+    tcp.set_write_timeout(timeout)?;
+    let remote = tcp.peer_addr()?.ip();
+    let mut session = builder.build(remote, handler);
+    let mut plain = BufReader::new(tcp);
+    session.greeting().write_to(plain.get_mut())?;
+    if !converse(&mut session, &mut plain)? {
+        return Ok(());
+    }
+    // STARTTLS was answered: nothing the client sent before it may be kept.
+    let conn = rustls::ServerConnection::new(config).map_err(std::io::Error::other)?;
+    let mut tls = BufReader::new(rustls::StreamOwned::new(conn, plain.into_inner()));
+    session.tls_active();
+    converse(&mut session, &mut tls)?;
+    Ok(())
+}
+
+/// Answers lines until the session closes (false) or STARTTLS is accepted (true).
+fn converse<S: std::io::Read + Write>(
+    session: &mut Session<Recorder>,
+    stream: &mut BufReader<S>,
+) -> std::io::Result<bool> {
+    let mut line = Vec::with_capacity(80);
+    loop {
+        line.clear();
+        if stream.read_until(b'\n', &mut line)? == 0 {
+            return Ok(false);
+        }
+        let response = session.process(&line);
+        if response.action != Action::NoReply {
+            response.write_to(stream.get_mut())?;
+            stream.get_mut().flush()?;
+        }
+        match response.action {
+            Action::Close => return Ok(false),
+            Action::UpgradeTls => return Ok(true),
+            Action::Reply | Action::NoReply => {}
+        }
+    }
+}
+
 /// The address between `<` and `>` of a MAIL FROM or RCPT TO line.
 fn angle(line: &str) -> String {
     let start = line.find('<').map_or(0, |i| i + 1);
@@ -173,31 +243,27 @@ impl SmtpServer {
     }
 
     fn start_with(pki: TestPki) -> Self {
-        // rustls is linked with two providers here (ring for lettre, aws-lc-rs for
-        // mailin-embedded's default features): name the server's one.
-        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-        let (cert_file, key_file) = (pki.path("server.pem"), pki.path("server.key"));
+        let config = server_tls(&pki);
         let received = Arc::new(Mutex::new(Vec::new()));
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
-        let mut server = Server::new(Recorder {
+        let mut builder = SessionBuilder::new("smtp.test");
+        builder
+            .enable_start_tls()
+            .enable_auth(AuthMechanism::Plain)
+            .enable_auth(AuthMechanism::Login);
+        let handler = Recorder {
             received: received.clone(),
             current: None,
-        });
-        server
-            .with_name("smtp.test")
-            .with_ssl(SslConfig::SelfSigned {
-                cert_path: cert_file.display().to_string(),
-                key_path: key_file.display().to_string(),
-            })
-            .unwrap()
-            .with_auth(AuthMechanism::Plain)
-            .with_auth(AuthMechanism::Login)
-            .with_num_threads(2)
-            .with_tcp_listener(listener);
+        };
         std::thread::spawn(move || {
-            // Runs until the test process ends; an error would show as failed sends.
-            let _ = server.serve();
+            // Runs until the test process ends; an error shows as a failed send.
+            for tcp in listener.incoming().flatten() {
+                let (builder, handler, config) = (builder.clone(), handler.clone(), config.clone());
+                std::thread::spawn(move || {
+                    let _ = serve_session(tcp, &builder, handler, config);
+                });
+            }
         });
         SmtpServer {
             port,
@@ -211,19 +277,8 @@ impl SmtpServer {
     /// mailin-embedded does not offer: TLS from the first byte, no AUTH. It answers
     /// one session at a time and keeps each message it accepts.
     pub fn start_implicit_tls() -> Self {
-        use std::io::{BufRead, BufReader, Write};
         let pki = TestPki::new();
-        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-        let config = rustls::ServerConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_no_client_auth()
-            .with_single_cert(
-                vec![pki.cert_der.clone()],
-                rustls::pki_types::PrivateKeyDer::try_from(pki.key_der.clone()).unwrap(),
-            )
-            .unwrap();
-        let config = Arc::new(config);
+        let config = server_tls(&pki);
         let received = Arc::new(Mutex::new(Vec::new()));
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
