@@ -14,7 +14,9 @@ use crate::audit::AuditEvent;
 use crate::error::{Error, Result};
 use crate::otp::SecretKey;
 use crate::sealed::{Sealed, Sealer};
-use crate::storage::{SecondFactorRemoved, SecondFactorStore, TotpRecord, UserStore};
+use crate::storage::{
+    SecondFactorRecord, SecondFactorRemoved, SecondFactorStore, TotpRecord, UserStore,
+};
 use crate::totp::{self, Skew, TotpSecret};
 use crate::user::User;
 
@@ -99,6 +101,25 @@ impl std::fmt::Display for SecondFactorStatus {
             SecondFactorStatus::Totp {
                 recovery_codes_left,
             } => write!(f, "totp, {recovery_codes_left} recovery codes left"),
+        }
+    }
+}
+
+impl SecondFactorStatus {
+    /// What a stored record amounts to at `now` (an expired enrolment is none).
+    fn of(record: &SecondFactorRecord, now: Timestamp) -> Self {
+        if record.confirmed.is_some() {
+            SecondFactorStatus::Totp {
+                recovery_codes_left: record.recovery_codes_left,
+            }
+        } else if record
+            .pending
+            .as_ref()
+            .is_some_and(|p| p.expires_at.is_some_and(|end| end > now))
+        {
+            SecondFactorStatus::Pending
+        } else {
+            SecondFactorStatus::None
         }
     }
 }
@@ -259,19 +280,23 @@ impl<S: UserStore + SecondFactorStore> UserManager<S> {
     /// enrolment is none).
     pub fn second_factor_status(&self, user: &User) -> Result<SecondFactorStatus> {
         let record = self.store.second_factor(user.id)?;
+        Ok(SecondFactorStatus::of(&record, self.clock.now()))
+    }
+
+    /// [`UserManager::second_factor_status`] of each of `users` (a page of
+    /// `list_users`), in their order, from one read.
+    pub fn second_factor_statuses(&self, users: &[User]) -> Result<Vec<SecondFactorStatus>> {
+        let ids = users.iter().map(|u| u.id);
+        let (Some(first), Some(last)) = (ids.clone().min(), ids.max()) else {
+            return Ok(Vec::new());
+        };
+        let records = self.store.second_factors_between(first, last)?;
         let now = self.clock.now();
-        Ok(if record.confirmed.is_some() {
-            SecondFactorStatus::Totp {
-                recovery_codes_left: record.recovery_codes_left,
-            }
-        } else if record
-            .pending
-            .is_some_and(|p| p.expires_at.is_some_and(|end| end > now))
-        {
-            SecondFactorStatus::Pending
-        } else {
-            SecondFactorStatus::None
-        })
+        let none = SecondFactorRecord::default();
+        Ok(users
+            .iter()
+            .map(|u| SecondFactorStatus::of(records.get(&u.id).unwrap_or(&none), now))
+            .collect())
     }
 
     /// Checks a second factor of `user`: a TOTP code (6 digits), accepted once
