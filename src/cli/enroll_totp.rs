@@ -72,7 +72,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
     }
     show(&enrolment);
     let mut prompter = ctx.prompter(HINT);
-    for tries_left in (0..TRIES).rev() {
+    for attempt in 1..=TRIES {
         let code = read_code(ctx, "Code from the authenticator", HINT)?;
         match manager.confirm_totp(&enrolment.email, &code, &mfa) {
             Ok(codes) => {
@@ -86,10 +86,11 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
                 );
                 return print_recovery_codes(ctx, &enrolment.email, &codes);
             }
-            Err(Error::WrongSecondFactor(_)) if tries_left > 0 => prompter.say(
+            Err(Error::WrongSecondFactor(_)) if attempt < TRIES => prompter.say(
                 "That code is not right. Check that the phone's clock is right, and type the \
                  code the authenticator shows now.",
             ),
+            Err(Error::WrongSecondFactor(_)) => {}
             Err(e) => return Err(e.into()),
         }
     }
