@@ -14,8 +14,11 @@ use super::exit::CliError;
 use super::output::{print, print_json, status};
 use super::password_line::{LineError, read_password_line};
 
-/// Complete a pending TOTP enrolment (enroll-totp --json) with a code from the
-/// authenticator, read from the prompt or stdin; print the recovery codes once
+/// Activate a pending TOTP enrolment with a code from the authenticator
+///
+/// The code is asked for (hidden) on a terminal, else read from the first line of standard
+/// input; never from argv. The recovery codes are printed once: a list, or with --json
+/// {"recovery_codes": [...]}. Exit 1 when the code is wrong or no enrolment is pending.
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// The user's email address

@@ -8,9 +8,11 @@ use super::context::Context;
 use super::exit::CliError;
 use super::output::{print_json, status};
 
-/// Remove a user's second factor (TOTP secret, pending enrolment, recovery
-/// codes) and, unless --keep-tokens, revoke their API tokens; audited with the
-/// reason
+/// Remove a user's second factor: the operator's 2FA reset (audited)
+///
+/// In one transaction: the TOTP secret, any pending enrolment and the recovery codes go and,
+/// unless --keep-tokens, the user's API tokens are revoked. The reason and who ran the command
+/// go into the audit log.
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// The user's email address

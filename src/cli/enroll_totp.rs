@@ -18,10 +18,14 @@ use super::context::Context;
 use super::exit::CliError;
 use super::output::{human_time, print_json, status};
 
-/// Start a TOTP enrolment: on a terminal, show the QR code, the otpauth:// URI
-/// and the secret, then activate when a code from the authenticator is right
-/// and print the recovery codes once. With --json, print them and leave the
-/// enrolment pending for confirm-totp
+/// Enroll a second factor (TOTP): QR code, a first code, recovery codes
+///
+/// On a terminal: the QR code, the otpauth:// URI and the secret in groups of 4; then the
+/// current code from the authenticator is asked for (hidden, again when wrong) and the TOTP
+/// becomes active only when it is right; the recovery codes are printed once. Without a
+/// terminal, --json prints {"email", "uri", "secret", "expires_at"} and leaves the enrolment
+/// pending (10 minutes) for confirm-totp. A pending enrolment protects nothing. Exit 4 when the
+/// user has a confirmed TOTP, unless --replace.
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// The user's email address

@@ -5,8 +5,10 @@ use super::confirm_totp::print_recovery_codes;
 use super::context::Context;
 use super::exit::CliError;
 
-/// Make a new set of recovery codes for a user with a confirmed TOTP and print
-/// it once; the old set stops working
+/// Make a new set of recovery codes (printed once); the old set stops working
+///
+/// For a user with a confirmed TOTP (exit 1 otherwise). Ten codes like XXXXX-XXXXX, each
+/// signing in once in place of a TOTP code; with --json {"recovery_codes": [...]}.
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// The user's email address
