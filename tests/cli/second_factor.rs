@@ -413,3 +413,36 @@ fn show_user_and_list_users_say_and_filter_by_the_second_factor() {
     );
     env.cmd(&["list-users", "--2fa", "maybe"]).assert().code(2);
 }
+
+#[test]
+fn export_never_writes_a_second_factor_and_says_how_many_users_had_one() {
+    let env = TestEnv::new();
+    env.create_user(ADA, &[]);
+    env.create_user("bob@example.com", &[]);
+    let (secret, codes) = enrolled(&env, ADA);
+    enroll_json(&env, "bob@example.com", &[]);
+    for format in ["jsonl", "csv", "django"] {
+        let out = env.cmd(&["export", "--format", format]).assert().success();
+        let file = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+        assert!(file.contains(ADA), "{file}");
+        assert!(!file.contains(&secret), "{file}");
+        assert!(!file.contains("otpauth"), "{file}");
+        for code in &codes {
+            assert!(!file.contains(code.as_str()), "{file}");
+        }
+        let stderr = stderr_text(out.get_output());
+        assert!(
+            stderr.contains(
+                "warning: 1 user(s) have a second factor (TOTP) that the file does not carry"
+            ),
+            "{format}: {stderr}"
+        );
+    }
+    env.cmd(&["disable-2fa", ADA, "--reason", "test"])
+        .assert()
+        .success();
+    env.cmd(&["export"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("second factor").not());
+}
