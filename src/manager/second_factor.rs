@@ -343,6 +343,27 @@ impl<S: UserStore + SecondFactorStore> UserManager<S> {
         }
     }
 
+    /// Checks that every stored TOTP secret, pending ones too, opens with the
+    /// keys `mfa` gives (asked for only when a secret is stored, so a
+    /// database without any needs no key): the first that does not is
+    /// [`Error::SecretNotDecrypted`], naming its user and both key ids. The
+    /// number of secrets checked.
+    pub fn check_sealed_secrets<E: From<Error>>(
+        &self,
+        mfa: impl FnOnce() -> std::result::Result<SecondFactor, E>,
+    ) -> std::result::Result<usize, E> {
+        let sealed = self.store.sealed_totp_secrets()?;
+        if sealed.is_empty() {
+            return Ok(0);
+        }
+        let mfa = mfa()?;
+        for (user_id, email, secret) in &sealed {
+            let what = format!("the TOTP secret of {email}");
+            mfa.sealer.open(secret, &seal_context(*user_id), &what)?;
+        }
+        Ok(sealed.len())
+    }
+
     fn open_secret(&self, user: &User, sealed: &Sealed, mfa: &SecondFactor) -> Result<TotpSecret> {
         let what = format!("the TOTP secret of {}", user.email);
         let bytes = mfa.sealer.open(sealed, &seal_context(user.id), &what)?;

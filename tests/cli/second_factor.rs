@@ -446,3 +446,57 @@ fn export_never_writes_a_second_factor_and_says_how_many_users_had_one() {
         .success()
         .stderr(predicate::str::contains("second factor").not());
 }
+
+#[test]
+fn copy_carries_second_factors_sealed_and_refuses_when_this_key_cannot_open_them() {
+    let env = TestEnv::new();
+    env.create_user(ADA, &[]);
+    env.create_user("bob@example.com", &[]);
+    enrolled(&env, ADA);
+    let bob = enroll_json(&env, "bob@example.com", &[]);
+    let target = env.path().join("copy.sqlite3").display().to_string();
+    env.cmd(&["copy", "--to", &target])
+        .env(
+            "USERDB_SECRET_KEY",
+            "another key, not the one that sealed them",
+        )
+        .assert()
+        .code(6)
+        .stderr(predicate::str::contains(
+            "the TOTP secret of ada@example.com was sealed under key id",
+        ));
+    assert!(!std::path::Path::new(&target).exists(), "nothing written");
+
+    env.cmd(&["copy", "--to", &target]).assert().success();
+    let copied = |email: &str| {
+        let out = env
+            .cmd(&["--json", "show-user", email])
+            .env("USERDB_DB", &target)
+            .assert()
+            .success();
+        stdout_json(out.get_output())["second_factor"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(copied(ADA), "totp");
+    assert_eq!(copied("bob@example.com"), "pending");
+    // The copy opens with the same key: Bob's enrolment completes there.
+    let code = totp_code(bob["secret"].as_str().unwrap(), NOW);
+    env.cmd(&["--json", "confirm-totp", "bob@example.com"])
+        .env("USERDB_DB", &target)
+        .write_stdin(format!("{code}\n"))
+        .assert()
+        .success();
+    assert_eq!(copied("bob@example.com"), "totp");
+}
+
+#[test]
+fn copy_of_a_database_without_second_factors_needs_no_secret_key() {
+    let env = TestEnv::new();
+    env.create_user(ADA, &[]);
+    let target = env.path().join("copy.sqlite3").display().to_string();
+    env.cmd(&["copy", "--to", &target]).assert().success();
+    let config = std::fs::read_dir(env.path().join("config")).unwrap();
+    assert_eq!(config.count(), 0, "no key file was made");
+}

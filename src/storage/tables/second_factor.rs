@@ -80,6 +80,26 @@ impl<E: Engine> SecondFactorStore for E {
         })
     }
 
+    fn sealed_totp_secrets(&self) -> Result<Vec<(i64, String, Sealed)>> {
+        self.read(|sql| {
+            sql.query(
+                "SELECT t.user_id, u.email, t.secret, t.key_id FROM totp_secrets t \
+                 JOIN users u ON u.id = t.user_id ORDER BY t.user_id, t.pending",
+                args![],
+                |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        Sealed {
+                            bytes: r.get(2)?,
+                            key_id: r.get(3)?,
+                        },
+                    ))
+                },
+            )
+        })
+    }
+
     fn second_factors_between(
         &self,
         first: i64,
