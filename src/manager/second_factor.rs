@@ -697,6 +697,69 @@ mod tests {
     }
 
     #[test]
+    fn the_statuses_of_a_page_of_users_say_what_each_alone_says() {
+        let mut f = fixture();
+        for email in ["bob@example.com", "carol@example.com"] {
+            f.manager
+                .create_user(NewUser::new(email), None, crate::password::Validation::Skip)
+                .unwrap();
+        }
+        f.enrolled();
+        f.manager
+            .enroll_totp("bob@example.com", &f.mfa, false)
+            .unwrap();
+        let users = f
+            .manager
+            .list_users(&crate::user::UserFilter::default())
+            .unwrap();
+        let shown = |f: &Fixture| -> Vec<String> {
+            let statuses = f.manager.second_factor_statuses(&users).unwrap();
+            statuses.iter().map(ToString::to_string).collect()
+        };
+        assert_eq!(
+            shown(&f),
+            ["totp, 10 recovery codes left", "pending", "none"]
+        );
+        for (user, status) in users.iter().zip(shown(&f)) {
+            assert_eq!(
+                f.manager.second_factor_status(user).unwrap().to_string(),
+                status
+            );
+        }
+        // Bob's enrolment expires; a page without users asks nothing.
+        f.later(600);
+        assert_eq!(shown(&f)[1], "none");
+        assert!(f.manager.second_factor_statuses(&[]).unwrap().is_empty());
+    }
+
+    #[test]
+    fn every_sealed_secret_is_checked_and_the_key_asked_for_only_when_one_is_stored() {
+        let mut f = fixture();
+        let never = || -> Result<SecondFactor> { panic!("no secret is stored: no key needed") };
+        assert_eq!(f.manager.check_sealed_secrets(never).unwrap(), 0);
+        f.enrolled();
+        f.manager.enroll_totp(ADA, &f.mfa, true).unwrap();
+        let same = || {
+            Ok::<_, Error>(SecondFactor::new(
+                SecondFactorSettings::default(),
+                key("main"),
+            ))
+        };
+        assert_eq!(f.manager.check_sealed_secrets(same).unwrap(), 2);
+        let other = || {
+            Ok::<_, Error>(SecondFactor::new(
+                SecondFactorSettings::default(),
+                key("other"),
+            ))
+        };
+        let err = f.manager.check_sealed_secrets(other).unwrap_err();
+        assert!(
+            matches!(&err, Error::SecretNotDecrypted { what, .. } if what == "the TOTP secret of ada@example.com"),
+            "{err:?}"
+        );
+    }
+
+    #[test]
     fn a_secret_sealed_under_another_key_is_an_error_naming_the_key() {
         let mut f = fixture();
         let (totp_secret, _) = f.enrolled();
