@@ -61,6 +61,10 @@ Register-ArgumentCompleter -Native -CommandName 'userdb' -ScriptBlock {
             [CompletionResult]::new('verify-token', 'verify-token', [CompletionResultType]::ParameterValue, 'Check an API token (from stdin or USERDB_TOKEN) and print its user')
             [CompletionResult]::new('list-tokens', 'list-tokens', [CompletionResultType]::ParameterValue, 'List API tokens (of one user, or of everyone)')
             [CompletionResult]::new('revoke-token', 'revoke-token', [CompletionResultType]::ParameterValue, 'Revoke an API token by id, or every token of a user')
+            [CompletionResult]::new('enroll-totp', 'enroll-totp', [CompletionResultType]::ParameterValue, 'Enroll a second factor (TOTP): QR code, a first code, recovery codes')
+            [CompletionResult]::new('confirm-totp', 'confirm-totp', [CompletionResultType]::ParameterValue, 'Activate a pending TOTP enrolment with a code from the authenticator')
+            [CompletionResult]::new('recovery-codes', 'recovery-codes', [CompletionResultType]::ParameterValue, 'Make a new set of recovery codes (printed once); the old set stops working')
+            [CompletionResult]::new('disable-2fa', 'disable-2fa', [CompletionResultType]::ParameterValue, 'Remove a user''s second factor: the operator''s 2FA reset (audited)')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show the effective configuration and paths (secrets redacted)')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print the completion script for a shell')
             [CompletionResult]::new('reference', 'reference', [CompletionResultType]::ParameterValue, 'Print the command-line reference: a man page or Markdown')
@@ -221,6 +225,7 @@ Register-ArgumentCompleter -Native -CommandName 'userdb' -ScriptBlock {
             [CompletionResult]::new('--where', '--where', [CompletionResultType]::ParameterName, 'Only users whose custom field NAME holds VALUE (NAME= for none; repeatable)')
             [CompletionResult]::new('--group', '--group', [CompletionResultType]::ParameterName, 'Only members of this group')
             [CompletionResult]::new('--perm', '--perm', [CompletionResultType]::ParameterName, 'Only users who hold this permission now, as has-perm says (active and not expired; superusers hold them all)')
+            [CompletionResult]::new('--2fa', '--2fa', [CompletionResultType]::ParameterName, 'Only users with (yes) or without (no) a confirmed second factor (TOTP); a pending enrolment counts as no')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir''s userdb.sqlite3]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The TOML config file [default: the platform config dir''s config.toml]')
             [CompletionResult]::new('--staff', '--staff', [CompletionResultType]::ParameterName, 'Only staff users')
@@ -555,6 +560,53 @@ Register-ArgumentCompleter -Native -CommandName 'userdb' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'userdb;enroll-totp' {
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir''s userdb.sqlite3]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The TOML config file [default: the platform config dir''s config.toml]')
+            [CompletionResult]::new('--replace', '--replace', [CompletionResultType]::ParameterName, 'Enroll a new authenticator in place of a confirmed one (the old one keeps working until the new one is confirmed)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Machine-readable output on stdout, errors as JSON on stderr')
+            [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt: fail (or use the documented non-interactive default) instead')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'userdb;confirm-totp' {
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir''s userdb.sqlite3]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The TOML config file [default: the platform config dir''s config.toml]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Machine-readable output on stdout, errors as JSON on stderr')
+            [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt: fail (or use the documented non-interactive default) instead')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'userdb;recovery-codes' {
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir''s userdb.sqlite3]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The TOML config file [default: the platform config dir''s config.toml]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Machine-readable output on stdout, errors as JSON on stderr')
+            [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt: fail (or use the documented non-interactive default) instead')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'userdb;disable-2fa' {
+            [CompletionResult]::new('--reason', '--reason', [CompletionResultType]::ParameterName, 'Why (required; written to the audit log with who ran the command)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir''s userdb.sqlite3]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The TOML config file [default: the platform config dir''s config.toml]')
+            [CompletionResult]::new('--keep-tokens', '--keep-tokens', [CompletionResultType]::ParameterName, 'Leave the user''s API tokens working (by default they are revoked: whoever lost the authenticator may have lost the tokens with it)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Machine-readable output on stdout, errors as JSON on stderr')
+            [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt: fail (or use the documented non-interactive default) instead')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'userdb;config' {
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir''s userdb.sqlite3]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The TOML config file [default: the platform config dir''s config.toml]')
@@ -622,6 +674,10 @@ Register-ArgumentCompleter -Native -CommandName 'userdb' -ScriptBlock {
             [CompletionResult]::new('verify-token', 'verify-token', [CompletionResultType]::ParameterValue, 'Check an API token (from stdin or USERDB_TOKEN) and print its user')
             [CompletionResult]::new('list-tokens', 'list-tokens', [CompletionResultType]::ParameterValue, 'List API tokens (of one user, or of everyone)')
             [CompletionResult]::new('revoke-token', 'revoke-token', [CompletionResultType]::ParameterValue, 'Revoke an API token by id, or every token of a user')
+            [CompletionResult]::new('enroll-totp', 'enroll-totp', [CompletionResultType]::ParameterValue, 'Enroll a second factor (TOTP): QR code, a first code, recovery codes')
+            [CompletionResult]::new('confirm-totp', 'confirm-totp', [CompletionResultType]::ParameterValue, 'Activate a pending TOTP enrolment with a code from the authenticator')
+            [CompletionResult]::new('recovery-codes', 'recovery-codes', [CompletionResultType]::ParameterValue, 'Make a new set of recovery codes (printed once); the old set stops working')
+            [CompletionResult]::new('disable-2fa', 'disable-2fa', [CompletionResultType]::ParameterValue, 'Remove a user''s second factor: the operator''s 2FA reset (audited)')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show the effective configuration and paths (secrets redacted)')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print the completion script for a shell')
             [CompletionResult]::new('reference', 'reference', [CompletionResultType]::ParameterValue, 'Print the command-line reference: a man page or Markdown')
@@ -722,6 +778,18 @@ Register-ArgumentCompleter -Native -CommandName 'userdb' -ScriptBlock {
             break
         }
         'userdb;help;revoke-token' {
+            break
+        }
+        'userdb;help;enroll-totp' {
+            break
+        }
+        'userdb;help;confirm-totp' {
+            break
+        }
+        'userdb;help;recovery-codes' {
+            break
+        }
+        'userdb;help;disable-2fa' {
             break
         }
         'userdb;help;config' {

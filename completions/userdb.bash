@@ -34,6 +34,9 @@ _userdb() {
             userdb,config)
                 cmd="userdb__subcmd__config"
                 ;;
+            userdb,confirm-totp)
+                cmd="userdb__subcmd__confirm__subcmd__totp"
+                ;;
             userdb,copy)
                 cmd="userdb__subcmd__copy"
                 ;;
@@ -55,8 +58,14 @@ _userdb() {
             userdb,delete-user)
                 cmd="userdb__subcmd__delete__subcmd__user"
                 ;;
+            userdb,disable-2fa)
+                cmd="userdb__subcmd__disable__subcmd__2fa"
+                ;;
             userdb,doctor)
                 cmd="userdb__subcmd__doctor"
+                ;;
+            userdb,enroll-totp)
+                cmd="userdb__subcmd__enroll__subcmd__totp"
                 ;;
             userdb,export)
                 cmd="userdb__subcmd__export"
@@ -87,6 +96,9 @@ _userdb() {
                 ;;
             userdb,migrate)
                 cmd="userdb__subcmd__migrate"
+                ;;
+            userdb,recovery-codes)
+                cmd="userdb__subcmd__recovery__subcmd__codes"
                 ;;
             userdb,reference)
                 cmd="userdb__subcmd__reference"
@@ -142,6 +154,9 @@ _userdb() {
             userdb__subcmd__help,config)
                 cmd="userdb__subcmd__help__subcmd__config"
                 ;;
+            userdb__subcmd__help,confirm-totp)
+                cmd="userdb__subcmd__help__subcmd__confirm__subcmd__totp"
+                ;;
             userdb__subcmd__help,copy)
                 cmd="userdb__subcmd__help__subcmd__copy"
                 ;;
@@ -163,8 +178,14 @@ _userdb() {
             userdb__subcmd__help,delete-user)
                 cmd="userdb__subcmd__help__subcmd__delete__subcmd__user"
                 ;;
+            userdb__subcmd__help,disable-2fa)
+                cmd="userdb__subcmd__help__subcmd__disable__subcmd__2fa"
+                ;;
             userdb__subcmd__help,doctor)
                 cmd="userdb__subcmd__help__subcmd__doctor"
+                ;;
+            userdb__subcmd__help,enroll-totp)
+                cmd="userdb__subcmd__help__subcmd__enroll__subcmd__totp"
                 ;;
             userdb__subcmd__help,export)
                 cmd="userdb__subcmd__help__subcmd__export"
@@ -195,6 +216,9 @@ _userdb() {
                 ;;
             userdb__subcmd__help,migrate)
                 cmd="userdb__subcmd__help__subcmd__migrate"
+                ;;
+            userdb__subcmd__help,recovery-codes)
+                cmd="userdb__subcmd__help__subcmd__recovery__subcmd__codes"
                 ;;
             userdb__subcmd__help,reference)
                 cmd="userdb__subcmd__help__subcmd__reference"
@@ -239,7 +263,7 @@ _userdb() {
 
     case "${cmd}" in
         userdb)
-            opts="-h -V --db --config --json --no-input --help --version migrate register createuser createsuperuser changepassword create-reset-token reset-password authenticate list-users show-user update-user delete-user create-group list-groups show-group update-group delete-group has-perm send-otp verify-otp sendtestemail log doctor import apply export backup copy issue-token verify-token list-tokens revoke-token config completions reference help"
+            opts="-h -V --db --config --json --no-input --help --version migrate register createuser createsuperuser changepassword create-reset-token reset-password authenticate list-users show-user update-user delete-user create-group list-groups show-group update-group delete-group has-perm send-otp verify-otp sendtestemail log doctor import apply export backup copy issue-token verify-token list-tokens revoke-token enroll-totp confirm-totp recovery-codes disable-2fa config completions reference help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -395,6 +419,28 @@ _userdb() {
             return 0
             ;;
         userdb__subcmd__config)
+            opts="-h -V --db --config --json --no-input --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        userdb__subcmd__confirm__subcmd__totp)
             opts="-h -V --db --config --json --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -654,8 +700,56 @@ _userdb() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        userdb__subcmd__disable__subcmd__2fa)
+            opts="-h -V --reason --keep-tokens --db --config --json --no-input --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --reason)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         userdb__subcmd__doctor)
             opts="-h -V --db --config --json --no-input --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        userdb__subcmd__enroll__subcmd__totp)
+            opts="-h -V --replace --db --config --json --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -737,7 +831,7 @@ _userdb() {
             return 0
             ;;
         userdb__subcmd__help)
-            opts="migrate register createuser createsuperuser changepassword create-reset-token reset-password authenticate list-users show-user update-user delete-user create-group list-groups show-group update-group delete-group has-perm send-otp verify-otp sendtestemail log doctor import apply export backup copy issue-token verify-token list-tokens revoke-token config completions reference help"
+            opts="migrate register createuser createsuperuser changepassword create-reset-token reset-password authenticate list-users show-user update-user delete-user create-group list-groups show-group update-group delete-group has-perm send-otp verify-otp sendtestemail log doctor import apply export backup copy issue-token verify-token list-tokens revoke-token enroll-totp confirm-totp recovery-codes disable-2fa config completions reference help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -821,6 +915,20 @@ _userdb() {
             return 0
             ;;
         userdb__subcmd__help__subcmd__config)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        userdb__subcmd__help__subcmd__confirm__subcmd__totp)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -932,7 +1040,35 @@ _userdb() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        userdb__subcmd__help__subcmd__disable__subcmd__2fa)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         userdb__subcmd__help__subcmd__doctor)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        userdb__subcmd__help__subcmd__enroll__subcmd__totp)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1073,6 +1209,20 @@ _userdb() {
             return 0
             ;;
         userdb__subcmd__help__subcmd__migrate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        userdb__subcmd__help__subcmd__recovery__subcmd__codes)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1367,7 +1517,7 @@ _userdb() {
             return 0
             ;;
         userdb__subcmd__list__subcmd__users)
-            opts="-h -V --staff --superuser --active --inactive --verified --search --limit --offset --where --expired --group --perm --csv --db --config --json --no-input --help --version"
+            opts="-h -V --staff --superuser --active --inactive --verified --search --limit --offset --where --expired --group --perm --2fa --csv --db --config --json --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1394,6 +1544,10 @@ _userdb() {
                     return 0
                     ;;
                 --perm)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --2fa)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1452,6 +1606,28 @@ _userdb() {
             ;;
         userdb__subcmd__migrate)
             opts="-h -V --check --db --config --json --no-input --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        userdb__subcmd__recovery__subcmd__codes)
+            opts="-h -V --db --config --json --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -58,6 +58,10 @@ set edit:completion:arg-completer[userdb] = {|@words|
             cand verify-token 'Check an API token (from stdin or USERDB_TOKEN) and print its user'
             cand list-tokens 'List API tokens (of one user, or of everyone)'
             cand revoke-token 'Revoke an API token by id, or every token of a user'
+            cand enroll-totp 'Enroll a second factor (TOTP): QR code, a first code, recovery codes'
+            cand confirm-totp 'Activate a pending TOTP enrolment with a code from the authenticator'
+            cand recovery-codes 'Make a new set of recovery codes (printed once); the old set stops working'
+            cand disable-2fa 'Remove a user''s second factor: the operator''s 2FA reset (audited)'
             cand config 'Show the effective configuration and paths (secrets redacted)'
             cand completions 'Print the completion script for a shell'
             cand reference 'Print the command-line reference: a man page or Markdown'
@@ -209,6 +213,7 @@ set edit:completion:arg-completer[userdb] = {|@words|
             cand --where 'Only users whose custom field NAME holds VALUE (NAME= for none; repeatable)'
             cand --group 'Only members of this group'
             cand --perm 'Only users who hold this permission now, as has-perm says (active and not expired; superusers hold them all)'
+            cand --2fa 'Only users with (yes) or without (no) a confirmed second factor (TOTP); a pending enrolment counts as no'
             cand --db 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir''s userdb.sqlite3]'
             cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
             cand --staff 'Only staff users'
@@ -519,6 +524,49 @@ set edit:completion:arg-completer[userdb] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'userdb;enroll-totp'= {
+            cand --db 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir''s userdb.sqlite3]'
+            cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
+            cand --replace 'Enroll a new authenticator in place of a confirmed one (the old one keeps working until the new one is confirmed)'
+            cand --json 'Machine-readable output on stdout, errors as JSON on stderr'
+            cand --no-input 'Never prompt: fail (or use the documented non-interactive default) instead'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'userdb;confirm-totp'= {
+            cand --db 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir''s userdb.sqlite3]'
+            cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
+            cand --json 'Machine-readable output on stdout, errors as JSON on stderr'
+            cand --no-input 'Never prompt: fail (or use the documented non-interactive default) instead'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'userdb;recovery-codes'= {
+            cand --db 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir''s userdb.sqlite3]'
+            cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
+            cand --json 'Machine-readable output on stdout, errors as JSON on stderr'
+            cand --no-input 'Never prompt: fail (or use the documented non-interactive default) instead'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'userdb;disable-2fa'= {
+            cand --reason 'Why (required; written to the audit log with who ran the command)'
+            cand --db 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir''s userdb.sqlite3]'
+            cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
+            cand --keep-tokens 'Leave the user''s API tokens working (by default they are revoked: whoever lost the authenticator may have lost the tokens with it)'
+            cand --json 'Machine-readable output on stdout, errors as JSON on stderr'
+            cand --no-input 'Never prompt: fail (or use the documented non-interactive default) instead'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'userdb;config'= {
             cand --db 'The database: a SQLite file, or a postgres:// URL (its password best in PGPASSWORD) [default: the platform data dir''s userdb.sqlite3]'
             cand --config 'The TOML config file [default: the platform config dir''s config.toml]'
@@ -583,6 +631,10 @@ set edit:completion:arg-completer[userdb] = {|@words|
             cand verify-token 'Check an API token (from stdin or USERDB_TOKEN) and print its user'
             cand list-tokens 'List API tokens (of one user, or of everyone)'
             cand revoke-token 'Revoke an API token by id, or every token of a user'
+            cand enroll-totp 'Enroll a second factor (TOTP): QR code, a first code, recovery codes'
+            cand confirm-totp 'Activate a pending TOTP enrolment with a code from the authenticator'
+            cand recovery-codes 'Make a new set of recovery codes (printed once); the old set stops working'
+            cand disable-2fa 'Remove a user''s second factor: the operator''s 2FA reset (audited)'
             cand config 'Show the effective configuration and paths (secrets redacted)'
             cand completions 'Print the completion script for a shell'
             cand reference 'Print the command-line reference: a man page or Markdown'
@@ -651,6 +703,14 @@ set edit:completion:arg-completer[userdb] = {|@words|
         &'userdb;help;list-tokens'= {
         }
         &'userdb;help;revoke-token'= {
+        }
+        &'userdb;help;enroll-totp'= {
+        }
+        &'userdb;help;confirm-totp'= {
+        }
+        &'userdb;help;recovery-codes'= {
+        }
+        &'userdb;help;disable-2fa'= {
         }
         &'userdb;help;config'= {
         }

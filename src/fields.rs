@@ -36,6 +36,8 @@ pub const RESERVED_NAMES: &[&str] = &[
     "username",
     "groups",
     "user_permissions",
+    "second_factor",
+    "recovery_codes_left",
 ];
 
 /// What a field holds.

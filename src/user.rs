@@ -336,6 +336,9 @@ pub struct UserFilter {
     /// [`crate::access::Effective`]'s rule).
     pub permission: Option<HeldPermission>,
     pub expiry: Option<ExpiryFilter>,
+    /// Users with (`Some(true)`) or without a confirmed second factor (a
+    /// pending enrolment protects nothing, so it counts as without).
+    pub second_factor: Option<bool>,
     pub limit: Option<u64>,
     pub offset: u64,
 }

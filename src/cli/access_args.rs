@@ -71,5 +71,7 @@ pub struct ShownUser<'a> {
     pub user: UserJson<'a>,
     pub active_tokens: u64,
     #[serde(flatten)]
+    pub second_factor: super::output::SecondFactorJson,
+    #[serde(flatten)]
     pub access: AccessJson,
 }

@@ -8,6 +8,7 @@ use userdb::clock::{Clock, FixedClock, SystemClock};
 use userdb::config::default_key_path;
 use userdb::config::{LoadedSettings, Settings, default_database_path};
 use userdb::email::{ConsoleStream, Mailer};
+use userdb::manager::{SecondFactor, SecondFactorSettings};
 use userdb::otp::{SECRET_KEY_ENV, SecretKey};
 use userdb::storage::{Open, OpenOptions, SchemaStore, Store, Target};
 use userdb::{OneTimeCodes, UserManager};
@@ -163,6 +164,14 @@ impl Context {
             settings: self.loaded.settings.otp.clone(),
             key,
         })
+    }
+
+    /// What the second factor's commands need: the `[mfa]` settings (the
+    /// defaults for now) and the secret key the one-time codes use, which
+    /// seals TOTP secrets and keys the recovery codes' digests.
+    pub fn second_factor(&self) -> Result<SecondFactor, CliError> {
+        let key = SecretKey::load(env_value(SECRET_KEY_ENV), default_key_path().as_deref())?;
+        Ok(SecondFactor::new(SecondFactorSettings::default(), key))
     }
 
     /// True when questions can be asked.

@@ -38,6 +38,9 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
         busy_timeout: database.busy_timeout,
         password_file: database.password_file.clone(),
     };
+    // Second factors travel still sealed: a secret the key in use cannot open
+    // would be as unreadable in the copy, so refuse before writing anything.
+    ctx.reader()?.check_sealed_secrets(|| ctx.second_factor())?;
     let mut destination = Store::open(&target, Open::Migrated, &options)?;
     // The source streams rows to the destination's one transaction: memory
     // stays flat however large the database.

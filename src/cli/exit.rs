@@ -111,6 +111,8 @@ impl CliError {
                 Error::AccountExpired { email, .. } => format!("extend it with `userdb update-user {email} --expires-at DATE` (or never)"),
                 Error::MustChangePassword(email) => format!("the user changes it first (`userdb changepassword {email}`, a reset by code, or `userdb create-reset-token {email}`)"),
                 Error::ResetTokenRejected(_) => "ask the operator for a new one: `userdb create-reset-token EMAIL`".into(),
+                Error::SecondFactorExists(email) => format!("pass --replace to enroll a new authenticator (the old one works until the new one is confirmed), or remove it with `userdb disable-2fa {email} --reason TEXT`"),
+                Error::NoPendingEnrolment(email) | Error::NoSecondFactor(email) => format!("start an enrolment with `userdb enroll-totp {email}`"),
                 Error::NotEmpty => "copy into a new, empty database (a new SQLite file, or a schema of its own: options=-csearch_path%3DNAME)".into(),
                 // Exhaustive on purpose: a new error must say whether it has a
                 // hint. These say what to do in their message, or need nothing.
@@ -129,11 +131,7 @@ impl CliError {
                 | Error::SchemaTooNew { .. }
                 | Error::Connect { .. }
                 | Error::Delivery(_)
-                // The second factor's commands come later; the messages say what to do.
                 | Error::SecretNotDecrypted { .. }
-                | Error::SecondFactorExists(_)
-                | Error::NoPendingEnrolment(_)
-                | Error::NoSecondFactor(_)
                 | Error::WrongSecondFactor(_)
                 | Error::Io { .. } => return None,
             },

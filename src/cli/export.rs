@@ -118,6 +118,14 @@ fn left_out_warnings(format: Format, summary: &ExportSummary) -> Vec<String> {
             summary.left_out.join(", ")
         ));
     }
+    if summary.second_factors_left_out > 0 {
+        warnings.push(format!(
+            "{} user(s) have a second factor (TOTP) that the file does not carry: no export \
+             writes a TOTP secret or a recovery code, so after an import they enroll again \
+             (`userdb enroll-totp EMAIL`); `userdb copy` carries second factors, still encrypted",
+            summary.second_factors_left_out
+        ));
+    }
     let (groups, with_permissions) = summary.groups_left_out;
     if groups > 0 {
         warnings.push(format!(

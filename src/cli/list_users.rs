@@ -4,7 +4,7 @@ use userdb::UserFilter;
 
 use super::context::Context;
 use super::exit::CliError;
-use super::output::{print, print_json, users_csv, users_table};
+use super::output::{SecondFactorJson, UserJson, print, print_json, users_csv, users_table};
 
 /// List users (table, --json or --csv)
 #[derive(clap::Args, Debug)]
@@ -46,9 +46,22 @@ pub struct Args {
     /// expired; superusers hold them all)
     #[arg(long = "perm", value_name = "PERM", value_parser = super::values::permission)]
     permission: Option<userdb::access::Permission>,
+    /// Only users with (yes) or without (no) a confirmed second factor (TOTP); a
+    /// pending enrolment counts as no
+    #[arg(long = "2fa", value_name = "yes|no", value_parser = super::values::boolean)]
+    second_factor: Option<bool>,
     /// CSV with a header line instead of a table
     #[arg(long, conflicts_with = "json")]
     csv: bool,
+}
+
+/// A user in `--json`: the fields and the second factor.
+#[derive(serde::Serialize)]
+struct ListedUser<'a> {
+    #[serde(flatten)]
+    user: UserJson<'a>,
+    #[serde(flatten)]
+    second_factor: SecondFactorJson,
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
@@ -78,13 +91,22 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
             _ => None,
         },
         verified: args.verified.then_some(true),
+        second_factor: args.second_factor,
         search: args.search,
         limit: args.limit,
         offset: args.offset,
     };
     let users = manager.list_users(&filter)?;
     if ctx.json {
-        let shown: Vec<_> = users.iter().map(|u| ctx.user_json(u)).collect();
+        let statuses = manager.second_factor_statuses(&users)?;
+        let shown: Vec<_> = users
+            .iter()
+            .zip(statuses)
+            .map(|(u, status)| ListedUser {
+                user: ctx.user_json(u),
+                second_factor: status.into(),
+            })
+            .collect();
         print_json(&shown)
     } else if args.csv {
         print(&users_csv(&users, &ctx.loaded.settings.fields)?)

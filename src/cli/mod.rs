@@ -8,6 +8,7 @@ mod backup;
 mod changepassword;
 mod completions;
 mod config;
+mod confirm_totp;
 mod context;
 mod copy;
 mod create_group;
@@ -16,7 +17,9 @@ mod createsuperuser;
 mod createuser;
 mod delete_group;
 mod delete_user;
+mod disable_2fa;
 mod doctor;
+mod enroll_totp;
 mod exit;
 mod export;
 mod field_input;
@@ -33,6 +36,7 @@ mod output;
 mod password_input;
 mod password_line;
 mod prompt;
+mod recovery_codes;
 mod reference;
 mod register;
 mod reset_password;
@@ -141,6 +145,11 @@ enum Command {
     VerifyToken(verify_token::Args),
     ListTokens(list_tokens::Args),
     RevokeToken(revoke_token::Args),
+    EnrollTotp(enroll_totp::Args),
+    ConfirmTotp(confirm_totp::Args),
+    RecoveryCodes(recovery_codes::Args),
+    #[command(name = "disable-2fa")]
+    Disable2fa(disable_2fa::Args),
     Config(config::Args),
     Completions(completions::Args),
     Reference(reference::Args),
@@ -244,6 +253,10 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::VerifyToken(args) => verify_token::run(&ctx, args),
         Command::ListTokens(args) => list_tokens::run(&ctx, args),
         Command::RevokeToken(args) => revoke_token::run(&ctx, args),
+        Command::EnrollTotp(args) => enroll_totp::run(&ctx, args),
+        Command::ConfirmTotp(args) => confirm_totp::run(&ctx, args),
+        Command::RecoveryCodes(args) => recovery_codes::run(&ctx, args),
+        Command::Disable2fa(args) => disable_2fa::run(&ctx, args),
         Command::Config(args) => config::run(&ctx, args),
         Command::Completions(args) => completions::run(&args),
         Command::Reference(args) => reference::run(&args, ctx.json),

@@ -11,6 +11,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use jiff::Timestamp;
 use serde::Serialize;
 use userdb::fields::{FieldSet, FieldValue};
+use userdb::manager::SecondFactorStatus;
 use userdb::provisioning::{Progress, Stage, escape_cell};
 use userdb::terminal_text::{escape, escape_lines};
 use userdb::token::TokenState;
@@ -265,6 +266,31 @@ pub fn user_table(user: &User, fields: &FieldSet, extra: &[(&str, String)]) -> S
         add_row(&mut table, [field.to_string(), value]);
     }
     finish(table, &[], &[1])
+}
+
+/// A user's second factor in `--json` (`show-user`, `list-users`):
+/// `"second_factor": "totp" | "pending" | "none"`, and the recovery codes left
+/// (`null` without a confirmed TOTP).
+#[derive(Serialize)]
+pub struct SecondFactorJson {
+    pub second_factor: &'static str,
+    pub recovery_codes_left: Option<u32>,
+}
+
+impl From<SecondFactorStatus> for SecondFactorJson {
+    fn from(status: SecondFactorStatus) -> Self {
+        let (second_factor, recovery_codes_left) = match status {
+            SecondFactorStatus::None => ("none", None),
+            SecondFactorStatus::Pending => ("pending", None),
+            SecondFactorStatus::Totp {
+                recovery_codes_left,
+            } => ("totp", Some(recovery_codes_left)),
+        };
+        SecondFactorJson {
+            second_factor,
+            recovery_codes_left,
+        }
+    }
 }
 
 /// A user as `--json` prints it: the built-in fields, then each declared custom

@@ -70,6 +70,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
             user: ShownUser {
                 user: ctx.user_json(&user),
                 active_tokens,
+                second_factor: manager.second_factor_status(&user)?.into(),
                 access: AccessJson::of(&manager, &user)?,
             },
             token: summary(&info),

@@ -9,15 +9,24 @@ use crate::error::Result;
 use crate::output_file::{Existing, OutputFile};
 use crate::provisioning::{ExportOptions, ExportSummary, export};
 use crate::storage::{BulkStore, UserStore};
+use crate::user::UserFilter;
 
 impl<S: UserStore + BulkStore> UserManager<S> {
-    /// Writes every user to `out` (and, in a Django fixture, every group first).
+    /// Writes every user to `out` (and, in a Django fixture, every group
+    /// first). Never a TOTP secret or a recovery code: the summary counts the
+    /// users whose second factor the file does not carry.
     pub fn export_users(
         &self,
         options: &ExportOptions,
         out: &mut dyn Write,
     ) -> Result<ExportSummary> {
-        export(&self.store, &self.fields, options, out)
+        let mut summary = export(&self.store, &self.fields, options, out)?;
+        let with_second_factor = UserFilter {
+            second_factor: Some(true),
+            ..UserFilter::default()
+        };
+        summary.second_factors_left_out = self.store.list_users(&with_second_factor)?.len() as u64;
+        Ok(summary)
     }
 
     /// Writes every user to the file at `path`, created mode 0600 (it carries

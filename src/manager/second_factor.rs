@@ -14,7 +14,9 @@ use crate::audit::AuditEvent;
 use crate::error::{Error, Result};
 use crate::otp::SecretKey;
 use crate::sealed::{Sealed, Sealer};
-use crate::storage::{SecondFactorRemoved, SecondFactorStore, TotpRecord, UserStore};
+use crate::storage::{
+    SecondFactorRecord, SecondFactorRemoved, SecondFactorStore, TotpRecord, UserStore,
+};
 use crate::totp::{self, Skew, TotpSecret};
 use crate::user::User;
 
@@ -99,6 +101,25 @@ impl std::fmt::Display for SecondFactorStatus {
             SecondFactorStatus::Totp {
                 recovery_codes_left,
             } => write!(f, "totp, {recovery_codes_left} recovery codes left"),
+        }
+    }
+}
+
+impl SecondFactorStatus {
+    /// What a stored record amounts to at `now` (an expired enrolment is none).
+    fn of(record: &SecondFactorRecord, now: Timestamp) -> Self {
+        if record.confirmed.is_some() {
+            SecondFactorStatus::Totp {
+                recovery_codes_left: record.recovery_codes_left,
+            }
+        } else if record
+            .pending
+            .as_ref()
+            .is_some_and(|p| p.expires_at.is_some_and(|end| end > now))
+        {
+            SecondFactorStatus::Pending
+        } else {
+            SecondFactorStatus::None
         }
     }
 }
@@ -259,19 +280,23 @@ impl<S: UserStore + SecondFactorStore> UserManager<S> {
     /// enrolment is none).
     pub fn second_factor_status(&self, user: &User) -> Result<SecondFactorStatus> {
         let record = self.store.second_factor(user.id)?;
+        Ok(SecondFactorStatus::of(&record, self.clock.now()))
+    }
+
+    /// [`UserManager::second_factor_status`] of each of `users` (a page of
+    /// `list_users`), in their order, from one read.
+    pub fn second_factor_statuses(&self, users: &[User]) -> Result<Vec<SecondFactorStatus>> {
+        let ids = users.iter().map(|u| u.id);
+        let (Some(first), Some(last)) = (ids.clone().min(), ids.max()) else {
+            return Ok(Vec::new());
+        };
+        let records = self.store.second_factors_between(first, last)?;
         let now = self.clock.now();
-        Ok(if record.confirmed.is_some() {
-            SecondFactorStatus::Totp {
-                recovery_codes_left: record.recovery_codes_left,
-            }
-        } else if record
-            .pending
-            .is_some_and(|p| p.expires_at.is_some_and(|end| end > now))
-        {
-            SecondFactorStatus::Pending
-        } else {
-            SecondFactorStatus::None
-        })
+        let none = SecondFactorRecord::default();
+        Ok(users
+            .iter()
+            .map(|u| SecondFactorStatus::of(records.get(&u.id).unwrap_or(&none), now))
+            .collect())
     }
 
     /// Checks a second factor of `user`: a TOTP code (6 digits), accepted once
@@ -316,6 +341,27 @@ impl<S: UserStore + SecondFactorStore> UserManager<S> {
             // A step already used (or older than one used) is a replay.
             _ => Err(self.second_factor_failed(user, "totp")),
         }
+    }
+
+    /// Checks that every stored TOTP secret, pending ones too, opens with the
+    /// keys `mfa` gives (asked for only when a secret is stored, so a
+    /// database without any needs no key): the first that does not is
+    /// [`Error::SecretNotDecrypted`], naming its user and both key ids. The
+    /// number of secrets checked.
+    pub fn check_sealed_secrets<E: From<Error>>(
+        &self,
+        mfa: impl FnOnce() -> std::result::Result<SecondFactor, E>,
+    ) -> std::result::Result<usize, E> {
+        let sealed = self.store.sealed_totp_secrets()?;
+        if sealed.is_empty() {
+            return Ok(0);
+        }
+        let mfa = mfa()?;
+        for (user_id, email, secret) in &sealed {
+            let what = format!("the TOTP secret of {email}");
+            mfa.sealer.open(secret, &seal_context(*user_id), &what)?;
+        }
+        Ok(sealed.len())
     }
 
     fn open_secret(&self, user: &User, sealed: &Sealed, mfa: &SecondFactor) -> Result<TotpSecret> {
@@ -648,6 +694,69 @@ mod tests {
         for code in &codes {
             assert!(!log.contains(code.expose_secret()), "{log}");
         }
+    }
+
+    #[test]
+    fn the_statuses_of_a_page_of_users_say_what_each_alone_says() {
+        let mut f = fixture();
+        for email in ["bob@example.com", "carol@example.com"] {
+            f.manager
+                .create_user(NewUser::new(email), None, crate::password::Validation::Skip)
+                .unwrap();
+        }
+        f.enrolled();
+        f.manager
+            .enroll_totp("bob@example.com", &f.mfa, false)
+            .unwrap();
+        let users = f
+            .manager
+            .list_users(&crate::user::UserFilter::default())
+            .unwrap();
+        let shown = |f: &Fixture| -> Vec<String> {
+            let statuses = f.manager.second_factor_statuses(&users).unwrap();
+            statuses.iter().map(ToString::to_string).collect()
+        };
+        assert_eq!(
+            shown(&f),
+            ["totp, 10 recovery codes left", "pending", "none"]
+        );
+        for (user, status) in users.iter().zip(shown(&f)) {
+            assert_eq!(
+                f.manager.second_factor_status(user).unwrap().to_string(),
+                status
+            );
+        }
+        // Bob's enrolment expires; a page without users asks nothing.
+        f.later(600);
+        assert_eq!(shown(&f)[1], "none");
+        assert!(f.manager.second_factor_statuses(&[]).unwrap().is_empty());
+    }
+
+    #[test]
+    fn every_sealed_secret_is_checked_and_the_key_asked_for_only_when_one_is_stored() {
+        let mut f = fixture();
+        let never = || -> Result<SecondFactor> { panic!("no secret is stored: no key needed") };
+        assert_eq!(f.manager.check_sealed_secrets(never).unwrap(), 0);
+        f.enrolled();
+        f.manager.enroll_totp(ADA, &f.mfa, true).unwrap();
+        let same = || {
+            Ok::<_, Error>(SecondFactor::new(
+                SecondFactorSettings::default(),
+                key("main"),
+            ))
+        };
+        assert_eq!(f.manager.check_sealed_secrets(same).unwrap(), 2);
+        let other = || {
+            Ok::<_, Error>(SecondFactor::new(
+                SecondFactorSettings::default(),
+                key("other"),
+            ))
+        };
+        let err = f.manager.check_sealed_secrets(other).unwrap_err();
+        assert!(
+            matches!(&err, Error::SecretNotDecrypted { what, .. } if what == "the TOTP secret of ada@example.com"),
+            "{err:?}"
+        );
     }
 
     #[test]

@@ -64,6 +64,9 @@ pub struct ExportSummary {
     /// neither stored (from an imported fixture) nor one of Django's default
     /// permissions (`add_`, `change_`, `delete_`, `view_` and the model).
     pub left_out: Vec<String>,
+    /// Users with a confirmed second factor: no format carries a TOTP secret
+    /// or a recovery code, so a re-import leaves them without one.
+    pub second_factors_left_out: u64,
 }
 
 /// The columns export writes: the import columns with `password_hash` and

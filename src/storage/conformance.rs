@@ -1352,6 +1352,48 @@ mod second_factor {
     }
 
     #[test]
+    fn a_page_of_users_has_its_second_factors_read_at_once_and_filtered() {
+        each(|store| {
+            let ada = enrolled(store, "ada@example.com");
+            let bob = store.insert_user(&record("bob@example.com"), &[]).unwrap();
+            store
+                .begin_totp_enrolment(bob.id, &pending(0), false, "bob@example.com", &[])
+                .unwrap();
+            let carol = store
+                .insert_user(&record("carol@example.com"), &[])
+                .unwrap();
+            let dan = enrolled(store, "dan@example.com");
+            assert!(
+                store
+                    .use_recovery_code(dan, &[3; 32], at(20), "dan@example.com", &[])
+                    .unwrap()
+                    .is_some()
+            );
+            let page = store.second_factors_between(ada, carol.id).unwrap();
+            assert_eq!(page.len(), 2, "carol has no row, dan is past the page");
+            assert_eq!(page[&ada], store.second_factor(ada).unwrap());
+            assert_eq!(page[&bob.id], store.second_factor(bob.id).unwrap());
+            let all = store.second_factors_between(ada, dan).unwrap();
+            assert_eq!(all[&dan].recovery_codes_left, 9);
+
+            let emails = |second_factor: Option<bool>| -> Vec<String> {
+                let filter = UserFilter {
+                    second_factor,
+                    ..UserFilter::default()
+                };
+                let users = store.list_users(&filter).unwrap();
+                users.into_iter().map(|u| u.email).collect()
+            };
+            assert_eq!(emails(Some(true)), ["ada@example.com", "dan@example.com"]);
+            assert_eq!(
+                emails(Some(false)),
+                ["bob@example.com", "carol@example.com"]
+            );
+            assert_eq!(emails(None).len(), 4);
+        });
+    }
+
+    #[test]
     fn deleting_a_user_deletes_its_second_factor() {
         each(|store| {
             let ada = enrolled(store, "ada@example.com");

@@ -560,6 +560,19 @@ pub trait SecondFactorStore {
     /// The user's confirmed secret, pending enrolment and recovery codes left.
     fn second_factor(&self, user_id: i64) -> Result<SecondFactorRecord>;
 
+    /// Every stored TOTP secret, confirmed or pending, still sealed, with its
+    /// user's id and email (to check that a key opens them all).
+    fn sealed_totp_secrets(&self) -> Result<Vec<(i64, String, crate::sealed::Sealed)>>;
+
+    /// The second factors of the users whose ids lie in `first..=last` (a
+    /// page of `list_users`, in one read), by user id; users without any row
+    /// are left out.
+    fn second_factors_between(
+        &self,
+        first: i64,
+        last: i64,
+    ) -> Result<std::collections::HashMap<i64, SecondFactorRecord>>;
+
     /// Stores a pending enrolment (`record.confirmed_at` is `None`), replacing
     /// any pending one. Without `replace`, a confirmed secret is
     /// [`crate::Error::SecondFactorExists`] (checked in the transaction).

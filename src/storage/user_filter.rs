@@ -67,6 +67,15 @@ pub(crate) fn user_where(filter: &UserFilter) -> (String, Vec<Value<'static>>) {
         }
         None => {}
     }
+    match filter.second_factor {
+        Some(true) => {
+            wheres.push("id IN (SELECT user_id FROM totp_secrets WHERE NOT pending)".into())
+        }
+        Some(false) => {
+            wheres.push("id NOT IN (SELECT user_id FROM totp_secrets WHERE NOT pending)".into())
+        }
+        None => {}
+    }
     if let Some(group) = &filter.group {
         values.push(Value::from(group.clone()));
         wheres.push(format!(

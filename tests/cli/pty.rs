@@ -3,7 +3,7 @@
 use nix::sys::wait::WaitStatus;
 use rexpect::session::{PtySession, spawn_command};
 
-use crate::support::{STRONG, TestEnv};
+use crate::support::{NOW, STRONG, TestEnv, totp_code};
 
 const TIMEOUT_MS: u64 = 20_000;
 
@@ -509,4 +509,68 @@ fn ctrl_c_at_a_yes_no_question_shows_the_cursor_and_ends_the_line() {
     assert!(before_error.contains('\n'), "{rest:?}");
     assert_eq!(exit_code(&p), 130);
     assert_eq!(env.query_one("SELECT count(*) FROM users"), "1");
+}
+
+#[test]
+fn enroll_totp_shows_the_qr_code_asks_again_on_a_wrong_code_and_activates_on_a_right_one() {
+    let env = TestEnv::new();
+    env.create_user("ada@example.com", &[]);
+    let mut p = spawn(&env, &["enroll-totp", "ada@example.com"]);
+    // The QR code: Unicode half blocks, then the URI and the grouped secret.
+    // rexpect reads each byte as a character: put the UTF-8 back together.
+    let read = p.exp_string("otpauth://totp/").unwrap();
+    let before_uri = String::from_utf8(read.chars().map(|c| c as u8).collect()).unwrap();
+    assert!(before_uri.contains('█'), "no QR code: {before_uri:?}");
+    assert!(
+        before_uri.contains('▀') || before_uri.contains('▄'),
+        "{before_uri:?}"
+    );
+    p.exp_string("or type the secret: ").unwrap();
+    let (grouped, _) = p.exp_regex(r"\r?\n").unwrap();
+    let grouped = grouped.trim().to_string();
+    assert!(
+        regex::Regex::new(r"^([A-Z2-7]{4} ){7}[A-Z2-7]{4}$")
+            .unwrap()
+            .is_match(&grouped),
+        "secret in groups of 4: {grouped:?}"
+    );
+    let right = totp_code(&grouped.replace(' ', ""), NOW);
+    let wrong = if right == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
+    p.exp_string("Code from the authenticator:").unwrap();
+    p.send_line(wrong).unwrap();
+    p.exp_string("That code is not right").unwrap();
+    p.exp_string("Code from the authenticator:").unwrap();
+    p.send_line(&right).unwrap();
+    p.exp_string("TOTP of ada@example.com confirmed").unwrap();
+    p.exp_string("Recovery codes for ada@example.com, shown this once")
+        .unwrap();
+    let rest = p.exp_eof().unwrap();
+    let codes = regex::Regex::new(r"(?m)^[A-Z2-9]{5}-[A-Z2-9]{5}\r?$").unwrap();
+    assert_eq!(codes.find_iter(&rest).count(), 10, "{rest}");
+    assert!(!rest.contains(&right), "the code is not echoed: {rest}");
+    assert_eq!(exit_code(&p), 0);
+    let json = env.user_json("ada@example.com");
+    assert_eq!(json["second_factor"], "totp");
+    assert_eq!(json["recovery_codes_left"], 10);
+}
+
+#[test]
+fn enroll_totp_gives_up_after_three_wrong_codes_and_leaves_the_enrolment_pending() {
+    let env = TestEnv::new();
+    env.create_user("ada@example.com", &[]);
+    let mut p = spawn(&env, &["enroll-totp", "ada@example.com"]);
+    for _ in 0..3 {
+        p.exp_string("Code from the authenticator:").unwrap();
+        // Not six digits: never a right code.
+        p.send_line("12345").unwrap();
+    }
+    p.exp_string("no right code after 3 tries").unwrap();
+    p.exp_string("userdb confirm-totp ada@example.com").unwrap();
+    p.exp_eof().unwrap();
+    assert_eq!(exit_code(&p), 1);
+    assert_eq!(env.user_json("ada@example.com")["second_factor"], "pending");
 }

@@ -281,6 +281,64 @@ fn usage_errors() {
     ));
 }
 
+// ---- the second factor -------------------------------------------------------
+
+/// A transcript with the secrets of a second factor replaced: the base32
+/// secret (alone or in a URI) and the recovery codes, which are random.
+fn redact_second_factor(text: &str) -> String {
+    let secret = Regex::new(r"\b[A-Z2-7]{32}\b").unwrap();
+    let text = secret.replace_all(text, "[SECRET]");
+    let code = Regex::new(r"\b[A-Z2-9]{5}-[A-Z2-9]{5}\b").unwrap();
+    code.replace_all(&text, "XXXXX-XXXXX").into_owned()
+}
+
+#[test]
+fn second_factor_commands() {
+    let env = team();
+    let started = env
+        .cmd(&["--json", "enroll-totp", "ada@example.com"])
+        .output()
+        .unwrap();
+    let secret = crate::support::stdout_json(&started)["secret"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let code = crate::support::totp_code(&secret, crate::support::NOW);
+    let confirmed = transcript_with(&env, &["confirm-totp", "ada@example.com"], |cmd| {
+        cmd.write_stdin(format!("{code}\n"));
+    });
+    let rest = transcripts(
+        &env,
+        &[
+            &["show-user", "ada@example.com"],
+            &["--json", "list-users", "--2fa", "yes"],
+            &["enroll-totp", "ada@example.com"],
+            &["--json", "enroll-totp", "ada@example.com"],
+            &["--json", "recovery-codes", "ada@example.com"],
+            &["recovery-codes", "carol@example.com"],
+            &["disable-2fa", "ada@example.com", "--reason", "lost phone"],
+            &[
+                "--json",
+                "disable-2fa",
+                "carol@example.com",
+                "--reason",
+                "check",
+                "--keep-tokens",
+            ],
+        ],
+    );
+    insta::assert_snapshot!(redact_second_factor(&format!(
+        "{}\n{confirmed}\n{rest}",
+        redact(
+            &env,
+            &format!(
+                "$ userdb --json enroll-totp ada@example.com\n{}",
+                String::from_utf8_lossy(&started.stdout)
+            )
+        )
+    )));
+}
+
 // ---- --json shapes ----------------------------------------------------------
 
 #[test]

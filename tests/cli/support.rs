@@ -375,3 +375,11 @@ pub fn run_as_script(env: &TestEnv, script: &str, vars: &[(&str, &str)]) -> std:
         .output()
         .expect("bash")
 }
+
+/// The TOTP code an authenticator holding `secret` (base32, as `enroll-totp`
+/// shows it) shows at the time `now`.
+pub fn totp_code(secret: &str, now: &str) -> String {
+    let secret = userdb::totp::TotpSecret::from_base32(secret).expect("a base32 secret");
+    let step = userdb::totp::step_at(now.parse().expect("a timestamp"));
+    userdb::totp::code_at_step(&secret, step).to_string()
+}

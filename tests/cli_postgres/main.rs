@@ -85,6 +85,9 @@ mod pty;
 #[path = "../cli/round_trips.rs"]
 mod round_trips;
 
+#[path = "../cli/second_factor.rs"]
+mod second_factor;
+
 #[path = "../cli/smtp.rs"]
 mod smtp;
 

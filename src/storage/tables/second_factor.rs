@@ -1,6 +1,8 @@
 //! [`SecondFactorStore`] for every engine: tables `totp_secrets` and
 //! `recovery_codes` (migration 0009).
 
+use std::collections::HashMap;
+
 use jiff::Timestamp;
 
 use super::{insert_audit, tokens};
@@ -75,6 +77,61 @@ impl<E: Engine> SecondFactorStore for E {
                 }
             }
             Ok(record)
+        })
+    }
+
+    fn sealed_totp_secrets(&self) -> Result<Vec<(i64, String, Sealed)>> {
+        self.read(|sql| {
+            sql.query(
+                "SELECT t.user_id, u.email, t.secret, t.key_id FROM totp_secrets t \
+                 JOIN users u ON u.id = t.user_id ORDER BY t.user_id, t.pending",
+                args![],
+                |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        Sealed {
+                            bytes: r.get(2)?,
+                            key_id: r.get(3)?,
+                        },
+                    ))
+                },
+            )
+        })
+    }
+
+    fn second_factors_between(
+        &self,
+        first: i64,
+        last: i64,
+    ) -> Result<HashMap<i64, SecondFactorRecord>> {
+        self.read(|sql| {
+            let mut records: HashMap<i64, SecondFactorRecord> = HashMap::new();
+            let rows = sql.query(
+                "SELECT pending, secret, key_id, created_at, confirmed_at, expires_at, \
+                 last_step, user_id FROM totp_secrets WHERE user_id BETWEEN $1 AND $2",
+                args![first, last],
+                |r| Ok((r.get::<i64>(7)?, totp_from_row(r)?)),
+            )?;
+            for (user_id, (pending, totp)) in rows {
+                let record = records.entry(user_id).or_default();
+                if pending {
+                    record.pending = Some(totp);
+                } else {
+                    record.confirmed = Some(totp);
+                }
+            }
+            let counts = sql.query(
+                "SELECT user_id, count(*) FROM recovery_codes WHERE used_at IS NULL \
+                 AND user_id BETWEEN $1 AND $2 GROUP BY user_id",
+                args![first, last],
+                |r| Ok((r.get::<i64>(0)?, r.get::<i64>(1)?)),
+            )?;
+            for (user_id, left) in counts {
+                records.entry(user_id).or_default().recovery_codes_left =
+                    u32::try_from(left).unwrap_or(u32::MAX);
+            }
+            Ok(records)
         })
     }
 
