@@ -128,6 +128,9 @@ impl CliError {
                 | Error::StoredHash { .. }
                 | Error::SchemaTooNew { .. }
                 | Error::Connect { .. }
+                | Error::ReadOnlyStandby { .. }
+                | Error::StandbyNeedsMigrations { .. }
+                | Error::CommitOutcomeUnknown { .. }
                 | Error::Delivery(_)
                 // The second factor's commands come later; the messages say what to do.
                 | Error::SecretNotDecrypted { .. }

@@ -14,7 +14,7 @@ impl UnsyncedWrite for PgStore {
     /// user or token, which are short.
     fn write_unsynced<T>(
         &mut self,
-        f: impl FnOnce(&mut dyn Sql) -> Result<T>,
+        mut f: impl FnMut(&mut dyn Sql) -> Result<T>,
     ) -> Result<Option<T>> {
         self.write_with(Lock::Rows, |tx| {
             tx.batch_execute("SET LOCAL synchronous_commit = off")?;
