@@ -1,0 +1,361 @@
+//! A primary with a hot standby (PostgreSQL only): reads on the standby, writes
+//! refused there in one line, `target_session_attrs` choosing the server, and a
+//! failover in the middle of a run of writes, with synchronous replication.
+//! Each test starts its own primary and standby (`pg_test_server::Standby`):
+//! the failover kills its primary.
+
+use std::time::{Duration, Instant};
+
+use assert_cmd::Command;
+
+use crate::pg_server::{PgServer, Standby};
+use crate::support::{STRONG, TestEnv, stderr_text};
+
+/// What a write pointed at a standby says.
+const STANDBY_REFUSAL: &str =
+    "the server is a read-only standby; name the primary or add target_session_attrs=read-write";
+
+/// A primary with a hot standby, and a test schema on both.
+struct Pair {
+    primary: PgServer,
+    standby: Standby,
+    /// The primary's URL of the test schema.
+    url: String,
+}
+
+impl Pair {
+    /// `settings` on the primary's command line.
+    fn start(settings: &[&str]) -> Pair {
+        let primary = PgServer::start(settings);
+        let url = primary.fresh_database();
+        let standby = primary.start_standby(&[]);
+        Pair {
+            primary,
+            standby,
+            url,
+        }
+    }
+
+    fn primary_host(&self) -> String {
+        format!("127.0.0.1:{}", self.primary.port())
+    }
+
+    fn standby_host(&self) -> String {
+        format!("127.0.0.1:{}", self.standby.port())
+    }
+
+    /// The test schema's URL naming `hosts` (`h:p,h:p`), with `query` added.
+    fn url(&self, hosts: &[String], query: &str) -> String {
+        let url = self.url.replacen(&self.primary_host(), &hosts.join(","), 1);
+        if query.is_empty() {
+            url
+        } else {
+            format!("{url}&{query}")
+        }
+    }
+
+    /// `userdb ARGS…` against `url`.
+    fn cmd(&self, env: &TestEnv, url: &str, args: &[&str]) -> Command {
+        let mut cmd = env.cmd(args);
+        cmd.env("USERDB_DB", url)
+            .env("PGPASSWORD", self.primary.password());
+        cmd
+    }
+
+    fn createuser(&self, env: &TestEnv, url: &str, email: &str) -> std::process::Output {
+        self.cmd(env, url, &["createuser", email, "--password-stdin"])
+            .write_stdin(format!("{STRONG}\n"))
+            .output()
+            .unwrap()
+    }
+}
+
+/// Asserts `out` is the one-line refusal of a write on a standby, exit 7.
+fn refused_on_standby(out: &std::process::Output, what: &str) {
+    let err = stderr_text(out);
+    assert_eq!(out.status.code(), Some(7), "{what}: {err}");
+    assert!(err.contains(STANDBY_REFUSAL), "{what}: {err}");
+    assert_eq!(err.lines().count(), 1, "{what}: {err}");
+}
+
+#[test]
+fn reads_work_on_a_hot_standby_and_every_write_is_refused_saying_so() {
+    let pair = Pair::start(&[]);
+    let env = TestEnv::new();
+    let primary = pair.url(&[pair.primary_host()], "");
+    let standby = pair.url(&[pair.standby_host()], "");
+    assert!(
+        pair.createuser(&env, &primary, "ada@example.com")
+            .status
+            .success()
+    );
+    for args in [
+        &["update-user", "ada@example.com", "--grant", "blog.add_post"][..],
+        &["create-group", "staff"],
+    ] {
+        pair.cmd(&env, &primary, args).assert().success();
+    }
+    let token = String::from_utf8(
+        pair.cmd(&env, &primary, &["issue-token", "ada@example.com"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    pair.standby.catch_up(&pair.primary);
+
+    // Every command that only reads works there, and sees the primary's data.
+    for args in [
+        &["list-users"][..],
+        &["show-user", "ada@example.com"],
+        &["export"],
+        &["log"],
+        &["has-perm", "ada@example.com", "blog.add_post"],
+        &["list-groups"],
+        &["list-tokens"],
+        &["doctor"],
+    ] {
+        let out = pair.cmd(&env, &standby, args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?} on the standby: {}",
+            stderr_text(&out)
+        );
+    }
+    let listed = pair.cmd(&env, &standby, &["list-users"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&listed.stdout).contains("ada@example.com"));
+
+    // Every write is refused in one line, exit 7: the standby has nothing new.
+    refused_on_standby(
+        &pair.createuser(&env, &standby, "bob@example.com"),
+        "createuser",
+    );
+    for args in [
+        &["update-user", "ada@example.com", "--active", "false"][..],
+        &["create-group", "other"],
+        &["issue-token", "ada@example.com"],
+        &["delete-user", "ada@example.com", "--yes"],
+    ] {
+        let out = pair.cmd(&env, &standby, args).output().unwrap();
+        refused_on_standby(&out, &format!("{args:?}"));
+    }
+    // verify-token and authenticate record a use and count attempts: they
+    // need the primary, and say so (a standby could not throttle guesses).
+    let out = pair
+        .cmd(&env, &standby, &["verify-token"])
+        .write_stdin(token)
+        .output()
+        .unwrap();
+    refused_on_standby(&out, "verify-token");
+    let out = pair
+        .cmd(
+            &env,
+            &standby,
+            &["authenticate", "ada@example.com", "--password-stdin"],
+        )
+        .write_stdin(format!("{STRONG}\n"))
+        .output()
+        .unwrap();
+    refused_on_standby(&out, "authenticate");
+    pair.standby.catch_up(&pair.primary);
+    let users: i64 = pair
+        .standby
+        .client()
+        .query_one(
+            &format!("SELECT count(*) FROM {}.users", schema_of(&pair.url)),
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(users, 1);
+
+    // A database the primary has not migrated: a clear error, no attempt.
+    let fresh = pair.primary.fresh_database();
+    pair.standby.catch_up(&pair.primary);
+    let fresh_standby = fresh.replacen(&pair.primary_host(), &pair.standby_host(), 1);
+    let out = pair
+        .cmd(&env, &fresh_standby, &["list-users"])
+        .output()
+        .unwrap();
+    let err = stderr_text(&out);
+    assert_eq!(out.status.code(), Some(7), "{err}");
+    assert!(
+        err.contains("pending migration(s)")
+            && err.contains("read-only standby: run `userdb migrate` against the primary"),
+        "{err}"
+    );
+}
+
+/// The schema a test URL selects (`options=-csearch_path%3Dt_N`).
+fn schema_of(url: &str) -> &str {
+    url.rsplit("%3D").next().unwrap()
+}
+
+#[test]
+fn target_session_attrs_choose_the_server_among_several() {
+    let pair = Pair::start(&[]);
+    let env = TestEnv::new();
+    let (p, s) = (pair.primary_host(), pair.standby_host());
+    let primary = pair.url(&[p.clone()], "");
+    pair.cmd(&env, &primary, &["migrate"]).assert().success();
+    pair.standby.catch_up(&pair.primary);
+    // The standby first: `any` takes it, and a write there is refused.
+    let standby_first = |attrs: &str| pair.url(&[s.clone(), p.clone()], attrs);
+    refused_on_standby(
+        &pair.createuser(&env, &standby_first(""), "a@example.com"),
+        "no target_session_attrs",
+    );
+    refused_on_standby(
+        &pair.createuser(
+            &env,
+            &standby_first("target_session_attrs=any"),
+            "a@example.com",
+        ),
+        "any",
+    );
+    // read-write and primary pass over it to the primary.
+    for (n, attrs) in ["read-write", "primary"].iter().enumerate() {
+        let out = pair.createuser(
+            &env,
+            &standby_first(&format!("target_session_attrs={attrs}")),
+            &format!("w{n}@example.com"),
+        );
+        assert!(out.status.success(), "{attrs}: {}", stderr_text(&out));
+    }
+    // The primary first: standby, read-only and prefer-standby pass over it.
+    pair.standby.catch_up(&pair.primary);
+    let primary_first = |attrs: &str| pair.url(&[p.clone(), s.clone()], attrs);
+    for attrs in ["standby", "read-only", "prefer-standby"] {
+        let url = primary_first(&format!("target_session_attrs={attrs}"));
+        refused_on_standby(&pair.createuser(&env, &url, "b@example.com"), attrs);
+        let out = pair.cmd(&env, &url, &["list-users"]).output().unwrap();
+        assert!(out.status.success(), "{attrs}: {}", stderr_text(&out));
+        assert!(String::from_utf8_lossy(&out.stdout).contains("w1@example.com"));
+    }
+    // The standby alone cannot be what read-write asks: the error says what each server is.
+    let out = pair.createuser(
+        &env,
+        &pair.url(&[s.clone()], "target_session_attrs=read-write"),
+        "c@example.com",
+    );
+    let err = stderr_text(&out);
+    assert_eq!(out.status.code(), Some(7), "{err}");
+    assert!(
+        err.contains(&format!("{s} is a read-only standby")),
+        "{err}"
+    );
+    // prefer-standby falls back to the primary when no standby answers.
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("127.0.0.1:{}", listener.local_addr().unwrap().port())
+    };
+    let url = pair.url(&[closed, p.clone()], "target_session_attrs=prefer-standby");
+    let out = pair.createuser(&env, &url, "d@example.com");
+    assert!(out.status.success(), "{}", stderr_text(&out));
+    // `host=` and `port=` lists name the same servers.
+    let url = pair.url.replacen(&p, "", 1).replacen(
+        '?',
+        &format!(
+            "?host=127.0.0.1,127.0.0.1&port={},{}&target_session_attrs=read-write&",
+            pair.standby.port(),
+            pair.primary.port()
+        ),
+        1,
+    );
+    let out = pair.createuser(&env, &url, "e@example.com");
+    assert!(out.status.success(), "{url}: {}", stderr_text(&out));
+}
+
+/// 30 `createuser` runs, one after another, against a URL naming both
+/// servers; the primary killed (`-m immediate`) after the 10th, the standby
+/// promoted half a second later. With synchronous replication, every run that
+/// said it was done is on the new primary; every other said why (exit 7); the
+/// runs after the promotion succeed through the same URL.
+#[test]
+fn a_failover_loses_no_acknowledged_write_and_the_same_url_finds_the_new_primary() {
+    let pair = Pair::start(&["synchronous_commit=on"]);
+    pair.primary.make_synchronous();
+    let env = TestEnv::new();
+    let url = pair.url(
+        &[pair.primary_host(), pair.standby_host()],
+        "target_session_attrs=read-write&connect_timeout=5",
+    );
+    let mut done = Vec::new();
+    let mut failures = Vec::new();
+    let mut promoted_at = None;
+    let mut killed_at = None;
+    let mut first_success_after_kill = None;
+    std::thread::scope(|scope| {
+        let mut failover = None;
+        for i in 0..30 {
+            if i == 10 {
+                killed_at = Some(Instant::now());
+                let pair = &pair;
+                failover = Some(scope.spawn(move || {
+                    pair.primary.stop_immediately();
+                    std::thread::sleep(Duration::from_millis(500));
+                    pair.standby.promote();
+                    Instant::now()
+                }));
+            }
+            if i == 20 {
+                // Runs from here on start after the promotion.
+                promoted_at = failover.take().map(|f| f.join().unwrap());
+            }
+            let email = format!("u{i}@example.com");
+            let out = pair.createuser(&env, &url, &email);
+            if out.status.success() {
+                if killed_at.is_some() && first_success_after_kill.is_none() {
+                    first_success_after_kill = Some(Instant::now());
+                }
+                done.push((i, email));
+            } else {
+                failures.push((i, out.status.code(), stderr_text(&out)));
+            }
+        }
+    });
+    assert!(!pair.standby.in_recovery());
+    let stored: Vec<String> = pair
+        .standby
+        .client()
+        .query(
+            &format!("SELECT email FROM {}.users", schema_of(&pair.url)),
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let lost: Vec<&String> = done
+        .iter()
+        .map(|(_, email)| email)
+        .filter(|email| !stored.contains(email))
+        .collect();
+    assert!(lost.is_empty(), "acknowledged and lost: {lost:?}");
+    for (i, code, err) in &failures {
+        assert_eq!(*code, Some(7), "run {i}: {err}");
+        assert!(
+            err.contains("cannot connect to PostgreSQL server")
+                || err.contains("may or may not have been applied")
+                || err.contains(STANDBY_REFUSAL),
+            "run {i} did not say why: {err}"
+        );
+        assert!(
+            *i >= 10 && *i < 20,
+            "run {i} failed outside the failover: {err}"
+        );
+    }
+    assert!(
+        done.iter().filter(|(i, _)| *i >= 20).count() == 10,
+        "{failures:?}"
+    );
+    let (killed, promoted) = (killed_at.unwrap(), promoted_at.unwrap());
+    eprintln!(
+        "failover: {} of 30 runs failed; promotion {} ms after the kill; first success {} ms \
+         after the kill; acknowledged writes lost: {}",
+        failures.len(),
+        (promoted - killed).as_millis(),
+        first_success_after_kill.map_or(0, |t| (t - killed).as_millis()),
+        lost.len()
+    );
+}
