@@ -359,3 +359,114 @@ fn a_failover_loses_no_acknowledged_write_and_the_same_url_finds_the_new_primary
         lost.len()
     );
 }
+
+/// Polls `sql` (one `int4` pid, or no row) as the server's superuser until it
+/// finds the backend of a waiting command.
+fn backend_of(admin: &mut postgres::Client, sql: &str) -> i32 {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(row) = admin.query_opt(sql, &[]).unwrap() {
+            return row.get(0);
+        }
+        assert!(Instant::now() < deadline, "no backend for {sql} after 30 s");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// `createuser EMAIL --password-stdin` started in the background.
+fn spawn_createuser(mut cmd: std::process::Command, email: &str) -> std::process::Child {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = cmd
+        .args(["createuser", email, "--password-stdin"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    writeln!(stdin, "{STRONG}").unwrap();
+    child
+}
+
+/// A write whose connection is cut before its COMMIT (an administrator's
+/// shutdown, as a failover does it) runs again, from the start, on a fresh
+/// connection: the command succeeds and the user is made once.
+#[test]
+fn a_write_cut_off_before_its_commit_runs_again_on_a_fresh_connection() {
+    let env = TestEnv::new();
+    env.cmd(&["migrate"]).assert().success();
+    let held = env.hold_writer_lock();
+    let crate::support::WriterLockHold::Postgres(mut holder) = held else {
+        unreachable!("the PostgreSQL suite")
+    };
+    let holder_pid: i32 = holder
+        .query_one("SELECT pg_backend_pid()", &[])
+        .unwrap()
+        .get(0);
+    let child = spawn_createuser(env.std_cmd(&[]), "ada@example.com");
+    let mut admin = crate::pg_server::server().admin_client();
+    let waiting = backend_of(
+        &mut admin,
+        &format!(
+            "SELECT pid FROM pg_stat_activity WHERE {holder_pid} = ANY(pg_blocking_pids(pid))"
+        ),
+    );
+    admin
+        .execute("SELECT pg_terminate_backend($1)", &[&waiting])
+        .unwrap();
+    holder
+        .batch_execute("SELECT pg_advisory_unlock_all()")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", stderr_text(&out));
+    assert_eq!(env.users_stored(), 1);
+}
+
+/// A connection lost while COMMIT waits (here, for a synchronous standby that
+/// never answers) has an unknown outcome: exit 7 saying so and how to check,
+/// never success and never a plain failure. (The server had committed it
+/// locally: the user is there.)
+#[test]
+fn a_connection_lost_during_commit_is_an_unknown_outcome() {
+    let primary = PgServer::start(&["synchronous_commit=on"]);
+    let url = primary.fresh_database();
+    let env = TestEnv::new();
+    let run = |args: &[&str]| {
+        let mut cmd = env.std_cmd(args);
+        cmd.env("USERDB_DB", &url)
+            .env("PGPASSWORD", primary.password());
+        cmd
+    };
+    assert!(run(&["migrate"]).status().unwrap().success());
+    // No standby: every COMMIT now waits for one.
+    primary.make_synchronous();
+    let child = spawn_createuser(run(&[]), "ada@example.com");
+    let mut admin = primary.admin_client();
+    let committing = backend_of(
+        &mut admin,
+        "SELECT pid FROM pg_stat_activity WHERE wait_event = 'SyncRep'",
+    );
+    admin
+        .execute("SELECT pg_terminate_backend($1)", &[&committing])
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let err = stderr_text(&out);
+    assert_eq!(out.status.code(), Some(7), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains(
+            "the change may or may not have been applied; check with `userdb show-user …`; \
+             commands with --if-not-exists and `apply` are safe to run again"
+        ),
+        "{err}"
+    );
+    let users: i64 = admin
+        .query_one(
+            &format!("SELECT count(*) FROM {}.users", schema_of(&url)),
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(users, 1);
+}
