@@ -4,12 +4,25 @@
 //! and every failure is one line ([`Error::Connect`], exit 7) that names the
 //! server without its password and says what to do.
 //!
+//! # Several servers
+//!
+//! As in libpq: `db1:5432,db2:5433` in the URL, `host=db1,db2&port=5432,5433`
+//! in its query, or `PGHOST`/`PGPORT` lists (one port for every host, or one
+//! per host). Each server is planned on its own (its password file line, its
+//! default `sslmode`), tried in order (`load_balance_hosts=random` shuffles
+//! them) within its own `connect_timeout`, and asked after connecting whether
+//! it is a standby (`pg_is_in_recovery()`) and read-only
+//! (`transaction_read_only`): `target_session_attrs` (or
+//! `PGTARGETSESSIONATTRS`) keeps the first that fits, libpq 14's six values
+//! (`prefer-standby` falls back to the first that answered). When none fits,
+//! the error names every server tried and what it was.
+//!
 //! # What fills in what the URL leaves out
 //!
 //! Parameters in the URL win. For the rest, libpq's environment variables are
 //! read, as `psql` reads them (an empty one counts as unset): `PGHOST`,
-//! `PGPORT`, `PGDATABASE`, `PGUSER`, `PGPASSWORD`, `PGPASSFILE`, `PGSSLMODE` and
-//! `PGSSLROOTCERT`; no other. Then the defaults: the socket directory
+//! `PGPORT`, `PGDATABASE`, `PGUSER`, `PGPASSWORD`, `PGPASSFILE`, `PGSSLMODE`,
+//! `PGSSLROOTCERT`, `PGTARGETSESSIONATTRS` and `PGLOADBALANCEHOSTS`; no other. Then the defaults: the socket directory
 //! `/var/run/postgresql` (Debian's, where libpq of most Linux packages looks),
 //! port 5432, the OS account's name as the user, the user's name as the
 //! database, `application_name=userdb`, and the `connect_timeout` the caller

@@ -443,9 +443,13 @@ fn parse_into(url: &str, params: &mut UriParams) -> Result<(), UriError> {
     Ok(())
 }
 
+/// One `host[:port]` of the authority, as written (the port `None` when there
+/// is no `:`).
+type Entry<'a> = (&'a str, Option<&'a str>);
+
 /// One `host[:port]` of the authority (an IPv6 address in `[…]`), and what
 /// follows its `,` if one does.
-fn split_entry(text: &str) -> Result<((&str, Option<&str>), Option<&str>), UriError> {
+fn split_entry(text: &str) -> Result<(Entry<'_>, Option<&str>), UriError> {
     let (host, after) = if let Some(inner) = text.strip_prefix('[') {
         let close = inner.find(']').ok_or_else(|| {
             error(

@@ -196,7 +196,7 @@ fn target_session_attrs_choose_the_server_among_several() {
     let pair = Pair::start(&[]);
     let env = TestEnv::new();
     let (p, s) = (pair.primary_host(), pair.standby_host());
-    let primary = pair.url(&[p.clone()], "");
+    let primary = pair.url(std::slice::from_ref(&p), "");
     pair.cmd(&env, &primary, &["migrate"]).assert().success();
     pair.standby.catch_up(&pair.primary);
     // The standby first: `any` takes it, and a write there is refused.
@@ -235,7 +235,7 @@ fn target_session_attrs_choose_the_server_among_several() {
     // The standby alone cannot be what read-write asks: the error says what each server is.
     let out = pair.createuser(
         &env,
-        &pair.url(&[s.clone()], "target_session_attrs=read-write"),
+        &pair.url(std::slice::from_ref(&s), "target_session_attrs=read-write"),
         "c@example.com",
     );
     let err = stderr_text(&out);

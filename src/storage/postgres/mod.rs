@@ -269,7 +269,7 @@ impl PgStore {
         } = connect::connect(&self.url, &options)?;
         self.schema = find_schema(&mut client).map_err(|e| e.on_target(&self.described))?;
         self.session = session;
-        *self.client.borrow_mut() = Box::new(client);
+        **self.client.borrow_mut() = client;
         Ok(())
     }
 
