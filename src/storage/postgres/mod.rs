@@ -341,7 +341,9 @@ impl PgStore {
     /// Names the server in an error, and gives a server's reason the role and
     /// schema its hint names.
     fn named(&self, err: Error) -> Error {
-        if server_error::is_read_only(&err) {
+        // A standby says so in one line; a primary made read-only
+        // (`default_transaction_read_only`) keeps the server's reason and hint.
+        if self.session.in_recovery && server_error::is_read_only(&err) {
             return Error::ReadOnlyStandby {
                 target: self.described.clone(),
             };
