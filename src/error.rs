@@ -214,7 +214,7 @@ pub enum Error {
         source: Box<dyn std::error::Error + Send + Sync>,
     },
 
-    /// A write reached a PostgreSQL hot standby (or a read-only server).
+    /// A write reached a PostgreSQL hot standby (in recovery, read-only).
     #[error(
         "database {target}: the server is a read-only standby; name the primary or add target_session_attrs=read-write"
     )]

@@ -408,7 +408,7 @@ impl SchemaStore for PgStore {
         let pending = self.pending_migrations()?;
         // A standby takes no write: say what to do rather than fail on the
         // first statement.
-        if !pending.is_empty() && self.session.read_only {
+        if !pending.is_empty() && self.session.in_recovery {
             return Err(Error::StandbyNeedsMigrations {
                 target: self.described.clone(),
                 pending: pending.iter().map(|m| m.name.to_string()).collect(),

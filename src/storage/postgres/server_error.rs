@@ -300,6 +300,29 @@ mod tests {
     }
 
     #[test]
+    fn the_marks_of_a_failover_are_retried_and_nothing_else() {
+        for code in ["57P01", "57P02", "57P03", "25006", "08006", "08001"] {
+            assert!(error(code, "x").is_failover(), "{code}");
+        }
+        // A rule, a lock timeout, a serialization failure: the write's own outcome.
+        for code in ["23505", "55P03", "40001", "42501", "57014"] {
+            assert!(!error(code, "x").is_failover(), "{code}");
+        }
+        let lost = ServerError {
+            code: None,
+            lost: true,
+            message: "connection closed".into(),
+            role: None,
+            schema: None,
+        };
+        assert!(lost.is_failover());
+        let wrapped = crate::Error::database(lost);
+        assert!(is_failover(&wrapped));
+        assert!(!is_read_only(&wrapped));
+        assert!(is_read_only(&crate::Error::database(error("25006", "x"))));
+    }
+
+    #[test]
     fn the_message_names_the_sqlstate_and_what_it_means() {
         let e = error("42501", "permission denied for schema public");
         assert_eq!(
