@@ -264,6 +264,23 @@ fn target_session_attrs_choose_the_server_among_several() {
     );
     let out = pair.createuser(&env, &url, "e@example.com");
     assert!(out.status.success(), "{url}: {}", stderr_text(&out));
+    // So do PGHOST and PGPORT lists, for a URL that names no host.
+    let url = pair.url.replacen(&p, "", 1) + "&target_session_attrs=read-write";
+    let out = pair
+        .cmd(
+            &env,
+            &url,
+            &["createuser", "f@example.com", "--password-stdin"],
+        )
+        .env("PGHOST", "127.0.0.1,127.0.0.1")
+        .env(
+            "PGPORT",
+            format!("{},{}", pair.standby.port(), pair.primary.port()),
+        )
+        .write_stdin(format!("{STRONG}\n"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{url}: {}", stderr_text(&out));
 }
 
 /// 30 `createuser` runs, one after another, against a URL naming both
