@@ -214,6 +214,30 @@ pub enum Error {
         source: Box<dyn std::error::Error + Send + Sync>,
     },
 
+    /// A write reached a PostgreSQL hot standby (in recovery, read-only).
+    #[error(
+        "database {target}: the server is a read-only standby; name the primary or add target_session_attrs=read-write"
+    )]
+    ReadOnlyStandby { target: String },
+
+    /// A command that must migrate the database reached a PostgreSQL standby.
+    #[error(
+        "database {target} has {} pending migration(s) ({}), and the server is a read-only standby: run `userdb migrate` against the primary (the standby follows it)",
+        .pending.len(), .pending.join(", ")
+    )]
+    StandbyNeedsMigrations {
+        target: String,
+        pending: Vec<String>,
+    },
+
+    /// The connection to PostgreSQL broke while a COMMIT was under way: the
+    /// server may or may not have applied the change. Never success, never a
+    /// plain failure.
+    #[error(
+        "database {target}: the connection was lost during COMMIT ({reason}): the change may or may not have been applied; check with `userdb show-user …`; commands with --if-not-exists and `apply` are safe to run again"
+    )]
+    CommitOutcomeUnknown { target: String, reason: String },
+
     /// A PostgreSQL server could not be reached, would not let userdb in, or its
     /// URL cannot be used. `target` is the URL without its password; `reason` says
     /// what went wrong and what to do, on one line, never with a password.
@@ -393,6 +417,9 @@ impl Error {
             | Error::SchemaTooNew { .. }
             | Error::Database { .. }
             | Error::Connect { .. }
+            | Error::ReadOnlyStandby { .. }
+            | Error::StandbyNeedsMigrations { .. }
+            | Error::CommitOutcomeUnknown { .. }
             | Error::NoDatabase(_)
             | Error::UnsupportedDatabase(_)
             | Error::NotOnThisBackend { .. }

@@ -4,12 +4,25 @@
 //! and every failure is one line ([`Error::Connect`], exit 7) that names the
 //! server without its password and says what to do.
 //!
+//! # Several servers
+//!
+//! As in libpq: `db1:5432,db2:5433` in the URL, `host=db1,db2&port=5432,5433`
+//! in its query, or `PGHOST`/`PGPORT` lists (one port for every host, or one
+//! per host). Each server is planned on its own (its password file line, its
+//! default `sslmode`), tried in order (`load_balance_hosts=random` shuffles
+//! them) within its own `connect_timeout`, and asked after connecting whether
+//! it is a standby (`pg_is_in_recovery()`) and read-only
+//! (`transaction_read_only`): `target_session_attrs` (or
+//! `PGTARGETSESSIONATTRS`) keeps the first that fits, libpq 14's six values
+//! (`prefer-standby` falls back to the first that answered). When none fits,
+//! the error names every server tried and what it was.
+//!
 //! # What fills in what the URL leaves out
 //!
 //! Parameters in the URL win. For the rest, libpq's environment variables are
 //! read, as `psql` reads them (an empty one counts as unset): `PGHOST`,
-//! `PGPORT`, `PGDATABASE`, `PGUSER`, `PGPASSWORD`, `PGPASSFILE`, `PGSSLMODE` and
-//! `PGSSLROOTCERT`; no other. Then the defaults: the socket directory
+//! `PGPORT`, `PGDATABASE`, `PGUSER`, `PGPASSWORD`, `PGPASSFILE`, `PGSSLMODE`,
+//! `PGSSLROOTCERT`, `PGTARGETSESSIONATTRS` and `PGLOADBALANCEHOSTS`; no other. Then the defaults: the socket directory
 //! `/var/run/postgresql` (Debian's, where libpq of most Linux packages looks),
 //! port 5432, the OS account's name as the user, the user's name as the
 //! database, `application_name=userdb`, and the `connect_timeout` the caller
@@ -75,7 +88,7 @@ use postgres::error::SqlState;
 use secrecy::{ExposeSecret, SecretString};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
-use self::uri::{SslMode, UriParams};
+use self::uri::{SessionAttrs, SslMode, UriParams};
 use crate::error::{Error, Result};
 
 /// The oldest PostgreSQL userdb connects to, as `server_version_num`.
@@ -90,10 +103,238 @@ pub(crate) struct ConnectOptions<'a> {
     pub connect_timeout: Duration,
 }
 
-/// Opens one connection to the server a libpq URI names. Errors name the server
-/// by `Target::describe()`-style redacted URL.
-pub(crate) fn connect(url: &str, options: &ConnectOptions) -> Result<postgres::Client> {
-    Plan::new(url, options, &Environment::process())?.open()
+/// Opens one connection to a server the libpq URI names: the first of its hosts
+/// (in order, or shuffled with `load_balance_hosts=random`) that answers and
+/// fits `target_session_attrs`. Errors name the server by
+/// `Target::describe()`-style redacted URL, and every host tried.
+pub(crate) fn connect(url: &str, options: &ConnectOptions) -> Result<Connection> {
+    Hosts::new(url, options, &Environment::process())?.open()
+}
+
+/// An open connection, and what the server said of itself on connecting.
+pub(crate) struct Connection {
+    pub client: postgres::Client,
+    pub session: Session,
+}
+
+/// Whether the server was a standby, and read-only, when the connection opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Session {
+    /// `pg_is_in_recovery()`: a standby (hot or promoting).
+    pub in_recovery: bool,
+    /// `transaction_read_only`: a standby, or `default_transaction_read_only`.
+    pub read_only: bool,
+}
+
+impl SessionAttrs {
+    /// Whether a server in this state is one these attributes ask for (libpq
+    /// 14's rules; `prefer-standby` asks for a standby first).
+    fn accepts(self, session: Session) -> bool {
+        match self {
+            SessionAttrs::Any => true,
+            SessionAttrs::ReadWrite => !session.read_only,
+            SessionAttrs::ReadOnly => session.read_only,
+            SessionAttrs::Primary => !session.in_recovery,
+            SessionAttrs::Standby | SessionAttrs::PreferStandby => session.in_recovery,
+        }
+    }
+
+    /// What was asked for, for the error when no server fits.
+    fn wanted(self) -> &'static str {
+        match self {
+            SessionAttrs::Any | SessionAttrs::PreferStandby => "answered",
+            SessionAttrs::ReadWrite => "accepts writes",
+            SessionAttrs::ReadOnly => "is read-only",
+            SessionAttrs::Primary => "is a primary",
+            SessionAttrs::Standby => "is a standby",
+        }
+    }
+}
+
+impl Session {
+    fn describe(self) -> &'static str {
+        match (self.in_recovery, self.read_only) {
+            (true, _) => "a read-only standby",
+            (false, true) => "a read-only primary (default_transaction_read_only is on)",
+            (false, false) => "a primary that accepts writes",
+        }
+    }
+}
+
+/// The servers a URL names, each planned on its own (its password file line
+/// and default `sslmode` depend on the host), and how to choose among them.
+struct Hosts {
+    target: String,
+    plans: Vec<Plan>,
+    attrs: SessionAttrs,
+    random: bool,
+}
+
+impl Hosts {
+    fn new(url: &str, options: &ConnectOptions, env: &Environment) -> Result<Hosts> {
+        let params = uri::parse(url).map_err(|e| Error::Connect {
+            target: e.shown.unwrap_or_else(|| uri::hidden(url)),
+            reason: e.reason,
+        })?;
+        // Shown from what was parsed, so never the password (see `uri::describe`).
+        let target = params.shown(&url[..uri::scheme_len(url).unwrap_or(0)]);
+        let fail = |e: Resolve| match e {
+            Resolve::Reason(reason) => Error::Connect {
+                target: target.clone(),
+                reason,
+            },
+            Resolve::Error(e) => e,
+        };
+        let attrs = match (params.target_session_attrs, env.var("PGTARGETSESSIONATTRS")) {
+            (Some(attrs), _) => attrs,
+            (None, Some(text)) => SessionAttrs::parse(&text).ok_or_else(|| {
+                fail(Resolve::Reason(format!(
+                    "PGTARGETSESSIONATTRS must be one of {}",
+                    SessionAttrs::NAMES
+                )))
+            })?,
+            (None, None) => SessionAttrs::Any,
+        };
+        let random = match (params.load_balance_hosts, env.var("PGLOADBALANCEHOSTS")) {
+            (Some(random), _) => random,
+            (None, Some(text)) => uri::parse_load_balance(&text).ok_or_else(|| {
+                fail(Resolve::Reason(
+                    "PGLOADBALANCEHOSTS must be disable or random".into(),
+                ))
+            })?,
+            (None, None) => false,
+        };
+        let plans = endpoints(&params, env)
+            .and_then(|endpoints| {
+                endpoints
+                    .into_iter()
+                    .map(|(host, port)| {
+                        Plan::resolve(params.clone(), options, env, target.clone(), host, port)
+                    })
+                    .collect::<std::result::Result<Vec<Plan>, Resolve>>()
+            })
+            .map_err(fail)?;
+        Ok(Hosts {
+            target,
+            plans,
+            attrs,
+            random,
+        })
+    }
+
+    /// Tries the hosts in turn (libpq's order: as listed, or shuffled), each
+    /// within its own `connect_timeout`, and keeps the first that fits.
+    fn open(self) -> Result<Connection> {
+        let mut order: Vec<&Plan> = self.plans.iter().collect();
+        if self.random {
+            use rand::seq::SliceRandom;
+            order.shuffle(&mut rand::rng());
+        }
+        let several = order.len() > 1;
+        let mut tried = Vec::new();
+        let mut fallback = None;
+        for plan in order {
+            match plan.open() {
+                Ok(connection) if self.attrs.accepts(connection.session) => {
+                    return Ok(connection);
+                }
+                Ok(connection) => {
+                    tried.push(format!(
+                        "{} is {}",
+                        plan.endpoint(),
+                        connection.session.describe()
+                    ));
+                    // prefer-standby: a primary if no standby answers.
+                    if self.attrs == SessionAttrs::PreferStandby && fallback.is_none() {
+                        fallback = Some(connection);
+                    }
+                }
+                // One server: its own error, as it was.
+                Err(e) if !several => return Err(e),
+                Err(Error::Connect { reason, .. }) => {
+                    let endpoint = plan.endpoint();
+                    tried.push(if reason.contains(&endpoint) {
+                        reason
+                    } else {
+                        format!("{endpoint}: {reason}")
+                    });
+                }
+                Err(other) => return Err(other),
+            }
+        }
+        if let Some(connection) = fallback {
+            return Ok(connection);
+        }
+        let asked = match self.attrs {
+            SessionAttrs::Any => String::new(),
+            attrs => format!(" (target_session_attrs={})", attrs.as_str()),
+        };
+        let count = if several {
+            format!("none of the {} servers named", self.plans.len())
+        } else {
+            "the server named".to_string()
+        };
+        let reason = format!(
+            "{count} {}{asked}: {}",
+            if several {
+                self.attrs.wanted()
+            } else {
+                "is not one that fits"
+            },
+            tried.join("; ")
+        );
+        let scrub = self.plans.first().map(|plan| plan.fail(reason.clone()));
+        Err(scrub.unwrap_or(Error::Connect {
+            target: self.target,
+            reason,
+        }))
+    }
+}
+
+/// The hosts and ports to try, in order: the URL's lists, else `PGHOST` and
+/// `PGPORT`, else the socket directory and 5432. One port serves every host;
+/// else there is one per host, as in libpq.
+fn endpoints(
+    params: &UriParams,
+    env: &Environment,
+) -> std::result::Result<Vec<(Host, u16)>, Resolve> {
+    let mut hosts = params.hosts.clone();
+    if hosts.is_empty() {
+        hosts = uri::split_hosts(env.var("PGHOST").as_deref())
+            .map_err(|e| Resolve::Reason(format!("PGHOST: {e}")))?;
+    }
+    if hosts.is_empty() {
+        hosts.push(passfile::DEFAULT_SOCKET_DIR.to_string());
+    }
+    let mut ports = params.ports.clone();
+    if ports.is_empty() {
+        ports = uri::parse_ports(env.var("PGPORT").as_deref(), true).map_err(|_| {
+            Resolve::Reason(
+                "PGPORT is not a port number from 1 to 65535 (or a list of them, one per host)"
+                    .into(),
+            )
+        })?;
+    }
+    let port_of = |i: usize| -> u16 {
+        let port = if ports.len() == 1 {
+            ports[0]
+        } else {
+            ports.get(i).copied().flatten()
+        };
+        port.unwrap_or(5432)
+    };
+    if ports.len() > 1 && ports.len() != hosts.len() {
+        return Err(Resolve::Reason(format!(
+            "{} hosts and {} ports are named: give one port for all, or one per host",
+            hosts.len(),
+            ports.len()
+        )));
+    }
+    Ok(hosts
+        .into_iter()
+        .enumerate()
+        .map(|(i, host)| (Host::from_text(host), port_of(i)))
+        .collect())
 }
 
 /// The environment a connection is planned in: the process's, or a test's.
@@ -234,47 +475,15 @@ struct Plan {
 }
 
 impl Plan {
-    fn new(url: &str, options: &ConnectOptions, env: &Environment) -> Result<Plan> {
-        let params = uri::parse(url).map_err(|e| Error::Connect {
-            target: e.shown.unwrap_or_else(|| uri::hidden(url)),
-            reason: e.reason,
-        })?;
-        // Shown from what was parsed, so never the password (see `uri::describe`).
-        let target = params.shown(&url[..uri::scheme_len(url).unwrap_or(0)]);
-        let fail = |reason: String| Error::Connect {
-            target: target.clone(),
-            reason,
-        };
-        Plan::resolve(params, options, env, target.clone()).map_err(|e| match e {
-            Resolve::Reason(reason) => fail(reason),
-            Resolve::Error(e) => e,
-        })
-    }
-
+    /// Everything about connecting to one of the URL's servers.
     fn resolve(
         params: UriParams,
         options: &ConnectOptions,
         env: &Environment,
         target: String,
+        host: Host,
+        port: u16,
     ) -> std::result::Result<Plan, Resolve> {
-        let host_text = params
-            .host
-            .clone()
-            .or_else(|| env.var("PGHOST"))
-            .unwrap_or_else(|| passfile::DEFAULT_SOCKET_DIR.to_string());
-        if host_text.contains(',') {
-            return Err(Resolve::Reason(
-                "several hosts (in PGHOST) are not supported: name one server".into(),
-            ));
-        }
-        let host = Host::from_text(host_text);
-        let port = match (params.port, env.var("PGPORT")) {
-            (Some(port), _) => port,
-            (None, Some(text)) => text.parse::<u16>().ok().filter(|p| *p > 0).ok_or_else(|| {
-                Resolve::Reason("PGPORT is not a port number from 1 to 65535".into())
-            })?,
-            (None, None) => 5432,
-        };
         let user = params
             .user
             .clone()
@@ -466,8 +675,8 @@ impl Plan {
         })
     }
 
-    /// Connects, and checks the server's version.
-    fn open(self) -> Result<postgres::Client> {
+    /// Connects, checks the server's version, and asks whether it is a standby.
+    fn open(&self) -> Result<Connection> {
         let result = if self.timeout.is_zero() {
             self.config.connect(self.tls.clone())
         } else {
@@ -491,7 +700,8 @@ impl Plan {
         let mut client = result.map_err(|e| self.fail(self.reason(&e)))?;
         let version = client
             .simple_query(
-                "SELECT current_setting('server_version_num'), current_setting('server_version')",
+                "SELECT current_setting('server_version_num'), current_setting('server_version'), \
+                 pg_is_in_recovery()::text, current_setting('transaction_read_only')",
             )
             .map_err(|e| self.fail(self.reason(&e)))?;
         let row = version.iter().find_map(|m| match m {
@@ -506,7 +716,11 @@ impl Plan {
             Some(num) => self.check_version(num, &text)?,
             None => return Err(self.fail("the server did not tell its version".into())),
         }
-        Ok(client)
+        let session = Session {
+            in_recovery: row.and_then(|r| r.get(2)) == Some("true"),
+            read_only: row.and_then(|r| r.get(3)) == Some("on"),
+        };
+        Ok(Connection { client, session })
     }
 
     fn check_version(&self, num: u32, text: &str) -> Result<()> {
@@ -763,15 +977,15 @@ pub fn fuzz_url(url: &str, pgsslmode: Option<&str>, passfile_text: &str) {
     assert_eq!(
         (
             &back.user,
-            &back.host,
-            back.port,
+            &back.hosts,
+            &back.ports,
             &back.dbname,
             back.sslmode
         ),
         (
             &params.user,
-            &params.host,
-            params.port,
+            &params.hosts,
+            &params.ports,
             &params.dbname,
             params.sslmode
         )
@@ -785,6 +999,10 @@ pub fn fuzz_url(url: &str, pgsslmode: Option<&str>, passfile_text: &str) {
         (&params.application_name, &params.passfile)
     );
     assert_eq!(
+        (back.target_session_attrs, back.load_balance_hosts),
+        (params.target_session_attrs, params.load_balance_hosts)
+    );
+    assert_eq!(
         back.password
             .as_ref()
             .map(|p| p.expose_secret().to_string()),
@@ -793,8 +1011,9 @@ pub fn fuzz_url(url: &str, pgsslmode: Option<&str>, passfile_text: &str) {
     // sslmode: the URL's wins, then PGSSLMODE; by default a server elsewhere
     // is verify-full.
     let host_text = params
-        .host
-        .clone()
+        .hosts
+        .first()
+        .cloned()
         .unwrap_or_else(|| passfile::DEFAULT_SOCKET_DIR.to_string());
     let host = Host::from_text(host_text.clone());
     let system_roots = params.sslrootcert.as_deref() == Some("system");
@@ -816,7 +1035,7 @@ pub fn fuzz_url(url: &str, pgsslmode: Option<&str>, passfile_text: &str) {
     let dbname = params.dbname.clone().unwrap_or_else(|| user.clone());
     let lookup = passfile::Lookup {
         host: &host_text,
-        port: params.port.unwrap_or(5432),
+        port: params.ports.first().copied().flatten().unwrap_or(5432),
         dbname: &dbname,
         user: &user,
     };

@@ -130,6 +130,9 @@ impl CliError {
                 | Error::StoredHash { .. }
                 | Error::SchemaTooNew { .. }
                 | Error::Connect { .. }
+                | Error::ReadOnlyStandby { .. }
+                | Error::StandbyNeedsMigrations { .. }
+                | Error::CommitOutcomeUnknown { .. }
                 | Error::Delivery(_)
                 | Error::SecretNotDecrypted { .. }
                 | Error::WrongSecondFactor(_)

@@ -449,7 +449,7 @@ impl<S: UserStore + OtpStore> UserManager<S> {
             // A password the user chooses in this step: given to a reset, or to
             // the address's first verification.
             let chooses = usage.reset.is_some() || usage.proof_password.is_some();
-            let (mut new_password, mut revoke_tokens) = match usage.reset {
+            let (mut new_password, mut revoke_tokens) = match usage.reset.clone() {
                 Some((hash, revoke)) => {
                     audit.push(entry(
                         AuditEvent::PasswordReset,
@@ -474,7 +474,7 @@ impl<S: UserStore + OtpStore> UserManager<S> {
             if first_proof {
                 if new_password.is_none() {
                     password_discarded = usage.proof_password.is_none() && owner.usable_password;
-                    let (hash, detail) = match usage.proof_password {
+                    let (hash, detail) = match usage.proof_password.clone() {
                         Some(hash) => (
                             hash,
                             Some(

@@ -33,13 +33,18 @@ fn options(password_file: Option<&Path>) -> ConnectOptions<'_> {
     }
 }
 
-fn plan(url: &str, vars: &[(&str, &str)], password_file: Option<&Path>) -> Result<Plan> {
+fn hosts(url: &str, vars: &[(&str, &str)], password_file: Option<&Path>) -> Result<Hosts> {
     let var = env_of(vars);
-    Plan::new(url, &options(password_file), &Environment { var: &var })
+    Hosts::new(url, &options(password_file), &Environment { var: &var })
+}
+
+/// The plan of the URL's first server.
+fn plan(url: &str, vars: &[(&str, &str)], password_file: Option<&Path>) -> Result<Plan> {
+    Ok(hosts(url, vars, password_file)?.plans.remove(0))
 }
 
 fn open(url: &str, vars: &[(&str, &str)]) -> Result<postgres::Client> {
-    plan(url, vars, None)?.open()
+    hosts(url, vars, None)?.open().map(|c| c.client)
 }
 
 /// Asserts the error is one line of kind Storage without the password, and
@@ -247,6 +252,180 @@ fn the_environment_fills_in_what_the_url_leaves_out() {
 }
 
 #[test]
+fn several_hosts_come_from_the_url_or_pghost_with_one_port_or_one_each() {
+    let endpoints = |url: &str, vars: &[(&str, &str)]| -> Vec<(Host, u16)> {
+        hosts(url, vars, None)
+            .unwrap_or_else(|e| panic!("{url}: {e}"))
+            .plans
+            .iter()
+            .map(|p| (p.host.clone(), p.port))
+            .collect()
+    };
+    let tcp = |name: &str, port: u16| (Host::Tcp(name.into()), port);
+    assert_eq!(
+        endpoints("postgres://db1:5432,db2:5433/users?sslmode=disable", &[]),
+        [tcp("db1", 5432), tcp("db2", 5433)]
+    );
+    assert_eq!(
+        endpoints(
+            "postgres:///users?host=db1,db2&port=5432,5433&sslmode=disable",
+            &[]
+        ),
+        [tcp("db1", 5432), tcp("db2", 5433)]
+    );
+    // One port for every host; a host without a port gets the default.
+    assert_eq!(
+        endpoints(
+            "postgres:///users?host=db1,db2&port=6432&sslmode=disable",
+            &[]
+        ),
+        [tcp("db1", 6432), tcp("db2", 6432)]
+    );
+    assert_eq!(
+        endpoints("postgres://db1,db2:5433/users?sslmode=disable", &[]),
+        [tcp("db1", 5432), tcp("db2", 5433)]
+    );
+    // PGHOST and PGPORT lists, as libpq reads them.
+    let vars = [("PGHOST", "db1,db2"), ("PGPORT", "5432,5433")];
+    assert_eq!(
+        endpoints("postgres://u@/users?sslmode=disable", &vars),
+        [tcp("db1", 5432), tcp("db2", 5433)]
+    );
+    // Each host is planned on its own: sslmode's default is per host.
+    let plans = hosts("postgres://localhost,db.example.com/users", &[], None)
+        .unwrap()
+        .plans;
+    assert_eq!(
+        plans.iter().map(|p| p.sslmode).collect::<Vec<_>>(),
+        [SslMode::Prefer, SslMode::VerifyFull]
+    );
+    // Ports that pair with nothing are refused, saying why.
+    let err = hosts("postgres:///users?host=a,b,c&port=1,2", &[], None)
+        .map(|_| ())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("3 hosts and 2 ports"), "{err}");
+    let err = hosts("postgres://u@/users", &[("PGHOST", "a,,b")], None)
+        .map(|_| ())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("PGHOST"), "{err}");
+    // target_session_attrs and load_balance_hosts, from the URL or libpq's variables.
+    let h = hosts("postgres://a,b/x?target_session_attrs=standby", &[], None).unwrap();
+    assert_eq!((h.attrs, h.random), (SessionAttrs::Standby, false));
+    let vars = [
+        ("PGTARGETSESSIONATTRS", "prefer-standby"),
+        ("PGLOADBALANCEHOSTS", "random"),
+    ];
+    let h = hosts("postgres://a,b/x", &vars, None).unwrap();
+    assert_eq!((h.attrs, h.random), (SessionAttrs::PreferStandby, true));
+    let err = hosts("postgres://a/x", &[("PGTARGETSESSIONATTRS", "rw")], None)
+        .map(|_| ())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("PGTARGETSESSIONATTRS must be one of"), "{err}");
+}
+
+#[test]
+fn target_session_attrs_choose_by_what_the_server_is() {
+    let primary = Session {
+        in_recovery: false,
+        read_only: false,
+    };
+    let standby = Session {
+        in_recovery: true,
+        read_only: true,
+    };
+    let read_only_primary = Session {
+        in_recovery: false,
+        read_only: true,
+    };
+    use SessionAttrs as A;
+    for (attrs, accepts) in [
+        (A::Any, [true, true, true]),
+        (A::ReadWrite, [true, false, false]),
+        (A::ReadOnly, [false, true, true]),
+        (A::Primary, [true, false, true]),
+        (A::Standby, [false, true, false]),
+        (A::PreferStandby, [false, true, false]),
+    ] {
+        assert_eq!(
+            [primary, standby, read_only_primary].map(|s| attrs.accepts(s)),
+            accepts,
+            "{attrs:?}"
+        );
+    }
+}
+
+#[test]
+fn several_hosts_are_tried_in_order_and_errors_name_each() {
+    let server = test_server::own_server();
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let port = server.port();
+    let vars = [("PGPASSWORD", server.password())];
+    let url = |query: &str| {
+        format!(
+            "postgres://{TEST_ROLE}@127.0.0.1:{closed},127.0.0.1:{port}/{TEST_DATABASE}?{query}"
+        )
+    };
+    // The first refuses; the second, a primary, fits any, read-write, primary
+    // and (failing a standby) prefer-standby.
+    for attrs in ["any", "read-write", "primary", "prefer-standby"] {
+        let connection = hosts(&url(&format!("target_session_attrs={attrs}")), &vars, None)
+            .unwrap()
+            .open()
+            .unwrap_or_else(|e| panic!("{attrs}: {e}"));
+        assert!(!connection.session.in_recovery, "{attrs}");
+    }
+    // Asked for a standby, none fits: the error names every server tried, and why.
+    for (attrs, wanted) in [("standby", "is a standby"), ("read-only", "is read-only")] {
+        let text = connect_error(
+            hosts(&url(&format!("target_session_attrs={attrs}")), &vars, None)
+                .unwrap()
+                .open()
+                .map(|c| c.client),
+            server.password(),
+        );
+        assert!(
+            text.contains(&format!(
+                "none of the 2 servers named {wanted} (target_session_attrs={attrs})"
+            )),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!("connection refused at 127.0.0.1:{closed}")),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!(
+                "127.0.0.1:{port} is a primary that accepts writes"
+            )),
+            "{text}"
+        );
+    }
+    // Both down: both named.
+    let text = connect_error(
+        open(
+            &format!("postgres://{TEST_ROLE}@127.0.0.1:{closed},[::1]:{closed}/x"),
+            &vars,
+        ),
+        server.password(),
+    );
+    assert!(
+        text.contains("none of the 2 servers named answered"),
+        "{text}"
+    );
+    assert!(text.contains(&format!("[::1]:{closed}")), "{text}");
+    // Shuffled, either order reaches the server that answers.
+    for _ in 0..4 {
+        open(&url("load_balance_hosts=random"), &vars).unwrap();
+    }
+}
+
+#[test]
 fn an_old_server_is_refused_by_its_version() {
     let p = plan("postgres://app@db/users?sslmode=disable", &[], None).unwrap();
     p.check_version(130000, "13.0").unwrap();
@@ -272,7 +451,8 @@ fn no_error_shows_the_password() {
         format!("postgres://app:{SECRET}@db/users?sslmode=verify-ca"),
         format!("postgres://app:{SECRET}@db/users?sslmode=maybe"),
         format!("postgres://app:{SECRET}@db/users?sslrootcert=/nonexistent"),
-        format!("postgres://app:{SECRET}@db,db2/users"),
+        format!("postgres://app:{SECRET}@db,,db2/users"),
+        format!("postgres://app:{SECRET}@db,db2/users?port=1,2,3"),
         format!("postgres://app:{SECRET}%ZZ@db/users"),
     ] {
         let text = connect_error(plan(&url, &[], None).map(|_| unreachable!()), SECRET);
@@ -336,7 +516,8 @@ fn pgpassword_connects_and_options_choose_the_schema() {
         ),
         &options(None),
     )
-    .unwrap();
+    .unwrap()
+    .client;
     assert_eq!(current_user_and_schema(&mut client).1, schema);
 }
 
@@ -345,7 +526,7 @@ fn password_file_option_and_url_password_connect() {
     let server = test_server::own_server();
     let url = server.fresh_database();
     let p = plan(&url, &[], Some(server.password_file())).unwrap();
-    let mut client = p.open().unwrap();
+    let mut client = p.open().unwrap().client;
     assert_eq!(current_user_and_schema(&mut client).0, TEST_ROLE);
     let with_password = format!(
         "postgres://{TEST_ROLE}:{}@127.0.0.1:{}/{TEST_DATABASE}",

@@ -52,6 +52,55 @@ impl SslMode {
     }
 }
 
+/// libpq 14's `target_session_attrs`: which of the named servers to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SessionAttrs {
+    Any,
+    ReadWrite,
+    ReadOnly,
+    Primary,
+    Standby,
+    PreferStandby,
+}
+
+impl SessionAttrs {
+    pub(crate) const NAMES: &'static str =
+        "any, read-write, read-only, primary, standby, prefer-standby";
+
+    pub(crate) fn parse(text: &str) -> Option<SessionAttrs> {
+        Some(match text {
+            "any" => SessionAttrs::Any,
+            "read-write" => SessionAttrs::ReadWrite,
+            "read-only" => SessionAttrs::ReadOnly,
+            "primary" => SessionAttrs::Primary,
+            "standby" => SessionAttrs::Standby,
+            "prefer-standby" => SessionAttrs::PreferStandby,
+            _ => return None,
+        })
+    }
+
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            SessionAttrs::Any => "any",
+            SessionAttrs::ReadWrite => "read-write",
+            SessionAttrs::ReadOnly => "read-only",
+            SessionAttrs::Primary => "primary",
+            SessionAttrs::Standby => "standby",
+            SessionAttrs::PreferStandby => "prefer-standby",
+        }
+    }
+}
+
+/// libpq 16's `load_balance_hosts`: `disable` (`false`, the hosts in order) or
+/// `random` (`true`, shuffled).
+pub(crate) fn parse_load_balance(text: &str) -> Option<bool> {
+    match text {
+        "disable" => Some(false),
+        "random" => Some(true),
+        _ => None,
+    }
+}
+
 /// What the URL says; `None` where it says nothing (the environment and the
 /// defaults fill those in: see `super::resolve`).
 #[derive(Debug, Default, Clone)]
@@ -59,9 +108,12 @@ pub(crate) struct UriParams {
     pub user: Option<String>,
     /// `user:password@` or `?password=`. `SecretString`'s `Debug` hides it.
     pub password: Option<SecretString>,
-    /// A host name, an IP address, or (starting with `/`) a socket directory.
-    pub host: Option<String>,
-    pub port: Option<u16>,
+    /// Host names, IP addresses, or (starting with `/`) socket directories,
+    /// tried in order (libpq's list: `db1,db2`); empty when none is given.
+    pub hosts: Vec<String>,
+    /// One port for every host, or one per host (`None`: the default, 5432);
+    /// empty when none is given.
+    pub ports: Vec<Option<u16>>,
     pub dbname: Option<String>,
     pub sslmode: Option<SslMode>,
     pub sslrootcert: Option<String>,
@@ -70,6 +122,9 @@ pub(crate) struct UriParams {
     pub connect_timeout: Option<Duration>,
     pub application_name: Option<String>,
     pub passfile: Option<PathBuf>,
+    pub target_session_attrs: Option<SessionAttrs>,
+    /// `load_balance_hosts=random`.
+    pub load_balance_hosts: Option<bool>,
 }
 
 /// Why a URL cannot be used, and whether the URL may still be shown (its
@@ -115,8 +170,6 @@ const UNSUPPORTED: &[(&str, &str)] = &[
     ("channel_binding", "it is used when the server offers it"),
     ("requirepeer", "connect over TCP or leave it out"),
     ("service", "write the parameters into the URL"),
-    ("target_session_attrs", "name one server"),
-    ("load_balance_hosts", "name one server"),
     ("client_encoding", "userdb always speaks UTF8"),
     ("replication", "userdb is not a replication client"),
     ("fallback_application_name", "use application_name"),
@@ -191,36 +244,85 @@ impl UriParams {
             }
             out.push('@');
         }
-        let socket = self.host.as_deref().filter(|h| h.starts_with('/'));
-        match self.host.as_deref() {
-            Some(host) if socket.is_none() && host.contains(':') => {
-                out.push_str(&format!("[{}]", encode(host, ":")));
-            }
-            Some(host) if socket.is_none() => out.push_str(&encode(host, "")),
-            _ => {}
+        // One TCP host, or several each with its own port (or one port for
+        // all), go in the authority as typed; sockets, and a port list that
+        // does not pair with the hosts, go in the query (`host=`, `port=`).
+        let sockets = self.hosts.iter().any(|h| h.starts_with('/'));
+        let paired = self.ports.len() == self.hosts.len()
+            || (self.hosts.len() <= 1 && self.ports.len() <= 1);
+        let in_authority = !sockets && paired;
+        let port_text = |port: &Option<u16>| port.map(|p| p.to_string()).unwrap_or_default();
+        if in_authority {
+            let mut ports = self.ports.iter();
+            let entries: Vec<String> = if self.hosts.is_empty() {
+                // `postgres://:5433/db`: a port and no host.
+                vec![String::new()]
+            } else {
+                self.hosts
+                    .iter()
+                    .map(|host| {
+                        if host.contains(':') {
+                            format!("[{}]", encode(host, ":"))
+                        } else {
+                            encode(host, "")
+                        }
+                    })
+                    .collect()
+            };
+            let entries: Vec<String> = entries
+                .into_iter()
+                .map(|host| match ports.next() {
+                    Some(Some(port)) => format!("{host}:{port}"),
+                    _ => host,
+                })
+                .collect();
+            out.push_str(&entries.join(","));
         }
-        if let Some(port) = self.port {
-            out.push_str(&format!(":{port}"));
-        }
+        let (host_query, port_query) = if in_authority {
+            (None, None)
+        } else {
+            let hosts: Vec<String> = self.hosts.iter().map(|h| encode(h, "/:")).collect();
+            let ports: Vec<String> = self.ports.iter().map(port_text).collect();
+            (
+                (!hosts.is_empty()).then(|| hosts.join(",")),
+                (!ports.is_empty()).then(|| ports.join(",")),
+            )
+        };
         if let Some(dbname) = &self.dbname {
             out.push('/');
             out.push_str(&encode(dbname, ""));
         }
         let timeout = self.connect_timeout.map(|t| t.as_secs().to_string());
+        let encoded = |value: Option<&str>| value.map(|v| encode(v, "/:"));
         let query: Vec<String> = [
-            ("host", socket),
-            ("sslmode", self.sslmode.map(SslMode::as_str)),
-            ("sslrootcert", self.sslrootcert.as_deref()),
-            ("options", self.options.as_deref()),
-            ("connect_timeout", timeout.as_deref()),
-            ("application_name", self.application_name.as_deref()),
+            ("host", host_query),
+            ("port", port_query),
+            ("sslmode", encoded(self.sslmode.map(SslMode::as_str))),
+            ("sslrootcert", encoded(self.sslrootcert.as_deref())),
+            ("options", encoded(self.options.as_deref())),
+            ("connect_timeout", encoded(timeout.as_deref())),
+            (
+                "application_name",
+                encoded(self.application_name.as_deref()),
+            ),
             (
                 "passfile",
-                self.passfile.as_deref().and_then(|p| p.to_str()),
+                encoded(self.passfile.as_deref().and_then(|p| p.to_str())),
+            ),
+            (
+                "target_session_attrs",
+                encoded(self.target_session_attrs.map(SessionAttrs::as_str)),
+            ),
+            (
+                "load_balance_hosts",
+                encoded(
+                    self.load_balance_hosts
+                        .map(|random| if random { "random" } else { "disable" }),
+                ),
             ),
         ]
         .into_iter()
-        .filter_map(|(key, value)| Some(format!("{key}={}", encode(value?, "/:"))))
+        .filter_map(|(key, value)| Some(format!("{key}={}", value?)))
         .collect();
         if !query.is_empty() {
             out.push('?');
@@ -291,56 +393,42 @@ fn parse_into(url: &str, params: &mut UriParams) -> Result<(), UriError> {
         ));
     }
 
-    // Host and port, up to '/', '?' or the end.
-    let (host, after_host) = if let Some(inner) = p.strip_prefix('[') {
-        let close = inner.find(']').ok_or_else(|| {
-            error(
-                "an IPv6 address opened with \"[\" is not closed with \"]\"",
-                false,
-            )
-        })?;
-        if close == 0 {
-            return Err(error("the IPv6 address between [ and ] is empty", false));
+    // Hosts and ports, `host[:port]` separated by ',', up to '/', '?' or the end.
+    // (IPv6 addresses in `[…]` hold neither '/' nor '?'.)
+    let (authority, mut q) = p.split_at(p.find(['/', '?']).unwrap_or(p.len()));
+    let mut entries = Vec::new();
+    let mut rest_entries = authority;
+    loop {
+        let (entry, more) = split_entry(rest_entries)?;
+        entries.push(entry);
+        match more {
+            Some(more) => rest_entries = more,
+            None => break,
         }
-        let after = &inner[close + 1..];
-        if !(after.is_empty() || after.starts_with([':', '/', '?', ','])) {
-            return Err(error(
-                "an IPv6 address in [ ] must be followed by :port, /dbname or ?parameters",
-                false,
-            ));
-        }
-        (&inner[..close], after)
-    } else {
-        let end = p.find([':', '/', '?', ',']).unwrap_or(p.len());
-        (&p[..end], &p[end..])
-    };
-    if after_host.starts_with(',') || host.contains(',') {
-        return Err(error(
-            "several hosts are not supported: name one server",
-            false,
-        ));
     }
-    if !host.is_empty() {
-        params.host = Some(decode(host, "the host", false)?);
-    }
-    let mut q = after_host;
-    if let Some(port_and_rest) = q.strip_prefix(':') {
-        let end = port_and_rest
-            .find(['/', '?', ','])
-            .unwrap_or(port_and_rest.len());
-        let port = &port_and_rest[..end];
-        if port_and_rest[end..].starts_with(',') {
-            return Err(error(
-                "several hosts are not supported: name one server",
-                false,
-            ));
+    if entries.len() > 1 || !entries[0].0.is_empty() {
+        let several = entries.len() > 1;
+        for (host, _) in &entries {
+            if host.is_empty() && several {
+                return Err(error(
+                    "a host in the list of several is empty: name each server (db1:5432,db2:5432)",
+                    false,
+                ));
+            }
+            if !host.is_empty() {
+                params.hosts.push(decode(host, "the host", false)?);
+            }
         }
-        if !port.is_empty() {
-            params.port = Some(parse_port(&decode(port, "the port", false)?, false)?);
-        }
-        q = &port_and_rest[end..];
     }
-
+    if entries.iter().any(|(_, port)| port.is_some()) {
+        for (_, port) in &entries {
+            let port = match port.filter(|p| !p.is_empty()) {
+                Some(port) => Some(parse_port(&decode(port, "the port", false)?, false)?),
+                None => None,
+            };
+            params.ports.push(port);
+        }
+    }
     // The database name, up to '?'.
     if let Some(path) = q.strip_prefix('/') {
         let end = path.find('?').unwrap_or(path.len());
@@ -353,6 +441,45 @@ fn parse_into(url: &str, params: &mut UriParams) -> Result<(), UriError> {
         parse_query(query, params)?;
     }
     Ok(())
+}
+
+/// One `host[:port]` of the authority, as written (the port `None` when there
+/// is no `:`).
+type Entry<'a> = (&'a str, Option<&'a str>);
+
+/// One `host[:port]` of the authority (an IPv6 address in `[…]`), and what
+/// follows its `,` if one does.
+fn split_entry(text: &str) -> Result<(Entry<'_>, Option<&str>), UriError> {
+    let (host, after) = if let Some(inner) = text.strip_prefix('[') {
+        let close = inner.find(']').ok_or_else(|| {
+            error(
+                "an IPv6 address opened with \"[\" is not closed with \"]\"",
+                false,
+            )
+        })?;
+        if close == 0 {
+            return Err(error("the IPv6 address between [ and ] is empty", false));
+        }
+        let after = &inner[close + 1..];
+        if !(after.is_empty() || after.starts_with([':', ','])) {
+            return Err(error(
+                "an IPv6 address in [ ] must be followed by :port, /dbname or ?parameters",
+                false,
+            ));
+        }
+        (&inner[..close], after)
+    } else {
+        let end = text.find([':', ',']).unwrap_or(text.len());
+        (&text[..end], &text[end..])
+    };
+    let (port, after) = match after.strip_prefix(':') {
+        Some(port_and_rest) => {
+            let end = port_and_rest.find(',').unwrap_or(port_and_rest.len());
+            (Some(&port_and_rest[..end]), &port_and_rest[end..])
+        }
+        None => (None, after),
+    };
+    Ok(((host, port), after.strip_prefix(',')))
 }
 
 fn parse_port(text: &str, understood: bool) -> Result<u16, UriError> {
@@ -379,16 +506,8 @@ fn parse_query(query: &str, params: &mut UriParams) -> Result<(), UriError> {
         match key.as_str() {
             "user" => params.user = value,
             "password" => params.password = value.map(SecretString::from),
-            "host" => {
-                if value.as_deref().is_some_and(|v| v.contains(',')) {
-                    return Err(error(
-                        "several hosts are not supported: name one server",
-                        true,
-                    ));
-                }
-                params.host = value;
-            }
-            "port" => params.port = value.map(|v| parse_port(&v, true)).transpose()?,
+            "host" => params.hosts = split_hosts(value.as_deref()).map_err(|e| error(e, true))?,
+            "port" => params.ports = parse_ports(value.as_deref(), true)?,
             "dbname" => params.dbname = value,
             "sslmode" => {
                 params.sslmode = value
@@ -416,6 +535,30 @@ fn parse_query(query: &str, params: &mut UriParams) -> Result<(), UriError> {
                     })
                     .transpose()?;
             }
+            "target_session_attrs" => {
+                params.target_session_attrs = value
+                    .map(|v| {
+                        SessionAttrs::parse(&v).ok_or_else(|| {
+                            error(
+                                format!(
+                                    "target_session_attrs must be one of {}",
+                                    SessionAttrs::NAMES
+                                ),
+                                true,
+                            )
+                        })
+                    })
+                    .transpose()?;
+            }
+            "load_balance_hosts" => {
+                params.load_balance_hosts = value
+                    .map(|v| {
+                        parse_load_balance(&v).ok_or_else(|| {
+                            error("load_balance_hosts must be disable or random", true)
+                        })
+                    })
+                    .transpose()?;
+            }
             other => {
                 let reason = match UNSUPPORTED.iter().find(|(name, _)| *name == other) {
                     Some((name, instead)) => {
@@ -424,7 +567,8 @@ fn parse_query(query: &str, params: &mut UriParams) -> Result<(), UriError> {
                     None => format!(
                         "the URL parameter `{}` is unknown; userdb takes user, password, host, \
                          port, dbname, sslmode, sslrootcert, options, connect_timeout, \
-                         application_name and passfile",
+                         application_name, passfile, target_session_attrs and \
+                         load_balance_hosts",
                         crate::terminal_text::escape(other)
                     ),
                 };
@@ -433,6 +577,40 @@ fn parse_query(query: &str, params: &mut UriParams) -> Result<(), UriError> {
         }
     }
     Ok(())
+}
+
+/// A list of hosts (`host=` or `PGHOST`): `db1,db2`; `None` or empty, none.
+pub(crate) fn split_hosts(text: Option<&str>) -> Result<Vec<String>, String> {
+    let Some(text) = text.filter(|t| !t.is_empty()) else {
+        return Ok(Vec::new());
+    };
+    let hosts: Vec<String> = text.split(',').map(str::to_string).collect();
+    if hosts.len() > 1 && hosts.iter().any(String::is_empty) {
+        return Err(
+            "a host in the list of several is empty: name each server (db1,db2)".to_string(),
+        );
+    }
+    Ok(hosts)
+}
+
+/// A list of ports (`port=` or `PGPORT`): `5432,5433`, an empty entry meaning
+/// the default; `None` or empty, none.
+pub(crate) fn parse_ports(
+    text: Option<&str>,
+    understood: bool,
+) -> Result<Vec<Option<u16>>, UriError> {
+    let Some(text) = text.filter(|t| !t.is_empty()) else {
+        return Ok(Vec::new());
+    };
+    text.split(',')
+        .map(|port| {
+            if port.is_empty() {
+                Ok(None)
+            } else {
+                parse_port(port.trim(), understood).map(Some)
+            }
+        })
+        .collect()
 }
 
 /// libpq's `connect_timeout`: seconds, 0 (or less) for no limit, and at least 2.
@@ -506,8 +684,8 @@ mod tests {
         );
         assert_eq!(p.user.as_deref(), Some("app"));
         assert_eq!(p.password.as_ref().unwrap().expose_secret(), "s3cr@t");
-        assert_eq!(p.host.as_deref(), Some("db.example.com"));
-        assert_eq!(p.port, Some(6432));
+        assert_eq!(p.hosts, ["db.example.com"]);
+        assert_eq!(p.ports, [Some(6432)]);
         assert_eq!(p.dbname.as_deref(), Some("users"));
         assert_eq!(p.sslmode, Some(SslMode::VerifyCa));
         assert_eq!(p.sslrootcert.as_deref(), Some("/etc/ca.pem"));
@@ -521,18 +699,21 @@ mod tests {
     #[test]
     fn short_forms_leave_the_rest_to_defaults() {
         let p = ok("postgres://");
-        assert!(p.user.is_none() && p.host.is_none() && p.port.is_none() && p.dbname.is_none());
+        assert!(p.user.is_none() && p.hosts.is_empty() && p.ports.is_empty() && p.dbname.is_none());
         let p = ok("postgres:///users");
-        assert_eq!((p.host, p.dbname.as_deref()), (None, Some("users")));
+        assert_eq!((p.hosts.len(), p.dbname.as_deref()), (0, Some("users")));
         let p = ok("POSTGRES://db");
-        assert_eq!(p.host.as_deref(), Some("db"));
+        assert_eq!(p.hosts, ["db"]);
         let p = ok("postgres://app@db");
         assert_eq!(
             (p.user.as_deref(), p.password.is_none()),
             (Some("app"), true)
         );
         let p = ok("postgres://db:5433?sslmode=disable");
-        assert_eq!((p.port, p.sslmode), (Some(5433), Some(SslMode::Disable)));
+        assert_eq!(
+            (p.ports, p.sslmode),
+            (vec![Some(5433)], Some(SslMode::Disable))
+        );
         let p = ok("postgres://db/?dbname=other");
         assert_eq!(p.dbname.as_deref(), Some("other"));
     }
@@ -540,12 +721,15 @@ mod tests {
     #[test]
     fn sockets_ipv6_and_query_overrides() {
         let p = ok("postgres://%2Fvar%2Frun%2Fpostgresql/users");
-        assert_eq!(p.host.as_deref(), Some("/var/run/postgresql"));
+        assert_eq!(p.hosts, ["/var/run/postgresql"]);
         let p = ok("postgres:///users?host=/var/run/postgresql&port=5433");
-        assert_eq!(p.host.as_deref(), Some("/var/run/postgresql"));
-        assert_eq!(p.port, Some(5433));
+        assert_eq!(p.hosts, ["/var/run/postgresql"]);
+        assert_eq!(p.ports, [Some(5433)]);
         let p = ok("postgres://[::1]:5433/users");
-        assert_eq!((p.host.as_deref(), p.port), (Some("::1"), Some(5433)));
+        assert_eq!(
+            (p.hosts, p.ports),
+            (vec!["::1".to_string()], vec![Some(5433)])
+        );
         let p = ok("postgres://u:a%40b@db/x?user=v&password=q");
         assert_eq!(p.user.as_deref(), Some("v"));
         assert_eq!(p.password.unwrap().expose_secret(), "q");
@@ -576,8 +760,8 @@ mod tests {
             ("postgres://u:123/Zq9@db/users", "PGPASSWORD", false),
             ("postgres://u:p@Zq9@db/users", "%40", false),
             ("postgres://[::1/users", "IPv6", false),
-            ("postgres://a,b/users", "several hosts", false),
-            ("postgres://a:1,b:2/users", "several hosts", false),
+            ("postgres://a,,b/users", "is empty", false),
+            ("postgres://a:1,b:x/users", "port", false),
             ("postgres://u:Zq9%zzss@db/users", "two hex digits", false),
             (
                 "postgres://db/users?foo=secretvalue",
@@ -601,7 +785,18 @@ mod tests {
             ),
             ("postgres://db/users?novalue", "no \"=\"", true),
             ("postgres://db/users?port=99999", "port", true),
-            ("postgres://db/users?host=a,b", "several hosts", true),
+            ("postgres://db/users?host=a,,b", "is empty", true),
+            ("postgres://db/users?port=1,x", "port", true),
+            (
+                "postgres://db/users?target_session_attrs=primary-ish",
+                "target_session_attrs must be one of",
+                true,
+            ),
+            (
+                "postgres://db/users?load_balance_hosts=yes",
+                "load_balance_hosts",
+                true,
+            ),
             ("postgres://db/us%00ers", "%00", true),
             // Found by the postgres_url fuzz target: shown, it read back as %00.
             ("postgres://db/us\0ers", "NUL", true),
@@ -622,20 +817,54 @@ mod tests {
             "postgres://a%40b:pw@[::1]:5433/d%2Fb?sslmode=require&options=-c%20x%3Dy",
             "postgres:///users?host=/var/run/postgresql&application_name=%C2%85%E2%80%A8",
             "postgres://u@h/db?passfile=/tmp/a%26b&connect_timeout=1",
+            "postgres://db1:5432,[::1]:5433,db3/users?target_session_attrs=read-write",
+            "postgres://db1,db2:5433/users?load_balance_hosts=random",
+            "postgres:///users?host=db1,/run/pg&port=5432,5433",
+            "postgres:///users?host=db1,db2&port=6432",
         ] {
             let params = ok(url);
             let shown = describe(url);
             let back = ok(&shown);
             assert_eq!(
-                (back.user, back.host, back.port, back.dbname),
-                (params.user, params.host, params.port, params.dbname),
+                (back.user, back.hosts, back.ports, back.dbname),
+                (params.user, params.hosts, params.ports, params.dbname),
                 "{shown}"
             );
             assert_eq!(back.options, params.options, "{shown}");
             assert_eq!(back.application_name, params.application_name, "{shown}");
             assert_eq!(back.passfile, params.passfile, "{shown}");
             assert_eq!(back.connect_timeout, params.connect_timeout, "{shown}");
+            assert_eq!(
+                (back.target_session_attrs, back.load_balance_hosts),
+                (params.target_session_attrs, params.load_balance_hosts),
+                "{shown}"
+            );
         }
+    }
+
+    #[test]
+    fn several_hosts_are_read_as_libpq_reads_them() {
+        // In the authority, each host with its own port (or none: the default).
+        let p = ok("postgres://db1:5432,db2:5433/users?target_session_attrs=read-write");
+        assert_eq!(p.hosts, ["db1", "db2"]);
+        assert_eq!(p.ports, [Some(5432), Some(5433)]);
+        assert_eq!(p.target_session_attrs, Some(SessionAttrs::ReadWrite));
+        let p = ok("postgres://u:pw@db1,[::1]:6000,db3/users");
+        assert_eq!(p.hosts, ["db1", "::1", "db3"]);
+        assert_eq!(p.ports, [None, Some(6000), None]);
+        // In the query: lists, the port list paired with the hosts or one for all.
+        let p = ok("postgres:///users?host=db1,db2&port=5432,5433&load_balance_hosts=random");
+        assert_eq!(p.hosts, ["db1", "db2"]);
+        assert_eq!(p.ports, [Some(5432), Some(5433)]);
+        assert_eq!(p.load_balance_hosts, Some(true));
+        let p = ok("postgres://ignored/users?host=db1,db2&port=6432");
+        assert_eq!((p.hosts.len(), p.ports.as_slice()), (2, &[Some(6432)][..]));
+        for name in SessionAttrs::NAMES.split(", ") {
+            assert_eq!(SessionAttrs::parse(name).unwrap().as_str(), name);
+        }
+        // What is shown keeps every host and never the password.
+        let shown = describe("postgres://u:Zq9pw@db1:5432,db2:5433/users");
+        assert_eq!(shown, "postgres://u:(redacted)@db1:5432,db2:5433/users");
     }
 
     #[test]

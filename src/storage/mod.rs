@@ -513,7 +513,7 @@ pub trait OtpStore {
         user_id: i64,
         email: &str,
         purpose: &str,
-        judge: impl FnOnce(Option<&OtpCode>, &CodeOwner) -> OtpVerdict<R>,
+        judge: impl FnMut(Option<&OtpCode>, &CodeOwner) -> OtpVerdict<R>,
     ) -> Result<R>;
 }
 

@@ -417,18 +417,22 @@ pub(crate) enum Lock {
 /// An engine's store as the shared table code sees it: a write in one
 /// transaction under the lock it names (see the concurrency contract in
 /// `storage/mod.rs`), and a read of committed data.
+///
+/// A write's body is `FnMut`: PostgreSQL runs it again, from the start, on a
+/// fresh connection when the first attempt failed before its COMMIT was sent
+/// (a failover). It must therefore keep nothing of a failed attempt: whatever
+/// it gathers, it gathers from what its statements return.
 pub(crate) trait Engine {
-    fn write_with<T>(&mut self, lock: Lock, f: impl FnOnce(&mut dyn Sql) -> Result<T>)
-    -> Result<T>;
+    fn write_with<T>(&mut self, lock: Lock, f: impl FnMut(&mut dyn Sql) -> Result<T>) -> Result<T>;
     fn read<T>(&self, f: impl FnOnce(&mut dyn Sql) -> Result<T>) -> Result<T>;
 
     /// A write under the writers' lock ([`Lock::Database`]).
-    fn write<T>(&mut self, f: impl FnOnce(&mut dyn Sql) -> Result<T>) -> Result<T> {
+    fn write<T>(&mut self, f: impl FnMut(&mut dyn Sql) -> Result<T>) -> Result<T> {
         self.write_with(Lock::Database, f)
     }
 
     /// A per-user or per-token write ([`Lock::Rows`]).
-    fn write_rows<T>(&mut self, f: impl FnOnce(&mut dyn Sql) -> Result<T>) -> Result<T> {
+    fn write_rows<T>(&mut self, f: impl FnMut(&mut dyn Sql) -> Result<T>) -> Result<T> {
         self.write_with(Lock::Rows, f)
     }
 }

@@ -107,11 +107,7 @@ macro_rules! each {
 
 /// The shared table code (`tables/`) runs on whichever engine the store holds.
 impl Engine for Store {
-    fn write_with<T>(
-        &mut self,
-        lock: Lock,
-        f: impl FnOnce(&mut dyn Sql) -> Result<T>,
-    ) -> Result<T> {
+    fn write_with<T>(&mut self, lock: Lock, f: impl FnMut(&mut dyn Sql) -> Result<T>) -> Result<T> {
         each!(self, s => Engine::write_with(s, lock, f))
     }
     fn read<T>(&self, f: impl FnOnce(&mut dyn Sql) -> Result<T>) -> Result<T> {
@@ -120,10 +116,7 @@ impl Engine for Store {
 }
 
 impl UnsyncedWrite for Store {
-    fn write_unsynced<T>(
-        &mut self,
-        f: impl FnOnce(&mut dyn Sql) -> Result<T>,
-    ) -> Result<Option<T>> {
+    fn write_unsynced<T>(&mut self, f: impl FnMut(&mut dyn Sql) -> Result<T>) -> Result<Option<T>> {
         each!(self, s => s.write_unsynced(f))
     }
 }

@@ -100,7 +100,11 @@ mod tests {
         );
         assert_eq!(
             described("postgres:///users?host=/var/run/postgresql&port=5433"),
-            "postgres://:5433/users?host=/var/run/postgresql"
+            "postgres:///users?host=/var/run/postgresql&port=5433"
+        );
+        assert_eq!(
+            described("postgres://app:pw@db1:5432,db2:5433/users?target_session_attrs=read-write"),
+            "postgres://app:(redacted)@db1:5432,db2:5433/users?target_session_attrs=read-write"
         );
         assert_eq!(
             described("postgres://[::1]:5433/u%40sers"),

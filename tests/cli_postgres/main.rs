@@ -102,3 +102,6 @@ mod hostile_text;
 
 #[path = "../cli/postgres.rs"]
 mod postgres;
+
+#[path = "../cli/standby.rs"]
+mod standby;

@@ -39,6 +39,10 @@
 //!   does not stop it before its work. After a normal exit the hook tells it
 //!   "done" first, so it never signals a process id that may have been reused.
 
+mod standby;
+
+pub use standby::Standby;
+
 use std::ffi::CString;
 use std::io::{Read, Write};
 use std::os::unix::fs::PermissionsExt;
@@ -278,39 +282,8 @@ impl PgServer {
                 .append(true)
                 .open(&log_path)
                 .unwrap();
-            let mut postgres = Command::new(bin.join("postgres"));
-            postgres
-                .arg("-D")
-                .arg(&data)
-                .arg("-p")
-                .arg(port.to_string())
-                .arg("-k")
-                .arg(&socket_dir)
-                .args([
-                    "-c",
-                    "listen_addresses=127.0.0.1",
-                    "-c",
-                    "fsync=off",
-                    "-c",
-                    "synchronous_commit=off",
-                    "-c",
-                    "full_page_writes=off",
-                    "-c",
-                    "max_connections=200",
-                    "-c",
-                    "shared_buffers=32MB",
-                ]);
-            for setting in settings {
-                postgres.arg("-c").arg(setting);
-            }
-            postgres
-                .stdin(Stdio::null())
-                .stdout(log.try_clone().unwrap())
-                .stderr(log);
+            let mut postgres = postgres_command(&bin, &data, port, &socket_dir, settings, &log);
             as_account(&mut postgres, account);
-            // Its own process group: a Ctrl-C on the tests reaches the watchdog's
-            // stop, not the server half-way through a test's connection.
-            postgres.process_group(0);
             let mut child = postgres.spawn().unwrap_or_else(|e| {
                 panic!(
                     "test PostgreSQL: cannot run {}/postgres: {e}",
@@ -454,6 +427,51 @@ impl PgServer {
             )
         });
     }
+}
+
+/// The server's command line: the suite's settings (see the module's doc), then
+/// `settings` (`name=value`, later ones win), its output to `log`, in its own
+/// process group (a Ctrl-C on the tests reaches the watchdog's stop, not the
+/// server half-way through a test's connection).
+fn postgres_command(
+    bin: &Path,
+    data: &Path,
+    port: u16,
+    socket_dir: &Path,
+    settings: &[&str],
+    log: &std::fs::File,
+) -> Command {
+    let mut postgres = Command::new(bin.join("postgres"));
+    postgres
+        .arg("-D")
+        .arg(data)
+        .arg("-p")
+        .arg(port.to_string())
+        .arg("-k")
+        .arg(socket_dir)
+        .args([
+            "-c",
+            "listen_addresses=127.0.0.1",
+            "-c",
+            "fsync=off",
+            "-c",
+            "synchronous_commit=off",
+            "-c",
+            "full_page_writes=off",
+            "-c",
+            "max_connections=200",
+            "-c",
+            "shared_buffers=32MB",
+        ]);
+    for setting in settings {
+        postgres.arg("-c").arg(setting);
+    }
+    postgres
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().unwrap())
+        .stderr(log.try_clone().unwrap());
+    postgres.process_group(0);
+    postgres
 }
 
 /// An error with the server's message, which `Display` leaves out.

@@ -119,9 +119,9 @@ impl Engine for PgStore {
     fn write_with<T>(
         &mut self,
         lock: Lock,
-        f: impl FnOnce(&mut dyn Sql) -> Result<T>,
+        mut f: impl FnMut(&mut dyn Sql) -> Result<T>,
     ) -> Result<T> {
-        PgStore::write_with(self, lock, |tx| f(&mut PgSql(tx)))
+        PgStore::write_retried(self, lock, |tx| f(&mut PgSql(tx)))
     }
 
     fn read<T>(&self, f: impl FnOnce(&mut dyn Sql) -> Result<T>) -> Result<T> {

@@ -32,7 +32,7 @@ mod tokens;
 
 use std::cell::RefCell;
 use std::error::Error as StdError;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use jiff::Timestamp;
@@ -62,6 +62,12 @@ pub struct PgStore {
     /// take `&self`. A store is used by one thread at a time.
     /// Boxed: `Store` holds a `PgStore` or a `SqliteStore` by value.
     client: RefCell<Box<Client>>,
+    /// How to connect again (after a failover): the URL and its options.
+    url: String,
+    password_file: Option<PathBuf>,
+    connect_timeout: Duration,
+    /// What the server said of itself on connecting (a standby?).
+    session: connect::Session,
     /// The URL as messages show it (no password).
     described: String,
     busy_timeout: Duration,
@@ -232,37 +238,95 @@ impl PgStore {
         options: &connect::ConnectOptions<'_>,
         busy_timeout: Duration,
     ) -> Result<Self> {
-        let mut client = connect::connect(url, options)?;
+        let connect::Connection {
+            mut client,
+            session,
+        } = connect::connect(url, options)?;
         let described = Target::Postgres(url.to_string()).describe();
         let schema = find_schema(&mut client).map_err(|e| e.on_target(&described))?;
         Ok(PgStore {
             client: RefCell::new(Box::new(client)),
+            url: url.to_string(),
+            password_file: options.password_file.map(Path::to_path_buf),
+            connect_timeout: options.connect_timeout,
+            session,
             described,
             busy_timeout,
             schema,
         })
     }
 
+    /// A fresh connection through the same URL: after a failover, to whichever
+    /// server now fits it.
+    fn reconnect(&mut self) -> Result<()> {
+        let options = connect::ConnectOptions {
+            password_file: self.password_file.as_deref(),
+            connect_timeout: self.connect_timeout,
+        };
+        let connect::Connection {
+            mut client,
+            session,
+        } = connect::connect(&self.url, &options)?;
+        self.schema = find_schema(&mut client).map_err(|e| e.on_target(&self.described))?;
+        self.session = session;
+        **self.client.borrow_mut() = client;
+        Ok(())
+    }
+
     /// Runs `f` in one transaction holding the writers' lock: committed when it
-    /// returns `Ok`, rolled back otherwise.
+    /// returns `Ok`, rolled back otherwise. Not retried (bulk writes stream
+    /// their input once).
     pub(super) fn write<T>(&mut self, f: impl FnOnce(&mut Transaction) -> Result<T>) -> Result<T> {
         self.write_with(Lock::Database, f)
     }
 
+    /// [`Self::write_with`], run again once, from the start, on a fresh
+    /// connection through the same URL, when the first attempt failed before
+    /// its COMMIT was sent because the server went away or cannot write (a
+    /// failover: the connection lost or refused, an administrator's shutdown,
+    /// a standby not yet promoted). Nothing of the first attempt was
+    /// committed, so the second cannot apply anything twice. A failure during
+    /// the COMMIT is not retried: [`Error::CommitOutcomeUnknown`].
+    pub(super) fn write_retried<T>(
+        &mut self,
+        lock: Lock,
+        mut f: impl FnMut(&mut Transaction) -> Result<T>,
+    ) -> Result<T> {
+        match self.write_with(lock, &mut f) {
+            Err(err) if server_error::is_failover(&err) => {
+                self.reconnect()?;
+                self.write_with(lock, f)
+            }
+            other => other,
+        }
+    }
+
     /// Runs `f` in one READ COMMITTED transaction under `lock`: committed when
-    /// it returns `Ok`, rolled back otherwise.
+    /// it returns `Ok`, rolled back otherwise. A connection lost while the
+    /// COMMIT was under way is [`Error::CommitOutcomeUnknown`], never a plain
+    /// failure: the server may have committed.
     pub(super) fn write_with<T>(
         &mut self,
         lock: Lock,
         f: impl FnOnce(&mut Transaction) -> Result<T>,
     ) -> Result<T> {
         let (busy_timeout, schema) = (self.busy_timeout, &self.schema);
+        let described = &self.described;
         let run = || {
             let mut client = self.client.borrow_mut();
             let mut tx = client.transaction()?;
             begin_write(&mut tx, lock, busy_timeout, schema)?;
             let value = f(&mut tx)?;
-            tx.commit()?;
+            tx.commit().map_err(|e| {
+                if server_error::outcome_unknown(&e) {
+                    Error::CommitOutcomeUnknown {
+                        target: described.clone(),
+                        reason: connect::chain_text(&e),
+                    }
+                } else {
+                    Error::from(e)
+                }
+            })?;
             Ok(value)
         };
         run().map_err(|e| self.named(e))
@@ -277,6 +341,13 @@ impl PgStore {
     /// Names the server in an error, and gives a server's reason the role and
     /// schema its hint names.
     fn named(&self, err: Error) -> Error {
+        // A standby says so in one line; a primary made read-only
+        // (`default_transaction_read_only`) keeps the server's reason and hint.
+        if self.session.in_recovery && server_error::is_read_only(&err) {
+            return Error::ReadOnlyStandby {
+                target: self.described.clone(),
+            };
+        }
         let err = match err {
             Error::Database { target, source } => match source.downcast::<ServerError>() {
                 Ok(server) => Error::Database {
@@ -335,6 +406,14 @@ impl SchemaStore for PgStore {
     /// there: a second process migrating at once waits, then applies nothing twice.
     fn migrate(&mut self) -> Result<Vec<Migration>> {
         let pending = self.pending_migrations()?;
+        // A standby takes no write: say what to do rather than fail on the
+        // first statement.
+        if !pending.is_empty() && self.session.in_recovery {
+            return Err(Error::StandbyNeedsMigrations {
+                target: self.described.clone(),
+                pending: pending.iter().map(|m| m.name.to_string()).collect(),
+            });
+        }
         let mut applied = Vec::new();
         for migration in pending {
             let done = self.write(|tx| {

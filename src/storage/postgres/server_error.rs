@@ -11,11 +11,60 @@ use postgres::error::SqlState;
 pub struct ServerError {
     /// The SQLSTATE, when the server sent one.
     code: Option<String>,
+    /// The connection is gone (closed, reset, or never made): no server said
+    /// anything about the statement.
+    lost: bool,
     message: String,
     /// The connection's role and the schema of userdb's tables, for the hints;
     /// filled in by the store.
     role: Option<String>,
     schema: Option<String>,
+}
+
+/// Whether the client's error has an I/O error in its chain (a reset, a broken
+/// pipe, an end of file).
+fn io_error(err: &postgres::Error) -> bool {
+    let mut next: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = next {
+        if e.is::<std::io::Error>() {
+            return true;
+        }
+        next = e.source();
+    }
+    false
+}
+
+/// The server of a failed write went away or cannot write: see
+/// [`ServerError::is_failover`].
+pub(super) fn is_failover(err: &crate::Error) -> bool {
+    matches!(err, crate::Error::ReadOnlyStandby { .. })
+        || server_error(err).is_some_and(ServerError::is_failover)
+}
+
+/// The write failed because the server is read-only (25006).
+pub(super) fn is_read_only(err: &crate::Error) -> bool {
+    server_error(err).is_some_and(|e| e.code() == Some("25006"))
+}
+
+fn server_error(err: &crate::Error) -> Option<&ServerError> {
+    match err {
+        crate::Error::Database { source, .. } => source.downcast_ref::<ServerError>(),
+        _ => None,
+    }
+}
+
+/// A COMMIT that failed this way may have been applied: the connection broke
+/// (no answer came), or the server was shutting down or crashing as it ran.
+/// A refusal the server did send (a deferred constraint, a serialization
+/// failure) is a plain failure: nothing was committed.
+pub(super) fn outcome_unknown(err: &postgres::Error) -> bool {
+    match err.as_db_error() {
+        None => true,
+        Some(db) => {
+            let code = db.code().code();
+            code.starts_with("08") || matches!(code, "57P01" | "57P02")
+        }
+    }
 }
 
 impl ServerError {
@@ -32,6 +81,7 @@ impl ServerError {
         };
         ServerError {
             code,
+            lost: err.as_db_error().is_none() && (err.is_closed() || io_error(err)),
             message,
             role: None,
             schema: None,
@@ -43,6 +93,17 @@ impl ServerError {
         self.role = Some(role.to_string());
         self.schema = schema.map(str::to_string);
         self
+    }
+
+    /// Whether this failure is the server going away or refusing writes, the
+    /// marks of a failover: the connection lost, class 08 (connection
+    /// exception), 57P01-57P03 (shutdown, crash, cannot connect now), 25006
+    /// (read-only: a standby not yet promoted, or the old primary).
+    fn is_failover(&self) -> bool {
+        self.lost
+            || self.code.as_deref().is_some_and(|code| {
+                code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03" | "25006")
+            })
     }
 
     /// The SQLSTATE (`42501`), when there is one.
@@ -230,11 +291,35 @@ mod tests {
     fn error(code: &str, message: &str) -> ServerError {
         ServerError {
             code: Some(code.into()),
+            lost: false,
             message: message.into(),
             role: None,
             schema: None,
         }
         .in_context("app", Some("public"))
+    }
+
+    #[test]
+    fn the_marks_of_a_failover_are_retried_and_nothing_else() {
+        for code in ["57P01", "57P02", "57P03", "25006", "08006", "08001"] {
+            assert!(error(code, "x").is_failover(), "{code}");
+        }
+        // A rule, a lock timeout, a serialization failure: the write's own outcome.
+        for code in ["23505", "55P03", "40001", "42501", "57014"] {
+            assert!(!error(code, "x").is_failover(), "{code}");
+        }
+        let lost = ServerError {
+            code: None,
+            lost: true,
+            message: "connection closed".into(),
+            role: None,
+            schema: None,
+        };
+        assert!(lost.is_failover());
+        let wrapped = crate::Error::database(lost);
+        assert!(is_failover(&wrapped));
+        assert!(!is_read_only(&wrapped));
+        assert!(is_read_only(&crate::Error::database(error("25006", "x"))));
     }
 
     #[test]

@@ -63,7 +63,7 @@ impl Engine for SqliteStore {
     fn write_with<T>(
         &mut self,
         _lock: Lock,
-        f: impl FnOnce(&mut dyn Sql) -> Result<T>,
+        mut f: impl FnMut(&mut dyn Sql) -> Result<T>,
     ) -> Result<T> {
         SqliteStore::write(self, |tx| f(&mut SqliteSql(tx)))
     }

@@ -29,7 +29,7 @@ impl UnsyncedWrite for SqliteStore {
     /// the connection's, so they are restored for every other write.
     fn write_unsynced<T>(
         &mut self,
-        f: impl FnOnce(&mut dyn Sql) -> Result<T>,
+        mut f: impl FnMut(&mut dyn Sql) -> Result<T>,
     ) -> Result<Option<T>> {
         let (sync, busy): (i64, i64) = self.conn.query_row(
             "SELECT * FROM pragma_synchronous, pragma_busy_timeout",
@@ -54,7 +54,7 @@ impl UnsyncedWrite for SqliteStore {
             tx.commit()?;
             Ok(Some(value))
         };
-        let written = run();
+        let written = { run }();
         let restored = self
             .conn
             .pragma_update(None, "synchronous", sync)

@@ -79,7 +79,7 @@ impl<E: Engine> OtpStore for E {
         user_id: i64,
         email: &str,
         purpose: &str,
-        judge: impl FnOnce(Option<&OtpCode>, &CodeOwner) -> OtpVerdict<R>,
+        mut judge: impl FnMut(Option<&OtpCode>, &CodeOwner) -> OtpVerdict<R>,
     ) -> Result<R> {
         // A per-user write: the user's row, held first, excludes every other
         // judgement (and every other per-user write) of this user's codes.

@@ -28,8 +28,7 @@ use crate::user::User;
 pub(crate) trait UnsyncedWrite: Engine {
     /// A per-token write committed without waiting for the disk; `None` when
     /// the engine's write lock stayed held by another writer (SQLite only).
-    fn write_unsynced<T>(&mut self, f: impl FnOnce(&mut dyn Sql) -> Result<T>)
-    -> Result<Option<T>>;
+    fn write_unsynced<T>(&mut self, f: impl FnMut(&mut dyn Sql) -> Result<T>) -> Result<Option<T>>;
 }
 
 /// A token may be used at `$2` (token `$1`'s row as `tokens`): not revoked,
