@@ -39,6 +39,74 @@ impl Default for SecondFactorSettings {
     }
 }
 
+/// `[mfa] required`: whom a second factor is required of. A user in scope
+/// without a confirmed TOTP is refused every token, as a user who must change
+/// the password is, until they enroll one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MfaScope {
+    /// Nobody (a user who enrolled still signs in with it).
+    #[default]
+    None,
+    Superusers,
+    /// Staff and superusers.
+    Staff,
+    All,
+}
+
+impl MfaScope {
+    /// Every variant, in widening order: parsing looks the name up here.
+    pub const ALL: [MfaScope; 4] = [
+        MfaScope::None,
+        MfaScope::Superusers,
+        MfaScope::Staff,
+        MfaScope::All,
+    ];
+    /// What `[mfa] required` accepts.
+    pub const NAMES: [&'static str; 4] = [
+        Self::ALL[0].as_str(),
+        Self::ALL[1].as_str(),
+        Self::ALL[2].as_str(),
+        Self::ALL[3].as_str(),
+    ];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            MfaScope::None => "none",
+            MfaScope::Superusers => "superusers",
+            MfaScope::Staff => "staff",
+            MfaScope::All => "all",
+        }
+    }
+
+    /// Whether the policy asks `user` for a second factor.
+    pub fn covers(self, user: &User) -> bool {
+        match self {
+            MfaScope::None => false,
+            MfaScope::Superusers => user.is_superuser,
+            MfaScope::Staff => user.is_staff || user.is_superuser,
+            MfaScope::All => true,
+        }
+    }
+}
+
+impl std::fmt::Display for MfaScope {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for MfaScope {
+    type Err = String;
+
+    fn from_str(text: &str) -> std::result::Result<Self, String> {
+        let wanted = text.trim().to_ascii_lowercase();
+        Self::ALL
+            .into_iter()
+            .find(|scope| scope.as_str() == wanted)
+            .ok_or_else(|| format!("{text:?} is not one of {}", Self::NAMES.join(", ")))
+    }
+}
+
 /// What the manager needs for second factors: the settings, the sealer of
 /// secrets and the key of recovery codes' digests (both from the secret key).
 pub struct SecondFactor {
@@ -253,6 +321,15 @@ impl<S: UserStore + SecondFactorStore> UserManager<S> {
         let revoke_at = (!keep_tokens).then(|| self.clock.now());
         self.store
             .disable_second_factor(user.id, revoke_at, &user.email, &audit)
+    }
+
+    /// Whether `[mfa] required` covers `user`, who has no confirmed second
+    /// factor: such a user is refused every token (see `token_refusal`).
+    pub(super) fn lacks_required_second_factor(&self, user: &User) -> Result<bool> {
+        if !self.mfa_required.covers(user) {
+            return Ok(false);
+        }
+        Ok(self.store.second_factor(user.id)?.confirmed.is_none())
     }
 
     /// The user's second factor as `show-user` says it (an expired
