@@ -752,4 +752,171 @@ mod tests {
                 .is_ok()
         );
     }
+
+    /// Ada with a password, enrolled: what the gate tests sign in with.
+    fn signing_in() -> (Fixture, TotpSecret, Vec<SecretString>) {
+        let mut f = fixture();
+        f.manager
+            .set_password(
+                ADA,
+                Some(&secret(PASSWORD)),
+                crate::password::Validation::Skip,
+            )
+            .unwrap();
+        let (totp, codes) = f.enrolled();
+        // The confirmation used this step: the next sign-in is a step later.
+        f.later(30);
+        (f, totp, codes)
+    }
+
+    const PASSWORD: &str = "correct horse battery staple";
+
+    fn by_password<'a>(
+        mfa: &'a SecondFactor,
+        password: &'a SecretString,
+        code: Option<&'a SecretString>,
+    ) -> crate::manager::SignIn<'a> {
+        crate::manager::SignIn::new(ADA, crate::manager::Proof::Password(password))
+            .second_factor(mfa, code)
+    }
+
+    #[test]
+    fn a_password_sign_in_asks_an_enrolled_user_for_the_second_factor() {
+        let (mut f, totp, codes) = signing_in();
+        f.manager.reveal_reasons(true);
+        let password = secret(PASSWORD);
+        let before = f.ada();
+        let err = f.manager.sign_in(by_password(&f.mfa, &password, None)).unwrap_err();
+        assert!(matches!(err, Error::SecondFactorRequired(_)), "{err:?}");
+        // Without a key to check one with, the same: never a pass.
+        let bare = crate::manager::SignIn::new(ADA, crate::manager::Proof::Password(&password));
+        let err = f.manager.sign_in(bare).unwrap_err();
+        assert!(matches!(err, Error::SecondFactorRequired(_)), "{err:?}");
+        assert_eq!(f.ada().last_login, before.last_login);
+
+        let code = f.code_now(&totp);
+        let outcome = f
+            .manager
+            .sign_in(by_password(&f.mfa, &password, Some(&code)))
+            .unwrap();
+        assert_eq!(outcome.second_factor, Some(SecondFactorUsed::Totp));
+        assert!(outcome.user.last_login.is_some());
+        // The same code again is a replay.
+        let err = f
+            .manager
+            .sign_in(by_password(&f.mfa, &password, Some(&code)))
+            .unwrap_err();
+        assert!(matches!(err, Error::WrongSecondFactor(_)), "{err:?}");
+
+        let outcome = f
+            .manager
+            .sign_in(by_password(&f.mfa, &password, Some(&codes[0])))
+            .unwrap();
+        assert_eq!(
+            outcome.second_factor,
+            Some(SecondFactorUsed::RecoveryCode { left: 9 })
+        );
+        let failed = f.events(AuditEvent::LoginFailed);
+        assert_eq!(
+            failed,
+            [
+                "second factor required",
+                "second factor required",
+                "wrong second factor"
+            ]
+        );
+    }
+
+    #[test]
+    fn wrong_second_factors_lock_the_address_and_a_locked_ones_is_not_checked() {
+        let (mut f, totp, _) = signing_in();
+        f.manager.reveal_reasons(true);
+        f.manager
+            .set_login_throttle(crate::throttle::LoginSettings {
+                max_failures: 2,
+                ..crate::throttle::LoginSettings::default()
+            });
+        let password = secret(PASSWORD);
+        let right = f.code_now(&totp);
+        let wrong = secret(if right.expose_secret() == "000000" {
+            "111111"
+        } else {
+            "000000"
+        });
+        for _ in 0..2 {
+            let err = f
+                .manager
+                .sign_in(by_password(&f.mfa, &password, Some(&wrong)))
+                .unwrap_err();
+            assert!(matches!(err, Error::WrongSecondFactor(_)), "{err:?}");
+        }
+        let err = f
+            .manager
+            .sign_in(by_password(&f.mfa, &password, Some(&right)))
+            .unwrap_err();
+        assert!(matches!(err, Error::LoginLocked { .. }), "{err:?}");
+        assert_eq!(f.events(AuditEvent::SecondFactorFailed).len(), 2);
+        // The right code was not spent on the locked attempt.
+        f.later(3600);
+        let right = f.code_now(&totp);
+        f.manager
+            .sign_in(by_password(&f.mfa, &password, Some(&right)))
+            .unwrap();
+    }
+
+    #[test]
+    fn a_reset_neither_asks_for_the_second_factor_nor_removes_it() {
+        let (mut f, totp, _) = signing_in();
+        let reset = f.manager.create_reset_token(ADA, None).unwrap();
+        let new = secret("a brand new passphrase 42");
+        let proof = crate::manager::Proof::ResetToken {
+            token: &reset.token,
+            new_password: crate::manager::NewPassword {
+                password: &new,
+                validation: crate::password::Validation::Skip,
+            },
+        };
+        f.manager
+            .sign_in(crate::manager::SignIn::new(ADA, proof))
+            .unwrap();
+        let ada = f.ada();
+        assert!(matches!(
+            f.manager.second_factor_status(&ada).unwrap(),
+            SecondFactorStatus::Totp { .. }
+        ));
+        f.manager.reveal_reasons(true);
+        let err = f.manager.sign_in(by_password(&f.mfa, &new, None)).unwrap_err();
+        assert!(matches!(err, Error::SecondFactorRequired(_)), "{err:?}");
+        let code = f.code_now(&totp);
+        f.manager
+            .sign_in(by_password(&f.mfa, &new, Some(&code)))
+            .unwrap();
+    }
+
+    #[test]
+    fn the_policy_refuses_a_token_to_a_user_in_scope_without_a_second_factor() {
+        let mut f = fixture();
+        f.manager.set_second_factor_required(MfaScope::All);
+        let err = f.manager.issue_token(ADA, None, None).unwrap_err();
+        assert!(matches!(err, Error::SecondFactorNotEnrolled(_)), "{err:?}");
+        f.manager.set_second_factor_required(MfaScope::Staff);
+        f.manager.issue_token(ADA, None, None).unwrap();
+        f.manager.set_second_factor_required(MfaScope::All);
+        f.enrolled();
+        f.manager.issue_token(ADA, Some("after"), None).unwrap();
+    }
+
+    #[test]
+    fn a_scope_covers_whom_it_names() {
+        let f = fixture();
+        let mut user = f.ada();
+        assert!(!MfaScope::None.covers(&user));
+        assert!(MfaScope::All.covers(&user));
+        assert!(!MfaScope::Staff.covers(&user));
+        user.is_superuser = true;
+        assert!(MfaScope::Superusers.covers(&user));
+        assert!(MfaScope::Staff.covers(&user));
+        assert_eq!("STAFF".parse::<MfaScope>(), Ok(MfaScope::Staff));
+        assert!("admins".parse::<MfaScope>().is_err());
+    }
 }
