@@ -10,7 +10,7 @@ use userdb::config::{LoadedSettings, Settings, default_database_path};
 use userdb::email::{ConsoleStream, Mailer};
 use userdb::otp::{SECRET_KEY_ENV, SecretKey};
 use userdb::storage::{Open, OpenOptions, SchemaStore, Store, Target};
-use userdb::{OneTimeCodes, UserManager};
+use userdb::{OneTimeCodes, SecondFactor, UserManager};
 
 use super::exit::CliError;
 use super::password_input::env_value;
@@ -163,6 +163,14 @@ impl Context {
             settings: self.loaded.settings.otp.clone(),
             key,
         })
+    }
+
+    /// What checks and seals second factors: `[mfa]` and the secret key
+    /// (`USERDB_SECRET_KEY`, or the key file, as for one-time codes).
+    pub fn second_factor(&self) -> Result<SecondFactor, CliError> {
+        let key = SecretKey::load(env_value(SECRET_KEY_ENV), default_key_path().as_deref())?;
+        let settings = self.loaded.settings.mfa.second_factor.clone();
+        Ok(SecondFactor::new(settings, key))
     }
 
     /// True when questions can be asked.
