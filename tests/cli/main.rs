@@ -42,6 +42,7 @@ mod passwords;
 mod provisioning;
 mod pty;
 mod round_trips;
+mod second_factor_gate;
 mod secret_files;
 mod smtp;
 mod smtp_server;
