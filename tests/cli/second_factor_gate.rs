@@ -415,3 +415,27 @@ fn the_policy_refuses_tokens_to_users_in_scope_without_a_second_factor() {
         .assert()
         .success();
 }
+
+#[test]
+fn mfa_settings_are_read_and_checked() {
+    let env = TestEnv::with_config("[mfa]\ntotp_skew = 0\n");
+    env.create_user("ada@example.com", &[]);
+    let ada = enroll(&env, "ada@example.com");
+    // Without skew the previous step's code is refused; the current one is not.
+    let previous = ada.code_at(-30);
+    authenticate(&env, "ada@example.com", Some(&previous), &[]).code(1);
+    authenticate(&env, "ada@example.com", Some(&ada.code()), &[]).success();
+    for (key, value) in [
+        ("USERDB_MFA_REQUIRED", "admins"),
+        ("USERDB_MFA_TOTP_SKEW", "2"),
+        ("USERDB_MFA_ENROLMENT_TTL", "0s"),
+    ] {
+        let out = env
+            .cmd(&["authenticate", "ada@example.com", "--password-stdin"])
+            .env(key, value)
+            .write_stdin(format!("{STRONG}\n"))
+            .assert()
+            .code(6);
+        assert!(stderr_text(out.get_output()).contains(key), "{key}");
+    }
+}
