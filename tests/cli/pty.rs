@@ -510,3 +510,32 @@ fn ctrl_c_at_a_yes_no_question_shows_the_cursor_and_ends_the_line() {
     assert_eq!(exit_code(&p), 130);
     assert_eq!(env.query_one("SELECT count(*) FROM users"), "1");
 }
+
+#[test]
+fn authenticate_asks_for_the_second_factor_hidden_after_the_password() {
+    let env = TestEnv::new();
+    env.create_user("ada@example.com", &[]);
+    let ada = crate::second_factor_gate::enroll(&env, "ada@example.com");
+    let code = ada.code();
+    let mut p = spawn(&env, &["authenticate", "ada@example.com"]);
+    p.exp_string("Password:").unwrap();
+    p.send_line(STRONG).unwrap();
+    p.exp_string("Second factor (TOTP code or recovery code):")
+        .unwrap();
+    p.send_line(&code).unwrap();
+    // Not echoed: the next thing on the terminal is the answer.
+    let shown = p.exp_string("Authenticated ada@example.com.").unwrap();
+    assert!(!shown.contains(&code), "{shown:?}");
+    p.exp_eof().unwrap();
+    assert_eq!(exit_code(&p), 0);
+    // A wrong one typed at the prompt is refused (exit 1), never asked twice.
+    let mut p = spawn(&env, &["authenticate", "ada@example.com"]);
+    p.exp_string("Password:").unwrap();
+    p.send_line(STRONG).unwrap();
+    p.exp_string("Second factor (TOTP code or recovery code):")
+        .unwrap();
+    p.send_line(&code).unwrap();
+    p.exp_string("was not accepted").unwrap();
+    p.exp_eof().unwrap();
+    assert_eq!(exit_code(&p), 1);
+}
