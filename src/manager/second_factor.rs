@@ -130,6 +130,15 @@ impl SecondFactor {
         }
     }
 
+    /// Whether the secret `sealed` for user `user_id` opens with the key at
+    /// hand: `doctor`'s check ([`Error::SecretNotDecrypted`] names the key,
+    /// never the secret).
+    pub fn check_opens(&self, user_id: i64, sealed: &Sealed, what: &str) -> Result<()> {
+        self.sealer
+            .open(sealed, &seal_context(user_id), what)
+            .map(|_| ())
+    }
+
     /// Also opens secrets sealed under `previous` (a key being rotated out).
     pub fn with_previous_key(mut self, previous: &SecretKey) -> Self {
         self.sealer = self.sealer.with_previous(previous);

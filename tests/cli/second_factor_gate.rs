@@ -439,3 +439,59 @@ fn mfa_settings_are_read_and_checked() {
         assert!(stderr_text(out.get_output()).contains(key), "{key}");
     }
 }
+
+/// Doctor's findings of the `second_factor` check, as "message => fix".
+fn second_factor_findings(env: &TestEnv, vars: &[(&str, &str)]) -> Vec<String> {
+    let mut cmd = env.cmd(&["--json", "doctor"]);
+    for (name, value) in vars {
+        cmd.env(name, value);
+    }
+    let out = cmd.assert();
+    let report = stdout_json(out.get_output());
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["check"] == "second_factor")
+        .map(|f| format!("{} => {}", f["message"], f["fix"]))
+        .collect()
+}
+
+#[test]
+fn doctor_checks_that_every_totp_secret_opens_and_names_who_the_policy_misses() {
+    let env = TestEnv::new();
+    env.create_user("ada@example.com", &[]);
+    env.create_superuser("root@example.com", &[]);
+    env.create_user("staff@example.com", &["--staff"]);
+    let ada = enroll(&env, "ada@example.com");
+    assert!(second_factor_findings(&env, &[]).is_empty());
+    // Another key: ada's secret does not open; named, never the secret.
+    let other = [(
+        "USERDB_SECRET_KEY",
+        "another key of at least thirty-two characters",
+    )];
+    let findings = second_factor_findings(&env, &other);
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert!(
+        findings[0].contains("the TOTP secret of ada@example.com")
+            && findings[0].contains("key id")
+            && findings[0].contains("userdb disable-2fa 'ada@example.com'"),
+        "{findings:?}"
+    );
+    let base32 = ada.secret.to_base32();
+    assert!(!findings[0].contains(base32.as_str()));
+    env.cmd(&["doctor"]).env(other[0].0, other[0].1).assert().code(1);
+    // The policy: superusers and staff without one are named.
+    let findings = second_factor_findings(&env, &[("USERDB_MFA_REQUIRED", "superusers")]);
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert!(findings[0].contains(": root@example.com\""), "{findings:?}");
+    let findings = second_factor_findings(&env, &[("USERDB_MFA_REQUIRED", "all")]);
+    assert!(
+        findings[0].contains("2 superuser(s) or staff have no second factor")
+            && findings[0].contains("root@example.com, staff@example.com"),
+        "{findings:?}"
+    );
+    enroll(&env, "root@example.com");
+    enroll(&env, "staff@example.com");
+    assert!(second_factor_findings(&env, &[("USERDB_MFA_REQUIRED", "all")]).is_empty());
+}
