@@ -10,8 +10,8 @@ use serde::Serialize;
 use crate::email_address::{email_key, normalize_email, validate_email};
 use crate::error::Result;
 use crate::fields::FieldSet;
-use crate::password::PasswordHasher;
 use crate::manager::{MfaScope, SecondFactor};
+use crate::password::PasswordHasher;
 use crate::storage::{SchemaStore, SecondFactorStore, UserStore};
 use crate::user::{User, UserFilter};
 
@@ -129,8 +129,7 @@ fn check_second_factors(
             }
         }
         let privileged = user.is_superuser || user.is_staff;
-        if privileged && user.is_active && mfa.required.covers(user) && record.confirmed.is_none()
-        {
+        if privileged && user.is_active && mfa.required.covers(user) && record.confirmed.is_none() {
             unenrolled.push(user.email.as_str());
         }
     }

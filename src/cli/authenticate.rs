@@ -44,8 +44,8 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
     let mut code = second::given(args.password.password_stdin)?;
     let ask = args.token.ask(ctx);
     let outcome = loop {
-        let mut request = SignIn::new(&args.email, Proof::Password(&password))
-            .second_factor(&mfa, code.as_ref());
+        let mut request =
+            SignIn::new(&args.email, Proof::Password(&password)).second_factor(&mfa, code.as_ref());
         if let Some(ask) = ask {
             request = request.issue_token(ask);
         }

@@ -30,8 +30,8 @@ pub fn run(ctx: &Context, _args: Args) -> Result<(), CliError> {
     let now = ctx.clock()?.now();
     // The key that opens TOTP secrets, if there is one: doctor reads, so it
     // never creates the key file.
-    let key_at_hand = env_value(SECRET_KEY_ENV).is_some()
-        || default_key_path().is_some_and(|path| path.exists());
+    let key_at_hand =
+        env_value(SECRET_KEY_ENV).is_some() || default_key_path().is_some_and(|path| path.exists());
     let key = key_at_hand.then(|| ctx.second_factor()).transpose()?;
     let mfa = MfaCheck {
         key: key.as_ref(),

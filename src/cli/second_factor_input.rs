@@ -10,8 +10,8 @@ use userdb::{Error, SecondFactorUsed, SecretString, SignInOutcome};
 use super::context::Context;
 use super::exit::CliError;
 use super::output::warn;
-use super::password_line::{LineError, read_password_line};
 use super::password_input::env_value;
+use super::password_line::{LineError, read_password_line};
 
 /// The variable a second factor may come from.
 pub const SECOND_FACTOR_ENV: &str = "USERDB_SECOND_FACTOR";

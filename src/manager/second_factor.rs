@@ -795,7 +795,10 @@ mod tests {
         f.manager.reveal_reasons(true);
         let password = secret(PASSWORD);
         let before = f.ada();
-        let err = f.manager.sign_in(by_password(&f.mfa, &password, None)).unwrap_err();
+        let err = f
+            .manager
+            .sign_in(by_password(&f.mfa, &password, None))
+            .unwrap_err();
         assert!(matches!(err, Error::SecondFactorRequired(_)), "{err:?}");
         // Without a key to check one with, the same: never a pass.
         let bare = crate::manager::SignIn::new(ADA, crate::manager::Proof::Password(&password));
@@ -894,7 +897,10 @@ mod tests {
             SecondFactorStatus::Totp { .. }
         ));
         f.manager.reveal_reasons(true);
-        let err = f.manager.sign_in(by_password(&f.mfa, &new, None)).unwrap_err();
+        let err = f
+            .manager
+            .sign_in(by_password(&f.mfa, &new, None))
+            .unwrap_err();
         assert!(matches!(err, Error::SecondFactorRequired(_)), "{err:?}");
         let code = f.code_now(&totp);
         f.manager

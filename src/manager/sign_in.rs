@@ -73,7 +73,11 @@ pub struct SecondFactorOffer<'a> {
 /// Whether a code was offered: never the code.
 impl std::fmt::Debug for SecondFactorOffer<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let code = if self.code.is_some() { "[REDACTED]" } else { "none" };
+        let code = if self.code.is_some() {
+            "[REDACTED]"
+        } else {
+            "none"
+        };
         write!(f, "SecondFactorOffer({code})")
     }
 }

@@ -166,7 +166,6 @@ impl<S: UserStore + TokenStore + SecondFactorStore> UserManager<S> {
             }
         }
     }
-
 }
 
 impl<S: UserStore + TokenStore> UserManager<S> {

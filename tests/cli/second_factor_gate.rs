@@ -14,10 +14,10 @@ use std::sync::Arc;
 use jiff::{SignedDuration, Timestamp};
 use userdb::clock::FixedClock;
 use userdb::config::Settings;
+use userdb::manager::SecondFactorSettings;
 use userdb::otp::SecretKey;
 use userdb::storage::{Open, OpenOptions, Store, Target};
 use userdb::totp::{self, TotpSecret};
-use userdb::manager::SecondFactorSettings;
 use userdb::{ExposeSecret, SecondFactor, SecretString, UserManager};
 
 use crate::support::{NOW, STRONG, TestEnv, code_in, now_plus, stderr_text, stdout_json};
@@ -57,7 +57,7 @@ fn manager_at(env: &TestEnv, at: Timestamp) -> UserManager<Store> {
         busy_timeout: std::time::Duration::from_secs(30),
         password_file,
     };
-    let target = Target::parse(&PathBuf::from(env.database())).unwrap();
+    let target = Target::parse(PathBuf::from(env.database())).unwrap();
     let store = Store::open(&target, Open::Existing, &options).unwrap();
     let mut settings = Settings::default();
     settings.password.argon2.memory_cost = 64;
@@ -108,7 +108,11 @@ pub fn enroll(env: &TestEnv, email: &str) -> Enrolled {
 
 /// A code that is not `right`.
 fn wrong(right: &str) -> &'static str {
-    if right == "000000" { "111111" } else { "000000" }
+    if right == "000000" {
+        "111111"
+    } else {
+        "000000"
+    }
 }
 
 /// `authenticate EMAIL --password-stdin` with `second` on the line after the password.
@@ -179,7 +183,12 @@ fn authenticate_asks_an_enrolled_user_for_the_second_factor() {
     // A recovery code, from USERDB_SECOND_FACTOR, with a token: used once.
     let recovery = &ada.recovery_codes[0];
     let out = env
-        .cmd(&["authenticate", "ada@example.com", "--password-stdin", "--issue-token"])
+        .cmd(&[
+            "authenticate",
+            "ada@example.com",
+            "--password-stdin",
+            "--issue-token",
+        ])
         .env("USERDB_SECOND_FACTOR", recovery.to_lowercase())
         .write_stdin(format!("{STRONG}\n"))
         .assert()
@@ -275,7 +284,13 @@ fn a_login_code_asks_for_the_second_factor_and_is_kept_until_it_is_right() {
     // Without --issue-token, the code as an argument: USERDB_SECOND_FACTOR.
     let later = now_plus(120);
     let login = send_login_code(&env, "ada@example.com", &later);
-    let args = ["verify-otp", "ada@example.com", &login, "--purpose", "login"];
+    let args = [
+        "verify-otp",
+        "ada@example.com",
+        &login,
+        "--purpose",
+        "login",
+    ];
     env.cmd(&args).env("USERDB_NOW", &later).assert().code(9);
     env.cmd(&args)
         .env("USERDB_NOW", &later)
@@ -364,7 +379,10 @@ fn ten_parallel_sign_ins_with_one_code_succeed_once() {
     env.create_user("bob@example.com", &[]);
     let ada = enroll(&env, "ada@example.com");
     let bob = enroll(&env, "bob@example.com");
-    assert_eq!(parallel_sign_ins(&env, "ada@example.com", &ada.code(), 10), 1);
+    assert_eq!(
+        parallel_sign_ins(&env, "ada@example.com", &ada.code(), 10),
+        1
+    );
     let recovery = &bob.recovery_codes[0];
     assert_eq!(parallel_sign_ins(&env, "bob@example.com", recovery, 10), 1);
     assert_eq!(audit_events(&env, "recovery_code_used").len(), 1);
@@ -401,8 +419,14 @@ fn the_policy_refuses_tokens_to_users_in_scope_without_a_second_factor() {
     authenticate(&env, "staff@example.com", None, &[]).success();
     let out = authenticate(&env, "staff@example.com", None, &["--issue-token"]).code(5);
     let stderr = stderr_text(out.get_output());
-    assert!(stderr.contains("must enroll a second factor first"), "{stderr}");
-    assert!(stderr.contains("userdb enroll-totp staff@example.com"), "{stderr}");
+    assert!(
+        stderr.contains("must enroll a second factor first"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("userdb enroll-totp staff@example.com"),
+        "{stderr}"
+    );
     env.cmd(&["issue-token", "staff@example.com"])
         .assert()
         .code(5);
@@ -410,7 +434,13 @@ fn the_policy_refuses_tokens_to_users_in_scope_without_a_second_factor() {
     authenticate(&env, "bob@example.com", None, &["--issue-token"]).success();
     // Enrolled: a token.
     let staff = enroll(&env, "staff@example.com");
-    authenticate(&env, "staff@example.com", Some(&staff.code()), &["--issue-token"]).success();
+    authenticate(
+        &env,
+        "staff@example.com",
+        Some(&staff.code()),
+        &["--issue-token"],
+    )
+    .success();
     env.cmd(&["issue-token", "staff@example.com"])
         .assert()
         .success();
@@ -480,7 +510,10 @@ fn doctor_checks_that_every_totp_secret_opens_and_names_who_the_policy_misses() 
     );
     let base32 = ada.secret.to_base32();
     assert!(!findings[0].contains(base32.as_str()));
-    env.cmd(&["doctor"]).env(other[0].0, other[0].1).assert().code(1);
+    env.cmd(&["doctor"])
+        .env(other[0].0, other[0].1)
+        .assert()
+        .code(1);
     // The policy: superusers and staff without one are named.
     let findings = second_factor_findings(&env, &[("USERDB_MFA_REQUIRED", "superusers")]);
     assert_eq!(findings.len(), 1, "{findings:?}");
