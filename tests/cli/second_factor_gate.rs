@@ -528,3 +528,34 @@ fn doctor_checks_that_every_totp_secret_opens_and_names_who_the_policy_misses() 
     enroll(&env, "staff@example.com");
     assert!(second_factor_findings(&env, &[("USERDB_MFA_REQUIRED", "all")]).is_empty());
 }
+
+#[test]
+fn a_wrong_second_factor_after_a_login_code_counts_toward_the_lock_too() {
+    let env = TestEnv::with_config("[login]\nmax_failures = 1\n");
+    env.create_user("ada@example.com", &[]);
+    let ada = enroll(&env, "ada@example.com");
+    let login = send_login_code(&env, "ada@example.com", NOW);
+    let code = ada.code();
+    let verify = |second: &str| {
+        env.cmd(&[
+            "verify-otp",
+            "ada@example.com",
+            "--purpose",
+            "login",
+            "--code-stdin",
+            "--issue-token",
+        ])
+        .write_stdin(format!("{login}\n{second}\n"))
+        .assert()
+    };
+    verify(wrong(&code)).code(1);
+    // Locked: the right second factor is not checked, and the code is kept.
+    verify(&code).code(5);
+    assert_eq!(audit_events(&env, "second_factor_failed").len(), 1);
+    env.cmd(&["update-user", "ada@example.com", "--unlock"])
+        .assert()
+        .success();
+    verify(&code).success();
+    // The success forgot the failures: a password sign-in goes on from here.
+    authenticate(&env, "ada@example.com", Some(&ada.recovery_codes[0]), &[]).success();
+}
