@@ -16,6 +16,7 @@ use super::token_request::{TokenRequest, report_token};
 
 /// Check a user's password (from a prompt or a non-argv source)
 #[derive(clap::Args, Debug)]
+#[command(after_help = super::second_factor_input::HELP)]
 pub struct Args {
     /// The user's email address
     email: String,

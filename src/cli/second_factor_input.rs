@@ -13,6 +13,13 @@ use super::output::warn;
 use super::password_input::env_value;
 use super::password_line::{LineError, read_password_line};
 
+/// What `--help` says of it (authenticate, verify-otp).
+pub const HELP: &str = "A user with a second factor gives it after the password (or a login \
+    code): a TOTP code or a recovery code, on the next line of standard input when the first \
+    factor came from it (--password-stdin, --code-stdin), else from USERDB_SECOND_FACTOR, else \
+    at a hidden prompt on a terminal; never as an argument. Exit 9 (second_factor_required) when \
+    it is needed and not given; exit 1 when it is wrong (it counts toward the sign-in lock).";
+
 /// The variable a second factor may come from.
 pub const SECOND_FACTOR_ENV: &str = "USERDB_SECOND_FACTOR";
 

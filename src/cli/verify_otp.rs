@@ -24,6 +24,7 @@ use super::token_request::{TokenRequest, report_token};
 
 /// Check a one-time code (and use it up); verify-email marks the address verified
 #[derive(clap::Args, Debug)]
+#[command(after_help = super::second_factor_input::HELP)]
 pub struct Args {
     /// The user's email address
     email: String,

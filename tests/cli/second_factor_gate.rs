@@ -559,3 +559,16 @@ fn a_wrong_second_factor_after_a_login_code_counts_toward_the_lock_too() {
     // The success forgot the failures: a password sign-in goes on from here.
     authenticate(&env, "ada@example.com", Some(&ada.recovery_codes[0]), &[]).success();
 }
+
+#[test]
+fn help_says_where_the_second_factor_comes_from() {
+    let env = TestEnv::new();
+    for command in ["authenticate", "verify-otp"] {
+        let out = env.cmd(&[command, "--help"]).assert().success();
+        let help = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+        assert!(
+            help.contains("USERDB_SECOND_FACTOR") && help.contains("Exit 9"),
+            "{command}: {help}"
+        );
+    }
+}
