@@ -43,6 +43,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
     };
     let mfa = ctx.second_factor()?;
     let mut code = second::given(args.password.password_stdin)?;
+    second::ask_ahead(ctx, &manager, &args.email, &mut code)?;
     let ask = args.token.ask(ctx);
     let outcome = loop {
         let mut request =

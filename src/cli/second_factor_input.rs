@@ -5,7 +5,9 @@
 //! user turns out to need one and none was given, from a hidden prompt on a
 //! terminal. Shared by `authenticate` and `verify-otp`.
 
-use userdb::{Error, SecondFactorUsed, SecretString, SignInOutcome};
+use userdb::manager::SecondFactorStatus;
+use userdb::storage::Store;
+use userdb::{Error, SecondFactorUsed, SecretString, SignInOutcome, UserManager};
 
 use super::context::Context;
 use super::exit::CliError;
@@ -25,6 +27,8 @@ pub const SECOND_FACTOR_ENV: &str = "USERDB_SECOND_FACTOR";
 
 const HINT: &str = "give it on the line after the first factor on standard input, or in \
                     USERDB_SECOND_FACTOR";
+
+const PROMPT: &str = "Second factor (TOTP code or recovery code)";
 
 /// Recovery codes left at or below which every use says so.
 const FEW_RECOVERY_CODES: u32 = 2;
@@ -51,6 +55,32 @@ pub fn given(after_stdin: bool) -> Result<Option<SecretString>, CliError> {
     Ok(env_value(SECOND_FACTOR_ENV).map(|v| SecretString::from(v.trim().to_string())))
 }
 
+/// Asks at the prompt, before the sign-in, when none was `given`, there is a
+/// terminal, and the manager may tell that the user has a second factor (its
+/// reasons are revealed): one attempt, so a low `[login] max_failures` is
+/// not spent on a sign-in that could only ask. Concealing, the sign-in tells
+/// ([`answered`]).
+pub fn ask_ahead(
+    ctx: &Context,
+    manager: &UserManager<Store>,
+    email: &str,
+    given: &mut Option<SecretString>,
+) -> Result<(), CliError> {
+    if given.is_some() || !ctx.interactive() {
+        return Ok(());
+    }
+    let Some(user) = manager.sign_in_account(email)? else {
+        return Ok(());
+    };
+    if matches!(
+        manager.second_factor_status(&user)?,
+        SecondFactorStatus::Totp { .. }
+    ) {
+        *given = Some(ctx.prompter(HINT).password(PROMPT)?);
+    }
+    Ok(())
+}
+
 /// A sign-in's answer, or `None` when the user turned out to need a second
 /// factor, none was `given` and a terminal is there to ask on: then `given`
 /// holds the one typed at the prompt, and the caller signs in again with it.
@@ -63,10 +93,7 @@ pub fn answered(
 ) -> Result<Option<SignInOutcome>, CliError> {
     match result {
         Err(Error::SecondFactorRequired(_)) if given.is_none() && ctx.interactive() => {
-            let typed = ctx
-                .prompter(HINT)
-                .password("Second factor (TOTP code or recovery code)")?;
-            *given = Some(typed);
+            *given = Some(ctx.prompter(HINT).password(PROMPT)?);
             Ok(None)
         }
         other => Ok(Some(other?)),

@@ -105,6 +105,9 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
     } else {
         None
     };
+    if login {
+        second::ask_ahead(ctx, &manager, &args.email, &mut second_factor)?;
+    }
     let ask = args.token.ask(ctx);
     let outcome = loop {
         let proof = match &new_password {
