@@ -1065,4 +1065,54 @@ mod tests {
         f.manager.reveal_reasons(true);
         assert!(matches!(sign_up(&mut f), Err(Error::AlreadyRegistered(_))));
     }
+
+    /// A login code of a user with a second factor is judged, then the second
+    /// factor asked for, and only then used: a missing or wrong second factor
+    /// leaves the code (and writes no login); a right one signs in once.
+    #[test]
+    fn a_login_code_asks_for_the_second_factor_before_it_is_used() {
+        let mut f = fixture();
+        f.ada();
+        f.manager.reveal_reasons(true);
+        let key = crate::otp::SecretKey::new("a second-factor key of 32 characters", "test");
+        let mfa = SecondFactor::new(Default::default(), key.unwrap());
+        let enrolment = f
+            .manager
+            .enroll_totp("ada@example.com", &mfa, false)
+            .unwrap();
+        let now = f.manager.clock.now();
+        let step = crate::totp::step_at(now);
+        let totp = crate::totp::code_at_step(&enrolment.secret, step);
+        let totp = SecretString::from(totp.as_str());
+        let recovery = f
+            .manager
+            .confirm_totp("ada@example.com", &totp, &mfa)
+            .unwrap();
+        f.code(Purpose::Login);
+        let code = f.last_code();
+        let before = f.manager.get_user("ada@example.com").unwrap();
+        let sign_in = |f: &mut Fixture, second: Option<&SecretString>| {
+            let proof = by_code(Purpose::Login, &code, &f.codes);
+            let request = SignIn::new("ada@example.com", proof)
+                .issue_token(TokenAsk::default())
+                .second_factor(&mfa, second);
+            f.manager.sign_in(request)
+        };
+        let err = sign_in(&mut f, None).unwrap_err();
+        assert!(matches!(err, Error::SecondFactorRequired(_)), "{err:?}");
+        // The confirmation used this step: the same TOTP code is a replay.
+        let err = sign_in(&mut f, Some(&totp)).unwrap_err();
+        assert!(matches!(err, Error::WrongSecondFactor(_)), "{err:?}");
+        let after = f.manager.get_user("ada@example.com").unwrap();
+        assert_eq!(after.last_login, before.last_login);
+        let outcome = sign_in(&mut f, Some(&recovery[0])).unwrap();
+        assert_eq!(
+            outcome.second_factor,
+            Some(SecondFactorUsed::RecoveryCode { left: 9 })
+        );
+        assert!(outcome.token.is_some());
+        // Used now: the code does not sign in again.
+        let err = sign_in(&mut f, Some(&recovery[1])).unwrap_err();
+        assert!(matches!(err, Error::OtpRejected { .. }), "{err:?}");
+    }
 }
