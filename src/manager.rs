@@ -10,10 +10,10 @@
 //! | `manager/groups.rs` | groups, memberships, direct permissions, effective permissions (`has_perms`) |
 //! | `manager/tokens.rs` | API tokens: issue (scoped or not), verify, list, revoke |
 //! | `manager/otp.rs` | one-time codes: send (cooldown, hourly cap), verify, mark an address verified |
-//! | `manager/sign_in.rs` | `sign_in`, the one entry for every proof (a password, a code, a reset token), and `admit`, the one gate every proof passes once it is right |
+//! | `manager/sign_in.rs` | `sign_in`, the one entry for every proof (a password, a code, a reset token), `admit`, the one gate every proof passes once it is right, and `pass_second_factor`, the one place a sign-in asks for the second factor |
 //! | `manager/flows.rs` | the flows built from those: `register`, `sign_up` (and the resend rule), a code's sign-in, reset by code |
 //! | `manager/reset_tokens.rs` | operator reset tokens |
-//! | `manager/second_factor.rs` | a second factor: TOTP enrolment and confirmation, recovery codes, an operator's reset, `check_second_factor` (what `admit` asks) |
+//! | `manager/second_factor.rs` | a second factor: TOTP enrolment and confirmation, recovery codes, an operator's reset, `check_second_factor` (what `pass_second_factor` asks), `[mfa] required` (`MfaScope`) |
 //! | `manager/conceal.rs` | a service's one answer to a failed proof (`reveal_reasons` off) |
 //! | `manager/apply.rs` | `apply`: a declarative file compared with the database, the differences written |
 //! | `provisioning/import.rs`, `provisioning/export.rs` | bulk import and export (the same rules, applied to many rows at once) |

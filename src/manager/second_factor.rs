@@ -1,7 +1,8 @@
 //! A second factor in the manager: TOTP enrolment (pending until a first code
 //! proves the authenticator), recovery codes, an operator's reset, and
 //! [`UserManager::check_second_factor`], the one check the sign-in gate
-//! (`sign_in::admit`) asks for a user with a confirmed secret. Storage keeps
+//! (`sign_in::pass_second_factor`, right after `admit`) asks for a user with a
+//! confirmed secret, and `[mfa] required` ([`MfaScope`]). Storage keeps
 //! the sealed secrets and the codes' digests; this decides.
 
 use std::time::Duration;
