@@ -41,17 +41,19 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
             ctx.prompter(HINT).password("Password")?
         }
     };
-    let mfa = ctx.second_factor()?;
+    let mfa = ctx.second_factor_at_hand()?;
     let mut code = second::given(args.password.password_stdin)?;
-    second::ask_ahead(ctx, &manager, &args.email, &mut code)?;
+    second::ask_ahead(ctx, &manager, &args.email, mfa.as_ref(), &mut code)?;
     let ask = args.token.ask(ctx);
     let outcome = loop {
-        let mut request =
-            SignIn::new(&args.email, Proof::Password(&password)).second_factor(&mfa, code.as_ref());
+        let mut request = SignIn::new(&args.email, Proof::Password(&password));
+        if let Some(mfa) = &mfa {
+            request = request.second_factor(mfa, code.as_ref());
+        }
         if let Some(ask) = ask {
             request = request.issue_token(ask);
         }
-        if let Some(outcome) = answered(ctx, manager.sign_in(request), &mut code)? {
+        if let Some(outcome) = answered(ctx, manager.sign_in(request), mfa.as_ref(), &mut code)? {
             break outcome;
         }
     };

@@ -173,6 +173,15 @@ impl Context {
         Ok(SecondFactor::new(settings, key))
     }
 
+    /// [`Self::second_factor`] when a key is at hand (`USERDB_SECRET_KEY`, or
+    /// a key file that exists), else `None`: signing in and `doctor` never
+    /// create the key file (no secret sealed before it would open under it).
+    pub fn second_factor_at_hand(&self) -> Result<Option<SecondFactor>, CliError> {
+        let at_hand = env_value(SECRET_KEY_ENV).is_some()
+            || default_key_path().is_some_and(|path| path.exists());
+        at_hand.then(|| self.second_factor()).transpose()
+    }
+
     /// True when questions can be asked.
     pub fn interactive(&self) -> bool {
         !self.no_input && terminal_attached()

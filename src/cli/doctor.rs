@@ -1,8 +1,6 @@
 //! `userdb doctor`: check the database and say how to fix what is wrong.
 
-use userdb::config::default_key_path;
 use userdb::doctor::{MfaCheck, Severity, diagnose};
-use userdb::otp::SECRET_KEY_ENV;
 use userdb::password::PasswordHasher;
 use userdb::storage::{Open, Target};
 use userdb::terminal_text::escape_lines;
@@ -10,7 +8,6 @@ use userdb::terminal_text::escape_lines;
 use super::context::Context;
 use super::exit::CliError;
 use super::output::{print, print_json};
-use super::password_input::env_value;
 
 /// Check the database: integrity, migrations, permissions, emails, hashes, custom fields
 #[derive(clap::Args, Debug)]
@@ -28,11 +25,8 @@ pub fn run(ctx: &Context, _args: Args) -> Result<(), CliError> {
         .map_err(|e| userdb::Error::Config(format!("[password] argon2 parameters: {e}")))?
         .with_limits(password.limits);
     let now = ctx.clock()?.now();
-    // The key that opens TOTP secrets, if there is one: doctor reads, so it
-    // never creates the key file.
-    let key_at_hand =
-        env_value(SECRET_KEY_ENV).is_some() || default_key_path().is_some_and(|path| path.exists());
-    let key = key_at_hand.then(|| ctx.second_factor()).transpose()?;
+    // The key that opens TOTP secrets, if there is one: doctor reads only.
+    let key = ctx.second_factor_at_hand()?;
     let mfa = MfaCheck {
         key: key.as_ref(),
         required: ctx.loaded.settings.mfa.required,

@@ -6,8 +6,9 @@
 //! terminal. Shared by `authenticate` and `verify-otp`.
 
 use userdb::manager::SecondFactorStatus;
+use userdb::otp::SECRET_KEY_ENV;
 use userdb::storage::Store;
-use userdb::{Error, SecondFactorUsed, SecretString, SignInOutcome, UserManager};
+use userdb::{Error, SecondFactor, SecondFactorUsed, SecretString, SignInOutcome, UserManager};
 
 use super::context::Context;
 use super::exit::CliError;
@@ -64,9 +65,11 @@ pub fn ask_ahead(
     ctx: &Context,
     manager: &UserManager<Store>,
     email: &str,
+    mfa: Option<&SecondFactor>,
     given: &mut Option<SecretString>,
 ) -> Result<(), CliError> {
-    if given.is_some() || !ctx.interactive() {
+    // Without a key, nothing typed could be checked ([`answered`] says so).
+    if given.is_some() || mfa.is_none() || !ctx.interactive() {
         return Ok(());
     }
     let Some(user) = manager.sign_in_account(email)? else {
@@ -89,9 +92,16 @@ pub fn ask_ahead(
 pub fn answered(
     ctx: &Context,
     result: userdb::Result<SignInOutcome>,
+    mfa: Option<&SecondFactor>,
     given: &mut Option<SecretString>,
 ) -> Result<Option<SignInOutcome>, CliError> {
     match result {
+        Err(Error::SecondFactorRequired(email)) if mfa.is_none() => {
+            Err(CliError::Lib(Error::Config(format!(
+                "{email} signs in with a second factor, and no secret key is set to check it \
+                 with: set {SECRET_KEY_ENV} (or the key file) to the key it was enrolled under"
+            ))))
+        }
         Err(Error::SecondFactorRequired(_)) if given.is_none() && ctx.interactive() => {
             *given = Some(ctx.prompter(HINT).password(PROMPT)?);
             Ok(None)

@@ -96,7 +96,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
     // it nor remove it): nothing else reads its line or the key.
     let login = args.purpose == Purpose::Login;
     let mfa = if login {
-        Some(ctx.second_factor()?)
+        ctx.second_factor_at_hand()?
     } else {
         None
     };
@@ -106,7 +106,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
         None
     };
     if login {
-        second::ask_ahead(ctx, &manager, &args.email, &mut second_factor)?;
+        second::ask_ahead(ctx, &manager, &args.email, mfa.as_ref(), &mut second_factor)?;
     }
     let ask = args.token.ask(ctx);
     let outcome = loop {
@@ -138,7 +138,12 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
         if let Some(ask) = ask {
             request = request.issue_token(ask);
         }
-        if let Some(outcome) = answered(ctx, manager.sign_in(request), &mut second_factor)? {
+        if let Some(outcome) = answered(
+            ctx,
+            manager.sign_in(request),
+            mfa.as_ref(),
+            &mut second_factor,
+        )? {
             break outcome;
         }
     };

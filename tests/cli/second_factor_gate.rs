@@ -572,3 +572,22 @@ fn help_says_where_the_second_factor_comes_from() {
         );
     }
 }
+
+#[test]
+fn signing_in_never_creates_the_key_and_without_one_says_what_is_missing() {
+    let env = TestEnv::new();
+    env.create_user("bob@example.com", &[]);
+    authenticate(&env, "bob@example.com", None, &[]).success();
+    let key_file = env.path().join("config/userdb/secret.key");
+    assert!(!key_file.exists());
+    env.create_user("ada@example.com", &[]);
+    let ada = enroll(&env, "ada@example.com");
+    std::fs::remove_file(&key_file).unwrap();
+    let out = authenticate(&env, "ada@example.com", Some(&ada.code()), &[]).code(6);
+    assert!(
+        stderr_text(out.get_output()).contains("no secret key is set to check it with"),
+        "{}",
+        stderr_text(out.get_output())
+    );
+    assert!(!key_file.exists());
+}
