@@ -10,8 +10,9 @@ use serde::Serialize;
 use crate::email_address::{email_key, normalize_email, validate_email};
 use crate::error::Result;
 use crate::fields::FieldSet;
+use crate::manager::{MfaScope, SecondFactor};
 use crate::password::PasswordHasher;
-use crate::storage::{SchemaStore, UserStore};
+use crate::storage::{SchemaStore, SecondFactorStore, UserStore};
 use crate::user::{User, UserFilter};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -40,12 +41,20 @@ fn finding(check: &'static str, severity: Severity, message: String, fix: String
     }
 }
 
+/// What `doctor` checks second factors with: the key that opens the stored
+/// TOTP secrets (`None`: no key at hand, so none opens) and `[mfa] required`.
+pub struct MfaCheck<'a> {
+    pub key: Option<&'a SecondFactor>,
+    pub required: MfaScope,
+}
+
 /// Runs every check on a database opened (without migrating) as `store`, against
 /// the custom fields the config declares, at the moment `now`.
 pub fn diagnose(
-    store: &(impl SchemaStore + UserStore),
+    store: &(impl SchemaStore + UserStore + SecondFactorStore),
     hasher: &PasswordHasher,
     fields: &FieldSet,
+    mfa: &MfaCheck<'_>,
     now: jiff::Timestamp,
 ) -> Result<Vec<Finding>> {
     let mut findings = Vec::new();
@@ -81,7 +90,64 @@ pub fn diagnose(
     check_users(&users, hasher, &mut findings);
     check_expired(&users, now, &mut findings);
     check_fields(&users, fields, &mut findings);
+    check_second_factors(store, &users, mfa, &mut findings)?;
     Ok(findings)
+}
+
+/// Every stored TOTP secret opens with the key at hand (a user whose does
+/// not cannot sign in); and, when `[mfa] required` asks for one, which
+/// superusers and staff have none (they get no token).
+fn check_second_factors(
+    store: &impl SecondFactorStore,
+    users: &[User],
+    mfa: &MfaCheck<'_>,
+    findings: &mut Vec<Finding>,
+) -> Result<()> {
+    let mut unenrolled = Vec::new();
+    for user in users {
+        let record = store.second_factor(user.id)?;
+        for sealed in record.confirmed.iter().chain(&record.pending) {
+            let what = format!("the TOTP secret of {}", user.email);
+            let refused = match mfa.key {
+                Some(key) => key.check_opens(user.id, &sealed.secret, &what).err(),
+                None => Some(crate::Error::Config(format!(
+                    "{what} cannot be opened: no secret key is set (USERDB_SECRET_KEY or \
+                     the key file)"
+                ))),
+            };
+            if let Some(err) = refused {
+                findings.push(finding(
+                    "second_factor",
+                    Severity::Problem,
+                    err.to_string(),
+                    format!(
+                        "use the key it was sealed with, or reset it: `userdb disable-2fa '{}' \
+                         --reason TEXT`, then enroll again",
+                        user.email
+                    ),
+                ));
+            }
+        }
+        let privileged = user.is_superuser || user.is_staff;
+        if privileged && user.is_active && mfa.required.covers(user) && record.confirmed.is_none() {
+            unenrolled.push(user.email.as_str());
+        }
+    }
+    if !unenrolled.is_empty() {
+        findings.push(finding(
+            "second_factor",
+            Severity::Problem,
+            format!(
+                "[mfa] required = {} and {} superuser(s) or staff have no second factor \
+                 (no token is issued to them): {}",
+                mfa.required,
+                unenrolled.len(),
+                some_of(&unenrolled)
+            ),
+            "each enrolls one: `userdb enroll-totp EMAIL`".into(),
+        ));
+    }
+    Ok(())
 }
 
 fn check_permissions(path: &Path, findings: &mut Vec<Finding>) {

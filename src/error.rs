@@ -28,6 +28,9 @@ pub enum ErrorKind {
     Storage,
     /// An email could not be delivered (SMTP refused, unreachable, TLS failed).
     Delivery,
+    /// The first factor was right and the user has a second one, which was
+    /// not given: ask for it (a TOTP code or a recovery code) and sign in again.
+    SecondFactorRequired,
 }
 
 impl ErrorKind {
@@ -42,6 +45,7 @@ impl ErrorKind {
             ErrorKind::Config => "config",
             ErrorKind::Storage => "storage",
             ErrorKind::Delivery => "delivery",
+            ErrorKind::SecondFactorRequired => "second_factor_required",
         }
     }
 
@@ -56,6 +60,7 @@ impl ErrorKind {
             ErrorKind::Config => ExitCode::Config,
             ErrorKind::Storage => ExitCode::Storage,
             ErrorKind::Delivery => ExitCode::Delivery,
+            ErrorKind::SecondFactorRequired => ExitCode::SecondFactorRequired,
         }
     }
 }
@@ -136,6 +141,15 @@ pub enum Error {
 
     #[error("the second factor of {0} was not accepted")]
     WrongSecondFactor(String),
+
+    /// The first factor was right; the user's second factor was not given.
+    #[error("{0} signs in with a second factor too: give a TOTP code or a recovery code")]
+    SecondFactorRequired(String),
+
+    /// `[mfa] required` covers the user, who has no confirmed second factor:
+    /// no token until they enroll one.
+    #[error("{0} must enroll a second factor first ([mfa] required covers this user)")]
+    SecondFactorNotEnrolled(String),
 
     #[error("token rejected: {0}")]
     TokenRejected(Rejection),
@@ -391,7 +405,8 @@ impl Error {
             | Error::UnsafeOutput { .. }
             | Error::NotADatabaseFile { .. }
             | Error::ScopeNotHeld { .. }
-            | Error::MustChangePassword(_) => ErrorKind::Refused,
+            | Error::MustChangePassword(_)
+            | Error::SecondFactorNotEnrolled(_) => ErrorKind::Refused,
             Error::OutputExists(_) | Error::NotEmpty => ErrorKind::AlreadyExists,
             Error::WrongPassword(_)
             | Error::InactiveUser(_)
@@ -411,6 +426,7 @@ impl Error {
             | Error::WrongSecondFactor(_) => ErrorKind::Rejected,
             Error::OtpRateLimited { .. } | Error::LoginLocked { .. } => ErrorKind::Refused,
             Error::Delivery(_) => ErrorKind::Delivery,
+            Error::SecondFactorRequired(_) => ErrorKind::SecondFactorRequired,
             Error::RegisteredCodeNotSent { source, .. } => source.kind(),
             Error::Config(_) | Error::SecretNotDecrypted { .. } => ErrorKind::Config,
             Error::StoredHash { .. }

@@ -33,10 +33,11 @@ exit_codes! {
     Usage = 2, "usage: unknown option or command (clap's), an invalid value (bad email, password rejected by the validators, bad flag value, bad import rows), or input needed with no terminal";
     NotFound = 3, "not found: no such user, no token with that id, no group of that name";
     AlreadyExists = 4, "already exists: the email is taken, the user has a token of that name, a group has that name, or the `backup` file exists (without `--force`)";
-    Refused = 5, "refused: a token for a user who must change the password first, a token scope the user does not hold, rate-limited, locked (a sign-in lock after failed passwords: `--json` gives `retry_at`), a safety rail (the last lasting superuser: one that does not expire), or a file userdb will not write (the database's own files, a symbolic link, a device, another user's file)";
+    Refused = 5, "refused: a token for a user who must change the password first (or, under `[mfa] required`, enroll a second factor first), a token scope the user does not hold, rate-limited, locked (a sign-in lock after failed passwords: `--json` gives `retry_at`), a safety rail (the last lasting superuser: one that does not expire), or a file userdb will not write (the database's own files, a symbolic link, a device, another user's file)";
     Config = 6, "configuration: the config file or a `USERDB_*` variable is wrong";
     Storage = 7, "storage: the database or a file could not be read or written, no database at the path (for a command that only reads), a PostgreSQL server that cannot be reached or refuses the connection, a write on a read-only standby, a write whose COMMIT outcome is unknown (the connection lost during it), or a `--db` URL that is neither `postgres://` nor `postgresql://`";
     Delivery = 8, "delivery: an email was not delivered (connection refused, bad SMTP credentials, untrusted certificate, timeout)";
+    SecondFactorRequired = 9, "second factor required: the password or login code was right and the user has a second factor, which was not given (`--no-input`, no `USERDB_SECOND_FACTOR`, no line for it on stdin); give a TOTP or recovery code and sign in again";
     Interrupted = 130, "interrupted at a prompt (Ctrl-C); nothing is written";
 }
 
@@ -89,7 +90,7 @@ mod tests {
     #[test]
     fn the_codes_are_unique_and_unchanged() {
         let codes: Vec<i32> = ExitCode::ALL.iter().map(|c| c.code()).collect();
-        assert_eq!(codes, [0, 1, 2, 3, 4, 5, 6, 7, 8, 130]);
+        assert_eq!(codes, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 130]);
         assert_eq!(
             SIGNALLED.0,
             [libc::SIGHUP, libc::SIGQUIT, libc::SIGTERM]

@@ -76,8 +76,9 @@ pub mod user;
 pub use error::{Error, ErrorKind, Result};
 pub use exit_code::ExitCode;
 pub use manager::{
-    Happened, IssuedToken, NewPassword, OneTimeCodes, OtpSent, Proof, Registered, Registration,
-    Revoked, SignIn, SignInOutcome, SignedUp, TokenAsk, Upserted, UserManager, Validation,
+    Happened, IssuedToken, MfaScope, NewPassword, OneTimeCodes, OtpSent, Proof, Registered,
+    Registration, Revoked, SecondFactor, SecondFactorOffer, SecondFactorUsed, SignIn,
+    SignInOutcome, SignedUp, TokenAsk, Upserted, UserManager, Validation,
 };
 pub use token::{Rejection, TokenInfo};
 pub use user::{NewUser, User, UserChanges, UserFilter};

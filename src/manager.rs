@@ -10,10 +10,10 @@
 //! | `manager/groups.rs` | groups, memberships, direct permissions, effective permissions (`has_perms`) |
 //! | `manager/tokens.rs` | API tokens: issue (scoped or not), verify, list, revoke |
 //! | `manager/otp.rs` | one-time codes: send (cooldown, hourly cap), verify, mark an address verified |
-//! | `manager/sign_in.rs` | `sign_in`, the one entry for every proof (a password, a code, a reset token), and `admit`, the one gate every proof passes once it is right |
+//! | `manager/sign_in.rs` | `sign_in`, the one entry for every proof (a password, a code, a reset token), `admit`, the one gate every proof passes once it is right, and `pass_second_factor`, the one place a sign-in asks for the second factor |
 //! | `manager/flows.rs` | the flows built from those: `register`, `sign_up` (and the resend rule), a code's sign-in, reset by code |
 //! | `manager/reset_tokens.rs` | operator reset tokens |
-//! | `manager/second_factor.rs` | a second factor: TOTP enrolment and confirmation, recovery codes, an operator's reset, `check_second_factor` (what `admit` asks) |
+//! | `manager/second_factor.rs` | a second factor: TOTP enrolment and confirmation, recovery codes, an operator's reset, `check_second_factor` (what `pass_second_factor` asks), `[mfa] required` (`MfaScope`) |
 //! | `manager/conceal.rs` | a service's one answer to a failed proof (`reveal_reasons` off) |
 //! | `manager/apply.rs` | `apply`: a declarative file compared with the database, the differences written |
 //! | `provisioning/import.rs`, `provisioning/export.rs` | bulk import and export (the same rules, applied to many rows at once) |
@@ -21,7 +21,8 @@
 mod otp;
 mod second_factor;
 pub use second_factor::{
-    SecondFactor, SecondFactorSettings, SecondFactorStatus, SecondFactorUsed, TotpEnrolment,
+    MfaScope, SecondFactor, SecondFactorSettings, SecondFactorStatus, SecondFactorUsed,
+    TotpEnrolment,
 };
 
 pub use otp::{OneTimeCodes, OtpSent};
@@ -39,7 +40,9 @@ use crate::error::{Error, Result};
 use crate::fields::FieldSet;
 use crate::password::{PasswordHasher, PasswordPolicy, UserAttributes, make_unusable_password};
 use crate::registration::EmailVerification;
-use crate::storage::{AuditEntry, LoginReservation, UserRecord, UserStore, UserUpdate};
+use crate::storage::{
+    AuditEntry, LoginReservation, SecondFactorStore, UserRecord, UserStore, UserUpdate,
+};
 use crate::throttle::LoginSettings;
 use crate::user::{NewUser, User, UserChanges, UserFilter};
 
@@ -50,7 +53,9 @@ mod flows;
 pub use flows::{Registered, Registration, SignedUp};
 
 mod sign_in;
-pub use sign_in::{Happened, NewPassword, Proof, SignIn, SignInOutcome, TokenAsk};
+pub use sign_in::{
+    Happened, NewPassword, Proof, SecondFactorOffer, SignIn, SignInOutcome, TokenAsk,
+};
 
 mod fields;
 
@@ -90,6 +95,8 @@ pub struct UserManager<S: UserStore> {
     must_change_on_create: bool,
     reset_token_expiry: Duration,
     reset_revokes_tokens: bool,
+    /// `[mfa] required`.
+    mfa_required: MfaScope,
 }
 
 /// Hashes a password after the checks every source goes through: not blank,
@@ -139,6 +146,7 @@ impl<S: UserStore> UserManager<S> {
             reset_token_expiry: settings.reset_token_expiry,
             reset_revokes_tokens: crate::registration::RegistrationSettings::default()
                 .reset_revokes_tokens,
+            mfa_required: MfaScope::None,
         })
     }
 
@@ -158,7 +166,18 @@ impl<S: UserStore> UserManager<S> {
         manager.set_fields(settings.fields.clone());
         manager.set_login_throttle(settings.login.clone());
         manager.set_reset_revokes_tokens(settings.registration.reset_revokes_tokens);
+        manager.set_second_factor_required(settings.mfa.required);
         Ok(manager)
+    }
+
+    /// `[mfa] required`: a user it covers without a confirmed second factor is
+    /// refused every token until they enroll one.
+    pub fn set_second_factor_required(&mut self, scope: MfaScope) {
+        self.mfa_required = scope;
+    }
+
+    pub fn second_factor_required(&self) -> MfaScope {
+        self.mfa_required
     }
 
     /// `[registration] verification`: with `Mandatory`, an unverified user cannot
@@ -443,6 +462,76 @@ impl<S: UserStore> UserManager<S> {
         self.login = settings;
     }
 
+    /// The login throttle's reservation for the address `key` (`[login]`):
+    /// the attempt is counted (a success forgets it), or the address is locked
+    /// and the answer is [`Error::LoginLocked`], audited with `unchecked` (what
+    /// was not checked). Every proof whose guesses it limits (a password, a
+    /// second factor) reserves first.
+    fn reserve_login(
+        &mut self,
+        key: &str,
+        user_id: Option<i64>,
+        shown: &str,
+        unchecked: &str,
+    ) -> Result<LoginReservation> {
+        let now = self.clock.now();
+        let login = self.login.clone();
+        let reservation =
+            self.store
+                .reserve_login_attempt(key, now, login.forget_before(now), &|failures| {
+                    login.locked_until(failures, now)
+                })?;
+        if let LoginReservation::Locked { until } = reservation {
+            let audit = [self.audit(
+                AuditEvent::LoginFailed,
+                format!(
+                    "locked until {}: {unchecked} not checked",
+                    crate::clock::human_timestamp(until)
+                ),
+            )];
+            self.store.record(user_id, Some(shown), &audit)?;
+            return Err(Error::LoginLocked {
+                email: shown.to_string(),
+                retry_after: Duration::try_from(until.duration_since(now))
+                    .unwrap_or(Duration::ZERO),
+                retry_at: until,
+            });
+        }
+        Ok(reservation)
+    }
+
+    /// A reserved sign-in attempt that failed (`reason`, the audit's words):
+    /// audited, with the lock it starts if it starts one; `err`, to return.
+    fn login_failed(
+        &mut self,
+        reservation: LoginReservation,
+        user_id: Option<i64>,
+        shown: &str,
+        reason: &str,
+        err: Error,
+    ) -> Error {
+        let mut audit = vec![self.audit(AuditEvent::LoginFailed, reason)];
+        if let LoginReservation::Counted {
+            failures,
+            locked_until: Some(until),
+        } = reservation
+        {
+            audit.push(self.audit(
+                AuditEvent::LoginLocked,
+                format!(
+                    "after {failures} failed sign-ins in a row, until {}",
+                    crate::clock::human_timestamp(until)
+                ),
+            ));
+        }
+        match self.store.record(user_id, Some(shown), &audit) {
+            Ok(()) => err,
+            Err(e) => e,
+        }
+    }
+}
+
+impl<S: UserStore + SecondFactorStore> UserManager<S> {
     /// A password's path of [`Self::sign_in`] (Django's `authenticate`): on
     /// success records the login,
     /// forgets earlier failures and re-hashes a password stored with an older
@@ -455,10 +544,19 @@ impl<S: UserStore> UserManager<S> {
     /// locks). An unknown address costs the same work as a known one (a hash
     /// check, a counted failure).
     ///
+    /// A right password then passes the gate ([`sign_in::admit`] and, for a
+    /// user with a confirmed TOTP, the second factor `offer`ed): a refusal there
+    /// is a failure of this attempt like a wrong password.
+    ///
     /// Every other failure says why (an unknown address, a wrong or unusable
     /// password, an inactive user and, with `verification = mandatory`, an
     /// unverified one); [`Self::sign_in`] gives them one answer when concealing.
-    fn check_password(&mut self, email: &str, password: &SecretString) -> Result<User> {
+    fn check_password(
+        &mut self,
+        email: &str,
+        password: &SecretString,
+        offer: Option<SecondFactorOffer<'_>>,
+    ) -> Result<(User, Option<SecondFactorUsed>)> {
         // No password that long can have been set: refuse it before any hashing
         // or counting (it is input to fix, not a guess).
         crate::password::check_password_length(password.expose_secret())?;
@@ -466,50 +564,13 @@ impl<S: UserStore> UserManager<S> {
         let key = email_key(&email);
         let user = self.store.user_by_email_key(&key)?;
         let now = self.clock.now();
-        let login = self.login.clone();
-        let reservation =
-            self.store
-                .reserve_login_attempt(&key, now, login.forget_before(now), &|failures| {
-                    login.locked_until(failures, now)
-                })?;
         let (user_id, shown) = match &user {
             Some(u) => (Some(u.id), u.email.clone()),
             None => (None, email.clone()),
         };
-        let locked_until = match reservation {
-            LoginReservation::Locked { until } => {
-                let audit = [self.audit(
-                    AuditEvent::LoginFailed,
-                    format!(
-                        "locked until {}: password not checked",
-                        crate::clock::human_timestamp(until)
-                    ),
-                )];
-                self.store.record(user_id, Some(&shown), &audit)?;
-                return Err(Error::LoginLocked {
-                    email: shown,
-                    retry_after: Duration::try_from(until.duration_since(now))
-                        .unwrap_or(Duration::ZERO),
-                    retry_at: until,
-                });
-            }
-            LoginReservation::Counted { locked_until, .. } => locked_until,
-        };
-        let failed = |this: &mut Self, reason: &str, err: Error| -> Result<User> {
-            let mut audit = vec![this.audit(AuditEvent::LoginFailed, reason)];
-            if let (LoginReservation::Counted { failures, .. }, Some(until)) =
-                (reservation, locked_until)
-            {
-                audit.push(this.audit(
-                    AuditEvent::LoginLocked,
-                    format!(
-                        "after {failures} failed sign-ins in a row, until {}",
-                        crate::clock::human_timestamp(until)
-                    ),
-                ));
-            }
-            this.store.record(user_id, Some(&shown), &audit)?;
-            Err(err)
+        let reservation = self.reserve_login(&key, user_id, &shown, "password")?;
+        let failed = |this: &mut Self, reason: &str, err: Error| {
+            Err(this.login_failed(reservation, user_id, &shown, reason, err))
         };
         let Some(user) = user else {
             self.hasher.dummy_verify(password.expose_secret());
@@ -543,6 +604,12 @@ impl<S: UserStore> UserManager<S> {
         if let Some((why, err)) = sign_in::admit(&self.admission(true), &user) {
             return failed(self, why, err);
         }
+        // The gate's second factor: a wrong one is a failed attempt (counted
+        // by the reservation above), a locked address never gets this far.
+        let second_factor = match self.pass_second_factor(&user, offer)? {
+            Ok(used) => used,
+            Err((why, err)) => return failed(self, why, err),
+        };
         let mut update = UserUpdate {
             last_login: Some(now),
             clear_login_failures: true,
@@ -556,9 +623,12 @@ impl<S: UserStore> UserManager<S> {
                 "re-hashed with the current parameters",
             ));
         }
-        self.store.update_user(user.id, &update, &audit)
+        let user = self.store.update_user(user.id, &update, &audit)?;
+        Ok((user, second_factor))
     }
+}
 
+impl<S: UserStore> UserManager<S> {
     /// Lifts a sign-in lock (`update-user --unlock`): the address's failed
     /// sign-ins are forgotten. Whether it had any.
     pub fn unlock(&mut self, email: &str) -> Result<bool> {

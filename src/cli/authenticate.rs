@@ -2,7 +2,8 @@
 //! right; 1 when wrong, unusable, the user is inactive, or (with `[registration]
 //! verification = mandatory`) the address is not verified. Records the login and
 //! upgrades old hashes; `--issue-token` then prints a new token (DRF's
-//! `obtain_auth_token`).
+//! `obtain_auth_token`). A user with a second factor gives it too (see
+//! `second_factor_input`): exit 9 when it is needed and was not given.
 
 use userdb::{Proof, SignIn};
 
@@ -10,10 +11,12 @@ use super::context::Context;
 use super::exit::CliError;
 use super::output::{print_json, status, warn};
 use super::password_input::PasswordSource;
+use super::second_factor_input::{self as second, answered, warn_if_few_left};
 use super::token_request::{TokenRequest, report_token};
 
 /// Check a user's password (from a prompt or a non-argv source)
 #[derive(clap::Args, Debug)]
+#[command(after_help = super::second_factor_input::HELP)]
 pub struct Args {
     /// The user's email address
     email: String,
@@ -38,12 +41,23 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
             ctx.prompter(HINT).password("Password")?
         }
     };
-    let mut request = SignIn::new(&args.email, Proof::Password(&password));
+    let mfa = ctx.second_factor_at_hand()?;
+    let mut code = second::given(args.password.password_stdin)?;
+    second::ask_ahead(ctx, &manager, &args.email, mfa.as_ref(), &mut code)?;
     let ask = args.token.ask(ctx);
-    if let Some(ask) = ask {
-        request = request.issue_token(ask);
-    }
-    let outcome = manager.sign_in(request)?;
+    let outcome = loop {
+        let mut request = SignIn::new(&args.email, Proof::Password(&password));
+        if let Some(mfa) = &mfa {
+            request = request.second_factor(mfa, code.as_ref());
+        }
+        if let Some(ask) = ask {
+            request = request.issue_token(ask);
+        }
+        if let Some(outcome) = answered(ctx, manager.sign_in(request), mfa.as_ref(), &mut code)? {
+            break outcome;
+        }
+    };
+    warn_if_few_left(&outcome);
     let user = &outcome.user;
     if let (Some(issued), Some(ask)) = (&outcome.token, ask) {
         status(ctx.json, &format!("Authenticated {}.", user.email));

@@ -8,10 +8,9 @@ use userdb::clock::{Clock, FixedClock, SystemClock};
 use userdb::config::default_key_path;
 use userdb::config::{LoadedSettings, Settings, default_database_path};
 use userdb::email::{ConsoleStream, Mailer};
-use userdb::manager::{SecondFactor, SecondFactorSettings};
 use userdb::otp::{SECRET_KEY_ENV, SecretKey};
 use userdb::storage::{Open, OpenOptions, SchemaStore, Store, Target};
-use userdb::{OneTimeCodes, UserManager};
+use userdb::{OneTimeCodes, SecondFactor, UserManager};
 
 use super::exit::CliError;
 use super::password_input::env_value;
@@ -166,12 +165,21 @@ impl Context {
         })
     }
 
-    /// What the second factor's commands need: the `[mfa]` settings (the
-    /// defaults for now) and the secret key the one-time codes use, which
-    /// seals TOTP secrets and keys the recovery codes' digests.
+    /// What checks and seals second factors: `[mfa]` and the secret key
+    /// (`USERDB_SECRET_KEY`, or the key file, as for one-time codes).
     pub fn second_factor(&self) -> Result<SecondFactor, CliError> {
         let key = SecretKey::load(env_value(SECRET_KEY_ENV), default_key_path().as_deref())?;
-        Ok(SecondFactor::new(SecondFactorSettings::default(), key))
+        let settings = self.loaded.settings.mfa.second_factor.clone();
+        Ok(SecondFactor::new(settings, key))
+    }
+
+    /// [`Self::second_factor`] when a key is at hand (`USERDB_SECRET_KEY`, or
+    /// a key file that exists), else `None`: signing in and `doctor` never
+    /// create the key file (no secret sealed before it would open under it).
+    pub fn second_factor_at_hand(&self) -> Result<Option<SecondFactor>, CliError> {
+        let at_hand = env_value(SECRET_KEY_ENV).is_some()
+            || default_key_path().is_some_and(|path| path.exists());
+        at_hand.then(|| self.second_factor()).transpose()
     }
 
     /// True when questions can be asked.

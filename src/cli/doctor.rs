@@ -1,6 +1,6 @@
 //! `userdb doctor`: check the database and say how to fix what is wrong.
 
-use userdb::doctor::{Severity, diagnose};
+use userdb::doctor::{MfaCheck, Severity, diagnose};
 use userdb::password::PasswordHasher;
 use userdb::storage::{Open, Target};
 use userdb::terminal_text::escape_lines;
@@ -25,7 +25,13 @@ pub fn run(ctx: &Context, _args: Args) -> Result<(), CliError> {
         .map_err(|e| userdb::Error::Config(format!("[password] argon2 parameters: {e}")))?
         .with_limits(password.limits);
     let now = ctx.clock()?.now();
-    let findings = diagnose(&store, &hasher, &ctx.loaded.settings.fields, now)?;
+    // The key that opens TOTP secrets, if there is one: doctor reads only.
+    let key = ctx.second_factor_at_hand()?;
+    let mfa = MfaCheck {
+        key: key.as_ref(),
+        required: ctx.loaded.settings.mfa.required,
+    };
+    let findings = diagnose(&store, &hasher, &ctx.loaded.settings.fields, &mfa, now)?;
     let problems = findings
         .iter()
         .filter(|f| f.severity == Severity::Problem)

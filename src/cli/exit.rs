@@ -109,6 +109,8 @@ impl CliError {
                 Error::GroupExists(name) => format!("change it with `userdb update-group {name:?}`, or choose another name (`create-group --if-not-exists` makes this a no-op)"),
                 Error::ScopeNotHeld { email, missing } => format!("grant it first (`userdb update-user {email} --grant {}` or --group G), or issue the token without that --scope", missing.first().map_or("", String::as_str)),
                 Error::AccountExpired { email, .. } => format!("extend it with `userdb update-user {email} --expires-at DATE` (or never)"),
+                Error::SecondFactorNotEnrolled(email) => format!("enroll one with `userdb enroll-totp {email}`, then ask for the token again"),
+                Error::SecondFactorRequired(_) => "type it at the prompt, or give it on the line after the password (or the code) on stdin, or in USERDB_SECOND_FACTOR".into(),
                 Error::MustChangePassword(email) => format!("the user changes it first (`userdb changepassword {email}`, a reset by code, or `userdb create-reset-token {email}`)"),
                 Error::ResetTokenRejected(_) => "ask the operator for a new one: `userdb create-reset-token EMAIL`".into(),
                 Error::SecondFactorExists(email) => format!("pass --replace to enroll a new authenticator (the old one works until the new one is confirmed), or remove it with `userdb disable-2fa {email} --reason TEXT`"),

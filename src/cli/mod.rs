@@ -41,6 +41,7 @@ mod reference;
 mod register;
 mod reset_password;
 mod revoke_token;
+mod second_factor_input;
 mod send_otp;
 mod sendtestemail;
 mod show_group;

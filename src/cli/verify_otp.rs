@@ -1,7 +1,9 @@
 //! `userdb verify-otp EMAIL [CODE] [--purpose P]`: check and use up a code. Exit 0
 //! when right; 1 when wrong, expired, used or locked (the message says which).
 //! `--issue-token` then prints a new token (with `--purpose login`: password-less
-//! sign-in); `--purpose password-reset` with a new password resets it.
+//! sign-in); `--purpose password-reset` with a new password resets it. A
+//! `login` code of a user with a second factor asks for it too (the line after
+//! the code with `--code-stdin`, `USERDB_SECOND_FACTOR`, or the prompt).
 
 use std::io::BufRead;
 
@@ -17,10 +19,12 @@ use super::output::{print_json, status};
 use super::password_input::{
     NewPasswordSource, ObtainedPassword, PasswordSource, ask_password_for, attributes,
 };
+use super::second_factor_input::{self as second, answered, warn_if_few_left};
 use super::token_request::{TokenRequest, report_token};
 
 /// Check a one-time code (and use it up); verify-email marks the address verified
 #[derive(clap::Args, Debug)]
+#[command(after_help = super::second_factor_input::HELP)]
 pub struct Args {
     /// The user's email address
     email: String,
@@ -88,33 +92,62 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
     } else {
         None
     };
-    let proof = match &new_password {
-        Some(password) => Proof::ResetCode {
-            code: &code,
-            codes: &codes,
-            new_password: NewPassword {
-                password,
-                validation,
-            },
-        },
-        None => Proof::Code {
-            purpose: args.purpose,
-            code: &code,
-            codes: &codes,
-        },
+    // Only a login code signs in with a second factor (resets neither ask for
+    // it nor remove it): nothing else reads its line or the key.
+    let login = args.purpose == Purpose::Login;
+    let mfa = if login {
+        ctx.second_factor_at_hand()?
+    } else {
+        None
     };
-    let mut request = SignIn::new(&args.email, proof);
-    if let Some(p) = &password {
-        request = request.first_password(NewPassword {
-            password: &p.secret,
-            validation: p.validation,
-        });
+    let mut second_factor = if login {
+        second::given(args.code_stdin)?
+    } else {
+        None
+    };
+    if login {
+        second::ask_ahead(ctx, &manager, &args.email, mfa.as_ref(), &mut second_factor)?;
     }
     let ask = args.token.ask(ctx);
-    if let Some(ask) = ask {
-        request = request.issue_token(ask);
-    }
-    let outcome = manager.sign_in(request)?;
+    let outcome = loop {
+        let proof = match &new_password {
+            Some(password) => Proof::ResetCode {
+                code: &code,
+                codes: &codes,
+                new_password: NewPassword {
+                    password,
+                    validation,
+                },
+            },
+            None => Proof::Code {
+                purpose: args.purpose,
+                code: &code,
+                codes: &codes,
+            },
+        };
+        let mut request = SignIn::new(&args.email, proof);
+        if let Some(mfa) = &mfa {
+            request = request.second_factor(mfa, second_factor.as_ref());
+        }
+        if let Some(p) = &password {
+            request = request.first_password(NewPassword {
+                password: &p.secret,
+                validation: p.validation,
+            });
+        }
+        if let Some(ask) = ask {
+            request = request.issue_token(ask);
+        }
+        if let Some(outcome) = answered(
+            ctx,
+            manager.sign_in(request),
+            mfa.as_ref(),
+            &mut second_factor,
+        )? {
+            break outcome;
+        }
+    };
+    warn_if_few_left(&outcome);
     word(ctx, &args, &outcome, ask.and_then(|a| a.lifetime))
 }
 

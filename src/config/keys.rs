@@ -554,6 +554,54 @@ pub const KEYS: &[KeySpec] = &[
         set: |s, v| v.duration().map(|d| s.login.max_lockout = d),
         show: |s| format_duration(s.login.max_lockout),
     },
+    KeySpec {
+        section: "mfa",
+        key: "required",
+        kind: Kind::Choice(&crate::manager::MfaScope::NAMES),
+        default: "none",
+        doc: "Whom a second factor is required of (`none`, `superusers`, `staff` (and \
+              superusers), `all`): a user in scope without a confirmed TOTP gets no token",
+        set: |s, v| v.choice().map(|r| s.mfa.required = r),
+        show: |s| s.mfa.required.to_string(),
+    },
+    KeySpec {
+        section: "mfa",
+        key: "totp_skew",
+        kind: Kind::Integer { min: 0, max: 1 },
+        default: "1",
+        doc: "Steps of 30 s before now a TOTP code may come from (1: the previous step \
+              too, for a slow typist or clock)",
+        set: |s, v| v.int().map(|n| s.mfa.second_factor.skew.behind = n),
+        show: |s| s.mfa.second_factor.skew.behind.to_string(),
+    },
+    KeySpec {
+        section: "mfa",
+        key: "enrolment_ttl",
+        kind: Kind::Duration {
+            min: minutes(1),
+            max: days(1),
+        },
+        default: "10m",
+        doc: "How long a TOTP enrolment waits for its first code",
+        set: |s, v| v.duration().map(|d| s.mfa.second_factor.enrolment_ttl = d),
+        show: |s| format_duration(s.mfa.second_factor.enrolment_ttl),
+    },
+    KeySpec {
+        section: "mfa",
+        key: "issuer",
+        kind: Kind::Text,
+        default: "userdb",
+        doc: "The issuer authenticator apps show beside the account",
+        set: |s, v| {
+            let issuer = v.text()?;
+            if issuer.trim().is_empty() || issuer.contains(['\r', '\n', ':']) {
+                return Err("must be one line of text without a colon".to_string());
+            }
+            s.mfa.second_factor.issuer = issuer;
+            Ok(())
+        },
+        show: |s| s.mfa.second_factor.issuer.clone(),
+    },
 ];
 
 #[cfg(test)]

@@ -89,6 +89,14 @@ impl Default for TokenSettings {
     }
 }
 
+/// `[mfa]`: whom a second factor is required of, and how codes behave.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct MfaSettings {
+    pub required: crate::manager::MfaScope,
+    /// Enrolment's lifetime, the codes' skew, the issuer apps show.
+    pub second_factor: crate::manager::SecondFactorSettings,
+}
+
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Settings {
     pub database: DatabaseSettings,
@@ -98,6 +106,7 @@ pub struct Settings {
     pub token: TokenSettings,
     pub registration: RegistrationSettings,
     pub login: LoginSettings,
+    pub mfa: MfaSettings,
     /// `[fields.NAME]`: the custom user fields, declared in the file only.
     pub fields: FieldSet,
 }

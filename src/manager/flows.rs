@@ -21,16 +21,18 @@ use secrecy::SecretString;
 use serde::Serialize;
 
 use super::otp::CodeUse;
-use super::sign_in::{Happened, NewPassword, SignInOutcome, TokenAsk};
+use super::sign_in::{
+    CodeProof, Happened, NewPassword, SecondFactorOffer, SignInOutcome, TokenAsk,
+};
 use super::tokens::{clean_token_name, expiry};
-use super::{OneTimeCodes, OtpSent, UserManager, Validation};
+use super::{OneTimeCodes, OtpSent, SecondFactorUsed, UserManager, Validation};
 use crate::audit::AuditEvent;
 use crate::email::Mailer;
 use crate::email_address::parse_email;
 use crate::error::{Error, Result};
 use crate::otp::Purpose;
 use crate::registration::EmailVerification;
-use crate::storage::{OtpStore, TokenStore, UserStore};
+use crate::storage::{OtpStore, SecondFactorStore, TokenStore, UserStore};
 use crate::user::{NewUser, User};
 
 /// What registering an address does, by the one rule for it
@@ -69,7 +71,7 @@ pub struct Registered {
     pub otp: Option<OtpSent>,
 }
 
-impl<S: UserStore + OtpStore + TokenStore> UserManager<S> {
+impl<S: UserStore + OtpStore + TokenStore + SecondFactorStore> UserManager<S> {
     /// Registers a user with the address unverified and emails the `verify-email`
     /// code (not with `verification = none`). For an address that is registered
     /// but not verified it sends the code again (the cooldown and the hourly cap
@@ -240,27 +242,38 @@ impl<S: UserStore + OtpStore + TokenStore> UserManager<S> {
     /// `login` code: password-less sign-in; a `verify-email` code: the end of
     /// a registration). What could refuse the token is judged with the code,
     /// once it is right, and leaves the code unused.
+    ///
+    /// A `login` code of a user with a confirmed TOTP is judged first without
+    /// being used; once it is right (and the account admitted), the second
+    /// factor is asked for under the login throttle
+    /// ([`Self::code_second_factor`]), and only then is the code used up.
     pub(super) fn code_sign_in(
         &mut self,
         email: &str,
-        purpose: Purpose,
-        code: &SecretString,
-        codes: &OneTimeCodes,
+        proof: CodeProof<'_>,
         password: Option<(&SecretString, Validation)>,
         token: Option<TokenAsk<'_>>,
+        offer: Option<SecondFactorOffer<'_>>,
     ) -> Result<SignInOutcome> {
+        let CodeProof {
+            purpose,
+            code,
+            codes,
+        } = proof;
         let Some(ask) = token else {
             let proof_password = self.proof_password(email, password)?;
             let usage = CodeUse {
                 proof_password,
                 ..CodeUse::default()
             };
+            let second_factor = self.code_gate(email, &proof, &usage, offer)?;
             let used = self.check_code(email, purpose, code, codes, usage)?;
             return Ok(SignInOutcome {
                 happened: Happened::CodeUsed,
                 user: used.user,
                 token: None,
                 password_discarded: used.password_discarded,
+                second_factor,
             });
         };
         // What depends only on the request first, then the account: the
@@ -288,8 +301,10 @@ impl<S: UserStore + OtpStore + TokenStore> UserManager<S> {
             sign_in: true,
             token: Some(name),
             missing_scopes,
+            unenrolled: self.lacks_required_second_factor(&user)?,
             ..CodeUse::default()
         };
+        let second_factor = self.code_gate(&user.email, &proof, &usage, offer)?;
         let used = self.check_code(&user.email, purpose, code, codes, usage)?;
         let issued =
             self.issue_scoped_token(&used.user.email, ask.name, ask.lifetime, ask.scopes)?;
@@ -298,7 +313,37 @@ impl<S: UserStore + OtpStore + TokenStore> UserManager<S> {
             user: used.user,
             token: Some(issued),
             password_discarded: used.password_discarded,
+            second_factor,
         })
+    }
+
+    /// The gate's second factor on a `login` code's path, for a user with a
+    /// confirmed TOTP: the code judged as `usage` would use it, but not used
+    /// (a wrong one counts its try as always), then the second factor. Any
+    /// other code, or a user without one: nothing to ask.
+    fn code_gate(
+        &mut self,
+        email: &str,
+        proof: &CodeProof<'_>,
+        usage: &CodeUse,
+        offer: Option<SecondFactorOffer<'_>>,
+    ) -> Result<Option<SecondFactorUsed>> {
+        if proof.purpose != Purpose::Login {
+            return Ok(None);
+        }
+        // An unknown address: the code's own check says so, as before.
+        let Ok(Some(user)) = self.find_user(email) else {
+            return Ok(None);
+        };
+        if self.store.second_factor(user.id)?.confirmed.is_none() {
+            return Ok(None);
+        }
+        let judged_only = CodeUse {
+            judge_only: true,
+            ..usage.clone()
+        };
+        self.check_code(email, proof.purpose, proof.code, proof.codes, judged_only)?;
+        self.code_second_factor(&user, offer)
     }
 
     /// A `password-reset` code's path of [`Self::sign_in`]: the new password
@@ -346,6 +391,7 @@ impl<S: UserStore + OtpStore + TokenStore> UserManager<S> {
             user: used.user,
             token: None,
             password_discarded: false,
+            second_factor: None,
         })
     }
 

@@ -532,7 +532,7 @@ impl<S: UserStore + OtpStore> UserManager<S> {
                     },
                     audit: None,
                 });
-                let refusal = token_refusal(verification, now, &after)
+                let refusal = token_refusal(verification, now, &after, usage.unenrolled)
                     .or(not_held)
                     .or_else(|| {
                         taken.map(|name| TokenRefusal {
@@ -554,6 +554,13 @@ impl<S: UserStore + OtpStore> UserManager<S> {
                         result: Err(refusal.error),
                     };
                 }
+            }
+            if usage.judge_only {
+                return OtpVerdict {
+                    write: OtpWrite::Nothing,
+                    audit: Vec::new(),
+                    result: Ok(false),
+                };
             }
             if usage.sign_in {
                 audit.push(entry(
@@ -592,8 +599,15 @@ pub(super) struct CodeUsed {
 }
 
 /// What a right code does besides being used up.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub(super) struct CodeUse {
+    /// Only judge the code (every refusal as if it were used): a right one is
+    /// left unused and nothing but a wrong try is written (the second factor
+    /// is asked for next, then the code is checked again and used).
+    pub judge_only: bool,
+    /// `[mfa] required` covers the user, who has no second factor: the token
+    /// that follows is refused (see `token_refusal`).
+    pub unenrolled: bool,
     /// A password reset: the new hash, and whether to revoke the tokens.
     pub reset: Option<(String, bool)>,
     /// The hash of the password the verifier of an address gave

@@ -229,6 +229,7 @@ impl<S: UserStore + ResetTokenStore + TokenStore> UserManager<S> {
                 user,
                 token: None,
                 password_discarded: false,
+                second_factor: None,
             }),
             // Used, replaced or outrun by a password change since the lookup:
             // look again to say which.

@@ -1,7 +1,8 @@
 //! A second factor in the manager: TOTP enrolment (pending until a first code
 //! proves the authenticator), recovery codes, an operator's reset, and
 //! [`UserManager::check_second_factor`], the one check the sign-in gate
-//! (`sign_in::admit`) asks for a user with a confirmed secret. Storage keeps
+//! (`sign_in::pass_second_factor`, right after `admit`) asks for a user with a
+//! confirmed secret, and `[mfa] required` ([`MfaScope`]). Storage keeps
 //! the sealed secrets and the codes' digests; this decides.
 
 use std::time::Duration;
@@ -41,6 +42,74 @@ impl Default for SecondFactorSettings {
     }
 }
 
+/// `[mfa] required`: whom a second factor is required of. A user in scope
+/// without a confirmed TOTP is refused every token, as a user who must change
+/// the password is, until they enroll one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MfaScope {
+    /// Nobody (a user who enrolled still signs in with it).
+    #[default]
+    None,
+    Superusers,
+    /// Staff and superusers.
+    Staff,
+    All,
+}
+
+impl MfaScope {
+    /// Every variant, in widening order: parsing looks the name up here.
+    pub const ALL: [MfaScope; 4] = [
+        MfaScope::None,
+        MfaScope::Superusers,
+        MfaScope::Staff,
+        MfaScope::All,
+    ];
+    /// What `[mfa] required` accepts.
+    pub const NAMES: [&'static str; 4] = [
+        Self::ALL[0].as_str(),
+        Self::ALL[1].as_str(),
+        Self::ALL[2].as_str(),
+        Self::ALL[3].as_str(),
+    ];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            MfaScope::None => "none",
+            MfaScope::Superusers => "superusers",
+            MfaScope::Staff => "staff",
+            MfaScope::All => "all",
+        }
+    }
+
+    /// Whether the policy asks `user` for a second factor.
+    pub fn covers(self, user: &User) -> bool {
+        match self {
+            MfaScope::None => false,
+            MfaScope::Superusers => user.is_superuser,
+            MfaScope::Staff => user.is_staff || user.is_superuser,
+            MfaScope::All => true,
+        }
+    }
+}
+
+impl std::fmt::Display for MfaScope {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for MfaScope {
+    type Err = String;
+
+    fn from_str(text: &str) -> std::result::Result<Self, String> {
+        let wanted = text.trim().to_ascii_lowercase();
+        Self::ALL
+            .into_iter()
+            .find(|scope| scope.as_str() == wanted)
+            .ok_or_else(|| format!("{text:?} is not one of {}", Self::NAMES.join(", ")))
+    }
+}
+
 /// What the manager needs for second factors: the settings, the sealer of
 /// secrets and the key of recovery codes' digests (both from the secret key).
 pub struct SecondFactor {
@@ -62,6 +131,15 @@ impl SecondFactor {
             sealer: Sealer::new(&key),
             key,
         }
+    }
+
+    /// Whether the secret `sealed` for user `user_id` opens with the key at
+    /// hand: `doctor`'s check ([`Error::SecretNotDecrypted`] names the key,
+    /// never the secret).
+    pub fn check_opens(&self, user_id: i64, sealed: &Sealed, what: &str) -> Result<()> {
+        self.sealer
+            .open(sealed, &seal_context(user_id), what)
+            .map(|_| ())
     }
 
     /// Also opens secrets sealed under `previous` (a key being rotated out).
@@ -274,6 +352,15 @@ impl<S: UserStore + SecondFactorStore> UserManager<S> {
         let revoke_at = (!keep_tokens).then(|| self.clock.now());
         self.store
             .disable_second_factor(user.id, revoke_at, &user.email, &audit)
+    }
+
+    /// Whether `[mfa] required` covers `user`, who has no confirmed second
+    /// factor: such a user is refused every token (see `token_refusal`).
+    pub(super) fn lacks_required_second_factor(&self, user: &User) -> Result<bool> {
+        if !self.mfa_required.covers(user) {
+            return Ok(false);
+        }
+        Ok(self.store.second_factor(user.id)?.confirmed.is_none())
     }
 
     /// The user's second factor as `show-user` says it (an expired
@@ -783,5 +870,178 @@ mod tests {
                 .check_second_factor(&ada, &code, &rotating)
                 .is_ok()
         );
+    }
+
+    /// Ada with a password, enrolled: what the gate tests sign in with.
+    fn signing_in() -> (Fixture, TotpSecret, Vec<SecretString>) {
+        let mut f = fixture();
+        f.manager
+            .set_password(
+                ADA,
+                Some(&secret(PASSWORD)),
+                crate::password::Validation::Skip,
+            )
+            .unwrap();
+        let (totp, codes) = f.enrolled();
+        // The confirmation used this step: the next sign-in is a step later.
+        f.later(30);
+        (f, totp, codes)
+    }
+
+    const PASSWORD: &str = "correct horse battery staple";
+
+    fn by_password<'a>(
+        mfa: &'a SecondFactor,
+        password: &'a SecretString,
+        code: Option<&'a SecretString>,
+    ) -> crate::manager::SignIn<'a> {
+        crate::manager::SignIn::new(ADA, crate::manager::Proof::Password(password))
+            .second_factor(mfa, code)
+    }
+
+    #[test]
+    fn a_password_sign_in_asks_an_enrolled_user_for_the_second_factor() {
+        let (mut f, totp, codes) = signing_in();
+        f.manager.reveal_reasons(true);
+        let password = secret(PASSWORD);
+        let before = f.ada();
+        let err = f
+            .manager
+            .sign_in(by_password(&f.mfa, &password, None))
+            .unwrap_err();
+        assert!(matches!(err, Error::SecondFactorRequired(_)), "{err:?}");
+        // Without a key to check one with, the same: never a pass.
+        let bare = crate::manager::SignIn::new(ADA, crate::manager::Proof::Password(&password));
+        let err = f.manager.sign_in(bare).unwrap_err();
+        assert!(matches!(err, Error::SecondFactorRequired(_)), "{err:?}");
+        assert_eq!(f.ada().last_login, before.last_login);
+
+        let code = f.code_now(&totp);
+        let outcome = f
+            .manager
+            .sign_in(by_password(&f.mfa, &password, Some(&code)))
+            .unwrap();
+        assert_eq!(outcome.second_factor, Some(SecondFactorUsed::Totp));
+        assert!(outcome.user.last_login.is_some());
+        // The same code again is a replay.
+        let err = f
+            .manager
+            .sign_in(by_password(&f.mfa, &password, Some(&code)))
+            .unwrap_err();
+        assert!(matches!(err, Error::WrongSecondFactor(_)), "{err:?}");
+
+        let outcome = f
+            .manager
+            .sign_in(by_password(&f.mfa, &password, Some(&codes[0])))
+            .unwrap();
+        assert_eq!(
+            outcome.second_factor,
+            Some(SecondFactorUsed::RecoveryCode { left: 9 })
+        );
+        let failed = f.events(AuditEvent::LoginFailed);
+        assert_eq!(
+            failed,
+            [
+                "second factor required",
+                "second factor required",
+                "wrong second factor"
+            ]
+        );
+    }
+
+    #[test]
+    fn wrong_second_factors_lock_the_address_and_a_locked_ones_is_not_checked() {
+        let (mut f, totp, _) = signing_in();
+        f.manager.reveal_reasons(true);
+        f.manager
+            .set_login_throttle(crate::throttle::LoginSettings {
+                max_failures: 2,
+                ..crate::throttle::LoginSettings::default()
+            });
+        let password = secret(PASSWORD);
+        let right = f.code_now(&totp);
+        let wrong = secret(if right.expose_secret() == "000000" {
+            "111111"
+        } else {
+            "000000"
+        });
+        for _ in 0..2 {
+            let err = f
+                .manager
+                .sign_in(by_password(&f.mfa, &password, Some(&wrong)))
+                .unwrap_err();
+            assert!(matches!(err, Error::WrongSecondFactor(_)), "{err:?}");
+        }
+        let err = f
+            .manager
+            .sign_in(by_password(&f.mfa, &password, Some(&right)))
+            .unwrap_err();
+        assert!(matches!(err, Error::LoginLocked { .. }), "{err:?}");
+        assert_eq!(f.events(AuditEvent::SecondFactorFailed).len(), 2);
+        // The right code was not spent on the locked attempt.
+        f.later(3600);
+        let right = f.code_now(&totp);
+        f.manager
+            .sign_in(by_password(&f.mfa, &password, Some(&right)))
+            .unwrap();
+    }
+
+    #[test]
+    fn a_reset_neither_asks_for_the_second_factor_nor_removes_it() {
+        let (mut f, totp, _) = signing_in();
+        let reset = f.manager.create_reset_token(ADA, None).unwrap();
+        let new = secret("a brand new passphrase 42");
+        let proof = crate::manager::Proof::ResetToken {
+            token: &reset.token,
+            new_password: crate::manager::NewPassword {
+                password: &new,
+                validation: crate::password::Validation::Skip,
+            },
+        };
+        f.manager
+            .sign_in(crate::manager::SignIn::new(ADA, proof))
+            .unwrap();
+        let ada = f.ada();
+        assert!(matches!(
+            f.manager.second_factor_status(&ada).unwrap(),
+            SecondFactorStatus::Totp { .. }
+        ));
+        f.manager.reveal_reasons(true);
+        let err = f
+            .manager
+            .sign_in(by_password(&f.mfa, &new, None))
+            .unwrap_err();
+        assert!(matches!(err, Error::SecondFactorRequired(_)), "{err:?}");
+        let code = f.code_now(&totp);
+        f.manager
+            .sign_in(by_password(&f.mfa, &new, Some(&code)))
+            .unwrap();
+    }
+
+    #[test]
+    fn the_policy_refuses_a_token_to_a_user_in_scope_without_a_second_factor() {
+        let mut f = fixture();
+        f.manager.set_second_factor_required(MfaScope::All);
+        let err = f.manager.issue_token(ADA, None, None).unwrap_err();
+        assert!(matches!(err, Error::SecondFactorNotEnrolled(_)), "{err:?}");
+        f.manager.set_second_factor_required(MfaScope::Staff);
+        f.manager.issue_token(ADA, None, None).unwrap();
+        f.manager.set_second_factor_required(MfaScope::All);
+        f.enrolled();
+        f.manager.issue_token(ADA, Some("after"), None).unwrap();
+    }
+
+    #[test]
+    fn a_scope_covers_whom_it_names() {
+        let f = fixture();
+        let mut user = f.ada();
+        assert!(!MfaScope::None.covers(&user));
+        assert!(MfaScope::All.covers(&user));
+        assert!(!MfaScope::Staff.covers(&user));
+        user.is_superuser = true;
+        assert!(MfaScope::Superusers.covers(&user));
+        assert!(MfaScope::Staff.covers(&user));
+        assert_eq!("STAFF".parse::<MfaScope>(), Ok(MfaScope::Staff));
+        assert!("admins".parse::<MfaScope>().is_err());
     }
 }

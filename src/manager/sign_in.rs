@@ -11,8 +11,10 @@
 //!    token's) finds the account and tries the proof;
 //! 3. once the proof is right, and before anything it does is written (the
 //!    login, the code's use, the new password, a token), the account passes
-//!    [`admit`]: **the one place for a check every sign-in must pass** (a second
-//!    factor, a required action);
+//!    [`admit`]: **the one place for a check every sign-in must pass** (a
+//!    required action), and a sign-in (a password, a `login` code) then
+//!    [`UserManager::pass_second_factor`], the one place a second factor is
+//!    asked for (it needs the store, which `admit` runs without);
 //! 4. the effects are written, in the proof's transaction; a token, asked for,
 //!    in its own transaction after it;
 //! 5. a failure that would tell of the account is given the proof's one answer
@@ -24,14 +26,16 @@ use jiff::Timestamp;
 use secrecy::SecretString;
 
 use super::conceal::ProofKind;
-use super::{IssuedToken, OneTimeCodes, UserManager, Validation, cannot_act};
+use super::{
+    IssuedToken, OneTimeCodes, SecondFactor, SecondFactorUsed, UserManager, Validation, cannot_act,
+};
 #[cfg(test)]
 use super::{Registration, SignedUp};
 use crate::access::Permission;
 use crate::error::{Error, Result};
 use crate::otp::Purpose;
 use crate::registration::EmailVerification;
-use crate::storage::{OtpStore, ResetTokenStore, TokenStore, UserStore};
+use crate::storage::{OtpStore, ResetTokenStore, SecondFactorStore, TokenStore, UserStore};
 use crate::user::User;
 
 /// A sign-in request: who, with what proof, and what to do once it is right.
@@ -49,6 +53,33 @@ pub struct SignIn<'a> {
     /// discarded). Refused for an address verified already, before the code is
     /// used. Without one, a first verification leaves no usable password.
     pub first_password: Option<NewPassword<'a>>,
+    /// The second factor offered (a TOTP code or a recovery code) and what
+    /// checks it. A user with a confirmed TOTP who signs in (a password, a
+    /// `login` code) without one is [`Error::SecondFactorRequired`]; resets
+    /// neither ask for it nor remove it.
+    pub second_factor: Option<SecondFactorOffer<'a>>,
+}
+
+/// A second factor offered to a sign-in: the code, if the caller has one, and
+/// the [`SecondFactor`] (settings and key) that checks it.
+#[derive(Clone, Copy)]
+pub struct SecondFactorOffer<'a> {
+    pub mfa: &'a SecondFactor,
+    /// A TOTP code or a recovery code; `None`: the caller has none to give
+    /// (yet), so a user who needs one is [`Error::SecondFactorRequired`].
+    pub code: Option<&'a SecretString>,
+}
+
+/// Whether a code was offered: never the code.
+impl std::fmt::Debug for SecondFactorOffer<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let code = if self.code.is_some() {
+            "[REDACTED]"
+        } else {
+            "none"
+        };
+        write!(f, "SecondFactorOffer({code})")
+    }
 }
 
 /// What a caller proves who they are with.
@@ -145,7 +176,15 @@ impl<'a> SignIn<'a> {
             proof,
             token: None,
             first_password: None,
+            second_factor: None,
         }
+    }
+
+    /// The second factor, for a user who has one: `code` (`None`: none yet),
+    /// checked with `mfa`.
+    pub fn second_factor(mut self, mfa: &'a SecondFactor, code: Option<&'a SecretString>) -> Self {
+        self.second_factor = Some(SecondFactorOffer { mfa, code });
+        self
     }
 
     /// Also issue a token once the proof is right.
@@ -172,6 +211,9 @@ pub struct SignInOutcome {
     /// The address's first verification was given no password, so the one
     /// set before it (at registration, by anyone) is unusable now.
     pub password_discarded: bool,
+    /// The second factor the gate took, for a user who has one (a recovery
+    /// code says how many are left: say so when 2 or fewer).
+    pub second_factor: Option<SecondFactorUsed>,
 }
 
 /// What a sign-in did, by its proof.
@@ -188,6 +230,13 @@ pub enum Happened {
     PasswordReset { revoked_tokens: Option<usize> },
 }
 
+/// A code as [`Proof::Code`] gives it.
+pub(super) struct CodeProof<'a> {
+    pub purpose: Purpose,
+    pub code: &'a SecretString,
+    pub codes: &'a OneTimeCodes,
+}
+
 /// What [`admit`] is asked for one step.
 pub(super) struct Admission {
     pub now: Timestamp,
@@ -200,8 +249,10 @@ pub(super) struct Admission {
 /// THE one place for a check every sign-in must pass: called by each proof's
 /// path once its proof is right and before anything it does is written (the
 /// login recorded, the code used up, the new password set, a token issued).
-/// A later check (a second factor, a required action) is added here, once,
-/// and holds for every proof. A refusal is the audit's words and the error;
+/// A later check (a required action) is added here, once, and holds for
+/// every proof. The second factor, which needs the store (and runs outside
+/// a code's transaction), is [`UserManager::pass_second_factor`], asked
+/// right after this by every path that signs in. A refusal is the audit's words and the error;
 /// the path audits it in its own terms and writes nothing else.
 ///
 /// The paths whose proof costs something to try (a code's tries, a reset
@@ -223,7 +274,72 @@ pub(super) fn admit(admission: &Admission, user: &User) -> Option<(&'static str,
     None
 }
 
-impl<S: UserStore + OtpStore + TokenStore + ResetTokenStore> UserManager<S> {
+impl<S: UserStore + SecondFactorStore> UserManager<S> {
+    /// The gate's second factor: a user with a confirmed TOTP passes only with
+    /// a right one `offer`ed (a TOTP code, accepted once per step, or a
+    /// recovery code, used up); the one place every sign-in asks for it,
+    /// after its proof is right and [`admit`] let it through, before anything
+    /// the proof does is written. `Ok(Ok(None))`: the user has none.
+    /// `Ok(Err((why, error)))`: refused (`why`, the audit's words), missing
+    /// ([`Error::SecondFactorRequired`]) or wrong ([`Error::WrongSecondFactor`],
+    /// audited as such); the caller counts it as a failed sign-in. The caller
+    /// has reserved the login attempt already, so a locked address never gets
+    /// here and every wrong guess is counted.
+    pub(super) fn pass_second_factor(
+        &mut self,
+        user: &User,
+        offer: Option<SecondFactorOffer<'_>>,
+    ) -> Result<std::result::Result<Option<SecondFactorUsed>, (&'static str, Error)>> {
+        if self.store.second_factor(user.id)?.confirmed.is_none() {
+            return Ok(Ok(None));
+        }
+        let (mfa, code) = match offer {
+            Some(SecondFactorOffer {
+                mfa,
+                code: Some(code),
+            }) => (mfa, code),
+            // No code, or no key to check one with: never let the user through.
+            _ => {
+                return Ok(Err((
+                    "second factor required",
+                    Error::SecondFactorRequired(user.email.clone()),
+                )));
+            }
+        };
+        match self.check_second_factor(user, code, mfa) {
+            Ok(used) => Ok(Ok(Some(used))),
+            Err(err @ Error::WrongSecondFactor(_)) => Ok(Err(("wrong second factor", err))),
+            // Removed by an operator since it was read: nothing left to ask.
+            Err(Error::NoSecondFactor(_)) => Ok(Ok(None)),
+            Err(err) => Err(err),
+        }
+    }
+
+    /// A `login` code's second factor, for a user who has one: the login
+    /// throttle's reservation first (a locked address's second factor is not
+    /// checked), then [`Self::pass_second_factor`]; a refusal is a failed
+    /// sign-in (audited, counted), a pass forgets the failures.
+    pub(super) fn code_second_factor(
+        &mut self,
+        user: &User,
+        offer: Option<SecondFactorOffer<'_>>,
+    ) -> Result<Option<SecondFactorUsed>> {
+        let key = crate::email_address::email_key(&user.email);
+        let reservation = self.reserve_login(&key, Some(user.id), &user.email, "second factor")?;
+        match self.pass_second_factor(user, offer)? {
+            Ok(used) => {
+                self.store
+                    .clear_login_failures(&key, (user.id, &user.email), &[])?;
+                Ok(used)
+            }
+            Err((why, err)) => {
+                Err(self.login_failed(reservation, Some(user.id), &user.email, why, err))
+            }
+        }
+    }
+}
+
+impl<S: UserStore + OtpStore + TokenStore + ResetTokenStore + SecondFactorStore> UserManager<S> {
     /// Signs a user in, with any proof, in one call (see [`SignIn`] for the
     /// request, [`SignInOutcome`] for the answer).
     ///
@@ -278,11 +394,12 @@ impl<S: UserStore + OtpStore + TokenStore + ResetTokenStore> UserManager<S> {
             proof,
             token,
             first_password,
+            second_factor,
         } = request;
         let first_password = first_password.map(|p| (p.password, p.validation));
         match proof {
             Proof::Password(password) => {
-                let user = self.check_password(email, password)?;
+                let (user, second_factor) = self.check_password(email, password, second_factor)?;
                 let token = token
                     .map(|ask| {
                         self.issue_scoped_token(&user.email, ask.name, ask.lifetime, ask.scopes)
@@ -293,13 +410,21 @@ impl<S: UserStore + OtpStore + TokenStore + ResetTokenStore> UserManager<S> {
                     user,
                     token,
                     password_discarded: false,
+                    second_factor,
                 })
             }
             Proof::Code {
                 purpose,
                 code,
                 codes,
-            } => self.code_sign_in(email, purpose, code, codes, first_password, token),
+            } => {
+                let proof = CodeProof {
+                    purpose,
+                    code,
+                    codes,
+                };
+                self.code_sign_in(email, proof, first_password, token, second_factor)
+            }
             Proof::ResetCode {
                 code,
                 codes,
@@ -339,7 +464,7 @@ impl<S: UserStore> UserManager<S> {
 /// The one-proof calls the manager had before [`UserManager::sign_in`], kept
 /// as the unit tests' shorthands: each is a request to the one entry.
 #[cfg(test)]
-impl<S: UserStore + OtpStore + TokenStore + ResetTokenStore> UserManager<S> {
+impl<S: UserStore + OtpStore + TokenStore + ResetTokenStore + SecondFactorStore> UserManager<S> {
     pub(super) fn authenticate(&mut self, email: &str, password: &SecretString) -> Result<User> {
         let request = SignIn::new(email, Proof::Password(password));
         self.sign_in(request).map(|o| o.user)
@@ -939,5 +1064,55 @@ mod tests {
         assert!(matches!(sign_up(&mut f), Ok(SignedUp::Concealed(Some(_)))));
         f.manager.reveal_reasons(true);
         assert!(matches!(sign_up(&mut f), Err(Error::AlreadyRegistered(_))));
+    }
+
+    /// A login code of a user with a second factor is judged, then the second
+    /// factor asked for, and only then used: a missing or wrong second factor
+    /// leaves the code (and writes no login); a right one signs in once.
+    #[test]
+    fn a_login_code_asks_for_the_second_factor_before_it_is_used() {
+        let mut f = fixture();
+        f.ada();
+        f.manager.reveal_reasons(true);
+        let key = crate::otp::SecretKey::new("a second-factor key of 32 characters", "test");
+        let mfa = SecondFactor::new(Default::default(), key.unwrap());
+        let enrolment = f
+            .manager
+            .enroll_totp("ada@example.com", &mfa, false)
+            .unwrap();
+        let now = f.manager.clock.now();
+        let step = crate::totp::step_at(now);
+        let totp = crate::totp::code_at_step(&enrolment.secret, step);
+        let totp = SecretString::from(totp.as_str());
+        let recovery = f
+            .manager
+            .confirm_totp("ada@example.com", &totp, &mfa)
+            .unwrap();
+        f.code(Purpose::Login);
+        let code = f.last_code();
+        let before = f.manager.get_user("ada@example.com").unwrap();
+        let sign_in = |f: &mut Fixture, second: Option<&SecretString>| {
+            let proof = by_code(Purpose::Login, &code, &f.codes);
+            let request = SignIn::new("ada@example.com", proof)
+                .issue_token(TokenAsk::default())
+                .second_factor(&mfa, second);
+            f.manager.sign_in(request)
+        };
+        let err = sign_in(&mut f, None).unwrap_err();
+        assert!(matches!(err, Error::SecondFactorRequired(_)), "{err:?}");
+        // The confirmation used this step: the same TOTP code is a replay.
+        let err = sign_in(&mut f, Some(&totp)).unwrap_err();
+        assert!(matches!(err, Error::WrongSecondFactor(_)), "{err:?}");
+        let after = f.manager.get_user("ada@example.com").unwrap();
+        assert_eq!(after.last_login, before.last_login);
+        let outcome = sign_in(&mut f, Some(&recovery[0])).unwrap();
+        assert_eq!(
+            outcome.second_factor,
+            Some(SecondFactorUsed::RecoveryCode { left: 9 })
+        );
+        assert!(outcome.token.is_some());
+        // Used now: the code does not sign in again.
+        let err = sign_in(&mut f, Some(&recovery[1])).unwrap_err();
+        assert!(matches!(err, Error::OtpRejected { .. }), "{err:?}");
     }
 }

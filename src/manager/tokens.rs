@@ -12,7 +12,9 @@ use crate::access::Permission;
 use crate::audit::AuditEvent;
 use crate::clock::human_timestamp;
 use crate::error::{Error, Result};
-use crate::storage::{AuditEntry, TokenRecord, TokenStore, UserStore, UserUpdate};
+use crate::storage::{
+    AuditEntry, SecondFactorStore, TokenRecord, TokenStore, UserStore, UserUpdate,
+};
 use crate::token::{self, Rejection, TokenInfo, TokenState};
 use crate::user::User;
 
@@ -29,13 +31,15 @@ pub(super) struct TokenRefusal {
 /// not: the one rule for every path that issues one (`issue-token`,
 /// `authenticate --issue-token`, a code's `--issue-token`). Inactive or
 /// expired; unverified where verification is mandatory; or bound to change a
-/// password an operator set. A code's sign-in judges the user as its step
+/// password an operator set; or, `unenrolled`, covered by `[mfa] required`
+/// without a confirmed second factor. A code's sign-in judges the user as its step
 /// leaves them (a first verification proves the address; a password chosen in
 /// it meets a must-change), before the code is used up.
 pub(super) fn token_refusal(
     verification: crate::registration::EmailVerification,
     now: Timestamp,
     user: &User,
+    unenrolled: bool,
 ) -> Option<TokenRefusal> {
     let refuse = |error, audit| Some(TokenRefusal { error, audit });
     if !user.is_active {
@@ -57,6 +61,12 @@ pub(super) fn token_refusal(
         return refuse(
             Error::MustChangePassword(user.email.clone()),
             Some("must change password"),
+        );
+    }
+    if unenrolled {
+        return refuse(
+            Error::SecondFactorNotEnrolled(user.email.clone()),
+            Some("no second factor, which [mfa] required asks of this user"),
         );
     }
     None
@@ -86,7 +96,7 @@ pub enum Revoked {
     Already(TokenInfo),
 }
 
-impl<S: UserStore + TokenStore> UserManager<S> {
+impl<S: UserStore + TokenStore + SecondFactorStore> UserManager<S> {
     /// Issues a token to an active user. `name` defaults to `token-N` (N counts the
     /// user's tokens, the first free one); `lifetime` `None` means it never expires.
     /// The returned secret is the only copy: only its SHA-256 is stored.
@@ -111,7 +121,9 @@ impl<S: UserStore + TokenStore> UserManager<S> {
         scopes: &[Permission],
     ) -> Result<IssuedToken> {
         let user = self.get_user(email)?;
-        if let Some(refusal) = token_refusal(self.verification, self.clock.now(), &user) {
+        let unenrolled = self.lacks_required_second_factor(&user)?;
+        if let Some(refusal) = token_refusal(self.verification, self.clock.now(), &user, unenrolled)
+        {
             if let Some(detail) = refusal.audit {
                 let audit = [self.audit(AuditEvent::TokenRefused, detail)];
                 self.store
@@ -154,7 +166,9 @@ impl<S: UserStore + TokenStore> UserManager<S> {
             }
         }
     }
+}
 
+impl<S: UserStore + TokenStore> UserManager<S> {
     fn insert_token(
         &mut self,
         user: &User,

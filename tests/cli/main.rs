@@ -43,6 +43,7 @@ mod provisioning;
 mod pty;
 mod round_trips;
 mod second_factor;
+mod second_factor_gate;
 mod secret_files;
 mod smtp;
 mod smtp_server;

@@ -574,3 +574,52 @@ fn enroll_totp_gives_up_after_three_wrong_codes_and_leaves_the_enrolment_pending
     assert_eq!(exit_code(&p), 1);
     assert_eq!(env.user_json("ada@example.com")["second_factor"], "pending");
 }
+
+#[test]
+fn authenticate_asks_for_the_second_factor_hidden_after_the_password() {
+    // One attempt: the prompt comes before the sign-in, so a lock after one
+    // failure does not stop it.
+    let env = TestEnv::with_config("[login]\nmax_failures = 1\n");
+    env.create_user("ada@example.com", &[]);
+    let ada = crate::second_factor_gate::enroll(&env, "ada@example.com");
+    let code = ada.code();
+    let mut p = spawn(&env, &["authenticate", "ada@example.com"]);
+    p.exp_string("Password:").unwrap();
+    p.send_line(STRONG).unwrap();
+    p.exp_string("Second factor (TOTP code or recovery code):")
+        .unwrap();
+    p.send_line(&code).unwrap();
+    // Not echoed: the next thing on the terminal is the answer.
+    let shown = p.exp_string("Authenticated ada@example.com.").unwrap();
+    assert!(!shown.contains(&code), "{shown:?}");
+    p.exp_eof().unwrap();
+    assert_eq!(exit_code(&p), 0);
+    // A wrong one typed at the prompt is refused (exit 1), never asked twice.
+    let mut p = spawn(&env, &["authenticate", "ada@example.com"]);
+    p.exp_string("Password:").unwrap();
+    p.send_line(STRONG).unwrap();
+    p.exp_string("Second factor (TOTP code or recovery code):")
+        .unwrap();
+    p.send_line(&code).unwrap();
+    p.exp_string("was not accepted").unwrap();
+    p.exp_eof().unwrap();
+    assert_eq!(exit_code(&p), 1);
+}
+
+/// Concealing, the command line learns that a second factor is needed only
+/// from the sign-in: it asks then, and signs in again.
+#[test]
+fn concealing_the_second_factor_is_asked_once_the_sign_in_says_so() {
+    let env = TestEnv::with_config("[registration]\nconceal_accounts = true\n");
+    env.create_user("ada@example.com", &[]);
+    let ada = crate::second_factor_gate::enroll(&env, "ada@example.com");
+    let mut p = spawn(&env, &["authenticate", "ada@example.com"]);
+    p.exp_string("Password:").unwrap();
+    p.send_line(STRONG).unwrap();
+    p.exp_string("Second factor (TOTP code or recovery code):")
+        .unwrap();
+    p.send_line(&ada.recovery_codes[0]).unwrap();
+    p.exp_string("Authenticated ada@example.com.").unwrap();
+    p.exp_eof().unwrap();
+    assert_eq!(exit_code(&p), 0);
+}

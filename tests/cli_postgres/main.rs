@@ -82,6 +82,9 @@ mod provisioning;
 #[path = "../cli/pty.rs"]
 mod pty;
 
+#[path = "../cli/second_factor_gate.rs"]
+mod second_factor_gate;
+
 #[path = "../cli/round_trips.rs"]
 mod round_trips;
 
