@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use postgres::Transaction;
 
-use super::executor::PgSql;
+use super::executor::{PgSql, param};
 use super::{PgStore, PgTime, is_unique_violation, opt_time, time};
 use crate::error::{Error, Result};
 use crate::storage::tables::bulk::{BulkEngine, Import, SuperuserGuard};
@@ -28,14 +28,14 @@ const UPDATE: &str = "UPDATE users SET email = $2, password = coalesce($3, passw
 /// Writes a row's must-change-password and expiry, when it gives them.
 fn set_lifecycle(tx: &mut Transaction, id: i64, row: &BulkUser) -> Result<()> {
     if row.sets_lifecycle() {
-        tx.execute(
+        tx.execute_typed(
             "UPDATE users SET must_change_password = coalesce($2, must_change_password), \
              expires_at = CASE WHEN $3 THEN $4 ELSE expires_at END WHERE id = $1",
             &[
-                &id,
-                &row.must_change_password,
-                &row.expires_at.is_some(),
-                &opt_time(row.expires_at.flatten()),
+                param(&id),
+                param(&row.must_change_password),
+                param(&row.expires_at.is_some()),
+                param(&opt_time(row.expires_at.flatten())),
             ],
         )?;
     }
@@ -57,7 +57,7 @@ impl BulkEngine for PgStore {
             let mut counts = BulkCounts::default();
             write_definitions(tx, import.definitions, audit, &mut counts)?;
             let guard = SuperuserGuard::before(&mut PgSql(&mut *tx), import)?;
-            let mut users = UserWriter::prepare(tx, on_conflict, audit)?;
+            let mut users = UserWriter::new(on_conflict, audit);
             for row in rows {
                 users.write(tx, row?, &mut counts)?;
             }
@@ -69,11 +69,10 @@ impl BulkEngine for PgStore {
 }
 
 /// Writes the rows of users: new ones without field values in batches, the
-/// others one by one with statements prepared once.
+/// others one by one (each an unnamed statement, one round trip: see
+/// `executor::inferred` for why none is prepared by name).
 struct UserWriter<'a> {
-    insert: postgres::Statement,
-    update: postgres::Statement,
-    audit_row: postgres::Statement,
+    insert: String,
     batch: Batch,
     access: AccessWriter,
     on_conflict: OnConflict,
@@ -84,31 +83,22 @@ struct UserWriter<'a> {
 }
 
 impl<'a> UserWriter<'a> {
-    fn prepare(
-        tx: &mut Transaction,
-        on_conflict: OnConflict,
-        audit: &'a BulkAudit,
-    ) -> Result<Self> {
+    fn new(on_conflict: OnConflict, audit: &'a BulkAudit) -> Self {
         let insert_sql = match on_conflict {
             OnConflict::Skip => {
                 format!("{INSERT} ON CONFLICT (email_key) DO NOTHING RETURNING id")
             }
             OnConflict::Fail | OnConflict::Update => format!("{INSERT} RETURNING id"),
         };
-        Ok(UserWriter {
-            insert: tx.prepare(&insert_sql)?,
-            update: tx.prepare(UPDATE)?,
-            audit_row: tx.prepare(
-                "INSERT INTO audit_log (at, event, user_id, email, detail, actor) \
-                 VALUES ($1, $2, $3, $4, $5, $6)",
-            )?,
+        UserWriter {
+            insert: insert_sql,
             batch: Batch::default(),
             access: AccessWriter::default(),
             on_conflict,
             audit,
             now: time(audit.at),
             last_demoted: None,
-        })
+        }
     }
 
     /// One row: into the batch when it can go there; else, after the batch
@@ -163,20 +153,20 @@ impl<'a> UserWriter<'a> {
             BulkPassword::Set(hash) => Some(hash.as_str()),
             BulkPassword::Absent { .. } => None,
         };
-        let updated = tx.query_opt(
-            &self.update,
+        let updated = tx.query_typed_opt(
+            UPDATE,
             &[
-                &row.email_key,
-                &row.email,
-                &given_password,
-                &row.first_name,
-                &row.last_name,
-                &row.is_active,
-                &row.is_staff,
-                &row.is_superuser,
-                &opt_time(row.date_joined),
-                &opt_time(row.last_login),
-                &opt_time(row.email_verified_at),
+                param(&row.email_key),
+                param(&row.email),
+                param(&given_password),
+                param(&row.first_name),
+                param(&row.last_name),
+                param(&row.is_active),
+                param(&row.is_staff),
+                param(&row.is_superuser),
+                param(&opt_time(row.date_joined)),
+                param(&opt_time(row.last_login)),
+                param(&opt_time(row.email_verified_at)),
             ],
         )?;
         let Some(updated) = updated else {
@@ -196,20 +186,20 @@ impl<'a> UserWriter<'a> {
             BulkPassword::Set(hash) => hash,
             BulkPassword::Absent { unusable } => unusable,
         };
-        let inserted = tx.query_opt(
+        let inserted = tx.query_typed_opt(
             &self.insert,
             &[
-                &row.email,
-                &row.email_key,
-                password,
-                &row.first_name.as_deref().unwrap_or(""),
-                &row.last_name.as_deref().unwrap_or(""),
-                &row.is_active.unwrap_or(true),
-                &row.is_staff.unwrap_or(false),
-                &row.is_superuser.unwrap_or(false),
-                &opt_time(row.date_joined).unwrap_or(self.now),
-                &opt_time(row.last_login),
-                &opt_time(row.email_verified_at),
+                param(&row.email),
+                param(&row.email_key),
+                param(password),
+                param(&row.first_name.as_deref().unwrap_or("")),
+                param(&row.last_name.as_deref().unwrap_or("")),
+                param(&row.is_active.unwrap_or(true)),
+                param(&row.is_staff.unwrap_or(false)),
+                param(&row.is_superuser.unwrap_or(false)),
+                param(&opt_time(row.date_joined).unwrap_or(self.now)),
+                param(&opt_time(row.last_login)),
+                param(&opt_time(row.email_verified_at)),
             ],
         );
         match inserted {
@@ -237,15 +227,16 @@ impl<'a> UserWriter<'a> {
         fields::write_fields(&mut PgSql(tx), id, &row.fields)?;
         self.access.write(tx, id, row, new)?;
         let event = self.audit.user_event(new).as_str();
-        tx.execute(
-            &self.audit_row,
+        tx.execute_typed(
+            "INSERT INTO audit_log (at, event, user_id, email, detail, actor) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
             &[
-                &self.now,
-                &event,
-                &id,
-                &row.email,
-                &self.audit.user_detail(row),
-                &self.audit.actor,
+                param(&self.now),
+                param(&event),
+                param(&id),
+                param(&row.email),
+                param(&self.audit.user_detail(row)),
+                param(&self.audit.actor),
             ],
         )?;
         Ok(())
@@ -349,34 +340,34 @@ impl Batch {
         let sql = Self::statement(on_conflict, access);
         let at = time(audit.at);
         let event = audit.created_event.as_str();
-        let mut params: Vec<&(dyn postgres::types::ToSql + Sync)> = vec![
-            &self.email,
-            &self.email_key,
-            &self.password,
-            &self.first_name,
-            &self.last_name,
-            &self.is_active,
-            &self.is_staff,
-            &self.is_superuser,
-            &self.date_joined,
-            &self.last_login,
-            &self.email_verified_at,
-            &at,
-            &event,
-            &audit.detail,
-            &audit.actor,
+        let mut params = vec![
+            param(&self.email),
+            param(&self.email_key),
+            param(&self.password),
+            param(&self.first_name),
+            param(&self.last_name),
+            param(&self.is_active),
+            param(&self.is_staff),
+            param(&self.is_superuser),
+            param(&self.date_joined),
+            param(&self.last_login),
+            param(&self.email_verified_at),
+            param(&at),
+            param(&event),
+            param(&audit.detail),
+            param(&audit.actor),
         ];
         if access {
-            params.extend_from_slice(&[
-                &self.detail_keys,
-                &self.details,
-                &self.member_keys,
-                &self.member_groups,
-                &self.grant_keys,
-                &self.grant_permissions,
+            params.extend([
+                param(&self.detail_keys),
+                param(&self.details),
+                param(&self.member_keys),
+                param(&self.member_groups),
+                param(&self.grant_keys),
+                param(&self.grant_permissions),
             ]);
         }
-        let inserted = tx.query_one(&sql, &params);
+        let inserted = tx.query_typed_one(&sql, &params);
         let inserted: i64 = match inserted {
             // With `Fail` the statement has no ON CONFLICT (it costs the
             // others): a stored address fails it, and rolls the import back.
@@ -473,14 +464,17 @@ fn write_definitions(
 ) -> Result<()> {
     let at = time(audit.at);
     for group in &definitions.groups {
-        let found = tx.query_opt("SELECT id FROM groups WHERE name = $1", &[&group.name])?;
+        let found = tx.query_typed_opt(
+            "SELECT id FROM groups WHERE name = $1",
+            &[param(&group.name)],
+        )?;
         let wanted: Vec<&str> = group.permissions.iter().map(|p| p.as_str()).collect();
         let (id, event) = match found {
             None => {
                 let id: i64 = tx
-                    .query_one(
+                    .query_typed_one(
                         "INSERT INTO groups (name) VALUES ($1) RETURNING id",
-                        &[&group.name],
+                        &[param(&group.name)],
                     )?
                     .try_get(0)?;
                 counts.groups_created += 1;
@@ -489,9 +483,9 @@ fn write_definitions(
             Some(found) => {
                 let id: i64 = found.try_get(0)?;
                 let mut current: Vec<String> = tx
-                    .query(
+                    .query_typed(
                         "SELECT permission FROM group_permissions WHERE group_id = $1",
-                        &[&id],
+                        &[param(&id)],
                     )?
                     .iter()
                     .map(|row| row.try_get(0))
@@ -500,24 +494,27 @@ fn write_definitions(
                 if current == wanted {
                     continue;
                 }
-                tx.execute("DELETE FROM group_permissions WHERE group_id = $1", &[&id])?;
+                tx.execute_typed(
+                    "DELETE FROM group_permissions WHERE group_id = $1",
+                    &[param(&id)],
+                )?;
                 counts.groups_updated += 1;
                 (id, audit.group_updated_event)
             }
         };
-        tx.execute(
+        tx.execute_typed(
             "INSERT INTO group_permissions (group_id, permission) \
              SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING",
-            &[&id, &wanted],
+            &[param(&id), param(&wanted)],
         )?;
-        tx.execute(
+        tx.execute_typed(
             "INSERT INTO audit_log (at, event, user_id, email, detail, actor) \
              VALUES ($1, $2, NULL, NULL, $3, $4)",
             &[
-                &at,
-                &event.as_str(),
-                &audit.group_detail(group),
-                &audit.actor,
+                param(&at),
+                param(&event.as_str()),
+                param(&audit.group_detail(group)),
+                param(&audit.actor),
             ],
         )?;
     }
@@ -529,11 +526,11 @@ fn write_definitions(
     if !models.is_empty() {
         let permissions: Vec<&str> = models.keys().copied().collect();
         let names: Vec<&str> = models.values().copied().collect();
-        tx.execute(
+        tx.execute_typed(
             "INSERT INTO permission_models (permission, model) \
              SELECT * FROM unnest($1::text[], $2::text[]) \
              ON CONFLICT (permission) DO UPDATE SET model = excluded.model",
-            &[&permissions, &names],
+            &[param(&permissions), param(&names)],
         )?;
     }
     Ok(())
@@ -560,7 +557,7 @@ impl AccessWriter {
         let ids = match &mut self.ids {
             Some(ids) => ids,
             none => none.insert(
-                tx.query("SELECT name, id FROM groups", &[])?
+                tx.query_typed("SELECT name, id FROM groups", &[])?
                     .iter()
                     .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
                     .collect::<Result<_>>()?,
@@ -595,7 +592,7 @@ impl AccessWriter {
                  INSERT INTO user_groups (user_id, group_id) SELECT $1, unnest($2::bigint[]) \
                  ON CONFLICT DO NOTHING"
             };
-            tx.execute(sql, &[&user_id, &groups])?;
+            tx.execute_typed(sql, &[param(&user_id), param(&groups)])?;
         }
         if let Some(permissions) = &row.permissions {
             let permissions: Vec<&str> = permissions.iter().map(|p| p.as_str()).collect();
@@ -608,7 +605,7 @@ impl AccessWriter {
                  INSERT INTO user_permissions (user_id, permission) \
                  SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING"
             };
-            tx.execute(sql, &[&user_id, &permissions])?;
+            tx.execute_typed(sql, &[param(&user_id), param(&permissions)])?;
         }
         Ok(())
     }

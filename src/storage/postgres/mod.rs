@@ -39,6 +39,7 @@ use jiff::Timestamp;
 use postgres::types::{FromSql, IsNull, ToSql, Type, to_sql_checked};
 use postgres::{Client, Transaction};
 
+use self::executor::param;
 pub use self::server_error::ServerError;
 use super::{AppliedMigration, Migration, SchemaStore, Target};
 use crate::error::{Error, Result};
@@ -186,7 +187,7 @@ fn begin_write(
 /// first migration nothing is userdb's yet, and the new tables will come first.)
 fn find_schema(client: &mut Client) -> Result<Schema> {
     let tables: Vec<&str> = super::copy::TABLES.to_vec();
-    let row = client.query_one(
+    let row = client.query_typed_one(
         "SELECT s.name, hashtext(s.name), current_user::text, \
              (SELECT n.nspname::text || '.' || u.t FROM unnest($1::text[]) WITH ORDINALITY u(t, i) \
               JOIN pg_class c ON c.oid = to_regclass(quote_ident(u.t)) \
@@ -198,7 +199,7 @@ fn find_schema(client: &mut Client) -> Result<Schema> {
               JOIN pg_namespace n ON n.oid = c.relnamespace \
               WHERE c.oid = to_regclass('userdb_migrations')), \
              current_schema()::text) AS name) s",
-        &[&tables],
+        &[param(&tables)],
     )?;
     if let Some(shadow) = row.try_get::<_, Option<String>>(3)? {
         let schema: Option<String> = row.try_get(0)?;
@@ -309,13 +310,13 @@ impl SchemaStore for PgStore {
     fn applied_migrations(&self) -> Result<Vec<AppliedMigration>> {
         self.read(|client| {
             let exists: bool = client
-                .query_one("SELECT to_regclass('userdb_migrations') IS NOT NULL", &[])?
+                .query_typed_one("SELECT to_regclass('userdb_migrations') IS NOT NULL", &[])?
                 .try_get(0)?;
             if !exists {
                 return Ok(Vec::new());
             }
             client
-                .query(
+                .query_typed(
                     "SELECT version, name, applied_at FROM userdb_migrations ORDER BY version",
                     &[],
                 )?
@@ -344,17 +345,21 @@ impl SchemaStore for PgStore {
                         applied_at TIMESTAMPTZ NOT NULL)",
                 )?;
                 let done: bool = tx
-                    .query_one(
+                    .query_typed_one(
                         "SELECT EXISTS (SELECT 1 FROM userdb_migrations WHERE version = $1)",
-                        &[&migration.version],
+                        &[param(&migration.version)],
                     )?
                     .try_get(0)?;
                 if !done {
                     tx.batch_execute(migration.sql)?;
-                    tx.execute(
+                    tx.execute_typed(
                         "INSERT INTO userdb_migrations (version, name, applied_at) \
                          VALUES ($1, $2, $3)",
-                        &[&migration.version, &migration.name, &time(Timestamp::now())],
+                        &[
+                            param(&migration.version),
+                            param(&migration.name),
+                            param(&time(Timestamp::now())),
+                        ],
                     )?;
                 }
                 Ok(done)
@@ -383,12 +388,12 @@ impl SchemaStore for PgStore {
             )));
         };
         let row = self.read(|client| {
-            Ok(client.query_one(
+            Ok(client.query_typed_one(
                 "SELECT has_schema_privilege($1::text, 'CREATE'), \
                  pg_has_role(c.relowner, 'USAGE'), pg_get_userbyid(c.relowner)::text \
                  FROM (SELECT 1) one LEFT JOIN pg_class c \
                  ON c.oid = to_regclass(quote_ident($1::text) || '.users')",
-                &[&schema],
+                &[param(&schema)],
             )?)
         })?;
         let can_create: bool = row.try_get(0)?;
@@ -439,11 +444,11 @@ impl SchemaStore for PgStore {
             let mut problems = Vec::new();
             for (name, rule) in EXPECTED {
                 let present: bool = client
-                    .query_one(
+                    .query_typed_one(
                         "SELECT EXISTS (SELECT 1 FROM pg_constraint c \
                          JOIN pg_namespace n ON n.oid = c.connamespace \
                          WHERE c.conname = $1 AND n.nspname::text = $2)",
-                        &[name, &self.schema.name],
+                        &[param(name), param(&self.schema.name)],
                     )?
                     .try_get(0)?;
                 if !present {
