@@ -214,3 +214,35 @@ params! {
 impl<T: Param> Param for Option<T> {
     const TYPE: Type = T::TYPE;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::postgres::test_server;
+    use crate::storage::sql::args;
+
+    /// The guarantee `inferred` describes: an integer is checked against the
+    /// width of the column the server inferred, never wrapped into it.
+    #[test]
+    fn an_integer_outside_its_columns_width_is_refused_by_the_server_never_wrapped() {
+        let mut client = test_server::server().admin_client();
+        client
+            .batch_execute("CREATE TEMP TABLE widths (small smallint, normal integer)")
+            .unwrap();
+        let sql: &mut dyn Sql = &mut PgSql(&mut client);
+        let insert = "INSERT INTO widths (small, normal) VALUES ($1, $2)";
+        for (small, normal) in [(40_000_i64, 1_i64), (1, i64::from(i32::MAX) + 1)] {
+            let err = sql.execute(insert, args![small, normal]).unwrap_err();
+            assert!(err.to_string().contains("out of range"), "{err}");
+        }
+        let (small, normal) = (i64::from(i16::MIN), i64::from(i32::MAX));
+        sql.execute(insert, args![small, normal]).unwrap();
+        let sum: i64 = sql
+            .query_value("SELECT sum(small) + sum(normal) FROM widths", &[])
+            .unwrap();
+        assert_eq!(sum, small + normal);
+        // A boolean declares its type: where an integer is wanted, the
+        // statement is refused rather than the value reinterpreted.
+        assert!(sql.execute(insert, args![true, 1_i64]).is_err());
+    }
+}
