@@ -99,3 +99,6 @@ mod hostile_text;
 
 #[path = "../cli/postgres.rs"]
 mod postgres;
+
+#[path = "../cli/pooler.rs"]
+mod pooler;

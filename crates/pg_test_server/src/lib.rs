@@ -39,6 +39,10 @@
 //!   does not stop it before its work. After a normal exit the hook tells it
 //!   "done" first, so it never signals a process id that may have been reused.
 
+mod pgbouncer;
+
+pub use pgbouncer::{POOL_SIZE, PgBouncer, PoolMode, pgbouncer};
+
 use std::ffi::CString;
 use std::io::{Read, Write};
 use std::os::unix::fs::PermissionsExt;
