@@ -91,3 +91,31 @@ fn everyday_commands_work_in_transaction_and_session_mode() {
         env.cmd(&["doctor"]).assert().success();
     }
 }
+
+/// Statement pooling runs no transaction, and every command needs one: the
+/// first refused `BEGIN` (PgBouncer's reason, or its closing the connection)
+/// is one line, exit 7, saying which pool mode to use.
+#[test]
+fn statement_pooling_is_refused_in_one_line_naming_the_pool_mode_to_use() {
+    let env = TestEnv::through_pgbouncer(PoolMode::Statement);
+    for args in [
+        &["createuser", "ada@example.com", "--no-password"][..],
+        &["migrate"],
+        &["list-users"],
+    ] {
+        for _ in 0..3 {
+            let out = env.cmd(args).assert().code(7);
+            let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+            assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+            assert!(
+                stderr.contains("statement pooling mode")
+                    && stderr.contains("set pool_mode = transaction (or session)"),
+                "{args:?}: {stderr}"
+            );
+        }
+    }
+    assert_eq!(
+        env.query_one("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"),
+        "0"
+    );
+}

@@ -54,7 +54,8 @@ impl CopyEngine for PgStore {
                 .build_transaction()
                 .isolation_level(postgres::IsolationLevel::RepeatableRead)
                 .read_only(true)
-                .start()?;
+                .start()
+                .map_err(super::begin_failed)?;
             let value = f(&mut PgSql(&mut tx))?;
             tx.commit()?;
             Ok(value)

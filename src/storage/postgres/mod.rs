@@ -219,6 +219,15 @@ fn find_schema(client: &mut Client) -> Result<Schema> {
     })
 }
 
+/// A failed `BEGIN`; a closed connection there is most likely a pooler that
+/// runs no transactions ([`ServerError::closed_at_begin`]).
+pub(super) fn begin_failed(err: postgres::Error) -> Error {
+    if err.is_closed() {
+        return Error::database(ServerError::closed_at_begin());
+    }
+    err.into()
+}
+
 /// What [`find_schema`] found.
 struct Schema {
     name: Option<String>,
@@ -260,7 +269,7 @@ impl PgStore {
         let (busy_timeout, schema) = (self.busy_timeout, &self.schema);
         let run = || {
             let mut client = self.client.borrow_mut();
-            let mut tx = client.transaction()?;
+            let mut tx = client.transaction().map_err(begin_failed)?;
             begin_write(&mut tx, lock, busy_timeout, schema)?;
             let value = f(&mut tx)?;
             tx.commit()?;
