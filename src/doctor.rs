@@ -11,7 +11,7 @@ use crate::email_address::{email_key, normalize_email, validate_email};
 use crate::error::Result;
 use crate::fields::FieldSet;
 use crate::password::PasswordHasher;
-use crate::storage::{SchemaStore, UserStore};
+use crate::storage::{LockCheck, SchemaStore, UserStore};
 use crate::user::{User, UserFilter};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -82,6 +82,29 @@ pub fn diagnose(
     check_expired(&users, now, &mut findings);
     check_fields(&users, fields, &mut findings);
     Ok(findings)
+}
+
+/// The writers' lock probe ([`SchemaStore::lock_check`]) as a finding, when
+/// it did not pass.
+pub fn lock_finding(check: &LockCheck) -> Option<Finding> {
+    match check {
+        LockCheck::Excludes { .. } => None,
+        LockCheck::DoesNotExclude { engine } => Some(finding(
+            "lock",
+            Severity::Problem,
+            format!(
+                "the writers' lock does not exclude a second session on this server ({engine}): \
+                 every rule could be raced, so userdb refuses to write here"
+            ),
+            "use PostgreSQL, or an engine whose advisory locks exclude other sessions".into(),
+        )),
+        LockCheck::Unknown { engine, why } => Some(finding(
+            "lock",
+            Severity::Notice,
+            format!("the writers' lock could not be checked ({engine}): {why}"),
+            "run `userdb doctor` against the server directly".into(),
+        )),
+    }
 }
 
 fn check_permissions(path: &Path, findings: &mut Vec<Finding>) {

@@ -119,3 +119,44 @@ fn statement_pooling_is_refused_in_one_line_naming_the_pool_mode_to_use() {
         "0"
     );
 }
+
+/// An engine whose advisory locks are no-ops, made here from PostgreSQL: in a
+/// database of its own, the writers' lock functions replaced by ones that lock
+/// nothing (the session pool keeps no connection that knew the old ones). Writes are refused naming the engine (exit 7), reads still work,
+/// and doctor reports the lock does not exclude a second session.
+#[test]
+fn a_server_whose_advisory_locks_lock_nothing_is_refused_for_writes() {
+    let env = TestEnv::through_pgbouncer(PoolMode::Session);
+    env.cmd(&["migrate"]).assert().success();
+    let server = crate::pg_server::server();
+    let mut config: postgres::Config = env.direct_url().parse().unwrap();
+    config.user(server.admin_role()).password(server.password());
+    let mut admin = config.connect(postgres::NoTls).unwrap();
+    admin
+        .batch_execute(
+            // The built-in functions are called by their number whatever
+            // pg_proc says: renamed out of the way, then replaced by name.
+            "ALTER FUNCTION pg_advisory_xact_lock(integer, integer) RENAME TO real_lock; \
+             ALTER FUNCTION pg_try_advisory_xact_lock(integer, integer) RENAME TO real_try; \
+             CREATE FUNCTION pg_catalog.pg_advisory_xact_lock(integer, integer) \
+               RETURNS void LANGUAGE sql AS 'SELECT'; \
+             CREATE FUNCTION pg_catalog.pg_try_advisory_xact_lock(integer, integer) \
+               RETURNS boolean LANGUAGE sql AS 'SELECT true'",
+        )
+        .unwrap();
+    env.cmd(&["createuser", "ada@example.com", "--no-password"])
+        .assert()
+        .code(7)
+        .stderr(predicate::str::contains(
+            "the server's advisory locks do not lock",
+        ))
+        .stderr(predicate::str::contains("(PostgreSQL 1"));
+    assert_eq!(env.users_stored(), 0);
+    env.cmd(&["list-users"]).assert().success();
+    env.cmd(&["doctor"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "problem [lock]: the writers' lock does not exclude a second session",
+        ));
+}

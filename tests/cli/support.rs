@@ -94,6 +94,13 @@ impl TestEnv {
         ]
     }
 
+    /// The PostgreSQL URL of the test's database on the server itself (even
+    /// where the commands go through PgBouncer).
+    #[allow(dead_code)] // the PostgreSQL suite's pooler tests
+    pub fn direct_url(&self) -> &str {
+        self.pg_url.as_deref().expect("the PostgreSQL suite")
+    }
+
     /// What `USERDB_DB` names: the SQLite file, or the PostgreSQL URL
     /// (through PgBouncer, where the test goes through it).
     pub fn database(&self) -> String {

@@ -198,6 +198,7 @@ macro_rules! params {
 
 params! {
     i64 => INT8,
+    i32 => INT4,
     bool => BOOL,
     String => TEXT,
     &str => TEXT,

@@ -27,6 +27,7 @@
 mod bulk;
 mod copy;
 mod executor;
+mod lock_probe;
 mod server_error;
 mod tokens;
 
@@ -40,6 +41,7 @@ use postgres::types::{FromSql, IsNull, ToSql, Type, to_sql_checked};
 use postgres::{Client, Transaction};
 
 use self::executor::param;
+pub use self::lock_probe::LockCheck;
 pub use self::server_error::ServerError;
 use super::{AppliedMigration, Migration, SchemaStore, Target};
 use crate::error::{Error, Result};
@@ -65,6 +67,11 @@ pub struct PgStore {
     client: RefCell<Box<Client>>,
     /// The URL as messages show it (no password).
     described: String,
+    /// The URL and password file, for `doctor`'s second session.
+    url: String,
+    password_file: Option<std::path::PathBuf>,
+    /// Whether the writers' lock was checked to be real (see `lock_probe`).
+    lock_checked: bool,
     busy_timeout: Duration,
     /// The schema of userdb's tables, the writers' lock's key for it, and the
     /// connection's role: see [`find_schema`].
@@ -248,6 +255,9 @@ impl PgStore {
         Ok(PgStore {
             client: RefCell::new(Box::new(client)),
             described,
+            url: url.to_string(),
+            password_file: options.password_file.map(Path::to_path_buf),
+            lock_checked: false,
             busy_timeout,
             schema,
         })
@@ -267,15 +277,29 @@ impl PgStore {
         f: impl FnOnce(&mut Transaction) -> Result<T>,
     ) -> Result<T> {
         let (busy_timeout, schema) = (self.busy_timeout, &self.schema);
+        let check_lock = lock == Lock::Database && !self.lock_checked;
         let run = || {
             let mut client = self.client.borrow_mut();
             let mut tx = client.transaction().map_err(begin_failed)?;
             begin_write(&mut tx, lock, busy_timeout, schema)?;
+            if check_lock {
+                lock_probe::check_writers_lock(&mut tx)?;
+            }
             let value = f(&mut tx)?;
             tx.commit()?;
             Ok(value)
         };
-        run().map_err(|e| self.named(e))
+        let result = run().map_err(|e| self.named(e));
+        self.lock_checked |= check_lock && result.is_ok();
+        result
+    }
+
+    /// How `doctor`'s second session connects: as this one did.
+    fn connect_options(&self) -> connect::ConnectOptions<'_> {
+        connect::ConnectOptions {
+            password_file: self.password_file.as_deref(),
+            connect_timeout: self.busy_timeout,
+        }
     }
 
     /// Runs a read on the client, naming the server in its error.
@@ -466,6 +490,10 @@ impl SchemaStore for PgStore {
             }
             Ok(problems)
         })
+    }
+
+    fn lock_check(&self) -> Result<Option<LockCheck>> {
+        self.probe_lock().map(Some).map_err(|e| self.named(e))
     }
 
     fn backup_to(&self, _: &Path, _: crate::output_file::Existing) -> Result<()> {

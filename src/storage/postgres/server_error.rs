@@ -261,6 +261,7 @@ mod tests {
             message: message.into(),
             role: None,
             schema: None,
+            closed_at_begin: false,
         }
         .in_context("app", Some("public"))
     }
