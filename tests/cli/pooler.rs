@@ -160,3 +160,34 @@ fn a_server_whose_advisory_locks_lock_nothing_is_refused_for_writes() {
             "problem [lock]: the writers' lock does not exclude a second session",
         ));
 }
+
+/// Imports that update go row by row with statements prepared inside their
+/// transaction: six at once through transaction pooling all succeed, each
+/// in turn under the writers' lock.
+#[test]
+fn parallel_updating_imports_through_transaction_pooling_all_succeed() {
+    let env = transaction_mode();
+    let rows: String = (0..30)
+        .map(|i| format!("user{i}@example.com,User {i}\n"))
+        .collect();
+    let file = env.write_file("users.csv", &format!("email,first_name\n{rows}"));
+    let children: Vec<_> = (0..6)
+        .map(|_| {
+            env.std_cmd(&["import", &file, "--on-conflict", "update"])
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert_eq!(env.users_stored(), 30);
+}

@@ -57,7 +57,7 @@ impl BulkEngine for PgStore {
             let mut counts = BulkCounts::default();
             write_definitions(tx, import.definitions, audit, &mut counts)?;
             let guard = SuperuserGuard::before(&mut PgSql(&mut *tx), import)?;
-            let mut users = UserWriter::new(on_conflict, audit);
+            let mut users = UserWriter::prepare(tx, on_conflict, audit)?;
             for row in rows {
                 users.write(tx, row?, &mut counts)?;
             }
@@ -69,10 +69,20 @@ impl BulkEngine for PgStore {
 }
 
 /// Writes the rows of users: new ones without field values in batches, the
-/// others one by one (each an unnamed statement, one round trip: see
-/// `executor::inferred` for why none is prepared by name).
+/// others one by one with statements prepared once.
+///
+/// Named statements, unlike everywhere else (see `executor::inferred`): a
+/// prepared UPDATE costs much less than an unnamed one planned again for
+/// each row (an import updating 20,000 users took 6.3 s with unnamed ones,
+/// 2.3-3.1 s prepared). They are safe behind a transaction pooler: prepared
+/// inside the import's one transaction, which a pooler keeps on one server
+/// connection, and closed (dropped) before its COMMIT, so no name outlives
+/// it; and userdb leaves no named statement behind on a server connection
+/// for one of these to meet.
 struct UserWriter<'a> {
-    insert: String,
+    insert: postgres::Statement,
+    update: postgres::Statement,
+    audit_row: postgres::Statement,
     batch: Batch,
     access: AccessWriter,
     on_conflict: OnConflict,
@@ -83,22 +93,31 @@ struct UserWriter<'a> {
 }
 
 impl<'a> UserWriter<'a> {
-    fn new(on_conflict: OnConflict, audit: &'a BulkAudit) -> Self {
+    fn prepare(
+        tx: &mut Transaction,
+        on_conflict: OnConflict,
+        audit: &'a BulkAudit,
+    ) -> Result<Self> {
         let insert_sql = match on_conflict {
             OnConflict::Skip => {
                 format!("{INSERT} ON CONFLICT (email_key) DO NOTHING RETURNING id")
             }
             OnConflict::Fail | OnConflict::Update => format!("{INSERT} RETURNING id"),
         };
-        UserWriter {
-            insert: insert_sql,
+        Ok(UserWriter {
+            insert: tx.prepare(&insert_sql)?,
+            update: tx.prepare(UPDATE)?,
+            audit_row: tx.prepare(
+                "INSERT INTO audit_log (at, event, user_id, email, detail, actor) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )?,
             batch: Batch::default(),
             access: AccessWriter::default(),
             on_conflict,
             audit,
             now: time(audit.at),
             last_demoted: None,
-        }
+        })
     }
 
     /// One row: into the batch when it can go there; else, after the batch
@@ -153,20 +172,20 @@ impl<'a> UserWriter<'a> {
             BulkPassword::Set(hash) => Some(hash.as_str()),
             BulkPassword::Absent { .. } => None,
         };
-        let updated = tx.query_typed_opt(
-            UPDATE,
+        let updated = tx.query_opt(
+            &self.update,
             &[
-                param(&row.email_key),
-                param(&row.email),
-                param(&given_password),
-                param(&row.first_name),
-                param(&row.last_name),
-                param(&row.is_active),
-                param(&row.is_staff),
-                param(&row.is_superuser),
-                param(&opt_time(row.date_joined)),
-                param(&opt_time(row.last_login)),
-                param(&opt_time(row.email_verified_at)),
+                &row.email_key,
+                &row.email,
+                &given_password,
+                &row.first_name,
+                &row.last_name,
+                &row.is_active,
+                &row.is_staff,
+                &row.is_superuser,
+                &opt_time(row.date_joined),
+                &opt_time(row.last_login),
+                &opt_time(row.email_verified_at),
             ],
         )?;
         let Some(updated) = updated else {
@@ -186,20 +205,20 @@ impl<'a> UserWriter<'a> {
             BulkPassword::Set(hash) => hash,
             BulkPassword::Absent { unusable } => unusable,
         };
-        let inserted = tx.query_typed_opt(
+        let inserted = tx.query_opt(
             &self.insert,
             &[
-                param(&row.email),
-                param(&row.email_key),
-                param(password),
-                param(&row.first_name.as_deref().unwrap_or("")),
-                param(&row.last_name.as_deref().unwrap_or("")),
-                param(&row.is_active.unwrap_or(true)),
-                param(&row.is_staff.unwrap_or(false)),
-                param(&row.is_superuser.unwrap_or(false)),
-                param(&opt_time(row.date_joined).unwrap_or(self.now)),
-                param(&opt_time(row.last_login)),
-                param(&opt_time(row.email_verified_at)),
+                &row.email,
+                &row.email_key,
+                password,
+                &row.first_name.as_deref().unwrap_or(""),
+                &row.last_name.as_deref().unwrap_or(""),
+                &row.is_active.unwrap_or(true),
+                &row.is_staff.unwrap_or(false),
+                &row.is_superuser.unwrap_or(false),
+                &opt_time(row.date_joined).unwrap_or(self.now),
+                &opt_time(row.last_login),
+                &opt_time(row.email_verified_at),
             ],
         );
         match inserted {
@@ -227,16 +246,15 @@ impl<'a> UserWriter<'a> {
         fields::write_fields(&mut PgSql(tx), id, &row.fields)?;
         self.access.write(tx, id, row, new)?;
         let event = self.audit.user_event(new).as_str();
-        tx.execute_typed(
-            "INSERT INTO audit_log (at, event, user_id, email, detail, actor) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
+        tx.execute(
+            &self.audit_row,
             &[
-                param(&self.now),
-                param(&event),
-                param(&id),
-                param(&row.email),
-                param(&self.audit.user_detail(row)),
-                param(&self.audit.actor),
+                &self.now,
+                &event,
+                &id,
+                &row.email,
+                &self.audit.user_detail(row),
+                &self.audit.actor,
             ],
         )?;
         Ok(())
