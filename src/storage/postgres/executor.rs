@@ -16,14 +16,16 @@ pub(crate) struct PgSql<'c, C: GenericClient>(pub(crate) &'c mut C);
 
 type BoxError = Box<dyn StdError + Sync + Send>;
 
-/// Why no statement is ever named: a transaction pooler (PgBouncer in
+/// Why statements are not named: a transaction pooler (PgBouncer in
 /// transaction mode, 1.18 as Debian ships it, without
 /// `max_prepared_statements`) hands each transaction, and each round trip
 /// outside one, whichever server connection is free, so a statement prepared
 /// by name ("s0", numbered per process by the client) is missing there, or is
 /// another client's. Every statement goes as one unnamed Parse, Bind, Execute
 /// and Sync (`query_typed`): one round trip, which a pooler keeps on one
-/// server connection, and nothing left behind on it.
+/// server connection, and nothing left behind on it. (The exceptions are
+/// prepared and closed inside one transaction: `COPY` in copy.rs and an
+/// import's row-by-row statements in bulk.rs.)
 ///
 /// The parameters' types: an unnamed statement is sent with its values in the
 /// same message, before the server could say what it inferred, so each value
