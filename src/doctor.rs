@@ -12,7 +12,7 @@ use crate::error::Result;
 use crate::fields::FieldSet;
 use crate::manager::{MfaScope, SecondFactor};
 use crate::password::PasswordHasher;
-use crate::storage::{SchemaStore, SecondFactorStore, UserStore};
+use crate::storage::{LockCheck, SchemaStore, SecondFactorStore, UserStore};
 use crate::user::{User, UserFilter};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -148,6 +148,29 @@ fn check_second_factors(
         ));
     }
     Ok(())
+}
+
+/// The writers' lock probe ([`SchemaStore::lock_check`]) as a finding, when
+/// it did not pass.
+pub fn lock_finding(check: &LockCheck) -> Option<Finding> {
+    match check {
+        LockCheck::Excludes { .. } => None,
+        LockCheck::DoesNotExclude { engine } => Some(finding(
+            "lock",
+            Severity::Problem,
+            format!(
+                "the writers' lock does not exclude a second session on this server ({engine}): \
+                 every rule could be raced, so userdb refuses to write here"
+            ),
+            "use PostgreSQL, or an engine whose advisory locks exclude other sessions".into(),
+        )),
+        LockCheck::Unknown { engine, why } => Some(finding(
+            "lock",
+            Severity::Notice,
+            format!("the writers' lock could not be checked ({engine}): {why}"),
+            "run `userdb doctor` against the server directly".into(),
+        )),
+    }
 }
 
 fn check_permissions(path: &Path, findings: &mut Vec<Finding>) {

@@ -1,8 +1,8 @@
 //! `userdb doctor`: check the database and say how to fix what is wrong.
 
-use userdb::doctor::{MfaCheck, Severity, diagnose};
+use userdb::doctor::{MfaCheck, Severity, diagnose, lock_finding};
 use userdb::password::PasswordHasher;
-use userdb::storage::{Open, Target};
+use userdb::storage::{LockCheck, Open, SchemaStore, Target};
 use userdb::terminal_text::escape_lines;
 
 use super::context::Context;
@@ -25,19 +25,26 @@ pub fn run(ctx: &Context, _args: Args) -> Result<(), CliError> {
         .map_err(|e| userdb::Error::Config(format!("[password] argon2 parameters: {e}")))?
         .with_limits(password.limits);
     let now = ctx.clock()?.now();
+    // First: the probe holds a transaction open for a moment.
+    let lock = store.lock_check()?;
     // The key that opens TOTP secrets, if there is one: doctor reads only.
     let key = ctx.second_factor_at_hand()?;
     let mfa = MfaCheck {
         key: key.as_ref(),
         required: ctx.loaded.settings.mfa.required,
     };
-    let findings = diagnose(&store, &hasher, &ctx.loaded.settings.fields, &mfa, now)?;
+    let mut findings = diagnose(&store, &hasher, &ctx.loaded.settings.fields, &mfa, now)?;
+    findings.extend(lock.as_ref().and_then(lock_finding));
     let problems = findings
         .iter()
         .filter(|f| f.severity == Severity::Problem)
         .count();
     if ctx.json {
-        print_json(&serde_json::json!({ "ok": problems == 0, "findings": findings }))?;
+        let mut report = serde_json::json!({ "ok": problems == 0, "findings": findings });
+        if let Some(lock) = &lock {
+            report["lock"] = serde_json::json!(lock);
+        }
+        print_json(&report)?;
     } else if findings.is_empty() {
         print(&format!("{}: no problems found.\n", ctx.db_name()))?;
     } else {
@@ -54,6 +61,13 @@ pub fn run(ctx: &Context, _args: Args) -> Result<(), CliError> {
         }
         // Findings quote stored addresses and values.
         print(&escape_lines(&text))?;
+    }
+    if let Some(LockCheck::Excludes { engine }) = &lock
+        && !ctx.json
+    {
+        print(&escape_lines(&format!(
+            "checked: the writers' lock excludes a second session ({engine}).\n"
+        )))?;
     }
     if problems > 0 {
         let (noun, each) = if problems == 1 {

@@ -119,7 +119,7 @@ mod user_filter;
 
 #[doc(hidden)]
 pub use postgres::connect::fuzz_url;
-pub use postgres::{PgStore, ServerError};
+pub use postgres::{LockCheck, PgStore, ServerError};
 pub use sqlite::SqliteStore;
 pub use store::{Open, OpenOptions, Store};
 pub use target::Target;
@@ -175,6 +175,13 @@ pub trait SchemaStore {
         target: &std::path::Path,
         existing: crate::output_file::Existing,
     ) -> Result<()>;
+
+    /// Whether the writers' lock really excludes a second session, for a
+    /// backend that must rely on the server for it (PostgreSQL's advisory
+    /// locks; SQLite's lock is the file's own).
+    fn lock_check(&self) -> Result<Option<LockCheck>> {
+        Ok(None)
+    }
 
     /// Why this connection cannot apply pending migrations, when the backend can
     /// tell beforehand (PostgreSQL: the role's privileges), as (what, what to do).

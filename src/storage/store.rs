@@ -143,6 +143,9 @@ impl SchemaStore for Store {
     fn migration_blocker(&self) -> Result<Option<(String, String)>> {
         each!(self, s => s.migration_blocker())
     }
+    fn lock_check(&self) -> Result<Option<super::LockCheck>> {
+        each!(self, s => s.lock_check())
+    }
     fn backup_to(&self, target: &Path, existing: crate::output_file::Existing) -> Result<()> {
         each!(self, s => s.backup_to(target, existing))
     }

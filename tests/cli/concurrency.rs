@@ -7,7 +7,12 @@ use crate::support::{STRONG, TestEnv};
 
 #[test]
 fn twenty_four_writers_at_once_on_a_fresh_database_all_succeed() {
-    let env = TestEnv::new();
+    twenty_four_writers_all_succeed(&TestEnv::new());
+}
+
+/// 24 `createuser`s at once on a fresh `env` (also through PgBouncer:
+/// pooler.rs).
+pub fn twenty_four_writers_all_succeed(env: &TestEnv) {
     let children: Vec<_> = (0..24)
         .map(|i| {
             env.std_cmd(&[
@@ -76,8 +81,14 @@ fn concurrent_creations_of_one_address_make_exactly_one_user() {
 
 #[test]
 fn concurrent_demotions_of_the_last_two_superusers_leave_one() {
+    last_two_superusers_demoted_at_once_leave_one(TestEnv::new);
+}
+
+/// Three rounds, each on a fresh environment from `fresh` (also through
+/// PgBouncer: pooler.rs).
+pub fn last_two_superusers_demoted_at_once_leave_one(fresh: impl Fn() -> TestEnv) {
     for _ in 0..3 {
-        let env = TestEnv::new();
+        let env = fresh();
         for email in ["a@example.com", "b@example.com"] {
             env.cmd(&["createsuperuser", "--no-input", "--email", email])
                 .assert()

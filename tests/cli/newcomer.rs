@@ -260,7 +260,7 @@ fn tables_never_break_what_a_person_copies_at_80_and_100_columns() {
     }
 }
 
-/// `scripts/test`'s set-up, on a machine without PostgreSQL or openssl: a fake
+/// `scripts/test`'s set-up, on a machine without PostgreSQL, openssl or PgBouncer: a fake
 /// root (`USERDB_TEST_ROOT`) and a PATH holding only the tools it uses, with an
 /// `apt-get` that records its calls and "installs" by making the files the
 /// script looks for, an `id` that says which account runs it, and a `sudo`.
@@ -304,6 +304,7 @@ mod scripts_test {
                        postgresql) mkdir -p {root}/usr/lib/postgresql/15/bin; touch {root}/usr/lib/postgresql/15/bin/initdb;\n\
                                    echo 'postgres:x:100:100::/:/bin/false' >> {root}/etc/passwd;;\n\
                        openssl) printf '#!/bin/bash\\n' > {bin}/openssl; chmod +x {bin}/openssl;;\n\
+                       pgbouncer) mkdir -p {root}/usr/sbin; printf '#!/bin/bash\\n' > {root}/usr/sbin/pgbouncer; chmod +x {root}/usr/sbin/pgbouncer;;\n\
                      esac; done",
                     log = log.display(),
                     root = root.display(),
@@ -344,7 +345,7 @@ mod scripts_test {
         assert_eq!(
             log(dir.path()),
             "apt-get update DEBIAN_FRONTEND=\n\
-             apt-get install -y postgresql openssl DEBIAN_FRONTEND=noninteractive\n"
+             apt-get install -y postgresql openssl pgbouncer DEBIAN_FRONTEND=noninteractive\n"
         );
         std::fs::remove_file(dir.path().join("log")).unwrap();
         let again = set_up(&root, &bin);
@@ -361,7 +362,7 @@ mod scripts_test {
         assert!(
             log(dir.path()).starts_with(
                 "sudo apt-get update\napt-get update DEBIAN_FRONTEND=\n\
-                 sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql openssl\n"
+                 sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql openssl pgbouncer\n"
             ),
             "{}",
             log(dir.path())
@@ -373,7 +374,7 @@ mod scripts_test {
         assert_eq!(out.status.code(), Some(1), "{out:?}");
         assert!(
             String::from_utf8_lossy(&out.stderr)
-                .contains("run as root, or install sudo, to install postgresql openssl"),
+                .contains("run as root, or install sudo, to install postgresql openssl pgbouncer"),
             "{out:?}"
         );
         assert_eq!(log(dir.path()), "");
@@ -387,7 +388,9 @@ mod scripts_test {
         assert_eq!(out.status.code(), Some(1), "{out:?}");
         let said = String::from_utf8_lossy(&out.stderr);
         assert!(
-            said.contains("the tests need what is not installed here: postgresql openssl"),
+            said.contains(
+                "the tests need what is not installed here: postgresql openssl pgbouncer"
+            ),
             "{said}"
         );
         assert!(said.contains("then run scripts/test again"), "{said}");
@@ -395,7 +398,7 @@ mod scripts_test {
         let out = set_up(&root, &bin);
         assert!(
             String::from_utf8_lossy(&out.stderr)
-                .contains("install them with `dnf install postgresql-server openssl`"),
+                .contains("install them with `dnf install postgresql-server openssl pgbouncer`"),
             "{out:?}"
         );
     }

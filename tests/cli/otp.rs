@@ -468,7 +468,11 @@ fn a_database_from_before_the_codes_gets_0003_despite_the_gap_in_numbers() {
 
 #[test]
 fn parallel_sends_cannot_both_slip_past_the_cooldown() {
-    let env = TestEnv::new();
+    four_parallel_sends_send_one(&TestEnv::new());
+}
+
+/// Also through PgBouncer: pooler.rs.
+pub fn four_parallel_sends_send_one(env: &TestEnv) {
     env.create_user("ada@example.com", &[]);
     let outbox = env.path().join("outbox");
     let children: Vec<_> = (0..4)
@@ -489,4 +493,36 @@ fn parallel_sends_cannot_both_slip_past_the_cooldown() {
     codes.sort();
     assert_eq!(codes, [0, 5, 5, 5]);
     assert_eq!(std::fs::read_dir(&outbox).unwrap().count(), 1);
+}
+
+#[test]
+fn parallel_uses_of_one_code_accept_it_once() {
+    six_parallel_uses_of_one_code_accept_it_once(&TestEnv::new());
+}
+
+/// Six `verify-otp`s of one code at once: exactly one is accepted, the others
+/// find it used. Also through PgBouncer: pooler.rs.
+pub fn six_parallel_uses_of_one_code_accept_it_once(env: &TestEnv) {
+    env.create_user("ada@example.com", &[]);
+    let code = send(env, "ada@example.com", &[]);
+    let children: Vec<_> = (0..6)
+        .map(|_| {
+            env.std_cmd(&["verify-otp", "ada@example.com", &code])
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let mut codes: Vec<i32> = children
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap().status.code().unwrap())
+        .collect();
+    codes.sort();
+    assert_eq!(codes, [0, 1, 1, 1, 1, 1]);
+    assert_eq!(
+        env.query_one("SELECT count(*) FROM audit_log WHERE event = 'otp_verified'"),
+        "1"
+    );
 }

@@ -504,3 +504,35 @@ fn a_read_only_server_says_to_use_the_primary() {
     assert!(err.contains("point the URL at the primary"), "{err}");
     assert!(!err.contains("bob@example.com"), "{err}");
 }
+
+/// "The lock is real": doctor takes a lock of the writers' kind in one
+/// session and a second session must be refused it (some engines speaking
+/// PostgreSQL's protocol made these locks no-ops); it reports the engine. And
+/// the writers' lock held by one session makes a writer in another wait, up
+/// to its busy timeout.
+#[test]
+fn doctor_proves_the_writers_lock_excludes_a_second_session() {
+    let env = TestEnv::new();
+    env.create_superuser("ada@example.com", &[]);
+    env.cmd(&["doctor"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("no problems found."))
+        .stdout(predicate::str::contains(
+            "checked: the writers' lock excludes a second session (PostgreSQL 1",
+        ));
+    let out = env.cmd(&["--json", "doctor"]).assert().success();
+    let report = crate::support::stdout_json(out.get_output());
+    assert_eq!(report["lock"]["verdict"], "excludes", "{report}");
+
+    let held = env.hold_writer_lock();
+    env.cmd(&["createuser", "bob@example.com", "--no-password"])
+        .env("USERDB_DATABASE_BUSY_TIMEOUT", "1s")
+        .assert()
+        .code(7)
+        .stderr(predicate::str::contains("busy_timeout"));
+    drop(held);
+    env.cmd(&["createuser", "bob@example.com", "--no-password"])
+        .assert()
+        .success();
+}

@@ -16,6 +16,9 @@ pub struct TestEnv {
     /// In the PostgreSQL suite: this test's own database (a fresh schema on the
     /// suite's server), as its URL.
     pg_url: Option<String>,
+    /// The same database through PgBouncer, where the commands reach it
+    /// ([`Self::through_pgbouncer`]); the helpers here go to the server.
+    pooled_url: Option<String>,
 }
 
 impl TestEnv {
@@ -25,7 +28,23 @@ impl TestEnv {
             std::fs::create_dir(dir.path().join(sub)).expect("dir");
         }
         let pg_url = crate::ON_POSTGRES.then(|| crate::pg_server::server().fresh_database());
-        TestEnv { dir, pg_url }
+        TestEnv {
+            dir,
+            pg_url,
+            pooled_url: None,
+        }
+    }
+
+    /// A new environment whose commands reach a fresh database of their own
+    /// through the suite's PgBouncer in `mode` (PostgreSQL suite only); the
+    /// helpers that plant and read data go to the server directly.
+    #[allow(dead_code)] // the PostgreSQL suite's pooler tests
+    pub fn through_pgbouncer(mode: crate::pg_server::PoolMode) -> Self {
+        let mut env = TestEnv::new();
+        let (direct, pooled) = crate::pg_server::pgbouncer(mode).fresh_database();
+        env.pg_url = Some(direct);
+        env.pooled_url = Some(pooled);
+        env
     }
 
     /// A new environment whose default config file is `config` (see [`Self::write_config`]).
@@ -75,11 +94,19 @@ impl TestEnv {
         ]
     }
 
-    /// What `USERDB_DB` names: the SQLite file, or the PostgreSQL URL.
+    /// The PostgreSQL URL of the test's database on the server itself (even
+    /// where the commands go through PgBouncer).
+    #[allow(dead_code)] // the PostgreSQL suite's pooler tests
+    pub fn direct_url(&self) -> &str {
+        self.pg_url.as_deref().expect("the PostgreSQL suite")
+    }
+
+    /// What `USERDB_DB` names: the SQLite file, or the PostgreSQL URL
+    /// (through PgBouncer, where the test goes through it).
     pub fn database(&self) -> String {
-        match &self.pg_url {
-            Some(url) => url.clone(),
-            None => self.db().display().to_string(),
+        match (&self.pooled_url, &self.pg_url) {
+            (Some(url), _) | (None, Some(url)) => url.clone(),
+            (None, None) => self.db().display().to_string(),
         }
     }
 

@@ -728,9 +728,13 @@ fn a_token_check_does_not_wait_for_a_writer_holding_the_lock() {
 /// PostgreSQL the use holds the token's row, not the writers' lock).
 #[test]
 fn no_use_passes_or_is_recorded_after_a_revocation_returns() {
-    let env = TestEnv::new();
+    no_use_after_a_revocation_returns(&TestEnv::new());
+}
+
+/// Also through PgBouncer: pooler.rs.
+pub fn no_use_after_a_revocation_returns(env: &TestEnv) {
     env.create_user("ada@example.com", &[]);
-    let token = issue(&env, "ada@example.com", &[]);
+    let token = issue(env, "ada@example.com", &[]);
     let spawn = || -> Vec<std::process::Child> {
         (0..6)
             .map(|_| {

@@ -108,3 +108,6 @@ mod postgres;
 
 #[path = "../cli/standby.rs"]
 mod standby;
+
+#[path = "../cli/pooler.rs"]
+mod pooler;

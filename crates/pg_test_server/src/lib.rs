@@ -43,6 +43,10 @@ mod standby;
 
 pub use standby::Standby;
 
+mod pgbouncer;
+
+pub use pgbouncer::{POOL_SIZE, PgBouncer, PoolMode, pgbouncer};
+
 use std::ffi::CString;
 use std::io::{Read, Write};
 use std::os::unix::fs::PermissionsExt;

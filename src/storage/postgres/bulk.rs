@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use postgres::Transaction;
 
-use super::executor::PgSql;
+use super::executor::{PgSql, param};
 use super::{PgStore, PgTime, is_unique_violation, opt_time, time};
 use crate::error::{Error, Result};
 use crate::storage::tables::bulk::{BulkEngine, Import, SuperuserGuard};
@@ -28,14 +28,14 @@ const UPDATE: &str = "UPDATE users SET email = $2, password = coalesce($3, passw
 /// Writes a row's must-change-password and expiry, when it gives them.
 fn set_lifecycle(tx: &mut Transaction, id: i64, row: &BulkUser) -> Result<()> {
     if row.sets_lifecycle() {
-        tx.execute(
+        tx.execute_typed(
             "UPDATE users SET must_change_password = coalesce($2, must_change_password), \
              expires_at = CASE WHEN $3 THEN $4 ELSE expires_at END WHERE id = $1",
             &[
-                &id,
-                &row.must_change_password,
-                &row.expires_at.is_some(),
-                &opt_time(row.expires_at.flatten()),
+                param(&id),
+                param(&row.must_change_password),
+                param(&row.expires_at.is_some()),
+                param(&opt_time(row.expires_at.flatten())),
             ],
         )?;
     }
@@ -70,6 +70,15 @@ impl BulkEngine for PgStore {
 
 /// Writes the rows of users: new ones without field values in batches, the
 /// others one by one with statements prepared once.
+///
+/// Named statements, unlike everywhere else (see `executor::inferred`): a
+/// prepared UPDATE costs much less than an unnamed one planned again for
+/// each row (an import updating 20,000 users took 6.3 s with unnamed ones,
+/// 2.3-3.1 s prepared). They are safe behind a transaction pooler: prepared
+/// inside the import's one transaction, which a pooler keeps on one server
+/// connection, and closed (dropped) before its COMMIT, so no name outlives
+/// it; and userdb leaves no named statement behind on a server connection
+/// for one of these to meet.
 struct UserWriter<'a> {
     insert: postgres::Statement,
     update: postgres::Statement,
@@ -349,34 +358,34 @@ impl Batch {
         let sql = Self::statement(on_conflict, access);
         let at = time(audit.at);
         let event = audit.created_event.as_str();
-        let mut params: Vec<&(dyn postgres::types::ToSql + Sync)> = vec![
-            &self.email,
-            &self.email_key,
-            &self.password,
-            &self.first_name,
-            &self.last_name,
-            &self.is_active,
-            &self.is_staff,
-            &self.is_superuser,
-            &self.date_joined,
-            &self.last_login,
-            &self.email_verified_at,
-            &at,
-            &event,
-            &audit.detail,
-            &audit.actor,
+        let mut params = vec![
+            param(&self.email),
+            param(&self.email_key),
+            param(&self.password),
+            param(&self.first_name),
+            param(&self.last_name),
+            param(&self.is_active),
+            param(&self.is_staff),
+            param(&self.is_superuser),
+            param(&self.date_joined),
+            param(&self.last_login),
+            param(&self.email_verified_at),
+            param(&at),
+            param(&event),
+            param(&audit.detail),
+            param(&audit.actor),
         ];
         if access {
-            params.extend_from_slice(&[
-                &self.detail_keys,
-                &self.details,
-                &self.member_keys,
-                &self.member_groups,
-                &self.grant_keys,
-                &self.grant_permissions,
+            params.extend([
+                param(&self.detail_keys),
+                param(&self.details),
+                param(&self.member_keys),
+                param(&self.member_groups),
+                param(&self.grant_keys),
+                param(&self.grant_permissions),
             ]);
         }
-        let inserted = tx.query_one(&sql, &params);
+        let inserted = tx.query_typed_one(&sql, &params);
         let inserted: i64 = match inserted {
             // With `Fail` the statement has no ON CONFLICT (it costs the
             // others): a stored address fails it, and rolls the import back.
@@ -473,14 +482,17 @@ fn write_definitions(
 ) -> Result<()> {
     let at = time(audit.at);
     for group in &definitions.groups {
-        let found = tx.query_opt("SELECT id FROM groups WHERE name = $1", &[&group.name])?;
+        let found = tx.query_typed_opt(
+            "SELECT id FROM groups WHERE name = $1",
+            &[param(&group.name)],
+        )?;
         let wanted: Vec<&str> = group.permissions.iter().map(|p| p.as_str()).collect();
         let (id, event) = match found {
             None => {
                 let id: i64 = tx
-                    .query_one(
+                    .query_typed_one(
                         "INSERT INTO groups (name) VALUES ($1) RETURNING id",
-                        &[&group.name],
+                        &[param(&group.name)],
                     )?
                     .try_get(0)?;
                 counts.groups_created += 1;
@@ -489,9 +501,9 @@ fn write_definitions(
             Some(found) => {
                 let id: i64 = found.try_get(0)?;
                 let mut current: Vec<String> = tx
-                    .query(
+                    .query_typed(
                         "SELECT permission FROM group_permissions WHERE group_id = $1",
-                        &[&id],
+                        &[param(&id)],
                     )?
                     .iter()
                     .map(|row| row.try_get(0))
@@ -500,24 +512,27 @@ fn write_definitions(
                 if current == wanted {
                     continue;
                 }
-                tx.execute("DELETE FROM group_permissions WHERE group_id = $1", &[&id])?;
+                tx.execute_typed(
+                    "DELETE FROM group_permissions WHERE group_id = $1",
+                    &[param(&id)],
+                )?;
                 counts.groups_updated += 1;
                 (id, audit.group_updated_event)
             }
         };
-        tx.execute(
+        tx.execute_typed(
             "INSERT INTO group_permissions (group_id, permission) \
              SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING",
-            &[&id, &wanted],
+            &[param(&id), param(&wanted)],
         )?;
-        tx.execute(
+        tx.execute_typed(
             "INSERT INTO audit_log (at, event, user_id, email, detail, actor) \
              VALUES ($1, $2, NULL, NULL, $3, $4)",
             &[
-                &at,
-                &event.as_str(),
-                &audit.group_detail(group),
-                &audit.actor,
+                param(&at),
+                param(&event.as_str()),
+                param(&audit.group_detail(group)),
+                param(&audit.actor),
             ],
         )?;
     }
@@ -529,11 +544,11 @@ fn write_definitions(
     if !models.is_empty() {
         let permissions: Vec<&str> = models.keys().copied().collect();
         let names: Vec<&str> = models.values().copied().collect();
-        tx.execute(
+        tx.execute_typed(
             "INSERT INTO permission_models (permission, model) \
              SELECT * FROM unnest($1::text[], $2::text[]) \
              ON CONFLICT (permission) DO UPDATE SET model = excluded.model",
-            &[&permissions, &names],
+            &[param(&permissions), param(&names)],
         )?;
     }
     Ok(())
@@ -560,7 +575,7 @@ impl AccessWriter {
         let ids = match &mut self.ids {
             Some(ids) => ids,
             none => none.insert(
-                tx.query("SELECT name, id FROM groups", &[])?
+                tx.query_typed("SELECT name, id FROM groups", &[])?
                     .iter()
                     .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
                     .collect::<Result<_>>()?,
@@ -595,7 +610,7 @@ impl AccessWriter {
                  INSERT INTO user_groups (user_id, group_id) SELECT $1, unnest($2::bigint[]) \
                  ON CONFLICT DO NOTHING"
             };
-            tx.execute(sql, &[&user_id, &groups])?;
+            tx.execute_typed(sql, &[param(&user_id), param(&groups)])?;
         }
         if let Some(permissions) = &row.permissions {
             let permissions: Vec<&str> = permissions.iter().map(|p| p.as_str()).collect();
@@ -608,7 +623,7 @@ impl AccessWriter {
                  INSERT INTO user_permissions (user_id, permission) \
                  SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING"
             };
-            tx.execute(sql, &[&user_id, &permissions])?;
+            tx.execute_typed(sql, &[param(&user_id), param(&permissions)])?;
         }
         Ok(())
     }

@@ -54,7 +54,8 @@ impl CopyEngine for PgStore {
                 .build_transaction()
                 .isolation_level(postgres::IsolationLevel::RepeatableRead)
                 .read_only(true)
-                .start()?;
+                .start()
+                .map_err(super::begin_failed)?;
             let value = f(&mut PgSql(&mut tx))?;
             tx.commit()?;
             Ok(value)
@@ -104,6 +105,10 @@ impl Loader for PgLoader<'_, '_> {
             }
             self.data.push(b'\n');
         }
+        // The client prepares `COPY` by name (it has no unnamed form): inside
+        // the load's one transaction, which a transaction pooler keeps on one
+        // server connection, and closed before the next statement, so the
+        // name never outlives it (see `executor::inferred`).
         let mut writer = self.sql.0.copy_in(&self.copies[table])?;
         writer.write_all(&self.data).map_err(Error::database)?;
         writer.finish()?;

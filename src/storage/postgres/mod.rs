@@ -27,6 +27,7 @@
 mod bulk;
 mod copy;
 mod executor;
+mod lock_probe;
 mod server_error;
 mod tokens;
 
@@ -39,6 +40,8 @@ use jiff::Timestamp;
 use postgres::types::{FromSql, IsNull, ToSql, Type, to_sql_checked};
 use postgres::{Client, Transaction};
 
+use self::executor::param;
+pub use self::lock_probe::LockCheck;
 pub use self::server_error::ServerError;
 use super::{AppliedMigration, Migration, SchemaStore, Target};
 use crate::error::{Error, Result};
@@ -70,6 +73,11 @@ pub struct PgStore {
     session: connect::Session,
     /// The URL as messages show it (no password).
     described: String,
+    /// The URL and password file, for `doctor`'s second session.
+    url: String,
+    password_file: Option<std::path::PathBuf>,
+    /// Whether the writers' lock was checked to be real (see `lock_probe`).
+    lock_checked: bool,
     busy_timeout: Duration,
     /// The schema of userdb's tables, the writers' lock's key for it, and the
     /// connection's role: see [`find_schema`].
@@ -192,7 +200,7 @@ fn begin_write(
 /// first migration nothing is userdb's yet, and the new tables will come first.)
 fn find_schema(client: &mut Client) -> Result<Schema> {
     let tables: Vec<&str> = super::copy::TABLES.to_vec();
-    let row = client.query_one(
+    let row = client.query_typed_one(
         "SELECT s.name, hashtext(s.name), current_user::text, \
              (SELECT n.nspname::text || '.' || u.t FROM unnest($1::text[]) WITH ORDINALITY u(t, i) \
               JOIN pg_class c ON c.oid = to_regclass(quote_ident(u.t)) \
@@ -204,7 +212,7 @@ fn find_schema(client: &mut Client) -> Result<Schema> {
               JOIN pg_namespace n ON n.oid = c.relnamespace \
               WHERE c.oid = to_regclass('userdb_migrations')), \
              current_schema()::text) AS name) s",
-        &[&tables],
+        &[param(&tables)],
     )?;
     if let Some(shadow) = row.try_get::<_, Option<String>>(3)? {
         let schema: Option<String> = row.try_get(0)?;
@@ -222,6 +230,15 @@ fn find_schema(client: &mut Client) -> Result<Schema> {
         lock_key: row.try_get::<_, Option<i32>>(1)?.unwrap_or(0),
         role: row.try_get(2)?,
     })
+}
+
+/// A failed `BEGIN`; a closed connection there is most likely a pooler that
+/// runs no transactions ([`ServerError::closed_at_begin`]).
+pub(super) fn begin_failed(err: postgres::Error) -> Error {
+    if err.is_closed() {
+        return Error::database(ServerError::closed_at_begin());
+    }
+    err.into()
 }
 
 /// What [`find_schema`] found.
@@ -251,6 +268,9 @@ impl PgStore {
             connect_timeout: options.connect_timeout,
             session,
             described,
+            url: url.to_string(),
+            password_file: options.password_file.map(Path::to_path_buf),
+            lock_checked: false,
             busy_timeout,
             schema,
         })
@@ -312,10 +332,14 @@ impl PgStore {
     ) -> Result<T> {
         let (busy_timeout, schema) = (self.busy_timeout, &self.schema);
         let described = &self.described;
+        let check_lock = lock == Lock::Database && !self.lock_checked;
         let run = || {
             let mut client = self.client.borrow_mut();
-            let mut tx = client.transaction()?;
+            let mut tx = client.transaction().map_err(begin_failed)?;
             begin_write(&mut tx, lock, busy_timeout, schema)?;
+            if check_lock {
+                lock_probe::check_writers_lock(&mut tx)?;
+            }
             let value = f(&mut tx)?;
             tx.commit().map_err(|e| {
                 if server_error::outcome_unknown(&e) {
@@ -329,7 +353,17 @@ impl PgStore {
             })?;
             Ok(value)
         };
-        run().map_err(|e| self.named(e))
+        let result = run().map_err(|e| self.named(e));
+        self.lock_checked |= check_lock && result.is_ok();
+        result
+    }
+
+    /// How `doctor`'s second session connects: as this one did.
+    fn connect_options(&self) -> connect::ConnectOptions<'_> {
+        connect::ConnectOptions {
+            password_file: self.password_file.as_deref(),
+            connect_timeout: self.busy_timeout,
+        }
     }
 
     /// Runs a read on the client, naming the server in its error.
@@ -380,13 +414,13 @@ impl SchemaStore for PgStore {
     fn applied_migrations(&self) -> Result<Vec<AppliedMigration>> {
         self.read(|client| {
             let exists: bool = client
-                .query_one("SELECT to_regclass('userdb_migrations') IS NOT NULL", &[])?
+                .query_typed_one("SELECT to_regclass('userdb_migrations') IS NOT NULL", &[])?
                 .try_get(0)?;
             if !exists {
                 return Ok(Vec::new());
             }
             client
-                .query(
+                .query_typed(
                     "SELECT version, name, applied_at FROM userdb_migrations ORDER BY version",
                     &[],
                 )?
@@ -423,17 +457,21 @@ impl SchemaStore for PgStore {
                         applied_at TIMESTAMPTZ NOT NULL)",
                 )?;
                 let done: bool = tx
-                    .query_one(
+                    .query_typed_one(
                         "SELECT EXISTS (SELECT 1 FROM userdb_migrations WHERE version = $1)",
-                        &[&migration.version],
+                        &[param(&migration.version)],
                     )?
                     .try_get(0)?;
                 if !done {
                     tx.batch_execute(migration.sql)?;
-                    tx.execute(
+                    tx.execute_typed(
                         "INSERT INTO userdb_migrations (version, name, applied_at) \
                          VALUES ($1, $2, $3)",
-                        &[&migration.version, &migration.name, &time(Timestamp::now())],
+                        &[
+                            param(&migration.version),
+                            param(&migration.name),
+                            param(&time(Timestamp::now())),
+                        ],
                     )?;
                 }
                 Ok(done)
@@ -462,12 +500,12 @@ impl SchemaStore for PgStore {
             )));
         };
         let row = self.read(|client| {
-            Ok(client.query_one(
+            Ok(client.query_typed_one(
                 "SELECT has_schema_privilege($1::text, 'CREATE'), \
                  pg_has_role(c.relowner, 'USAGE'), pg_get_userbyid(c.relowner)::text \
                  FROM (SELECT 1) one LEFT JOIN pg_class c \
                  ON c.oid = to_regclass(quote_ident($1::text) || '.users')",
-                &[&schema],
+                &[param(&schema)],
             )?)
         })?;
         let can_create: bool = row.try_get(0)?;
@@ -518,11 +556,11 @@ impl SchemaStore for PgStore {
             let mut problems = Vec::new();
             for (name, rule) in EXPECTED {
                 let present: bool = client
-                    .query_one(
+                    .query_typed_one(
                         "SELECT EXISTS (SELECT 1 FROM pg_constraint c \
                          JOIN pg_namespace n ON n.oid = c.connamespace \
                          WHERE c.conname = $1 AND n.nspname::text = $2)",
-                        &[name, &self.schema.name],
+                        &[param(name), param(&self.schema.name)],
                     )?
                     .try_get(0)?;
                 if !present {
@@ -531,6 +569,10 @@ impl SchemaStore for PgStore {
             }
             Ok(problems)
         })
+    }
+
+    fn lock_check(&self) -> Result<Option<LockCheck>> {
+        self.probe_lock().map(Some).map_err(|e| self.named(e))
     }
 
     fn backup_to(&self, _: &Path, _: crate::output_file::Existing) -> Result<()> {

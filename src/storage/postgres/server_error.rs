@@ -19,6 +19,8 @@ pub struct ServerError {
     /// filled in by the store.
     role: Option<String>,
     schema: Option<String>,
+    /// The connection closed as a transaction began (see [`Self::closed_at_begin`]).
+    closed_at_begin: bool,
 }
 
 /// Whether the client's error has an I/O error in its chain (a reset, a broken
@@ -67,6 +69,11 @@ pub(super) fn outcome_unknown(err: &postgres::Error) -> bool {
     }
 }
 
+/// What a pooler that runs no transactions needs (see [`ServerError::hint`]).
+const STATEMENT_POOLING: &str = "PgBouncer in statement pooling mode runs no transactions, and \
+     every userdb command needs them: set pool_mode = transaction (or session) for this \
+     database in pgbouncer.ini, or connect to the server directly";
+
 impl ServerError {
     pub(super) fn new(err: &postgres::Error) -> ServerError {
         let (code, message) = match err.as_db_error() {
@@ -85,6 +92,22 @@ impl ServerError {
             message,
             role: None,
             schema: None,
+            closed_at_begin: false,
+        }
+    }
+
+    /// The connection closed on `BEGIN`: how PgBouncer in statement pooling
+    /// mode refuses a transaction as often as with its reason (it sends the
+    /// reason and closes at once, and the close may be read first).
+    pub(super) fn closed_at_begin() -> ServerError {
+        ServerError {
+            code: None,
+            message: "the connection closed as a transaction began".into(),
+            // Lost as a failover loses it, too: a write retries once.
+            lost: true,
+            role: None,
+            schema: None,
+            closed_at_begin: true,
         }
     }
 
@@ -113,6 +136,11 @@ impl ServerError {
 
     /// What to do, for the common failures.
     pub fn hint(&self) -> Option<String> {
+        if self.closed_at_begin {
+            return Some(format!(
+                "{STATEMENT_POOLING}; or the server is restarting: try again in a moment"
+            ));
+        }
         let code = self.code.as_deref()?;
         let role = quote(self.role.as_deref().unwrap_or("ROLE"));
         let schema = self.schema.as_deref().map(quote);
@@ -128,6 +156,8 @@ impl ServerError {
                  SCHEMA {schema} TO {role} and GRANT USAGE ON ALL SEQUENCES IN SCHEMA {schema} \
                  TO {role}, or connect as the role that ran `userdb migrate`"
             ),
+            // PgBouncer's own error (a protocol violation, by its code).
+            "08P01" if message.contains("statement pooling mode") => STATEMENT_POOLING.into(),
             "57014" => format!(
                 "a statement ran longer than the server's statement_timeout (or was \
                  cancelled): raise it for this role (ALTER ROLE {role} SET statement_timeout = \
@@ -295,6 +325,7 @@ mod tests {
             message: message.into(),
             role: None,
             schema: None,
+            closed_at_begin: false,
         }
         .in_context("app", Some("public"))
     }
@@ -342,6 +373,14 @@ mod tests {
         let e = error("25006", "cannot execute INSERT in a read-only transaction");
         assert!(e.hint().unwrap().contains("primary"));
         assert!(error("22P02", "x").hint().is_none());
+        let pooler = error(
+            "08P01",
+            "transaction blocks not allowed in statement pooling mode",
+        );
+        assert!(pooler.hint().unwrap().contains("pool_mode = transaction"));
+        assert!(error("08P01", "x").hint().is_none());
+        let closed = ServerError::closed_at_begin();
+        assert!(closed.hint().unwrap().contains("pool_mode = transaction"));
     }
 
     #[test]
