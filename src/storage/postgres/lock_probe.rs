@@ -90,7 +90,7 @@ impl PgStore {
     /// it, and must be refused. The second session waits at most the busy
     /// timeout for the server (a pooler may queue it).
     pub(crate) fn probe_lock(&self) -> Result<LockCheck> {
-        let mut other = connect::connect(&self.url, &self.connect_options())?;
+        let mut other = connect::connect(&self.url, &self.connect_options())?.client;
         let mut client = self.client.borrow_mut();
         let mut tx = client.transaction().map_err(super::begin_failed)?;
         let engine = engine(&mut tx)?;

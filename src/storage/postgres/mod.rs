@@ -65,7 +65,8 @@ pub struct PgStore {
     /// take `&self`. A store is used by one thread at a time.
     /// Boxed: `Store` holds a `PgStore` or a `SqliteStore` by value.
     client: RefCell<Box<Client>>,
-    /// How to connect again (after a failover): the URL and its options.
+    /// How to connect again (after a failover; `doctor`'s second session):
+    /// the URL and its options.
     url: String,
     password_file: Option<PathBuf>,
     connect_timeout: Duration,
@@ -73,9 +74,6 @@ pub struct PgStore {
     session: connect::Session,
     /// The URL as messages show it (no password).
     described: String,
-    /// The URL and password file, for `doctor`'s second session.
-    url: String,
-    password_file: Option<std::path::PathBuf>,
     /// Whether the writers' lock was checked to be real (see `lock_probe`).
     lock_checked: bool,
     busy_timeout: Duration,
@@ -268,8 +266,6 @@ impl PgStore {
             connect_timeout: options.connect_timeout,
             session,
             described,
-            url: url.to_string(),
-            password_file: options.password_file.map(Path::to_path_buf),
             lock_checked: false,
             busy_timeout,
             schema,
@@ -279,14 +275,10 @@ impl PgStore {
     /// A fresh connection through the same URL: after a failover, to whichever
     /// server now fits it.
     fn reconnect(&mut self) -> Result<()> {
-        let options = connect::ConnectOptions {
-            password_file: self.password_file.as_deref(),
-            connect_timeout: self.connect_timeout,
-        };
         let connect::Connection {
             mut client,
             session,
-        } = connect::connect(&self.url, &options)?;
+        } = connect::connect(&self.url, &self.connect_options())?;
         self.schema = find_schema(&mut client).map_err(|e| e.on_target(&self.described))?;
         self.session = session;
         **self.client.borrow_mut() = client;
@@ -362,7 +354,7 @@ impl PgStore {
     fn connect_options(&self) -> connect::ConnectOptions<'_> {
         connect::ConnectOptions {
             password_file: self.password_file.as_deref(),
-            connect_timeout: self.busy_timeout,
+            connect_timeout: self.connect_timeout,
         }
     }
 

@@ -345,6 +345,7 @@ mod tests {
             message: "connection closed".into(),
             role: None,
             schema: None,
+            closed_at_begin: false,
         };
         assert!(lost.is_failover());
         let wrapped = crate::Error::database(lost);
