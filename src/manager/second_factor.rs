@@ -445,8 +445,7 @@ impl<S: UserStore + SecondFactorStore> UserManager<S> {
         }
         let mfa = mfa()?;
         for (user_id, email, secret) in &sealed {
-            let what = format!("the TOTP secret of {email}");
-            mfa.sealer.open(secret, &seal_context(*user_id), &what)?;
+            mfa.check_opens(*user_id, secret, &format!("the TOTP secret of {email}"))?;
         }
         Ok(sealed.len())
     }

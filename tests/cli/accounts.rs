@@ -467,11 +467,7 @@ pub fn thirty_parallel_guesses_get_ten_checks(env: &TestEnv) {
             cmd.spawn().expect("spawn")
         })
         .collect();
-    let mut codes: Vec<i32> = children
-        .into_iter()
-        .map(|c| c.wait_with_output().unwrap().status.code().unwrap())
-        .collect();
-    codes.sort();
+    let codes = crate::support::sorted_exit_codes(children);
     assert_eq!(codes, [vec![1; 10], vec![5; 20]].concat());
     assert_eq!(
         env.query_one("SELECT count(*) FROM audit_log WHERE detail = 'wrong password'"),

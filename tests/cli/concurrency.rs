@@ -69,10 +69,7 @@ fn concurrent_creations_of_one_address_make_exactly_one_user() {
             .expect("spawn")
         })
         .collect();
-    let codes: Vec<i32> = children
-        .into_iter()
-        .map(|c| c.wait_with_output().unwrap().status.code().unwrap())
-        .collect();
+    let codes = crate::support::sorted_exit_codes(children);
     // Three distinct addresses (Same@, Samee@, Sameee@), each created once; the rest exist.
     assert_eq!(codes.iter().filter(|&&c| c == 0).count(), 3, "{codes:?}");
     assert!(codes.iter().all(|&c| c == 0 || c == 4), "{codes:?}");
@@ -105,11 +102,7 @@ pub fn last_two_superusers_demoted_at_once_leave_one(fresh: impl Fn() -> TestEnv
                     .expect("spawn")
             })
             .collect();
-        let mut codes: Vec<i32> = children
-            .into_iter()
-            .map(|c| c.wait_with_output().unwrap().status.code().unwrap())
-            .collect();
-        codes.sort();
+        let codes = crate::support::sorted_exit_codes(children);
         // One demotion wins; the other finds the last superuser and is refused.
         assert_eq!(codes, [0, 5]);
         assert_eq!(

@@ -486,11 +486,7 @@ pub fn four_parallel_sends_send_one(env: &TestEnv) {
                 .unwrap()
         })
         .collect();
-    let mut codes: Vec<i32> = children
-        .into_iter()
-        .map(|c| c.wait_with_output().unwrap().status.code().unwrap())
-        .collect();
-    codes.sort();
+    let codes = crate::support::sorted_exit_codes(children);
     assert_eq!(codes, [0, 5, 5, 5]);
     assert_eq!(std::fs::read_dir(&outbox).unwrap().count(), 1);
 }
@@ -515,11 +511,7 @@ pub fn six_parallel_uses_of_one_code_accept_it_once(env: &TestEnv) {
                 .unwrap()
         })
         .collect();
-    let mut codes: Vec<i32> = children
-        .into_iter()
-        .map(|c| c.wait_with_output().unwrap().status.code().unwrap())
-        .collect();
-    codes.sort();
+    let codes = crate::support::sorted_exit_codes(children);
     assert_eq!(codes, [0, 1, 1, 1, 1, 1]);
     assert_eq!(
         env.query_one("SELECT count(*) FROM audit_log WHERE event = 'otp_verified'"),

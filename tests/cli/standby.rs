@@ -412,12 +412,7 @@ fn rules_hold_in_a_race(pair: &Pair, env: &TestEnv, url: &str) {
                     .unwrap()
             })
             .collect();
-        let mut codes: Vec<i32> = children
-            .into_iter()
-            .map(|c| c.wait_with_output().unwrap().status.code().unwrap())
-            .collect();
-        codes.sort();
-        codes
+        crate::support::sorted_exit_codes(children)
     };
     let args = |list: &[&str]| list.iter().map(|a| a.to_string()).collect::<Vec<_>>();
     for email in ["root1@example.com", "root2@example.com"] {

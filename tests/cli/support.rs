@@ -363,6 +363,17 @@ pub fn os_user() -> String {
         .to_string()
 }
 
+/// The exit codes of processes racing each other, once all have ended, sorted
+/// (which one won is not the point: how many did).
+pub fn sorted_exit_codes(children: Vec<std::process::Child>) -> Vec<i32> {
+    let mut codes: Vec<i32> = children
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap().status.code().unwrap())
+        .collect();
+    codes.sort();
+    codes
+}
+
 pub fn stdout_json(output: &std::process::Output) -> Value {
     serde_json::from_slice(&output.stdout).expect("stdout is JSON")
 }
