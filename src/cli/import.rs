@@ -173,7 +173,8 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
     let new_file = new_database_file(ctx)?;
     let mut manager = ctx.manager()?;
     let mut bar = Bar::new(!ctx.json && std::io::stderr().is_terminal(), "Importing");
-    let outcome = manager.import_users(input, &options, &mut bar);
+    // The key is loaded only when a row carries a second factor to seal.
+    let outcome = manager.import_users(input, &options, &mut bar, || ctx.second_factor());
     // Removed only while it holds nothing: another command may have started
     // writing to the new file meanwhile.
     let remove = new_file.filter(|_| {
@@ -200,7 +201,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
             }
             Ok(())
         }
-        Err(Error::Import(failure)) => {
+        Err(CliError::Lib(Error::Import(failure))) => {
             if ctx.json {
                 json(&failure.summary, Some(&failure.problems))?;
             } else {
@@ -214,7 +215,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
             }
             Err(Error::Import(failure).into())
         }
-        Err(e) => Err(e.into()),
+        Err(e) => Err(e),
     }
 }
 

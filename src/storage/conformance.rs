@@ -473,6 +473,7 @@ fn a_bulk_write_is_all_or_nothing_and_honours_the_conflict_mode() {
                 OnConflict::Fail,
                 true,
                 &audit,
+                None,
             )
             .unwrap_err();
         assert!(
@@ -490,6 +491,7 @@ fn a_bulk_write_is_all_or_nothing_and_honours_the_conflict_mode() {
                 OnConflict::Skip,
                 true,
                 &audit,
+                None,
             )
             .unwrap();
         assert_eq!((counts.created, counts.skipped), (1, 1));
@@ -500,6 +502,7 @@ fn a_bulk_write_is_all_or_nothing_and_honours_the_conflict_mode() {
                 OnConflict::Update,
                 true,
                 &audit,
+                None,
             )
             .unwrap();
         assert_eq!(counts.updated, 2);
@@ -508,7 +511,7 @@ fn a_bulk_write_is_all_or_nothing_and_honours_the_conflict_mode() {
         let mut failing = vec![Ok(row("b@example.com")), Err(Error::InvalidCode)].into_iter();
         assert!(
             store
-                .bulk_write(&none, &mut failing, OnConflict::Fail, true, &audit)
+                .bulk_write(&none, &mut failing, OnConflict::Fail, true, &audit, None)
                 .is_err()
         );
         assert!(
@@ -848,6 +851,7 @@ fn a_bulk_write_sets_groups_memberships_grants_and_models_in_its_transaction() {
                 OnConflict::Update,
                 true,
                 &bulk_audit(),
+                None,
             )
             .unwrap();
         assert_eq!(
@@ -931,6 +935,7 @@ fn a_bulk_write_sets_groups_memberships_grants_and_models_in_its_transaction() {
                 OnConflict::Skip,
                 true,
                 &bulk_audit(),
+                None,
             )
             .unwrap();
         assert_eq!((counts.created, counts.skipped), (3, 1));
@@ -987,6 +992,7 @@ fn a_bulk_write_sets_groups_memberships_grants_and_models_in_its_transaction() {
                     on_conflict,
                     true,
                     &bulk_audit(),
+                    None,
                 )
                 .unwrap_err();
             assert!(
@@ -1039,6 +1045,7 @@ fn export_reads_group_names_holding_spaces_and_commas_whole_and_sorted_bytewise(
                 OnConflict::Fail,
                 true,
                 &bulk_audit(),
+                None,
             )
             .unwrap();
         let mut exported = Vec::new();
@@ -1084,6 +1091,7 @@ fn a_bulk_write_sets_must_change_password_and_expiry_on_creation_and_update() {
                 OnConflict::Fail,
                 true,
                 &audit,
+                None,
             )
             .unwrap();
         let a = store.user_by_email_key("a@example.com").unwrap().unwrap();
@@ -1103,6 +1111,7 @@ fn a_bulk_write_sets_must_change_password_and_expiry_on_creation_and_update() {
                 OnConflict::Update,
                 true,
                 &audit,
+                None,
             )
             .unwrap();
         let a = store.user_by_email_key("a@example.com").unwrap().unwrap();
