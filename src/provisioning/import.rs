@@ -41,11 +41,11 @@ use crate::fields::{FieldSet, FieldValue};
 pub use crate::import_report::{
     ImportFailure, ImportProblems, ImportSummary, MAX_REPORTED_PROBLEMS,
 };
+use crate::manager::SecondFactor;
 use crate::password::{
     HashMemory, PasswordHasher, PasswordPolicy, UserAttributes, Validation, make_unusable_password,
 };
 pub use crate::row_problem::RowProblem;
-use crate::manager::SecondFactor;
 use crate::storage::{
     BulkAudit, BulkPassword, BulkStore, BulkUser, FieldWrite, OnConflict, TotpSealer,
 };
@@ -1587,7 +1587,8 @@ fn write_streamed(
     write: &StoreWrite<'_>,
     store: &mut dyn BulkStore,
 ) -> Result<(crate::storage::BulkCounts, u64)> {
-    rows.progress.start(Stage::Writing, Some(write.checked.rows));
+    rows.progress
+        .start(Stage::Writing, Some(write.checked.rows));
     let written = write.store_rows(&mut rows, store);
     let skipped = rows.skipped;
     rows.progress.finish();
@@ -1605,7 +1606,8 @@ fn write_spooled(
     write: &StoreWrite<'_>,
     store: &mut dyn BulkStore,
 ) -> Result<(crate::storage::BulkCounts, u64)> {
-    rows.progress.start(Stage::Hashing, Some(write.checked.rows));
+    rows.progress
+        .start(Stage::Hashing, Some(write.checked.rows));
     let spooled = spool_rows(&mut rows);
     let skipped = rows.skipped;
     let progress = rows.progress;

@@ -768,8 +768,12 @@ impl BulkUser {
 /// write's transaction, once the row is written and the user's id is known.
 pub trait TotpSealer {
     /// The secret `in_transit` holds (sealed for `email_key`), sealed to `user_id`.
-    fn seal_to_user(&self, in_transit: &crate::sealed::Sealed, email_key: &str, user_id: i64)
-    -> Result<crate::sealed::Sealed>;
+    fn seal_to_user(
+        &self,
+        in_transit: &crate::sealed::Sealed,
+        email_key: &str,
+        user_id: i64,
+    ) -> Result<crate::sealed::Sealed>;
 }
 
 /// A group a bulk write creates, or whose permissions it sets (a fixture's

@@ -216,9 +216,7 @@ impl<'a, R: Read> CsvRecords<'a, R> {
                 // escapes a hash, and a password starting with ' is a password.
                 Slot::Column(
                     column @ (ColumnKey::Password | ColumnKey::PasswordHash | ColumnKey::TotpUri),
-                ) => {
-                    row.set_text(column, cell)?
-                }
+                ) => row.set_text(column, cell)?,
                 Slot::Column(column) => row.set_text(column, unescape_cell(cell))?,
                 Slot::ReadOnly(_) => {}
                 Slot::Field(index) => {

@@ -6,10 +6,10 @@ use std::collections::HashMap;
 use jiff::Timestamp;
 
 use super::{insert_audit, tokens};
+use crate::audit::AuditEvent;
 use crate::error::{Error, Result};
 use crate::sealed::Sealed;
 use crate::storage::sql::{Engine, Row, Sql, args};
-use crate::audit::AuditEvent;
 use crate::storage::{
     AuditEntry, BulkAudit, BulkUser, SecondFactorRecord, SecondFactorRemoved, SecondFactorStore,
     TotpRecord, TotpSealer,
