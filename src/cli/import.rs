@@ -23,7 +23,9 @@ use super::values::FormatArg;
     last_name, is_active, is_staff, is_superuser, date_joined, last_login, email_verified_at, \
     password (plain text, hashed on import) or password_hash (an encoded hash, kept as it is), \
     groups and user_permissions (a JSON list; in CSV one cell, items separated by commas, \
-    \\, for a comma within a name). A row with neither password gets an unusable password; a \
+    \\, for a comma within a name), totp_uri (an authenticator's otpauth://totp/ URI: SHA1, 6 \
+    digits, 30 s, a secret of 128 bits or more; it becomes the user's confirmed second factor, \
+    without recovery codes). A row with neither password gets an unusable password; a \
     row with groups or user_permissions sets them exactly (a row without leaves them alone). \
     Fields declared as [fields.NAME] in the config are columns too (keys of `fields` in a \
     Django fixture). Groups a row names must exist, or be defined by the file: `export` writes \
