@@ -1496,4 +1496,94 @@ mod second_factor {
         );
         assert_eq!(postgres.second_factor(ada).unwrap().recovery_codes_left, 9);
     }
+
+    /// Seals "in transit" bytes to a user by naming the user in the key id.
+    struct NamingSealer;
+
+    impl crate::storage::TotpSealer for NamingSealer {
+        fn seal_to_user(
+            &self,
+            in_transit: &Sealed,
+            email_key: &str,
+            user_id: i64,
+        ) -> crate::error::Result<Sealed> {
+            Ok(Sealed {
+                key_id: format!("{email_key}={user_id}"),
+                bytes: in_transit.bytes.clone(),
+            })
+        }
+    }
+
+    #[test]
+    fn a_bulk_write_seals_an_imported_secret_to_its_user_in_its_transaction() {
+        each(|store| {
+            let ada = enrolled(store, "ada@example.com");
+            let row = |email: &str, byte: Option<u8>| BulkUser {
+                totp: byte.map(|b| Sealed {
+                    key_id: "transit".into(),
+                    bytes: vec![b; 40],
+                }),
+                ..BulkUser::new(email, email)
+            };
+            let write = |store: &mut Store, rows: Vec<BulkUser>, mode, sealer| {
+                store.bulk_write(
+                    &Default::default(),
+                    &mut rows.into_iter().map(Ok),
+                    mode,
+                    true,
+                    &bulk_audit(),
+                    sealer,
+                )
+            };
+            // Without a sealer, a row with a secret fails the whole write.
+            let rows = vec![row("bob@example.com", None), row("cy@example.com", Some(2))];
+            assert!(write(store, rows, OnConflict::Fail, None).is_err());
+            assert!(
+                store
+                    .user_by_email_key("bob@example.com")
+                    .unwrap()
+                    .is_none()
+            );
+            // New users (between rows a batch would take) and an update.
+            let rows = vec![
+                row("bob@example.com", None),
+                row("cy@example.com", Some(2)),
+                row("dee@example.com", None),
+                row("ada@example.com", Some(1)),
+            ];
+            write(store, rows, OnConflict::Update, Some(&NamingSealer)).unwrap();
+            let cy = store.user_by_email_key("cy@example.com").unwrap().unwrap();
+            let state = store.second_factor(cy.id).unwrap();
+            let confirmed = state.confirmed.unwrap();
+            assert_eq!(confirmed.secret.key_id, format!("cy@example.com={}", cy.id));
+            assert_eq!(confirmed.secret.bytes, vec![2; 40]);
+            assert_eq!(confirmed.confirmed_at, Some(at(0)));
+            assert_eq!(confirmed.last_step, None);
+            assert_eq!(state.recovery_codes_left, 0);
+            // Ada's confirmed secret is replaced, and its recovery codes go.
+            let state = store.second_factor(ada).unwrap();
+            assert_eq!(
+                state.confirmed.unwrap().secret.key_id,
+                format!("ada@example.com={ada}")
+            );
+            assert_eq!(state.recovery_codes_left, 0);
+            let bob = store.user_by_email_key("bob@example.com").unwrap().unwrap();
+            assert_eq!(store.second_factor(bob.id).unwrap().confirmed, None);
+            let log = store
+                .audit_entries(&AuditFilter {
+                    event: Some(AuditEvent::TotpImported),
+                    ..AuditFilter::default()
+                })
+                .unwrap();
+            let mut emails: Vec<_> = log.iter().map(|r| r.email.clone()).collect();
+            emails.sort();
+            assert_eq!(
+                emails,
+                [
+                    Some("ada@example.com".to_string()),
+                    Some("cy@example.com".to_string())
+                ]
+            );
+        });
+    }
 }
