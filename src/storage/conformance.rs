@@ -1544,13 +1544,14 @@ mod second_factor {
                     .unwrap()
                     .is_none()
             );
-            // New users (between rows a batch would take) and an update.
+            // A new user between rows a batch would take, then an update.
             let rows = vec![
                 row("bob@example.com", None),
                 row("cy@example.com", Some(2)),
                 row("dee@example.com", None),
-                row("ada@example.com", Some(1)),
             ];
+            write(store, rows, OnConflict::Fail, Some(&NamingSealer)).unwrap();
+            let rows = vec![row("ada@example.com", Some(1))];
             write(store, rows, OnConflict::Update, Some(&NamingSealer)).unwrap();
             let cy = store.user_by_email_key("cy@example.com").unwrap().unwrap();
             let state = store.second_factor(cy.id).unwrap();
