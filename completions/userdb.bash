@@ -1578,7 +1578,7 @@ _userdb() {
                     return 0
                     ;;
                 --event)
-                    COMPREPLY=($(compgen -W "user_created superuser_created user_registered user_imported user_updated superuser_updated user_deleted group_created group_updated group_deleted group_joined group_left permission_granted permission_revoked password_changed reset_token_created reset_token_rejected password_reset password_upgraded login_succeeded login_failed login_locked login_unlocked otp_sent otp_notice_sent otp_send_failed otp_send_refused otp_verified otp_failed otp_revoked token_issued token_used token_refused token_rejected token_revoked totp_enrolment_started totp_confirmed second_factor_failed recovery_code_used recovery_codes_regenerated second_factor_disabled" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "user_created superuser_created user_registered user_imported user_updated superuser_updated user_deleted group_created group_updated group_deleted group_joined group_left permission_granted permission_revoked password_changed reset_token_created reset_token_rejected password_reset password_upgraded login_succeeded login_failed login_locked login_unlocked otp_sent otp_notice_sent otp_send_failed otp_send_refused otp_verified otp_failed otp_revoked token_issued token_used token_refused token_rejected token_revoked totp_enrolment_started totp_confirmed totp_imported second_factor_failed recovery_code_used recovery_codes_regenerated second_factor_disabled" -- "${cur}"))
                     return 0
                     ;;
                 --since)

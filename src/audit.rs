@@ -75,6 +75,7 @@ audit_events! {
     TokenRevoked = "token_revoked", "a token was revoked";
     TotpEnrolmentStarted = "totp_enrolment_started", "a TOTP enrolment was started (pending until confirmed)";
     TotpConfirmed = "totp_confirmed", "a TOTP enrolment was confirmed with a code";
+    TotpImported = "totp_imported", "an import gave a user a confirmed TOTP secret (an otpauth:// URI)";
     SecondFactorFailed = "second_factor_failed", "a second factor (TOTP or recovery code) was not accepted";
     RecoveryCodeUsed = "recovery_code_used", "a recovery code was used";
     RecoveryCodesRegenerated = "recovery_codes_regenerated", "a new set of recovery codes replaced the old";
@@ -162,6 +163,7 @@ mod tests {
                 "token_revoked",
                 "totp_enrolment_started",
                 "totp_confirmed",
+                "totp_imported",
                 "second_factor_failed",
                 "recovery_code_used",
                 "recovery_codes_regenerated",

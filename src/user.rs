@@ -95,6 +95,9 @@ columns! {
     UserPermissions "user_permissions", false, true, true, true;
     MustChangePassword "must_change_password", true, true, true, false;
     ExpiresAt "expires_at", true, true, true, false;
+    // An authenticator's `otpauth://totp/` URI: imported only (it holds the
+    // secret), never written out.
+    TotpUri "totp_uri", false, true, false, false;
 }
 
 impl ColumnKey {

@@ -23,7 +23,9 @@ use super::values::FormatArg;
     last_name, is_active, is_staff, is_superuser, date_joined, last_login, email_verified_at, \
     password (plain text, hashed on import) or password_hash (an encoded hash, kept as it is), \
     groups and user_permissions (a JSON list; in CSV one cell, items separated by commas, \
-    \\, for a comma within a name). A row with neither password gets an unusable password; a \
+    \\, for a comma within a name), totp_uri (an authenticator's otpauth://totp/ URI: SHA1, 6 \
+    digits, 30 s, a secret of 128 bits or more; it becomes the user's confirmed second factor, \
+    without recovery codes). A row with neither password gets an unusable password; a \
     row with groups or user_permissions sets them exactly (a row without leaves them alone). \
     Fields declared as [fields.NAME] in the config are columns too (keys of `fields` in a \
     Django fixture). Groups a row names must exist, or be defined by the file: `export` writes \
@@ -173,7 +175,8 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
     let new_file = new_database_file(ctx)?;
     let mut manager = ctx.manager()?;
     let mut bar = Bar::new(!ctx.json && std::io::stderr().is_terminal(), "Importing");
-    let outcome = manager.import_users(input, &options, &mut bar);
+    // The key is loaded only when a row carries a second factor to seal.
+    let outcome = manager.import_users(input, &options, &mut bar, || ctx.second_factor());
     // Removed only while it holds nothing: another command may have started
     // writing to the new file meanwhile.
     let remove = new_file.filter(|_| {
@@ -200,7 +203,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
             }
             Ok(())
         }
-        Err(Error::Import(failure)) => {
+        Err(CliError::Lib(Error::Import(failure))) => {
             if ctx.json {
                 json(&failure.summary, Some(&failure.problems))?;
             } else {
@@ -214,7 +217,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
             }
             Err(Error::Import(failure).into())
         }
-        Err(e) => Err(e.into()),
+        Err(e) => Err(e),
     }
 }
 

@@ -235,7 +235,7 @@ impl<S: UserStore + BulkStore> UserManager<S> {
                 }
             });
             let mut rows = receiver.into_iter().flatten();
-            store.bulk_write(&definitions, &mut rows, on_conflict, true, &audit)
+            store.bulk_write(&definitions, &mut rows, on_conflict, true, &audit, None)
         })?;
         Ok(plan)
     }

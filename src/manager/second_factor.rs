@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 use crate::otp::SecretKey;
 use crate::sealed::{Sealed, Sealer};
 use crate::storage::{
-    SecondFactorRecord, SecondFactorRemoved, SecondFactorStore, TotpRecord, UserStore,
+    SecondFactorRecord, SecondFactorRemoved, SecondFactorStore, TotpRecord, TotpSealer, UserStore,
 };
 use crate::totp::{self, Skew, TotpSecret};
 use crate::user::User;
@@ -216,6 +216,32 @@ pub enum SecondFactorUsed {
 /// does not open.
 fn seal_context(user_id: i64) -> String {
     format!("totp:{user_id}")
+}
+
+/// The context an imported secret is sealed to on its way from the file to
+/// the store (through the import's spool): its row's email key. The store
+/// seals it again to the user's id once the row is written.
+fn transit_context(email_key: &str) -> String {
+    format!("totp import:{email_key}")
+}
+
+impl SecondFactor {
+    /// An imported secret sealed for its row's trip to the store: never in
+    /// clear on disk, even in the import's spool.
+    pub(crate) fn seal_in_transit(&self, secret: &TotpSecret, email_key: &str) -> Sealed {
+        self.sealer
+            .seal(secret.expose(), &transit_context(email_key))
+    }
+}
+
+impl TotpSealer for SecondFactor {
+    fn seal_to_user(&self, in_transit: &Sealed, email_key: &str, user_id: i64) -> Result<Sealed> {
+        let what = format!("the imported TOTP secret of {email_key}");
+        let secret = self
+            .sealer
+            .open(in_transit, &transit_context(email_key), &what)?;
+        Ok(self.sealer.seal(&secret, &seal_context(user_id)))
+    }
 }
 
 fn signed(d: Duration) -> SignedDuration {

@@ -41,11 +41,15 @@ use crate::fields::{FieldSet, FieldValue};
 pub use crate::import_report::{
     ImportFailure, ImportProblems, ImportSummary, MAX_REPORTED_PROBLEMS,
 };
+use crate::manager::SecondFactor;
 use crate::password::{
     HashMemory, PasswordHasher, PasswordPolicy, UserAttributes, Validation, make_unusable_password,
 };
 pub use crate::row_problem::RowProblem;
-use crate::storage::{BulkAudit, BulkPassword, BulkStore, BulkUser, FieldWrite, OnConflict};
+use crate::storage::{
+    BulkAudit, BulkPassword, BulkStore, BulkUser, FieldWrite, OnConflict, TotpSealer,
+};
+use crate::totp::TotpSecret;
 use crate::user::clean_name;
 
 /// The longest plain password accepted, as from every other source.
@@ -146,6 +150,12 @@ impl CheckedImport {
         Ok(CheckedImport { source, checked })
     }
 
+    /// Whether a row carries a second factor: the write needs the key that
+    /// seals it (loaded only then).
+    pub(crate) fn imports_totp(&self) -> bool {
+        self.checked.totp > 0
+    }
+
     /// What the import would do, as the first pass counted it: the answer of a
     /// dry run.
     pub(crate) fn summary(&self, options: &ImportOptions) -> ImportSummary {
@@ -171,11 +181,14 @@ impl CheckedImport {
 
     /// The second pass: the rows read again, hashed and written in one
     /// transaction with `audit`, or nothing if the input changed in between.
+    /// `mfa` seals the rows' second factors ([`CheckedImport::imports_totp`]).
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn write(
         mut self,
         options: &ImportOptions,
         fields: &FieldSet,
         hasher: &PasswordHasher,
+        mfa: Option<&SecondFactor>,
         store: &mut dyn BulkStore,
         audit: &BulkAudit,
         progress: &mut dyn Progress,
@@ -190,6 +203,7 @@ impl CheckedImport {
             options,
             fields,
             hasher,
+            mfa,
             store,
             audit,
             progress,
@@ -383,6 +397,9 @@ struct ValidRow {
     /// The groups the row names; turned into [`BulkUser::groups`] once every
     /// group of the file is known.
     groups: Option<Vec<GroupRef>>,
+    /// The secret of the row's `totp_uri`; sealed into [`BulkUser::totp`]
+    /// once the key is loaded.
+    totp: Option<TotpSecret>,
 }
 
 /// The longest quoted value a row problem shows, in characters.
@@ -504,6 +521,7 @@ fn validate(row: ParsedRow, checks: Checks<'_>) -> std::result::Result<ValidRow,
         (None, Some(hash)) => encoded_password(hash, checks)?,
         (None, None) => RowPassword::Absent,
     };
+    let totp = row.totp_uri.map(|uri| imported_totp(&uri)).transpose()?;
     let user = BulkUser {
         email_key: email_key(&email),
         email,
@@ -527,13 +545,24 @@ fn validate(row: ParsedRow, checks: Checks<'_>) -> std::result::Result<ValidRow,
         }),
         must_change_password: row.must_change_password,
         expires_at: row.expires_at.map(Some),
+        totp: None,
     };
     Ok(ValidRow {
         user,
         password,
         given: row.fields,
         groups: row.groups,
+        totp,
     })
+}
+
+/// The secret of a `totp_uri` cell, if it is one sign-ins can verify (SHA1,
+/// 6 digits, 30 s, at least 128 bits); the problem says what is wrong and
+/// never shows the URI.
+fn imported_totp(uri: &SecretString) -> std::result::Result<TotpSecret, String> {
+    crate::totp::parse_uri(uri.expose_secret())
+        .map(|parsed| parsed.secret)
+        .map_err(|e| format!("totp_uri: {e}"))
 }
 
 /// A plain password's rules: not blank, not too long, and, given a policy,
@@ -669,6 +698,8 @@ struct Checked {
     conflicts: HashSet<u128>,
     /// Rows with a plain password that will be hashed.
     plain: u64,
+    /// Rows with a `totp_uri`: the key that seals the secrets is needed.
+    totp: u64,
     /// The groups the file defines, and the names of their pks.
     groups: ResolvedGroups,
     /// Groups the import would create, and change.
@@ -720,6 +751,7 @@ fn check(
     Ok(Checked {
         rows: pass.rows,
         plain: pass.plain_to_hash(&conflicts, options.on_conflict),
+        totp: pass.totp,
         conflicts,
         group_counts: groups.counts(),
         groups: groups.resolved(),
@@ -739,6 +771,8 @@ struct FirstPass {
     gaps: HashMap<u128, RequiredGap>,
     /// The digests of the email keys of rows with a plain password.
     plain: HashSet<u128>,
+    /// Rows with a `totp_uri`.
+    totp: u64,
     /// The first [`MAX_REPORTED_PROBLEMS`] problems, of `failed`.
     problems: Vec<RowProblem>,
     failed: u64,
@@ -820,6 +854,7 @@ impl FirstPass {
             Err(reason) => reasons.push(reason),
             Ok(valid) => {
                 named = valid.groups;
+                self.totp += u64::from(valid.totp.is_some());
                 if let Some(digest) = digest {
                     if let RowPassword::Plain(_) = valid.password {
                         self.plain.insert(digest);
@@ -1083,6 +1118,7 @@ fn read_batches(
     checked: &Checked,
     options: &ImportOptions,
     fields: &FieldSet,
+    mfa: Option<&SecondFactor>,
     jobs: &SyncSender<Batch>,
 ) {
     let mut out = Batches {
@@ -1102,7 +1138,12 @@ fn read_batches(
             }
         };
         rows += 1;
-        if !out.push(pending(row, checked, options, fields)) {
+        let Some(row) = pending(row, checked, options, fields, mfa) else {
+            // A second factor the first pass did not see: the input changed.
+            out.finish(Some(changed(options)));
+            return;
+        };
+        if !out.push(row) {
             return;
         }
     }
@@ -1146,23 +1187,29 @@ fn reread(
 }
 
 /// What the store gets of a row: nothing for a conflict that `Skip` leaves
-/// alone; else the user with its field writes and its password, a plain one
-/// still to hash.
+/// alone; else the user with its field writes, its second factor sealed by
+/// `mfa` and its password, a plain one still to hash. `None`: a second factor
+/// and no `mfa` to seal it.
 fn pending(
     row: ValidRow,
     checked: &Checked,
     options: &ImportOptions,
     fields: &FieldSet,
-) -> Pending {
+    mfa: Option<&SecondFactor>,
+) -> Option<Pending> {
     let ValidRow {
         mut user,
         password,
         given,
+        totp,
         ..
     } = row;
     let conflict = checked.conflicts.contains(&key_digest(&user.email_key));
     if conflict && options.on_conflict == OnConflict::Skip {
-        return Pending::Skip;
+        return Some(Pending::Skip);
+    }
+    if let Some(secret) = totp {
+        user.totp = Some(mfa?.seal_in_transit(&secret, &user.email_key));
     }
     user.fields = field_writes(fields, &given, !conflict);
     let plain = match password {
@@ -1178,7 +1225,7 @@ fn pending(
             None
         }
     };
-    Pending::Row { user, plain }
+    Some(Pending::Row { user, plain })
 }
 
 /// The rows of the second pass, numbered in batches for the hashing threads.
@@ -1329,6 +1376,9 @@ struct Spooled {
     /// `Some(None)`: set to never.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     expires_at: Option<Option<String>>,
+    /// An imported second factor, sealed in transit: (key id, hex).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    totp: Option<(String, String)>,
 }
 
 fn spool_err(e: impl Into<io::Error>) -> Error {
@@ -1371,6 +1421,9 @@ fn spool_rows(rows: &mut dyn Iterator<Item = Result<BulkUser>>) -> Result<(File,
                 .map(|p| p.iter().map(|p| p.as_str().to_string()).collect()),
             must_change_password: user.must_change_password,
             expires_at: user.expires_at.map(time),
+            totp: user
+                .totp
+                .map(|sealed| (sealed.key_id, data_encoding::HEXLOWER.encode(&sealed.bytes))),
         };
         serde_json::to_writer(&mut out, &spooled).map_err(spool_err)?;
         out.write_all(b"\n").map_err(spool_err)?;
@@ -1441,6 +1494,15 @@ impl Iterator for Replay<'_> {
                     .transpose()?,
                 must_change_password: spooled.must_change_password,
                 expires_at: spooled.expires_at.map(time).transpose()?,
+                totp: spooled
+                    .totp
+                    .map(|(key_id, hex)| {
+                        let bytes = data_encoding::HEXLOWER
+                            .decode(hex.as_bytes())
+                            .map_err(|_| spool_err(io::Error::other("bad TOTP in the spool")))?;
+                        Ok::<_, Error>(crate::sealed::Sealed { key_id, bytes })
+                    })
+                    .transpose()?,
             })
         })();
         Some(user)
@@ -1460,6 +1522,7 @@ fn write(
     options: &ImportOptions,
     fields: &FieldSet,
     hasher: &PasswordHasher,
+    mfa: Option<&SecondFactor>,
     store: &mut dyn BulkStore,
     audit: &BulkAudit,
     progress: &mut dyn Progress,
@@ -1482,6 +1545,7 @@ fn write(
                 checked,
                 options,
                 fields,
+                mfa,
                 &job_tx,
             );
         });
@@ -1502,10 +1566,17 @@ fn write(
             skipped: 0,
             progress,
         };
+        let sealer = mfa.map(|m| m as &dyn TotpSealer);
+        let write = StoreWrite {
+            checked,
+            options,
+            sealer,
+            audit,
+        };
         if checked.plain == 0 {
-            write_streamed(rows, checked, options, store, audit)
+            write_streamed(rows, &write, store)
         } else {
-            write_spooled(rows, checked, options, store, audit)
+            write_spooled(rows, &write, store)
         }
     })
 }
@@ -1513,13 +1584,12 @@ fn write(
 /// Nothing to hash: the rows stream straight into the transaction.
 fn write_streamed(
     mut rows: InOrder<'_>,
-    checked: &Checked,
-    options: &ImportOptions,
+    write: &StoreWrite<'_>,
     store: &mut dyn BulkStore,
-    audit: &BulkAudit,
 ) -> Result<(crate::storage::BulkCounts, u64)> {
-    rows.progress.start(Stage::Writing, Some(checked.rows));
-    let written = store_rows(&mut rows, checked, options, store, audit);
+    rows.progress
+        .start(Stage::Writing, Some(write.checked.rows));
+    let written = write.store_rows(&mut rows, store);
     let skipped = rows.skipped;
     rows.progress.finish();
     // Dropping the receiver stops the workers and then the reader, if the
@@ -1533,12 +1603,11 @@ fn write_streamed(
 /// commands queue behind the busy timeout meanwhile.
 fn write_spooled(
     mut rows: InOrder<'_>,
-    checked: &Checked,
-    options: &ImportOptions,
+    write: &StoreWrite<'_>,
     store: &mut dyn BulkStore,
-    audit: &BulkAudit,
 ) -> Result<(crate::storage::BulkCounts, u64)> {
-    rows.progress.start(Stage::Hashing, Some(checked.rows));
+    rows.progress
+        .start(Stage::Hashing, Some(write.checked.rows));
     let spooled = spool_rows(&mut rows);
     let skipped = rows.skipped;
     let progress = rows.progress;
@@ -1550,25 +1619,34 @@ fn write_spooled(
         lines: io::BufReader::new(spool).lines(),
         progress: &mut *progress,
     };
-    let written = store_rows(&mut replay, checked, options, store, audit);
+    let written = write.store_rows(&mut replay, store);
     progress.finish();
     written.map(|counts| (counts, skipped))
 }
 
-fn store_rows(
-    rows: &mut dyn Iterator<Item = Result<BulkUser>>,
-    checked: &Checked,
-    options: &ImportOptions,
-    store: &mut dyn BulkStore,
-    audit: &BulkAudit,
-) -> Result<crate::storage::BulkCounts> {
-    store.bulk_write(
-        &checked.groups.definitions,
-        rows,
-        options.on_conflict,
-        options.protect_last_superuser,
-        audit,
-    )
+/// What the store's one transaction is given besides the rows.
+struct StoreWrite<'a> {
+    checked: &'a Checked,
+    options: &'a ImportOptions,
+    sealer: Option<&'a dyn TotpSealer>,
+    audit: &'a BulkAudit,
+}
+
+impl StoreWrite<'_> {
+    fn store_rows(
+        &self,
+        rows: &mut dyn Iterator<Item = Result<BulkUser>>,
+        store: &mut dyn BulkStore,
+    ) -> Result<crate::storage::BulkCounts> {
+        store.bulk_write(
+            &self.checked.groups.definitions,
+            rows,
+            self.options.on_conflict,
+            self.options.protect_last_superuser,
+            self.audit,
+            self.sealer,
+        )
+    }
 }
 
 #[cfg(test)]

@@ -473,6 +473,7 @@ fn a_bulk_write_is_all_or_nothing_and_honours_the_conflict_mode() {
                 OnConflict::Fail,
                 true,
                 &audit,
+                None,
             )
             .unwrap_err();
         assert!(
@@ -490,6 +491,7 @@ fn a_bulk_write_is_all_or_nothing_and_honours_the_conflict_mode() {
                 OnConflict::Skip,
                 true,
                 &audit,
+                None,
             )
             .unwrap();
         assert_eq!((counts.created, counts.skipped), (1, 1));
@@ -500,6 +502,7 @@ fn a_bulk_write_is_all_or_nothing_and_honours_the_conflict_mode() {
                 OnConflict::Update,
                 true,
                 &audit,
+                None,
             )
             .unwrap();
         assert_eq!(counts.updated, 2);
@@ -508,7 +511,7 @@ fn a_bulk_write_is_all_or_nothing_and_honours_the_conflict_mode() {
         let mut failing = vec![Ok(row("b@example.com")), Err(Error::InvalidCode)].into_iter();
         assert!(
             store
-                .bulk_write(&none, &mut failing, OnConflict::Fail, true, &audit)
+                .bulk_write(&none, &mut failing, OnConflict::Fail, true, &audit, None)
                 .is_err()
         );
         assert!(
@@ -848,6 +851,7 @@ fn a_bulk_write_sets_groups_memberships_grants_and_models_in_its_transaction() {
                 OnConflict::Update,
                 true,
                 &bulk_audit(),
+                None,
             )
             .unwrap();
         assert_eq!(
@@ -931,6 +935,7 @@ fn a_bulk_write_sets_groups_memberships_grants_and_models_in_its_transaction() {
                 OnConflict::Skip,
                 true,
                 &bulk_audit(),
+                None,
             )
             .unwrap();
         assert_eq!((counts.created, counts.skipped), (3, 1));
@@ -987,6 +992,7 @@ fn a_bulk_write_sets_groups_memberships_grants_and_models_in_its_transaction() {
                     on_conflict,
                     true,
                     &bulk_audit(),
+                    None,
                 )
                 .unwrap_err();
             assert!(
@@ -1039,6 +1045,7 @@ fn export_reads_group_names_holding_spaces_and_commas_whole_and_sorted_bytewise(
                 OnConflict::Fail,
                 true,
                 &bulk_audit(),
+                None,
             )
             .unwrap();
         let mut exported = Vec::new();
@@ -1084,6 +1091,7 @@ fn a_bulk_write_sets_must_change_password_and_expiry_on_creation_and_update() {
                 OnConflict::Fail,
                 true,
                 &audit,
+                None,
             )
             .unwrap();
         let a = store.user_by_email_key("a@example.com").unwrap().unwrap();
@@ -1103,6 +1111,7 @@ fn a_bulk_write_sets_must_change_password_and_expiry_on_creation_and_update() {
                 OnConflict::Update,
                 true,
                 &audit,
+                None,
             )
             .unwrap();
         let a = store.user_by_email_key("a@example.com").unwrap().unwrap();
@@ -1486,5 +1495,96 @@ mod second_factor {
             sqlite.second_factor(ada).unwrap()
         );
         assert_eq!(postgres.second_factor(ada).unwrap().recovery_codes_left, 9);
+    }
+
+    /// Seals "in transit" bytes to a user by naming the user in the key id.
+    struct NamingSealer;
+
+    impl crate::storage::TotpSealer for NamingSealer {
+        fn seal_to_user(
+            &self,
+            in_transit: &Sealed,
+            email_key: &str,
+            user_id: i64,
+        ) -> crate::error::Result<Sealed> {
+            Ok(Sealed {
+                key_id: format!("{email_key}={user_id}"),
+                bytes: in_transit.bytes.clone(),
+            })
+        }
+    }
+
+    #[test]
+    fn a_bulk_write_seals_an_imported_secret_to_its_user_in_its_transaction() {
+        each(|store| {
+            let ada = enrolled(store, "ada@example.com");
+            let row = |email: &str, byte: Option<u8>| BulkUser {
+                totp: byte.map(|b| Sealed {
+                    key_id: "transit".into(),
+                    bytes: vec![b; 40],
+                }),
+                ..BulkUser::new(email, email)
+            };
+            let write = |store: &mut Store, rows: Vec<BulkUser>, mode, sealer| {
+                store.bulk_write(
+                    &Default::default(),
+                    &mut rows.into_iter().map(Ok),
+                    mode,
+                    true,
+                    &bulk_audit(),
+                    sealer,
+                )
+            };
+            // Without a sealer, a row with a secret fails the whole write.
+            let rows = vec![row("bob@example.com", None), row("cy@example.com", Some(2))];
+            assert!(write(store, rows, OnConflict::Fail, None).is_err());
+            assert!(
+                store
+                    .user_by_email_key("bob@example.com")
+                    .unwrap()
+                    .is_none()
+            );
+            // A new user between rows a batch would take, then an update.
+            let rows = vec![
+                row("bob@example.com", None),
+                row("cy@example.com", Some(2)),
+                row("dee@example.com", None),
+            ];
+            write(store, rows, OnConflict::Fail, Some(&NamingSealer)).unwrap();
+            let rows = vec![row("ada@example.com", Some(1))];
+            write(store, rows, OnConflict::Update, Some(&NamingSealer)).unwrap();
+            let cy = store.user_by_email_key("cy@example.com").unwrap().unwrap();
+            let state = store.second_factor(cy.id).unwrap();
+            let confirmed = state.confirmed.unwrap();
+            assert_eq!(confirmed.secret.key_id, format!("cy@example.com={}", cy.id));
+            assert_eq!(confirmed.secret.bytes, vec![2; 40]);
+            assert_eq!(confirmed.confirmed_at, Some(at(0)));
+            assert_eq!(confirmed.last_step, None);
+            assert_eq!(state.recovery_codes_left, 0);
+            // Ada's confirmed secret is replaced, and its recovery codes go.
+            let state = store.second_factor(ada).unwrap();
+            assert_eq!(
+                state.confirmed.unwrap().secret.key_id,
+                format!("ada@example.com={ada}")
+            );
+            assert_eq!(state.recovery_codes_left, 0);
+            let bob = store.user_by_email_key("bob@example.com").unwrap().unwrap();
+            assert_eq!(store.second_factor(bob.id).unwrap().confirmed, None);
+            let log = store
+                .audit_entries(&AuditFilter {
+                    event: Some(AuditEvent::TotpImported),
+                    ..AuditFilter::default()
+                })
+                .unwrap();
+            let mut emails: Vec<_> = log.iter().map(|r| r.email.clone()).collect();
+            emails.sort();
+            assert_eq!(
+                emails,
+                [
+                    Some("ada@example.com".to_string()),
+                    Some("cy@example.com".to_string())
+                ]
+            );
+        });
     }
 }

@@ -714,6 +714,12 @@ pub struct BulkUser {
     /// `Some(None)`: the account no longer expires; `None`: never on creation,
     /// left alone on update.
     pub expires_at: Option<Option<Timestamp>>,
+    /// An imported TOTP secret, sealed in transit to the row's email key (the
+    /// user's id, which the stored secret is sealed to, exists only once the
+    /// row is written: the [`TotpSealer`] seals it again then). It becomes
+    /// the user's confirmed secret, replacing any, and the old recovery codes
+    /// go. `None` leaves the second factor alone.
+    pub totp: Option<crate::sealed::Sealed>,
 }
 
 impl BulkUser {
@@ -748,6 +754,7 @@ impl BulkUser {
             permissions: None,
             must_change_password: None,
             expires_at: None,
+            totp: None,
         }
     }
 
@@ -762,6 +769,18 @@ impl BulkUser {
             || self.is_active == Some(false)
             || matches!(self.expires_at, Some(Some(_)))
     }
+}
+
+/// Seals the imported TOTP secret of a [`BulkUser`] to its user, in the bulk
+/// write's transaction, once the row is written and the user's id is known.
+pub trait TotpSealer {
+    /// The secret `in_transit` holds (sealed for `email_key`), sealed to `user_id`.
+    fn seal_to_user(
+        &self,
+        in_transit: &crate::sealed::Sealed,
+        email_key: &str,
+        user_id: i64,
+    ) -> Result<crate::sealed::Sealed>;
 }
 
 /// A group a bulk write creates, or whose permissions it sets (a fixture's
@@ -880,6 +899,9 @@ pub trait BulkStore {
     /// unique field value another user holds is [`crate::Error::FieldValueTaken`]. With
     /// `protect_last_superuser`, a write that leaves no active superuser where
     /// there was one is [`crate::Error::LastSuperuser`] (checked before commit).
+    /// Rows with a [`BulkUser::totp`] need `sealer` (without it they fail the
+    /// write); each gets an audit row of its own.
+    #[allow(clippy::too_many_arguments)]
     fn bulk_write(
         &mut self,
         definitions: &BulkDefinitions,
@@ -887,6 +909,7 @@ pub trait BulkStore {
         on_conflict: OnConflict,
         protect_last_superuser: bool,
         audit: &BulkAudit,
+        sealer: Option<&dyn TotpSealer>,
     ) -> Result<BulkCounts>;
 }
 

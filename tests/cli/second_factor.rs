@@ -500,3 +500,123 @@ fn copy_of_a_database_without_second_factors_needs_no_secret_key() {
     let config = std::fs::read_dir(env.path().join("config")).unwrap();
     assert_eq!(config.count(), 0, "no key file was made");
 }
+
+/// A secret another system gave Ada's authenticator (160 bits, base32).
+const IMPORTED: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+
+#[test]
+fn import_keeps_the_authenticator_of_a_totp_uri_as_a_confirmed_secret() {
+    let env = TestEnv::new();
+    let uri = format!("otpauth://totp/Old%20Co:{ADA}?secret={IMPORTED}&issuer=Old%20Co");
+    let path = env.write_file(
+        "users.csv",
+        &format!("email,totp_uri\n{ADA},{uri}\nbob@example.com,\n"),
+    );
+    let out = env.cmd(&["import", &path]).assert().success();
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.get_output().stdout),
+        stderr_text(out.get_output())
+    );
+    assert!(
+        !said.contains(IMPORTED) && !said.contains("otpauth"),
+        "{said}"
+    );
+    // Confirmed, without recovery codes: the operator makes a set.
+    assert_eq!(status(&env, ADA), ("totp".into(), Value::from(0)));
+    assert_eq!(status(&env, "bob@example.com").0, "none");
+    env.cmd(&["--json", "enroll-totp", ADA]).assert().code(4);
+    env.cmd(&["--json", "recovery-codes", ADA])
+        .assert()
+        .success();
+    assert_eq!(status(&env, ADA), ("totp".into(), Value::from(10)));
+    // Sealed to Ada under this key: `copy` opens every stored secret first.
+    let target = env.path().join("copy.sqlite3").display().to_string();
+    env.cmd(&["copy", "--to", &target]).assert().success();
+    // JSON Lines too; with --on-conflict update the URI replaces a confirmed
+    // secret (and its recovery codes), and a row without one leaves it alone.
+    let jsonl = format!(
+        "{{\"email\": \"{ADA}\", \"totp_uri\": \"otpauth://totp/{ADA}?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ\"}}\n\
+         {{\"email\": \"bob@example.com\", \"totp_uri\": null}}\n"
+    );
+    let path = env.write_file("users.jsonl", &jsonl);
+    env.cmd(&["import", &path, "--on-conflict", "update"])
+        .assert()
+        .success();
+    assert_eq!(status(&env, ADA), ("totp".into(), Value::from(0)));
+    assert_eq!(status(&env, "bob@example.com").0, "none");
+    // One audit line per secret imported, never the secret or the URI.
+    let log = env
+        .query_rows("SELECT event || ' ' || coalesce(email, '') || ' ' || detail FROM audit_log WHERE event = 'totp_imported' ORDER BY id");
+    assert_eq!(log.len(), 2, "{log:?}");
+    assert!(
+        log.iter()
+            .all(|l| l.starts_with(&format!("totp_imported {ADA} import of "))),
+        "{log:?}"
+    );
+    let out = env.cmd(&["--json", "log"]).assert().success();
+    let all = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(all.contains("totp_imported"));
+    assert!(!all.contains(IMPORTED) && !all.contains("otpauth"), "{all}");
+    // Stored sealed: neither the base32 text nor the raw bytes.
+    let raw = userdb::totp::TotpSecret::from_base32(IMPORTED).unwrap();
+    for (place, bytes) in env.stored_bytes() {
+        let found = |needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
+        assert!(
+            !found(IMPORTED.as_bytes()) && !found(raw.expose()),
+            "{place}"
+        );
+    }
+}
+
+#[test]
+fn import_refuses_a_totp_uri_sign_ins_cannot_verify_and_writes_nothing() {
+    let env = TestEnv::new();
+    let uri = |extra: &str| format!("otpauth://totp/X:{ADA}?secret={IMPORTED}{extra}");
+    let csv = format!(
+        "email,totp_uri\n\
+         a@example.com,{}\n\
+         b@example.com,{}\n\
+         c@example.com,otpauth://totp/X?secret=JBSWY3DPEHPK3PXP\n\
+         d@example.com,{IMPORTED}\n\
+         e@example.com,{}\n",
+        uri("&algorithm=SHA256"),
+        uri("&digits=8"),
+        uri("&period=60"),
+    );
+    let path = env.write_file("bad.csv", &csv);
+    let out = env.cmd(&["import", &path]).assert().code(2);
+    let stderr = stderr_text(out.get_output());
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(
+        lines[..5],
+        [
+            format!(
+                "{path}: line 2: totp_uri: algorithm SHA256 is not supported: only SHA1 works in every authenticator app"
+            ),
+            format!("{path}: line 3: totp_uri: 8 digits are not supported: only 6"),
+            format!(
+                "{path}: line 4: totp_uri: the secret has 80 bits; at least 128 are needed (RFC 4226)"
+            ),
+            format!("{path}: line 5: totp_uri: not an otpauth://totp/ URI"),
+            format!("{path}: line 6: totp_uri: a period of 60 seconds is not supported: only 30"),
+        ]
+    );
+    assert!(!stderr.contains(IMPORTED), "{stderr}");
+    assert_eq!(env.users_stored(), 0);
+    // A misaligned cell could be the URI: no value is quoted.
+    let path = env.write_file(
+        "misaligned.csv",
+        &format!("email,is_staff,totp_uri\n{ADA},{},\n", uri("")),
+    );
+    let out = env.cmd(&["import", &path]).assert().code(2);
+    let stderr = stderr_text(out.get_output());
+    assert!(stderr.contains("(value not shown)"), "{stderr}");
+    assert!(
+        !stderr.contains(IMPORTED) && !stderr.contains("otpauth"),
+        "{stderr}"
+    );
+    // Nothing was sealed, so no key was needed.
+    let config = std::fs::read_dir(env.path().join("config")).unwrap();
+    assert_eq!(config.count(), 0, "no key file was made");
+}

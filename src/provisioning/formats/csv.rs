@@ -212,11 +212,11 @@ impl<'a, R: Read> CsvRecords<'a, R> {
         for (slot, field) in columns.iter().zip(self.record.iter()) {
             let cell = utf8(field)?;
             match *slot {
-                // Passwords and hashes are taken as they are: export never
+                // Passwords, hashes and URIs are taken as they are: export never
                 // escapes a hash, and a password starting with ' is a password.
-                Slot::Column(column @ (ColumnKey::Password | ColumnKey::PasswordHash)) => {
-                    row.set_text(column, cell)?
-                }
+                Slot::Column(
+                    column @ (ColumnKey::Password | ColumnKey::PasswordHash | ColumnKey::TotpUri),
+                ) => row.set_text(column, cell)?,
                 Slot::Column(column) => row.set_text(column, unescape_cell(cell))?,
                 Slot::ReadOnly(_) => {}
                 Slot::Field(index) => {
@@ -260,7 +260,9 @@ impl<R: Read> Iterator for CsvRecords<'_, R> {
                     let line = self.reader.get_mut().line_at(end) - inside as u64;
                     // A blank line (one empty field) is not a record.
                     let blank = self.record.len() == 1 && self.record[0].is_empty();
-                    let plain = columns.contains(&Slot::Column(ColumnKey::Password));
+                    let plain = [ColumnKey::Password, ColumnKey::TotpUri]
+                        .iter()
+                        .any(|c| columns.contains(&Slot::Column(*c)));
                     Ok(Some((line, (!blank).then(|| (self.row(&columns), plain)))))
                 }
                 Ok(false) => Ok(None),

@@ -92,7 +92,9 @@ impl<R: Read> Iterator for JsonlRecords<'_, R> {
             let row = utf8(&self.buf).and_then(|text| {
                 let map: Map<String, Value> = serde_json::from_str(text)
                     .map_err(|e| format!("not a JSON object: {}", without_position(&e)))?;
-                plain = map.contains_key(ColumnKey::Password.name());
+                plain = [ColumnKey::Password, ColumnKey::TotpUri]
+                    .iter()
+                    .any(|c| map.contains_key(c.name()));
                 // A record without an email that names a group defines it (a
                 // custom field may be called `group`: a user always has an email).
                 if map.contains_key(GROUP_KEY) && !map.contains_key(ColumnKey::Email.name()) {

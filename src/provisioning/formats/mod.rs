@@ -115,8 +115,9 @@ pub(crate) struct Record {
     /// The line it starts on (1-based).
     pub line: u64,
     pub row: Result<Parsed, String>,
-    /// The record has a plain `password` column or key: any cell of it could
-    /// be a password (a misaligned column), so its problems quote no value.
+    /// The record has a plain `password` or a `totp_uri` column or key: any
+    /// cell of it could be a secret (a misaligned column), so its problems
+    /// quote no value.
     pub plain: bool,
 }
 
@@ -248,7 +249,7 @@ b@example.com,x,Ops,1
 ",
         );
         assert!(
-            matches!(&rows[..], [Err(e)] if e.ends_with("must_change_password, expires_at; custom fields: team, no, vip)")),
+            matches!(&rows[..], [Err(e)] if e.ends_with("must_change_password, expires_at, totp_uri; custom fields: team, no, vip)")),
             "{rows:?}"
         );
         let rows = fields_of(

@@ -51,6 +51,9 @@ pub(crate) struct ParsedRow {
     pub models: Vec<(Permission, String)>,
     pub must_change_password: Option<bool>,
     pub expires_at: Option<Timestamp>,
+    /// An `otpauth://totp/` URI: the user's authenticator, kept (it holds the
+    /// secret, so it is never shown).
+    pub totp_uri: Option<SecretString>,
 }
 
 /// A group named by a record: by name, or (in a Django fixture) by the pk of
@@ -198,6 +201,7 @@ impl ParsedRow {
             }
             ColumnKey::MustChangePassword => self.must_change_password = parse_flag(column, cell)?,
             ColumnKey::ExpiresAt => self.expires_at = parse_time(column, cell)?,
+            ColumnKey::TotpUri => self.totp_uri = given.map(SecretString::from),
             // Not imported: `import_column` never gives them.
             ColumnKey::Id | ColumnKey::HasUsablePassword => {}
         }
@@ -258,6 +262,7 @@ impl ParsedRow {
             }
             ColumnKey::MustChangePassword => self.must_change_password = flag()?,
             ColumnKey::ExpiresAt => self.expires_at = time()?,
+            ColumnKey::TotpUri => self.totp_uri = text()?.map(SecretString::from),
             // Not imported: `import_column` never gives them.
             ColumnKey::Id | ColumnKey::HasUsablePassword => {}
         }

@@ -10,7 +10,10 @@ use super::{PgStore, PgTime, is_unique_violation, opt_time, time};
 use crate::error::{Error, Result};
 use crate::storage::tables::bulk::{BulkEngine, Import, SuperuserGuard};
 use crate::storage::tables::fields;
-use crate::storage::{BulkAudit, BulkCounts, BulkDefinitions, BulkPassword, BulkUser, OnConflict};
+use crate::storage::tables::second_factor::write_imported_totp;
+use crate::storage::{
+    BulkAudit, BulkCounts, BulkDefinitions, BulkPassword, BulkUser, OnConflict, TotpSealer,
+};
 
 const INSERT: &str = "INSERT INTO users (email, email_key, password, first_name, last_name, \
      is_active, is_staff, is_superuser, date_joined, last_login, email_verified_at) \
@@ -53,11 +56,12 @@ impl BulkEngine for PgStore {
         rows: &mut dyn Iterator<Item = Result<BulkUser>>,
     ) -> Result<BulkCounts> {
         let (on_conflict, audit) = (import.on_conflict, import.audit);
+        let sealer = import.sealer;
         self.write(|tx| {
             let mut counts = BulkCounts::default();
             write_definitions(tx, import.definitions, audit, &mut counts)?;
             let guard = SuperuserGuard::before(&mut PgSql(&mut *tx), import)?;
-            let mut users = UserWriter::prepare(tx, on_conflict, audit)?;
+            let mut users = UserWriter::prepare(tx, on_conflict, audit, sealer)?;
             for row in rows {
                 users.write(tx, row?, &mut counts)?;
             }
@@ -87,6 +91,7 @@ struct UserWriter<'a> {
     access: AccessWriter,
     on_conflict: OnConflict,
     audit: &'a BulkAudit,
+    sealer: Option<&'a dyn TotpSealer>,
     now: PgTime,
     /// The last row that deactivated or demoted a stored superuser.
     last_demoted: Option<String>,
@@ -97,6 +102,7 @@ impl<'a> UserWriter<'a> {
         tx: &mut Transaction,
         on_conflict: OnConflict,
         audit: &'a BulkAudit,
+        sealer: Option<&'a dyn TotpSealer>,
     ) -> Result<Self> {
         let insert_sql = match on_conflict {
             OnConflict::Skip => {
@@ -115,6 +121,7 @@ impl<'a> UserWriter<'a> {
             access: AccessWriter::default(),
             on_conflict,
             audit,
+            sealer,
             now: time(audit.at),
             last_demoted: None,
         })
@@ -144,9 +151,13 @@ impl<'a> UserWriter<'a> {
     }
 
     /// New users without field values go many to a statement: the round
-    /// trips, not the rows, are what costs over a network.
+    /// trips, not the rows, are what costs over a network. An imported
+    /// second factor needs its user's id: such a row goes alone.
     fn batches(&self, row: &BulkUser) -> bool {
-        self.on_conflict != OnConflict::Update && row.fields.is_empty() && !row.sets_lifecycle()
+        self.on_conflict != OnConflict::Update
+            && row.fields.is_empty()
+            && !row.sets_lifecycle()
+            && row.totp.is_none()
     }
 
     fn add_to_batch(
@@ -234,7 +245,7 @@ impl<'a> UserWriter<'a> {
     }
 
     /// What a written user's row holds besides its columns: lifecycle, custom
-    /// fields, access, and its audit row.
+    /// fields, access, its audit row, and an imported second factor.
     fn write_extras(
         &mut self,
         tx: &mut Transaction,
@@ -257,7 +268,7 @@ impl<'a> UserWriter<'a> {
                 &self.audit.actor,
             ],
         )?;
-        Ok(())
+        write_imported_totp(&mut PgSql(tx), self.sealer, self.audit, id, row)
     }
 }
 

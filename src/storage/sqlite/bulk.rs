@@ -11,7 +11,10 @@ use crate::clock::format_timestamp;
 use crate::error::{Error, Result};
 use crate::storage::tables::bulk::{BulkEngine, Import, SuperuserGuard};
 use crate::storage::tables::fields::FieldWriter;
-use crate::storage::{BulkAudit, BulkCounts, BulkDefinitions, BulkPassword, BulkUser, OnConflict};
+use crate::storage::tables::second_factor::write_imported_totp;
+use crate::storage::{
+    BulkAudit, BulkCounts, BulkDefinitions, BulkPassword, BulkUser, OnConflict, TotpSealer,
+};
 
 const INSERT: &str = "INSERT INTO users (email, email_key, password, first_name, last_name, \
      is_active, is_staff, is_superuser, date_joined, last_login, email_verified_at) \
@@ -58,7 +61,7 @@ impl BulkEngine for SqliteStore {
             let mut counts = BulkCounts::default();
             write_definitions(tx, import.definitions, import.audit, &now, &mut counts)?;
             let guard = SuperuserGuard::before(&mut SqliteSql(tx), import)?;
-            let mut users = UserWriter::prepare(tx, import.on_conflict, import.audit, &now)?;
+            let mut users = UserWriter::prepare(tx, import, &now)?;
             for row in rows {
                 users.write(tx, &row?, &mut counts)?;
             }
@@ -78,18 +81,15 @@ struct UserWriter<'a> {
     access: AccessWriter,
     on_conflict: OnConflict,
     audit: &'a BulkAudit,
+    sealer: Option<&'a dyn TotpSealer>,
     now: &'a str,
     /// The last row that deactivated or demoted a stored superuser.
     last_demoted: Option<String>,
 }
 
 impl<'a> UserWriter<'a> {
-    fn prepare(
-        tx: &'a Transaction,
-        on_conflict: OnConflict,
-        audit: &'a BulkAudit,
-        now: &'a str,
-    ) -> Result<Self> {
+    fn prepare(tx: &'a Transaction, import: &Import<'a>, now: &'a str) -> Result<Self> {
+        let on_conflict = import.on_conflict;
         let insert_sql = match on_conflict {
             OnConflict::Skip => format!("{INSERT} ON CONFLICT (email_key) DO NOTHING"),
             OnConflict::Fail | OnConflict::Update => INSERT.to_string(),
@@ -104,7 +104,8 @@ impl<'a> UserWriter<'a> {
             fields: FieldWriter::default(),
             access: AccessWriter::default(),
             on_conflict,
-            audit,
+            audit: import.audit,
+            sealer: import.sealer,
             now,
             last_demoted: None,
         })
@@ -188,7 +189,8 @@ impl<'a> UserWriter<'a> {
     }
 
     /// What a written user's row holds besides its columns: lifecycle, custom
-    /// fields (the same rules as every other write), access, and its audit row.
+    /// fields (the same rules as every other write), access, its audit row,
+    /// and an imported second factor.
     fn write_extras(&mut self, tx: &Transaction, id: i64, row: &BulkUser, new: bool) -> Result<()> {
         set_lifecycle(tx, id, row)?;
         self.fields.write(&mut SqliteSql(tx), id, &row.fields)?;
@@ -203,7 +205,7 @@ impl<'a> UserWriter<'a> {
             detail,
             self.audit.actor
         ])?;
-        Ok(())
+        write_imported_totp(&mut SqliteSql(tx), self.sealer, self.audit, id, row)
     }
 }
 

@@ -13,6 +13,7 @@ use crate::error::Result;
 use crate::storage::sql::{Dialect, Engine, Sql, args};
 use crate::storage::{
     BulkAudit, BulkCounts, BulkDefinitions, BulkStore, BulkUser, Memberships, OnConflict,
+    TotpSealer,
 };
 use crate::user::User;
 
@@ -25,6 +26,7 @@ pub(crate) struct Import<'a> {
     pub(crate) on_conflict: OnConflict,
     pub(crate) protect_last_superuser: bool,
     pub(crate) audit: &'a BulkAudit,
+    pub(crate) sealer: Option<&'a dyn TotpSealer>,
 }
 
 /// What bulk provisioning needs of an engine besides the shared SQL.
@@ -176,12 +178,14 @@ impl<E: BulkEngine> BulkStore for E {
         on_conflict: OnConflict,
         protect_last_superuser: bool,
         audit: &BulkAudit,
+        sealer: Option<&dyn TotpSealer>,
     ) -> Result<BulkCounts> {
         let import = Import {
             definitions,
             on_conflict,
             protect_last_superuser,
             audit,
+            sealer,
         };
         self.write_import(&import, rows)
     }

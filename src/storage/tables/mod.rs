@@ -11,7 +11,7 @@ pub(crate) mod fields;
 pub(crate) mod groups;
 mod otp;
 mod reset_tokens;
-mod second_factor;
+pub(crate) mod second_factor;
 pub(crate) mod tokens;
 pub(crate) mod user_row;
 pub(crate) mod users;

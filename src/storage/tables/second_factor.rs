@@ -1,16 +1,18 @@
 //! [`SecondFactorStore`] for every engine: tables `totp_secrets` and
-//! `recovery_codes` (migration 0009).
+//! `recovery_codes` (migration 0009), and the imported secrets of a bulk write.
 
 use std::collections::HashMap;
 
 use jiff::Timestamp;
 
 use super::{insert_audit, tokens};
+use crate::audit::AuditEvent;
 use crate::error::{Error, Result};
 use crate::sealed::Sealed;
 use crate::storage::sql::{Engine, Row, Sql, args};
 use crate::storage::{
-    AuditEntry, SecondFactorRecord, SecondFactorRemoved, SecondFactorStore, TotpRecord,
+    AuditEntry, BulkAudit, BulkUser, SecondFactorRecord, SecondFactorRemoved, SecondFactorStore,
+    TotpRecord, TotpSealer,
 };
 
 fn totp_from_row(r: &dyn Row) -> Result<(bool, TotpRecord)> {
@@ -303,4 +305,55 @@ impl<E: Engine> SecondFactorStore for E {
             })
         })
     }
+}
+
+/// A bulk write's imported TOTP secret (the row's [`BulkUser::totp`]), once
+/// the row is written as user `user_id`: sealed to that id, it becomes the
+/// confirmed secret (replacing any; no step used yet) and the old secret's
+/// recovery codes go (none are made: the operator makes a set when the user
+/// needs one). One audit row, never the secret. Both engines' writers call it.
+pub(crate) fn write_imported_totp(
+    sql: &mut dyn Sql,
+    sealer: Option<&dyn TotpSealer>,
+    audit: &BulkAudit,
+    user_id: i64,
+    row: &BulkUser,
+) -> Result<()> {
+    let Some(in_transit) = &row.totp else {
+        return Ok(());
+    };
+    let sealer = sealer.ok_or_else(|| {
+        Error::invalid(
+            "the import",
+            "a row carries a TOTP secret, and no secret key was given to seal it",
+        )
+    })?;
+    let secret = sealer.seal_to_user(in_transit, &row.email_key, user_id)?;
+    sql.execute(
+        "DELETE FROM totp_secrets WHERE user_id = $1 AND NOT pending",
+        args![user_id],
+    )?;
+    sql.execute(
+        "DELETE FROM recovery_codes WHERE user_id = $1",
+        args![user_id],
+    )?;
+    sql.execute(
+        "INSERT INTO totp_secrets (user_id, pending, secret, key_id, created_at, confirmed_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+        args![
+            user_id,
+            false,
+            &secret.bytes,
+            &secret.key_id,
+            audit.at,
+            audit.at
+        ],
+    )?;
+    let entry = AuditEntry {
+        at: audit.at,
+        actor: audit.actor.clone(),
+        event: AuditEvent::TotpImported,
+        detail: audit.detail.clone(),
+    };
+    insert_audit(sql, Some(user_id), Some(&row.email), &[entry])
 }
