@@ -54,6 +54,7 @@ pub mod import_report;
 #[cfg(test)]
 mod layering;
 pub mod manager;
+pub mod mfa_settings;
 pub mod notice;
 pub mod otp;
 pub mod otp_kind;

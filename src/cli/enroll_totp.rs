@@ -13,10 +13,10 @@ use userdb::clock::serde_timestamp;
 use userdb::manager::TotpEnrolment;
 use userdb::{Error, ExposeSecret};
 
-use super::confirm_totp::{print_recovery_codes, read_code};
 use super::context::Context;
 use super::exit::CliError;
 use super::output::{human_time, print_json, status};
+use super::totp_codes::{print_recovery_codes, read_code};
 
 /// Enroll a second factor (TOTP): QR code, a first code, recovery codes
 ///

@@ -48,6 +48,7 @@ mod show_group;
 mod show_user;
 mod superuser_input;
 mod token_request;
+mod totp_codes;
 mod update_group;
 mod update_user;
 mod usage_error;

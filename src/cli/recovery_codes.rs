@@ -1,9 +1,9 @@
 //! `userdb recovery-codes EMAIL`: a new set of recovery codes, printed once;
 //! the old set stops working. Exit 1 for a user without a confirmed TOTP.
 
-use super::confirm_totp::print_recovery_codes;
 use super::context::Context;
 use super::exit::CliError;
+use super::totp_codes::print_recovery_codes;
 
 /// Make a new set of recovery codes (printed once); the old set stops working
 ///

@@ -557,7 +557,7 @@ pub const KEYS: &[KeySpec] = &[
     KeySpec {
         section: "mfa",
         key: "required",
-        kind: Kind::Choice(&crate::manager::MfaScope::NAMES),
+        kind: Kind::Choice(&crate::mfa_settings::MfaScope::NAMES),
         default: "none",
         doc: "Whom a second factor is required of (`none`, `superusers`, `staff` (and \
               superusers), `all`): a user in scope without a confirmed TOTP gets no token",

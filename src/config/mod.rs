@@ -92,9 +92,9 @@ impl Default for TokenSettings {
 /// `[mfa]`: whom a second factor is required of, and how codes behave.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MfaSettings {
-    pub required: crate::manager::MfaScope,
+    pub required: crate::mfa_settings::MfaScope,
     /// Enrolment's lifetime, the codes' skew, the issuer apps show.
-    pub second_factor: crate::manager::SecondFactorSettings,
+    pub second_factor: crate::mfa_settings::SecondFactorSettings,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]

@@ -50,7 +50,7 @@ impl<S: UserStore + BulkStore> UserManager<S> {
             options,
             &self.fields,
             &self.hasher,
-            mfa.as_ref(),
+            mfa.as_ref().map(|m| m as &dyn crate::storage::TotpSealer),
             &mut self.store,
             &audit,
             progress,

@@ -41,7 +41,6 @@ use crate::fields::{FieldSet, FieldValue};
 pub use crate::import_report::{
     ImportFailure, ImportProblems, ImportSummary, MAX_REPORTED_PROBLEMS,
 };
-use crate::manager::SecondFactor;
 use crate::password::{
     HashMemory, PasswordHasher, PasswordPolicy, UserAttributes, Validation, make_unusable_password,
 };
@@ -188,7 +187,7 @@ impl CheckedImport {
         options: &ImportOptions,
         fields: &FieldSet,
         hasher: &PasswordHasher,
-        mfa: Option<&SecondFactor>,
+        mfa: Option<&dyn TotpSealer>,
         store: &mut dyn BulkStore,
         audit: &BulkAudit,
         progress: &mut dyn Progress,
@@ -1118,7 +1117,7 @@ fn read_batches(
     checked: &Checked,
     options: &ImportOptions,
     fields: &FieldSet,
-    mfa: Option<&SecondFactor>,
+    mfa: Option<&dyn TotpSealer>,
     jobs: &SyncSender<Batch>,
 ) {
     let mut out = Batches {
@@ -1195,7 +1194,7 @@ fn pending(
     checked: &Checked,
     options: &ImportOptions,
     fields: &FieldSet,
-    mfa: Option<&SecondFactor>,
+    mfa: Option<&dyn TotpSealer>,
 ) -> Option<Pending> {
     let ValidRow {
         mut user,
@@ -1522,7 +1521,7 @@ fn write(
     options: &ImportOptions,
     fields: &FieldSet,
     hasher: &PasswordHasher,
-    mfa: Option<&SecondFactor>,
+    mfa: Option<&dyn TotpSealer>,
     store: &mut dyn BulkStore,
     audit: &BulkAudit,
     progress: &mut dyn Progress,
@@ -1566,7 +1565,7 @@ fn write(
             skipped: 0,
             progress,
         };
-        let sealer = mfa.map(|m| m as &dyn TotpSealer);
+        let sealer = mfa;
         let write = StoreWrite {
             checked,
             options,

@@ -1501,6 +1501,13 @@ mod second_factor {
     struct NamingSealer;
 
     impl crate::storage::TotpSealer for NamingSealer {
+        fn seal_in_transit(&self, secret: &crate::totp::TotpSecret, email_key: &str) -> Sealed {
+            Sealed {
+                key_id: email_key.to_string(),
+                bytes: secret.expose().to_vec(),
+            }
+        }
+
         fn seal_to_user(
             &self,
             in_transit: &Sealed,

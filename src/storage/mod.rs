@@ -773,7 +773,15 @@ impl BulkUser {
 
 /// Seals the imported TOTP secret of a [`BulkUser`] to its user, in the bulk
 /// write's transaction, once the row is written and the user's id is known.
-pub trait TotpSealer {
+pub trait TotpSealer: Sync {
+    /// An imported `secret` sealed for its row's trip to the store (never in
+    /// clear on disk, even in an import's spool), bound to `email_key`.
+    fn seal_in_transit(
+        &self,
+        secret: &crate::totp::TotpSecret,
+        email_key: &str,
+    ) -> crate::sealed::Sealed;
+
     /// The secret `in_transit` holds (sealed for `email_key`), sealed to `user_id`.
     fn seal_to_user(
         &self,

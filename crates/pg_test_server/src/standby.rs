@@ -191,7 +191,9 @@ impl Standby {
     pub fn catch_up(&self, primary: &PgServer) {
         let lsn: String = primary
             .admin_client()
-            .query_one("SELECT pg_current_wal_lsn()::text", &[])
+            // The insert position, not the write position: with the suite's
+            // synchronous_commit = off a commit's record may not be written yet.
+            .query_one("SELECT pg_current_wal_insert_lsn()::text", &[])
             .unwrap()
             .get(0);
         let deadline = Instant::now() + Duration::from_secs(30);

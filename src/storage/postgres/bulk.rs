@@ -5,8 +5,9 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use postgres::Transaction;
 
-use super::executor::{PgSql, param};
-use super::{PgStore, PgTime, is_unique_violation, opt_time, time};
+use super::executor::PgSql;
+use super::params::{PgTime, param};
+use super::{PgStore, is_unique_violation, opt_time, time};
 use crate::error::{Error, Result};
 use crate::storage::tables::bulk::{BulkEngine, Import, SuperuserGuard};
 use crate::storage::tables::fields;

@@ -7,7 +7,8 @@ use postgres::GenericClient;
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::{Format, FromSql, IsNull, Kind, ToSql, Type, to_sql_checked};
 
-use super::{PgStore, PgTime};
+use super::PgStore;
+use super::params::PgTime;
 use crate::error::Result;
 use crate::storage::sql::{Cell, Dialect, EachRow, Engine, Lock, Row, Sql, Value};
 
@@ -176,46 +177,6 @@ impl Engine for PgStore {
     fn read<T>(&self, f: impl FnOnce(&mut dyn Sql) -> Result<T>) -> Result<T> {
         PgStore::read(self, |client| f(&mut PgSql(client)))
     }
-}
-
-/// A Rust value the statements of this module bind, with the type it
-/// declares (see [`inferred`]): the type of the column or cast it meets, so
-/// the server infers nothing else.
-pub(super) trait Param: ToSql + Sync {
-    const TYPE: Type;
-}
-
-/// A parameter of an unnamed statement (`query_typed` and kin).
-pub(super) fn param<T: Param>(value: &T) -> (&(dyn ToSql + Sync), Type) {
-    (value, T::TYPE)
-}
-
-macro_rules! params {
-    ($($rust:ty => $pg:ident),* $(,)?) => {
-        $(impl Param for $rust {
-            const TYPE: Type = Type::$pg;
-        })*
-    };
-}
-
-params! {
-    i64 => INT8,
-    i32 => INT4,
-    bool => BOOL,
-    String => TEXT,
-    &str => TEXT,
-    std::borrow::Cow<'_, str> => TEXT,
-    PgTime => TIMESTAMPTZ,
-    Vec<String> => TEXT_ARRAY,
-    Vec<&str> => TEXT_ARRAY,
-    Vec<i64> => INT8_ARRAY,
-    Vec<bool> => BOOL_ARRAY,
-    Vec<PgTime> => TIMESTAMPTZ_ARRAY,
-    Vec<Option<PgTime>> => TIMESTAMPTZ_ARRAY,
-}
-
-impl<T: Param> Param for Option<T> {
-    const TYPE: Type = T::TYPE;
 }
 
 #[cfg(test)]
