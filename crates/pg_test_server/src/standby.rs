@@ -189,11 +189,16 @@ impl Standby {
 
     /// Waits until it has replayed everything `primary` has written so far.
     pub fn catch_up(&self, primary: &PgServer) {
-        let lsn: String = primary
-            .admin_client()
-            // The insert position, not the write position: with the suite's
-            // synchronous_commit = off a commit's record may not be written yet.
-            .query_one("SELECT pg_current_wal_insert_lsn()::text", &[])
+        // A checkpoint flushes the WAL up to its own record, the suite's
+        // commits made with synchronous_commit = off included; everything up
+        // to the flush position is then what the standby must replay. (The
+        // write position can miss an async commit; the insert position can
+        // name a record nothing flushes for seconds; a commit that wrote no
+        // WAL of its own flushes nothing.)
+        let mut admin = primary.admin_client();
+        admin.batch_execute("CHECKPOINT").unwrap();
+        let lsn: String = admin
+            .query_one("SELECT pg_current_wal_flush_lsn()::text", &[])
             .unwrap()
             .get(0);
         let deadline = Instant::now() + Duration::from_secs(30);
