@@ -104,12 +104,20 @@ fn check_second_factors(
     findings: &mut Vec<Finding>,
 ) -> Result<()> {
     let mut unenrolled = Vec::new();
+    let mut under_previous_key = Vec::new();
     for user in users {
         let record = store.second_factor(user.id)?;
         for sealed in record.confirmed.iter().chain(&record.pending) {
             let what = format!("the TOTP secret of {}", user.email);
             let refused = match mfa.key {
-                Some(key) => key.check_opens(user.id, &sealed.secret, &what).err(),
+                Some(key) => {
+                    let refused = key.check_opens(user.id, &sealed.secret, &what).err();
+                    // It opens, but only while the previous key is kept.
+                    if refused.is_none() && key.sealed_under_older_key(&sealed.secret) {
+                        under_previous_key.push(user.email.as_str());
+                    }
+                    refused
+                }
                 None => Some(crate::Error::Config(format!(
                     "{what} cannot be opened: no secret key is set (USERDB_SECRET_KEY or \
                      the key file)"
@@ -132,6 +140,21 @@ fn check_second_factors(
         if privileged && user.is_active && mfa.required.covers(user) && record.confirmed.is_none() {
             unenrolled.push(user.email.as_str());
         }
+    }
+    if !under_previous_key.is_empty() {
+        findings.push(finding(
+            "second_factor",
+            Severity::Notice,
+            format!(
+                "{} TOTP secret(s) are still sealed under the previous key \
+                 (USERDB_PREVIOUS_SECRET_KEY): {}",
+                under_previous_key.len(),
+                some_of(&under_previous_key)
+            ),
+            "keep USERDB_PREVIOUS_SECRET_KEY until each has signed in once with a TOTP code \
+             (which re-seals it), or reset it: `userdb disable-2fa EMAIL --reason TEXT`"
+                .into(),
+        ));
     }
     if !unenrolled.is_empty() {
         findings.push(finding(

@@ -122,7 +122,7 @@ pub enum Error {
     #[error(
         "{what} was sealed under key id {key_id}, which the secret key in use (key id \
          {current_key_id}) cannot open; set USERDB_SECRET_KEY (or the key file) to the key \
-         it was made with"
+         it was made with, or give that key as USERDB_PREVIOUS_SECRET_KEY"
     )]
     SecretNotDecrypted {
         what: String,

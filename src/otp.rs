@@ -143,6 +143,10 @@ pub fn parse_code(typed: &str) -> std::result::Result<String, &'static str> {
 /// The least length of a secret key, in characters.
 pub const MIN_KEY_LEN: usize = 32;
 pub const SECRET_KEY_ENV: &str = "USERDB_SECRET_KEY";
+/// The key being rotated out: secrets and recovery codes made under it still
+/// open and match, and a TOTP secret is re-sealed under the current key when
+/// one of its codes is accepted.
+pub const PREVIOUS_SECRET_KEY_ENV: &str = "USERDB_PREVIOUS_SECRET_KEY";
 
 /// The key codes are stored under. Kept outside the database, so a copy of the
 /// database alone does not let anyone test guesses offline.

@@ -8,7 +8,7 @@ use userdb::clock::{Clock, FixedClock, SystemClock};
 use userdb::config::default_key_path;
 use userdb::config::{LoadedSettings, Settings, default_database_path};
 use userdb::email::{ConsoleStream, Mailer};
-use userdb::otp::{SECRET_KEY_ENV, SecretKey};
+use userdb::otp::{PREVIOUS_SECRET_KEY_ENV, SECRET_KEY_ENV, SecretKey};
 use userdb::storage::{Open, OpenOptions, SchemaStore, Store, Target};
 use userdb::{OneTimeCodes, SecondFactor, UserManager};
 
@@ -166,11 +166,16 @@ impl Context {
     }
 
     /// What checks and seals second factors: `[mfa]` and the secret key
-    /// (`USERDB_SECRET_KEY`, or the key file, as for one-time codes).
+    /// (`USERDB_SECRET_KEY`, or the key file, as for one-time codes), and the
+    /// key being rotated out (`USERDB_PREVIOUS_SECRET_KEY`), when given.
     pub fn second_factor(&self) -> Result<SecondFactor, CliError> {
         let key = SecretKey::load(env_value(SECRET_KEY_ENV), default_key_path().as_deref())?;
         let settings = self.loaded.settings.mfa.second_factor.clone();
-        Ok(SecondFactor::new(settings, key))
+        let mfa = SecondFactor::new(settings, key);
+        Ok(match env_value(PREVIOUS_SECRET_KEY_ENV) {
+            Some(text) => mfa.with_previous_key(SecretKey::new(&text, PREVIOUS_SECRET_KEY_ENV)?),
+            None => mfa,
+        })
     }
 
     /// [`Self::second_factor`] when a key is at hand (`USERDB_SECRET_KEY`, or

@@ -24,11 +24,13 @@ use crate::user::User;
 pub use crate::mfa_settings::{MfaScope, SecondFactorSettings};
 
 /// What the manager needs for second factors: the settings, the sealer of
-/// secrets and the key of recovery codes' digests (both from the secret key).
+/// secrets and the key of recovery codes' digests (both from the secret key),
+/// and the key being rotated out, if any.
 pub struct SecondFactor {
     pub settings: SecondFactorSettings,
     sealer: Sealer,
     key: SecretKey,
+    previous_key: Option<SecretKey>,
 }
 
 impl std::fmt::Debug for SecondFactor {
@@ -43,6 +45,7 @@ impl SecondFactor {
             settings,
             sealer: Sealer::new(&key),
             key,
+            previous_key: None,
         }
     }
 
@@ -55,10 +58,18 @@ impl SecondFactor {
             .map(|_| ())
     }
 
-    /// Also opens secrets sealed under `previous` (a key being rotated out).
-    pub fn with_previous_key(mut self, previous: &SecretKey) -> Self {
-        self.sealer = self.sealer.with_previous(previous);
+    /// Also opens secrets sealed under `previous` and matches recovery codes
+    /// whose digest it made (a key being rotated out).
+    pub fn with_previous_key(mut self, previous: SecretKey) -> Self {
+        self.sealer = self.sealer.with_previous(&previous);
+        self.previous_key = Some(previous);
         self
+    }
+
+    /// Whether `sealed` was sealed under another key than the current one
+    /// (it opens only while that key is kept as the previous one).
+    pub fn sealed_under_older_key(&self, sealed: &Sealed) -> bool {
+        sealed.key_id != self.sealer.key_id()
     }
 }
 
@@ -338,25 +349,36 @@ impl<S: UserStore + SecondFactorStore> UserManager<S> {
             .ok_or_else(|| Error::NoSecondFactor(user.email.clone()))?;
         let typed = code.expose_secret();
         if let Some(canonical) = crate::recovery_codes::normalize(typed) {
-            let digest = crate::recovery_codes::digest(&mfa.key, user.id, &canonical);
             let now = self.clock.now();
             let audit = [self.audit(AuditEvent::RecoveryCodeUsed, "")];
-            return match self
-                .store
-                .use_recovery_code(user.id, &digest, now, &user.email, &audit)?
-            {
-                Some(left) => Ok(SecondFactorUsed::RecoveryCode { left }),
-                None => Err(self.second_factor_failed(user, "recovery code")),
-            };
+            // The current key's digest first, then the previous key's (codes
+            // made before a rotation); each try is one conditional update, so
+            // a code is still used once.
+            for key in std::iter::once(&mfa.key).chain(&mfa.previous_key) {
+                let digest = crate::recovery_codes::digest(key, user.id, &canonical);
+                if let Some(left) =
+                    self.store
+                        .use_recovery_code(user.id, &digest, now, &user.email, &audit)?
+                {
+                    return Ok(SecondFactorUsed::RecoveryCode { left });
+                }
+            }
+            return Err(self.second_factor_failed(user, "recovery code"));
         }
         let secret = self.open_secret(user, &confirmed.secret, mfa)?;
         let digits = crate::otp::normalize_code(typed);
         let step = totp::verify(&secret, &digits, self.clock.now(), mfa.settings.skew);
+        // A secret under the previous key moves to the current one in the
+        // update that accepts its code.
+        let resealed = mfa
+            .sealed_under_older_key(&confirmed.secret)
+            .then(|| mfa.sealer.seal(secret.expose(), &seal_context(user.id)));
+        let reseal = resealed.as_ref().map(|new| (&confirmed.secret, new));
         match step {
             Some(step)
                 if self
                     .store
-                    .accept_totp_step(user.id, step, &user.email, &[])? =>
+                    .accept_totp_step(user.id, step, reseal, &user.email, &[])? =>
             {
                 Ok(SecondFactorUsed::Totp)
             }
@@ -798,11 +820,61 @@ mod tests {
         assert_eq!(key_id, f.mfa.sealer.key_id());
         // The rotated-in key that still holds the old one opens it.
         let rotating = SecondFactor::new(SecondFactorSettings::default(), key("other"))
-            .with_previous_key(&key("main"));
+            .with_previous_key(key("main"));
         assert!(
             f.manager
                 .check_second_factor(&ada, &code, &rotating)
                 .is_ok()
+        );
+    }
+
+    #[test]
+    fn a_rotation_reseals_a_secret_when_its_code_is_accepted_and_old_codes_match_once() {
+        let mut f = fixture();
+        let (totp_secret, codes) = f.enrolled();
+        let ada = f.ada();
+        let rotating = SecondFactor::new(SecondFactorSettings::default(), key("other"))
+            .with_previous_key(key("main"));
+        let other = SecondFactor::new(SecondFactorSettings::default(), key("other"));
+        let stored = |f: &Fixture| {
+            let record = f.manager.store().second_factor(ada.id).unwrap();
+            record.confirmed.unwrap().secret
+        };
+        assert!(rotating.sealed_under_older_key(&stored(&f)));
+
+        // A recovery code made under the previous key: not without it, then once.
+        let err = f
+            .manager
+            .check_second_factor(&ada, &codes[0], &other)
+            .unwrap_err();
+        assert!(matches!(err, Error::WrongSecondFactor(_)), "{err:?}");
+        assert_eq!(
+            f.manager
+                .check_second_factor(&ada, &codes[0], &rotating)
+                .unwrap(),
+            SecondFactorUsed::RecoveryCode { left: 9 }
+        );
+        assert!(
+            f.manager
+                .check_second_factor(&ada, &codes[0], &rotating)
+                .is_err()
+        );
+
+        // An accepted TOTP code moves the secret to the current key.
+        f.later(30);
+        let code = f.code_now(&totp_secret);
+        assert!(
+            f.manager
+                .check_second_factor(&ada, &code, &rotating)
+                .is_ok()
+        );
+        assert_eq!(stored(&f).key_id, other.sealer.key_id());
+        assert!(!rotating.sealed_under_older_key(&stored(&f)));
+        f.later(30);
+        let code = f.code_now(&totp_secret);
+        assert_eq!(
+            f.manager.check_second_factor(&ada, &code, &other).unwrap(),
+            SecondFactorUsed::Totp
         );
     }
 

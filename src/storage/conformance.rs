@@ -1219,7 +1219,46 @@ mod second_factor {
             let state = store.second_factor(ada).unwrap();
             assert!(state.confirmed.is_some(), "the old secret still protects");
             assert!(state.pending.is_some());
-            assert!(store.accept_totp_step(ada, 101, email, &[]).unwrap());
+            assert!(store.accept_totp_step(ada, 101, None, email, &[]).unwrap());
+        });
+    }
+
+    #[test]
+    fn an_accepted_step_reseals_the_secret_only_if_it_is_still_the_one_stored() {
+        each(|store| {
+            let email = "ada@example.com";
+            let ada = enrolled(store, email);
+            let stored = pending(0).secret;
+            let resealed = Sealed {
+                key_id: "4e5f6a7b".into(),
+                bytes: vec![7; 44],
+            };
+            let elsewhere = Sealed {
+                key_id: "0a1b2c3d".into(),
+                bytes: vec![9; 44],
+            };
+            // Checked against another secret than the stored one: nothing written.
+            assert!(
+                !store
+                    .accept_totp_step(ada, 101, Some((&elsewhere, &resealed)), email, &[])
+                    .unwrap()
+            );
+            let secret = |store: &mut Store| store.second_factor(ada).unwrap().confirmed.unwrap();
+            assert_eq!(secret(store).secret, stored);
+            assert!(
+                store
+                    .accept_totp_step(ada, 101, Some((&stored, &resealed)), email, &[])
+                    .unwrap()
+            );
+            let now = secret(store);
+            assert_eq!((now.secret, now.last_step), (resealed.clone(), Some(101)));
+            // A replayed step changes nothing.
+            assert!(
+                !store
+                    .accept_totp_step(ada, 101, Some((&resealed, &stored)), email, &[])
+                    .unwrap()
+            );
+            assert_eq!(secret(store).secret, resealed);
         });
     }
 
@@ -1229,16 +1268,16 @@ mod second_factor {
             let email = "ada@example.com";
             let ada = enrolled(store, email);
             assert!(
-                !store.accept_totp_step(ada, 100, email, &[]).unwrap(),
+                !store.accept_totp_step(ada, 100, None, email, &[]).unwrap(),
                 "used at confirm"
             );
-            assert!(!store.accept_totp_step(ada, 99, email, &[]).unwrap());
+            assert!(!store.accept_totp_step(ada, 99, None, email, &[]).unwrap());
             assert!(
                 store
-                    .accept_totp_step(ada, 101, email, &[entry(AuditEvent::LoginSucceeded)])
+                    .accept_totp_step(ada, 101, None, email, &[entry(AuditEvent::LoginSucceeded)])
                     .unwrap()
             );
-            assert!(!store.accept_totp_step(ada, 101, email, &[]).unwrap());
+            assert!(!store.accept_totp_step(ada, 101, None, email, &[]).unwrap());
             let log = store
                 .audit_entries(&AuditFilter {
                     event: Some(AuditEvent::LoginSucceeded),
@@ -1253,7 +1292,7 @@ mod second_factor {
                 .unwrap();
             assert!(
                 !store
-                    .accept_totp_step(bob.id, 1, "bob@example.com", &[])
+                    .accept_totp_step(bob.id, 1, None, "bob@example.com", &[])
                     .unwrap()
             );
         });
@@ -1445,7 +1484,7 @@ mod second_factor {
             let ada = enrolled(&mut store, "ada@example.com");
             let accepted = race(&target, 10, |store| {
                 store
-                    .accept_totp_step(ada, 101, "ada@example.com", &[])
+                    .accept_totp_step(ada, 101, None, "ada@example.com", &[])
                     .unwrap()
             });
             assert_eq!(accepted, 1, "{target:?}");

@@ -611,11 +611,14 @@ pub trait SecondFactorStore {
 
     /// Accepts time step `step` of the user's confirmed secret: true (and the
     /// audit written) only when it is later than every step accepted before,
-    /// by one conditional update.
+    /// by one conditional update. With `reseal` (the stored secret, and the
+    /// same secret sealed under the current key), that update also replaces
+    /// the secret, and only if it is still the one stored.
     fn accept_totp_step(
         &mut self,
         user_id: i64,
         step: i64,
+        reseal: Option<(&crate::sealed::Sealed, &crate::sealed::Sealed)>,
         email: &str,
         audit: &[AuditEntry],
     ) -> Result<bool>;

@@ -529,6 +529,75 @@ fn doctor_checks_that_every_totp_secret_opens_and_names_who_the_policy_misses() 
     assert!(second_factor_findings(&env, &[("USERDB_MFA_REQUIRED", "all")]).is_empty());
 }
 
+/// The key rotated in; the key file keeps [`KEY`], the one rotated out.
+const NEW_KEY: &str = "the key rotated in, also longer than thirty-two characters";
+
+#[test]
+fn after_a_rotation_the_previous_key_opens_old_secrets_and_codes_until_they_move() {
+    let env = TestEnv::new();
+    env.create_user("ada@example.com", &[]);
+    let ada = enroll(&env, "ada@example.com");
+    let rotated = |args: &[&str], previous: bool| {
+        let mut cmd = env.cmd(args);
+        cmd.env("USERDB_SECRET_KEY", NEW_KEY);
+        if previous {
+            cmd.env("USERDB_PREVIOUS_SECRET_KEY", KEY);
+        }
+        cmd
+    };
+    let sign_in = |second: &str, previous: bool, at: i64| {
+        rotated(
+            &["authenticate", "ada@example.com", "--password-stdin"],
+            previous,
+        )
+        .env("USERDB_NOW", now_plus(at))
+        .write_stdin(format!("{STRONG}\n{second}\n"))
+        .assert()
+    };
+    let target = env.path().join("copy.sqlite3").display().to_string();
+
+    // The new key alone: the secret does not open (the error names both key
+    // ids and the way out), old recovery codes do not match, doctor and copy
+    // refuse.
+    let out = sign_in(&ada.code(), false, 0).code(6);
+    let said = stderr_text(out.get_output());
+    assert!(
+        said.contains("was sealed under key id")
+            && said.contains("(key id ")
+            && said.contains("USERDB_PREVIOUS_SECRET_KEY"),
+        "{said}"
+    );
+    sign_in(&ada.recovery_codes[1], false, 0).code(1);
+    rotated(&["doctor"], false).assert().code(1);
+    rotated(&["copy", "--to", &target], false).assert().code(6);
+
+    // With the old key as the previous one: doctor passes and says who is
+    // still under it; copy accepts the secret.
+    rotated(&["doctor"], true).assert().success();
+    let previous = [
+        ("USERDB_SECRET_KEY", NEW_KEY),
+        ("USERDB_PREVIOUS_SECRET_KEY", KEY),
+    ];
+    let findings = second_factor_findings(&env, &previous);
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert!(
+        findings[0].contains("1 TOTP secret(s) are still sealed under the previous key")
+            && findings[0].contains("ada@example.com"),
+        "{findings:?}"
+    );
+    rotated(&["copy", "--to", &target], true).assert().success();
+
+    // A TOTP code signs in and re-seals the secret under the new key: the
+    // previous key is no longer needed for it.
+    sign_in(&ada.code(), true, 0).success();
+    assert!(second_factor_findings(&env, &previous[..1]).is_empty());
+    sign_in(&ada.code_at(30), false, 30).success();
+
+    // A recovery code made under the old key matches with it, once.
+    sign_in(&ada.recovery_codes[0], true, 60).success();
+    sign_in(&ada.recovery_codes[0], true, 60).code(1);
+}
+
 #[test]
 fn a_wrong_second_factor_after_a_login_code_counts_toward_the_lock_too() {
     let env = TestEnv::with_config("[login]\nmax_failures = 1\n");

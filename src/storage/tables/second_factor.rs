@@ -212,17 +212,35 @@ impl<E: Engine> SecondFactorStore for E {
         &mut self,
         user_id: i64,
         step: i64,
+        reseal: Option<(&Sealed, &Sealed)>,
         email: &str,
         audit: &[AuditEntry],
     ) -> Result<bool> {
         // One conditional update of this user's row: a row lock, not the
         // writers' lock (a disable or a new set deletes the row first or after).
         self.write_rows(|sql| {
-            let changed = sql.execute(
-                "UPDATE totp_secrets SET last_step = $2 WHERE user_id = $1 AND NOT pending \
-                 AND (last_step IS NULL OR last_step < $2)",
-                args![user_id, step],
-            )?;
+            let changed = match reseal {
+                None => sql.execute(
+                    "UPDATE totp_secrets SET last_step = $2 WHERE user_id = $1 AND NOT pending \
+                     AND (last_step IS NULL OR last_step < $2)",
+                    args![user_id, step],
+                )?,
+                // Only the secret the code was checked against is replaced
+                // (not one a concurrent enrolment confirmed meanwhile).
+                Some((old, new)) => sql.execute(
+                    "UPDATE totp_secrets SET last_step = $2, secret = $3, key_id = $4 \
+                     WHERE user_id = $1 AND NOT pending \
+                     AND (last_step IS NULL OR last_step < $2) AND secret = $5 AND key_id = $6",
+                    args![
+                        user_id,
+                        step,
+                        &new.bytes,
+                        &new.key_id,
+                        &old.bytes,
+                        &old.key_id
+                    ],
+                )?,
+            };
             if changed != 1 {
                 return Ok(false);
             }
