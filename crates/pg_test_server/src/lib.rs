@@ -224,16 +224,7 @@ impl PgServer {
     pub fn start_with(files: &[(&str, &[u8])], settings: &[&str]) -> PgServer {
         let bin = bin_dir();
         let account = server_account();
-        let dir = tempfile::Builder::new()
-            .prefix("userdb-pg-")
-            .tempdir()
-            .unwrap_or_else(|e| panic!("test PostgreSQL: cannot make a temporary directory: {e}"))
-            .keep();
-        let index = register_dir(&dir);
-        let socket_dir = dir.join("socket");
-        std::fs::create_dir(&socket_dir).unwrap();
-        give(&dir, account);
-        give(&socket_dir, account);
+        let (dir, index, socket_dir) = server_dirs("userdb-pg-", account);
 
         let password = random_password();
         let initdb_pw = dir.join("initdb-password");
@@ -354,12 +345,7 @@ impl PgServer {
         let admin = config
             .connect(postgres::NoTls)
             .unwrap_or_else(|e| fail(format!("cannot connect ({})", describe(&e))));
-        let dir = tempfile::Builder::new()
-            .prefix("userdb-pg-named-")
-            .tempdir()
-            .unwrap_or_else(|e| panic!("test PostgreSQL: cannot make a temporary directory: {e}"))
-            .keep();
-        register_dir(&dir);
+        let (dir, _) = kept_dir("userdb-pg-named-");
         let password_file = dir.join("password");
         std::fs::write(&password_file, format!("{password}\n")).unwrap();
         std::fs::set_permissions(&password_file, std::fs::Permissions::from_mode(0o600)).unwrap();
@@ -620,6 +606,29 @@ struct Entry {
 static REGISTRY: Mutex<Vec<Entry>> = Mutex::new(Vec::new());
 
 /// Registers a new server directory and starts its watchdog; returns its index.
+/// A new temporary directory named `prefix…`, kept (the suite removes it
+/// at exit) and registered: its place in the registry.
+fn kept_dir(prefix: &str) -> (PathBuf, usize) {
+    let dir = tempfile::Builder::new()
+        .prefix(prefix)
+        .tempdir()
+        .unwrap_or_else(|e| panic!("test PostgreSQL: cannot make a temporary directory: {e}"))
+        .keep();
+    let index = register_dir(&dir);
+    (dir, index)
+}
+
+/// A server's [`kept_dir`] and its socket directory inside, both given to
+/// the account the server runs as.
+fn server_dirs(prefix: &str, account: Option<(u32, u32)>) -> (PathBuf, usize, PathBuf) {
+    let (dir, index) = kept_dir(prefix);
+    let socket_dir = dir.join("socket");
+    std::fs::create_dir(&socket_dir).unwrap();
+    give(&dir, account);
+    give(&socket_dir, account);
+    (dir, index, socket_dir)
+}
+
 fn register_dir(dir: &Path) -> usize {
     static HOOK: OnceLock<()> = OnceLock::new();
     HOOK.get_or_init(|| {

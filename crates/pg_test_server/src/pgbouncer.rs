@@ -24,8 +24,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::{
-    PgServer, TEST_ROLE, as_account, describe, free_port, give, register_dir, register_server,
-    server, server_account, watch,
+    PgServer, TEST_ROLE, as_account, describe, free_port, give, kept_dir, register_server, server,
+    server_account, watch,
 };
 
 /// PgBouncer's `pool_mode`.
@@ -114,12 +114,7 @@ impl PgBouncer {
     fn start(server: &PgServer, mode: PoolMode) -> PgBouncer {
         let bin = bin();
         let account = server_account();
-        let dir = tempfile::Builder::new()
-            .prefix("userdb-pgbouncer-")
-            .tempdir()
-            .unwrap_or_else(|e| panic!("test PgBouncer: cannot make a temporary directory: {e}"))
-            .keep();
-        let index = register_dir(&dir);
+        let (dir, index) = kept_dir("userdb-pgbouncer-");
         give(&dir, account);
         let userlist = dir.join("userlist.txt");
         std::fs::write(

@@ -14,8 +14,8 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use super::{
-    PgServer, TEST_DATABASE, as_account, bin_dir, free_port, give, postgres_command, register_dir,
-    register_server, server_account, socket_client, wait_ready, watch,
+    PgServer, TEST_DATABASE, as_account, bin_dir, free_port, postgres_command, register_server,
+    server_account, server_dirs, socket_client, wait_ready, watch,
 };
 
 /// A running hot standby (see the module's doc).
@@ -31,16 +31,7 @@ impl PgServer {
     pub fn start_standby(&self, settings: &[&str]) -> Standby {
         let bin = bin_dir();
         let account = server_account();
-        let dir = tempfile::Builder::new()
-            .prefix("userdb-pg-standby-")
-            .tempdir()
-            .unwrap_or_else(|e| panic!("test PostgreSQL: cannot make a temporary directory: {e}"))
-            .keep();
-        let index = register_dir(&dir);
-        let socket_dir = dir.join("socket");
-        std::fs::create_dir(&socket_dir).unwrap();
-        give(&dir, account);
-        give(&socket_dir, account);
+        let (dir, index, socket_dir) = server_dirs("userdb-pg-standby-", account);
         let data = dir.join("data");
         let mut backup = Command::new(bin.join("pg_basebackup"));
         backup
