@@ -268,56 +268,21 @@ impl PgServer {
             give(&path, account);
         }
 
-        let log_path = dir.join("postgres.log");
-        let mut last_log = String::new();
-        for _attempt in 0..5 {
-            let port = free_port();
-            let log = std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(&log_path)
-                .unwrap();
-            let mut postgres = postgres_command(&bin, &data, port, &socket_dir, settings, &log);
-            as_account(&mut postgres, account);
-            let mut child = postgres.spawn().unwrap_or_else(|e| {
-                panic!(
-                    "test PostgreSQL: cannot run {}/postgres: {e}",
-                    bin.display()
-                )
-            });
-            watch(index, Some(child.id()));
-            match wait_ready(&mut child, &socket_dir, port) {
-                Ok(admin) => {
-                    register_server(index, child);
-                    let server = PgServer {
-                        dir: dir.clone(),
-                        host: "127.0.0.1".to_string(),
-                        port,
-                        socket_dir: Some(socket_dir.clone()),
-                        named: None,
-                        schema_prefix: "t_".to_string(),
-                        password: password.clone(),
-                        password_file: password_file.clone(),
-                        admin: Mutex::new(admin),
-                        next_schema: AtomicU64::new(1),
-                    };
-                    server.set_up();
-                    return server;
-                }
-                Err(why) => {
-                    let _ = child.kill();
-                    let _ = child.wait();
-                    watch(index, None);
-                    last_log = std::fs::read_to_string(&log_path).unwrap_or_default();
-                    if !last_log.contains("Address already in use") {
-                        panic!("test PostgreSQL did not start ({why}); its log:\n{last_log}");
-                    }
-                    // Another process took the port between our probe and the
-                    // server's bind: try another one.
-                }
-            }
-        }
-        panic!("test PostgreSQL: no free port after 5 tries; its log:\n{last_log}");
+        let (port, admin) = start_postgres(&bin, &data, &socket_dir, settings, account, index);
+        let server = PgServer {
+            dir,
+            host: "127.0.0.1".to_string(),
+            port,
+            socket_dir: Some(socket_dir),
+            named: None,
+            schema_prefix: "t_".to_string(),
+            password,
+            password_file,
+            admin: Mutex::new(admin),
+            next_schema: AtomicU64::new(1),
+        };
+        server.set_up();
+        server
     }
 
     /// The server `url` names (see the module's doc), set up as [`Self::start`]
@@ -423,6 +388,56 @@ impl PgServer {
 /// `settings` (`name=value`, later ones win), its output to `log`, in its own
 /// process group (a Ctrl-C on the tests reaches the watchdog's stop, not the
 /// server half-way through a test's connection).
+/// Runs the server of `data` (as `account`, registered at `index`) on a free
+/// port of 127.0.0.1, trying another port when one was taken between the probe
+/// and the bind: the port and a superuser client over the socket.
+fn start_postgres(
+    bin: &Path,
+    data: &Path,
+    socket_dir: &Path,
+    settings: &[&str],
+    account: Option<(u32, u32)>,
+    index: usize,
+) -> (u16, postgres::Client) {
+    let log_path = data.parent().unwrap_or(data).join("postgres.log");
+    let mut last_log = String::new();
+    for _attempt in 0..5 {
+        let port = free_port();
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log_path)
+            .unwrap();
+        let mut postgres = postgres_command(bin, data, port, socket_dir, settings, &log);
+        as_account(&mut postgres, account);
+        let mut child = postgres.spawn().unwrap_or_else(|e| {
+            panic!(
+                "test PostgreSQL: cannot run {}/postgres: {e}",
+                bin.display()
+            )
+        });
+        watch(index, Some(child.id()));
+        match wait_ready(&mut child, socket_dir, port) {
+            Ok(admin) => {
+                register_server(index, child);
+                return (port, admin);
+            }
+            Err(why) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                watch(index, None);
+                last_log = std::fs::read_to_string(&log_path).unwrap_or_default();
+                if !last_log.contains("Address already in use") {
+                    panic!("test PostgreSQL did not start ({why}); its log:\n{last_log}");
+                }
+                // Another process took the port between our probe and the
+                // server's bind: try another one.
+            }
+        }
+    }
+    panic!("test PostgreSQL: no free port after 5 tries; its log:\n{last_log}");
+}
+
 fn postgres_command(
     bin: &Path,
     data: &Path,

@@ -14,8 +14,8 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use super::{
-    PgServer, TEST_DATABASE, as_account, bin_dir, free_port, postgres_command, register_server,
-    server_account, server_dirs, socket_client, wait_ready, watch,
+    PgServer, TEST_DATABASE, as_account, bin_dir, server_account, server_dirs, socket_client,
+    start_postgres,
 };
 
 /// A running hot standby (see the module's doc).
@@ -58,50 +58,15 @@ impl PgServer {
                 String::from_utf8_lossy(&out.stderr)
             );
         }
-        let log_path = dir.join("postgres.log");
-        let mut last_log = String::new();
-        for _attempt in 0..5 {
-            let port = free_port();
-            let log = std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(&log_path)
-                .unwrap();
-            let mut postgres = postgres_command(&bin, &data, port, &socket_dir, settings, &log);
-            postgres.args(["-c", "hot_standby=on"]);
-            as_account(&mut postgres, account);
-            let mut child = postgres.spawn().unwrap_or_else(|e| {
-                panic!(
-                    "test PostgreSQL: cannot run {}/postgres: {e}",
-                    bin.display()
-                )
-            });
-            watch(index, Some(child.id()));
-            match wait_ready(&mut child, &socket_dir, port) {
-                Ok(_) => {
-                    register_server(index, child);
-                    let standby = Standby {
-                        dir,
-                        port,
-                        socket_dir,
-                    };
-                    standby.catch_up(self);
-                    return standby;
-                }
-                Err(why) => {
-                    let _ = child.kill();
-                    let _ = child.wait();
-                    watch(index, None);
-                    last_log = std::fs::read_to_string(&log_path).unwrap_or_default();
-                    if !last_log.contains("Address already in use") {
-                        panic!(
-                            "test PostgreSQL standby did not start ({why}); its log:\n{last_log}"
-                        );
-                    }
-                }
-            }
-        }
-        panic!("test PostgreSQL standby: no free port after 5 tries; its log:\n{last_log}");
+        let settings = [settings, &["hot_standby=on"]].concat();
+        let (port, _) = start_postgres(&bin, &data, &socket_dir, &settings, account, index);
+        let standby = Standby {
+            dir,
+            port,
+            socket_dir,
+        };
+        standby.catch_up(self);
+        standby
     }
 
     /// Turns synchronous replication on: every COMMIT waits until a standby
